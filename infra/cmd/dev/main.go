@@ -1,0 +1,81 @@
+// Command dev runs Kiosk's local cloud (`make dev`): configuration comes from
+// KIOSK_PORT, KIOSK_DATA_DIR, KIOSK_SCHEDULES=on|off and KIOSK_ADMIN_TOKEN.
+// Ctrl-C stops every process it started.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/kiosk-news/kiosk/infra/local"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "kiosk dev:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	port := 3000
+	if p := os.Getenv("KIOSK_PORT"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 || n > 65535 {
+			return fmt.Errorf("KIOSK_PORT=%q is not a port", p)
+		}
+		port = n
+	}
+	schedules := true
+	switch os.Getenv("KIOSK_SCHEDULES") {
+	case "", "on":
+	case "off":
+		schedules = false
+	default:
+		return fmt.Errorf("KIOSK_SCHEDULES must be on or off")
+	}
+	token, generated := os.Getenv("KIOSK_ADMIN_TOKEN"), false
+	if token == "" {
+		token, generated = local.RandomToken(), true
+	}
+	root, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	start := time.Now()
+	c, err := local.Start(ctx, local.Config{
+		Root: root, Port: port, DataDir: os.Getenv("KIOSK_DATA_DIR"), Schedules: schedules, AdminToken: token,
+	})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	store := "in memory"
+	if d := os.Getenv("KIOSK_DATA_DIR"); d != "" {
+		store = "persisted in " + d
+	}
+	fmt.Printf("\nKiosk local cloud ready in %.1fs\n", time.Since(start).Seconds())
+	fmt.Printf("  HTTP API     %s   (try %s/v1/health)\n", c.APIURL, c.APIURL)
+	fmt.Printf("  control      %s/_local/\n", c.APIURL)
+	fmt.Printf("  EventBridge  %s\n", c.BusURL)
+	fmt.Printf("  DynamoDB     %s   (%s)\n", c.DynamoURL, store)
+	fmt.Printf("  schedules    %v\n", map[bool]string{true: "on", false: "off (KIOSK_SCHEDULES=off)"}[schedules])
+	fmt.Printf("  logs         %s\n", c.LogDir)
+	if generated {
+		fmt.Printf("  admin token  %s   (generated; set KIOSK_ADMIN_TOKEN to choose one)\n", token)
+	} else {
+		fmt.Printf("  admin token  from KIOSK_ADMIN_TOKEN\n")
+	}
+	fmt.Println("Ctrl-C stops everything.")
+	<-ctx.Done()
+	fmt.Println("\nstopping…")
+	return nil
+}

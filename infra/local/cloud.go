@@ -1,0 +1,219 @@
+// Package local is Kiosk's local cloud: dynalite for DynamoDB, the real
+// bootstrap binaries under the Lambda runtime interface emulator, an HTTP API
+// (payload 2.0) gateway, an EventBridge bus with rules, schedules and dead
+// letters, and a small /_local/ control API. Everything is built from the
+// topology, the same description the CDK stack reads. Nothing here is deployed.
+package local
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kiosk-news/kiosk/infra/topology"
+)
+
+// Config configures the local cloud. Zero values take the defaults below.
+type Config struct {
+	Root        string        // repository root: dist/ and node_modules/ live here
+	Port        int           // HTTP API port; 0 picks a free one
+	DataDir     string        // persist DynamoDB here; empty means in memory
+	Schedules   bool          // fire schedules on the real clock
+	AdminToken  string        // local admin credential
+	MaxInstance int           // instances per function (default 10)
+	IdleTimeout time.Duration // stop idle instances after (default 5m)
+	Attempts    int           // async delivery attempts before a dead letter (default 3)
+	Backoff     time.Duration // first retry delay (default 1s), doubling
+	Console     io.Writer     // readable log lines (default stdout)
+	LogDir      string        // full logs per function (default <Root>/.kiosk/logs)
+}
+
+// Cloud is a running local cloud.
+type Cloud struct {
+	Topology  topology.Cloud
+	APIURL    string
+	BusURL    string
+	DynamoURL string
+	LogDir    string
+
+	cfg      Config
+	dynalite *dynalite
+	host     *Host
+	bus      *Bus
+	sched    *scheduler
+	servers  []*http.Server
+}
+
+// TableName is a table's physical name in the local cloud.
+func (c *Cloud) TableName(logical string) string { return c.Topology.Name + "-" + logical }
+
+// BusName is the local event bus's name.
+func (c *Cloud) BusName() string { return c.Topology.Name + "-bus" }
+
+// Start boots the whole local cloud; Close stops every process it started.
+func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
+	if cfg.MaxInstance == 0 {
+		cfg.MaxInstance = 10
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = 5 * time.Minute
+	}
+	if cfg.Attempts == 0 {
+		cfg.Attempts = 3
+	}
+	if cfg.Backoff == 0 {
+		cfg.Backoff = time.Second
+	}
+	if cfg.Console == nil {
+		cfg.Console = os.Stdout
+	}
+	if cfg.LogDir == "" {
+		cfg.LogDir = filepath.Join(cfg.Root, ".kiosk", "logs")
+	}
+	if cfg.AdminToken == "" {
+		cfg.AdminToken = RandomToken()
+	}
+	cloud := topology.Kiosk()
+	if err := cloud.Validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.LogDir, 0o755); err != nil {
+		return nil, err
+	}
+	c := &Cloud{Topology: cloud, cfg: cfg, LogDir: cfg.LogDir}
+	defer func() {
+		if err != nil {
+			c.Close()
+		}
+	}()
+	logs := &logSink{dir: cfg.LogDir, out: cfg.Console}
+
+	rie, err := rieBinary(cfg.Root)
+	if err != nil {
+		return nil, err
+	}
+	if c.dynalite, err = startDynalite(cfg.Root, cfg.DataDir, logs); err != nil {
+		return nil, err
+	}
+	c.DynamoURL = c.dynalite.URL
+	if err := createTables(ctx, dynamoClient(c.DynamoURL), cloud, c.TableName); err != nil {
+		return nil, err
+	}
+
+	busLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	c.BusURL = "http://" + busLn.Addr().String()
+	apiLn, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", cfg.Port))
+	if err != nil {
+		busLn.Close()
+		return nil, fmt.Errorf("HTTP API port: %w", err)
+	}
+	c.APIURL = "http://" + apiLn.Addr().String()
+
+	c.host = newHost(cloud, HostConfig{
+		RIE: rie, Dist: filepath.Join(cfg.Root, "dist"), Env: c.functionEnv,
+		MaxInstances: cfg.MaxInstance, IdleTimeout: cfg.IdleTimeout, Logs: logs,
+	})
+	c.bus = newBus(cloud, c.BusName(), c.host, cfg.Attempts, cfg.Backoff, logs)
+	c.sched = startScheduler(cloud, c.bus, cfg.Schedules)
+
+	mux := http.NewServeMux()
+	c.control(mux)
+	mux.Handle("/", newGateway(cloud, c.host))
+	c.serve(apiLn, mux)
+	c.serve(busLn, c.bus)
+	return c, nil
+}
+
+func (c *Cloud) serve(ln net.Listener, h http.Handler) {
+	s := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	c.servers = append(c.servers, s)
+	go func() { _ = s.Serve(ln) }()
+}
+
+// functionEnv is the environment a function instance gets: what the topology
+// declares, the local endpoints, a region and dummy credentials — and nothing
+// from the developer's shell, as on Lambda.
+func (c *Cloud) functionEnv(f topology.Function) []string {
+	env := []string{
+		"PATH=/usr/local/bin:/usr/bin:/bin",
+		"TZ=UTC",
+		"AWS_REGION=" + Region,
+		"AWS_DEFAULT_REGION=" + Region,
+		"AWS_ACCESS_KEY_ID=local-" + f.Name,
+		"AWS_SECRET_ACCESS_KEY=local",
+		"AWS_ENDPOINT_URL_DYNAMODB=" + c.DynamoURL,
+		"AWS_ENDPOINT_URL_EVENTBRIDGE=" + c.BusURL,
+		"AWS_LAMBDA_LOG_FORMAT=JSON",
+	}
+	for k, v := range f.Environment(c.TableName, c.BusName()) {
+		env = append(env, k+"="+v)
+	}
+	return env
+}
+
+// Invoke runs a function once, synchronously, with any payload.
+func (c *Cloud) Invoke(ctx context.Context, fn, trigger string, payload []byte) (Result, error) {
+	return c.host.Invoke(ctx, fn, trigger, payload)
+}
+
+// Close stops the servers, the scheduler, deliveries, every instance and dynalite.
+func (c *Cloud) Close() {
+	for _, s := range c.servers {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		_ = s.Shutdown(ctx)
+		cancel()
+	}
+	if c.sched != nil {
+		c.sched.Close()
+	}
+	if c.bus != nil {
+		c.bus.Close()
+	}
+	if c.host != nil {
+		c.host.Close()
+	}
+	if c.dynalite != nil {
+		c.dynalite.Close()
+	}
+}
+
+// AdminToken is the local admin credential.
+func (c *Cloud) AdminToken() string { return c.cfg.AdminToken }
+
+// DynalitePID is dynalite's process id (for the no-orphans test).
+func (c *Cloud) DynalitePID() int { return c.dynalite.cmd.Process.Pid }
+
+// rieBinary builds (or finds in the build cache) the emulator pinned in go.mod.
+func rieBinary(root string) (string, error) {
+	cmd := exec.Command("go", "tool", "-n", "aws-lambda-rie")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return "", fmt.Errorf("go tool -n aws-lambda-rie: %v: %s", err, ee.Stderr)
+		}
+		return "", fmt.Errorf("go tool -n aws-lambda-rie: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// RandomToken returns a fresh random credential.
+func RandomToken() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,126 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/kiosk-news/kiosk/infra/topology"
+)
+
+// dynalite is the local DynamoDB: the pinned npm package, in memory unless a
+// data folder is given.
+type dynalite struct {
+	cmd    *exec.Cmd
+	URL    string
+	exited chan struct{}
+}
+
+func startDynalite(root, dataDir string, logs *logSink) (*dynalite, error) {
+	bin := filepath.Join(root, "node_modules", ".bin", "dynalite")
+	if _, err := os.Stat(bin); err != nil {
+		return nil, fmt.Errorf("%s is missing; run npm ci (make dev does)", bin)
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"--port", strconv.Itoa(port), "--host", "127.0.0.1",
+		"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"}
+	if dataDir != "" {
+		dir := filepath.Join(dataDir, "dynamodb")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		args = append(args, "--path", dir)
+	}
+	cmd := exec.Command(bin, args...)
+	w := logs.writer("dynalite")
+	cmd.Stdout, cmd.Stderr = w, w
+	cmd.SysProcAttr = childAttrs()
+	d := &dynalite{cmd: cmd, URL: fmt.Sprintf("http://127.0.0.1:%d", port), exited: make(chan struct{})}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() { _ = cmd.Wait(); w.Close(); close(d.exited) }()
+	if err := waitListening(fmt.Sprintf("127.0.0.1:%d", port), 20*time.Second, d.exited); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("dynalite: %w", err)
+	}
+	return d, nil
+}
+
+func (d *dynalite) Close() {
+	_ = syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
+	select {
+	case <-d.exited:
+	case <-time.After(5 * time.Second):
+	}
+}
+
+// dynamoClient is the local cloud's own DynamoDB client (for creating tables
+// and for tests), with dummy credentials.
+func dynamoClient(url string) *dynamodb.Client {
+	return dynamodb.New(dynamodb.Options{
+		Region:       Region,
+		BaseEndpoint: aws.String(url),
+		Credentials: aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "local", SecretAccessKey: "local"}, nil
+		})),
+	})
+}
+
+// createTables creates every declared table that does not exist yet, from the
+// same declarations the CDK stack reads.
+func createTables(ctx context.Context, db *dynamodb.Client, cloud topology.Cloud, name func(string) string) error {
+	for _, t := range cloud.Tables {
+		_, err := db.CreateTable(ctx, tableInput(t, name(t.Name)))
+		var inUse *types.ResourceInUseException
+		if err != nil && !errors.As(err, &inUse) {
+			return fmt.Errorf("create table %s: %w", t.Name, err)
+		}
+	}
+	return nil
+}
+
+func tableInput(t topology.Table, physical string) *dynamodb.CreateTableInput {
+	attrs := map[string]types.ScalarAttributeType{}
+	keySchema := func(pk Key, sk *Key) []types.KeySchemaElement {
+		ks := []types.KeySchemaElement{{AttributeName: aws.String(pk.Name), KeyType: types.KeyTypeHash}}
+		attrs[pk.Name] = types.ScalarAttributeType(pk.Type)
+		if sk != nil {
+			ks = append(ks, types.KeySchemaElement{AttributeName: aws.String(sk.Name), KeyType: types.KeyTypeRange})
+			attrs[sk.Name] = types.ScalarAttributeType(sk.Type)
+		}
+		return ks
+	}
+	in := &dynamodb.CreateTableInput{
+		TableName:   aws.String(physical),
+		BillingMode: types.BillingModePayPerRequest,
+		KeySchema:   keySchema(t.PartitionKey, t.SortKey),
+	}
+	for _, ix := range t.Indexes {
+		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, types.GlobalSecondaryIndex{
+			IndexName:  aws.String(ix.Name),
+			KeySchema:  keySchema(ix.PartitionKey, ix.SortKey),
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+		})
+	}
+	for name, typ := range attrs {
+		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String(name), AttributeType: typ})
+	}
+	return in
+}
+
+// Key is topology.Key, named here for brevity.
+type Key = topology.Key

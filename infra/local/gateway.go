@@ -1,0 +1,321 @@
+package local
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/kiosk-news/kiosk/infra/topology"
+	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
+)
+
+// Local identity of the emulated account and API.
+const (
+	Region  = "us-east-1"
+	Account = "123456789012"
+	APIID   = "kioskapi"
+)
+
+// MaxPayload is API Gateway's HTTP API request payload limit.
+const MaxPayload = 10 << 20
+
+// gateway emulates an API Gateway HTTP API with payload format 2.0: it routes
+// by the declared routes, builds the same APIGatewayV2HTTPRequest as AWS,
+// invokes the function and maps its response or failure to HTTP.
+type gateway struct {
+	routes []compiledRoute
+	host   *Host
+}
+
+type compiledRoute struct {
+	topology.FunctionRoute
+	segs []string
+}
+
+func newGateway(cloud topology.Cloud, host *Host) *gateway {
+	g := &gateway{host: host}
+	for _, r := range cloud.Routes() {
+		g.routes = append(g.routes, compiledRoute{FunctionRoute: r, segs: strings.Split(strings.TrimPrefix(r.Path, "/"), "/")})
+	}
+	return g
+}
+
+// match returns the most specific route for method and path (literal segments
+// beat {param}, which beats {greedy+}), its path parameters, and the methods
+// allowed on the path when no route takes this method.
+func (g *gateway) match(method, path string) (*compiledRoute, map[string]string, []string) {
+	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	var best *compiledRoute
+	var bestParams map[string]string
+	var bestScore []int
+	allowed := map[string]bool{}
+	for i := range g.routes {
+		r := &g.routes[i]
+		params, score, ok := matchSegs(r.segs, segs)
+		if !ok {
+			continue
+		}
+		if r.Method != method {
+			allowed[r.Method] = true
+			continue
+		}
+		if best == nil || better(score, bestScore) {
+			best, bestParams, bestScore = r, params, score
+		}
+	}
+	var allow []string
+	for m := range allowed {
+		allow = append(allow, m)
+	}
+	sort.Strings(allow)
+	return best, bestParams, allow
+}
+
+func matchSegs(route, path []string) (map[string]string, []int, bool) {
+	params := map[string]string{}
+	var score []int
+	for i, rs := range route {
+		if strings.HasSuffix(rs, "+}") {
+			if i >= len(path) || strings.Join(path[i:], "") == "" {
+				return nil, nil, false
+			}
+			params[strings.Trim(rs, "{}+")] = strings.Join(path[i:], "/")
+			return params, append(score, 0), true
+		}
+		if i >= len(path) || path[i] == "" {
+			return nil, nil, false
+		}
+		if strings.HasPrefix(rs, "{") {
+			params[strings.Trim(rs, "{}")] = path[i]
+			score = append(score, 1)
+			continue
+		}
+		if rs != path[i] {
+			return nil, nil, false
+		}
+		score = append(score, 2)
+	}
+	if len(route) != len(path) {
+		return nil, nil, false
+	}
+	return params, score, true
+}
+
+func better(a, b []int) bool {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return a[i] > b[i]
+		}
+	}
+	return len(a) > len(b)
+}
+
+func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := requestID()
+	w.Header().Set("Apigw-Requestid", id)
+	fail := func(code, msg string) { httpapi.WriteErrorCode(w, code, msg, id) }
+
+	route, params, allow := g.match(r.Method, r.URL.Path)
+	if route == nil {
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			fail(kiosk.EMETHOD, fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path))
+			return
+		}
+		fail(kiosk.ENOTFOUND, "no route for "+r.Method+" "+r.URL.Path)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
+	if err != nil {
+		fail(kiosk.EINVALID, "could not read the request body")
+		return
+	}
+	if len(body) > MaxPayload {
+		fail(kiosk.ETOOLARGE, "the request body is larger than API Gateway's 10 MB limit")
+		return
+	}
+	event := buildRequest(r, route.Key(), params, body, id, start)
+	payload, err := json.Marshal(event)
+	if err != nil {
+		fail(kiosk.EINTERNAL, "internal error")
+		return
+	}
+	res, err := g.host.Invoke(r.Context(), route.Function, route.Key(), payload)
+	switch {
+	case errors.Is(err, ErrThrottled):
+		fail(kiosk.EUNAVAILABLE, "the function is at its concurrency limit; retry later")
+		return
+	case errors.Is(err, ErrTimeout):
+		fail(kiosk.ETIMEOUT, "the function timed out")
+		return
+	case err != nil || res.FunctionError != "":
+		fail(kiosk.EINTERNAL, "internal error")
+		return
+	}
+	writeResponse(w, res.Payload, id)
+}
+
+// buildRequest builds the payload API Gateway sends a Lambda integration.
+func buildRequest(r *http.Request, routeKey string, params map[string]string, body []byte, id string, at time.Time) events.APIGatewayV2HTTPRequest {
+	headers := map[string]string{}
+	var cookies []string
+	for k, vs := range r.Header {
+		name := strings.ToLower(k)
+		if name == "cookie" {
+			for _, v := range vs {
+				for _, c := range strings.Split(v, ";") {
+					if c = strings.TrimSpace(c); c != "" {
+						cookies = append(cookies, c)
+					}
+				}
+			}
+			continue
+		}
+		headers[name] = strings.Join(vs, ",")
+	}
+	host := r.Host
+	headers["host"] = host
+	if _, ok := headers["content-length"]; !ok && len(body) > 0 {
+		headers["content-length"] = fmt.Sprint(len(body))
+	}
+	headers["x-forwarded-proto"] = "http"
+	sourceIP, port, _ := net.SplitHostPort(r.RemoteAddr)
+	headers["x-forwarded-for"] = sourceIP
+	if _, p, err := net.SplitHostPort(r.Host); err == nil {
+		port = p
+	}
+	headers["x-forwarded-port"] = port
+	headers["x-amzn-trace-id"] = "Root=1-" + fmt.Sprintf("%08x", at.Unix()) + "-" + strings.ReplaceAll(newUUID(), "-", "")[:24]
+
+	var query map[string]string
+	if q := r.URL.Query(); len(q) > 0 {
+		query = map[string]string{}
+		for k, vs := range q {
+			query[k] = strings.Join(vs, ",")
+		}
+	}
+	if len(params) == 0 {
+		params = nil
+	}
+	domain := host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		domain = h
+	}
+	prefix, _, _ := strings.Cut(domain, ".")
+	req := events.APIGatewayV2HTTPRequest{
+		Version:               "2.0",
+		RouteKey:              routeKey,
+		RawPath:               r.URL.EscapedPath(),
+		RawQueryString:        r.URL.RawQuery,
+		Cookies:               cookies,
+		Headers:               headers,
+		QueryStringParameters: query,
+		PathParameters:        params,
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			RouteKey:     routeKey,
+			AccountID:    Account,
+			Stage:        "$default",
+			RequestID:    id,
+			APIID:        APIID,
+			DomainName:   domain,
+			DomainPrefix: prefix,
+			Time:         at.UTC().Format("02/Jan/2006:15:04:05 -0700"),
+			TimeEpoch:    at.UnixMilli(),
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
+				Method:    r.Method,
+				Path:      r.URL.Path,
+				Protocol:  r.Proto,
+				SourceIP:  sourceIP,
+				UserAgent: r.UserAgent(),
+			},
+		},
+	}
+	if len(body) > 0 {
+		if isText(r.Header.Get("Content-Type"), body) {
+			req.Body = string(body)
+		} else {
+			req.Body = base64.StdEncoding.EncodeToString(body)
+			req.IsBase64Encoded = true
+		}
+	}
+	return req
+}
+
+// isText follows API Gateway: text media types pass as text, anything else is
+// base64-encoded.
+func isText(contentType string, body []byte) bool {
+	if !utf8.Valid(body) {
+		return false
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return contentType == ""
+	}
+	return strings.HasPrefix(mt, "text/") || strings.HasSuffix(mt, "json") || strings.HasSuffix(mt, "xml") ||
+		mt == "application/x-www-form-urlencoded" || mt == "application/javascript"
+}
+
+// writeResponse maps a payload 2.0 response: a JSON object with statusCode is
+// a full response; anything else valid is a 200 JSON body, as API Gateway does.
+func writeResponse(w http.ResponseWriter, payload []byte, id string) {
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(payload, &probe) == nil {
+		if _, ok := probe["statusCode"]; ok {
+			var resp events.APIGatewayV2HTTPResponse
+			if err := json.Unmarshal(payload, &resp); err != nil || resp.StatusCode < 100 || resp.StatusCode > 599 {
+				httpapi.WriteErrorCode(w, kiosk.EINTERNAL, "internal error", id)
+				return
+			}
+			for k, v := range resp.Headers {
+				w.Header().Set(k, v)
+			}
+			for k, vs := range resp.MultiValueHeaders {
+				for _, v := range vs {
+					w.Header().Add(k, v)
+				}
+			}
+			for _, c := range resp.Cookies {
+				w.Header().Add("Set-Cookie", c)
+			}
+			body := []byte(resp.Body)
+			if resp.IsBase64Encoded {
+				b, err := base64.StdEncoding.DecodeString(resp.Body)
+				if err != nil {
+					httpapi.WriteErrorCode(w, kiosk.EINTERNAL, "internal error", id)
+					return
+				}
+				body = b
+			}
+			w.WriteHeader(resp.StatusCode)
+			_, _ = w.Write(body)
+			return
+		}
+	}
+	if !json.Valid(payload) {
+		httpapi.WriteErrorCode(w, kiosk.EINTERNAL, "internal error", id)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(payload)
+}
+
+// requestID looks like API Gateway's: 16 random characters ending in "=".
+func requestID() string {
+	b := make([]byte, 10)
+	_, _ = rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)[:15] + "="
+}

@@ -1,0 +1,499 @@
+package local
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/kiosk-news/kiosk/infra/topology"
+)
+
+// Errors an invocation can end with besides a function error.
+var (
+	ErrThrottled = errors.New("no instance free within the wait: throttled")
+	ErrTimeout   = errors.New("function timed out")
+	ErrCrashed   = errors.New("function runtime failed")
+)
+
+// Result is the outcome of one invocation.
+type Result struct {
+	Payload       []byte
+	FunctionError string // errorType when the handler returned an error
+	ErrorMessage  string
+	Cold          bool
+	Init          time.Duration // exec → first response, on a cold start
+	Duration      time.Duration
+}
+
+// Invocation is a record of one invocation, for /_local/invocations.
+type Invocation struct {
+	ID         string    `json:"id"`
+	Function   string    `json:"function"`
+	Trigger    string    `json:"trigger"`
+	Status     string    `json:"status"` // ok, error, timeout, throttled, crashed
+	Cold       bool      `json:"cold"`
+	InitMS     float64   `json:"init_ms,omitempty"`
+	DurationMS float64   `json:"duration_ms"`
+	At         time.Time `json:"at"`
+	Error      string    `json:"error,omitempty"`
+}
+
+// Host runs functions' real bootstrap binaries under the Lambda runtime
+// interface emulator: one emulator process per instance, each serving one
+// invocation at a time, started on demand and stopped when idle.
+type Host struct {
+	rie     string
+	dist    string
+	baseEnv func(topology.Function) []string
+	max     int
+	idle    time.Duration
+	wait    time.Duration
+	logs    *logSink
+
+	mu      sync.Mutex
+	pools   map[string]*pool
+	history []Invocation
+	seq     int
+	stop    chan struct{}
+	done    sync.WaitGroup
+}
+
+type pool struct {
+	fn    topology.Function
+	slots chan struct{} // one token per instance allowed to run
+	mu    sync.Mutex
+	idle  []*instance
+	all   map[*instance]bool
+}
+
+type instance struct {
+	cmd      *exec.Cmd
+	url      string
+	started  time.Time
+	lastUsed time.Time
+	used     int
+	warm     bool
+	exited   chan struct{}
+}
+
+// HostConfig configures a Host.
+type HostConfig struct {
+	RIE          string // path of the aws-lambda-rie binary
+	Dist         string // folder holding <function>/bootstrap
+	Env          func(topology.Function) []string
+	MaxInstances int           // per function
+	IdleTimeout  time.Duration // stop instances idle this long
+	Logs         *logSink
+}
+
+func newHost(cloud topology.Cloud, c HostConfig) *Host {
+	h := &Host{rie: c.RIE, dist: c.Dist, baseEnv: c.Env, max: c.MaxInstances, idle: c.IdleTimeout,
+		wait: 3 * time.Second, logs: c.Logs, pools: map[string]*pool{}, stop: make(chan struct{})}
+	for _, f := range cloud.Functions {
+		h.pools[f.Name] = &pool{fn: f, slots: make(chan struct{}, c.MaxInstances), all: map[*instance]bool{}}
+	}
+	h.done.Add(1)
+	go h.reap()
+	return h
+}
+
+// Invoke runs one invocation of fn with payload and records it.
+func (h *Host) Invoke(ctx context.Context, fn, trigger string, payload []byte) (Result, error) {
+	p, ok := h.pools[fn]
+	if !ok {
+		return Result{}, fmt.Errorf("unknown function %q", fn)
+	}
+	start := time.Now()
+	res, err := h.invoke(ctx, p, payload)
+	res.Duration = time.Since(start)
+	h.record(fn, trigger, start, res, err)
+	return res, err
+}
+
+func (h *Host) invoke(ctx context.Context, p *pool, payload []byte) (Result, error) {
+	wait, cancel := context.WithTimeout(ctx, h.wait)
+	defer cancel()
+	select {
+	case p.slots <- struct{}{}:
+	case <-wait.Done():
+		return Result{}, ErrThrottled
+	}
+	defer func() { <-p.slots }()
+
+	inst, res := p.take(), Result{}
+	if inst == nil {
+		var err error
+		if inst, err = h.start(p.fn); err != nil {
+			return res, fmt.Errorf("%w: start: %v", ErrCrashed, err)
+		}
+		p.mu.Lock()
+		p.all[inst] = true
+		p.mu.Unlock()
+	}
+	res.Cold = !inst.warm
+	out, err := inst.call(ctx, p.fn.Timeout, payload)
+	if !inst.warm {
+		res.Init = time.Since(inst.started)
+		inst.warm = true
+	}
+	inst.used++
+	inst.lastUsed = time.Now()
+	if err != nil {
+		// Lambda replaces an environment after a timeout or a crash.
+		h.retire(p, inst)
+		return res, err
+	}
+	p.put(inst)
+	res.Payload = out
+	var fe struct {
+		Type    string `json:"errorType"`
+		Message string `json:"errorMessage"`
+	}
+	if isErrorPayload(out) && json.Unmarshal(out, &fe) == nil {
+		res.FunctionError, res.ErrorMessage = fe.Type, fe.Message
+		if res.FunctionError == "" {
+			res.FunctionError = "Error"
+		}
+	}
+	return res, nil
+}
+
+// isErrorPayload recognises the {"errorMessage","errorType"[,"stackTrace"]}
+// object a runtime reports to /error; the emulator returns it with status 200.
+func isErrorPayload(b []byte) bool {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(b, &m) != nil {
+		return false
+	}
+	if _, ok := m["errorMessage"]; !ok {
+		return false
+	}
+	for k := range m {
+		switch k {
+		case "errorMessage", "errorType", "stackTrace", "cause":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func (p *pool) take() *instance {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for len(p.idle) > 0 {
+		i := p.idle[len(p.idle)-1]
+		p.idle = p.idle[:len(p.idle)-1]
+		select {
+		case <-i.exited:
+			delete(p.all, i)
+			continue
+		default:
+		}
+		return i
+	}
+	return nil
+}
+
+func (p *pool) put(i *instance) {
+	p.mu.Lock()
+	p.idle = append(p.idle, i)
+	p.mu.Unlock()
+}
+
+func (h *Host) retire(p *pool, i *instance) {
+	p.mu.Lock()
+	delete(p.all, i)
+	p.mu.Unlock()
+	i.kill()
+}
+
+func (h *Host) start(f topology.Function) (*instance, error) {
+	riePort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	apiPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(h.dist, f.Name)
+	bootstrap := filepath.Join(dir, "bootstrap")
+	if _, err := os.Stat(bootstrap); err != nil {
+		return nil, fmt.Errorf("%s is missing; run make build", bootstrap)
+	}
+	cmd := exec.Command(h.rie,
+		"--runtime-interface-emulator-address", "127.0.0.1:"+strconv.Itoa(riePort),
+		"--runtime-api-address", "127.0.0.1:"+strconv.Itoa(apiPort),
+		"--log-level", "error",
+		bootstrap)
+	cmd.Dir = dir
+	cmd.Env = append(h.baseEnv(f),
+		"AWS_LAMBDA_FUNCTION_NAME="+f.Name,
+		"AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE="+strconv.Itoa(f.MemoryMB),
+		"AWS_LAMBDA_FUNCTION_TIMEOUT="+strconv.Itoa(int(f.Timeout.Seconds())),
+	)
+	w := h.logs.writer(f.Name)
+	cmd.Stdout, cmd.Stderr = w, w
+	cmd.SysProcAttr = childAttrs()
+	i := &instance{cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d/2015-03-31/functions/function/invocations", riePort),
+		started: time.Now(), exited: make(chan struct{})}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() { _ = cmd.Wait(); w.Close(); close(i.exited) }()
+	if err := waitListening(fmt.Sprintf("127.0.0.1:%d", riePort), 10*time.Second, i.exited); err != nil {
+		i.kill()
+		return nil, err
+	}
+	return i, nil
+}
+
+var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute}}
+
+func (i *instance) call(ctx context.Context, timeout time.Duration, payload []byte) ([]byte, error) {
+	// The emulator enforces the function timeout; this deadline only guards
+	// against an emulator that stops answering.
+	ctx, cancel := context.WithTimeout(ctx, timeout+5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, i.url, bytes.NewReader(payload))
+	if err != nil {
+		return nil, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ErrTimeout
+		}
+		return nil, fmt.Errorf("%w: %v", ErrCrashed, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 7<<20))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCrashed, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%w: emulator answered %d: %s", ErrCrashed, resp.StatusCode, truncate(body, 200))
+	}
+	if bytes.HasPrefix(body, []byte("Task timed out after")) {
+		return nil, ErrTimeout
+	}
+	return body, nil
+}
+
+func (i *instance) kill() {
+	if i.cmd.Process != nil {
+		_ = syscall.Kill(-i.cmd.Process.Pid, syscall.SIGKILL)
+	}
+	select {
+	case <-i.exited:
+	case <-time.After(5 * time.Second):
+	}
+}
+
+func (h *Host) record(fn, trigger string, start time.Time, res Result, err error) {
+	inv := Invocation{Function: fn, Trigger: trigger, Status: "ok", Cold: res.Cold, At: start.UTC(),
+		DurationMS: ms(res.Duration)}
+	if res.Cold {
+		inv.InitMS = ms(res.Init)
+	}
+	switch {
+	case errors.Is(err, ErrThrottled):
+		inv.Status, inv.Error = "throttled", err.Error()
+	case errors.Is(err, ErrTimeout):
+		inv.Status, inv.Error = "timeout", err.Error()
+	case err != nil:
+		inv.Status, inv.Error = "crashed", err.Error()
+	case res.FunctionError != "":
+		inv.Status, inv.Error = "error", res.FunctionError+": "+res.ErrorMessage
+	}
+	h.mu.Lock()
+	h.seq++
+	inv.ID = strconv.Itoa(h.seq)
+	h.history = append(h.history, inv)
+	if len(h.history) > 500 {
+		h.history = h.history[len(h.history)-500:]
+	}
+	h.mu.Unlock()
+	cold := ""
+	if inv.Cold {
+		cold = fmt.Sprintf(" cold start, init %.0f ms", inv.InitMS)
+	}
+	h.logs.console("%-18s %-28s %-9s %7.1f ms%s", fn, trigger, inv.Status, inv.DurationMS, cold)
+}
+
+// Invocations returns the recent invocations, newest last.
+func (h *Host) Invocations() []Invocation {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]Invocation(nil), h.history...)
+}
+
+// InstanceInfo describes a running instance for /_local/functions.
+type InstanceInfo struct {
+	PID         int       `json:"pid"`
+	Started     time.Time `json:"started"`
+	Invocations int       `json:"invocations"`
+	Busy        bool      `json:"busy"`
+}
+
+// Instances lists a function's instances.
+func (h *Host) Instances(fn string) []InstanceInfo {
+	p, ok := h.pools[fn]
+	if !ok {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	idle := map[*instance]bool{}
+	for _, i := range p.idle {
+		idle[i] = true
+	}
+	out := []InstanceInfo{}
+	for i := range p.all {
+		out = append(out, InstanceInfo{PID: i.cmd.Process.Pid, Started: i.started.UTC(), Invocations: i.used, Busy: !idle[i]})
+	}
+	return out
+}
+
+// reap stops instances idle longer than the idle timeout.
+func (h *Host) reap() {
+	defer h.done.Done()
+	t := time.NewTicker(min(h.idle/2, 10*time.Second))
+	defer t.Stop()
+	for {
+		select {
+		case <-h.stop:
+			return
+		case <-t.C:
+		}
+		for _, p := range h.pools {
+			p.mu.Lock()
+			var keep, drop []*instance
+			for _, i := range p.idle {
+				if time.Since(i.lastUsed) > h.idle {
+					drop = append(drop, i)
+					delete(p.all, i)
+				} else {
+					keep = append(keep, i)
+				}
+			}
+			p.idle = keep
+			p.mu.Unlock()
+			for _, i := range drop {
+				i.kill()
+				h.logs.console("%-18s stopped an instance idle for %s", p.fn.Name, h.idle)
+			}
+		}
+	}
+}
+
+// Close stops every instance.
+func (h *Host) Close() {
+	close(h.stop)
+	h.done.Wait()
+	var wg sync.WaitGroup
+	for _, p := range h.pools {
+		p.mu.Lock()
+		for i := range p.all {
+			wg.Add(1)
+			go func() { defer wg.Done(); i.kill() }()
+		}
+		p.all = map[*instance]bool{}
+		p.idle = nil
+		p.mu.Unlock()
+	}
+	wg.Wait()
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func waitListening(addr string, limit time.Duration, exited <-chan struct{}) error {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		select {
+		case <-exited:
+			return fmt.Errorf("process exited before listening on %s", addr)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("nothing listening on %s after %s", addr, limit)
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func truncate(b []byte, n int) string {
+	s := strings.TrimSpace(string(b))
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// logSink keeps each function's full output in its own file and prints short
+// lines to the console.
+type logSink struct {
+	dir string
+	out io.Writer
+	mu  sync.Mutex
+}
+
+func (l *logSink) console(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintf(l.out, time.Now().Format("15:04:05 ")+format+"\n", args...)
+}
+
+// writer returns a writer that appends a function's output to <dir>/<fn>.log
+// and echoes error-level lines to the console.
+func (l *logSink) writer(fn string) io.WriteCloser {
+	pr, pw := io.Pipe()
+	go func() {
+		f, err := os.OpenFile(filepath.Join(l.dir, fn+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			f = nil
+		}
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 64*1024), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			if f != nil {
+				fmt.Fprintln(f, line)
+			}
+			if strings.Contains(line, `"level":"ERROR"`) || strings.Contains(line, "panic") || strings.HasPrefix(line, "{\"errorMessage") {
+				l.console("%-18s | %s", fn, truncate([]byte(line), 300))
+			}
+		}
+		if f != nil {
+			f.Close()
+		}
+	}()
+	return pw
+}

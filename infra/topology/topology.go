@@ -1,0 +1,391 @@
+// Package topology types the one description of Kiosk's cloud: every function
+// with its triggers, grants and settings, and every table. The CDK stack and the
+// local cloud are both built from it; kiosk.go holds the description itself.
+// This package must not import the CDK.
+package topology
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kiosk-news/kiosk/events"
+	"github.com/kiosk-news/kiosk/infra/pattern"
+	"github.com/kiosk-news/kiosk/infra/schedule"
+	"github.com/kiosk-news/kiosk/shared/kiosk"
+)
+
+// Cloud is the whole system.
+type Cloud struct {
+	// Name prefixes physical names locally and names the CDK stack.
+	Name      string
+	Tables    []Table
+	Functions []Function
+}
+
+// Auth is how a route is protected.
+type Auth string
+
+const (
+	Public Auth = "public" // anyone
+	User   Auth = "user"   // a signed app-user token
+	Admin  Auth = "admin"  // an admin token or session
+)
+
+// KeyType is a DynamoDB attribute type.
+type KeyType string
+
+const (
+	String KeyType = "S"
+	Number KeyType = "N"
+	Binary KeyType = "B"
+)
+
+// Key is one key attribute.
+type Key struct {
+	Name string
+	Type KeyType
+}
+
+// Index is a global secondary index (projection ALL).
+type Index struct {
+	Name         string
+	PartitionKey Key
+	SortKey      *Key
+}
+
+// Table is a DynamoDB table owned by one domain.
+type Table struct {
+	// Name is the logical name; functions find the physical name in
+	// kiosk.TableEnv(Name).
+	Name         string
+	Description  string
+	PartitionKey Key
+	SortKey      *Key
+	Indexes      []Index
+	// TTL is the attribute holding an expiry in epoch seconds, if any.
+	// Readers must still filter expired items: DynamoDB deletes them late.
+	TTL string
+}
+
+// Access says what a grant allows.
+type Access string
+
+const (
+	Read      Access = "read"
+	Write     Access = "write"
+	ReadWrite Access = "readwrite"
+)
+
+// Grant lets a function touch a table.
+type Grant struct {
+	Table  string
+	Access Access
+}
+
+// Route is an HTTP API route.
+type Route struct {
+	Method string // GET, POST, PUT, PATCH, DELETE
+	Path   string // /v1/articles/{id}; {name+} for a greedy tail
+	Auth   Auth
+}
+
+// Key is the API Gateway route key, "GET /v1/health".
+func (r Route) Key() string { return r.Method + " " + r.Path }
+
+// Rule subscribes a function to bus events matching an EventBridge pattern.
+type Rule struct {
+	Name    string // unique per function, e.g. "on-heartbeat"
+	Pattern string // JSON event pattern
+}
+
+// Schedule runs a function on an EventBridge schedule.
+type Schedule struct {
+	Expression  string // rate(...) or cron(...)
+	Description string
+}
+
+// Function is one Lambda.
+type Function struct {
+	// Name is the folder under functions/, the Lambda's name and its CDK id.
+	Name        string
+	Description string
+	Routes      []Route
+	Schedules   []Schedule
+	Rules       []Rule
+	Grants      []Grant
+	// Publishes lists the detail types (see package events) it puts on the bus.
+	Publishes []string
+	MemoryMB  int
+	Timeout   time.Duration
+	Env       map[string]string
+}
+
+// Async reports whether the function is invoked asynchronously (by rules or schedules).
+func (f Function) Async() bool { return len(f.Rules) > 0 || len(f.Schedules) > 0 }
+
+// Table finds a table by name.
+func (c Cloud) Table(name string) (Table, bool) {
+	for _, t := range c.Tables {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return Table{}, false
+}
+
+// Function finds a function by name.
+func (c Cloud) Function(name string) (Function, bool) {
+	for _, f := range c.Functions {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Function{}, false
+}
+
+// Routes returns every route with its function, sorted by path then method.
+func (c Cloud) Routes() []FunctionRoute {
+	var out []FunctionRoute
+	for _, f := range c.Functions {
+		for _, r := range f.Routes {
+			out = append(out, FunctionRoute{Route: r, Function: f.Name})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Path != out[j].Path {
+			return out[i].Path < out[j].Path
+		}
+		return out[i].Method < out[j].Method
+	})
+	return out
+}
+
+// FunctionRoute is a route and the function serving it.
+type FunctionRoute struct {
+	Route
+	Function string
+}
+
+var (
+	nameRe      = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+	attrRe      = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	envRe       = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
+	pathSegRe   = regexp.MustCompile(`^([a-z0-9][a-z0-9._-]*|\{[a-z][a-z_0-9]*\+?\})$`)
+	reservedEnv = []string{"AWS_", "LAMBDA_", "_HANDLER", "KIOSK_TABLE_", kiosk.BusEnv, kiosk.FunctionEnv}
+)
+
+// Validate rejects a broken topology. It does not look at the file system;
+// CheckFolders does.
+func (c Cloud) Validate() error {
+	var errs []string
+	fail := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+
+	if !nameRe.MatchString(c.Name) {
+		fail("cloud name %q must be lower-case kebab", c.Name)
+	}
+	tables := map[string]bool{}
+	for _, t := range c.Tables {
+		if !nameRe.MatchString(t.Name) {
+			fail("table %q: name must be lower-case kebab", t.Name)
+		}
+		if tables[t.Name] {
+			fail("table %q declared twice", t.Name)
+		}
+		tables[t.Name] = true
+		checkKey := func(what string, k Key) {
+			if !attrRe.MatchString(k.Name) || (k.Type != String && k.Type != Number && k.Type != Binary) {
+				fail("table %q: %s %+v must be a snake_case name with type S, N or B", t.Name, what, k)
+			}
+		}
+		checkKey("partition key", t.PartitionKey)
+		if t.SortKey != nil {
+			checkKey("sort key", *t.SortKey)
+		}
+		indexes := map[string]bool{}
+		for _, ix := range t.Indexes {
+			if !nameRe.MatchString(ix.Name) || indexes[ix.Name] {
+				fail("table %q: index %q must be a unique kebab name", t.Name, ix.Name)
+			}
+			indexes[ix.Name] = true
+			checkKey("index "+ix.Name+" partition key", ix.PartitionKey)
+			if ix.SortKey != nil {
+				checkKey("index "+ix.Name+" sort key", *ix.SortKey)
+			}
+		}
+		if t.TTL != "" && !attrRe.MatchString(t.TTL) {
+			fail("table %q: TTL attribute %q must be snake_case", t.Name, t.TTL)
+		}
+	}
+
+	functions := map[string]bool{}
+	routes := map[string]string{}
+	for _, f := range c.Functions {
+		if !nameRe.MatchString(f.Name) {
+			fail("function %q: name must be lower-case kebab", f.Name)
+		}
+		if functions[f.Name] {
+			fail("function %q declared twice", f.Name)
+		}
+		functions[f.Name] = true
+		if f.MemoryMB < 128 || f.MemoryMB > 10240 {
+			fail("function %q: memory %d MB is outside 128-10240", f.Name, f.MemoryMB)
+		}
+		if f.Timeout < time.Second || f.Timeout > 15*time.Minute {
+			fail("function %q: timeout %s is outside 1s-15m", f.Name, f.Timeout)
+		}
+		if len(f.Routes) > 0 && f.Timeout > 29*time.Second {
+			fail("function %q: API functions must time out within API Gateway's 30 s limit, got %s", f.Name, f.Timeout)
+		}
+		if len(f.Routes) == 0 && !f.Async() {
+			fail("function %q has no trigger", f.Name)
+		}
+		for _, r := range f.Routes {
+			if err := checkRoute(r); err != nil {
+				fail("function %q: route %s: %v", f.Name, r.Key(), err)
+			}
+			if other, dup := routes[r.Key()]; dup {
+				fail("route %s is declared by both %q and %q", r.Key(), other, f.Name)
+			}
+			routes[r.Key()] = f.Name
+			if r.Auth != Public {
+				fail("function %q: route %s asks for %s auth, but the topology has no authorizer yet", f.Name, r.Key(), r.Auth)
+			}
+		}
+		for _, s := range f.Schedules {
+			if _, err := schedule.Parse(s.Expression); err != nil {
+				fail("function %q: schedule: %v", f.Name, err)
+			}
+		}
+		rules := map[string]bool{}
+		for _, r := range f.Rules {
+			if !nameRe.MatchString(r.Name) || rules[r.Name] {
+				fail("function %q: rule %q must be a unique kebab name", f.Name, r.Name)
+			}
+			rules[r.Name] = true
+			p, err := pattern.Parse([]byte(r.Pattern))
+			if err != nil {
+				fail("function %q: rule %q: %v", f.Name, r.Name, err)
+				continue
+			}
+			for _, dt := range p.Values("detail-type") {
+				if _, ok := events.Lookup(dt); !ok {
+					fail("function %q: rule %q listens for %q, which is not in the event catalogue", f.Name, r.Name, dt)
+				}
+			}
+		}
+		granted := map[string]bool{}
+		for _, g := range f.Grants {
+			if !tables[g.Table] {
+				fail("function %q: grant on unknown table %q", f.Name, g.Table)
+			}
+			if g.Access != Read && g.Access != Write && g.Access != ReadWrite {
+				fail("function %q: grant on %q has unknown access %q", f.Name, g.Table, g.Access)
+			}
+			if granted[g.Table] {
+				fail("function %q: two grants on table %q", f.Name, g.Table)
+			}
+			granted[g.Table] = true
+		}
+		for _, dt := range f.Publishes {
+			if _, ok := events.Lookup(dt); !ok {
+				fail("function %q publishes %q, which is not in the event catalogue", f.Name, dt)
+			}
+		}
+		for k := range f.Env {
+			if !envRe.MatchString(k) {
+				fail("function %q: env %q must be UPPER_SNAKE", f.Name, k)
+			}
+			for _, r := range reservedEnv {
+				if strings.HasPrefix(k, r) {
+					fail("function %q: env %q is set by the platform", f.Name, k)
+				}
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("topology: %s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+func checkRoute(r Route) error {
+	switch r.Method {
+	case "GET", "POST", "PUT", "PATCH", "DELETE":
+	default:
+		return fmt.Errorf("method must be GET, POST, PUT, PATCH or DELETE")
+	}
+	switch r.Auth {
+	case Public, User, Admin:
+	default:
+		return fmt.Errorf("auth must be public, user or admin")
+	}
+	if !strings.HasPrefix(r.Path, "/") || strings.HasSuffix(r.Path, "/") {
+		return fmt.Errorf("path must start with / and not end with /")
+	}
+	segs := strings.Split(r.Path[1:], "/")
+	params := map[string]bool{}
+	for i, s := range segs {
+		if !pathSegRe.MatchString(s) {
+			return fmt.Errorf("bad path segment %q", s)
+		}
+		if strings.HasPrefix(s, "{") {
+			name := strings.Trim(s, "{}+")
+			if params[name] {
+				return fmt.Errorf("path parameter %q repeated", name)
+			}
+			params[name] = true
+			if strings.HasSuffix(s, "+}") && i != len(segs)-1 {
+				return fmt.Errorf("a greedy parameter must be last")
+			}
+		}
+	}
+	return nil
+}
+
+// CheckFolders checks that every function has a folder with a main package under
+// root/functions and every folder there is declared.
+func (c Cloud) CheckFolders(root string) error {
+	var errs []string
+	declared := map[string]bool{}
+	for _, f := range c.Functions {
+		declared[f.Name] = true
+		if _, err := os.Stat(filepath.Join(root, "functions", f.Name, "main.go")); err != nil {
+			errs = append(errs, fmt.Sprintf("function %q has no functions/%s/main.go", f.Name, f.Name))
+		}
+	}
+	entries, err := os.ReadDir(filepath.Join(root, "functions"))
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.IsDir() && !declared[e.Name()] {
+			errs = append(errs, fmt.Sprintf("functions/%s is not declared in the topology", e.Name()))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("topology: %s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// Environment returns the variables the platform sets for a function, given the
+// physical table names and bus name: its own env, KIOSK_FUNCTION, a
+// KIOSK_TABLE_* per granted table and KIOSK_BUS if it publishes.
+func (f Function) Environment(tableName func(string) string, bus string) map[string]string {
+	env := map[string]string{kiosk.FunctionEnv: f.Name}
+	for k, v := range f.Env {
+		env[k] = v
+	}
+	for _, g := range f.Grants {
+		env[kiosk.TableEnv(g.Table)] = tableName(g.Table)
+	}
+	if len(f.Publishes) > 0 {
+		env[kiosk.BusEnv] = bus
+	}
+	return env
+}

@@ -1,0 +1,102 @@
+package topology
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestKioskIsValid(t *testing.T) {
+	c := Kiosk()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CheckFolders(filepath.Join("..", "..")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestValidateRejects(t *testing.T) {
+	cases := []struct {
+		name   string
+		break_ func(c *Cloud)
+		want   string
+	}{
+		{"two routes on the same method and path", func(c *Cloud) {
+			c.Functions[1].Routes = []Route{{"GET", "/v1/health", Public}}
+		}, "declared by both"},
+		{"a grant on an unknown table", func(c *Cloud) {
+			c.Functions[0].Grants = append(c.Functions[0].Grants, Grant{"nope", Read})
+		}, `unknown table "nope"`},
+		{"an invalid schedule expression", func(c *Cloud) {
+			c.Functions[1].Schedules = []Schedule{{"rate(5 minute)", ""}}
+		}, "plural"},
+		{"an invalid event pattern", func(c *Cloud) {
+			c.Functions[2].Rules[0].Pattern = `{"source":"kiosk.platform"}`
+		}, "arrays or objects"},
+		{"a pattern on an event nobody declared", func(c *Cloud) {
+			c.Functions[2].Rules[0].Pattern = `{"detail-type":["made.up"]}`
+		}, "not in the event catalogue"},
+		{"publishing an undeclared event", func(c *Cloud) {
+			c.Functions[1].Publishes = []string{"made.up"}
+		}, "not in the event catalogue"},
+		{"a function with no trigger", func(c *Cloud) {
+			c.Functions[1].Schedules = nil
+		}, "has no trigger"},
+		{"an API function slower than API Gateway allows", func(c *Cloud) {
+			c.Functions[0].Timeout = time.Minute
+		}, "30 s"},
+		{"a bad path", func(c *Cloud) {
+			c.Functions[0].Routes[0].Path = "/v1/../x"
+		}, "bad path segment"},
+		{"a greedy parameter in the middle", func(c *Cloud) {
+			c.Functions[0].Routes[0].Path = "/v1/{rest+}/x"
+		}, "greedy"},
+		{"an unknown method", func(c *Cloud) {
+			c.Functions[0].Routes[0].Method = "TRACE"
+		}, "method must be"},
+		{"a platform env var set by hand", func(c *Cloud) {
+			c.Functions[0].Env = map[string]string{"AWS_REGION": "x"}
+		}, "set by the platform"},
+		{"a table declared twice", func(c *Cloud) {
+			c.Tables = append(c.Tables, c.Tables[0])
+		}, "declared twice"},
+		{"a function declared twice", func(c *Cloud) {
+			c.Functions = append(c.Functions, c.Functions[1])
+		}, "declared twice"},
+		{"a bad key type", func(c *Cloud) {
+			c.Tables[0].PartitionKey.Type = "X"
+		}, "type S, N or B"},
+		{"too little memory", func(c *Cloud) {
+			c.Functions[0].MemoryMB = 64
+		}, "memory"},
+	}
+	for _, tc := range cases {
+		t.Run("it rejects "+tc.name, func(t *testing.T) {
+			c := Kiosk()
+			tc.break_(&c)
+			err := c.Validate()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Validate() = %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestCheckFoldersRejects(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "functions", "stray"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err := Kiosk().CheckFolders(root)
+	if err == nil {
+		t.Fatal("CheckFolders passed on an empty tree")
+	}
+	for _, want := range []string{"no functions/health-api/main.go", "functions/stray is not declared"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("CheckFolders() = %v, want it to mention %q", err, want)
+		}
+	}
+}

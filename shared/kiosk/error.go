@@ -1,0 +1,63 @@
+// Package kiosk holds what every domain shares: application error codes. The
+// HTTP adapter maps each code to one status in one table.
+package kiosk
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Application error codes (wtf-style): stable strings clients can switch on.
+const (
+	EINVALID      = "invalid_argument"
+	EUNAUTHORIZED = "unauthenticated"
+	EFORBIDDEN    = "permission_denied"
+	ENOTFOUND     = "not_found"
+	EMETHOD       = "method_not_allowed"
+	ECONFLICT     = "conflict"
+	ETOOLARGE     = "payload_too_large"
+	EUNSUPPORTED  = "unsupported_media_type"
+	ERATELIMITED  = "rate_limited"
+	EUNAVAILABLE  = "unavailable"
+	ETIMEOUT      = "timeout"
+	EINTERNAL     = "internal"
+)
+
+// Error is an application error: a code and a message safe to show a client.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Errorf returns an application error with the given code.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first application error in err's chain,
+// EINTERNAL for any other error, and "" for nil.
+func ErrorCode(err error) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the client-safe message: the application error's, or a
+// generic one for internal errors, which must never leak.
+func ErrorMessage(err error) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.Message
+	}
+	return "internal error"
+}

@@ -1,0 +1,257 @@
+// Package httpapi serves a plain net/http handler as an API Gateway HTTP API
+// (payload v2) Lambda through aws-lambda-go-api-proxy, and owns the HTTP side of
+// Kiosk's contract: request ids, the JSON error shape, body limits, panics
+// turned into 500s without a stack trace, and one access-log line per request.
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/logs"
+)
+
+// MaxBody is the largest request body a handler reads (Lambda's synchronous
+// payload limit is 6 MB; Kiosk's APIs need far less).
+const MaxBody = 1 << 20
+
+// Start runs mux as the Lambda entry point.
+func Start(mux *http.ServeMux) {
+	logs.Setup()
+	lambda.Start(httpadapter.NewV2(Wrap(mux)).ProxyWithContext)
+}
+
+// statuses maps application error codes to HTTP statuses, in one place.
+var statuses = map[string]int{
+	kiosk.EINVALID:      http.StatusBadRequest,
+	kiosk.EUNAUTHORIZED: http.StatusUnauthorized,
+	kiosk.EFORBIDDEN:    http.StatusForbidden,
+	kiosk.ENOTFOUND:     http.StatusNotFound,
+	kiosk.EMETHOD:       http.StatusMethodNotAllowed,
+	kiosk.ECONFLICT:     http.StatusConflict,
+	kiosk.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	kiosk.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
+	kiosk.ERATELIMITED:  http.StatusTooManyRequests,
+	kiosk.EINTERNAL:     http.StatusInternalServerError,
+	kiosk.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	kiosk.ETIMEOUT:      http.StatusGatewayTimeout,
+}
+
+// Status returns the HTTP status of an application error code.
+func Status(code string) int {
+	if s, ok := statuses[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// ErrorBody is the JSON error contract.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail is the inside of ErrorBody.
+type ErrorDetail struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	RequestID string `json:"request_id"`
+}
+
+// WriteErrorCode writes the JSON error contract with the code's status.
+func WriteErrorCode(w http.ResponseWriter, code, message, requestID string) {
+	WriteJSON(w, Status(code), ErrorBody{ErrorDetail{Code: code, Message: message, RequestID: requestID}})
+}
+
+// Error writes err as the JSON error contract. Internal errors are logged with
+// the request id and shown to the client only as "internal error".
+func Error(w http.ResponseWriter, r *http.Request, err error) {
+	code := kiosk.ErrorCode(err)
+	if code == kiosk.EINTERNAL {
+		slog.ErrorContext(r.Context(), "internal error", "request_id", RequestID(r.Context()), "error", err.Error())
+	}
+	WriteErrorCode(w, code, kiosk.ErrorMessage(err), RequestID(r.Context()))
+}
+
+// WriteJSON writes v as JSON with the given status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"error":{"code":"internal","message":"internal error","request_id":""}}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// Decode reads a JSON request body strictly into v: application/json only, no
+// unknown fields, no trailing data, at most MaxBody bytes. Its errors are
+// application errors ready for Error.
+func Decode(r *http.Request, v any) error {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return kiosk.Errorf(kiosk.EUNSUPPORTED, "the body must be application/json")
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return decodeError(err)
+		}
+		return kiosk.Errorf(kiosk.EINVALID, "the body must hold one JSON value")
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var tooBig *http.MaxBytesError
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &tooBig):
+		return kiosk.Errorf(kiosk.ETOOLARGE, "the body is larger than %d bytes", tooBig.Limit)
+	case errors.As(err, &syntax):
+		return kiosk.Errorf(kiosk.EINVALID, "malformed JSON at byte %d", syntax.Offset)
+	case errors.As(err, &typ):
+		return kiosk.Errorf(kiosk.EINVALID, "field %q must be %s", typ.Field, typ.Type)
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return kiosk.Errorf(kiosk.EINVALID, "the body is empty or truncated")
+	}
+	return kiosk.Errorf(kiosk.EINVALID, "bad body: %v", err)
+}
+
+type requestIDKey struct{}
+
+// RequestID returns the request id: API Gateway's, or one made up when absent.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// Wrap adds the contract around a mux: request id, body limit, JSON 404/405,
+// panic recovery and the access log line.
+func Wrap(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ctx, calls := awsenv.WithCounter(r.Context())
+		route := r.Method + " " + r.URL.Path
+		id := ""
+		if gw, ok := core.GetAPIGatewayV2ContextFromContext(ctx); ok {
+			id, route = gw.RequestID, gw.RouteKey
+		}
+		if id == "" {
+			id = newID()
+		}
+		ctx = context.WithValue(ctx, requestIDKey{}, id)
+		r = r.WithContext(ctx)
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+		rec := &recorder{ResponseWriter: w}
+		rec.Header().Set("X-Request-Id", id)
+
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					slog.ErrorContext(ctx, "panic", "request_id", id, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+					if !rec.wrote {
+						WriteErrorCode(rec, kiosk.EINTERNAL, "internal error", id)
+					}
+				}
+			}()
+			if _, pattern := mux.Handler(r); pattern == "" {
+				muxError(rec, r, mux)
+				return
+			}
+			mux.ServeHTTP(rec, r)
+		}()
+		if !rec.wrote {
+			rec.WriteHeader(http.StatusOK)
+		}
+		slog.InfoContext(ctx, "request",
+			"route", route, "method", r.Method, "path", r.URL.Path, "status", rec.status,
+			"duration_ms", float64(time.Since(start).Microseconds())/1000,
+			"dynamodb_calls", calls.Count("DynamoDB"), "eventbridge_calls", calls.Count("EventBridge"),
+			"request_id", id)
+	})
+}
+
+// muxError turns ServeMux's plain-text 404/405 into the JSON contract.
+func muxError(w http.ResponseWriter, r *http.Request, mux *http.ServeMux) {
+	probe := &probeWriter{header: http.Header{}}
+	mux.ServeHTTP(probe, r)
+	switch probe.status {
+	case http.StatusMethodNotAllowed:
+		w.Header().Set("Allow", probe.header.Get("Allow"))
+		WriteErrorCode(w, kiosk.EMETHOD, fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path), RequestID(r.Context()))
+	case http.StatusNotFound:
+		WriteErrorCode(w, kiosk.ENOTFOUND, "no route for "+r.URL.Path, RequestID(r.Context()))
+	default: // redirects ServeMux makes for unclean paths
+		for k, v := range probe.header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(probe.status)
+		_, _ = w.Write(probe.body.Bytes())
+	}
+}
+
+type recorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (r *recorder) WriteHeader(status int) {
+	if r.wrote {
+		return
+	}
+	r.status, r.wrote = status, true
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if !r.wrote {
+		r.WriteHeader(http.StatusOK)
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+type probeWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (p *probeWriter) Header() http.Header { return p.header }
+func (p *probeWriter) WriteHeader(s int) {
+	if p.status == 0 {
+		p.status = s
+	}
+}
+func (p *probeWriter) Write(b []byte) (int, error) {
+	p.WriteHeader(http.StatusOK)
+	return p.body.Write(b)
+}
+
+func newID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

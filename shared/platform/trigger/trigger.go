@@ -1,0 +1,93 @@
+// Package trigger adapts typed Go handlers to the events EventBridge delivers:
+// scheduled events and bus events. The detail is decoded strictly into the
+// handler's type; a handler error is returned to Lambda, so the delivery is
+// retried and finally dead-lettered. Handlers must be idempotent: delivery is
+// at least once.
+package trigger
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/logs"
+)
+
+// Event is an EventBridge event with a typed detail.
+type Event[T any] struct {
+	Version    string    `json:"version"`
+	ID         string    `json:"id"`
+	DetailType string    `json:"detail-type"`
+	Source     string    `json:"source"`
+	Account    string    `json:"account"`
+	Time       time.Time `json:"time"`
+	Region     string    `json:"region"`
+	Resources  []string  `json:"resources"`
+	Detail     T         `json:"detail"`
+}
+
+// Scheduled is the (empty) detail of a scheduled event.
+type Scheduled struct{}
+
+// Handler handles one event.
+type Handler[T any] func(ctx context.Context, e Event[T]) error
+
+// Start runs the handler as the Lambda entry point.
+func Start[T any](h Handler[T]) {
+	logs.Setup()
+	lambda.Start(Wrap(h))
+}
+
+// Wrap decodes the raw event, calls the handler and logs one line per event.
+func Wrap[T any](h Handler[T]) func(ctx context.Context, raw json.RawMessage) error {
+	return func(ctx context.Context, raw json.RawMessage) error {
+		start := time.Now()
+		ctx, calls := awsenv.WithCounter(ctx)
+		var env Event[json.RawMessage]
+		err := json.Unmarshal(raw, &env)
+		if err == nil {
+			err = h.call(ctx, env)
+		} else {
+			err = fmt.Errorf("decode event: %w", err)
+		}
+		level, status := slog.LevelInfo, "ok"
+		if err != nil {
+			level, status = slog.LevelError, "error"
+		}
+		slog.Log(ctx, level, "event",
+			"trigger", env.DetailType, "source", env.Source, "event_id", env.ID, "status", status,
+			"duration_ms", float64(time.Since(start).Microseconds())/1000,
+			"dynamodb_calls", calls.Count("DynamoDB"), "eventbridge_calls", calls.Count("EventBridge"),
+			"error", errString(err))
+		return err
+	}
+}
+
+// call decodes the detail strictly into T and runs the handler.
+func (h Handler[T]) call(ctx context.Context, env Event[json.RawMessage]) error {
+	var d T
+	if len(bytes.TrimSpace(env.Detail)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(env.Detail))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&d); err != nil {
+			return fmt.Errorf("decode %s detail: %w", env.DetailType, err)
+		}
+	}
+	return h(ctx, Event[T]{
+		Version: env.Version, ID: env.ID, DetailType: env.DetailType, Source: env.Source,
+		Account: env.Account, Time: env.Time, Region: env.Region, Resources: env.Resources, Detail: d,
+	})
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
