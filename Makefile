@@ -32,11 +32,13 @@ vet:
 ## test: vet, unit tests, end-to-end tests against the real local cloud, a short fuzz pass
 test: tools build vet
 	$(GO) test -count=1 ./...
-	$(GO) test -run '^$$' -fuzz FuzzMatch -fuzztime 10s ./infra/pattern
+	$(GO) test -run '^$$' -fuzz FuzzMatch -fuzztime 8s ./infra/pattern
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 8s ./shared/platform/httpapi
 
 ## fuzz: the longer fuzz pass
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzMatch -fuzztime 2m ./infra/pattern
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 2m ./shared/platform/httpapi
 
 clean:
 	rm -rf dist .kiosk cdk.out

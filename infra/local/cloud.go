@@ -26,6 +26,7 @@ import (
 // Config configures the local cloud. Zero values take the defaults below.
 type Config struct {
 	Root        string        // repository root: dist/ and node_modules/ live here
+	Dist        string        // built functions (default <Root>/dist)
 	Port        int           // HTTP API port; 0 picks a free one
 	DataDir     string        // persist DynamoDB here; empty means in memory
 	Schedules   bool          // fire schedules on the real clock
@@ -47,7 +48,8 @@ type Cloud struct {
 	LogDir    string
 
 	cfg      Config
-	dynalite *dynalite
+	dynalite *Dynalite
+	dynLog   io.WriteCloser
 	host     *Host
 	bus      *Bus
 	sched    *scheduler
@@ -73,6 +75,9 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	}
 	if cfg.Backoff == 0 {
 		cfg.Backoff = time.Second
+	}
+	if cfg.Dist == "" {
+		cfg.Dist = filepath.Join(cfg.Root, "dist")
 	}
 	if cfg.Console == nil {
 		cfg.Console = os.Stdout
@@ -102,11 +107,12 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.dynalite, err = startDynalite(cfg.Root, cfg.DataDir, logs); err != nil {
+	c.dynLog = logs.writer("dynalite")
+	if c.dynalite, err = StartDynalite(cfg.Root, cfg.DataDir, c.dynLog); err != nil {
 		return nil, err
 	}
 	c.DynamoURL = c.dynalite.URL
-	if err := createTables(ctx, dynamoClient(c.DynamoURL), cloud, c.TableName); err != nil {
+	if err := createTables(ctx, DynamoClient(c.DynamoURL), cloud, c.TableName); err != nil {
 		return nil, err
 	}
 
@@ -123,7 +129,7 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	c.APIURL = "http://" + apiLn.Addr().String()
 
 	c.host = newHost(cloud, HostConfig{
-		RIE: rie, Dist: filepath.Join(cfg.Root, "dist"), Env: c.functionEnv,
+		RIE: rie, Dist: cfg.Dist, Env: c.functionEnv,
 		MaxInstances: cfg.MaxInstance, IdleTimeout: cfg.IdleTimeout, Logs: logs,
 	})
 	c.bus = newBus(cloud, c.BusName(), c.host, cfg.Attempts, cfg.Backoff, logs)
@@ -187,6 +193,9 @@ func (c *Cloud) Close() {
 	}
 	if c.dynalite != nil {
 		c.dynalite.Close()
+	}
+	if c.dynLog != nil {
+		c.dynLog.Close()
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,15 +19,17 @@ import (
 	"github.com/kiosk-news/kiosk/infra/topology"
 )
 
-// dynalite is the local DynamoDB: the pinned npm package, in memory unless a
+// Dynalite is the local DynamoDB: the pinned npm package, in memory unless a
 // data folder is given.
-type dynalite struct {
+type Dynalite struct {
 	cmd    *exec.Cmd
 	URL    string
 	exited chan struct{}
 }
 
-func startDynalite(root, dataDir string, logs *logSink) (*dynalite, error) {
+// StartDynalite starts dynalite from root/node_modules on a free loopback port,
+// its output going to logs.
+func StartDynalite(root, dataDir string, logs io.Writer) (*Dynalite, error) {
 	bin := filepath.Join(root, "node_modules", ".bin", "dynalite")
 	if _, err := os.Stat(bin); err != nil {
 		return nil, fmt.Errorf("%s is missing; run npm ci (make dev does)", bin)
@@ -45,14 +48,13 @@ func startDynalite(root, dataDir string, logs *logSink) (*dynalite, error) {
 		args = append(args, "--path", dir)
 	}
 	cmd := exec.Command(bin, args...)
-	w := logs.writer("dynalite")
-	cmd.Stdout, cmd.Stderr = w, w
+	cmd.Stdout, cmd.Stderr = logs, logs
 	cmd.SysProcAttr = childAttrs()
-	d := &dynalite{cmd: cmd, URL: fmt.Sprintf("http://127.0.0.1:%d", port), exited: make(chan struct{})}
+	d := &Dynalite{cmd: cmd, URL: fmt.Sprintf("http://127.0.0.1:%d", port), exited: make(chan struct{})}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	go func() { _ = cmd.Wait(); w.Close(); close(d.exited) }()
+	go func() { _ = cmd.Wait(); close(d.exited) }()
 	if err := waitListening(fmt.Sprintf("127.0.0.1:%d", port), 20*time.Second, d.exited); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("dynalite: %w", err)
@@ -60,7 +62,8 @@ func startDynalite(root, dataDir string, logs *logSink) (*dynalite, error) {
 	return d, nil
 }
 
-func (d *dynalite) Close() {
+// Close kills dynalite.
+func (d *Dynalite) Close() {
 	_ = syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
 	select {
 	case <-d.exited:
@@ -68,9 +71,9 @@ func (d *dynalite) Close() {
 	}
 }
 
-// dynamoClient is the local cloud's own DynamoDB client (for creating tables
-// and for tests), with dummy credentials.
-func dynamoClient(url string) *dynamodb.Client {
+// DynamoClient is a DynamoDB client for a local endpoint with dummy
+// credentials, for the local cloud itself and for tests.
+func DynamoClient(url string) *dynamodb.Client {
 	return dynamodb.New(dynamodb.Options{
 		Region:       Region,
 		BaseEndpoint: aws.String(url),
@@ -84,16 +87,20 @@ func dynamoClient(url string) *dynamodb.Client {
 // same declarations the CDK stack reads.
 func createTables(ctx context.Context, db *dynamodb.Client, cloud topology.Cloud, name func(string) string) error {
 	for _, t := range cloud.Tables {
-		_, err := db.CreateTable(ctx, tableInput(t, name(t.Name)))
+		_, err := db.CreateTable(ctx, TableInput(t, name(t.Name)))
 		var inUse *types.ResourceInUseException
 		if err != nil && !errors.As(err, &inUse) {
 			return fmt.Errorf("create table %s: %w", t.Name, err)
+		}
+		if err := WaitActive(ctx, db, name(t.Name)); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-func tableInput(t topology.Table, physical string) *dynamodb.CreateTableInput {
+// TableInput is the CreateTable request for a declared table.
+func TableInput(t topology.Table, physical string) *dynamodb.CreateTableInput {
 	attrs := map[string]types.ScalarAttributeType{}
 	keySchema := func(pk Key, sk *Key) []types.KeySchemaElement {
 		ks := []types.KeySchemaElement{{AttributeName: aws.String(pk.Name), KeyType: types.KeyTypeHash}}
@@ -124,3 +131,16 @@ func tableInput(t topology.Table, physical string) *dynamodb.CreateTableInput {
 
 // Key is topology.Key, named here for brevity.
 type Key = topology.Key
+
+// WaitActive waits until a table is ACTIVE; dynalite, like DynamoDB, creates
+// tables asynchronously.
+func WaitActive(ctx context.Context, db *dynamodb.Client, table string) error {
+	for range 500 {
+		out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+		if err == nil && out.Table.TableStatus == types.TableStatusActive {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return fmt.Errorf("table %s did not become ACTIVE", table)
+}

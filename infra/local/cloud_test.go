@@ -1,0 +1,447 @@
+package local_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kiosk-news/kiosk/events"
+	"github.com/kiosk-news/kiosk/infra/local"
+	"github.com/kiosk-news/kiosk/infra/local/dynamotest"
+	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/bus"
+	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
+)
+
+var (
+	root  string
+	dist  string
+	cloud *local.Cloud
+)
+
+// TestMain builds the functions with the project's own build command into a
+// temporary dist and boots one local cloud for the package's tests.
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	var err error
+	if root, err = dynamotest.Root(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	tmp, err := os.MkdirTemp("", "kiosk-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
+	dist = filepath.Join(tmp, "dist")
+	build := exec.Command("go", "run", "./infra/cmd/build", "-out", dist)
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		return 1
+	}
+	cloud, err = local.Start(context.Background(), local.Config{
+		Root: root, Dist: dist, Backoff: 20 * time.Millisecond, Console: io.Discard, LogDir: filepath.Join(tmp, "logs"),
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start the local cloud:", err)
+		return 1
+	}
+	defer cloud.Close()
+	return m.Run()
+}
+
+func get(t *testing.T, path string, v any) *http.Response {
+	t.Helper()
+	return do(t, "GET", path, nil, v)
+}
+
+func do(t *testing.T, method, path string, body io.Reader, v any) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, cloud.APIURL+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if v != nil {
+		if err := json.Unmarshal(raw, v); err != nil {
+			t.Fatalf("%s %s: %d %q is not JSON: %v", method, path, resp.StatusCode, raw, err)
+		}
+	}
+	return resp
+}
+
+type healthReport struct {
+	Status        string `json:"status"`
+	Heartbeat     string `json:"heartbeat"`
+	LastHeartbeat *struct {
+		Run     string `json:"run"`
+		EventID string `json:"event_id"`
+	} `json:"last_heartbeat"`
+}
+
+type invocation struct {
+	Function string `json:"function"`
+	Trigger  string `json:"trigger"`
+	Status   string `json:"status"`
+	Cold     bool   `json:"cold"`
+}
+
+func invocations(t *testing.T, fn string) []invocation {
+	t.Helper()
+	var out struct {
+		Invocations []invocation `json:"invocations"`
+	}
+	get(t, "/_local/invocations?function="+fn, &out)
+	return out.Invocations
+}
+
+// eventually polls cond for up to 15 s.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func TestHealthAnswers(t *testing.T) {
+	var r healthReport
+	resp := get(t, "/v1/health", &r)
+	if resp.StatusCode != 200 || r.Status != "ok" {
+		t.Fatalf("GET /v1/health = %d %+v, want 200 ok", resp.StatusCode, r)
+	}
+	if resp.Header.Get("Apigw-Requestid") == "" || resp.Header.Get("X-Request-Id") != resp.Header.Get("Apigw-Requestid") {
+		t.Errorf("the function should see the gateway's request id: apigw %q, function %q",
+			resp.Header.Get("Apigw-Requestid"), resp.Header.Get("X-Request-Id"))
+	}
+}
+
+func TestGatewayErrorsFollowTheContract(t *testing.T) {
+	cases := []struct {
+		name, method, path string
+		body               io.Reader
+		status             int
+		code               string
+	}{
+		{"an unknown route", "GET", "/v1/nothing-here", nil, 404, kiosk.ENOTFOUND},
+		{"an unknown version", "GET", "/v2/health", nil, 404, kiosk.ENOTFOUND},
+		{"a wrong method", "DELETE", "/v1/health", nil, 405, kiosk.EMETHOD},
+		{"a body over API Gateway's 10 MB", "GET", "/v1/health", bytes.NewReader(make([]byte, local.MaxPayload+1)), 413, kiosk.ETOOLARGE},
+	}
+	for _, c := range cases {
+		t.Run(c.name+" gets "+strconv.Itoa(c.status), func(t *testing.T) {
+			var e httpapi.ErrorBody
+			resp := do(t, c.method, c.path, c.body, &e)
+			if resp.StatusCode != c.status || e.Error.Code != c.code || e.Error.Message == "" {
+				t.Fatalf("got %d %+v, want %d %s", resp.StatusCode, e, c.status, c.code)
+			}
+			if e.Error.RequestID == "" || e.Error.RequestID != resp.Header.Get("Apigw-Requestid") {
+				t.Errorf("request_id %q does not match the response's %q", e.Error.RequestID, resp.Header.Get("Apigw-Requestid"))
+			}
+		})
+	}
+}
+
+// publisher is the functions' own publisher, pointed at the local bus the way
+// the local cloud points functions at it: through the environment.
+func publisher(t *testing.T) *bus.Publisher {
+	t.Helper()
+	t.Setenv("AWS_REGION", local.Region)
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_ENDPOINT_URL_EVENTBRIDGE", cloud.BusURL)
+	t.Setenv(kiosk.BusEnv, cloud.BusName())
+	cfg, err := awsenv.Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := bus.New(bus.Client(cfg), events.SourcePlatform)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestAPublishedEventReachesItsRuleTarget(t *testing.T) {
+	run := "e2e-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	err := publisher(t).Publish(context.Background(), bus.Event{
+		DetailType: events.HeartbeatType,
+		Detail:     events.Heartbeat{Run: run, At: time.Now().Add(time.Hour)}, // newer than any schedule run
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the heartbeat to reach /v1/health", func() bool {
+		var r healthReport
+		get(t, "/v1/health", &r)
+		return r.LastHeartbeat != nil && r.LastHeartbeat.Run == run
+	})
+	found := false
+	for _, i := range invocations(t, "record-heartbeat") {
+		found = found || (i.Trigger == "rule:on-heartbeat" && i.Status == "ok")
+	}
+	if !found {
+		t.Error("no successful rule:on-heartbeat invocation recorded")
+	}
+}
+
+func TestAScheduleRunsNowAndItsEventIsDelivered(t *testing.T) {
+	before := len(invocations(t, "record-heartbeat"))
+	var out struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+	}
+	resp := do(t, "POST", "/_local/schedules/heartbeat/run", nil, &out)
+	if resp.StatusCode != 200 || out.Status != "ok" {
+		t.Fatalf("run now = %d %+v", resp.StatusCode, out)
+	}
+	eventually(t, "record-heartbeat to consume the scheduled run's event", func() bool {
+		return len(invocations(t, "record-heartbeat")) > before
+	})
+
+	var e httpapi.ErrorBody
+	if resp := do(t, "POST", "/_local/schedules/health-api/run", nil, &e); resp.StatusCode != 404 {
+		t.Errorf("running a function with no schedule = %d, want 404", resp.StatusCode)
+	}
+}
+
+func TestAFailingDeliveryIsRetriedThenDeadLettered(t *testing.T) {
+	marker := "bad-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	// A detail the consumer's type refuses: every attempt fails.
+	err := publisher(t).Publish(context.Background(), bus.Event{
+		DetailType: events.HeartbeatType, Detail: map[string]any{"run": marker, "at": "not a time"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type deadLetter struct {
+		Function string          `json:"function"`
+		Attempts int             `json:"attempts"`
+		Event    json.RawMessage `json:"event"`
+	}
+	var found *deadLetter
+	eventually(t, "a dead letter", func() bool {
+		var out struct {
+			DeadLetters []deadLetter `json:"dead_letters"`
+		}
+		get(t, "/_local/dead-letters", &out)
+		for _, d := range out.DeadLetters {
+			if strings.Contains(string(d.Event), marker) {
+				found = &d
+				return true
+			}
+		}
+		return false
+	})
+	if found.Function != "record-heartbeat" || found.Attempts != 3 {
+		t.Errorf("dead letter = %+v, want record-heartbeat after 3 attempts", found)
+	}
+}
+
+func TestOverlappingCallsGetTheirOwnInstances(t *testing.T) {
+	const n = 6
+	var wg sync.WaitGroup
+	statuses := make([]int, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := http.Get(cloud.APIURL + "/v1/health")
+			if err == nil {
+				statuses[i] = resp.StatusCode
+				resp.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	for i, s := range statuses {
+		if s != 200 {
+			t.Errorf("request %d: status %d", i, s)
+		}
+	}
+	var out struct {
+		Functions []struct {
+			Name      string `json:"name"`
+			Instances []struct {
+				PID int `json:"pid"`
+			} `json:"instances"`
+		} `json:"functions"`
+	}
+	get(t, "/_local/functions", &out)
+	for _, f := range out.Functions {
+		if f.Name == "health-api" && len(f.Instances) < 2 {
+			t.Errorf("health-api has %d instance(s) after %d overlapping calls, want several", len(f.Instances), n)
+		}
+	}
+}
+
+func TestPutEventsRefusesWhatEventBridgeRefuses(t *testing.T) {
+	post := func(body string) (int, map[string]any) {
+		req, _ := http.NewRequest("POST", cloud.BusURL+"/", strings.NewReader(body))
+		req.Header.Set("X-Amz-Target", "AWSEvents.PutEvents")
+		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&m)
+		return resp.StatusCode, m
+	}
+	entry := `{"Source":"kiosk.test","DetailType":"x","Detail":"{}"}`
+	if status, _ := post(`{"Entries":[` + strings.TrimSuffix(strings.Repeat(entry+",", 11), ",") + `]}`); status != 400 {
+		t.Errorf("11 entries: status %d, want 400", status)
+	}
+	status, m := post(`{"Entries":[{"Source":"kiosk.test","DetailType":"x","Detail":"not json"},` + entry + `]}`)
+	if status != 200 || m["FailedEntryCount"].(float64) != 1 {
+		t.Errorf("a malformed detail: %d %v, want one failed entry", status, m)
+	}
+}
+
+// TestDevStopsEveryChildOnInterrupt runs `make dev`'s binary, lets it start
+// dynalite and function instances, sends Ctrl-C and checks no process is left.
+func TestDevStopsEveryChildOnInterrupt(t *testing.T) {
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "kiosk-dev")
+	build := exec.Command("go", "build", "-o", bin, "./infra/cmd/dev")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build dev: %v\n%s", err, out)
+	}
+	// A root of its own whose dist is the test's build.
+	for _, name := range []string{"go.mod", "go.sum", "node_modules"} {
+		if err := os.Symlink(filepath.Join(root, name), filepath.Join(tmp, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(dist, filepath.Join(tmp, "dist")); err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	cmd := exec.Command(bin)
+	cmd.Dir = tmp
+	cmd.Env = append(os.Environ(), "KIOSK_PORT="+strconv.Itoa(port), "KIOSK_SCHEDULES=off")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	eventually(t, "make dev's /v1/health", func() bool {
+		resp, err := http.Get(url + "/v1/health")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	if resp, err := http.Post(url+"/_local/schedules/heartbeat/run", "", nil); err == nil {
+		resp.Body.Close()
+	}
+	pids := descendants(cmd.Process.Pid)
+	if len(pids) < 3 {
+		t.Fatalf("expected dynalite and emulator processes under dev, found %v", pids)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("dev did not stop on Ctrl-C:\n%s", out.String())
+	}
+	eventually(t, "every child to exit", func() bool {
+		for _, pid := range pids {
+			if alive(pid) {
+				return false
+			}
+		}
+		return true
+	})
+	if !strings.Contains(out.String(), "/v1/health") {
+		t.Errorf("dev did not print its URLs:\n%s", out.String())
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// descendants lists every process below pid, from /proc.
+func descendants(pid int) []int {
+	var out []int
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	if err != nil {
+		return nil
+	}
+	for _, f := range strings.Fields(string(raw)) {
+		child, _ := strconv.Atoi(f)
+		out = append(out, child)
+		out = append(out, descendants(child)...)
+	}
+	// Threads other than the main one can be parents too.
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	for _, task := range tasks {
+		if task.Name() == strconv.Itoa(pid) {
+			continue
+		}
+		raw, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, task.Name()))
+		for _, f := range strings.Fields(string(raw)) {
+			child, _ := strconv.Atoi(f)
+			out = append(out, child)
+			out = append(out, descendants(child)...)
+		}
+	}
+	return out
+}
+
+// alive is true for a live process; a zombie waiting to be reaped is dead.
+func alive(pid int) bool {
+	if err := syscall.Kill(pid, 0); err != nil {
+		return false
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	return len(fields) > 0 && fields[0] != "Z"
+}

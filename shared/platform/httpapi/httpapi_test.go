@@ -1,0 +1,139 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/kiosk-news/kiosk/shared/kiosk"
+)
+
+func testMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/things/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue("id") == "missing" {
+			Error(w, r, kiosk.Errorf(kiosk.ENOTFOUND, "thing %s not found", r.PathValue("id")))
+			return
+		}
+		WriteJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id")})
+	})
+	mux.HandleFunc("POST /v1/things", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Name  string `json:"name"`
+			Count int    `json:"count"`
+		}
+		if err := Decode(r, &in); err != nil {
+			Error(w, r, err)
+			return
+		}
+		WriteJSON(w, http.StatusCreated, in)
+	})
+	mux.HandleFunc("GET /v1/panic", func(w http.ResponseWriter, r *http.Request) { panic("secret detail") })
+	mux.HandleFunc("GET /v1/fail", func(w http.ResponseWriter, r *http.Request) {
+		Error(w, r, context.DeadlineExceeded) // a raw internal error
+	})
+	return mux
+}
+
+// call sends an API Gateway v2 event through the real proxy adapter.
+func call(t *testing.T, method, path, contentType, body string) (events.APIGatewayV2HTTPResponse, ErrorBody) {
+	t.Helper()
+	req := events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RouteKey: method + " " + path, RawPath: path, Body: body,
+		Headers: map[string]string{"content-type": contentType},
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			RequestID: "req-1", RouteKey: method + " " + path, DomainName: "example.com", Stage: "$default",
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path},
+		},
+	}
+	resp, err := httpadapter.NewV2(Wrap(testMux())).ProxyWithContext(context.Background(), req)
+	if err != nil {
+		t.Fatalf("proxy: %v", err)
+	}
+	var eb ErrorBody
+	_ = json.Unmarshal([]byte(resp.Body), &eb)
+	return resp, eb
+}
+
+func TestErrors(t *testing.T) {
+	cases := []struct {
+		name, method, path, ctype, body string
+		status                          int
+		code                            string
+	}{
+		{"an unknown path is a JSON 404", "GET", "/v1/nope", "", "", 404, kiosk.ENOTFOUND},
+		{"a wrong method is a JSON 405", "DELETE", "/v1/things", "", "", 405, kiosk.EMETHOD},
+		{"a domain not-found is a 404", "GET", "/v1/things/missing", "", "", 404, kiosk.ENOTFOUND},
+		{"a panic is a 500 without details", "GET", "/v1/panic", "", "", 500, kiosk.EINTERNAL},
+		{"an internal error is a 500 without details", "GET", "/v1/fail", "", "", 500, kiosk.EINTERNAL},
+		{"malformed JSON is a 400", "POST", "/v1/things", "application/json", `{"name":`, 400, kiosk.EINVALID},
+		{"broken JSON syntax is a 400", "POST", "/v1/things", "application/json", `{"name" "x"}`, 400, kiosk.EINVALID},
+		{"an unknown field is a 400", "POST", "/v1/things", "application/json", `{"name":"x","admin":true}`, 400, kiosk.EINVALID},
+		{"a wrong type is a 400", "POST", "/v1/things", "application/json", `{"count":"many"}`, 400, kiosk.EINVALID},
+		{"trailing data is a 400", "POST", "/v1/things", "application/json", `{"name":"x"}{}`, 400, kiosk.EINVALID},
+		{"an empty body is a 400", "POST", "/v1/things", "application/json", ``, 400, kiosk.EINVALID},
+		{"a wrong content type is a 415", "POST", "/v1/things", "text/plain", `{"name":"x"}`, 415, kiosk.EUNSUPPORTED},
+		{"an oversize body is a 413", "POST", "/v1/things", "application/json", `{"name":"` + strings.Repeat("x", MaxBody) + `"}`, 413, kiosk.ETOOLARGE},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			resp, eb := call(t, c.method, c.path, c.ctype, c.body)
+			if resp.StatusCode != c.status || eb.Error.Code != c.code {
+				t.Fatalf("got %d %q (%s), want %d %q", resp.StatusCode, eb.Error.Code, resp.Body, c.status, c.code)
+			}
+			if eb.Error.RequestID != "req-1" || eb.Error.Message == "" {
+				t.Errorf("error body %s lacks the message or API Gateway's request id", resp.Body)
+			}
+			if strings.Contains(resp.Body, "secret detail") || strings.Contains(resp.Body, "goroutine") || strings.Contains(resp.Body, "deadline") {
+				t.Errorf("error body leaks internals: %s", resp.Body)
+			}
+			if resp.Headers["Content-Type"] != "application/json" {
+				t.Errorf("Content-Type = %q", resp.Headers["Content-Type"])
+			}
+		})
+	}
+}
+
+func TestSuccess(t *testing.T) {
+	resp, _ := call(t, "POST", "/v1/things", "application/json; charset=utf-8", `{"name":"x","count":2}`)
+	if resp.StatusCode != 201 || !strings.Contains(resp.Body, `"count":2`) {
+		t.Errorf("got %d %s", resp.StatusCode, resp.Body)
+	}
+	if resp.Headers["X-Request-Id"] != "req-1" {
+		t.Errorf("X-Request-Id = %q, want API Gateway's request id", resp.Headers["X-Request-Id"])
+	}
+	resp, _ = call(t, "GET", "/v1/things/abc", "", "")
+	if resp.StatusCode != 200 || !strings.Contains(resp.Body, `"id":"abc"`) {
+		t.Errorf("got %d %s", resp.StatusCode, resp.Body)
+	}
+	if resp.Headers["Allow"] != "" {
+		t.Errorf("unexpected Allow header")
+	}
+}
+
+func TestMethodNotAllowedListsAllowed(t *testing.T) {
+	resp, _ := call(t, "DELETE", "/v1/things", "", "")
+	if !strings.Contains(resp.Headers["Allow"], "POST") {
+		t.Errorf("Allow = %q, want POST in it", resp.Headers["Allow"])
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	f.Add(`{"name":"x","count":1}`)
+	f.Add(`{"name":`)
+	f.Add("\xff\xfe")
+	f.Fuzz(func(t *testing.T, body string) {
+		resp, eb := call(t, "POST", "/v1/things", "application/json", body)
+		if resp.StatusCode >= 500 {
+			t.Fatalf("body %q gave %d %s", body, resp.StatusCode, resp.Body)
+		}
+		if resp.StatusCode >= 400 && eb.Error.Code == "" {
+			t.Fatalf("body %q gave %d without the error contract: %s", body, resp.StatusCode, resp.Body)
+		}
+	})
+}
