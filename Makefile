@@ -2,7 +2,10 @@
 SHELL := /bin/bash
 GO    ?= go
 
-.PHONY: dev test build dist tools unit e2e vet fuzz clean
+.PHONY: dev test build dist tools vet fuzz synth deploy clean
+
+# The pinned CDK CLI, offline-friendly: no notices, no version check, no telemetry.
+CDK := CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true npx --no-install cdk
 
 # npm ci only when the lock file changed since the last install.
 node_modules/.package-lock.json: package.json package-lock.json
@@ -29,11 +32,20 @@ vet:
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-## test: vet, unit tests, end-to-end tests against the real local cloud, a short fuzz pass
+## synth: the CloudFormation template into cdk.out/ (cdk.json's build step runs make dist)
+synth: tools
+	$(CDK) synth --no-notices --quiet
+
+## deploy: cdk deploy; pass ARGS, e.g. make deploy ARGS="-c stage=prod"
+deploy: tools
+	$(CDK) deploy --no-notices $(ARGS)
+
+## test: vet, unit tests, end-to-end tests against the real local cloud and CDK template, a short fuzz pass, cdk synth
 test: tools build vet
 	$(GO) test -count=1 ./...
 	$(GO) test -run '^$$' -fuzz FuzzMatch -fuzztime 8s ./infra/pattern
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 8s ./shared/platform/httpapi
+	$(MAKE) synth
 
 ## fuzz: the longer fuzz pass
 fuzz:

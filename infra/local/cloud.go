@@ -59,6 +59,10 @@ type Cloud struct {
 // TableName is a table's physical name in the local cloud.
 func (c *Cloud) TableName(logical string) string { return c.Topology.Name + "-" + logical }
 
+// SecretID names a secret locally. No function reads one yet; the users/auth
+// work adds local values.
+func (c *Cloud) SecretID(name string) string { return c.Topology.Name + "/" + name }
+
 // BusName is the local event bus's name.
 func (c *Cloud) BusName() string { return c.Topology.Name + "-bus" }
 
@@ -164,7 +168,7 @@ func (c *Cloud) functionEnv(f topology.Function) []string {
 		"AWS_ENDPOINT_URL_EVENTBRIDGE=" + c.BusURL,
 		"AWS_LAMBDA_LOG_FORMAT=JSON",
 	}
-	for k, v := range f.Environment(c.TableName, c.BusName()) {
+	for k, v := range f.Environment(c.TableName, c.SecretID, c.BusName()) {
 		env = append(env, k+"="+v)
 	}
 	return env

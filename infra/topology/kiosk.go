@@ -7,10 +7,13 @@ import (
 )
 
 // Kiosk is the one description of Kiosk's cloud. Read it to learn the system:
-// every Lambda, what triggers it, which tables it may touch and what it publishes.
+// every Lambda, what triggers it, which tables and secrets it may touch and what
+// it publishes. The CDK stack (infra/stack) and the local cloud (infra/local)
+// are both built from it.
 func Kiosk() Cloud {
 	return Cloud{
-		Name: "kiosk",
+		Name:     "kiosk",
+		Throttle: Throttle{Rate: 200, Burst: 400},
 		Tables: []Table{
 			{
 				Name:         "health",
@@ -19,11 +22,14 @@ func Kiosk() Cloud {
 				TTL:          "expires_at",
 			},
 		},
+		Secrets: []Secret{
+			{Name: "token-signing", Description: "HMAC key that signs app-user tokens (read by the users API and the authorizer)."},
+		},
 		Functions: []Function{
 			{
 				Name:        "health-api",
 				Description: "GET /v1/health: checks its table is reachable and reports the last heartbeat.",
-				Routes:      []Route{{"GET", "/v1/health", Public}},
+				Routes:      []Route{{Method: "GET", Path: "/v1/health", Auth: Public}},
 				Grants:      []Grant{{"health", Read}},
 				MemoryMB:    128,
 				Timeout:     5 * time.Second,

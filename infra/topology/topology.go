@@ -24,7 +24,24 @@ type Cloud struct {
 	// Name prefixes physical names locally and names the CDK stack.
 	Name      string
 	Tables    []Table
+	Secrets   []Secret
 	Functions []Function
+	// Throttle is the HTTP API stage's default route throttling; a route may
+	// only tighten it.
+	Throttle Throttle
+}
+
+// Secret is a generated secret in Secrets Manager; functions that declare it
+// get its ARN in kiosk.SecretEnv(Name) and may read only it.
+type Secret struct {
+	Name        string
+	Description string
+}
+
+// Throttle limits requests: a steady rate per second and a burst.
+type Throttle struct {
+	Rate  float64
+	Burst int
 }
 
 // Auth is how a route is protected.
@@ -92,6 +109,9 @@ type Route struct {
 	Method string // GET, POST, PUT, PATCH, DELETE
 	Path   string // /v1/articles/{id}; {name+} for a greedy tail
 	Auth   Auth
+	// Throttle, when set, is tighter than the cloud's default (tracking,
+	// registration).
+	Throttle *Throttle
 }
 
 // Key is the API Gateway route key, "GET /v1/health".
@@ -118,6 +138,7 @@ type Function struct {
 	Schedules   []Schedule
 	Rules       []Rule
 	Grants      []Grant
+	Secrets     []string
 	// Publishes lists the detail types (see package events) it puts on the bus.
 	Publishes []string
 	MemoryMB  int
@@ -176,7 +197,7 @@ var (
 	attrRe      = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	envRe       = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
 	pathSegRe   = regexp.MustCompile(`^([a-z0-9][a-z0-9._-]*|\{[a-z][a-z_0-9]*\+?\})$`)
-	reservedEnv = []string{"AWS_", "LAMBDA_", "_HANDLER", "KIOSK_TABLE_", kiosk.BusEnv, kiosk.FunctionEnv}
+	reservedEnv = []string{"AWS_", "LAMBDA_", "_HANDLER", "KIOSK_TABLE_", "KIOSK_SECRET_", kiosk.BusEnv, kiosk.FunctionEnv}
 )
 
 // Validate rejects a broken topology. It does not look at the file system;
@@ -222,6 +243,16 @@ func (c Cloud) Validate() error {
 		}
 	}
 
+	secrets := map[string]bool{}
+	for _, sc := range c.Secrets {
+		if !nameRe.MatchString(sc.Name) || secrets[sc.Name] {
+			fail("secret %q must be a unique kebab name", sc.Name)
+		}
+		secrets[sc.Name] = true
+	}
+	if c.Throttle.Rate <= 0 || c.Throttle.Burst <= 0 {
+		fail("the default throttle needs a positive rate and burst")
+	}
 	functions := map[string]bool{}
 	routes := map[string]string{}
 	for _, f := range c.Functions {
@@ -252,6 +283,9 @@ func (c Cloud) Validate() error {
 				fail("route %s is declared by both %q and %q", r.Key(), other, f.Name)
 			}
 			routes[r.Key()] = f.Name
+			if t := r.Throttle; t != nil && (t.Rate <= 0 || t.Burst <= 0 || t.Rate > c.Throttle.Rate || t.Burst > c.Throttle.Burst) {
+				fail("function %q: route %s throttle %+v must be positive and within the default %+v", f.Name, r.Key(), *t, c.Throttle)
+			}
 			if r.Auth != Public {
 				fail("function %q: route %s asks for %s auth, but the topology has no authorizer yet", f.Name, r.Key(), r.Auth)
 			}
@@ -290,6 +324,11 @@ func (c Cloud) Validate() error {
 				fail("function %q: two grants on table %q", f.Name, g.Table)
 			}
 			granted[g.Table] = true
+		}
+		for _, sc := range f.Secrets {
+			if !secrets[sc] {
+				fail("function %q reads unknown secret %q", f.Name, sc)
+			}
 		}
 		for _, dt := range f.Publishes {
 			if _, ok := events.Lookup(dt); !ok {
@@ -374,15 +413,19 @@ func (c Cloud) CheckFolders(root string) error {
 }
 
 // Environment returns the variables the platform sets for a function, given the
-// physical table names and bus name: its own env, KIOSK_FUNCTION, a
-// KIOSK_TABLE_* per granted table and KIOSK_BUS if it publishes.
-func (f Function) Environment(tableName func(string) string, bus string) map[string]string {
+// physical table names, secret ids and bus name: its own env, KIOSK_FUNCTION, a
+// KIOSK_TABLE_* per granted table, a KIOSK_SECRET_* per secret and KIOSK_BUS if
+// it publishes.
+func (f Function) Environment(tableName, secretID func(string) string, bus string) map[string]string {
 	env := map[string]string{kiosk.FunctionEnv: f.Name}
 	for k, v := range f.Env {
 		env[k] = v
 	}
 	for _, g := range f.Grants {
 		env[kiosk.TableEnv(g.Table)] = tableName(g.Table)
+	}
+	for _, sc := range f.Secrets {
+		env[kiosk.SecretEnv(sc)] = secretID(sc)
 	}
 	if len(f.Publishes) > 0 {
 		env[kiosk.BusEnv] = bus

@@ -25,7 +25,7 @@ func TestValidateRejects(t *testing.T) {
 		want   string
 	}{
 		{"two routes on the same method and path", func(c *Cloud) {
-			c.Functions[1].Routes = []Route{{"GET", "/v1/health", Public}}
+			c.Functions[1].Routes = []Route{{Method: "GET", Path: "/v1/health", Auth: Public}}
 		}, "declared by both"},
 		{"a grant on an unknown table", func(c *Cloud) {
 			c.Functions[0].Grants = append(c.Functions[0].Grants, Grant{"nope", Read})
@@ -69,6 +69,12 @@ func TestValidateRejects(t *testing.T) {
 		{"a bad key type", func(c *Cloud) {
 			c.Tables[0].PartitionKey.Type = "X"
 		}, "type S, N or B"},
+		{"a route throttle looser than the default", func(c *Cloud) {
+			c.Functions[0].Routes[0].Throttle = &Throttle{Rate: c.Throttle.Rate * 2, Burst: 1}
+		}, "within the default"},
+		{"an unknown secret", func(c *Cloud) {
+			c.Functions[0].Secrets = []string{"nope"}
+		}, `unknown secret "nope"`},
 		{"too little memory", func(c *Cloud) {
 			c.Functions[0].MemoryMB = 64
 		}, "memory"},
