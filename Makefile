@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 GO    ?= go
 
-.PHONY: dev test build dist tools vet fuzz synth deploy clean
+.PHONY: dev test build dist tools vet fuzz bench synth deploy clean
 
 # The pinned CDK CLI, offline-friendly: no notices, no version check, no telemetry.
 CDK := CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true npx --no-install cdk
@@ -45,12 +45,18 @@ test: tools build vet
 	$(GO) test -count=1 ./...
 	$(GO) test -run '^$$' -fuzz FuzzMatch -fuzztime 8s ./infra/pattern
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 8s ./shared/platform/httpapi
+	$(GO) test -run '^$$' -fuzz FuzzFromItem -fuzztime 8s ./shared/article
 	$(MAKE) synth
 
 ## fuzz: the longer fuzz pass
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzMatch -fuzztime 2m ./infra/pattern
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 2m ./shared/platform/httpapi
+	$(GO) test -run '^$$' -fuzz FuzzFromItem -fuzztime 2m ./shared/article
+
+## bench: the ingestion benchmark against dynalite (articles/s, DynamoDB calls per article)
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 5x ./shared/article
 
 clean:
 	rm -rf dist .kiosk cdk.out

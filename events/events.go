@@ -13,11 +13,13 @@ import (
 // Sources: every event's source is kiosk.<domain>.
 const (
 	SourcePlatform = "kiosk.platform"
+	SourceArticles = "kiosk.articles"
 )
 
 // Detail types.
 const (
-	HeartbeatType = "platform.heartbeat"
+	HeartbeatType        = "platform.heartbeat"
+	ArticlePublishedType = "article.published"
 )
 
 // Heartbeat is published by the heartbeat batch on every run; the
@@ -28,6 +30,21 @@ type Heartbeat struct {
 	Run string `json:"run"`
 	// At is when the batch ran.
 	At time.Time `json:"at"`
+}
+
+// ArticlePublished is published once per new article by the ingestion batch
+// (at least once: a run that crashed after storing an article republishes it,
+// so consumers must be idempotent by article id).
+type ArticlePublished struct {
+	ID          string    `json:"id"`
+	URL         string    `json:"url"`
+	Title       string    `json:"title"`
+	SourceID    string    `json:"source_id"`
+	Category    string    `json:"category"`
+	Story       string    `json:"story"` // the story cluster: near-duplicates share it
+	PublishedAt time.Time `json:"published_at"`
+	Language    string    `json:"language,omitempty"`
+	ImageURL    string    `json:"image_url,omitempty"`
 }
 
 // Type describes one detail type of the catalogue.
@@ -41,6 +58,7 @@ type Type struct {
 // Catalog lists every detail type Kiosk publishes.
 var Catalog = []Type{
 	{HeartbeatType, SourcePlatform, "The heartbeat batch ran; proves schedule → bus → rule → consumer.", reflect.TypeFor[Heartbeat]()},
+	{ArticlePublishedType, SourceArticles, "A new article was stored; feed, notifications and others react on their own.", reflect.TypeFor[ArticlePublished]()},
 }
 
 // Lookup finds a detail type in the catalogue.

@@ -31,6 +31,8 @@ type Config struct {
 	DataDir     string        // persist DynamoDB here; empty means in memory
 	Schedules   bool          // fire schedules on the real clock
 	AdminToken  string        // local admin credential
+	FetchAllow  string        // the developer's KIOSK_FETCH_ALLOW; the sample-feed server is added
+	NoSamples   bool          // skip registering and ingesting the sample feeds
 	MaxInstance int           // instances per function (default 10)
 	IdleTimeout time.Duration // stop idle instances after (default 5m)
 	Attempts    int           // async delivery attempts before a dead letter (default 3)
@@ -54,13 +56,14 @@ type Cloud struct {
 	bus      *Bus
 	sched    *scheduler
 	servers  []*http.Server
+	logs     *logSink
 }
 
 // TableName is a table's physical name in the local cloud.
 func (c *Cloud) TableName(logical string) string { return c.Topology.Name + "-" + logical }
 
-// SecretID names a secret locally. No function reads one yet; the users/auth
-// work adds local values.
+// SecretID names a secret locally; the local Secrets Manager answers for it
+// (the admin token is KIOSK_ADMIN_TOKEN, other secrets are random per start).
 func (c *Cloud) SecretID(name string) string { return c.Topology.Name + "/" + name }
 
 // BusName is the local event bus's name.
@@ -106,6 +109,11 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 		}
 	}()
 	logs := &logSink{dir: cfg.LogDir, out: cfg.Console}
+	c.logs = logs
+	samples, err := newSampleFeeds(time.Now())
+	if err != nil {
+		return nil, err
+	}
 
 	rie, err := rieBinary(cfg.Root)
 	if err != nil {
@@ -132,6 +140,14 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	}
 	c.APIURL = "http://" + apiLn.Addr().String()
 
+	secrets := &secretsManager{values: map[string]string{}}
+	for _, sc := range cloud.Secrets {
+		v := RandomToken()
+		if sc.Name == topology.AdminTokenSecret {
+			v = cfg.AdminToken
+		}
+		secrets.values[c.SecretID(sc.Name)] = v
+	}
 	c.host = newHost(cloud, HostConfig{
 		RIE: rie, Dist: cfg.Dist, Env: c.functionEnv,
 		MaxInstances: cfg.MaxInstance, IdleTimeout: cfg.IdleTimeout, Logs: logs,
@@ -141,9 +157,15 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 
 	mux := http.NewServeMux()
 	c.control(mux)
+	mux.Handle("GET /_local/samples/{file}", samples)
 	mux.Handle("/", newGateway(cloud, c.host))
 	c.serve(apiLn, mux)
-	c.serve(busLn, c.bus)
+	c.serve(busLn, &awsEndpoint{bus: c.bus, secrets: secrets})
+	if !cfg.NoSamples {
+		if err := c.seedSamples(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return c, nil
 }
 
@@ -166,9 +188,13 @@ func (c *Cloud) functionEnv(f topology.Function) []string {
 		"AWS_SECRET_ACCESS_KEY=local",
 		"AWS_ENDPOINT_URL_DYNAMODB=" + c.DynamoURL,
 		"AWS_ENDPOINT_URL_EVENTBRIDGE=" + c.BusURL,
+		"AWS_ENDPOINT_URL_SECRETS_MANAGER=" + c.BusURL,
 		"AWS_LAMBDA_LOG_FORMAT=JSON",
 	}
 	for k, v := range f.Environment(c.TableName, c.SecretID, c.BusName()) {
+		if k == "KIOSK_FETCH_ALLOW" {
+			v = strings.Trim(c.cfg.FetchAllow+","+strings.TrimPrefix(c.APIURL, "http://"), ",")
+		}
 		env = append(env, k+"="+v)
 	}
 	return env

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -160,8 +161,25 @@ func (b *Bus) Deliver(fn, trigger string, event []byte) {
 		defer b.inflight.Done()
 		var lastErr string
 		wait := b.backoff
+		throttledSince := time.Time{}
 		for attempt := 1; attempt <= b.attempts; attempt++ {
 			res, err := b.host.Invoke(context.Background(), fn, trigger, event)
+			// Lambda keeps a throttled asynchronous event queued (for up to six
+			// hours) without spending a retry; here for up to ten minutes.
+			if errors.Is(err, ErrThrottled) {
+				if throttledSince.IsZero() {
+					throttledSince = time.Now()
+				}
+				if time.Since(throttledSince) < 10*time.Minute {
+					attempt--
+					select {
+					case <-b.closed:
+						return
+					case <-time.After(time.Second):
+					}
+					continue
+				}
+			}
 			switch {
 			case err != nil:
 				lastErr = err.Error()

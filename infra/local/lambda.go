@@ -104,7 +104,11 @@ func newHost(cloud topology.Cloud, c HostConfig) *Host {
 	h := &Host{rie: c.RIE, dist: c.Dist, baseEnv: c.Env, max: c.MaxInstances, idle: c.IdleTimeout,
 		wait: 3 * time.Second, logs: c.Logs, pools: map[string]*pool{}, stop: make(chan struct{})}
 	for _, f := range cloud.Functions {
-		h.pools[f.Name] = &pool{fn: f, slots: make(chan struct{}, c.MaxInstances), all: map[*instance]bool{}}
+		n := c.MaxInstances
+		if f.Concurrency > 0 {
+			n = f.Concurrency // reserved concurrency in AWS
+		}
+		h.pools[f.Name] = &pool{fn: f, slots: make(chan struct{}, n), all: map[*instance]bool{}}
 	}
 	h.done.Add(1)
 	go h.reap()

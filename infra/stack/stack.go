@@ -268,18 +268,23 @@ func (b *builder) buildFunction(f topology.Function) {
 	) {
 		env[k] = jsii.String(v)
 	}
+	var reserved *float64
+	if f.Concurrency > 0 {
+		reserved = jsii.Number(float64(f.Concurrency))
+	}
 	fn := awslambda.NewFunction(b.stack, jsii.String(id), &awslambda.FunctionProps{
-		Description:   jsii.String(f.Description),
-		Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
-		Architecture:  awslambda.Architecture_ARM_64(),
-		Handler:       jsii.String("bootstrap"),
-		Code:          awslambda.Code_FromAsset(jsii.String(filepath.Join(b.props.Dist, f.Name+".zip")), nil),
-		MemorySize:    jsii.Number(float64(f.MemoryMB)),
-		Timeout:       awscdk.Duration_Seconds(jsii.Number(f.Timeout.Seconds())),
-		Environment:   &env,
-		Role:          role,
-		LoggingFormat: awslambda.LoggingFormat_JSON,
-		LogGroup:      logs,
+		ReservedConcurrentExecutions: reserved,
+		Description:                  jsii.String(f.Description),
+		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture:                 awslambda.Architecture_ARM_64(),
+		Handler:                      jsii.String("bootstrap"),
+		Code:                         awslambda.Code_FromAsset(jsii.String(filepath.Join(b.props.Dist, f.Name+".zip")), nil),
+		MemorySize:                   jsii.Number(float64(f.MemoryMB)),
+		Timeout:                      awscdk.Duration_Seconds(jsii.Number(f.Timeout.Seconds())),
+		Environment:                  &env,
+		Role:                         role,
+		LoggingFormat:                awslambda.LoggingFormat_JSON,
+		LogGroup:                     logs,
 	})
 	// `live` is the old `current` symlink: every trigger targets it, each deploy
 	// publishes a new version and moves it, and a rollback moves it back.
@@ -394,11 +399,15 @@ func (b *builder) addRoute(id string, alias awslambda.Alias, r topology.Route) {
 		Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod(r.Method)},
 		Integration: integration,
 	})
-	if r.Auth == topology.Public {
+	reason := map[topology.Auth]string{
+		topology.Public: r.Key() + " is declared public in the topology: anyone may call it",
+		topology.Admin: r.Key() + " is an admin route: its function checks the admin token from Secrets Manager " +
+			"itself until the shared Lambda authorizer lands",
+	}[r.Auth]
+	if reason != "" {
 		for _, route := range *routes {
 			cdknag.NagSuppressions_AddResourceSuppressions(route, &[]*cdknag.NagPackSuppression{{
-				Id:     jsii.String("AwsSolutions-APIG4"),
-				Reason: jsii.String(r.Key() + " is declared public in the topology: anyone may call it"),
+				Id: jsii.String("AwsSolutions-APIG4"), Reason: jsii.String(reason),
 			}}, jsii.Bool(true))
 		}
 	}

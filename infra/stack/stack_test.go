@@ -173,6 +173,9 @@ func TestEveryFunctionIsAnArmLambdaWithALiveAlias(t *testing.T) {
 			if alias.ID == "" || alias.Props["Name"] != "live" || ref(alias.Props["FunctionVersion"]) == "" && alias.Props["FunctionVersion"] == nil {
 				t.Errorf("alias = %+v, want live on a published version", alias)
 			}
+			if got, _ := p["ReservedConcurrentExecutions"].(float64); int(got) != f.Concurrency {
+				t.Errorf("reserved concurrency = %v, want %d", p["ReservedConcurrentExecutions"], f.Concurrency)
+			}
 			if len(f.Routes) > 0 && f.Timeout >= 30*time.Second {
 				t.Errorf("API function timeout %s is not under API Gateway's 30 s", f.Timeout)
 			}
@@ -244,10 +247,22 @@ func TestRolesAreLimitedToTheDeclaredGrants(t *testing.T) {
 					for _, a := range actions {
 						switch {
 						case strings.HasPrefix(a, "dynamodb:"):
-							table := tableByID[ref(res)]
+							// The table's ARN, then its declared indexes' ARNs
+							// (Fn::Join of the table ARN and "/index/<name>").
+							list, isList := res.([]any)
+							if !isList {
+								list = []any{res}
+							}
+							table := tableByID[ref(list[0])]
 							access, ok := granted[table]
 							if !ok {
 								t.Errorf("%s on table %q, which %s was not granted", a, table, f.Name)
+							}
+							for _, extra := range list[1:] {
+								parts := extra.(map[string]any)["Fn::Join"].([]any)[1].([]any)
+								if tableByID[ref(parts[0])] != table || !strings.HasPrefix(parts[1].(string), "/index/") {
+									t.Errorf("%s on an unexpected resource %v", a, extra)
+								}
 							}
 							if access == topology.Read && slices.Contains([]string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}, a) {
 								t.Errorf("%s may %s on %s, but its grant is read-only", f.Name, a, table)
@@ -336,8 +351,15 @@ func TestTablesByStage(t *testing.T) {
 				if pitr, _ := p["PointInTimeRecoverySpecification"].(map[string]any); pitr["PointInTimeRecoveryEnabled"] != true {
 					t.Errorf("%s has no point-in-time recovery", tb.ID)
 				}
-				if ttl, _ := p["TimeToLiveSpecification"].(map[string]any); ttl["AttributeName"] != "expires_at" || ttl["Enabled"] != true {
-					t.Errorf("%s TTL = %v", tb.ID, ttl)
+				ttl, _ := p["TimeToLiveSpecification"].(map[string]any)
+				declared := ""
+				for _, dt := range topology.Kiosk().Tables {
+					if strings.HasPrefix(tb.ID, stack.LogicalID(dt.Name)+"Table") {
+						declared = dt.TTL
+					}
+				}
+				if declared != "" && (ttl["AttributeName"] != declared || ttl["Enabled"] != true) || declared == "" && ttl != nil {
+					t.Errorf("%s TTL = %v, declared %q", tb.ID, ttl, declared)
 				}
 				retain := stage == "prod"
 				if (tb.Deletion == "Retain") != retain || (p["DeletionProtectionEnabled"] == true) != retain {

@@ -21,8 +21,20 @@ func Kiosk() Cloud {
 				PartitionKey: Key{"id", String},
 				TTL:          "expires_at",
 			},
+			{
+				Name: "articles",
+				Description: "Articles domain: articles (pk article#<id>), sources (source#<id>) and the ingestion " +
+					"checkpoint. Sparse indexes list visible articles newest first, by category and overall.",
+				PartitionKey: Key{"pk", String},
+				Indexes: []Index{
+					{Name: "by-category", PartitionKey: Key{"gsi1pk", String}, SortKey: &Key{"gsi1sk", String}},
+					{Name: "by-kind", PartitionKey: Key{"gsi2pk", String}, SortKey: &Key{"gsi2sk", String}},
+					{Name: "by-ingest", PartitionKey: Key{"gsi3pk", String}, SortKey: &Key{"gsi3sk", String}},
+				},
+			},
 		},
 		Secrets: []Secret{
+			{Name: AdminTokenSecret, Description: "The admin API's bearer token (locally KIOSK_ADMIN_TOKEN)."},
 			{Name: "token-signing", Description: "HMAC key that signs app-user tokens (read by the users API and the authorizer)."},
 		},
 		Functions: []Function{
@@ -52,6 +64,56 @@ func Kiosk() Cloud {
 				Grants:   []Grant{{"health", Write}},
 				MemoryMB: 128,
 				Timeout:  10 * time.Second,
+			},
+			{
+				Name:        "articles-api",
+				Description: "Public article reads: the newest articles by category, and one article.",
+				Routes: []Route{
+					{Method: "GET", Path: "/v1/articles", Auth: Public},
+					{Method: "GET", Path: "/v1/articles/{id}", Auth: Public},
+				},
+				Grants:   []Grant{{"articles", Read}},
+				MemoryMB: 256,
+				Timeout:  10 * time.Second,
+			},
+			{
+				Name:        "articles-admin-api",
+				Description: "Admin API for news sources: list, create, read, update, delete.",
+				Routes: []Route{
+					{Method: "GET", Path: "/admin/api/sources", Auth: Admin},
+					{Method: "POST", Path: "/admin/api/sources", Auth: Admin},
+					{Method: "GET", Path: "/admin/api/sources/{id}", Auth: Admin},
+					{Method: "PUT", Path: "/admin/api/sources/{id}", Auth: Admin},
+					{Method: "DELETE", Path: "/admin/api/sources/{id}", Auth: Admin},
+				},
+				Grants:   []Grant{{"articles", ReadWrite}},
+				Secrets:  []string{AdminTokenSecret},
+				MemoryMB: 256,
+				Timeout:  10 * time.Second,
+			},
+			{
+				Name: "ingest-feeds",
+				Description: "Ingestion batch: fetch every due source, store new articles once, cluster stories " +
+					"(announce-articles relays them to the bus).",
+				Schedules: []Schedule{{"rate(15 minutes)", "fetch the news"}},
+				Grants:    []Grant{{"articles", ReadWrite}},
+				// host:port pairs the fetcher may reach despite the private-address
+				// rule; empty in AWS, the sample-feed server locally.
+				Env:         map[string]string{"KIOSK_FETCH_ALLOW": ""},
+				MemoryMB:    512,
+				Timeout:     5 * time.Minute,
+				Concurrency: 1,
+			},
+			{
+				Name: "announce-articles",
+				Description: "Outbox relay: announces stored articles as article.published, in ingestion order, " +
+					"moving a checkpoint only after the bus accepted them.",
+				Schedules:   []Schedule{{"rate(1 minute)", "relay new articles to the bus"}},
+				Grants:      []Grant{{"articles", ReadWrite}},
+				Publishes:   []string{events.ArticlePublishedType},
+				MemoryMB:    256,
+				Timeout:     time.Minute,
+				Concurrency: 1,
 			},
 		},
 	}

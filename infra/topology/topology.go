@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -144,7 +145,13 @@ type Function struct {
 	MemoryMB  int
 	Timeout   time.Duration
 	Env       map[string]string
+	// Concurrency, when set, caps concurrent instances (reserved concurrency
+	// in AWS, the instance limit locally): 1 makes a batch never overlap itself.
+	Concurrency int
 }
+
+// AdminTokenSecret is the secret holding the admin token.
+const AdminTokenSecret = "admin-token"
 
 // Async reports whether the function is invoked asynchronously (by rules or schedules).
 func (f Function) Async() bool { return len(f.Rules) > 0 || len(f.Schedules) > 0 }
@@ -272,6 +279,9 @@ func (c Cloud) Validate() error {
 		if len(f.Routes) > 0 && f.Timeout > 29*time.Second {
 			fail("function %q: API functions must time out within API Gateway's 30 s limit, got %s", f.Name, f.Timeout)
 		}
+		if f.Concurrency < 0 || f.Concurrency > 1000 {
+			fail("function %q: concurrency %d is outside 0-1000", f.Name, f.Concurrency)
+		}
 		if len(f.Routes) == 0 && !f.Async() {
 			fail("function %q has no trigger", f.Name)
 		}
@@ -286,8 +296,13 @@ func (c Cloud) Validate() error {
 			if t := r.Throttle; t != nil && (t.Rate <= 0 || t.Burst <= 0 || t.Rate > c.Throttle.Rate || t.Burst > c.Throttle.Burst) {
 				fail("function %q: route %s throttle %+v must be positive and within the default %+v", f.Name, r.Key(), *t, c.Throttle)
 			}
-			if r.Auth != Public {
-				fail("function %q: route %s asks for %s auth, but the topology has no authorizer yet", f.Name, r.Key(), r.Auth)
+			switch {
+			case r.Auth == User:
+				fail("function %q: route %s asks for user auth, but the topology has no authorizer yet", f.Name, r.Key())
+			case r.Auth == Admin && !slices.Contains(f.Secrets, AdminTokenSecret):
+				// Until the shared authorizer lands, an admin route's function checks
+				// the admin token itself.
+				fail("function %q: admin route %s needs the function to read the %q secret", f.Name, r.Key(), AdminTokenSecret)
 			}
 		}
 		for _, s := range f.Schedules {

@@ -1,0 +1,101 @@
+// Command articles-admin-api serves the admin API for news sources:
+// /admin/api/sources (list, create) and /admin/api/sources/{id} (get, update,
+// delete). Every call needs the admin token (Authorization: Bearer …), read
+// from Secrets Manager at init; the shared authorizer will take this check over.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"os"
+
+	"github.com/kiosk-news/kiosk/shared/article"
+	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
+	"github.com/kiosk-news/kiosk/shared/platform/secret"
+	"github.com/kiosk-news/kiosk/shared/platform/store"
+)
+
+func main() {
+	ctx := context.Background()
+	cfg, err := awsenv.Load(ctx)
+	if err != nil {
+		slog.Error("load AWS config", "error", err)
+		os.Exit(1)
+	}
+	table, err := store.Table(store.Open(cfg), "articles")
+	if err != nil {
+		slog.Error("articles table", "error", err)
+		os.Exit(1)
+	}
+	token, err := secret.Load(ctx, cfg, "admin-token")
+	if err != nil {
+		slog.Error("admin token", "error", err)
+		os.Exit(1)
+	}
+	httpapi.Start(routes(&article.Service{Store: article.NewDynamoStore(table)}, token))
+}
+
+type sourceList struct {
+	Items []article.Source `json:"items"`
+}
+
+func routes(s *article.Service, token string) *http.ServeMux {
+	mux := http.NewServeMux()
+	admin := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, httpapi.RequireBearer(token, h)) }
+	admin("GET /admin/api/sources", func(w http.ResponseWriter, r *http.Request) {
+		list, err := s.ListSources(r.Context())
+		if err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
+		if list == nil {
+			list = []article.Source{}
+		}
+		httpapi.WriteJSON(w, http.StatusOK, sourceList{Items: list})
+	})
+	admin("POST /admin/api/sources", func(w http.ResponseWriter, r *http.Request) {
+		var in article.SourceInput
+		if err := httpapi.Decode(r, &in); err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
+		src, err := s.CreateSource(r.Context(), in)
+		if err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
+		w.Header().Set("Location", "/admin/api/sources/"+src.ID)
+		httpapi.WriteJSON(w, http.StatusCreated, src)
+	})
+	admin("GET /admin/api/sources/{id}", func(w http.ResponseWriter, r *http.Request) {
+		src, err := s.GetSource(r.Context(), r.PathValue("id"))
+		if err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
+		httpapi.WriteJSON(w, http.StatusOK, src)
+	})
+	admin("PUT /admin/api/sources/{id}", func(w http.ResponseWriter, r *http.Request) {
+		var in article.SourceInput
+		if err := httpapi.Decode(r, &in); err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
+		src, err := s.UpdateSource(r.Context(), r.PathValue("id"), in)
+		if err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
+		httpapi.WriteJSON(w, http.StatusOK, src)
+	})
+	admin("DELETE /admin/api/sources/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if err := s.DeleteSource(r.Context(), r.PathValue("id")); err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	return mux
+}

@@ -1,0 +1,59 @@
+// Command articles-api serves the public article reads: GET /v1/articles
+// (newest first, by category, cursor-paginated) and GET /v1/articles/{id}.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"os"
+
+	"github.com/kiosk-news/kiosk/shared/article"
+	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
+	"github.com/kiosk-news/kiosk/shared/platform/store"
+)
+
+func main() {
+	ctx := context.Background()
+	cfg, err := awsenv.Load(ctx)
+	if err != nil {
+		slog.Error("load AWS config", "error", err)
+		os.Exit(1)
+	}
+	table, err := store.Table(store.Open(cfg), "articles")
+	if err != nil {
+		slog.Error("articles table", "error", err)
+		os.Exit(1)
+	}
+	httpapi.Start(routes(&article.Service{Store: article.NewDynamoStore(table)}))
+}
+
+type page struct {
+	Items      []article.Article `json:"items"`
+	NextCursor string            `json:"next_cursor,omitempty"`
+}
+
+func routes(s *article.Service) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/articles", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		p, err := s.ListArticles(r.Context(), q.Get("category"), q.Get("limit"), q.Get("cursor"))
+		if err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=30")
+		httpapi.WriteJSON(w, http.StatusOK, page{Items: p.Items, NextCursor: p.NextCursor})
+	})
+	mux.HandleFunc("GET /v1/articles/{id}", func(w http.ResponseWriter, r *http.Request) {
+		a, err := s.GetArticle(r.Context(), r.PathValue("id"))
+		if err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		httpapi.WriteJSON(w, http.StatusOK, a)
+	})
+	return mux
+}

@@ -1,0 +1,154 @@
+package local_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
+)
+
+type articlePage struct {
+	Items []struct {
+		ID       string `json:"id"`
+		Title    string `json:"title"`
+		Category string `json:"category"`
+	} `json:"items"`
+	NextCursor string `json:"next_cursor"`
+}
+
+// TestSampleNewsIsServed is the newcomer's first minute: the local cloud
+// registered the sample sources and ingested them at start.
+func TestSampleNewsIsServed(t *testing.T) {
+	eventually(t, "sample world news", func() bool {
+		var p articlePage
+		get(t, "/v1/articles?category=world", &p)
+		return len(p.Items) >= 3
+	})
+	seen := map[string]bool{}
+	cursor := ""
+	for pages := 0; pages < 20; pages++ {
+		var p articlePage
+		resp := get(t, "/v1/articles?category=world&limit=2&cursor="+cursor, &p)
+		if resp.StatusCode != 200 {
+			t.Fatalf("page %d: %d", pages, resp.StatusCode)
+		}
+		for _, a := range p.Items {
+			if seen[a.ID] || a.Category != "world" {
+				t.Fatalf("%q repeated or in the wrong category", a.Title)
+			}
+			seen[a.ID] = true
+		}
+		if cursor = p.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if len(seen) < 3 {
+		t.Errorf("paged through %d world articles", len(seen))
+	}
+	for id := range seen {
+		var a struct {
+			ID string `json:"id"`
+		}
+		if resp := get(t, "/v1/articles/"+id, &a); resp.StatusCode != 200 || a.ID != id {
+			t.Errorf("GET /v1/articles/%s = %d", id, resp.StatusCode)
+		}
+		break
+	}
+	for path, status := range map[string]int{
+		"/v1/articles/" + strings.Repeat("0", 32):     404,
+		"/v1/articles/not-an-id":                      400,
+		"/v1/articles?limit=0":                        400,
+		"/v1/articles?category=World%20News":          400,
+		"/v1/articles?cursor=forged":                  400,
+		"/v1/articles/%2e%2e%2f%2e%2e%2fetc%2fpasswd": 404, // no route: the segments do not match
+	} {
+		var e httpapi.ErrorBody
+		if resp := get(t, path, &e); resp.StatusCode != status || e.Error.Code == "" {
+			t.Errorf("GET %s = %d %+v, want %d with the error contract", path, resp.StatusCode, e, status)
+		}
+	}
+}
+
+func admin(t *testing.T, method, path, token, contentType, body string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, cloud.APIURL+path, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+func sourceCount(t *testing.T) int {
+	t.Helper()
+	status, body := admin(t, "GET", "/admin/api/sources", cloud.AdminToken(), "", "")
+	var l struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	if status != 200 || json.Unmarshal(body, &l) != nil {
+		t.Fatalf("list sources: %d %s", status, body)
+	}
+	return len(l.Items)
+}
+
+func TestSourcesAdminAPI(t *testing.T) {
+	tok := cloud.AdminToken()
+	for _, token := range []string{"", "wrong", tok + "x"} {
+		if status, body := admin(t, "GET", "/admin/api/sources", token, "", ""); status != 401 || !strings.Contains(string(body), "unauthenticated") {
+			t.Errorf("token %q: %d %s, want 401", token, status, body)
+		}
+	}
+	before := sourceCount(t)
+	bad := []struct{ name, ctype, body string }{
+		{"malformed JSON", "application/json", `{"id":`},
+		{"a wrong type", "application/json", `{"id":"x1","url":"https://a.example/f","name":"n","category":"tech","weight":"heavy"}`},
+		{"an extra field", "application/json", `{"id":"x2","url":"https://a.example/f","name":"n","category":"tech","weight":1,"admin":true}`},
+		{"a missing weight", "application/json", `{"id":"x3","url":"https://a.example/f","name":"n","category":"tech"}`},
+		{"a private-scheme URL", "application/json", `{"id":"x4","url":"file:///etc/passwd","name":"n","category":"tech","weight":1}`},
+		{"a huge number", "application/json", `{"id":"x5","url":"https://a.example/f","name":"n","category":"tech","weight":1e400}`},
+		{"invalid UTF-8", "application/json", "{\"id\":\"x6\",\"url\":\"https://a.example/f\",\"name\":\"\xff\xfe\",\"category\":\"tech\",\"weight\":1}"},
+		{"a wrong content type", "text/plain", `{"id":"x7","url":"https://a.example/f","name":"n","category":"tech","weight":1}`},
+		{"an oversize body", "application/json", `{"id":"x8","name":"` + strings.Repeat("n", httpapi.MaxBody) + `"}`},
+	}
+	for _, c := range bad {
+		t.Run("it refuses "+c.name, func(t *testing.T) {
+			status, body := admin(t, "POST", "/admin/api/sources", tok, c.ctype, c.body)
+			var e httpapi.ErrorBody
+			if status < 400 || status >= 500 || json.Unmarshal(body, &e) != nil || e.Error.Code == "" {
+				t.Errorf("%d %s, want a 4xx JSON error", status, body)
+			}
+		})
+	}
+	if after := sourceCount(t); after != before {
+		t.Errorf("refused requests changed the sources: %d → %d", before, after)
+	}
+	status, body := admin(t, "POST", "/admin/api/sources", tok, "application/json",
+		`{"id":"e2e-source","url":"https://e2e.example/feed","name":"E2E","category":"tech","weight":2}`)
+	if status != 201 {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	if status, _ := admin(t, "PUT", "/admin/api/sources/e2e-source", tok, "application/json",
+		`{"url":"https://e2e.example/feed2","name":"E2E 2","category":"science","weight":3}`); status != 200 {
+		t.Errorf("update: %d", status)
+	}
+	if status, body := admin(t, "GET", "/admin/api/sources/e2e-source", tok, "", ""); status != 200 || !strings.Contains(string(body), `"category":"science"`) {
+		t.Errorf("get after update: %d %s", status, body)
+	}
+	if status, _ := admin(t, "DELETE", "/admin/api/sources/e2e-source", tok, "", ""); status != 204 {
+		t.Errorf("delete: %d", status)
+	}
+	if status, _ := admin(t, "DELETE", "/admin/api/sources/e2e-source", tok, "", ""); status != 404 {
+		t.Errorf("second delete: %d, want 404", status)
+	}
+}

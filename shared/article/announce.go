@@ -1,0 +1,72 @@
+package article
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// Publisher announces new articles (article.published), at least once each.
+type Publisher interface {
+	Publish(ctx context.Context, articles []Article) error
+}
+
+// Announcer relays stored articles to the bus, in ingestion order: the
+// transactional-outbox half of ingestion. It announces every article ingested
+// after the checkpoint and at least Lag ago (so no put still in flight can land
+// behind it), then moves the checkpoint. A failed or crashed run moves
+// nothing, and the next one announces the same articles again: at least once,
+// never lost; consumers are idempotent by article id.
+type Announcer struct {
+	Store     Store
+	Publisher Publisher
+	Lag       time.Duration    // default 30 s, above the ingester's put timeout
+	Now       func() time.Time // default time.Now
+}
+
+// AnnounceReport is what one relay run did.
+type AnnounceReport struct {
+	Announced int       `json:"announced"`
+	Through   time.Time `json:"through"`
+}
+
+// Run announces what is due and advances the checkpoint.
+func (a *Announcer) Run(ctx context.Context) (AnnounceReport, error) {
+	now := time.Now()
+	if a.Now != nil {
+		now = a.Now()
+	}
+	lag := a.Lag
+	if lag == 0 {
+		lag = 3 * putTimeout
+	}
+	through := now.UTC().Add(-lag)
+	checkpoint, err := a.Store.Checkpoint(ctx)
+	if err != nil {
+		return AnnounceReport{}, fmt.Errorf("read checkpoint: %w", err)
+	}
+	if !through.After(checkpoint) {
+		return AnnounceReport{Through: checkpoint}, nil
+	}
+	recent, err := a.Store.RecentArticles(ctx, checkpoint)
+	if err != nil {
+		return AnnounceReport{}, fmt.Errorf("read articles since %s: %w", checkpoint, err)
+	}
+	var due []Article
+	for _, x := range recent {
+		if x.IngestedAt.After(checkpoint) && !x.IngestedAt.After(through) {
+			due = append(due, x)
+		}
+	}
+	sort.SliceStable(due, func(i, j int) bool { return due[i].IngestedAt.Before(due[j].IngestedAt) })
+	if len(due) > 0 {
+		if err := a.Publisher.Publish(ctx, due); err != nil {
+			return AnnounceReport{}, fmt.Errorf("announce %d articles: %w", len(due), err)
+		}
+	}
+	if err := a.Store.AdvanceCheckpoint(ctx, through); err != nil {
+		return AnnounceReport{Announced: len(due)}, err
+	}
+	return AnnounceReport{Announced: len(due), Through: through}, nil
+}

@@ -1,0 +1,92 @@
+// Package article is the articles domain: news sources, the articles ingested
+// from them, the rules that turn a feed item into an article (canonical URL,
+// sanitized text, clamped dates, story clusters), and the ingestion batch that
+// fetches every due source safely.
+package article
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Article is one news article, stored once per canonical URL.
+type Article struct {
+	ID          string    `json:"id"`
+	URL         string    `json:"url"`
+	Title       string    `json:"title"`
+	Summary     string    `json:"summary"`
+	ImageURL    string    `json:"image_url,omitempty"`
+	SourceID    string    `json:"source_id"`
+	Category    string    `json:"category"`
+	Story       string    `json:"story"`
+	Language    string    `json:"language,omitempty"`
+	PublishedAt time.Time `json:"published_at"`
+	IngestedAt  time.Time `json:"ingested_at"`
+	Hidden      bool      `json:"-"`
+	// Fingerprint is the title's SimHash, for clustering near-duplicates.
+	Fingerprint uint64 `json:"-"`
+}
+
+// Source is a feed Kiosk ingests.
+type Source struct {
+	ID       string  `json:"id"`
+	URL      string  `json:"url"`
+	Category string  `json:"category"`
+	Weight   float64 `json:"weight"`
+	Name     string  `json:"name"`
+	FetchState
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// FetchState is what the batch remembers about a source between runs.
+type FetchState struct {
+	ETag                string    `json:"etag,omitempty"`
+	LastModified        string    `json:"last_modified,omitempty"`
+	LastSuccess         time.Time `json:"last_success,omitzero"`
+	LastChecked         time.Time `json:"last_checked,omitzero"`
+	ConsecutiveFailures int       `json:"consecutive_failures"`
+	LastError           string    `json:"last_error,omitempty"`
+	NextFetchAt         time.Time `json:"next_fetch_at,omitzero"`
+}
+
+// Page is one page of a newest-first list.
+type Page struct {
+	Items      []Article
+	NextCursor string
+}
+
+// Store keeps sources and articles. Implementations: DynamoStore.
+type Store interface {
+	// PutArticle stores a new article; ErrExists when its id is already stored.
+	PutArticle(ctx context.Context, a Article) error
+	GetArticle(ctx context.Context, id string) (Article, error)
+	// ListArticles returns visible articles newest first; category "" lists
+	// every category. The cursor is the previous page's NextCursor.
+	ListArticles(ctx context.Context, category string, limit int, cursor string) (Page, error)
+	// RecentArticles returns articles ingested at or after since (for story
+	// clustering and event recovery), oldest first.
+	RecentArticles(ctx context.Context, since time.Time) ([]Article, error)
+	SetHidden(ctx context.Context, id string, hidden bool) error
+
+	PutSource(ctx context.Context, s Source) error     // create; ErrExists if the id is taken
+	UpdateSource(ctx context.Context, s Source) error  // replace the editable fields; ErrNotFound
+	DeleteSource(ctx context.Context, id string) error // ErrNotFound
+	GetSource(ctx context.Context, id string) (Source, error)
+	ListSources(ctx context.Context) ([]Source, error)
+	// RecordFetch stores a source's fetch state; a source deleted meanwhile is
+	// left deleted.
+	RecordFetch(ctx context.Context, id string, st FetchState) error
+
+	// Checkpoint is the ingestion time through which every article's event is
+	// known to be published; AdvanceCheckpoint never moves it back.
+	Checkpoint(ctx context.Context) (time.Time, error)
+	AdvanceCheckpoint(ctx context.Context, t time.Time) error
+}
+
+// Store errors.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrExists   = errors.New("already exists")
+)

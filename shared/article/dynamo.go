@@ -1,0 +1,319 @@
+package article
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/guregu/dynamo/v2"
+)
+
+// DynamoStore keeps the articles domain in its one table (see the topology's
+// "articles" table): articles, sources and the ingestion checkpoint, told apart
+// by their pk prefix. Three sparse indexes serve the lists: by-category and
+// by-kind (newest first; a hidden article leaves both), and by-ingest.
+type DynamoStore struct {
+	table dynamo.Table
+}
+
+// NewDynamoStore returns a store over the articles table.
+func NewDynamoStore(t dynamo.Table) *DynamoStore { return &DynamoStore{table: t} }
+
+// Index names, as declared in the topology.
+const (
+	IndexByCategory = "by-category"
+	IndexByKind     = "by-kind"
+	IndexByIngest   = "by-ingest"
+)
+
+const (
+	articlesKind = "articles"
+	sourcesKind  = "sources"
+	ingestKind   = "ingested"
+	checkpointPK = "meta#ingest-checkpoint"
+	// sortTime is fixed-width, so strings sort like times.
+	sortTime = "2006-01-02T15:04:05.000000000Z"
+)
+
+type articleItem struct {
+	PK          string    `dynamo:"pk,hash"`
+	GSI1PK      string    `dynamo:"gsi1pk,omitempty"`
+	GSI1SK      string    `dynamo:"gsi1sk,omitempty"`
+	GSI2PK      string    `dynamo:"gsi2pk,omitempty"`
+	GSI2SK      string    `dynamo:"gsi2sk,omitempty"`
+	GSI3PK      string    `dynamo:"gsi3pk,omitempty"`
+	GSI3SK      string    `dynamo:"gsi3sk,omitempty"`
+	ID          string    `dynamo:"id"`
+	URL         string    `dynamo:"url"`
+	Title       string    `dynamo:"title"`
+	Summary     string    `dynamo:"summary,omitempty"`
+	ImageURL    string    `dynamo:"image_url,omitempty"`
+	SourceID    string    `dynamo:"source_id"`
+	Category    string    `dynamo:"category"`
+	Story       string    `dynamo:"story"`
+	Language    string    `dynamo:"language,omitempty"`
+	PublishedAt time.Time `dynamo:"published_at"`
+	IngestedAt  time.Time `dynamo:"ingested_at"`
+	Hidden      bool      `dynamo:"hidden,omitempty"`
+	Fingerprint uint64    `dynamo:"fingerprint"`
+}
+
+func articlePK(id string) string { return "article#" + id }
+func sourcePK(id string) string  { return "source#" + id }
+
+func listKey(a Article) string { return a.PublishedAt.UTC().Format(sortTime) + "#" + a.ID }
+
+func toItem(a Article) articleItem {
+	it := articleItem{
+		PK: articlePK(a.ID), ID: a.ID, URL: a.URL, Title: a.Title, Summary: a.Summary, ImageURL: a.ImageURL,
+		SourceID: a.SourceID, Category: a.Category, Story: a.Story, Language: a.Language,
+		PublishedAt: a.PublishedAt.UTC(), IngestedAt: a.IngestedAt.UTC(), Hidden: a.Hidden, Fingerprint: a.Fingerprint,
+		GSI3PK: ingestKind, GSI3SK: a.IngestedAt.UTC().Format(sortTime) + "#" + a.ID,
+	}
+	if !a.Hidden {
+		it.GSI1PK, it.GSI1SK = "cat#"+a.Category, listKey(a)
+		it.GSI2PK, it.GSI2SK = articlesKind, listKey(a)
+	}
+	return it
+}
+
+func (it articleItem) article() Article {
+	return Article{ID: it.ID, URL: it.URL, Title: it.Title, Summary: it.Summary, ImageURL: it.ImageURL,
+		SourceID: it.SourceID, Category: it.Category, Story: it.Story, Language: it.Language,
+		PublishedAt: it.PublishedAt, IngestedAt: it.IngestedAt, Hidden: it.Hidden, Fingerprint: it.Fingerprint}
+}
+
+// PutArticle is one conditional put: the first source to carry a URL wins.
+func (s *DynamoStore) PutArticle(ctx context.Context, a Article) error {
+	err := s.table.Put(toItem(a)).If("attribute_not_exists(pk)").Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return ErrExists
+	}
+	return err
+}
+
+// GetArticle returns a visible article.
+func (s *DynamoStore) GetArticle(ctx context.Context, id string) (Article, error) {
+	var it articleItem
+	err := s.table.Get("pk", articlePK(id)).One(ctx, &it)
+	if errors.Is(err, dynamo.ErrNotFound) || (err == nil && it.Hidden) {
+		return Article{}, ErrNotFound
+	}
+	if err != nil {
+		return Article{}, err
+	}
+	return it.article(), nil
+}
+
+// ListArticles is one Query on a sparse index, newest first; the cursor is the
+// last item's sort key, so items arriving meanwhile never shift a page.
+func (s *DynamoStore) ListArticles(ctx context.Context, category string, limit int, cursor string) (Page, error) {
+	q := s.table.Get("gsi2pk", articlesKind).Index(IndexByKind)
+	rangeKey := "gsi2sk"
+	if category != "" {
+		q = s.table.Get("gsi1pk", "cat#"+category).Index(IndexByCategory)
+		rangeKey = "gsi1sk"
+	}
+	if cursor != "" {
+		q = q.Range(rangeKey, dynamo.Less, cursor)
+	}
+	var items []articleItem
+	if err := q.Order(dynamo.Descending).Limit(limit+1).All(ctx, &items); err != nil {
+		return Page{}, err
+	}
+	p := Page{Items: []Article{}}
+	for i, it := range items {
+		if i == limit {
+			p.NextCursor = listKey(p.Items[limit-1])
+			break
+		}
+		p.Items = append(p.Items, it.article())
+	}
+	return p, nil
+}
+
+// RecentArticles reads the by-ingest index from since on.
+func (s *DynamoStore) RecentArticles(ctx context.Context, since time.Time) ([]Article, error) {
+	var items []articleItem
+	err := s.table.Get("gsi3pk", ingestKind).Index(IndexByIngest).
+		Range("gsi3sk", dynamo.GreaterOrEqual, since.UTC().Format(sortTime)).All(ctx, &items)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Article, len(items))
+	for i, it := range items {
+		out[i] = it.article()
+	}
+	return out, nil
+}
+
+// SetHidden hides an article (it leaves both list indexes) or shows it again.
+func (s *DynamoStore) SetHidden(ctx context.Context, id string, hidden bool) error {
+	var it articleItem
+	if err := s.table.Get("pk", articlePK(id)).One(ctx, &it); err != nil {
+		if errors.Is(err, dynamo.ErrNotFound) {
+			return ErrNotFound
+		}
+		return err
+	}
+	a := it.article()
+	a.Hidden = hidden
+	err := s.table.Put(toItem(a)).If("attribute_exists(pk)").Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return ErrNotFound
+	}
+	return err
+}
+
+type sourceItem struct {
+	PK                  string    `dynamo:"pk,hash"`
+	GSI2PK              string    `dynamo:"gsi2pk"`
+	GSI2SK              string    `dynamo:"gsi2sk"`
+	ID                  string    `dynamo:"id"`
+	URL                 string    `dynamo:"url"`
+	Name                string    `dynamo:"name"`
+	Category            string    `dynamo:"category"`
+	Weight              float64   `dynamo:"weight"`
+	ETag                string    `dynamo:"etag,omitempty"`
+	LastModified        string    `dynamo:"last_modified,omitempty"`
+	LastSuccess         time.Time `dynamo:"last_success,omitempty"`
+	LastChecked         time.Time `dynamo:"last_checked,omitempty"`
+	ConsecutiveFailures int       `dynamo:"consecutive_failures"`
+	LastError           string    `dynamo:"last_error,omitempty"`
+	NextFetchAt         time.Time `dynamo:"next_fetch_at,omitempty"`
+	CreatedAt           time.Time `dynamo:"created_at"`
+	UpdatedAt           time.Time `dynamo:"updated_at"`
+}
+
+func (it sourceItem) source() Source {
+	return Source{ID: it.ID, URL: it.URL, Name: it.Name, Category: it.Category, Weight: it.Weight,
+		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, FetchState: FetchState{
+			ETag: it.ETag, LastModified: it.LastModified, LastSuccess: it.LastSuccess, LastChecked: it.LastChecked,
+			ConsecutiveFailures: it.ConsecutiveFailures, LastError: it.LastError, NextFetchAt: it.NextFetchAt}}
+}
+
+// PutSource creates a source.
+func (s *DynamoStore) PutSource(ctx context.Context, src Source) error {
+	it := sourceItem{PK: sourcePK(src.ID), GSI2PK: sourcesKind, GSI2SK: src.ID, ID: src.ID, URL: src.URL, Name: src.Name,
+		Category: src.Category, Weight: src.Weight, CreatedAt: src.CreatedAt.UTC(), UpdatedAt: src.UpdatedAt.UTC()}
+	err := s.table.Put(it).If("attribute_not_exists(pk)").Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return ErrExists
+	}
+	return err
+}
+
+// UpdateSource changes the editable fields. A new URL forgets the old one's
+// validators and backoff.
+func (s *DynamoStore) UpdateSource(ctx context.Context, src Source) error {
+	u := s.table.Update("pk", sourcePK(src.ID)).
+		Set("url", src.URL).Set("name", src.Name).Set("category", src.Category).Set("weight", src.Weight).
+		Set("updated_at", src.UpdatedAt.UTC()).If("attribute_exists(pk)")
+	old, err := s.GetSource(ctx, src.ID)
+	if err != nil {
+		return err
+	}
+	if old.URL != src.URL {
+		u = u.Remove("etag", "last_modified", "next_fetch_at").Set("consecutive_failures", 0)
+	}
+	err = u.Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// DeleteSource removes a source; its articles stay.
+func (s *DynamoStore) DeleteSource(ctx context.Context, id string) error {
+	err := s.table.Delete("pk", sourcePK(id)).If("attribute_exists(pk)").Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// GetSource reads one source.
+func (s *DynamoStore) GetSource(ctx context.Context, id string) (Source, error) {
+	var it sourceItem
+	err := s.table.Get("pk", sourcePK(id)).One(ctx, &it)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return Source{}, ErrNotFound
+	}
+	if err != nil {
+		return Source{}, err
+	}
+	return it.source(), nil
+}
+
+// ListSources lists every source by id.
+func (s *DynamoStore) ListSources(ctx context.Context) ([]Source, error) {
+	var items []sourceItem
+	if err := s.table.Get("gsi2pk", sourcesKind).Index(IndexByKind).All(ctx, &items); err != nil {
+		return nil, err
+	}
+	out := make([]Source, len(items))
+	for i, it := range items {
+		out[i] = it.source()
+	}
+	return out, nil
+}
+
+// RecordFetch updates only the fetch state, so a concurrent edit of the
+// source's fields is kept.
+func (s *DynamoStore) RecordFetch(ctx context.Context, id string, st FetchState) error {
+	u := s.table.Update("pk", sourcePK(id)).
+		Set("consecutive_failures", st.ConsecutiveFailures).Set("last_checked", st.LastChecked.UTC()).
+		If("attribute_exists(pk)")
+	set := func(name, v string) {
+		if v == "" {
+			u = u.Remove(name)
+		} else {
+			u = u.Set(name, v)
+		}
+	}
+	set("etag", st.ETag)
+	set("last_modified", st.LastModified)
+	set("last_error", st.LastError)
+	if !st.LastSuccess.IsZero() {
+		u = u.Set("last_success", st.LastSuccess.UTC())
+	}
+	if !st.NextFetchAt.IsZero() {
+		u = u.Set("next_fetch_at", st.NextFetchAt.UTC())
+	}
+	err := u.Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return nil // deleted meanwhile: leave it deleted
+	}
+	return err
+}
+
+type checkpointItem struct {
+	PK string `dynamo:"pk,hash"`
+	At int64  `dynamo:"at_unix_nano"` // a number, so the condition compares times
+}
+
+// Checkpoint reads the ingestion checkpoint; zero when none.
+func (s *DynamoStore) Checkpoint(ctx context.Context) (time.Time, error) {
+	var it checkpointItem
+	err := s.table.Get("pk", checkpointPK).One(ctx, &it)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Unix(0, it.At).UTC(), nil
+}
+
+// AdvanceCheckpoint moves the checkpoint forward only.
+func (s *DynamoStore) AdvanceCheckpoint(ctx context.Context, t time.Time) error {
+	err := s.table.Put(checkpointItem{PK: checkpointPK, At: t.UnixNano()}).If("attribute_not_exists(pk) OR at_unix_nano < ?", t.UnixNano()).Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("advance checkpoint: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,130 @@
+package article
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+)
+
+func TestPlainText(t *testing.T) {
+	cases := []struct{ name, in, want string }{
+		{"tags go, text stays", "<p>The <b>new</b> fab</p>", "The new fab"},
+		{"entities are decoded", "Fish &amp; chips &lt;3", "Fish & chips <3"},
+		{"scripts vanish with their text", "a<script>alert(1)</script>b", "ab"},
+		{"styles and iframes vanish", "<style>p{}</style><iframe src=x>inner</iframe>ok", "ok"},
+		{"whitespace collapses", "a \n\t b", "a b"},
+		{"block tags separate words", "<p>one</p><p>two</p>", "one two"},
+		{"control characters go", "a\x00b\x07c", "abc"},
+		{"a broken tag does not leak markup", "x <img src=1 onerror=alert(1)", "x"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := PlainText(c.in); got != c.want {
+				t.Errorf("PlainText(%q) = %q, want %q", c.in, got, c.want)
+			}
+		})
+	}
+}
+
+func TestFromItem(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	src := Source{ID: "s", Category: "tech"}
+	past := now.Add(-2 * time.Hour)
+	future := now.Add(48 * time.Hour)
+
+	a, err := FromItem(&gofeed.Item{Title: "  A <b>title</b> ", Link: "https://x.example/a?utm_source=f", Description: strings.Repeat("word ", 500),
+		PublishedParsed: &past, Image: &gofeed.Image{URL: "https://img.example/a.jpg"}}, "EN", src, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Title != "A title" || a.URL != "https://x.example/a" || a.ID != IDFor(a.URL) || a.Story != a.ID {
+		t.Errorf("article = %+v", a)
+	}
+	if n := len([]rune(a.Summary)); n > MaxSummary || !strings.HasSuffix(a.Summary, "…") {
+		t.Errorf("summary is %d runes, want it capped with an ellipsis", n)
+	}
+	if !a.PublishedAt.Equal(past) || a.ImageURL != "https://img.example/a.jpg" || a.Language != "en" || a.Category != "tech" {
+		t.Errorf("published/image/lang/category = %v %q %q %q", a.PublishedAt, a.ImageURL, a.Language, a.Category)
+	}
+
+	t.Run("a future date is clamped to the fetch time", func(t *testing.T) {
+		a, _ := FromItem(&gofeed.Item{Title: "t", Link: "https://x.example/f", PublishedParsed: &future}, "", src, now)
+		if !a.PublishedAt.Equal(now) {
+			t.Errorf("published = %v, want %v", a.PublishedAt, now)
+		}
+	})
+	t.Run("no date falls back to the fetch time", func(t *testing.T) {
+		a, _ := FromItem(&gofeed.Item{Title: "t", Link: "https://x.example/n"}, "", src, now)
+		if !a.PublishedAt.Equal(now) {
+			t.Errorf("published = %v, want %v", a.PublishedAt, now)
+		}
+	})
+	t.Run("an item without a title or a usable link is refused", func(t *testing.T) {
+		for _, it := range []*gofeed.Item{{Title: "", Link: "https://x.example/a"}, {Title: "t", Link: "javascript:x"}, {Title: "t"}} {
+			if _, err := FromItem(it, "", src, now); err == nil {
+				t.Errorf("FromItem(%+v) succeeded", it)
+			}
+		}
+	})
+	t.Run("a non-http image is dropped", func(t *testing.T) {
+		a, _ := FromItem(&gofeed.Item{Title: "t", Link: "https://x.example/i", Image: &gofeed.Image{URL: "javascript:alert(1)"}}, "", src, now)
+		if a.ImageURL != "" {
+			t.Errorf("image = %q", a.ImageURL)
+		}
+	})
+}
+
+func TestStories(t *testing.T) {
+	same := [][2]string{
+		{"Leaders agree on a new climate fund at the summit", "Leaders agree new climate fund at summit"},
+		{"Election results expected by midnight", "Election results are expected by midnight"},
+		{"Marathon world record falls in Berlin", "Berlin marathon: world record falls"},
+	}
+	for _, p := range same {
+		if !SameStory(Fingerprint(p[0]), Fingerprint(p[1])) {
+			t.Errorf("%q and %q should be one story", p[0], p[1])
+		}
+	}
+	different := [][2]string{
+		{"Leaders agree on a new climate fund at the summit", "Cup final decided on penalties"},
+		{"Central bank holds rates steady", "Astronomers track a comet returning after 3,000 years"},
+		{"Election results expected by midnight", "Port strike ends after two weeks"},
+	}
+	for _, p := range different {
+		if SameStory(Fingerprint(p[0]), Fingerprint(p[1])) {
+			t.Errorf("%q and %q should be different stories", p[0], p[1])
+		}
+	}
+}
+
+// FuzzFromItem feeds arbitrary documents through the parser and the
+// normalisation: nothing panics and every article keeps the invariants.
+func FuzzFromItem(f *testing.F) {
+	f.Add(`<rss version="2.0"><channel><item><title>T &amp; <b>x</b></title><link>https://a.example/x?utm_source=1#f</link><pubDate>Mon, 02 Jan 2006 15:04:05 -0700</pubDate><description>&lt;p&gt;hi&lt;/p&gt;</description></item></channel></rss>`)
+	f.Add(`{"version":"https://jsonfeed.org/version/1.1","title":"t","items":[{"id":"1","url":"https://a.example/","title":"x","date_published":"2999-01-01T00:00:00Z"}]}`)
+	f.Add(`<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>x</title><link href="http://a.example:80/"/></entry></feed>`)
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, doc string) {
+		feed, err := gofeed.NewParser().ParseString(doc)
+		if err != nil {
+			return
+		}
+		for _, it := range feed.Items {
+			a, err := FromItem(it, feed.Language, Source{ID: "s", Category: "c"}, now)
+			if err != nil {
+				continue
+			}
+			if a.Title == "" || len([]rune(a.Title)) > MaxTitle || len([]rune(a.Summary)) > MaxSummary {
+				t.Fatalf("text invariants broken: %+v", a)
+			}
+			if again, err := Canonicalize(a.URL); err != nil || again != a.URL || a.ID != IDFor(a.URL) {
+				t.Fatalf("URL %q is not canonical", a.URL)
+			}
+			if a.PublishedAt.After(now) {
+				t.Fatalf("published %v is after the fetch", a.PublishedAt)
+			}
+		}
+	})
+}

@@ -1,0 +1,205 @@
+package article
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kiosk-news/kiosk/shared/kiosk"
+)
+
+// Service holds the articles domain's use cases behind the HTTP APIs; its
+// errors carry application codes.
+type Service struct {
+	Store Store
+	Now   func() time.Time
+}
+
+// List limits.
+const (
+	DefaultLimit = 20
+	MaxLimit     = 100
+)
+
+var (
+	slugRe     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$`)
+	listKeyRe  = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z#[0-9a-f]{32}$`)
+	cursorSalt = "v1|"
+)
+
+// ValidCategory reports whether c is a category name (lower-case kebab).
+func ValidCategory(c string) bool { return slugRe.MatchString(c) }
+
+// ListArticles validates the query and reads one page.
+func (s *Service) ListArticles(ctx context.Context, category, limit, cursor string) (Page, error) {
+	if category != "" && !ValidCategory(category) {
+		return Page{}, kiosk.Errorf(kiosk.EINVALID, "category must be lower-case letters, digits and dashes")
+	}
+	n := DefaultLimit
+	if limit != "" {
+		v, err := strconv.Atoi(limit)
+		if err != nil || v < 1 || v > MaxLimit {
+			return Page{}, kiosk.Errorf(kiosk.EINVALID, "limit must be a whole number from 1 to %d", MaxLimit)
+		}
+		n = v
+	}
+	key := ""
+	if cursor != "" {
+		var err error
+		if key, err = decodeCursor(cursor, category); err != nil {
+			return Page{}, err
+		}
+	}
+	p, err := s.Store.ListArticles(ctx, category, n, key)
+	if err != nil {
+		return Page{}, fmt.Errorf("list articles: %w", err)
+	}
+	if p.NextCursor != "" {
+		p.NextCursor = encodeCursor(p.NextCursor, category)
+	}
+	return p, nil
+}
+
+// The cursor names the position (the last item's sort key) and the list it
+// belongs to; anything else is refused.
+func encodeCursor(key, category string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorSalt + category + "|" + key))
+}
+
+func decodeCursor(c, category string) (string, error) {
+	bad := kiosk.Errorf(kiosk.EINVALID, "cursor is not one this list gave out")
+	if len(c) > 200 {
+		return "", bad
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || !strings.HasPrefix(string(raw), cursorSalt) {
+		return "", bad
+	}
+	cat, key, ok := strings.Cut(strings.TrimPrefix(string(raw), cursorSalt), "|")
+	if !ok || cat != category || !listKeyRe.MatchString(key) {
+		return "", bad
+	}
+	return key, nil
+}
+
+// GetArticle reads one visible article.
+func (s *Service) GetArticle(ctx context.Context, id string) (Article, error) {
+	if !ValidID(id) {
+		return Article{}, kiosk.Errorf(kiosk.EINVALID, "an article id is 32 lower-case hex characters")
+	}
+	a, err := s.Store.GetArticle(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return Article{}, kiosk.Errorf(kiosk.ENOTFOUND, "no article %s", id)
+	}
+	return a, err
+}
+
+// SourceInput is what an admin sends to create or update a source.
+type SourceInput struct {
+	ID       string   `json:"id"`
+	URL      string   `json:"url"`
+	Name     string   `json:"name"`
+	Category string   `json:"category"`
+	Weight   *float64 `json:"weight"`
+}
+
+func (in SourceInput) validate(needID bool) error {
+	var problems []string
+	if needID && !slugRe.MatchString(in.ID) {
+		problems = append(problems, "id must be 2-40 lower-case letters, digits and dashes")
+	}
+	if len(in.URL) > MaxURL {
+		problems = append(problems, "url is too long")
+	} else if u, err := Canonicalize(in.URL); err != nil || u == "" {
+		problems = append(problems, "url must be an absolute http(s) URL")
+	}
+	if !ValidCategory(in.Category) {
+		problems = append(problems, "category must be lower-case letters, digits and dashes")
+	}
+	if in.Weight == nil || *in.Weight <= 0 || *in.Weight > 10 {
+		problems = append(problems, "weight must be a number above 0 and at most 10")
+	}
+	if strings.TrimSpace(in.Name) == "" || len(in.Name) > 100 {
+		problems = append(problems, "name must be 1-100 characters")
+	}
+	if len(problems) > 0 {
+		return kiosk.Errorf(kiosk.EINVALID, "%s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// CreateSource adds a source; it is fetched on the next run.
+func (s *Service) CreateSource(ctx context.Context, in SourceInput) (Source, error) {
+	if err := in.validate(true); err != nil {
+		return Source{}, err
+	}
+	now := s.now()
+	src := Source{ID: in.ID, URL: strings.TrimSpace(in.URL), Name: strings.TrimSpace(in.Name), Category: in.Category,
+		Weight: *in.Weight, CreatedAt: now, UpdatedAt: now}
+	err := s.Store.PutSource(ctx, src)
+	if errors.Is(err, ErrExists) {
+		return Source{}, kiosk.Errorf(kiosk.ECONFLICT, "source %s already exists", in.ID)
+	}
+	return src, err
+}
+
+// UpdateSource changes a source's URL, name, category and weight.
+func (s *Service) UpdateSource(ctx context.Context, id string, in SourceInput) (Source, error) {
+	if !slugRe.MatchString(id) {
+		return Source{}, kiosk.Errorf(kiosk.EINVALID, "bad source id")
+	}
+	if in.ID != "" && in.ID != id {
+		return Source{}, kiosk.Errorf(kiosk.EINVALID, "id in the body must match the path or be left out")
+	}
+	if err := in.validate(false); err != nil {
+		return Source{}, err
+	}
+	src := Source{ID: id, URL: strings.TrimSpace(in.URL), Name: strings.TrimSpace(in.Name), Category: in.Category,
+		Weight: *in.Weight, UpdatedAt: s.now()}
+	if err := s.Store.UpdateSource(ctx, src); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return Source{}, kiosk.Errorf(kiosk.ENOTFOUND, "no source %s", id)
+		}
+		return Source{}, err
+	}
+	return s.Store.GetSource(ctx, id)
+}
+
+// DeleteSource removes a source; its articles stay.
+func (s *Service) DeleteSource(ctx context.Context, id string) error {
+	if !slugRe.MatchString(id) {
+		return kiosk.Errorf(kiosk.EINVALID, "bad source id")
+	}
+	err := s.Store.DeleteSource(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return kiosk.Errorf(kiosk.ENOTFOUND, "no source %s", id)
+	}
+	return err
+}
+
+// GetSource reads one source.
+func (s *Service) GetSource(ctx context.Context, id string) (Source, error) {
+	if !slugRe.MatchString(id) {
+		return Source{}, kiosk.Errorf(kiosk.EINVALID, "bad source id")
+	}
+	src, err := s.Store.GetSource(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return Source{}, kiosk.Errorf(kiosk.ENOTFOUND, "no source %s", id)
+	}
+	return src, err
+}
+
+// ListSources lists every source.
+func (s *Service) ListSources(ctx context.Context) ([]Source, error) { return s.Store.ListSources(ctx) }
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}

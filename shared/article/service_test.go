@@ -1,0 +1,97 @@
+package article
+
+import (
+	"context"
+	"encoding/base64"
+	"testing"
+
+	"github.com/kiosk-news/kiosk/shared/kiosk"
+)
+
+func TestServiceRefusesBadInput(t *testing.T) {
+	ctx := context.Background()
+	s := &Service{Store: newStore(t)}
+	w := 1.0
+	good := SourceInput{ID: "good", URL: "https://a.example/feed", Name: "Good", Category: "tech", Weight: &w}
+	if _, err := s.CreateSource(ctx, good); err != nil {
+		t.Fatal(err)
+	}
+	page, _ := s.ListArticles(ctx, "", "", "")
+	tampered := base64.RawURLEncoding.EncodeToString([]byte("v1||2026-01-01T00:00:00.000000000Z#zz"))
+	otherList := base64.RawURLEncoding.EncodeToString([]byte("v1|world|2026-01-01T00:00:00.000000000Z#" + IDFor("x")))
+	cases := []struct {
+		name string
+		call func() error
+		code string
+	}{
+		{"a bad category", func() error { _, err := s.ListArticles(ctx, "Tech!", "", ""); return err }, kiosk.EINVALID},
+		{"a zero limit", func() error { _, err := s.ListArticles(ctx, "", "0", ""); return err }, kiosk.EINVALID},
+		{"a huge limit", func() error { _, err := s.ListArticles(ctx, "", "99999999999999999999", ""); return err }, kiosk.EINVALID},
+		{"a non-numeric limit", func() error { _, err := s.ListArticles(ctx, "", "ten", ""); return err }, kiosk.EINVALID},
+		{"a garbage cursor", func() error { _, err := s.ListArticles(ctx, "", "", "!!!"); return err }, kiosk.EINVALID},
+		{"a tampered cursor", func() error { _, err := s.ListArticles(ctx, "", "", tampered); return err }, kiosk.EINVALID},
+		{"another list's cursor", func() error { _, err := s.ListArticles(ctx, "tech", "", otherList); return err }, kiosk.EINVALID},
+		{"a malformed article id", func() error { _, err := s.GetArticle(ctx, "../../etc"); return err }, kiosk.EINVALID},
+		{"an unknown article", func() error { _, err := s.GetArticle(ctx, IDFor("none")); return err }, kiosk.ENOTFOUND},
+		{"a source without a weight", func() error {
+			in := good
+			in.ID, in.Weight = "x1", nil
+			_, err := s.CreateSource(ctx, in)
+			return err
+		}, kiosk.EINVALID},
+		{"a source with a javascript URL", func() error {
+			in := good
+			in.ID, in.URL = "x2", "javascript:alert(1)"
+			_, err := s.CreateSource(ctx, in)
+			return err
+		}, kiosk.EINVALID},
+		{"a source with a bad id", func() error {
+			in := good
+			in.ID = "Bad ID/.."
+			_, err := s.CreateSource(ctx, in)
+			return err
+		}, kiosk.EINVALID},
+		{"a duplicate source", func() error { _, err := s.CreateSource(ctx, good); return err }, kiosk.ECONFLICT},
+		{"an update whose body names another id", func() error {
+			in := good
+			in.ID = "other"
+			_, err := s.UpdateSource(ctx, "good", in)
+			return err
+		}, kiosk.EINVALID},
+		{"an update of a missing source", func() error {
+			in := good
+			in.ID = ""
+			_, err := s.UpdateSource(ctx, "missing", in)
+			return err
+		}, kiosk.ENOTFOUND},
+		{"a delete of a missing source", func() error { return s.DeleteSource(ctx, "missing") }, kiosk.ENOTFOUND},
+	}
+	for _, c := range cases {
+		t.Run("it refuses "+c.name, func(t *testing.T) {
+			if got := kiosk.ErrorCode(c.call()); got != c.code {
+				t.Errorf("code = %q, want %q", got, c.code)
+			}
+		})
+	}
+	list, _ := s.ListSources(ctx)
+	if len(list) != 1 || len(page.Items) != 0 {
+		t.Errorf("refused calls wrote something: %d sources", len(list))
+	}
+}
+
+func TestCursorRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	s := &Service{Store: st}
+	for i := range 5 {
+		_ = st.PutArticle(ctx, art(i, "tech", t0))
+	}
+	p1, err := s.ListArticles(ctx, "tech", "2", "")
+	if err != nil || p1.NextCursor == "" {
+		t.Fatalf("page 1: %+v %v", p1, err)
+	}
+	p2, err := s.ListArticles(ctx, "tech", "2", p1.NextCursor)
+	if err != nil || len(p2.Items) != 2 || p2.Items[0].ID == p1.Items[0].ID {
+		t.Errorf("page 2: %+v %v", p2, err)
+	}
+}
