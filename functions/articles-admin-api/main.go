@@ -1,7 +1,7 @@
 // Command articles-admin-api serves the admin API for news sources:
 // /admin/api/sources (list, create) and /admin/api/sources/{id} (get, update,
-// delete). Every call needs the admin token (Authorization: Bearer …), read
-// from Secrets Manager at init; the shared authorizer will take this check over.
+// delete). The gateway's Lambda authorizer admits only the admin token to these
+// routes; the function checks the role it was given too.
 package main
 
 import (
@@ -13,7 +13,6 @@ import (
 	"github.com/kiosk-news/kiosk/shared/article"
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
-	"github.com/kiosk-news/kiosk/shared/platform/secret"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 )
 
@@ -29,21 +28,16 @@ func main() {
 		slog.Error("articles table", "error", err)
 		os.Exit(1)
 	}
-	token, err := secret.Load(ctx, cfg, "admin-token")
-	if err != nil {
-		slog.Error("admin token", "error", err)
-		os.Exit(1)
-	}
-	httpapi.Start(routes(&article.Service{Store: article.NewDynamoStore(table)}, token))
+	httpapi.Start(routes(&article.Service{Store: article.NewDynamoStore(table)}))
 }
 
 type sourceList struct {
 	Items []article.Source `json:"items"`
 }
 
-func routes(s *article.Service, token string) *http.ServeMux {
+func routes(s *article.Service) *http.ServeMux {
 	mux := http.NewServeMux()
-	admin := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, httpapi.RequireBearer(token, h)) }
+	admin := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, httpapi.RequireRole("admin", h)) }
 	admin("GET /admin/api/sources", func(w http.ResponseWriter, r *http.Request) {
 		list, err := s.ListSources(r.Context())
 		if err != nil {

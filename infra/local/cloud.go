@@ -57,7 +57,11 @@ type Cloud struct {
 	sched    *scheduler
 	servers  []*http.Server
 	logs     *logSink
+	secrets  *secretsManager
 }
+
+// SecretValue is a declared secret's local value (for tests that mint tokens).
+func (c *Cloud) SecretValue(name string) string { return c.secrets.values[c.SecretID(name)] }
 
 // TableName is a table's physical name in the local cloud.
 func (c *Cloud) TableName(logical string) string { return c.Topology.Name + "-" + logical }
@@ -141,6 +145,7 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	c.APIURL = "http://" + apiLn.Addr().String()
 
 	secrets := &secretsManager{values: map[string]string{}}
+	c.secrets = secrets
 	for _, sc := range cloud.Secrets {
 		v := RandomToken()
 		if sc.Name == topology.AdminTokenSecret {
@@ -191,7 +196,7 @@ func (c *Cloud) functionEnv(f topology.Function) []string {
 		"AWS_ENDPOINT_URL_SECRETS_MANAGER=" + c.BusURL,
 		"AWS_LAMBDA_LOG_FORMAT=JSON",
 	}
-	for k, v := range f.Environment(c.TableName, c.SecretID, c.BusName()) {
+	for k, v := range c.Topology.FunctionEnv(f, c.TableName, c.SecretID, c.BusName()) {
 		if k == "KIOSK_FETCH_ALLOW" {
 			v = strings.Trim(c.cfg.FetchAllow+","+strings.TrimPrefix(c.APIURL, "http://"), ",")
 		}

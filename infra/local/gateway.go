@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -36,8 +37,18 @@ const MaxPayload = 10 << 20
 // by the declared routes, builds the same APIGatewayV2HTTPRequest as AWS,
 // invokes the function and maps its response or failure to HTTP.
 type gateway struct {
-	routes []compiledRoute
-	host   *Host
+	routes     []compiledRoute
+	host       *Host
+	authorizer string
+
+	mu    sync.Mutex
+	cache map[string]authDecision // by auth mode + Authorization header, as API Gateway caches per authorizer
+}
+
+type authDecision struct {
+	allowed bool
+	context map[string]any
+	expires time.Time
 }
 
 type compiledRoute struct {
@@ -46,7 +57,7 @@ type compiledRoute struct {
 }
 
 func newGateway(cloud topology.Cloud, host *Host) *gateway {
-	g := &gateway{host: host}
+	g := &gateway{host: host, authorizer: cloud.Authorizer, cache: map[string]authDecision{}}
 	for _, r := range cloud.Routes() {
 		g.routes = append(g.routes, compiledRoute{FunctionRoute: r, segs: strings.Split(strings.TrimPrefix(r.Path, "/"), "/")})
 	}
@@ -149,6 +160,24 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	event := buildRequest(r, route.Key(), params, body, id, start)
+	if route.Auth != topology.Public {
+		// API Gateway answers 401 itself when the identity source is missing,
+		// and 403 when the authorizer says no.
+		if r.Header.Get("Authorization") == "" {
+			fail(kiosk.EUNAUTHORIZED, "this route needs an Authorization header")
+			return
+		}
+		d, err := g.authorize(r, route, event)
+		if err != nil {
+			fail(kiosk.EINTERNAL, "internal error")
+			return
+		}
+		if !d.allowed {
+			fail(kiosk.EFORBIDDEN, "the token does not grant "+string(route.Auth)+" access to this route")
+			return
+		}
+		event.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: d.context}
+	}
 	payload, err := json.Marshal(event)
 	if err != nil {
 		fail(kiosk.EINTERNAL, "internal error")
@@ -318,4 +347,51 @@ func requestID() string {
 	b := make([]byte, 10)
 	_, _ = rand.Read(b)
 	return base64.StdEncoding.EncodeToString(b)[:15] + "="
+}
+
+// authorize runs the Lambda authorizer as API Gateway does (payload 2.0, simple
+// responses), caching its decision for AuthorizerCacheTTL.
+func (g *gateway) authorize(r *http.Request, route *compiledRoute, ev events.APIGatewayV2HTTPRequest) (authDecision, error) {
+	header := r.Header.Get("Authorization")
+	key := string(route.Auth) + "\x00" + header
+	g.mu.Lock()
+	d, ok := g.cache[key]
+	g.mu.Unlock()
+	if ok && time.Now().Before(d.expires) {
+		return d, nil
+	}
+	req := events.APIGatewayV2CustomAuthorizerV2Request{
+		Version: "2.0", Type: "REQUEST",
+		RouteArn:              fmt.Sprintf("arn:aws:execute-api:%s:%s:%s/$default/%s%s", Region, Account, APIID, r.Method, r.URL.Path),
+		IdentitySource:        []string{header},
+		RouteKey:              route.Key(),
+		RawPath:               ev.RawPath,
+		RawQueryString:        ev.RawQueryString,
+		Cookies:               ev.Cookies,
+		Headers:               ev.Headers,
+		QueryStringParameters: ev.QueryStringParameters,
+		RequestContext:        ev.RequestContext,
+		PathParameters:        ev.PathParameters,
+		StageVariables:        ev.StageVariables,
+	}
+	payload, err := json.Marshal(req)
+	if err != nil {
+		return d, err
+	}
+	res, err := g.host.Invoke(r.Context(), g.authorizer, "authorizer:"+route.Key(), payload)
+	if err != nil {
+		return d, err
+	}
+	if res.FunctionError != "" {
+		return d, fmt.Errorf("authorizer failed: %s", res.ErrorMessage)
+	}
+	var out events.APIGatewayV2CustomAuthorizerSimpleResponse
+	if err := json.Unmarshal(res.Payload, &out); err != nil {
+		return d, fmt.Errorf("authorizer answered %q: %w", truncate(res.Payload, 100), err)
+	}
+	d = authDecision{allowed: out.IsAuthorized, context: out.Context, expires: time.Now().Add(topology.AuthorizerCacheTTL)}
+	g.mu.Lock()
+	g.cache[key] = d
+	g.mu.Unlock()
+	return d, nil
 }

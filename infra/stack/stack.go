@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2authorizers"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
@@ -73,8 +74,16 @@ func New(scope constructs.Construct, id string, cloud topology.Cloud, props Prop
 	b.dashboard = awscloudwatch.NewDashboard(s, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
 		DashboardName: jsii.String(id + "-" + props.Stage),
 	})
+	// The authorizer first: routes need it.
 	for _, f := range cloud.Functions {
-		b.buildFunction(f)
+		if f.Name == cloud.Authorizer {
+			b.buildAuthorizers(b.buildFunction(f))
+		}
+	}
+	for _, f := range cloud.Functions {
+		if f.Name != cloud.Authorizer {
+			b.buildFunction(f)
+		}
 	}
 	b.outputs(id)
 	return s, nil
@@ -92,6 +101,24 @@ type builder struct {
 	api       awsapigatewayv2.HttpApi
 	stage     awsapigatewayv2.CfnStage
 	dashboard awscloudwatch.Dashboard
+	// One authorizer resource per protected auth mode: API Gateway caches
+	// decisions per authorizer and token, so a user's cached "yes" can never
+	// open an admin route.
+	authorizers map[topology.Auth]awsapigatewayv2.IHttpRouteAuthorizer
+}
+
+func (b *builder) buildAuthorizers(alias awslambda.Alias) {
+	b.authorizers = map[topology.Auth]awsapigatewayv2.IHttpRouteAuthorizer{}
+	for _, mode := range []topology.Auth{topology.User, topology.Admin} {
+		id := LogicalID(string(mode)) + "Authorizer"
+		b.authorizers[mode] = awsapigatewayv2authorizers.NewHttpLambdaAuthorizer(jsii.String(id), alias,
+			&awsapigatewayv2authorizers.HttpLambdaAuthorizerProps{
+				AuthorizerName:  jsii.String(string(mode)),
+				IdentitySource:  jsii.Strings("$request.header.Authorization"),
+				ResponseTypes:   &[]awsapigatewayv2authorizers.HttpLambdaResponseType{awsapigatewayv2authorizers.HttpLambdaResponseType_SIMPLE},
+				ResultsCacheTtl: awscdk.Duration_Seconds(jsii.Number(topology.AuthorizerCacheTTL.Seconds())),
+			})
+	}
 }
 
 // LogicalID turns "record-heartbeat" into "RecordHeartbeat".
@@ -231,7 +258,7 @@ func (b *builder) retention() awslogs.RetentionDays {
 	return awslogs.RetentionDays_ONE_MONTH
 }
 
-func (b *builder) buildFunction(f topology.Function) {
+func (b *builder) buildFunction(f topology.Function) awslambda.Alias {
 	id := LogicalID(f.Name)
 	logs := awslogs.NewLogGroup(b.stack, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
 		Retention: b.retention(), RemovalPolicy: b.removal,
@@ -261,7 +288,7 @@ func (b *builder) buildFunction(f topology.Function) {
 	}
 
 	env := map[string]*string{}
-	for k, v := range f.Environment(
+	for k, v := range b.cloud.FunctionEnv(f,
 		func(t string) string { return *b.tables[t].TableName() },
 		func(sc string) string { return *b.secrets[sc].SecretArn() },
 		*b.bus.EventBusName(),
@@ -343,8 +370,15 @@ func (b *builder) buildFunction(f topology.Function) {
 			rule.Node().DefaultChild().(awsevents.CfnRule).AddPropertyOverride(jsii.String("EventPattern"), patternJSON(r.Pattern))
 		}
 	}
+	if f.Name == b.cloud.Authorizer {
+		suppress = append(suppress, &cdknag.NagPackSuppression{
+			Id:     jsii.String("Serverless-LambdaDLQ"),
+			Reason: jsii.String("the authorizer is invoked synchronously by API Gateway; a failure denies the request"),
+		})
+	}
 	cdknag.NagSuppressions_AddResourceSuppressions(fn, &suppress, jsii.Bool(true))
 	b.monitor(id, f, fn)
+	return alias
 }
 
 // tableStatement grants exactly the actions an access level needs on a table
@@ -398,16 +432,13 @@ func (b *builder) addRoute(id string, alias awslambda.Alias, r topology.Route) {
 		Path:        jsii.String(r.Path),
 		Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod(r.Method)},
 		Integration: integration,
+		Authorizer:  b.authorizers[r.Auth], // nil for public routes
 	})
-	reason := map[topology.Auth]string{
-		topology.Public: r.Key() + " is declared public in the topology: anyone may call it",
-		topology.Admin: r.Key() + " is an admin route: its function checks the admin token from Secrets Manager " +
-			"itself until the shared Lambda authorizer lands",
-	}[r.Auth]
-	if reason != "" {
+	if r.Auth == topology.Public {
 		for _, route := range *routes {
 			cdknag.NagSuppressions_AddResourceSuppressions(route, &[]*cdknag.NagPackSuppression{{
-				Id: jsii.String("AwsSolutions-APIG4"), Reason: jsii.String(reason),
+				Id:     jsii.String("AwsSolutions-APIG4"),
+				Reason: jsii.String(r.Key() + " is declared public in the topology: anyone may call it"),
 			}}, jsii.Bool(true))
 		}
 	}

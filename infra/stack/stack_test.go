@@ -208,6 +208,21 @@ func TestEveryRouteTargetsItsFunctionsAlias(t *testing.T) {
 			t.Errorf("route %s is missing", r.Key())
 			continue
 		}
+		authorizers := map[string]resource{}
+		for _, a := range resources(tmpl, "AWS::ApiGatewayV2::Authorizer") {
+			authorizers[a.ID] = a
+		}
+		if r.Auth == topology.Public {
+			if at, _ := route.Props["AuthorizationType"].(string); at != "" && at != "NONE" {
+				t.Errorf("public route %s has authorization %v", r.Key(), at)
+			}
+		} else {
+			a := authorizers[ref(route.Props["AuthorizerId"])]
+			if route.Props["AuthorizationType"] != "CUSTOM" || a.Props["Name"] != string(r.Auth) ||
+				a.Props["EnableSimpleResponses"] != true || a.Props["AuthorizerResultTtlInSeconds"].(float64) != topology.AuthorizerCacheTTL.Seconds() {
+				t.Errorf("%s (%s) is guarded by %v / %+v", r.Key(), r.Auth, route.Props["AuthorizationType"], a.Props)
+			}
+		}
 		target := route.Props["Target"].(map[string]any)["Fn::Join"].([]any)[1].([]any)
 		integ := integrations[ref(target[1])]
 		_, alias, _ := function(t, tmpl, r.Function)

@@ -12,8 +12,9 @@ import (
 // are both built from it.
 func Kiosk() Cloud {
 	return Cloud{
-		Name:     "kiosk",
-		Throttle: Throttle{Rate: 200, Burst: 400},
+		Name:       "kiosk",
+		Throttle:   Throttle{Rate: 200, Burst: 400},
+		Authorizer: "authorizer",
 		Tables: []Table{
 			{
 				Name:         "health",
@@ -31,6 +32,11 @@ func Kiosk() Cloud {
 					{Name: "by-kind", PartitionKey: Key{"gsi2pk", String}, SortKey: &Key{"gsi2sk", String}},
 					{Name: "by-ingest", PartitionKey: Key{"gsi3pk", String}, SortKey: &Key{"gsi3sk", String}},
 				},
+			},
+			{
+				Name:         "users",
+				Description:  "Users domain: one item per anonymous app install (explicit and learned interests).",
+				PartitionKey: Key{"id", String},
 			},
 		},
 		Secrets: []Secret{
@@ -87,7 +93,6 @@ func Kiosk() Cloud {
 					{Method: "DELETE", Path: "/admin/api/sources/{id}", Auth: Admin},
 				},
 				Grants:   []Grant{{"articles", ReadWrite}},
-				Secrets:  []string{AdminTokenSecret},
 				MemoryMB: 256,
 				Timeout:  10 * time.Second,
 			},
@@ -114,6 +119,28 @@ func Kiosk() Cloud {
 				MemoryMB:    256,
 				Timeout:     time.Minute,
 				Concurrency: 1,
+			},
+			{
+				Name: "authorizer",
+				Description: "Lambda authorizer for user and admin routes: verifies user tokens and the admin token, " +
+					"passes user_id and role on.",
+				Secrets:  []string{AdminTokenSecret, "token-signing"},
+				MemoryMB: 128,
+				Timeout:  5 * time.Second,
+			},
+			{
+				Name:        "users-api",
+				Description: "Anonymous registration and tokens; a user's own profile and interests.",
+				Routes: []Route{
+					{Method: "POST", Path: "/v1/users", Auth: Public, Throttle: &Throttle{Rate: 20, Burst: 40}},
+					{Method: "POST", Path: "/v1/users/me/token", Auth: User},
+					{Method: "GET", Path: "/v1/users/me", Auth: User},
+					{Method: "PUT", Path: "/v1/users/me/interests", Auth: User},
+				},
+				Grants:   []Grant{{"users", ReadWrite}},
+				Secrets:  []string{"token-signing"},
+				MemoryMB: 256,
+				Timeout:  10 * time.Second,
 			},
 		},
 	}

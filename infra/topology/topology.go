@@ -5,11 +5,11 @@
 package topology
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -30,6 +30,39 @@ type Cloud struct {
 	// Throttle is the HTTP API stage's default route throttling; a route may
 	// only tighten it.
 	Throttle Throttle
+	// Authorizer names the Lambda authorizer function that guards user and
+	// admin routes (simple responses, identity = the Authorization header).
+	Authorizer string
+}
+
+// AuthorizerCacheTTL is how long the gateway caches an authorizer decision per
+// Authorization header; user and admin routes use separate authorizers, so a
+// cached decision never crosses roles.
+const AuthorizerCacheTTL = 5 * time.Minute
+
+// RouteAuthEnv carries the protected routes' auth modes to the authorizer.
+const RouteAuthEnv = "KIOSK_ROUTE_AUTH"
+
+// RouteAuth maps every protected route key to its auth mode, as JSON.
+func (c Cloud) RouteAuth() string {
+	m := map[string]string{}
+	for _, r := range c.Routes() {
+		if r.Auth != Public {
+			m[r.Key()] = string(r.Auth)
+		}
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+// FunctionEnv is a function's whole platform-set environment: Environment
+// plus, for the authorizer, the route auth table.
+func (c Cloud) FunctionEnv(f Function, tableName, secretID func(string) string, bus string) map[string]string {
+	env := f.Environment(tableName, secretID, bus)
+	if f.Name == c.Authorizer {
+		env[RouteAuthEnv] = c.RouteAuth()
+	}
+	return env
 }
 
 // Secret is a generated secret in Secrets Manager; functions that declare it
@@ -204,7 +237,7 @@ var (
 	attrRe      = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	envRe       = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
 	pathSegRe   = regexp.MustCompile(`^([a-z0-9][a-z0-9._-]*|\{[a-z][a-z_0-9]*\+?\})$`)
-	reservedEnv = []string{"AWS_", "LAMBDA_", "_HANDLER", "KIOSK_TABLE_", "KIOSK_SECRET_", kiosk.BusEnv, kiosk.FunctionEnv}
+	reservedEnv = []string{"AWS_", "LAMBDA_", "_HANDLER", "KIOSK_TABLE_", "KIOSK_SECRET_", kiosk.BusEnv, kiosk.FunctionEnv, RouteAuthEnv}
 )
 
 // Validate rejects a broken topology. It does not look at the file system;
@@ -282,7 +315,11 @@ func (c Cloud) Validate() error {
 		if f.Concurrency < 0 || f.Concurrency > 1000 {
 			fail("function %q: concurrency %d is outside 0-1000", f.Name, f.Concurrency)
 		}
-		if len(f.Routes) == 0 && !f.Async() {
+		if f.Name == c.Authorizer {
+			if len(f.Routes) > 0 || f.Async() {
+				fail("the authorizer %q must have no triggers of its own", f.Name)
+			}
+		} else if len(f.Routes) == 0 && !f.Async() {
 			fail("function %q has no trigger", f.Name)
 		}
 		for _, r := range f.Routes {
@@ -296,13 +333,8 @@ func (c Cloud) Validate() error {
 			if t := r.Throttle; t != nil && (t.Rate <= 0 || t.Burst <= 0 || t.Rate > c.Throttle.Rate || t.Burst > c.Throttle.Burst) {
 				fail("function %q: route %s throttle %+v must be positive and within the default %+v", f.Name, r.Key(), *t, c.Throttle)
 			}
-			switch {
-			case r.Auth == User:
-				fail("function %q: route %s asks for user auth, but the topology has no authorizer yet", f.Name, r.Key())
-			case r.Auth == Admin && !slices.Contains(f.Secrets, AdminTokenSecret):
-				// Until the shared authorizer lands, an admin route's function checks
-				// the admin token itself.
-				fail("function %q: admin route %s needs the function to read the %q secret", f.Name, r.Key(), AdminTokenSecret)
+			if r.Auth != Public && c.Authorizer == "" {
+				fail("function %q: route %s asks for %s auth, but the topology names no authorizer", f.Name, r.Key(), r.Auth)
 			}
 		}
 		for _, s := range f.Schedules {
@@ -360,6 +392,9 @@ func (c Cloud) Validate() error {
 				}
 			}
 		}
+	}
+	if c.Authorizer != "" && !functions[c.Authorizer] {
+		fail("the authorizer %q is not a declared function", c.Authorizer)
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("topology: %s", strings.Join(errs, "; "))

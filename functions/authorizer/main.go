@@ -1,0 +1,58 @@
+// Command authorizer is the HTTP API's Lambda authorizer (payload 2.0, simple
+// responses): it lets a request through to a user route only with a valid,
+// unexpired user token, and to an admin route only with the admin token, and
+// hands user_id and role to the function as the authorizer context. The route
+// table comes from the topology (KIOSK_ROUTE_AUTH).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/kiosk-news/kiosk/shared/auth"
+	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/logs"
+	"github.com/kiosk-news/kiosk/shared/platform/secret"
+)
+
+func main() {
+	logs.Setup()
+	ctx := context.Background()
+	cfg, err := awsenv.Load(ctx)
+	if err != nil {
+		slog.Error("load AWS config", "error", err)
+		os.Exit(1)
+	}
+	key, err := secret.Load(ctx, cfg, "token-signing")
+	if err != nil {
+		slog.Error("signing key", "error", err)
+		os.Exit(1)
+	}
+	admin, err := secret.Load(ctx, cfg, "admin-token")
+	if err != nil {
+		slog.Error("admin token", "error", err)
+		os.Exit(1)
+	}
+	var routes map[string]string
+	if err := json.Unmarshal([]byte(os.Getenv("KIOSK_ROUTE_AUTH")), &routes); err != nil {
+		slog.Error("KIOSK_ROUTE_AUTH", "error", err)
+		os.Exit(1)
+	}
+	a := &auth.Authorizer{SigningKey: []byte(key), AdminToken: admin, Routes: routes}
+	lambda.Start(func(ctx context.Context, req events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
+		d := a.Decide(req.RouteKey, req.Headers["authorization"])
+		resp := events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: d.Allowed, Context: map[string]any{}}
+		for k, v := range d.Context {
+			resp.Context[k] = v
+		}
+		if !d.Allowed {
+			slog.InfoContext(ctx, "denied", "route", req.RouteKey, "reason", d.Reason, "request_id", req.RequestContext.RequestID)
+		}
+		return resp, nil
+	})
+}

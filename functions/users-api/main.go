@@ -1,0 +1,95 @@
+// Command users-api serves the users domain: POST /v1/users registers an
+// anonymous install and returns its token; behind the authorizer, a user reads
+// their profile, refreshes their token and sets their interests — only ever
+// their own, since every route is /me and the id comes from the token.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"os"
+
+	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
+	"github.com/kiosk-news/kiosk/shared/platform/secret"
+	"github.com/kiosk-news/kiosk/shared/platform/store"
+	"github.com/kiosk-news/kiosk/shared/user"
+)
+
+func main() {
+	ctx := context.Background()
+	cfg, err := awsenv.Load(ctx)
+	if err != nil {
+		slog.Error("load AWS config", "error", err)
+		os.Exit(1)
+	}
+	table, err := store.Table(store.Open(cfg), "users")
+	if err != nil {
+		slog.Error("users table", "error", err)
+		os.Exit(1)
+	}
+	key, err := secret.Load(ctx, cfg, "token-signing")
+	if err != nil {
+		slog.Error("signing key", "error", err)
+		os.Exit(1)
+	}
+	httpapi.Start(routes(&user.Service{Store: user.NewDynamoStore(table), SigningKey: []byte(key)}))
+}
+
+func routes(s *user.Service) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/users", func(w http.ResponseWriter, r *http.Request) {
+		reg, err := s.Register(r.Context())
+		if err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
+		httpapi.WriteJSON(w, http.StatusCreated, reg)
+	})
+	mux.HandleFunc("POST /v1/users/me/token", func(w http.ResponseWriter, r *http.Request) {
+		id, ok := httpapi.UserOf(w, r)
+		if !ok {
+			return
+		}
+		reg, err := s.Refresh(r.Context(), id)
+		if err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
+		httpapi.WriteJSON(w, http.StatusOK, reg)
+	})
+	mux.HandleFunc("GET /v1/users/me", func(w http.ResponseWriter, r *http.Request) {
+		id, ok := httpapi.UserOf(w, r)
+		if !ok {
+			return
+		}
+		u, err := s.Get(r.Context(), id)
+		if err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
+		w.Header().Set("Cache-Control", "private, no-store")
+		httpapi.WriteJSON(w, http.StatusOK, u)
+	})
+	mux.HandleFunc("PUT /v1/users/me/interests", func(w http.ResponseWriter, r *http.Request) {
+		id, ok := httpapi.UserOf(w, r)
+		if !ok {
+			return
+		}
+		var in struct {
+			Categories []string `json:"categories"`
+		}
+		if err := httpapi.Decode(r, &in); err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
+		u, err := s.SetInterests(r.Context(), id, in.Categories)
+		if err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
+		httpapi.WriteJSON(w, http.StatusOK, u)
+	})
+	return mux
+}
