@@ -14,13 +14,46 @@ import (
 const (
 	SourcePlatform = "kiosk.platform"
 	SourceArticles = "kiosk.articles"
+	SourceTracking = "kiosk.tracking"
 )
 
 // Detail types.
 const (
 	HeartbeatType        = "platform.heartbeat"
 	ArticlePublishedType = "article.published"
+	ArticleTrendingType  = "article.trending"
+	KPIShardType         = "kpi.shard.requested"
+	UserEngagedType      = "user.engaged"
 )
+
+// ArticleTrending is published once per article when its clicks within an
+// hour reach the trending threshold.
+type ArticleTrending struct {
+	ID     string `json:"id"`
+	Hour   string `json:"hour"` // YYYYMMDDHH
+	Clicks int64  `json:"clicks"`
+}
+
+// KPIShardRequested asks the KPI batch to compute one shard of one period; the
+// coordinator run fans a period out into one event per shard.
+type KPIShardRequested struct {
+	Granularity string `json:"granularity"` // hour or day
+	Period      string `json:"period"`      // YYYYMMDDHH or YYYYMMDD
+	Shard       int    `json:"shard"`
+}
+
+// UserEngaged carries, for one completed hour, what each user of a shard
+// engaged with, per category; the users domain learns interests from it.
+type UserEngaged struct {
+	Hour  string           `json:"hour"`
+	Users []UserEngagement `json:"users"`
+}
+
+// UserEngagement is one user's weighted engagement per category.
+type UserEngagement struct {
+	UserID  string             `json:"user_id"`
+	Weights map[string]float64 `json:"weights"`
+}
 
 // Heartbeat is published by the heartbeat batch on every run; the
 // record-heartbeat consumer stores it so /v1/health can prove that schedules,
@@ -59,6 +92,9 @@ type Type struct {
 var Catalog = []Type{
 	{HeartbeatType, SourcePlatform, "The heartbeat batch ran; proves schedule → bus → rule → consumer.", reflect.TypeFor[Heartbeat]()},
 	{ArticlePublishedType, SourceArticles, "A new article was stored; feed, notifications and others react on their own.", reflect.TypeFor[ArticlePublished]()},
+	{ArticleTrendingType, SourceTracking, "An article's clicks in an hour reached the trending threshold (once per article).", reflect.TypeFor[ArticleTrending]()},
+	{KPIShardType, SourceTracking, "The KPI batch's fan-out: compute one shard of one period.", reflect.TypeFor[KPIShardRequested]()},
+	{UserEngagedType, SourceTracking, "What users of one shard engaged with in a completed hour, per category.", reflect.TypeFor[UserEngaged]()},
 }
 
 // Lookup finds a detail type in the catalogue.

@@ -1,9 +1,11 @@
 package local
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -45,9 +47,23 @@ func (c *Cloud) control(mux *http.ServeMux) {
 			httpapi.WriteErrorCode(w, kiosk.ENOTFOUND, "no scheduled function "+strconv.Quote(name), "")
 			return
 		}
+		// An optional JSON object body becomes the event's detail, e.g. a KPI
+		// period: {"granularity":"hour","period":"2026112510"}.
+		event := ScheduledEvent(name, 0, time.Now())
+		if body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<10)); len(bytes.TrimSpace(body)) > 0 {
+			var detail map[string]any
+			if err := json.Unmarshal(body, &detail); err != nil {
+				httpapi.WriteErrorCode(w, kiosk.EINVALID, "the body must be a JSON object (the event detail)", "")
+				return
+			}
+			var ev map[string]any
+			_ = json.Unmarshal(event, &ev)
+			ev["detail"] = detail
+			event, _ = json.Marshal(ev)
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), f.Timeout+30*time.Second)
 		defer cancel()
-		res, err := c.host.Invoke(ctx, name, "run-now:"+f.Schedules[0].Expression, ScheduledEvent(name, 0, time.Now()))
+		res, err := c.host.Invoke(ctx, name, "run-now:"+f.Schedules[0].Expression, event)
 		out := map[string]any{"function": name, "status": "ok", "cold": res.Cold,
 			"duration_ms": ms(res.Duration), "response": json.RawMessage(orNull(res.Payload))}
 		switch {

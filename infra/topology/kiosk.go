@@ -38,6 +38,16 @@ func Kiosk() Cloud {
 				Description:  "Users domain: one item per anonymous app install (explicit and learned interests).",
 				PartitionKey: Key{"id", String},
 			},
+			{
+				Name: "events",
+				Description: "Tracking domain: app events (pk ev#<user>#<id>, expiring after 35 days), the article " +
+					"catalogue, KPI partials per period and shard, trending marks.",
+				PartitionKey: Key{"pk", String},
+				Indexes: []Index{
+					{Name: "by-hour", PartitionKey: Key{"hk", String}, SortKey: &Key{"pk", String}},
+				},
+				TTL: "expires_at",
+			},
 		},
 		Secrets: []Secret{
 			{Name: AdminTokenSecret, Description: "The admin API's bearer token (locally KIOSK_ADMIN_TOKEN)."},
@@ -141,6 +151,53 @@ func Kiosk() Cloud {
 				Secrets:  []string{"token-signing"},
 				MemoryMB: 256,
 				Timeout:  10 * time.Second,
+			},
+			{
+				Name:        "tracking-api",
+				Description: "App events in (each stored once by id) and the admin KPI report out.",
+				Routes: []Route{
+					{Method: "POST", Path: "/v1/events", Auth: User, Throttle: &Throttle{Rate: 100, Burst: 200}},
+					{Method: "GET", Path: "/admin/api/kpi", Auth: Admin},
+				},
+				Grants:   []Grant{{"events", ReadWrite}},
+				MemoryMB: 512,
+				Timeout:  15 * time.Second,
+			},
+			{
+				Name:        "track-articles",
+				Description: "Keeps tracking's own article catalogue (category, source) from article.published.",
+				Rules: []Rule{{
+					Name:    "on-article-published",
+					Pattern: `{"source":["kiosk.articles"],"detail-type":["article.published"]}`,
+				}},
+				Grants:   []Grant{{"events", Write}},
+				MemoryMB: 128,
+				Timeout:  10 * time.Second,
+			},
+			{
+				Name: "aggregate-kpi",
+				Description: "KPI batch: the coordinator fans periods out per user shard and announces trending " +
+					"articles; shard workers recompute exact, idempotent partials.",
+				Schedules: []Schedule{{"rate(5 minutes)", "bring the current hour and day up to date"}},
+				Rules: []Rule{{
+					Name:    "on-kpi-shard",
+					Pattern: `{"source":["kiosk.tracking"],"detail-type":["kpi.shard.requested"]}`,
+				}},
+				Grants:    []Grant{{"events", ReadWrite}},
+				Publishes: []string{events.KPIShardType, events.ArticleTrendingType, events.UserEngagedType},
+				MemoryMB:  512,
+				Timeout:   2 * time.Minute,
+			},
+			{
+				Name:        "learn-interests",
+				Description: "Learns users' category interests from user.engaged, decayed, once per hour per user.",
+				Rules: []Rule{{
+					Name:    "on-user-engaged",
+					Pattern: `{"source":["kiosk.tracking"],"detail-type":["user.engaged"]}`,
+				}},
+				Grants:   []Grant{{"users", ReadWrite}},
+				MemoryMB: 128,
+				Timeout:  30 * time.Second,
 			},
 		},
 	}

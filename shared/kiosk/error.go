@@ -27,6 +27,8 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// Details are per-item reasons, e.g. one per refused event of a batch.
+	Details []string
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -60,4 +62,13 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "internal error"
+}
+
+// Details returns the per-item reasons of the application error in err's chain.
+func Details(err error) []string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Details
+	}
+	return nil
 }

@@ -70,9 +70,10 @@ type ErrorBody struct {
 
 // ErrorDetail is the inside of ErrorBody.
 type ErrorDetail struct {
-	Code      string `json:"code"`
-	Message   string `json:"message"`
-	RequestID string `json:"request_id"`
+	Code      string   `json:"code"`
+	Message   string   `json:"message"`
+	RequestID string   `json:"request_id"`
+	Details   []string `json:"details,omitempty"`
 }
 
 // WriteErrorCode writes the JSON error contract with the code's status.
@@ -87,7 +88,8 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 	if code == kiosk.EINTERNAL {
 		slog.ErrorContext(r.Context(), "internal error", "request_id", RequestID(r.Context()), "error", err.Error())
 	}
-	WriteErrorCode(w, code, kiosk.ErrorMessage(err), RequestID(r.Context()))
+	WriteJSON(w, Status(code), ErrorBody{ErrorDetail{Code: code, Message: kiosk.ErrorMessage(err),
+		RequestID: RequestID(r.Context()), Details: kiosk.Details(err)}})
 }
 
 // WriteJSON writes v as JSON with the given status.

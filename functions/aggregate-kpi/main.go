@@ -1,0 +1,139 @@
+// Command aggregate-kpi is the KPI batch. A scheduled (or run-now) invocation
+// is the coordinator: it plans the periods to bring up to date, fans each out
+// as one kpi.shard.requested event per user shard, and announces articles whose
+// clicks this hour crossed the trending threshold. Each shard event is a worker
+// invocation: it recomputes that shard's partial exactly from the stored
+// events (idempotent) and, for a completed hour, publishes what each user
+// engaged with. Reads merge the shards.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/kiosk-news/kiosk/events"
+	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/bus"
+	"github.com/kiosk-news/kiosk/shared/platform/store"
+	"github.com/kiosk-news/kiosk/shared/platform/trigger"
+	"github.com/kiosk-news/kiosk/shared/tracking"
+)
+
+func main() {
+	ctx := context.Background()
+	cfg, err := awsenv.Load(ctx)
+	if err != nil {
+		slog.Error("load AWS config", "error", err)
+		os.Exit(1)
+	}
+	table, err := store.Table(store.Open(cfg), "events")
+	if err != nil {
+		slog.Error("events table", "error", err)
+		os.Exit(1)
+	}
+	pub, err := bus.New(bus.Client(cfg), events.SourceTracking)
+	if err != nil {
+		slog.Error("bus", "error", err)
+		os.Exit(1)
+	}
+	b := &batch{store: tracking.NewDynamoStore(table), pub: pub}
+	trigger.Start(func(ctx context.Context, e trigger.Event[tracking.Job]) error {
+		if e.Detail.Shard != nil {
+			return b.work(ctx, e.Detail)
+		}
+		return b.coordinate(ctx, e.Detail)
+	})
+}
+
+type batch struct {
+	store tracking.Store
+	pub   *bus.Publisher
+}
+
+func (b *batch) coordinate(ctx context.Context, job tracking.Job) error {
+	now := time.Now().UTC()
+	jobs, err := tracking.Plan(job, now)
+	if err != nil {
+		return err
+	}
+	var evs []bus.Event
+	for _, j := range jobs {
+		for shard := range tracking.Shards {
+			evs = append(evs, bus.Event{DetailType: events.KPIShardType,
+				Detail: events.KPIShardRequested{Granularity: j.Granularity, Period: j.Period, Shard: shard}})
+		}
+	}
+	if err := b.pub.Publish(ctx, evs...); err != nil {
+		return err
+	}
+	trending, err := b.trending(ctx, now)
+	slog.InfoContext(ctx, "kpi planned", "periods", len(jobs), "shards", len(evs), "trending", trending)
+	return err
+}
+
+// trending announces, once each, the articles that crossed the threshold this
+// hour (from the partials the previous run's workers wrote). The mark is
+// written after the event is accepted: at least once, never lost.
+func (b *batch) trending(ctx context.Context, now time.Time) (int, error) {
+	hour := now.Truncate(time.Hour)
+	ids, err := tracking.Trending(ctx, b.store, hour)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		done, err := b.store.IsTrending(ctx, id)
+		if err != nil || done {
+			continue
+		}
+		rows, _ := tracking.Query(ctx, b.store, tracking.Hour, "article", hour, hour)
+		var clicks int64
+		for _, r := range rows {
+			if r.Key == id {
+				clicks = r.Clicks
+			}
+		}
+		if err := b.pub.Publish(ctx, bus.Event{DetailType: events.ArticleTrendingType,
+			Detail: events.ArticleTrending{ID: id, Hour: hour.Format("2006010215"), Clicks: clicks}}); err != nil {
+			return n, err
+		}
+		if _, err := b.store.MarkTrending(ctx, id, now); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+func (b *batch) work(ctx context.Context, job tracking.Job) error {
+	now := time.Now().UTC()
+	p, engagement, err := tracking.Aggregate(ctx, b.store, job.Granularity, job.Period, *job.Shard, now)
+	if err != nil {
+		return err
+	}
+	// Learning takes completed hours only, so a period is learned once, whole.
+	if job.Granularity == tracking.Hour && len(engagement) > 0 && job.Period < now.Format("2006010215") {
+		users := make([]string, 0, len(engagement))
+		for u := range engagement {
+			users = append(users, u)
+		}
+		sort.Strings(users)
+		var evs []bus.Event
+		for i := 0; i < len(users); i += 100 {
+			chunk := events.UserEngaged{Hour: job.Period}
+			for _, u := range users[i:min(i+100, len(users))] {
+				chunk.Users = append(chunk.Users, events.UserEngagement{UserID: u, Weights: engagement[u]})
+			}
+			evs = append(evs, bus.Event{DetailType: events.UserEngagedType, Detail: chunk})
+		}
+		if err := b.pub.Publish(ctx, evs...); err != nil {
+			return err
+		}
+	}
+	slog.InfoContext(ctx, "kpi shard", "granularity", job.Granularity, "period", job.Period, "shard", *job.Shard,
+		"events", p.Slices["all"].Impressions+p.Slices["all"].Clicks+p.Slices["all"].Reads+p.Slices["all"].Shares)
+	return nil
+}

@@ -1,0 +1,47 @@
+// Command learn-interests updates users' learned interests from user.engaged:
+// each user's category weights decay with a one-week half-life per hour that
+// passes and grow with what they clicked, read and shared. Each hour is
+// applied to a user once, whatever the delivery order or count.
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/kiosk-news/kiosk/events"
+	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/store"
+	"github.com/kiosk-news/kiosk/shared/platform/trigger"
+	"github.com/kiosk-news/kiosk/shared/user"
+)
+
+// HalfLife of a learned interest.
+const HalfLife = 7 * 24 * time.Hour
+
+func main() {
+	ctx := context.Background()
+	cfg, err := awsenv.Load(ctx)
+	if err != nil {
+		slog.Error("load AWS config", "error", err)
+		os.Exit(1)
+	}
+	table, err := store.Table(store.Open(cfg), "users")
+	if err != nil {
+		slog.Error("users table", "error", err)
+		os.Exit(1)
+	}
+	st := user.NewDynamoStore(table)
+	trigger.Start(func(ctx context.Context, e trigger.Event[events.UserEngaged]) error {
+		var errs []error
+		for _, u := range e.Detail.Users {
+			err := st.Learn(ctx, u.UserID, e.Detail.Hour, u.Weights, HalfLife, time.Hour)
+			if err != nil && !errors.Is(err, user.ErrNotFound) {
+				errs = append(errs, err)
+			}
+		}
+		return errors.Join(errs...)
+	})
+}

@@ -1,0 +1,35 @@
+// Command track-articles keeps the tracking domain's own catalogue of
+// articles (category and source) from article.published, so KPIs can be cut
+// by category and source without reading the articles domain's table.
+// Idempotent: a redelivered event writes the same item.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/kiosk-news/kiosk/events"
+	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/store"
+	"github.com/kiosk-news/kiosk/shared/platform/trigger"
+	"github.com/kiosk-news/kiosk/shared/tracking"
+)
+
+func main() {
+	ctx := context.Background()
+	cfg, err := awsenv.Load(ctx)
+	if err != nil {
+		slog.Error("load AWS config", "error", err)
+		os.Exit(1)
+	}
+	table, err := store.Table(store.Open(cfg), "events")
+	if err != nil {
+		slog.Error("events table", "error", err)
+		os.Exit(1)
+	}
+	st := tracking.NewDynamoStore(table)
+	trigger.Start(func(ctx context.Context, e trigger.Event[events.ArticlePublished]) error {
+		return st.PutArticle(ctx, tracking.Article{ID: e.Detail.ID, Category: e.Detail.Category, SourceID: e.Detail.SourceID})
+	})
+}

@@ -1,0 +1,77 @@
+// Command tracking-api takes the app's engagement events (POST /v1/events,
+// user auth: up to 500 per batch, each stored once by its id) and serves the
+// KPI report to admins (GET /admin/api/kpi).
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
+	"github.com/kiosk-news/kiosk/shared/platform/store"
+	"github.com/kiosk-news/kiosk/shared/tracking"
+)
+
+func main() {
+	ctx := context.Background()
+	cfg, err := awsenv.Load(ctx)
+	if err != nil {
+		slog.Error("load AWS config", "error", err)
+		os.Exit(1)
+	}
+	table, err := store.Table(store.Open(cfg), "events")
+	if err != nil {
+		slog.Error("events table", "error", err)
+		os.Exit(1)
+	}
+	st := tracking.NewDynamoStore(table)
+	httpapi.Start(routes(&tracking.Service{Store: st}, st))
+}
+
+func routes(s *tracking.Service, st tracking.Store) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/events", func(w http.ResponseWriter, r *http.Request) {
+		userID, ok := httpapi.UserOf(w, r)
+		if !ok {
+			return
+		}
+		var in struct {
+			Events []tracking.Event `json:"events"`
+		}
+		if err := httpapi.Decode(r, &in); err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
+		res, err := s.Track(r.Context(), userID, in.Events)
+		if err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
+		httpapi.WriteJSON(w, http.StatusAccepted, res)
+	})
+	mux.Handle("GET /admin/api/kpi", httpapi.RequireRole("admin", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		from, err1 := time.Parse(time.RFC3339, q.Get("from"))
+		to, err2 := time.Parse(time.RFC3339, q.Get("to"))
+		if err1 != nil || err2 != nil {
+			httpapi.Error(w, r, kiosk.Errorf(kiosk.EINVALID, "from and to are RFC 3339 times"))
+			return
+		}
+		by := q.Get("by")
+		if by == "" {
+			by = "all"
+		}
+		rows, err := tracking.Query(r.Context(), st, q.Get("granularity"), by, from, to)
+		if err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
+		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"granularity": q.Get("granularity"), "by": by, "rows": rows})
+	})))
+	return mux
+}

@@ -1,0 +1,210 @@
+// Package tracking is the tracking domain: the app's engagement events
+// (impressions, clicks, reads, shares), stored exactly once each, and the KPIs
+// computed from them — per hour and day, overall and per article, category and
+// source — by a batch that splits each period into user shards.
+package tracking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/kiosk-news/kiosk/shared/kiosk"
+)
+
+// Event types.
+const (
+	Impression = "impression"
+	Click      = "click"
+	Read       = "read"
+	Share      = "share"
+)
+
+// Limits.
+const (
+	MaxBatch   = 500
+	MaxSkew    = 5 * time.Minute     // how far in the future a device clock may be
+	MaxAge     = 7 * 24 * time.Hour  // older events are refused
+	MaxDwell   = 24 * 60 * 60 * 1000 // a day, in ms
+	Shards     = 16                  // users are split into this many shards per hour
+	Retention  = 35 * 24 * time.Hour // raw events expire after this; KPIs stay
+	hourLayout = "2006010215"
+	dayLayout  = "20060102"
+)
+
+// Event is one engagement event as the app sends it.
+type Event struct {
+	ID        string    `json:"id"`
+	Type      string    `json:"type"`
+	ArticleID string    `json:"article_id"`
+	At        time.Time `json:"at"`
+	DwellMS   *int64    `json:"dwell_ms,omitempty"`
+}
+
+// Stored is an accepted event with its user.
+type Stored struct {
+	Event
+	UserID     string
+	ReceivedAt time.Time
+}
+
+// Article is what tracking knows of an article, from article.published.
+type Article struct {
+	ID       string
+	Category string
+	SourceID string
+}
+
+// Store keeps events, the article catalogue and KPI partials.
+type Store interface {
+	// PutEvent stores an event once; ErrDuplicate if its id was stored for
+	// this user before.
+	PutEvent(ctx context.Context, e Stored) error
+	// EventsOf returns every event of one hour and shard.
+	EventsOf(ctx context.Context, hour time.Time, shard int) ([]Stored, error)
+	PutArticle(ctx context.Context, a Article) error
+	Articles(ctx context.Context, ids []string) (map[string]Article, error)
+	PutPartial(ctx context.Context, p Partial) error
+	Partials(ctx context.Context, granularity string, periods []string) ([]Partial, error)
+	// MarkTrending records an article as trending; false if it already was.
+	MarkTrending(ctx context.Context, articleID string, at time.Time) (bool, error)
+	IsTrending(ctx context.Context, articleID string) (bool, error)
+}
+
+// ErrDuplicate means an event id was already stored.
+var ErrDuplicate = errors.New("duplicate event")
+
+var (
+	eventIDRe   = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
+	articleIDRe = regexp.MustCompile(`^[0-9a-f]{32}$`)
+)
+
+// ShardOf puts a user in a shard: each user's events of an hour are in one
+// shard, so distinct-user counts of shards add up exactly.
+func ShardOf(userID string) int {
+	h := fnv.New32a()
+	h.Write([]byte(userID))
+	return int(h.Sum32() % Shards)
+}
+
+// Validate checks a batch; every problem is reported, by index.
+func Validate(events []Event, now time.Time) error {
+	if len(events) == 0 || len(events) > MaxBatch {
+		return kiosk.Errorf(kiosk.EINVALID, "a batch holds 1 to %d events, got %d", MaxBatch, len(events))
+	}
+	var details []string
+	badEvents := map[int]bool{}
+	ids := map[string]int{}
+	for i, e := range events {
+		bad := func(format string, args ...any) {
+			badEvents[i] = true
+			details = append(details, fmt.Sprintf("events[%d]: ", i)+fmt.Sprintf(format, args...))
+		}
+		if !eventIDRe.MatchString(e.ID) {
+			bad("id must be 8-64 letters, digits, '-' or '_'")
+		} else if j, dup := ids[e.ID]; dup {
+			bad("id repeats events[%d]", j)
+		} else {
+			ids[e.ID] = i
+		}
+		switch e.Type {
+		case Impression, Click, Read, Share:
+		default:
+			bad("unknown type %q (impression, click, read, share)", truncate(e.Type, 20))
+		}
+		if !articleIDRe.MatchString(e.ArticleID) {
+			bad("article_id must be 32 lower-case hex characters")
+		}
+		switch {
+		case e.At.IsZero():
+			bad("at is required (RFC 3339)")
+		case e.At.After(now.Add(MaxSkew)):
+			bad("at is in the future")
+		case e.At.Before(now.Add(-MaxAge)):
+			bad("at is more than 7 days old")
+		}
+		if e.DwellMS != nil && (*e.DwellMS < 0 || *e.DwellMS > MaxDwell) {
+			bad("dwell_ms must be 0 to %d", MaxDwell)
+		}
+		if e.DwellMS != nil && e.Type != Read {
+			bad("dwell_ms is for read events only")
+		}
+	}
+	if len(details) > 0 {
+		err := kiosk.Errorf(kiosk.EINVALID, "%d of %d events are invalid; nothing was stored", len(badEvents), len(events))
+		err.Details = details
+		return err
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// Result is the answer to a batch.
+type Result struct {
+	Accepted   int `json:"accepted"`
+	Duplicates int `json:"duplicates"`
+}
+
+// Service holds the tracking use cases.
+type Service struct {
+	Store Store
+	Now   func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Track validates a whole batch, then stores each event once (16 writes at a
+// time). A failure part-way is returned for the client to retry the batch:
+// what was stored counts as duplicates then.
+func (s *Service) Track(ctx context.Context, userID string, events []Event) (Result, error) {
+	now := s.now()
+	if err := Validate(events, now); err != nil {
+		return Result{}, err
+	}
+	var (
+		mu   sync.Mutex
+		res  Result
+		errs []error
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, 16)
+	)
+	for _, e := range events {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			err := s.Store.PutEvent(ctx, Stored{Event: e, UserID: userID, ReceivedAt: now})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				res.Accepted++
+			case errors.Is(err, ErrDuplicate):
+				res.Duplicates++
+			default:
+				errs = append(errs, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return res, kiosk.Errorf(kiosk.EUNAVAILABLE, "%d events could not be stored; retry the batch (stored ones count once)", len(errs))
+	}
+	return res, nil
+}

@@ -1,0 +1,143 @@
+package tracking
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kiosk-news/kiosk/infra/local/dynamotest"
+	"github.com/kiosk-news/kiosk/shared/kiosk"
+)
+
+func TestMain(m *testing.M) { os.Exit(dynamotest.Main(m)) }
+
+var now = time.Date(2026, 11, 25, 10, 30, 0, 0, time.UTC)
+
+func art(n int) string { return fmt.Sprintf("%032x", n) }
+
+func ev(id, typ string, article int, at time.Time) Event {
+	return Event{ID: id, Type: typ, ArticleID: art(article), At: at}
+}
+
+func TestValidateRefusesTheWholeBatch(t *testing.T) {
+	dwell := int64(5000)
+	cases := map[string][]Event{
+		"an unknown type":         {ev("event-001", "like", 1, now)},
+		"a short id":              {ev("e1", "click", 1, now)},
+		"a repeated id":           {ev("event-001", "click", 1, now), ev("event-001", "click", 1, now)},
+		"a bad article id":        {{ID: "event-001", Type: "click", ArticleID: "../x", At: now}},
+		"a time in the future":    {ev("event-001", "click", 1, now.Add(time.Hour))},
+		"a time too old":          {ev("event-001", "click", 1, now.Add(-8*24*time.Hour))},
+		"no time":                 {{ID: "event-001", Type: "click", ArticleID: art(1)}},
+		"dwell on a click":        {{ID: "event-001", Type: "click", ArticleID: art(1), At: now, DwellMS: &dwell}},
+		"an empty batch":          {},
+		"one bad among good ones": {ev("event-001", "click", 1, now), ev("event-002", "nope", 1, now)},
+	}
+	for name, batch := range cases {
+		t.Run("it refuses "+name, func(t *testing.T) {
+			err := Validate(batch, now)
+			if kiosk.ErrorCode(err) != kiosk.EINVALID {
+				t.Fatalf("Validate = %v", err)
+			}
+			if len(batch) > 0 && len(kiosk.Details(err)) == 0 {
+				t.Error("no per-event reason")
+			}
+		})
+	}
+	big := make([]Event, MaxBatch+1)
+	if kiosk.ErrorCode(Validate(big, now)) != kiosk.EINVALID {
+		t.Error("a batch over 500 was accepted")
+	}
+	ok := []Event{ev("event-001", "impression", 1, now), {ID: "event-002", Type: "read", ArticleID: art(1), At: now.Add(MaxSkew - time.Second), DwellMS: &dwell}}
+	if err := Validate(ok, now); err != nil {
+		t.Errorf("a good batch: %v", err)
+	}
+}
+
+// TestKPIsAreExactAndIdempotent stores events twice (a retry), aggregates
+// every shard twice and checks the merged numbers against a hand count.
+func TestKPIsAreExactAndIdempotent(t *testing.T) {
+	ctx := context.Background()
+	st := NewDynamoStore(dynamotest.Table(t, "events"))
+	s := &Service{Store: st, Now: func() time.Time { return now }}
+	_ = st.PutArticle(ctx, Article{ID: art(1), Category: "sports", SourceID: "desk"})
+	_ = st.PutArticle(ctx, Article{ID: art(2), Category: "tech", SourceID: "daily"})
+	hour := now.Truncate(time.Hour)
+	batches := map[string][]Event{
+		"alice": {ev("a-000001", Impression, 1, now), ev("a-000002", Click, 1, now), ev("a-000003", Impression, 2, now), ev("a-000004", Read, 1, now)},
+		"bob":   {ev("b-000001", Impression, 1, now), ev("b-000002", Click, 1, now), ev("b-000003", Share, 1, now)},
+		"carol": {ev("c-000001", Impression, 2, now.Add(-2*time.Hour))}, // another hour, same day
+	}
+	for u, b := range batches {
+		for attempt := range 2 {
+			res, err := s.Track(ctx, u, b)
+			if err != nil || (attempt == 0 && res.Accepted != len(b)) || (attempt == 1 && res.Duplicates != len(b)) {
+				t.Fatalf("%s attempt %d: %+v %v", u, attempt, res, err)
+			}
+		}
+	}
+	var engagement Engagement
+	for round := range 2 {
+		for shard := range Shards {
+			for _, j := range []Job{{Hour, hour.Format(hourLayout), nil}, {Day, hour.Format(dayLayout), nil}} {
+				_, e, err := Aggregate(ctx, st, j.Granularity, j.Period, shard, now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if round == 0 && j.Granularity == Hour {
+					for u, w := range e {
+						if engagement == nil {
+							engagement = Engagement{}
+						}
+						engagement[u] = w
+					}
+				}
+			}
+		}
+	}
+	rows, err := Query(ctx, st, Hour, "category", hour, hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]Counts{}
+	for _, r := range rows {
+		got[r.Key] = r.Counts
+	}
+	if c := got["sports"]; c != (Counts{Impressions: 2, Clicks: 2, Reads: 1, Shares: 1, Users: 2}) {
+		t.Errorf("sports this hour = %+v", c)
+	}
+	if c := got["tech"]; c != (Counts{Impressions: 1, Users: 1}) {
+		t.Errorf("tech this hour = %+v", c)
+	}
+	day, _ := Query(ctx, st, Day, "all", hour, hour)
+	if len(day) != 1 || day[0].Users != 3 || day[0].Impressions != 4 || day[0].CTR != 0.5 {
+		t.Errorf("the day = %+v; want DAU 3, 4 impressions, CTR 0.5", day)
+	}
+	if engagement["alice"]["sports"] != 3 || engagement["bob"]["sports"] != 3 {
+		t.Errorf("engagement = %v", engagement)
+	}
+	if _, err := Query(ctx, st, "week", "all", hour, hour); kiosk.ErrorCode(err) != kiosk.EINVALID {
+		t.Errorf("a bad granularity: %v", err)
+	}
+	if _, err := Query(ctx, st, Hour, "color", hour, hour); !strings.Contains(fmt.Sprint(err), "by must be") {
+		t.Errorf("a bad dimension: %v", err)
+	}
+}
+
+func TestPlan(t *testing.T) {
+	jobs, _ := Plan(Job{}, time.Date(2026, 11, 25, 0, 5, 0, 0, time.UTC))
+	want := "[{hour 2026112500 <nil>} {day 20261125 <nil>} {hour 2026112423 <nil>} {day 20261124 <nil>}]"
+	if fmt.Sprint(jobs) != want {
+		t.Errorf("Plan just after midnight = %v, want %s", jobs, want)
+	}
+	jobs, _ = Plan(Job{}, now)
+	if len(jobs) != 2 {
+		t.Errorf("Plan mid-hour = %v", jobs)
+	}
+	if _, err := Plan(Job{Granularity: "hour", Period: "yesterday"}, now); err == nil {
+		t.Error("a bad period was planned")
+	}
+}
