@@ -10,12 +10,11 @@ package main
 import (
 	"context"
 	"log/slog"
-	"os"
 	"sort"
 	"time"
 
 	"github.com/kiosk-news/kiosk/events"
-	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
@@ -23,22 +22,9 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := awsenv.Load(ctx)
-	if err != nil {
-		slog.Error("load AWS config", "error", err)
-		os.Exit(1)
-	}
-	table, err := store.Table(store.Open(cfg), "events")
-	if err != nil {
-		slog.Error("events table", "error", err)
-		os.Exit(1)
-	}
-	pub, err := bus.New(bus.Client(cfg), events.SourceTracking)
-	if err != nil {
-		slog.Error("bus", "error", err)
-		os.Exit(1)
-	}
+	cfg := boot.Init()
+	table := boot.Must(store.Table(store.Open(cfg), "events"))
+	pub := boot.Must(bus.New(bus.Client(cfg), events.SourceTracking))
 	b := &batch{store: tracking.NewDynamoStore(table), pub: pub}
 	trigger.Start(func(ctx context.Context, e trigger.Event[tracking.Job]) error {
 		if e.Detail.Shard != nil {

@@ -6,33 +6,19 @@ package main
 import (
 	"context"
 	"log/slog"
-	"os"
 
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/article"
-	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := awsenv.Load(ctx)
-	if err != nil {
-		slog.Error("load AWS config", "error", err)
-		os.Exit(1)
-	}
-	table, err := store.Table(store.Open(cfg), "articles")
-	if err != nil {
-		slog.Error("articles table", "error", err)
-		os.Exit(1)
-	}
-	pub, err := bus.New(bus.Client(cfg), events.SourceArticles)
-	if err != nil {
-		slog.Error("bus", "error", err)
-		os.Exit(1)
-	}
+	cfg := boot.Init()
+	table := boot.Must(store.Table(store.Open(cfg), "articles"))
+	pub := boot.Must(bus.New(bus.Client(cfg), events.SourceArticles))
 	a := &article.Announcer{Store: article.NewDynamoStore(table), Publisher: announcer{pub}}
 	trigger.Start(func(ctx context.Context, e trigger.Event[trigger.Scheduled]) error {
 		r, err := a.Run(ctx)

@@ -3,29 +3,17 @@
 package main
 
 import (
-	"context"
-	"log/slog"
 	"net/http"
-	"os"
 
 	"github.com/kiosk-news/kiosk/shared/article"
-	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := awsenv.Load(ctx)
-	if err != nil {
-		slog.Error("load AWS config", "error", err)
-		os.Exit(1)
-	}
-	table, err := store.Table(store.Open(cfg), "articles")
-	if err != nil {
-		slog.Error("articles table", "error", err)
-		os.Exit(1)
-	}
+	cfg := boot.Init()
+	table := boot.Must(store.Table(store.Open(cfg), "articles"))
 	httpapi.Start(routes(&article.Service{Store: article.NewDynamoStore(table)}))
 }
 

@@ -15,29 +15,14 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/kiosk-news/kiosk/shared/auth"
-	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
-	"github.com/kiosk-news/kiosk/shared/platform/logs"
+	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/secret"
 )
 
 func main() {
-	logs.Setup()
-	ctx := context.Background()
-	cfg, err := awsenv.Load(ctx)
-	if err != nil {
-		slog.Error("load AWS config", "error", err)
-		os.Exit(1)
-	}
-	key, err := secret.Load(ctx, cfg, "token-signing")
-	if err != nil {
-		slog.Error("signing key", "error", err)
-		os.Exit(1)
-	}
-	admin, err := secret.Load(ctx, cfg, "admin-token")
-	if err != nil {
-		slog.Error("admin token", "error", err)
-		os.Exit(1)
-	}
+	cfg := boot.Init()
+	key := boot.Must(secret.Load(context.Background(), cfg, "token-signing"))
+	admin := boot.Must(secret.Load(context.Background(), cfg, "admin-token"))
 	var routes map[string]string
 	if err := json.Unmarshal([]byte(os.Getenv("KIOSK_ROUTE_AUTH")), &routes); err != nil {
 		slog.Error("KIOSK_ROUTE_AUTH", "error", err)

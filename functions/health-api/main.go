@@ -4,31 +4,20 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/health"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
-	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := awsenv.Load(ctx)
-	if err != nil {
-		slog.Error("load AWS config", "error", err)
-		os.Exit(1)
-	}
-	table, err := store.Table(store.Open(cfg), "health")
-	if err != nil {
-		slog.Error("health table", "error", err)
-		os.Exit(1)
-	}
+	cfg := boot.Init()
+	table := boot.Must(store.Table(store.Open(cfg), "health"))
 	httpapi.Start(routes(health.NewDynamoStore(table)))
 }
 

@@ -4,27 +4,16 @@ package main
 
 import (
 	"context"
-	"log/slog"
-	"os"
 
 	"github.com/kiosk-news/kiosk/events"
-	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := awsenv.Load(ctx)
-	if err != nil {
-		slog.Error("load AWS config", "error", err)
-		os.Exit(1)
-	}
-	pub, err := bus.New(bus.Client(cfg), events.SourcePlatform)
-	if err != nil {
-		slog.Error("bus", "error", err)
-		os.Exit(1)
-	}
+	cfg := boot.Init()
+	pub := boot.Must(bus.New(bus.Client(cfg), events.SourcePlatform))
 	trigger.Start(func(ctx context.Context, e trigger.Event[trigger.Scheduled]) error {
 		// The scheduled event's id names the run, so a redelivered schedule
 		// publishes the same heartbeat again, which the consumer ignores.

@@ -12,23 +12,14 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/article"
-	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := awsenv.Load(ctx)
-	if err != nil {
-		slog.Error("load AWS config", "error", err)
-		os.Exit(1)
-	}
-	table, err := store.Table(store.Open(cfg), "articles")
-	if err != nil {
-		slog.Error("articles table", "error", err)
-		os.Exit(1)
-	}
+	cfg := boot.Init()
+	table := boot.Must(store.Table(store.Open(cfg), "articles"))
 	in := &article.Ingester{
 		Store:   article.NewDynamoStore(table),
 		Fetcher: article.NewFetcher(article.ParseAllow(os.Getenv("KIOSK_FETCH_ALLOW"))),

@@ -7,12 +7,10 @@ package main
 import (
 	"context"
 	"errors"
-	"log/slog"
-	"os"
 	"time"
 
 	"github.com/kiosk-news/kiosk/events"
-	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
 	"github.com/kiosk-news/kiosk/shared/user"
@@ -22,17 +20,8 @@ import (
 const HalfLife = 7 * 24 * time.Hour
 
 func main() {
-	ctx := context.Background()
-	cfg, err := awsenv.Load(ctx)
-	if err != nil {
-		slog.Error("load AWS config", "error", err)
-		os.Exit(1)
-	}
-	table, err := store.Table(store.Open(cfg), "users")
-	if err != nil {
-		slog.Error("users table", "error", err)
-		os.Exit(1)
-	}
+	cfg := boot.Init()
+	table := boot.Must(store.Table(store.Open(cfg), "users"))
 	st := user.NewDynamoStore(table)
 	trigger.Start(func(ctx context.Context, e trigger.Event[events.UserEngaged]) error {
 		var errs []error

@@ -6,28 +6,17 @@ package main
 
 import (
 	"context"
-	"log/slog"
-	"os"
 
 	"github.com/kiosk-news/kiosk/events"
-	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
 	"github.com/kiosk-news/kiosk/shared/tracking"
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := awsenv.Load(ctx)
-	if err != nil {
-		slog.Error("load AWS config", "error", err)
-		os.Exit(1)
-	}
-	table, err := store.Table(store.Open(cfg), "events")
-	if err != nil {
-		slog.Error("events table", "error", err)
-		os.Exit(1)
-	}
+	cfg := boot.Init()
+	table := boot.Must(store.Table(store.Open(cfg), "events"))
 	st := tracking.NewDynamoStore(table)
 	trigger.Start(func(ctx context.Context, e trigger.Event[events.ArticlePublished]) error {
 		return st.PutArticle(ctx, tracking.Article{ID: e.Detail.ID, Category: e.Detail.Category, SourceID: e.Detail.SourceID})

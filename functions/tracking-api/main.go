@@ -4,31 +4,19 @@
 package main
 
 import (
-	"context"
-	"log/slog"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
-	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 	"github.com/kiosk-news/kiosk/shared/tracking"
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := awsenv.Load(ctx)
-	if err != nil {
-		slog.Error("load AWS config", "error", err)
-		os.Exit(1)
-	}
-	table, err := store.Table(store.Open(cfg), "events")
-	if err != nil {
-		slog.Error("events table", "error", err)
-		os.Exit(1)
-	}
+	cfg := boot.Init()
+	table := boot.Must(store.Table(store.Open(cfg), "events"))
 	st := tracking.NewDynamoStore(table)
 	httpapi.Start(routes(&tracking.Service{Store: st}, st))
 }

@@ -6,11 +6,9 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
-	"os"
 
-	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
 	"github.com/kiosk-news/kiosk/shared/platform/secret"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
@@ -18,22 +16,9 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := awsenv.Load(ctx)
-	if err != nil {
-		slog.Error("load AWS config", "error", err)
-		os.Exit(1)
-	}
-	table, err := store.Table(store.Open(cfg), "users")
-	if err != nil {
-		slog.Error("users table", "error", err)
-		os.Exit(1)
-	}
-	key, err := secret.Load(ctx, cfg, "token-signing")
-	if err != nil {
-		slog.Error("signing key", "error", err)
-		os.Exit(1)
-	}
+	cfg := boot.Init()
+	table := boot.Must(store.Table(store.Open(cfg), "users"))
+	key := boot.Must(secret.Load(context.Background(), cfg, "token-signing"))
 	httpapi.Start(routes(&user.Service{Store: user.NewDynamoStore(table), SigningKey: []byte(key)}))
 }
 
