@@ -524,6 +524,9 @@ func (b *builder) outputs(id string) {
 	for _, t := range b.cloud.Tables {
 		out(LogicalID(t.Name)+"TableName", b.tables[t.Name].TableName(), "table "+t.Name)
 	}
+	for _, sc := range b.cloud.Secrets {
+		out(LogicalID(sc.Name)+"SecretArn", b.secrets[sc.Name].SecretArn(), "secret "+sc.Name)
+	}
 	out("DashboardUrl", jsii.String(fmt.Sprintf("https://console.aws.amazon.com/cloudwatch/home?region=%s#dashboards:name=%s",
 		*b.stack.Region(), *b.dashboard.DashboardName())), "the CloudWatch dashboard")
 }
