@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 GO    ?= go
 
-.PHONY: dev test build dist tools vet fuzz bench synth deploy clean
+.PHONY: dev test build dist tools vet fuzz bench synth deploy clean new-domain
 
 # The pinned CDK CLI, offline-friendly: no notices, no version check, no telemetry.
 CDK := CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true npx --no-install cdk
@@ -57,6 +57,11 @@ fuzz:
 ## bench: the ingestion benchmark against dynalite (articles/s, DynamoDB calls per article)
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./shared/article
+
+## new-domain: scaffold a domain, e.g. make new-domain NAME=weather [EVENT=weather.updated]
+new-domain:
+	@test -n "$(NAME)" || { echo "usage: make new-domain NAME=<domain> [EVENT=<domain>.<what_happened>]"; exit 2; }
+	$(GO) run ./infra/cmd/newdomain -name "$(NAME)" -event "$(EVENT)"
 
 clean:
 	rm -rf dist .kiosk cdk.out

@@ -80,6 +80,8 @@ type ArticlePublished struct {
 	ImageURL    string    `json:"image_url,omitempty"`
 }
 
+// new-domain:types (make new-domain adds event types above this line)
+
 // Type describes one detail type of the catalogue.
 type Type struct {
 	DetailType  string
@@ -95,6 +97,7 @@ var Catalog = []Type{
 	{ArticleTrendingType, SourceTracking, "An article's clicks in an hour reached the trending threshold (once per article).", reflect.TypeFor[ArticleTrending]()},
 	{KPIShardType, SourceTracking, "The KPI batch's fan-out: compute one shard of one period.", reflect.TypeFor[KPIShardRequested]()},
 	{UserEngagedType, SourceTracking, "What users of one shard engaged with in a completed hour, per category.", reflect.TypeFor[UserEngaged]()},
+	// new-domain:catalog (make new-domain adds entries above this line)
 }
 
 // Lookup finds a detail type in the catalogue.

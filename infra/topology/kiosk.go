@@ -48,6 +48,7 @@ func Kiosk() Cloud {
 				},
 				TTL: "expires_at",
 			},
+			// new-domain:tables (make new-domain adds tables above this line)
 		},
 		Secrets: []Secret{
 			{Name: AdminTokenSecret, Description: "The admin API's bearer token (locally KIOSK_ADMIN_TOKEN)."},
@@ -199,6 +200,7 @@ func Kiosk() Cloud {
 				MemoryMB: 128,
 				Timeout:  30 * time.Second,
 			},
+			// new-domain:functions (make new-domain adds functions above this line)
 		},
 	}
 }

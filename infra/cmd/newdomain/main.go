@@ -1,0 +1,263 @@
+// Command newdomain scaffolds a business domain (`make new-domain NAME=weather
+// [EVENT=weather.updated]`): shared/<name> with a typed DynamoDB store and its
+// tests, functions/<name>-api with health, list, get and an admin create route,
+// the table, function and grants in the topology, the routes in openapi.json,
+// optionally an event type with its schema and sample, and a README section.
+// It refuses a clashing or invalid name, and on any failure — including the
+// result not building — it restores every file it touched.
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"go/format"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"text/template"
+)
+
+var (
+	nameRe  = regexp.MustCompile(`^[a-z][a-z0-9]{1,19}$`)
+	eventRe = regexp.MustCompile(`^[a-z][a-z0-9]*\.[a-z][a-z0-9_]*$`)
+	// Names that would clash with Go, the platform or existing packages.
+	reserved = map[string]bool{"kiosk": true, "platform": true, "auth": true, "main": true, "test": true, "events": true,
+		"infra": true, "shared": true, "functions": true, "admin": true, "local": true, "internal": true, "vendor": true,
+		"go": true, "type": true, "func": true, "map": true, "chan": true, "range": true, "select": true, "default": true}
+)
+
+func main() {
+	name := flag.String("name", "", "the domain: lower-case letters and digits, e.g. weather")
+	event := flag.String("event", "", "optional detail type to add to the catalogue, e.g. weather.updated")
+	skipBuild := flag.Bool("skip-build", false, "do not check that the result builds (tests only)")
+	flag.Parse()
+	if err := run(".", *name, *event, !*skipBuild); err != nil {
+		fmt.Fprintln(os.Stderr, "new-domain:", err)
+		os.Exit(1)
+	}
+	fmt.Printf("added the %s domain: shared/%s, functions/%s-api, its table, routes and README section.\n", *name, *name, *name)
+	fmt.Println("next: make test, then make dev and curl http://127.0.0.1:3000/v1/" + *name)
+}
+
+type data struct {
+	Name, Title, Fn, Event, EventConst, EventType string
+}
+
+// change is one file the scaffold writes: created, or edited from old.
+type change struct {
+	path    string
+	content []byte
+	old     []byte // nil: the file is new
+}
+
+func run(root, name, event string, build bool) error {
+	if !nameRe.MatchString(name) || reserved[name] {
+		return fmt.Errorf("%q is not a valid domain name: 2-20 lower-case letters and digits, starting with a letter, not a reserved word", name)
+	}
+	if event != "" && (!eventRe.MatchString(event) || !strings.HasPrefix(event, name+".")) {
+		return fmt.Errorf("%q is not a valid event type: want %s.<what_happened>", event, name)
+	}
+	d := data{Name: name, Title: strings.ToUpper(name[:1]) + name[1:], Fn: name + "-api"}
+	if event != "" {
+		what := strings.TrimPrefix(event, name+".")
+		d.Event, d.EventType = event, d.Title+camel(what)
+		d.EventConst = d.EventType + "Type"
+	}
+	for _, p := range []string{"shared/" + name, "functions/" + d.Fn} {
+		if _, err := os.Stat(filepath.Join(root, p)); err == nil {
+			return fmt.Errorf("%s already exists", p)
+		}
+	}
+	kioskGo := read(root, "infra/topology/kiosk.go")
+	if bytes.Contains(kioskGo, []byte(`Name: "`+name+`"`)) || bytes.Contains(kioskGo, []byte(`"`+d.Fn+`"`)) ||
+		bytes.Contains(kioskGo, []byte(`Name:         "`+name+`"`)) {
+		return fmt.Errorf("the topology already declares %s", name)
+	}
+	if event != "" && bytes.Contains(read(root, "events/events.go"), []byte(`"`+event+`"`)) {
+		return fmt.Errorf("the event catalogue already has %s", event)
+	}
+
+	var changes []change
+	add := func(path, tmpl string) error {
+		b, err := render(tmpl, d)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if strings.HasSuffix(path, ".go") {
+			if b, err = format.Source(b); err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+		}
+		changes = append(changes, change{path: path, content: b})
+		return nil
+	}
+	edit := func(path, marker, tmpl string) error {
+		old := read(root, path)
+		i := bytes.Index(old, []byte(marker))
+		if i < 0 {
+			return fmt.Errorf("%s has no %q marker", path, marker)
+		}
+		// insert before the marker's line
+		lineStart := bytes.LastIndexByte(old[:i], '\n') + 1
+		snippet, err := render(tmpl, d)
+		if err != nil {
+			return err
+		}
+		b := append(append(append([]byte{}, old[:lineStart]...), snippet...), old[lineStart:]...)
+		if strings.HasSuffix(path, ".go") {
+			if b, err = format.Source(b); err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+		}
+		if strings.HasSuffix(path, ".json") && !jsonValid(b) {
+			return fmt.Errorf("%s would not be valid JSON", path)
+		}
+		for i := range changes { // several edits of one file build on each other
+			if changes[i].path == path {
+				return fmt.Errorf("internal: %s edited twice", path)
+			}
+		}
+		changes = append(changes, change{path: path, content: b, old: old})
+		return nil
+	}
+	steps := []error{
+		add("shared/"+name+"/"+name+".go", domainTmpl),
+		add("shared/"+name+"/dynamo.go", dynamoTmpl),
+		add("shared/"+name+"/"+name+"_test.go", testTmpl),
+		add("functions/"+d.Fn+"/main.go", functionTmpl),
+		edit("infra/topology/kiosk.go", "// new-domain:tables", tableTmpl),
+		edit("infra/topology/openapi.json", `    "/v1/health": {`, openapiTmpl),
+		edit("README.md", "## Builds\n", readmeTmpl),
+	}
+	if err := errors.Join(steps...); err != nil {
+		return err
+	}
+	// The functions marker lives in the same file as the tables marker.
+	for i := range changes {
+		if changes[i].path == "infra/topology/kiosk.go" {
+			b, err := insertBefore(changes[i].content, "// new-domain:functions", functionEntryTmpl, d)
+			if err != nil {
+				return err
+			}
+			changes[i].content = b
+		}
+	}
+	if event != "" {
+		old := read(root, "events/events.go")
+		b, err := insertBefore(old, "// new-domain:types", eventTypeTmpl, d)
+		if err == nil {
+			b, err = insertBefore(b, "// new-domain:catalog", eventCatalogTmpl, d)
+		}
+		if err != nil {
+			return err
+		}
+		changes = append(changes, change{path: "events/events.go", content: b, old: old})
+		if err := add("events/samples/"+event+".json", sampleTmpl); err != nil {
+			return err
+		}
+	}
+	if err := apply(root, changes); err != nil {
+		return err
+	}
+	steps2 := [][]string{}
+	if event != "" {
+		steps2 = append(steps2, []string{"go", "test", "./events", "-run", "TestSchemasMatchTypes", "-update"})
+	}
+	if build {
+		steps2 = append(steps2, []string{"go", "build", "./..."}, []string{"go", "vet", "./shared/" + name, "./functions/" + d.Fn, "./infra/topology"},
+			[]string{"go", "test", "./infra/topology", "./events"})
+	}
+	for _, args := range steps2 {
+		cmd := exec.Command(args[0], args[1:]...)
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			undo(root, changes)
+			if event != "" {
+				os.Remove(filepath.Join(root, "events/schemas", event+".json"))
+			}
+			return fmt.Errorf("%s failed, nothing was changed:\n%s", strings.Join(args, " "), out)
+		}
+	}
+	return nil
+}
+
+func insertBefore(src []byte, marker, tmpl string, d data) ([]byte, error) {
+	i := bytes.Index(src, []byte(marker))
+	if i < 0 {
+		return nil, fmt.Errorf("no %q marker", marker)
+	}
+	lineStart := bytes.LastIndexByte(src[:i], '\n') + 1
+	snippet, err := render(tmpl, d)
+	if err != nil {
+		return nil, err
+	}
+	b := append(append(append([]byte{}, src[:lineStart]...), snippet...), src[lineStart:]...)
+	return format.Source(b)
+}
+
+// apply writes every change, or none: on a failure it undoes what it wrote.
+func apply(root string, changes []change) error {
+	for i, c := range changes {
+		p := filepath.Join(root, c.path)
+		err := os.MkdirAll(filepath.Dir(p), 0o755)
+		if err == nil {
+			tmp := p + ".new-domain.tmp"
+			if err = os.WriteFile(tmp, c.content, 0o644); err == nil {
+				err = os.Rename(tmp, p)
+			}
+		}
+		if err != nil {
+			undo(root, changes[:i])
+			return fmt.Errorf("write %s: %w", c.path, err)
+		}
+	}
+	return nil
+}
+
+func undo(root string, changes []change) {
+	for _, c := range changes {
+		p := filepath.Join(root, c.path)
+		if c.old == nil {
+			os.Remove(p)
+			dir := filepath.Dir(p)
+			if entries, err := os.ReadDir(dir); err == nil && len(entries) == 0 {
+				os.Remove(dir)
+			}
+			continue
+		}
+		_ = os.WriteFile(p, c.old, 0o644)
+	}
+}
+
+func read(root, p string) []byte {
+	b, err := os.ReadFile(filepath.Join(root, p))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "new-domain:", err)
+		os.Exit(1)
+	}
+	return b
+}
+
+func render(tmpl string, d data) ([]byte, error) {
+	t, err := template.New("").Delims("<%", "%>").Parse(tmpl)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	err = t.Execute(&b, d)
+	return b.Bytes(), err
+}
+
+func camel(s string) string {
+	var b strings.Builder
+	for _, p := range strings.Split(s, "_") {
+		if p != "" {
+			b.WriteString(strings.ToUpper(p[:1]) + p[1:])
+		}
+	}
+	return b.String()
+}
