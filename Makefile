@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 GO    ?= go
 
-.PHONY: dev test build dist tools vet fuzz bench synth deploy clean new-domain
+.PHONY: dev test build dist tools vet fuzz bench synth deploy clean new-domain invoke event
 
 # The pinned CDK CLI, offline-friendly: no notices, no version check, no telemetry.
 CDK := CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true npx --no-install cdk
@@ -57,6 +57,16 @@ fuzz:
 ## bench: the ingestion benchmark against dynalite (articles/s, DynamoDB calls per article)
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./shared/article
+
+## invoke: run one function once, e.g. make invoke FN=articles-api EVENT="GET /v1/articles" (or a file,
+## "scheduled", or a detail type such as article.published); uses the running make dev if there is one
+invoke: build
+	@test -n "$(FN)" -a -n "$(EVENT)" || { echo 'usage: make invoke FN=<function> EVENT=<file|scheduled|"METHOD /path"|detail.type>'; exit 2; }
+	@$(GO) run ./infra/cmd/invoke -fn "$(FN)" -event "$(EVENT)"
+
+## event: print a sample event, e.g. make event ROUTE="GET /v1/articles/{id}" or make event EVENT=article.published
+event:
+	@$(GO) run ./infra/cmd/invoke -print -event "$(if $(ROUTE),$(ROUTE),$(EVENT))"
 
 ## new-domain: scaffold a domain, e.g. make new-domain NAME=weather [EVENT=weather.updated]
 new-domain:

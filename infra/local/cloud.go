@@ -90,6 +90,17 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	if cfg.Dist == "" {
 		cfg.Dist = filepath.Join(cfg.Root, "dist")
 	}
+	// Instances run in their own folders: every path they get is absolute.
+	for _, p := range []*string{&cfg.Root, &cfg.Dist, &cfg.LogDir} {
+		if *p == "" {
+			continue
+		}
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return nil, err
+		}
+		*p = abs
+	}
 	if cfg.Console == nil {
 		cfg.Console = os.Stdout
 	}

@@ -100,11 +100,38 @@ func (c *Cloud) control(mux *http.ServeMux) {
 		}
 		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"invocations": invs})
 	})
+	mux.HandleFunc("POST /_local/invoke/{function}", func(w http.ResponseWriter, r *http.Request) {
+		payload, err := io.ReadAll(io.LimitReader(r.Body, 6<<20))
+		if err != nil || !json.Valid(payload) {
+			httpapi.WriteErrorCode(w, kiosk.EINVALID, "the body must be the JSON event to invoke with", "")
+			return
+		}
+		rep, err := c.InvokeDirect(r.Context(), r.PathValue("function"), payload)
+		if err != nil {
+			httpapi.WriteErrorCode(w, kiosk.ENOTFOUND, err.Error(), "")
+			return
+		}
+		httpapi.WriteJSON(w, http.StatusOK, rep)
+	})
+	mux.HandleFunc("GET /_local/logs", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		limit := 200
+		if n, err := strconv.Atoi(q.Get("limit")); err == nil && n > 0 && n <= 5000 {
+			limit = n
+		}
+		fn := q.Get("function")
+		if _, ok := c.Topology.Function(fn); fn != "" && !ok {
+			httpapi.WriteErrorCode(w, kiosk.ENOTFOUND, "no function "+strconv.Quote(fn), "")
+			return
+		}
+		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"lines": c.Logs(fn, q.Get("contains"), limit)})
+	})
 	mux.HandleFunc("GET /_local/{$}", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteJSON(w, http.StatusOK, map[string]any{
 			"api": c.APIURL, "eventbridge": c.BusURL, "dynamodb": c.DynamoURL, "logs": c.LogDir,
 			"endpoints": []string{"GET /_local/functions", "POST /_local/schedules/{function}/run",
-				"GET /_local/dead-letters", "POST /_local/dead-letters/{id}/redrive", "GET /_local/invocations?function="},
+				"GET /_local/dead-letters", "POST /_local/dead-letters/{id}/redrive", "GET /_local/invocations?function=",
+				"POST /_local/invoke/{function}", "GET /_local/logs?function=&contains=&limit="},
 		})
 	})
 }
