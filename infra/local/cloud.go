@@ -33,6 +33,7 @@ type Config struct {
 	AdminToken  string        // local admin credential
 	FetchAllow  string        // the developer's KIOSK_FETCH_ALLOW; the sample-feed server is added
 	NoSamples   bool          // skip registering and ingesting the sample feeds
+	Watch       bool          // live reload: rebuild and swap functions whose sources change
 	MaxInstance int           // instances per function (default 10)
 	IdleTimeout time.Duration // stop idle instances after (default 5m)
 	Attempts    int           // async delivery attempts before a dead letter (default 3)
@@ -57,6 +58,7 @@ type Cloud struct {
 	sched    *scheduler
 	servers  []*http.Server
 	logs     *logSink
+	stop     context.CancelFunc
 	secrets  *secretsManager
 }
 
@@ -182,6 +184,11 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 			return nil, err
 		}
 	}
+	wctx, stop := context.WithCancel(context.Background())
+	c.stop = stop
+	if cfg.Watch {
+		go c.watch(wctx)
+	}
 	return c, nil
 }
 
@@ -223,6 +230,9 @@ func (c *Cloud) Invoke(ctx context.Context, fn, trigger string, payload []byte) 
 
 // Close stops the servers, the scheduler, deliveries, every instance and dynalite.
 func (c *Cloud) Close() {
+	if c.stop != nil {
+		c.stop()
+	}
 	for _, s := range c.servers {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		_ = s.Shutdown(ctx)

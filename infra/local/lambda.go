@@ -78,9 +78,11 @@ type pool struct {
 	mu    sync.Mutex
 	idle  []*instance
 	all   map[*instance]bool
+	gen   int // bumped by Swap: older instances finish their call and stop
 }
 
 type instance struct {
+	gen      int
 	cmd      *exec.Cmd
 	url      string
 	started  time.Time
@@ -145,6 +147,7 @@ func (h *Host) invoke(ctx context.Context, p *pool, payload []byte) (Result, err
 			return res, fmt.Errorf("%w: start: %v", ErrCrashed, err)
 		}
 		p.mu.Lock()
+		inst.gen = p.gen
 		p.all[inst] = true
 		p.mu.Unlock()
 	}
@@ -156,12 +159,19 @@ func (h *Host) invoke(ctx context.Context, p *pool, payload []byte) (Result, err
 	}
 	inst.used++
 	inst.lastUsed = time.Now()
-	if err != nil {
-		// Lambda replaces an environment after a timeout or a crash.
+	p.mu.Lock()
+	stale := inst.gen != p.gen
+	p.mu.Unlock()
+	if err != nil || stale {
+		// Lambda replaces an environment after a timeout or a crash; a swapped
+		// function's old instances stop after their last call.
 		h.retire(p, inst)
-		return res, err
+		if err != nil {
+			return res, err
+		}
+	} else {
+		p.put(inst)
 	}
-	p.put(inst)
 	res.Payload = out
 	var fe struct {
 		Type    string `json:"errorType"`
@@ -339,6 +349,27 @@ func (h *Host) record(fn, trigger string, start time.Time, res Result, err error
 		cold = fmt.Sprintf(" cold start, init %.0f ms", inv.InitMS)
 	}
 	h.logs.console("%-18s %-28s %-9s %7.1f ms%s", fn, trigger, inv.Status, inv.DurationMS, cold)
+}
+
+// Swap makes the next invocations of fn start instances from its (rebuilt)
+// bootstrap: idle instances stop now, busy ones after their call, so nothing
+// in flight is dropped.
+func (h *Host) Swap(fn string) {
+	p, ok := h.pools[fn]
+	if !ok {
+		return
+	}
+	p.mu.Lock()
+	p.gen++
+	idle := p.idle
+	p.idle = nil
+	for _, i := range idle {
+		delete(p.all, i)
+	}
+	p.mu.Unlock()
+	for _, i := range idle {
+		i.kill()
+	}
 }
 
 // Invocations returns the recent invocations, newest last.

@@ -27,20 +27,32 @@ const Budget = 10 << 20
 func main() {
 	arm64 := flag.Bool("arm64", false, "build for linux/arm64 and zip each function (what `make dist` deploys)")
 	out := flag.String("out", "dist", "output folder")
+	only := flag.String("only", "", "comma-separated functions to build (default: all)")
 	flag.Parse()
-	if err := run(*out, *arm64); err != nil {
+	if err := run(*out, *arm64, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "build:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out string, arm64 bool) error {
+func run(out string, arm64 bool, only string) error {
 	cloud := topology.Kiosk()
 	if err := cloud.Validate(); err != nil {
 		return err
 	}
 	if err := cloud.CheckFolders("."); err != nil {
 		return err
+	}
+	if only != "" {
+		var keep []topology.Function
+		for _, name := range strings.Split(only, ",") {
+			f, ok := cloud.Function(name)
+			if !ok {
+				return fmt.Errorf("no function %q in the topology", name)
+			}
+			keep = append(keep, f)
+		}
+		cloud.Functions = keep
 	}
 	goos, goarch := runtime.GOOS, runtime.GOARCH
 	if arm64 {
@@ -107,17 +119,20 @@ func run(out string, arm64 bool) error {
 
 func mib(n int64) string { return fmt.Sprintf("%.2f MiB", float64(n)/(1<<20)) }
 
+// move replaces to atomically, so a running instance keeps its binary and the
+// next one gets the new one (make dev's live reload relies on it).
 func move(from, to string) error {
 	if err := os.Rename(from, to); err == nil {
 		return nil
 	}
-	// Across file systems: copy.
+	// Across file systems: copy beside the target, then rename over it.
 	in, err := os.Open(from)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	o, err := os.OpenFile(to, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o755)
+	tmp := to + ".tmp"
+	o, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o755)
 	if err != nil {
 		return err
 	}
@@ -125,7 +140,10 @@ func move(from, to string) error {
 		o.Close()
 		return err
 	}
-	return o.Close()
+	if err := o.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, to)
 }
 
 // checkStatic refuses an ELF binary that asks for a dynamic loader.

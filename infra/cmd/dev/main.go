@@ -53,6 +53,7 @@ func run() error {
 	start := time.Now()
 	c, err := local.Start(ctx, local.Config{
 		Root: root, Port: port, DataDir: os.Getenv("KIOSK_DATA_DIR"), Schedules: schedules, AdminToken: token,
+		FetchAllow: os.Getenv("KIOSK_FETCH_ALLOW"), Watch: os.Getenv("KIOSK_RELOAD") != "off",
 	})
 	if err != nil {
 		return err
@@ -68,7 +69,8 @@ func run() error {
 	fmt.Printf("  EventBridge  %s\n", c.BusURL)
 	fmt.Printf("  DynamoDB     %s   (%s)\n", c.DynamoURL, store)
 	fmt.Printf("  schedules    %v\n", map[bool]string{true: "on", false: "off (KIOSK_SCHEDULES=off)"}[schedules])
-	fmt.Printf("  logs         %s\n", c.LogDir)
+	fmt.Printf("  logs         %s   (/_local/logs filters them)\n", c.LogDir)
+	fmt.Printf("  live reload  %s\n", map[bool]string{true: "on: edits under functions/, shared/, events/ rebuild what they affect", false: "off"}[os.Getenv("KIOSK_RELOAD") != "off"])
 	if generated {
 		fmt.Printf("  admin token  %s   (generated; set KIOSK_ADMIN_TOKEN to choose one)\n", token)
 	} else {
