@@ -35,6 +35,10 @@ func TestAffected(t *testing.T) {
 // in flight: every call succeeds, and calls after the swap get new instances.
 func TestLiveReloadSwapsWithoutDroppingCalls(t *testing.T) {
 	get(t, "/v1/health", nil) // a warm instance
+	old := healthPIDs(t)
+	if len(old) == 0 {
+		t.Fatal("no health-api instance before the reload")
+	}
 	var wg sync.WaitGroup
 	failures := make(chan int, 100)
 	stop := make(chan struct{})
@@ -69,8 +73,31 @@ func TestLiveReloadSwapsWithoutDroppingCalls(t *testing.T) {
 		t.Errorf("a call during the reload failed: %d", f)
 	}
 	get(t, "/v1/health", nil)
-	after := invocations(t, "health-api")
-	if len(after) == 0 || !after[len(after)-1].Cold {
-		t.Error("the first call after the reload did not start a fresh instance")
+	for pid := range healthPIDs(t) {
+		if old[pid] {
+			t.Errorf("instance %d from before the reload still serves", pid)
+		}
 	}
+}
+
+func healthPIDs(t *testing.T) map[int]bool {
+	t.Helper()
+	var out struct {
+		Functions []struct {
+			Name      string `json:"name"`
+			Instances []struct {
+				PID int `json:"pid"`
+			} `json:"instances"`
+		} `json:"functions"`
+	}
+	get(t, "/_local/functions", &out)
+	pids := map[int]bool{}
+	for _, f := range out.Functions {
+		if f.Name == "health-api" {
+			for _, i := range f.Instances {
+				pids[i.PID] = true
+			}
+		}
+	}
+	return pids
 }
