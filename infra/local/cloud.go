@@ -47,8 +47,10 @@ type Cloud struct {
 	Topology  topology.Cloud
 	APIURL    string
 	BusURL    string
-	DynamoURL string
+	DynamoURL string // dynalite itself
 	LogDir    string
+
+	functionDynamoURL string // what functions get: dynalite behind the grant check
 
 	cfg      Config
 	dynalite *Dynalite
@@ -144,6 +146,16 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	if err := createTables(ctx, DynamoClient(c.DynamoURL), cloud, c.TableName); err != nil {
 		return nil, err
 	}
+	guard, err := newDynamoGuard(cloud, c.DynamoURL, c.TableName)
+	if err != nil {
+		return nil, err
+	}
+	guardLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	c.serve(guardLn, guard)
+	c.functionDynamoURL = "http://" + guardLn.Addr().String()
 
 	busLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -157,7 +169,12 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	}
 	c.APIURL = "http://" + apiLn.Addr().String()
 
-	secrets := &secretsManager{values: map[string]string{}}
+	secrets := &secretsManager{values: map[string]string{}, allowed: map[string][]string{}}
+	for _, f := range cloud.Functions {
+		for _, sc := range f.Secrets {
+			secrets.allowed[f.Name] = append(secrets.allowed[f.Name], c.SecretID(sc))
+		}
+	}
 	c.secrets = secrets
 	for _, sc := range cloud.Secrets {
 		v := RandomToken()
@@ -207,9 +224,9 @@ func (c *Cloud) functionEnv(f topology.Function) []string {
 		"TZ=UTC",
 		"AWS_REGION=" + Region,
 		"AWS_DEFAULT_REGION=" + Region,
-		"AWS_ACCESS_KEY_ID=local-" + f.Name,
+		"AWS_ACCESS_KEY_ID=" + functionKeyPrefix + f.Name,
 		"AWS_SECRET_ACCESS_KEY=local",
-		"AWS_ENDPOINT_URL_DYNAMODB=" + c.DynamoURL,
+		"AWS_ENDPOINT_URL_DYNAMODB=" + c.functionDynamoURL,
 		"AWS_ENDPOINT_URL_EVENTBRIDGE=" + c.BusURL,
 		"AWS_ENDPOINT_URL_SECRETS_MANAGER=" + c.BusURL,
 		"AWS_LAMBDA_LOG_FORMAT=JSON",
@@ -222,6 +239,14 @@ func (c *Cloud) functionEnv(f topology.Function) []string {
 	}
 	return env
 }
+
+// Deliver hands an event to a function asynchronously, as a rule target:
+// retries, then a dead letter.
+func (c *Cloud) Deliver(fn, trigger string, event []byte) { c.bus.Deliver(fn, trigger, event) }
+
+// FunctionDynamoURL is the DynamoDB endpoint functions use: dynalite behind
+// the check of each call against the caller's grants.
+func (c *Cloud) FunctionDynamoURL() string { return c.functionDynamoURL }
 
 // Invoke runs a function once, synchronously, with any payload.
 func (c *Cloud) Invoke(ctx context.Context, fn, trigger string, payload []byte) (Result, error) {

@@ -235,13 +235,11 @@ func TestAScheduleRunsNowAndItsEventIsDelivered(t *testing.T) {
 
 func TestAFailingDeliveryIsRetriedThenDeadLettered(t *testing.T) {
 	marker := "bad-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	// A detail the consumer's type refuses: every attempt fails.
-	err := publisher(t).Publish(context.Background(), bus.Event{
-		DetailType: events.HeartbeatType, Detail: map[string]any{"run": marker, "at": "not a time"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// A detail the consumer's type refuses: every attempt fails. (The local bus
+	// refuses it at PutEvents, so it is handed to the rule target directly.)
+	bad := fmt.Sprintf(`{"version":"0","id":"%s","detail-type":"platform.heartbeat","source":"kiosk.platform","account":"%s",`+
+		`"time":"2026-11-25T10:00:00Z","region":"%s","resources":[],"detail":{"run":"%s","at":"not a time"}}`, marker, local.Account, local.Region, marker)
+	cloud.Deliver("record-heartbeat", "rule:on-heartbeat", []byte(bad))
 	type deadLetter struct {
 		Function string          `json:"function"`
 		Attempts int             `json:"attempts"`
@@ -317,13 +315,20 @@ func TestPutEventsRefusesWhatEventBridgeRefuses(t *testing.T) {
 		_ = json.NewDecoder(resp.Body).Decode(&m)
 		return resp.StatusCode, m
 	}
-	entry := `{"Source":"kiosk.test","DetailType":"x","Detail":"{}"}`
+	entry := `{"Source":"kiosk.platform","DetailType":"platform.heartbeat","Detail":"{\"run\":\"r\",\"at\":\"2026-11-25T10:00:00Z\"}"}`
 	if status, _ := post(`{"Entries":[` + strings.TrimSuffix(strings.Repeat(entry+",", 11), ",") + `]}`); status != 400 {
 		t.Errorf("11 entries: status %d, want 400", status)
 	}
-	status, m := post(`{"Entries":[{"Source":"kiosk.test","DetailType":"x","Detail":"not json"},` + entry + `]}`)
-	if status != 200 || m["FailedEntryCount"].(float64) != 1 {
-		t.Errorf("a malformed detail: %d %v, want one failed entry", status, m)
+	for name, bad := range map[string]string{
+		"a malformed detail":          `{"Source":"kiosk.platform","DetailType":"platform.heartbeat","Detail":"not json"}`,
+		"a detail failing its schema": `{"Source":"kiosk.platform","DetailType":"platform.heartbeat","Detail":"{\"run\":1}"}`,
+		"a type not in the catalogue": `{"Source":"kiosk.platform","DetailType":"platform.unknown","Detail":"{}"}`,
+		"a type from another source":  `{"Source":"kiosk.users","DetailType":"platform.heartbeat","Detail":"{\"run\":\"r\",\"at\":\"2026-11-25T10:00:00Z\"}"}`,
+	} {
+		status, m := post(`{"Entries":[` + bad + `,` + entry + `]}`)
+		if status != 200 || m["FailedEntryCount"].(float64) != 1 {
+			t.Errorf("%s: %d %v, want exactly that entry refused", name, status, m)
+		}
 	}
 }
 

@@ -8,10 +8,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/infra/pattern"
 	"github.com/kiosk-news/kiosk/infra/topology"
 )
@@ -38,6 +41,7 @@ type DeadLetter struct {
 // delivery with retries and backoff, and dead letters for what still fails.
 // Schedules deliver through it too.
 type Bus struct {
+	cloud    topology.Cloud
 	name     string
 	host     *Host
 	targets  []target
@@ -53,7 +57,7 @@ type Bus struct {
 }
 
 func newBus(cloud topology.Cloud, name string, host *Host, attempts int, backoff time.Duration, logs *logSink) *Bus {
-	b := &Bus{name: name, host: host, attempts: attempts, backoff: backoff, logs: logs, closed: make(chan struct{})}
+	b := &Bus{cloud: cloud, name: name, host: host, attempts: attempts, backoff: backoff, logs: logs, closed: make(chan struct{})}
 	for _, f := range cloud.Functions {
 		for _, r := range f.Rules {
 			b.targets = append(b.targets, target{function: f.Name, rule: r.Name, pattern: pattern.MustParse(r.Pattern)})
@@ -104,6 +108,18 @@ func (b *Bus) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		awsError(w, http.StatusBadRequest, "ValidationException", "Entries must hold 1 to 10 entries")
 		return
 	}
+	// A function may put only the detail types it declares (its IAM policy
+	// has the same condition).
+	if fn, ok := caller(r); ok {
+		f, _ := b.cloud.Function(fn)
+		for _, e := range in.Entries {
+			if !slices.Contains(f.Publishes, e.DetailType) {
+				accessDenied(w, "application/x-amz-json-1.1", fn, "events:PutEvents",
+					"arn:aws:events:"+Region+":"+Account+":event-bus/"+b.name+" (detail-type "+e.DetailType+")")
+				return
+			}
+		}
+	}
 	out := struct {
 		Entries          []putResult `json:"Entries"`
 		FailedEntryCount int         `json:"FailedEntryCount"`
@@ -131,6 +147,17 @@ func (b *Bus) put(e putEntry) putResult {
 	var detail map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(e.Detail), &detail); err != nil {
 		return putResult{ErrorCode: "MalformedDetail", ErrorMessage: "Detail is malformed."}
+	}
+	// Kiosk's own events must be in the catalogue and pass their schema: a
+	// producer that drifts from its contract fails here, not in a consumer.
+	if strings.HasPrefix(e.Source, "kiosk.") {
+		t, ok := events.Lookup(e.DetailType)
+		if !ok || t.Source != e.Source {
+			return putResult{ErrorCode: "InvalidArgument", ErrorMessage: fmt.Sprintf("%s from %s is not in the event catalogue", e.DetailType, e.Source)}
+		}
+		if err := events.Validate(events.Schema(t), []byte(e.Detail)); err != nil {
+			return putResult{ErrorCode: "InvalidArgument", ErrorMessage: fmt.Sprintf("%s detail fails its schema: %v", e.DetailType, err)}
+		}
 	}
 	at := time.Now().UTC()
 	if e.Time != nil {

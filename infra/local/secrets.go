@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -12,7 +13,8 @@ import (
 // secrets with local values, so functions read secrets the same way in AWS and
 // locally.
 type secretsManager struct {
-	values map[string]string // by secret id
+	values  map[string]string   // by secret id
+	allowed map[string][]string // function → the secret ids it declares
 }
 
 func (s *secretsManager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -26,6 +28,11 @@ func (s *secretsManager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<10))
 	if err := json.Unmarshal(body, &in); err != nil {
 		awsError(w, http.StatusBadRequest, "InvalidRequestException", err.Error())
+		return
+	}
+	if fn, isFunction := caller(r); isFunction && !slices.Contains(s.allowed[fn], in.SecretID) {
+		accessDenied(w, "application/x-amz-json-1.1", fn, "secretsmanager:GetSecretValue",
+			"arn:aws:secretsmanager:"+Region+":"+Account+":secret:"+in.SecretID)
 		return
 	}
 	v, ok := s.values[in.SecretID]

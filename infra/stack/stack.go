@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -281,9 +280,11 @@ func (b *builder) buildFunction(f topology.Function) awslambda.Alias {
 		}))
 	}
 	if len(f.Publishes) > 0 {
+		// Only the declared detail types (the local bus checks the same).
 		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions:   jsii.Strings("events:PutEvents"),
-			Resources: &[]*string{b.bus.EventBusArn()},
+			Actions:    jsii.Strings("events:PutEvents"),
+			Resources:  &[]*string{b.bus.EventBusArn()},
+			Conditions: &map[string]any{"StringEquals": map[string]any{"events:detail-type": f.Publishes}},
 		}))
 	}
 
@@ -382,18 +383,12 @@ func (b *builder) buildFunction(f topology.Function) awslambda.Alias {
 }
 
 // tableStatement grants exactly the actions an access level needs on a table
-// and its declared indexes; no wildcard resource.
+// and its declared indexes (topology.DynamoActions, which the local cloud
+// enforces too); no wildcard resource.
 func tableStatement(t awsdynamodb.Table, indexes []string, access topology.Access) awsiam.PolicyStatement {
-	read := []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable"}
-	write := []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable"}
 	var actions []string
-	switch access {
-	case topology.Read:
-		actions = read
-	case topology.Write:
-		actions = write
-	default:
-		actions = append(append([]string{}, read...), write...)
+	for _, a := range topology.DynamoActions(access) {
+		actions = append(actions, "dynamodb:"+a)
 	}
 	resources := []*string{t.TableArn()}
 	if access != topology.Write {
@@ -401,7 +396,7 @@ func tableStatement(t awsdynamodb.Table, indexes []string, access topology.Acces
 			resources = append(resources, jsii.String(*t.TableArn()+"/index/"+ix))
 		}
 	}
-	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings(dedupe(actions)...), Resources: &resources})
+	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings(actions...), Resources: &resources})
 }
 
 func tableIndexes(c topology.Cloud, table string) []string {
@@ -410,19 +405,6 @@ func tableIndexes(c topology.Cloud, table string) []string {
 	for _, ix := range t.Indexes {
 		out = append(out, ix.Name)
 	}
-	return out
-}
-
-func dedupe(s []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, v := range s {
-		if !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	sort.Strings(out)
 	return out
 }
 

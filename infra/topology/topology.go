@@ -482,3 +482,26 @@ func (f Function) Environment(tableName, secretID func(string) string, bus strin
 	}
 	return env
 }
+
+// DynamoActions are the DynamoDB actions an access level allows, for the CDK
+// policies and the local cloud's check alike.
+func DynamoActions(a Access) []string {
+	read := []string{"BatchGetItem", "ConditionCheckItem", "DescribeTable", "GetItem", "Query", "Scan"}
+	write := []string{"BatchWriteItem", "ConditionCheckItem", "DeleteItem", "DescribeTable", "PutItem", "UpdateItem"}
+	var out []string
+	switch a {
+	case Read:
+		out = read
+	case Write:
+		out = write
+	case ReadWrite:
+		seen := map[string]bool{}
+		for _, x := range append(append([]string{}, read...), write...) {
+			if !seen[x] {
+				seen[x] = true
+				out = append(out, x)
+			}
+		}
+	}
+	return out
+}

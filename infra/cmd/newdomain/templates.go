@@ -54,7 +54,8 @@ type Service struct {
 	Now   func() time.Time
 }
 
-// Create adds an item.
+// Create adds an item. Creating the same item again (same id and name) is a
+// safe retry and returns the stored one; another item with that id conflicts.
 func (s *Service) Create(ctx context.Context, in Item) (Item, error) {
 	if !idRe.MatchString(in.ID) {
 		return Item{}, kiosk.Errorf(kiosk.EINVALID, "id must be 2-40 lower-case letters, digits and dashes")
@@ -69,6 +70,9 @@ func (s *Service) Create(ctx context.Context, in Item) (Item, error) {
 	}
 	if err := s.Store.Put(ctx, in); err != nil {
 		if errors.Is(err, ErrExists) {
+			if old, gerr := s.Store.Get(ctx, in.ID); gerr == nil && old.Name == in.Name {
+				return old, nil
+			}
 			return Item{}, kiosk.Errorf(kiosk.ECONFLICT, "%s already exists", in.ID)
 		}
 		return Item{}, err
@@ -240,7 +244,12 @@ package main
 
 import (
 	"net/http"
+<%if .Event%>	"context"
+	"time"
 
+	"github.com/kiosk-news/kiosk/events"
+	"github.com/kiosk-news/kiosk/shared/platform/bus"
+<%end%>
 	"github.com/kiosk-news/kiosk/shared/<%.Name%>"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
@@ -251,8 +260,18 @@ import (
 func main() {
 	cfg := boot.Init()
 	table := boot.Must(store.Table(store.Open(cfg), "<%.Name%>"))
-	httpapi.Start(routes(&<%.Name%>.Service{Store: <%.Name%>.NewDynamoStore(table)}))
+<%if .Event%>	pub := boot.Must(bus.New(bus.Client(cfg), "kiosk.<%.Name%>"))
+	announce = func(ctx context.Context, it <%.Name%>.Item) error {
+		return pub.Publish(ctx, bus.Event{DetailType: events.<%.EventConst%>, Detail: events.<%.EventType%>{ID: it.ID, At: time.Now().UTC()}})
+	}
+<%end%>	httpapi.Start(routes(&<%.Name%>.Service{Store: <%.Name%>.NewDynamoStore(table)}))
 }
+<%if .Event%>
+// announce publishes <%.Event%> after an item is stored; a failure is a 503,
+// and the admin's retry of the same create publishes it again (consumers are
+// idempotent by id), so no event is lost.
+var announce func(ctx context.Context, it <%.Name%>.Item) error
+<%end%>
 
 type page struct {
 	Items      []<%.Name%>.Item ` + "`json:\"items\"`" + `
@@ -298,7 +317,11 @@ func routes(s *<%.Name%>.Service) *http.ServeMux {
 			httpapi.Error(w, r, err)
 			return
 		}
-		httpapi.WriteJSON(w, http.StatusCreated, it)
+<%if .Event%>		if err := announce(r.Context(), it); err != nil {
+			httpapi.Error(w, r, kiosk.Errorf(kiosk.EUNAVAILABLE, "created, but the event could not be published; retry"))
+			return
+		}
+<%end%>		httpapi.WriteJSON(w, http.StatusCreated, it)
 	})))
 	return mux
 }
@@ -321,7 +344,8 @@ const functionEntryTmpl = `			{
 					{Method: "GET", Path: "/v1/<%.Name%>/{id}", Auth: Public},
 					{Method: "POST", Path: "/admin/api/<%.Name%>", Auth: Admin},
 				},
-				Grants:   []Grant{{"<%.Name%>", ReadWrite}},
+				Grants:   []Grant{{"<%.Name%>", ReadWrite}},<%if .Event%>
+				Publishes: []string{events.<%.EventConst%>},<%end%>
 				MemoryMB: 256,
 				Timeout:  10 * time.Second,
 			},
