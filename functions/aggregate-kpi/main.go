@@ -16,6 +16,7 @@ import (
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
+	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
 	"github.com/kiosk-news/kiosk/shared/tracking"
@@ -40,7 +41,7 @@ type batch struct {
 }
 
 func (b *batch) coordinate(ctx context.Context, job tracking.Job) error {
-	now := time.Now().UTC()
+	now := clock.Now()
 	jobs, err := tracking.Plan(job, now)
 	if err != nil {
 		return err
@@ -95,7 +96,7 @@ func (b *batch) trending(ctx context.Context, now time.Time) (int, error) {
 }
 
 func (b *batch) work(ctx context.Context, job tracking.Job) error {
-	now := time.Now().UTC()
+	now := clock.Now()
 	p, engagement, err := tracking.Aggregate(ctx, b.store, job.Granularity, job.Period, *job.Shard, now)
 	if err != nil {
 		return err

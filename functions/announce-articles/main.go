@@ -11,6 +11,7 @@ import (
 	"github.com/kiosk-news/kiosk/shared/article"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
+	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
 )
@@ -19,7 +20,7 @@ func main() {
 	cfg := boot.Init()
 	table := boot.Must(store.Table(store.Open(cfg), "articles"))
 	pub := boot.Must(bus.New(bus.Client(cfg), events.SourceArticles))
-	a := &article.Announcer{Store: article.NewDynamoStore(table), Publisher: announcer{pub}}
+	a := &article.Announcer{Store: article.NewDynamoStore(table), Publisher: announcer{pub}, Now: clock.Now}
 	trigger.Start(func(ctx context.Context, e trigger.Event[trigger.Scheduled]) error {
 		r, err := a.Run(ctx)
 		if err == nil && r.Announced > 0 {

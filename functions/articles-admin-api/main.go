@@ -9,6 +9,7 @@ import (
 
 	"github.com/kiosk-news/kiosk/shared/article"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
+	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 )
@@ -16,7 +17,7 @@ import (
 func main() {
 	cfg := boot.Init()
 	table := boot.Must(store.Table(store.Open(cfg), "articles"))
-	httpapi.Start(routes(&article.Service{Store: article.NewDynamoStore(table)}))
+	httpapi.Start(routes(&article.Service{Store: article.NewDynamoStore(table), Now: clock.Now}))
 }
 
 type sourceList struct {

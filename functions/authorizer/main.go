@@ -16,6 +16,7 @@ import (
 
 	"github.com/kiosk-news/kiosk/shared/auth"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
+	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/secret"
 )
 
@@ -28,7 +29,7 @@ func main() {
 		slog.Error("KIOSK_ROUTE_AUTH", "error", err)
 		os.Exit(1)
 	}
-	a := &auth.Authorizer{SigningKey: []byte(key), AdminToken: admin, Routes: routes}
+	a := &auth.Authorizer{SigningKey: []byte(key), AdminToken: admin, Routes: routes, Now: clock.Now}
 	lambda.Start(func(ctx context.Context, req events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
 		d := a.Decide(req.RouteKey, req.Headers["authorization"])
 		resp := events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: d.Allowed, Context: map[string]any{}}

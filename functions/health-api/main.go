@@ -6,11 +6,11 @@ package main
 import (
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/kiosk-news/kiosk/shared/health"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
+	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 )
@@ -24,7 +24,7 @@ func main() {
 func routes(s health.Store) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/health", func(w http.ResponseWriter, r *http.Request) {
-		report, err := health.Check(r.Context(), s, time.Now())
+		report, err := health.Check(r.Context(), s, clock.Now())
 		if err != nil {
 			slog.ErrorContext(r.Context(), "health store unreachable", "error", err.Error())
 			httpapi.Error(w, r, kiosk.Errorf(kiosk.EUNAVAILABLE, "the health table is unreachable"))

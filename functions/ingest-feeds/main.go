@@ -13,6 +13,7 @@ import (
 
 	"github.com/kiosk-news/kiosk/shared/article"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
+	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
 )
@@ -23,6 +24,7 @@ func main() {
 	in := &article.Ingester{
 		Store:   article.NewDynamoStore(table),
 		Fetcher: article.NewFetcher(article.ParseAllow(os.Getenv("KIOSK_FETCH_ALLOW"))),
+		Now:     clock.Now,
 	}
 	trigger.Start(func(ctx context.Context, e trigger.Event[trigger.Scheduled]) error {
 		start := time.Now()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
+	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 	"github.com/kiosk-news/kiosk/shared/tracking"
@@ -18,7 +19,7 @@ func main() {
 	cfg := boot.Init()
 	table := boot.Must(store.Table(store.Open(cfg), "events"))
 	st := tracking.NewDynamoStore(table)
-	httpapi.Start(routes(&tracking.Service{Store: st}, st))
+	httpapi.Start(routes(&tracking.Service{Store: st, Now: clock.Now}, st))
 }
 
 func routes(s *tracking.Service, st tracking.Store) *http.ServeMux {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
+	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
 	"github.com/kiosk-news/kiosk/shared/platform/secret"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
@@ -19,7 +20,7 @@ func main() {
 	cfg := boot.Init()
 	table := boot.Must(store.Table(store.Open(cfg), "users"))
 	key := boot.Must(secret.Load(context.Background(), cfg, "token-signing"))
-	httpapi.Start(routes(&user.Service{Store: user.NewDynamoStore(table), SigningKey: []byte(key)}))
+	httpapi.Start(routes(&user.Service{Store: user.NewDynamoStore(table), SigningKey: []byte(key), Now: clock.Now}))
 }
 
 func routes(s *user.Service) *http.ServeMux {

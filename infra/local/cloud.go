@@ -17,29 +17,32 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kiosk-news/kiosk/infra/topology"
+	"github.com/kiosk-news/kiosk/shared/platform/clock"
 )
 
 // Config configures the local cloud. Zero values take the defaults below.
 type Config struct {
-	Root        string        // repository root: dist/ and node_modules/ live here
-	Dist        string        // built functions (default <Root>/dist)
-	Port        int           // HTTP API port; 0 picks a free one
-	DataDir     string        // persist DynamoDB here; empty means in memory
-	Schedules   bool          // fire schedules on the real clock
-	AdminToken  string        // local admin credential
-	FetchAllow  string        // the developer's KIOSK_FETCH_ALLOW; the sample-feed server is added
-	NoSamples   bool          // skip registering and ingesting the sample feeds
-	Watch       bool          // live reload: rebuild and swap functions whose sources change
-	MaxInstance int           // instances per function (default 10)
-	IdleTimeout time.Duration // stop idle instances after (default 5m)
-	Attempts    int           // async delivery attempts before a dead letter (default 3)
-	Backoff     time.Duration // first retry delay (default 1s), doubling
-	Console     io.Writer     // readable log lines (default stdout)
-	LogDir      string        // full logs per function (default <Root>/.kiosk/logs)
+	Root        string          // repository root: dist/ and node_modules/ live here
+	Dist        string          // built functions (default <Root>/dist)
+	Port        int             // HTTP API port; 0 picks a free one
+	DataDir     string          // persist DynamoDB here; empty means in memory
+	Schedules   bool            // fire schedules on the real clock
+	AdminToken  string          // local admin credential
+	FetchAllow  string          // the developer's KIOSK_FETCH_ALLOW; the sample-feed server is added
+	NoSamples   bool            // skip registering and ingesting the sample feeds
+	Watch       bool            // live reload: rebuild and swap functions whose sources change
+	MaxInstance int             // instances per function (default 10)
+	IdleTimeout time.Duration   // stop idle instances after (default 5m)
+	Attempts    int             // async delivery attempts before a dead letter (default 3)
+	Backoff     time.Duration   // first retry delay (default 1s), doubling
+	Console     io.Writer       // readable log lines (default stdout)
+	Topology    *topology.Cloud // the cloud to run (default topology.Kiosk(); tests run smaller ones)
+	LogDir      string          // full logs per function (default <Root>/.kiosk/logs)
 }
 
 // Cloud is a running local cloud.
@@ -59,6 +62,7 @@ type Cloud struct {
 	bus      *Bus
 	sched    *scheduler
 	servers  []*http.Server
+	clock    *virtualClock
 	logs     *logSink
 	stop     context.CancelFunc
 	secrets  *secretsManager
@@ -115,13 +119,16 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 		cfg.AdminToken = RandomToken()
 	}
 	cloud := topology.Kiosk()
+	if cfg.Topology != nil {
+		cloud = *cfg.Topology
+	}
 	if err := cloud.Validate(); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(cfg.LogDir, 0o755); err != nil {
 		return nil, err
 	}
-	c := &Cloud{Topology: cloud, cfg: cfg, LogDir: cfg.LogDir}
+	c := &Cloud{Topology: cloud, cfg: cfg, LogDir: cfg.LogDir, clock: &virtualClock{}}
 	defer func() {
 		if err != nil {
 			c.Close()
@@ -188,12 +195,15 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 		MaxInstances: cfg.MaxInstance, IdleTimeout: cfg.IdleTimeout, Logs: logs,
 	})
 	c.bus = newBus(cloud, c.BusName(), c.host, cfg.Attempts, cfg.Backoff, logs)
-	c.sched = startScheduler(cloud, c.bus, cfg.Schedules)
+	c.bus.now = c.clock.Now
+	c.sched = startScheduler(cloud, c.bus, c.clock, cfg.Schedules)
 
 	mux := http.NewServeMux()
 	c.control(mux)
 	mux.Handle("GET /_local/samples/{file}", samples)
-	mux.Handle("/", newGateway(cloud, c.host))
+	gw := newGateway(cloud, c.host)
+	gw.now = c.clock.Now
+	mux.Handle("/", gw)
 	c.serve(apiLn, mux)
 	c.serve(busLn, &awsEndpoint{bus: c.bus, secrets: secrets})
 	if !cfg.NoSamples {
@@ -230,6 +240,7 @@ func (c *Cloud) functionEnv(f topology.Function) []string {
 		"AWS_ENDPOINT_URL_EVENTBRIDGE=" + c.BusURL,
 		"AWS_ENDPOINT_URL_SECRETS_MANAGER=" + c.BusURL,
 		"AWS_LAMBDA_LOG_FORMAT=JSON",
+		clock.OffsetEnv + "=" + strconv.FormatInt(int64(c.clock.Offset()), 10),
 	}
 	for k, v := range c.Topology.FunctionEnv(f, c.TableName, c.SecretID, c.BusName()) {
 		if k == "KIOSK_FETCH_ALLOW" {
@@ -240,9 +251,36 @@ func (c *Cloud) functionEnv(f topology.Function) []string {
 	return env
 }
 
+// Now is the local cloud's (possibly virtual) time.
+func (c *Cloud) Now() time.Time { return c.clock.Now() }
+
+// MoveClock sets the virtual clock to t. Moving forward fires every schedule
+// due in between, in order; every function's instances are swapped so they see
+// the new time. It returns how many firings each function got.
+func (c *Cloud) MoveClock(t time.Time) map[string]int {
+	fired := c.sched.moveTo(t)
+	for _, f := range c.Topology.Functions {
+		c.host.Swap(f.Name)
+	}
+	return fired
+}
+
+// InvocationsOf lists the recent invocations of one function.
+func (c *Cloud) InvocationsOf(fn string) []Invocation {
+	var out []Invocation
+	for _, i := range c.host.Invocations() {
+		if i.Function == fn {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
 // Deliver hands an event to a function asynchronously, as a rule target:
 // retries, then a dead letter.
-func (c *Cloud) Deliver(fn, trigger string, event []byte) { c.bus.Deliver(fn, trigger, event) }
+func (c *Cloud) Deliver(fn, trigger string, event []byte) {
+	c.bus.Deliver(fn, trigger, event, Trace{Root: NewTraceRoot()})
+}
 
 // FunctionDynamoURL is the DynamoDB endpoint functions use: dynalite behind
 // the check of each call against the caller's grants.

@@ -63,8 +63,9 @@ func (c *Cloud) control(mux *http.ServeMux) {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), f.Timeout+30*time.Second)
 		defer cancel()
-		res, err := c.host.Invoke(ctx, name, "run-now:"+f.Schedules[0].Expression, event)
-		out := map[string]any{"function": name, "status": "ok", "cold": res.Cold,
+		trace := NewTraceRoot()
+		res, err := c.host.Invoke(WithTrace(ctx, Trace{Root: trace}), name, "run-now:"+f.Schedules[0].Expression, event)
+		out := map[string]any{"function": name, "status": "ok", "cold": res.Cold, "trace": trace,
 			"duration_ms": ms(res.Duration), "response": json.RawMessage(orNull(res.Payload))}
 		switch {
 		case err != nil:
@@ -126,12 +127,56 @@ func (c *Cloud) control(mux *http.ServeMux) {
 		}
 		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"lines": c.Logs(fn, q.Get("contains"), limit)})
 	})
+	mux.HandleFunc("GET /_local/traces/{id}", func(w http.ResponseWriter, r *http.Request) {
+		tree := c.TraceTree(r.PathValue("id"))
+		if len(tree) == 0 {
+			httpapi.WriteErrorCode(w, kiosk.ENOTFOUND, "no invocation carries trace "+strconv.Quote(r.PathValue("id")), "")
+			return
+		}
+		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"trace": r.PathValue("id"), "invocations": tree})
+	})
+	mux.HandleFunc("GET /_local/clock", func(w http.ResponseWriter, r *http.Request) {
+		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"now": c.Now(), "offset": c.clock.Offset().String()})
+	})
+	mux.HandleFunc("POST /_local/clock", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Set     string `json:"set"`     // an RFC 3339 time
+			Advance string `json:"advance"` // a Go duration, e.g. "24h"
+		}
+		if err := httpapi.Decode(r, &in); err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
+		target := c.Now()
+		switch {
+		case in.Set != "" && in.Advance == "":
+			t, err := time.Parse(time.RFC3339, in.Set)
+			if err != nil {
+				httpapi.WriteErrorCode(w, kiosk.EINVALID, "set must be an RFC 3339 time", "")
+				return
+			}
+			target = t
+		case in.Advance != "" && in.Set == "":
+			d, err := time.ParseDuration(in.Advance)
+			if err != nil || d < 0 || d > 366*24*time.Hour {
+				httpapi.WriteErrorCode(w, kiosk.EINVALID, "advance must be a duration from 0 to 8784h", "")
+				return
+			}
+			target = target.Add(d)
+		default:
+			httpapi.WriteErrorCode(w, kiosk.EINVALID, "send either set or advance", "")
+			return
+		}
+		fired := c.MoveClock(target)
+		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"now": c.Now(), "offset": c.clock.Offset().String(), "fired": fired})
+	})
 	mux.HandleFunc("GET /_local/{$}", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteJSON(w, http.StatusOK, map[string]any{
 			"api": c.APIURL, "eventbridge": c.BusURL, "dynamodb": c.DynamoURL, "logs": c.LogDir,
 			"endpoints": []string{"GET /_local/functions", "POST /_local/schedules/{function}/run",
 				"GET /_local/dead-letters", "POST /_local/dead-letters/{id}/redrive", "GET /_local/invocations?function=",
-				"POST /_local/invoke/{function}", "GET /_local/logs?function=&contains=&limit="},
+				"POST /_local/invoke/{function}", "GET /_local/logs?function=&contains=&limit=",
+				"GET /_local/traces/{id}", "GET /_local/clock", "POST /_local/clock {\"advance\":\"24h\"} or {\"set\":\"<RFC 3339>\"}"},
 		})
 	})
 }

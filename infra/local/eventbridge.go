@@ -35,6 +35,8 @@ type DeadLetter struct {
 	Attempts int             `json:"attempts"`
 	Error    string          `json:"error"`
 	At       time.Time       `json:"at"`
+	Trace    string          `json:"trace"`
+	trace    Trace
 }
 
 // Bus emulates an EventBridge bus: PutEvents, rule matching, asynchronous
@@ -42,6 +44,7 @@ type DeadLetter struct {
 // Schedules deliver through it too.
 type Bus struct {
 	cloud    topology.Cloud
+	now      func() time.Time
 	name     string
 	host     *Host
 	targets  []target
@@ -57,7 +60,7 @@ type Bus struct {
 }
 
 func newBus(cloud topology.Cloud, name string, host *Host, attempts int, backoff time.Duration, logs *logSink) *Bus {
-	b := &Bus{cloud: cloud, name: name, host: host, attempts: attempts, backoff: backoff, logs: logs, closed: make(chan struct{})}
+	b := &Bus{cloud: cloud, now: time.Now, name: name, host: host, attempts: attempts, backoff: backoff, logs: logs, closed: make(chan struct{})}
 	for _, f := range cloud.Functions {
 		for _, r := range f.Rules {
 			b.targets = append(b.targets, target{function: f.Name, rule: r.Name, pattern: pattern.MustParse(r.Pattern)})
@@ -72,7 +75,8 @@ type putEntry struct {
 	Detail       string   `json:"Detail"`
 	EventBusName string   `json:"EventBusName"`
 	Resources    []string `json:"Resources"`
-	Time         *float64 `json:"Time"` // epoch seconds, as the SDK sends it
+	Time         *float64 `json:"Time"`        // epoch seconds, as the SDK sends it
+	TraceHeader  string   `json:"TraceHeader"` // X-Ray header: the trace flows on to the targets
 }
 
 type putResult struct {
@@ -159,7 +163,7 @@ func (b *Bus) put(e putEntry) putResult {
 			return putResult{ErrorCode: "InvalidArgument", ErrorMessage: fmt.Sprintf("%s detail fails its schema: %v", e.DetailType, err)}
 		}
 	}
-	at := time.Now().UTC()
+	at := b.now().UTC()
 	if e.Time != nil {
 		at = time.Unix(0, int64(*e.Time*1e9)).UTC()
 	}
@@ -172,9 +176,13 @@ func (b *Bus) put(e putEntry) putResult {
 		"account": Account, "time": at.Format(time.RFC3339), "region": Region,
 		"resources": e.Resources, "detail": json.RawMessage(e.Detail),
 	})
+	tr := ParseTraceHeader(e.TraceHeader)
+	if tr.Root == "" {
+		tr = Trace{Root: NewTraceRoot()}
+	}
 	for _, t := range b.targets {
 		if t.pattern.Match(event) {
-			b.Deliver(t.function, "rule:"+t.rule, event)
+			b.Deliver(t.function, "rule:"+t.rule, event, tr)
 		}
 	}
 	return putResult{EventID: id}
@@ -182,7 +190,7 @@ func (b *Bus) put(e putEntry) putResult {
 
 // Deliver invokes fn asynchronously with event, retrying with backoff, and
 // records a dead letter if every attempt fails.
-func (b *Bus) Deliver(fn, trigger string, event []byte) {
+func (b *Bus) Deliver(fn, trigger string, event []byte, tr Trace) {
 	b.inflight.Add(1)
 	go func() {
 		defer b.inflight.Done()
@@ -190,7 +198,7 @@ func (b *Bus) Deliver(fn, trigger string, event []byte) {
 		wait := b.backoff
 		throttledSince := time.Time{}
 		for attempt := 1; attempt <= b.attempts; attempt++ {
-			res, err := b.host.Invoke(context.Background(), fn, trigger, event)
+			res, err := b.host.Invoke(WithTrace(context.Background(), tr), fn, trigger, event)
 			// Lambda keeps a throttled asynchronous event queued (for up to six
 			// hours) without spending a retry; here for up to ten minutes.
 			if errors.Is(err, ErrThrottled) {
@@ -228,7 +236,7 @@ func (b *Bus) Deliver(fn, trigger string, event []byte) {
 		b.mu.Lock()
 		b.deadSeq++
 		dl := DeadLetter{ID: strconv.Itoa(b.deadSeq), Function: fn, Trigger: trigger, Event: event,
-			Attempts: b.attempts, Error: lastErr, At: time.Now().UTC()}
+			Attempts: b.attempts, Error: lastErr, At: time.Now().UTC(), Trace: tr.Root, trace: tr}
 		b.dead = append(b.dead, dl)
 		b.mu.Unlock()
 		b.logs.console("%-18s %-28s dead-lettered after %d attempts: %s", fn, trigger, b.attempts, truncate([]byte(lastErr), 200))
@@ -257,7 +265,7 @@ func (b *Bus) Redrive(id string) bool {
 	if found == nil {
 		return false
 	}
-	b.Deliver(found.Function, found.Trigger, found.Event)
+	b.Deliver(found.Function, found.Trigger, found.Event, found.trace)
 	return true
 }
 

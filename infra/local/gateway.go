@@ -37,6 +37,7 @@ const MaxPayload = 10 << 20
 // by the declared routes, builds the same APIGatewayV2HTTPRequest as AWS,
 // invokes the function and maps its response or failure to HTTP.
 type gateway struct {
+	now        func() time.Time
 	routes     []compiledRoute
 	host       *Host
 	authorizer string
@@ -57,7 +58,7 @@ type compiledRoute struct {
 }
 
 func newGateway(cloud topology.Cloud, host *Host) *gateway {
-	g := &gateway{host: host, authorizer: cloud.Authorizer, cache: map[string]authDecision{}}
+	g := &gateway{now: time.Now, host: host, authorizer: cloud.Authorizer, cache: map[string]authDecision{}}
 	for _, r := range cloud.Routes() {
 		g.routes = append(g.routes, compiledRoute{FunctionRoute: r, segs: strings.Split(strings.TrimPrefix(r.Path, "/"), "/")})
 	}
@@ -135,7 +136,7 @@ func better(a, b []int) bool {
 }
 
 func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
+	start := g.now()
 	id := requestID()
 	w.Header().Set("Apigw-Requestid", id)
 	fail := func(code, msg string) { httpapi.WriteErrorCode(w, code, msg, id) }
@@ -160,6 +161,9 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	event := buildRequest(r, route.Key(), params, body, id, start)
+	// One trace per request, as API Gateway's X-Ray header: every invocation
+	// the request causes, through the bus, carries it.
+	ctx := WithTrace(r.Context(), ParseTraceHeader(event.Headers["x-amzn-trace-id"]))
 	if route.Auth != topology.Public {
 		// API Gateway answers 401 itself when the identity source is missing,
 		// and 403 when the authorizer says no.
@@ -167,7 +171,7 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fail(kiosk.EUNAUTHORIZED, "this route needs an Authorization header")
 			return
 		}
-		d, err := g.authorize(r, route, event)
+		d, err := g.authorize(r.WithContext(ctx), route, event)
 		if err != nil {
 			fail(kiosk.EINTERNAL, "internal error")
 			return
@@ -183,7 +187,7 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(kiosk.EINTERNAL, "internal error")
 		return
 	}
-	res, err := g.host.Invoke(r.Context(), route.Function, route.Key(), payload)
+	res, err := g.host.Invoke(ctx, route.Function, route.Key(), payload)
 	switch {
 	case errors.Is(err, ErrThrottled):
 		fail(kiosk.EUNAVAILABLE, "the function is at its concurrency limit; retry later")
@@ -228,7 +232,7 @@ func buildRequest(r *http.Request, routeKey string, params map[string]string, bo
 		port = p
 	}
 	headers["x-forwarded-port"] = port
-	headers["x-amzn-trace-id"] = "Root=1-" + fmt.Sprintf("%08x", at.Unix()) + "-" + strings.ReplaceAll(newUUID(), "-", "")[:24]
+	headers["x-amzn-trace-id"] = "Root=" + NewTraceRoot()
 
 	var query map[string]string
 	if q := r.URL.Query(); len(q) > 0 {

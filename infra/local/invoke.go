@@ -128,3 +128,32 @@ func SampleEvent(root, spec string) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// TraceNode is one invocation of a trace with what it caused.
+type TraceNode struct {
+	Invocation
+	Caused []*TraceNode `json:"caused"`
+}
+
+// TraceTree returns the invocations of a trace as trees: each invocation under
+// the one whose PutEvents caused it.
+func (c *Cloud) TraceTree(root string) []*TraceNode {
+	nodes := map[string]*TraceNode{}
+	var order []*TraceNode
+	for _, inv := range c.host.Invocations() {
+		if inv.Trace == root {
+			n := &TraceNode{Invocation: inv, Caused: []*TraceNode{}}
+			nodes[inv.ID] = n
+			order = append(order, n)
+		}
+	}
+	var roots []*TraceNode
+	for _, n := range order {
+		if p, ok := nodes[n.Parent]; ok && n.Parent != n.ID {
+			p.Caused = append(p.Caused, n)
+		} else {
+			roots = append(roots, n)
+		}
+	}
+	return roots
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,6 +51,39 @@ type Invocation struct {
 	DurationMS float64   `json:"duration_ms"`
 	At         time.Time `json:"at"`
 	Error      string    `json:"error,omitempty"`
+	Trace      string    `json:"trace,omitempty"`  // the X-Ray-style root id shared by everything one request caused
+	Parent     string    `json:"parent,omitempty"` // the invocation whose PutEvents caused this one
+}
+
+// Trace carries a correlation id, X-Ray style: Root names the whole tree,
+// Parent the invocation that caused this one.
+type Trace struct{ Root, Parent string }
+
+type traceKey struct{}
+
+// WithTrace attaches a trace to the context of an invocation.
+func WithTrace(ctx context.Context, t Trace) context.Context {
+	return context.WithValue(ctx, traceKey{}, t)
+}
+
+// NewTraceRoot makes an X-Ray-format root id: 1-<epoch hex>-<96 random bits>.
+func NewTraceRoot() string {
+	return fmt.Sprintf("1-%08x-%s", time.Now().Unix(), strings.ReplaceAll(newUUID(), "-", "")[:24])
+}
+
+// ParseTraceHeader reads "Root=…;Parent=…;Sampled=…".
+func ParseTraceHeader(h string) Trace {
+	var t Trace
+	for _, part := range strings.Split(h, ";") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "Root":
+			t.Root = v
+		case "Parent":
+			t.Parent = v
+		}
+	}
+	return t
 }
 
 // Host runs functions' real bootstrap binaries under the Lambda runtime
@@ -123,14 +157,25 @@ func (h *Host) Invoke(ctx context.Context, fn, trigger string, payload []byte) (
 	if !ok {
 		return Result{}, fmt.Errorf("unknown function %q", fn)
 	}
+	tr, _ := ctx.Value(traceKey{}).(Trace)
+	if tr.Root == "" {
+		tr.Root = NewTraceRoot()
+	}
+	h.mu.Lock()
+	h.seq++
+	id := strconv.Itoa(h.seq)
+	h.mu.Unlock()
+	// The function gets the trace as Lambda does (Lambda-Runtime-Trace-Id), with
+	// this invocation as the parent of whatever it publishes.
+	header := fmt.Sprintf("Root=%s;Parent=%016s;Sampled=0", tr.Root, id)
 	start := time.Now()
-	res, err := h.invoke(ctx, p, payload)
+	res, err := h.invoke(ctx, p, payload, header)
 	res.Duration = time.Since(start)
-	h.record(fn, trigger, start, res, err)
+	h.record(id, fn, trigger, tr, start, res, err)
 	return res, err
 }
 
-func (h *Host) invoke(ctx context.Context, p *pool, payload []byte) (Result, error) {
+func (h *Host) invoke(ctx context.Context, p *pool, payload []byte, traceHeader string) (Result, error) {
 	wait, cancel := context.WithTimeout(ctx, h.wait)
 	defer cancel()
 	select {
@@ -152,7 +197,7 @@ func (h *Host) invoke(ctx context.Context, p *pool, payload []byte) (Result, err
 		p.mu.Unlock()
 	}
 	res.Cold = !inst.warm
-	out, err := inst.call(ctx, p.fn.Timeout, payload)
+	out, err := inst.call(ctx, p.fn.Timeout, payload, traceHeader)
 	if !inst.warm {
 		res.Init = time.Since(inst.started)
 		inst.warm = true
@@ -280,7 +325,7 @@ func (h *Host) start(f topology.Function) (*instance, error) {
 
 var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute}}
 
-func (i *instance) call(ctx context.Context, timeout time.Duration, payload []byte) ([]byte, error) {
+func (i *instance) call(ctx context.Context, timeout time.Duration, payload []byte, traceHeader string) ([]byte, error) {
 	// The emulator enforces the function timeout; this deadline only guards
 	// against an emulator that stops answering.
 	ctx, cancel := context.WithTimeout(ctx, timeout+5*time.Second)
@@ -289,6 +334,11 @@ func (i *instance) call(ctx context.Context, timeout time.Duration, payload []by
 	if err != nil {
 		return nil, err
 	}
+	req.Header.Set("X-Amzn-Trace-Id", traceHeader)
+	// The emulator does not hand X-Amzn-Trace-Id on to the runtime (its tracer
+	// is a no-op), so the header also rides in the client context, which it does.
+	cc, _ := json.Marshal(map[string]any{"custom": map[string]string{"x-amzn-trace-id": traceHeader}})
+	req.Header.Set("X-Amz-Client-Context", base64.StdEncoding.EncodeToString(cc))
 	resp, err := client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -320,9 +370,9 @@ func (i *instance) kill() {
 	}
 }
 
-func (h *Host) record(fn, trigger string, start time.Time, res Result, err error) {
-	inv := Invocation{Function: fn, Trigger: trigger, Status: "ok", Cold: res.Cold, At: start.UTC(),
-		DurationMS: ms(res.Duration)}
+func (h *Host) record(id, fn, trigger string, tr Trace, start time.Time, res Result, err error) {
+	inv := Invocation{ID: id, Function: fn, Trigger: trigger, Status: "ok", Cold: res.Cold, At: start.UTC(),
+		DurationMS: ms(res.Duration), Trace: tr.Root, Parent: strings.TrimLeft(tr.Parent, "0")}
 	if res.Cold {
 		inv.InitMS = ms(res.Init)
 	}
@@ -337,11 +387,9 @@ func (h *Host) record(fn, trigger string, start time.Time, res Result, err error
 		inv.Status, inv.Error = "error", res.FunctionError+": "+res.ErrorMessage
 	}
 	h.mu.Lock()
-	h.seq++
-	inv.ID = strconv.Itoa(h.seq)
 	h.history = append(h.history, inv)
-	if len(h.history) > 500 {
-		h.history = h.history[len(h.history)-500:]
+	if len(h.history) > 5000 {
+		h.history = h.history[len(h.history)-5000:]
 	}
 	h.mu.Unlock()
 	cold := ""

@@ -144,7 +144,7 @@ func (c *Cloud) seedSamples(ctx context.Context) error {
 		}
 		c.logs.console("registered %d sample sources", len(sources))
 	}
-	c.bus.Deliver("ingest-feeds", "startup", ScheduledEvent("ingest-feeds", 0, time.Now()))
+	c.bus.Deliver("ingest-feeds", "startup", ScheduledEvent("ingest-feeds", 0, c.Now()), Trace{Root: NewTraceRoot()})
 	return nil
 }
 

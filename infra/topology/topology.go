@@ -237,7 +237,7 @@ var (
 	attrRe      = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	envRe       = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
 	pathSegRe   = regexp.MustCompile(`^([a-z0-9][a-z0-9._-]*|\{[a-z][a-z_0-9]*\+?\})$`)
-	reservedEnv = []string{"AWS_", "LAMBDA_", "_HANDLER", "KIOSK_TABLE_", "KIOSK_SECRET_", kiosk.BusEnv, kiosk.FunctionEnv, RouteAuthEnv}
+	reservedEnv = []string{"AWS_", "LAMBDA_", "_HANDLER", "KIOSK_TABLE_", "KIOSK_SECRET_", kiosk.BusEnv, kiosk.FunctionEnv, RouteAuthEnv, "KIOSK_CLOCK_OFFSET"}
 )
 
 // Validate rejects a broken topology. It does not look at the file system;

@@ -19,6 +19,7 @@ import (
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/logs"
 )
 
 // API is the part of the EventBridge client the publisher uses.
@@ -84,6 +85,10 @@ func (p *Publisher) Publish(ctx context.Context, evs ...Event) error {
 		}
 		if !e.Time.IsZero() {
 			entry.Time = aws.Time(e.Time)
+		}
+		// The trace flows on: EventBridge hands it to every target.
+		if h := logs.TraceHeader(ctx); h != "" {
+			entry.TraceHeader = aws.String(h)
 		}
 		entries = append(entries, entry)
 	}

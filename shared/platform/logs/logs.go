@@ -1,12 +1,17 @@
 // Package logs sets up the process's structured logger: slog JSON on stdout, one
-// object per line, each carrying the function's name. CloudWatch (JSON log
+// object per line, each carrying the function's name and, when logged with an
+// invocation's context, its trace id. CloudWatch (JSON log
 // format) and the local cloud read the same lines.
 package logs
 
 import (
+	"context"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 )
@@ -17,7 +22,45 @@ var once sync.Once
 func Setup() *slog.Logger {
 	once.Do(func() {
 		h := slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelInfo})
-		slog.SetDefault(slog.New(h).With("function", os.Getenv(kiosk.FunctionEnv)))
+		slog.SetDefault(slog.New(traced{h}).With("function", os.Getenv(kiosk.FunctionEnv)))
 	})
 	return slog.Default()
 }
+
+// TraceHeader is the invocation's X-Ray trace header (Root=…;Parent=…), as
+// Lambda hands it to the runtime; "" outside an invocation.
+func TraceHeader(ctx context.Context) string {
+	if h, _ := ctx.Value("x-amzn-trace-id").(string); h != "" { // the key aws-lambda-go uses
+		return h
+	}
+	// A runtime API that does not pass Lambda-Runtime-Trace-Id (the runtime
+	// interface emulator) gets the same header through the client context.
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		return lc.ClientContext.Custom["x-amzn-trace-id"]
+	}
+	return ""
+}
+
+// TraceID is the trace's root id: the correlation id of everything one request
+// or schedule caused, in every log line and event it leads to.
+func TraceID(ctx context.Context) string {
+	for _, part := range strings.Split(TraceHeader(ctx), ";") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(part), "Root="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// traced adds the trace id to every line logged with a context.
+type traced struct{ slog.Handler }
+
+func (t traced) Handle(ctx context.Context, r slog.Record) error {
+	if id := TraceID(ctx); id != "" {
+		r.AddAttrs(slog.String("trace", id))
+	}
+	return t.Handler.Handle(ctx, r)
+}
+
+func (t traced) WithAttrs(a []slog.Attr) slog.Handler { return traced{t.Handler.WithAttrs(a)} }
+func (t traced) WithGroup(n string) slog.Handler      { return traced{t.Handler.WithGroup(n)} }

@@ -1,0 +1,79 @@
+package local_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/kiosk-news/kiosk/infra/local"
+	"github.com/kiosk-news/kiosk/infra/topology"
+)
+
+// TestAdvancingTheClockADay runs a small cloud (the heartbeat canary) on a
+// virtual clock: a day's advance fires rate(5 minutes) exactly 288 times, every
+// firing reaches its consumer through the bus, and the functions see the
+// virtual time.
+func TestAdvancingTheClockADay(t *testing.T) {
+	small := topology.Kiosk()
+	var keep []topology.Function
+	for _, f := range small.Functions {
+		switch f.Name {
+		case "health-api", "heartbeat", "record-heartbeat":
+			keep = append(keep, f)
+		}
+	}
+	small.Functions, small.Authorizer = keep, ""
+	c, err := local.Start(context.Background(), local.Config{Root: root, Dist: dist, Topology: &small, NoSamples: true,
+		Console: io.Discard, LogDir: filepath.Join(t.TempDir(), "logs"), Backoff: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := c.Now()
+	fired := c.MoveClock(start.Add(24 * time.Hour))
+	if fired["heartbeat"] != 288 || len(fired) != 1 {
+		t.Fatalf("a day of rate(5 minutes) fired %v, want heartbeat 288", fired)
+	}
+	if got := c.Now().Sub(start); got < 24*time.Hour || got > 24*time.Hour+time.Minute {
+		t.Errorf("the clock moved %s", got)
+	}
+	var report struct {
+		Heartbeat     string `json:"heartbeat"`
+		LastHeartbeat *struct {
+			At time.Time `json:"at"`
+		} `json:"last_heartbeat"`
+	}
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		n := 0
+		for _, inv := range c.InvocationsOf("record-heartbeat") {
+			if inv.Status == "ok" {
+				n++
+			}
+		}
+		if n >= 288 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of 288 heartbeats were recorded", n)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	resp, err := http.Get(c.APIURL + "/v1/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&report); err != nil {
+		t.Fatal(err)
+	}
+	// The last firing is at start+24h in virtual time, and health-api, which
+	// reads the virtual clock, calls it fresh.
+	if report.LastHeartbeat == nil || report.LastHeartbeat.At.Before(start.Add(24*time.Hour-5*time.Minute)) || report.Heartbeat != "fresh" {
+		t.Errorf("health after the advance = %+v", report)
+	}
+}
