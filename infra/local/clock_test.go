@@ -22,7 +22,7 @@ func TestAdvancingTheClockADay(t *testing.T) {
 	var keep []topology.Function
 	for _, f := range small.Functions {
 		switch f.Name {
-		case "health-api", "heartbeat", "record-heartbeat":
+		case "health-api", "heartbeat", "record-heartbeat", "ingest-feeds":
 			keep = append(keep, f)
 		}
 	}
@@ -35,8 +35,8 @@ func TestAdvancingTheClockADay(t *testing.T) {
 	defer c.Close()
 	start := c.Now()
 	fired := c.MoveClock(start.Add(24 * time.Hour))
-	if fired["heartbeat"] != 288 || len(fired) != 1 {
-		t.Fatalf("a day of rate(5 minutes) fired %v, want heartbeat 288", fired)
+	if fired["heartbeat"] != 288 || fired["ingest-feeds"] != 96 || len(fired) != 2 {
+		t.Fatalf("a day fired %v, want heartbeat (rate 5 minutes) 288 and ingest-feeds (rate 15 minutes) 96", fired)
 	}
 	if got := c.Now().Sub(start); got < 24*time.Hour || got > 24*time.Hour+time.Minute {
 		t.Errorf("the clock moved %s", got)
@@ -48,20 +48,23 @@ func TestAdvancingTheClockADay(t *testing.T) {
 		} `json:"last_heartbeat"`
 	}
 	deadline := time.Now().Add(3 * time.Minute)
-	for {
+	ok := func(fn string) int {
 		n := 0
-		for _, inv := range c.InvocationsOf("record-heartbeat") {
+		for _, inv := range c.InvocationsOf(fn) {
 			if inv.Status == "ok" {
 				n++
 			}
 		}
-		if n >= 288 {
-			break
-		}
+		return n
+	}
+	for ok("record-heartbeat") < 288 || ok("ingest-feeds") < 96 {
 		if time.Now().After(deadline) {
-			t.Fatalf("only %d of 288 heartbeats were recorded", n)
+			t.Fatalf("only %d of 288 heartbeats were recorded and %d of 96 ingest runs ran", ok("record-heartbeat"), ok("ingest-feeds"))
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+	if n := ok("heartbeat"); n != 288 {
+		t.Errorf("heartbeat ran %d times, want 288", n)
 	}
 	resp, err := http.Get(c.APIURL + "/v1/health")
 	if err != nil {

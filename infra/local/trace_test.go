@@ -43,3 +43,40 @@ func TestOneTraceFromScheduleToConsumer(t *testing.T) {
 		t.Errorf("an unknown trace: %d", status)
 	}
 }
+
+// TestARequestsTraceIsInItsLogs: the gateway's trace root reaches the
+// function, its access-log line and /_local/traces.
+func TestARequestsTraceIsInItsLogs(t *testing.T) {
+	get(t, "/v1/health", nil)
+	invs := invocationsFull(t, "health-api")
+	last := invs[len(invs)-1]
+	if last.Trace == "" {
+		t.Fatal("the request's invocation has no trace")
+	}
+	var tree struct {
+		Invocations []local.TraceNode `json:"invocations"`
+	}
+	if status, body := admin(t, "GET", "/_local/traces/"+last.Trace, "", "", ""); status != 200 || json.Unmarshal(body, &tree) != nil ||
+		len(tree.Invocations) != 1 || tree.Invocations[0].Trigger != "GET /v1/health" {
+		t.Errorf("trace of a request: %d %s", status, body)
+	}
+	var logs struct {
+		Lines []string `json:"lines"`
+	}
+	get(t, "/_local/logs?function=health-api&contains="+last.Trace, &logs)
+	if len(logs.Lines) == 0 || !strings.Contains(logs.Lines[0], `"msg":"request"`) {
+		t.Errorf("the access-log line does not carry the trace: %v", logs.Lines)
+	}
+}
+
+func invocationsFull(t *testing.T, fn string) []local.Invocation {
+	t.Helper()
+	var out struct {
+		Invocations []local.Invocation `json:"invocations"`
+	}
+	get(t, "/_local/invocations?function="+fn, &out)
+	if len(out.Invocations) == 0 {
+		t.Fatalf("no invocation of %s", fn)
+	}
+	return out.Invocations
+}
