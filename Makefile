@@ -43,9 +43,10 @@ deploy: tools
 ## test: vet, unit tests, end-to-end tests against the real local cloud and CDK template, a short fuzz pass, cdk synth
 test: tools build vet
 	$(GO) test -count=1 ./...
-	$(GO) test -run '^$$' -fuzz FuzzMatch -fuzztime 8s ./infra/pattern
-	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 8s ./shared/platform/httpapi
-	$(GO) test -run '^$$' -fuzz FuzzFromItem -fuzztime 8s ./shared/article
+	$(GO) test -run '^$$' -fuzz FuzzMatch -fuzztime 40000x ./infra/pattern
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 4000x ./shared/platform/httpapi
+	$(GO) test -run '^$$' -fuzz FuzzFromItem -fuzztime 4000x ./shared/article
+	$(GO) test -run '^$$' -fuzz FuzzVerify -fuzztime 20000x ./shared/auth
 	$(MAKE) synth
 
 ## fuzz: the longer fuzz pass
