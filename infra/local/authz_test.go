@@ -1,0 +1,65 @@
+package local_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kiosk-news/kiosk/infra/topology"
+	"github.com/kiosk-news/kiosk/shared/auth"
+)
+
+// TestAuthorizationMatrix tries every declared route with every kind of
+// caller, generated from the topology's auth modes: no route opens to less
+// than it declares.
+func TestAuthorizationMatrix(t *testing.T) {
+	a, b := register(t), register(t)
+	key := []byte(cloud.SecretValue("token-signing"))
+	now := time.Now()
+	callers := map[string]string{
+		"no token":     "",
+		"a user":       a.Token,
+		"another user": b.Token,
+		"the admin":    cloud.AdminToken(),
+		"an expired user token": auth.Sign(key, auth.Claims{Subject: a.UserID, Role: auth.RoleUser,
+			IssuedAt: now.Add(-48 * time.Hour).Unix(), Expires: now.Add(-time.Hour).Unix()}),
+		"a tampered user token": a.Token[:len(a.Token)-3] + "AAA",
+		"a signed token claiming admin": auth.Sign(key, auth.Claims{Subject: a.UserID, Role: auth.RoleAdmin,
+			Expires: now.Add(time.Hour).Unix()}),
+	}
+	allowed := map[topology.Auth]map[string]bool{
+		topology.Public: nil, // anyone
+		topology.User:   {"a user": true, "another user": true},
+		topology.Admin:  {"the admin": true},
+	}
+	for _, r := range cloud.Topology.Routes() {
+		path := r.Path
+		for _, seg := range strings.Split(r.Path, "/") {
+			if strings.HasPrefix(seg, "{") {
+				path = strings.Replace(path, seg, "sample", 1)
+			}
+		}
+		for who, token := range callers {
+			status, body := admin(t, r.Method, path, token, "application/json", map[bool]string{true: "{}", false: ""}[r.Method == "POST" || r.Method == "PUT"])
+			refused := status == 401 || status == 403
+			switch {
+			case r.Auth == topology.Public:
+				if refused {
+					t.Errorf("%s (public) refused %s: %d %s", r.Key(), who, status, body)
+				}
+			case allowed[r.Auth][who]:
+				if refused {
+					t.Errorf("%s (%s) refused %s: %d %s", r.Key(), r.Auth, who, status, body)
+				}
+			case token == "":
+				if status != 401 {
+					t.Errorf("%s (%s) with %s: %d, want 401", r.Key(), r.Auth, who, status)
+				}
+			default:
+				if status != 403 {
+					t.Errorf("%s (%s) with %s: %d, want 403", r.Key(), r.Auth, who, status)
+				}
+			}
+		}
+	}
+}
