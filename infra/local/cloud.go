@@ -36,6 +36,7 @@ type Config struct {
 	FetchAllow  string          // the developer's KIOSK_FETCH_ALLOW; the sample-feed server is added
 	NoSamples   bool            // skip registering and ingesting the sample feeds
 	Watch       bool            // live reload: rebuild and swap functions whose sources change
+	Duplicates  bool            // deliver every bus event twice, the copy late (at-least-once, out of order)
 	MaxInstance int             // instances per function (default 10)
 	IdleTimeout time.Duration   // stop idle instances after (default 5m)
 	Attempts    int             // async delivery attempts before a dead letter (default 3)
@@ -195,6 +196,7 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 		MaxInstances: cfg.MaxInstance, IdleTimeout: cfg.IdleTimeout, Logs: logs,
 	})
 	c.bus = newBus(cloud, c.BusName(), c.host, cfg.Attempts, cfg.Backoff, logs)
+	c.bus.duplicates = cfg.Duplicates
 	c.bus.now = c.clock.Now
 	c.sched = startScheduler(cloud, c.bus, c.clock, cfg.Schedules)
 

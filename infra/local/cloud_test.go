@@ -58,8 +58,11 @@ func run(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
 		return 1
 	}
+	// KIOSK_TEST_DUPLICATES=on reruns the suite with every bus event delivered
+	// twice and out of order: every consumer must be idempotent.
 	cloud, err = local.Start(context.Background(), local.Config{
 		Root: root, Dist: dist, Backoff: 20 * time.Millisecond, Console: io.Discard, LogDir: filepath.Join(tmp, "logs"),
+		Duplicates: os.Getenv("KIOSK_TEST_DUPLICATES") == "on",
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start the local cloud:", err)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net/http"
 	"slices"
 	"strconv"
@@ -43,14 +44,15 @@ type DeadLetter struct {
 // delivery with retries and backoff, and dead letters for what still fails.
 // Schedules deliver through it too.
 type Bus struct {
-	cloud    topology.Cloud
-	now      func() time.Time
-	name     string
-	host     *Host
-	targets  []target
-	attempts int
-	backoff  time.Duration
-	logs     *logSink
+	cloud      topology.Cloud
+	duplicates bool
+	now        func() time.Time
+	name       string
+	host       *Host
+	targets    []target
+	attempts   int
+	backoff    time.Duration
+	logs       *logSink
 
 	mu       sync.Mutex
 	dead     []DeadLetter
@@ -183,6 +185,19 @@ func (b *Bus) put(e putEntry) putResult {
 	for _, t := range b.targets {
 		if t.pattern.Match(event) {
 			b.Deliver(t.function, "rule:"+t.rule, event, tr)
+			if b.duplicates {
+				// EventBridge delivers at least once: here, twice, the copy late
+				// enough to land after later events.
+				b.inflight.Add(1)
+				go func() {
+					defer b.inflight.Done()
+					select {
+					case <-b.closed:
+					case <-time.After(time.Duration(50+mrand.IntN(250)) * time.Millisecond):
+						b.Deliver(t.function, "rule:"+t.rule, event, tr)
+					}
+				}()
+			}
 		}
 	}
 	return putResult{EventID: id}

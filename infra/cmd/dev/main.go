@@ -54,6 +54,7 @@ func run() error {
 	c, err := local.Start(ctx, local.Config{
 		Root: root, Port: port, DataDir: os.Getenv("KIOSK_DATA_DIR"), Schedules: schedules, AdminToken: token,
 		FetchAllow: os.Getenv("KIOSK_FETCH_ALLOW"), Watch: os.Getenv("KIOSK_RELOAD") != "off",
+		Duplicates: os.Getenv("KIOSK_DUPLICATES") == "on",
 	})
 	if err != nil {
 		return err
