@@ -6,7 +6,6 @@ package events
 
 import (
 	"reflect"
-	"sort"
 	"time"
 )
 
@@ -108,18 +107,4 @@ func Lookup(detailType string) (Type, bool) {
 		}
 	}
 	return Type{}, false
-}
-
-// Sources returns the distinct sources of the catalogue, sorted.
-func Sources() []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, t := range Catalog {
-		if !seen[t.Source] {
-			seen[t.Source] = true
-			out = append(out, t.Source)
-		}
-	}
-	sort.Strings(out)
-	return out
 }

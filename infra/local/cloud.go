@@ -288,11 +288,6 @@ func (c *Cloud) Deliver(fn, trigger string, event []byte) {
 // the check of each call against the caller's grants.
 func (c *Cloud) FunctionDynamoURL() string { return c.functionDynamoURL }
 
-// Invoke runs a function once, synchronously, with any payload.
-func (c *Cloud) Invoke(ctx context.Context, fn, trigger string, payload []byte) (Result, error) {
-	return c.host.Invoke(ctx, fn, trigger, payload)
-}
-
 // Close stops the servers, the scheduler, deliveries, every instance and dynalite.
 func (c *Cloud) Close() {
 	if c.stop != nil {
@@ -322,9 +317,6 @@ func (c *Cloud) Close() {
 
 // AdminToken is the local admin credential.
 func (c *Cloud) AdminToken() string { return c.cfg.AdminToken }
-
-// DynalitePID is dynalite's process id (for the no-orphans test).
-func (c *Cloud) DynalitePID() int { return c.dynalite.cmd.Process.Pid }
 
 // rieBinary builds (or finds in the build cache) the emulator pinned in go.mod.
 func rieBinary(root string) (string, error) {

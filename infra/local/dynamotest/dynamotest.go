@@ -49,9 +49,6 @@ func Main(m *testing.M) int {
 // URL is dynalite's endpoint.
 func URL() string { return url }
 
-// Client is a raw DynamoDB client to dynalite.
-func Client() *dynamodb.Client { return client }
-
 // Table creates a fresh table shaped like the topology's table `logical`, and
 // deletes it when the test ends.
 func Table(t testing.TB, logical string) dynamo.Table {
