@@ -66,28 +66,24 @@ func (b *batch) coordinate(ctx context.Context, job tracking.Job) error {
 // written after the event is accepted: at least once, never lost.
 func (b *batch) trending(ctx context.Context, now time.Time) (int, error) {
 	hour := now.Truncate(time.Hour)
-	ids, err := tracking.Trending(ctx, b.store, hour)
+	rows, err := tracking.Trending(ctx, b.store, hour)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
-	for _, id := range ids {
-		done, err := b.store.IsTrending(ctx, id)
-		if err != nil || done {
-			continue
-		}
-		rows, _ := tracking.Query(ctx, b.store, tracking.Hour, "article", hour, hour)
-		var clicks int64
-		for _, r := range rows {
-			if r.Key == id {
-				clicks = r.Clicks
-			}
-		}
-		if err := b.pub.Publish(ctx, bus.Event{DetailType: events.ArticleTrendingType,
-			Detail: events.ArticleTrending{ID: id, Hour: hour.Format("2006010215"), Clicks: clicks}}); err != nil {
+	for _, r := range rows {
+		done, err := b.store.IsTrending(ctx, r.Key)
+		if err != nil {
 			return n, err
 		}
-		if _, err := b.store.MarkTrending(ctx, id, now); err != nil {
+		if done {
+			continue
+		}
+		if err := b.pub.Publish(ctx, bus.Event{DetailType: events.ArticleTrendingType,
+			Detail: events.ArticleTrending{ID: r.Key, Hour: hour.Format("2006010215"), Clicks: r.Clicks}}); err != nil {
+			return n, err
+		}
+		if _, err := b.store.MarkTrending(ctx, r.Key, now); err != nil {
 			return n, err
 		}
 		n++

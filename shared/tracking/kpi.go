@@ -267,17 +267,17 @@ func Query(ctx context.Context, s Store, granularity, by string, from, to time.T
 // Trending thresholds: clicks within the current hour.
 const TrendingClicks = 10
 
-// Trending returns the articles whose clicks in the hour reached the
-// threshold, from the merged partials.
-func Trending(ctx context.Context, s Store, hour time.Time) ([]string, error) {
+// Trending returns the rows (Key = article id) of the articles whose clicks
+// in the hour reached the threshold, from the merged partials.
+func Trending(ctx context.Context, s Store, hour time.Time) ([]Row, error) {
 	rows, err := Query(ctx, s, Hour, "article", hour, hour)
 	if err != nil {
 		return nil, err
 	}
-	var out []string
+	var out []Row
 	for _, r := range rows {
 		if r.Clicks >= TrendingClicks {
-			out = append(out, r.Key)
+			out = append(out, r)
 		}
 	}
 	return out, nil
