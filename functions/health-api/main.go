@@ -4,7 +4,7 @@
 package main
 
 import (
-	"log/slog"
+	"errors"
 	"net/http"
 
 	"github.com/kiosk-news/kiosk/shared/health"
@@ -26,8 +26,7 @@ func routes(s health.Store) *http.ServeMux {
 	mux.HandleFunc("GET /v1/health", func(w http.ResponseWriter, r *http.Request) {
 		report, err := health.Check(r.Context(), s, clock.Now())
 		if err != nil {
-			slog.ErrorContext(r.Context(), "health store unreachable", "error", err.Error())
-			httpapi.Error(w, r, kiosk.Errorf(kiosk.EUNAVAILABLE, "the health table is unreachable"))
+			httpapi.Error(w, r, errors.Join(kiosk.Errorf(kiosk.EUNAVAILABLE, "the health table is unreachable"), err))
 			return
 		}
 		httpapi.WriteJSON(w, http.StatusOK, report)

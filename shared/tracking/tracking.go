@@ -204,7 +204,10 @@ func (s *Service) Track(ctx context.Context, userID string, events []Event) (Res
 	}
 	wg.Wait()
 	if len(errs) > 0 {
-		return res, kiosk.Errorf(kiosk.EUNAVAILABLE, "%d events could not be stored; retry the batch (stored ones count once)", len(errs))
+		// The application error first: it decides the status and message; the
+		// causes follow for the log.
+		return res, errors.Join(append([]error{kiosk.Errorf(kiosk.EUNAVAILABLE,
+			"%d events could not be stored; retry the batch (stored ones count once)", len(errs))}, errs...)...)
 	}
 	return res, nil
 }

@@ -81,12 +81,14 @@ func WriteErrorCode(w http.ResponseWriter, code, message, requestID string) {
 	WriteJSON(w, Status(code), ErrorBody{ErrorDetail{Code: code, Message: message, RequestID: requestID}})
 }
 
-// Error writes err as the JSON error contract. Internal errors are logged with
-// the request id and shown to the client only as "internal error".
+// Error writes err as the JSON error contract. Server errors (5xx) are logged
+// with their cause and the request id; internal ones reach the client only as
+// "internal error".
 func Error(w http.ResponseWriter, r *http.Request, err error) {
 	code := kiosk.ErrorCode(err)
-	if code == kiosk.EINTERNAL {
-		slog.ErrorContext(r.Context(), "internal error", "request_id", RequestID(r.Context()), "error", err.Error())
+	if Status(code) >= 500 {
+		// The client sees only the safe message; the cause goes to the log.
+		slog.ErrorContext(r.Context(), "server error", "code", code, "request_id", RequestID(r.Context()), "error", err.Error())
 	}
 	WriteJSON(w, Status(code), ErrorBody{ErrorDetail{Code: code, Message: kiosk.ErrorMessage(err),
 		RequestID: RequestID(r.Context()), Details: kiosk.Details(err)}})

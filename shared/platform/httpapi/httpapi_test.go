@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -136,4 +137,20 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("body %q gave %d without the error contract: %s", body, resp.StatusCode, resp.Body)
 		}
 	})
+}
+
+func TestServerErrorsKeepTheirCauseOutOfTheResponse(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/down", func(w http.ResponseWriter, r *http.Request) {
+		Error(w, r, errors.Join(kiosk.Errorf(kiosk.EUNAVAILABLE, "try later"), errors.New("dial tcp 10.0.0.1: secret detail")))
+	})
+	req := events.APIGatewayV2HTTPRequest{RawPath: "/v1/down", RequestContext: events.APIGatewayV2HTTPRequestContext{
+		RequestID: "req-2", HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "GET", Path: "/v1/down"}}}
+	resp, err := httpadapter.NewV2(Wrap(mux)).ProxyWithContext(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 503 || !strings.Contains(resp.Body, "try later") || strings.Contains(resp.Body, "secret detail") {
+		t.Errorf("got %d %s", resp.StatusCode, resp.Body)
+	}
 }
