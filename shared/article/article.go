@@ -70,9 +70,9 @@ type Store interface {
 	RecentArticles(ctx context.Context, since time.Time) ([]Article, error)
 	SetHidden(ctx context.Context, id string, hidden bool) error
 
-	PutSource(ctx context.Context, s Source) error     // create; ErrExists if the id is taken
-	UpdateSource(ctx context.Context, s Source) error  // replace the editable fields; ErrNotFound
-	DeleteSource(ctx context.Context, id string) error // ErrNotFound
+	PutSource(ctx context.Context, s Source) error              // create; ErrExists if the id is taken
+	UpdateSource(ctx context.Context, s Source) (Source, error) // replace the editable fields; ErrNotFound
+	DeleteSource(ctx context.Context, id string) error          // ErrNotFound
 	GetSource(ctx context.Context, id string) (Source, error)
 	ListSources(ctx context.Context) ([]Source, error)
 	// RecordFetch stores a source's fetch state; a source deleted meanwhile is

@@ -204,24 +204,36 @@ func (s *DynamoStore) PutSource(ctx context.Context, src Source) error {
 	return err
 }
 
-// UpdateSource changes the editable fields. A new URL forgets the old one's
-// validators and backoff.
-func (s *DynamoStore) UpdateSource(ctx context.Context, src Source) error {
-	u := s.table.Update("pk", sourcePK(src.ID)).
-		Set("url", src.URL).Set("name", src.Name).Set("category", src.Category).Set("weight", src.Weight).
-		Set("updated_at", src.UpdatedAt.UTC()).If("attribute_exists(pk)")
-	old, err := s.GetSource(ctx, src.ID)
-	if err != nil {
-		return err
+// UpdateSource changes the editable fields and returns the source as stored:
+// a read and one conditional update. A new URL forgets the old one's
+// validators and backoff; the update is conditional on the URL it read, so a
+// concurrent URL change cannot leave stale validators behind.
+func (s *DynamoStore) UpdateSource(ctx context.Context, src Source) (Source, error) {
+	for range 3 {
+		old, err := s.GetSource(ctx, src.ID)
+		if err != nil {
+			return Source{}, err
+		}
+		u := s.table.Update("pk", sourcePK(src.ID)).
+			Set("url", src.URL).Set("name", src.Name).Set("category", src.Category).Set("weight", src.Weight).
+			Set("updated_at", src.UpdatedAt.UTC()).If("attribute_exists(pk) AND $ = ?", "url", old.URL)
+		if old.URL != src.URL {
+			u = u.Remove("etag", "last_modified", "next_fetch_at").Set("consecutive_failures", 0)
+		}
+		var it sourceItem
+		err = u.Value(ctx, &it)
+		if dynamo.IsCondCheckFailed(err) {
+			continue // deleted or re-pointed meanwhile: read again
+		}
+		if err != nil {
+			return Source{}, err
+		}
+		return it.source(), nil
 	}
-	if old.URL != src.URL {
-		u = u.Remove("etag", "last_modified", "next_fetch_at").Set("consecutive_failures", 0)
+	if _, err := s.GetSource(ctx, src.ID); err != nil {
+		return Source{}, err
 	}
-	err = u.Run(ctx)
-	if dynamo.IsCondCheckFailed(err) {
-		return ErrNotFound
-	}
-	return err
+	return Source{}, fmt.Errorf("update source %s: too much contention", src.ID)
 }
 
 // DeleteSource removes a source; its articles stay.

@@ -161,13 +161,11 @@ func (s *Service) UpdateSource(ctx context.Context, id string, in SourceInput) (
 	}
 	src := Source{ID: id, URL: strings.TrimSpace(in.URL), Name: strings.TrimSpace(in.Name), Category: in.Category,
 		Weight: *in.Weight, UpdatedAt: s.now()}
-	if err := s.Store.UpdateSource(ctx, src); err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return Source{}, kiosk.Errorf(kiosk.ENOTFOUND, "no source %s", id)
-		}
-		return Source{}, err
+	updated, err := s.Store.UpdateSource(ctx, src)
+	if errors.Is(err, ErrNotFound) {
+		return Source{}, kiosk.Errorf(kiosk.ENOTFOUND, "no source %s", id)
 	}
-	return s.Store.GetSource(ctx, id)
+	return updated, err
 }
 
 // DeleteSource removes a source; its articles stay.

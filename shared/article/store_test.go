@@ -175,8 +175,12 @@ func TestSourceStore(t *testing.T) {
 		t.Errorf("after RecordFetch: %+v", got)
 	}
 	src.URL, src.Name = "https://b.example/feed", "Tech 2"
-	if err := s.UpdateSource(ctx, src); err != nil {
+	updated, err := s.UpdateSource(ctx, src)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if updated.URL != src.URL || updated.Name != "Tech 2" || updated.ETag != "" {
+		t.Errorf("UpdateSource returned %+v", updated)
 	}
 	got, _ = s.GetSource(ctx, src.ID)
 	if got.URL != src.URL || got.ETag != "" || got.Name != "Tech 2" {
@@ -195,7 +199,8 @@ func TestSourceStore(t *testing.T) {
 	if _, err := s.GetSource(ctx, src.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("a deleted source came back: %v", err)
 	}
-	for _, err := range []error{s.DeleteSource(ctx, "nope"), s.UpdateSource(ctx, Source{ID: "nope"})} {
+	_, updateErr := s.UpdateSource(ctx, Source{ID: "nope"})
+	for _, err := range []error{s.DeleteSource(ctx, "nope"), updateErr} {
 		if !errors.Is(err, ErrNotFound) {
 			t.Errorf("missing source: %v", err)
 		}
