@@ -19,8 +19,8 @@ import (
 //go:embed samples
 var sampleFiles embed.FS
 
-// sampleSource is one entry of samples/sources.json.
-type sampleSource struct {
+// SampleSource is one entry of samples/sources.json: a sample feed.
+type SampleSource struct {
 	ID       string  `json:"id"`
 	Name     string  `json:"name"`
 	Category string  `json:"category"`
@@ -98,13 +98,9 @@ func (s *sampleFeeds) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // operator would, when there are none yet; then it runs the ingestion batch
 // once in the background, whatever KIOSK_SCHEDULES says.
 func (c *Cloud) seedSamples(ctx context.Context) error {
-	raw, err := sampleFiles.ReadFile("samples/sources.json")
+	sources, err := sampleSources()
 	if err != nil {
 		return err
-	}
-	var sources []sampleSource
-	if err := json.Unmarshal(raw, &sources); err != nil {
-		return fmt.Errorf("samples/sources.json: %w", err)
 	}
 	admin := func(method, p string, body any) (*http.Response, error) {
 		b, _ := json.Marshal(body)
@@ -148,9 +144,6 @@ func (c *Cloud) seedSamples(ctx context.Context) error {
 	return nil
 }
 
-// SampleSource describes one sample feed.
-type SampleSource = sampleSource
-
 // SampleFeeds returns the sample-feed server (serving /{file}) with dates
 // relative to start, and the sources that point at it, for tests that ingest
 // the same news `make dev` shows.
@@ -159,15 +152,23 @@ func SampleFeeds(start time.Time) (http.Handler, []SampleSource, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	raw, err := sampleFiles.ReadFile("samples/sources.json")
+	sources, err := sampleSources()
 	if err != nil {
-		return nil, nil, err
-	}
-	var sources []SampleSource
-	if err := json.Unmarshal(raw, &sources); err != nil {
 		return nil, nil, err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /{file}", s)
 	return mux, sources, nil
+}
+
+func sampleSources() ([]SampleSource, error) {
+	raw, err := sampleFiles.ReadFile("samples/sources.json")
+	if err != nil {
+		return nil, err
+	}
+	var sources []SampleSource
+	if err := json.Unmarshal(raw, &sources); err != nil {
+		return nil, fmt.Errorf("samples/sources.json: %w", err)
+	}
+	return sources, nil
 }
