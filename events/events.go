@@ -14,6 +14,8 @@ const (
 	SourcePlatform = "kiosk.platform"
 	SourceArticles = "kiosk.articles"
 	SourceTracking = "kiosk.tracking"
+	SourceUsers    = "kiosk.users"
+	SourceFeed     = "kiosk.feed"
 )
 
 // Detail types.
@@ -23,6 +25,12 @@ const (
 	ArticleTrendingType  = "article.trending"
 	KPIShardType         = "kpi.shard.requested"
 	UserEngagedType      = "user.engaged"
+	ArticleModeratedType = "article.moderated"
+	ArticleStatsType     = "article.stats"
+	UserReadType         = "user.read"
+	InterestsChangedType = "user.interests.changed"
+	RankRequestedType    = "feed.rank.requested"
+	FanoutRequestedType  = "notification.fanout.requested"
 )
 
 // ArticleTrending is published once per article when its clicks within an
@@ -77,6 +85,68 @@ type ArticlePublished struct {
 	PublishedAt time.Time `json:"published_at"`
 	Language    string    `json:"language,omitempty"`
 	ImageURL    string    `json:"image_url,omitempty"`
+	// SourceWeight is the editor-set weight of the source (1 = neutral).
+	SourceWeight float64 `json:"source_weight,omitempty"`
+}
+
+// ArticleModerated is published when an editor hides, shows, pins or unpins
+// an article. At is the moderation's time: a consumer keeps the latest.
+type ArticleModerated struct {
+	ID     string    `json:"id"`
+	Hidden bool      `json:"hidden"`
+	Pinned bool      `json:"pinned"`
+	At     time.Time `json:"at"`
+}
+
+// ArticleStats is one user shard's impressions and clicks per article for one
+// day, recomputed by every KPI run: a later ComputedAt replaces an earlier one.
+// A shard with many articles is sent in parts (Part of Parts).
+type ArticleStats struct {
+	Day        string         `json:"day"` // YYYYMMDD
+	Shard      int            `json:"shard"`
+	Part       int            `json:"part"`
+	Parts      int            `json:"parts"`
+	ComputedAt time.Time      `json:"computed_at"`
+	Articles   []ArticleCount `json:"articles"`
+}
+
+// ArticleCount is one article's numbers in ArticleStats.
+type ArticleCount struct {
+	ID          string `json:"id"`
+	Impressions int64  `json:"impressions"`
+	Clicks      int64  `json:"clicks"`
+}
+
+// UserRead says a user opened (clicked or read) articles; published by the
+// tracking API for every accepted batch that has any, retries included.
+type UserRead struct {
+	UserID     string    `json:"user_id"`
+	ArticleIDs []string  `json:"article_ids"`
+	At         time.Time `json:"at"`
+}
+
+// InterestsChanged carries a user's whole interest profile after a change:
+// the explicit categories and the learned weights. At orders the changes.
+type InterestsChanged struct {
+	UserID    string             `json:"user_id"`
+	Interests []string           `json:"interests"`
+	Learned   map[string]float64 `json:"learned_interests"`
+	At        time.Time          `json:"at"`
+}
+
+// RankRequested asks the ranking batch to run now (new or moderated articles).
+type RankRequested struct {
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}
+
+// FanoutRequested continues a trending notification's fan-out: the next chunk
+// of the category's interested users after After.
+type FanoutRequested struct {
+	ArticleID string `json:"article_id"`
+	Hour      string `json:"hour"`
+	Category  string `json:"category"`
+	After     string `json:"after"`
 }
 
 // new-domain:types (make new-domain adds event types above this line)
@@ -96,6 +166,12 @@ var Catalog = []Type{
 	{ArticleTrendingType, SourceTracking, "An article's clicks in an hour reached the trending threshold (once per article).", reflect.TypeFor[ArticleTrending]()},
 	{KPIShardType, SourceTracking, "The KPI batch's fan-out: compute one shard of one period.", reflect.TypeFor[KPIShardRequested]()},
 	{UserEngagedType, SourceTracking, "What users of one shard engaged with in a completed hour, per category.", reflect.TypeFor[UserEngaged]()},
+	{ArticleModeratedType, SourceArticles, "An editor hid, showed, pinned or unpinned an article; the latest At wins.", reflect.TypeFor[ArticleModerated]()},
+	{ArticleStatsType, SourceTracking, "One shard's impressions and clicks per article for a day (recomputed; latest wins).", reflect.TypeFor[ArticleStats]()},
+	{UserReadType, SourceTracking, "A user opened articles (clicks and reads of an accepted batch).", reflect.TypeFor[UserRead]()},
+	{InterestsChangedType, SourceUsers, "A user's interest profile changed (explicit or learned); carries the whole profile.", reflect.TypeFor[InterestsChanged]()},
+	{RankRequestedType, SourceFeed, "Feeds changed (new or moderated articles): rank them now rather than at the next schedule.", reflect.TypeFor[RankRequested]()},
+	{FanoutRequestedType, SourceFeed, "Continue a trending notification's fan-out with the next chunk of interested users.", reflect.TypeFor[FanoutRequested]()},
 	// new-domain:catalog (make new-domain adds entries above this line)
 }
 

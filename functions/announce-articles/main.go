@@ -38,7 +38,7 @@ func (a announcer) Publish(ctx context.Context, articles []article.Article) erro
 	for _, x := range articles {
 		evs = append(evs, bus.Event{DetailType: events.ArticlePublishedType, Detail: events.ArticlePublished{
 			ID: x.ID, URL: x.URL, Title: x.Title, SourceID: x.SourceID, Category: x.Category, Story: x.Story,
-			PublishedAt: x.PublishedAt, Language: x.Language, ImageURL: x.ImageURL,
+			PublishedAt: x.PublishedAt, Language: x.Language, ImageURL: x.ImageURL, SourceWeight: x.SourceWeight,
 		}})
 	}
 	return a.pub.Publish(ctx, evs...)

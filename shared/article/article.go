@@ -24,6 +24,12 @@ type Article struct {
 	PublishedAt time.Time `json:"published_at"`
 	IngestedAt  time.Time `json:"ingested_at"`
 	Hidden      bool      `json:"-"`
+	// Pinned articles lead the feeds (an editor's choice).
+	Pinned bool `json:"pinned,omitempty"`
+	// SourceWeight is the source's weight when the article was ingested.
+	SourceWeight float64 `json:"-"`
+	// ModeratedAt is when an editor last hid, showed, pinned or unpinned it.
+	ModeratedAt time.Time `json:"-"`
 	// Fingerprint is the title's SimHash, for clustering near-duplicates.
 	Fingerprint uint64 `json:"-"`
 }
@@ -68,7 +74,9 @@ type Store interface {
 	// RecentArticles returns articles ingested at or after since (for story
 	// clustering and event recovery), oldest first.
 	RecentArticles(ctx context.Context, since time.Time) ([]Article, error)
-	SetHidden(ctx context.Context, id string, hidden bool) error
+	// Moderate sets an article's hidden and pinned flags and its ModeratedAt;
+	// ErrNotFound if there is no such article. It returns the stored article.
+	Moderate(ctx context.Context, id string, hidden, pinned bool, at time.Time) (Article, error)
 
 	PutSource(ctx context.Context, s Source) error              // create; ErrExists if the id is taken
 	UpdateSource(ctx context.Context, s Source) (Source, error) // replace the editable fields; ErrNotFound

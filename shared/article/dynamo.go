@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/guregu/dynamo/v2"
+
+	"github.com/kiosk-news/kiosk/shared/kiosk"
 )
 
 // DynamoStore keeps the articles domain in its one table (see the topology's
@@ -56,6 +58,9 @@ type articleItem struct {
 	PublishedAt time.Time `dynamo:"published_at"`
 	IngestedAt  time.Time `dynamo:"ingested_at"`
 	Hidden      bool      `dynamo:"hidden,omitempty"`
+	Pinned      bool      `dynamo:"pinned,omitempty"`
+	Weight      float64   `dynamo:"source_weight,omitempty"`
+	ModeratedAt time.Time `dynamo:"moderated_at,omitempty"`
 	Fingerprint uint64    `dynamo:"fingerprint"`
 }
 
@@ -69,6 +74,7 @@ func toItem(a Article) articleItem {
 		PK: articlePK(a.ID), ID: a.ID, URL: a.URL, Title: a.Title, Summary: a.Summary, ImageURL: a.ImageURL,
 		SourceID: a.SourceID, Category: a.Category, Story: a.Story, Language: a.Language,
 		PublishedAt: a.PublishedAt.UTC(), IngestedAt: a.IngestedAt.UTC(), Hidden: a.Hidden, Fingerprint: a.Fingerprint,
+		Pinned: a.Pinned, Weight: a.SourceWeight, ModeratedAt: a.ModeratedAt.UTC(),
 		GSI3PK: ingestKind, GSI3SK: a.IngestedAt.UTC().Format(sortTime) + "#" + a.ID,
 	}
 	if !a.Hidden {
@@ -81,7 +87,8 @@ func toItem(a Article) articleItem {
 func (it articleItem) article() Article {
 	return Article{ID: it.ID, URL: it.URL, Title: it.Title, Summary: it.Summary, ImageURL: it.ImageURL,
 		SourceID: it.SourceID, Category: it.Category, Story: it.Story, Language: it.Language,
-		PublishedAt: it.PublishedAt, IngestedAt: it.IngestedAt, Hidden: it.Hidden, Fingerprint: it.Fingerprint}
+		PublishedAt: it.PublishedAt, IngestedAt: it.IngestedAt, Hidden: it.Hidden, Fingerprint: it.Fingerprint,
+		Pinned: it.Pinned, SourceWeight: it.Weight, ModeratedAt: it.ModeratedAt}
 }
 
 // PutArticle is one conditional put: the first source to carry a URL wins.
@@ -148,22 +155,31 @@ func (s *DynamoStore) RecentArticles(ctx context.Context, since time.Time) ([]Ar
 	return out, nil
 }
 
-// SetHidden hides an article (it leaves both list indexes) or shows it again.
-func (s *DynamoStore) SetHidden(ctx context.Context, id string, hidden bool) error {
+// Moderate hides an article (it leaves both list indexes) or shows it again,
+// and pins or unpins it: one read and one put conditioned on the moderation
+// time it read, so two concurrent moderations cannot interleave.
+func (s *DynamoStore) Moderate(ctx context.Context, id string, hidden, pinned bool, at time.Time) (Article, error) {
 	var it articleItem
 	if err := s.table.Get("pk", articlePK(id)).One(ctx, &it); err != nil {
 		if errors.Is(err, dynamo.ErrNotFound) {
-			return ErrNotFound
+			return Article{}, ErrNotFound
 		}
-		return err
+		return Article{}, err
 	}
 	a := it.article()
-	a.Hidden = hidden
-	err := s.table.Put(toItem(a)).If("attribute_exists(pk)").Run(ctx)
-	if dynamo.IsCondCheckFailed(err) {
-		return ErrNotFound
+	a.Hidden, a.Pinned, a.ModeratedAt = hidden, pinned, at.UTC()
+	put := s.table.Put(toItem(a))
+	if it.ModeratedAt.IsZero() {
+		put = put.If("attribute_exists(pk) AND attribute_not_exists(moderated_at)")
+	} else {
+		put = put.If("moderated_at = ?", it.ModeratedAt)
 	}
-	return err
+	if err := put.Run(ctx); dynamo.IsCondCheckFailed(err) {
+		return Article{}, kiosk.Errorf(kiosk.ECONFLICT, "article %s was moderated concurrently; try again", id)
+	} else if err != nil {
+		return Article{}, err
+	}
+	return a, nil
 }
 
 type sourceItem struct {

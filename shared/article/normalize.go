@@ -62,17 +62,18 @@ func FromItem(it *gofeed.Item, feedLang string, s Source, now time.Time) (Articl
 		language = lang[0].Value
 	}
 	a := Article{
-		ID:          IDFor(canon),
-		URL:         canon,
-		Title:       title,
-		Summary:     clip(PlainText(summary), MaxSummary),
-		ImageURL:    imageOf(it),
-		SourceID:    s.ID,
-		Category:    s.Category,
-		Language:    normalizeLang(language),
-		PublishedAt: published.Truncate(time.Second),
-		IngestedAt:  now,
-		Fingerprint: Fingerprint(title),
+		ID:           IDFor(canon),
+		URL:          canon,
+		Title:        title,
+		Summary:      clip(PlainText(summary), MaxSummary),
+		ImageURL:     imageOf(it),
+		SourceID:     s.ID,
+		SourceWeight: s.Weight,
+		Category:     s.Category,
+		Language:     normalizeLang(language),
+		PublishedAt:  published.Truncate(time.Second),
+		IngestedAt:   now,
+		Fingerprint:  Fingerprint(title),
 	}
 	a.Story = a.ID
 	return a, nil

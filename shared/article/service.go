@@ -18,6 +18,8 @@ import (
 type Service struct {
 	Store Store
 	Now   func() time.Time
+	// Announce publishes a moderation (article.moderated); nil announces nothing.
+	Announce func(ctx context.Context, m Moderation) error
 }
 
 // List limits.
@@ -97,6 +99,49 @@ func (s *Service) GetArticle(ctx context.Context, id string) (Article, error) {
 		return Article{}, kiosk.Errorf(kiosk.ENOTFOUND, "no article %s", id)
 	}
 	return a, err
+}
+
+// ModerationInput is what an editor sends to moderate an article: both flags,
+// the whole moderation state.
+type ModerationInput struct {
+	Hidden *bool `json:"hidden"`
+	Pinned *bool `json:"pinned"`
+}
+
+// Moderation is an article's moderation state.
+type Moderation struct {
+	ID          string    `json:"id"`
+	Hidden      bool      `json:"hidden"`
+	Pinned      bool      `json:"pinned"`
+	ModeratedAt time.Time `json:"moderated_at"`
+}
+
+// Moderate hides/shows and pins/unpins an article, then announces it with
+// s.Announce (article.moderated). The change is stored first; when the
+// announcement fails the caller gets an unavailable error and repeating the
+// request announces it (consumers keep the latest by time).
+func (s *Service) Moderate(ctx context.Context, id string, in ModerationInput) (Moderation, error) {
+	if !ValidID(id) {
+		return Moderation{}, kiosk.Errorf(kiosk.EINVALID, "an article id is 32 lower-case hex characters")
+	}
+	if in.Hidden == nil || in.Pinned == nil {
+		return Moderation{}, kiosk.Errorf(kiosk.EINVALID, "hidden and pinned are both required")
+	}
+	a, err := s.Store.Moderate(ctx, id, *in.Hidden, *in.Pinned, s.now())
+	if errors.Is(err, ErrNotFound) {
+		return Moderation{}, kiosk.Errorf(kiosk.ENOTFOUND, "no article %s", id)
+	}
+	if err != nil {
+		return Moderation{}, err
+	}
+	m := Moderation{ID: a.ID, Hidden: a.Hidden, Pinned: a.Pinned, ModeratedAt: a.ModeratedAt}
+	if s.Announce != nil {
+		if err := s.Announce(ctx, m); err != nil {
+			return Moderation{}, errors.Join(kiosk.Errorf(kiosk.EUNAVAILABLE,
+				"the moderation is stored but could not be announced yet; repeat the request"), err)
+		}
+	}
+	return m, nil
 }
 
 // SourceInput is what an admin sends to create or update a source.
