@@ -4,13 +4,15 @@
 // clicks this hour crossed the trending threshold. Each shard event is a worker
 // invocation: it recomputes that shard's partial exactly from the stored
 // events (idempotent) and, for a completed hour, publishes what each user
-// engaged with. Reads merge the shards.
+// engaged with; a day's shard also announces its per-article numbers
+// (article.stats) for the feed's ranking. Reads merge the shards.
 package main
 
 import (
 	"context"
 	"log/slog"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/kiosk-news/kiosk/events"
@@ -116,7 +118,33 @@ func (b *batch) work(ctx context.Context, job tracking.Job) error {
 			return err
 		}
 	}
+	if job.Granularity == tracking.Day {
+		if err := b.pub.Publish(ctx, statsEvents(p)...); err != nil {
+			return err
+		}
+	}
 	slog.InfoContext(ctx, "kpi shard", "granularity", job.Granularity, "period", job.Period, "shard", *job.Shard,
 		"events", p.Slices["all"].Impressions+p.Slices["all"].Clicks+p.Slices["all"].Reads+p.Slices["all"].Shares)
 	return nil
+}
+
+// statsEvents announces a day partial's per-article impressions and clicks
+// (article.stats) for the feed's ranking, in parts of statsPart articles.
+func statsEvents(p tracking.Partial) []bus.Event {
+	const statsPart = 500
+	var counts []events.ArticleCount
+	for slice, c := range p.Slices {
+		if id, ok := strings.CutPrefix(slice, "article:"); ok {
+			counts = append(counts, events.ArticleCount{ID: id, Impressions: c.Impressions, Clicks: c.Clicks})
+		}
+	}
+	sort.Slice(counts, func(i, j int) bool { return counts[i].ID < counts[j].ID })
+	parts := max(1, (len(counts)+statsPart-1)/statsPart)
+	evs := make([]bus.Event, 0, parts)
+	for i := range parts {
+		evs = append(evs, bus.Event{DetailType: events.ArticleStatsType, Detail: events.ArticleStats{
+			Day: p.Period, Shard: p.Shard, Part: i, Parts: parts, ComputedAt: p.ComputedAt,
+			Articles: append([]events.ArticleCount{}, counts[i*statsPart:min((i+1)*statsPart, len(counts))]...)}})
+	}
+	return evs
 }

@@ -1,7 +1,8 @@
 // Command learn-interests updates users' learned interests from user.engaged:
 // each user's category weights decay with a one-week half-life per hour that
 // passes and grow with what they clicked, read and shared. Each hour is
-// applied to a user once, whatever the delivery order or count.
+// applied to a user once, whatever the delivery order or count; each user's
+// resulting profile is announced as user.interests.changed.
 package main
 
 import (
@@ -11,6 +12,8 @@ import (
 
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
+	"github.com/kiosk-news/kiosk/shared/platform/bus"
+	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
 	"github.com/kiosk-news/kiosk/shared/user"
@@ -23,13 +26,30 @@ func main() {
 	cfg := boot.Init()
 	table := boot.Must(store.Table(store.Open(cfg), "users"))
 	st := user.NewDynamoStore(table)
+	pub := boot.Must(bus.New(bus.Client(cfg), events.SourceUsers))
 	trigger.Start(func(ctx context.Context, e trigger.Event[events.UserEngaged]) error {
 		var errs []error
+		var changed []bus.Event
 		for _, u := range e.Detail.Users {
 			err := st.Learn(ctx, u.UserID, e.Detail.Hour, u.Weights, HalfLife, time.Hour)
-			if err != nil && !errors.Is(err, user.ErrNotFound) {
-				errs = append(errs, err)
+			if errors.Is(err, user.ErrNotFound) {
+				continue
 			}
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			// Announce even when this hour was already applied: a redelivery
+			// then repeats an announcement a failed run may have lost.
+			got, err := st.Get(ctx, u.UserID)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			changed = append(changed, bus.Event{DetailType: events.InterestsChangedType, Detail: user.Changed(got, clock.Now())})
+		}
+		if err := pub.Publish(ctx, changed...); err != nil {
+			errs = append(errs, err)
 		}
 		return errors.Join(errs...)
 	})

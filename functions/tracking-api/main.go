@@ -1,14 +1,18 @@
 // Command tracking-api takes the app's engagement events (POST /v1/events,
 // user auth: up to 500 per batch, each stored once by its id) and serves the
-// KPI report to admins (GET /admin/api/kpi).
+// KPI report to admins (GET /admin/api/kpi). The articles a batch opened
+// (clicks, reads) are announced as user.read for the personal feed.
 package main
 
 import (
+	"context"
 	"net/http"
 	"time"
 
+	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
+	"github.com/kiosk-news/kiosk/shared/platform/bus"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
@@ -19,7 +23,12 @@ func main() {
 	cfg := boot.Init()
 	table := boot.Must(store.Table(store.Open(cfg), "events"))
 	st := tracking.NewDynamoStore(table)
-	httpapi.Start(routes(&tracking.Service{Store: st, Now: clock.Now}, st))
+	pub := boot.Must(bus.New(bus.Client(cfg), events.SourceTracking))
+	opened := func(ctx context.Context, userID string, ids []string, at time.Time) error {
+		return pub.Publish(ctx, bus.Event{DetailType: events.UserReadType,
+			Detail: events.UserRead{UserID: userID, ArticleIDs: ids, At: at}})
+	}
+	httpapi.Start(routes(&tracking.Service{Store: st, Now: clock.Now, Opened: opened}, st))
 }
 
 func routes(s *tracking.Service, st tracking.Store) *http.ServeMux {

@@ -7,8 +7,11 @@ package main
 import (
 	"context"
 	"net/http"
+	"time"
 
+	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
+	"github.com/kiosk-news/kiosk/shared/platform/bus"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
 	"github.com/kiosk-news/kiosk/shared/platform/secret"
@@ -20,7 +23,11 @@ func main() {
 	cfg := boot.Init()
 	table := boot.Must(store.Table(store.Open(cfg), "users"))
 	key := boot.Must(secret.Load(context.Background(), cfg, "token-signing"))
-	httpapi.Start(routes(&user.Service{Store: user.NewDynamoStore(table), SigningKey: []byte(key), Now: clock.Now}))
+	pub := boot.Must(bus.New(bus.Client(cfg), events.SourceUsers))
+	changed := func(ctx context.Context, u user.User, at time.Time) error {
+		return pub.Publish(ctx, bus.Event{DetailType: events.InterestsChangedType, Detail: user.Changed(u, at)})
+	}
+	httpapi.Start(routes(&user.Service{Store: user.NewDynamoStore(table), SigningKey: []byte(key), Now: clock.Now, Changed: changed}))
 }
 
 func routes(s *user.Service) *http.ServeMux {

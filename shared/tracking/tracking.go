@@ -159,6 +159,10 @@ type Result struct {
 type Service struct {
 	Store Store
 	Now   func() time.Time
+	// Opened announces the articles a user clicked or read in a stored batch
+	// (user.read), duplicates included, so a retried batch announces again
+	// what a failed announcement lost. Nil announces nothing.
+	Opened func(ctx context.Context, userID string, articleIDs []string, at time.Time) error
 }
 
 func (s *Service) now() time.Time {
@@ -208,6 +212,22 @@ func (s *Service) Track(ctx context.Context, userID string, events []Event) (Res
 		// causes follow for the log.
 		return res, errors.Join(append([]error{kiosk.Errorf(kiosk.EUNAVAILABLE,
 			"%d events could not be stored; retry the batch (stored ones count once)", len(errs))}, errs...)...)
+	}
+	if s.Opened != nil {
+		var opened []string
+		seen := map[string]bool{}
+		for _, e := range events {
+			if (e.Type == Click || e.Type == Read) && !seen[e.ArticleID] {
+				seen[e.ArticleID] = true
+				opened = append(opened, e.ArticleID)
+			}
+		}
+		if len(opened) > 0 {
+			if err := s.Opened(ctx, userID, opened, now); err != nil {
+				return res, errors.Join(kiosk.Errorf(kiosk.EUNAVAILABLE,
+					"the events are stored but could not be announced; retry the batch (stored ones count once)"), err)
+			}
+		}
 	}
 	return res, nil
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/auth"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 )
@@ -54,6 +55,9 @@ type Service struct {
 	Store      Store
 	SigningKey []byte
 	Now        func() time.Time
+	// Changed announces a user's new interest profile
+	// (user.interests.changed); nil announces nothing.
+	Changed func(ctx context.Context, u User, at time.Time) error
 }
 
 // Registration is what a new install gets.
@@ -133,7 +137,15 @@ func (s *Service) SetInterests(ctx context.Context, id string, categories []stri
 		}
 		return User{}, err
 	}
-	return s.Get(ctx, id)
+	u, err := s.Get(ctx, id)
+	if err != nil || s.Changed == nil {
+		return u, err
+	}
+	if err := s.Changed(ctx, u, s.now()); err != nil {
+		return User{}, errors.Join(kiosk.Errorf(kiosk.EUNAVAILABLE,
+			"the interests are stored but could not be announced yet; repeat the request"), err)
+	}
+	return u, nil
 }
 
 func truncate(s string, n int) string {
@@ -165,4 +177,17 @@ func Blend(old map[string]float64, engagement map[string]float64, periodLen, hal
 		out[k] += v
 	}
 	return out
+}
+
+// Changed is the user.interests.changed event for u's current profile.
+func Changed(u User, at time.Time) events.InterestsChanged {
+	learned := u.Learned
+	if learned == nil {
+		learned = map[string]float64{}
+	}
+	interests := u.Interests
+	if interests == nil {
+		interests = []string{}
+	}
+	return events.InterestsChanged{UserID: u.ID, Interests: interests, Learned: learned, At: at.UTC()}
 }

@@ -91,3 +91,26 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
+
+// Routes dispatches a function's events by detail type to typed handlers,
+// for a function that consumes several (build each with On). An event of a
+// type it has no route for is an error: its rule matched what the function
+// does not handle.
+type Routes map[string]func(ctx context.Context, e Event[json.RawMessage]) error
+
+// On adapts a typed handler for Routes; the detail is decoded strictly.
+func On[T any](h Handler[T]) func(ctx context.Context, e Event[json.RawMessage]) error {
+	return h.call
+}
+
+// StartRoutes runs the routes as the Lambda entry point.
+func StartRoutes(r Routes) { Start(r.Handle) }
+
+// Handle dispatches one event.
+func (r Routes) Handle(ctx context.Context, e Event[json.RawMessage]) error {
+	h, ok := r[e.DetailType]
+	if !ok {
+		return fmt.Errorf("no route for detail type %q", e.DetailType)
+	}
+	return h(ctx, e)
+}

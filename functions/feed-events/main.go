@@ -1,0 +1,51 @@
+// Command feed-events keeps the feed domain's own copy of what ranking and
+// the personal feed need, from other domains' events: articles
+// (article.published, article.moderated, article.trending), their numbers
+// (article.stats), what users opened (user.read) and their interests
+// (user.interests.changed). Every handler is idempotent; a change that
+// alters a feed asks for a ranking run (feed.rank.requested), once per burst.
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/kiosk-news/kiosk/events"
+	"github.com/kiosk-news/kiosk/shared/feed"
+	"github.com/kiosk-news/kiosk/shared/platform/boot"
+	"github.com/kiosk-news/kiosk/shared/platform/bus"
+	"github.com/kiosk-news/kiosk/shared/platform/clock"
+	"github.com/kiosk-news/kiosk/shared/platform/store"
+	"github.com/kiosk-news/kiosk/shared/platform/trigger"
+)
+
+func main() {
+	cfg := boot.Init()
+	table := boot.Must(store.Table(store.Open(cfg), "feed"))
+	pub := boot.Must(bus.New(bus.Client(cfg), events.SourceFeed))
+	s := &feed.Service{Store: feed.NewDynamoStore(table), Now: clock.Now,
+		AskRank: func(ctx context.Context, reason string, at time.Time) error {
+			return pub.Publish(ctx, bus.Event{DetailType: events.RankRequestedType,
+				Detail: events.RankRequested{Reason: reason, At: at}})
+		}}
+	trigger.StartRoutes(trigger.Routes{
+		events.ArticlePublishedType: trigger.On(func(ctx context.Context, e trigger.Event[events.ArticlePublished]) error {
+			return s.Published(ctx, e.Detail)
+		}),
+		events.ArticleModeratedType: trigger.On(func(ctx context.Context, e trigger.Event[events.ArticleModerated]) error {
+			return s.Moderated(ctx, e.Detail)
+		}),
+		events.ArticleTrendingType: trigger.On(func(ctx context.Context, e trigger.Event[events.ArticleTrending]) error {
+			return s.Trending(ctx, e.Detail)
+		}),
+		events.ArticleStatsType: trigger.On(func(ctx context.Context, e trigger.Event[events.ArticleStats]) error {
+			return s.Stats(ctx, e.Detail)
+		}),
+		events.UserReadType: trigger.On(func(ctx context.Context, e trigger.Event[events.UserRead]) error {
+			return s.Read(ctx, e.Detail)
+		}),
+		events.InterestsChangedType: trigger.On(func(ctx context.Context, e trigger.Event[events.InterestsChanged]) error {
+			return s.Interests(ctx, e.Detail)
+		}),
+	})
+}

@@ -1,0 +1,32 @@
+// Command rank-feeds is the ranking batch: on its schedule, on
+// feed.rank.requested (new or moderated articles) or run now, it scores every
+// article of the window (smoothed click-through rate × time decay × source
+// weight, pinned first, diversified) and stores each category's feed as
+// chunks, so serving a page is one read. Running it twice ranks the same.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+
+	"github.com/kiosk-news/kiosk/shared/feed"
+	"github.com/kiosk-news/kiosk/shared/platform/boot"
+	"github.com/kiosk-news/kiosk/shared/platform/clock"
+	"github.com/kiosk-news/kiosk/shared/platform/store"
+	"github.com/kiosk-news/kiosk/shared/platform/trigger"
+)
+
+func main() {
+	cfg := boot.Init()
+	table := boot.Must(store.Table(store.Open(cfg), "feed"))
+	s := &feed.Service{Store: feed.NewDynamoStore(table), Now: clock.Now}
+	// Any trigger ranks everything: the schedule, a request, a manual run.
+	trigger.Start(func(ctx context.Context, e trigger.Event[json.RawMessage]) error {
+		r, err := s.Rank(ctx)
+		if err == nil {
+			slog.InfoContext(ctx, "ranked", "run", r.Run, "articles", r.Articles, "feeds", len(r.Feeds), "top", r.Feeds[feed.Top])
+		}
+		return err
+	})
+}

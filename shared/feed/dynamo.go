@@ -1,0 +1,532 @@
+package feed
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/guregu/dynamo/v2"
+)
+
+// DynamoStore keeps the feed domain in its one table (pk, sk):
+//
+//	a#<id>      a         an article (the by-time index lists them newest first)
+//	st#<day>    <shard>#<part>  one shard's article numbers for a day
+//	rank        state     the ranking batch's pending request and last run
+//	pg#<cat>    head      the latest run's first chunk of a category's feed
+//	pg#<cat>    <run>#<n> a run's chunks (expire after PageRetention)
+//	u#<user>    profile   interests;  read#<day>: articles read that day
+//	in#<cat>    <user>    users interested in a category (a hint for fan-out)
+//	nb#<user>   <hour>-<article>  inbox entries
+type DynamoStore struct{ table dynamo.Table }
+
+// NewDynamoStore returns a store over the feed table.
+func NewDynamoStore(t dynamo.Table) *DynamoStore { return &DynamoStore{table: t} }
+
+// IndexByTime lists articles by publication time, as declared.
+const IndexByTime = "by-time"
+
+const (
+	timeKind    = "articles"
+	sortTime    = "2006-01-02T15:04:05.000000000Z"
+	readDays    = 3
+	inboxDays   = 30
+	expireAfter = Window + 24*time.Hour
+)
+
+type articleItem struct {
+	PK           string    `dynamo:"pk,hash"`
+	SK           string    `dynamo:"sk,range"`
+	TPK          string    `dynamo:"tpk,omitempty"`
+	TSK          string    `dynamo:"tsk,omitempty"`
+	ID           string    `dynamo:"id"`
+	URL          string    `dynamo:"url,omitempty"`
+	Title        string    `dynamo:"title,omitempty"`
+	SourceID     string    `dynamo:"source_id,omitempty"`
+	Category     string    `dynamo:"category,omitempty"`
+	Story        string    `dynamo:"story,omitempty"`
+	ImageURL     string    `dynamo:"image_url,omitempty"`
+	PublishedAt  time.Time `dynamo:"published_at,omitempty"`
+	SourceWeight float64   `dynamo:"source_weight,omitempty"`
+	Hidden       bool      `dynamo:"hidden,omitempty"`
+	Pinned       bool      `dynamo:"pinned,omitempty"`
+	ModeratedAt  time.Time `dynamo:"moderated_at,omitempty"`
+	Trending     bool      `dynamo:"trending,omitempty"`
+	ExpiresAt    int64     `dynamo:"expires_at,omitempty"`
+}
+
+func (it articleItem) article() Article {
+	return Article{ID: it.ID, URL: it.URL, Title: it.Title, SourceID: it.SourceID, Category: it.Category,
+		Story: it.Story, ImageURL: it.ImageURL, PublishedAt: it.PublishedAt, SourceWeight: it.SourceWeight,
+		Hidden: it.Hidden, Pinned: it.Pinned, Trending: it.Trending}
+}
+
+// PlaceArticle stores an announced article's fields, leaving its moderation
+// and trending flags alone (they may have arrived first). It reports whether
+// the article is new to the feeds: a redelivered event writes the same values
+// and reports false.
+func (s *DynamoStore) PlaceArticle(ctx context.Context, a Article) (bool, error) {
+	var old articleItem
+	up := s.table.Update("pk", "a#"+a.ID).Range("sk", "a").
+		Set("tpk", timeKind).Set("tsk", a.PublishedAt.UTC().Format(sortTime)+"#"+a.ID).
+		Set("id", a.ID).Set("url", a.URL).Set("title", a.Title).Set("source_id", a.SourceID).
+		Set("category", a.Category).Set("story", a.Story).Set("published_at", a.PublishedAt.UTC()).
+		Set("expires_at", a.PublishedAt.Add(expireAfter).Unix())
+	if a.ImageURL != "" {
+		up = up.Set("image_url", a.ImageURL)
+	}
+	if a.SourceWeight > 0 {
+		up = up.Set("source_weight", a.SourceWeight)
+	}
+	err := up.OldValue(ctx, &old)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return true, nil // there was no item before
+	}
+	if err != nil {
+		return false, err
+	}
+	return old.Title == "", nil
+}
+
+// Moderate applies a moderation unless a later one is already stored; it
+// reports whether it changed anything.
+func (s *DynamoStore) Moderate(ctx context.Context, id string, hidden, pinned bool, at time.Time) (bool, error) {
+	err := s.table.Update("pk", "a#"+id).Range("sk", "a").Set("id", id).
+		Set("hidden", hidden).Set("pinned", pinned).Set("moderated_at", at.UTC()).
+		If("attribute_not_exists('moderated_at') OR 'moderated_at' < ?", at.UTC()).Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// MarkTrending flags an article as trending; it reports whether it was not
+// already.
+func (s *DynamoStore) MarkTrending(ctx context.Context, id string) (bool, error) {
+	err := s.table.Update("pk", "a#"+id).Range("sk", "a").Set("id", id).Set("trending", true).
+		If("attribute_not_exists('trending')").Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// GetArticle reads one article (ErrNotFound if the feeds never placed it).
+func (s *DynamoStore) GetArticle(ctx context.Context, id string) (Article, error) {
+	var it articleItem
+	err := s.table.Get("pk", "a#"+id).Range("sk", dynamo.Equal, "a").One(ctx, &it)
+	if errors.Is(err, dynamo.ErrNotFound) || (err == nil && it.Title == "") {
+		return Article{}, ErrNotFound
+	}
+	return it.article(), err
+}
+
+// ErrNotFound is returned for a missing item.
+var ErrNotFound = errors.New("not found")
+
+// RecentArticles lists the articles published since, newest first.
+func (s *DynamoStore) RecentArticles(ctx context.Context, since time.Time) ([]Article, error) {
+	var items []articleItem
+	err := s.table.Get("tpk", timeKind).Index(IndexByTime).
+		Range("tsk", dynamo.GreaterOrEqual, since.UTC().Format(sortTime)).Order(dynamo.Descending).All(ctx, &items)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Article, len(items))
+	for i, it := range items {
+		out[i] = it.article()
+	}
+	return out, nil
+}
+
+// DayStats is one shard's numbers for a day, as article.stats carries them.
+type DayStats struct {
+	Day        string
+	Shard      int
+	Part       int
+	Parts      int
+	ComputedAt time.Time
+	Articles   map[string]Stats
+}
+
+type statsItem struct {
+	PK         string    `dynamo:"pk,hash"`
+	SK         string    `dynamo:"sk,range"`
+	Shard      int       `dynamo:"shard"`
+	ComputedAt time.Time `dynamo:"computed_at"`
+	Counts     []byte    `dynamo:"counts"` // JSON: id → [impressions, clicks]
+	ExpiresAt  int64     `dynamo:"expires_at"`
+}
+
+// PutStats stores a shard's part unless a later computation of it is
+// already stored (redelivered or out-of-order events change nothing).
+func (s *DynamoStore) PutStats(ctx context.Context, d DayStats) error {
+	counts := make(map[string][2]int64, len(d.Articles))
+	for id, c := range d.Articles {
+		counts[id] = [2]int64{c.Impressions, c.Clicks}
+	}
+	b, err := json.Marshal(counts)
+	if err != nil {
+		return err
+	}
+	day, err := time.Parse("20060102", d.Day)
+	if err != nil {
+		return fmt.Errorf("day %q: %w", d.Day, err)
+	}
+	it := statsItem{PK: "st#" + d.Day, SK: fmt.Sprintf("%02d#%03d", d.Shard, d.Part), Shard: d.Shard,
+		ComputedAt: d.ComputedAt.UTC(), Counts: b, ExpiresAt: day.Add(5 * 24 * time.Hour).Unix()}
+	err = s.table.Put(it).If("attribute_not_exists('pk') OR 'computed_at' <= ?", it.ComputedAt).Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return nil
+	}
+	return err
+}
+
+// Stats sums the article numbers of the given days over every shard; within
+// a shard an article's count comes from the latest computation holding it.
+func (s *DynamoStore) Stats(ctx context.Context, days []string) (map[string]Stats, error) {
+	out := map[string]Stats{}
+	for _, day := range days {
+		var items []statsItem
+		if err := s.table.Get("pk", "st#"+day).All(ctx, &items); err != nil {
+			return nil, err
+		}
+		sort.SliceStable(items, func(i, j int) bool { return items[i].ComputedAt.Before(items[j].ComputedAt) })
+		perShard := map[int]map[string][2]int64{}
+		for _, it := range items {
+			var counts map[string][2]int64
+			if err := json.Unmarshal(it.Counts, &counts); err != nil {
+				return nil, fmt.Errorf("stats %s %s: %w", it.PK, it.SK, err)
+			}
+			if perShard[it.Shard] == nil {
+				perShard[it.Shard] = map[string][2]int64{}
+			}
+			for id, c := range counts {
+				perShard[it.Shard][id] = c
+			}
+		}
+		for _, m := range perShard {
+			for id, c := range m {
+				st := out[id]
+				st.Impressions += c[0]
+				st.Clicks += c[1]
+				out[id] = st
+			}
+		}
+	}
+	return out, nil
+}
+
+type rankState struct {
+	PK         string    `dynamo:"pk,hash"`
+	SK         string    `dynamo:"sk,range"`
+	Pending    time.Time `dynamo:"pending,omitempty"`
+	LastRun    string    `dynamo:"last_run,omitempty"`
+	Categories []string  `dynamo:"categories,omitempty"`
+}
+
+// RequestRank records that the feeds changed. It reports true when no
+// request is pending (or the pending one is older than stale, e.g. its
+// announcement was lost): the caller then asks for a run. One request stands
+// for every change until the run starts.
+func (s *DynamoStore) RequestRank(ctx context.Context, now time.Time, stale time.Duration) (bool, error) {
+	err := s.table.Update("pk", "rank").Range("sk", "state").Set("pending", now.UTC()).
+		If("attribute_not_exists('pending') OR 'pending' < ?", now.Add(-stale).UTC()).Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// CancelRankRequest withdraws a request whose announcement failed, so the
+// next change asks again.
+func (s *DynamoStore) CancelRankRequest(ctx context.Context, at time.Time) error {
+	err := s.table.Update("pk", "rank").Range("sk", "state").Remove("pending").If("'pending' = ?", at.UTC()).Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return nil
+	}
+	return err
+}
+
+// BeginRank clears the pending request (changes from now on ask for another
+// run) and returns the categories the previous run wrote.
+func (s *DynamoStore) BeginRank(ctx context.Context) ([]string, error) {
+	var old rankState
+	err := s.table.Update("pk", "rank").Range("sk", "state").Remove("pending").OldValue(ctx, &old)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return nil, nil
+	}
+	return old.Categories, err
+}
+
+// EndRank records a finished run and the categories it wrote.
+func (s *DynamoStore) EndRank(ctx context.Context, run string, categories []string) error {
+	return s.table.Update("pk", "rank").Range("sk", "state").Set("last_run", run).Set("categories", categories).Run(ctx)
+}
+
+type chunkItem struct {
+	PK        string `dynamo:"pk,hash"`
+	SK        string `dynamo:"sk,range"`
+	Run       string `dynamo:"run"`
+	Body      []byte `dynamo:"body"` // the Chunk as JSON
+	ExpiresAt int64  `dynamo:"expires_at,omitempty"`
+}
+
+func chunkSK(run string, index int) string { return run + "#" + strconv.Itoa(index) }
+
+// PutChunks stores a run's chunks of every feed, then each feed's head (so
+// a head never points at chunks not yet written). A head is only replaced by
+// a later run's.
+func (s *DynamoStore) PutChunks(ctx context.Context, feeds map[string][]Chunk, now time.Time) error {
+	var items []any
+	var heads []chunkItem
+	for cat, chunks := range feeds {
+		for _, c := range chunks {
+			b, err := json.Marshal(c)
+			if err != nil {
+				return err
+			}
+			items = append(items, chunkItem{PK: "pg#" + cat, SK: chunkSK(c.Run, c.Index), Run: c.Run, Body: b,
+				ExpiresAt: now.Add(PageRetention).Unix()})
+			if c.Index == 0 {
+				heads = append(heads, chunkItem{PK: "pg#" + cat, SK: "head", Run: c.Run, Body: b})
+			}
+		}
+	}
+	if len(items) > 0 {
+		if _, err := s.table.Batch("pk", "sk").Write().Put(items...).Run(ctx); err != nil {
+			return fmt.Errorf("write chunks: %w", err)
+		}
+	}
+	errs := make([]error, len(heads))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i, h := range heads {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			err := s.table.Put(h).If("attribute_not_exists('run') OR 'run' <= ?", h.Run).Run(ctx)
+			if !dynamo.IsCondCheckFailed(err) {
+				errs[i] = err
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (it chunkItem) chunk(now time.Time) (Chunk, error) {
+	if it.ExpiresAt != 0 && it.ExpiresAt <= now.Unix() {
+		return Chunk{}, ErrNotFound
+	}
+	var c Chunk
+	if err := json.Unmarshal(it.Body, &c); err != nil {
+		return Chunk{}, fmt.Errorf("chunk %s %s: %w", it.PK, it.SK, err)
+	}
+	return c, nil
+}
+
+// Chunk reads one chunk: a feed's head (run "") or a run's chunk. One read.
+func (s *DynamoStore) Chunk(ctx context.Context, ref ChunkRef, now time.Time) (Chunk, error) {
+	var it chunkItem
+	sk := "head"
+	if ref.Run != "" {
+		sk = chunkSK(ref.Run, ref.Index)
+	}
+	err := s.table.Get("pk", "pg#"+ref.Category).Range("sk", dynamo.Equal, sk).One(ctx, &it)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return Chunk{}, ErrNotFound
+	}
+	if err != nil {
+		return Chunk{}, err
+	}
+	return it.chunk(now)
+}
+
+type profileItem struct {
+	PK        string             `dynamo:"pk,hash"`
+	SK        string             `dynamo:"sk,range"`
+	Interests []string           `dynamo:"interests"`
+	Learned   map[string]float64 `dynamo:"learned"`
+	At        time.Time          `dynamo:"at,omitempty"`
+	IDs       []string           `dynamo:"ids,set,omitempty"`
+	ExpiresAt int64              `dynamo:"expires_at,omitempty"`
+}
+
+// PersonalChunks reads a user's profile and reads (one Query) and the
+// chunks of the personal page (one BatchGet): two calls.
+func (s *DynamoStore) PersonalChunks(ctx context.Context, userID string, now time.Time, refs func(Profile) []ChunkRef) (Profile, map[string]Chunk, error) {
+	p, err := s.Profile(ctx, userID, now)
+	if err != nil {
+		return p, nil, err
+	}
+	list := refs(p)
+	chunks := map[string]Chunk{}
+	if len(list) == 0 {
+		return p, chunks, nil
+	}
+	keys := make([]dynamo.Keyed, len(list))
+	for i, r := range list {
+		sk := "head"
+		if r.Run != "" {
+			sk = chunkSK(r.Run, r.Index)
+		}
+		keys[i] = dynamo.Keys{"pg#" + r.Category, sk}
+	}
+	var items []chunkItem
+	err = s.table.Batch("pk", "sk").Get(keys...).All(ctx, &items)
+	if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
+		return p, nil, err
+	}
+	for _, it := range items {
+		c, err := it.chunk(now)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return p, nil, err
+		}
+		chunks[strings.TrimPrefix(it.PK, "pg#")] = c
+	}
+	return p, chunks, nil
+}
+
+// Profile reads a user's interests and recent reads: one Query.
+func (s *DynamoStore) Profile(ctx context.Context, userID string, now time.Time) (Profile, error) {
+	var items []profileItem
+	if err := s.table.Get("pk", "u#"+userID).All(ctx, &items); err != nil {
+		return Profile{}, err
+	}
+	p := Profile{UserID: userID, Read: map[string]bool{}}
+	for _, it := range items {
+		switch {
+		case it.SK == "profile":
+			p.Interests, p.Learned, p.At = it.Interests, it.Learned, it.At
+		case strings.HasPrefix(it.SK, "read#") && (it.ExpiresAt == 0 || it.ExpiresAt > now.Unix()):
+			for _, id := range it.IDs {
+				p.Read[id] = true
+			}
+		}
+	}
+	return p, nil
+}
+
+// SetProfile stores a user's interests unless a later change is stored, and
+// indexes the user under each interest category (a hint the fan-out checks
+// against the profile, so a stale entry is harmless). Applying the same
+// change again rewrites the same items.
+func (s *DynamoStore) SetProfile(ctx context.Context, p Profile) error {
+	if p.Interests == nil {
+		p.Interests = []string{}
+	}
+	if p.Learned == nil {
+		p.Learned = map[string]float64{}
+	}
+	err := s.table.Put(profileItem{PK: "u#" + p.UserID, SK: "profile", Interests: p.Interests, Learned: p.Learned, At: p.At.UTC()}).
+		If("attribute_not_exists('pk') OR 'at' <= ?", p.At.UTC()).Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var items []any
+	for _, c := range p.InterestCategories() {
+		items = append(items, memberItem{PK: "in#" + c, SK: p.UserID})
+	}
+	if len(items) > 0 {
+		_, err = s.table.Batch("pk", "sk").Write().Put(items...).Run(ctx)
+	}
+	return err
+}
+
+type memberItem struct {
+	PK string `dynamo:"pk,hash"`
+	SK string `dynamo:"sk,range"`
+}
+
+// InterestCategories are the categories a user counts as interested in for
+// notifications: explicit ones and learned ones past LearnedInterest.
+func (p Profile) InterestCategories() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, c := range p.Interests {
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	for c, w := range p.Learned {
+		if w >= LearnedInterest && !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// AddRead records articles a user opened (a set: redelivery changes nothing).
+func (s *DynamoStore) AddRead(ctx context.Context, userID string, ids []string, at time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	day := at.UTC().Truncate(24 * time.Hour)
+	return s.table.Update("pk", "u#"+userID).Range("sk", "read#"+day.Format("20060102")).
+		AddStringsToSet("ids", ids...).Set("expires_at", day.Add(readDays*24*time.Hour).Unix()).Run(ctx)
+}
+
+// Interested lists up to limit users indexed under a category after the
+// given user id, and the last one returned if more may follow.
+func (s *DynamoStore) Interested(ctx context.Context, category, after string, limit int) ([]string, string, error) {
+	q := s.table.Get("pk", "in#"+category)
+	if after != "" {
+		q = q.Range("sk", dynamo.Greater, after)
+	}
+	var items []memberItem
+	if err := q.Limit(limit).All(ctx, &items); err != nil {
+		return nil, "", err
+	}
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = it.SK
+	}
+	next := ""
+	if len(items) == limit {
+		next = out[len(out)-1]
+	}
+	return out, next, nil
+}
+
+// Profiles reads the interest profiles of users (BatchGet, 100 a call).
+func (s *DynamoStore) Profiles(ctx context.Context, users []string) (map[string]Profile, error) {
+	out := map[string]Profile{}
+	for i := 0; i < len(users); i += 100 {
+		var keys []dynamo.Keyed
+		for _, u := range users[i:min(i+100, len(users))] {
+			keys = append(keys, dynamo.Keys{"u#" + u, "profile"})
+		}
+		var items []profileItem
+		err := s.table.Batch("pk", "sk").Get(keys...).All(ctx, &items)
+		if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
+			return nil, err
+		}
+		for _, it := range items {
+			id := strings.TrimPrefix(it.PK, "u#")
+			out[id] = Profile{UserID: id, Interests: it.Interests, Learned: it.Learned, At: it.At}
+		}
+	}
+	return out, nil
+}
+
+// Forget removes a stale interest index entry.
+func (s *DynamoStore) Forget(ctx context.Context, category, userID string) error {
+	return s.table.Delete("pk", "in#"+category).Range("sk", userID).Run(ctx)
+}

@@ -1,0 +1,383 @@
+package feed
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"regexp"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/kiosk-news/kiosk/shared/kiosk"
+)
+
+// Pages. A ranking run stores each category's ranked list in chunks of
+// ChunkSize items; a page is a slice of one chunk, so serving it is one read.
+const (
+	ChunkSize    = 50
+	DefaultLimit = 20
+	MaxLimit     = ChunkSize
+	// PageRetention is how long a run's chunks stay readable, so a cursor
+	// outlives several ranking runs.
+	PageRetention = 24 * time.Hour
+)
+
+// Chunk is one stored slice of a run's ranked list for a category.
+type Chunk struct {
+	Category string    `json:"category"`
+	Run      string    `json:"run"`
+	Index    int       `json:"index"`
+	Total    int       `json:"total"`
+	RankedAt time.Time `json:"ranked_at"`
+	Items    []Ranked  `json:"items"`
+}
+
+// Chunks cuts a ranked list into chunks (at least one, maybe empty).
+func Chunks(category, run string, at time.Time, ranked []Ranked) []Chunk {
+	var out []Chunk
+	for i := 0; i == 0 || i < len(ranked); i += ChunkSize {
+		out = append(out, Chunk{Category: category, Run: run, Index: i / ChunkSize, Total: len(ranked), RankedAt: at,
+			Items: ranked[i:min(i+ChunkSize, len(ranked))]})
+	}
+	return out
+}
+
+// RunID names a ranking run; runs sort by time.
+func RunID(t time.Time) string { return t.UTC().Format("20060102T150405.000000") }
+
+var runRe = regexp.MustCompile(`^\d{8}T\d{6}\.\d{6}$`)
+
+// Page is what the feed API returns.
+type Page struct {
+	Category   string    `json:"category,omitempty"`
+	RankedAt   time.Time `json:"ranked_at,omitzero"`
+	Items      []Item    `json:"items"`
+	NextCursor string    `json:"next_cursor,omitempty"`
+}
+
+// Item is one feed entry.
+type Item struct {
+	ID          string    `json:"id"`
+	Title       string    `json:"title"`
+	URL         string    `json:"url"`
+	ImageURL    string    `json:"image_url,omitempty"`
+	SourceID    string    `json:"source_id"`
+	Category    string    `json:"category"`
+	PublishedAt time.Time `json:"published_at"`
+	Score       float64   `json:"score"`
+	Reason      string    `json:"reason"`
+}
+
+func itemOf(r Ranked, reason string) Item {
+	return Item{ID: r.ID, Title: r.Title, URL: r.URL, ImageURL: r.ImageURL, SourceID: r.SourceID, Category: r.Category,
+		PublishedAt: r.PublishedAt, Score: r.Score, Reason: reason}
+}
+
+// position is a stream's place in a run's ranked list.
+type position struct {
+	Run    string `json:"r"`
+	Offset int    `json:"o"`
+}
+
+func (p position) chunk() int { return p.Offset / ChunkSize }
+
+func (p position) valid() bool {
+	return runRe.MatchString(p.Run) && p.Offset > 0 && p.Offset < MaxRanked+1
+}
+
+var badCursor = kiosk.Errorf(kiosk.EINVALID, "cursor is not one this feed returned")
+
+// ExpiredCursor is returned for a cursor whose run's pages are gone.
+var ExpiredCursor = kiosk.Errorf(kiosk.EINVALID, "cursor has expired; start again from the first page")
+
+func encode(v any) string {
+	b, _ := json.Marshal(v)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decode(cursor string, v any) error {
+	if len(cursor) > 2048 {
+		return badCursor
+	}
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil {
+		return badCursor
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if d.Decode(v) != nil {
+		return badCursor
+	}
+	return nil
+}
+
+// Limit parses the limit parameter: 1..MaxLimit, DefaultLimit if empty.
+func Limit(s string) (int, error) {
+	if s == "" {
+		return DefaultLimit, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0, kiosk.Errorf(kiosk.EINVALID, "limit must be a whole number from 1 to %d", MaxLimit)
+	}
+	return min(n, MaxLimit), nil
+}
+
+var categoryRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$`)
+
+// ValidCategory reports whether s is a category name (or "top").
+func ValidCategory(s string) bool { return categoryRe.MatchString(s) }
+
+// PublicCursor decodes a public feed cursor (empty: the first page).
+func PublicCursor(cursor string) (run string, offset int, err error) {
+	if cursor == "" {
+		return "", 0, nil
+	}
+	var p position
+	if err := decode(cursor, &p); err != nil || !p.valid() {
+		return "", 0, badCursor
+	}
+	return p.Run, p.Offset, nil
+}
+
+// ChunkIndex is the chunk holding offset.
+func ChunkIndex(offset int) int { return offset / ChunkSize }
+
+// PublicPage cuts a page of limit items at offset out of the chunk holding it;
+// a page never crosses a chunk, so it may be shorter than limit.
+func PublicPage(c Chunk, offset, limit int) Page {
+	p := Page{Category: c.Category, RankedAt: c.RankedAt, Items: []Item{}}
+	start := offset - c.Index*ChunkSize
+	if start < 0 || start > len(c.Items) {
+		return p
+	}
+	end := min(start+limit, len(c.Items))
+	for _, r := range c.Items[start:end] {
+		p.Items = append(p.Items, itemOf(r, r.Reason))
+	}
+	if next := c.Index*ChunkSize + end; next < c.Total && end > start {
+		p.NextCursor = encode(position{Run: c.Run, Offset: next})
+	}
+	return p
+}
+
+// Profile is what the feed domain keeps of a user: interests and recent reads.
+type Profile struct {
+	UserID    string
+	Interests []string
+	Learned   map[string]float64
+	At        time.Time
+	Read      map[string]bool
+}
+
+// LearnedInterest is the learned weight (about that many clicks, decayed)
+// from which a category counts as an interest.
+const LearnedInterest = 2.0
+
+// MaxStreams is how many interest categories a personal feed mixes.
+const MaxStreams = 4
+
+// TopShare is the share of a personal page drawn from the top feed
+// (categories outside the user's interests), for discovery.
+const TopShare = 0.2
+
+// Stream is one source of a personal feed: an interest category or top.
+type Stream struct {
+	Category string
+	Weight   float64
+}
+
+// Streams picks the personal feed's streams: explicit interests weigh 1, a
+// learned interest its weight relative to the strongest learned one; the
+// best MaxStreams share 1-TopShare of the page and top the rest. A user
+// without interests gets top alone.
+func (p Profile) Streams() []Stream {
+	w := map[string]float64{}
+	for _, c := range p.Interests {
+		w[c] += 1
+	}
+	maxLearned := 0.0
+	for _, v := range p.Learned {
+		maxLearned = max(maxLearned, v)
+	}
+	for c, v := range p.Learned {
+		if v >= LearnedInterest {
+			w[c] += v / maxLearned
+		}
+	}
+	delete(w, Top)
+	var out []Stream
+	for c, v := range w {
+		out = append(out, Stream{c, v})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Weight != out[j].Weight {
+			return out[i].Weight > out[j].Weight
+		}
+		return out[i].Category < out[j].Category
+	})
+	out = out[:min(len(out), MaxStreams)]
+	if len(out) == 0 {
+		return []Stream{{Top, 1}}
+	}
+	sum := 0.0
+	for _, s := range out {
+		sum += s.Weight
+	}
+	for i := range out {
+		out[i].Weight = out[i].Weight / sum * (1 - TopShare)
+	}
+	return append(out, Stream{Top, TopShare})
+}
+
+// PersonalCursor is the personal feed's place in each stream.
+type PersonalCursor map[string]position
+
+// DecodePersonal decodes a personal feed cursor.
+func DecodePersonal(cursor string) (PersonalCursor, error) {
+	if cursor == "" {
+		return PersonalCursor{}, nil
+	}
+	var c PersonalCursor
+	if err := decode(cursor, &c); err != nil || len(c) > MaxStreams+1 {
+		return nil, badCursor
+	}
+	for cat, p := range c {
+		// A stream may have ended (offset = total) but never starts at 0 in a
+		// cursor: a stream not in the cursor starts from its head. A stream
+		// the user no longer has (interests changed) is ignored.
+		if !ValidCategory(cat) || !runRe.MatchString(p.Run) || p.Offset < 1 || p.Offset > MaxRanked {
+			return nil, badCursor
+		}
+	}
+	return c, nil
+}
+
+// ChunkRef names a stored chunk: the head (Run "") or a run's chunk.
+type ChunkRef struct {
+	Category string
+	Run      string
+	Index    int
+}
+
+// Refs lists the chunks a personal page needs: each stream's head, or the
+// chunk at its cursor position. Streams that have ended need none.
+func (c PersonalCursor) Refs(streams []Stream) []ChunkRef {
+	var out []ChunkRef
+	for _, s := range streams {
+		p, ok := c[s.Category]
+		if !ok {
+			out = append(out, ChunkRef{Category: s.Category})
+			continue
+		}
+		if p.Offset < MaxRanked {
+			out = append(out, ChunkRef{Category: s.Category, Run: p.Run, Index: p.chunk()})
+		}
+	}
+	return out
+}
+
+// Personal mixes one personal page from the streams' chunks (keyed by
+// category): a smooth weighted round robin, skipping what the user has read,
+// and, in the top stream, the user's interest categories (they come through
+// their own streams, so nothing repeats across pages). Each stream advances
+// only within its loaded chunk; the cursor carries every stream's position.
+func Personal(p Profile, streams []Stream, cur PersonalCursor, chunks map[string]Chunk, limit int) Page {
+	type state struct {
+		Stream
+		chunk   Chunk
+		offset  int
+		current float64
+		done    bool
+	}
+	interest := map[string]bool{}
+	var st []*state
+	for _, s := range streams {
+		c, ok := chunks[s.Category]
+		if s.Category != Top {
+			interest[s.Category] = true
+		}
+		pos, started := cur[s.Category]
+		x := &state{Stream: s, chunk: c, offset: pos.Offset}
+		if !started {
+			x.offset = 0
+		}
+		x.done = !ok || x.offset >= c.Total
+		st = append(st, x)
+	}
+	page := Page{Items: []Item{}}
+	var latest time.Time
+	for _, x := range st {
+		if x.chunk.RankedAt.After(latest) {
+			latest = x.chunk.RankedAt
+		}
+	}
+	page.RankedAt = latest
+	next := func(x *state) (Ranked, bool) { // the stream's next unread item within its chunk
+		for !x.done {
+			i := x.offset - x.chunk.Index*ChunkSize
+			if i < 0 || i >= len(x.chunk.Items) {
+				x.done = true
+				break
+			}
+			r := x.chunk.Items[i]
+			x.offset++
+			if p.Read[r.ID] || (x.Category == Top && interest[r.Category]) {
+				continue
+			}
+			return r, true
+		}
+		return Ranked{}, false
+	}
+	for len(page.Items) < limit {
+		total := 0.0
+		var best *state
+		for _, x := range st {
+			if x.done {
+				continue
+			}
+			x.current += x.Weight
+			total += x.Weight
+			if best == nil || x.current > best.current {
+				best = x
+			}
+		}
+		if best == nil {
+			break
+		}
+		best.current -= total
+		r, ok := next(best)
+		if !ok {
+			continue
+		}
+		reason := r.Reason
+		if best.Category != Top && r.Reason != ReasonPinned && r.Reason != ReasonTrending {
+			reason = ReasonInterest + best.Category
+		}
+		page.Items = append(page.Items, itemOf(r, reason))
+	}
+	nc := PersonalCursor{}
+	more := false
+	for _, x := range st {
+		if _, ok := chunks[x.Category]; !ok {
+			if pos, started := cur[x.Category]; started {
+				nc[x.Category] = pos
+			}
+			continue
+		}
+		if x.offset < x.chunk.Total && x.offset < MaxRanked {
+			more = true
+		}
+		switch {
+		case x.offset >= x.chunk.Total && x.chunk.Total > 0:
+			nc[x.Category] = position{Run: x.chunk.Run, Offset: MaxRanked} // ended
+		case x.offset > 0:
+			nc[x.Category] = position{Run: x.chunk.Run, Offset: x.offset}
+		}
+	}
+	if more {
+		page.NextCursor = encode(nc)
+	}
+	return page
+}

@@ -1,0 +1,180 @@
+package feed
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/guregu/dynamo/v2"
+
+	"github.com/kiosk-news/kiosk/shared/kiosk"
+)
+
+// Notification is one in-app inbox entry: an article trending in a category
+// the user is interested in.
+type Notification struct {
+	ID        string    `json:"id"` // <hour>-<article id>
+	ArticleID string    `json:"article_id"`
+	Title     string    `json:"title"`
+	URL       string    `json:"url"`
+	Category  string    `json:"category"`
+	Reason    string    `json:"reason"`
+	CreatedAt time.Time `json:"created_at"`
+	Read      bool      `json:"read"`
+}
+
+// Inbox limits.
+const (
+	FanoutChunk         = 100 // users per fan-out invocation
+	MaxNotificationPage = 50
+	MaxMarkRead         = 100
+)
+
+var notificationIDRe = regexp.MustCompile(`^\d{10}-[0-9a-f]{32}$`)
+
+// NotificationID names a user's entry for an article trending in an hour.
+func NotificationID(hour, articleID string) string { return hour + "-" + articleID }
+
+type inboxItem struct {
+	PK        string    `dynamo:"pk,hash"`
+	SK        string    `dynamo:"sk,range"`
+	ArticleID string    `dynamo:"article_id"`
+	Title     string    `dynamo:"title"`
+	URL       string    `dynamo:"url"`
+	Category  string    `dynamo:"category"`
+	CreatedAt time.Time `dynamo:"created_at"`
+	Read      bool      `dynamo:"read,omitempty"`
+	ExpiresAt int64     `dynamo:"expires_at"`
+}
+
+func (it inboxItem) notification() Notification {
+	return Notification{ID: it.SK, ArticleID: it.ArticleID, Title: it.Title, URL: it.URL, Category: it.Category,
+		Reason: ReasonTrending + " in " + it.Category, CreatedAt: it.CreatedAt, Read: it.Read}
+}
+
+// Fanout writes the inbox entry of an article trending in hour to each of
+// the next FanoutChunk users indexed under its category after `after` who are
+// still interested (a stale index entry is dropped). Each entry is written
+// once (a conditional put), so a repeated chunk changes nothing. It returns
+// the last user of the chunk when more may follow, and how many were written.
+func (s *DynamoStore) Fanout(ctx context.Context, a Article, hour, after string, now time.Time) (string, int, error) {
+	users, next, err := s.Interested(ctx, a.Category, after, FanoutChunk)
+	if err != nil || len(users) == 0 {
+		return "", 0, err
+	}
+	profiles, err := s.Profiles(ctx, users)
+	if err != nil {
+		return "", 0, err
+	}
+	var (
+		mu      sync.Mutex
+		written int
+		errs    []error
+		wg      sync.WaitGroup
+		sem     = make(chan struct{}, 8)
+	)
+	for _, u := range users {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			var err error
+			wrote := false
+			if p, ok := profiles[u]; !ok || !slices.Contains(p.InterestCategories(), a.Category) {
+				err = s.Forget(ctx, a.Category, u)
+			} else {
+				it := inboxItem{PK: "nb#" + u, SK: NotificationID(hour, a.ID), ArticleID: a.ID, Title: a.Title, URL: a.URL,
+					Category: a.Category, CreatedAt: now.UTC(), ExpiresAt: now.Add(inboxDays * 24 * time.Hour).Unix()}
+				err = s.table.Put(it).If("attribute_not_exists('pk')").Run(ctx)
+				wrote = err == nil
+				if dynamo.IsCondCheckFailed(err) {
+					err = nil
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if wrote {
+				written++
+			}
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}()
+	}
+	wg.Wait()
+	return next, written, errors.Join(errs...)
+}
+
+// NotificationPage is one page of a user's inbox, newest first.
+type NotificationPage struct {
+	Items      []Notification `json:"items"`
+	NextCursor string         `json:"next_cursor,omitempty"`
+}
+
+// Notifications lists a user's inbox newest first; the cursor is the last
+// entry's id (expired entries are skipped: TTL deletes late).
+func (s *DynamoStore) Notifications(ctx context.Context, userID string, limit int, cursor string, now time.Time) (NotificationPage, error) {
+	q := s.table.Get("pk", "nb#"+userID)
+	if cursor != "" {
+		var c struct {
+			After string `json:"a"`
+		}
+		if err := decode(cursor, &c); err != nil || !notificationIDRe.MatchString(c.After) {
+			return NotificationPage{}, badCursor
+		}
+		q = q.Range("sk", dynamo.Less, c.After)
+	}
+	var items []inboxItem
+	if err := q.Order(dynamo.Descending).Limit(limit+1).All(ctx, &items); err != nil {
+		return NotificationPage{}, err
+	}
+	p := NotificationPage{Items: []Notification{}}
+	for i, it := range items {
+		if i == limit {
+			p.NextCursor = encode(struct {
+				After string `json:"a"`
+			}{items[limit-1].SK})
+			break
+		}
+		if it.ExpiresAt > now.Unix() {
+			p.Items = append(p.Items, it.notification())
+		}
+	}
+	return p, nil
+}
+
+// MarkRead marks a user's entries read; ids that are not in the inbox are
+// ignored. It returns how many it marked.
+func (s *DynamoStore) MarkRead(ctx context.Context, userID string, ids []string) (int, error) {
+	if len(ids) == 0 || len(ids) > MaxMarkRead {
+		return 0, kiosk.Errorf(kiosk.EINVALID, "ids must list 1 to %d notification ids", MaxMarkRead)
+	}
+	for _, id := range ids {
+		if !notificationIDRe.MatchString(id) {
+			return 0, kiosk.Errorf(kiosk.EINVALID, "%q is not a notification id", truncate(id, 60))
+		}
+	}
+	n := 0
+	for _, id := range slices.Compact(slices.Sorted(slices.Values(ids))) {
+		err := s.table.Update("pk", "nb#"+userID).Range("sk", id).Set("read", true).If("attribute_exists('pk')").Run(ctx)
+		if dynamo.IsCondCheckFailed(err) {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		s = s[:n]
+	}
+	return strings.ToValidUTF8(s, "")
+}
