@@ -43,7 +43,7 @@ deploy: tools
 ## test: vet, unit tests, end-to-end tests against the real local cloud and CDK template, a short fuzz pass, cdk synth
 test: tools build vet
 	$(GO) test -count=1 ./...
-	KIOSK_TEST_DUPLICATES=on $(GO) test -count=1 -run 'TestAPublished|TestASchedule|TestSampleNews|TestTracking|TestTrending|TestLoad|TestOneTrace' ./infra/local
+	KIOSK_TEST_DUPLICATES=on $(GO) test -count=1 -run 'TestAPublished|TestASchedule|TestSampleNews|TestTracking|TestTrending|TestLoad|TestOneTrace|TestFeed|TestClicks|TestPersonal|TestModeration' ./infra/local
 	$(GO) test -run '^$$' -fuzz FuzzMatch -fuzztime 40000x ./infra/pattern
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 4000x ./shared/platform/httpapi
 	$(GO) test -run '^$$' -fuzz FuzzFromItem -fuzztime 4000x ./shared/article

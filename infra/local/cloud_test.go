@@ -175,7 +175,10 @@ func TestGatewayErrorsFollowTheContract(t *testing.T) {
 
 // publisher is the functions' own publisher, pointed at the local bus the way
 // the local cloud points functions at it: through the environment.
-func publisher(t *testing.T) *bus.Publisher {
+func publisher(t *testing.T) *bus.Publisher { return publisherAs(t, events.SourcePlatform) }
+
+// publisherAs publishes as the given source (kiosk.<domain>).
+func publisherAs(t *testing.T, source string) *bus.Publisher {
 	t.Helper()
 	t.Setenv("AWS_REGION", local.Region)
 	t.Setenv("AWS_ACCESS_KEY_ID", "test")
@@ -186,7 +189,7 @@ func publisher(t *testing.T) *bus.Publisher {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := bus.New(bus.Client(cfg), events.SourcePlatform)
+	p, err := bus.New(bus.Client(cfg), source)
 	if err != nil {
 		t.Fatal(err)
 	}

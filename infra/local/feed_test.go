@@ -1,0 +1,319 @@
+package local_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kiosk-news/kiosk/events"
+	"github.com/kiosk-news/kiosk/shared/platform/bus"
+)
+
+type feedPage struct {
+	Category string `json:"category"`
+	Items    []struct {
+		ID       string  `json:"id"`
+		Title    string  `json:"title"`
+		Category string  `json:"category"`
+		SourceID string  `json:"source_id"`
+		Score    float64 `json:"score"`
+		Reason   string  `json:"reason"`
+	} `json:"items"`
+	NextCursor string `json:"next_cursor"`
+}
+
+func (p feedPage) ids() []string {
+	var out []string
+	for _, it := range p.Items {
+		out = append(out, it.ID)
+	}
+	return out
+}
+
+func readFeed(t *testing.T, path, token string) feedPage {
+	t.Helper()
+	status, body := admin(t, "GET", path, token, "", "")
+	var p feedPage
+	if status != 200 || json.Unmarshal(body, &p) != nil {
+		t.Fatalf("GET %s: %d %s", path, status, body)
+	}
+	return p
+}
+
+// eventuallyLong polls cond for up to a limit, running what helps it along
+// (a batch) between polls.
+func eventuallyLong(t *testing.T, what string, limit time.Duration, nudge func(), cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		if nudge != nil {
+			nudge()
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func runNow(t *testing.T, fn string) {
+	t.Helper()
+	if status, body := admin(t, "POST", "/_local/schedules/"+fn+"/run", "", "", ""); status != 200 || !strings.Contains(string(body), `"status":"ok"`) {
+		t.Fatalf("run %s: %d %s", fn, status, body)
+	}
+}
+
+// rankedFeed waits until the sample news is ranked into the category's feed.
+// It runs only the announcer (whose 30 s lag the test cannot skip): the
+// ranking run itself is requested by the feed's own events.
+func rankedFeed(t *testing.T, category string, min int) feedPage {
+	t.Helper()
+	var p feedPage
+	eventuallyLong(t, category+" feed ranked from the sample news", 90*time.Second,
+		func() { admin(t, "POST", "/_local/schedules/announce-articles/run", "", "", "") },
+		func() bool {
+			p = readFeed(t, "/v1/feed?category="+category+"&limit=50", "")
+			return len(p.Items) >= min
+		})
+	return p
+}
+
+func TestFeedIsRankedFromSampleNewsWithoutASchedule(t *testing.T) {
+	top := rankedFeed(t, "top", 20)
+	if len(top.Items) == 50 && top.NextCursor == "" {
+		t.Error("a full top page has no next cursor")
+	}
+	reasons := map[string]bool{}
+	for _, it := range top.Items {
+		if it.Reason == "" || it.Score <= 0 {
+			t.Errorf("item %s has reason %q, score %v", it.ID, it.Reason, it.Score)
+		}
+		reasons[it.Reason] = true
+	}
+	// The sample feeds' dates span days: fresh and older ones.
+	if !reasons["fresh"] {
+		t.Errorf("no fresh item in %v", reasons)
+	}
+	// Pages: small pages walk the feed without repeats.
+	seen := map[string]bool{}
+	cursor := ""
+	for range 30 {
+		p := readFeed(t, "/v1/feed?category=top&limit=7&cursor="+url.QueryEscape(cursor), "")
+		for _, id := range p.ids() {
+			if seen[id] {
+				t.Fatalf("%s repeats", id)
+			}
+			seen[id] = true
+		}
+		if cursor = p.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if len(seen) < len(top.Items) {
+		t.Errorf("walked %d items, the first page alone had %d", len(seen), len(top.Items))
+	}
+	status, body := admin(t, "GET", "/v1/feed?cursor=forged", "", "", "")
+	if status != 400 || !strings.Contains(string(body), "invalid_argument") {
+		t.Errorf("forged cursor: %d %s", status, body)
+	}
+	if inv := invocations(t, "rank-feeds"); len(inv) == 0 {
+		t.Error("rank-feeds never ran")
+	}
+}
+
+func TestAPublishedArticleShowsOnceEvenWhenDeliveredTwice(t *testing.T) {
+	rankedFeed(t, "top", 1)
+	ctx := context.Background()
+	a := events.ArticlePublished{ID: fmt.Sprintf("%032x", time.Now().UnixNano()),
+		URL: "https://e2e.example/scoop", Title: "An e2e scoop about curling", SourceID: "e2e-desk", Category: "curling",
+		Story: "e2e-scoop", PublishedAt: time.Now().UTC().Add(-time.Minute), SourceWeight: 1}
+	articlesPub := publisherAs(t, events.SourceArticles)
+	for range 2 {
+		if err := articlesPub.Publish(ctx, bus.Event{DetailType: events.ArticlePublishedType, Detail: a}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var p feedPage
+	eventually(t, "the published article in its category feed", func() bool {
+		p = readFeed(t, "/v1/feed?category=curling", "")
+		return len(p.Items) > 0
+	})
+	if !slices.Equal(p.ids(), []string{a.ID}) || p.Items[0].Reason != "fresh" {
+		t.Errorf("curling feed %+v, want the one article once, fresh", p.Items)
+	}
+	eventually(t, "the published article in top", func() bool {
+		return slices.Contains(readFeed(t, "/v1/feed?category=top&limit=50", "").ids(), a.ID)
+	})
+}
+
+func TestClicksMoveAnArticleUpAfterRanking(t *testing.T) {
+	sports := rankedFeed(t, "sports", 3)
+	last := sports.Items[len(sports.Items)-1]
+	first := sports.Items[0]
+	u := register(t)
+	at := time.Now().UTC().Format(time.RFC3339)
+	var batch []map[string]any
+	for i := range 8 {
+		batch = append(batch,
+			map[string]any{"id": fmt.Sprintf("rank-imp-%04d", i), "type": "impression", "article_id": last.ID, "at": at},
+			map[string]any{"id": fmt.Sprintf("rank-clk-%04d", i), "type": "click", "article_id": last.ID, "at": at},
+			map[string]any{"id": fmt.Sprintf("rank-top-%04d", i), "type": "impression", "article_id": first.ID, "at": at})
+	}
+	if status, out := postEvents(t, u.Token, batch); status != 202 {
+		t.Fatalf("events: %d %v", status, out)
+	}
+	// The KPI batch announces the day's numbers per article (article.stats);
+	// the next ranking run uses them.
+	runKPI(t, "")
+	eventuallyLong(t, "the clicked article to rise", 30*time.Second, func() { runNow(t, "rank-feeds") }, func() bool {
+		p := readFeed(t, "/v1/feed?category=sports&limit=50", "")
+		for _, it := range p.Items {
+			if it.Reason == "pinned" {
+				continue
+			}
+			return it.ID == last.ID
+		}
+		return false
+	})
+}
+
+func TestPersonalFeedFollowsInterestsAndSkipsWhatWasRead(t *testing.T) {
+	all := rankedFeed(t, "sports", 3)
+	fan := register(t)
+	if status, body := admin(t, "PUT", "/v1/users/me/interests", fan.Token, "application/json", `{"categories":["sports"]}`); status != 200 {
+		t.Fatalf("interests: %d %s", status, body)
+	}
+	var p feedPage
+	eventually(t, "a sports-first personal feed", func() bool {
+		p = readFeed(t, "/v1/feed/me?limit=10", fan.Token)
+		return len(p.Items) > 0 && strings.HasPrefix(p.Items[0].Reason, "interest:sports")
+	})
+	sports := 0
+	for _, it := range p.Items {
+		if it.Category == "sports" {
+			sports++
+		}
+	}
+	// 80% of a page comes from the interests, until they run out.
+	if want := min(len(all.Items), 8); sports < want {
+		t.Errorf("%d of %d items are sports, want %d", sports, len(p.Items), want)
+	}
+	opened := p.Items[0].ID
+	if status, out := postEvents(t, fan.Token, []map[string]any{
+		{"id": "fan-read-0001", "type": "read", "article_id": opened, "at": time.Now().UTC().Format(time.RFC3339), "dwell_ms": 30000},
+	}); status != 202 {
+		t.Fatalf("read: %d %v", status, out)
+	}
+	eventually(t, "the read article to leave the personal feed", func() bool {
+		return !slices.Contains(readFeed(t, "/v1/feed/me?limit=50", fan.Token).ids(), opened)
+	})
+	if status, _ := admin(t, "GET", "/v1/feed/me", "", "", ""); status != 401 {
+		t.Errorf("personal feed without a token: %d", status)
+	}
+}
+
+func TestTrendingReachesInterestedInboxesOnce(t *testing.T) {
+	business := rankedFeed(t, "business", 1)
+	article := business.Items[len(business.Items)-1].ID
+	fan, other := register(t), register(t)
+	for tok, cat := range map[string]string{fan.Token: "business", other.Token: "science"} {
+		if status, body := admin(t, "PUT", "/v1/users/me/interests", tok, "application/json", `{"categories":["`+cat+`"]}`); status != 200 {
+			t.Fatalf("interests: %d %s", status, body)
+		}
+	}
+	at := time.Now().UTC().Format(time.RFC3339)
+	var clicks []map[string]any
+	for i := range 12 {
+		clicks = append(clicks, map[string]any{"id": fmt.Sprintf("trend-clk-%04d", i), "type": "click", "article_id": article, "at": at})
+	}
+	if status, out := postEvents(t, other.Token, clicks); status != 202 {
+		t.Fatalf("clicks: %d %v", status, out)
+	}
+	type inbox struct {
+		Items []struct {
+			ID        string `json:"id"`
+			ArticleID string `json:"article_id"`
+			Read      bool   `json:"read"`
+		} `json:"items"`
+	}
+	read := func(tok string) inbox {
+		status, body := admin(t, "GET", "/v1/notifications", tok, "", "")
+		var in inbox
+		if status != 200 || json.Unmarshal(body, &in) != nil {
+			t.Fatalf("inbox: %d %s", status, body)
+		}
+		return in
+	}
+	// The coordinator announces trending from the partials of the previous
+	// run's workers: run it until it does.
+	var got inbox
+	eventuallyLong(t, "the trending article in the fan's inbox", 30*time.Second, func() { runKPI(t, "") }, func() bool {
+		got = read(fan.Token)
+		return slices.ContainsFunc(got.Items, func(n struct {
+			ID        string `json:"id"`
+			ArticleID string `json:"article_id"`
+			Read      bool   `json:"read"`
+		}) bool {
+			return n.ArticleID == article
+		})
+	})
+	runKPI(t, "")
+	runKPI(t, "")
+	n := 0
+	var id string
+	for _, it := range read(fan.Token).Items {
+		if it.ArticleID == article {
+			n++
+			id = it.ID
+		}
+	}
+	if n != 1 {
+		t.Errorf("the fan has %d entries for the article, want 1", n)
+	}
+	for _, it := range read(other.Token).Items {
+		if it.ArticleID == article {
+			t.Error("a user not interested in business was notified")
+		}
+	}
+	status, body := admin(t, "POST", "/v1/notifications/read", fan.Token, "application/json", `{"ids":["`+id+`"]}`)
+	if status != 200 || !strings.Contains(string(body), `"marked":1`) {
+		t.Errorf("mark read: %d %s", status, body)
+	}
+	if status, _ := admin(t, "POST", "/v1/notifications/read", fan.Token, "application/json", `{"ids":["x"],"user_id":"y"}`); status != 400 {
+		t.Errorf("a body with an unknown field: %d", status)
+	}
+}
+
+func TestModerationReachesTheFeedWithinAMinute(t *testing.T) {
+	world := rankedFeed(t, "world", 3)
+	hide, pin := world.Items[0].ID, world.Items[len(world.Items)-1].ID
+	moderate := func(id string, hidden, pinned bool) {
+		t.Helper()
+		body := fmt.Sprintf(`{"hidden":%t,"pinned":%t}`, hidden, pinned)
+		if status, out := admin(t, "PUT", "/admin/api/articles/"+id+"/moderation", cloud.AdminToken(), "application/json", body); status != 200 {
+			t.Fatalf("moderate: %d %s", status, out)
+		}
+	}
+	moderate(hide, true, false)
+	moderate(pin, false, true)
+	defer moderate(hide, false, false)
+	defer moderate(pin, false, false)
+	start := time.Now()
+	eventuallyLong(t, "the moderation in the world feed", time.Minute, nil, func() bool {
+		p := readFeed(t, "/v1/feed?category=world&limit=50", "")
+		return !slices.Contains(p.ids(), hide) && len(p.Items) > 0 && p.Items[0].ID == pin && p.Items[0].Reason == "pinned"
+	})
+	t.Logf("moderation reflected after %s", time.Since(start).Round(time.Millisecond))
+	if status, _ := admin(t, "PUT", "/admin/api/articles/"+pin+"/moderation", "", "application/json", `{"hidden":true,"pinned":false}`); status != 401 {
+		t.Errorf("moderation without the admin token: %d", status)
+	}
+	if status, _ := admin(t, "PUT", "/admin/api/articles/"+pin+"/moderation", cloud.AdminToken(), "application/json", `{"hidden":true}`); status != 400 {
+		t.Errorf("moderation without pinned: %d", status)
+	}
+}
