@@ -215,6 +215,9 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	}
 	wctx, stop := context.WithCancel(context.Background())
 	c.stop = stop
+	if !cfg.NoSamples {
+		go c.announceSamples(wctx)
+	}
 	if cfg.Watch {
 		go c.watch(wctx)
 	}

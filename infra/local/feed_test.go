@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/events"
+	"github.com/kiosk-news/kiosk/infra/local"
+	"github.com/kiosk-news/kiosk/shared/article"
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
 )
 
@@ -85,6 +87,9 @@ func rankedFeed(t *testing.T, category string, min int) feedPage {
 }
 
 func TestFeedIsRankedFromSampleNewsWithoutASchedule(t *testing.T) {
+	if local.SampleAnnounceDelay != article.AnnounceLag+2*time.Second {
+		t.Errorf("the local cloud announces the sample news after %s; the announcer's lag is %s", local.SampleAnnounceDelay, article.AnnounceLag)
+	}
 	top := rankedFeed(t, "top", 20)
 	if len(top.Items) == 50 && top.NextCursor == "" {
 		t.Error("a full top page has no next cursor")

@@ -39,7 +39,7 @@ func (a *Announcer) Run(ctx context.Context) (AnnounceReport, error) {
 	}
 	lag := a.Lag
 	if lag == 0 {
-		lag = 3 * putTimeout
+		lag = AnnounceLag
 	}
 	through := now.UTC().Add(-lag)
 	checkpoint, err := a.Store.Checkpoint(ctx)

@@ -42,6 +42,10 @@ type Report struct {
 // before it trusts that every article stamped before a moment is stored.
 const putTimeout = 10 * time.Second
 
+// AnnounceLag is the Announcer's default lag: what was stored less than this
+// ago waits for the next run.
+const AnnounceLag = 3 * putTimeout
+
 // Backoff for failing sources: 15 min doubling per consecutive failure, at most a day.
 const (
 	baseInterval = 15 * time.Minute
