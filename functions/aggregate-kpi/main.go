@@ -59,6 +59,9 @@ func (b *batch) coordinate(ctx context.Context, job tracking.Job) error {
 		return err
 	}
 	trending, err := b.trending(ctx, now)
+	trigger.Count(ctx, "periods", len(jobs))
+	trigger.Count(ctx, "shard events", len(evs))
+	trigger.Count(ctx, "trending", trending)
 	slog.InfoContext(ctx, "kpi planned", "periods", len(jobs), "shards", len(evs), "trending", trending)
 	return err
 }

@@ -23,6 +23,7 @@ func main() {
 	a := &article.Announcer{Store: article.NewDynamoStore(table), Publisher: announcer{pub}, Now: clock.Now}
 	trigger.Start(func(ctx context.Context, e trigger.Event[trigger.Scheduled]) error {
 		r, err := a.Run(ctx)
+		trigger.Count(ctx, "announced", r.Announced)
 		if err == nil && r.Announced > 0 {
 			slog.InfoContext(ctx, "announced", "articles", r.Announced, "through", r.Through)
 		}

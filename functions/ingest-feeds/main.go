@@ -33,6 +33,10 @@ func main() {
 		if err != nil {
 			level, msg = slog.LevelError, err.Error()
 		}
+		trigger.Count(ctx, "sources", r.Due)
+		trigger.Count(ctx, "fetched", r.Fetched)
+		trigger.Count(ctx, "failed", r.Failed)
+		trigger.Count(ctx, "new articles", r.New)
 		slog.Log(ctx, level, "ingest", "run", e.ID, "report", r, "duration_ms", time.Since(start).Milliseconds(), "error", msg)
 		return err
 	})

@@ -24,6 +24,8 @@ func main() {
 	// Any trigger ranks everything: the schedule, a request, a manual run.
 	trigger.Start(func(ctx context.Context, e trigger.Event[json.RawMessage]) error {
 		r, err := s.Rank(ctx)
+		trigger.Count(ctx, "articles", r.Articles)
+		trigger.Count(ctx, "feeds", len(r.Feeds))
 		if err == nil {
 			slog.InfoContext(ctx, "ranked", "run", r.Run, "articles", r.Articles, "feeds", len(r.Feeds), "top", r.Feeds[feed.Top])
 		}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -244,6 +245,8 @@ func (c *Cloud) functionEnv(f topology.Function) []string {
 		"AWS_ENDPOINT_URL_DYNAMODB=" + c.functionDynamoURL,
 		"AWS_ENDPOINT_URL_EVENTBRIDGE=" + c.BusURL,
 		"AWS_ENDPOINT_URL_SECRETS_MANAGER=" + c.BusURL,
+		"AWS_ENDPOINT_URL_LAMBDA=" + c.BusURL,
+		"AWS_ENDPOINT_URL_SQS=" + c.BusURL,
 		"AWS_LAMBDA_LOG_FORMAT=JSON",
 		clock.OffsetEnv + "=" + strconv.FormatInt(int64(c.clock.Offset()), 10),
 	}
@@ -253,7 +256,25 @@ func (c *Cloud) functionEnv(f topology.Function) []string {
 		}
 		env = append(env, k+"="+v)
 	}
+	if f.Operator {
+		env = append(env, topology.OperationsEnv+"="+c.operations())
+	}
 	return env
+}
+
+// operations is OperationsEnv locally: functions are invoked by name, and
+// each asynchronous function's dead letters are a queue on the local AWS
+// endpoint.
+func (c *Cloud) operations() string {
+	ops := topology.Operations{Functions: map[string]string{}, Queues: map[string]string{}}
+	for _, f := range c.Topology.Functions {
+		if f.Async() {
+			ops.Functions[f.Name] = f.Name
+			ops.Queues[f.Name] = c.BusURL + "/queue/" + f.Name + "-dlq"
+		}
+	}
+	b, _ := json.Marshal(ops)
+	return string(b)
 }
 
 // Now is the local cloud's (possibly virtual) time.

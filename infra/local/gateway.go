@@ -164,7 +164,7 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// One trace per request, as API Gateway's X-Ray header: every invocation
 	// the request causes, through the bus, carries it.
 	ctx := WithTrace(r.Context(), ParseTraceHeader(event.Headers["x-amzn-trace-id"]))
-	if route.Auth != topology.Public {
+	if route.Auth.Authorized() {
 		// API Gateway answers 401 itself when the identity source is missing,
 		// and 403 when the authorizer says no.
 		if r.Header.Get("Authorization") == "" {

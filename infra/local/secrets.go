@@ -61,6 +61,10 @@ func (a *awsEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case strings.HasPrefix(target, "secretsmanager."):
 		a.secrets.ServeHTTP(w, r)
+	case strings.HasPrefix(target, "AmazonSQS."):
+		a.bus.serveSQS(w, r, strings.TrimPrefix(target, "AmazonSQS."))
+	case strings.HasPrefix(r.URL.Path, "/2015-03-31/functions/"):
+		a.bus.serveInvoke(w, r)
 	default:
 		a.bus.ServeHTTP(w, r)
 	}

@@ -61,7 +61,7 @@ func New(scope constructs.Construct, id string, cloud topology.Cloud, props Prop
 	}
 	s := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
 	b := &builder{stack: s, cloud: cloud, props: props, prod: props.Stage == "prod",
-		tables: map[string]awsdynamodb.Table{}, secrets: map[string]awssecretsmanager.Secret{}}
+		tables: map[string]awsdynamodb.Table{}, secrets: map[string]awssecretsmanager.Secret{}, built: map[string]built{}}
 	b.removal = awscdk.RemovalPolicy_DESTROY
 	if b.prod {
 		b.removal = awscdk.RemovalPolicy_RETAIN
@@ -84,6 +84,7 @@ func New(scope constructs.Construct, id string, cloud topology.Cloud, props Prop
 			b.buildFunction(f)
 		}
 	}
+	b.wireOperators()
 	b.outputs(id)
 	return s, nil
 }
@@ -104,6 +105,15 @@ type builder struct {
 	// decisions per authorizer and token, so a user's cached "yes" can never
 	// open an admin route.
 	authorizers map[topology.Auth]awsapigatewayv2.IHttpRouteAuthorizer
+	built       map[string]built
+}
+
+// built is what operator functions need of the others.
+type built struct {
+	fn    awslambda.Function
+	role  awsiam.Role
+	alias awslambda.Alias
+	dlq   awssqs.Queue // nil for synchronous functions
 }
 
 func (b *builder) buildAuthorizers(alias awslambda.Alias) {
@@ -334,8 +344,9 @@ func (b *builder) buildFunction(f topology.Function) awslambda.Alias {
 			Reason: jsii.String("invoked synchronously by API Gateway: a failure is returned to the caller, there is nothing to dead-letter"),
 		})
 	}
+	var dlq awssqs.Queue
 	if f.Async() {
-		dlq := b.deadLetterQueue(id)
+		dlq = b.deadLetterQueue(id)
 		alias.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
 			RetryAttempts: jsii.Number(asyncRetries),
 			MaxEventAge:   awscdk.Duration_Hours(jsii.Number(6)),
@@ -379,7 +390,38 @@ func (b *builder) buildFunction(f topology.Function) awslambda.Alias {
 	}
 	cdknag.NagSuppressions_AddResourceSuppressions(fn, &suppress, jsii.Bool(true))
 	b.monitor(id, f, fn)
+	b.built[f.Name] = built{fn: fn, role: role, alias: alias, dlq: dlq}
 	return alias
+}
+
+// wireOperators gives each operator function (topology.Function.Operator)
+// the asynchronous functions' live aliases and dead-letter queues in
+// OperationsEnv, and exactly the rights to invoke those aliases and to read
+// and delete those queues' messages.
+func (b *builder) wireOperators() {
+	ops := map[string]map[string]*string{"functions": {}, "queues": {}}
+	var aliases, queues []*string
+	for _, f := range b.cloud.Functions {
+		if bf := b.built[f.Name]; f.Async() {
+			ops["functions"][f.Name] = bf.alias.FunctionArn()
+			ops["queues"][f.Name] = bf.dlq.QueueUrl()
+			aliases = append(aliases, bf.alias.FunctionArn())
+			queues = append(queues, bf.dlq.QueueArn())
+		}
+	}
+	for _, f := range b.cloud.Functions {
+		if !f.Operator {
+			continue
+		}
+		bf := b.built[f.Name]
+		bf.fn.AddEnvironment(jsii.String(topology.OperationsEnv), b.stack.ToJsonString(ops, nil), nil)
+		bf.role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("lambda:InvokeFunction"), Resources: &aliases,
+		}))
+		bf.role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"), Resources: &queues,
+		}))
+	}
 }
 
 // tableStatement grants exactly the actions an access level needs on a table
@@ -416,11 +458,15 @@ func (b *builder) addRoute(id string, alias awslambda.Alias, r topology.Route) {
 		Integration: integration,
 		Authorizer:  b.authorizers[r.Auth], // nil for public routes
 	})
-	if r.Auth == topology.Public {
+	if !r.Auth.Authorized() {
+		reason := r.Key() + " is declared public in the topology: anyone may call it"
+		if r.Auth == topology.Console {
+			reason = r.Key() + " is an admin console page: the function checks the session cookie and CSRF token itself"
+		}
 		for _, route := range *routes {
 			cdknag.NagSuppressions_AddResourceSuppressions(route, &[]*cdknag.NagPackSuppression{{
 				Id:     jsii.String("AwsSolutions-APIG4"),
-				Reason: jsii.String(r.Key() + " is declared public in the topology: anyone may call it"),
+				Reason: jsii.String(reason),
 			}}, jsii.Bool(true))
 		}
 	}

@@ -212,9 +212,9 @@ func TestEveryRouteTargetsItsFunctionsAlias(t *testing.T) {
 		for _, a := range resources(tmpl, "AWS::ApiGatewayV2::Authorizer") {
 			authorizers[a.ID] = a
 		}
-		if r.Auth == topology.Public {
+		if !r.Auth.Authorized() {
 			if at, _ := route.Props["AuthorizationType"].(string); at != "" && at != "NONE" {
-				t.Errorf("public route %s has authorization %v", r.Key(), at)
+				t.Errorf("unauthorized (public or console) route %s has authorization %v", r.Key(), at)
 			}
 		} else {
 			a := authorizers[ref(route.Props["AuthorizerId"])]
@@ -288,6 +288,10 @@ func TestRolesAreLimitedToTheDeclaredGrants(t *testing.T) {
 						case a == "events:PutEvents":
 							if len(f.Publishes) == 0 {
 								t.Errorf("%s may PutEvents but publishes nothing", f.Name)
+							}
+						case a == "lambda:InvokeFunction":
+							if !f.Operator {
+								t.Errorf("%s may invoke functions but is no operator", f.Name)
 							}
 						case strings.HasPrefix(a, "logs:"), strings.HasPrefix(a, "sqs:"), a == "secretsmanager:GetSecretValue":
 						default:
@@ -433,7 +437,7 @@ func TestANewFunctionGetsEverything(t *testing.T) {
 		Name: "extra-api", Description: "scaffold check", MemoryMB: 128, Timeout: 5 * time.Second,
 		Routes:    []topology.Route{{Method: "GET", Path: "/v1/extra/{id}", Auth: topology.Public}},
 		Schedules: []topology.Schedule{{Expression: "cron(0 3 * * ? *)", Description: "nightly"}},
-		Grants:    []topology.Grant{{Table: "health", Access: topology.ReadWrite}},
+		Grants:    []topology.Grant{{Table: "health", Access: topology.ReadWrite}, {Table: topology.RunsTable, Access: topology.Write}},
 	})
 	src, err := os.Open(filepath.Join(dist, "health-api.zip"))
 	if err != nil {
@@ -498,4 +502,49 @@ func toStrings(v any) []string {
 		return out
 	}
 	return nil
+}
+
+// TestOperatorsReachEveryAsyncFunction checks an operator function gets
+// every asynchronous function's live alias and dead-letter queue in
+// OperationsEnv, and the rights to invoke exactly those aliases.
+func TestOperatorsReachEveryAsyncFunction(t *testing.T) {
+	tmpl := cached(t, "dev")
+	var async []string
+	for _, f := range topology.Kiosk().Functions {
+		if f.Async() {
+			async = append(async, f.Name)
+		}
+	}
+	for _, f := range topology.Kiosk().Functions {
+		fn, _, roleID := function(t, tmpl, f.Name)
+		ops, has := fn.Props["Environment"].(map[string]any)["Variables"].(map[string]any)[topology.OperationsEnv]
+		if has != f.Operator {
+			t.Errorf("%s: %s present %v, operator %v", f.Name, topology.OperationsEnv, has, f.Operator)
+		}
+		if !f.Operator {
+			continue
+		}
+		// The value is an Fn::Join of the JSON with the aliases' and queues' tokens.
+		joined, _ := json.Marshal(ops)
+		for _, name := range async {
+			if !strings.Contains(string(joined), `\"`+name+`\":`) {
+				t.Errorf("%s: %s does not name %s", f.Name, topology.OperationsEnv, name)
+			}
+		}
+		invoke := 0
+		for _, p := range resources(tmpl, "AWS::IAM::Policy") {
+			if !slices.ContainsFunc(p.Props["Roles"].([]any), func(r any) bool { return ref(r) == roleID }) {
+				continue
+			}
+			for _, st := range p.Props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+				st := st.(map[string]any)
+				if slices.Contains(toStrings(st["Action"]), "lambda:InvokeFunction") {
+					invoke = len(st["Resource"].([]any))
+				}
+			}
+		}
+		if invoke != len(async) {
+			t.Errorf("%s may invoke %d aliases, want the %d asynchronous functions'", f.Name, invoke, len(async))
+		}
+	}
 }

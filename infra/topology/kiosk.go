@@ -60,6 +60,13 @@ func Kiosk() Cloud {
 				},
 				TTL: "expires_at",
 			},
+			{
+				Name:         RunsTable,
+				Description:  "Platform: one record per batch run (pk run#<function>, sk start time): trigger, status, duration, counts; kept 30 days.",
+				PartitionKey: Key{"pk", String},
+				SortKey:      &Key{"sk", String},
+				TTL:          "expires_at",
+			},
 			// new-domain:tables (make new-domain adds tables above this line)
 		},
 		Secrets: []Secret{
@@ -79,6 +86,7 @@ func Kiosk() Cloud {
 				Name:        "heartbeat",
 				Description: "Scheduled canary: publishes platform.heartbeat on every run.",
 				Schedules:   []Schedule{{"rate(5 minutes)", "prove schedules and the bus deliver"}},
+				Grants:      []Grant{{RunsTable, Write}},
 				Publishes:   []string{events.HeartbeatType},
 				MemoryMB:    128,
 				Timeout:     10 * time.Second,
@@ -126,7 +134,7 @@ func Kiosk() Cloud {
 				Description: "Ingestion batch: fetch every due source, store new articles once, cluster stories " +
 					"(announce-articles relays them to the bus).",
 				Schedules: []Schedule{{"rate(15 minutes)", "fetch the news"}},
-				Grants:    []Grant{{"articles", ReadWrite}},
+				Grants:    []Grant{{"articles", ReadWrite}, {RunsTable, Write}},
 				// host:port pairs the fetcher may reach despite the private-address
 				// rule; empty in AWS, the sample-feed server locally.
 				Env:         map[string]string{"KIOSK_FETCH_ALLOW": ""},
@@ -139,7 +147,7 @@ func Kiosk() Cloud {
 				Description: "Outbox relay: announces stored articles as article.published, in ingestion order, " +
 					"moving a checkpoint only after the bus accepted them.",
 				Schedules:   []Schedule{{"rate(1 minute)", "relay new articles to the bus"}},
-				Grants:      []Grant{{"articles", ReadWrite}},
+				Grants:      []Grant{{"articles", ReadWrite}, {RunsTable, Write}},
 				Publishes:   []string{events.ArticlePublishedType},
 				MemoryMB:    256,
 				Timeout:     time.Minute,
@@ -200,7 +208,7 @@ func Kiosk() Cloud {
 					Name:    "on-kpi-shard",
 					Pattern: `{"source":["kiosk.tracking"],"detail-type":["kpi.shard.requested"]}`,
 				}},
-				Grants:    []Grant{{"events", ReadWrite}},
+				Grants:    []Grant{{"events", ReadWrite}, {RunsTable, Write}},
 				Publishes: []string{events.KPIShardType, events.ArticleTrendingType, events.UserEngagedType, events.ArticleStatsType},
 				MemoryMB:  512,
 				Timeout:   2 * time.Minute,
@@ -240,7 +248,7 @@ func Kiosk() Cloud {
 					Name:    "on-rank-requested",
 					Pattern: `{"source":["kiosk.feed"],"detail-type":["feed.rank.requested"]}`,
 				}},
-				Grants:      []Grant{{"feed", ReadWrite}},
+				Grants:      []Grant{{"feed", ReadWrite}, {RunsTable, Write}},
 				MemoryMB:    512,
 				Timeout:     2 * time.Minute,
 				Concurrency: 1,
@@ -278,6 +286,47 @@ func Kiosk() Cloud {
 				Grants:   []Grant{{"feed", ReadWrite}},
 				MemoryMB: 128,
 				Timeout:  10 * time.Second,
+			},
+			{
+				Name: "admin-console",
+				Description: "The admin console for editors: sign-in, sources and article moderation (forms generated " +
+					"from the domain structs) and KPI charts, as server-rendered pages behind a session cookie.",
+				Routes: []Route{
+					{Method: "GET", Path: "/admin/login", Auth: Console},
+					{Method: "POST", Path: "/admin/login", Auth: Console, Throttle: &Throttle{Rate: 5, Burst: 10}},
+					{Method: "GET", Path: "/admin/assets/{file}", Auth: Console},
+					{Method: "POST", Path: "/admin/logout", Auth: Console},
+					{Method: "GET", Path: "/admin", Auth: Console},
+					{Method: "GET", Path: "/admin/sources", Auth: Console},
+					{Method: "POST", Path: "/admin/sources", Auth: Console},
+					{Method: "GET", Path: "/admin/sources/{id}", Auth: Console},
+					{Method: "POST", Path: "/admin/sources/{id}", Auth: Console},
+					{Method: "POST", Path: "/admin/sources/{id}/delete", Auth: Console},
+					{Method: "GET", Path: "/admin/articles", Auth: Console},
+					{Method: "POST", Path: "/admin/articles/{id}/moderation", Auth: Console},
+					{Method: "GET", Path: "/admin/kpi", Auth: Console},
+				},
+				Grants:    []Grant{{"articles", ReadWrite}, {"events", Read}},
+				Secrets:   []string{AdminTokenSecret},
+				Publishes: []string{events.ArticleModeratedType},
+				MemoryMB:  256,
+				Timeout:   15 * time.Second,
+			},
+			{
+				Name: "admin-ops",
+				Description: "The admin console for operators: batches (schedule, last runs, run now) and every " +
+					"function's dead letters (redrive), through Lambda Invoke and SQS.",
+				Routes: []Route{
+					{Method: "GET", Path: "/admin/batches", Auth: Console},
+					{Method: "POST", Path: "/admin/batches/{name}/run", Auth: Console},
+					{Method: "GET", Path: "/admin/dead-letters", Auth: Console},
+					{Method: "POST", Path: "/admin/dead-letters/redrive", Auth: Console},
+				},
+				Grants:   []Grant{{RunsTable, Read}},
+				Secrets:  []string{AdminTokenSecret},
+				Operator: true,
+				MemoryMB: 256,
+				Timeout:  15 * time.Second,
 			},
 			// new-domain:functions (make new-domain adds functions above this line)
 		},

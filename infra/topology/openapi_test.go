@@ -45,7 +45,9 @@ func TestOpenAPIMatchesTheTopology(t *testing.T) {
 	}
 	declared := map[string]FunctionRoute{}
 	for _, r := range Kiosk().Routes() {
-		declared[r.Key()] = r
+		if r.Auth != Console {
+			declared[r.Key()] = r // console pages are HTML for browsers, not the API
+		}
 	}
 	var missing, extra []string
 	for k := range declared {

@@ -7,9 +7,11 @@ package topology
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/kiosk-news/kiosk/shared/platform/runs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -47,7 +49,7 @@ const RouteAuthEnv = "KIOSK_ROUTE_AUTH"
 func (c Cloud) RouteAuth() string {
 	m := map[string]string{}
 	for _, r := range c.Routes() {
-		if r.Auth != Public {
+		if r.Auth.Authorized() {
 			m[r.Key()] = string(r.Auth)
 		}
 	}
@@ -84,8 +86,15 @@ type Auth string
 const (
 	Public Auth = "public" // anyone
 	User   Auth = "user"   // a signed app-user token
-	Admin  Auth = "admin"  // an admin token or session
+	Admin  Auth = "admin"  // the admin token, checked by the authorizer
+	// Console is an admin console page: public at the gateway (a browser
+	// sends no bearer token), the function itself requires a valid console
+	// session cookie and CSRF token, and sends anyone else to its login page.
+	Console Auth = "console"
 )
+
+// Authorized reports whether the gateway runs the authorizer for the mode.
+func (a Auth) Authorized() bool { return a == User || a == Admin }
 
 // KeyType is a DynamoDB attribute type.
 type KeyType string
@@ -181,6 +190,36 @@ type Function struct {
 	// Concurrency, when set, caps concurrent instances (reserved concurrency
 	// in AWS, the instance limit locally): 1 makes a batch never overlap itself.
 	Concurrency int
+	// Operator functions may start any batch and read and redrive any
+	// function's dead letters: they get OperationsEnv, lambda:InvokeFunction
+	// on the asynchronous functions and their dead-letter queues.
+	Operator bool
+}
+
+// RunsTable records every batch run; each batch function must be granted
+// Write on it (trigger records the runs), operators read it.
+const RunsTable = runs.Table
+
+// OperationsEnv carries, to operator functions, JSON
+// {"functions": {name: invoke target}, "queues": {name: dead-letter queue URL}}
+// for every asynchronous function.
+const OperationsEnv = "KIOSK_OPERATIONS"
+
+// Operations is the value of OperationsEnv.
+type Operations struct {
+	Functions map[string]string `json:"functions"`
+	Queues    map[string]string `json:"queues"`
+}
+
+// Batches lists the functions that run on a schedule.
+func (c Cloud) Batches() []Function {
+	var out []Function
+	for _, f := range c.Functions {
+		if len(f.Schedules) > 0 {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // AdminTokenSecret is the secret holding the admin token.
@@ -333,7 +372,7 @@ func (c Cloud) Validate() error {
 			if t := r.Throttle; t != nil && (t.Rate <= 0 || t.Burst <= 0 || t.Rate > c.Throttle.Rate || t.Burst > c.Throttle.Burst) {
 				fail("function %q: route %s throttle %+v must be positive and within the default %+v", f.Name, r.Key(), *t, c.Throttle)
 			}
-			if r.Auth != Public && c.Authorizer == "" {
+			if r.Auth.Authorized() && c.Authorizer == "" {
 				fail("function %q: route %s asks for %s auth, but the topology names no authorizer", f.Name, r.Key(), r.Auth)
 			}
 		}
@@ -341,6 +380,9 @@ func (c Cloud) Validate() error {
 			if _, err := schedule.Parse(s.Expression); err != nil {
 				fail("function %q: schedule: %v", f.Name, err)
 			}
+		}
+		if len(f.Schedules) > 0 && !slices.Contains(f.Grants, Grant{RunsTable, Write}) && !slices.Contains(f.Grants, Grant{RunsTable, ReadWrite}) {
+			fail("function %q runs on a schedule: grant it %q Write for its run records", f.Name, RunsTable)
 		}
 		rules := map[string]bool{}
 		for _, r := range f.Rules {
@@ -409,9 +451,9 @@ func checkRoute(r Route) error {
 		return fmt.Errorf("method must be GET, POST, PUT, PATCH or DELETE")
 	}
 	switch r.Auth {
-	case Public, User, Admin:
+	case Public, User, Admin, Console:
 	default:
-		return fmt.Errorf("auth must be public, user or admin")
+		return fmt.Errorf("auth must be public, user, admin or console")
 	}
 	if !strings.HasPrefix(r.Path, "/") || strings.HasSuffix(r.Path, "/") {
 		return fmt.Errorf("path must start with / and not end with /")

@@ -14,18 +14,18 @@ import (
 type Article struct {
 	ID          string    `json:"id"`
 	URL         string    `json:"url"`
-	Title       string    `json:"title"`
+	Title       string    `json:"title" list:"Title"`
 	Summary     string    `json:"summary"`
 	ImageURL    string    `json:"image_url,omitempty"`
-	SourceID    string    `json:"source_id"`
-	Category    string    `json:"category"`
+	SourceID    string    `json:"source_id" list:"Source"`
+	Category    string    `json:"category" list:"Category"`
 	Story       string    `json:"story"`
 	Language    string    `json:"language,omitempty"`
-	PublishedAt time.Time `json:"published_at"`
+	PublishedAt time.Time `json:"published_at" list:"Published"`
 	IngestedAt  time.Time `json:"ingested_at"`
-	Hidden      bool      `json:"-"`
+	Hidden      bool      `json:"-" list:"Hidden"`
 	// Pinned articles lead the feeds (an editor's choice).
-	Pinned bool `json:"pinned,omitempty"`
+	Pinned bool `json:"pinned,omitempty" list:"Pinned"`
 	// SourceWeight is the source's weight when the article was ingested.
 	SourceWeight float64 `json:"-"`
 	// ModeratedAt is when an editor last hid, showed, pinned or unpinned it.
@@ -36,11 +36,11 @@ type Article struct {
 
 // Source is a feed Kiosk ingests.
 type Source struct {
-	ID       string  `json:"id"`
+	ID       string  `json:"id" list:"ID"`
 	URL      string  `json:"url"`
-	Category string  `json:"category"`
-	Weight   float64 `json:"weight"`
-	Name     string  `json:"name"`
+	Category string  `json:"category" list:"Category"`
+	Weight   float64 `json:"weight" list:"Weight"`
+	Name     string  `json:"name" list:"Name"`
 	FetchState
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -50,11 +50,17 @@ type Source struct {
 type FetchState struct {
 	ETag                string    `json:"etag,omitempty"`
 	LastModified        string    `json:"last_modified,omitempty"`
-	LastSuccess         time.Time `json:"last_success,omitzero"`
+	LastSuccess         time.Time `json:"last_success,omitzero" list:"Last success"`
 	LastChecked         time.Time `json:"last_checked,omitzero"`
-	ConsecutiveFailures int       `json:"consecutive_failures"`
-	LastError           string    `json:"last_error,omitempty"`
+	ConsecutiveFailures int       `json:"consecutive_failures" list:"Failures"`
+	LastError           string    `json:"last_error,omitempty" list:"Last error"`
 	NextFetchAt         time.Time `json:"next_fetch_at,omitzero"`
+}
+
+// ArticleFilter narrows the admin article list.
+type ArticleFilter struct {
+	Category string
+	Hidden   *bool
 }
 
 // Page is one page of a newest-first list.
@@ -74,6 +80,9 @@ type Store interface {
 	// RecentArticles returns articles ingested at or after since (for story
 	// clustering and event recovery), oldest first.
 	RecentArticles(ctx context.Context, since time.Time) ([]Article, error)
+	// AdminArticles lists every article, hidden ones included, newest
+	// ingested first, optionally of one category or hidden state.
+	AdminArticles(ctx context.Context, f ArticleFilter, limit int, cursor string) (Page, error)
 	// Moderate sets an article's hidden and pinned flags and its ModeratedAt;
 	// ErrNotFound if there is no such article. It returns the stored article.
 	Moderate(ctx context.Context, id string, hidden, pinned bool, at time.Time) (Article, error)

@@ -155,6 +155,39 @@ func (s *DynamoStore) RecentArticles(ctx context.Context, since time.Time) ([]Ar
 	return out, nil
 }
 
+// AdminArticles queries the by-ingest index (every article, hidden ones
+// too), newest first, filtering by category and hidden state; the cursor is
+// the last item's index key.
+func (s *DynamoStore) AdminArticles(ctx context.Context, f ArticleFilter, limit int, cursor string) (Page, error) {
+	q := s.table.Get("gsi3pk", ingestKind).Index(IndexByIngest).Order(dynamo.Descending)
+	if cursor != "" {
+		q = q.Range("gsi3sk", dynamo.Less, cursor)
+	}
+	if f.Category != "" {
+		q = q.Filter("'category' = ?", f.Category)
+	}
+	if f.Hidden != nil {
+		if *f.Hidden {
+			q = q.Filter("'hidden' = ?", true)
+		} else {
+			q = q.Filter("attribute_not_exists('hidden') OR 'hidden' = ?", false)
+		}
+	}
+	var items []articleItem
+	if err := q.Limit(limit+1).All(ctx, &items); err != nil {
+		return Page{}, err
+	}
+	p := Page{Items: []Article{}}
+	for i, it := range items {
+		if i == limit {
+			p.NextCursor = items[limit-1].GSI3SK
+			break
+		}
+		p.Items = append(p.Items, it.article())
+	}
+	return p, nil
+}
+
 // Moderate hides an article (it leaves both list indexes) or shows it again,
 // and pins or unpins it: one read and one put conditioned on the moderation
 // time it read, so two concurrent moderations cannot interleave.

@@ -145,12 +145,13 @@ func (s *Service) Moderate(ctx context.Context, id string, in ModerationInput) (
 }
 
 // SourceInput is what an admin sends to create or update a source.
+// Its tags also describe the admin console's form (see shared/platform/form).
 type SourceInput struct {
-	ID       string   `json:"id"`
-	URL      string   `json:"url"`
-	Name     string   `json:"name"`
-	Category string   `json:"category"`
-	Weight   *float64 `json:"weight"`
+	ID       string   `json:"id" label:"ID" required:"create" pattern:"[a-z0-9][a-z0-9\-]{0,38}[a-z0-9]" help:"2-40 lower-case letters, digits and dashes; fixed once created"`
+	URL      string   `json:"url" label:"Feed URL" input:"url" required:"true" help:"RSS, Atom, RDF or JSON Feed"`
+	Name     string   `json:"name" label:"Name" required:"true" maxlength:"100"`
+	Category string   `json:"category" label:"Category" required:"true" pattern:"[a-z0-9][a-z0-9\-]{0,38}[a-z0-9]"`
+	Weight   *float64 `json:"weight" label:"Weight" input:"number" required:"true" min:"0.1" max:"10" step:"0.1" help:"ranking weight; 1 is neutral"`
 }
 
 func (in SourceInput) validate(needID bool) error {
@@ -173,7 +174,7 @@ func (in SourceInput) validate(needID bool) error {
 		problems = append(problems, "name must be 1-100 characters")
 	}
 	if len(problems) > 0 {
-		return kiosk.Errorf(kiosk.EINVALID, "%s", strings.Join(problems, "; "))
+		return &kiosk.Error{Code: kiosk.EINVALID, Message: strings.Join(problems, "; "), Details: problems}
 	}
 	return nil
 }
@@ -245,4 +246,27 @@ func (s *Service) now() time.Time {
 		return s.Now().UTC()
 	}
 	return time.Now().UTC()
+}
+
+var adminCursorRe = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T[\d:.]+Z#[0-9a-f]{32}$`)
+
+// AdminArticles lists every article for editors (hidden ones too), newest
+// ingested first; hidden is "", "yes" or "no".
+func (s *Service) AdminArticles(ctx context.Context, category, hidden, cursor string, limit int) (Page, error) {
+	f := ArticleFilter{Category: category}
+	if category != "" && !ValidCategory(category) {
+		return Page{}, kiosk.Errorf(kiosk.EINVALID, "category must be lower-case letters, digits and dashes")
+	}
+	switch hidden {
+	case "":
+	case "yes", "no":
+		h := hidden == "yes"
+		f.Hidden = &h
+	default:
+		return Page{}, kiosk.Errorf(kiosk.EINVALID, "hidden must be yes or no")
+	}
+	if cursor != "" && !adminCursorRe.MatchString(cursor) {
+		return Page{}, kiosk.Errorf(kiosk.EINVALID, "cursor is not one this list gave out")
+	}
+	return s.Store.AdminArticles(ctx, f, min(max(limit, 1), MaxLimit), cursor)
 }

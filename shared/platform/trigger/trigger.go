@@ -38,17 +38,23 @@ type Scheduled struct{}
 // Handler handles one event.
 type Handler[T any] func(ctx context.Context, e Event[T]) error
 
-// Start runs the handler as the Lambda entry point.
+// Start runs the handler as the Lambda entry point. A function granted the
+// runs table records each scheduled or manual run in it.
 func Start[T any](h Handler[T]) {
 	logs.Setup()
-	lambda.Start(Wrap(h))
+	lambda.Start(wrap(h, newRecorder()))
 }
 
 // Wrap decodes the raw event, calls the handler and logs one line per event.
 func Wrap[T any](h Handler[T]) func(ctx context.Context, raw json.RawMessage) error {
+	return wrap(h, nil)
+}
+
+func wrap[T any](h Handler[T], rec *recorder) func(ctx context.Context, raw json.RawMessage) error {
 	return func(ctx context.Context, raw json.RawMessage) error {
 		start := time.Now()
 		ctx, calls := awsenv.WithCounter(ctx)
+		ctx, counts := withCounts(ctx)
 		var env Event[json.RawMessage]
 		err := json.Unmarshal(raw, &env)
 		if err == nil {
@@ -60,6 +66,7 @@ func Wrap[T any](h Handler[T]) func(ctx context.Context, raw json.RawMessage) er
 		if err != nil {
 			level, status = slog.LevelError, "error"
 		}
+		rec.record(ctx, env, start, status, err, counts)
 		slog.Log(ctx, level, "event",
 			"trigger", env.DetailType, "source", env.Source, "event_id", env.ID, "status", status,
 			"duration_ms", float64(time.Since(start).Microseconds())/1000,

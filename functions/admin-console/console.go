@@ -1,0 +1,458 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kiosk-news/kiosk/shared/article"
+	web "github.com/kiosk-news/kiosk/shared/console"
+	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/form"
+	"github.com/kiosk-news/kiosk/shared/tracking"
+)
+
+// console is the editors' part of the admin console: sources, articles and
+// KPIs, server-rendered over the domains' services.
+type console struct {
+	site     *web.Site
+	articles *article.Service
+	kpi      tracking.Store
+	now      func() time.Time
+}
+
+type view = web.View
+
+func (c *console) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	c.site.MountSignIn(mux)
+	mux.Handle("GET /admin", c.site.Page(c.home))
+	mux.Handle("GET /admin/sources", c.site.Page(c.sources))
+	mux.Handle("POST /admin/sources", c.site.Page(c.createSource))
+	mux.Handle("GET /admin/sources/{id}", c.site.Page(c.source))
+	mux.Handle("POST /admin/sources/{id}", c.site.Page(c.updateSource))
+	mux.Handle("POST /admin/sources/{id}/delete", c.site.Page(c.deleteSource))
+	mux.Handle("GET /admin/articles", c.site.Page(c.articleList))
+	mux.Handle("POST /admin/articles/{id}/moderation", c.site.Page(c.moderate))
+	mux.Handle("GET /admin/kpi", c.site.Page(c.dashboard))
+	return mux
+}
+
+func (c *console) home(w http.ResponseWriter, r *http.Request, v view) {
+	http.Redirect(w, r, "/admin/kpi", http.StatusSeeOther)
+}
+
+// Sources.
+
+type sourceRow struct {
+	ID    string
+	Cells []string
+}
+
+const sourcesPerPage = 25
+
+func (c *console) sources(w http.ResponseWriter, r *http.Request, v view) {
+	weight := 1.0
+	c.sourcesWith(w, r, v, http.StatusOK, article.SourceInput{Weight: &weight}, nil)
+}
+
+// sourcesWith shows the filtered, paged list of sources and the form that
+// adds one (with the given values and field errors).
+func (c *console) sourcesWith(w http.ResponseWriter, r *http.Request, v view, status int, in article.SourceInput, errs map[string]string) {
+	list, err := c.articles.ListSources(r.Context())
+	if err != nil {
+		c.site.Fail(w, r, v, err)
+		return
+	}
+	q := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("q")))
+	var rows []web.Node
+	for _, s := range list {
+		if q != "" && !strings.Contains(strings.ToLower(s.ID+" "+s.Name+" "+s.Category+" "+s.URL), q) {
+			continue
+		}
+		rows = append(rows, web.Row(web.At(web.A("id", "s-"+s.ID)), form.Row(s),
+			web.E("td", nil, web.E("a", web.At(web.A("href", "/admin/sources/"+s.ID)), web.T("Edit")))))
+	}
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	page = max(page, 1)
+	total := len(rows)
+	from := min((page-1)*sourcesPerPage, total)
+	rows = rows[from:min(from+sourcesPerPage, total)]
+	var headings []string
+	for _, col := range form.Columns(article.Source{}) {
+		headings = append(headings, col.Heading)
+	}
+	pager := web.Nodes{web.T(strconv.Itoa(total) + " sources")}
+	link := func(p int) string {
+		return "/admin/sources?" + url.Values{"q": {q}, "page": {strconv.Itoa(p)}}.Encode()
+	}
+	if page > 1 {
+		pager = append(pager, web.T(" · "), web.E("a", web.At(web.A("href", link(page-1)), web.A("rel", "prev")), web.T("Previous")))
+	}
+	if from+sourcesPerPage < total {
+		pager = append(pager, web.T(" · "), web.E("a", web.At(web.A("href", link(page+1)), web.A("rel", "next")), web.T("Next")))
+	}
+	if errs != nil {
+		v.Error = errs[""]
+		if v.Error == "" {
+			v.Error = "please correct the fields marked below"
+		}
+	}
+	v.Title, v.Nav = "Sources", "sources"
+	v.Body = web.Nodes{
+		web.E("form", web.At(web.A("method", "get"), web.A("action", "/admin/sources"), web.A("class", "filters")),
+			web.E("label", web.At(web.A("for", "q")), web.T("Filter")),
+			web.E("input", web.At(web.A("id", "q"), web.A("name", "q"), web.A("value", q), web.A("placeholder", "name, id, category or URL"))),
+			web.E("button", web.At(web.A("type", "submit")), web.T("Filter"))),
+		web.Table("sources", append(headings, ""), rows, "No sources match."),
+		web.E("p", web.At(web.A("class", "pager")), pager...),
+		web.E("h2", nil, web.T("Add a source")),
+		web.PostForm("/admin/sources", v.CSRF, web.At(web.A("class", "card"), web.A("id", "add-source"), web.B("novalidate", true)),
+			web.Fields(form.Fields(in, errs, true)), web.E("button", web.At(web.A("type", "submit")), web.T("Add source"))),
+	}
+	c.site.Render(w, r, status, v)
+}
+
+// decodeSource reads a source form; type errors come back per field.
+func decodeSource(r *http.Request) (article.SourceInput, map[string]string) {
+	var in article.SourceInput
+	errs := form.Decode(r.PostForm, &in)
+	if len(errs) == 0 {
+		errs = nil
+	}
+	return in, errs
+}
+
+// fieldErrors maps a domain validation error to the form's fields; ok is
+// false for any other error.
+func fieldErrors(in article.SourceInput, err error) (map[string]string, bool) {
+	if kiosk.ErrorCode(err) != kiosk.EINVALID {
+		return nil, false
+	}
+	problems := kiosk.Details(err)
+	if len(problems) == 0 {
+		problems = []string{kiosk.ErrorMessage(err)}
+	}
+	return form.Errors(in, problems), true
+}
+
+func (c *console) createSource(w http.ResponseWriter, r *http.Request, v view) {
+	in, errs := decodeSource(r)
+	if errs != nil {
+		c.sourcesWith(w, r, v, http.StatusBadRequest, in, errs)
+		return
+	}
+	src, err := c.articles.CreateSource(r.Context(), in)
+	if errs, ok := fieldErrors(in, err); ok {
+		c.sourcesWith(w, r, v, http.StatusBadRequest, in, errs)
+		return
+	}
+	if kiosk.ErrorCode(err) == kiosk.ECONFLICT {
+		c.sourcesWith(w, r, v, http.StatusConflict, in, map[string]string{"id": kiosk.ErrorMessage(err)})
+		return
+	}
+	if err != nil {
+		c.site.Fail(w, r, v, err)
+		return
+	}
+	http.Redirect(w, r, "/admin/sources/"+src.ID+"?saved=created", http.StatusSeeOther)
+}
+
+func (c *console) source(w http.ResponseWriter, r *http.Request, v view) {
+	src, err := c.articles.GetSource(r.Context(), r.PathValue("id"))
+	if err != nil {
+		c.site.Fail(w, r, v, err)
+		return
+	}
+	weight := src.Weight
+	in := article.SourceInput{ID: src.ID, URL: src.URL, Name: src.Name, Category: src.Category, Weight: &weight}
+	if s := r.URL.Query().Get("saved"); s == "created" || s == "updated" {
+		v.Notice = "Source " + s + "."
+	}
+	c.sourceWith(w, r, v, http.StatusOK, src, in, nil)
+}
+
+func (c *console) sourceWith(w http.ResponseWriter, r *http.Request, v view, status int, src article.Source, in article.SourceInput, errs map[string]string) {
+	if errs != nil {
+		v.Error = errs[""]
+		if v.Error == "" {
+			v.Error = "please correct the fields marked below"
+		}
+	}
+	facts := web.Nodes{
+		web.E("dt", nil, web.T("Last checked")), web.E("dd", nil, web.T(web.When(src.LastChecked))),
+		web.E("dt", nil, web.T("Last success")), web.E("dd", nil, web.T(web.When(src.LastSuccess))),
+		web.E("dt", nil, web.T("Failures in a row")), web.E("dd", nil, web.T(strconv.Itoa(src.ConsecutiveFailures))),
+	}
+	if src.LastError != "" {
+		facts = append(facts, web.E("dt", nil, web.T("Last error")), web.E("dd", nil, web.T(src.LastError)))
+	}
+	if !src.NextFetchAt.IsZero() {
+		facts = append(facts, web.E("dt", nil, web.T("Next fetch")), web.E("dd", nil, web.T(web.When(src.NextFetchAt))))
+	}
+	v.Title, v.Nav = "Source "+src.ID, "sources"
+	v.Body = web.Nodes{
+		web.E("dl", web.At(web.A("class", "facts")), facts...),
+		web.PostForm("/admin/sources/"+src.ID, v.CSRF, web.At(web.A("class", "card"), web.B("novalidate", true)),
+			web.Fields(form.Fields(in, errs, false)), web.E("button", web.At(web.A("type", "submit")), web.T("Save"))),
+		web.PostForm("/admin/sources/"+src.ID+"/delete", v.CSRF, web.At(web.A("class", "danger")),
+			web.E("button", web.At(web.A("type", "submit")), web.T("Delete this source")), web.T(" "), web.E("small", nil, web.T("Its articles stay."))),
+		web.E("p", nil, web.E("a", web.At(web.A("href", "/admin/sources")), web.T("All sources"))),
+	}
+	c.site.Render(w, r, status, v)
+}
+
+func (c *console) updateSource(w http.ResponseWriter, r *http.Request, v view) {
+	id := r.PathValue("id")
+	src, err := c.articles.GetSource(r.Context(), id)
+	if err != nil {
+		c.site.Fail(w, r, v, err)
+		return
+	}
+	in, errs := decodeSource(r)
+	in.ID = id
+	if errs != nil {
+		c.sourceWith(w, r, v, http.StatusBadRequest, src, in, errs)
+		return
+	}
+	_, err = c.articles.UpdateSource(r.Context(), id, in)
+	if errs, ok := fieldErrors(in, err); ok {
+		c.sourceWith(w, r, v, http.StatusBadRequest, src, in, errs)
+		return
+	}
+	if err != nil {
+		c.site.Fail(w, r, v, err)
+		return
+	}
+	http.Redirect(w, r, "/admin/sources/"+id+"?saved=updated", http.StatusSeeOther)
+}
+
+func (c *console) deleteSource(w http.ResponseWriter, r *http.Request, v view) {
+	if err := c.articles.DeleteSource(r.Context(), r.PathValue("id")); err != nil {
+		c.site.Fail(w, r, v, err)
+		return
+	}
+	http.Redirect(w, r, "/admin/sources", http.StatusSeeOther)
+}
+
+// Articles.
+
+func (c *console) articleList(w http.ResponseWriter, r *http.Request, v view) {
+	q := r.URL.Query()
+	category, hidden := q.Get("category"), q.Get("hidden")
+	p, err := c.articles.AdminArticles(r.Context(), category, hidden, q.Get("cursor"), 25)
+	if err != nil {
+		c.site.Fail(w, r, v, err)
+		return
+	}
+	here := r.URL.RequestURI()
+	var rows []web.Node
+	for _, a := range p.Items {
+		toggle := func(label, hiddenVal, pinnedVal string) web.Node {
+			return web.PostForm("/admin/articles/"+a.ID+"/moderation", v.CSRF, nil, web.Hidden("back", here),
+				web.Hidden("hidden", hiddenVal), web.Hidden("pinned", pinnedVal),
+				web.E("button", web.At(web.A("type", "submit"), web.A("name", "action"), web.A("value", strings.ToLower(label))), web.T(label)))
+		}
+		hideLabel, pinLabel := "Hide", "Pin"
+		if a.Hidden {
+			hideLabel = "Show"
+		}
+		if a.Pinned {
+			pinLabel = "Unpin"
+		}
+		class := ""
+		if a.Hidden {
+			class = "hidden-row"
+		}
+		rows = append(rows, web.Row(web.At(web.A("id", "a-"+a.ID), web.A("class", class)), form.Row(a),
+			web.E("td", web.At(web.A("class", "actions")),
+				toggle(hideLabel, strconv.FormatBool(!a.Hidden), strconv.FormatBool(a.Pinned)),
+				toggle(pinLabel, strconv.FormatBool(a.Hidden), strconv.FormatBool(!a.Pinned)),
+				web.E("a", web.At(web.Href("href", a.URL), web.A("rel", "noopener noreferrer")), web.T("Open")))))
+	}
+	var headings []string
+	for _, col := range form.Columns(article.Article{}) {
+		headings = append(headings, col.Heading)
+	}
+	option := func(value, label string) web.Node {
+		return web.E("option", web.At(web.A("value", value), web.B("selected", hidden == value)), web.T(label))
+	}
+	body := web.Nodes{
+		web.E("form", web.At(web.A("method", "get"), web.A("action", "/admin/articles"), web.A("class", "filters")),
+			web.E("label", web.At(web.A("for", "category")), web.T("Category")),
+			web.E("input", web.At(web.A("id", "category"), web.A("name", "category"), web.A("value", category), web.A("placeholder", "any"))),
+			web.E("label", web.At(web.A("for", "hidden")), web.T("Shown")),
+			web.E("select", web.At(web.A("id", "hidden"), web.A("name", "hidden")), option("", "all"), option("no", "visible"), option("yes", "hidden")),
+			web.E("button", web.At(web.A("type", "submit")), web.T("Filter"))),
+		web.Table("articles", append(headings, "Moderate"), rows, "No articles match."),
+	}
+	if p.NextCursor != "" {
+		next := "/admin/articles?" + url.Values{"category": {category}, "hidden": {hidden}, "cursor": {p.NextCursor}}.Encode()
+		body = append(body, web.E("p", web.At(web.A("class", "pager")), web.E("a", web.At(web.A("href", next), web.A("rel", "next")), web.T("Older"))))
+	}
+	if m := q.Get("moderated"); m != "" {
+		v.Notice = "Article " + m + " moderated; the feeds show it after the ranking run it requested."
+	}
+	v.Title, v.Nav, v.Body = "Articles", "articles", body
+	c.site.Render(w, r, http.StatusOK, v)
+}
+
+func (c *console) moderate(w http.ResponseWriter, r *http.Request, v view) {
+	hidden, pinned := r.PostForm.Get("hidden") == "true", r.PostForm.Get("pinned") == "true"
+	id := r.PathValue("id")
+	if _, err := c.articles.Moderate(r.Context(), id, article.ModerationInput{Hidden: &hidden, Pinned: &pinned}); err != nil {
+		c.site.Fail(w, r, v, err)
+		return
+	}
+	back := r.PostForm.Get("back")
+	if !strings.HasPrefix(back, "/admin/articles") || strings.HasPrefix(back, "//") {
+		back = "/admin/articles"
+	}
+	u, _ := url.Parse(back)
+	q := u.Query()
+	q.Set("moderated", id)
+	u.RawQuery = q.Encode()
+	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+}
+
+// KPI dashboard.
+
+type topRow struct {
+	Key, Label string
+	tracking.Counts
+	CTR float64
+}
+
+var ranges = map[string]time.Duration{"24h": 24 * time.Hour, "7d": 7 * 24 * time.Hour, "30d": 30 * 24 * time.Hour}
+
+func (c *console) dashboard(w http.ResponseWriter, r *http.Request, v view) {
+	q := r.URL.Query()
+	rng, gran := q.Get("range"), q.Get("granularity")
+	if _, ok := ranges[rng]; !ok {
+		rng = "24h"
+	}
+	if gran != tracking.Day {
+		gran = tracking.Hour
+	}
+	if rng == "30d" && gran == tracking.Hour {
+		gran = tracking.Day // 720 hourly points say less than 30 daily ones
+	}
+	to := c.now()
+	from := to.Add(-ranges[rng])
+	rows, err := tracking.Query(r.Context(), c.kpi, gran, "all", from, to)
+	if err != nil {
+		c.site.Fail(w, r, v, err)
+		return
+	}
+	step, layout := time.Hour, "2006010215"
+	if gran == tracking.Day {
+		step, layout = 24*time.Hour, "20060102"
+	}
+	byPeriod := map[string]tracking.Row{}
+	for _, row := range rows {
+		byPeriod[row.Period] = row
+	}
+	var periods []time.Time
+	for t := from.UTC().Truncate(step); !t.After(to); t = t.Add(step) {
+		periods = append(periods, t)
+	}
+	series := func(f func(tracking.Row) float64) []point {
+		out := make([]point, len(periods))
+		for i, t := range periods {
+			out[i] = point{t, f(byPeriod[t.Format(layout)])}
+		}
+		return out
+	}
+	usersLabel := "Active users per hour"
+	if gran == tracking.Day {
+		usersLabel = "Daily active users"
+	}
+	charts := web.Nodes{
+		web.Raw(lineChart(usersLabel, series(func(r tracking.Row) float64 { return float64(r.Users) }), "%.0f")),
+		web.Raw(lineChart("Impressions", series(func(r tracking.Row) float64 { return float64(r.Impressions) }), "%.0f")),
+		web.Raw(lineChart("Clicks", series(func(r tracking.Row) float64 { return float64(r.Clicks) }), "%.0f")),
+		web.Raw(lineChart("Click-through rate", series(func(r tracking.Row) float64 { return r.CTR * 100 }), "%.1f%%")),
+	}
+	var tables web.Nodes
+	for _, by := range []string{"category", "source", "article"} {
+		rows, err := tracking.Query(r.Context(), c.kpi, gran, by, from, to)
+		if err != nil {
+			c.site.Fail(w, r, v, err)
+			return
+		}
+		best := top(rows, 10)
+		if by == "category" {
+			var bars []bar
+			for _, t := range best {
+				bars = append(bars, bar{t.Key, float64(t.Clicks)})
+			}
+			charts = append(charts, web.Raw(barChart("Clicks by category", bars)))
+		}
+		var trs []web.Node
+		for _, t := range best {
+			label := t.Key
+			if by == "article" {
+				if a, err := c.articles.GetArticle(r.Context(), t.Key); err == nil {
+					label = a.Title
+				}
+			}
+			trs = append(trs, web.Row(nil, []string{label, strconv.FormatInt(t.Impressions, 10), strconv.FormatInt(t.Clicks, 10),
+				fmt.Sprintf("%.1f%%", t.CTR*100), strconv.FormatInt(t.Reads, 10), strconv.FormatInt(t.Shares, 10)}))
+		}
+		tables = append(tables, web.E("h2", nil, web.T("Top "+by+"s")),
+			web.Table("top-"+by, []string{by, "Impressions", "Clicks", "CTR", "Reads", "Shares"}, trs, "No data."))
+	}
+	opt := func(value, selected string) web.Node {
+		return web.E("option", web.At(web.A("value", value), web.B("selected", value == selected)), web.T(value))
+	}
+	body := web.Nodes{
+		web.E("form", web.At(web.A("method", "get"), web.A("action", "/admin/kpi"), web.A("class", "filters")),
+			web.E("label", web.At(web.A("for", "range")), web.T("Range")),
+			web.E("select", web.At(web.A("id", "range"), web.A("name", "range")), opt("24h", rng), opt("7d", rng), opt("30d", rng)),
+			web.E("label", web.At(web.A("for", "granularity")), web.T("Per")),
+			web.E("select", web.At(web.A("id", "granularity"), web.A("name", "granularity")), opt("hour", gran), opt("day", gran)),
+			web.E("button", web.At(web.A("type", "submit")), web.T("Show"))),
+	}
+	if len(rows) == 0 {
+		body = append(body, web.E("p", web.At(web.A("class", "notice")), web.T("No KPI data in this range yet: app events are counted by the "),
+			web.E("a", web.At(web.A("href", "/admin/batches")), web.T("aggregate-kpi batch")), web.T(".")))
+	}
+	body = append(body, web.E("div", web.At(web.A("class", "charts")), charts...), tables)
+	v.Title, v.Nav, v.Body = "KPIs", "kpi", body
+	c.site.Render(w, r, http.StatusOK, v)
+}
+
+// top merges rows over periods per key and keeps the n with most clicks.
+func top(rows []tracking.Row, n int) []topRow {
+	m := map[string]*topRow{}
+	for _, r := range rows {
+		t := m[r.Key]
+		if t == nil {
+			t = &topRow{Key: r.Key, Label: r.Key}
+			m[r.Key] = t
+		}
+		t.Impressions += r.Impressions
+		t.Clicks += r.Clicks
+		t.Reads += r.Reads
+		t.Shares += r.Shares
+		t.Users += r.Users // a sum over periods: user-periods, not distinct users
+	}
+	out := make([]topRow, 0, len(m))
+	for _, t := range m {
+		if t.Impressions > 0 {
+			t.CTR = float64(t.Clicks) / float64(t.Impressions)
+		}
+		out = append(out, *t)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Clicks != out[j].Clicks {
+			return out[i].Clicks > out[j].Clicks
+		}
+		return out[i].Key < out[j].Key
+	})
+	return out[:min(n, len(out))]
+}

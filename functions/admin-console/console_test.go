@@ -1,0 +1,264 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kiosk-news/kiosk/infra/local/dynamotest"
+	"github.com/kiosk-news/kiosk/shared/article"
+	"github.com/kiosk-news/kiosk/shared/auth"
+	web "github.com/kiosk-news/kiosk/shared/console"
+	"github.com/kiosk-news/kiosk/shared/tracking"
+)
+
+func TestMain(m *testing.M) { os.Exit(dynamotest.Main(m)) }
+
+const adminToken = "test-admin-token-0123456789"
+
+var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+type harness struct {
+	t         *testing.T
+	srv       *httptest.Server
+	store     *article.DynamoStore
+	announced []article.Moderation
+	cookie    *http.Cookie
+}
+
+func newHarness(t *testing.T) *harness {
+	h := &harness{t: t, store: article.NewDynamoStore(dynamotest.Table(t, "articles"))}
+	clock := func() time.Time { return now }
+	c := &console{
+		site: web.New(func(context.Context) (string, error) { return adminToken, nil }, clock),
+		articles: &article.Service{Store: h.store, Now: clock, Announce: func(ctx context.Context, m article.Moderation) error {
+			h.announced = append(h.announced, m)
+			return nil
+		}},
+		kpi: tracking.NewDynamoStore(dynamotest.Table(t, "events")),
+		now: clock,
+	}
+	h.srv = httptest.NewServer(c.routes())
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+func (h *harness) do(method, path string, form url.Values, header map[string]string) (*http.Response, string) {
+	h.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, h.srv.URL+path, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", h.srv.URL)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	if h.cookie != nil {
+		req.AddCookie(h.cookie)
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func (h *harness) signIn() {
+	h.t.Helper()
+	resp, _ := h.do("POST", "/admin/login", url.Values{"token": {adminToken}, "next": {"/admin/sources"}}, nil)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin/sources" {
+		h.t.Fatalf("sign in: %d → %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	for _, c := range resp.Cookies() {
+		if c.Name == auth.SessionCookie {
+			h.cookie = c
+		}
+	}
+	if h.cookie == nil {
+		h.t.Fatal("no session cookie")
+	}
+}
+
+var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func (h *harness) csrf(path string) string {
+	h.t.Helper()
+	_, body := h.do("GET", path, nil, nil)
+	m := csrfRe.FindStringSubmatch(body)
+	if m == nil {
+		h.t.Fatalf("no CSRF token on %s", path)
+	}
+	return m[1]
+}
+
+func TestPagesNeedASession(t *testing.T) {
+	h := newHarness(t)
+	for _, path := range []string{"/admin", "/admin/sources", "/admin/articles", "/admin/kpi", "/admin/sources/tech-daily"} {
+		resp, _ := h.do("GET", path, nil, nil)
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/admin/login?next=") {
+			t.Errorf("GET %s without a session: %d → %q", path, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+	resp, _ := h.do("POST", "/admin/sources", url.Values{"id": {"x1"}}, nil)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("POST without a session: %d", resp.StatusCode)
+	}
+	// A forged or expired session is no session.
+	h.cookie = &http.Cookie{Name: auth.SessionCookie, Value: auth.NewSession("another-token", now)}
+	if resp, _ := h.do("GET", "/admin/sources", nil, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("a session signed with another key: %d", resp.StatusCode)
+	}
+	h.cookie = &http.Cookie{Name: auth.SessionCookie, Value: auth.NewSession(adminToken, now.Add(-auth.SessionTTL-time.Minute))}
+	if resp, _ := h.do("GET", "/admin/sources", nil, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("an expired session: %d", resp.StatusCode)
+	}
+}
+
+func TestSignIn(t *testing.T) {
+	h := newHarness(t)
+	resp, body := h.do("POST", "/admin/login", url.Values{"token": {"wrong"}}, nil)
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "not the admin token") || len(resp.Cookies()) != 0 {
+		t.Errorf("a wrong token: %d %v", resp.StatusCode, resp.Cookies())
+	}
+	resp, _ = h.do("POST", "/admin/login", url.Values{"token": {adminToken}, "next": {"https://evil.example/"}}, nil)
+	if resp.Header.Get("Location") != "/admin" {
+		t.Errorf("an off-site next: %q", resp.Header.Get("Location"))
+	}
+	c := resp.Cookies()[0]
+	if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Secure || c.Path != "/admin" {
+		t.Errorf("cookie %+v", c)
+	}
+	resp, _ = h.do("POST", "/admin/login", url.Values{"token": {adminToken}}, map[string]string{"X-Forwarded-Proto": "https"})
+	if !resp.Cookies()[0].Secure {
+		t.Error("the cookie is not Secure behind https")
+	}
+	resp, _ = h.do("POST", "/admin/login", url.Values{"token": {adminToken}}, map[string]string{"Origin": "https://evil.example"})
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a cross-site sign-in: %d", resp.StatusCode)
+	}
+}
+
+func TestFormsNeedTheCSRFTokenAndShowFieldErrors(t *testing.T) {
+	h := newHarness(t)
+	h.signIn()
+	resp, body := h.do("GET", "/admin/sources", nil, nil)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Security-Policy") != web.CSP || resp.Header.Get("X-Frame-Options") != "DENY" {
+		t.Fatalf("sources page: %d %v", resp.StatusCode, resp.Header)
+	}
+	// The form is generated from SourceInput's tags.
+	for _, want := range []string{`name="url"`, `type="url"`, `name="weight"`, `type="number"`, `max="10"`, "Feed URL"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the generated form lacks %s", want)
+		}
+	}
+	token := h.csrf("/admin/sources")
+	good := url.Values{"id": {"culture-desk"}, "url": {"https://culture.example/feed.xml"}, "name": {"<script>alert(1)</script>"},
+		"category": {"culture"}, "weight": {"1.5"}}
+
+	without := url.Values{}
+	for k, v := range good {
+		without[k] = v
+	}
+	if resp, _ := h.do("POST", "/admin/sources", without, nil); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("no CSRF token: %d", resp.StatusCode)
+	}
+	withBad := url.Values{"csrf": {"forged"}}
+	for k, v := range good {
+		withBad[k] = v
+	}
+	if resp, _ := h.do("POST", "/admin/sources", withBad, nil); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a forged CSRF token: %d", resp.StatusCode)
+	}
+	withGood := url.Values{"csrf": {token}}
+	for k, v := range good {
+		withGood[k] = v
+	}
+	if resp, _ := h.do("POST", "/admin/sources", withGood, map[string]string{"Origin": "https://evil.example"}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a cross-site post with the right token: %d", resp.StatusCode)
+	}
+	if list, _ := h.store.ListSources(context.Background()); len(list) != 0 {
+		t.Fatalf("a refused form stored %d sources", len(list))
+	}
+
+	bad := url.Values{"csrf": {token}, "id": {"Bad ID"}, "url": {"ftp://x"}, "name": {"x"}, "category": {"culture"}, "weight": {"heavy"}}
+	resp, body = h.do("POST", "/admin/sources", bad, nil)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="e-weight"`) || !strings.Contains(body, "Weight must be a number") {
+		t.Errorf("a type error: %d, no error next to weight", resp.StatusCode)
+	}
+	bad.Set("weight", "1")
+	resp, body = h.do("POST", "/admin/sources", bad, nil)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="e-url"`) || !strings.Contains(body, `id="e-id"`) ||
+		!strings.Contains(body, `value="ftp://x"`) {
+		t.Errorf("domain validation: %d, errors not next to url and id, or the values were lost", resp.StatusCode)
+	}
+	if list, _ := h.store.ListSources(context.Background()); len(list) != 0 {
+		t.Fatalf("an invalid form stored %d sources", len(list))
+	}
+
+	resp, _ = h.do("POST", "/admin/sources", withGood, nil)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin/sources/culture-desk?saved=created" {
+		t.Fatalf("create: %d → %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, body = h.do("GET", "/admin/sources?q=culture", nil, nil)
+	if !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") || strings.Contains(body, "<script>alert") {
+		t.Error("a source name is not escaped")
+	}
+	edit := url.Values{"csrf": {token}, "url": {"https://culture.example/feed.xml"}, "name": {"Culture Desk"}, "category": {"culture"}, "weight": {"2"}}
+	if resp, _ := h.do("POST", "/admin/sources/culture-desk", edit, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("update: %d", resp.StatusCode)
+	}
+	if s, _ := h.store.GetSource(context.Background(), "culture-desk"); s.Name != "Culture Desk" || s.Weight != 2 {
+		t.Errorf("updated source %+v", s)
+	}
+	if resp, _ := h.do("POST", "/admin/sources/culture-desk/delete", url.Values{"csrf": {token}}, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("delete: %d", resp.StatusCode)
+	}
+}
+
+func TestModerationFromTheArticleList(t *testing.T) {
+	h := newHarness(t)
+	h.signIn()
+	ctx := context.Background()
+	a := article.Article{ID: article.IDFor("https://news.example/a"), URL: "javascript:alert(1)", Title: "A story", SourceID: "desk",
+		Category: "world", Story: "s", PublishedAt: now.Add(-time.Hour), IngestedAt: now.Add(-time.Hour)}
+	if err := h.store.PutArticle(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	_, body := h.do("GET", "/admin/articles?category=world", nil, nil)
+	if !strings.Contains(body, "A story") || strings.Contains(body, `href="javascript:`) {
+		t.Fatal("the article is missing or its unsafe URL is linked")
+	}
+	token := h.csrf("/admin/articles")
+	resp, _ := h.do("POST", "/admin/articles/"+a.ID+"/moderation",
+		url.Values{"csrf": {token}, "hidden": {"true"}, "pinned": {"false"}, "back": {"/admin/articles?category=world"}}, nil)
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/admin/articles?category=world") {
+		t.Fatalf("moderate: %d → %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, err := h.store.GetArticle(ctx, a.ID); err == nil {
+		t.Error("the article is still visible")
+	}
+	if len(h.announced) != 1 || !h.announced[0].Hidden {
+		t.Errorf("announced %+v", h.announced)
+	}
+	_, body = h.do("GET", "/admin/articles?hidden=yes", nil, nil)
+	if !strings.Contains(body, "A story") || !strings.Contains(body, "hidden-row") {
+		t.Error("the hidden article is not listed as hidden")
+	}
+	if resp, _ := h.do("GET", "/admin/kpi?range=7d&granularity=day", nil, nil); resp.StatusCode != 200 {
+		t.Errorf("KPI page: %d", resp.StatusCode)
+	}
+}

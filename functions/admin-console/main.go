@@ -1,0 +1,43 @@
+// Command admin-console serves the editors' part of the admin console:
+// sign-in with the admin token, sources and article moderation through forms
+// generated from the domain structs, and KPI charts — server-rendered pages
+// with no script and no build step. Every page needs a session cookie; every
+// form, its CSRF token. (admin-ops serves batches and dead letters.)
+package main
+
+import (
+	"context"
+
+	"github.com/kiosk-news/kiosk/events"
+	"github.com/kiosk-news/kiosk/infra/topology"
+	"github.com/kiosk-news/kiosk/shared/article"
+	web "github.com/kiosk-news/kiosk/shared/console"
+	"github.com/kiosk-news/kiosk/shared/platform/boot"
+	"github.com/kiosk-news/kiosk/shared/platform/bus"
+	"github.com/kiosk-news/kiosk/shared/platform/clock"
+	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
+	"github.com/kiosk-news/kiosk/shared/platform/secret"
+	"github.com/kiosk-news/kiosk/shared/platform/store"
+	"github.com/kiosk-news/kiosk/shared/tracking"
+)
+
+func main() {
+	cfg := boot.Init()
+	db := store.Open(cfg)
+	articles := boot.Must(store.Table(db, "articles"))
+	eventsTable := boot.Must(store.Table(db, "events"))
+	token := boot.Must(secret.Load(context.Background(), cfg, topology.AdminTokenSecret))
+	pub := boot.Must(bus.New(bus.Client(cfg), events.SourceArticles))
+	site := web.New(func(context.Context) (string, error) { return token, nil }, clock.Now)
+	c := &console{
+		site: site,
+		articles: &article.Service{Store: article.NewDynamoStore(articles), Now: clock.Now,
+			Announce: func(ctx context.Context, m article.Moderation) error {
+				return pub.Publish(ctx, bus.Event{DetailType: events.ArticleModeratedType,
+					Detail: events.ArticleModerated{ID: m.ID, Hidden: m.Hidden, Pinned: m.Pinned, At: m.ModeratedAt}})
+			}},
+		kpi: tracking.NewDynamoStore(eventsTable),
+		now: clock.Now,
+	}
+	httpapi.Start(c.routes())
+}
