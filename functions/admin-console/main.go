@@ -9,9 +9,9 @@ import (
 	"context"
 
 	"github.com/kiosk-news/kiosk/events"
-	"github.com/kiosk-news/kiosk/infra/topology"
 	"github.com/kiosk-news/kiosk/shared/article"
 	web "github.com/kiosk-news/kiosk/shared/console"
+	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
@@ -26,7 +26,7 @@ func main() {
 	db := store.Open(cfg)
 	articles := boot.Must(store.Table(db, "articles"))
 	eventsTable := boot.Must(store.Table(db, "events"))
-	token := boot.Must(secret.Load(context.Background(), cfg, topology.AdminTokenSecret))
+	token := boot.Must(secret.Load(context.Background(), cfg, kiosk.AdminTokenSecret))
 	pub := boot.Must(bus.New(bus.Client(cfg), events.SourceArticles))
 	site := web.New(func(context.Context) (string, error) { return token, nil }, clock.Now)
 	c := &console{

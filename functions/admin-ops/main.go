@@ -9,8 +9,8 @@ package main
 import (
 	"context"
 
-	"github.com/kiosk-news/kiosk/infra/topology"
 	web "github.com/kiosk-news/kiosk/shared/console"
+	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
@@ -22,7 +22,7 @@ import (
 func main() {
 	cfg := boot.Init()
 	runsTable := boot.Must(store.Table(store.Open(cfg), runs.Table))
-	token := boot.Must(secret.Load(context.Background(), cfg, topology.AdminTokenSecret))
+	token := boot.Must(secret.Load(context.Background(), cfg, kiosk.AdminTokenSecret))
 	site := web.New(func(context.Context) (string, error) { return token, nil }, clock.Now)
 	c := &console{site: site, ops: boot.Must(newOperations(cfg, runsTable, clock.Now)), now: clock.Now}
 	httpapi.Start(c.routes())

@@ -23,7 +23,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/guregu/dynamo/v2"
 
-	"github.com/kiosk-news/kiosk/infra/topology"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
 	"github.com/kiosk-news/kiosk/shared/platform/runs"
@@ -34,8 +33,7 @@ import (
 // AWS APIs (Lambda Invoke, SQS), the same calls in AWS and against the local
 // cloud; the topology's OperationsEnv says which functions and queues exist.
 type operations struct {
-	targets topology.Operations
-	batches []topology.Function
+	targets kiosk.Operations
 	lambda  *lambda.Client
 	sqs     *sqs.Client
 	runs    dynamo.Table
@@ -43,13 +41,12 @@ type operations struct {
 }
 
 func newOperations(cfg aws.Config, runsTable dynamo.Table, now func() time.Time) (*operations, error) {
-	var t topology.Operations
-	if err := json.Unmarshal([]byte(os.Getenv(topology.OperationsEnv)), &t); err != nil {
-		return nil, fmt.Errorf("%s: %w", topology.OperationsEnv, err)
+	var t kiosk.Operations
+	if err := json.Unmarshal([]byte(os.Getenv(kiosk.OperationsEnv)), &t); err != nil {
+		return nil, fmt.Errorf("%s: %w", kiosk.OperationsEnv, err)
 	}
 	return &operations{
 		targets: t,
-		batches: topology.Kiosk().Batches(),
 		lambda:  lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.BaseEndpoint = awsenv.Endpoint("LAMBDA") }),
 		sqs:     sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = awsenv.Endpoint("SQS") }),
 		runs:    runsTable,
@@ -77,7 +74,7 @@ func (c *console) routes() *http.ServeMux {
 
 func (c *console) batches(w http.ResponseWriter, r *http.Request, v view) {
 	var body web.Nodes
-	for _, f := range c.ops.batches {
+	for _, f := range c.ops.targets.Batches {
 		recent, err := runs.Recent(r.Context(), c.ops.runs, f.Name, 5, c.now())
 		if err != nil {
 			c.site.Fail(w, r, v, err)
@@ -85,7 +82,7 @@ func (c *console) batches(w http.ResponseWriter, r *http.Request, v view) {
 		}
 		var schedules web.Nodes
 		for _, s := range f.Schedules {
-			schedules = append(schedules, web.E("code", nil, web.T(s.Expression)), web.T(" — "+s.Description), web.E("br", nil))
+			schedules = append(schedules, web.E("code", nil, web.T(s[0])), web.T(" — "+s[1]), web.E("br", nil))
 		}
 		var rows []web.Node
 		for _, run := range recent {
@@ -131,7 +128,7 @@ func (o *operations) invoke(ctx context.Context, function string, payload []byte
 func (c *console) runBatch(w http.ResponseWriter, r *http.Request, v view) {
 	name := r.PathValue("name")
 	known := false
-	for _, f := range c.ops.batches {
+	for _, f := range c.ops.targets.Batches {
 		known = known || f.Name == name
 	}
 	if !known {

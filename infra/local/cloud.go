@@ -22,6 +22,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kiosk-news/kiosk/shared/kiosk"
+
 	"github.com/kiosk-news/kiosk/infra/topology"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
 )
@@ -266,7 +268,7 @@ func (c *Cloud) functionEnv(f topology.Function) []string {
 // each asynchronous function's dead letters are a queue on the local AWS
 // endpoint.
 func (c *Cloud) operations() string {
-	ops := topology.Operations{Functions: map[string]string{}, Queues: map[string]string{}}
+	ops := kiosk.Operations{Functions: map[string]string{}, Queues: map[string]string{}, Batches: c.Topology.BatchList()}
 	for _, f := range c.Topology.Functions {
 		if f.Async() {
 			ops.Functions[f.Name] = f.Name

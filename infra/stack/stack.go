@@ -399,14 +399,15 @@ func (b *builder) buildFunction(f topology.Function) awslambda.Alias {
 // OperationsEnv, and exactly the rights to invoke those aliases and to read
 // and delete those queues' messages.
 func (b *builder) wireOperators() {
-	ops := map[string]map[string]*string{"functions": {}, "queues": {}}
-	var aliases, queues []*string
+	functions, queues := map[string]*string{}, map[string]*string{}
+	ops := map[string]any{"functions": functions, "queues": queues, "batches": b.cloud.BatchList()}
+	var aliasArns, queueArns []*string
 	for _, f := range b.cloud.Functions {
 		if bf := b.built[f.Name]; f.Async() {
-			ops["functions"][f.Name] = bf.alias.FunctionArn()
-			ops["queues"][f.Name] = bf.dlq.QueueUrl()
-			aliases = append(aliases, bf.alias.FunctionArn())
-			queues = append(queues, bf.dlq.QueueArn())
+			functions[f.Name] = bf.alias.FunctionArn()
+			queues[f.Name] = bf.dlq.QueueUrl()
+			aliasArns = append(aliasArns, bf.alias.FunctionArn())
+			queueArns = append(queueArns, bf.dlq.QueueArn())
 		}
 	}
 	for _, f := range b.cloud.Functions {
@@ -416,10 +417,10 @@ func (b *builder) wireOperators() {
 		bf := b.built[f.Name]
 		bf.fn.AddEnvironment(jsii.String(topology.OperationsEnv), b.stack.ToJsonString(ops, nil), nil)
 		bf.role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions: jsii.Strings("lambda:InvokeFunction"), Resources: &aliases,
+			Actions: jsii.Strings("lambda:InvokeFunction"), Resources: &aliasArns,
 		}))
 		bf.role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions: jsii.Strings("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"), Resources: &queues,
+			Actions: jsii.Strings("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"), Resources: &queueArns,
 		}))
 	}
 }

@@ -7,7 +7,6 @@ package topology
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/kiosk-news/kiosk/shared/platform/runs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/kiosk-news/kiosk/shared/platform/runs"
 
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/infra/pattern"
@@ -200,15 +201,20 @@ type Function struct {
 // Write on it (trigger records the runs), operators read it.
 const RunsTable = runs.Table
 
-// OperationsEnv carries, to operator functions, JSON
-// {"functions": {name: invoke target}, "queues": {name: dead-letter queue URL}}
-// for every asynchronous function.
-const OperationsEnv = "KIOSK_OPERATIONS"
+// OperationsEnv carries kiosk.Operations to operator functions.
+const OperationsEnv = kiosk.OperationsEnv
 
-// Operations is the value of OperationsEnv.
-type Operations struct {
-	Functions map[string]string `json:"functions"`
-	Queues    map[string]string `json:"queues"`
+// BatchList describes every batch for operators (kiosk.Operations.Batches).
+func (c Cloud) BatchList() []kiosk.Batch {
+	var out []kiosk.Batch
+	for _, f := range c.Batches() {
+		b := kiosk.Batch{Name: f.Name, Description: f.Description}
+		for _, s := range f.Schedules {
+			b.Schedules = append(b.Schedules, [2]string{s.Expression, s.Description})
+		}
+		out = append(out, b)
+	}
+	return out
 }
 
 // Batches lists the functions that run on a schedule.
@@ -223,7 +229,7 @@ func (c Cloud) Batches() []Function {
 }
 
 // AdminTokenSecret is the secret holding the admin token.
-const AdminTokenSecret = "admin-token"
+const AdminTokenSecret = kiosk.AdminTokenSecret
 
 // Async reports whether the function is invoked asynchronously (by rules or schedules).
 func (f Function) Async() bool { return len(f.Rules) > 0 || len(f.Schedules) > 0 }

@@ -147,10 +147,10 @@ func (s *Service) Moderate(ctx context.Context, id string, in ModerationInput) (
 // SourceInput is what an admin sends to create or update a source.
 // Its tags also describe the admin console's form (see shared/platform/form).
 type SourceInput struct {
-	ID       string   `json:"id" label:"ID" required:"create" pattern:"[a-z0-9][a-z0-9\-]{0,38}[a-z0-9]" help:"2-40 lower-case letters, digits and dashes; fixed once created"`
+	ID       string   `json:"id" label:"ID" required:"create" pattern:"[a-z0-9][a-z0-9\\-]{0,38}[a-z0-9]" help:"2-40 lower-case letters, digits and dashes; fixed once created"`
 	URL      string   `json:"url" label:"Feed URL" input:"url" required:"true" help:"RSS, Atom, RDF or JSON Feed"`
 	Name     string   `json:"name" label:"Name" required:"true" maxlength:"100"`
-	Category string   `json:"category" label:"Category" required:"true" pattern:"[a-z0-9][a-z0-9\-]{0,38}[a-z0-9]"`
+	Category string   `json:"category" label:"Category" required:"true" pattern:"[a-z0-9][a-z0-9\\-]{0,38}[a-z0-9]"`
 	Weight   *float64 `json:"weight" label:"Weight" input:"number" required:"true" min:"0.1" max:"10" step:"0.1" help:"ranking weight; 1 is neutral"`
 }
 

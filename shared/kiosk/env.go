@@ -18,3 +18,25 @@ const BusEnv = "KIOSK_BUS"
 
 // FunctionEnv carries the function's own name (as in the topology).
 const FunctionEnv = "KIOSK_FUNCTION"
+
+// AdminTokenSecret is the secret holding the admin token.
+const AdminTokenSecret = "admin-token"
+
+// OperationsEnv carries, to operator functions, the JSON of Operations.
+const OperationsEnv = "KIOSK_OPERATIONS"
+
+// Operations is what an operator function may act on: every asynchronous
+// function's invoke target (its live alias in AWS) and dead-letter queue
+// URL, and every batch with its schedules.
+type Operations struct {
+	Functions map[string]string `json:"functions"`
+	Queues    map[string]string `json:"queues"`
+	Batches   []Batch           `json:"batches"`
+}
+
+// Batch is a scheduled function, for operators.
+type Batch struct {
+	Name        string      `json:"name"`
+	Description string      `json:"description"`
+	Schedules   [][2]string `json:"schedules"` // expression, why
+}
