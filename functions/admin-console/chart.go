@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"html"
+	"math"
 	"strings"
 	"time"
 )
@@ -31,13 +32,7 @@ func niceMax(v float64) float64 {
 	if v <= 0 {
 		return 1
 	}
-	p := 1.0
-	for p*10 <= v {
-		p *= 10
-	}
-	for p > v*10 {
-		p /= 10
-	}
+	p := math.Pow(10, math.Floor(math.Log10(v)))
 	for _, m := range []float64{1, 2, 5, 10} {
 		if m*p >= v {
 			return m * p
@@ -55,13 +50,17 @@ func lineChart(title string, pts []point, format string) string {
 	for _, p := range pts {
 		top = max(top, p.Value)
 	}
+	if format == "%.0f" {
+		top = max(top, 5) // whole-number ticks
+	}
 	top = niceMax(top)
 	plotW, plotH := float64(chartW-padL-padR), float64(chartH-padT-padB)
-	for i := 0; i <= 4; i++ {
-		y := float64(padT) + plotH - plotH*float64(i)/4
+	const ticks = 5
+	for i := 0; i <= ticks; i++ {
+		y := float64(padT) + plotH - plotH*float64(i)/ticks
 		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#ddd"/>`, padL, chartW-padR, y, y)
 		fmt.Fprintf(&b, `<text x="%d" y="%.1f" font-size="11" text-anchor="end" fill="#555">%s</text>`, padL-6, y+4,
-			html.EscapeString(fmt.Sprintf(format, top*float64(i)/4)))
+			html.EscapeString(fmt.Sprintf(format, top*float64(i)/ticks)))
 	}
 	if len(pts) > 0 {
 		x := func(i int) float64 {

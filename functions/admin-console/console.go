@@ -379,6 +379,7 @@ func (c *console) dashboard(w http.ResponseWriter, r *http.Request, v view) {
 	}
 	var tables web.Nodes
 	for _, by := range []string{"category", "source", "article"} {
+		heading := map[string]string{"category": "Top categories", "source": "Top sources", "article": "Top articles"}[by]
 		rows, err := tracking.Query(r.Context(), c.kpi, gran, by, from, to)
 		if err != nil {
 			c.site.Fail(w, r, v, err)
@@ -403,7 +404,7 @@ func (c *console) dashboard(w http.ResponseWriter, r *http.Request, v view) {
 			trs = append(trs, web.Row(nil, []string{label, strconv.FormatInt(t.Impressions, 10), strconv.FormatInt(t.Clicks, 10),
 				fmt.Sprintf("%.1f%%", t.CTR*100), strconv.FormatInt(t.Reads, 10), strconv.FormatInt(t.Shares, 10)}))
 		}
-		tables = append(tables, web.E("h2", nil, web.T("Top "+by+"s")),
+		tables = append(tables, web.E("h2", nil, web.T(heading)),
 			web.Table("top-"+by, []string{by, "Impressions", "Clicks", "CTR", "Reads", "Shares"}, trs, "No data."))
 	}
 	opt := func(value, selected string) web.Node {

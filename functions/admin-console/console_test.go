@@ -262,3 +262,20 @@ func TestModerationFromTheArticleList(t *testing.T) {
 		t.Errorf("KPI page: %d", resp.StatusCode)
 	}
 }
+
+func TestChartsDrawTheData(t *testing.T) {
+	pts := []point{{now.Add(-2 * time.Hour), 0}, {now.Add(-time.Hour), 3}, {now, 7}}
+	svg := lineChart(`Clicks <b>`, pts, "%.0f")
+	if strings.Count(svg, "<circle") != 2 || !strings.Contains(svg, "Clicks &lt;b&gt;") || !strings.Contains(svg, ">10<") {
+		t.Errorf("line chart: want 2 points, an escaped title and a 10 tick: %s", svg)
+	}
+	bars := barChart("By category", []bar{{"sports", 4}, {"<x>", 2}})
+	if strings.Count(bars, "<rect") != 2 || !strings.Contains(bars, "&lt;x&gt;") {
+		t.Errorf("bar chart: %s", bars)
+	}
+	for _, c := range []struct{ in, want float64 }{{0, 1}, {0.3, 0.5}, {3, 5}, {7, 10}, {12, 20}, {99, 100}, {101, 200}} {
+		if got := niceMax(c.in); got != c.want {
+			t.Errorf("niceMax(%v) = %v, want %v", c.in, got, c.want)
+		}
+	}
+}

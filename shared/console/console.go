@@ -146,8 +146,14 @@ func sameOrigin(r *http.Request) bool {
 		site := r.Header.Get("Sec-Fetch-Site")
 		return origin == "" && (site == "" || site == "same-origin" || site == "none")
 	}
+	// The Host header as the browser sent it (API Gateway passes it on);
+	// r.Host is the API's domain name without a port.
+	host := r.Header.Get("Host")
+	if host == "" {
+		host = r.Host
+	}
 	u, err := url.Parse(origin)
-	return err == nil && u.Host == r.Host
+	return err == nil && u.Host == host
 }
 
 // Page guards a console page: without a valid session a GET goes to the

@@ -66,6 +66,7 @@ func run() error {
 	}
 	fmt.Printf("\nKiosk local cloud ready in %.1fs\n", time.Since(start).Seconds())
 	fmt.Printf("  HTTP API     %s   (try %s/v1/health)\n", c.APIURL, c.APIURL)
+	fmt.Printf("  admin        %s/admin   (sign in with the admin token below)\n", c.APIURL)
 	fmt.Printf("  control      %s/_local/\n", c.APIURL)
 	fmt.Printf("  EventBridge  %s\n", c.BusURL)
 	fmt.Printf("  DynamoDB     %s   (%s)\n", c.DynamoURL, store)
