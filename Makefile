@@ -56,10 +56,9 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 2m ./shared/platform/httpapi
 	$(GO) test -run '^$$' -fuzz FuzzFromItem -fuzztime 2m ./shared/article
 
-## bench: ingestion against dynalite (articles/s, DynamoDB calls per article); feed reads through the local gateway (latency, DynamoDB calls per page)
-bench:
-	$(GO) test -run '^$$' -bench . -benchtime 5x ./shared/article
-	$(GO) test -run '^$$' -bench FeedThroughTheGateway -benchtime 200x ./infra/local
+## bench: the benchmark report (sizes, cold starts vs hello world, init costs, warm latency vs a bare server, DynamoDB calls per route, throughput, cost model) into build/bench/REPORT.md and chart.svg
+bench: tools
+	$(GO) run ./infra/cmd/bench
 
 ## invoke: run one function once, e.g. make invoke FN=articles-api EVENT="GET /v1/articles" (or a file,
 ## "scheduled", or a detail type such as article.published); uses the running make dev if there is one
