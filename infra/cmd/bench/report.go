@@ -47,6 +47,7 @@ type InitTrace struct {
 type Cold struct {
 	Function, Request, Status string
 	InitMS, FirstMS, WarmMS   float64
+	OwnFirstMS, OwnWarmMS     float64 // the handler's own logged duration, cold and warm
 	Ratio                     float64
 	Calls                     int
 }
@@ -140,9 +141,13 @@ func (r *Report) Markdown() string {
 		"(connection set-up, credentials, endpoint resolution). *warm* is that request again on the warm instance. The ratio sets " +
 		"*init* against the hello-world baseline built with the same flags (`infra/bench/hello`). Reproduce: `make bench`; one " +
 		"function: `make invoke FN=<name> EVENT=<route or detail type>` after a restart of `make dev`.\n\n")
-	b.WriteString("| function | init ms | × hello | first request ms | warm ms | DynamoDB calls | request |\n|---|---:|---:|---:|---:|---:|---|\n")
+	b.WriteString("| function | init ms | × hello | first request ms | warm ms | handler's own ms, first / warm | DynamoDB calls | request |\n|---|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, c := range r.Colds {
-		fmt.Fprintf(&b, "| %s | %.1f | %.2f | %.1f | %.1f | %d | %s (%s) |\n", c.Function, c.InitMS, c.Ratio, c.FirstMS, c.WarmMS, c.Calls, c.Request, c.Status)
+		own := "—"
+		if c.OwnFirstMS > 0 {
+			own = fmt.Sprintf("%.1f / %.1f", c.OwnFirstMS, c.OwnWarmMS)
+		}
+		fmt.Fprintf(&b, "| %s | %.1f | %.2f | %.1f | %.1f | %s | %d | %s (%s) |\n", c.Function, c.InitMS, c.Ratio, c.FirstMS, c.WarmMS, own, c.Calls, c.Request, c.Status)
 	}
 	if len(r.Colds) > 0 && r.Colds[0].Function == "hello" {
 		h := r.Colds[0]
