@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,7 +71,43 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer cloud.Close()
-	return m.Run()
+	code := m.Run()
+	if leaks := secretsInLogs(filepath.Join(tmp, "logs")); len(leaks) > 0 {
+		fmt.Fprintln(os.Stderr, "secrets or tokens in the logs:\n"+strings.Join(leaks, "\n"))
+		return 1
+	}
+	return code
+}
+
+var tokenShape = regexp.MustCompile(`v1\.[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{20,}|s1\.\d{9,}\.[A-Za-z0-9_-]{10,}`)
+
+// secretsInLogs scans every function's log of the whole run (every test's
+// requests, the bad-input corpus included) for the admin token, the signing
+// key, and anything shaped like a user token or a console session.
+func secretsInLogs(dir string) []string {
+	var leaks []string
+	secrets := []string{cloud.AdminToken(), cloud.SecretValue("token-signing")}
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			for _, s := range secrets {
+				if s != "" && strings.Contains(line, s) {
+					leaks = append(leaks, fmt.Sprintf("%s:%d: a secret", filepath.Base(path), i+1))
+				}
+			}
+			if tokenShape.MatchString(line) {
+				leaks = append(leaks, fmt.Sprintf("%s:%d: a token: %.160s", filepath.Base(path), i+1, line))
+			}
+		}
+		return nil
+	})
+	return leaks
 }
 
 func get(t *testing.T, path string, v any) *http.Response {

@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -54,13 +56,50 @@ type authDecision struct {
 
 type compiledRoute struct {
 	topology.FunctionRoute
-	segs []string
+	segs   []string
+	bucket *bucket
+}
+
+// bucket is API Gateway's throttle for one route: a token bucket holding
+// Burst requests, refilled at Rate per second, shared by every caller (HTTP
+// API stages throttle per route, not per client).
+type bucket struct {
+	mu     sync.Mutex
+	rate   float64
+	burst  float64
+	tokens float64
+	last   time.Time
+}
+
+func newBucket(t topology.Throttle) *bucket {
+	return &bucket{rate: t.Rate, burst: float64(t.Burst), tokens: float64(t.Burst), last: time.Now()}
+}
+
+// take spends a token, or says how long until one is there.
+func (b *bucket) take(now time.Time) (bool, time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	b.last = now
+	if b.tokens >= 1 {
+		b.tokens--
+		return true, 0
+	}
+	return false, time.Duration((1 - b.tokens) / b.rate * float64(time.Second))
 }
 
 func newGateway(cloud topology.Cloud, host *Host) *gateway {
 	g := &gateway{now: time.Now, host: host, authorizer: cloud.Authorizer, cache: map[string]authDecision{}}
 	for _, r := range cloud.Routes() {
-		g.routes = append(g.routes, compiledRoute{FunctionRoute: r, segs: strings.Split(strings.TrimPrefix(r.Path, "/"), "/")})
+		t := cloud.Throttle // the stage's default route throttle, as the stack sets it
+		if r.Throttle != nil {
+			t = *r.Throttle
+		}
+		cr := compiledRoute{FunctionRoute: r, segs: strings.Split(strings.TrimPrefix(r.Path, "/"), "/")}
+		if t.Rate > 0 && t.Burst > 0 {
+			cr.bucket = newBucket(t)
+		}
+		g.routes = append(g.routes, cr)
 	}
 	return g
 }
@@ -150,6 +189,15 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		fail(kiosk.ENOTFOUND, "no route for "+r.Method+" "+r.URL.Path)
 		return
+	}
+	if route.bucket != nil {
+		if ok, wait := route.bucket.take(time.Now()); !ok {
+			// API Gateway answers 429 itself ({"message":"Too Many Requests"}
+			// in AWS); here in the error contract, with a hint when to retry.
+			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+			fail(kiosk.ERATELIMITED, "too many requests to "+route.Key()+"; retry after the Retry-After seconds")
+			return
+		}
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
 	if err != nil {
