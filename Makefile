@@ -48,6 +48,7 @@ test: tools build vet
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 4000x ./shared/platform/httpapi
 	$(GO) test -run '^$$' -fuzz FuzzFromItem -fuzztime 4000x ./shared/article
 	$(GO) test -run '^$$' -fuzz FuzzVerify -fuzztime 20000x ./shared/auth
+	$(GO) test -run '^$$' -fuzz FuzzCursors -fuzztime 20000x ./shared/feed
 	$(MAKE) synth
 
 ## fuzz: the longer fuzz pass
@@ -55,6 +56,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzMatch -fuzztime 2m ./infra/pattern
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 2m ./shared/platform/httpapi
 	$(GO) test -run '^$$' -fuzz FuzzFromItem -fuzztime 2m ./shared/article
+	$(GO) test -run '^$$' -fuzz FuzzVerify -fuzztime 2m ./shared/auth
+	$(GO) test -run '^$$' -fuzz FuzzCursors -fuzztime 2m ./shared/feed
 
 ## bench: the benchmark report (sizes, cold starts vs hello world, init costs, warm latency vs a bare server, DynamoDB calls per route, throughput, cost model) into build/bench/REPORT.md and chart.svg
 bench: tools
