@@ -2,6 +2,8 @@ package local_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -80,5 +82,35 @@ func TestUsersAndTheAuthorizer(t *testing.T) {
 	_, body = admin(t, "POST", "/v1/users/me/token", a.Token, "", "")
 	if json.Unmarshal(body, &fresh) != nil || fresh.UserID != a.UserID || fresh.Token == "" {
 		t.Errorf("refresh: %s", body)
+	}
+}
+
+// TestRegistrationIsIdempotentByKey: an app that lost the response retries
+// with the same Idempotency-Key and gets the same install back.
+func TestRegistrationIsIdempotentByKey(t *testing.T) {
+	post := func(key string) (int, registration, http.Header) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", cloud.APIURL+"/v1/users", nil)
+		req.Header.Set("Idempotency-Key", key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var r registration
+		_ = json.NewDecoder(resp.Body).Decode(&r)
+		return resp.StatusCode, r, resp.Header
+	}
+	key := fmt.Sprintf("install-%d", time.Now().UnixNano())
+	s1, first, _ := post(key)
+	s2, again, h := post(key)
+	if s1 != 201 || s2 != 201 || first.UserID == "" || again.UserID != first.UserID || again.Token == "" || h.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("first %d %+v, retry %d %+v %v", s1, first, s2, again, h)
+	}
+	if _, other, _ := post(key + "-b"); other.UserID == first.UserID {
+		t.Error("another key got the same install")
+	}
+	if s, _, _ := post("bad key!"); s != 400 {
+		t.Errorf("a malformed key: %d", s)
 	}
 }

@@ -67,6 +67,12 @@ func Kiosk() Cloud {
 				SortKey:      &Key{"sk", String},
 				TTL:          "expires_at",
 			},
+			{
+				Name:         "idempotency", // idem.Table
+				Description:  "Platform: idempotency records (pk idem#<scope>#<client key>): in progress, then the result, kept an hour.",
+				PartitionKey: Key{"pk", String},
+				TTL:          "expires_at",
+			},
 			// new-domain:tables (make new-domain adds tables above this line)
 		},
 		Secrets: []Secret{
@@ -170,7 +176,7 @@ func Kiosk() Cloud {
 					{Method: "GET", Path: "/v1/users/me", Auth: User},
 					{Method: "PUT", Path: "/v1/users/me/interests", Auth: User},
 				},
-				Grants:    []Grant{{"users", ReadWrite}},
+				Grants:    []Grant{{"users", ReadWrite}, {"idempotency", ReadWrite}},
 				Secrets:   []string{"token-signing"},
 				Publishes: []string{events.InterestsChangedType},
 				MemoryMB:  256,
