@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 GO    ?= go
 
-.PHONY: dev test build dist tools vet fuzz bench synth deploy clean new-domain invoke event
+.PHONY: dev test build dist tools vet fuzz bench reliability synth deploy clean new-domain invoke event
 
 # The pinned CDK CLI, offline-friendly: no notices, no version check, no telemetry.
 CDK := CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true npx --no-install cdk
@@ -62,6 +62,11 @@ fuzz:
 ## bench: the benchmark report (sizes, cold starts vs hello world, init costs, warm latency vs a bare server, DynamoDB calls per route, throughput, cost model) into build/bench/REPORT.md and chart.svg
 bench: tools
 	$(GO) run ./infra/cmd/bench
+
+## reliability: the bounded load with faults injected (DynamoDB throttling, errors, lost responses; EventBridge errors), written to RELIABILITY.md
+reliability: tools
+	$(GO) test -count=1 -run TestNothingIsLostUnderFaults -v ./infra/local
+	cp build/reliability/RELIABILITY.md RELIABILITY.md
 
 ## invoke: run one function once, e.g. make invoke FN=articles-api EVENT="GET /v1/articles" (or a file,
 ## "scheduled", or a detail type such as article.published); uses the running make dev if there is one

@@ -46,6 +46,7 @@ func accessDenied(w http.ResponseWriter, contentType, fn, action, resource strin
 // lets each call through only if the calling function's grants allow the
 // action on every table it names.
 type dynamoGuard struct {
+	faults  *faultState
 	cloud   topology.Cloud
 	logical map[string]string // physical table name → logical
 	proxy   *httputil.ReverseProxy
@@ -99,6 +100,9 @@ func (g *dynamoGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			accessDenied(w, "application/x-amz-json-1.0", fn, action, "arn:aws:dynamodb:"+Region+":"+Account+":table/"+t)
 			return
 		}
+	}
+	if g.faults != nil && injectDynamo(g.faults.dynamo(), w, r, g.proxy) {
+		return
 	}
 	g.proxy.ServeHTTP(w, r)
 }

@@ -56,6 +56,7 @@ type Cloud struct {
 	BusURL    string
 	DynamoURL string // dynalite itself
 	LogDir    string
+	faults    faultState
 
 	functionDynamoURL string // what functions get: dynalite behind the grant check
 
@@ -161,6 +162,7 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	if err != nil {
 		return nil, err
 	}
+	guard.faults = &c.faults
 	guardLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -200,6 +202,7 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	})
 	c.bus = newBus(cloud, c.BusName(), c.host, cfg.Attempts, cfg.Backoff, logs)
 	c.bus.duplicates = cfg.Duplicates
+	c.bus.faults = &c.faults
 	c.bus.now = c.clock.Now
 	c.sched = startScheduler(cloud, c.bus, c.clock, cfg.Schedules)
 
@@ -369,3 +372,15 @@ func RandomToken() string {
 // Recycle stops fn's idle instances, so its next invocation is a cold start
 // (the benchmark's cold-start figures).
 func (c *Cloud) Recycle(fn string) { c.host.Swap(fn) }
+
+// SetFaults sets the failures injected into functions' DynamoDB and
+// EventBridge calls (the zero value turns them off) and returns how many
+// were injected so far.
+func (c *Cloud) SetFaults(f Faults) FaultCounts {
+	c.faults.set(f)
+	_, n := c.faults.get()
+	return n
+}
+
+// Faults returns the injected failures and their counts.
+func (c *Cloud) Faults() (Faults, FaultCounts) { return c.faults.get() }

@@ -135,6 +135,24 @@ func (c *Cloud) control(mux *http.ServeMux) {
 		}
 		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"trace": r.PathValue("id"), "invocations": tree})
 	})
+	mux.HandleFunc("GET /_local/faults", func(w http.ResponseWriter, r *http.Request) {
+		f, n := c.Faults()
+		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"faults": f, "injected": n})
+	})
+	mux.HandleFunc("POST /_local/faults", func(w http.ResponseWriter, r *http.Request) {
+		var f Faults
+		if err := httpapi.Decode(r, &f); err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
+		for _, p := range []float64{f.DynamoThrottle, f.DynamoError, f.DynamoDrop, f.BusError} {
+			if p < 0 || p > 1 {
+				httpapi.WriteErrorCode(w, kiosk.EINVALID, "fault rates are between 0 and 1", "")
+				return
+			}
+		}
+		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"faults": f, "injected": c.SetFaults(f)})
+	})
 	mux.HandleFunc("GET /_local/clock", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"now": c.Now(), "offset": c.clock.Offset().String()})
 	})
@@ -176,7 +194,7 @@ func (c *Cloud) control(mux *http.ServeMux) {
 			"endpoints": []string{"GET /_local/functions", "POST /_local/schedules/{function}/run",
 				"GET /_local/dead-letters", "POST /_local/dead-letters/{id}/redrive", "GET /_local/invocations?function=",
 				"POST /_local/invoke/{function}", "GET /_local/logs?function=&contains=&limit=",
-				"GET /_local/traces/{id}", "GET /_local/clock", "POST /_local/clock {\"advance\":\"24h\"} or {\"set\":\"<RFC 3339>\"}"},
+				"GET /_local/traces/{id}", "GET|POST /_local/faults", "GET /_local/clock", "POST /_local/clock {\"advance\":\"24h\"} or {\"set\":\"<RFC 3339>\"}"},
 		})
 	})
 }

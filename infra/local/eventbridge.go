@@ -44,6 +44,7 @@ type DeadLetter struct {
 // delivery with retries and backoff, and dead letters for what still fails.
 // Schedules deliver through it too.
 type Bus struct {
+	faults     *faultState
 	cloud      topology.Cloud
 	duplicates bool
 	now        func() time.Time
@@ -96,6 +97,10 @@ func (b *Bus) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if target != "AWSEvents.PutEvents" {
 		awsError(w, http.StatusBadRequest, "UnknownOperationException", "the local bus serves PutEvents only, not "+target)
+		return
+	}
+	if _, isFunction := caller(r); isFunction && b.faults != nil && b.faults.bus() {
+		awsError(w, http.StatusInternalServerError, "InternalException", "internal error (injected)")
 		return
 	}
 	var in struct {

@@ -13,12 +13,17 @@ package awsenv
 import (
 	"context"
 	"errors"
+	"io"
+	"net"
 	"os"
 	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 )
 
@@ -104,4 +109,31 @@ func countCalls(stack *middleware.Stack) error {
 			}
 			return next.HandleInitialize(ctx, in)
 		}), middleware.After)
+}
+
+// Transient reports whether err is a dependency's temporary failure that the
+// SDK's retries did not overcome — throttling, a server error, a lost
+// connection — so the caller may try again later (503 with Retry-After).
+func Transient(err error) bool {
+	if err == nil {
+		return false
+	}
+	var maxAttempts *retry.MaxAttemptsError
+	if errors.As(err, &maxAttempts) {
+		return true
+	}
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		switch api.ErrorCode() {
+		case "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded",
+			"InternalServerError", "InternalException", "ServiceUnavailable", "ThrottledException":
+			return true
+		}
+	}
+	var resp *awshttp.ResponseError
+	if errors.As(err, &resp) && resp.HTTPStatusCode() >= 500 {
+		return true
+	}
+	var netErr net.Error
+	return errors.As(err, &netErr) || errors.Is(err, io.ErrUnexpectedEOF)
 }

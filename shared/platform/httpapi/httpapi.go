@@ -86,11 +86,20 @@ func WriteErrorCode(w http.ResponseWriter, code, message, requestID string) {
 // "internal error".
 func Error(w http.ResponseWriter, r *http.Request, err error) {
 	code := kiosk.ErrorCode(err)
+	msg := kiosk.ErrorMessage(err)
+	if code == kiosk.EINTERNAL && awsenv.Transient(err) {
+		// A dependency that is throttling or failing after the SDK's retries:
+		// the client may retry, so say so rather than "internal error".
+		code, msg = kiosk.EUNAVAILABLE, "a service Kiosk depends on is busy or failing; retry shortly"
+	}
+	if code == kiosk.EUNAVAILABLE || code == kiosk.ERATELIMITED {
+		w.Header().Set("Retry-After", "1")
+	}
 	if Status(code) >= 500 {
 		// The client sees only the safe message; the cause goes to the log.
 		slog.ErrorContext(r.Context(), "server error", "code", code, "request_id", RequestID(r.Context()), "error", err.Error())
 	}
-	WriteJSON(w, Status(code), ErrorBody{ErrorDetail{Code: code, Message: kiosk.ErrorMessage(err),
+	WriteJSON(w, Status(code), ErrorBody{ErrorDetail{Code: code, Message: msg,
 		RequestID: RequestID(r.Context()), Details: kiosk.Details(err)}})
 }
 
