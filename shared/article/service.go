@@ -45,10 +45,10 @@ func (s *Service) ListArticles(ctx context.Context, category, limit, cursor stri
 	n := DefaultLimit
 	if limit != "" {
 		v, err := strconv.Atoi(limit)
-		if err != nil || v < 1 || v > MaxLimit {
+		if err != nil || v < 1 {
 			return Page{}, kiosk.Errorf(kiosk.EINVALID, "limit must be a whole number from 1 to %d", MaxLimit)
 		}
-		n = v
+		n = min(v, MaxLimit) // a larger page is clamped, as the feed does
 	}
 	key := ""
 	if cursor != "" {
