@@ -10,7 +10,6 @@
 package main
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -26,6 +25,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/kiosk-news/kiosk/infra/dist"
 
 	"github.com/kiosk-news/kiosk/infra/local"
 	"github.com/kiosk-news/kiosk/infra/topology"
@@ -158,7 +159,7 @@ func (b *bench) sizes() error {
 	if err := goCmd([]string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64"}, append(flags, "-o", helloArm, "./infra/bench/hello")...); err != nil {
 		return err
 	}
-	if err := zipFile(helloArm, filepath.Join(b.arm64(), "hello.zip")); err != nil {
+	if _, err := dist.Zip(helloArm, filepath.Join(b.arm64(), "hello.zip")); err != nil {
 		return err
 	}
 	names := append([]string{"hello"}, functionNames(topology.Kiosk())...)
@@ -288,33 +289,6 @@ func (b *bench) register() (string, error) {
 		return "", fmt.Errorf("register: %d %s", status, body)
 	}
 	return reg.Token, nil
-}
-
-// zipFile zips a bootstrap as `make dist` does.
-func zipFile(bin, dst string) error {
-	in, err := os.Open(bin)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	zw := zip.NewWriter(out)
-	h := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate, Modified: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}
-	h.SetMode(0o755)
-	w, err := zw.CreateHeader(h)
-	if err == nil {
-		_, err = io.Copy(w, in)
-	}
-	if err == nil {
-		err = zw.Close()
-	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // profiled runs f under the CPU profiler when -cpuprofile is set: the local

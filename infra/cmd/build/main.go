@@ -6,7 +6,6 @@
 package main
 
 import (
-	"archive/zip"
 	"debug/elf"
 	"flag"
 	"fmt"
@@ -17,6 +16,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/kiosk-news/kiosk/infra/dist"
 
 	"github.com/kiosk-news/kiosk/infra/topology"
 )
@@ -100,7 +101,7 @@ func run(out string, arm64 bool, only string) error {
 		}
 		zipSize := "-"
 		if arm64 {
-			n, err := zipBootstrap(bin, filepath.Join(out, f.Name+".zip"))
+			n, err := dist.Zip(bin, filepath.Join(out, f.Name+".zip"))
 			if err != nil {
 				return err
 			}
@@ -159,39 +160,4 @@ func checkStatic(path string) error {
 		}
 	}
 	return nil
-}
-
-// zipBootstrap writes a zip holding one executable "bootstrap" with a fixed
-// timestamp, so the same code gives the same asset hash and no needless deploy.
-func zipBootstrap(bin, dst string) (int64, error) {
-	in, err := os.Open(bin)
-	if err != nil {
-		return 0, err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return 0, err
-	}
-	zw := zip.NewWriter(out)
-	h := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate, Modified: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}
-	h.SetMode(0o755)
-	w, err := zw.CreateHeader(h)
-	if err == nil {
-		_, err = io.Copy(w, in)
-	}
-	if err == nil {
-		err = zw.Close()
-	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return 0, err
-	}
-	st, err := os.Stat(dst)
-	if err != nil {
-		return 0, err
-	}
-	return st.Size(), nil
 }
