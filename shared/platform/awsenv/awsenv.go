@@ -115,8 +115,9 @@ func countCalls(stack *middleware.Stack) error {
 // SDK's retries did not overcome — throttling, a server error, a lost
 // connection — so the caller may try again later (503 with Retry-After).
 func Transient(err error) bool {
-	if err == nil {
-		return false
+	var op *smithy.OperationError
+	if !errors.As(err, &op) {
+		return false // not an AWS call's failure (a deadline of our own is not the dependency's)
 	}
 	var maxAttempts *retry.MaxAttemptsError
 	if errors.As(err, &maxAttempts) {
