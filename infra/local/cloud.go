@@ -203,6 +203,7 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	c.bus = newBus(cloud, c.BusName(), c.host, cfg.Attempts, cfg.Backoff, logs)
 	c.bus.duplicates = cfg.Duplicates
 	c.bus.faults = &c.faults
+	c.host.faults = &c.faults
 	c.bus.now = c.clock.Now
 	c.sched = startScheduler(cloud, c.bus, c.clock, cfg.Schedules)
 

@@ -145,7 +145,7 @@ func (c *Cloud) control(mux *http.ServeMux) {
 			httpapi.Error(w, r, err)
 			return
 		}
-		for _, p := range []float64{f.DynamoThrottle, f.DynamoError, f.DynamoDrop, f.BusError} {
+		for _, p := range []float64{f.DynamoThrottle, f.DynamoError, f.DynamoDrop, f.BusError, f.KillInvocation} {
 			if p < 0 || p > 1 {
 				httpapi.WriteErrorCode(w, kiosk.EINVALID, "fault rates are between 0 and 1", "")
 				return

@@ -22,6 +22,7 @@ type Faults struct {
 	DynamoDrop      float64 `json:"dynamodb_drop_after_apply"`
 	DynamoLatencyMS int     `json:"dynamodb_latency_ms"`
 	BusError        float64 `json:"eventbridge_error"`
+	KillInvocation  float64 `json:"kill_invocation"` // the function instance is killed mid-invocation
 }
 
 // FaultCounts says how many of each fault were injected.
@@ -32,6 +33,8 @@ type FaultCounts struct {
 	DynamoDrop     int `json:"dynamodb_drop_after_apply"`
 	BusCalls       int `json:"eventbridge_calls"`
 	BusError       int `json:"eventbridge_error"`
+	Invocations    int `json:"invocations"`
+	Killed         int `json:"killed"`
 }
 
 type faultState struct {
@@ -127,4 +130,19 @@ func awsJSONError(w http.ResponseWriter, status int, typ, msg string) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(`{"__type":"` + typ + `","message":"` + msg + `"}`))
+}
+
+// kill decides whether an invocation's instance dies mid-way.
+func (s *faultState) kill() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.f == (Faults{}) {
+		return false
+	}
+	s.counts.Invocations++
+	if rand.Float64() < s.f.KillInvocation {
+		s.counts.Killed++
+		return true
+	}
+	return false
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -90,6 +91,7 @@ func ParseTraceHeader(h string) Trace {
 // interface emulator: one emulator process per instance, each serving one
 // invocation at a time, started on demand and stopped when idle.
 type Host struct {
+	faults  *faultState
 	rie     string
 	dist    string
 	baseEnv func(topology.Function) []string
@@ -197,6 +199,11 @@ func (h *Host) invoke(ctx context.Context, p *pool, payload []byte, traceHeader 
 		p.mu.Unlock()
 	}
 	res.Cold = !inst.warm
+	if h.faults != nil && h.faults.kill() {
+		// A fault: the instance dies mid-invocation, as when Lambda's host
+		// fails or the process runs out of memory.
+		go func() { time.Sleep(time.Duration(rand.IntN(3000)) * time.Microsecond); inst.kill() }()
+	}
 	out, err := inst.call(ctx, p.fn.Timeout, payload, traceHeader)
 	if !inst.warm {
 		res.Init = time.Since(inst.started)
