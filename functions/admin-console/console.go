@@ -302,7 +302,12 @@ func (c *console) articleList(w http.ResponseWriter, r *http.Request, v view) {
 }
 
 func (c *console) moderate(w http.ResponseWriter, r *http.Request, v view) {
-	hidden, pinned := r.PostForm.Get("hidden") == "true", r.PostForm.Get("pinned") == "true"
+	hidden, err1 := strconv.ParseBool(r.PostForm.Get("hidden"))
+	pinned, err2 := strconv.ParseBool(r.PostForm.Get("pinned"))
+	if err1 != nil || err2 != nil {
+		c.site.Fail(w, r, v, kiosk.Errorf(kiosk.EINVALID, "hidden and pinned must be true or false"))
+		return
+	}
 	id := r.PathValue("id")
 	if _, err := c.articles.Moderate(r.Context(), id, article.ModerationInput{Hidden: &hidden, Pinned: &pinned}); err != nil {
 		c.site.Fail(w, r, v, err)

@@ -243,6 +243,9 @@ func TestModerationFromTheArticleList(t *testing.T) {
 		t.Fatal("the article is missing or its unsafe URL is linked")
 	}
 	token := h.csrf("/admin/articles")
+	if resp, _ := h.do("POST", "/admin/articles/"+a.ID+"/moderation", url.Values{"csrf": {token}, "hidden": {"maybe"}, "pinned": {"false"}}, nil); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("hidden=maybe: %d, want 400", resp.StatusCode)
+	}
 	resp, _ := h.do("POST", "/admin/articles/"+a.ID+"/moderation",
 		url.Values{"csrf": {token}, "hidden": {"true"}, "pinned": {"false"}, "back": {"/admin/articles?category=world"}}, nil)
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/admin/articles?category=world") {

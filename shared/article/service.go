@@ -35,7 +35,7 @@ var (
 )
 
 // ValidCategory reports whether c is a category name (lower-case kebab).
-func ValidCategory(c string) bool { return slugRe.MatchString(c) }
+func ValidCategory(c string) bool { return kiosk.ValidCategory(c) }
 
 // ListArticles validates the query and reads one page.
 func (s *Service) ListArticles(ctx context.Context, category, limit, cursor string) (Page, error) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kiosk-news/kiosk/shared/auth"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
 )
 
 //go:embed assets/*
@@ -109,17 +110,8 @@ func (s *Site) Render(w http.ResponseWriter, r *http.Request, status int, v View
 // Fail shows an error page: a client error's message, or a generic one (the
 // cause is logged) for anything else.
 func (s *Site) Fail(w http.ResponseWriter, r *http.Request, v View, err error) {
-	status := http.StatusInternalServerError
-	switch kiosk.ErrorCode(err) {
-	case kiosk.EINVALID:
-		status = http.StatusBadRequest
-	case kiosk.ENOTFOUND:
-		status = http.StatusNotFound
-	case kiosk.ECONFLICT:
-		status = http.StatusConflict
-	case kiosk.EUNAVAILABLE:
-		status = http.StatusServiceUnavailable
-	default:
+	status := httpapi.Status(kiosk.ErrorCode(err)) // the API's one code → status table
+	if status >= 500 {
 		slog.ErrorContext(r.Context(), "console error", "path", r.URL.Path, "error", err)
 	}
 	v.Error = kiosk.ErrorMessage(err)

@@ -124,10 +124,8 @@ func Limit(s string) (int, error) {
 	return min(n, MaxLimit), nil
 }
 
-var categoryRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$`)
-
 // ValidCategory reports whether s is a category name (or "top").
-func ValidCategory(s string) bool { return categoryRe.MatchString(s) }
+func ValidCategory(s string) bool { return kiosk.ValidCategory(s) }
 
 // PublicCursor decodes a public feed cursor (empty: the first page).
 func PublicCursor(cursor string) (run string, offset int, err error) {

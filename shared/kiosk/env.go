@@ -1,6 +1,9 @@
 package kiosk
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
 
 // TableEnv is the environment variable that carries a table's physical name to
 // the functions granted it; the topology sets it, the store reads it.
@@ -40,3 +43,10 @@ type Batch struct {
 	Description string      `json:"description"`
 	Schedules   [][2]string `json:"schedules"` // expression, why
 }
+
+// categoryRe is what every domain accepts as a category: the articles'
+// sources, the users' interests and the feeds all speak the same names.
+var categoryRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$`)
+
+// ValidCategory reports whether s is a category name.
+func ValidCategory(s string) bool { return categoryRe.MatchString(s) }

@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"math"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -47,8 +46,6 @@ var (
 
 // Limits on interests.
 const MaxInterests = 20
-
-var categoryRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$`)
 
 // Service holds the users' use cases.
 type Service struct {
@@ -122,7 +119,7 @@ func (s *Service) SetInterests(ctx context.Context, id string, categories []stri
 	seen := map[string]bool{}
 	clean := []string{}
 	for _, c := range categories {
-		if !categoryRe.MatchString(c) {
+		if !kiosk.ValidCategory(c) {
 			return User{}, kiosk.Errorf(kiosk.EINVALID, "category %q must be lower-case letters, digits and dashes", truncate(c, 40))
 		}
 		if !seen[c] {
