@@ -73,6 +73,13 @@ func Kiosk() Cloud {
 				PartitionKey: Key{"pk", String},
 				TTL:          "expires_at",
 			},
+			{
+				Name: LimitsTable,
+				Description: "Platform: per-client request counters (pk <route>#<hashed client>#<window start>), " +
+					"one conditional update per limited request; expire with their window.",
+				PartitionKey: Key{"pk", String},
+				TTL:          "expires_at",
+			},
 			// new-domain:tables (make new-domain adds tables above this line)
 		},
 		Secrets: []Secret{
@@ -171,12 +178,13 @@ func Kiosk() Cloud {
 				Name:        "users-api",
 				Description: "Anonymous registration and tokens; a user's own profile and interests.",
 				Routes: []Route{
-					{Method: "POST", Path: "/v1/users", Auth: Public, Throttle: &Throttle{Rate: 20, Burst: 40}},
+					{Method: "POST", Path: "/v1/users", Auth: Public, Throttle: &Throttle{Rate: 20, Burst: 40},
+						MaxBody: 4 << 10, PerClient: &ClientLimit{Requests: 20, WindowSeconds: 60}},
 					{Method: "POST", Path: "/v1/users/me/token", Auth: User},
 					{Method: "GET", Path: "/v1/users/me", Auth: User},
-					{Method: "PUT", Path: "/v1/users/me/interests", Auth: User},
+					{Method: "PUT", Path: "/v1/users/me/interests", Auth: User, MaxBody: 4 << 10},
 				},
-				Grants:    []Grant{{"users", ReadWrite}, {"idempotency", ReadWrite}},
+				Grants:    []Grant{{"users", ReadWrite}, {"idempotency", ReadWrite}, {LimitsTable, Write}},
 				Secrets:   []string{"token-signing"},
 				Publishes: []string{events.InterestsChangedType},
 				MemoryMB:  256,
@@ -186,10 +194,12 @@ func Kiosk() Cloud {
 				Name:        "tracking-api",
 				Description: "App events in (each stored once by id; opened articles announced) and the admin KPI report out.",
 				Routes: []Route{
-					{Method: "POST", Path: "/v1/events", Auth: User, Throttle: &Throttle{Rate: 100, Burst: 200}},
+					// A batch holds up to 500 events of at most ~1 KB each.
+					{Method: "POST", Path: "/v1/events", Auth: User, Throttle: &Throttle{Rate: 100, Burst: 200},
+						MaxBody: 512 << 10, PerClient: &ClientLimit{Requests: 120, WindowSeconds: 60}},
 					{Method: "GET", Path: "/admin/api/kpi", Auth: Admin},
 				},
-				Grants:    []Grant{{"events", ReadWrite}},
+				Grants:    []Grant{{"events", ReadWrite}, {LimitsTable, Write}},
 				Publishes: []string{events.UserReadType},
 				MemoryMB:  512,
 				Timeout:   15 * time.Second,
@@ -299,7 +309,8 @@ func Kiosk() Cloud {
 					"from the domain structs) and KPI charts, as server-rendered pages behind a session cookie.",
 				Routes: []Route{
 					{Method: "GET", Path: "/admin/login", Auth: Console},
-					{Method: "POST", Path: "/admin/login", Auth: Console, Throttle: &Throttle{Rate: 5, Burst: 10}},
+					{Method: "POST", Path: "/admin/login", Auth: Console, Throttle: &Throttle{Rate: 5, Burst: 10},
+						MaxBody: 4 << 10, PerClient: &ClientLimit{Requests: 10, WindowSeconds: 300}},
 					{Method: "GET", Path: "/admin/assets/{file}", Auth: Console},
 					{Method: "POST", Path: "/admin/logout", Auth: Console},
 					{Method: "GET", Path: "/admin", Auth: Console},
@@ -312,7 +323,7 @@ func Kiosk() Cloud {
 					{Method: "POST", Path: "/admin/articles/{id}/moderation", Auth: Console},
 					{Method: "GET", Path: "/admin/kpi", Auth: Console},
 				},
-				Grants:    []Grant{{"articles", ReadWrite}, {"events", Read}},
+				Grants:    []Grant{{"articles", ReadWrite}, {"events", Read}, {LimitsTable, Write}},
 				Secrets:   []string{AdminTokenSecret},
 				Publishes: []string{events.ArticleModeratedType},
 				MemoryMB:  256,

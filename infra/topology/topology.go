@@ -65,7 +65,21 @@ func (c Cloud) FunctionEnv(f Function, tableName, secretID func(string) string, 
 	if f.Name == c.Authorizer {
 		env[RouteAuthEnv] = c.RouteAuth()
 	}
+	if len(f.Routes) > 0 {
+		env[kiosk.RouteLimitsEnv] = f.RouteLimits()
+	}
 	return env
+}
+
+// RouteLimits is the JSON of the function's routes' kiosk.RouteLimits by
+// route key, which httpapi enforces.
+func (f Function) RouteLimits() string {
+	m := map[string]kiosk.RouteLimits{}
+	for _, r := range f.Routes {
+		m[r.Key()] = r.Limits()
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
 }
 
 // Secret is a generated secret in Secrets Manager; functions that declare it
@@ -156,6 +170,33 @@ type Route struct {
 	// Throttle, when set, is tighter than the cloud's default (tracking,
 	// registration).
 	Throttle *Throttle
+	// MaxBody caps the request body in bytes (413 past it); 0 means
+	// DefaultMaxBody. The function enforces it: API Gateway's cap is a fixed 10 MB.
+	MaxBody int64
+	// PerClient, when set, limits each client (the authorized caller, or the
+	// source address on a public route): 429 with Retry-After past it. The
+	// function enforces it with a counter in the limits table, which it must
+	// be granted.
+	PerClient *ClientLimit
+}
+
+// ClientLimit is a per-client request limit.
+type ClientLimit = kiosk.ClientLimit
+
+// DefaultMaxBody is a route's body cap unless it declares another.
+const DefaultMaxBody = kiosk.DefaultMaxBody
+
+// MaxBodyLimit is the largest cap a route may declare: below Lambda's 6 MB
+// synchronous payload, which the body shares with the rest of the event.
+const MaxBodyLimit = 4 << 20
+
+// Limits is what the function enforces on the route.
+func (r Route) Limits() kiosk.RouteLimits {
+	l := kiosk.RouteLimits{MaxBody: r.MaxBody, PerClient: r.PerClient}
+	if l.MaxBody == 0 {
+		l.MaxBody = DefaultMaxBody
+	}
+	return l
 }
 
 // Key is the API Gateway route key, "GET /v1/health".
@@ -200,6 +241,9 @@ type Function struct {
 // RunsTable records every batch run; each batch function must be granted
 // Write on it (trigger records the runs), operators read it.
 const RunsTable = runs.Table
+
+// LimitsTable holds the per-client request counters (kiosk.LimitsTable).
+const LimitsTable = kiosk.LimitsTable
 
 // OperationsEnv carries kiosk.Operations to operator functions.
 const OperationsEnv = kiosk.OperationsEnv
@@ -282,7 +326,7 @@ var (
 	attrRe      = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	envRe       = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
 	pathSegRe   = regexp.MustCompile(`^([a-z0-9][a-z0-9._-]*|\{[a-z][a-z_0-9]*\+?\})$`)
-	reservedEnv = []string{"AWS_", "LAMBDA_", "_HANDLER", "KIOSK_TABLE_", "KIOSK_SECRET_", kiosk.BusEnv, kiosk.FunctionEnv, RouteAuthEnv, "KIOSK_CLOCK_OFFSET"}
+	reservedEnv = []string{"AWS_", "LAMBDA_", "_HANDLER", "KIOSK_TABLE_", "KIOSK_SECRET_", kiosk.BusEnv, kiosk.FunctionEnv, RouteAuthEnv, kiosk.RouteLimitsEnv, "KIOSK_CLOCK_OFFSET"}
 )
 
 // Validate rejects a broken topology. It does not look at the file system;
@@ -377,6 +421,17 @@ func (c Cloud) Validate() error {
 			routes[r.Key()] = f.Name
 			if t := r.Throttle; t != nil && (t.Rate <= 0 || t.Burst <= 0 || t.Rate > c.Throttle.Rate || t.Burst > c.Throttle.Burst) {
 				fail("function %q: route %s throttle %+v must be positive and within the default %+v", f.Name, r.Key(), *t, c.Throttle)
+			}
+			if r.MaxBody < 0 || r.MaxBody > MaxBodyLimit {
+				fail("function %q: route %s body cap %d is outside 0-%d", f.Name, r.Key(), r.MaxBody, MaxBodyLimit)
+			}
+			if p := r.PerClient; p != nil {
+				if p.Requests <= 0 || p.WindowSeconds <= 0 || p.WindowSeconds > 3600 {
+					fail("function %q: route %s per-client limit %+v needs positive requests and a window of 1-3600 s", f.Name, r.Key(), *p)
+				}
+				if !slices.Contains(f.Grants, Grant{LimitsTable, Write}) && !slices.Contains(f.Grants, Grant{LimitsTable, ReadWrite}) {
+					fail("function %q: route %s has a per-client limit: grant it %q Write for the counters", f.Name, r.Key(), LimitsTable)
+				}
 			}
 			if r.Auth.Authorized() && c.Authorizer == "" {
 				fail("function %q: route %s asks for %s auth, but the topology names no authorizer", f.Name, r.Key(), r.Auth)

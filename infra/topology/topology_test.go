@@ -1,11 +1,14 @@
 package topology
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kiosk-news/kiosk/shared/kiosk"
 )
 
 func TestKioskIsValid(t *testing.T) {
@@ -75,6 +78,15 @@ func TestValidateRejects(t *testing.T) {
 		{"an unknown secret", func(c *Cloud) {
 			c.Functions[0].Secrets = []string{"nope"}
 		}, `unknown secret "nope"`},
+		{"a per-client limit without the counters' table", func(c *Cloud) {
+			c.Functions[0].Routes[0].PerClient = &ClientLimit{Requests: 10, WindowSeconds: 60}
+		}, `grant it "limits" Write`},
+		{"a per-client limit with no window", func(c *Cloud) {
+			c.Functions[0].Routes[0].PerClient = &ClientLimit{Requests: 10}
+		}, "window of 1-3600 s"},
+		{"a body cap past Lambda's payload", func(c *Cloud) {
+			c.Functions[0].Routes[0].MaxBody = 8 << 20
+		}, "body cap"},
 		{"too little memory", func(c *Cloud) {
 			c.Functions[0].MemoryMB = 64
 		}, "memory"},
@@ -88,6 +100,25 @@ func TestValidateRejects(t *testing.T) {
 				t.Errorf("Validate() = %v, want an error containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestRouteLimitsReachTheFunctions: every API function gets its routes' caps
+// and per-client limits, with the default cap filled in.
+func TestRouteLimitsReachTheFunctions(t *testing.T) {
+	c := Kiosk()
+	f, _ := c.Function("tracking-api")
+	env := c.FunctionEnv(f, func(s string) string { return s }, func(s string) string { return s }, "bus")
+	var got map[string]kiosk.RouteLimits
+	if err := json.Unmarshal([]byte(env[kiosk.RouteLimitsEnv]), &got); err != nil {
+		t.Fatal(err)
+	}
+	ev, kpi := got["POST /v1/events"], got["GET /admin/api/kpi"]
+	if ev.MaxBody != 512<<10 || ev.PerClient == nil || ev.PerClient.Requests != 120 || kpi.MaxBody != DefaultMaxBody || kpi.PerClient != nil {
+		t.Errorf("tracking-api's limits: %+v", got)
+	}
+	if env[kiosk.TableEnv(LimitsTable)] == "" {
+		t.Error("tracking-api limits clients but is not given the limits table")
 	}
 }
 

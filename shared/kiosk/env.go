@@ -44,6 +44,34 @@ type Batch struct {
 	Schedules   [][2]string `json:"schedules"` // expression, why
 }
 
+// RouteLimitsEnv carries, to API functions, the JSON of their routes'
+// RouteLimits by route key ("POST /v1/events").
+const RouteLimitsEnv = "KIOSK_ROUTE_LIMITS"
+
+// RouteLimits is what a function enforces on one of its routes itself,
+// because an HTTP API cannot: a body cap below API Gateway's fixed 10 MB, and
+// a request limit per client (HTTP API stages throttle per route only, and
+// AWS WAF does not attach to HTTP APIs).
+type RouteLimits struct {
+	MaxBody   int64        `json:"max_body"`
+	PerClient *ClientLimit `json:"per_client,omitempty"`
+}
+
+// DefaultMaxBody is a route's body cap unless the topology gives it another.
+const DefaultMaxBody = 64 << 10
+
+// ClientLimit allows each client Requests per window of WindowSeconds. The
+// client is the caller the authorizer let through on a protected route, and
+// the source address on a public one.
+type ClientLimit struct {
+	Requests      int `json:"requests"`
+	WindowSeconds int `json:"window_s"`
+}
+
+// LimitsTable is the table holding the per-client request counters; a
+// function with a per-client limit on a route must be granted it.
+const LimitsTable = "limits"
+
 // categoryRe is what every domain accepts as a category: the articles'
 // sources, the users' interests and the feeds all speak the same names.
 var categoryRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$`)

@@ -14,9 +14,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"mime"
 	"net/http"
+	"os"
 	"runtime/debug"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -27,16 +30,58 @@ import (
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
 	"github.com/kiosk-news/kiosk/shared/platform/logs"
+	"github.com/kiosk-news/kiosk/shared/platform/ratelimit"
+	"github.com/kiosk-news/kiosk/shared/platform/store"
 )
 
-// MaxBody is the largest request body a handler reads (Lambda's synchronous
-// payload limit is 6 MB; Kiosk's APIs need far less).
-const MaxBody = 1 << 20
+// MaxBody is the body cap of a route the limits do not name (the topology
+// names every route; its default is kiosk.DefaultMaxBody).
+const MaxBody = kiosk.DefaultMaxBody
 
-// Start runs mux as the Lambda entry point.
+// Start runs mux as the Lambda entry point, with the route limits the
+// topology sets in kiosk.RouteLimitsEnv.
 func Start(mux *http.ServeMux) {
 	logs.Setup()
-	lambda.Start(httpadapter.NewV2(Wrap(mux)).ProxyWithContext)
+	lambda.Start(httpadapter.NewV2(WrapLimits(mux, limitsFromEnv())).ProxyWithContext)
+}
+
+// Limits are what a wrapped handler enforces per route key.
+type Limits struct {
+	Routes map[string]kiosk.RouteLimits
+	// Limiter counts requests for the routes with a per-client limit.
+	Limiter *ratelimit.Limiter
+}
+
+// limitsFromEnv reads the routes' limits; a function whose routes limit
+// clients opens the limits table. A broken setting stops the function at
+// init, as boot does.
+func limitsFromEnv() Limits {
+	var l Limits
+	fail := func(err error) {
+		slog.Error("init failed", "what", "route limits", "error", err.Error())
+		os.Exit(1)
+	}
+	if v := os.Getenv(kiosk.RouteLimitsEnv); v != "" {
+		if err := json.Unmarshal([]byte(v), &l.Routes); err != nil {
+			fail(fmt.Errorf("%s: %w", kiosk.RouteLimitsEnv, err))
+		}
+	}
+	for _, r := range l.Routes {
+		if r.PerClient == nil {
+			continue
+		}
+		cfg, err := awsenv.Load(context.Background())
+		if err != nil {
+			fail(err)
+		}
+		t, err := store.Table(store.Open(cfg), kiosk.LimitsTable)
+		if err != nil {
+			fail(err)
+		}
+		l.Limiter = &ratelimit.Limiter{Table: t}
+		break
+	}
+	return l
 }
 
 // statuses maps application error codes to HTTP statuses, in one place.
@@ -116,7 +161,7 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // Decode reads a JSON request body strictly into v: application/json only, no
-// unknown fields, no trailing data, valid UTF-8, at most MaxBody bytes. Its errors are
+// unknown fields, no trailing data, valid UTF-8, within the route's body cap. Its errors are
 // application errors ready for Error.
 func Decode(r *http.Request, v any) error {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
@@ -171,7 +216,10 @@ func RequestID(ctx context.Context) string {
 
 // Wrap adds the contract around a mux: request id, body limit, JSON 404/405,
 // panic recovery and the access log line.
-func Wrap(mux *http.ServeMux) http.Handler {
+func Wrap(mux *http.ServeMux) http.Handler { return WrapLimits(mux, Limits{}) }
+
+// WrapLimits is Wrap with each route's body cap and per-client limit.
+func WrapLimits(mux *http.ServeMux, limits Limits) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ctx, calls := awsenv.WithCounter(r.Context())
@@ -185,9 +233,17 @@ func Wrap(mux *http.ServeMux) http.Handler {
 		}
 		ctx = context.WithValue(ctx, requestIDKey{}, id)
 		r = r.WithContext(ctx)
-		r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
 		rec := &recorder{ResponseWriter: w}
 		rec.Header().Set("X-Request-Id", id)
+		_, pattern := mux.Handler(r)
+		limit, named := limits.Routes[route]
+		if !named {
+			limit, named = limits.Routes[pattern]
+		}
+		if !named {
+			limit = kiosk.RouteLimits{MaxBody: MaxBody}
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit.MaxBody)
 
 		func() {
 			defer func() {
@@ -198,9 +254,25 @@ func Wrap(mux *http.ServeMux) http.Handler {
 					}
 				}
 			}()
-			if _, pattern := mux.Handler(r); pattern == "" {
+			if pattern == "" {
 				muxError(rec, r, mux)
 				return
+			}
+			if r.ContentLength > limit.MaxBody {
+				WriteErrorCode(rec, kiosk.ETOOLARGE, fmt.Sprintf("the body is larger than %d bytes", limit.MaxBody), id)
+				return
+			}
+			if p := limit.PerClient; p != nil && limits.Limiter != nil {
+				d, err := limits.Limiter.Allow(ctx, route, clientOf(r), p.Requests, time.Duration(p.WindowSeconds)*time.Second)
+				if err != nil {
+					// A broken limiter must not take the API down: let it through.
+					slog.WarnContext(ctx, "rate limiter unavailable", "route", route, "error", err.Error(), "request_id", id)
+				}
+				if !d.Allowed {
+					rec.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(d.RetryAfter.Seconds())))))
+					WriteErrorCode(rec, kiosk.ERATELIMITED, fmt.Sprintf("at most %d requests per %d s from one client; try again later", p.Requests, p.WindowSeconds), id)
+					return
+				}
 			}
 			mux.ServeHTTP(rec, r)
 		}()
@@ -288,6 +360,18 @@ func RequireRole(role string, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// clientOf names the client a per-client limit counts: the caller the
+// authorizer let through, else the source address API Gateway saw.
+func clientOf(r *http.Request) string {
+	if c, ok := CallerOf(r); ok {
+		return c.Role + ":" + c.UserID
+	}
+	if gw, ok := core.GetAPIGatewayV2ContextFromContext(r.Context()); ok && gw.HTTP.SourceIP != "" {
+		return "ip:" + gw.HTTP.SourceIP
+	}
+	return "ip:unknown"
 }
 
 // Caller is who the Lambda authorizer let through.
