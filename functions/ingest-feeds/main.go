@@ -37,6 +37,7 @@ func main() {
 		trigger.Count(ctx, "fetched", r.Fetched)
 		trigger.Count(ctx, "failed", r.Failed)
 		trigger.Count(ctx, "new articles", r.New)
+		trigger.Count(ctx, "sources left for the next run", r.Unstored)
 		slog.Log(ctx, level, "ingest", "run", e.ID, "report", r, "duration_ms", time.Since(start).Milliseconds(), "error", msg)
 		return err
 	})

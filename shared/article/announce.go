@@ -15,9 +15,10 @@ type Publisher interface {
 // Announcer relays stored articles to the bus, in ingestion order: the
 // transactional-outbox half of ingestion. It announces every article ingested
 // after the checkpoint and at least Lag ago (so no put still in flight can land
-// behind it), then moves the checkpoint. A failed or crashed run moves
-// nothing, and the next one announces the same articles again: at least once,
-// never lost; consumers are idempotent by article id.
+// behind it), moving the checkpoint after every chunk the bus accepted. A
+// failed or crashed run leaves it after the last such chunk, and the next one
+// announces the rest, and at most one chunk again: at least once, never lost;
+// consumers are idempotent by article id.
 type Announcer struct {
 	Store     Store
 	Publisher Publisher
@@ -60,9 +61,24 @@ func (a *Announcer) Run(ctx context.Context) (AnnounceReport, error) {
 		}
 	}
 	sort.SliceStable(due, func(i, j int) bool { return due[i].IngestedAt.Before(due[j].IngestedAt) })
-	if len(due) > 0 {
-		if err := a.Publisher.Publish(ctx, due); err != nil {
-			return AnnounceReport{}, fmt.Errorf("announce %d articles: %w", len(due), err)
+	// Announce in chunks and move the checkpoint after each, so a run that
+	// fails part-way resumes after the last chunk the bus accepted instead of
+	// announcing everything again. A chunk never splits articles stamped with
+	// the same instant: the checkpoint means "everything through this time".
+	done := 0
+	for done < len(due) {
+		end := min(done+announceChunk, len(due))
+		for end < len(due) && due[end].IngestedAt.Equal(due[end-1].IngestedAt) {
+			end++
+		}
+		if err := a.Publisher.Publish(ctx, due[done:end]); err != nil {
+			return AnnounceReport{Announced: done}, fmt.Errorf("announce %d articles (after %d): %w", end-done, done, err)
+		}
+		done = end
+		if done < len(due) {
+			if err := a.Store.AdvanceCheckpoint(ctx, due[done-1].IngestedAt); err != nil {
+				return AnnounceReport{Announced: done}, err
+			}
 		}
 	}
 	if err := a.Store.AdvanceCheckpoint(ctx, through); err != nil {
@@ -70,3 +86,7 @@ func (a *Announcer) Run(ctx context.Context) (AnnounceReport, error) {
 	}
 	return AnnounceReport{Announced: len(due), Through: through}, nil
 }
+
+// announceChunk is how many articles the Announcer publishes between two
+// moves of its checkpoint (five PutEvents calls).
+const announceChunk = 50

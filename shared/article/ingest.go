@@ -36,6 +36,9 @@ type Report struct {
 	Duplicates  int `json:"duplicates"`
 	BadItems    int `json:"bad_items"`
 	Clustered   int `json:"clustered"`
+	// Unstored counts sources with an article the run could not store; they
+	// keep their previous fetch state and are fetched in full next run.
+	Unstored int `json:"unstored"`
 }
 
 // putTimeout bounds one article write; the Announcer waits longer than this
@@ -127,17 +130,25 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 			candidates = append(candidates, a)
 		}
 	}
-	fresh, dups, err := in.storeAll(ctx, candidates)
+	fresh, dups, unstored, err := in.storeAll(ctx, candidates)
 	r.New, r.Duplicates = fresh, r.Duplicates+dups
-	if err != nil {
-		return r, err
-	}
+	// Each source whose articles are all stored is done: its fetch state
+	// (validators, backoff) is recorded, so the next run asks it for what is
+	// new since. A source with an article left unstored keeps its previous
+	// state: the next run (Lambda's retry or the schedule) fetches it in full
+	// again and stores the rest, and what is already stored meets itself.
+	// A run that fails part-way resumes where it stopped.
+	errs := []error{err}
 	for _, f := range results {
+		if unstored[f.source.ID] > 0 {
+			r.Unstored++
+			continue
+		}
 		if err := in.Store.RecordFetch(ctx, f.source.ID, f.state); err != nil {
-			return r, fmt.Errorf("record fetch of %s: %w", f.source.ID, err)
+			errs = append(errs, fmt.Errorf("record fetch of %s: %w", f.source.ID, err))
 		}
 	}
-	return r, nil
+	return r, errors.Join(errs...)
 }
 
 func (in *Ingester) now() time.Time {
@@ -232,7 +243,7 @@ func (in *Ingester) fetchOne(ctx context.Context, s Source, now time.Time) (f fe
 // storeAll puts the candidates with bounded concurrency; an id already stored
 // is a duplicate, not an error. Each article is stamped with the time just
 // before its put, which the Announcer's lag relies on.
-func (in *Ingester) storeAll(ctx context.Context, candidates []Article) (fresh, dups int, err error) {
+func (in *Ingester) storeAll(ctx context.Context, candidates []Article) (fresh, dups int, unstored map[string]int, err error) {
 	type result struct {
 		a   Article
 		err error
@@ -254,6 +265,7 @@ func (in *Ingester) storeAll(ctx context.Context, candidates []Article) (fresh, 
 	}
 	wg.Wait()
 	var errs []error
+	unstored = map[string]int{}
 	for _, r := range results {
 		switch {
 		case r.err == nil:
@@ -261,10 +273,14 @@ func (in *Ingester) storeAll(ctx context.Context, candidates []Article) (fresh, 
 		case errors.Is(r.err, ErrExists):
 			dups++
 		default:
+			unstored[r.a.SourceID]++
 			errs = append(errs, fmt.Errorf("store %s: %w", r.a.ID, r.err))
 		}
 	}
-	return fresh, dups, errors.Join(errs...)
+	if len(errs) > 3 {
+		errs = append(errs[:3], fmt.Errorf("and %d more", len(errs)-3))
+	}
+	return fresh, dups, unstored, errors.Join(errs...)
 }
 
 func truncate(s string, n int) string {
