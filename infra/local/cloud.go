@@ -210,6 +210,7 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	mux := http.NewServeMux()
 	c.control(mux)
 	mux.Handle("GET /_local/samples/{file}", samples)
+	mux.HandleFunc("GET /_local/feeds/{name}", generatedFeed)
 	gw := newGateway(cloud, c.host)
 	gw.now = c.clock.Now
 	mux.Handle("/", gw)

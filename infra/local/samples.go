@@ -187,3 +187,32 @@ func sampleSources() ([]SampleSource, error) {
 	}
 	return sources, nil
 }
+
+// generatedFeed serves GET /_local/feeds/{name}?items=N: an RSS feed of N
+// (1-200, default 20) distinct stories, the same for a name and count, for
+// load tests that need a source nobody else ingests. Each story was
+// published i minutes before the hour began.
+func generatedFeed(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	n := 20
+	if v := r.URL.Query().Get("items"); v != "" {
+		if _, err := fmt.Sscanf(v, "%d", &n); err != nil || n < 1 || n > 200 {
+			http.Error(w, "items must be 1-200", http.StatusBadRequest)
+			return
+		}
+	}
+	words := []string{"harbour", "council", "festival", "orchard", "bridge", "library", "vineyard", "glacier", "market",
+		"stadium", "observatory", "railway", "museum", "forest", "canal", "theatre"}
+	hour := time.Now().UTC().Truncate(time.Hour)
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Generated %s</title><link>https://load.example/%s/</link><description>generated</description>`, template.HTMLEscapeString(name), template.HTMLEscapeString(name))
+	for i := range n {
+		sum := sha256.Sum256(fmt.Appendf(nil, "%s/%d", name, i))
+		title := fmt.Sprintf("%s %s %s reopens after %d years", words[sum[0]%16], words[sum[1]%16], words[sum[2]%16], 2+int(sum[3])%90)
+		fmt.Fprintf(&b, `<item><title>%s (%s)</title><link>https://load.example/%s/%d</link><description>Story %d of %s.</description><pubDate>%s</pubDate></item>`,
+			title, hex.EncodeToString(sum[:3]), template.HTMLEscapeString(name), i, i, template.HTMLEscapeString(name), hour.Add(-time.Duration(i)*time.Minute).Format(time.RFC1123Z))
+	}
+	b.WriteString(`</channel></rss>`)
+	w.Header().Set("Content-Type", "application/rss+xml")
+	_, _ = w.Write(b.Bytes())
+}

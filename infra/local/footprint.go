@@ -1,0 +1,92 @@
+package local
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+)
+
+// Footprint is the local cloud's memory at one moment: this process's Go heap
+// (the gateway, the bus, the function host, the DynamoDB and AWS proxies all
+// run in it), its goroutines, and the resident memory of dynalite and of the
+// function instances (each the emulator and its bootstrap). Resident sizes
+// are read from /proc, so they are 0 where there is none.
+type Footprint struct {
+	HeapMiB      float64 `json:"heap_mib"` // after a GC: what is live
+	Goroutines   int     `json:"goroutines"`
+	DynaliteMiB  float64 `json:"dynalite_mib"`
+	FunctionsMiB float64 `json:"functions_mib"`
+	Instances    int     `json:"instances"`
+}
+
+// Footprint measures the cloud's memory now (it runs a GC first).
+func (c *Cloud) Footprint() Footprint {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	f := Footprint{HeapMiB: float64(m.HeapAlloc) / (1 << 20), Goroutines: runtime.NumGoroutine()}
+	groups := groupRSS()
+	if c.dynalite != nil && c.dynalite.cmd.Process != nil {
+		f.DynaliteMiB = groups[c.dynalite.cmd.Process.Pid]
+	}
+	for _, pid := range c.host.pids() {
+		f.Instances++
+		f.FunctionsMiB += groups[pid]
+	}
+	return f
+}
+
+// pids lists the process (group) ids of every running instance.
+func (h *Host) pids() []int {
+	h.mu.Lock()
+	pools := make([]*pool, 0, len(h.pools))
+	for _, p := range h.pools {
+		pools = append(pools, p)
+	}
+	h.mu.Unlock()
+	var out []int
+	for _, p := range pools {
+		p.mu.Lock()
+		for i := range p.all {
+			if i.cmd.Process != nil {
+				out = append(out, i.cmd.Process.Pid)
+			}
+		}
+		p.mu.Unlock()
+	}
+	return out
+}
+
+// groupRSS sums the resident memory (MiB) of every process by process group,
+// from /proc; instances and dynalite each lead their own group.
+func groupRSS() map[int]float64 {
+	out := map[int]float64{}
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		stat, err := os.ReadFile(filepath.Join(d, "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
+		rest := stat[bytes.LastIndexByte(stat, ')')+1:]
+		fields := strings.Fields(string(rest))
+		if len(fields) < 3 {
+			continue
+		}
+		pgrp, _ := strconv.Atoi(fields[2])
+		status, err := os.ReadFile(filepath.Join(d, "status"))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(status), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+				kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+				out[pgrp] += float64(kb) / 1024
+			}
+		}
+	}
+	return out
+}
