@@ -7,7 +7,6 @@
 package main
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/kiosk-news/kiosk/events"
@@ -24,10 +23,7 @@ func main() {
 	table := boot.Must(store.Table(store.Open(cfg), "articles"))
 	pub := boot.Must(bus.New(bus.Client(cfg), events.SourceArticles))
 	httpapi.Start(routes(&article.Service{Store: article.NewDynamoStore(table), Now: clock.Now,
-		Announce: func(ctx context.Context, m article.Moderation) error {
-			return pub.Publish(ctx, bus.Event{DetailType: events.ArticleModeratedType,
-				Detail: events.ArticleModerated{ID: m.ID, Hidden: m.Hidden, Pinned: m.Pinned, At: m.ModeratedAt}})
-		}}))
+		Announce: article.AnnounceModeration(pub)}))
 }
 
 type sourceList struct {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/mmcdole/gofeed"
 )
 
@@ -204,7 +205,7 @@ func (in *Ingester) fetchOne(ctx context.Context, s Source, now time.Time) (f fe
 		f.outcome = "failed"
 		f.articles = nil
 		f.state.ConsecutiveFailures++
-		f.state.LastError = truncate(err.Error(), 300)
+		f.state.LastError = kiosk.Truncate(err.Error(), 300)
 		f.state.NextFetchAt = NextFetch(now, f.state.ConsecutiveFailures)
 		return f
 	}
@@ -281,11 +282,4 @@ func (in *Ingester) storeAll(ctx context.Context, candidates []Article) (fresh, 
 		errs = append(errs[:3], fmt.Errorf("and %d more", len(errs)-3))
 	}
 	return fresh, dups, unstored, errors.Join(errs...)
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"regexp"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -155,7 +154,7 @@ func (s *DynamoStore) MarkRead(ctx context.Context, userID string, ids []string)
 	}
 	for _, id := range ids {
 		if !notificationIDRe.MatchString(id) {
-			return 0, kiosk.Errorf(kiosk.EINVALID, "%q is not a notification id", truncate(id, 60))
+			return 0, kiosk.Errorf(kiosk.EINVALID, "%q is not a notification id", kiosk.Truncate(id, 60))
 		}
 	}
 	n := 0
@@ -170,11 +169,4 @@ func (s *DynamoStore) MarkRead(ctx context.Context, userID string, ids []string)
 		n++
 	}
 	return n, nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		s = s[:n]
-	}
-	return strings.ToValidUTF8(s, "")
 }

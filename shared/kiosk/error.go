@@ -5,6 +5,8 @@ package kiosk
 import (
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 )
 
 // Application error codes (wtf-style): stable strings clients can switch on.
@@ -71,4 +73,18 @@ func Details(err error) []string {
 		return e.Details
 	}
 	return nil
+}
+
+// Truncate cuts s to at most n bytes without splitting a character and drops
+// invalid UTF-8: for echoing a client's value, or a dependency's error, in a
+// message of bounded size.
+func Truncate(s string, n int) string {
+	if len(s) > n {
+		cut := n
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	return strings.ToValidUTF8(s, "")
 }

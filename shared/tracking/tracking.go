@@ -114,7 +114,7 @@ func Validate(events []Event, now time.Time) error {
 		switch e.Type {
 		case Impression, Click, Read, Share:
 		default:
-			bad("unknown type %q (impression, click, read, share)", truncate(e.Type, 20))
+			bad("unknown type %q (impression, click, read, share)", kiosk.Truncate(e.Type, 20))
 		}
 		if !articleIDRe.MatchString(e.ArticleID) {
 			bad("article_id must be 32 lower-case hex characters")
@@ -140,13 +140,6 @@ func Validate(events []Event, now time.Time) error {
 		return err
 	}
 	return nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
 
 // Result is the answer to a batch.

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"math"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/kiosk-news/kiosk/events"
@@ -120,7 +119,7 @@ func (s *Service) SetInterests(ctx context.Context, id string, categories []stri
 	clean := []string{}
 	for _, c := range categories {
 		if !kiosk.ValidCategory(c) {
-			return User{}, kiosk.Errorf(kiosk.EINVALID, "category %q must be lower-case letters, digits and dashes", truncate(c, 40))
+			return User{}, kiosk.Errorf(kiosk.EINVALID, "category %q must be lower-case letters, digits and dashes", kiosk.Truncate(c, 40))
 		}
 		if !seen[c] {
 			seen[c] = true
@@ -143,13 +142,6 @@ func (s *Service) SetInterests(ctx context.Context, id string, categories []stri
 			"the interests are stored but could not be announced yet; repeat the request"), err)
 	}
 	return u, nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return strings.ToValidUTF8(s, "")
 }
 
 // Decay returns how much of a weight is left after d with the given half-life.
