@@ -32,7 +32,10 @@ func main() {
 	c := &console{
 		site: site,
 		articles: &article.Service{Store: article.NewDynamoStore(articles), Now: clock.Now,
-			Announce: article.AnnounceModeration(pub)},
+			Announce: func(ctx context.Context, m article.Moderation) error {
+				return pub.Publish(ctx, bus.Event{DetailType: events.ArticleModeratedType,
+					Detail: events.ArticleModerated{ID: m.ID, Hidden: m.Hidden, Pinned: m.Pinned, At: m.ModeratedAt}})
+			}},
 		kpi: tracking.NewDynamoStore(eventsTable),
 		now: clock.Now,
 	}

@@ -7,6 +7,7 @@
 package main
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/kiosk-news/kiosk/events"
@@ -23,7 +24,10 @@ func main() {
 	table := boot.Must(store.Table(store.Open(cfg), "articles"))
 	pub := boot.Must(bus.New(bus.Client(cfg), events.SourceArticles))
 	httpapi.Start(routes(&article.Service{Store: article.NewDynamoStore(table), Now: clock.Now,
-		Announce: article.AnnounceModeration(pub)}))
+		Announce: func(ctx context.Context, m article.Moderation) error {
+			return pub.Publish(ctx, bus.Event{DetailType: events.ArticleModeratedType,
+				Detail: events.ArticleModerated{ID: m.ID, Hidden: m.Hidden, Pinned: m.Pinned, At: m.ModeratedAt}})
+		}}))
 }
 
 type sourceList struct {
