@@ -235,8 +235,14 @@ func (b *bench) start() error {
 	b.topo.Functions = append(b.topo.Functions, topology.Function{Name: "hello",
 		Description: "cold-start baseline (infra/bench/hello); the route only satisfies the topology's rule that a function has a trigger",
 		Routes:      []topology.Route{{Method: "GET", Path: "/bench/hello", Auth: topology.Public}}, MemoryMB: 128, Timeout: 5 * time.Second})
+	// The DynamoDB calls per route are read from these logs: start them empty,
+	// or an earlier run's lines would be counted too.
+	logs := filepath.Join(b.out, "logs")
+	if err := os.RemoveAll(logs); err != nil {
+		return err
+	}
 	c, err := local.Start(context.Background(), local.Config{Root: b.root, Dist: b.dist(), Topology: &b.topo,
-		Console: io.Discard, LogDir: filepath.Join(b.out, "logs")})
+		Console: io.Discard, LogDir: logs})
 	if err != nil {
 		return err
 	}
