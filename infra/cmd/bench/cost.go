@@ -60,10 +60,12 @@ func costModel(r *Report) Cost {
 	perEvent := 0.0
 	if f, ok := r.route("POST /v1/events"); ok {
 		const batch = 25
-		perBatch := lambdaCost(f.DurationMS, 512) + httpAPIRequest + 0.2*eventBridgeEvent // a fifth of batches carry clicks or reads (user.read)
+		// A fifth of batches carry clicks or reads (user.read); every batch counts
+		// against its user's limit (one UpdateItem).
+		perBatch := lambdaCost(f.DurationMS, 512) + httpAPIRequest + 0.2*eventBridgeEvent + dynamoWRU
 		perEvent = perBatch/batch + 1*dynamoWRU
 		c.Lines = append(c.Lines, CostLine{What: "per million tracked events (POST /v1/events)", USD: perEvent * 1e6,
-			Assumptions: fmt.Sprintf("batches of %d; tracking-api 512 MB × %.1f ms a batch; 1 conditional PutItem (<1 KB, 1 WRU) per event; 1 user.read event on a fifth of the batches", batch, f.DurationMS)})
+			Assumptions: fmt.Sprintf("batches of %d; tracking-api 512 MB × %.1f ms a batch; 1 conditional PutItem (<1 KB, 1 WRU) per event and 1 UpdateItem per batch for the per-user limit; 1 user.read event on a fifth of the batches", batch, f.DurationMS)})
 	}
 	// One month of a sample workload: 10,000 daily users, each opening the
 	// app 4 times a day (3 public feed pages, 1 personal, 60 events).
