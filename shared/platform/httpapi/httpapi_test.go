@@ -154,3 +154,26 @@ func TestServerErrorsKeepTheirCauseOutOfTheResponse(t *testing.T) {
 		t.Errorf("got %d %s", resp.StatusCode, resp.Body)
 	}
 }
+
+// TestRouteBodyCaps: the topology's cap for the route key, through the real
+// proxy adapter; routes the limits do not name keep MaxBody.
+func TestRouteBodyCaps(t *testing.T) {
+	h := httpadapter.NewV2(WrapLimits(testMux(), Limits{Routes: map[string]kiosk.RouteLimits{"POST /v1/things": {MaxBody: 20}}}))
+	for _, c := range []struct {
+		body   string
+		status int
+	}{
+		{`{"name":"0123456"}`, 201},    // 18 bytes
+		{`{"name":"012345678"}`, 201},  // exactly 20
+		{`{"name":"0123456789"}`, 413}, // 21
+	} {
+		req := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: "POST /v1/things", RawPath: "/v1/things", Body: c.body,
+			Headers: map[string]string{"content-type": "application/json"},
+			RequestContext: events.APIGatewayV2HTTPRequestContext{RequestID: "r", RouteKey: "POST /v1/things",
+				HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "POST", Path: "/v1/things"}}}
+		resp, err := h.ProxyWithContext(context.Background(), req)
+		if err != nil || resp.StatusCode != c.status {
+			t.Errorf("%d-byte body: %d %s %v, want %d", len(c.body), resp.StatusCode, resp.Body, err, c.status)
+		}
+	}
+}
