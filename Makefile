@@ -63,9 +63,10 @@ fuzz:
 bench: tools
 	$(GO) run ./infra/cmd/bench
 
-## reliability: 3 minutes of mixed load with faults injected (DynamoDB throttling, errors, lost responses; EventBridge errors; killed instances), dead letters redriven, memory sampled; written to RELIABILITY.md
+## reliability: the bad-input corpus, the authorization matrix and 3 minutes of mixed load with every bus event delivered twice and faults injected (DynamoDB throttling, errors, lost responses; EventBridge errors; killed instances), dead letters redriven, memory sampled; written to RELIABILITY.md
 reliability: tools
-	KIOSK_RELIABILITY_DURATION=$${KIOSK_RELIABILITY_DURATION:-3m} $(GO) test -count=1 -timeout 20m -run TestNothingIsLostUnderFaults -v ./infra/local
+	KIOSK_TEST_DUPLICATES=on KIOSK_RELIABILITY_DURATION=$${KIOSK_RELIABILITY_DURATION:-3m} \
+	  $(GO) test -count=1 -timeout 20m -run 'TestAuthorizationMatrix|TestBadInputCorpus|TestNothingIsLostUnderFaults' -v ./infra/local
 	cp build/reliability/RELIABILITY.md RELIABILITY.md
 
 ## invoke: run one function once, e.g. make invoke FN=articles-api EVENT="GET /v1/articles" (or a file,

@@ -34,7 +34,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 		topology.User:   {"a user": true, "another user": true},
 		topology.Admin:  {"the admin": true},
 	}
+	checks, routes := 0, 0
+	defer func() { figures.set(func(f *reliabilityFigures) { f.MatrixRoutes, f.MatrixCallers, f.MatrixChecks = routes, len(callers), checks }) }()
 	for _, r := range cloud.Topology.Routes() {
+		routes++
 		path := r.Path
 		for _, seg := range strings.Split(r.Path, "/") {
 			if strings.HasPrefix(seg, "{") {
@@ -51,6 +54,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				status, out = admin(t, r.Method, path, token, "application/json", body)
 			}
 			body = string(out)
+			checks++
 			refused := status == 401 || status == 403
 			switch {
 			case r.Auth == topology.Console:

@@ -384,5 +384,8 @@ func (c *Cloud) SetFaults(f Faults) FaultCounts {
 	return n
 }
 
+// Duplicated is how many deliveries were extra copies (Config.Duplicates).
+func (c *Cloud) Duplicated() int64 { return c.bus.duplicated.Load() }
+
 // Faults returns the injected failures and their counts.
 func (c *Cloud) Faults() (Faults, FaultCounts) { return c.faults.get() }

@@ -261,10 +261,14 @@ func TestBadInputCorpus(t *testing.T) {
 		}
 	}
 	time.Sleep(time.Second)
-	if d := diff(before, snapshot(t)); len(d) > 0 {
-		t.Errorf("bad inputs changed the tables: %v", d[:min(len(d), 10)])
+	changed := diff(before, snapshot(t))
+	if len(changed) > 0 {
+		t.Errorf("bad inputs changed the tables: %v", changed[:min(len(changed), 10)])
 	}
 	t.Logf("%d bad inputs over %d routes: %d server errors", tried, len(keys), server)
+	figures.set(func(f *reliabilityFigures) {
+		f.CorpusInputs, f.CorpusRoutes, f.CorpusServerErrors, f.CorpusTablesChanged = tried, len(keys), server, len(changed)
+	})
 }
 
 // capOf is a route's body cap as the topology declares it.

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kiosk-news/kiosk/events"
@@ -47,6 +48,7 @@ type Bus struct {
 	faults     *faultState
 	cloud      topology.Cloud
 	duplicates bool
+	duplicated atomic.Int64 // copies delivered because of duplicates
 	now        func() time.Time
 	name       string
 	host       *Host
@@ -193,6 +195,7 @@ func (b *Bus) put(e putEntry) putResult {
 			if b.duplicates {
 				// EventBridge delivers at least once: here, twice, the copy late
 				// enough to land after later events.
+				b.duplicated.Add(1)
 				b.inflight.Add(1)
 				go func() {
 					defer b.inflight.Done()

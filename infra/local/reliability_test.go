@@ -24,6 +24,33 @@ import (
 	"github.com/kiosk-news/kiosk/infra/local"
 )
 
+// reliabilityFigures are what the corpus and the authorization matrix
+// measured, when they ran before the load in this process (make reliability
+// runs all three), for the report.
+type reliabilityFigures struct {
+	CorpusInputs, CorpusRoutes, CorpusServerErrors, CorpusTablesChanged int
+	MatrixRoutes, MatrixCallers, MatrixChecks                           int
+}
+
+type figureBoard struct {
+	mu sync.Mutex
+	f  reliabilityFigures
+}
+
+var figures figureBoard
+
+func (b *figureBoard) set(f func(*reliabilityFigures)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	f(&b.f)
+}
+
+func (b *figureBoard) get() reliabilityFigures {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.f
+}
+
 // reliabilityDuration is how long the load runs: 15 s in make test,
 // KIOSK_RELIABILITY_DURATION (make reliability: 3m) otherwise.
 func reliabilityDuration(t *testing.T) time.Duration {
@@ -306,9 +333,35 @@ func TestNothingIsLostUnderFaults(t *testing.T) {
 	if duration < time.Minute {
 		verdict += " (reported only: a run under a minute is too short to judge; `make reliability` runs 3 minutes and checks it)"
 	}
+	fig := figures.get()
+	checked := "not run in this process (`make reliability` runs it; so does `make test`)"
+	corpus, matrix := checked, checked
+	if fig.CorpusInputs > 0 {
+		corpus = fmt.Sprintf("%d hostile inputs over every API route (the %d paths of openapi.json), each also one byte past its body cap: %d server errors, %d table items changed", fig.CorpusInputs, fig.CorpusRoutes, fig.CorpusServerErrors, fig.CorpusTablesChanged)
+	}
+	if fig.MatrixChecks > 0 {
+		matrix = fmt.Sprintf("%d routes × %d callers (no token, user, another user, admin, expired, tampered, a signed token claiming admin) = %d checks, each the status its auth mode allows", fig.MatrixRoutes, fig.MatrixCallers, fig.MatrixChecks)
+	}
+	dup := "off (KIOSK_TEST_DUPLICATES=on turns it on; `make reliability` does)"
+	if n := cloud.Duplicated(); n > 0 {
+		dup = fmt.Sprintf("on: %d bus deliveries were sent twice, the copy 50-300 ms late, so out of order", n)
+	}
 	report := fmt.Sprintf(`# Kiosk reliability report
 
-Run %s on %s/%s, %d CPUs, %s, load for %s. Reproduce: `+"`make reliability`"+` (`+"`KIOSK_RELIABILITY_DURATION=3m go test -count=1 -run TestNothingIsLostUnderFaults -v ./infra/local`"+`); `+"`make test`"+` runs the same test for 15 s.
+Run %s on %s/%s, %d CPUs, %s, load for %s. Reproduce: `+"`make reliability`"+` (`+"`KIOSK_TEST_DUPLICATES=on KIOSK_RELIABILITY_DURATION=3m go test -count=1 -run 'TestAuthorizationMatrix|TestBadInputCorpus|TestNothingIsLostUnderFaults' -v ./infra/local`"+`); `+"`make test`"+` runs the same tests, the load for 15 s.
+
+## In short
+
+| check | result |
+|---|---|
+| bad-input corpus | %s |
+| authorization matrix | %s |
+| duplicate and out-of-order delivery during the load | %s |
+| faults injected during the load | %d DynamoDB, %d EventBridge, %d killed instances (tables below) |
+| events accepted / counted / **lost** / **double-counted** | %d / %d / **%d** / **%d** |
+| generated-feed stories ingested under faults / stored once / ranked | %d / %d / %d |
+| dead letters redriven / **left** | %d / **%d** |
+| local cloud memory | %s |
 
 ## Faults injected (between the functions and DynamoDB / EventBridge, by the local cloud)
 
@@ -379,6 +432,8 @@ the bad-input corpus (≈ 300 inputs including each route one byte past its body
 unchanged), the authorization matrix, per-client limits, fuzzing, idempotency (shared/platform/idem), and
 resumption of ingestion and announcing after a failure part-way (shared/article).
 `, time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), duration,
+		corpus, matrix, dup, injected.DynamoThrottle+injected.DynamoError+injected.DynamoDrop, injected.BusError, injected.Killed,
+		sent, total, lost, double, feedItems, stored, ranked, redrivenUnderLoad.Load()+redrivenAfter.Load(), len(leftover), strings.SplitN(verdict, ";", 2)[0],
 		base.DynamoThrottle*100, injected.DynamoThrottle, base.DynamoError*100, injected.DynamoError,
 		base.DynamoDrop*100, injected.DynamoDrop, base.DynamoLatencyMS, injected.DynamoCalls,
 		base.BusError*100, burst.BusError*100, injected.BusError, injected.BusCalls,
