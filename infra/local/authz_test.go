@@ -35,7 +35,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		topology.Admin:  {"the admin": true},
 	}
 	checks, routes := 0, 0
-	defer func() { figures.set(func(f *reliabilityFigures) { f.MatrixRoutes, f.MatrixCallers, f.MatrixChecks = routes, len(callers), checks }) }()
+	defer func() {
+		figures.set(func(f *reliabilityFigures) {
+			f.MatrixRoutes, f.MatrixCallers, f.MatrixChecks = routes, len(callers), checks
+		})
+	}()
 	for _, r := range cloud.Topology.Routes() {
 		routes++
 		path := r.Path
