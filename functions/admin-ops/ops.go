@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"sort"
@@ -69,6 +70,7 @@ func (c *console) routes() *http.ServeMux {
 	mux.Handle("POST /admin/batches/{name}/run", c.site.Page(c.runBatch))
 	mux.Handle("GET /admin/dead-letters", c.site.Page(c.deadLetters))
 	mux.Handle("POST /admin/dead-letters/redrive", c.site.Page(c.redrive))
+	mux.Handle("POST /admin/dead-letters/redrive-all", c.site.Page(c.redriveAll))
 	return mux
 }
 
@@ -238,6 +240,9 @@ func (c *console) deadLetters(w http.ResponseWriter, r *http.Request, v view) {
 	sort.SliceStable(all, func(i, j int) bool { return all[i].At.After(all[j].At) })
 	if s := r.URL.Query().Get("redriven"); s != "" {
 		v.Notice = "Redriven to " + s + "."
+		if n := r.URL.Query().Get("count"); n != "" {
+			v.Notice = "Redriven " + n + " to " + s + "."
+		}
 	}
 	var rows []web.Node
 	for _, d := range all {
@@ -248,9 +253,21 @@ func (c *console) deadLetters(w http.ResponseWriter, r *http.Request, v view) {
 			web.E("td", nil, web.PostForm("/admin/dead-letters/redrive", v.CSRF, nil, web.Hidden("function", d.Function),
 				web.Hidden("message", d.MessageID), web.E("button", web.At(web.A("type", "submit")), web.T("Redrive"))))))
 	}
+	// One "Redrive all" per function that has dead letters: after an
+	// incident there are more than a page holds.
+	var buttons web.Nodes
+	seen := map[string]bool{}
+	for _, d := range all {
+		if !seen[d.Function] {
+			seen[d.Function] = true
+			buttons = append(buttons, web.PostForm("/admin/dead-letters/redrive-all", v.CSRF, []web.Attr{web.A("class", "inline")},
+				web.Hidden("function", d.Function), web.E("button", web.At(web.A("type", "submit")), web.T("Redrive all of "+d.Function))))
+		}
+	}
 	v.Title, v.Nav = "Dead letters", "dead-letters"
 	v.Body = web.Nodes{
-		web.E("p", nil, web.T("Events whose delivery failed after every retry, per function (up to 10 each). Redrive invokes the function again with the same event.")),
+		web.E("p", nil, web.T("Events whose delivery failed after every retry, per function (up to 10 each). Redrive invokes the function again with the same event; Redrive all does so for every dead letter of the function, up to "+strconv.Itoa(redriveAllMax)+" a click.")),
+		web.E("div", web.At(web.A("class", "redrive-all")), buttons...),
 		web.Table("dead-letters", []string{"When", "Function", "Event", "Attempts", "Error", ""}, rows, "No dead letters."),
 	}
 	c.site.Render(w, r, http.StatusOK, v)
@@ -295,4 +312,50 @@ func (c *console) redrive(w http.ResponseWriter, r *http.Request, v view) {
 		return
 	}
 	http.Redirect(w, r, "/admin/dead-letters?redriven="+function, http.StatusSeeOther)
+}
+
+// redriveAllMax bounds one Redrive all: a function failing again at once
+// puts its letters back, and one request must end well within its timeout.
+const redriveAllMax = 100
+
+// redriveAll redrives every dead letter of a function, ten at a time, each
+// invoked and then deleted (at least once, like redrive), until the queue is
+// empty, redriveAllMax are done or the request's time is nearly up.
+func (c *console) redriveAll(w http.ResponseWriter, r *http.Request, v view) {
+	function := r.PostForm.Get("function")
+	q, ok := c.ops.targets.Queues[function]
+	if !ok {
+		c.site.Fail(w, r, v, kiosk.Errorf(kiosk.EINVALID, "unknown function"))
+		return
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	done, seen := 0, map[string]bool{}
+	for done < redriveAllMax && time.Now().Before(deadline) {
+		list, err := c.ops.receive(r.Context(), function)
+		if err != nil {
+			c.site.Fail(w, r, v, fmt.Errorf("after %d redriven: %w", done, err))
+			return
+		}
+		fresh := 0
+		for _, d := range list {
+			if seen[d.MessageID] || done >= redriveAllMax {
+				continue // SQS may hand a message back before its delete lands
+			}
+			seen[d.MessageID] = true
+			fresh++
+			if err := c.ops.invoke(r.Context(), function, d.Event); err != nil {
+				c.site.Fail(w, r, v, fmt.Errorf("after %d redriven: %w", done, err))
+				return
+			}
+			if _, err := c.ops.sqs.DeleteMessage(r.Context(), &sqs.DeleteMessageInput{QueueUrl: aws.String(q), ReceiptHandle: aws.String(d.Receipt)}); err != nil {
+				c.site.Fail(w, r, v, fmt.Errorf("after %d redriven, one was redriven but its dead letter stays: %w", done, err))
+				return
+			}
+			done++
+		}
+		if fresh == 0 {
+			break
+		}
+	}
+	http.Redirect(w, r, "/admin/dead-letters?redriven="+url.QueryEscape(function)+"&count="+strconv.Itoa(done), http.StatusSeeOther)
 }

@@ -407,7 +407,7 @@ part-way resumed where it stopped (sources stored in full are done; the announce
 
 | figure | value |
 |---|---:|
-| redriven through the admin console (admin-ops: SQS receive, Lambda invoke, delete) while the load went on | %d |
+| redriven through the admin console (admin-ops' Redrive all: SQS receive, Lambda invoke, delete) while the load went on | %d |
 | redriven after the load (faults off) | %d |
 | **dead letters of the run left** | **%d** |
 
@@ -549,10 +549,15 @@ var (
 )
 
 // redriveNew redrives, through the admin console's dead-letter page, every
-// dead letter not in before, for a few rounds (the page lists 10 per
-// function); a redrive that fails (a killed instance) is tried next round.
-// It returns how many were redriven.
-func redriveNew(t *testing.T, c *http.Client, before map[string]bool, rounds int) int {
+// dead letter not in before: with "Redrive all" for a function none of whose
+// earlier letters (other tests') are left, else one by one; for a few rounds
+// (the page lists 10 per function; a redrive that fails, a killed instance,
+// is tried next round). It returns how many were redriven.
+func redriveNew(t *testing.T, c *http.Client, before map[string]string, rounds int) int {
+	older := map[string]bool{}
+	for _, fn := range before {
+		older[fn] = true
+	}
 	n := 0
 	for range rounds {
 		resp, err := c.Get(cloud.APIURL + "/admin/dead-letters")
@@ -566,14 +571,19 @@ func redriveNew(t *testing.T, c *http.Client, before map[string]bool, rounds int
 		if resp.StatusCode != 200 || csrf == nil {
 			continue // a killed instance or a throttled read: next round
 		}
-		found := 0
+		token := html.UnescapeString(string(csrf[1]))
+		found, all := 0, map[string]bool{}
 		for _, m := range letterRe.FindAllSubmatch(page, -1) {
 			fn, id := html.UnescapeString(string(m[1])), html.UnescapeString(string(m[2]))
-			if before[id] {
+			if _, old := before[id]; old {
 				continue
 			}
 			found++
-			resp, err := c.PostForm(cloud.APIURL+"/admin/dead-letters/redrive", url.Values{"csrf": {html.UnescapeString(string(csrf[1]))}, "function": {fn}, "message": {id}})
+			if !older[fn] {
+				all[fn] = true
+				continue
+			}
+			resp, err := c.PostForm(cloud.APIURL+"/admin/dead-letters/redrive", url.Values{"csrf": {token}, "function": {fn}, "message": {id}})
 			if err != nil {
 				t.Error(err)
 				continue
@@ -583,6 +593,17 @@ func redriveNew(t *testing.T, c *http.Client, before map[string]bool, rounds int
 				n++
 			}
 		}
+		for fn := range all {
+			resp, err := c.PostForm(cloud.APIURL+"/admin/dead-letters/redrive-all", url.Values{"csrf": {token}, "function": {fn}})
+			if err != nil {
+				t.Error(err)
+				continue
+			}
+			resp.Body.Close()
+			if k, err := strconv.Atoi(resp.Request.URL.Query().Get("count")); resp.StatusCode == 200 && err == nil {
+				n += k
+			}
+		}
 		if found == 0 {
 			return n
 		}
@@ -590,28 +611,28 @@ func redriveNew(t *testing.T, c *http.Client, before map[string]bool, rounds int
 	return n
 }
 
-// deadLetterIDs are the ids of the dead letters there are now.
-func deadLetterIDs(t *testing.T) map[string]bool {
+// deadLetterIDs are the dead letters there are now: id → function.
+func deadLetterIDs(t *testing.T) map[string]string {
 	var out struct {
 		DeadLetters []local.DeadLetter `json:"dead_letters"`
 	}
 	get(t, "/_local/dead-letters", &out)
-	ids := map[string]bool{}
+	ids := map[string]string{}
 	for _, d := range out.DeadLetters {
-		ids[d.ID] = true
+		ids[d.ID] = d.Function
 	}
 	return ids
 }
 
 // newDeadLetters lists the dead letters not in before, as function: error.
-func newDeadLetters(t *testing.T, before map[string]bool) []string {
+func newDeadLetters(t *testing.T, before map[string]string) []string {
 	var out struct {
 		DeadLetters []local.DeadLetter `json:"dead_letters"`
 	}
 	get(t, "/_local/dead-letters", &out)
 	var left []string
 	for _, d := range out.DeadLetters {
-		if !before[d.ID] {
+		if _, old := before[d.ID]; !old {
 			left = append(left, d.Function+": "+d.Error)
 		}
 	}

@@ -338,6 +338,7 @@ func Kiosk() Cloud {
 					{Method: "POST", Path: "/admin/batches/{name}/run", Auth: Console},
 					{Method: "GET", Path: "/admin/dead-letters", Auth: Console},
 					{Method: "POST", Path: "/admin/dead-letters/redrive", Auth: Console},
+					{Method: "POST", Path: "/admin/dead-letters/redrive-all", Auth: Console},
 				},
 				Grants:   []Grant{{RunsTable, Read}},
 				Secrets:  []string{AdminTokenSecret},
