@@ -20,6 +20,9 @@ type Footprint struct {
 	DynaliteMiB  float64 `json:"dynalite_mib"`
 	FunctionsMiB float64 `json:"functions_mib"`
 	Instances    int     `json:"instances"`
+	// Queued are invocations waiting for a free instance, by function: the
+	// backlog of a function that cannot keep up.
+	Queued map[string]int `json:"queued,omitempty"`
 }
 
 // Footprint measures the cloud's memory now (it runs a GC first).
@@ -36,6 +39,7 @@ func (c *Cloud) Footprint() Footprint {
 		f.Instances++
 		f.FunctionsMiB += groups[pid]
 	}
+	f.Queued = c.host.queued()
 	return f
 }
 
@@ -56,6 +60,19 @@ func (h *Host) pids() []int {
 			}
 		}
 		p.mu.Unlock()
+	}
+	return out
+}
+
+// queued counts the invocations waiting for an instance, per function.
+func (h *Host) queued() map[string]int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := map[string]int{}
+	for name, p := range h.pools {
+		if n := int(p.waiting.Load()); n > 0 {
+			out[name] = n
+		}
 	}
 	return out
 }

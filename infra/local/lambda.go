@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -115,6 +116,9 @@ type pool struct {
 	idle  []*instance
 	all   map[*instance]bool
 	gen   int // bumped by Swap: older instances finish their call and stop
+	// waiting counts invocations queued for a free instance (past the
+	// function's concurrency or the host's instance limit).
+	waiting atomic.Int32
 }
 
 type instance struct {
@@ -180,9 +184,12 @@ func (h *Host) Invoke(ctx context.Context, fn, trigger string, payload []byte) (
 func (h *Host) invoke(ctx context.Context, p *pool, payload []byte, traceHeader string) (Result, error) {
 	wait, cancel := context.WithTimeout(ctx, h.wait)
 	defer cancel()
+	p.waiting.Add(1)
 	select {
 	case p.slots <- struct{}{}:
+		p.waiting.Add(-1)
 	case <-wait.Done():
+		p.waiting.Add(-1)
 		return Result{}, ErrThrottled
 	}
 	defer func() { <-p.slots }()
