@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/parallel"
 	"github.com/mmcdole/gofeed"
 )
 
@@ -182,18 +182,7 @@ func (in *Ingester) fetchAll(ctx context.Context, due []Source, now time.Time) [
 		n = 8
 	}
 	out := make([]fetched, len(due))
-	sem := make(chan struct{}, n)
-	var wg sync.WaitGroup
-	for i, s := range due {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			out[i] = in.fetchOne(ctx, s, now)
-		}()
-	}
-	wg.Wait()
+	parallel.Each(due, n, func(i int, s Source) { out[i] = in.fetchOne(ctx, s, now) })
 	return out
 }
 
@@ -250,21 +239,12 @@ func (in *Ingester) storeAll(ctx context.Context, candidates []Article) (fresh, 
 		err error
 	}
 	results := make([]result, len(candidates))
-	sem := make(chan struct{}, 8)
-	var wg sync.WaitGroup
-	for i, a := range candidates {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			a.IngestedAt = in.now()
-			pctx, cancel := context.WithTimeout(ctx, putTimeout)
-			defer cancel()
-			results[i] = result{a, in.Store.PutArticle(pctx, a)}
-		}()
-	}
-	wg.Wait()
+	parallel.Each(candidates, 8, func(i int, a Article) {
+		a.IngestedAt = in.now()
+		pctx, cancel := context.WithTimeout(ctx, putTimeout)
+		defer cancel()
+		results[i] = result{a, in.Store.PutArticle(pctx, a)}
+	})
 	var errs []error
 	unstored = map[string]int{}
 	for _, r := range results {

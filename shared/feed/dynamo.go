@@ -8,10 +8,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/guregu/dynamo/v2"
+	"github.com/kiosk-news/kiosk/shared/platform/parallel"
 )
 
 // DynamoStore keeps the feed domain in its one table (pk, sk):
@@ -305,20 +305,12 @@ func (s *DynamoStore) PutChunks(ctx context.Context, feeds map[string][]Chunk, n
 		}
 	}
 	errs := make([]error, len(heads))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for i, h := range heads {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			err := s.table.Put(h).If("attribute_not_exists('run') OR 'run' <= ?", h.Run).Run(ctx)
-			if !dynamo.IsCondCheckFailed(err) {
-				errs[i] = err
-			}
-		}()
-	}
-	wg.Wait()
+	parallel.Each(heads, 8, func(i int, h chunkItem) {
+		err := s.table.Put(h).If("attribute_not_exists('run') OR 'run' <= ?", h.Run).Run(ctx)
+		if !dynamo.IsCondCheckFailed(err) {
+			errs[i] = err
+		}
+	})
 	return errors.Join(errs...)
 }
 

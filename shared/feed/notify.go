@@ -11,6 +11,7 @@ import (
 	"github.com/guregu/dynamo/v2"
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/parallel"
 )
 
 // Notification is one in-app inbox entry: an article trending in a category
@@ -73,38 +74,30 @@ func (s *DynamoStore) Fanout(ctx context.Context, a Article, hour, after string,
 		mu      sync.Mutex
 		written int
 		errs    []error
-		wg      sync.WaitGroup
-		sem     = make(chan struct{}, 8)
 	)
-	for _, u := range users {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			var err error
-			wrote := false
-			if p, ok := profiles[u]; !ok || !slices.Contains(p.InterestCategories(), a.Category) {
-				err = s.Forget(ctx, a.Category, u)
-			} else {
-				it := inboxItem{PK: "nb#" + u, SK: NotificationID(hour, a.ID), ArticleID: a.ID, Title: a.Title, URL: a.URL,
-					Category: a.Category, CreatedAt: now.UTC(), ExpiresAt: now.Add(inboxDays * 24 * time.Hour).Unix()}
-				err = s.table.Put(it).If("attribute_not_exists('pk')").Run(ctx)
-				wrote = err == nil
-				if dynamo.IsCondCheckFailed(err) {
-					err = nil
-				}
+	parallel.Each(users, 8, func(_ int, u string) {
+		var err error
+		wrote := false
+		if p, ok := profiles[u]; !ok || !slices.Contains(p.InterestCategories(), a.Category) {
+			err = s.Forget(ctx, a.Category, u)
+		} else {
+			it := inboxItem{PK: "nb#" + u, SK: NotificationID(hour, a.ID), ArticleID: a.ID, Title: a.Title, URL: a.URL,
+				Category: a.Category, CreatedAt: now.UTC(), ExpiresAt: now.Add(inboxDays * 24 * time.Hour).Unix()}
+			err = s.table.Put(it).If("attribute_not_exists('pk')").Run(ctx)
+			wrote = err == nil
+			if dynamo.IsCondCheckFailed(err) {
+				err = nil
 			}
-			mu.Lock()
-			defer mu.Unlock()
-			if wrote {
-				written++
-			}
-			if err != nil {
-				errs = append(errs, err)
-			}
-		}()
-	}
-	wg.Wait()
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if wrote {
+			written++
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	})
 	return next, written, errors.Join(errs...)
 }
 

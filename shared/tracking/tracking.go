@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/parallel"
 )
 
 // Event types.
@@ -177,29 +178,20 @@ func (s *Service) Track(ctx context.Context, userID string, events []Event) (Res
 		mu   sync.Mutex
 		res  Result
 		errs []error
-		wg   sync.WaitGroup
-		sem  = make(chan struct{}, 16)
 	)
-	for _, e := range events {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			err := s.Store.PutEvent(ctx, Stored{Event: e, UserID: userID, ReceivedAt: now})
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err == nil:
-				res.Accepted++
-			case errors.Is(err, ErrDuplicate):
-				res.Duplicates++
-			default:
-				errs = append(errs, err)
-			}
-		}()
-	}
-	wg.Wait()
+	parallel.Each(events, 16, func(_ int, e Event) {
+		err := s.Store.PutEvent(ctx, Stored{Event: e, UserID: userID, ReceivedAt: now})
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case err == nil:
+			res.Accepted++
+		case errors.Is(err, ErrDuplicate):
+			res.Duplicates++
+		default:
+			errs = append(errs, err)
+		}
+	})
 	if len(errs) > 0 {
 		// The application error first: it decides the status and message; the
 		// causes follow for the log.
