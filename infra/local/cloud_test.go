@@ -56,7 +56,7 @@ func run(m *testing.M) int {
 	dist = filepath.Join(tmp, "dist")
 	// Every test request comes from its own address, as app installs do: the
 	// per-client limits count public requests by source address.
-	http.DefaultClient = &http.Client{Transport: manyClients()}
+	http.DefaultClient = &http.Client{Transport: local.ManyClients()}
 	build := exec.Command("go", "run", "./infra/cmd/build", "-out", dist)
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {

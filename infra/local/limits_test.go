@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,25 +18,9 @@ import (
 	"github.com/kiosk-news/kiosk/infra/local"
 )
 
-var nextClient atomic.Uint32
-
-// manyClients is the tests' HTTP transport: every request comes from its own
-// loopback address, as app installs come from many, so the per-client limits
-// (which count the source address on public routes) see many clients.
-func manyClients() *http.Transport {
-	return &http.Transport{DisableKeepAlives: true, DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		n := nextClient.Add(1)
-		return fromAddr(net.IPv4(127, byte(100+n>>16%100), byte(n>>8), byte(n))).DialContext(ctx, network, addr)
-	}}
-}
-
-func fromAddr(ip net.IP) *net.Dialer {
-	return &net.Dialer{LocalAddr: &net.TCPAddr{IP: ip}, Timeout: 10 * time.Second}
-}
-
 // oneClient is an HTTP client whose every request comes from ip.
 func oneClient(ip string) *http.Client {
-	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DialContext: fromAddr(net.ParseIP(ip)).DialContext}}
+	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DialContext: local.FromAddr(net.ParseIP(ip)).DialContext}}
 }
 
 func send(t *testing.T, c *http.Client, method, path, token, body string) (int, http.Header, []byte) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -466,15 +467,12 @@ type sample struct {
 
 // queuedText lists the queued invocations, largest first.
 func queuedText(q map[string]int) string {
+	fns := slices.Collect(maps.Keys(q))
+	sort.Slice(fns, func(i, j int) bool { return q[fns[i]] > q[fns[j]] || q[fns[i]] == q[fns[j]] && fns[i] < fns[j] })
 	var parts []string
-	for fn, n := range q {
-		parts = append(parts, fmt.Sprintf("%d %s", n, fn))
+	for _, fn := range fns {
+		parts = append(parts, fmt.Sprintf("%d %s", q[fn], fn))
 	}
-	sort.Slice(parts, func(i, j int) bool {
-		a, _ := strconv.Atoi(strings.Fields(parts[i])[0])
-		b, _ := strconv.Atoi(strings.Fields(parts[j])[0])
-		return a > b
-	})
 	if len(parts) == 0 {
 		return "—"
 	}
@@ -578,7 +576,7 @@ func countSource(t *testing.T, path, source string) int {
 func signIn(t *testing.T) *http.Client {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Transport: manyClients(), Timeout: 30 * time.Second}
+	c := &http.Client{Jar: jar, Transport: local.ManyClients(), Timeout: 30 * time.Second}
 	resp, err := c.PostForm(cloud.APIURL+"/admin/login", url.Values{"token": {cloud.AdminToken()}})
 	if err != nil {
 		t.Fatal(err)

@@ -16,7 +16,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -25,7 +24,6 @@ import (
 	"runtime/pprof"
 	"sort"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/kiosk-news/kiosk/infra/dist"
@@ -271,15 +269,8 @@ func (b *bench) call(method, path, token, body string) (int, []byte, error) {
 	return resp.StatusCode, out, err
 }
 
-var installCount atomic.Uint32
-
-// installs sends each request from a new loopback address (127.200.x.y).
-var installs = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true,
-	DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		n := installCount.Add(1)
-		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 200, byte(n>>8), byte(n))}, Timeout: 10 * time.Second}
-		return d.DialContext(ctx, network, addr)
-	}}}
+// installs sends each request from a new loopback address, as installs do.
+var installs = &http.Client{Timeout: 30 * time.Second, Transport: local.ManyClients()}
 
 // waitRanked waits for the sample news (announced about 32 s after start)
 // to fill the top feed, so the feed is measured at its real size.

@@ -14,11 +14,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math"
 	"mime"
 	"net/http"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -66,21 +68,18 @@ func limitsFromEnv() Limits {
 			fail(fmt.Errorf("%s: %w", kiosk.RouteLimitsEnv, err))
 		}
 	}
-	for _, r := range l.Routes {
-		if r.PerClient == nil {
-			continue
-		}
-		cfg, err := awsenv.Load(context.Background())
-		if err != nil {
-			fail(err)
-		}
-		t, err := store.Table(store.Open(cfg), kiosk.LimitsTable)
-		if err != nil {
-			fail(err)
-		}
-		l.Limiter = &ratelimit.Limiter{Table: t}
-		break
+	if !slices.ContainsFunc(slices.Collect(maps.Values(l.Routes)), func(r kiosk.RouteLimits) bool { return r.PerClient != nil }) {
+		return l
 	}
+	cfg, err := awsenv.Load(context.Background())
+	if err != nil {
+		fail(err)
+	}
+	t, err := store.Table(store.Open(cfg), kiosk.LimitsTable)
+	if err != nil {
+		fail(err)
+	}
+	l.Limiter = &ratelimit.Limiter{Table: t}
 	return l
 }
 
