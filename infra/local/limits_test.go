@@ -23,24 +23,6 @@ func oneClient(ip string) *http.Client {
 	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DialContext: local.FromAddr(net.ParseIP(ip)).DialContext}}
 }
 
-func send(t *testing.T, c *http.Client, method, path, token, body string) (int, http.Header, []byte) {
-	t.Helper()
-	req, _ := http.NewRequest(method, cloud.APIURL+path, strings.NewReader(body))
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, b
-}
-
 // awayFromTheWindowEdge waits, if needed, so that the next few seconds stay in
 // one fixed window of the given length.
 func awayFromTheWindowEdge(window time.Duration) {
@@ -58,7 +40,7 @@ func TestRegistrationIsLimitedPerAddress(t *testing.T) {
 	before := count(t, "users")
 	created := 0
 	for i := range 24 {
-		status, h, body := send(t, c, "POST", "/v1/users", "", "")
+		status, body, h := send(t, c, "POST", "/v1/users", "", "")
 		switch {
 		case status == 201:
 			created++
@@ -76,7 +58,7 @@ func TestRegistrationIsLimitedPerAddress(t *testing.T) {
 	if n := count(t, "users") - before; n < 20 || n > 20+10 { // other tests may register alongside
 		t.Errorf("the users table grew by %d, want 20", n)
 	}
-	if status, _, body := send(t, oneClient("127.0.42.2"), "POST", "/v1/users", "", ""); status != 201 {
+	if status, body, _ := send(t, oneClient("127.0.42.2"), "POST", "/v1/users", "", ""); status != 201 {
 		t.Errorf("another address: %d %s", status, body)
 	}
 }
@@ -92,7 +74,7 @@ func TestTrackingIsLimitedPerUser(t *testing.T) {
 	}
 	accepted, limited := 0, 0
 	for i := range 125 {
-		status, h, out := send(t, c, "POST", "/v1/events", a.Token, body(i))
+		status, out, h := send(t, c, "POST", "/v1/events", a.Token, body(i))
 		switch status {
 		case 202:
 			accepted++
@@ -108,7 +90,7 @@ func TestTrackingIsLimitedPerUser(t *testing.T) {
 	if accepted != 120 || limited != 5 {
 		t.Errorf("one user: %d accepted, %d limited; want 120 and 5", accepted, limited)
 	}
-	if status, _, out := send(t, c, "POST", "/v1/events", b.Token, body(0)); status != 202 {
+	if status, out, _ := send(t, c, "POST", "/v1/events", b.Token, body(0)); status != 202 {
 		t.Errorf("another user from the same address: %d %s", status, out)
 	}
 }
@@ -125,7 +107,7 @@ func TestBodiesAreCappedPerRoute(t *testing.T) {
 		return `{"events":[` + strings.Join(evs, ",") + `]}`
 	}
 	big := events(500) // the most a batch may hold: within POST /v1/events' cap
-	if status, _, out := send(t, http.DefaultClient, "POST", "/v1/events", u.Token, big); status != 202 {
+	if status, out, _ := send(t, http.DefaultClient, "POST", "/v1/events", u.Token, big); status != 202 {
 		t.Errorf("a full batch of 500 events (%d bytes): %d %s", len(big), status, truncated(out))
 	}
 	interests := `{"categories":["` + strings.Repeat("a", 5000) + `"]}`

@@ -687,6 +687,12 @@ func newDeadLetters(t *testing.T, before map[string]string) []string {
 // call sends one request and returns the status, body and headers.
 func call(t *testing.T, method, path, token, body string) (int, []byte, http.Header) {
 	t.Helper()
+	return send(t, http.DefaultClient, method, path, token, body)
+}
+
+// send is call through the client c.
+func send(t *testing.T, c *http.Client, method, path, token, body string) (int, []byte, http.Header) {
+	t.Helper()
 	req, _ := http.NewRequest(method, cloud.APIURL+path, strings.NewReader(body))
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -694,7 +700,7 @@ func call(t *testing.T, method, path, token, body string) (int, []byte, http.Hea
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		t.Error(err)
 		return 0, nil, http.Header{}
