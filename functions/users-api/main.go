@@ -6,9 +6,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
-	"regexp"
 	"time"
 
 	"github.com/kiosk-news/kiosk/events"
@@ -36,14 +36,14 @@ func main() {
 	httpapi.Start(routes(&user.Service{Store: user.NewDynamoStore(table), SigningKey: []byte(key), Now: clock.Now, Changed: changed}, keys))
 }
 
-var idempotencyKeyRe = regexp.MustCompile(`^[A-Za-z0-9_-]{8,100}$`)
-
 func routes(s *user.Service, keys *idem.Store) *http.ServeMux {
 	mux := http.NewServeMux()
 	// An app that retries a registration whose response it lost sends the
-	// same Idempotency-Key and gets the same install back (with a fresh
-	// token), not a second one.
+	// same Idempotency-Key from the same address and gets the very response
+	// it lost (the same install and token, sealed by the key; nothing new is
+	// minted). The key from any other client is a 409 that reveals nothing.
 	mux.HandleFunc("POST /v1/users", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
 		key := r.Header.Get("Idempotency-Key")
 		if key == "" {
 			reg, err := s.Register(r.Context())
@@ -54,34 +54,30 @@ func routes(s *user.Service, keys *idem.Store) *http.ServeMux {
 			httpapi.WriteJSON(w, http.StatusCreated, reg)
 			return
 		}
-		if !idempotencyKeyRe.MatchString(key) {
-			httpapi.Error(w, r, kiosk.Errorf(kiosk.EINVALID, "Idempotency-Key must be 8-100 letters, digits, dashes or underscores"))
-			return
-		}
-		var fresh *user.Registration
-		id, err := keys.Do(r.Context(), "register#"+key, nil, func(ctx context.Context) ([]byte, error) {
+		replayed := true
+		out, err := keys.Do(r.Context(), idem.Call{Scope: "register", Key: key, Caller: httpapi.ClientOf(r)}, func(ctx context.Context) ([]byte, error) {
+			replayed = false
 			reg, err := s.Register(ctx)
-			fresh = &reg
-			return []byte(reg.UserID), err
+			if err != nil {
+				return nil, err
+			}
+			return json.Marshal(reg)
 		})
 		switch {
+		case errors.Is(err, idem.ErrReused):
+			httpapi.Error(w, r, kiosk.Errorf(kiosk.EREUSED, "this Idempotency-Key was already used by another client; send a new random key (a UUID v4) with each new registration"))
+			return
 		case errors.Is(err, idem.ErrInProgress):
 			httpapi.Error(w, r, kiosk.Errorf(kiosk.ECONFLICT, "a registration with this Idempotency-Key is in progress; retry in a moment"))
 			return
 		case err != nil:
 			httpapi.Error(w, r, err)
 			return
-		case fresh != nil:
-			httpapi.WriteJSON(w, http.StatusCreated, *fresh)
-			return
 		}
-		reg, err := s.Refresh(r.Context(), string(id))
-		if err != nil {
-			httpapi.Error(w, r, err)
-			return
+		if replayed {
+			w.Header().Set("Idempotent-Replayed", "true")
 		}
-		w.Header().Set("Idempotent-Replayed", "true")
-		httpapi.WriteJSON(w, http.StatusCreated, reg)
+		httpapi.WriteJSON(w, http.StatusCreated, json.RawMessage(out))
 	})
 	mux.HandleFunc("POST /v1/users/me/token", func(w http.ResponseWriter, r *http.Request) {
 		id, ok := httpapi.UserOf(w, r)

@@ -1,9 +1,14 @@
 package local_test
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -85,32 +90,86 @@ func TestUsersAndTheAuthorizer(t *testing.T) {
 	}
 }
 
-// TestRegistrationIsIdempotentByKey: an app that lost the response retries
-// with the same Idempotency-Key and gets the same install back.
-func TestRegistrationIsIdempotentByKey(t *testing.T) {
-	post := func(key string) (int, registration, http.Header) {
-		t.Helper()
-		req, _ := http.NewRequest("POST", cloud.APIURL+"/v1/users", nil)
-		req.Header.Set("Idempotency-Key", key)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
+// registerWithKey registers through c with an Idempotency-Key.
+func registerWithKey(t *testing.T, c *http.Client, key string) (int, []byte, http.Header) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", cloud.APIURL+"/v1/users", nil)
+	req.Header.Set("Idempotency-Key", key)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, resp.Header
+}
+
+func uuidV4() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// TestARegistrationKeyIsASecretOfItsClient: an app that lost its
+// registration's response retries with the same Idempotency-Key and gets
+// that very response back; the same key from another address is a 409 that
+// names no user and carries no token, and creates nobody.
+func TestARegistrationKeyIsASecretOfItsClient(t *testing.T) {
+	first, second := oneClient("127.0.43.1"), oneClient("127.0.43.2")
+	key := uuidV4()
+	s1, b1, h1 := registerWithKey(t, first, key)
+	var reg registration
+	if s1 != 201 || json.Unmarshal(b1, &reg) != nil || reg.UserID == "" || reg.Token == "" || h1.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("the first registration: %d %s %v", s1, b1, h1)
+	}
+
+	s2, b2, h2 := registerWithKey(t, second, key)
+	if s2 != 409 || !strings.Contains(string(b2), `"code":"idempotency_key_reused"`) {
+		t.Errorf("the key from another client: %d %s, want 409 idempotency_key_reused", s2, b2)
+	}
+	for _, leak := range []string{reg.UserID, `"token"`, `"user_id"`} {
+		if strings.Contains(string(b2), leak) {
+			t.Errorf("the other client's answer reveals %s: %s", leak, b2)
 		}
-		defer resp.Body.Close()
-		var r registration
-		_ = json.NewDecoder(resp.Body).Decode(&r)
-		return resp.StatusCode, r, resp.Header
 	}
-	key := fmt.Sprintf("install-%d", time.Now().UnixNano())
-	s1, first, _ := post(key)
-	s2, again, h := post(key)
-	if s1 != 201 || s2 != 201 || first.UserID == "" || again.UserID != first.UserID || again.Token == "" || h.Get("Idempotent-Replayed") != "true" {
-		t.Errorf("first %d %+v, retry %d %+v %v", s1, first, s2, again, h)
+	if h2.Get("Idempotent-Replayed") != "" {
+		t.Errorf("the other client's answer says replayed: %v", h2)
 	}
-	if _, other, _ := post(key + "-b"); other.UserID == first.UserID {
-		t.Error("another key got the same install")
+
+	s3, b3, h3 := registerWithKey(t, first, key)
+	if s3 != 201 || string(b3) != string(b1) || h3.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("the first client's replay: %d %s %v, want the stored outcome %s", s3, b3, h3, b1)
 	}
-	if s, _, _ := post("bad key!"); s != 400 {
-		t.Errorf("a malformed key: %d", s)
+	// The replayed outcome is the install's: its token opens its profile.
+	if status, body := admin(t, "GET", "/v1/users/me", reg.Token, "", ""); status != 200 || !strings.Contains(string(body), reg.UserID) {
+		t.Errorf("the replayed token: %d %s", status, body)
+	}
+	if s, b, _ := registerWithKey(t, first, uuidV4()); s != 201 || strings.Contains(string(b), reg.UserID) {
+		t.Errorf("another key got the same install: %d %s", s, b)
+	}
+
+	// The key reached no log.
+	_ = filepath.WalkDir(cloud.LogDir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if b, _ := os.ReadFile(path); strings.Contains(string(b), key) {
+				t.Errorf("the Idempotency-Key is in %s", filepath.Base(path))
+			}
+		}
+		return nil
+	})
+}
+
+func TestWeakIdempotencyKeysAreRefused(t *testing.T) {
+	c := oneClient("127.0.43.3")
+	for _, key := range []string{"install-1", "12345678", "bad key!", "9f86d081884c7d659a2feaa0c55ad01",
+		"6ba7b810-9dad-11d1-80b4-00c04fd430c8", "install-00000000000000000001", strings.Repeat("q3V_9xZk-2LpA7mN", 9)} {
+		t.Run(key[:min(len(key), 40)]+" is refused", func(t *testing.T) {
+			status, body, _ := registerWithKey(t, c, key)
+			if status != 400 || !strings.Contains(string(body), `"code":"invalid_argument"`) || !strings.Contains(string(body), "unguessable") {
+				t.Errorf("%d %s, want 400 invalid_argument saying what an unguessable key is", status, body)
+			}
+		})
 	}
 }

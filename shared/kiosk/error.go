@@ -17,12 +17,15 @@ const (
 	ENOTFOUND     = "not_found"
 	EMETHOD       = "method_not_allowed"
 	ECONFLICT     = "conflict"
-	ETOOLARGE     = "payload_too_large"
-	EUNSUPPORTED  = "unsupported_media_type"
-	ERATELIMITED  = "rate_limited"
-	EUNAVAILABLE  = "unavailable"
-	ETIMEOUT      = "timeout"
-	EINTERNAL     = "internal"
+	// EREUSED: an Idempotency-Key another client already used; nothing
+	// of theirs is revealed.
+	EREUSED      = "idempotency_key_reused"
+	ETOOLARGE    = "payload_too_large"
+	EUNSUPPORTED = "unsupported_media_type"
+	ERATELIMITED = "rate_limited"
+	EUNAVAILABLE = "unavailable"
+	ETIMEOUT     = "timeout"
+	EINTERNAL    = "internal"
 )
 
 // Error is an application error: a code and a message safe to show a client.

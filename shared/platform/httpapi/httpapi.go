@@ -96,6 +96,7 @@ var statuses = map[string]int{
 	kiosk.ERATELIMITED:  http.StatusTooManyRequests,
 	kiosk.EINTERNAL:     http.StatusInternalServerError,
 	kiosk.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	kiosk.EREUSED:       http.StatusConflict,
 	kiosk.ETIMEOUT:      http.StatusGatewayTimeout,
 }
 
@@ -262,7 +263,7 @@ func WrapLimits(mux *http.ServeMux, limits Limits) http.Handler {
 				return
 			}
 			if p := limit.PerClient; p != nil && limits.Limiter != nil {
-				d, err := limits.Limiter.Allow(ctx, route, clientOf(r), p.Requests, time.Duration(p.WindowSeconds)*time.Second)
+				d, err := limits.Limiter.Allow(ctx, route, ClientOf(r), p.Requests, time.Duration(p.WindowSeconds)*time.Second)
 				if err != nil {
 					// A broken limiter must not take the API down: let it through.
 					slog.WarnContext(ctx, "rate limiter unavailable", "route", route, "error", err.Error(), "request_id", id)
@@ -361,9 +362,10 @@ func RequireRole(role string, next http.Handler) http.Handler {
 	})
 }
 
-// clientOf names the client a per-client limit counts: the caller the
-// authorizer let through, else the source address API Gateway saw.
-func clientOf(r *http.Request) string {
+// ClientOf names the client of a request, as per-client limits and
+// idempotency keys count it: the caller the authorizer let through, else the
+// source address API Gateway saw.
+func ClientOf(r *http.Request) string {
 	if c, ok := CallerOf(r); ok {
 		return c.Role + ":" + c.UserID
 	}
