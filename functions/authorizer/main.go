@@ -1,6 +1,8 @@
 // Command authorizer is the HTTP API's Lambda authorizer (payload 2.0, simple
 // responses): it lets a request through to a user route only with a valid,
-// unexpired user token, and to an admin route only with the admin token, and
+// unexpired user access token whose session is live (one read of the sessions
+// table, on the gateway's cache misses only), and to an admin route only with
+// the admin token, and
 // hands user_id and role to the function as the authorizer context. The route
 // table comes from the topology (KIOSK_ROUTE_AUTH).
 package main
@@ -18,6 +20,8 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/secret"
+	"github.com/kiosk-news/kiosk/shared/platform/store"
+	"github.com/kiosk-news/kiosk/shared/user"
 )
 
 func main() {
@@ -29,9 +33,15 @@ func main() {
 		slog.Error("KIOSK_ROUTE_AUTH", "error", err)
 		os.Exit(1)
 	}
-	a := &auth.Authorizer{SigningKey: []byte(key), AdminToken: admin, Routes: routes, Now: clock.Now}
+	sessions := user.NewDynamoSessions(boot.Must(store.Table(store.Open(cfg), "sessions")), clock.Now)
+	a := &auth.Authorizer{SigningKey: []byte(key), AdminToken: admin, Routes: routes, Sessions: sessions, Now: clock.Now}
 	lambda.Start(func(ctx context.Context, req events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
-		d := a.Decide(req.RouteKey, req.Headers["authorization"])
+		d, err := a.Decide(ctx, req.RouteKey, req.Headers["authorization"])
+		if err != nil {
+			// Fail closed: the gateway answers 500 and caches nothing.
+			slog.ErrorContext(ctx, "the session could not be checked", "route", req.RouteKey, "error", err)
+			return events.APIGatewayV2CustomAuthorizerSimpleResponse{}, err
+		}
 		resp := events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: d.Allowed, Context: map[string]any{}}
 		for k, v := range d.Context {
 			resp.Context[k] = v

@@ -1,7 +1,9 @@
 // Command users-api serves the users domain: POST /v1/users registers an
-// anonymous install and returns its token; behind the authorizer, a user reads
-// their profile, refreshes their token and sets their interests — only ever
-// their own, since every route is /me and the id comes from the token.
+// anonymous install and returns its access and refresh tokens; POST
+// /v1/users/token/refresh swaps a refresh token, once, for the next pair;
+// behind the authorizer, a user reads their profile, sets their interests and
+// signs out everywhere — only ever their own, since every route is /me and
+// the id comes from the token.
 package main
 
 import (
@@ -33,14 +35,15 @@ func main() {
 		return pub.Publish(ctx, bus.Event{DetailType: events.InterestsChangedType, Detail: user.Changed(u, at)})
 	}
 	keys := &idem.Store{Table: boot.Must(store.Table(db, idem.Table)), Now: clock.Now}
-	httpapi.Start(routes(&user.Service{Store: user.NewDynamoStore(table), SigningKey: []byte(key), Now: clock.Now, Changed: changed}, keys))
+	sessions := user.NewDynamoSessions(boot.Must(store.Table(db, "sessions")), clock.Now)
+	httpapi.Start(routes(&user.Service{Store: user.NewDynamoStore(table), Sessions: sessions, SigningKey: []byte(key), Now: clock.Now, Changed: changed}, keys))
 }
 
 func routes(s *user.Service, keys *idem.Store) *http.ServeMux {
 	mux := http.NewServeMux()
 	// An app that retries a registration whose response it lost sends the
 	// same Idempotency-Key from the same address and gets the very response
-	// it lost (the same install and token, sealed by the key; nothing new is
+	// it lost (the same install and tokens, sealed by the key; nothing new is
 	// minted). The key from any other client is a 409 that reveals nothing.
 	mux.HandleFunc("POST /v1/users", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
@@ -79,17 +82,38 @@ func routes(s *user.Service, keys *idem.Store) *http.ServeMux {
 		}
 		httpapi.WriteJSON(w, http.StatusCreated, json.RawMessage(out))
 	})
-	mux.HandleFunc("POST /v1/users/me/token", func(w http.ResponseWriter, r *http.Request) {
-		id, ok := httpapi.UserOf(w, r)
-		if !ok {
+	// Public: when an app refreshes, its access token has usually expired;
+	// the refresh token in the body is the credential, and works once.
+	mux.HandleFunc("POST /v1/users/token/refresh", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		var in struct {
+			RefreshToken string `json:"refresh_token"`
+		}
+		if err := httpapi.Decode(r, &in); err != nil {
+			httpapi.Error(w, r, err)
 			return
 		}
-		reg, err := s.Refresh(r.Context(), id)
+		if in.RefreshToken == "" {
+			httpapi.Error(w, r, kiosk.Errorf(kiosk.EINVALID, "refresh_token is required"))
+			return
+		}
+		reg, err := s.Refresh(r.Context(), in.RefreshToken)
 		if err != nil {
 			httpapi.Error(w, r, err)
 			return
 		}
 		httpapi.WriteJSON(w, http.StatusOK, reg)
+	})
+	mux.HandleFunc("POST /v1/users/me/sign-out", func(w http.ResponseWriter, r *http.Request) {
+		id, ok := httpapi.UserOf(w, r)
+		if !ok {
+			return
+		}
+		if err := s.SignOutEverywhere(r.Context(), id); err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("GET /v1/users/me", func(w http.ResponseWriter, r *http.Request) {
 		id, ok := httpapi.UserOf(w, r)

@@ -3,6 +3,7 @@ package local_test
 import (
 	"io"
 	"net/http"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -18,12 +19,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 	a, b := register(t), register(t)
 	key := []byte(cloud.SecretValue("token-signing"))
 	now := time.Now()
+	claims, err := auth.Verify(key, a.Token, now)
+	if err != nil {
+		t.Fatal(err)
+	}
 	callers := map[string]string{
 		"no token":     "",
 		"a user":       a.Token,
 		"another user": b.Token,
 		"the admin":    cloud.AdminToken(),
-		"an expired user token": auth.Sign(key, auth.Claims{Subject: a.UserID, Role: auth.RoleUser,
+		"an expired user token": auth.Sign(key, auth.Claims{Subject: a.UserID, Role: auth.RoleUser, Session: claims.Session,
 			IssuedAt: now.Add(-48 * time.Hour).Unix(), Expires: now.Add(-time.Hour).Unix()}),
 		"a tampered user token": a.Token[:len(a.Token)-3] + "AAA",
 		"a signed token claiming admin": auth.Sign(key, auth.Claims{Subject: a.UserID, Role: auth.RoleAdmin,
@@ -40,7 +45,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 			f.MatrixRoutes, f.MatrixCallers, f.MatrixChecks = routes, len(callers), checks
 		})
 	}()
-	for _, r := range cloud.Topology.Routes() {
+	// Signing out ends the caller's session, so that route goes last.
+	all := cloud.Topology.Routes()
+	sort.SliceStable(all, func(i, j int) bool {
+		return all[j].Key() == "POST /v1/users/me/sign-out" && all[i].Key() != all[j].Key()
+	})
+	for _, r := range all {
 		routes++
 		path := r.Path
 		for _, seg := range strings.Split(r.Path, "/") {

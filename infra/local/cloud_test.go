@@ -82,11 +82,12 @@ func run(m *testing.M) int {
 	return code
 }
 
-var tokenShape = regexp.MustCompile(`v1\.[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{20,}|s1\.\d{9,}\.[A-Za-z0-9_-]{10,}`)
+var tokenShape = regexp.MustCompile(`v1\.[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{20,}|s1\.\d{9,}\.[A-Za-z0-9_-]{10,}|r1\.[A-Za-z0-9_-]{43}`)
 
 // secretsInLogs scans every function's log of the whole run (every test's
 // requests, the bad-input corpus included) for the admin token, the signing
-// key, and anything shaped like a user token or a console session.
+// key, and anything shaped like a user access or refresh token or a console
+// session.
 func secretsInLogs(dir string) []string {
 	var leaks []string
 	secrets := []string{cloud.AdminToken(), cloud.SecretValue("token-signing")}

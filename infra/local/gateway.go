@@ -402,14 +402,15 @@ func requestID() string {
 }
 
 // authorize runs the Lambda authorizer as API Gateway does (payload 2.0, simple
-// responses), caching its decision for AuthorizerCacheTTL.
+// responses), caching its decision for AuthorizerCacheTTL of the (virtual)
+// clock, so a test can move past the cache as time passes in AWS.
 func (g *gateway) authorize(r *http.Request, route *compiledRoute, ev events.APIGatewayV2HTTPRequest) (authDecision, error) {
 	header := r.Header.Get("Authorization")
 	key := string(route.Auth) + "\x00" + header
 	g.mu.Lock()
 	d, ok := g.cache[key]
 	g.mu.Unlock()
-	if ok && time.Now().Before(d.expires) {
+	if ok && g.now().Before(d.expires) {
 		return d, nil
 	}
 	req := events.APIGatewayV2CustomAuthorizerV2Request{
@@ -441,7 +442,7 @@ func (g *gateway) authorize(r *http.Request, route *compiledRoute, ev events.API
 	if err := json.Unmarshal(res.Payload, &out); err != nil {
 		return d, fmt.Errorf("authorizer answered %q: %w", truncate(res.Payload, 100), err)
 	}
-	d = authDecision{allowed: out.IsAuthorized, context: out.Context, expires: time.Now().Add(topology.AuthorizerCacheTTL)}
+	d = authDecision{allowed: out.IsAuthorized, context: out.Context, expires: g.now().Add(topology.AuthorizerCacheTTL)}
 	g.mu.Lock()
 	g.cache[key] = d
 	g.mu.Unlock()

@@ -693,7 +693,13 @@ func call(t *testing.T, method, path, token, body string) (int, []byte, http.Hea
 // send is call through the client c.
 func send(t *testing.T, c *http.Client, method, path, token, body string) (int, []byte, http.Header) {
 	t.Helper()
-	req, _ := http.NewRequest(method, cloud.APIURL+path, strings.NewReader(body))
+	return sendTo(t, c, cloud.APIURL, method, path, token, body)
+}
+
+// sendTo is send to the API at base (a test's own cloud).
+func sendTo(t *testing.T, c *http.Client, base, method, path, token, body string) (int, []byte, http.Header) {
+	t.Helper()
+	req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

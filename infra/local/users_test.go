@@ -17,8 +17,9 @@ import (
 )
 
 type registration struct {
-	UserID string `json:"user_id"`
-	Token  string `json:"token"`
+	UserID       string `json:"user_id"`
+	Token        string `json:"token"`
+	RefreshToken string `json:"refresh_token"`
 }
 
 func register(t *testing.T) registration {
@@ -60,7 +61,15 @@ func TestUsersAndTheAuthorizer(t *testing.T) {
 
 	key := []byte(cloud.SecretValue("token-signing"))
 	now := time.Now()
-	expired := auth.Sign(key, auth.Claims{Subject: a.UserID, Role: auth.RoleUser, IssuedAt: now.Add(-2 * time.Hour).Unix(), Expires: now.Add(-time.Hour).Unix()})
+	claims, err := auth.Verify(key, a.Token, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Properly signed, of a live session, but past its expiry.
+	expired := auth.Sign(key, auth.Claims{Subject: a.UserID, Role: auth.RoleUser, Session: claims.Session, IssuedAt: now.Add(-2 * time.Hour).Unix(), Expires: now.Add(-time.Hour).Unix()})
+	// Properly signed and unexpired, but of no session (as every token
+	// before sessions was).
+	sessionless := auth.Sign(key, auth.Claims{Subject: a.UserID, Role: auth.RoleUser, IssuedAt: now.Unix(), Expires: now.Add(time.Hour).Unix()})
 	forgedKey := auth.Sign([]byte("not the key"), auth.Claims{Subject: b.UserID, Role: auth.RoleUser, Expires: now.Add(time.Hour).Unix()})
 	tampered := a.Token[:len(a.Token)-2] + "xx"
 	cases := []struct {
@@ -69,12 +78,12 @@ func TestUsersAndTheAuthorizer(t *testing.T) {
 	}{
 		{"no token on a user route", "GET", "/v1/users/me", "", 401},
 		{"an expired token", "GET", "/v1/users/me", expired, 403},
+		{"a token without a session", "GET", "/v1/users/me", sessionless, 403},
 		{"a tampered token", "GET", "/v1/users/me", tampered, 403},
 		{"a token signed with another key", "GET", "/v1/users/me", forgedKey, 403},
 		{"the admin token on a user route", "GET", "/v1/users/me", cloud.AdminToken(), 403},
 		{"a user token on an admin route", "GET", "/admin/api/sources", a.Token, 403},
 		{"no token on an admin route", "GET", "/admin/api/sources", "", 401},
-		{"a user token refreshing", "POST", "/v1/users/me/token", a.Token, 200},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -84,8 +93,8 @@ func TestUsersAndTheAuthorizer(t *testing.T) {
 		})
 	}
 	var fresh registration
-	_, body = admin(t, "POST", "/v1/users/me/token", a.Token, "", "")
-	if json.Unmarshal(body, &fresh) != nil || fresh.UserID != a.UserID || fresh.Token == "" {
+	_, body = admin(t, "POST", "/v1/users/token/refresh", "", "application/json", `{"refresh_token":"`+a.RefreshToken+`"}`)
+	if json.Unmarshal(body, &fresh) != nil || fresh.UserID != a.UserID || fresh.Token == "" || fresh.RefreshToken == "" {
 		t.Errorf("refresh: %s", body)
 	}
 }
@@ -121,7 +130,7 @@ func TestARegistrationKeyIsASecretOfItsClient(t *testing.T) {
 	key := uuidV4()
 	s1, b1, h1 := registerWithKey(t, first, key)
 	var reg registration
-	if s1 != 201 || json.Unmarshal(b1, &reg) != nil || reg.UserID == "" || reg.Token == "" || h1.Get("Idempotent-Replayed") != "" {
+	if s1 != 201 || json.Unmarshal(b1, &reg) != nil || reg.UserID == "" || reg.Token == "" || reg.RefreshToken == "" || h1.Get("Idempotent-Replayed") != "" {
 		t.Fatalf("the first registration: %d %s %v", s1, b1, h1)
 	}
 
@@ -129,7 +138,7 @@ func TestARegistrationKeyIsASecretOfItsClient(t *testing.T) {
 	if s2 != 409 || !strings.Contains(string(b2), `"code":"idempotency_key_reused"`) {
 		t.Errorf("the key from another client: %d %s, want 409 idempotency_key_reused", s2, b2)
 	}
-	for _, leak := range []string{reg.UserID, `"token"`, `"user_id"`} {
+	for _, leak := range []string{reg.UserID, `"token"`, `"refresh_token"`, `"user_id"`} {
 		if strings.Contains(string(b2), leak) {
 			t.Errorf("the other client's answer reveals %s: %s", leak, b2)
 		}

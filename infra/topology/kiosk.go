@@ -39,6 +39,13 @@ func Kiosk() Cloud {
 				PartitionKey: Key{"id", String},
 			},
 			{
+				Name: "sessions",
+				Description: "Users domain: each install's live session (pk u#<user>, one fixed-size item) and its refresh " +
+					"tokens by SHA-256 (rt#<hash>, used once); each expires with its refresh token, 30 days after the last refresh.",
+				PartitionKey: Key{"pk", String},
+				TTL:          "expires_at",
+			},
+			{
 				Name: "events",
 				Description: "Tracking domain: app events (pk ev#<user>#<id>, expiring after 35 days), the article " +
 					"catalogue, KPI partials per period and shard, trending marks.",
@@ -168,23 +175,29 @@ func Kiosk() Cloud {
 			},
 			{
 				Name: "authorizer",
-				Description: "Lambda authorizer for user and admin routes: verifies user tokens and the admin token, " +
-					"passes user_id and role on.",
+				Description: "Lambda authorizer for user and admin routes: verifies user access tokens (signature, " +
+					"expiry, and on a cache miss that their session is live: one read) and the admin token, passes user_id and role on.",
+				Grants:   []Grant{{"sessions", Read}},
 				Secrets:  []string{AdminTokenSecret, "token-signing"},
 				MemoryMB: 128,
 				Timeout:  5 * time.Second,
 			},
 			{
-				Name:        "users-api",
-				Description: "Anonymous registration and tokens; a user's own profile and interests.",
+				Name: "users-api",
+				Description: "Anonymous registration and sessions (access tokens, rotating refresh tokens, sign-out " +
+					"everywhere); a user's own profile and interests.",
 				Routes: []Route{
 					{Method: "POST", Path: "/v1/users", Auth: Public, Throttle: &Throttle{Rate: 20, Burst: 40},
 						MaxBody: 4 << 10, PerClient: &ClientLimit{Requests: 20, WindowSeconds: 60}},
-					{Method: "POST", Path: "/v1/users/me/token", Auth: User},
+					// Public: the access token has usually expired when the app
+					// refreshes; the refresh token in the body is the credential.
+					{Method: "POST", Path: "/v1/users/token/refresh", Auth: Public, Throttle: &Throttle{Rate: 50, Burst: 100},
+						MaxBody: 1 << 10, PerClient: &ClientLimit{Requests: 30, WindowSeconds: 60}},
+					{Method: "POST", Path: "/v1/users/me/sign-out", Auth: User},
 					{Method: "GET", Path: "/v1/users/me", Auth: User},
 					{Method: "PUT", Path: "/v1/users/me/interests", Auth: User, MaxBody: 4 << 10},
 				},
-				Grants:    []Grant{{"users", ReadWrite}, {"idempotency", ReadWrite}, {LimitsTable, Write}},
+				Grants:    []Grant{{"users", ReadWrite}, {"sessions", ReadWrite}, {"idempotency", ReadWrite}, {LimitsTable, Write}},
 				Secrets:   []string{"token-signing"},
 				Publishes: []string{events.InterestsChangedType},
 				MemoryMB:  256,

@@ -40,7 +40,9 @@ type Cloud struct {
 
 // AuthorizerCacheTTL is how long the gateway caches an authorizer decision per
 // Authorization header; user and admin routes use separate authorizers, so a
-// cached decision never crosses roles.
+// cached decision never crosses roles. It bounds how long an ended session's
+// access tokens keep working, so it stays well below auth.AccessTTL (a test
+// checks).
 const AuthorizerCacheTTL = 5 * time.Minute
 
 // RouteAuthEnv carries the protected routes' auth modes to the authorizer.

@@ -8,8 +8,30 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kiosk-news/kiosk/shared/auth"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 )
+
+// TestAnEndedSessionStopsWithinTheAuthorizerCache: the gateway caches an
+// authorizer decision per token; an access token must outlive that cache by
+// far, or revoking a session would wait for the token to expire instead.
+func TestAnEndedSessionStopsWithinTheAuthorizerCache(t *testing.T) {
+	if AuthorizerCacheTTL <= 0 || AuthorizerCacheTTL*2 > auth.AccessTTL || auth.AccessTTL > time.Hour {
+		t.Errorf("authorizer cache %s, access tokens %s: want access tokens of at most an hour and a cache under half of that", AuthorizerCacheTTL, auth.AccessTTL)
+	}
+	c := Kiosk()
+	for _, f := range c.Functions {
+		if f.Name != c.Authorizer {
+			continue
+		}
+		for _, g := range f.Grants {
+			if g.Table == "sessions" && g.Access == Read {
+				return
+			}
+		}
+	}
+	t.Error("the authorizer may not read the sessions table, so it cannot see an ended session")
+}
 
 func TestKioskIsValid(t *testing.T) {
 	c := Kiosk()

@@ -1,9 +1,11 @@
 // Package auth signs and verifies Kiosk's bearer tokens and decides, for the
 // Lambda authorizer, whether a request may reach a route: app users carry a
-// signed token naming their user id; operators carry the admin token.
+// short-lived signed access token naming their user id and session; operators
+// carry the admin token.
 package auth
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -20,8 +22,11 @@ const (
 	RoleAdmin = "admin"
 )
 
-// TokenTTL is how long a user token lives; apps refresh before it ends.
-const TokenTTL = 30 * 24 * time.Hour
+// AccessTTL is how long a user's access token lives; the app gets the next
+// one with its refresh token. The gateway caches the authorizer's decision
+// for less than this (topology.AuthorizerCacheTTL), so a revoked session's
+// access tokens stop working within that cache time.
+const AccessTTL = time.Hour
 
 // Claims are what a user token says.
 type Claims struct {
@@ -29,6 +34,18 @@ type Claims struct {
 	Role     string `json:"role"`
 	IssuedAt int64  `json:"iat"`
 	Expires  int64  `json:"exp"`
+	// Session is the refresh-token family the access token was issued in;
+	// the authorizer lets it through only while that session is live.
+	Session string `json:"sid,omitempty"`
+	// ID makes every access token unique, even two issued in the same
+	// second of one session (the gateway caches decisions per token).
+	ID string `json:"jti,omitempty"`
+}
+
+// Sessions tells the authorizer whether a user's session is still live
+// (not revoked, not signed out); one read, made only on a cache miss.
+type Sessions interface {
+	Live(ctx context.Context, userID, session string) (bool, error)
 }
 
 // Token errors.
@@ -93,7 +110,10 @@ type Authorizer struct {
 	// Routes maps route keys ("GET /v1/users/me") to their auth mode
 	// ("user", "admin"), from the topology.
 	Routes map[string]string
-	Now    func() time.Time
+	// Sessions checks that a user token's session is live; a token
+	// without a session is refused.
+	Sessions Sessions
+	Now      func() time.Time
 }
 
 // Decision is the authorizer's answer; Context reaches the function as the
@@ -106,22 +126,24 @@ type Decision struct {
 
 // Decide authorizes a request to routeKey carrying the Authorization header.
 // A route gets exactly the role it declares: an admin token opens admin routes
-// only, a user token user routes only.
-func (a *Authorizer) Decide(routeKey, authorization string) Decision {
+// only, a user token user routes only, and only while its session is live.
+// An error means the session could not be checked (the authorizer fails, the
+// gateway answers 500 and caches nothing).
+func (a *Authorizer) Decide(ctx context.Context, routeKey, authorization string) (Decision, error) {
 	need, ok := a.Routes[routeKey]
 	if !ok {
-		return Decision{Reason: "route " + routeKey + " is not protected by this authorizer"}
+		return Decision{Reason: "route " + routeKey + " is not protected by this authorizer"}, nil
 	}
 	token, found := strings.CutPrefix(authorization, "Bearer ")
 	if !found || token == "" {
-		return Decision{Reason: "no bearer token"}
+		return Decision{Reason: "no bearer token"}, nil
 	}
 	switch need {
 	case RoleAdmin:
 		if a.AdminToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(a.AdminToken)) == 1 {
-			return Decision{Allowed: true, Context: map[string]string{"role": RoleAdmin, "user_id": ""}}
+			return Decision{Allowed: true, Context: map[string]string{"role": RoleAdmin, "user_id": ""}}, nil
 		}
-		return Decision{Reason: "not the admin token"}
+		return Decision{Reason: "not the admin token"}, nil
 	case RoleUser:
 		now := time.Now()
 		if a.Now != nil {
@@ -129,12 +151,22 @@ func (a *Authorizer) Decide(routeKey, authorization string) Decision {
 		}
 		c, err := Verify(a.SigningKey, token, now)
 		if err != nil {
-			return Decision{Reason: err.Error()}
+			return Decision{Reason: err.Error()}, nil
 		}
 		if c.Role != RoleUser {
-			return Decision{Reason: "wrong role " + c.Role}
+			return Decision{Reason: "wrong role " + c.Role}, nil
 		}
-		return Decision{Allowed: true, Context: map[string]string{"role": RoleUser, "user_id": c.Subject}}
+		if c.Session == "" || a.Sessions == nil {
+			return Decision{Reason: "a token without a session"}, nil
+		}
+		live, err := a.Sessions.Live(ctx, c.Subject, c.Session)
+		if err != nil {
+			return Decision{}, err
+		}
+		if !live {
+			return Decision{Reason: "the session has ended"}, nil
+		}
+		return Decision{Allowed: true, Context: map[string]string{"role": RoleUser, "user_id": c.Subject}}, nil
 	}
-	return Decision{Reason: "unknown auth mode " + need}
+	return Decision{Reason: "unknown auth mode " + need}, nil
 }

@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -41,10 +43,24 @@ func TestTokens(t *testing.T) {
 	}
 }
 
+// liveSessions is the set of live sessions by user; the DynamoDB one is
+// proven end to end through the local gateway.
+type liveSessions map[string]string
+
+func (l liveSessions) Live(_ context.Context, user, session string) (bool, error) {
+	if user == "broken" {
+		return false, errors.New("the sessions table is unreachable")
+	}
+	return l[user] == session, nil
+}
+
 func TestDecide(t *testing.T) {
 	a := &Authorizer{SigningKey: key, AdminToken: "admin-secret", Now: func() time.Time { return now },
-		Routes: map[string]string{"GET /v1/users/me": RoleUser, "GET /admin/api/sources": RoleAdmin}}
-	user := "Bearer " + Sign(key, Claims{Subject: "u1", Role: RoleUser, Expires: now.Add(time.Hour).Unix()})
+		Routes:   map[string]string{"GET /v1/users/me": RoleUser, "GET /admin/api/sources": RoleAdmin},
+		Sessions: liveSessions{"u1": "s1", "broken": "s1"}}
+	user := "Bearer " + Sign(key, Claims{Subject: "u1", Role: RoleUser, Session: "s1", Expires: now.Add(time.Hour).Unix()})
+	noSession := "Bearer " + Sign(key, Claims{Subject: "u1", Role: RoleUser, Expires: now.Add(time.Hour).Unix()})
+	endedSession := "Bearer " + Sign(key, Claims{Subject: "u1", Role: RoleUser, Session: "s0", Expires: now.Add(time.Hour).Unix()})
 	adminRoleToken := "Bearer " + Sign(key, Claims{Subject: "u1", Role: RoleAdmin, Expires: now.Add(time.Hour).Unix()})
 	cases := []struct {
 		name, route, header string
@@ -59,10 +75,15 @@ func TestDecide(t *testing.T) {
 		{"no header", "GET /v1/users/me", "", false},
 		{"another scheme", "GET /v1/users/me", "Basic dTpw", false},
 		{"an unknown route", "GET /v1/other", user, false},
+		{"a user token without a session does not open a user route", "GET /v1/users/me", noSession, false},
+		{"a user token of an ended session does not open a user route", "GET /v1/users/me", endedSession, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d := a.Decide(c.route, c.header)
+			d, err := a.Decide(context.Background(), c.route, c.header)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if d.Allowed != c.allowed {
 				t.Errorf("Decide = %+v, want allowed=%v", d, c.allowed)
 			}
@@ -70,6 +91,15 @@ func TestDecide(t *testing.T) {
 				t.Errorf("context = %v", d.Context)
 			}
 		})
+	}
+}
+
+func TestDecideFailsWhenTheSessionCannotBeChecked(t *testing.T) {
+	a := &Authorizer{SigningKey: key, Now: func() time.Time { return now }, Routes: map[string]string{"GET /v1/users/me": RoleUser},
+		Sessions: liveSessions{}}
+	tok := "Bearer " + Sign(key, Claims{Subject: "broken", Role: RoleUser, Session: "s1", Expires: now.Add(time.Hour).Unix()})
+	if d, err := a.Decide(context.Background(), "GET /v1/users/me", tok); err == nil || d.Allowed {
+		t.Errorf("Decide = %+v, %v; want an error and no access", d, err)
 	}
 }
 

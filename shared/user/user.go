@@ -1,5 +1,5 @@
-// Package user is the users domain: anonymous app installs, their signed
-// tokens, and their interests — the categories they chose and the ones learned
+// Package user is the users domain: anonymous app installs, their sessions
+// (short-lived signed access tokens, rotating refresh tokens), and their interests — the categories they chose and the ones learned
 // from what they click and read, decayed over time.
 package user
 
@@ -49,6 +49,7 @@ const MaxInterests = 20
 // Service holds the users' use cases.
 type Service struct {
 	Store      Store
+	Sessions   SessionStore
 	SigningKey []byte
 	Now        func() time.Time
 	// Changed announces a user's new interest profile
@@ -56,11 +57,14 @@ type Service struct {
 	Changed func(ctx context.Context, u User, at time.Time) error
 }
 
-// Registration is what a new install gets.
+// Registration is what a new install gets, and what each refresh returns:
+// an access token for the API and the refresh token for the next swap.
 type Registration struct {
-	UserID    string    `json:"user_id"`
-	Token     string    `json:"token"`
-	ExpiresAt time.Time `json:"expires_at"`
+	UserID           string    `json:"user_id"`
+	Token            string    `json:"token"` // the access token
+	ExpiresAt        time.Time `json:"expires_at"`
+	RefreshToken     string    `json:"refresh_token"`
+	RefreshExpiresAt time.Time `json:"refresh_expires_at"`
 }
 
 func (s *Service) now() time.Time {
@@ -70,7 +74,8 @@ func (s *Service) now() time.Time {
 	return time.Now().UTC()
 }
 
-// Register creates an anonymous user and its first token.
+// Register creates an anonymous user, starts its session and returns its
+// first tokens.
 func (s *Service) Register(ctx context.Context) (Registration, error) {
 	b := make([]byte, 16)
 	if _, err := rand.Read(b); err != nil {
@@ -80,22 +85,16 @@ func (s *Service) Register(ctx context.Context) (Registration, error) {
 	if err := s.Store.Create(ctx, u); err != nil {
 		return Registration{}, err
 	}
-	return s.issue(u.ID), nil
+	return s.startSession(ctx, u.ID)
 }
 
-func (s *Service) issue(id string) Registration {
-	now := s.now()
-	exp := now.Add(auth.TokenTTL)
-	tok := auth.Sign(s.SigningKey, auth.Claims{Subject: id, Role: auth.RoleUser, IssuedAt: now.Unix(), Expires: exp.Unix()})
-	return Registration{UserID: id, Token: tok, ExpiresAt: exp}
-}
-
-// Refresh issues a fresh token for a user the authorizer has already verified.
-func (s *Service) Refresh(ctx context.Context, id string) (Registration, error) {
-	if _, err := s.Get(ctx, id); err != nil {
-		return Registration{}, err
-	}
-	return s.issue(id), nil
+func (s *Service) issue(id, session, refresh string, now time.Time) Registration {
+	exp := now.Add(auth.AccessTTL)
+	jti := make([]byte, 12)
+	_, _ = rand.Read(jti)
+	tok := auth.Sign(s.SigningKey, auth.Claims{Subject: id, Role: auth.RoleUser, Session: session, ID: hex.EncodeToString(jti),
+		IssuedAt: now.Unix(), Expires: exp.Unix()})
+	return Registration{UserID: id, Token: tok, ExpiresAt: exp, RefreshToken: refresh, RefreshExpiresAt: now.Add(RefreshTTL)}
 }
 
 // Get reads a user's own profile.

@@ -19,13 +19,14 @@ func TestRegisterAndInterests(t *testing.T) {
 	ctx := context.Background()
 	key := []byte("k")
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	s := &Service{Store: NewDynamoStore(dynamotest.Table(t, "users")), SigningKey: key, Now: func() time.Time { return now }}
+	s := newService(t, key, &now)
 	reg, err := s.Register(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c, err := auth.Verify(key, reg.Token, now)
-	if err != nil || c.Subject != reg.UserID || c.Role != auth.RoleUser || !reg.ExpiresAt.Equal(now.Add(auth.TokenTTL)) {
+	if err != nil || c.Subject != reg.UserID || c.Role != auth.RoleUser || c.Session == "" || !reg.ExpiresAt.Equal(now.Add(auth.AccessTTL)) ||
+		reg.RefreshToken == "" || !reg.RefreshExpiresAt.Equal(now.Add(RefreshTTL)) {
 		t.Fatalf("token = %+v, %v", c, err)
 	}
 	u, err := s.SetInterests(ctx, reg.UserID, []string{"tech", "sports", "tech"})
@@ -43,9 +44,12 @@ func TestRegisterAndInterests(t *testing.T) {
 	if _, err := s.SetInterests(ctx, "nobody", []string{"x1"}); kiosk.ErrorCode(err) != kiosk.ENOTFOUND {
 		t.Errorf("unknown user: %v", err)
 	}
-	if _, err := s.Refresh(ctx, "nobody"); kiosk.ErrorCode(err) != kiosk.ENOTFOUND {
-		t.Errorf("refresh unknown user: %v", err)
-	}
+}
+
+func newService(t *testing.T, key []byte, now *time.Time) *Service {
+	clock := func() time.Time { return *now }
+	return &Service{Store: NewDynamoStore(dynamotest.Table(t, "users")), Sessions: NewDynamoSessions(dynamotest.Table(t, "sessions"), clock),
+		SigningKey: key, Now: clock}
 }
 
 func TestLearnIsIdempotentAndDecays(t *testing.T) {

@@ -252,7 +252,10 @@ func (b *bench) callsPerRoute() error {
 		{"GET /v1/articles/{id}", "GET", "/v1/articles/" + b.article, "", ""},
 		{"POST /v1/users", "POST", "/v1/users", "", ""},
 		{"GET /v1/users/me", "GET", "/v1/users/me", b.token, ""},
-		{"POST /v1/users/me/token", "POST", "/v1/users/me/token", b.token, ""},
+		// The two session routes act on the install the registration above
+		// just made (refresh tokens work once; signing out ends a session).
+		{"POST /v1/users/token/refresh", "POST", "/v1/users/token/refresh", "", ""},
+		{"POST /v1/users/me/sign-out", "POST", "/v1/users/me/sign-out", "", ""},
 		{"PUT /v1/users/me/interests", "PUT", "/v1/users/me/interests", b.token, interests},
 		{"GET /v1/feed/me", "GET", "/v1/feed/me?limit=20", b.token, ""},
 		{"GET /v1/notifications", "GET", "/v1/notifications", b.token, ""},
@@ -263,10 +266,25 @@ func (b *bench) callsPerRoute() error {
 		{"PUT /admin/api/articles/{id}/moderation", "PUT", "/admin/api/articles/" + b.article + "/moderation", admin, `{"hidden":false,"pinned":false}`},
 	}
 	for range 3 { // warm, then twice more: the log keeps the steady-state count
+		var fresh struct {
+			Token        string `json:"token"`
+			RefreshToken string `json:"refresh_token"`
+		}
 		for _, e := range examples {
+			switch e.route {
+			case "POST /v1/users/token/refresh":
+				e.body = `{"refresh_token":"` + fresh.RefreshToken + `"}`
+			case "POST /v1/users/me/sign-out":
+				e.token = fresh.Token
+			}
 			status, body, err := b.call(e.method, e.path, e.token, e.body)
 			if err != nil || status >= 300 {
 				return fmt.Errorf("%s: %d %s %v", e.route, status, body, err)
+			}
+			if e.route == "POST /v1/users" || e.route == "POST /v1/users/token/refresh" {
+				if err := json.Unmarshal(body, &fresh); err != nil {
+					return fmt.Errorf("%s: %s: %w", e.route, body, err)
+				}
 			}
 		}
 	}
