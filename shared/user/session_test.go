@@ -3,6 +3,7 @@ package user
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -109,5 +110,55 @@ func TestRefreshRefusesWhatItDidNotIssue(t *testing.T) {
 	now = now.Add(RefreshTTL)
 	if _, err := s.Refresh(ctx, reg2.RefreshToken); kiosk.ErrorCode(err) != kiosk.EUNAUTHORIZED {
 		t.Errorf("an expired refresh token: %v", err)
+	}
+}
+
+// TestTwoRacingRefreshesEndTheSession: the same refresh token sent twice at
+// once (a thief racing the app) never yields two live successors: at most one
+// refresh succeeds, and the reuse ends the session, so that successor dies too.
+func TestTwoRacingRefreshesEndTheSession(t *testing.T) {
+	ctx := context.Background()
+	key := []byte("k")
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	s := newService(t, key, &now)
+	for round := range 5 {
+		reg, err := s.Register(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		results := make(chan Registration, 4)
+		errs := make(chan error, 4)
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				next, err := s.Refresh(ctx, reg.RefreshToken)
+				if err != nil {
+					errs <- err
+					return
+				}
+				results <- next
+			}()
+		}
+		wg.Wait()
+		close(results)
+		close(errs)
+		if len(results) > 1 {
+			t.Errorf("round %d: %d refreshes of one token succeeded", round, len(results))
+		}
+		for err := range errs {
+			if kiosk.ErrorCode(err) != kiosk.EUNAUTHORIZED {
+				t.Errorf("round %d: a losing refresh: %v", round, err)
+			}
+		}
+		for next := range results {
+			if live(t, s, key, next.Token, now) {
+				t.Errorf("round %d: the winner's session is live after a racing reuse", round)
+			}
+			if _, err := s.Refresh(ctx, next.RefreshToken); err == nil {
+				t.Errorf("round %d: the winner's refresh token still works", round)
+			}
+		}
 	}
 }
