@@ -134,7 +134,11 @@ func TestARegistrationKeyIsASecretOfItsClient(t *testing.T) {
 		t.Fatalf("the first registration: %d %s %v", s1, b1, h1)
 	}
 
+	users, sessions := count(t, "users"), count(t, "sessions")
 	s2, b2, h2 := registerWithKey(t, second, key)
+	if u, s := count(t, "users"), count(t, "sessions"); u != users || s != sessions {
+		t.Errorf("the other client's attempt changed the tables: users %d → %d, sessions %d → %d", users, u, sessions, s)
+	}
 	if s2 != 409 || !strings.Contains(string(b2), `"code":"idempotency_key_reused"`) {
 		t.Errorf("the key from another client: %d %s, want 409 idempotency_key_reused", s2, b2)
 	}
@@ -150,6 +154,9 @@ func TestARegistrationKeyIsASecretOfItsClient(t *testing.T) {
 	s3, b3, h3 := registerWithKey(t, first, key)
 	if s3 != 201 || string(b3) != string(b1) || h3.Get("Idempotent-Replayed") != "true" {
 		t.Errorf("the first client's replay: %d %s %v, want the stored outcome %s", s3, b3, h3, b1)
+	}
+	if u, s := count(t, "users"), count(t, "sessions"); u != users || s != sessions {
+		t.Errorf("the replay minted something: users %d → %d, sessions %d → %d", users, u, sessions, s)
 	}
 	// The replayed outcome is the install's: its token opens its profile.
 	if status, body := admin(t, "GET", "/v1/users/me", reg.Token, "", ""); status != 200 || !strings.Contains(string(body), reg.UserID) {
