@@ -53,7 +53,24 @@ type sourceRow struct {
 	Cells []string
 }
 
-const sourcesPerPage = 25
+const (
+	sourcesPerPage = 25
+	maxPage        = 10000 // 250,000 sources
+	maxFilter      = 200
+)
+
+// pageNumber reads a list's page parameter: empty is 1; anything but a
+// whole number from 1 to maxPage is a client error.
+func pageNumber(raw string) (int, error) {
+	if raw == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > maxPage {
+		return 0, kiosk.Errorf(kiosk.EINVALID, "page must be a whole number from 1 to %d", maxPage)
+	}
+	return n, nil
+}
 
 func (c *console) sources(w http.ResponseWriter, r *http.Request, v view) {
 	weight := 1.0
@@ -69,6 +86,14 @@ func (c *console) sourcesWith(w http.ResponseWriter, r *http.Request, v view, st
 		return
 	}
 	q := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("q")))
+	page, err := pageNumber(r.URL.Query().Get("page"))
+	if err == nil && len(q) > maxFilter {
+		err = kiosk.Errorf(kiosk.EINVALID, "the filter is at most %d characters", maxFilter)
+	}
+	if err != nil {
+		c.site.Fail(w, r, v, err)
+		return
+	}
 	var rows []web.Node
 	for _, s := range list {
 		if q != "" && !strings.Contains(strings.ToLower(s.ID+" "+s.Name+" "+s.Category+" "+s.URL), q) {
@@ -77,8 +102,6 @@ func (c *console) sourcesWith(w http.ResponseWriter, r *http.Request, v view, st
 		rows = append(rows, web.Row(web.At(web.A("id", "s-"+s.ID)), form.Row(s),
 			web.E("td", nil, web.E("a", web.At(web.A("href", "/admin/sources/"+s.ID)), web.T("Edit")))))
 	}
-	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	page = max(page, 1)
 	total := len(rows)
 	from := min((page-1)*sourcesPerPage, total)
 	rows = rows[from:min(from+sourcesPerPage, total)]
@@ -214,12 +237,13 @@ func (c *console) updateSource(w http.ResponseWriter, r *http.Request, v view) {
 		return
 	}
 	in, errs := decodeSource(r)
-	in.ID = id
 	if errs != nil {
+		in.ID = id
 		c.sourceWith(w, r, v, http.StatusBadRequest, src, in, errs)
 		return
 	}
-	_, err = c.articles.UpdateSource(r.Context(), id, in)
+	_, err = c.articles.UpdateSource(r.Context(), id, in) // an id in the form other than the path's is refused
+	in.ID = id
 	if errs, ok := fieldErrors(in, err); ok {
 		c.sourceWith(w, r, v, http.StatusBadRequest, src, in, errs)
 		return
@@ -294,7 +318,7 @@ func (c *console) articleList(w http.ResponseWriter, r *http.Request, v view) {
 		next := "/admin/articles?" + url.Values{"category": {category}, "hidden": {hidden}, "cursor": {p.NextCursor}}.Encode()
 		body = append(body, web.E("p", web.At(web.A("class", "pager")), web.E("a", web.At(web.A("href", next), web.A("rel", "next")), web.T("Older"))))
 	}
-	if m := q.Get("moderated"); m != "" {
+	if m := q.Get("moderated"); article.ValidID(m) {
 		v.Notice = "Article " + m + " moderated; the feeds show it after the ranking run it requested."
 	}
 	v.Title, v.Nav, v.Body = "Articles", "articles", body
@@ -308,16 +332,21 @@ func (c *console) moderate(w http.ResponseWriter, r *http.Request, v view) {
 		c.site.Fail(w, r, v, kiosk.Errorf(kiosk.EINVALID, "hidden and pinned must be true or false"))
 		return
 	}
+	// Everything is checked before anything is stored.
+	back := r.PostForm.Get("back")
+	if back == "" {
+		back = "/admin/articles"
+	}
+	u, ok := web.LocalPath(back)
+	if !ok || u.Path != "/admin/articles" {
+		c.site.Fail(w, r, v, kiosk.Errorf(kiosk.EINVALID, "back must be a link to the article list"))
+		return
+	}
 	id := r.PathValue("id")
 	if _, err := c.articles.Moderate(r.Context(), id, article.ModerationInput{Hidden: &hidden, Pinned: &pinned}); err != nil {
 		c.site.Fail(w, r, v, err)
 		return
 	}
-	back := r.PostForm.Get("back")
-	if !strings.HasPrefix(back, "/admin/articles") || strings.HasPrefix(back, "//") {
-		back = "/admin/articles"
-	}
-	u, _ := url.Parse(back)
 	q := u.Query()
 	q.Set("moderated", id)
 	u.RawQuery = q.Encode()

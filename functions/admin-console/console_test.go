@@ -26,14 +26,14 @@ const adminToken = "test-admin-token-0123456789"
 var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
 type harness struct {
-	t         *testing.T
+	t         testing.TB
 	srv       *httptest.Server
 	store     *article.DynamoStore
 	announced []article.Moderation
 	cookie    *http.Cookie
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	h := &harness{t: t, store: article.NewDynamoStore(dynamotest.Table(t, "articles"))}
 	clock := func() time.Time { return now }
 	c := &console{

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -167,7 +168,8 @@ func (in SourceInput) validate(needID bool) error {
 	if !ValidCategory(in.Category) {
 		problems = append(problems, "category must be lower-case letters, digits and dashes")
 	}
-	if in.Weight == nil || *in.Weight <= 0 || *in.Weight > 10 {
+	// NaN compares false with everything: refuse it (and ±Inf) by name.
+	if in.Weight == nil || math.IsNaN(*in.Weight) || math.IsInf(*in.Weight, 0) || *in.Weight <= 0 || *in.Weight > 10 {
 		problems = append(problems, "weight must be a number above 0 and at most 10")
 	}
 	if strings.TrimSpace(in.Name) == "" || len(in.Name) > 100 {
@@ -265,7 +267,7 @@ func (s *Service) AdminArticles(ctx context.Context, category, hidden, cursor st
 	default:
 		return Page{}, kiosk.Errorf(kiosk.EINVALID, "hidden must be yes or no")
 	}
-	if cursor != "" && !adminCursorRe.MatchString(cursor) {
+	if cursor != "" && (len(cursor) > 80 || !adminCursorRe.MatchString(cursor)) {
 		return Page{}, kiosk.Errorf(kiosk.EINVALID, "cursor is not one this list gave out")
 	}
 	return s.Store.AdminArticles(ctx, f, min(max(limit, 1), MaxLimit), cursor)

@@ -186,9 +186,26 @@ func (s *Site) Page(h Handler) http.Handler {
 	})
 }
 
+// LocalPath checks that raw is a same-site relative console path (/admin,
+// /admin/… or /admin?…), well escaped, at most 2 KiB, and returns it parsed.
+func LocalPath(raw string) (*url.URL, bool) {
+	if len(raw) > 2048 || strings.HasPrefix(raw, "//") || strings.ContainsAny(raw, "\\\x00\r\n\t") ||
+		!(raw == "/admin" || strings.HasPrefix(raw, "/admin/") || strings.HasPrefix(raw, "/admin?")) {
+		return nil, false
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || strings.Contains(u.Path, "..") {
+		return nil, false
+	}
+	if _, err := url.ParseQuery(u.RawQuery); err != nil {
+		return nil, false
+	}
+	return u, true
+}
+
 // SafeNext keeps a redirect inside the console.
 func SafeNext(next string) string {
-	if !strings.HasPrefix(next, "/admin") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n\t") {
+	if _, ok := LocalPath(next); !ok {
 		return "/admin"
 	}
 	return next
