@@ -157,3 +157,24 @@ func TestHostileIDsAndFiltersAreClientErrors(t *testing.T) {
 		t.Errorf("a refused request changed the store:\nbefore %s\nafter  %s", before, after)
 	}
 }
+
+func TestAPrivateSourceURLIsAFieldErrorInTheForm(t *testing.T) {
+	h := newHarness(t)
+	h.signIn()
+	h.seed()
+	token := h.csrf("/admin/sources")
+	before := h.snapshot()
+	for _, u := range []string{"http://169.254.169.254/latest/meta-data/", "http://[fd00:ec2::254]/", "http://0x7f.1/", "http://2130706433/", "http://[::ffff:10.0.0.1]/"} {
+		resp, body := h.do("POST", "/admin/sources", url.Values{"csrf": {token}, "id": {"meta"}, "url": {u}, "name": {"M"}, "category": {"world"}, "weight": {"1"}}, nil)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="e-url"`) || !strings.Contains(body, "must not point at a loopback") {
+			t.Errorf("create with %s: %d, want 400 with the error next to url", u, resp.StatusCode)
+		}
+		resp, body = h.do("POST", "/admin/sources/desk", url.Values{"csrf": {token}, "id": {"desk"}, "url": {u}, "name": {"M"}, "category": {"world"}, "weight": {"1"}}, nil)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="e-url"`) {
+			t.Errorf("update to %s: %d, want 400 with the error next to url", u, resp.StatusCode)
+		}
+	}
+	if after := h.snapshot(); after != before {
+		t.Errorf("a refused URL was stored:\nbefore %s\nafter  %s", before, after)
+	}
+}

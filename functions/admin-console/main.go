@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"os"
 
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/article"
@@ -32,6 +33,7 @@ func main() {
 	c := &console{
 		site: site,
 		articles: &article.Service{Store: article.NewDynamoStore(articles), Now: clock.Now,
+			FetchAllow: article.ParseAllow(os.Getenv("KIOSK_FETCH_ALLOW")),
 			Announce: func(ctx context.Context, m article.Moderation) error {
 				return pub.Publish(ctx, bus.Event{DetailType: events.ArticleModeratedType,
 					Detail: events.ArticleModerated{ID: m.ID, Hidden: m.Hidden, Pinned: m.Pinned, At: m.ModeratedAt}})

@@ -9,6 +9,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"os"
 
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/article"
@@ -24,6 +25,7 @@ func main() {
 	table := boot.Must(store.Table(store.Open(cfg), "articles"))
 	pub := boot.Must(bus.New(bus.Client(cfg), events.SourceArticles))
 	httpapi.Start(routes(&article.Service{Store: article.NewDynamoStore(table), Now: clock.Now,
+		FetchAllow: article.ParseAllow(os.Getenv("KIOSK_FETCH_ALLOW")),
 		Announce: func(ctx context.Context, m article.Moderation) error {
 			return pub.Publish(ctx, bus.Event{DetailType: events.ArticleModeratedType,
 				Detail: events.ArticleModerated{ID: m.ID, Hidden: m.Hidden, Pinned: m.Pinned, At: m.ModeratedAt}})

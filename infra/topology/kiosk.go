@@ -137,6 +137,9 @@ func Kiosk() Cloud {
 					{Method: "PUT", Path: "/admin/api/sources/{id}", Auth: Admin},
 					{Method: "DELETE", Path: "/admin/api/sources/{id}", Auth: Admin},
 				},
+				// The fetcher's allow list: a source URL naming one of these host:port
+				// pairs passes the early private-address check (empty in AWS).
+				Env:       map[string]string{"KIOSK_FETCH_ALLOW": ""},
 				Grants:    []Grant{{"articles", ReadWrite}},
 				Publishes: []string{events.ArticleModeratedType},
 				MemoryMB:  256,
@@ -323,6 +326,9 @@ func Kiosk() Cloud {
 					{Method: "POST", Path: "/admin/articles/{id}/moderation", Auth: Console},
 					{Method: "GET", Path: "/admin/kpi", Auth: Console},
 				},
+				// The fetcher's allow list: a source URL naming one of these host:port
+				// pairs passes the early private-address check (empty in AWS).
+				Env:       map[string]string{"KIOSK_FETCH_ALLOW": ""},
 				Grants:    []Grant{{"articles", ReadWrite}, {"events", Read}, {LimitsTable, Write}},
 				Secrets:   []string{AdminTokenSecret},
 				Publishes: []string{events.ArticleModeratedType},

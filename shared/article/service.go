@@ -21,6 +21,9 @@ type Service struct {
 	Now   func() time.Time
 	// Announce publishes a moderation (article.moderated); nil announces nothing.
 	Announce func(ctx context.Context, m Moderation) error
+	// FetchAllow lists the host:port pairs a source URL may name although
+	// they are private (the fetcher's KIOSK_FETCH_ALLOW; empty in AWS).
+	FetchAllow []string
 }
 
 // List limits.
@@ -155,7 +158,7 @@ type SourceInput struct {
 	Weight   *float64 `json:"weight" label:"Weight" input:"number" required:"true" min:"0.1" max:"10" step:"0.1" help:"ranking weight; 1 is neutral"`
 }
 
-func (in SourceInput) validate(needID bool) error {
+func (in SourceInput) validate(needID bool, allow []string) error {
 	var problems []string
 	if needID && !slugRe.MatchString(in.ID) {
 		problems = append(problems, "id must be 2-40 lower-case letters, digits and dashes")
@@ -164,6 +167,8 @@ func (in SourceInput) validate(needID bool) error {
 		problems = append(problems, "url is too long")
 	} else if u, err := Canonicalize(in.URL); err != nil || u == "" {
 		problems = append(problems, "url must be an absolute http(s) URL")
+	} else if p := sourceURLProblem(in.URL, allow); p != "" {
+		problems = append(problems, p)
 	}
 	if !ValidCategory(in.Category) {
 		problems = append(problems, "category must be lower-case letters, digits and dashes")
@@ -183,7 +188,7 @@ func (in SourceInput) validate(needID bool) error {
 
 // CreateSource adds a source; it is fetched on the next run.
 func (s *Service) CreateSource(ctx context.Context, in SourceInput) (Source, error) {
-	if err := in.validate(true); err != nil {
+	if err := in.validate(true, s.FetchAllow); err != nil {
 		return Source{}, err
 	}
 	now := s.now()
@@ -204,7 +209,7 @@ func (s *Service) UpdateSource(ctx context.Context, id string, in SourceInput) (
 	if in.ID != "" && in.ID != id {
 		return Source{}, kiosk.Errorf(kiosk.EINVALID, "id in the body must match the path or be left out")
 	}
-	if err := in.validate(false); err != nil {
+	if err := in.validate(false, s.FetchAllow); err != nil {
 		return Source{}, err
 	}
 	src := Source{ID: id, URL: strings.TrimSpace(in.URL), Name: strings.TrimSpace(in.Name), Category: in.Category,
