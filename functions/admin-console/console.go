@@ -11,6 +11,7 @@ import (
 
 	"github.com/kiosk-news/kiosk/shared/article"
 	web "github.com/kiosk-news/kiosk/shared/console"
+	"github.com/kiosk-news/kiosk/shared/editor"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/form"
 	"github.com/kiosk-news/kiosk/shared/tracking"
@@ -20,6 +21,7 @@ import (
 // KPIs, server-rendered over the domains' services.
 type console struct {
 	site     *web.Site
+	accounts *editor.Store
 	articles *article.Service
 	kpi      tracking.Store
 	now      func() time.Time
@@ -39,6 +41,7 @@ func (c *console) routes() *http.ServeMux {
 	mux.Handle("GET /admin/articles", c.site.Page(c.articleList))
 	mux.Handle("POST /admin/articles/{id}/moderation", c.site.Page(c.moderate))
 	mux.Handle("GET /admin/kpi", c.site.Page(c.dashboard))
+	c.accountRoutes(mux)
 	return mux
 }
 
@@ -178,6 +181,9 @@ func (c *console) createSource(w http.ResponseWriter, r *http.Request, v view) {
 		c.sourcesWith(w, r, v, http.StatusConflict, in, map[string]string{"id": kiosk.ErrorMessage(err)})
 		return
 	}
+	if err == nil {
+		err = c.site.Audit(r, v, "source.create", src.ID, nil, src)
+	}
 	if err != nil {
 		c.site.Fail(w, r, v, err)
 		return
@@ -242,11 +248,14 @@ func (c *console) updateSource(w http.ResponseWriter, r *http.Request, v view) {
 		c.sourceWith(w, r, v, http.StatusBadRequest, src, in, errs)
 		return
 	}
-	_, err = c.articles.UpdateSource(r.Context(), id, in) // an id in the form other than the path's is refused
+	after, err := c.articles.UpdateSource(r.Context(), id, in) // an id in the form other than the path's is refused
 	in.ID = id
 	if errs, ok := fieldErrors(in, err); ok {
 		c.sourceWith(w, r, v, http.StatusBadRequest, src, in, errs)
 		return
+	}
+	if err == nil {
+		err = c.site.Audit(r, v, "source.update", id, src, after)
 	}
 	if err != nil {
 		c.site.Fail(w, r, v, err)
@@ -256,7 +265,15 @@ func (c *console) updateSource(w http.ResponseWriter, r *http.Request, v view) {
 }
 
 func (c *console) deleteSource(w http.ResponseWriter, r *http.Request, v view) {
-	if err := c.articles.DeleteSource(r.Context(), r.PathValue("id")); err != nil {
+	id := r.PathValue("id")
+	before, err := c.articles.GetSource(r.Context(), id)
+	if err == nil {
+		err = c.articles.DeleteSource(r.Context(), id)
+	}
+	if err == nil {
+		err = c.site.Audit(r, v, "source.delete", id, before, nil)
+	}
+	if err != nil {
 		c.site.Fail(w, r, v, err)
 		return
 	}
@@ -325,6 +342,12 @@ func (c *console) articleList(w http.ResponseWriter, r *http.Request, v view) {
 	c.site.Render(w, r, http.StatusOK, v)
 }
 
+// moderationState is an article's moderation in the audit log.
+type moderationState struct {
+	Hidden bool `json:"hidden"`
+	Pinned bool `json:"pinned"`
+}
+
 func (c *console) moderate(w http.ResponseWriter, r *http.Request, v view) {
 	hidden, err1 := strconv.ParseBool(r.PostForm.Get("hidden"))
 	pinned, err2 := strconv.ParseBool(r.PostForm.Get("pinned"))
@@ -343,7 +366,11 @@ func (c *console) moderate(w http.ResponseWriter, r *http.Request, v view) {
 		return
 	}
 	id := r.PathValue("id")
-	if _, err := c.articles.Moderate(r.Context(), id, article.ModerationInput{Hidden: &hidden, Pinned: &pinned}); err != nil {
+	m, err := c.articles.Moderate(r.Context(), id, article.ModerationInput{Hidden: &hidden, Pinned: &pinned})
+	if err == nil {
+		err = c.site.Audit(r, v, "article.moderate", id, moderationState{m.WasHidden, m.WasPinned}, moderationState{m.Hidden, m.Pinned})
+	}
+	if err != nil {
 		c.site.Fail(w, r, v, err)
 		return
 	}

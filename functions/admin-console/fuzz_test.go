@@ -22,6 +22,14 @@ var consoleRoutes = []struct{ method, path string }{
 	{"GET", "/admin/kpi"},
 	{"GET", "/admin/login"},
 	{"POST", "/admin/login"},
+	{"GET", "/admin/join"},
+	{"POST", "/admin/join"},
+	{"GET", "/admin/editors"},
+	{"POST", "/admin/editors/invitations"},
+	{"POST", "/admin/editors/remove"},
+	{"GET", "/admin/account"},
+	{"POST", "/admin/account/password"},
+	{"GET", "/admin/audit"},
 }
 
 // FuzzConsoleHandlers drives the signed-in console with hostile path
@@ -53,6 +61,16 @@ func FuzzConsoleHandlers(f *testing.F) {
 		{9, "", "next=%2F%2Fevil.example%2F", "", false},
 		{10, "", "", "token=x&next=/admin%zz", false},
 		{2, "", "", "id=n3&url=https://x.example/f&name=N&category=world&weight=1", true},
+		{11, "", "token=%zz", "", false},
+		{11, "", "token=" + strings.Repeat("A", 43), "", false},
+		{12, "", "", "token=" + strings.Repeat("A", 43) + "&password=correct horse battery", false},
+		{14, "", "", "email=new@kiosk.example&role=admin", false},
+		{14, "", "", "email=op@kiosk.example&role=editor", false},
+		{15, "", "", "email=op@kiosk.example", false},
+		{15, "", "", "email=" + strings.Repeat("x", 300), false},
+		{17, "", "", "current=wrong&new=" + strings.Repeat("x", 100), false},
+		{18, "", "actor=%00&action=" + strings.Repeat("a", 60) + "&cursor=zz", "", false},
+		{18, "", "cursor=2026-11-25T12:00:00.000000000Z%2300000000", "", false},
 	}
 	for _, s := range seeds {
 		f.Add(s.route, s.segment, s.q, s.form, s.withoutCSRF)

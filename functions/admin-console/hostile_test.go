@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/article"
+	"github.com/kiosk-news/kiosk/shared/editor"
 )
 
 // snapshot is everything the console can write: the sources, each
@@ -32,7 +33,19 @@ func (h *harness) snapshot() string {
 	for _, a := range p.Items {
 		b.WriteString(a.ID + "|" + a.ModeratedAt.String() + "\n")
 	}
-	b.WriteString(strings.Repeat("!", len(h.announced)))
+	b.WriteString(strings.Repeat("!", len(h.announced)) + "\n")
+	eds, err := h.accounts.Editors(ctx)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for _, e := range eds {
+		b.WriteString(e.Email + "|" + e.Role + "|" + strconv.Itoa(e.Generation) + "\n")
+	}
+	log, err := h.accounts.AuditLog(ctx, editor.AuditFilter{}, "", 100)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	b.WriteString("audit records: " + strconv.Itoa(len(log.Items)))
 	return b.String()
 }
 

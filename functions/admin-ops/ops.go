@@ -66,11 +66,12 @@ type view = web.View
 
 func (c *console) routes() *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.Handle("GET /admin/batches", c.site.Page(c.batches))
-	mux.Handle("POST /admin/batches/{name}/run", c.site.Page(c.runBatch))
-	mux.Handle("GET /admin/dead-letters", c.site.Page(c.deadLetters))
-	mux.Handle("POST /admin/dead-letters/redrive", c.site.Page(c.redrive))
-	mux.Handle("POST /admin/dead-letters/redrive-all", c.site.Page(c.redriveAll))
+	// Operators only: batches and dead letters.
+	mux.Handle("GET /admin/batches", c.site.Operator(c.batches))
+	mux.Handle("POST /admin/batches/{name}/run", c.site.Operator(c.runBatch))
+	mux.Handle("GET /admin/dead-letters", c.site.Operator(c.deadLetters))
+	mux.Handle("POST /admin/dead-letters/redrive", c.site.Operator(c.redrive))
+	mux.Handle("POST /admin/dead-letters/redrive-all", c.site.Operator(c.redriveAll))
 	return mux
 }
 
@@ -145,6 +146,10 @@ func (c *console) runBatch(w http.ResponseWriter, r *http.Request, v view) {
 		"resources": []string{}, "detail": map[string]any{},
 	})
 	if err := c.ops.invoke(r.Context(), name, event); err != nil {
+		c.site.Fail(w, r, v, err)
+		return
+	}
+	if err := c.site.Audit(r, v, "batch.run", name, nil, map[string]string{"event_id": hex.EncodeToString(id)}); err != nil {
 		c.site.Fail(w, r, v, err)
 		return
 	}
@@ -311,6 +316,11 @@ func (c *console) redrive(w http.ResponseWriter, r *http.Request, v view) {
 		c.site.Fail(w, r, v, fmt.Errorf("the event was redriven but its dead letter stays: %w", err))
 		return
 	}
+	if err := c.site.Audit(r, v, "dead-letter.redrive", function, map[string]string{"message": id, "detail_type": found.DetailType, "error": found.Error},
+		map[string]string{"redriven": "1"}); err != nil {
+		c.site.Fail(w, r, v, err)
+		return
+	}
 	http.Redirect(w, r, "/admin/dead-letters?redriven="+function, http.StatusSeeOther)
 }
 
@@ -356,6 +366,10 @@ func (c *console) redriveAll(w http.ResponseWriter, r *http.Request, v view) {
 		if fresh == 0 {
 			break
 		}
+	}
+	if err := c.site.Audit(r, v, "dead-letter.redrive-all", function, nil, map[string]int{"redriven": done}); err != nil {
+		c.site.Fail(w, r, v, err)
+		return
 	}
 	http.Redirect(w, r, "/admin/dead-letters?redriven="+url.QueryEscape(function)+"&count="+strconv.Itoa(done), http.StatusSeeOther)
 }

@@ -118,6 +118,8 @@ type Moderation struct {
 	Hidden      bool      `json:"hidden"`
 	Pinned      bool      `json:"pinned"`
 	ModeratedAt time.Time `json:"moderated_at"`
+	// The state before, for the audit log.
+	WasHidden, WasPinned bool `json:"-"`
 }
 
 // Moderate hides/shows and pins/unpins an article, then announces it with
@@ -131,14 +133,14 @@ func (s *Service) Moderate(ctx context.Context, id string, in ModerationInput) (
 	if in.Hidden == nil || in.Pinned == nil {
 		return Moderation{}, kiosk.Errorf(kiosk.EINVALID, "hidden and pinned are both required")
 	}
-	a, err := s.Store.Moderate(ctx, id, *in.Hidden, *in.Pinned, s.now())
+	was, a, err := s.Store.Moderate(ctx, id, *in.Hidden, *in.Pinned, s.now())
 	if errors.Is(err, ErrNotFound) {
 		return Moderation{}, kiosk.Errorf(kiosk.ENOTFOUND, "no article %s", id)
 	}
 	if err != nil {
 		return Moderation{}, err
 	}
-	m := Moderation{ID: a.ID, Hidden: a.Hidden, Pinned: a.Pinned, ModeratedAt: a.ModeratedAt}
+	m := Moderation{ID: a.ID, Hidden: a.Hidden, Pinned: a.Pinned, ModeratedAt: a.ModeratedAt, WasHidden: was.Hidden, WasPinned: was.Pinned}
 	if s.Announce != nil {
 		if err := s.Announce(ctx, m); err != nil {
 			return Moderation{}, errors.Join(kiosk.Errorf(kiosk.EUNAVAILABLE,
