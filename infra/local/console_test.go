@@ -72,7 +72,7 @@ func auditRows(t *testing.T, c *http.Client, query string) []auditEntry {
 // change with who, before and after; an operator removes an editor, whose
 // session stops working at once; an editor cannot reach operator pages.
 func TestEditorAccountsAndTheAuditLogThroughTheGateway(t *testing.T) {
-	op, _ := joinAs(t, "operator")
+	op, opEmail := joinAs(t, "operator")
 	ann, annEmail := joinAs(t, "editor")
 	bob, bobEmail := joinAs(t, "editor")
 	id := fmt.Sprintf("audit-%d", time.Now().UnixNano()%1e9)
@@ -107,6 +107,17 @@ func TestEditorAccountsAndTheAuditLogThroughTheGateway(t *testing.T) {
 		t.Errorf("the admin token's deletion in the audit log: %+v", deleted)
 	}
 
+	// An operator's batch run is audited too.
+	if status, _ := consolePost(t, op, "/admin/batches", "/admin/batches/heartbeat/run", url.Values{}); status != 200 {
+		t.Fatalf("run the heartbeat: %d", status)
+	}
+	runs := auditRows(t, op, "action=batch.run")
+	if len(runs) == 0 || runs[0].target != "heartbeat" || runs[0].who != opEmail || !strings.Contains(runs[0].after, "event_id") {
+		t.Errorf("the batch run in the audit log: %+v", runs)
+	}
+	if status, _ := consolePost(t, bob, "/admin/sources", "/admin/batches/heartbeat/run", url.Values{}); status != http.StatusForbidden {
+		t.Errorf("an editor runs a batch: %d, want 403", status)
+	}
 	if status, _, _ := consoleGet(t, bob, "/admin/batches"); status != http.StatusForbidden {
 		t.Errorf("an editor on the batches page: %d, want 403", status)
 	}
