@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"maps"
 	"net/http"
 	"net/url"
@@ -340,6 +341,14 @@ func (c *console) redriveAll(w http.ResponseWriter, r *http.Request, v view) {
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	done, seen := 0, map[string]bool{}
+	// Whatever happens below, what was redriven is audited.
+	defer func() {
+		if done > 0 {
+			if err := c.site.Audit(r, v, "dead-letter.redrive-all", function, nil, map[string]int{"redriven": done}); err != nil {
+				slog.ErrorContext(r.Context(), "redrive-all not audited", "function", function, "redriven", done, "error", err)
+			}
+		}
+	}()
 	for done < redriveAllMax && time.Now().Before(deadline) {
 		list, err := c.ops.receive(r.Context(), function)
 		if err != nil {
@@ -366,10 +375,6 @@ func (c *console) redriveAll(w http.ResponseWriter, r *http.Request, v view) {
 		if fresh == 0 {
 			break
 		}
-	}
-	if err := c.site.Audit(r, v, "dead-letter.redrive-all", function, nil, map[string]int{"redriven": done}); err != nil {
-		c.site.Fail(w, r, v, err)
-		return
 	}
 	http.Redirect(w, r, "/admin/dead-letters?redriven="+url.QueryEscape(function)+"&count="+strconv.Itoa(done), http.StatusSeeOther)
 }
