@@ -49,6 +49,7 @@ test: tools build vet
 	$(GO) test -run '^$$' -fuzz FuzzFromItem -fuzztime 4000x ./shared/article
 	$(GO) test -run '^$$' -fuzz FuzzVerify -fuzztime 20000x ./shared/auth
 	$(GO) test -run '^$$' -fuzz FuzzCursors -fuzztime 20000x ./shared/feed
+	$(GO) test -run '^$$' -fuzz FuzzConsoleHandlers -fuzztime 1000x -parallel 1 ./functions/admin-console
 	$(MAKE) synth
 
 ## fuzz: the longer fuzz pass
@@ -58,6 +59,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzFromItem -fuzztime 2m ./shared/article
 	$(GO) test -run '^$$' -fuzz FuzzVerify -fuzztime 2m ./shared/auth
 	$(GO) test -run '^$$' -fuzz FuzzCursors -fuzztime 2m ./shared/feed
+	$(GO) test -run '^$$' -fuzz FuzzConsoleHandlers -fuzztime 2m -parallel 1 ./functions/admin-console
 
 ## bench: the benchmark report (sizes, cold starts vs hello world, init costs, warm latency vs a bare server, DynamoDB calls per route, throughput, cost model) into build/bench/REPORT.md and chart.svg
 bench: tools

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kiosk-news/kiosk/shared/article"
 	web "github.com/kiosk-news/kiosk/shared/console"
+	"github.com/kiosk-news/kiosk/shared/editor"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/form"
 	"github.com/kiosk-news/kiosk/shared/tracking"
@@ -20,6 +21,7 @@ import (
 // KPIs, server-rendered over the domains' services.
 type console struct {
 	site     *web.Site
+	accounts *editor.Store
 	articles *article.Service
 	kpi      tracking.Store
 	now      func() time.Time
@@ -39,6 +41,7 @@ func (c *console) routes() *http.ServeMux {
 	mux.Handle("GET /admin/articles", c.site.Page(c.articleList))
 	mux.Handle("POST /admin/articles/{id}/moderation", c.site.Page(c.moderate))
 	mux.Handle("GET /admin/kpi", c.site.Page(c.dashboard))
+	c.accountRoutes(mux)
 	return mux
 }
 
@@ -53,7 +56,24 @@ type sourceRow struct {
 	Cells []string
 }
 
-const sourcesPerPage = 25
+const (
+	sourcesPerPage = 25
+	maxPage        = 10000 // 250,000 sources
+	maxFilter      = 200
+)
+
+// pageNumber reads a list's page parameter: empty is 1; anything but a
+// whole number from 1 to maxPage is a client error.
+func pageNumber(raw string) (int, error) {
+	if raw == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > maxPage {
+		return 0, kiosk.Errorf(kiosk.EINVALID, "page must be a whole number from 1 to %d", maxPage)
+	}
+	return n, nil
+}
 
 func (c *console) sources(w http.ResponseWriter, r *http.Request, v view) {
 	weight := 1.0
@@ -69,6 +89,14 @@ func (c *console) sourcesWith(w http.ResponseWriter, r *http.Request, v view, st
 		return
 	}
 	q := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("q")))
+	page, err := pageNumber(r.URL.Query().Get("page"))
+	if err == nil && len(q) > maxFilter {
+		err = kiosk.Errorf(kiosk.EINVALID, "the filter is at most %d characters", maxFilter)
+	}
+	if err != nil {
+		c.site.Fail(w, r, v, err)
+		return
+	}
 	var rows []web.Node
 	for _, s := range list {
 		if q != "" && !strings.Contains(strings.ToLower(s.ID+" "+s.Name+" "+s.Category+" "+s.URL), q) {
@@ -77,8 +105,6 @@ func (c *console) sourcesWith(w http.ResponseWriter, r *http.Request, v view, st
 		rows = append(rows, web.Row(web.At(web.A("id", "s-"+s.ID)), form.Row(s),
 			web.E("td", nil, web.E("a", web.At(web.A("href", "/admin/sources/"+s.ID)), web.T("Edit")))))
 	}
-	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	page = max(page, 1)
 	total := len(rows)
 	from := min((page-1)*sourcesPerPage, total)
 	rows = rows[from:min(from+sourcesPerPage, total)]
@@ -155,6 +181,9 @@ func (c *console) createSource(w http.ResponseWriter, r *http.Request, v view) {
 		c.sourcesWith(w, r, v, http.StatusConflict, in, map[string]string{"id": kiosk.ErrorMessage(err)})
 		return
 	}
+	if err == nil {
+		err = c.site.Audit(r, v, "source.create", src.ID, nil, src)
+	}
 	if err != nil {
 		c.site.Fail(w, r, v, err)
 		return
@@ -214,15 +243,19 @@ func (c *console) updateSource(w http.ResponseWriter, r *http.Request, v view) {
 		return
 	}
 	in, errs := decodeSource(r)
-	in.ID = id
 	if errs != nil {
+		in.ID = id
 		c.sourceWith(w, r, v, http.StatusBadRequest, src, in, errs)
 		return
 	}
-	_, err = c.articles.UpdateSource(r.Context(), id, in)
+	after, err := c.articles.UpdateSource(r.Context(), id, in) // an id in the form other than the path's is refused
+	in.ID = id
 	if errs, ok := fieldErrors(in, err); ok {
 		c.sourceWith(w, r, v, http.StatusBadRequest, src, in, errs)
 		return
+	}
+	if err == nil {
+		err = c.site.Audit(r, v, "source.update", id, src, after)
 	}
 	if err != nil {
 		c.site.Fail(w, r, v, err)
@@ -232,7 +265,15 @@ func (c *console) updateSource(w http.ResponseWriter, r *http.Request, v view) {
 }
 
 func (c *console) deleteSource(w http.ResponseWriter, r *http.Request, v view) {
-	if err := c.articles.DeleteSource(r.Context(), r.PathValue("id")); err != nil {
+	id := r.PathValue("id")
+	before, err := c.articles.GetSource(r.Context(), id)
+	if err == nil {
+		err = c.articles.DeleteSource(r.Context(), id)
+	}
+	if err == nil {
+		err = c.site.Audit(r, v, "source.delete", id, before, nil)
+	}
+	if err != nil {
 		c.site.Fail(w, r, v, err)
 		return
 	}
@@ -294,11 +335,17 @@ func (c *console) articleList(w http.ResponseWriter, r *http.Request, v view) {
 		next := "/admin/articles?" + url.Values{"category": {category}, "hidden": {hidden}, "cursor": {p.NextCursor}}.Encode()
 		body = append(body, web.E("p", web.At(web.A("class", "pager")), web.E("a", web.At(web.A("href", next), web.A("rel", "next")), web.T("Older"))))
 	}
-	if m := q.Get("moderated"); m != "" {
+	if m := q.Get("moderated"); article.ValidID(m) {
 		v.Notice = "Article " + m + " moderated; the feeds show it after the ranking run it requested."
 	}
 	v.Title, v.Nav, v.Body = "Articles", "articles", body
 	c.site.Render(w, r, http.StatusOK, v)
+}
+
+// moderationState is an article's moderation in the audit log.
+type moderationState struct {
+	Hidden bool `json:"hidden"`
+	Pinned bool `json:"pinned"`
 }
 
 func (c *console) moderate(w http.ResponseWriter, r *http.Request, v view) {
@@ -308,16 +355,25 @@ func (c *console) moderate(w http.ResponseWriter, r *http.Request, v view) {
 		c.site.Fail(w, r, v, kiosk.Errorf(kiosk.EINVALID, "hidden and pinned must be true or false"))
 		return
 	}
+	// Everything is checked before anything is stored.
+	back := r.PostForm.Get("back")
+	if back == "" {
+		back = "/admin/articles"
+	}
+	u, ok := web.LocalPath(back)
+	if !ok || u.Path != "/admin/articles" {
+		c.site.Fail(w, r, v, kiosk.Errorf(kiosk.EINVALID, "back must be a link to the article list"))
+		return
+	}
 	id := r.PathValue("id")
-	if _, err := c.articles.Moderate(r.Context(), id, article.ModerationInput{Hidden: &hidden, Pinned: &pinned}); err != nil {
+	m, err := c.articles.Moderate(r.Context(), id, article.ModerationInput{Hidden: &hidden, Pinned: &pinned})
+	if err == nil {
+		err = c.site.Audit(r, v, "article.moderate", id, moderationState{m.WasHidden, m.WasPinned}, moderationState{m.Hidden, m.Pinned})
+	}
+	if err != nil {
 		c.site.Fail(w, r, v, err)
 		return
 	}
-	back := r.PostForm.Get("back")
-	if !strings.HasPrefix(back, "/admin/articles") || strings.HasPrefix(back, "//") {
-		back = "/admin/articles"
-	}
-	u, _ := url.Parse(back)
 	q := u.Query()
 	q.Set("moderated", id)
 	u.RawQuery = q.Encode()

@@ -14,30 +14,38 @@ import (
 
 	"github.com/kiosk-news/kiosk/infra/local/dynamotest"
 	"github.com/kiosk-news/kiosk/shared/article"
-	"github.com/kiosk-news/kiosk/shared/auth"
 	web "github.com/kiosk-news/kiosk/shared/console"
+	"github.com/kiosk-news/kiosk/shared/editor"
+	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
+	"github.com/kiosk-news/kiosk/shared/platform/ratelimit"
 	"github.com/kiosk-news/kiosk/shared/tracking"
 )
 
 func TestMain(m *testing.M) { os.Exit(dynamotest.Main(m)) }
 
-const adminToken = "test-admin-token-0123456789"
-
 var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
+// password is every test account's password.
+const password = "correct horse battery"
+
 type harness struct {
-	t         *testing.T
+	t         testing.TB
 	srv       *httptest.Server
 	store     *article.DynamoStore
+	accounts  *editor.Store
 	announced []article.Moderation
 	cookie    *http.Cookie
+	clock     time.Time
 }
 
-func newHarness(t *testing.T) *harness {
-	h := &harness{t: t, store: article.NewDynamoStore(dynamotest.Table(t, "articles"))}
-	clock := func() time.Time { return now }
+func newHarness(t testing.TB) *harness {
+	h := &harness{t: t, store: article.NewDynamoStore(dynamotest.Table(t, "articles")), clock: now}
+	clock := func() time.Time { return h.clock }
+	h.accounts = &editor.Store{Table: dynamotest.Table(t, editor.Table), Now: clock}
 	c := &console{
-		site: web.New(func(context.Context) (string, error) { return adminToken, nil }, clock),
+		site:     web.New(h.accounts, &ratelimit.Limiter{Table: dynamotest.Table(t, kiosk.LimitsTable), Now: clock}, clock),
+		accounts: h.accounts,
 		articles: &article.Service{Store: h.store, Now: clock, Announce: func(ctx context.Context, m article.Moderation) error {
 			h.announced = append(h.announced, m)
 			return nil
@@ -45,7 +53,7 @@ func newHarness(t *testing.T) *harness {
 		kpi: tracking.NewDynamoStore(dynamotest.Table(t, "events")),
 		now: clock,
 	}
-	h.srv = httptest.NewServer(c.routes())
+	h.srv = httptest.NewServer(httpapi.Wrap(c.routes())) // as httpapi.Start serves it: request ids, recovery
 	t.Cleanup(h.srv.Close)
 	return h
 }
@@ -77,20 +85,42 @@ func (h *harness) do(method, path string, form url.Values, header map[string]str
 	return resp, string(b)
 }
 
-func (h *harness) signIn() {
+func (h *harness) sessionFrom(resp *http.Response) *http.Cookie {
 	h.t.Helper()
-	resp, _ := h.do("POST", "/admin/login", url.Values{"token": {adminToken}, "next": {"/admin/sources"}}, nil)
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin/sources" {
-		h.t.Fatalf("sign in: %d → %s", resp.StatusCode, resp.Header.Get("Location"))
-	}
 	for _, c := range resp.Cookies() {
-		if c.Name == auth.SessionCookie {
-			h.cookie = c
+		if c.Name == web.SessionCookie && c.MaxAge > 0 {
+			return c
 		}
 	}
-	if h.cookie == nil {
-		h.t.Fatal("no session cookie")
+	h.t.Fatalf("no session cookie (%d → %s)", resp.StatusCode, resp.Header.Get("Location"))
+	return nil
+}
+
+// join creates an account through the invitation flow (invited by the
+// break-glass token, as the first operator is) and returns its session.
+func (h *harness) join(email, role string) *http.Cookie {
+	h.t.Helper()
+	inv, err := h.accounts.Invite(context.Background(), email, role, editor.AdminToken)
+	if err != nil {
+		h.t.Fatal(err)
 	}
+	saved := h.cookie
+	h.cookie = nil
+	defer func() { h.cookie = saved }()
+	if resp, body := h.do("GET", "/admin/join?token="+inv.Token, nil, nil); resp.StatusCode != 200 || !strings.Contains(body, email) {
+		h.t.Fatalf("invitation page: %d", resp.StatusCode)
+	}
+	resp, _ := h.do("POST", "/admin/join", url.Values{"token": {inv.Token}, "password": {password}}, nil)
+	if resp.StatusCode != http.StatusSeeOther {
+		h.t.Fatalf("join: %d", resp.StatusCode)
+	}
+	return h.sessionFrom(resp)
+}
+
+// signIn makes the harness an operator (op@kiosk.example), signed in.
+func (h *harness) signIn() {
+	h.t.Helper()
+	h.cookie = h.join("op@kiosk.example", editor.RoleOperator)
 }
 
 var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
@@ -107,7 +137,7 @@ func (h *harness) csrf(path string) string {
 
 func TestPagesNeedASession(t *testing.T) {
 	h := newHarness(t)
-	for _, path := range []string{"/admin", "/admin/sources", "/admin/articles", "/admin/kpi", "/admin/sources/tech-daily"} {
+	for _, path := range []string{"/admin", "/admin/sources", "/admin/articles", "/admin/kpi", "/admin/sources/tech-daily", "/admin/audit", "/admin/editors", "/admin/account"} {
 		resp, _ := h.do("GET", path, nil, nil)
 		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/admin/login?next=") {
 			t.Errorf("GET %s without a session: %d → %q", path, resp.StatusCode, resp.Header.Get("Location"))
@@ -117,12 +147,16 @@ func TestPagesNeedASession(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("POST without a session: %d", resp.StatusCode)
 	}
-	// A forged or expired session is no session.
-	h.cookie = &http.Cookie{Name: auth.SessionCookie, Value: auth.NewSession("another-token", now)}
+	// A made-up session is no session; an expired one neither.
+	h.cookie = &http.Cookie{Name: web.SessionCookie, Value: strings.Repeat("A", 43)}
 	if resp, _ := h.do("GET", "/admin/sources", nil, nil); resp.StatusCode != http.StatusSeeOther {
-		t.Errorf("a session signed with another key: %d", resp.StatusCode)
+		t.Errorf("a made-up session: %d", resp.StatusCode)
 	}
-	h.cookie = &http.Cookie{Name: auth.SessionCookie, Value: auth.NewSession(adminToken, now.Add(-auth.SessionTTL-time.Minute))}
+	h.signIn()
+	if resp, _ := h.do("GET", "/admin/sources", nil, nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("a fresh session: %d", resp.StatusCode)
+	}
+	h.clock = now.Add(editor.SessionTTL + time.Minute)
 	if resp, _ := h.do("GET", "/admin/sources", nil, nil); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("an expired session: %d", resp.StatusCode)
 	}
@@ -130,23 +164,27 @@ func TestPagesNeedASession(t *testing.T) {
 
 func TestSignIn(t *testing.T) {
 	h := newHarness(t)
-	resp, body := h.do("POST", "/admin/login", url.Values{"token": {"wrong"}}, nil)
-	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "not the admin token") || len(resp.Cookies()) != 0 {
-		t.Errorf("a wrong token: %d %v", resp.StatusCode, resp.Cookies())
+	h.join("ed@kiosk.example", editor.RoleEditor)
+	for _, bad := range []url.Values{{"email": {"ed@kiosk.example"}, "password": {"wrong password!"}},
+		{"email": {"nobody@kiosk.example"}, "password": {password}}, {"email": {"not an address"}, "password": {password}}} {
+		resp, body := h.do("POST", "/admin/login", bad, nil)
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "do not match an account") || len(resp.Cookies()) != 0 {
+			t.Errorf("%v: %d %v", bad, resp.StatusCode, resp.Cookies())
+		}
 	}
-	resp, _ = h.do("POST", "/admin/login", url.Values{"token": {adminToken}, "next": {"https://evil.example/"}}, nil)
+	resp, _ := h.do("POST", "/admin/login", url.Values{"email": {"ED@kiosk.example "}, "password": {password}, "next": {"https://evil.example/"}}, nil)
 	if resp.Header.Get("Location") != "/admin" {
-		t.Errorf("an off-site next: %q", resp.Header.Get("Location"))
+		t.Errorf("an off-site next: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	c := resp.Cookies()[0]
+	c := h.sessionFrom(resp)
 	if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Secure || c.Path != "/admin" {
 		t.Errorf("cookie %+v", c)
 	}
-	resp, _ = h.do("POST", "/admin/login", url.Values{"token": {adminToken}}, map[string]string{"X-Forwarded-Proto": "https"})
-	if !resp.Cookies()[0].Secure {
+	resp, _ = h.do("POST", "/admin/login", url.Values{"email": {"ed@kiosk.example"}, "password": {password}}, map[string]string{"X-Forwarded-Proto": "https"})
+	if !h.sessionFrom(resp).Secure {
 		t.Error("the cookie is not Secure behind https")
 	}
-	resp, _ = h.do("POST", "/admin/login", url.Values{"token": {adminToken}}, map[string]string{"Origin": "https://evil.example"})
+	resp, _ = h.do("POST", "/admin/login", url.Values{"email": {"ed@kiosk.example"}, "password": {password}}, map[string]string{"Origin": "https://evil.example"})
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("a cross-site sign-in: %d", resp.StatusCode)
 	}

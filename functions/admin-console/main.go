@@ -1,5 +1,7 @@
 // Command admin-console serves the editors' part of the admin console:
-// sign-in with the admin token, sources and article moderation through forms
+// sign-in with an editor account (invitations, sessions, accounts, the
+// audit log; POST /admin/api/editors/invitations takes the admin token for
+// the first operator), sources and article moderation through forms
 // generated from the domain structs, and KPI charts — server-rendered pages
 // with no script and no build step. Every page needs a session cookie; every
 // form, its CSRF token. (admin-ops serves batches and dead letters.)
@@ -7,16 +9,18 @@ package main
 
 import (
 	"context"
+	"os"
 
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/article"
 	web "github.com/kiosk-news/kiosk/shared/console"
+	"github.com/kiosk-news/kiosk/shared/editor"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
-	"github.com/kiosk-news/kiosk/shared/platform/secret"
+	"github.com/kiosk-news/kiosk/shared/platform/ratelimit"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 	"github.com/kiosk-news/kiosk/shared/tracking"
 )
@@ -26,12 +30,15 @@ func main() {
 	db := store.Open(cfg)
 	articles := boot.Must(store.Table(db, "articles"))
 	eventsTable := boot.Must(store.Table(db, "events"))
-	token := boot.Must(secret.Load(context.Background(), cfg, kiosk.AdminTokenSecret))
+	accounts := &editor.Store{Table: boot.Must(store.Table(db, editor.Table)), Now: clock.Now}
+	limits := &ratelimit.Limiter{Table: boot.Must(store.Table(db, kiosk.LimitsTable)), Now: clock.Now}
 	pub := boot.Must(bus.New(bus.Client(cfg), events.SourceArticles))
-	site := web.New(func(context.Context) (string, error) { return token, nil }, clock.Now)
+	site := web.New(accounts, limits, clock.Now)
 	c := &console{
-		site: site,
+		site:     site,
+		accounts: accounts,
 		articles: &article.Service{Store: article.NewDynamoStore(articles), Now: clock.Now,
+			FetchAllow: article.ParseAllow(os.Getenv("KIOSK_FETCH_ALLOW")),
 			Announce: func(ctx context.Context, m article.Moderation) error {
 				return pub.Publish(ctx, bus.Event{DetailType: events.ArticleModeratedType,
 					Detail: events.ArticleModerated{ID: m.ID, Hidden: m.Hidden, Pinned: m.Pinned, At: m.ModeratedAt}})

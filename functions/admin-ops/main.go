@@ -7,23 +7,21 @@
 package main
 
 import (
-	"context"
-
 	web "github.com/kiosk-news/kiosk/shared/console"
-	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/editor"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
 	"github.com/kiosk-news/kiosk/shared/platform/runs"
-	"github.com/kiosk-news/kiosk/shared/platform/secret"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 )
 
 func main() {
 	cfg := boot.Init()
-	runsTable := boot.Must(store.Table(store.Open(cfg), runs.Table))
-	token := boot.Must(secret.Load(context.Background(), cfg, kiosk.AdminTokenSecret))
-	site := web.New(func(context.Context) (string, error) { return token, nil }, clock.Now)
+	db := store.Open(cfg)
+	runsTable := boot.Must(store.Table(db, runs.Table))
+	accounts := &editor.Store{Table: boot.Must(store.Table(db, editor.Table)), Now: clock.Now}
+	site := web.New(accounts, nil, clock.Now)
 	c := &console{site: site, ops: boot.Must(newOperations(cfg, runsTable, clock.Now)), now: clock.Now}
 	httpapi.Start(c.routes())
 }

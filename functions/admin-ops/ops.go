@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"maps"
 	"net/http"
 	"net/url"
@@ -66,11 +67,12 @@ type view = web.View
 
 func (c *console) routes() *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.Handle("GET /admin/batches", c.site.Page(c.batches))
-	mux.Handle("POST /admin/batches/{name}/run", c.site.Page(c.runBatch))
-	mux.Handle("GET /admin/dead-letters", c.site.Page(c.deadLetters))
-	mux.Handle("POST /admin/dead-letters/redrive", c.site.Page(c.redrive))
-	mux.Handle("POST /admin/dead-letters/redrive-all", c.site.Page(c.redriveAll))
+	// Operators only: batches and dead letters.
+	mux.Handle("GET /admin/batches", c.site.Operator(c.batches))
+	mux.Handle("POST /admin/batches/{name}/run", c.site.Operator(c.runBatch))
+	mux.Handle("GET /admin/dead-letters", c.site.Operator(c.deadLetters))
+	mux.Handle("POST /admin/dead-letters/redrive", c.site.Operator(c.redrive))
+	mux.Handle("POST /admin/dead-letters/redrive-all", c.site.Operator(c.redriveAll))
 	return mux
 }
 
@@ -145,6 +147,10 @@ func (c *console) runBatch(w http.ResponseWriter, r *http.Request, v view) {
 		"resources": []string{}, "detail": map[string]any{},
 	})
 	if err := c.ops.invoke(r.Context(), name, event); err != nil {
+		c.site.Fail(w, r, v, err)
+		return
+	}
+	if err := c.site.Audit(r, v, "batch.run", name, nil, map[string]string{"event_id": hex.EncodeToString(id)}); err != nil {
 		c.site.Fail(w, r, v, err)
 		return
 	}
@@ -311,6 +317,11 @@ func (c *console) redrive(w http.ResponseWriter, r *http.Request, v view) {
 		c.site.Fail(w, r, v, fmt.Errorf("the event was redriven but its dead letter stays: %w", err))
 		return
 	}
+	if err := c.site.Audit(r, v, "dead-letter.redrive", function, map[string]string{"message": id, "detail_type": found.DetailType, "error": found.Error},
+		map[string]string{"redriven": "1"}); err != nil {
+		c.site.Fail(w, r, v, err)
+		return
+	}
 	http.Redirect(w, r, "/admin/dead-letters?redriven="+function, http.StatusSeeOther)
 }
 
@@ -330,6 +341,14 @@ func (c *console) redriveAll(w http.ResponseWriter, r *http.Request, v view) {
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	done, seen := 0, map[string]bool{}
+	// Whatever happens below, what was redriven is audited.
+	defer func() {
+		if done > 0 {
+			if err := c.site.Audit(r, v, "dead-letter.redrive-all", function, nil, map[string]int{"redriven": done}); err != nil {
+				slog.ErrorContext(r.Context(), "redrive-all not audited", "function", function, "redriven", done, "error", err)
+			}
+		}
+	}()
 	for done < redriveAllMax && time.Now().Before(deadline) {
 		list, err := c.ops.receive(r.Context(), function)
 		if err != nil {

@@ -8,10 +8,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"os"
 
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/article"
+	"github.com/kiosk-news/kiosk/shared/editor"
+	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
@@ -21,9 +25,12 @@ import (
 
 func main() {
 	cfg := boot.Init()
-	table := boot.Must(store.Table(store.Open(cfg), "articles"))
+	db := store.Open(cfg)
+	table := boot.Must(store.Table(db, "articles"))
+	accounts := &editor.Store{Table: boot.Must(store.Table(db, editor.Table)), Now: clock.Now}
 	pub := boot.Must(bus.New(bus.Client(cfg), events.SourceArticles))
-	httpapi.Start(routes(&article.Service{Store: article.NewDynamoStore(table), Now: clock.Now,
+	httpapi.Start(routes(accounts, &article.Service{Store: article.NewDynamoStore(table), Now: clock.Now,
+		FetchAllow: article.ParseAllow(os.Getenv("KIOSK_FETCH_ALLOW")),
 		Announce: func(ctx context.Context, m article.Moderation) error {
 			return pub.Publish(ctx, bus.Event{DetailType: events.ArticleModeratedType,
 				Detail: events.ArticleModerated{ID: m.ID, Hidden: m.Hidden, Pinned: m.Pinned, At: m.ModeratedAt}})
@@ -34,8 +41,25 @@ type sourceList struct {
 	Items []article.Source `json:"items"`
 }
 
-func routes(s *article.Service) *http.ServeMux {
+// moderationState is an article's moderation in the audit log.
+type moderationState struct {
+	Hidden bool `json:"hidden"`
+	Pinned bool `json:"pinned"`
+}
+
+// routes serves the machine admin API. Every change is audited with the
+// actor editor.AdminToken after it is stored; if the record cannot be
+// written the caller gets 503 and may repeat the request.
+func routes(accounts *editor.Store, s *article.Service) *http.ServeMux {
 	mux := http.NewServeMux()
+	audit := func(r *http.Request, action, target string, before, after any) error {
+		err := accounts.Audit(r.Context(), editor.Record{Actor: editor.AdminToken, Action: action, Target: target,
+			Before: editor.State(before), After: editor.State(after), RequestID: httpapi.RequestID(r.Context())})
+		if err != nil {
+			return errors.Join(kiosk.Errorf(kiosk.EUNAVAILABLE, "the change is stored but its audit record could not be written"), err)
+		}
+		return nil
+	}
 	admin := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, httpapi.RequireRole("admin", h)) }
 	admin("PUT /admin/api/articles/{id}/moderation", func(w http.ResponseWriter, r *http.Request) {
 		var in article.ModerationInput
@@ -44,6 +68,9 @@ func routes(s *article.Service) *http.ServeMux {
 			return
 		}
 		m, err := s.Moderate(r.Context(), r.PathValue("id"), in)
+		if err == nil {
+			err = audit(r, "article.moderate", m.ID, moderationState{m.WasHidden, m.WasPinned}, moderationState{m.Hidden, m.Pinned})
+		}
 		if err != nil {
 			httpapi.Error(w, r, err)
 			return
@@ -68,6 +95,9 @@ func routes(s *article.Service) *http.ServeMux {
 			return
 		}
 		src, err := s.CreateSource(r.Context(), in)
+		if err == nil {
+			err = audit(r, "source.create", src.ID, nil, src)
+		}
 		if err != nil {
 			httpapi.Error(w, r, err)
 			return
@@ -89,7 +119,15 @@ func routes(s *article.Service) *http.ServeMux {
 			httpapi.Error(w, r, err)
 			return
 		}
+		before, err := s.GetSource(r.Context(), r.PathValue("id"))
+		if err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
 		src, err := s.UpdateSource(r.Context(), r.PathValue("id"), in)
+		if err == nil {
+			err = audit(r, "source.update", src.ID, before, src)
+		}
 		if err != nil {
 			httpapi.Error(w, r, err)
 			return
@@ -97,7 +135,15 @@ func routes(s *article.Service) *http.ServeMux {
 		httpapi.WriteJSON(w, http.StatusOK, src)
 	})
 	admin("DELETE /admin/api/sources/{id}", func(w http.ResponseWriter, r *http.Request) {
-		if err := s.DeleteSource(r.Context(), r.PathValue("id")); err != nil {
+		id := r.PathValue("id")
+		before, err := s.GetSource(r.Context(), id)
+		if err == nil {
+			err = s.DeleteSource(r.Context(), id)
+		}
+		if err == nil {
+			err = audit(r, "source.delete", id, before, nil)
+		}
+		if err != nil {
 			httpapi.Error(w, r, err)
 			return
 		}

@@ -2,6 +2,7 @@ package local_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -130,6 +131,20 @@ func TestSourcesAdminAPI(t *testing.T) {
 			}
 		})
 	}
+	// A literal private, loopback, link-local or metadata address is a field
+	// error at once (the fetcher still checks every resolved address).
+	for _, u := range []string{"http://169.254.169.254/latest/meta-data/", "http://[fd00:ec2::254]/", "http://2130706433/",
+		"http://0177.0.0.1/", "http://0x7f.1/", "http://[::ffff:127.0.0.1]/", "http://10.0.0.1/", "http://[::]/"} {
+		t.Run("it refuses the source URL "+u, func(t *testing.T) {
+			status, body := admin(t, "POST", "/admin/api/sources", tok, "application/json",
+				fmt.Sprintf(`{"id":"meta","url":%q,"name":"n","category":"tech","weight":1}`, u))
+			var e httpapi.ErrorBody
+			if status != 400 || json.Unmarshal(body, &e) != nil || e.Error.Code != "invalid_argument" || len(e.Error.Details) != 1 ||
+				!strings.HasPrefix(e.Error.Details[0], "url must not point at") {
+				t.Errorf("create: %d %s, want 400 with one detail on url", status, body)
+			}
+		})
+	}
 	if after := sourceCount(t); after != before {
 		t.Errorf("refused requests changed the sources: %d → %d", before, after)
 	}
@@ -137,6 +152,19 @@ func TestSourcesAdminAPI(t *testing.T) {
 		`{"id":"e2e-source","url":"https://e2e.example/feed","name":"E2E","category":"tech","weight":2}`)
 	if status != 201 {
 		t.Fatalf("create: %d %s", status, body)
+	}
+	if status, body := admin(t, "PUT", "/admin/api/sources/e2e-source", tok, "application/json",
+		`{"url":"http://[::ffff:169.254.169.254]/","name":"E2E 2","category":"science","weight":3}`); status != 400 {
+		t.Errorf("an update to a metadata URL: %d %s, want 400", status, body)
+	}
+	// The fetcher's allow list (KIOSK_FETCH_ALLOW: the local gateway, which
+	// serves the sample feeds) admits its host:port here too.
+	if status, body := admin(t, "POST", "/admin/api/sources", tok, "application/json",
+		fmt.Sprintf(`{"id":"e2e-allowed","url":%q,"name":"Allowed","category":"tech","weight":1}`, cloud.APIURL+"/_local/samples/none.xml")); status != 201 {
+		t.Errorf("a source on the allow-listed local gateway: %d %s, want 201", status, body)
+	}
+	if status, _ := admin(t, "DELETE", "/admin/api/sources/e2e-allowed", tok, "", ""); status != 204 {
+		t.Errorf("delete the allowed source: %d", status)
 	}
 	if status, _ := admin(t, "PUT", "/admin/api/sources/e2e-source", tok, "application/json",
 		`{"url":"https://e2e.example/feed2","name":"E2E 2","category":"science","weight":3}`); status != 200 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,8 +35,9 @@ func chromium(t *testing.T) string {
 }
 
 // TestAdminConsoleInARealBrowser drives the admin console in headless
-// Chromium through the local gateway, as an editor would: sign in, add a
-// source (a bad URL first), run ingestion now, see its articles, hide one and
+// Chromium through the local gateway, as an editor would: accept an
+// invitation, sign out and in, add a source (a bad URL first) and find it in
+// the audit log, run ingestion now, see its articles, hide one and
 // see it leave the public API, read a KPI chart with data, redrive a dead
 // letter. Screenshots of each step go to build/screenshots/.
 func TestAdminConsoleInARealBrowser(t *testing.T) {
@@ -96,13 +98,37 @@ func TestAdminConsoleInARealBrowser(t *testing.T) {
 	}
 	api := cloud.APIURL
 
-	// Sign in: any console page sends a stranger to the sign-in page.
+	// Any console page sends a stranger to the sign-in page.
+	do("sign-in page", chromedp.Navigate(api+"/admin/sources"), chromedp.WaitVisible(chromedp.CSS("#email")), shot("sign-in"))
+
+	// The first operator: the admin token's break-glass invitation, then its
+	// one-time link in the browser.
+	email := fmt.Sprintf("browser-%d@kiosk.test", time.Now().UnixNano())
+	status, out := admin(t, "POST", "/admin/api/editors/invitations", cloud.AdminToken(), "application/json",
+		fmt.Sprintf(`{"email":%q,"role":"operator"}`, email))
+	var inv struct {
+		Link string `json:"link"`
+	}
+	if status != 201 || json.Unmarshal(out, &inv) != nil || !strings.HasPrefix(inv.Link, "/admin/join?token=") {
+		t.Fatalf("invite: %d %s", status, out)
+	}
+	do("accept the invitation", chromedp.Navigate(api+inv.Link), chromedp.WaitVisible(chromedp.CSS("#password")), shot("invitation"),
+		chromedp.SendKeys(chromedp.CSS("#password"), consolePassword), chromedp.Submit(chromedp.CSS("#password")),
+		chromedp.WaitVisible(chromedp.CSS(".logout button")))
+	do("the link is spent", chromedp.Navigate(api+inv.Link), chromedp.WaitVisible(chromedp.CSS(".error")))
+	if got := text(".error"); !strings.Contains(got, "not valid") {
+		t.Errorf("a used invitation link reads %q", got)
+	}
+
+	// Sign out, then in with the new account.
+	do("sign out after joining", chromedp.Navigate(api+"/admin/account"), chromedp.WaitVisible(chromedp.CSS(".logout button")),
+		chromedp.Click(chromedp.CSS(".logout button")), chromedp.WaitVisible(chromedp.CSS("#email")))
 	do("sign in",
 		chromedp.Navigate(api+"/admin/sources"),
-		chromedp.WaitVisible(chromedp.CSS("#token")),
-		shot("sign-in"),
-		chromedp.SendKeys(chromedp.CSS("#token"), cloud.AdminToken()),
-		chromedp.Submit(chromedp.CSS("#token")),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.SendKeys(chromedp.CSS("#password"), consolePassword),
+		chromedp.Submit(chromedp.CSS("#password")),
 		chromedp.WaitVisible(chromedp.CSS("#add-source")))
 	if l := location(); !strings.HasSuffix(l, "/admin/sources") {
 		t.Fatalf("after sign-in at %s", l)
@@ -126,6 +152,13 @@ func TestAdminConsoleInARealBrowser(t *testing.T) {
 	do("add the source", fill(api+"/_local/samples/culture-desk.xml"), chromedp.WaitVisible(chromedp.CSS(".notice")), shot("source-created"))
 	if got := text(".notice"); !strings.Contains(got, "Source created") {
 		t.Fatalf("after adding: %q", got)
+	}
+	// Its audit entry: who, what, after.
+	do("audit", chromedp.Navigate(api+"/admin/audit?action=source.create&actor="+url.QueryEscape(email)),
+		chromedp.WaitVisible(chromedp.CSS("table.audit")), shot("audit"))
+	if got := text("table.audit tbody"); !strings.Contains(got, email) || !strings.Contains(got, "source.create") ||
+		!strings.Contains(got, "culture-desk") || !strings.Contains(got, `"weight":1.1`) {
+		t.Errorf("the source's audit entry reads %q", got)
 	}
 
 	// Run ingestion now and wait for its run to be listed.
@@ -244,8 +277,8 @@ func TestAdminConsoleInARealBrowser(t *testing.T) {
 	}
 	eventually(t, "the redriven event to complete", func() bool { return !deadFor(orphan) })
 
-	do("sign out", chromedp.Click(chromedp.CSS(".logout button")), chromedp.WaitVisible(chromedp.CSS("#token")),
-		chromedp.Navigate(api+"/admin/kpi"), chromedp.WaitVisible(chromedp.CSS("#token")))
+	do("sign out", chromedp.Click(chromedp.CSS(".logout button")), chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.Navigate(api+"/admin/kpi"), chromedp.WaitVisible(chromedp.CSS("#email")))
 	if l := location(); !strings.Contains(l, "/admin/login") {
 		t.Errorf("after signing out, /admin/kpi is at %s", l)
 	}

@@ -575,18 +575,43 @@ func countSource(t *testing.T, path, source string) int {
 // signIn is an operator's session on the admin console.
 func signIn(t *testing.T) *http.Client {
 	t.Helper()
+	c, _ := joinAs(t, "operator")
+	return c
+}
+
+var joined atomic.Int64
+
+// joinAs creates a console account with role through the invitation flow —
+// the admin token's break-glass invitation (POST /admin/api/editors/invitations),
+// then the one-time link's form — and returns a client signed in as it, and
+// its email.
+func joinAs(t *testing.T, role string) (*http.Client, string) {
+	t.Helper()
+	email := fmt.Sprintf("%s-%d-%d@kiosk.test", role, time.Now().UnixNano(), joined.Add(1))
+	status, body := admin(t, "POST", "/admin/api/editors/invitations", cloud.AdminToken(), "application/json",
+		fmt.Sprintf(`{"email":%q,"role":%q}`, email, role))
+	var inv struct {
+		Link  string `json:"link"`
+		Token string `json:"token"`
+	}
+	if status != 201 || json.Unmarshal(body, &inv) != nil || inv.Link == "" {
+		t.Fatalf("invite %s: %d %s", email, status, body)
+	}
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, Transport: local.ManyClients(), Timeout: 30 * time.Second}
-	resp, err := c.PostForm(cloud.APIURL+"/admin/login", url.Values{"token": {cloud.AdminToken()}})
+	resp, err := c.PostForm(cloud.APIURL+"/admin/join", url.Values{"token": {inv.Token}, "password": {consolePassword}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Request.URL.Path, "/admin") || resp.Request.URL.Path == "/admin/login" {
-		t.Fatalf("sign in: %d at %s", resp.StatusCode, resp.Request.URL)
+		t.Fatalf("join as %s: %d at %s", email, resp.StatusCode, resp.Request.URL)
 	}
-	return c
+	return c, email
 }
+
+// consolePassword is every test account's password.
+const consolePassword = "correct horse battery staple"
 
 var (
 	csrfRe   = regexp.MustCompile(`name="csrf" value="([^"]*)"`)

@@ -87,6 +87,15 @@ func Kiosk() Cloud {
 				PartitionKey: Key{"pk", String},
 				TTL:          "expires_at",
 			},
+			{
+				Name: ConsoleTable, // editor.Store
+				Description: "Platform: the admin console's editor accounts (pk editor, sk <email>), one-time invitations " +
+					"(inv#<sha256>) and sessions (ses#<sha256>) stored hashed and expiring, and the audit log (pk audit, sk <time>#<n>), " +
+					"one item per change, kept 400 days.",
+				PartitionKey: Key{"pk", String},
+				SortKey:      &Key{"sk", String},
+				TTL:          "expires_at",
+			},
 			// new-domain:tables (make new-domain adds tables above this line)
 		},
 		Secrets: []Secret{
@@ -144,7 +153,11 @@ func Kiosk() Cloud {
 					{Method: "PUT", Path: "/admin/api/sources/{id}", Auth: Admin},
 					{Method: "DELETE", Path: "/admin/api/sources/{id}", Auth: Admin},
 				},
-				Grants:    []Grant{{"articles", ReadWrite}},
+				// The fetcher's allow list: a source URL naming one of these host:port
+				// pairs passes the early private-address check (empty in AWS).
+				Env: map[string]string{"KIOSK_FETCH_ALLOW": ""},
+				// The audit log: every change, by "admin-token".
+				Grants:    []Grant{{"articles", ReadWrite}, {ConsoleTable, Write}},
 				Publishes: []string{events.ArticleModeratedType},
 				MemoryMB:  256,
 				Timeout:   10 * time.Second,
@@ -318,8 +331,8 @@ func Kiosk() Cloud {
 			},
 			{
 				Name: "admin-console",
-				Description: "The admin console for editors: sign-in, sources and article moderation (forms generated " +
-					"from the domain structs) and KPI charts, as server-rendered pages behind a session cookie.",
+				Description: "The admin console for editors: sign-in with editor accounts (invitations, server-side sessions), " +
+					"sources and article moderation (forms generated from the domain structs), KPI charts, accounts and the audit log.",
 				Routes: []Route{
 					{Method: "GET", Path: "/admin/login", Auth: Console},
 					{Method: "POST", Path: "/admin/login", Auth: Console, Throttle: &Throttle{Rate: 5, Burst: 10},
@@ -335,9 +348,22 @@ func Kiosk() Cloud {
 					{Method: "GET", Path: "/admin/articles", Auth: Console},
 					{Method: "POST", Path: "/admin/articles/{id}/moderation", Auth: Console},
 					{Method: "GET", Path: "/admin/kpi", Auth: Console},
+					{Method: "GET", Path: "/admin/join", Auth: Console},
+					{Method: "POST", Path: "/admin/join", Auth: Console, Throttle: &Throttle{Rate: 5, Burst: 10},
+						MaxBody: 4 << 10, PerClient: &ClientLimit{Requests: 10, WindowSeconds: 300}},
+					{Method: "GET", Path: "/admin/editors", Auth: Console},
+					{Method: "POST", Path: "/admin/editors/invitations", Auth: Console},
+					{Method: "POST", Path: "/admin/editors/remove", Auth: Console},
+					{Method: "GET", Path: "/admin/account", Auth: Console},
+					{Method: "POST", Path: "/admin/account/password", Auth: Console},
+					{Method: "GET", Path: "/admin/audit", Auth: Console},
+					// Break glass: the admin token invites the first operator.
+					{Method: "POST", Path: "/admin/api/editors/invitations", Auth: Admin},
 				},
-				Grants:    []Grant{{"articles", ReadWrite}, {"events", Read}, {LimitsTable, Write}},
-				Secrets:   []string{AdminTokenSecret},
+				// The fetcher's allow list: a source URL naming one of these host:port
+				// pairs passes the early private-address check (empty in AWS).
+				Env:       map[string]string{"KIOSK_FETCH_ALLOW": ""},
+				Grants:    []Grant{{"articles", ReadWrite}, {"events", Read}, {LimitsTable, Write}, {ConsoleTable, ReadWrite}},
 				Publishes: []string{events.ArticleModeratedType},
 				MemoryMB:  256,
 				Timeout:   15 * time.Second,
@@ -353,8 +379,7 @@ func Kiosk() Cloud {
 					{Method: "POST", Path: "/admin/dead-letters/redrive", Auth: Console},
 					{Method: "POST", Path: "/admin/dead-letters/redrive-all", Auth: Console},
 				},
-				Grants:   []Grant{{RunsTable, Read}},
-				Secrets:  []string{AdminTokenSecret},
+				Grants:   []Grant{{RunsTable, Read}, {ConsoleTable, ReadWrite}},
 				Operator: true,
 				MemoryMB: 256,
 				Timeout:  15 * time.Second,

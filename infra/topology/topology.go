@@ -247,6 +247,10 @@ const RunsTable = runs.Table
 // LimitsTable holds the per-client request counters (kiosk.LimitsTable).
 const LimitsTable = kiosk.LimitsTable
 
+// ConsoleTable holds the console's accounts, sessions and audit log
+// (editor.Table).
+const ConsoleTable = "console" // editor.Table
+
 // OperationsEnv carries kiosk.Operations to operator functions.
 const OperationsEnv = kiosk.OperationsEnv
 

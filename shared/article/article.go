@@ -85,7 +85,8 @@ type Store interface {
 	AdminArticles(ctx context.Context, f ArticleFilter, limit int, cursor string) (Page, error)
 	// Moderate sets an article's hidden and pinned flags and its ModeratedAt;
 	// ErrNotFound if there is no such article. It returns the stored article.
-	Moderate(ctx context.Context, id string, hidden, pinned bool, at time.Time) (Article, error)
+	// Moderate returns the article before and after.
+	Moderate(ctx context.Context, id string, hidden, pinned bool, at time.Time) (before, after Article, err error)
 
 	PutSource(ctx context.Context, s Source) error              // create; ErrExists if the id is taken
 	UpdateSource(ctx context.Context, s Source) (Source, error) // replace the editable fields; ErrNotFound

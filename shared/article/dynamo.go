@@ -191,14 +191,15 @@ func (s *DynamoStore) AdminArticles(ctx context.Context, f ArticleFilter, limit 
 // Moderate hides an article (it leaves both list indexes) or shows it again,
 // and pins or unpins it: one read and one put conditioned on the moderation
 // time it read, so two concurrent moderations cannot interleave.
-func (s *DynamoStore) Moderate(ctx context.Context, id string, hidden, pinned bool, at time.Time) (Article, error) {
+func (s *DynamoStore) Moderate(ctx context.Context, id string, hidden, pinned bool, at time.Time) (before, after Article, err error) {
 	var it articleItem
 	if err := s.table.Get("pk", articlePK(id)).One(ctx, &it); err != nil {
 		if errors.Is(err, dynamo.ErrNotFound) {
-			return Article{}, ErrNotFound
+			return Article{}, Article{}, ErrNotFound
 		}
-		return Article{}, err
+		return Article{}, Article{}, err
 	}
+	before = it.article()
 	a := it.article()
 	a.Hidden, a.Pinned, a.ModeratedAt = hidden, pinned, at.UTC()
 	put := s.table.Put(toItem(a))
@@ -208,11 +209,11 @@ func (s *DynamoStore) Moderate(ctx context.Context, id string, hidden, pinned bo
 		put = put.If("moderated_at = ?", it.ModeratedAt)
 	}
 	if err := put.Run(ctx); dynamo.IsCondCheckFailed(err) {
-		return Article{}, kiosk.Errorf(kiosk.ECONFLICT, "article %s was moderated concurrently; try again", id)
+		return Article{}, Article{}, kiosk.Errorf(kiosk.ECONFLICT, "article %s was moderated concurrently; try again", id)
 	} else if err != nil {
-		return Article{}, err
+		return Article{}, Article{}, err
 	}
-	return a, nil
+	return before, a, nil
 }
 
 type sourceItem struct {

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -20,6 +21,9 @@ type Service struct {
 	Now   func() time.Time
 	// Announce publishes a moderation (article.moderated); nil announces nothing.
 	Announce func(ctx context.Context, m Moderation) error
+	// FetchAllow lists the host:port pairs a source URL may name although
+	// they are private (the fetcher's KIOSK_FETCH_ALLOW; empty in AWS).
+	FetchAllow []string
 }
 
 // List limits.
@@ -114,6 +118,8 @@ type Moderation struct {
 	Hidden      bool      `json:"hidden"`
 	Pinned      bool      `json:"pinned"`
 	ModeratedAt time.Time `json:"moderated_at"`
+	// The state before, for the audit log.
+	WasHidden, WasPinned bool `json:"-"`
 }
 
 // Moderate hides/shows and pins/unpins an article, then announces it with
@@ -127,14 +133,14 @@ func (s *Service) Moderate(ctx context.Context, id string, in ModerationInput) (
 	if in.Hidden == nil || in.Pinned == nil {
 		return Moderation{}, kiosk.Errorf(kiosk.EINVALID, "hidden and pinned are both required")
 	}
-	a, err := s.Store.Moderate(ctx, id, *in.Hidden, *in.Pinned, s.now())
+	was, a, err := s.Store.Moderate(ctx, id, *in.Hidden, *in.Pinned, s.now())
 	if errors.Is(err, ErrNotFound) {
 		return Moderation{}, kiosk.Errorf(kiosk.ENOTFOUND, "no article %s", id)
 	}
 	if err != nil {
 		return Moderation{}, err
 	}
-	m := Moderation{ID: a.ID, Hidden: a.Hidden, Pinned: a.Pinned, ModeratedAt: a.ModeratedAt}
+	m := Moderation{ID: a.ID, Hidden: a.Hidden, Pinned: a.Pinned, ModeratedAt: a.ModeratedAt, WasHidden: was.Hidden, WasPinned: was.Pinned}
 	if s.Announce != nil {
 		if err := s.Announce(ctx, m); err != nil {
 			return Moderation{}, errors.Join(kiosk.Errorf(kiosk.EUNAVAILABLE,
@@ -154,7 +160,7 @@ type SourceInput struct {
 	Weight   *float64 `json:"weight" label:"Weight" input:"number" required:"true" min:"0.1" max:"10" step:"0.1" help:"ranking weight; 1 is neutral"`
 }
 
-func (in SourceInput) validate(needID bool) error {
+func (in SourceInput) validate(needID bool, allow []string) error {
 	var problems []string
 	if needID && !slugRe.MatchString(in.ID) {
 		problems = append(problems, "id must be 2-40 lower-case letters, digits and dashes")
@@ -163,11 +169,14 @@ func (in SourceInput) validate(needID bool) error {
 		problems = append(problems, "url is too long")
 	} else if u, err := Canonicalize(in.URL); err != nil || u == "" {
 		problems = append(problems, "url must be an absolute http(s) URL")
+	} else if p := sourceURLProblem(in.URL, allow); p != "" {
+		problems = append(problems, p)
 	}
 	if !ValidCategory(in.Category) {
 		problems = append(problems, "category must be lower-case letters, digits and dashes")
 	}
-	if in.Weight == nil || *in.Weight <= 0 || *in.Weight > 10 {
+	// NaN compares false with everything: refuse it (and ±Inf) by name.
+	if in.Weight == nil || math.IsNaN(*in.Weight) || math.IsInf(*in.Weight, 0) || *in.Weight <= 0 || *in.Weight > 10 {
 		problems = append(problems, "weight must be a number above 0 and at most 10")
 	}
 	if strings.TrimSpace(in.Name) == "" || len(in.Name) > 100 {
@@ -181,7 +190,7 @@ func (in SourceInput) validate(needID bool) error {
 
 // CreateSource adds a source; it is fetched on the next run.
 func (s *Service) CreateSource(ctx context.Context, in SourceInput) (Source, error) {
-	if err := in.validate(true); err != nil {
+	if err := in.validate(true, s.FetchAllow); err != nil {
 		return Source{}, err
 	}
 	now := s.now()
@@ -202,7 +211,7 @@ func (s *Service) UpdateSource(ctx context.Context, id string, in SourceInput) (
 	if in.ID != "" && in.ID != id {
 		return Source{}, kiosk.Errorf(kiosk.EINVALID, "id in the body must match the path or be left out")
 	}
-	if err := in.validate(false); err != nil {
+	if err := in.validate(false, s.FetchAllow); err != nil {
 		return Source{}, err
 	}
 	src := Source{ID: id, URL: strings.TrimSpace(in.URL), Name: strings.TrimSpace(in.Name), Category: in.Category,
@@ -265,7 +274,7 @@ func (s *Service) AdminArticles(ctx context.Context, category, hidden, cursor st
 	default:
 		return Page{}, kiosk.Errorf(kiosk.EINVALID, "hidden must be yes or no")
 	}
-	if cursor != "" && !adminCursorRe.MatchString(cursor) {
+	if cursor != "" && (len(cursor) > 80 || !adminCursorRe.MatchString(cursor)) {
 		return Page{}, kiosk.Errorf(kiosk.EINVALID, "cursor is not one this list gave out")
 	}
 	return s.Store.AdminArticles(ctx, f, min(max(limit, 1), MaxLimit), cursor)

@@ -3,6 +3,7 @@ package article
 import (
 	"context"
 	"encoding/base64"
+	"math"
 	"testing"
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
@@ -36,6 +37,24 @@ func TestServiceRefusesBadInput(t *testing.T) {
 		{"a source without a weight", func() error {
 			in := good
 			in.ID, in.Weight = "x1", nil
+			_, err := s.CreateSource(ctx, in)
+			return err
+		}, kiosk.EINVALID},
+		{"a source weighing NaN", func() error {
+			in, nan := good, math.NaN()
+			in.ID, in.Weight = "x3", &nan
+			_, err := s.CreateSource(ctx, in)
+			return err
+		}, kiosk.EINVALID},
+		{"an update to a weight of NaN", func() error {
+			in, nan := good, math.NaN()
+			in.Weight = &nan
+			_, err := s.UpdateSource(ctx, "good", in)
+			return err
+		}, kiosk.EINVALID},
+		{"a source weighing +Inf", func() error {
+			in, inf := good, math.Inf(1)
+			in.ID, in.Weight = "x4", &inf
 			_, err := s.CreateSource(ctx, in)
 			return err
 		}, kiosk.EINVALID},
@@ -74,7 +93,7 @@ func TestServiceRefusesBadInput(t *testing.T) {
 		})
 	}
 	list, _ := s.ListSources(ctx)
-	if len(list) != 1 || len(page.Items) != 0 {
+	if len(list) != 1 || list[0].Weight != 1 || len(page.Items) != 0 {
 		t.Errorf("refused calls wrote something: %d sources", len(list))
 	}
 }

@@ -52,7 +52,7 @@ func TestArticleStore(t *testing.T) {
 		}
 		a := art(2, "tech", t0)
 		_ = s.PutArticle(ctx, a)
-		if _, err := s.Moderate(ctx, a.ID, true, false, t0.Add(time.Minute)); err != nil {
+		if _, _, err := s.Moderate(ctx, a.ID, true, false, t0.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.GetArticle(ctx, a.ID); !errors.Is(err, ErrNotFound) {
@@ -64,13 +64,13 @@ func TestArticleStore(t *testing.T) {
 		if p, _ := s.ListArticles(ctx, "", 10, ""); len(p.Items) != 0 {
 			t.Errorf("a hidden article is listed overall: %+v", p.Items)
 		}
-		if m, err := s.Moderate(ctx, a.ID, false, true, t0.Add(2*time.Minute)); err != nil || !m.Pinned || m.Hidden {
+		if was, m, err := s.Moderate(ctx, a.ID, false, true, t0.Add(2*time.Minute)); err != nil || !m.Pinned || m.Hidden || !was.Hidden || was.Pinned {
 			t.Fatal(m, err)
 		}
 		if p, _ := s.ListArticles(ctx, "tech", 10, ""); len(p.Items) != 1 || !p.Items[0].Pinned {
 			t.Errorf("a shown, pinned article is not listed as pinned: %+v", p.Items)
 		}
-		if _, err := s.Moderate(ctx, IDFor("nope"), true, false, t0); !errors.Is(err, ErrNotFound) {
+		if _, _, err := s.Moderate(ctx, IDFor("nope"), true, false, t0); !errors.Is(err, ErrNotFound) {
 			t.Errorf("hiding a missing article: %v", err)
 		}
 	})

@@ -1,21 +1,27 @@
 // Package console is the admin console's web layer, shared by the functions
-// that serve its pages: the layout and stylesheet, sign-in with the admin
-// token, the session cookie, CSRF tokens on every form, security headers and
-// error pages. Each function adds its own page templates and handlers.
+// that serve its pages: the layout and stylesheet, sign-in with an editor
+// account (shared/editor: invitations, server-side sessions), the session
+// cookie, CSRF tokens on every form, roles, the audit record of a change,
+// security headers and error pages. Each function adds its own pages.
 package console
 
 import (
-	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"embed"
+	"encoding/base64"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/kiosk-news/kiosk/shared/auth"
+	"github.com/kiosk-news/kiosk/shared/editor"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
+	"github.com/kiosk-news/kiosk/shared/platform/ratelimit"
 )
 
 //go:embed assets/*
@@ -26,9 +32,10 @@ var files embed.FS
 const CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // View is a page: its title, navigation entry, the session's CSRF token
-// (empty when signed out), messages and body.
+// (empty when signed out), who is signed in, messages and body.
 type View struct {
 	Title, Nav, CSRF, Error, Notice string
+	Editor                          editor.Editor
 	Body                            Node
 }
 
@@ -37,9 +44,21 @@ type Handler func(w http.ResponseWriter, r *http.Request, v View)
 
 // Site is one function's part of the console.
 type Site struct {
-	AdminToken func(ctx context.Context) (string, error)
-	Now        func() time.Time
+	Accounts *editor.Store
+	// Limiter counts sign-in attempts per account (the gateway limits them
+	// per address); nil counts nothing.
+	Limiter *ratelimit.Limiter
+	Now     func() time.Time
 }
+
+// Sign-in attempts allowed per account and window.
+const (
+	SignInAttempts = 10
+	SignInWindow   = 15 * time.Minute
+)
+
+// SessionCookie is the console session's cookie.
+const SessionCookie = "kiosk_console"
 
 // When formats a time for a page.
 func When(t time.Time) string {
@@ -49,7 +68,8 @@ func When(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05")
 }
 
-var nav = [][2]string{{"kpi", "KPIs"}, {"sources", "Sources"}, {"articles", "Articles"}, {"batches", "Batches"}, {"dead-letters", "Dead letters"}}
+var nav = [][2]string{{"kpi", "KPIs"}, {"sources", "Sources"}, {"articles", "Articles"}, {"batches", "Batches"}, {"dead-letters", "Dead letters"},
+	{"audit", "Audit"}, {"editors", "Editors"}, {"account", "Account"}}
 
 func layout(v View) Node {
 	head := E("head", nil,
@@ -61,6 +81,9 @@ func layout(v View) Node {
 	if v.CSRF != "" {
 		var links Nodes
 		for _, n := range nav {
+			if !v.Editor.Operator() && (n[0] == "batches" || n[0] == "dead-letters" || n[0] == "editors") {
+				continue
+			}
 			links = append(links, E("a", At(A("href", "/admin/"+n[0]), current(v.Nav == n[0])), T(n[1])))
 		}
 		header = append(header, E("nav", nil, links...),
@@ -85,8 +108,8 @@ func current(on bool) Attr {
 }
 
 // New returns a site.
-func New(adminToken func(ctx context.Context) (string, error), now func() time.Time) *Site {
-	return &Site{AdminToken: adminToken, Now: now}
+func New(accounts *editor.Store, limiter *ratelimit.Limiter, now func() time.Time) *Site {
+	return &Site{Accounts: accounts, Limiter: limiter, Now: now}
 }
 
 // Headers sets the security headers of every console response.
@@ -126,7 +149,7 @@ func (s *Site) Fail(w http.ResponseWriter, r *http.Request, v View, err error) {
 func secure(r *http.Request) bool { return r.Header.Get("X-Forwarded-Proto") == "https" }
 
 func cookie(r *http.Request, value string, maxAge int) *http.Cookie {
-	return &http.Cookie{Name: auth.SessionCookie, Value: value, Path: "/admin", MaxAge: maxAge, HttpOnly: true,
+	return &http.Cookie{Name: SessionCookie, Value: value, Path: "/admin", MaxAge: maxAge, HttpOnly: true,
 		Secure: secure(r), SameSite: http.SameSiteStrictMode}
 }
 
@@ -148,18 +171,36 @@ func sameOrigin(r *http.Request) bool {
 	return err == nil && u.Host == host
 }
 
-// Page guards a console page: without a valid session a GET goes to the
-// sign-in page and anything else too (its form is lost: sign in first);
-// every POST needs the session's CSRF token and a same-origin request.
-func (s *Site) Page(h Handler) http.Handler {
+// csrfToken is the token every state-changing form carries: a hash of the
+// session id, useless to anyone without the cookie and revealing nothing of it.
+func csrfToken(session string) string {
+	sum := sha256.Sum256([]byte("kiosk console csrf|" + session))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// Page guards a console page for any signed-in editor: without a valid
+// session a GET goes to the sign-in page and anything else too (its form is
+// lost: sign in first); every POST needs the session's CSRF token and a
+// same-origin request.
+func (s *Site) Page(h Handler) http.Handler { return s.guard(false, h) }
+
+// Operator guards a page only operators may use (403 for editors).
+func (s *Site) Operator(h Handler) http.Handler { return s.guard(true, h) }
+
+func (s *Site) guard(operator bool, h Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, err := s.AdminToken(r.Context())
-		if err != nil {
-			s.Fail(w, r, View{}, err)
-			return
+		sc, _ := r.Cookie(SessionCookie)
+		var who editor.Editor
+		ok := false
+		if sc != nil {
+			var err error
+			who, ok, err = s.Accounts.Session(r.Context(), sc.Value)
+			if err != nil {
+				s.Fail(w, r, View{}, err)
+				return
+			}
 		}
-		sc, _ := r.Cookie(auth.SessionCookie)
-		if sc == nil || !auth.VerifySession(token, sc.Value, s.Now()) {
+		if !ok {
 			Headers(w)
 			next := "/admin"
 			if r.Method == http.MethodGet {
@@ -168,76 +209,198 @@ func (s *Site) Page(h Handler) http.Handler {
 			http.Redirect(w, r, "/admin/login?next="+url.QueryEscape(next), http.StatusSeeOther)
 			return
 		}
-		v := View{CSRF: auth.CSRFToken(token, sc.Value)}
+		v := View{CSRF: csrfToken(sc.Value), Editor: who}
 		if r.Method != http.MethodGet {
 			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 			if err := r.ParseForm(); err != nil {
 				s.Fail(w, r, v, kiosk.Errorf(kiosk.EINVALID, "the form could not be read"))
 				return
 			}
-			if !sameOrigin(r) || !auth.VerifyCSRF(token, sc.Value, r.PostForm.Get("csrf")) {
+			if !sameOrigin(r) || subtle.ConstantTimeCompare([]byte(r.PostForm.Get("csrf")), []byte(v.CSRF)) != 1 {
 				v.Title, v.Error = "Refused", "the form's security token is missing or stale; reload the page and try again"
 				v.Body = E("p", nil, E("a", At(A("href", "/admin")), T("Console home")))
 				s.Render(w, r, http.StatusForbidden, v)
 				return
 			}
 		}
+		if operator && !who.Operator() {
+			s.Fail(w, r, v, kiosk.Errorf(kiosk.EFORBIDDEN, "only operators may do this"))
+			return
+		}
 		h(w, r, v)
 	})
 }
 
+// Audit records a change the signed-in editor made (after it is stored).
+// When the record cannot be written the change stays stored and the error
+// says so.
+func (s *Site) Audit(r *http.Request, v View, action, target string, before, after any) error {
+	err := s.Accounts.Audit(r.Context(), editor.Record{Actor: v.Editor.Email, Action: action, Target: target,
+		Before: editor.State(before), After: editor.State(after), RequestID: httpapi.RequestID(r.Context())})
+	if err != nil {
+		return errors.Join(kiosk.Errorf(kiosk.EUNAVAILABLE, "the change is stored but its audit record could not be written"), err)
+	}
+	return nil
+}
+
+// LocalPath checks that raw is a same-site relative console path (/admin,
+// /admin/… or /admin?…), well escaped, at most 2 KiB, and returns it parsed.
+func LocalPath(raw string) (*url.URL, bool) {
+	if len(raw) > 2048 || strings.HasPrefix(raw, "//") || strings.ContainsAny(raw, "\\\x00\r\n\t") ||
+		!(raw == "/admin" || strings.HasPrefix(raw, "/admin/") || strings.HasPrefix(raw, "/admin?")) {
+		return nil, false
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || strings.Contains(u.Path, "..") {
+		return nil, false
+	}
+	if _, err := url.ParseQuery(u.RawQuery); err != nil {
+		return nil, false
+	}
+	return u, true
+}
+
 // SafeNext keeps a redirect inside the console.
 func SafeNext(next string) string {
-	if !strings.HasPrefix(next, "/admin") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n\t") {
+	if _, ok := LocalPath(next); !ok {
 		return "/admin"
 	}
 	return next
 }
 
-// MountSignIn adds the sign-in and sign-out pages and the stylesheet.
+// MountSignIn adds the sign-in, sign-out and invitation pages and the
+// stylesheet.
 func (s *Site) MountSignIn(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/assets/{file}", asset)
 	mux.HandleFunc("GET /admin/login", func(w http.ResponseWriter, r *http.Request) {
-		s.Render(w, r, http.StatusOK, View{Title: "Sign in", Body: loginForm(SafeNext(r.URL.Query().Get("next")))})
+		s.Render(w, r, http.StatusOK, View{Title: "Sign in", Body: loginForm(SafeNext(r.URL.Query().Get("next")), "")})
 	})
 	mux.HandleFunc("POST /admin/login", s.login)
 	mux.Handle("POST /admin/logout", s.Page(func(w http.ResponseWriter, r *http.Request, v View) {
+		sc, _ := r.Cookie(SessionCookie)
+		if err := s.Accounts.EndSession(r.Context(), sc.Value); err != nil {
+			s.Fail(w, r, v, err)
+			return
+		}
 		http.SetCookie(w, cookie(r, "", -1))
 		http.Redirect(w, r, "/admin/login", http.StatusSeeOther)
 	}))
+	mux.HandleFunc("GET /admin/join", s.joinPage)
+	mux.HandleFunc("POST /admin/join", s.join)
 }
 
 func (s *Site) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil || !sameOrigin(r) {
-		s.Render(w, r, http.StatusBadRequest, View{Title: "Sign in", Error: "the sign-in form could not be read", Body: loginForm("/admin")})
+		s.Render(w, r, http.StatusBadRequest, View{Title: "Sign in", Error: "the sign-in form could not be read", Body: loginForm("/admin", "")})
 		return
 	}
-	token, err := s.AdminToken(r.Context())
+	next := SafeNext(r.PostForm.Get("next"))
+	email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
+	if len(email) > 200 {
+		email = email[:200]
+	}
+	// Attempts are counted per account (an address that is no account's
+	// shape is refused at once; the gateway counts attempts per address).
+	if _, bad := editor.NormalizeEmail(email); bad == nil && s.Limiter != nil {
+		d, err := s.Limiter.Allow(r.Context(), "console-sign-in", email, SignInAttempts, SignInWindow)
+		if err != nil {
+			slog.ErrorContext(r.Context(), "sign-in limiter", "error", err)
+		}
+		if !d.Allowed {
+			w.Header().Set("Retry-After", strconv.Itoa(int(d.RetryAfter.Seconds())+1))
+			s.Render(w, r, http.StatusTooManyRequests, View{Title: "Sign in",
+				Error: "too many sign-in attempts for this account; try again later", Body: loginForm(next, email)})
+			return
+		}
+	}
+	session, who, err := s.Accounts.SignIn(r.Context(), email, r.PostForm.Get("password"))
+	if kiosk.ErrorCode(err) == kiosk.EUNAUTHORIZED {
+		slog.WarnContext(r.Context(), "console sign-in refused")
+		s.Render(w, r, http.StatusUnauthorized, View{Title: "Sign in", Error: kiosk.ErrorMessage(err), Body: loginForm(next, email)})
+		return
+	}
 	if err != nil {
 		s.Fail(w, r, View{}, err)
 		return
 	}
-	next := SafeNext(r.PostForm.Get("next"))
-	if !auth.AdminTokenMatches(token, r.PostForm.Get("token")) {
-		slog.WarnContext(r.Context(), "console sign-in refused")
-		s.Render(w, r, http.StatusUnauthorized, View{Title: "Sign in", Error: "that is not the admin token", Body: loginForm(next)})
-		return
-	}
-	http.SetCookie(w, cookie(r, auth.NewSession(token, s.Now()), int(auth.SessionTTL.Seconds())))
+	slog.InfoContext(r.Context(), "console sign-in", "role", who.Role)
+	http.SetCookie(w, cookie(r, session, int(editor.SessionTTL.Seconds())))
 	Headers(w)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-func loginForm(next string) Node {
+func loginForm(next, email string) Node {
 	return E("form", At(A("method", "post"), A("action", "/admin/login"), A("class", "card narrow")),
 		Hidden("next", next),
 		E("div", At(A("class", "field")),
-			E("label", At(A("for", "token")), T("Admin token")),
-			E("input", At(A("type", "password"), A("id", "token"), A("name", "token"), A("autocomplete", "current-password"),
-				B("required", true), B("autofocus", true))),
-			E("small", nil, T("From Secrets Manager (admin-token) in AWS; make dev prints it at start."))),
+			E("label", At(A("for", "email")), T("Email")),
+			E("input", At(A("type", "email"), A("id", "email"), A("name", "email"), A("value", email), A("autocomplete", "username"),
+				B("required", true), B("autofocus", true)))),
+		E("div", At(A("class", "field")),
+			E("label", At(A("for", "password")), T("Password")),
+			E("input", At(A("type", "password"), A("id", "password"), A("name", "password"), A("autocomplete", "current-password"),
+				B("required", true))),
+			E("small", nil, T("No account? An operator invites you with a one-time link."))),
 		E("button", At(A("type", "submit")), T("Sign in")))
+}
+
+func joinForm(token string, inv editor.Invitation) Node {
+	return E("form", At(A("method", "post"), A("action", "/admin/join"), A("class", "card narrow")),
+		Hidden("token", token),
+		E("p", nil, T("Invited as "+inv.Role+": "+inv.Email+". Choose a password ("+strconv.Itoa(editor.MinPassword)+
+			"–"+strconv.Itoa(editor.MaxPassword)+" characters).")),
+		E("div", At(A("class", "field")),
+			E("label", At(A("for", "password")), T("Password")),
+			E("input", At(A("type", "password"), A("id", "password"), A("name", "password"), A("autocomplete", "new-password"),
+				A("minlength", strconv.Itoa(editor.MinPassword)), A("maxlength", strconv.Itoa(editor.MaxPassword)), B("required", true), B("autofocus", true)))),
+		E("button", At(A("type", "submit")), T("Create my account")))
+}
+
+// joinPage shows an invitation's form (the token is in the query, which
+// the access log does not record).
+func (s *Site) joinPage(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("token")
+	inv, err := s.Accounts.Invitation(r.Context(), token)
+	if err != nil {
+		s.Fail(w, r, View{Title: "Invitation"}, err)
+		return
+	}
+	s.Render(w, r, http.StatusOK, View{Title: "Join Kiosk admin", Body: joinForm(token, inv)})
+}
+
+func (s *Site) join(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil || !sameOrigin(r) {
+		s.Fail(w, r, View{Title: "Invitation"}, kiosk.Errorf(kiosk.EINVALID, "the form could not be read"))
+		return
+	}
+	token := r.PostForm.Get("token")
+	e, err := s.Accounts.Accept(r.Context(), token, r.PostForm.Get("password"))
+	if kiosk.ErrorCode(err) == kiosk.EINVALID {
+		inv, ierr := s.Accounts.Invitation(r.Context(), token)
+		if ierr == nil {
+			s.Render(w, r, http.StatusBadRequest, View{Title: "Join Kiosk admin", Error: kiosk.ErrorMessage(err), Body: joinForm(token, inv)})
+			return
+		}
+	}
+	if err != nil {
+		s.Fail(w, r, View{Title: "Invitation"}, err)
+		return
+	}
+	if err := s.Accounts.Audit(r.Context(), editor.Record{Actor: e.Email, Action: "editor.join", Target: e.Email,
+		After:     editor.State(map[string]string{"email": e.Email, "role": e.Role, "invited_by": e.InvitedBy}),
+		RequestID: httpapi.RequestID(r.Context())}); err != nil {
+		slog.ErrorContext(r.Context(), "audit a join", "error", err)
+	}
+	session, err := s.Accounts.NewSession(r.Context(), e)
+	if err != nil {
+		s.Fail(w, r, View{}, err)
+		return
+	}
+	http.SetCookie(w, cookie(r, session, int(editor.SessionTTL.Seconds())))
+	Headers(w)
+	http.Redirect(w, r, "/admin", http.StatusSeeOther)
 }
 
 func asset(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,118 @@
+package editor_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kiosk-news/kiosk/infra/local/dynamotest"
+	"github.com/kiosk-news/kiosk/shared/editor"
+	"github.com/kiosk-news/kiosk/shared/kiosk"
+)
+
+func TestMain(m *testing.M) { os.Exit(dynamotest.Main(m)) }
+
+var t0 = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+
+func newStore(t *testing.T) *editor.Store {
+	return &editor.Store{Table: dynamotest.Table(t, editor.Table), Now: func() time.Time { return t0 }}
+}
+
+func TestAnInvitationUsedConcurrentlyCreatesOneAccount(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	inv, err := s.Invite(ctx, "race@kiosk.example", editor.RoleEditor, editor.AdminToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok := 0
+	for range 8 {
+		wg.Go(func() {
+			if _, err := s.Accept(ctx, inv.Token, "a long enough password"); err == nil {
+				mu.Lock()
+				ok++
+				mu.Unlock()
+			} else if c := kiosk.ErrorCode(err); c != kiosk.ENOTFOUND && c != kiosk.ECONFLICT {
+				t.Errorf("a losing use: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if ok != 1 {
+		t.Errorf("%d uses of one invitation succeeded, want 1", ok)
+	}
+	if _, err := s.Invite(ctx, "RACE@kiosk.example", editor.RoleOperator, editor.AdminToken); kiosk.ErrorCode(err) != kiosk.ECONFLICT {
+		t.Errorf("inviting an existing account: %v, want conflict", err)
+	}
+}
+
+func TestBadInvitationsAndPasswordsAreRefused(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	for _, c := range []struct{ email, role string }{{"not-an-address", "editor"}, {"a@b.example", "admin"}, {strings.Repeat("a", 100) + "@x.example", "editor"}, {"", ""}} {
+		if _, err := s.Invite(ctx, c.email, c.role, "op"); kiosk.ErrorCode(err) != kiosk.EINVALID {
+			t.Errorf("invite %q as %q: %v", c.email, c.role, err)
+		}
+	}
+	inv, _ := s.Invite(ctx, "pat@kiosk.example", editor.RoleEditor, "op")
+	for _, pw := range []string{"short", strings.Repeat("x", 73), "my name is pat, hi there"} {
+		if _, err := s.Accept(ctx, inv.Token, pw); kiosk.ErrorCode(err) != kiosk.EINVALID {
+			t.Errorf("password %q: %v", pw, err)
+		}
+	}
+	if _, err := s.Accept(ctx, inv.Token, "a good password here"); err != nil {
+		t.Errorf("the invitation was spent by refused passwords: %v", err)
+	}
+	for _, tok := range []string{"", "x", strings.Repeat("A", 43), strings.Repeat("!", 43), inv.Token} {
+		if _, err := s.Accept(ctx, tok, "a good password here"); kiosk.ErrorCode(err) != kiosk.ENOTFOUND {
+			t.Errorf("token %q: %v", tok, err)
+		}
+	}
+}
+
+func TestAuditRecordsAreOneBoundedItemKeptOverAYear(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	huge := strings.Repeat("x", 1<<20)
+	if err := s.Audit(ctx, editor.Record{Actor: huge, Action: huge, Target: huge, Before: huge, After: huge, RequestID: huge}); err != nil {
+		t.Fatalf("a huge record: %v", err)
+	}
+	var items []map[string]any
+	if err := s.Table.Scan().All(ctx, &items); err != nil || len(items) != 1 {
+		t.Fatalf("%d items, %v", len(items), err)
+	}
+	size := 0
+	for k, v := range items[0] {
+		if str, ok := v.(string); ok {
+			size += len(k) + len(str)
+		}
+	}
+	if size > 12<<10 {
+		t.Errorf("the record's item is %d bytes: it grows with input", size)
+	}
+	exp, _ := items[0]["expires_at"].(float64)
+	if keep := time.Unix(int64(exp), 0).Sub(t0); keep < 366*24*time.Hour {
+		t.Errorf("kept %v, want at least 366 days", keep)
+	}
+	for i := range 5 {
+		_ = s.Audit(ctx, editor.Record{At: t0.Add(time.Duration(i) * time.Second), Actor: []string{"a", "b"}[i%2], Action: "source.update", Target: "s"})
+	}
+	p, err := s.AuditLog(ctx, editor.AuditFilter{Actor: "a"}, "", 2)
+	if err != nil || len(p.Items) != 2 || p.Items[0].At.Before(p.Items[1].At) || p.NextCursor == "" {
+		t.Fatalf("page 1: %+v %v", p, err)
+	}
+	p2, err := s.AuditLog(ctx, editor.AuditFilter{Actor: "a"}, p.NextCursor, 2)
+	if err != nil || len(p2.Items) != 1 || p2.NextCursor != "" || !p2.Items[0].At.Equal(t0) {
+		t.Errorf("page 2: %+v %v", p2, err)
+	}
+	for _, c := range []string{"zz", "2026-12-01T09:00:00Z#x", strings.Repeat("1", 500)} {
+		if _, err := s.AuditLog(ctx, editor.AuditFilter{}, c, 10); kiosk.ErrorCode(err) != kiosk.EINVALID {
+			t.Errorf("cursor %q: %v", c, err)
+		}
+	}
+}
