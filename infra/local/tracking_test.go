@@ -368,3 +368,49 @@ func TestRandomArticleIdsCannotStopAShard(t *testing.T) {
 		t.Errorf("dead letters: %v", left)
 	}
 }
+
+// TestAnEventBatchCostsAWritePerEventAndOnePerHour measures the DynamoDB
+// calls of POST /v1/events from the function's access log: one conditional
+// put per event, one mark per distinct hour of the batch, one for the
+// per-user limit.
+func TestAnEventBatchCostsAWritePerEventAndOnePerHour(t *testing.T) {
+	article := catalogueArticle(t, "costnews")
+	u := register(t)
+	now := time.Now().UTC()
+	for _, c := range []struct {
+		name  string
+		hours []time.Duration
+	}{
+		{"25 events of one hour", []time.Duration{0}},
+		{"25 events over 5 hours", []time.Duration{0, time.Hour, 2 * time.Hour, 30 * time.Hour, 6 * 24 * time.Hour}},
+	} {
+		var batch []map[string]any
+		for i := range 25 {
+			batch = append(batch, map[string]any{"id": fmt.Sprintf("cost-%d-%04d", len(c.hours), i), "type": "impression", "article_id": article,
+				"at": now.Add(-c.hours[i%len(c.hours)]).Format(time.RFC3339)})
+		}
+		b, _ := json.Marshal(map[string]any{"events": batch})
+		status, out, h := call(t, "POST", "/v1/events", u.Token, string(b))
+		if status != 202 || h.Get("X-Request-Id") == "" {
+			t.Fatalf("%s: %d %s", c.name, status, out)
+		}
+		var calls int
+		eventually(t, "the access log line", func() bool {
+			for _, l := range cloud.Logs("tracking-api", h.Get("X-Request-Id"), 5) {
+				var rec struct {
+					Calls *int `json:"dynamodb_calls"`
+				}
+				if i := strings.Index(l, "{"); i >= 0 && json.Unmarshal([]byte(l[i:]), &rec) == nil && rec.Calls != nil {
+					calls = *rec.Calls
+					return true
+				}
+			}
+			return false
+		})
+		want := len(batch) + len(c.hours) + 1
+		t.Logf("%s: %d DynamoDB calls", c.name, calls)
+		if calls != want {
+			t.Errorf("%s: %d DynamoDB calls, want %d (a put per event, a mark per hour, the limit)", c.name, calls, want)
+		}
+	}
+}
