@@ -290,3 +290,39 @@ func TestOneReaderCountsOncePerPeriod(t *testing.T) {
 		t.Errorf("%d distinct readers' clicks: trending %v, want article 3", TrendingReaders, rows)
 	}
 }
+
+// TestMarksAreBoundedByHoursAndShards: a batch spread over the whole week it
+// may cover leaves one mark per hour at most, and sending it again adds none.
+func TestMarksAreBoundedByHoursAndShards(t *testing.T) {
+	ctx := context.Background()
+	st := NewDynamoStore(dynamotest.Table(t, "events"))
+	s := &Service{Store: st, Now: func() time.Time { return now }}
+	var batch []Event
+	for i := range MaxBatch {
+		at := now.Add(-time.Duration(i) * (MaxAge - time.Minute) / MaxBatch)
+		batch = append(batch, Event{ID: fmt.Sprintf("week-%04d", i), Type: Impression, ArticleID: randomID(t), At: at})
+	}
+	for range 2 {
+		if _, err := s.Track(ctx, "mallory", batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	marks, err := AllMarks(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if limit := int(MaxAge/time.Hour) + 1; len(marks) > limit || len(marks) < limit-1 {
+		t.Errorf("a week's batch left %d marks, want one per hour (%d)", len(marks), limit)
+	}
+	jobs, _ := Plan(Job{}, marks)
+	if len(jobs) > 8 {
+		t.Errorf("%d day jobs for one shard's week", len(jobs))
+	}
+	runKPI(t, st, now.Add(2*time.Hour))
+	if left, _ := AllMarks(ctx, st); len(left) != 0 {
+		t.Errorf("%d marks left after the run", len(left))
+	}
+	if got := kpiAt(t, st, Day, "all", "all", now.Add(-3*24*time.Hour)).Impressions; got == 0 {
+		t.Error("the week's events were not counted")
+	}
+}
