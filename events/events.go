@@ -33,8 +33,9 @@ const (
 	FanoutRequestedType  = "notification.fanout.requested"
 )
 
-// ArticleTrending is published once per article when its clicks within an
-// hour reach the trending threshold.
+// ArticleTrending is published once per article when enough distinct readers
+// clicked it within an hour (tracking.TrendingReaders); Clicks is the raw
+// click count of that hour.
 type ArticleTrending struct {
 	ID     string `json:"id"`
 	Hour   string `json:"hour"` // YYYYMMDDHH
@@ -110,7 +111,9 @@ type ArticleStats struct {
 	Articles   []ArticleCount `json:"articles"`
 }
 
-// ArticleCount is one article's numbers in ArticleStats.
+// ArticleCount is one article's numbers in ArticleStats, in distinct readers
+// (each counts once however many events they sent): Impressions readers saw
+// it, Clicks of them also clicked it (so Clicks ≤ Impressions).
 type ArticleCount struct {
 	ID          string `json:"id"`
 	Impressions int64  `json:"impressions"`
@@ -163,11 +166,11 @@ type Type struct {
 var Catalog = []Type{
 	{HeartbeatType, SourcePlatform, "The heartbeat batch ran; proves schedule → bus → rule → consumer.", reflect.TypeFor[Heartbeat]()},
 	{ArticlePublishedType, SourceArticles, "A new article was stored; feed, notifications and others react on their own.", reflect.TypeFor[ArticlePublished]()},
-	{ArticleTrendingType, SourceTracking, "An article's clicks in an hour reached the trending threshold (once per article).", reflect.TypeFor[ArticleTrending]()},
+	{ArticleTrendingType, SourceTracking, "Enough distinct readers clicked an article within an hour (once per article).", reflect.TypeFor[ArticleTrending]()},
 	{KPIShardType, SourceTracking, "The KPI batch's fan-out: compute one shard of one period.", reflect.TypeFor[KPIShardRequested]()},
 	{UserEngagedType, SourceTracking, "What users of one shard engaged with in a completed hour, per category.", reflect.TypeFor[UserEngaged]()},
 	{ArticleModeratedType, SourceArticles, "An editor hid, showed, pinned or unpinned an article; the latest At wins.", reflect.TypeFor[ArticleModerated]()},
-	{ArticleStatsType, SourceTracking, "One shard's impressions and clicks per article for a day (recomputed; latest wins).", reflect.TypeFor[ArticleStats]()},
+	{ArticleStatsType, SourceTracking, "One shard's distinct readers per article for a day: who saw it, and who saw and clicked it (recomputed; latest wins).", reflect.TypeFor[ArticleStats]()},
 	{UserReadType, SourceTracking, "A user opened articles (clicks and reads of an accepted batch).", reflect.TypeFor[UserRead]()},
 	{InterestsChangedType, SourceUsers, "A user's interest profile changed (explicit or learned); carries the whole profile.", reflect.TypeFor[InterestsChanged]()},
 	{RankRequestedType, SourceFeed, "Feeds changed (new or moderated articles): rank them now rather than at the next schedule.", reflect.TypeFor[RankRequested]()},

@@ -1,18 +1,19 @@
 // Command aggregate-kpi is the KPI batch. A scheduled (or run-now) invocation
-// is the coordinator: it plans the periods to bring up to date, fans each out
-// as one kpi.shard.requested event per user shard, and announces articles whose
-// clicks this hour crossed the trending threshold. Each shard event is a worker
-// invocation: it recomputes that shard's partial exactly from the stored
-// events (idempotent) and, for a completed hour, publishes what each user
-// engaged with; a day's shard also announces its per-article numbers
-// (article.stats) for the feed's ranking. Reads merge the shards.
+// is the coordinator: it reads the marks accepted events left (hour × user
+// shard), fans out one kpi.shard.requested day job per marked day and shard
+// (or every shard of a period asked for by name), and announces articles that
+// enough distinct readers clicked this hour. Each shard event is a worker
+// invocation: it recomputes the marked hours and the day exactly from the
+// stored events (idempotent), publishes what each user engaged with in a
+// completed hour and the day's per-article numbers (article.stats) for the
+// feed's ranking, and only then clears the marks it covered. Reads merge the
+// shards.
 package main
 
 import (
 	"context"
 	"log/slog"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/kiosk-news/kiosk/events"
@@ -44,25 +45,30 @@ type batch struct {
 
 func (b *batch) coordinate(ctx context.Context, job tracking.Job) error {
 	now := clock.Now()
-	jobs, err := tracking.Plan(job, now)
+	var marks []tracking.Mark
+	if job.Granularity == "" && job.Period == "" {
+		var err error
+		if marks, err = tracking.AllMarks(ctx, b.store); err != nil {
+			return err
+		}
+	}
+	jobs, err := tracking.Plan(job, marks)
 	if err != nil {
 		return err
 	}
-	var evs []bus.Event
-	for _, j := range jobs {
-		for shard := range tracking.Shards {
-			evs = append(evs, bus.Event{DetailType: events.KPIShardType,
-				Detail: events.KPIShardRequested{Granularity: j.Granularity, Period: j.Period, Shard: shard}})
-		}
+	evs := make([]bus.Event, len(jobs))
+	for i, j := range jobs {
+		evs[i] = bus.Event{DetailType: events.KPIShardType,
+			Detail: events.KPIShardRequested{Granularity: j.Granularity, Period: j.Period, Shard: *j.Shard}}
 	}
 	if err := b.pub.Publish(ctx, evs...); err != nil {
 		return err
 	}
 	trending, err := b.trending(ctx, now)
-	trigger.Count(ctx, "periods", len(jobs))
+	trigger.Count(ctx, "marks", len(marks))
 	trigger.Count(ctx, "shard events", len(evs))
 	trigger.Count(ctx, "trending", trending)
-	slog.InfoContext(ctx, "kpi planned", "periods", len(jobs), "shards", len(evs), "trending", trending)
+	slog.InfoContext(ctx, "kpi planned", "marks", len(marks), "shards", len(evs), "trending", trending)
 	return err
 }
 
@@ -98,50 +104,58 @@ func (b *batch) trending(ctx context.Context, now time.Time) (int, error) {
 
 func (b *batch) work(ctx context.Context, job tracking.Job) error {
 	now := clock.Now()
-	p, engagement, err := tracking.Aggregate(ctx, b.store, job.Granularity, job.Period, *job.Shard, now)
+	r, err := tracking.Recompute(ctx, b.store, job, now)
 	if err != nil {
 		return err
 	}
-	// Learning takes completed hours only, so a period is learned once, whole.
-	if job.Granularity == tracking.Hour && len(engagement) > 0 && job.Period < now.Format("2006010215") {
-		users := make([]string, 0, len(engagement))
-		for u := range engagement {
-			users = append(users, u)
-		}
-		sort.Strings(users)
-		var evs []bus.Event
-		for i := 0; i < len(users); i += 100 {
-			chunk := events.UserEngaged{Hour: job.Period}
-			for _, u := range users[i:min(i+100, len(users))] {
-				chunk.Users = append(chunk.Users, events.UserEngagement{UserID: u, Weights: engagement[u]})
+	for _, h := range r.Hours {
+		if h.Complete && len(h.Engagement) > 0 {
+			if err := b.pub.Publish(ctx, engagedEvents(h)...); err != nil {
+				return err
 			}
-			evs = append(evs, bus.Event{DetailType: events.UserEngagedType, Detail: chunk})
 		}
-		if err := b.pub.Publish(ctx, evs...); err != nil {
+	}
+	if r.Day != nil {
+		if err := b.pub.Publish(ctx, statsEvents(*r.Day)...); err != nil {
 			return err
 		}
 	}
-	if job.Granularity == tracking.Day {
-		if err := b.pub.Publish(ctx, statsEvents(p)...); err != nil {
-			return err
-		}
-	}
+	// Only now that everything depending on the numbers is stored and
+	// published: a crash before this line repeats the job, never loses it.
+	cleared, err := r.Clear(ctx, b.store)
 	slog.InfoContext(ctx, "kpi shard", "granularity", job.Granularity, "period", job.Period, "shard", *job.Shard,
-		"events", p.Slices["all"].Impressions+p.Slices["all"].Clicks+p.Slices["all"].Reads+p.Slices["all"].Shares)
-	return nil
+		"hours", len(r.Hours), "cleared", cleared)
+	return err
 }
 
-// statsEvents announces a day partial's per-article impressions and clicks
-// (article.stats) for the feed's ranking, in parts of statsPart articles.
+// engagedEvents announces what each user of a completed hour engaged with
+// (user.engaged), 100 users an event.
+func engagedEvents(h tracking.HourResult) []bus.Event {
+	users := make([]string, 0, len(h.Engagement))
+	for u := range h.Engagement {
+		users = append(users, u)
+	}
+	sort.Strings(users)
+	var evs []bus.Event
+	for i := 0; i < len(users); i += 100 {
+		chunk := events.UserEngaged{Hour: h.Partial.Period}
+		for _, u := range users[i:min(i+100, len(users))] {
+			chunk.Users = append(chunk.Users, events.UserEngagement{UserID: u, Weights: h.Engagement[u]})
+		}
+		evs = append(evs, bus.Event{DetailType: events.UserEngagedType, Detail: chunk})
+	}
+	return evs
+}
+
+// statsEvents announces a day partial's per-article numbers for the feed's
+// ranking (article.stats: distinct readers, see tracking.RankingNumbers), in
+// parts of statsPart articles.
 func statsEvents(p tracking.Partial) []bus.Event {
 	const statsPart = 500
 	var counts []events.ArticleCount
-	for slice, c := range p.Slices {
-		if id, ok := strings.CutPrefix(slice, "article:"); ok {
-			counts = append(counts, events.ArticleCount{ID: id, Impressions: c.Impressions, Clicks: c.Clicks})
-		}
+	for _, n := range tracking.RankingNumbers(p) {
+		counts = append(counts, events.ArticleCount{ID: n.ID, Impressions: n.Impressions, Clicks: n.Clicks})
 	}
-	sort.Slice(counts, func(i, j int) bool { return counts[i].ID < counts[j].ID })
 	parts := max(1, (len(counts)+statsPart-1)/statsPart)
 	evs := make([]bus.Event, 0, parts)
 	for i := range parts {

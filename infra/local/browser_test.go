@@ -207,6 +207,7 @@ func TestAdminConsoleInARealBrowser(t *testing.T) {
 
 	// KPIs: an app reads and clicks a culture article; the KPI batch counts.
 	shown := visible[0]
+	inCatalogue(t, shown) // counted per article once tracking's catalogue has it
 	u := register(t)
 	at := time.Now().UTC().Format(time.RFC3339)
 	var evs []map[string]any

@@ -14,6 +14,7 @@ import (
 	"github.com/kiosk-news/kiosk/infra/local"
 	"github.com/kiosk-news/kiosk/shared/article"
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
+	"github.com/kiosk-news/kiosk/shared/tracking"
 )
 
 type feedPage struct {
@@ -161,22 +162,23 @@ func TestClicksMoveAnArticleUpAfterRanking(t *testing.T) {
 	sports := rankedFeed(t, "sports", 3)
 	last := sports.Items[len(sports.Items)-1]
 	first := sports.Items[0]
-	u := register(t)
-	at := time.Now().UTC().Format(time.RFC3339)
-	var batch []map[string]any
-	for i := range 8 {
-		batch = append(batch,
-			map[string]any{"id": fmt.Sprintf("rank-imp-%04d", i), "type": "impression", "article_id": last.ID, "at": at},
-			map[string]any{"id": fmt.Sprintf("rank-clk-%04d", i), "type": "click", "article_id": last.ID, "at": at},
-			map[string]any{"id": fmt.Sprintf("rank-top-%04d", i), "type": "impression", "article_id": first.ID, "at": at})
-	}
-	if status, out := postEvents(t, u.Token, batch); status != 202 {
-		t.Fatalf("events: %d %v", status, out)
+	// Eight readers each see both and click the last one: ranking counts
+	// readers, so each counts once. Two hours ago, so they count for the
+	// day's ranking numbers without making the article trending this hour
+	// (which would change its reason in the other tests' feeds).
+	at := time.Now().UTC().Add(-2 * time.Hour).Format(time.RFC3339)
+	for r := range 8 {
+		batch := []map[string]any{
+			{"id": fmt.Sprintf("rank-imp-%04d", r), "type": "impression", "article_id": last.ID, "at": at},
+			{"id": fmt.Sprintf("rank-clk-%04d", r), "type": "click", "article_id": last.ID, "at": at},
+			{"id": fmt.Sprintf("rank-top-%04d", r), "type": "impression", "article_id": first.ID, "at": at}}
+		if status, out := postEvents(t, register(t).Token, batch); status != 202 {
+			t.Fatalf("events: %d %v", status, out)
+		}
 	}
 	// The KPI batch announces the day's numbers per article (article.stats);
 	// the next ranking run uses them.
-	runKPI(t, "")
-	eventuallyLong(t, "the clicked article to rise", 30*time.Second, func() { runNow(t, "rank-feeds") }, func() bool {
+	eventuallyLong(t, "the clicked article to rise", 30*time.Second, func() { runKPI(t, ""); runNow(t, "rank-feeds") }, func() bool {
 		p := readFeed(t, "/v1/feed?category=sports&limit=50", "")
 		for _, it := range p.Items {
 			if it.Reason == "pinned" {
@@ -232,13 +234,16 @@ func TestTrendingReachesInterestedInboxesOnce(t *testing.T) {
 			t.Fatalf("interests: %d %s", status, body)
 		}
 	}
+	// TrendingReaders distinct readers click it (other, not a fan, among them).
 	at := time.Now().UTC().Format(time.RFC3339)
-	var clicks []map[string]any
-	for i := range 12 {
-		clicks = append(clicks, map[string]any{"id": fmt.Sprintf("trend-clk-%04d", i), "type": "click", "article_id": article, "at": at})
-	}
-	if status, out := postEvents(t, other.Token, clicks); status != 202 {
-		t.Fatalf("clicks: %d %v", status, out)
+	for r := range tracking.TrendingReaders {
+		tok := other.Token
+		if r > 0 {
+			tok = register(t).Token
+		}
+		if status, out := postEvents(t, tok, []map[string]any{{"id": "trend-clk-0001", "type": "click", "article_id": article, "at": at}}); status != 202 {
+			t.Fatalf("clicks: %d %v", status, out)
+		}
 	}
 	type inbox struct {
 		Items []struct {
@@ -320,5 +325,63 @@ func TestModerationReachesTheFeedWithinAMinute(t *testing.T) {
 	}
 	if status, _ := admin(t, "PUT", "/admin/api/articles/"+pin+"/moderation", cloud.AdminToken(), "application/json", `{"hidden":true}`); status != 400 {
 		t.Errorf("moderation without pinned: %d", status)
+	}
+}
+
+// TestOneInstallsBurstMakesNoNews: one install's 600 events on an article —
+// clicks without impressions, then impressions and clicks — notify no fan of
+// its category, and the clicks without impressions change nothing in the
+// feed: the feed's numbers count readers, and a click without the reader's
+// impression counts for no CTR.
+func TestOneInstallsBurstMakesNoNews(t *testing.T) {
+	business := rankedFeed(t, "business", 2)
+	target := business.Items[len(business.Items)-2] // not the one TestTrendingReachesInterestedInboxesOnce makes trend
+	fan, mallory := register(t), register(t)
+	if status, body := admin(t, "PUT", "/v1/users/me/interests", fan.Token, "application/json", `{"categories":["business"]}`); status != 200 {
+		t.Fatalf("interests: %d %s", status, body)
+	}
+	// Scores decay between runs alike; the order only changes with numbers.
+	position := func() int {
+		return slices.Index(readFeed(t, "/v1/feed?category=business&limit=50", "").ids(), target.ID)
+	}
+	runNow(t, "rank-feeds")
+	wantAt := position()
+	now := time.Now().UTC()
+	at := now.Format(time.RFC3339)
+	send := func(prefix string, n int, types ...string) {
+		var batch []map[string]any
+		for i := range n {
+			for _, typ := range types {
+				batch = append(batch, map[string]any{"id": fmt.Sprintf("%s-%s-%04d", prefix, typ, i), "type": typ, "article_id": target.ID, "at": at})
+			}
+		}
+		if status, out := postEvents(t, mallory.Token, batch); status != 202 {
+			t.Fatalf("burst: %d %v", status, out)
+		}
+	}
+	send("burst", 450, "click")
+	counted := func(clicks int64) func() bool {
+		return func() bool { return kpi(t, "day", "article", now)[target.ID].Clicks >= clicks }
+	}
+	eventuallyLong(t, "the burst counted", 30*time.Second, func() { runKPI(t, "") }, counted(450))
+	runKPI(t, "") // the coordinator's trending check over what the last run stored
+	for range 3 {
+		runNow(t, "rank-feeds")
+		if at := position(); at != wantAt {
+			t.Fatalf("450 clicks without an impression moved the article from #%d to #%d", wantAt, at)
+		}
+	}
+	send("burst2", 75, "impression", "click")
+	eventuallyLong(t, "the rest of the burst counted", 30*time.Second, func() { runKPI(t, "") }, counted(525))
+	runKPI(t, "")
+	if got := kpi(t, "day", "article", now)[target.ID]; got.Viewers != 1 || got.ViewerClk != 1 || got.Clickers != 1 {
+		t.Errorf("600 events of one install = %+v; want one viewer who clicked", got)
+	}
+	status, body := admin(t, "GET", "/v1/notifications", fan.Token, "", "")
+	if status != 200 {
+		t.Fatalf("inbox: %d %s", status, body)
+	}
+	if strings.Contains(string(body), target.ID) {
+		t.Errorf("one install's burst reached a fan's inbox: %s", body)
 	}
 }

@@ -48,7 +48,7 @@ func Kiosk() Cloud {
 			{
 				Name: "events",
 				Description: "Tracking domain: app events (pk ev#<user>#<id>, expiring after 35 days), the article " +
-					"catalogue, KPI partials per period and shard, trending marks.",
+					"catalogue, KPI partials per period and shard (article chunks), marks of hours to recompute, trending marks.",
 				PartitionKey: Key{"pk", String},
 				Indexes: []Index{
 					{Name: "by-hour", PartitionKey: Key{"hk", String}, SortKey: &Key{"pk", String}},
@@ -243,9 +243,9 @@ func Kiosk() Cloud {
 			},
 			{
 				Name: "aggregate-kpi",
-				Description: "KPI batch: the coordinator fans periods out per user shard and announces trending " +
-					"articles; shard workers recompute exact, idempotent partials.",
-				Schedules: []Schedule{{"rate(5 minutes)", "bring the current hour and day up to date"}},
+				Description: "KPI batch: the coordinator fans the marked days out per user shard and announces trending " +
+					"articles; shard workers recompute exact, idempotent partials of the marked hours and their day.",
+				Schedules: []Schedule{{"rate(5 minutes)", "recompute every hour accepted events marked, and its day"}},
 				Rules: []Rule{{
 					Name:    "on-kpi-shard",
 					Pattern: `{"source":["kiosk.tracking"],"detail-type":["kpi.shard.requested"]}`,

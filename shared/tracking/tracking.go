@@ -69,8 +69,19 @@ type Store interface {
 	EventsOf(ctx context.Context, hour time.Time, shard int) ([]Stored, error)
 	PutArticle(ctx context.Context, a Article) error
 	Articles(ctx context.Context, ids []string) (map[string]Article, error)
+	// PutPartial replaces one shard's partial of a period.
 	PutPartial(ctx context.Context, p Partial) error
-	Partials(ctx context.Context, granularity string, periods []string) ([]Partial, error)
+	// Partials reads every shard's partial of the periods; the per-article
+	// slices only when articles is true.
+	Partials(ctx context.Context, granularity string, periods []string, articles bool) ([]Partial, error)
+	// Mark records that events of an hour and shard were accepted (setting
+	// it again moves its SetAt).
+	Mark(ctx context.Context, m Mark) error
+	// Marks lists one shard's marks.
+	Marks(ctx context.Context, shard int) ([]Mark, error)
+	// ClearMark deletes a mark unless it was set again since m was read;
+	// false when it was (or is gone).
+	ClearMark(ctx context.Context, m Mark) (bool, error)
 	// MarkTrending records an article as trending; false if it already was.
 	MarkTrending(ctx context.Context, articleID string, at time.Time) (bool, error)
 	IsTrending(ctx context.Context, articleID string) (bool, error)
@@ -167,8 +178,11 @@ func (s *Service) now() time.Time {
 }
 
 // Track validates a whole batch, then stores each event once (16 writes at a
-// time). A failure part-way is returned for the client to retry the batch:
-// what was stored counts as duplicates then.
+// time), then marks each hour the batch touched (one write per distinct
+// hour: the user's shard is the same for the whole batch) so the KPI batch
+// recomputes it however late the events are. A failure part-way is returned
+// for the client to retry the batch: what was stored counts as duplicates
+// then, and the retry marks again.
 func (s *Service) Track(ctx context.Context, userID string, events []Event) (Result, error) {
 	now := s.now()
 	if err := Validate(events, now); err != nil {
@@ -190,6 +204,25 @@ func (s *Service) Track(ctx context.Context, userID string, events []Event) (Res
 			res.Duplicates++
 		default:
 			errs = append(errs, err)
+		}
+	})
+	// The marks come after the events (a recomputation that clears a mark
+	// has read every event stored before it) and before the answer, for
+	// duplicates too: a retry must mark what a failed attempt did not.
+	hours := map[time.Time]bool{}
+	for _, e := range events {
+		hours[e.At.UTC().Truncate(time.Hour)] = true
+	}
+	marks := make([]Mark, 0, len(hours))
+	setAt := s.now()
+	for h := range hours {
+		marks = append(marks, Mark{Hour: h, Shard: ShardOf(userID), SetAt: setAt})
+	}
+	parallel.Each(marks, 16, func(_ int, m Mark) {
+		if err := s.Store.Mark(ctx, m); err != nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
 		}
 	})
 	if len(errs) > 0 {

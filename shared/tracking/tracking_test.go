@@ -3,6 +3,7 @@ package tracking
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"strings"
 	"testing"
@@ -79,22 +80,12 @@ func TestKPIsAreExactAndIdempotent(t *testing.T) {
 			}
 		}
 	}
-	var engagement Engagement
+	engagement := Engagement{}
 	for round := range 2 {
-		for shard := range Shards {
-			for _, j := range []Job{{Hour, hour.Format(hourLayout), nil}, {Day, hour.Format(dayLayout), nil}} {
-				_, e, err := Aggregate(ctx, st, j.Granularity, j.Period, shard, now)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if round == 0 && j.Granularity == Hour {
-					for u, w := range e {
-						if engagement == nil {
-							engagement = Engagement{}
-						}
-						engagement[u] = w
-					}
-				}
+		// An hour later, so this hour is complete (learned) and its marks clear.
+		for _, h := range runKPI(t, st, now.Add(time.Hour)) {
+			if round == 0 && h.Partial.Period == hour.Format(hourLayout) {
+				maps.Copy(engagement, h.Engagement)
 			}
 		}
 	}
@@ -106,10 +97,10 @@ func TestKPIsAreExactAndIdempotent(t *testing.T) {
 	for _, r := range rows {
 		got[r.Key] = r.Counts
 	}
-	if c := got["sports"]; c != (Counts{Impressions: 2, Clicks: 2, Reads: 1, Shares: 1, Users: 2}) {
+	if c := got["sports"]; c != (Counts{Impressions: 2, Clicks: 2, Reads: 1, Shares: 1, Users: 2, Viewers: 2, Clickers: 2, ViewerClicks: 2}) {
 		t.Errorf("sports this hour = %+v", c)
 	}
-	if c := got["tech"]; c != (Counts{Impressions: 1, Users: 1}) {
+	if c := got["tech"]; c != (Counts{Impressions: 1, Users: 1, Viewers: 1}) {
 		t.Errorf("tech this hour = %+v", c)
 	}
 	day, _ := Query(ctx, st, Day, "all", hour, hour)
@@ -127,17 +118,48 @@ func TestKPIsAreExactAndIdempotent(t *testing.T) {
 	}
 }
 
-func TestPlan(t *testing.T) {
-	jobs, _ := Plan(Job{}, time.Date(2026, 11, 25, 0, 5, 0, 0, time.UTC))
-	want := "[{hour 2026112500 <nil>} {day 20261125 <nil>} {hour 2026112423 <nil>} {day 20261124 <nil>}]"
-	if fmt.Sprint(jobs) != want {
-		t.Errorf("Plan just after midnight = %v, want %s", jobs, want)
+// runKPI runs the KPI batch as the schedule does at now: the coordinator's
+// plan from the marks, then every shard job, each clearing its marks.
+func runKPI(t *testing.T, st Store, now time.Time) []HourResult {
+	t.Helper()
+	ctx := context.Background()
+	marks, err := AllMarks(ctx, st)
+	if err != nil {
+		t.Fatal(err)
 	}
-	jobs, _ = Plan(Job{}, now)
-	if len(jobs) != 2 {
-		t.Errorf("Plan mid-hour = %v", jobs)
+	jobs, err := Plan(Job{}, marks)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := Plan(Job{Granularity: "hour", Period: "yesterday"}, now); err == nil {
+	var hours []HourResult
+	for _, j := range jobs {
+		r, err := Recompute(ctx, st, j, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.Clear(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+		hours = append(hours, r.Hours...)
+	}
+	return hours
+}
+
+func TestPlanMakesOneDayJobPerMarkedDayAndShard(t *testing.T) {
+	h := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	marks := []Mark{{Hour: h, Shard: 3}, {Hour: h.Add(5 * time.Hour), Shard: 3}, {Hour: h.Add(-time.Hour), Shard: 3}, {Hour: h, Shard: 1}}
+	jobs, _ := Plan(Job{}, marks)
+	var got []string
+	for _, j := range jobs {
+		got = append(got, fmt.Sprintf("%s %s %d", j.Granularity, j.Period, *j.Shard))
+	}
+	if want := "[day 20261124 3 day 20261125 1 day 20261125 3]"; fmt.Sprint(got) != want {
+		t.Errorf("Plan = %v, want %s", got, want)
+	}
+	if jobs, _ := Plan(Job{Granularity: Hour, Period: "2026112510"}, nil); len(jobs) != Shards {
+		t.Errorf("a named period makes %d jobs, want one per shard", len(jobs))
+	}
+	if _, err := Plan(Job{Granularity: "hour", Period: "yesterday"}, nil); err == nil {
 		t.Error("a bad period was planned")
 	}
 }

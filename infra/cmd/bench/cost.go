@@ -61,11 +61,12 @@ func costModel(r *Report) Cost {
 	if f, ok := r.route("POST /v1/events"); ok {
 		const batch = 25
 		// A fifth of batches carry clicks or reads (user.read); every batch counts
-		// against its user's limit (one UpdateItem).
-		perBatch := lambdaCost(f.DurationMS, 512) + httpAPIRequest + 0.2*eventBridgeEvent + dynamoWRU
+		// against its user's limit (one UpdateItem) and marks its hour for the
+		// KPI batch (one PutItem, and its by-hour index entry).
+		perBatch := lambdaCost(f.DurationMS, 512) + httpAPIRequest + 0.2*eventBridgeEvent + 3*dynamoWRU
 		perEvent = perBatch/batch + 1*dynamoWRU
 		c.Lines = append(c.Lines, CostLine{What: "per million tracked events (POST /v1/events)", USD: perEvent * 1e6,
-			Assumptions: fmt.Sprintf("batches of %d; tracking-api 512 MB × %.1f ms a batch; 1 conditional PutItem (<1 KB, 1 WRU) per event and 1 UpdateItem per batch for the per-user limit; 1 user.read event on a fifth of the batches", batch, f.DurationMS)})
+			Assumptions: fmt.Sprintf("batches of %d; tracking-api 512 MB × %.1f ms a batch; 1 conditional PutItem (<1 KB, 1 WRU) per event, 1 UpdateItem per batch for the per-user limit and 1 PutItem per batch (2 WRU with its index entry) marking the hour for the KPIs; 1 user.read event on a fifth of the batches", batch, f.DurationMS)})
 	}
 	// One month of a sample workload: 10,000 daily users, each opening the
 	// app 4 times a day (3 public feed pages, 1 personal, 60 events).
