@@ -400,7 +400,7 @@ func (s *DynamoStore) Profile(ctx context.Context, userID string, now time.Time)
 	for _, it := range items {
 		switch {
 		case it.SK == "profile":
-			p.Interests, p.Learned, p.At = it.Interests, it.Learned, it.At
+			p.Interests, p.Learned, p.At = it.Interests, LearnedAt(it.Learned, it.At, now), it.At
 		case strings.HasPrefix(it.SK, "read#") && (it.ExpiresAt == 0 || it.ExpiresAt > now.Unix()):
 			for _, id := range it.IDs {
 				p.Read[id] = true
@@ -497,8 +497,9 @@ func (s *DynamoStore) Interested(ctx context.Context, category, after string, li
 	return out, next, nil
 }
 
-// Profiles reads the interest profiles of users (BatchGet, 100 a call).
-func (s *DynamoStore) Profiles(ctx context.Context, users []string) (map[string]Profile, error) {
+// Profiles reads the interest profiles of users (BatchGet, 100 a call),
+// learned weights as of now.
+func (s *DynamoStore) Profiles(ctx context.Context, users []string, now time.Time) (map[string]Profile, error) {
 	out := map[string]Profile{}
 	for i := 0; i < len(users); i += 100 {
 		var keys []dynamo.Keyed
@@ -512,7 +513,7 @@ func (s *DynamoStore) Profiles(ctx context.Context, users []string) (map[string]
 		}
 		for _, it := range items {
 			id := strings.TrimPrefix(it.PK, "u#")
-			out[id] = Profile{UserID: id, Interests: it.Interests, Learned: it.Learned, At: it.At}
+			out[id] = Profile{UserID: id, Interests: it.Interests, Learned: LearnedAt(it.Learned, it.At, now), At: it.At}
 		}
 	}
 	return out, nil

@@ -66,7 +66,7 @@ func (s *DynamoStore) Fanout(ctx context.Context, a Article, hour, after string,
 	if err != nil || len(users) == 0 {
 		return "", 0, err
 	}
-	profiles, err := s.Profiles(ctx, users)
+	profiles, err := s.Profiles(ctx, users, now)
 	if err != nil {
 		return "", 0, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"testing"
@@ -325,5 +326,33 @@ func TestTrendingNotifiesInterestedUsersOnceInChunks(t *testing.T) {
 	}
 	if _, _, err := s.Notify(ctx, id(404), hour, ""); err == nil || !errors.Is(err, ErrNotFound) {
 		t.Errorf("trending for an unplaced article: %v, want a retryable error", err)
+	}
+}
+
+func TestLearnedInterestsFadeWithTheTimeSinceTheyWereSent(t *testing.T) {
+	s, _ := newService(t)
+	ctx := context.Background()
+	a := published(1, "sports", "s", time.Hour)
+	if err := s.Published(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	idle, active := fmt.Sprintf("%032x", 1), fmt.Sprintf("%032x", 2)
+	// Both clicked a lot of sports; one was last seen 30 days ago.
+	for u, at := range map[string]time.Time{idle: now.Add(-30 * 24 * time.Hour), active: now.Add(-time.Hour)} {
+		if err := s.Interests(ctx, events.InterestsChanged{UserID: u, Interests: []string{}, Learned: map[string]float64{"sports": 10}, At: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := s.Store
+	p, err := st.Profile(ctx, idle, now)
+	if err != nil || math.Abs(p.Learned["sports"]-0.512710) > 1e-6 || len(p.InterestCategories()) != 0 {
+		t.Errorf("30 days idle: learned %v (%v), interests %v; want sports 0.512710 and no interest", p.Learned, err, p.InterestCategories())
+	}
+	if p, _ := st.Profile(ctx, active, now); !slices.Equal(p.InterestCategories(), []string{"sports"}) {
+		t.Errorf("an hour ago: learned %v, want sports still an interest", p.Learned)
+	}
+	_, n, err := s.Notify(ctx, a.ID, now.Format("2006010215"), "")
+	if err != nil || n != 1 {
+		t.Errorf("trending sports notified %d users (%v), want only the active one", n, err)
 	}
 }
