@@ -186,6 +186,12 @@ func LearnedAt(w map[string]float64, at, now time.Time) map[string]float64 {
 	return out
 }
 
+// MaxReads is how many of a user's newest opened articles the personal feed
+// hides. Feeds hold the last 72 h of news; a heavy reader opens about 100
+// articles a day, so 500 covers the window with room, and the profile and
+// reads stay one Query of at most ~50 KB.
+const MaxReads = 500
+
 // LearnedInterest is the learned weight (about that many clicks, decayed)
 // from which a category counts as an interest.
 const LearnedInterest = 2.0

@@ -44,8 +44,13 @@ var (
 	ErrExists   = errors.New("user exists")
 )
 
-// Limits on interests.
-const MaxInterests = 20
+// Limits on interests: explicit categories a user may choose, and learned
+// categories kept (the strongest), so a profile's size never depends on how
+// many categories a user's clicks touch.
+const (
+	MaxInterests = 20
+	MaxLearned   = 50
+)
 
 // Service holds the users' use cases.
 type Service struct {
@@ -173,6 +178,21 @@ func Blend(old map[string]float64, elapsed time.Duration, engagement map[string]
 	out := decayed(old, elapsed)
 	for k, v := range engagement {
 		out[k] += v
+	}
+	if len(out) > MaxLearned {
+		ks := make([]string, 0, len(out))
+		for k := range out {
+			ks = append(ks, k)
+		}
+		sort.Slice(ks, func(i, j int) bool {
+			if out[ks[i]] != out[ks[j]] {
+				return out[ks[i]] > out[ks[j]]
+			}
+			return ks[i] < ks[j]
+		})
+		for _, k := range ks[MaxLearned:] {
+			delete(out, k)
+		}
 	}
 	return out
 }

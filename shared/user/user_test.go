@@ -3,6 +3,7 @@ package user
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"testing"
@@ -72,6 +73,16 @@ func TestLearnedWeightsDecayByTheTimeElapsedNotByTheHoursApplied(t *testing.T) {
 	t.Run("a weight decayed under 0.01 is dropped", func(t *testing.T) {
 		if got := Blend(map[string]float64{"sports": 10}, 70*24*time.Hour, nil); len(got) != 0 {
 			t.Errorf("after 70 days: %v, want nothing left (10 × 2^-10 ≈ 0.0098)", got)
+		}
+	})
+	t.Run("only the strongest MaxLearned categories are kept", func(t *testing.T) {
+		many := map[string]float64{}
+		for i := range 10 * MaxLearned {
+			many[fmt.Sprintf("c%d", i)] = float64(i + 1)
+		}
+		got := Blend(map[string]float64{"sports": 10000}, time.Hour, many)
+		if len(got) != MaxLearned || got["sports"] == 0 || got["c0"] != 0 {
+			t.Errorf("kept %d categories (sports %v, c0 %v), want the strongest %d", len(got), got["sports"], got["c0"], MaxLearned)
 		}
 	})
 	t.Run("reading decays by the time since the last learned hour", func(t *testing.T) {
