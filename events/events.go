@@ -130,12 +130,20 @@ type UserRead struct {
 
 // InterestsChanged carries a user's whole interest profile after a change:
 // the explicit categories and the learned weights. At orders the changes.
+//
+// Learned weights are as of At: the users domain decays them by elapsed time,
+// halving every LearnedHalfLife, and a reader later than At decays them the
+// same way.
 type InterestsChanged struct {
 	UserID    string             `json:"user_id"`
 	Interests []string           `json:"interests"`
 	Learned   map[string]float64 `json:"learned_interests"`
 	At        time.Time          `json:"at"`
 }
+
+// LearnedHalfLife is how long a learned interest weight takes to halve when
+// nothing adds to it.
+const LearnedHalfLife = 7 * 24 * time.Hour
 
 // RankRequested asks the ranking batch to run now (new or moderated articles).
 type RankRequested struct {

@@ -1,6 +1,7 @@
 // Command learn-interests updates users' learned interests from user.engaged:
-// each user's category weights decay with a one-week half-life per hour that
-// passes and grow with what they clicked, read and shared. Each hour is
+// each user's category weights decay with a one-week half-life by the time
+// elapsed since the hour learned last (user.Blend) and grow with what they
+// clicked, read and shared. Each hour is
 // applied to a user once, whatever the delivery order or count; each user's
 // resulting profile is announced as user.interests.changed.
 package main
@@ -8,7 +9,6 @@ package main
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
@@ -19,9 +19,6 @@ import (
 	"github.com/kiosk-news/kiosk/shared/user"
 )
 
-// HalfLife of a learned interest.
-const HalfLife = 7 * 24 * time.Hour
-
 func main() {
 	cfg := boot.Init()
 	table := boot.Must(store.Table(store.Open(cfg), "users"))
@@ -31,7 +28,7 @@ func main() {
 		var errs []error
 		var changed []bus.Event
 		for _, u := range e.Detail.Users {
-			err := st.Learn(ctx, u.UserID, e.Detail.Hour, u.Weights, HalfLife, time.Hour)
+			err := st.Learn(ctx, u.UserID, e.Detail.Hour, u.Weights)
 			if errors.Is(err, user.ErrNotFound) {
 				continue
 			}
@@ -46,7 +43,9 @@ func main() {
 				errs = append(errs, err)
 				continue
 			}
-			changed = append(changed, bus.Event{DetailType: events.InterestsChangedType, Detail: user.Changed(got, clock.Now())})
+			now := clock.Now()
+			got.Learned = got.LearnedAt(now)
+			changed = append(changed, bus.Event{DetailType: events.InterestsChangedType, Detail: user.Changed(got, now)})
 		}
 		if err := pub.Publish(ctx, changed...); err != nil {
 			errs = append(errs, err)

@@ -264,7 +264,7 @@ func TestAdminConsoleInARealBrowser(t *testing.T) {
 			Category: "culture", Story: "orphan", PublishedAt: time.Now().UTC()}}); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(time.Second) // let feed-events place it
+	quiet(t) // feed-events has placed it (and nothing else lands during the redrive)
 	do("dead letters", chromedp.Navigate(api+"/admin/dead-letters"), chromedp.WaitVisible(chromedp.CSS("table.dead-letters")), shot("dead-letters"))
 	clicked, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`(() => { const tr = [...document.querySelectorAll("table.dead-letters tbody tr")]
 		.find(tr => tr.textContent.includes("notify-trending") && tr.textContent.includes("article.trending"));

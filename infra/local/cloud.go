@@ -309,6 +309,34 @@ func (c *Cloud) InvocationsOf(fn string) []Invocation {
 	return out
 }
 
+// Quiesce makes the local cloud quiet for a test that compares tables before
+// and after: it pauses background work (schedules firing on the clock, the
+// start-up announcer run), then waits until no delivery (queued, invoking,
+// waiting to retry, a duplicate not yet sent) and no invocation is in flight,
+// by exact counts. Afterwards nothing writes unless the test asks (a request,
+// a run now, a clock move, a delivery) — until Resume. Schedules that fall
+// due meanwhile are skipped, as a disabled EventBridge schedule's are.
+func (c *Cloud) Quiesce(ctx context.Context) error {
+	if err := c.bus.quiesce(ctx); err != nil {
+		return fmt.Errorf("quiesce: %d deliveries still in flight: %w", c.bus.busy(), err)
+	}
+	// A synchronous invocation (a gateway request, /_local/invoke) is not a
+	// delivery; wait for those too, and for deliveries they start.
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for c.host.running.Load() > 0 || c.bus.busy() > 0 {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("quiesce: %d invocations and %d deliveries still in flight: %w", c.host.running.Load(), c.bus.busy(), ctx.Err())
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// Resume lets background work (the schedules) run again after Quiesce.
+func (c *Cloud) Resume() { c.bus.resume() }
+
 // Deliver hands an event to a function asynchronously, as a rule target:
 // retries, then a dead letter.
 func (c *Cloud) Deliver(fn, trigger string, event []byte) {

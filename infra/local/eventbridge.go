@@ -62,10 +62,18 @@ type Bus struct {
 	deadSeq  int
 	inflight sync.WaitGroup
 	closed   chan struct{}
+	// pending counts deliveries not finished (queued, invoking, waiting to
+	// retry, a duplicate waiting to be sent), under mu; idle is signalled
+	// when it reaches zero. paused refuses background deliveries
+	// (schedules, start-up work) for Quiesce.
+	pending int
+	paused  bool
+	idle    *sync.Cond
 }
 
 func newBus(cloud topology.Cloud, name string, host *Host, attempts int, backoff time.Duration, logs *logSink) *Bus {
 	b := &Bus{cloud: cloud, now: time.Now, name: name, host: host, attempts: attempts, backoff: backoff, logs: logs, closed: make(chan struct{})}
+	b.idle = sync.NewCond(&b.mu)
 	for _, f := range cloud.Functions {
 		for _, r := range f.Rules {
 			b.targets = append(b.targets, target{function: f.Name, rule: r.Name, pattern: pattern.MustParse(r.Pattern)})
@@ -196,9 +204,9 @@ func (b *Bus) put(e putEntry) putResult {
 				// EventBridge delivers at least once: here, twice, the copy late
 				// enough to land after later events.
 				b.duplicated.Add(1)
-				b.inflight.Add(1)
+				b.begin()
 				go func() {
-					defer b.inflight.Done()
+					defer b.end()
 					select {
 					case <-b.closed:
 					case <-time.After(time.Duration(50+mrand.IntN(250)) * time.Millisecond):
@@ -211,12 +219,82 @@ func (b *Bus) put(e putEntry) putResult {
 	return putResult{EventID: id}
 }
 
+// begin counts a delivery that has started; end, one that has finished.
+func (b *Bus) begin() {
+	b.mu.Lock()
+	b.pending++
+	b.inflight.Add(1)
+	b.mu.Unlock()
+}
+
+func (b *Bus) end() {
+	b.mu.Lock()
+	b.pending--
+	if b.pending == 0 {
+		b.idle.Broadcast()
+	}
+	b.mu.Unlock()
+	b.inflight.Done()
+}
+
+// deliverInBackground delivers work nobody asked for just now (a schedule
+// firing on the clock, start-up work) unless the bus is paused, and reports
+// whether it did. The check and the count are one step, so Quiesce never
+// misses one.
+func (b *Bus) deliverInBackground(fn, trigger string, event []byte, tr Trace) bool {
+	b.mu.Lock()
+	if b.paused {
+		b.mu.Unlock()
+		return false
+	}
+	b.pending++
+	b.inflight.Add(1)
+	b.mu.Unlock()
+	b.deliver(fn, trigger, event, tr)
+	return true
+}
+
+// quiesce pauses background deliveries and waits until no delivery is
+// pending, or ctx ends.
+func (b *Bus) quiesce(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, func() {
+		b.mu.Lock()
+		b.idle.Broadcast()
+		b.mu.Unlock()
+	})
+	defer stop()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.paused = true
+	for b.pending > 0 && ctx.Err() == nil {
+		b.idle.Wait()
+	}
+	return ctx.Err()
+}
+
+func (b *Bus) resume() {
+	b.mu.Lock()
+	b.paused = false
+	b.mu.Unlock()
+}
+
+func (b *Bus) busy() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.pending
+}
+
 // Deliver invokes fn asynchronously with event, retrying with backoff, and
 // records a dead letter if every attempt fails.
 func (b *Bus) Deliver(fn, trigger string, event []byte, tr Trace) {
-	b.inflight.Add(1)
+	b.begin()
+	b.deliver(fn, trigger, event, tr)
+}
+
+// deliver runs a delivery counted by begin.
+func (b *Bus) deliver(fn, trigger string, event []byte, tr Trace) {
 	go func() {
-		defer b.inflight.Done()
+		defer b.end()
 		var lastErr string
 		wait := b.backoff
 		throttledSince := time.Time{}

@@ -101,6 +101,10 @@ type Host struct {
 	wait    time.Duration
 	logs    *logSink
 
+	// running counts invocations in flight, whoever asked (gateway, bus,
+	// control API), for Quiesce.
+	running atomic.Int64
+
 	mu      sync.Mutex
 	pools   map[string]*pool
 	history []Invocation
@@ -163,6 +167,8 @@ func (h *Host) Invoke(ctx context.Context, fn, trigger string, payload []byte) (
 	if !ok {
 		return Result{}, fmt.Errorf("unknown function %q", fn)
 	}
+	h.running.Add(1)
+	defer h.running.Add(-1)
 	tr, _ := ctx.Value(traceKey{}).(Trace)
 	if tr.Root == "" {
 		tr.Root = NewTraceRoot()

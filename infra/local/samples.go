@@ -155,7 +155,7 @@ func (c *Cloud) announceSamples(ctx context.Context) {
 	select {
 	case <-ctx.Done():
 	case <-time.After(SampleAnnounceDelay):
-		c.bus.Deliver("announce-articles", "startup", ScheduledEvent("announce-articles", 0, c.Now()), Trace{Root: NewTraceRoot()})
+		c.bus.deliverInBackground("announce-articles", "startup", ScheduledEvent("announce-articles", 0, c.Now()), Trace{Root: NewTraceRoot()})
 	}
 }
 

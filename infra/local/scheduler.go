@@ -98,7 +98,7 @@ func (s *scheduler) loop() {
 			continue
 		case <-t.C:
 		}
-		s.fireThrough(s.clock.Now())
+		s.fire(s.clock.Now(), true)
 	}
 }
 
@@ -109,7 +109,12 @@ type firing struct {
 
 // fireThrough delivers every firing due up to t, in time order, and returns
 // how many each function got.
-func (s *scheduler) fireThrough(t time.Time) map[string]int {
+func (s *scheduler) fireThrough(t time.Time) map[string]int { return s.fire(t, false) }
+
+// fire delivers the firings due up to t; background ones (the real clock's)
+// are skipped while the bus is paused (Quiesce), as a disabled EventBridge
+// schedule skips them: nothing catches up on Resume.
+func (s *scheduler) fire(t time.Time, background bool) map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var due []firing
@@ -129,7 +134,12 @@ func (s *scheduler) fireThrough(t time.Time) map[string]int {
 	})
 	fired := map[string]int{}
 	for _, f := range due {
-		s.bus.Deliver(f.e.fn, "schedule:"+f.e.sc.String(), ScheduledEvent(f.e.fn, f.e.i, f.at), Trace{Root: NewTraceRoot()})
+		trigger, event := "schedule:"+f.e.sc.String(), ScheduledEvent(f.e.fn, f.e.i, f.at)
+		if !background {
+			s.bus.Deliver(f.e.fn, trigger, event, Trace{Root: NewTraceRoot()})
+		} else if !s.bus.deliverInBackground(f.e.fn, trigger, event, Trace{Root: NewTraceRoot()}) {
+			continue
+		}
 		fired[f.e.fn]++
 	}
 	return fired

@@ -230,7 +230,8 @@ func TestTrendingAndLearnedInterests(t *testing.T) {
 		var me struct {
 			Learned map[string]float64 `json:"learned_interests"`
 		}
-		return json.Unmarshal(body, &me) == nil && me.Learned["trendsport"] >= 9 // 3 reads × (2 + 1 min)
+		// 3 reads × (2 + 1 min), decayed by the hour or two since the learned hour (9 × 2^(−2/168) ≈ 8.93)
+		return json.Unmarshal(body, &me) == nil && me.Learned["trendsport"] >= 8.9
 	})
 	eventuallyLong(t, "the reader's clicks counted", 30*time.Second, func() { runKPI(t, "") }, func() bool {
 		return kpi(t, "hour", "article", now)[sport].Clicks == 10

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,7 +22,7 @@ import (
 //	rank        state     the ranking batch's pending request and last run
 //	pg#<cat>    head      the latest run's first chunk of a category's feed
 //	pg#<cat>    <run>#<n> a run's chunks (expire after PageRetention)
-//	u#<user>    profile   interests;  read#<day>: articles read that day
+//	u#<user>    profile   interests;  rd#<newest first>#<article>: one article opened (MaxReads read back)
 //	in#<cat>    <user>    users interested in a category (a hint for fan-out)
 //	nb#<user>   <hour>-<article>  inbox entries
 type DynamoStore struct{ table dynamo.Table }
@@ -348,7 +349,8 @@ type profileItem struct {
 	Interests []string           `dynamo:"interests"`
 	Learned   map[string]float64 `dynamo:"learned"`
 	At        time.Time          `dynamo:"at,omitempty"`
-	IDs       []string           `dynamo:"ids,set,omitempty"`
+	IDs       []string           `dynamo:"ids,set,omitempty"` // the former read#<day> sets
+	ID        string             `dynamo:"id,omitempty"`
 	ExpiresAt int64              `dynamo:"expires_at,omitempty"`
 }
 
@@ -390,18 +392,23 @@ func (s *DynamoStore) PersonalChunks(ctx context.Context, userID string, now tim
 	return p, chunks, nil
 }
 
-// Profile reads a user's interests and recent reads: one Query.
+// Profile reads a user's interests and newest MaxReads reads: one Query of
+// at most MaxReads+1 small items (the profile sorts first, then the reads
+// newest first), however much the user has read.
 func (s *DynamoStore) Profile(ctx context.Context, userID string, now time.Time) (Profile, error) {
 	var items []profileItem
-	if err := s.table.Get("pk", "u#"+userID).All(ctx, &items); err != nil {
+	if err := s.table.Get("pk", "u#"+userID).Limit(MaxReads+1).All(ctx, &items); err != nil {
 		return Profile{}, err
 	}
 	p := Profile{UserID: userID, Read: map[string]bool{}}
 	for _, it := range items {
+		live := it.ExpiresAt == 0 || it.ExpiresAt > now.Unix()
 		switch {
 		case it.SK == "profile":
-			p.Interests, p.Learned, p.At = it.Interests, it.Learned, it.At
-		case strings.HasPrefix(it.SK, "read#") && (it.ExpiresAt == 0 || it.ExpiresAt > now.Unix()):
+			p.Interests, p.Learned, p.At = it.Interests, LearnedAt(it.Learned, it.At, now), it.At
+		case strings.HasPrefix(it.SK, "rd#") && live:
+			p.Read[it.ID] = true
+		case strings.HasPrefix(it.SK, "read#") && live: // written before reads were split; gone in readDays
 			for _, id := range it.IDs {
 				p.Read[id] = true
 			}
@@ -465,14 +472,33 @@ func (p Profile) InterestCategories() []string {
 	return out
 }
 
-// AddRead records articles a user opened (a set: redelivery changes nothing).
+// AddRead records articles a user opened: one small item per article, keyed
+// newest first and expiring after readDays, so no item grows with how much a
+// user reads (a day's set of ids passed DynamoDB's 400 KB at ~12,500 ids) and
+// Profile reads back only the newest MaxReads. The keys come from the event
+// (its time and ids), so a redelivery rewrites the same items. Writes are
+// BatchWrites of 25.
 func (s *DynamoStore) AddRead(ctx context.Context, userID string, ids []string, at time.Time) error {
-	if len(ids) == 0 {
+	seen := map[string]bool{}
+	var items []any
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			items = append(items, profileItem{PK: "u#" + userID, SK: readSK(at, id), ID: id,
+				ExpiresAt: at.Add(readDays * 24 * time.Hour).Unix()})
+		}
+	}
+	if len(items) == 0 {
 		return nil
 	}
-	day := at.UTC().Truncate(24 * time.Hour)
-	return s.table.Update("pk", "u#"+userID).Range("sk", "read#"+day.Format("20060102")).
-		AddStringsToSet("ids", ids...).Set("expires_at", day.Add(readDays*24*time.Hour).Unix()).Run(ctx)
+	_, err := s.table.Batch("pk", "sk").Write().Put(items...).Run(ctx)
+	return err
+}
+
+// readSK orders a user's reads newest first after the profile ("profile" <
+// "rd#"): the inverted time, then the article.
+func readSK(at time.Time, id string) string {
+	return fmt.Sprintf("rd#%019d#%s", math.MaxInt64-at.UnixNano(), id)
 }
 
 // Interested lists up to limit users indexed under a category after the
@@ -497,8 +523,9 @@ func (s *DynamoStore) Interested(ctx context.Context, category, after string, li
 	return out, next, nil
 }
 
-// Profiles reads the interest profiles of users (BatchGet, 100 a call).
-func (s *DynamoStore) Profiles(ctx context.Context, users []string) (map[string]Profile, error) {
+// Profiles reads the interest profiles of users (BatchGet, 100 a call),
+// learned weights as of now.
+func (s *DynamoStore) Profiles(ctx context.Context, users []string, now time.Time) (map[string]Profile, error) {
 	out := map[string]Profile{}
 	for i := 0; i < len(users); i += 100 {
 		var keys []dynamo.Keyed
@@ -512,7 +539,7 @@ func (s *DynamoStore) Profiles(ctx context.Context, users []string) (map[string]
 		}
 		for _, it := range items {
 			id := strings.TrimPrefix(it.PK, "u#")
-			out[id] = Profile{UserID: id, Interests: it.Interests, Learned: it.Learned, At: it.At}
+			out[id] = Profile{UserID: id, Interests: it.Interests, Learned: LearnedAt(it.Learned, it.At, now), At: it.At}
 		}
 	}
 	return out, nil

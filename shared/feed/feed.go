@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"math"
 	"regexp"
 	"sort"
 	"strconv"
 	"time"
 
+	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 )
 
@@ -168,6 +170,27 @@ type Profile struct {
 	At        time.Time
 	Read      map[string]bool
 }
+
+// LearnedAt returns learned weights sent as of at, as of now: they halve
+// every events.LearnedHalfLife (the users domain's rule, in the contract), so
+// a user idle for a month no longer counts a category they clicked a lot.
+func LearnedAt(w map[string]float64, at, now time.Time) map[string]float64 {
+	out := make(map[string]float64, len(w))
+	f := 1.0
+	if d := now.Sub(at); d > 0 && !at.IsZero() {
+		f = math.Exp2(-float64(d) / float64(events.LearnedHalfLife))
+	}
+	for c, v := range w {
+		out[c] = v * f
+	}
+	return out
+}
+
+// MaxReads is how many of a user's newest opened articles the personal feed
+// hides. Feeds hold the last 72 h of news; a heavy reader opens about 100
+// articles a day, so 500 covers the window with room, and the profile and
+// reads stay one Query of at most ~50 KB.
+const MaxReads = 500
 
 // LearnedInterest is the learned weight (about that many clicks, decayed)
 // from which a category counts as an interest.

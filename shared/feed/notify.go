@@ -32,6 +32,10 @@ const (
 	FanoutChunk         = 100 // users per fan-out invocation
 	MaxNotificationPage = 50
 	MaxMarkRead         = 100
+	// MaxInbox is how many of a user's newest entries the inbox lists;
+	// older ones are not listed and expire after 30 days. Each entry is its
+	// own small item, so no item grows however many articles trend.
+	MaxInbox = 200
 )
 
 var notificationIDRe = regexp.MustCompile(`^\d{10}-[0-9a-f]{32}$`)
@@ -66,7 +70,7 @@ func (s *DynamoStore) Fanout(ctx context.Context, a Article, hour, after string,
 	if err != nil || len(users) == 0 {
 		return "", 0, err
 	}
-	profiles, err := s.Profiles(ctx, users)
+	profiles, err := s.Profiles(ctx, users, now)
 	if err != nil {
 		return "", 0, err
 	}
@@ -107,29 +111,36 @@ type NotificationPage struct {
 	NextCursor string         `json:"next_cursor,omitempty"`
 }
 
-// Notifications lists a user's inbox newest first; the cursor is the last
-// entry's id (expired entries are skipped: TTL deletes late).
+// Notifications lists a user's newest MaxInbox entries, newest first; the
+// cursor is the last entry's id and how many were listed before it (expired
+// entries are skipped: TTL deletes late).
 func (s *DynamoStore) Notifications(ctx context.Context, userID string, limit int, cursor string, now time.Time) (NotificationPage, error) {
+	type position struct {
+		After  string `json:"a"`
+		Listed int    `json:"n,omitempty"`
+	}
+	var c position
 	q := s.table.Get("pk", "nb#"+userID)
 	if cursor != "" {
-		var c struct {
-			After string `json:"a"`
-		}
-		if err := decode(cursor, &c); err != nil || !notificationIDRe.MatchString(c.After) {
+		if err := decode(cursor, &c); err != nil || !notificationIDRe.MatchString(c.After) || c.Listed < 0 || c.Listed > MaxInbox {
 			return NotificationPage{}, badCursor
 		}
 		q = q.Range("sk", dynamo.Less, c.After)
+	}
+	p := NotificationPage{Items: []Notification{}}
+	limit = min(limit, MaxInbox-c.Listed)
+	if limit <= 0 {
+		return p, nil
 	}
 	var items []inboxItem
 	if err := q.Order(dynamo.Descending).Limit(limit+1).All(ctx, &items); err != nil {
 		return NotificationPage{}, err
 	}
-	p := NotificationPage{Items: []Notification{}}
 	for i, it := range items {
 		if i == limit {
-			p.NextCursor = encode(struct {
-				After string `json:"a"`
-			}{items[limit-1].SK})
+			if c.Listed+limit < MaxInbox {
+				p.NextCursor = encode(position{After: items[limit-1].SK, Listed: c.Listed + limit})
+			}
 			break
 		}
 		if it.ExpiresAt > now.Unix() {

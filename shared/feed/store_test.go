@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -325,5 +327,128 @@ func TestTrendingNotifiesInterestedUsersOnceInChunks(t *testing.T) {
 	}
 	if _, _, err := s.Notify(ctx, id(404), hour, ""); err == nil || !errors.Is(err, ErrNotFound) {
 		t.Errorf("trending for an unplaced article: %v, want a retryable error", err)
+	}
+}
+
+func TestLearnedInterestsFadeWithTheTimeSinceTheyWereSent(t *testing.T) {
+	s, _ := newService(t)
+	ctx := context.Background()
+	a := published(1, "sports", "s", time.Hour)
+	if err := s.Published(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	idle, active := fmt.Sprintf("%032x", 1), fmt.Sprintf("%032x", 2)
+	// Both clicked a lot of sports; one was last seen 30 days ago.
+	for u, at := range map[string]time.Time{idle: now.Add(-30 * 24 * time.Hour), active: now.Add(-time.Hour)} {
+		if err := s.Interests(ctx, events.InterestsChanged{UserID: u, Interests: []string{}, Learned: map[string]float64{"sports": 10}, At: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := s.Store
+	p, err := st.Profile(ctx, idle, now)
+	if err != nil || math.Abs(p.Learned["sports"]-0.512710) > 1e-6 || len(p.InterestCategories()) != 0 {
+		t.Errorf("30 days idle: learned %v (%v), interests %v; want sports 0.512710 and no interest", p.Learned, err, p.InterestCategories())
+	}
+	if p, _ := st.Profile(ctx, active, now); !slices.Equal(p.InterestCategories(), []string{"sports"}) {
+		t.Errorf("an hour ago: learned %v, want sports still an interest", p.Learned)
+	}
+	_, n, err := s.Notify(ctx, a.ID, now.Format("2006010215"), "")
+	if err != nil || n != 1 {
+		t.Errorf("trending sports notified %d users (%v), want only the active one", n, err)
+	}
+}
+
+func TestReadListsKeepTheNewestReadsWhateverAUserSends(t *testing.T) {
+	s, _ := newService(t)
+	ctx := context.Background()
+	st := s.Store
+	user := fmt.Sprintf("%032x", 7)
+	if err := s.Interests(ctx, events.InterestsChanged{UserID: user, Interests: []string{"sports"}, At: now}); err != nil {
+		t.Fatal(err)
+	}
+	// Ten times a heavy reader's 72 h (about 500 articles): 10 batches of 500
+	// distinct ids, a minute apart, each delivered twice.
+	const batches, per = 10, 500
+	readID := func(b, i int) string { return fmt.Sprintf("%032x", 1<<40+b*per+i) }
+	for b := range batches {
+		var ids []string
+		for i := range per {
+			ids = append(ids, readID(b, i))
+		}
+		e := events.UserRead{UserID: user, ArticleIDs: ids, At: now.Add(time.Duration(b-batches) * time.Minute)}
+		for range 2 {
+			if err := s.Read(ctx, e); err != nil {
+				t.Fatalf("batch %d: %v (an item grew past DynamoDB's limit?)", b, err)
+			}
+		}
+	}
+	var p Profile
+	if n := calls(t, func(ctx context.Context) { p, _ = st.Profile(ctx, user, now) }); n != 1 {
+		t.Errorf("profile and reads: %d DynamoDB calls, want 1", n)
+	}
+	if len(p.Read) != MaxReads || !slices.Equal(p.Interests, []string{"sports"}) {
+		t.Fatalf("profile %v with %d reads, want sports and the newest %d", p.Interests, len(p.Read), MaxReads)
+	}
+	for i := range per {
+		if !p.Read[readID(batches-1, i)] {
+			t.Fatalf("the newest batch's read %d is not remembered", i)
+		}
+		if p.Read[readID(0, i)] {
+			t.Fatalf("the oldest batch's read %d is remembered past the newest %d", i, MaxReads)
+		}
+	}
+	// Reads expire after 72 h.
+	if p, _ := st.Profile(ctx, user, now.Add(73*time.Hour)); len(p.Read) != 0 {
+		t.Errorf("%d reads remembered after 73 h", len(p.Read))
+	}
+}
+
+func TestTheInboxListsTheNewestEntriesOnly(t *testing.T) {
+	s, _ := newService(t)
+	ctx := context.Background()
+	fan := fmt.Sprintf("%032x", 9)
+	if err := s.Interests(ctx, events.InterestsChanged{UserID: fan, Interests: []string{"sports"}, At: now}); err != nil {
+		t.Fatal(err)
+	}
+	// More articles trend than the inbox lists, over two hours.
+	const trending = MaxInbox + 10
+	for i := range trending {
+		a := published(i+1, "sports", "s", time.Hour)
+		if err := s.Published(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		hour := now.Add(-time.Hour)
+		if i >= 10 {
+			hour = now
+		}
+		if _, _, err := s.Notify(ctx, a.ID, hour.Format("2006010215"), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen, cursor := map[string]bool{}, ""
+	for pages := 0; pages < 10; pages++ {
+		p, err := s.Inbox(ctx, fan, "50", cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range p.Items {
+			if seen[it.ID] || strings.HasPrefix(it.ID, now.Add(-time.Hour).Format("2006010215")) {
+				t.Errorf("entry %s listed twice or older than the newest %d", it.ID, MaxInbox)
+			}
+			seen[it.ID] = true
+		}
+		if cursor = p.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if len(seen) != MaxInbox {
+		t.Errorf("listed %d entries, want the newest %d", len(seen), MaxInbox)
+	}
+	forged := encode(struct {
+		After  string `json:"a"`
+		Listed int    `json:"n"`
+	}{NotificationID(now.Format("2006010215"), id(1)), -50})
+	if _, err := s.Inbox(ctx, fan, "50", forged); err == nil {
+		t.Error("a cursor with a negative position is accepted")
 	}
 }

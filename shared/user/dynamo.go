@@ -67,18 +67,26 @@ func (s *DynamoStore) SetInterests(ctx context.Context, id string, categories []
 }
 
 // Learn is a read then a conditional write guarded by learned_through, so a
-// redelivered period, or one that arrives after a later one, changes nothing.
-func (s *DynamoStore) Learn(ctx context.Context, id, period string, engagement map[string]float64, halfLife, periodLen time.Duration) error {
+// redelivered hour, or one that arrives after a later one, changes nothing.
+func (s *DynamoStore) Learn(ctx context.Context, id, hour string, engagement map[string]float64) error {
+	at, err := ParseHour(hour)
+	if err != nil {
+		return err
+	}
 	for range 5 {
 		u, err := s.Get(ctx, id)
 		if err != nil {
 			return err
 		}
-		if u.LearnedThrough >= period {
+		if u.LearnedThrough >= hour {
 			return nil
 		}
-		learned := Blend(u.Learned, engagement, periodLen, halfLife)
-		up := s.table.Update("id", id).Set("learned", learned).Set("learned_through", period)
+		var elapsed time.Duration
+		if last, err := ParseHour(u.LearnedThrough); err == nil {
+			elapsed = at.Sub(last)
+		}
+		learned := Blend(u.Learned, elapsed, engagement)
+		up := s.table.Update("id", id).Set("learned", learned).Set("learned_through", hour)
 		if u.LearnedThrough == "" {
 			up = up.If("attribute_exists(id) AND attribute_not_exists(learned_through)")
 		} else {

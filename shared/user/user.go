@@ -32,9 +32,10 @@ type Store interface {
 	Create(ctx context.Context, u User) error // ErrExists if the id is taken
 	Get(ctx context.Context, id string) (User, error)
 	SetInterests(ctx context.Context, id string, categories []string) error
-	// Learn applies one period's engagement (category → score) with decay,
-	// once: a period at or before LearnedThrough changes nothing.
-	Learn(ctx context.Context, id, period string, engagement map[string]float64, halfLife time.Duration, periodLen time.Duration) error
+	// Learn applies one hour's engagement (category → score) once: the
+	// weights decay by the time since the hour learned last (Blend), and an
+	// hour at or before that one changes nothing.
+	Learn(ctx context.Context, id, hour string, engagement map[string]float64) error
 }
 
 // Store errors.
@@ -43,8 +44,13 @@ var (
 	ErrExists   = errors.New("user exists")
 )
 
-// Limits on interests.
-const MaxInterests = 20
+// Limits on interests: explicit categories a user may choose, and learned
+// categories kept (the strongest), so a profile's size never depends on how
+// many categories a user's clicks touch.
+const (
+	MaxInterests = 20
+	MaxLearned   = 50
+)
 
 // Service holds the users' use cases.
 type Service struct {
@@ -97,13 +103,17 @@ func (s *Service) issue(id, session, refresh string, now time.Time) Registration
 	return Registration{UserID: id, Token: tok, ExpiresAt: exp, RefreshToken: refresh, RefreshExpiresAt: now.Add(RefreshTTL)}
 }
 
-// Get reads a user's own profile.
+// Get reads a user's own profile, learned weights as of now.
 func (s *Service) Get(ctx context.Context, id string) (User, error) {
 	u, err := s.Store.Get(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return User{}, kiosk.Errorf(kiosk.ENOTFOUND, "no such user")
 	}
-	return u, err
+	if err != nil {
+		return User{}, err
+	}
+	u.Learned = u.LearnedAt(s.now())
+	return u, nil
 }
 
 // SetInterests replaces the user's explicit categories.
@@ -143,6 +153,14 @@ func (s *Service) SetInterests(ctx context.Context, id string, categories []stri
 	return u, nil
 }
 
+// HalfLife of a learned interest: a weight halves every week nobody adds to
+// it. It is the contract's (events.LearnedHalfLife), so the feed decays the
+// weights it was sent the same way.
+const HalfLife = events.LearnedHalfLife
+
+// HourLayout names a learned hour (user.engaged's hour, YYYYMMDDHH).
+const HourLayout = "2006010215"
+
 // Decay returns how much of a weight is left after d with the given half-life.
 func Decay(d, halfLife time.Duration) float64 {
 	if d <= 0 {
@@ -151,23 +169,68 @@ func Decay(d, halfLife time.Duration) float64 {
 	return math.Pow(0.5, float64(d)/float64(halfLife))
 }
 
-// Blend decays old weights by one period and adds the new engagement; tiny
-// weights are dropped so the map stays small.
-func Blend(old map[string]float64, engagement map[string]float64, periodLen, halfLife time.Duration) map[string]float64 {
-	out := map[string]float64{}
-	f := Decay(periodLen, halfLife)
-	for k, v := range old {
-		if w := v * f; w >= 0.01 {
-			out[k] = w
-		}
-	}
+// Blend decays old weights by the time elapsed between the hour they were
+// learned through and the hour being learned (not by one hour per hour
+// applied: ten idle days decay as ten days), and adds the new engagement;
+// tiny weights are dropped so the map stays small.
+func Blend(old map[string]float64, elapsed time.Duration, engagement map[string]float64) map[string]float64 {
+	out := decayed(old, elapsed)
 	for k, v := range engagement {
 		out[k] += v
+	}
+	if len(out) > MaxLearned {
+		ks := make([]string, 0, len(out))
+		for k := range out {
+			ks = append(ks, k)
+		}
+		sort.Slice(ks, func(i, j int) bool {
+			if out[ks[i]] != out[ks[j]] {
+				return out[ks[i]] > out[ks[j]]
+			}
+			return ks[i] < ks[j]
+		})
+		for _, k := range ks[MaxLearned:] {
+			delete(out, k)
+		}
 	}
 	return out
 }
 
-// Changed is the user.interests.changed event for u's current profile.
+// decayed returns the weights left after elapsed, without the ones under 0.01.
+func decayed(w map[string]float64, elapsed time.Duration) map[string]float64 {
+	out := map[string]float64{}
+	f := Decay(elapsed, HalfLife)
+	for k, v := range w {
+		if v := v * f; v >= 0.01 {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// ParseHour reads a learned hour (YYYYMMDDHH).
+func ParseHour(hour string) (time.Time, error) {
+	t, err := time.Parse(HourLayout, hour)
+	if err != nil {
+		return time.Time{}, kiosk.Errorf(kiosk.EINVALID, "hour %q is not YYYYMMDDHH", kiosk.Truncate(hour, 20))
+	}
+	return t, nil
+}
+
+// LearnedAt is u's learned weights as of now: decayed by the time elapsed
+// since the last hour learned (stored weights stay as of that hour, so
+// reading never writes). An unknown or unreadable hour decays nothing.
+func (u User) LearnedAt(now time.Time) map[string]float64 {
+	h, err := ParseHour(u.LearnedThrough)
+	if err != nil {
+		return decayed(u.Learned, 0)
+	}
+	return decayed(u.Learned, now.Sub(h))
+}
+
+// Changed is the user.interests.changed event for u's current profile; u's
+// learned weights must be as of at (LearnedAt, or Service.Get's): the
+// contract is that they halve every HalfLife after at.
 func Changed(u User, at time.Time) events.InterestsChanged {
 	learned := u.Learned
 	if learned == nil {

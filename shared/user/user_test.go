@@ -3,6 +3,7 @@ package user
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"testing"
@@ -52,23 +53,120 @@ func newService(t *testing.T, key []byte, now *time.Time) *Service {
 		SigningKey: key, Now: clock}
 }
 
-func TestLearnIsIdempotentAndDecays(t *testing.T) {
+func TestLearnedWeightsDecayByTheTimeElapsedNotByTheHoursApplied(t *testing.T) {
+	// A weight of 10 learned at 08:00 on 1 December, then the next hour
+	// learned after a gap: 10 × 2^(−gap / 7 days).
+	for _, c := range []struct {
+		name string
+		gap  time.Duration
+		want float64
+	}{
+		{"one hour later", time.Hour, 9.958826},
+		{"one day later", 24 * time.Hour, 9.057237},
+		{"a week later", 7 * 24 * time.Hour, 5},
+		{"thirty idle days later", 30 * 24 * time.Hour, 0.512710},
+		{"the same hour (no time elapsed)", 0, 10},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := Blend(map[string]float64{"sports": 10}, c.gap, map[string]float64{"tech": 1})
+			if math.Abs(got["sports"]-c.want) > 1e-6 || got["tech"] != 1 {
+				t.Errorf("after %v: %v, want sports %.6f and tech 1", c.gap, got, c.want)
+			}
+		})
+	}
+	t.Run("a weight decayed under 0.01 is dropped", func(t *testing.T) {
+		if got := Blend(map[string]float64{"sports": 10}, 70*24*time.Hour, nil); len(got) != 0 {
+			t.Errorf("after 70 days: %v, want nothing left (10 × 2^-10 ≈ 0.0098)", got)
+		}
+	})
+	t.Run("only the strongest MaxLearned categories are kept", func(t *testing.T) {
+		many := map[string]float64{}
+		for i := range 10 * MaxLearned {
+			many[fmt.Sprintf("c%d", i)] = float64(i + 1)
+		}
+		got := Blend(map[string]float64{"sports": 10000}, time.Hour, many)
+		if len(got) != MaxLearned || got["sports"] == 0 || got["c0"] != 0 {
+			t.Errorf("kept %d categories (sports %v, c0 %v), want the strongest %d", len(got), got["sports"], got["c0"], MaxLearned)
+		}
+	})
+	t.Run("reading decays by the time since the last learned hour", func(t *testing.T) {
+		u := User{Learned: map[string]float64{"sports": 10}, LearnedThrough: "2026120108"}
+		at := time.Date(2026, 12, 31, 8, 0, 0, 0, time.UTC)
+		if got := u.LearnedAt(at)["sports"]; math.Abs(got-0.512710) > 1e-6 {
+			t.Errorf("30 days after the last learned hour: %.6f, want 0.512710", got)
+		}
+		if got := u.LearnedAt(time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC))["sports"]; got != 10 {
+			t.Errorf("at the learned hour: %v, want 10", got)
+		}
+		if u.Learned["sports"] != 10 {
+			t.Errorf("reading changed the stored weights: %v", u.Learned)
+		}
+	})
+}
+
+func TestLearnIsIdempotentAndDecaysByElapsedTime(t *testing.T) {
 	ctx := context.Background()
 	st := NewDynamoStore(dynamotest.Table(t, "users"))
 	_ = st.Create(ctx, User{ID: "u", Interests: []string{}, Learned: map[string]float64{}})
-	day, half := 24*time.Hour, 7*24*time.Hour
-	if err := st.Learn(ctx, "u", "2026-11-24", map[string]float64{"sports": 4}, half, day); err != nil {
+	learn := func(hour string, w map[string]float64) {
+		t.Helper()
+		if err := st.Learn(ctx, "u", hour, w); err != nil {
+			t.Fatalf("learn %s: %v", hour, err)
+		}
+	}
+	check := func(step string, want map[string]float64, through string) {
+		t.Helper()
+		u, err := st.Get(ctx, "u")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.LearnedThrough != through || len(u.Learned) != len(want) {
+			t.Fatalf("%s: learned %v through %s; want %v through %s", step, u.Learned, u.LearnedThrough, want, through)
+		}
+		for c, w := range want {
+			if math.Abs(u.Learned[c]-w) > 1e-6 {
+				t.Errorf("%s: %s = %.6f, want %.6f", step, c, u.Learned[c], w)
+			}
+		}
+	}
+	learn("2026120108", map[string]float64{"sports": 10})
+	check("first hour", map[string]float64{"sports": 10}, "2026120108")
+	learn("2026120108", map[string]float64{"sports": 10}) // redelivered
+	check("the same hour again", map[string]float64{"sports": 10}, "2026120108")
+	learn("2026120109", map[string]float64{"tech": 1}) // one hour later
+	check("one hour later", map[string]float64{"sports": 9.958826, "tech": 1}, "2026120109")
+	learn("2026120208", map[string]float64{}) // a day after the first, 23 h after the second
+	check("a day after the first", map[string]float64{"sports": 9.057237, "tech": 0.909468}, "2026120208")
+	learn("2026120108", map[string]float64{"tech": 100}) // late, older: applied already
+	learn("2026120200", map[string]float64{"tech": 100}) // late, between: changes nothing
+	check("late hours", map[string]float64{"sports": 9.057237, "tech": 0.909468}, "2026120208")
+	learn("2026120808", map[string]float64{}) // a week after the first
+	check("a week after the first", map[string]float64{"sports": 5, "tech": 0.502067}, "2026120808")
+	learn("2027010708", map[string]float64{"news": 2}) // 30 idle days
+	check("thirty idle days", map[string]float64{"sports": 0.256355, "tech": 0.025741, "news": 2}, "2027010708")
+	if err := st.Learn(ctx, "nobody", "2026120108", nil); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown user: %v", err)
+	}
+	if err := st.Learn(ctx, "u", "2026-12-01", nil); kiosk.ErrorCode(err) != kiosk.EINVALID {
+		t.Errorf("a malformed hour: %v, want invalid", err)
+	}
+}
+
+func TestAUsersProfileShowsLearnedWeightsAsOfNow(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	st := NewDynamoStore(dynamotest.Table(t, "users"))
+	s := &Service{Store: st, Now: func() time.Time { return now }}
+	_ = st.Create(ctx, User{ID: "u", Interests: []string{}, Learned: map[string]float64{}})
+	if err := st.Learn(ctx, "u", "2026120108", map[string]float64{"sports": 10}); err != nil {
 		t.Fatal(err)
 	}
-	_ = st.Learn(ctx, "u", "2026-11-24", map[string]float64{"sports": 4}, half, day) // redelivered
-	_ = st.Learn(ctx, "u", "2026-11-25", map[string]float64{"tech": 1}, half, day)
-	_ = st.Learn(ctx, "u", "2026-11-23", map[string]float64{"tech": 100}, half, day) // late, older
-	u, _ := st.Get(ctx, "u")
-	want := 4 * math.Pow(0.5, 1.0/7)
-	if math.Abs(u.Learned["sports"]-want) > 1e-9 || u.Learned["tech"] != 1 || u.LearnedThrough != "2026-11-25" {
-		t.Errorf("learned = %v through %s; want sports %.4f, tech 1", u.Learned, u.LearnedThrough, want)
+	now = now.Add(30 * 24 * time.Hour)
+	u, err := s.Get(ctx, "u")
+	if err != nil || math.Abs(u.Learned["sports"]-0.512710) > 1e-6 {
+		t.Errorf("30 idle days later Get shows %v (%v), want sports 0.512710", u.Learned, err)
 	}
-	if err := st.Learn(ctx, "nobody", "2026-11-25", nil, half, day); !errors.Is(err, ErrNotFound) {
-		t.Errorf("unknown user: %v", err)
+	if ev := Changed(u, now); math.Abs(ev.Learned["sports"]-0.512710) > 1e-6 || !ev.At.Equal(now) {
+		t.Errorf("announced %+v, want sports 0.512710 as of %v", ev, now)
 	}
 }
