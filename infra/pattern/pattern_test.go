@@ -57,7 +57,7 @@ func TestParseRejects(t *testing.T) {
 		"an empty pattern":            `{}`,
 		"a scalar leaf":               `{"source":"kiosk.articles"}`,
 		"an empty list":               `{"source":[]}`,
-		"an unknown filter":           `{"source":[{"wildcard":"a*"}]}`,
+		"an unknown filter":           `{"source":[{"regex":"a*"}]}`,
 		"a filter with two keys":      `{"source":[{"prefix":"a","suffix":"b"}]}`,
 		"an odd numeric list":         `{"n":[{"numeric":[">"]}]}`,
 		"an unknown numeric operator": `{"n":[{"numeric":["!=",1]}]}`,
@@ -89,11 +89,24 @@ func TestValues(t *testing.T) {
 func FuzzMatch(f *testing.F) {
 	f.Add(`{"source":["kiosk.articles"]}`, published)
 	f.Add(`{"detail":{"score":[{"numeric":[">",1]}]}}`, `{"detail":{"score":2}}`)
+	f.Add(`{"a":[{"wildcard":"x*y\\*z"},{"cidr":"10.0.0.0/8"},{"prefix":{"equals-ignore-case":"AB"}}]}`, `{"a":["xqy*z","10.1.2.3","abc"]}`)
+	f.Add(`{"a":[{"anything-but":{"wildcard":["*x*","y*"]}},{"anything-but":{"suffix":["a","b"]}},{"anything-but":[1,2]}]}`, `{"a":"zz"}`)
+	f.Add(`{"a":{"b":["x"],"c":[{"exists":false}]},"$or":[{"d":[null]},{"e":[{"equals-ignore-case":"Q"}]}]}`, `{"a":[{"b":"x"},{"b":"y","c":1}],"e":"q"}`)
+	f.Add(`{"a.b":[{"numeric":[">=",0,"<",1e-3]}],"c":[{"cidr":"2001:db8::/32"}]}`, `{"a.b":5e-4,"c":"2001:db8::1"}`)
 	f.Fuzz(func(t *testing.T, pat, event string) {
 		p, err := Parse([]byte(pat))
 		if err != nil {
 			return
 		}
-		p.Match([]byte(event)) // must not panic
+		got := p.Match([]byte(event)) // must not panic
+		// A pattern and its copy inside "$or" with a pattern that matches
+		// nothing must give the same answer.
+		q, err := Parse([]byte(`{"$or":[` + pat + `,{"kiosk-fuzz-never":[{"exists":true}]}]}`))
+		if err != nil {
+			return // the pattern used "$or" as a field name or hit the expansion bound
+		}
+		if q.Match([]byte(event)) != got {
+			t.Errorf("%s and its $or wrapper disagree on %s", pat, event)
+		}
 	})
 }
