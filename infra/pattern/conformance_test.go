@@ -166,6 +166,7 @@ func TestConformanceRefuses(t *testing.T) {
 		{"a list inside a list", `{"a":[["x"]]}`, "Match value must be String, number, true, false, or null"},
 		{"broken JSON", `{"a":["x"}`, "not valid JSON"},
 		{"trailing data", `{"a":["x"]} {}`, "trailing data"},
+		{"trailing text", `{"a":["x"]} x`, "trailing data"},
 	}
 	for _, c := range cases {
 		t.Run("it refuses "+c.name, func(t *testing.T) {

@@ -13,12 +13,19 @@
 // objects element by element, and all fields of one match must come from the
 // same element of any array they share (event-ruler's array consistency).
 // Invalid patterns are refused with event-ruler's reasons.
+//
+// Numbers compare as finite doubles, as event-ruler does at the commit whose
+// answers the conformance check reads (1E-320 is accepted, 1E309 and 1E-325
+// are not); the EventBridge user guide still speaks of -5e9..5e9 with six
+// decimals, so a pattern that relies on numbers outside that may behave
+// differently in AWS.
 package pattern
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"net/netip"
 	"sort"
@@ -55,7 +62,7 @@ func Parse(src []byte) (*Pattern, error) {
 	if err := dec.Decode(&raw); err != nil {
 		return nil, fmt.Errorf("event pattern is not valid JSON: %w", err)
 	}
-	if _, err := dec.Token(); err == nil {
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("event pattern has trailing data")
 	}
 	obj, ok := raw.(map[string]any)
