@@ -10,6 +10,7 @@ package schedule
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -106,6 +107,9 @@ func parseRate(body string) (time.Duration, error) {
 		if _, ok := units[unit]; !ok {
 			return 0, fmt.Errorf("unknown unit %q", parts[1])
 		}
+	}
+	if time.Duration(n) > time.Duration(math.MaxInt64)/units[unit] {
+		return 0, fmt.Errorf("rate value %d is too large", n)
 	}
 	return time.Duration(n) * units[unit], nil
 }
@@ -271,6 +275,7 @@ func parseSet(s string, lo, hi int, names map[string]int, offset int) (bits, err
 			if offset == 0 && n > hi {
 				return b, fmt.Errorf("step %d in %q is larger than %d", n, part, hi)
 			}
+			n = min(n, span) // a step past the range (years) names only its start
 			step, stepped = n, true
 			part = part[:i]
 		}

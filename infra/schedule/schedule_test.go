@@ -48,6 +48,7 @@ func TestNext(t *testing.T) {
 		{"a month range wraps past December", "cron(0 0 1 NOV-FEB ? *)", "2027-02-01T00:00:00Z", "2027-11-01T00:00:00Z"},
 		{"a minute range wraps with a step", "cron(50-10/10 * * * ? *)", "2026-11-25T10:10:00Z", "2026-11-25T10:50:00Z"},
 		{"a day-of-month range wraps past the 31st", "cron(0 0 30-2 * ? *)", "2026-11-02T00:00:00Z", "2026-11-30T00:00:00Z"},
+		{"a year step past the range names only its start", "cron(0 0 1 1 ? 2030/9223372036854775000)", "2026-11-25T00:00:00Z", "2030-01-01T00:00:00Z"},
 		{"at fires once at its time", "at(2026-12-24T18:30:00)", "2026-11-25T00:00:00Z", "2026-12-24T18:30:00Z"},
 		{"at never fires again", "at(2026-12-24T18:30:00)", "2026-12-24T18:30:00Z", ""},
 	}
@@ -79,7 +80,7 @@ func TestParseRejects(t *testing.T) {
 		"cron(*/0 * * * ? *)", "cron(0 0 ? * 2#6 *)", "cron(0 0 * * ? 1900)",
 		"rate(2 minute)", "rate(+5 minutes)", "rate(5  minutes)", "rate(1.5 hours)", "rate(30 seconds)", "rate(1 Minute)",
 		"cron(0 0 * * ? 2030-2020)", "cron(0 0 * * ? 2200)", "cron(*/61 * * * ? *)", "cron(0 0 L-31 * ? *)",
-		"cron(0 0 LW,1 * ? *)", "cron(0 0 * * ? * *)", "cron(0 0 1 * MON *)", "at(2026-12-24T18:30:00)",
+		"cron(0 0 LW,1 * ? *)", "rate(9999999999 days)", "rate(9223372036854775807 minutes)", "cron(0 0 * * ? * *)", "cron(0 0 1 * MON *)", "at(2026-12-24T18:30:00)",
 	} {
 		t.Run("it refuses "+expr, func(t *testing.T) {
 			if _, err := Parse(expr); err == nil {
