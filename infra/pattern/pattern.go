@@ -600,14 +600,16 @@ func Flatten(obj map[string]any) Event {
 	return ev
 }
 
+// option is a field of one conjunction and the event's values it matches.
+type option struct {
+	f     *field
+	cands []leaf
+}
+
 // matchAll finds one value for every field, all from the same element of any
 // array they share. A field that may be absent ({"exists": false}) is absent
 // when no value at its path sits in the elements the other fields chose.
 func matchAll(fields []*field, ev Event) bool {
-	type option struct {
-		f     *field
-		cands []leaf
-	}
 	opts := make([]option, 0, len(fields))
 	for _, f := range fields {
 		vals := ev[f.path]
@@ -627,6 +629,9 @@ func matchAll(fields []*field, ev Event) bool {
 			return false
 		}
 		opts = append(opts, option{f, c})
+	}
+	if len(opts) > 1 {
+		narrow(opts, ev)
 	}
 	sort.SliceStable(opts, func(i, j int) bool { return len(opts[i].cands) < len(opts[j].cands) })
 	chosen := map[int]int{}
@@ -679,6 +684,60 @@ func matchAll(fields []*field, ev Event) bool {
 		return false
 	}
 	return try(0)
+}
+
+// narrow keeps, in every option's candidates, only the array positions that
+// another option could conflict with, and then only one candidate per distinct
+// set of positions: values that sit in arrays of their own field are
+// interchangeable, so an event with n values for each of k fields is not
+// searched n^k ways.
+func narrow(opts []option, ev Event) {
+	touched := map[int]int{} // array → how many options have a value in it
+	for _, o := range opts {
+		seen := map[int]bool{}
+		var absent []leaf // values an absent field must not share an element with
+		if o.f.absent {
+			absent = ev[o.f.path]
+		}
+		for _, list := range [][]leaf{o.cands, absent} {
+			for _, l := range list {
+				for _, p := range l.arrays {
+					if !seen[p.array] {
+						seen[p.array] = true
+						touched[p.array]++
+					}
+				}
+			}
+		}
+	}
+	var key []byte
+	for i, o := range opts {
+		cands := o.cands
+		if len(cands) < 2 {
+			continue
+		}
+		seen := map[string]bool{}
+		out := cands[:0:0]
+		for _, l := range cands {
+			var shared []position
+			key = key[:0]
+			for _, p := range l.arrays {
+				if touched[p.array] > 1 {
+					shared = append(shared, p)
+					key = strconv.AppendInt(key, int64(p.array), 10)
+					key = append(key, ':')
+					key = strconv.AppendInt(key, int64(p.index), 10)
+					key = append(key, ',')
+				}
+			}
+			if seen[string(key)] {
+				continue
+			}
+			seen[string(key)] = true
+			out = append(out, leaf{v: l.v, arrays: shared})
+		}
+		opts[i].cands = out
+	}
 }
 
 type exactString string
