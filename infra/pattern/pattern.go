@@ -109,6 +109,9 @@ func parseObject(obj map[string]any, prefix string) ([][]*field, error) {
 						return nil, err
 					}
 					next = append(next, sub...)
+					if len(next) > maxAlternatives {
+						return nil, fmt.Errorf("%s: \"$or\" expands to more than %d alternatives", at, maxAlternatives)
+					}
 				}
 				break
 			}

@@ -1,6 +1,10 @@
 package pattern
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
 
 const published = `{"version":"0","id":"1","detail-type":"article.published","source":"kiosk.articles",
 "account":"123456789012","time":"2026-01-01T00:00:00Z","region":"us-east-1","resources":[],
@@ -73,6 +77,29 @@ func TestParseRejects(t *testing.T) {
 				t.Errorf("Parse(%s) succeeded, want an error", src)
 			}
 		})
+	}
+}
+
+// TestOrExpansionIsBounded: "$or"s multiply into alternatives; past 1024 the
+// pattern is refused rather than let one rule eat the bus's memory and time.
+// (A bound of this package, not one EventBridge states.)
+func TestOrExpansionIsBounded(t *testing.T) {
+	manyOr := func(n int) string {
+		var fields []string
+		for i := 0; i < n; i++ {
+			fields = append(fields, fmt.Sprintf(`"f%d":{"$or":[{"a":["x"]},{"b":["y"]}]}`, i))
+		}
+		return "{" + strings.Join(fields, ",") + "}"
+	}
+	if _, err := Parse([]byte(manyOr(10))); err != nil {
+		t.Errorf("1024 alternatives refused: %v", err)
+	}
+	if _, err := Parse([]byte(manyOr(11))); err == nil || !strings.Contains(err.Error(), "more than 1024 alternatives") {
+		t.Errorf("2048 alternatives: %v, want them refused", err)
+	}
+	wide := `{"$or":[` + strings.TrimSuffix(strings.Repeat(`{"a":["x"]},`, 1025), ",") + `]}`
+	if _, err := Parse([]byte(wide)); err == nil {
+		t.Error("an $or of 1025 branches was accepted")
 	}
 }
 
