@@ -45,6 +45,7 @@ test: tools build vet
 	$(GO) test -count=1 ./...
 	KIOSK_TEST_DUPLICATES=on $(GO) test -count=1 -run 'TestAPublished|TestASchedule|TestSampleNews|TestTracking|TestTrending|TestLoad|TestOneTrace|TestFeed|TestClicks|TestPersonal|TestModeration' ./infra/local
 	$(GO) test -run '^$$' -fuzz FuzzMatch -fuzztime 40000x ./infra/pattern
+	$(GO) test -run '^$$' -fuzz FuzzSchedule -fuzztime 20000x ./infra/schedule
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 4000x ./shared/platform/httpapi
 	$(GO) test -run '^$$' -fuzz FuzzFromItem -fuzztime 4000x ./shared/article
 	$(GO) test -run '^$$' -fuzz FuzzVerify -fuzztime 20000x ./shared/auth
@@ -55,6 +56,7 @@ test: tools build vet
 ## fuzz: the longer fuzz pass
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzMatch -fuzztime 2m ./infra/pattern
+	$(GO) test -run '^$$' -fuzz FuzzSchedule -fuzztime 1m ./infra/schedule
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 2m ./shared/platform/httpapi
 	$(GO) test -run '^$$' -fuzz FuzzFromItem -fuzztime 2m ./shared/article
 	$(GO) test -run '^$$' -fuzz FuzzVerify -fuzztime 2m ./shared/auth

@@ -1,6 +1,10 @@
 package pattern
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
 
 const published = `{"version":"0","id":"1","detail-type":"article.published","source":"kiosk.articles",
 "account":"123456789012","time":"2026-01-01T00:00:00Z","region":"us-east-1","resources":[],
@@ -57,7 +61,7 @@ func TestParseRejects(t *testing.T) {
 		"an empty pattern":            `{}`,
 		"a scalar leaf":               `{"source":"kiosk.articles"}`,
 		"an empty list":               `{"source":[]}`,
-		"an unknown filter":           `{"source":[{"wildcard":"a*"}]}`,
+		"an unknown filter":           `{"source":[{"regex":"a*"}]}`,
 		"a filter with two keys":      `{"source":[{"prefix":"a","suffix":"b"}]}`,
 		"an odd numeric list":         `{"n":[{"numeric":[">"]}]}`,
 		"an unknown numeric operator": `{"n":[{"numeric":["!=",1]}]}`,
@@ -76,6 +80,29 @@ func TestParseRejects(t *testing.T) {
 	}
 }
 
+// TestOrExpansionIsBounded: "$or"s multiply into alternatives; past 1024 the
+// pattern is refused rather than let one rule eat the bus's memory and time.
+// (A bound of this package, not one EventBridge states.)
+func TestOrExpansionIsBounded(t *testing.T) {
+	manyOr := func(n int) string {
+		var fields []string
+		for i := 0; i < n; i++ {
+			fields = append(fields, fmt.Sprintf(`"f%d":{"$or":[{"a":["x"]},{"b":["y"]}]}`, i))
+		}
+		return "{" + strings.Join(fields, ",") + "}"
+	}
+	if _, err := Parse([]byte(manyOr(10))); err != nil {
+		t.Errorf("1024 alternatives refused: %v", err)
+	}
+	if _, err := Parse([]byte(manyOr(11))); err == nil || !strings.Contains(err.Error(), "more than 1024 alternatives") {
+		t.Errorf("2048 alternatives: %v, want them refused", err)
+	}
+	wide := `{"$or":[` + strings.TrimSuffix(strings.Repeat(`{"a":["x"]},`, 1025), ",") + `]}`
+	if _, err := Parse([]byte(wide)); err == nil {
+		t.Error("an $or of 1025 branches was accepted")
+	}
+}
+
 func TestValues(t *testing.T) {
 	p := MustParse(`{"source":["kiosk.a","kiosk.b",{"prefix":"x"}],"detail":{"a":["b"]}}`)
 	if got := p.Values("source"); len(got) != 2 || got[0] != "kiosk.a" || got[1] != "kiosk.b" {
@@ -89,11 +116,24 @@ func TestValues(t *testing.T) {
 func FuzzMatch(f *testing.F) {
 	f.Add(`{"source":["kiosk.articles"]}`, published)
 	f.Add(`{"detail":{"score":[{"numeric":[">",1]}]}}`, `{"detail":{"score":2}}`)
+	f.Add(`{"a":[{"wildcard":"x*y\\*z"},{"cidr":"10.0.0.0/8"},{"prefix":{"equals-ignore-case":"AB"}}]}`, `{"a":["xqy*z","10.1.2.3","abc"]}`)
+	f.Add(`{"a":[{"anything-but":{"wildcard":["*x*","y*"]}},{"anything-but":{"suffix":["a","b"]}},{"anything-but":[1,2]}]}`, `{"a":"zz"}`)
+	f.Add(`{"a":{"b":["x"],"c":[{"exists":false}]},"$or":[{"d":[null]},{"e":[{"equals-ignore-case":"Q"}]}]}`, `{"a":[{"b":"x"},{"b":"y","c":1}],"e":"q"}`)
+	f.Add(`{"a.b":[{"numeric":[">=",0,"<",1e-3]}],"c":[{"cidr":"2001:db8::/32"}]}`, `{"a.b":5e-4,"c":"2001:db8::1"}`)
 	f.Fuzz(func(t *testing.T, pat, event string) {
 		p, err := Parse([]byte(pat))
 		if err != nil {
 			return
 		}
-		p.Match([]byte(event)) // must not panic
+		got := p.Match([]byte(event)) // must not panic
+		// A pattern and its copy inside "$or" with a pattern that matches
+		// nothing must give the same answer.
+		q, err := Parse([]byte(`{"$or":[` + pat + `,{"kiosk-fuzz-never":[{"exists":true}]}]}`))
+		if err != nil {
+			return // the pattern used "$or" as a field name or hit the expansion bound
+		}
+		if q.Match([]byte(event)) != got {
+			t.Errorf("%s and its $or wrapper disagree on %s", pat, event)
+		}
 	})
 }

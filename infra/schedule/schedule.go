@@ -1,10 +1,16 @@
 // Package schedule parses EventBridge schedule expressions — rate(...) and the
 // six-field cron(...) — and computes when they fire, in UTC, so the topology can
 // reject a bad expression and the local cloud fires schedules as EventBridge does.
+//
+// Cron reads as Quartz (which EventBridge follows) reads it: ranges that wrap past
+// the maximum ("20-2" hours), L, L-n, W and LW in day-of-month, L (alone: Saturday,
+// the last day of the week), nL and n#k in day-of-week, years 1970-2199 however far
+// ahead. ParseScheduler also takes EventBridge Scheduler's one-time at(...).
 package schedule
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +21,7 @@ type Schedule struct {
 	expr   string
 	period time.Duration // rate(...)
 	cron   *cronSpec
+	once   time.Time // at(...)
 }
 
 // Parse parses "rate(N unit)" or "cron(min hour day-of-month month day-of-week year)".
@@ -36,6 +43,20 @@ func Parse(expr string) (Schedule, error) {
 	return Schedule{}, fmt.Errorf("%q: a schedule is rate(...) or cron(...)", expr)
 }
 
+// ParseScheduler parses the expressions EventBridge Scheduler takes: those of
+// Parse and the one-time "at(yyyy-mm-ddThh:mm:ss)", read in UTC. (EventBridge
+// rules, which the stack deploys, do not take at(...); Parse refuses it.)
+func ParseScheduler(expr string) (Schedule, error) {
+	if strings.HasPrefix(expr, "at(") && strings.HasSuffix(expr, ")") {
+		t, err := time.Parse("2006-01-02T15:04:05", strings.TrimSuffix(strings.TrimPrefix(expr, "at("), ")"))
+		if err != nil {
+			return Schedule{}, fmt.Errorf("%s: a one-time schedule is at(yyyy-mm-ddThh:mm:ss)", expr)
+		}
+		return Schedule{expr: expr, once: t}, nil
+	}
+	return Parse(expr)
+}
+
 // String returns the expression as written.
 func (s Schedule) String() string { return s.expr }
 
@@ -46,6 +67,12 @@ func (s Schedule) Rate() time.Duration { return s.period }
 // period counted from anchor (when the schedule was created); cron schedules
 // ignore anchor. The zero time means it never fires again.
 func (s Schedule) Next(anchor, after time.Time) time.Time {
+	if !s.once.IsZero() {
+		if s.once.After(after) {
+			return s.once
+		}
+		return time.Time{}
+	}
 	if s.period > 0 {
 		if after.Before(anchor) {
 			return anchor.Add(s.period)
@@ -57,12 +84,12 @@ func (s Schedule) Next(anchor, after time.Time) time.Time {
 }
 
 func parseRate(body string) (time.Duration, error) {
-	parts := strings.Fields(body)
+	parts := strings.Split(body, " ")
 	if len(parts) != 2 {
-		return 0, fmt.Errorf("rate takes a value and a unit")
+		return 0, fmt.Errorf("rate takes a value and a unit, one space apart")
 	}
 	n, err := strconv.Atoi(parts[0])
-	if err != nil || n <= 0 {
+	if err != nil || n <= 0 || strings.Trim(parts[0], "0123456789") != "" {
 		return 0, fmt.Errorf("rate value must be a positive whole number")
 	}
 	units := map[string]time.Duration{"minute": time.Minute, "hour": time.Hour, "day": 24 * time.Hour}
@@ -81,8 +108,14 @@ func parseRate(body string) (time.Duration, error) {
 			return 0, fmt.Errorf("unknown unit %q", parts[1])
 		}
 	}
+	if time.Duration(n) > time.Duration(math.MaxInt64)/units[unit] {
+		return 0, fmt.Errorf("rate value %d is too large", n)
+	}
 	return time.Duration(n) * units[unit], nil
 }
+
+// The years a cron expression may name.
+const minYear, maxYear = 1970, 2199
 
 type cronSpec struct {
 	minutes, hours, months bits
@@ -101,6 +134,7 @@ func (b bits) has(i int) bool { return i >= 0 && i < 256 && b[i/64]&(1<<(i%64)) 
 type daySpec struct {
 	set          bits
 	last         bool // L in day-of-month: last day
+	before       int  // L-n: n days before the last day
 	lastWeekday  bool // LW
 	nearest      int  // nW: weekday nearest day n
 	lastOf       int  // dL in day-of-week: last weekday d (1=SUN) of the month
@@ -126,7 +160,7 @@ func parseCron(body string) (*cronSpec, error) {
 	if c.months, err = parseSet(f[3], 1, 12, monthNames, 0); err != nil {
 		return nil, fmt.Errorf("month: %w", err)
 	}
-	if c.years, err = parseSet(f[5], 1970, 2199, nil, 1970); err != nil {
+	if c.years, err = parseSet(f[5], minYear, maxYear, nil, minYear); err != nil {
 		return nil, fmt.Errorf("year: %w", err)
 	}
 	domQ, dowQ := f[2] == "?", f[4] == "?"
@@ -152,6 +186,12 @@ func parseDom(s string) (*daySpec, error) {
 		return &daySpec{last: true}, nil
 	case s == "LW":
 		return &daySpec{lastWeekday: true}, nil
+	case strings.HasPrefix(s, "L-"):
+		n, err := strconv.Atoi(s[2:])
+		if err != nil || n < 1 || n > 30 || strings.Trim(s[2:], "0123456789") != "" {
+			return nil, fmt.Errorf("bad offset from the last day %q", s)
+		}
+		return &daySpec{last: true, before: n}, nil
 	case strings.HasSuffix(s, "W"):
 		n, err := strconv.Atoi(strings.TrimSuffix(s, "W"))
 		if err != nil || n < 1 || n > 31 {
@@ -173,7 +213,10 @@ func parseDow(s string) (*daySpec, error) {
 		return &daySpec{nth: d, nthWeek: k}, nil
 	}
 	if s == "L" {
-		return &daySpec{lastOf: 7}, nil
+		// Alone, L is the last day of the week: every Saturday (Quartz).
+		var set bits
+		set.set(7)
+		return &daySpec{set: set}, nil
 	}
 	if strings.HasSuffix(s, "L") {
 		d, err := dayValue(strings.TrimSuffix(s, "L"))
@@ -197,13 +240,18 @@ func dayValue(s string) (int, error) {
 	return d, nil
 }
 
-// parseSet parses lists, ranges, steps and names; offset shifts values into the
-// bit set (years).
+// parseSet parses lists, ranges, steps and names as Quartz does: a range whose
+// end is below its start wraps past the field's maximum ("20-2" hours is
+// 20-23 and 0-2), except in years; offset shifts values into the bit set
+// (years).
 func parseSet(s string, lo, hi int, names map[string]int, offset int) (bits, error) {
 	var b bits
 	value := func(v string) (int, error) {
 		if n, ok := names[strings.ToUpper(v)]; ok {
 			return n, nil
+		}
+		if v == "" || strings.Trim(v, "0123456789") != "" {
+			return 0, fmt.Errorf("bad value %q", v)
 		}
 		n, err := strconv.Atoi(v)
 		if err != nil {
@@ -214,14 +262,21 @@ func parseSet(s string, lo, hi int, names map[string]int, offset int) (bits, err
 		}
 		return n, nil
 	}
+	span := hi - lo + 1
 	for _, part := range strings.Split(s, ",") {
 		step := 1
+		stepped := false
 		if i := strings.Index(part, "/"); i >= 0 {
-			n, err := strconv.Atoi(part[i+1:])
-			if err != nil || n <= 0 {
+			str := part[i+1:]
+			n, err := strconv.Atoi(str)
+			if err != nil || n <= 0 || strings.Trim(str, "0123456789") != "" {
 				return b, fmt.Errorf("bad step in %q", part)
 			}
-			step = n
+			if offset == 0 && n > hi {
+				return b, fmt.Errorf("step %d in %q is larger than %d", n, part, hi)
+			}
+			n = min(n, span) // a step past the range (years) names only its start
+			step, stepped = n, true
 			part = part[:i]
 		}
 		from, to := lo, hi
@@ -236,8 +291,11 @@ func parseSet(s string, lo, hi int, names map[string]int, offset int) (bits, err
 			if to, err = value(part[i+1:]); err != nil {
 				return b, err
 			}
-			if from > to {
-				return b, fmt.Errorf("range %q runs backwards", part)
+			if to < from {
+				if offset != 0 {
+					return b, fmt.Errorf("range %q runs backwards", part)
+				}
+				to += span // wraps past the maximum
 			}
 		default:
 			v, err := value(part)
@@ -245,35 +303,39 @@ func parseSet(s string, lo, hi int, names map[string]int, offset int) (bits, err
 				return b, err
 			}
 			from = v
-			if step == 1 {
+			if !stepped {
 				to = v
 			}
 		}
 		for v := from; v <= to; v += step {
-			b.set(v - offset)
+			b.set((v-lo)%span + lo - offset)
 		}
 	}
 	return b, nil
 }
 
-// next finds the first minute after t that matches, searching at most five years.
+// next finds the first minute after t that matches, up to the last year a
+// schedule may name (2199).
 func (c *cronSpec) next(t time.Time) time.Time {
 	t = t.Truncate(time.Minute).Add(time.Minute)
-	limit := t.AddDate(5, 0, 0)
-	for t.Before(limit) {
-		if !c.years.has(t.Year()-1970) || !c.months.has(int(t.Month())) || !c.dayMatches(t) {
+	if t.Year() < minYear {
+		t = time.Date(minYear, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	for t.Year() <= maxYear {
+		switch {
+		case !c.years.has(t.Year() - minYear):
+			t = time.Date(t.Year()+1, 1, 1, 0, 0, 0, 0, time.UTC)
+		case !c.months.has(int(t.Month())):
+			t = time.Date(t.Year(), t.Month()+1, 1, 0, 0, 0, 0, time.UTC)
+		case !c.dayMatches(t):
 			t = time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, time.UTC)
-			continue
-		}
-		if !c.hours.has(t.Hour()) {
+		case !c.hours.has(t.Hour()):
 			t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour()+1, 0, 0, 0, time.UTC)
-			continue
-		}
-		if !c.minutes.has(t.Minute()) {
+		case !c.minutes.has(t.Minute()):
 			t = t.Add(time.Minute)
-			continue
+		default:
+			return t
 		}
-		return t
 	}
 	return time.Time{}
 }
@@ -284,7 +346,7 @@ func (c *cronSpec) dayMatches(t time.Time) bool {
 	if d := c.dom; d != nil {
 		switch {
 		case d.last:
-			return day == lastDay
+			return day == lastDay-d.before
 		case d.lastWeekday:
 			return day == nearestWeekday(t, lastDay, lastDay)
 		case d.nearest > 0:

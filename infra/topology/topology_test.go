@@ -61,6 +61,18 @@ func TestValidateRejects(t *testing.T) {
 		{"an invalid event pattern", func(c *Cloud) {
 			c.Functions[2].Rules[0].Pattern = `{"source":"kiosk.platform"}`
 		}, "arrays or objects"},
+		{"a numeric range AWS refuses, its bottom above its top", func(c *Cloud) {
+			c.Functions[2].Rules[0].Pattern = `{"source":["kiosk.platform"],"detail":{"n":[{"numeric":[">",30,"<",1]}]}}`
+		}, "Bottom must be less than top"},
+		{"an anything-but list AWS refuses, mixing strings and numbers", func(c *Cloud) {
+			c.Functions[2].Rules[0].Pattern = `{"source":["kiosk.platform"],"detail":{"n":[{"anything-but":["a",1]}]}}`
+		}, "mixed type is not supported"},
+		{"a wildcard AWS refuses, two stars together", func(c *Cloud) {
+			c.Functions[2].Rules[0].Pattern = `{"source":["kiosk.platform"],"detail":{"n":[{"wildcard":"a**"}]}}`
+		}, "Consecutive wildcard characters"},
+		{"a one-time schedule, which EventBridge rules do not take", func(c *Cloud) {
+			c.Functions[1].Schedules = []Schedule{{"at(2030-01-01T00:00:00)", ""}}
+		}, "rate(...) or cron(...)"},
 		{"a pattern on an event nobody declared", func(c *Cloud) {
 			c.Functions[2].Rules[0].Pattern = `{"detail-type":["made.up"]}`
 		}, "not in the event catalogue"},
@@ -122,6 +134,23 @@ func TestValidateRejects(t *testing.T) {
 				t.Errorf("Validate() = %v, want an error containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestValidateAcceptsWhatEventBridgeAccepts: the whole pattern language and
+// Quartz's cron pass Validate, and "$or" branches are checked against the
+// event catalogue like plain lists.
+func TestValidateAcceptsWhatEventBridgeAccepts(t *testing.T) {
+	c := Kiosk()
+	c.Functions[2].Rules[0].Pattern = `{"source":["kiosk.platform"],"$or":[{"detail-type":["platform.heartbeat"]},
+		{"detail-type":[{"wildcard":"platform.*"}],"detail":{"ip":[{"cidr":"10.0.0.0/8"}],"at":[{"anything-but":{"prefix":["x","y"]}}]}}]}`
+	c.Functions[1].Schedules = []Schedule{{"cron(0/30 20-2 ? * MON-FRI *)", "wraps past midnight"}}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("Validate() = %v", err)
+	}
+	c.Functions[2].Rules[0].Pattern = `{"source":["kiosk.platform"],"$or":[{"detail-type":["platform.heartbeat"]},{"detail-type":["made.up"]}]}`
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "not in the event catalogue") {
+		t.Errorf("Validate() = %v, want the $or branch's made-up event refused", err)
 	}
 }
 

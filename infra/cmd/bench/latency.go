@@ -413,6 +413,30 @@ func (b *bench) throughput() error {
 	}
 	b.r.Throughput = append(b.r.Throughput, Throughput{What: fmt.Sprintf("articles ingested (20 feeds × 50 items; %.2f DynamoDB calls per article)", perArticle),
 		PerSecond: perSec, Reproduce: "go test -run '^$' -bench Ingest -benchtime 3x ./shared/article"})
+
+	// Event patterns: one event against 100 rules, decoded once, against the
+	// naive baseline that decodes it for every rule.
+	const matchBench = "go test -run '^$' -bench MatchRules -benchtime 2000x ./infra/pattern"
+	raw, err = osexec.Command("go", "test", "-run", "^$", "-bench", "MatchRules", "-benchtime", "2000x", "./infra/pattern").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("pattern benchmark: %w\n%s", err, raw)
+	}
+	rates := map[string]float64{}
+	for _, l := range strings.Split(string(raw), "\n") {
+		f := strings.Fields(l)
+		for i := 1; i < len(f) && strings.HasPrefix(l, "BenchmarkMatchRules"); i++ {
+			if f[i] == "matches/s" {
+				var v float64
+				fmt.Sscanf(f[i-1], "%g", &v)
+				rates[strings.Split(f[0], "-")[0]] = v
+			}
+		}
+	}
+	b.r.Throughput = append(b.r.Throughput,
+		Throughput{What: "event × rule pattern matches (100 rules, every operator; event decoded once)",
+			PerSecond: rates["BenchmarkMatchRules"], Reproduce: matchBench},
+		Throughput{What: "event × rule pattern matches, naive baseline (event decoded for every rule)",
+			PerSecond: rates["BenchmarkMatchRulesNaive"], Reproduce: matchBench})
 	return nil
 }
 
