@@ -113,3 +113,23 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+func TestATokenHasExactlyOneSpelling(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	now := time.Unix(1_700_000_000, 0)
+	tok := Sign(key, Claims{Subject: "u1", Role: "user", Expires: now.Add(time.Hour).Unix()})
+	if _, err := Verify(key, tok, now); err != nil {
+		t.Fatalf("the token as signed: %v", err)
+	}
+	// A 32-byte HMAC is 43 base64 characters: the last one carries 4 bits
+	// and 2 spare ones, so a lenient decoder would take 3 other spellings.
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	last := tok[len(tok)-1]
+	for i := range len(alphabet) {
+		if c := alphabet[i]; c != last {
+			if _, err := Verify(key, tok[:len(tok)-1]+string(c), now); err == nil {
+				t.Errorf("the token with its last character %q for %q verified too", c, last)
+			}
+		}
+	}
+}

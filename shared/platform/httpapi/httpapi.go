@@ -19,6 +19,7 @@ import (
 	"mime"
 	"net/http"
 	"os"
+	"reflect"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -189,6 +190,32 @@ func Decode(r *http.Request, v any) error {
 	return nil
 }
 
+// jsonKind names a Go type as a JSON client knows it, never Go's own spelling
+// (a struct's type would print its fields and tags).
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "another type"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return "another type"
+}
+
 func decodeError(err error) error {
 	var tooBig *http.MaxBytesError
 	var syntax *json.SyntaxError
@@ -198,8 +225,10 @@ func decodeError(err error) error {
 		return kiosk.Errorf(kiosk.ETOOLARGE, "the body is larger than %d bytes", tooBig.Limit)
 	case errors.As(err, &syntax):
 		return kiosk.Errorf(kiosk.EINVALID, "malformed JSON at byte %d", syntax.Offset)
+	case errors.As(err, &typ) && typ.Field == "":
+		return kiosk.Errorf(kiosk.EINVALID, "the body must be a JSON object, not a JSON %s", typ.Value)
 	case errors.As(err, &typ):
-		return kiosk.Errorf(kiosk.EINVALID, "field %q must be %s", typ.Field, typ.Type)
+		return kiosk.Errorf(kiosk.EINVALID, "field %q must be %s", typ.Field, jsonKind(typ.Type))
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return kiosk.Errorf(kiosk.EINVALID, "the body is empty or truncated")
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -175,5 +176,38 @@ func TestRouteBodyCaps(t *testing.T) {
 		if err != nil || resp.StatusCode != c.status {
 			t.Errorf("%d-byte body: %d %s %v, want %d", len(c.body), resp.StatusCode, resp.Body, err, c.status)
 		}
+	}
+}
+
+func TestDecodeErrorsSpeakJSONNotGo(t *testing.T) {
+	type inner struct {
+		N int `json:"n"`
+	}
+	var v struct {
+		Name  string   `json:"name"`
+		Count int      `json:"count"`
+		Tags  []string `json:"tags"`
+		In    inner    `json:"in"`
+	}
+	cases := []struct{ body, want string }{
+		{`[]`, "the body must be a JSON object, not a JSON array"},
+		{`"x"`, "the body must be a JSON object, not a JSON string"},
+		{`{"name":1}`, `field "name" must be a string`},
+		{`{"count":1.5}`, `field "count" must be a whole number`},
+		{`{"tags":{}}`, `field "tags" must be an array`},
+		{`{"in":[]}`, `field "in" must be an object`},
+	}
+	for _, c := range cases {
+		t.Run(c.body+" says "+c.want, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/", strings.NewReader(c.body))
+			r.Header.Set("Content-Type", "application/json")
+			err := Decode(r, &v)
+			if err == nil || kiosk.ErrorMessage(err) != c.want {
+				t.Fatalf("Decode(%s) = %v, want %q", c.body, err, c.want)
+			}
+			if strings.Contains(err.Error(), "json:\"") || strings.Contains(err.Error(), "struct") {
+				t.Errorf("the message shows Go's types: %v", err)
+			}
+		})
 	}
 }

@@ -84,6 +84,10 @@ func CheckKey(key string) error {
 		if !uuidV4.MatchString(key) {
 			return kiosk.Errorf(kiosk.EINVALID, "%s; this UUID is not version 4", rule)
 		}
+		// The random digits, without the version and variant nibbles.
+		if digits := key[:8] + key[9:13] + key[15:18] + key[20:23] + key[24:]; patterned(digits) {
+			return kiosk.Errorf(kiosk.EINVALID, "%s; this UUID's digits follow a pattern", rule)
+		}
 		return nil
 	case hexForm.MatchString(key) && len(key) < 32:
 		return kiosk.Errorf(kiosk.EINVALID, "%s; %d hex digits carry only %d bits", rule, len(key), 4*len(key))
@@ -91,10 +95,33 @@ func CheckKey(key string) error {
 		return kiosk.Errorf(kiosk.EINVALID, "%s; this one has other characters", rule)
 	case len(key) < 22:
 		return kiosk.Errorf(kiosk.EINVALID, "%s; %d characters carry at most %d bits", rule, len(key), 6*len(key))
-	case distinct(key) < 8 || longestRun(key) >= 8:
-		return kiosk.Errorf(kiosk.EINVALID, "%s; this one repeats a few characters", rule)
+	case patterned(key):
+		return kiosk.Errorf(kiosk.EINVALID, "%s; this one follows a pattern", rule)
 	}
 	return nil
+}
+
+// patterned reports the shapes of keys people type rather than draw: few
+// distinct characters, a long run of one, the string repeating a shorter
+// one (0123…0123…), or mostly counting up or down (abcdef…, 12345…). A key
+// of 22+ random characters is refused by this with a probability under one
+// in a million.
+func patterned(s string) bool {
+	if distinct(s) < 8 || longestRun(s) >= 8 {
+		return true
+	}
+	for p := 1; p <= len(s)/2; p++ {
+		if s[p:] == s[:len(s)-p] {
+			return true
+		}
+	}
+	steps := 0
+	for i := 1; i < len(s); i++ {
+		if d := int(s[i]) - int(s[i-1]); d == 1 || d == -1 {
+			steps++
+		}
+	}
+	return steps*2 >= len(s)-1
 }
 
 func longestRun(s string) int {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"os"
 	"strings"
 	"sync"
@@ -231,6 +232,31 @@ func TestTheTableHoldsNeitherTheKeyNorTheOutcome(t *testing.T) {
 	}
 }
 
+func TestRandomKeysOfEveryFormAreAccepted(t *testing.T) {
+	r := mrand.New(mrand.NewPCG(1, 2)) // fixed seed: the test cannot flake
+	const b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	draw := func(n int, from string) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = from[r.IntN(len(from))]
+		}
+		return string(b)
+	}
+	for i := range 20000 {
+		h := draw(32, "0123456789abcdef")
+		keys := []string{
+			h[:8] + "-" + h[8:12] + "-4" + h[13:16] + "-" + string("89ab"[r.IntN(4)]) + h[17:20] + "-" + h[20:],
+			h,
+			draw(22, b64),
+		}
+		for _, k := range keys {
+			if err := CheckKey(k); err != nil {
+				t.Fatalf("random key %d %q refused: %v", i, k, err)
+			}
+		}
+	}
+}
+
 func TestOnlyUnguessableKeysAreAccepted(t *testing.T) {
 	cases := []struct {
 		name, key string
@@ -254,6 +280,13 @@ func TestOnlyUnguessableKeysAreAccepted(t *testing.T) {
 		{"an empty key", "", false},
 		{"129 characters", strings.Repeat("q3V_9xZk-2LpA7mN", 8) + "x", false},
 		{"non-ASCII", "q3V_9xZk-2LpA7mN0bR4twé", false},
+		{"a UUID v4 of zeros", "00000000-0000-4000-8000-000000000000", false},
+		{"a UUID v4 of ones", "11111111-1111-4111-8111-111111111111", false},
+		{"a UUID v4 counting up", "01234567-89ab-4def-8123-456789abcdef", false},
+		{"hex digits repeating 0-f", "0123456789abcdef0123456789abcdef", false},
+		{"decimal digits counting up", "12345678901234567890123456789012", false},
+		{"the alphabet", "abcdefghijklmnopqrstuv", false},
+		{"a word repeated", "kioskkioskkioskkioskkiosk", false},
 	}
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%s is %s", c.name, map[bool]string{true: "accepted", false: "refused"}[c.ok]), func(t *testing.T) {
