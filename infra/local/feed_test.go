@@ -377,6 +377,18 @@ func TestOneInstallsBurstMakesNoNews(t *testing.T) {
 	if got := kpi(t, "day", "article", now)[target.ID]; got.Viewers != 1 || got.ViewerClk != 1 || got.Clickers != 1 {
 		t.Errorf("600 events of one install = %+v; want one viewer who clicked", got)
 	}
+	// The KPI run's article.stats (one viewer, one click) reach the feed;
+	// one reader is under feed.MinReaders, so the ranking does not move.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := cloud.Quiesce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cloud.Resume()
+	runNow(t, "rank-feeds")
+	if at := position(); at != wantAt {
+		t.Errorf("one install's 75 impressions and clicks moved the article from #%d to #%d", wantAt, at)
+	}
 	status, body := admin(t, "GET", "/v1/notifications", fan.Token, "", "")
 	if status != 200 {
 		t.Fatalf("inbox: %d %s", status, body)

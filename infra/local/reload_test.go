@@ -16,7 +16,7 @@ func TestAffected(t *testing.T) {
 	}
 	cases := map[string]string{
 		"shared/health":       "[health-api record-heartbeat]",
-		"shared/user":         "[learn-interests users-api]",
+		"shared/user":         "[authorizer learn-interests users-api]", // the authorizer checks sessions
 		"functions/heartbeat": "[heartbeat]",
 		"infra/pattern":       "[]",
 	}

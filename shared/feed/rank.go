@@ -40,10 +40,15 @@ const (
 	PriorCTR         = 0.05
 	PriorImpressions = 20.0
 	HalfLife         = 12 * time.Hour
-	Window           = 72 * time.Hour // older articles leave the feeds
-	MaxConsecutive   = 2              // at most this many in a row from one source or story
-	MaxRanked        = 500            // per category
-	Fresh            = 6 * time.Hour  // younger than this is "fresh"
+	// MinReaders is how many distinct readers must have seen an article
+	// before what they do moves it: below that it scores the prior, so no
+	// single install (or two) changes anyone else's feed. Tracking's
+	// article.stats counts readers, not events.
+	MinReaders     = 3
+	Window         = 72 * time.Hour // older articles leave the feeds
+	MaxConsecutive = 2              // at most this many in a row from one source or story
+	MaxRanked      = 500            // per category
+	Fresh          = 6 * time.Hour  // younger than this is "fresh"
 )
 
 // SmoothedCTR is the click-through rate with a Bayesian (beta) prior:
@@ -53,6 +58,9 @@ func SmoothedCTR(s Stats) float64 {
 	// More clicks than impressions happens when impressions are not tracked:
 	// treat each click as seen at least once.
 	imps = max(imps, clicks)
+	if imps < MinReaders {
+		return PriorCTR
+	}
 	return (clicks + PriorCTR*PriorImpressions) / (imps + PriorImpressions)
 }
 

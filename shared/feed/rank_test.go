@@ -24,18 +24,22 @@ func TestSmoothedCTRWorkedNumbers(t *testing.T) {
 		want float64
 	}{
 		{Stats{0, 0}, 0.05},              // no data: the prior
-		{Stats{1, 1}, 2.0 / 21},          // 1 of 1 is ≈ 0.095, not 1
+		{Stats{1, 1}, 0.05},              // one reader moves nothing: the prior
+		{Stats{2, 2}, 0.05},              // nor do two
+		{Stats{3, 1}, 2.0 / 23},          // three readers and one click ≈ 0.087
+		{Stats{3, 3}, 4.0 / 23},          // 3 of 3 is ≈ 0.17, not 1
 		{Stats{10, 0}, 1.0 / 30},         // 0 of 10 sinks below the prior
 		{Stats{1000, 100}, 101.0 / 1020}, // enough data: close to the raw 0.1
 		{Stats{100000, 5000}, 5001.0 / 100020},
 		{Stats{0, 3}, 4.0 / 23}, // clicks without impressions count as seen
+		{Stats{0, 2}, 0.05},     // … and two of them are still too few readers
 		{Stats{-5, -1}, 0.05},   // nonsense counts are the prior
 	} {
 		if got := SmoothedCTR(c.s); !near(got, c.want) {
 			t.Errorf("SmoothedCTR(%+v) = %v, want %v", c.s, got, c.want)
 		}
 	}
-	if SmoothedCTR(Stats{1, 1}) >= SmoothedCTR(Stats{1000, 150}) {
+	if SmoothedCTR(Stats{3, 1}) >= SmoothedCTR(Stats{1000, 150}) {
 		t.Error("one lucky click outranks a proven 15% click-through rate")
 	}
 }
