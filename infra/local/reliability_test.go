@@ -442,7 +442,7 @@ func TestNothingIsLostUnderFaults(t *testing.T) {
 | unknown ids: accepted / counted in the one unknown bucket | %d / %d |
 | **dead letters from client input** (left after redriving with faults off) | **%d** (%d deliveries of hostile clients' events dead-lettered by injected faults, each redriven and processed) |
 | one install's burst: trending / in a fan's inbox | %s / %s |
-| admin console hostile inputs (what `+"`make test`"+` runs) | FuzzConsoleHandlers: 26 seeds × 19 routes, then 1000 fuzz runs (`+"`go test -run '^$' -fuzz FuzzConsoleHandlers -fuzztime 1000x -parallel 1 ./functions/admin-console`"+`); 62 hostile values in the console's hostile-input tests (`+"`go test ./functions/admin-console`"+`) |`,
+| admin console hostile inputs (what `+"`make test`"+` runs) | FuzzConsoleHandlers: 26 seed requests over the 19 console routes, then 1000 fuzz runs (`+"`go test -run '^$' -fuzz FuzzConsoleHandlers -fuzztime 1000x -parallel 1 ./functions/admin-console`"+`); 62 hostile values in the console's hostile-input tests (`+"`go test ./functions/admin-console`"+`) |`,
 		len(lateOffsets)*7, hostile.randomClicks, hostile.heavyReads, hostile.burstClicks, exact, len(ps),
 		hostile.randomClicks+hostile.heavyReads, unknown.Clicks+unknown.Reads, len(hostileLeft), len(hostile.faultLetters),
 		yesNo[burstTrending], yesNo[burstInbox])
