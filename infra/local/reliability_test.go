@@ -76,8 +76,12 @@ func reliabilityDuration(t *testing.T) time.Duration {
 // PutEvents and function instances are killed mid-invocation. Midway a burst
 // of kills drives deliveries into dead letters, which the operator redrives
 // through the admin console while the load goes on, and again once it is
-// over. Then, faults off: the KPI batch must count every accepted event
-// exactly once (zero lost, zero double-counted); every article of the
+// over. Hostile clients are mixed in (hostile_test.go: events up to 6 d 23 h
+// late, batches of 500 random article ids, a heavy reader, one install's
+// burst of clicks). Then, faults off: the KPI batch must count every accepted
+// event exactly once, in every hour and day it fell in (zero lost, zero
+// double-counted), the random ids in the one unknown bucket; the burst must
+// make nothing trending; every article of the
 // generated feed must be stored once and ranked into its feed; no dead letter
 // of the run may be left; no response may be a 5xx other than a 503 with
 // Retry-After or a killed instance's 500; and, on runs of a minute or more,
@@ -90,6 +94,7 @@ func TestNothingIsLostUnderFaults(t *testing.T) {
 	article := catalogueArticle(t, "reliability") // ids outside the catalogue count in one bucket
 	eventTime := time.Now().UTC()
 	at := eventTime.Format(time.RFC3339)
+	hostile := newHostileClients(t, run, article, eventTime)
 	before := deadLetterIDs(t)
 	idleBefore := quiesce(t)
 
@@ -146,7 +151,28 @@ func TestNothingIsLostUnderFaults(t *testing.T) {
 		mu.Unlock()
 	}
 
+	// deliver posts a batch until it is accepted, retrying as the contract
+	// says (503, 429, a killed instance's 500) with the same event ids, at
+	// most tries times and until the deadline.
+	deliver := func(token string, evs []map[string]any, tries int, until time.Time) bool {
+		body, _ := json.Marshal(map[string]any{"events": evs})
+		for try := 0; try < tries && time.Now().Before(until); try++ {
+			status, out, h := call(t, "POST", "/v1/events", token, string(body))
+			record(status, h.Get("Retry-After"), string(out))
+			if status == 202 {
+				return true
+			}
+			time.Sleep(retryDelay(h))
+		}
+		return false
+	}
+
 	var wg sync.WaitGroup
+	// Hostile clients (late, random ids, a heavy reader, a burst), their
+	// batches spread over the load.
+	hostile.start(&wg, start, duration, func(token string, evs []map[string]any, tries int) bool {
+		return deliver(token, evs, tries, hardStop)
+	})
 	// App clients. A client switches to a new install every 40 batches, so no
 	// user nears the per-user limit (120 batches a minute).
 	for c := range clients {
@@ -222,6 +248,7 @@ func TestNothingIsLostUnderFaults(t *testing.T) {
 				addCounts(cloud.SetFaults(base))
 			case !redriven && now.After(redriveAt):
 				redriven = true
+				hostile.watch(t)
 				redrivenUnderLoad.Add(int64(redriveNew(t, console, before, 3)))
 			}
 			for _, fn := range []string{"ingest-feeds", "announce-articles", "rank-feeds", "aggregate-kpi"} {
@@ -272,11 +299,19 @@ func TestNothingIsLostUnderFaults(t *testing.T) {
 		}
 	}
 	addCounts(cloud.SetFaults(local.Faults{}))
+	// The hostile clients' batches not accepted under faults, retried (same
+	// ids) now that the service has recovered, as their apps would.
+	for _, n := range hostile.flush(func(token string, evs []map[string]any) bool {
+		return deliver(token, evs, 40, time.Now().Add(60*time.Second))
+	}) {
+		failf("a hostile client's batch of %d was never accepted", n)
+	}
 
 	// Faults off: redrive what is left, then everything must add up.
 	var leftover []string
 	for round := 0; round < 10; round++ {
 		time.Sleep(2 * time.Second) // let retries in flight end in success or a dead letter
+		hostile.watch(t)
 		n := redriveNew(t, console, before, 3)
 		redrivenAfter.Add(int64(n))
 		if leftover = newDeadLetters(t, before); len(leftover) == 0 {
@@ -286,15 +321,49 @@ func TestNothingIsLostUnderFaults(t *testing.T) {
 	if len(leftover) > 0 {
 		t.Errorf("dead letters of the run left after redriving: %v", leftover)
 	}
+	// A dead letter caused by a client's input would fail again when redriven
+	// with the faults off: none naming a hostile install may be left.
+	hostileLeft := hostile.lettersLeft(t)
+	if len(hostileLeft) > 0 {
+		t.Errorf("dead letters from the hostile clients' input: %v", hostileLeft)
+	}
 	var counted kpiRow
+	ps := hostile.periods(sent)
+	var unknown kpiRow
 	// Only the scheduled coordinator: the marks of the accepted batches must
-	// bring the hour up to date.
+	// bring every period up to date, the late ones too.
 	eventuallyLong(t, "the KPI batch to count the events", 60*time.Second, func() { runKPI(t, "") }, func() bool {
 		counted = kpi(t, "hour", "article", eventTime)[article]
-		return counted.Impressions+counted.Clicks >= int64(sent)
+		hostile.count(t, ps)
+		unknown = hostile.unknown(t)
+		for _, p := range ps {
+			if p.Counted < p.Accepted {
+				return false
+			}
+		}
+		return counted.Impressions+counted.Clicks >= int64(sent) && unknown.Clicks >= int64(hostile.randomClicks) && unknown.Reads >= int64(hostile.heavyReads) &&
+			kpi(t, "day", "article", eventTime)[hostile.burstArticle].Clicks >= int64(hostile.burstClicks)
 	})
 	total := counted.Impressions + counted.Clicks
 	lost, double := max(0, int64(sent)-total), max(0, total-int64(sent))
+	for _, p := range ps {
+		if p.Counted != p.Accepted {
+			t.Errorf("the %s of events %s: %d accepted, %d counted", p.Granularity, p.Name, p.Accepted, p.Counted)
+		}
+	}
+	if unknown.Clicks != int64(hostile.randomClicks) || unknown.Reads != int64(hostile.heavyReads) {
+		t.Errorf("the unknown bucket of the random ids' hour = %+v; want %d clicks and %d reads", unknown, hostile.randomClicks, hostile.heavyReads)
+	}
+	burstRow := kpi(t, "day", "article", eventTime)[hostile.burstArticle]
+	if burstRow.Clicks != int64(hostile.burstClicks) || burstRow.Clickers != 1 || burstRow.Viewers != 0 {
+		t.Errorf("the burst's article today = %+v; want %d clicks from one clicker, no viewer", burstRow, hostile.burstClicks)
+	}
+	runKPI(t, "") // the coordinator's trending check over what the last run stored
+	runKPI(t, "")
+	burstTrending, burstInbox := hostile.trending(t)
+	if burstTrending || burstInbox {
+		t.Errorf("one install's %d clicks: trending %v, in a fan's inbox %v; want neither", hostile.burstClicks, burstTrending, burstInbox)
+	}
 
 	var stored, ranked int
 	eventuallyLong(t, "the generated feed stored and ranked", 60*time.Second, func() {
@@ -359,6 +428,55 @@ func TestNothingIsLostUnderFaults(t *testing.T) {
 	if n := cloud.Duplicated(); n > 0 {
 		dup = fmt.Sprintf("on: %d bus deliveries were sent twice, the copy 50-300 ms late, so out of order", n)
 	}
+	exact := 0
+	var periodLines []string
+	for _, p := range ps {
+		if p.Counted == p.Accepted {
+			exact++
+		}
+		periodLines = append(periodLines, fmt.Sprintf("| %s | %s (%s) | %d | %d |", p.Name, p.Granularity, p.At.UTC().Format("2006-01-02 15:00"), p.Accepted, p.Counted))
+	}
+	yesNo := map[bool]string{true: "yes", false: "no"}
+	hostileRows := fmt.Sprintf(`| hostile clients mixed into the load ([below](#hostile-clients)) | late: %d events 26 h, 50 h and 6 d 23 h old; random ids: %d clicks; heavy reader: %d reads; burst: %d clicks from one install |
+| **accepted = counted per period, late events included** (hour and day) | **%d of %d periods exact** |
+| unknown ids: accepted / counted in the one unknown bucket | %d / %d |
+| **dead letters from client input** (left after redriving with faults off) | **%d** (%d deliveries of hostile clients' events dead-lettered by injected faults, each redriven and processed) |
+| one install's burst: trending / in a fan's inbox | %s / %s |
+| admin console hostile inputs (what `+"`make test`"+` runs) | FuzzConsoleHandlers: 26 seed requests over the 19 console routes, then 1000 fuzz runs (`+"`go test -run '^$' -fuzz FuzzConsoleHandlers -fuzztime 1000x -parallel 1 ./functions/admin-console`"+`); 62 hostile values in the console's hostile-input tests (`+"`go test ./functions/admin-console`"+`) |`,
+		len(lateOffsets)*7, hostile.randomClicks, hostile.heavyReads, hostile.burstClicks, exact, len(ps),
+		hostile.randomClicks+hostile.heavyReads, unknown.Clicks+unknown.Reads, len(hostileLeft), len(hostile.faultLetters),
+		yesNo[burstTrending], yesNo[burstInbox])
+	hostileSection := fmt.Sprintf(`## Hostile clients
+
+Mixed into the load, under the same faults, each retrying as the app clients do: a **late** client posting,
+for the load's article, 5 impressions and 2 clicks 26 h, 50 h and 6 d 23 h old (the API accepts 7 days); a
+**random-ids** client posting %d batches of 500 clicks on random 32-hex article ids; a **heavy reader** posting
+%d batches of 500 reads of random ids (both %d h before the load, an hour of their own); one **burst** install
+posting %d batches of %d clicks without impressions on an article whose category a fan follows. Only the
+scheduled KPI coordinator ran after the load (it recomputes every period an accepted batch marked).
+
+| events | period | accepted | counted |
+|---|---|---:|---:|
+%s
+
+| check | result |
+|---|---|
+| random ids: clicks / reads accepted → counted in the hour's one unknown bucket | %d / %d → %d / %d |
+| burst article today: clicks / distinct clickers / viewers | %d / %d / %d |
+| burst article marked trending / in the fan's inbox | %s / %s |
+| dead letters naming a hostile install: seen before a redrive (injected faults) / **left after redriving with faults off** | %d / **%d** |
+| hostile batches accepted under the faults (at most %d tries each) / only once the faults were off (same ids) | %d / %d |
+
+A dead letter caused by a client's input (an item grown past 400 KB, say) fails again when redriven with the
+faults off; none is left, so none of the hostile clients' dead letters came from their input. A batch of 500
+events is 500 conditional puts, and a retry repeats them all (the stored ones answer "duplicate"), so under
+these fault rates (about a quarter of DynamoDB calls) a full batch seldom gets through in one call: what a
+failed try stored is counted all the same, and the rest is accepted when the client retries after the faults.`,
+		randomBatches, heavyBatches, strangeHour/time.Hour, burstBatches, burstPerBatch, strings.Join(periodLines, "\n"),
+		hostile.randomClicks, hostile.heavyReads, unknown.Clicks, unknown.Reads,
+		burstRow.Clicks, burstRow.Clickers, burstRow.Viewers, yesNo[burstTrending], yesNo[burstInbox],
+		len(hostile.faultLetters), len(hostileLeft), underFaultTries,
+		len(lateOffsets)+randomBatches+heavyBatches+burstBatches-hostile.recovered, hostile.recovered)
 	report := fmt.Sprintf(`# Kiosk reliability report
 
 Run %s on %s/%s, %d CPUs, %s, load for %s. Reproduce: `+"`make reliability`"+` (`+"`KIOSK_TEST_DUPLICATES=on KIOSK_RELIABILITY_DURATION=3m go test -count=1 -run 'TestAuthorizationMatrix|TestBadInputCorpus|TestNothingIsLostUnderFaults' -v ./infra/local`"+`); `+"`make test`"+` runs the same tests, the load for 15 s.
@@ -374,6 +492,7 @@ Run %s on %s/%s, %d CPUs, %s, load for %s. Reproduce: `+"`make reliability`"+` (
 | events accepted / counted / **lost** / **double-counted** | %d / %d / **%d** / **%d** |
 | generated-feed stories ingested under faults / stored once / ranked | %d / %d / %d |
 | dead letters redriven / **left** | %d / **%d** |
+%s
 | local cloud memory | %s |
 
 ## Faults injected (between the functions and DynamoDB / EventBridge, by the local cloud)
@@ -424,6 +543,8 @@ part-way resumed where it stopped (sources stored in full are done; the announce
 | redriven after the load (faults off) | %d |
 | **dead letters of the run left** | **%d** |
 
+%s
+
 ## The local cloud's memory
 
 | at | Go heap (MiB, live after GC) | goroutines | dynalite RSS (MiB) | function instances RSS (MiB) | instances | invocations queued for an instance |
@@ -446,14 +567,14 @@ unchanged), the authorization matrix, per-client limits, fuzzing, idempotency (s
 resumption of ingestion and announcing after a failure part-way (shared/article).
 `, time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), duration,
 		corpus, matrix, dup, injected.DynamoThrottle+injected.DynamoError+injected.DynamoDrop, injected.BusError, injected.Killed,
-		sent, total, lost, double, feedItems, stored, ranked, redrivenUnderLoad.Load()+redrivenAfter.Load(), len(leftover), strings.SplitN(verdict, ";", 2)[0],
+		sent, total, lost, double, feedItems, stored, ranked, redrivenUnderLoad.Load()+redrivenAfter.Load(), len(leftover), hostileRows, strings.SplitN(verdict, ";", 2)[0],
 		base.DynamoThrottle*100, injected.DynamoThrottle, base.DynamoError*100, injected.DynamoError,
 		base.DynamoDrop*100, injected.DynamoDrop, base.DynamoLatencyMS, injected.DynamoCalls,
 		base.BusError*100, burst.BusError*100, injected.BusError, injected.BusCalls,
 		base.KillInvocation*100, burst.KillInvocation*100, injected.Killed, injected.Invocations,
 		clients, perBatch, took.Seconds(), batches, attempts, reads, strings.Join(codes, ", "), crashed, limited, len(bad),
 		sent, total, lost, double, strings.Join(runLines, "\n"), feedItems, stored, ranked,
-		redrivenUnderLoad.Load(), redrivenAfter.Load(), len(leftover), strings.Join(memLines, "\n"), verdict)
+		redrivenUnderLoad.Load(), redrivenAfter.Load(), len(leftover), hostileSection, strings.Join(memLines, "\n"), verdict)
 	dir := filepath.Join(root, "build", "reliability")
 	if err := os.MkdirAll(dir, 0o755); err == nil {
 		_ = os.WriteFile(filepath.Join(dir, "RELIABILITY.md"), []byte(report), 0o644)
