@@ -61,9 +61,7 @@ func postEvents(t *testing.T, token string, events []map[string]any) (int, map[s
 
 func runKPI(t *testing.T, detail string) {
 	t.Helper()
-	if status, body := admin(t, "POST", "/_local/schedules/aggregate-kpi/run", "", "application/json", detail); status != 200 || !strings.Contains(string(body), `"status":"ok"`) {
-		t.Fatalf("run aggregate-kpi: %d %s", status, body)
-	}
+	runSchedule(t, "aggregate-kpi", "application/json", detail)
 }
 
 // sampleArticle waits until tracking knows the sample articles' categories

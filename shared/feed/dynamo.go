@@ -212,13 +212,22 @@ func (s *DynamoStore) Stats(ctx context.Context, days []string) (map[string]Stat
 				perShard[it.Shard][id] = c
 			}
 		}
+		// Shards split users, so a day's viewers summed over shards are
+		// distinct readers of that day.
+		dayReaders := map[string]int64{}
 		for _, m := range perShard {
 			for id, c := range m {
 				st := out[id]
 				st.Impressions += c[0]
 				st.Clicks += c[1]
 				out[id] = st
+				dayReaders[id] += c[0]
 			}
+		}
+		for id, n := range dayReaders {
+			st := out[id]
+			st.DayReaders = max(st.DayReaders, n)
+			out[id] = st
 		}
 	}
 	return out, nil

@@ -31,6 +31,11 @@ type Article struct {
 type Stats struct {
 	Impressions int64
 	Clicks      int64
+	// DayReaders is the most distinct readers who saw the article on one
+	// day (tracking counts a reader once per day, so Impressions summed
+	// over days counts one install once per day it sends). 0: not known,
+	// Impressions stands for it.
+	DayReaders int64
 }
 
 // Ranking parameters. The prior is a click-through rate of 5% worth 20
@@ -40,9 +45,10 @@ const (
 	PriorCTR         = 0.05
 	PriorImpressions = 20.0
 	HalfLife         = 12 * time.Hour
-	// MinReaders is how many distinct readers must have seen an article
-	// before what they do moves it: below that it scores the prior, so no
-	// single install (or two) changes anyone else's feed. Tracking's
+	// MinReaders is how many distinct readers must have seen an article on
+	// one day before what they do moves it: below that it scores the prior,
+	// so no single install (or two) changes anyone else's feed, whatever
+	// days its events are dated (a reader counts once per day). Tracking's
 	// article.stats counts readers, not events.
 	MinReaders     = 3
 	Window         = 72 * time.Hour // older articles leave the feeds
@@ -58,7 +64,11 @@ func SmoothedCTR(s Stats) float64 {
 	// More clicks than impressions happens when impressions are not tracked:
 	// treat each click as seen at least once.
 	imps = max(imps, clicks)
-	if imps < MinReaders {
+	readers := float64(s.DayReaders)
+	if readers <= 0 {
+		readers = imps
+	}
+	if readers < MinReaders {
 		return PriorCTR
 	}
 	return (clicks + PriorCTR*PriorImpressions) / (imps + PriorImpressions)

@@ -23,23 +23,31 @@ func TestSmoothedCTRWorkedNumbers(t *testing.T) {
 		s    Stats
 		want float64
 	}{
-		{Stats{0, 0}, 0.05},              // no data: the prior
-		{Stats{1, 1}, 0.05},              // one reader moves nothing: the prior
-		{Stats{2, 2}, 0.05},              // nor do two
-		{Stats{3, 1}, 2.0 / 23},          // three readers and one click ≈ 0.087
-		{Stats{3, 3}, 4.0 / 23},          // 3 of 3 is ≈ 0.17, not 1
-		{Stats{10, 0}, 1.0 / 30},         // 0 of 10 sinks below the prior
-		{Stats{1000, 100}, 101.0 / 1020}, // enough data: close to the raw 0.1
-		{Stats{100000, 5000}, 5001.0 / 100020},
-		{Stats{0, 3}, 4.0 / 23}, // clicks without impressions count as seen
-		{Stats{0, 2}, 0.05},     // … and two of them are still too few readers
-		{Stats{-5, -1}, 0.05},   // nonsense counts are the prior
+		{Stats{0, 0, 0}, 0.05},              // no data: the prior
+		{Stats{1, 1, 0}, 0.05},              // one reader moves nothing: the prior
+		{Stats{2, 2, 0}, 0.05},              // nor do two
+		{Stats{3, 1, 0}, 2.0 / 23},          // three readers and one click ≈ 0.087
+		{Stats{3, 3, 0}, 4.0 / 23},          // 3 of 3 is ≈ 0.17, not 1
+		{Stats{10, 0, 0}, 1.0 / 30},         // 0 of 10 sinks below the prior
+		{Stats{1000, 100, 0}, 101.0 / 1020}, // enough data: close to the raw 0.1
+		{Stats{100000, 5000, 0}, 5001.0 / 100020},
+		{Stats{0, 3, 0}, 4.0 / 23}, // clicks without impressions count as seen
+		{Stats{0, 2, 0}, 0.05},     // … and two of them are still too few readers
+		{Stats{-5, -1, 0}, 0.05},   // nonsense counts are the prior
 	} {
 		if got := SmoothedCTR(c.s); !near(got, c.want) {
 			t.Errorf("SmoothedCTR(%+v) = %v, want %v", c.s, got, c.want)
 		}
 	}
-	if SmoothedCTR(Stats{3, 1}) >= SmoothedCTR(Stats{1000, 150}) {
+	// One install that viewed and clicked on each of seven days is seven
+	// impressions but one reader a day: still the prior.
+	if got := SmoothedCTR(Stats{Impressions: 7, Clicks: 7, DayReaders: 1}); got != PriorCTR {
+		t.Errorf("one reader over seven days scores %v, want the prior", got)
+	}
+	if got := SmoothedCTR(Stats{Impressions: 7, Clicks: 7, DayReaders: 3}); !near(got, 8.0/27) {
+		t.Errorf("three readers on one day score %v, want 8/27", got)
+	}
+	if SmoothedCTR(Stats{3, 1, 0}) >= SmoothedCTR(Stats{1000, 150, 0}) {
 		t.Error("one lucky click outranks a proven 15% click-through rate")
 	}
 }

@@ -203,8 +203,19 @@ func TestModerationAndStatsKeepTheLatestWhateverTheOrder(t *testing.T) {
 	put(1, now.Add(-5*time.Minute), 1) // stale
 	put(2, now, 3)
 	st, err := s.Store.Stats(ctx, []string{day})
-	if err != nil || st[a.ID] != (Stats{Impressions: 200, Clicks: 10}) {
-		t.Errorf("stats %+v %v, want 200 impressions, 10 clicks", st[a.ID], err)
+	if err != nil || st[a.ID] != (Stats{Impressions: 200, Clicks: 10, DayReaders: 200}) {
+		t.Errorf("stats %+v %v, want 200 impressions, 10 clicks, 200 readers in the day", st[a.ID], err)
+	}
+	// Days add up for the rates, but a reader counts once per day, so the
+	// readers the ranking trusts are the most of any one day.
+	day2 := now.Add(-24 * time.Hour).Format("20060102")
+	if err := s.Stats(ctx, events.ArticleStats{Day: day2, Shard: 1, Parts: 1, ComputedAt: now,
+		Articles: []events.ArticleCount{{ID: a.ID, Impressions: 50, Clicks: 5}}}); err != nil {
+		t.Fatal(err)
+	}
+	st, err = s.Store.Stats(ctx, []string{day, day2})
+	if err != nil || st[a.ID] != (Stats{Impressions: 250, Clicks: 15, DayReaders: 200}) {
+		t.Errorf("stats over two days %+v %v, want 250 impressions, 15 clicks, 200 readers on the busiest day", st[a.ID], err)
 	}
 }
 
