@@ -10,6 +10,7 @@
 //	pk "inv#<sha256(token)>", sk "-" an invitation: email, role, inviter; expires
 //	pk "ses#<sha256(id)>", sk "-"    a session: email, the account's generation; expires
 //	pk "audit", sk <time>#<random>   an audit record, kept AuditKeep
+//	pk "removed#<email>", sk "-"     when the account was removed: older invitations are void
 //
 // Tokens and session ids are 256 random bits and only their SHA-256 is
 // stored, so a read of the table signs nobody in.
@@ -180,6 +181,16 @@ func (s *Store) Invitation(ctx context.Context, token string) (Invitation, error
 		return Invitation{}, err
 	}
 	if !s.now().Before(it.Expires) {
+		return Invitation{}, gone
+	}
+	// An invitation sent before its address's account was removed is
+	// void: removal ends every way back in, not only the sessions.
+	var rm removedItem
+	err := s.Table.Get("pk", "removed#"+it.Email).Range("sk", dynamo.Equal, "-").One(ctx, &rm)
+	if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
+		return Invitation{}, err
+	}
+	if err == nil && !rm.At.Before(it.Expires.Add(-InvitationTTL)) {
 		return Invitation{}, gone
 	}
 	return Invitation{Email: it.Email, Role: it.Role, ExpiresAt: it.Expires}, nil
@@ -363,9 +374,25 @@ func (s *Store) ChangePassword(ctx context.Context, email, current, next string)
 // Remove deletes an account; its sessions stop working at once.
 func (s *Store) Remove(ctx context.Context, email string) (Editor, error) {
 	var old editorItem
+	// The mark goes first: invitations sent before it stop working even if
+	// the delete below fails and is retried. It lives as long as an
+	// invitation can.
+	now := s.now()
+	if err := s.Table.Put(removedItem{PK: "removed#" + email, SK: "-", At: now, ExpiresAt: now.Add(InvitationTTL).Unix()}).Run(ctx); err != nil {
+		return Editor{}, err
+	}
 	err := s.Table.Delete("pk", "editor").Range("sk", email).If("attribute_exists(pk)").OldValue(ctx, &old)
 	if dynamo.IsCondCheckFailed(err) || errors.Is(err, dynamo.ErrNotFound) {
 		return Editor{}, kiosk.Errorf(kiosk.ENOTFOUND, "no account %s", email)
 	}
 	return old.Editor, err
+}
+
+// removedItem marks when an address's account was removed, so invitations
+// sent before then are void.
+type removedItem struct {
+	PK        string    `dynamo:"pk,hash"`
+	SK        string    `dynamo:"sk,range"`
+	At        time.Time `dynamo:"at"`
+	ExpiresAt int64     `dynamo:"expires_at"`
 }

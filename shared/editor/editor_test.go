@@ -116,3 +116,36 @@ func TestAuditRecordsAreOneBoundedItemKeptOverAYear(t *testing.T) {
 		}
 	}
 }
+
+func TestRemovingAnAccountVoidsItsOlderInvitations(t *testing.T) {
+	now := t0
+	s := &editor.Store{Table: dynamotest.Table(t, editor.Table), Now: func() time.Time { return now }}
+	ctx := context.Background()
+	const who = "gone@kiosk.example"
+	first, err := s.Invite(ctx, who, editor.RoleEditor, editor.AdminToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spare, err := s.Invite(ctx, who, editor.RoleOperator, editor.AdminToken) // a second link, as an operator re-sends one
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Accept(ctx, first.Token, "a long enough password"); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(time.Hour)
+	if _, err := s.Remove(ctx, who); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(time.Hour)
+	if e, err := s.Accept(ctx, spare.Token, "another long password"); kiosk.ErrorCode(err) != kiosk.ENOTFOUND {
+		t.Fatalf("a removed editor joined again with an older link: %+v, %v; want not found", e, err)
+	}
+	again, err := s.Invite(ctx, who, editor.RoleEditor, editor.AdminToken) // invited anew after the removal
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Accept(ctx, again.Token, "a third long password"); err != nil {
+		t.Errorf("an invitation sent after the removal: %v, want it to work", err)
+	}
+}
