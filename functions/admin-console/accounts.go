@@ -8,6 +8,7 @@ import (
 	web "github.com/kiosk-news/kiosk/shared/console"
 	"github.com/kiosk-news/kiosk/shared/editor"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
 )
 
@@ -21,7 +22,7 @@ func (c *console) accountRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /admin/audit", c.site.Page(c.audit))
 	// The admin token (checked by the gateway's authorizer, and here) may
 	// invite the first operator, or any account when nobody can sign in.
-	mux.Handle("POST /admin/api/editors/invitations", httpapi.RequireRole("admin", http.HandlerFunc(c.apiInvite)))
+	mux.Handle("POST /admin/api/editors/invitations", httpapi.RequireRole(contract.RoleAdmin, http.HandlerFunc(c.apiInvite)))
 }
 
 // joinLink is the one-time link an invitation is used through.

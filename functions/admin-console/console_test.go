@@ -12,11 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kiosk-news/kiosk/infra/local/dynamotest"
+	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
 	"github.com/kiosk-news/kiosk/shared/article"
 	web "github.com/kiosk-news/kiosk/shared/console"
 	"github.com/kiosk-news/kiosk/shared/editor"
-	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
 	"github.com/kiosk-news/kiosk/shared/platform/ratelimit"
 	"github.com/kiosk-news/kiosk/shared/tracking"
@@ -44,7 +44,7 @@ func newHarness(t testing.TB) *harness {
 	clock := func() time.Time { return h.clock }
 	h.accounts = &editor.Store{Table: dynamotest.Table(t, editor.Table), Now: clock}
 	c := &console{
-		site:     web.New(h.accounts, &ratelimit.Limiter{Table: dynamotest.Table(t, kiosk.LimitsTable), Now: clock}, clock),
+		site:     web.New(h.accounts, &ratelimit.Limiter{Table: dynamotest.Table(t, contract.LimitsTable), Now: clock}, clock),
 		accounts: h.accounts,
 		articles: &article.Service{Store: h.store, Now: clock, Announce: func(ctx context.Context, m article.Moderation) error {
 			h.announced = append(h.announced, m)

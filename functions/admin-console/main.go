@@ -15,10 +15,10 @@ import (
 	"github.com/kiosk-news/kiosk/shared/article"
 	web "github.com/kiosk-news/kiosk/shared/console"
 	"github.com/kiosk-news/kiosk/shared/editor"
-	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
 	"github.com/kiosk-news/kiosk/shared/platform/ratelimit"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
@@ -31,14 +31,14 @@ func main() {
 	articles := boot.Must(store.Table(db, "articles"))
 	eventsTable := boot.Must(store.Table(db, "events"))
 	accounts := &editor.Store{Table: boot.Must(store.Table(db, editor.Table)), Now: clock.Now}
-	limits := &ratelimit.Limiter{Table: boot.Must(store.Table(db, kiosk.LimitsTable)), Now: clock.Now}
+	limits := &ratelimit.Limiter{Table: boot.Must(store.Table(db, contract.LimitsTable)), Now: clock.Now}
 	pub := boot.Must(bus.New(bus.Client(cfg), events.SourceArticles))
 	site := web.New(accounts, limits, clock.Now)
 	c := &console{
 		site:     site,
 		accounts: accounts,
 		articles: &article.Service{Store: article.NewDynamoStore(articles), Now: clock.Now,
-			FetchAllow: article.ParseAllow(os.Getenv("KIOSK_FETCH_ALLOW")),
+			FetchAllow: article.ParseAllow(os.Getenv(contract.FetchAllowEnv)),
 			Announce: func(ctx context.Context, m article.Moderation) error {
 				return pub.Publish(ctx, bus.Event{DetailType: events.ArticleModeratedType,
 					Detail: events.ArticleModerated{ID: m.ID, Hidden: m.Hidden, Pinned: m.Pinned, At: m.ModeratedAt}})

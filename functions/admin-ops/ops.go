@@ -27,6 +27,7 @@ import (
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/runs"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
 )
@@ -35,7 +36,7 @@ import (
 // AWS APIs (Lambda Invoke, SQS), the same calls in AWS and against the local
 // cloud; the topology's OperationsEnv says which functions and queues exist.
 type operations struct {
-	targets kiosk.Operations
+	targets contract.Operations
 	lambda  *lambda.Client
 	sqs     *sqs.Client
 	runs    dynamo.Table
@@ -43,9 +44,9 @@ type operations struct {
 }
 
 func newOperations(cfg aws.Config, runsTable dynamo.Table, now func() time.Time) (*operations, error) {
-	var t kiosk.Operations
-	if err := json.Unmarshal([]byte(os.Getenv(kiosk.OperationsEnv)), &t); err != nil {
-		return nil, fmt.Errorf("%s: %w", kiosk.OperationsEnv, err)
+	var t contract.Operations
+	if err := json.Unmarshal([]byte(os.Getenv(contract.OperationsEnv)), &t); err != nil {
+		return nil, fmt.Errorf("%s: %w", contract.OperationsEnv, err)
 	}
 	return &operations{
 		targets: t,

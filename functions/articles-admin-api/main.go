@@ -19,6 +19,7 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 )
@@ -30,7 +31,7 @@ func main() {
 	accounts := &editor.Store{Table: boot.Must(store.Table(db, editor.Table)), Now: clock.Now}
 	pub := boot.Must(bus.New(bus.Client(cfg), events.SourceArticles))
 	httpapi.Start(routes(accounts, &article.Service{Store: article.NewDynamoStore(table), Now: clock.Now,
-		FetchAllow: article.ParseAllow(os.Getenv("KIOSK_FETCH_ALLOW")),
+		FetchAllow: article.ParseAllow(os.Getenv(contract.FetchAllowEnv)),
 		Announce: func(ctx context.Context, m article.Moderation) error {
 			return pub.Publish(ctx, bus.Event{DetailType: events.ArticleModeratedType,
 				Detail: events.ArticleModerated{ID: m.ID, Hidden: m.Hidden, Pinned: m.Pinned, At: m.ModeratedAt}})
@@ -60,7 +61,9 @@ func routes(accounts *editor.Store, s *article.Service) *http.ServeMux {
 		}
 		return nil
 	}
-	admin := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, httpapi.RequireRole("admin", h)) }
+	admin := func(pattern string, h http.HandlerFunc) {
+		mux.Handle(pattern, httpapi.RequireRole(contract.RoleAdmin, h))
+	}
 	admin("PUT /admin/api/articles/{id}/moderation", func(w http.ResponseWriter, r *http.Request) {
 		var in article.ModerationInput
 		if err := httpapi.Decode(r, &in); err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/kiosk-news/kiosk/shared/auth"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/secret"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 	"github.com/kiosk-news/kiosk/shared/user"
@@ -26,11 +27,11 @@ import (
 
 func main() {
 	cfg := boot.Init()
-	key := boot.Must(secret.Load(context.Background(), cfg, "token-signing"))
-	admin := boot.Must(secret.Load(context.Background(), cfg, "admin-token"))
+	key := boot.Must(secret.Load(context.Background(), cfg, contract.TokenSigningSecret))
+	admin := boot.Must(secret.Load(context.Background(), cfg, contract.AdminTokenSecret))
 	var routes map[string]string
-	if err := json.Unmarshal([]byte(os.Getenv("KIOSK_ROUTE_AUTH")), &routes); err != nil {
-		slog.Error("KIOSK_ROUTE_AUTH", "error", err)
+	if err := json.Unmarshal([]byte(os.Getenv(contract.RouteAuthEnv)), &routes); err != nil {
+		slog.Error(contract.RouteAuthEnv, "error", err)
 		os.Exit(1)
 	}
 	sessions := user.NewDynamoSessions(boot.Must(store.Table(store.Open(cfg), "sessions")), clock.Now)

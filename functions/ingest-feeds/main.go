@@ -14,6 +14,7 @@ import (
 	"github.com/kiosk-news/kiosk/shared/article"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
 )
@@ -23,7 +24,7 @@ func main() {
 	table := boot.Must(store.Table(store.Open(cfg), "articles"))
 	in := &article.Ingester{
 		Store:   article.NewDynamoStore(table),
-		Fetcher: article.NewFetcher(article.ParseAllow(os.Getenv("KIOSK_FETCH_ALLOW"))),
+		Fetcher: article.NewFetcher(article.ParseAllow(os.Getenv(contract.FetchAllowEnv))),
 		Now:     clock.Now,
 	}
 	trigger.Start(func(ctx context.Context, e trigger.Event[trigger.Scheduled]) error {

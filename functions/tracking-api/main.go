@@ -14,6 +14,7 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 	"github.com/kiosk-news/kiosk/shared/tracking"
@@ -52,7 +53,7 @@ func routes(s *tracking.Service, st tracking.Store) *http.ServeMux {
 		}
 		httpapi.WriteJSON(w, http.StatusAccepted, res)
 	})
-	mux.Handle("GET /admin/api/kpi", httpapi.RequireRole("admin", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /admin/api/kpi", httpapi.RequireRole(contract.RoleAdmin, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		from, err1 := time.Parse(time.RFC3339, q.Get("from"))
 		to, err2 := time.Parse(time.RFC3339, q.Get("to"))

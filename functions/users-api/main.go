@@ -18,6 +18,7 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
 	"github.com/kiosk-news/kiosk/shared/platform/idem"
 	"github.com/kiosk-news/kiosk/shared/platform/secret"
@@ -29,7 +30,7 @@ func main() {
 	cfg := boot.Init()
 	db := store.Open(cfg)
 	table := boot.Must(store.Table(db, "users"))
-	key := boot.Must(secret.Load(context.Background(), cfg, "token-signing"))
+	key := boot.Must(secret.Load(context.Background(), cfg, contract.TokenSigningSecret))
 	pub := boot.Must(bus.New(bus.Client(cfg), events.SourceUsers))
 	changed := func(ctx context.Context, u user.User, at time.Time) error {
 		return pub.Publish(ctx, bus.Event{DetailType: events.InterestsChangedType, Detail: user.Changed(u, at)})

@@ -22,10 +22,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kiosk-news/kiosk/shared/kiosk"
-
 	"github.com/kiosk-news/kiosk/infra/topology"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
+	"github.com/kiosk-news/kiosk/shared/platform/dynalite"
 )
 
 // Config configures the local cloud. Zero values take the defaults below.
@@ -61,7 +61,7 @@ type Cloud struct {
 	functionDynamoURL string // what functions get: dynalite behind the grant check
 
 	cfg      Config
-	dynalite *Dynalite
+	dynalite *dynalite.Dynalite
 	dynLog   io.WriteCloser
 	host     *Host
 	bus      *Bus
@@ -151,11 +151,11 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 		return nil, err
 	}
 	c.dynLog = logs.writer("dynalite")
-	if c.dynalite, err = StartDynalite(cfg.Root, cfg.DataDir, c.dynLog); err != nil {
+	if c.dynalite, err = dynalite.Start(cfg.Root, cfg.DataDir, c.dynLog); err != nil {
 		return nil, err
 	}
 	c.DynamoURL = c.dynalite.URL
-	if err := createTables(ctx, DynamoClient(c.DynamoURL), cloud, c.TableName); err != nil {
+	if err := dynalite.CreateTables(ctx, dynalite.Client(c.DynamoURL), cloud.Tables, c.TableName); err != nil {
 		return nil, err
 	}
 	guard, err := newDynamoGuard(cloud, c.DynamoURL, c.TableName)
@@ -273,7 +273,7 @@ func (c *Cloud) functionEnv(f topology.Function) []string {
 // each asynchronous function's dead letters are a queue on the local AWS
 // endpoint.
 func (c *Cloud) operations() string {
-	ops := kiosk.Operations{Functions: map[string]string{}, Queues: map[string]string{}, Batches: c.Topology.BatchList()}
+	ops := contract.Operations{Functions: map[string]string{}, Queues: map[string]string{}, Batches: c.Topology.BatchList()}
 	for _, f := range c.Topology.Functions {
 		if f.Async() {
 			ops.Functions[f.Name] = f.Name

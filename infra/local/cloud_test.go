@@ -22,10 +22,11 @@ import (
 
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/infra/local"
-	"github.com/kiosk-news/kiosk/infra/local/dynamotest"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
+	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
 )
 
@@ -226,7 +227,7 @@ func publisherAs(t *testing.T, source string) *bus.Publisher {
 	t.Setenv("AWS_ACCESS_KEY_ID", "test")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	t.Setenv("AWS_ENDPOINT_URL_EVENTBRIDGE", cloud.BusURL)
-	t.Setenv(kiosk.BusEnv, cloud.BusName())
+	t.Setenv(contract.BusEnv, cloud.BusName())
 	cfg, err := awsenv.Load(context.Background())
 	if err != nil {
 		t.Fatal(err)

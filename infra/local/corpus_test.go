@@ -18,8 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/kiosk-news/kiosk/infra/local"
 	"github.com/kiosk-news/kiosk/infra/topology"
+	"github.com/kiosk-news/kiosk/shared/platform/dynalite"
 )
 
 // quiet makes the local cloud quiet (Cloud.Quiesce) for a test that
@@ -37,7 +37,7 @@ func quiet(t *testing.T) {
 // snapshot hashes every item of every table (read straight from dynalite).
 func snapshot(t *testing.T) map[string]string {
 	t.Helper()
-	db := local.DynamoClient(cloud.DynamoURL)
+	db := dynalite.Client(cloud.DynamoURL)
 	out := map[string]string{}
 	for _, tb := range cloud.Topology.Tables {
 		if tb.Name == topology.LimitsTable {

@@ -32,8 +32,8 @@ func (c *Cloud) Footprint() Footprint {
 	runtime.ReadMemStats(&m)
 	f := Footprint{HeapMiB: float64(m.HeapAlloc) / (1 << 20), Goroutines: runtime.NumGoroutine()}
 	groups := groupRSS()
-	if c.dynalite != nil && c.dynalite.cmd.Process != nil {
-		f.DynaliteMiB = groups[c.dynalite.cmd.Process.Pid]
+	if c.dynalite != nil {
+		f.DynaliteMiB = groups[c.dynalite.Pid()]
 	}
 	for _, pid := range c.host.pids() {
 		f.Instances++

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/kiosk-news/kiosk/infra/local"
+	"github.com/kiosk-news/kiosk/shared/platform/dynalite"
 )
 
 // hostileClients is the reliability load's "hostile clients" phase (issue
@@ -260,7 +261,7 @@ func (h *hostileClients) unknown(t *testing.T) kpiRow {
 // trending reports whether the burst's article was marked trending, and
 // whether the fan's inbox has it.
 func (h *hostileClients) trending(t *testing.T) (marked, inbox bool) {
-	out, err := local.DynamoClient(cloud.DynamoURL).GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(cloud.TableName("events")),
+	out, err := dynalite.Client(cloud.DynamoURL).GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(cloud.TableName("events")),
 		Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "trend#" + h.burstArticle}}})
 	if err != nil {
 		t.Errorf("read the trending mark: %v", err)

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/kiosk-news/kiosk/infra/local"
+	"github.com/kiosk-news/kiosk/shared/platform/dynalite"
 )
 
 // oneClient is an HTTP client whose every request comes from ip.
@@ -144,7 +145,7 @@ func TestBodiesAreCappedPerRoute(t *testing.T) {
 // count is the number of items in a table, read straight from dynalite.
 func count(t *testing.T, table string) int {
 	t.Helper()
-	out, err := local.DynamoClient(cloud.DynamoURL).Scan(context.Background(), &dynamodb.ScanInput{
+	out, err := dynalite.Client(cloud.DynamoURL).Scan(context.Background(), &dynamodb.ScanInput{
 		TableName: aws.String(cloud.TableName(table)), Select: types.SelectCount})
 	if err != nil {
 		t.Fatal(err)

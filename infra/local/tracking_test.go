@@ -16,8 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/kiosk-news/kiosk/events"
-	"github.com/kiosk-news/kiosk/infra/local"
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
+	"github.com/kiosk-news/kiosk/shared/platform/dynalite"
 	"github.com/kiosk-news/kiosk/shared/tracking"
 )
 
@@ -82,7 +82,7 @@ func sampleArticle(t *testing.T, cat string) string {
 // it count in the unknown bucket), running the announcer meanwhile.
 func inCatalogue(t *testing.T, id string) {
 	t.Helper()
-	db := local.DynamoClient(cloud.DynamoURL)
+	db := dynalite.Client(cloud.DynamoURL)
 	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		out, err := db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(cloud.TableName("events")),
@@ -216,7 +216,7 @@ func TestTrendingAndLearnedInterests(t *testing.T) {
 	if status, out := postEvents(t, u.Token, evs); status != 202 {
 		t.Fatalf("post: %d %v", status, out)
 	}
-	db := local.DynamoClient(cloud.DynamoURL)
+	db := dynalite.Client(cloud.DynamoURL)
 	trending := func() bool {
 		out, err := db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(cloud.TableName("events")),
 			Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "trend#" + sport}}})
@@ -258,7 +258,7 @@ func catalogueArticle(t *testing.T, category string) string {
 	if err := publisherAs(t, events.SourceArticles).Publish(context.Background(), bus.Event{DetailType: events.ArticlePublishedType, Detail: a}); err != nil {
 		t.Fatal(err)
 	}
-	db := local.DynamoClient(cloud.DynamoURL)
+	db := dynalite.Client(cloud.DynamoURL)
 	eventually(t, "the article in tracking's catalogue", func() bool {
 		out, err := db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(cloud.TableName("events")),
 			Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "art#" + a.ID}}})

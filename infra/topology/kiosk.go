@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/events"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
 
 // Kiosk is the one description of Kiosk's cloud. Read it to learn the system:
@@ -15,92 +16,12 @@ func Kiosk() Cloud {
 		Name:       "kiosk",
 		Throttle:   Throttle{Rate: 200, Burst: 400},
 		Authorizer: "authorizer",
-		Tables: []Table{
-			{
-				Name:         "health",
-				Description:  "Platform canary: the last heartbeat that went schedule → bus → consumer.",
-				PartitionKey: Key{"id", String},
-				TTL:          "expires_at",
-			},
-			{
-				Name: "articles",
-				Description: "Articles domain: articles (pk article#<id>), sources (source#<id>) and the ingestion " +
-					"checkpoint. Sparse indexes list visible articles newest first, by category and overall.",
-				PartitionKey: Key{"pk", String},
-				Indexes: []Index{
-					{Name: "by-category", PartitionKey: Key{"gsi1pk", String}, SortKey: &Key{"gsi1sk", String}},
-					{Name: "by-kind", PartitionKey: Key{"gsi2pk", String}, SortKey: &Key{"gsi2sk", String}},
-					{Name: "by-ingest", PartitionKey: Key{"gsi3pk", String}, SortKey: &Key{"gsi3sk", String}},
-				},
-			},
-			{
-				Name:         "users",
-				Description:  "Users domain: one item per anonymous app install (explicit and learned interests).",
-				PartitionKey: Key{"id", String},
-			},
-			{
-				Name: "sessions",
-				Description: "Users domain: each install's live session (pk u#<user>, one fixed-size item) and its refresh " +
-					"tokens by SHA-256 (rt#<hash>, used once); each expires with its refresh token, 30 days after the last refresh.",
-				PartitionKey: Key{"pk", String},
-				TTL:          "expires_at",
-			},
-			{
-				Name: "events",
-				Description: "Tracking domain: app events (pk ev#<user>#<id>, expiring after 35 days), the article " +
-					"catalogue, KPI partials per period and shard (article chunks), marks of hours to recompute, trending marks.",
-				PartitionKey: Key{"pk", String},
-				Indexes: []Index{
-					{Name: "by-hour", PartitionKey: Key{"hk", String}, SortKey: &Key{"pk", String}},
-				},
-				TTL: "expires_at",
-			},
-			{
-				Name: "feed",
-				Description: "Feed and notifications domain: its copy of articles (a#<id>; by-time lists them), " +
-					"per-day article numbers, ranked pages per category (pg#<cat>), user profiles and reads (u#<user>), " +
-					"interest index (in#<cat>) and inboxes (nb#<user>).",
-				PartitionKey: Key{"pk", String},
-				SortKey:      &Key{"sk", String},
-				Indexes: []Index{
-					{Name: "by-time", PartitionKey: Key{"tpk", String}, SortKey: &Key{"tsk", String}},
-				},
-				TTL: "expires_at",
-			},
-			{
-				Name:         RunsTable,
-				Description:  "Platform: one record per batch run (pk run#<function>, sk start time): trigger, status, duration, counts; kept 30 days.",
-				PartitionKey: Key{"pk", String},
-				SortKey:      &Key{"sk", String},
-				TTL:          "expires_at",
-			},
-			{
-				Name:         "idempotency", // idem.Table
-				Description:  "Platform: idempotency records (pk idem#<scope>#<client key>): in progress, then the result, kept an hour.",
-				PartitionKey: Key{"pk", String},
-				TTL:          "expires_at",
-			},
-			{
-				Name: LimitsTable,
-				Description: "Platform: per-client request counters (pk <route>#<hashed client>#<window start>), " +
-					"one conditional update per limited request; expire with their window.",
-				PartitionKey: Key{"pk", String},
-				TTL:          "expires_at",
-			},
-			{
-				Name: ConsoleTable, // editor.Store
-				Description: "Platform: the admin console's editor accounts (pk editor, sk <email>), one-time invitations " +
-					"(inv#<sha256>) and sessions (ses#<sha256>) stored hashed and expiring, and the audit log (pk audit, sk <time>#<n>), " +
-					"one item per change, kept 400 days.",
-				PartitionKey: Key{"pk", String},
-				SortKey:      &Key{"sk", String},
-				TTL:          "expires_at",
-			},
-			// new-domain:tables (make new-domain adds tables above this line)
-		},
+		// The tables are declared in shared/platform/contract (tables.go), where
+		// the store tests read them too.
+		Tables: contract.Tables(),
 		Secrets: []Secret{
 			{Name: AdminTokenSecret, Description: "The admin API's bearer token (locally KIOSK_ADMIN_TOKEN)."},
-			{Name: "token-signing", Description: "HMAC key that signs app-user tokens (read by the users API and the authorizer)."},
+			{Name: contract.TokenSigningSecret, Description: "HMAC key that signs app-user tokens (read by the users API and the authorizer)."},
 		},
 		Functions: []Function{
 			{
@@ -155,7 +76,7 @@ func Kiosk() Cloud {
 				},
 				// The fetcher's allow list: a source URL naming one of these host:port
 				// pairs passes the early private-address check (empty in AWS).
-				Env: map[string]string{"KIOSK_FETCH_ALLOW": ""},
+				Env: map[string]string{contract.FetchAllowEnv: ""},
 				// The audit log: every change, by "admin-token".
 				Grants:    []Grant{{"articles", ReadWrite}, {ConsoleTable, Write}},
 				Publishes: []string{events.ArticleModeratedType},
@@ -170,7 +91,7 @@ func Kiosk() Cloud {
 				Grants:    []Grant{{"articles", ReadWrite}, {RunsTable, Write}},
 				// host:port pairs the fetcher may reach despite the private-address
 				// rule; empty in AWS, the sample-feed server locally.
-				Env:         map[string]string{"KIOSK_FETCH_ALLOW": ""},
+				Env:         map[string]string{contract.FetchAllowEnv: ""},
 				MemoryMB:    512,
 				Timeout:     5 * time.Minute,
 				Concurrency: 1,
@@ -191,7 +112,7 @@ func Kiosk() Cloud {
 				Description: "Lambda authorizer for user and admin routes: verifies user access tokens (signature, " +
 					"expiry, and on a cache miss that their session is live: one read) and the admin token, passes user_id and role on.",
 				Grants:   []Grant{{"sessions", Read}},
-				Secrets:  []string{AdminTokenSecret, "token-signing"},
+				Secrets:  []string{AdminTokenSecret, contract.TokenSigningSecret},
 				MemoryMB: 128,
 				Timeout:  5 * time.Second,
 			},
@@ -211,7 +132,7 @@ func Kiosk() Cloud {
 					{Method: "PUT", Path: "/v1/users/me/interests", Auth: User, MaxBody: 4 << 10},
 				},
 				Grants:    []Grant{{"users", ReadWrite}, {"sessions", ReadWrite}, {"idempotency", ReadWrite}, {LimitsTable, Write}},
-				Secrets:   []string{"token-signing"},
+				Secrets:   []string{contract.TokenSigningSecret},
 				Publishes: []string{events.InterestsChangedType},
 				MemoryMB:  256,
 				Timeout:   10 * time.Second,
@@ -362,7 +283,7 @@ func Kiosk() Cloud {
 				},
 				// The fetcher's allow list: a source URL naming one of these host:port
 				// pairs passes the early private-address check (empty in AWS).
-				Env:       map[string]string{"KIOSK_FETCH_ALLOW": ""},
+				Env:       map[string]string{contract.FetchAllowEnv: ""},
 				Grants:    []Grant{{"articles", ReadWrite}, {"events", Read}, {LimitsTable, Write}, {ConsoleTable, ReadWrite}},
 				Publishes: []string{events.ArticleModeratedType},
 				MemoryMB:  256,

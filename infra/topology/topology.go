@@ -15,12 +15,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kiosk-news/kiosk/shared/platform/runs"
-
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/infra/pattern"
 	"github.com/kiosk-news/kiosk/infra/schedule"
-	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
 
 // Cloud is the whole system.
@@ -46,7 +44,7 @@ type Cloud struct {
 const AuthorizerCacheTTL = 5 * time.Minute
 
 // RouteAuthEnv carries the protected routes' auth modes to the authorizer.
-const RouteAuthEnv = "KIOSK_ROUTE_AUTH"
+const RouteAuthEnv = contract.RouteAuthEnv
 
 // RouteAuth maps every protected route key to its auth mode, as JSON.
 func (c Cloud) RouteAuth() string {
@@ -68,15 +66,15 @@ func (c Cloud) FunctionEnv(f Function, tableName, secretID func(string) string, 
 		env[RouteAuthEnv] = c.RouteAuth()
 	}
 	if len(f.Routes) > 0 {
-		env[kiosk.RouteLimitsEnv] = f.RouteLimits()
+		env[contract.RouteLimitsEnv] = f.RouteLimits()
 	}
 	return env
 }
 
-// RouteLimits is the JSON of the function's routes' kiosk.RouteLimits by
+// RouteLimits is the JSON of the function's routes' contract.RouteLimits by
 // route key, which httpapi enforces.
 func (f Function) RouteLimits() string {
-	m := map[string]kiosk.RouteLimits{}
+	m := map[string]contract.RouteLimits{}
 	for _, r := range f.Routes {
 		m[r.Key()] = r.Limits()
 	}
@@ -85,7 +83,7 @@ func (f Function) RouteLimits() string {
 }
 
 // Secret is a generated secret in Secrets Manager; functions that declare it
-// get its ARN in kiosk.SecretEnv(Name) and may read only it.
+// get its ARN in contract.SecretEnv(Name) and may read only it.
 type Secret struct {
 	Name        string
 	Description string
@@ -113,41 +111,20 @@ const (
 // Authorized reports whether the gateway runs the authorizer for the mode.
 func (a Auth) Authorized() bool { return a == User || a == Admin }
 
-// KeyType is a DynamoDB attribute type.
-type KeyType string
-
-const (
-	String KeyType = "S"
-	Number KeyType = "N"
-	Binary KeyType = "B"
+// The table vocabulary is the contract's: the store tests create tables from
+// the same declarations.
+type (
+	KeyType = contract.KeyType
+	Key     = contract.Key
+	Index   = contract.Index
+	Table   = contract.Table
 )
 
-// Key is one key attribute.
-type Key struct {
-	Name string
-	Type KeyType
-}
-
-// Index is a global secondary index (projection ALL).
-type Index struct {
-	Name         string
-	PartitionKey Key
-	SortKey      *Key
-}
-
-// Table is a DynamoDB table owned by one domain.
-type Table struct {
-	// Name is the logical name; functions find the physical name in
-	// kiosk.TableEnv(Name).
-	Name         string
-	Description  string
-	PartitionKey Key
-	SortKey      *Key
-	Indexes      []Index
-	// TTL is the attribute holding an expiry in epoch seconds, if any.
-	// Readers must still filter expired items: DynamoDB deletes them late.
-	TTL string
-}
+const (
+	String = contract.String
+	Number = contract.Number
+	Binary = contract.Binary
+)
 
 // Access says what a grant allows.
 type Access string
@@ -183,18 +160,18 @@ type Route struct {
 }
 
 // ClientLimit is a per-client request limit.
-type ClientLimit = kiosk.ClientLimit
+type ClientLimit = contract.ClientLimit
 
 // DefaultMaxBody is a route's body cap unless it declares another.
-const DefaultMaxBody = kiosk.DefaultMaxBody
+const DefaultMaxBody = contract.DefaultMaxBody
 
 // MaxBodyLimit is the largest cap a route may declare: below Lambda's 6 MB
 // synchronous payload, which the body shares with the rest of the event.
 const MaxBodyLimit = 4 << 20
 
 // Limits is what the function enforces on the route.
-func (r Route) Limits() kiosk.RouteLimits {
-	l := kiosk.RouteLimits{MaxBody: r.MaxBody, PerClient: r.PerClient}
+func (r Route) Limits() contract.RouteLimits {
+	l := contract.RouteLimits{MaxBody: r.MaxBody, PerClient: r.PerClient}
 	if l.MaxBody == 0 {
 		l.MaxBody = DefaultMaxBody
 	}
@@ -242,23 +219,23 @@ type Function struct {
 
 // RunsTable records every batch run; each batch function must be granted
 // Write on it (trigger records the runs), operators read it.
-const RunsTable = runs.Table
+const RunsTable = contract.RunsTable
 
-// LimitsTable holds the per-client request counters (kiosk.LimitsTable).
-const LimitsTable = kiosk.LimitsTable
+// LimitsTable holds the per-client request counters (contract.LimitsTable).
+const LimitsTable = contract.LimitsTable
 
 // ConsoleTable holds the console's accounts, sessions and audit log
 // (editor.Table).
-const ConsoleTable = "console" // editor.Table
+const ConsoleTable = contract.ConsoleTable
 
-// OperationsEnv carries kiosk.Operations to operator functions.
-const OperationsEnv = kiosk.OperationsEnv
+// OperationsEnv carries contract.Operations to operator functions.
+const OperationsEnv = contract.OperationsEnv
 
-// BatchList describes every batch for operators (kiosk.Operations.Batches).
-func (c Cloud) BatchList() []kiosk.Batch {
-	var out []kiosk.Batch
+// BatchList describes every batch for operators (contract.Operations.Batches).
+func (c Cloud) BatchList() []contract.Batch {
+	var out []contract.Batch
 	for _, f := range c.Batches() {
-		b := kiosk.Batch{Name: f.Name, Description: f.Description}
+		b := contract.Batch{Name: f.Name, Description: f.Description}
 		for _, s := range f.Schedules {
 			b.Schedules = append(b.Schedules, [2]string{s.Expression, s.Description})
 		}
@@ -279,7 +256,7 @@ func (c Cloud) Batches() []Function {
 }
 
 // AdminTokenSecret is the secret holding the admin token.
-const AdminTokenSecret = kiosk.AdminTokenSecret
+const AdminTokenSecret = contract.AdminTokenSecret
 
 // Async reports whether the function is invoked asynchronously (by rules or schedules).
 func (f Function) Async() bool { return len(f.Rules) > 0 || len(f.Schedules) > 0 }
@@ -332,7 +309,7 @@ var (
 	attrRe      = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	envRe       = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
 	pathSegRe   = regexp.MustCompile(`^([a-z0-9][a-z0-9._-]*|\{[a-z][a-z_0-9]*\+?\})$`)
-	reservedEnv = []string{"AWS_", "LAMBDA_", "_HANDLER", "KIOSK_TABLE_", "KIOSK_SECRET_", kiosk.BusEnv, kiosk.FunctionEnv, RouteAuthEnv, kiosk.RouteLimitsEnv, "KIOSK_CLOCK_OFFSET"}
+	reservedEnv = []string{"AWS_", "LAMBDA_", "_HANDLER", "KIOSK_TABLE_", "KIOSK_SECRET_", contract.BusEnv, contract.FunctionEnv, RouteAuthEnv, contract.RouteLimitsEnv, "KIOSK_CLOCK_OFFSET"}
 )
 
 // Validate rejects a broken topology. It does not look at the file system;
@@ -576,18 +553,18 @@ func (c Cloud) CheckFolders(root string) error {
 // KIOSK_TABLE_* per granted table, a KIOSK_SECRET_* per secret and KIOSK_BUS if
 // it publishes.
 func (f Function) Environment(tableName, secretID func(string) string, bus string) map[string]string {
-	env := map[string]string{kiosk.FunctionEnv: f.Name}
+	env := map[string]string{contract.FunctionEnv: f.Name}
 	for k, v := range f.Env {
 		env[k] = v
 	}
 	for _, g := range f.Grants {
-		env[kiosk.TableEnv(g.Table)] = tableName(g.Table)
+		env[contract.TableEnv(g.Table)] = tableName(g.Table)
 	}
 	for _, sc := range f.Secrets {
-		env[kiosk.SecretEnv(sc)] = secretID(sc)
+		env[contract.SecretEnv(sc)] = secretID(sc)
 	}
 	if len(f.Publishes) > 0 {
-		env[kiosk.BusEnv] = bus
+		env[contract.BusEnv] = bus
 	}
 	return env
 }

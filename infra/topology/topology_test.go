@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/auth"
-	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
 
 // TestAnEndedSessionStopsWithinTheAuthorizerCache: the gateway caches an
@@ -160,15 +160,15 @@ func TestRouteLimitsReachTheFunctions(t *testing.T) {
 	c := Kiosk()
 	f, _ := c.Function("tracking-api")
 	env := c.FunctionEnv(f, func(s string) string { return s }, func(s string) string { return s }, "bus")
-	var got map[string]kiosk.RouteLimits
-	if err := json.Unmarshal([]byte(env[kiosk.RouteLimitsEnv]), &got); err != nil {
+	var got map[string]contract.RouteLimits
+	if err := json.Unmarshal([]byte(env[contract.RouteLimitsEnv]), &got); err != nil {
 		t.Fatal(err)
 	}
 	ev, kpi := got["POST /v1/events"], got["GET /admin/api/kpi"]
 	if ev.MaxBody != 512<<10 || ev.PerClient == nil || ev.PerClient.Requests != 120 || kpi.MaxBody != DefaultMaxBody || kpi.PerClient != nil {
 		t.Errorf("tracking-api's limits: %+v", got)
 	}
-	if env[kiosk.TableEnv(LimitsTable)] == "" {
+	if env[contract.TableEnv(LimitsTable)] == "" {
 		t.Error("tracking-api limits clients but is not given the limits table")
 	}
 }

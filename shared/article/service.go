@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
 
 // Service holds the articles domain's use cases behind the HTTP APIs; its
@@ -39,7 +40,7 @@ var (
 )
 
 // ValidCategory reports whether c is a category name (lower-case kebab).
-func ValidCategory(c string) bool { return kiosk.ValidCategory(c) }
+func ValidCategory(c string) bool { return contract.ValidCategory(c) }
 
 // ListArticles validates the query and reads one page.
 func (s *Service) ListArticles(ctx context.Context, category, limit, cursor string) (Page, error) {

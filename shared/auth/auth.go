@@ -14,12 +14,14 @@ import (
 	"errors"
 	"strings"
 	"time"
+
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
 
 // Roles a caller can have.
 const (
-	RoleUser  = "user"
-	RoleAdmin = "admin"
+	RoleUser  = contract.RoleUser
+	RoleAdmin = contract.RoleAdmin
 )
 
 // AccessTTL is how long a user's access token lives; the app gets the next

@@ -32,6 +32,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
 
 // Roles. Operators invite and remove editors, run batches and redrive dead
@@ -42,10 +43,10 @@ const (
 )
 
 // AdminToken is the actor of a change made with the break-glass admin token.
-const AdminToken = "admin-token"
+const AdminToken = contract.AdminTokenSecret
 
 // Table is the topology's name for the store's table.
-const Table = "console"
+const Table = contract.ConsoleTable
 
 // Lifetimes.
 const (

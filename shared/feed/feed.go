@@ -12,6 +12,7 @@ import (
 
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
 
 // Pages. A ranking run stores each category's ranked list in chunks of
@@ -127,7 +128,7 @@ func Limit(s string) (int, error) {
 }
 
 // ValidCategory reports whether s is a category name (or "top").
-func ValidCategory(s string) bool { return kiosk.ValidCategory(s) }
+func ValidCategory(s string) bool { return contract.ValidCategory(s) }
 
 // PublicCursor decodes a public feed cursor (empty: the first page).
 func PublicCursor(cursor string) (run string, offset int, err error) {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kiosk-news/kiosk/infra/local/dynamotest"
+	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
 )
 
 // kpiAt is one row of the KPI report for an article at a time.

@@ -15,6 +15,7 @@ import (
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/auth"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
 
 // User is one app install.
@@ -127,7 +128,7 @@ func (s *Service) SetInterests(ctx context.Context, id string, categories []stri
 	seen := map[string]bool{}
 	clean := []string{}
 	for _, c := range categories {
-		if !kiosk.ValidCategory(c) {
+		if !contract.ValidCategory(c) {
 			return User{}, kiosk.Errorf(kiosk.EINVALID, "category %q must be lower-case letters, digits and dashes", kiosk.Truncate(c, 40))
 		}
 		if !seen[c] {

@@ -196,7 +196,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/kiosk-news/kiosk/infra/local/dynamotest"
+	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 )
 

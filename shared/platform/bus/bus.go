@@ -17,8 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
-	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/logs"
 )
 
@@ -57,9 +57,9 @@ func Client(cfg aws.Config) *eventbridge.Client {
 // New returns a publisher for source (kiosk.<domain>) on the bus named by
 // KIOSK_BUS.
 func New(api API, source string) (*Publisher, error) {
-	name := os.Getenv(kiosk.BusEnv)
+	name := os.Getenv(contract.BusEnv)
 	if name == "" {
-		return nil, fmt.Errorf("bus: %s is not set; does the function declare what it publishes?", kiosk.BusEnv)
+		return nil, fmt.Errorf("bus: %s is not set; does the function declare what it publishes?", contract.BusEnv)
 	}
 	return &Publisher{api: api, bus: name, source: source, attempts: 4, backoff: 100 * time.Millisecond}, nil
 }

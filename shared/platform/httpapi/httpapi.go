@@ -32,17 +32,18 @@ import (
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/logs"
 	"github.com/kiosk-news/kiosk/shared/platform/ratelimit"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 )
 
 // MaxBody is the body cap of a route the limits do not name (the topology
-// names every route; its default is kiosk.DefaultMaxBody).
-const MaxBody = kiosk.DefaultMaxBody
+// names every route; its default is contract.DefaultMaxBody).
+const MaxBody = contract.DefaultMaxBody
 
 // Start runs mux as the Lambda entry point, with the route limits the
-// topology sets in kiosk.RouteLimitsEnv.
+// topology sets in contract.RouteLimitsEnv.
 func Start(mux *http.ServeMux) {
 	logs.Setup()
 	lambda.Start(httpadapter.NewV2(WrapLimits(mux, limitsFromEnv())).ProxyWithContext)
@@ -50,7 +51,7 @@ func Start(mux *http.ServeMux) {
 
 // Limits are what a wrapped handler enforces per route key.
 type Limits struct {
-	Routes map[string]kiosk.RouteLimits
+	Routes map[string]contract.RouteLimits
 	// Limiter counts requests for the routes with a per-client limit.
 	Limiter *ratelimit.Limiter
 }
@@ -64,19 +65,19 @@ func limitsFromEnv() Limits {
 		slog.Error("init failed", "what", "route limits", "error", err.Error())
 		os.Exit(1)
 	}
-	if v := os.Getenv(kiosk.RouteLimitsEnv); v != "" {
+	if v := os.Getenv(contract.RouteLimitsEnv); v != "" {
 		if err := json.Unmarshal([]byte(v), &l.Routes); err != nil {
-			fail(fmt.Errorf("%s: %w", kiosk.RouteLimitsEnv, err))
+			fail(fmt.Errorf("%s: %w", contract.RouteLimitsEnv, err))
 		}
 	}
-	if !slices.ContainsFunc(slices.Collect(maps.Values(l.Routes)), func(r kiosk.RouteLimits) bool { return r.PerClient != nil }) {
+	if !slices.ContainsFunc(slices.Collect(maps.Values(l.Routes)), func(r contract.RouteLimits) bool { return r.PerClient != nil }) {
 		return l
 	}
 	cfg, err := awsenv.Load(context.Background())
 	if err != nil {
 		fail(err)
 	}
-	t, err := store.Table(store.Open(cfg), kiosk.LimitsTable)
+	t, err := store.Table(store.Open(cfg), contract.LimitsTable)
 	if err != nil {
 		fail(err)
 	}
@@ -270,7 +271,7 @@ func WrapLimits(mux *http.ServeMux, limits Limits) http.Handler {
 			limit, named = limits.Routes[pattern]
 		}
 		if !named {
-			limit = kiosk.RouteLimits{MaxBody: MaxBody}
+			limit = contract.RouteLimits{MaxBody: MaxBody}
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit.MaxBody)
 
@@ -425,7 +426,7 @@ func CallerOf(r *http.Request) (Caller, bool) {
 // user route behind the authorizer always has one.
 func UserOf(w http.ResponseWriter, r *http.Request) (string, bool) {
 	c, ok := CallerOf(r)
-	if !ok || c.Role != "user" || c.UserID == "" {
+	if !ok || c.Role != contract.RoleUser || c.UserID == "" {
 		WriteErrorCode(w, kiosk.EUNAUTHORIZED, "a user token is required", RequestID(r.Context()))
 		return "", false
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
 
 func testMux() *http.ServeMux {
@@ -159,7 +160,7 @@ func TestServerErrorsKeepTheirCauseOutOfTheResponse(t *testing.T) {
 // TestRouteBodyCaps: the topology's cap for the route key, through the real
 // proxy adapter; routes the limits do not name keep MaxBody.
 func TestRouteBodyCaps(t *testing.T) {
-	h := httpadapter.NewV2(WrapLimits(testMux(), Limits{Routes: map[string]kiosk.RouteLimits{"POST /v1/things": {MaxBody: 20}}}))
+	h := httpadapter.NewV2(WrapLimits(testMux(), Limits{Routes: map[string]contract.RouteLimits{"POST /v1/things": {MaxBody: 20}}}))
 	for _, c := range []struct {
 		body   string
 		status int

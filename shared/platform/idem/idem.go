@@ -45,10 +45,11 @@ import (
 	"github.com/guregu/dynamo/v2"
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
 
 // Table is the logical name of the idempotency table.
-const Table = "idempotency"
+const Table = contract.IdempotencyTable
 
 // Errors a caller maps to its responses.
 var (

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kiosk-news/kiosk/infra/local/dynamotest"
+	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 )
 

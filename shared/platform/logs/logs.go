@@ -12,8 +12,7 @@ import (
 	"sync"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
-
-	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
 
 var once sync.Once
@@ -22,7 +21,7 @@ var once sync.Once
 func Setup() *slog.Logger {
 	once.Do(func() {
 		h := slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelInfo})
-		slog.SetDefault(slog.New(traced{h}).With("function", os.Getenv(kiosk.FunctionEnv)))
+		slog.SetDefault(slog.New(traced{h}).With("function", os.Getenv(contract.FunctionEnv)))
 	})
 	return slog.Default()
 }

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kiosk-news/kiosk/infra/local/dynamotest"
-	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/ratelimit"
 )
 
@@ -17,7 +17,7 @@ func TestMain(m *testing.M) { os.Exit(dynamotest.Main(m)) }
 
 func TestAClientGetsItsLimitPerWindowAndNoMore(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 10, 0, time.UTC)
-	l := &ratelimit.Limiter{Table: dynamotest.Table(t, kiosk.LimitsTable), Now: func() time.Time { return now }}
+	l := &ratelimit.Limiter{Table: dynamotest.Table(t, contract.LimitsTable), Now: func() time.Time { return now }}
 	ctx := context.Background()
 	allow := func(client string) ratelimit.Decision {
 		t.Helper()
@@ -49,7 +49,7 @@ func TestAClientGetsItsLimitPerWindowAndNoMore(t *testing.T) {
 }
 
 func TestConcurrentRequestsNeverPassTheLimit(t *testing.T) {
-	l := &ratelimit.Limiter{Table: dynamotest.Table(t, kiosk.LimitsTable)}
+	l := &ratelimit.Limiter{Table: dynamotest.Table(t, contract.LimitsTable)}
 	var allowed atomic.Int32
 	var wg sync.WaitGroup
 	for range 40 {

@@ -9,10 +9,11 @@ import (
 	"time"
 
 	"github.com/guregu/dynamo/v2"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
 
 // Table is the logical name of the runs table.
-const Table = "runs"
+const Table = contract.RunsTable
 
 // Retention is how long a run record is kept.
 const Retention = 30 * 24 * time.Hour

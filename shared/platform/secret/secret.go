@@ -12,15 +12,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
 
 // Load returns the current value of the declared secret name.
 func Load(ctx context.Context, cfg aws.Config, name string) (string, error) {
-	id := os.Getenv(kiosk.SecretEnv(name))
+	id := os.Getenv(contract.SecretEnv(name))
 	if id == "" {
-		return "", fmt.Errorf("secret %q: %s is not set; does the function declare it in the topology?", name, kiosk.SecretEnv(name))
+		return "", fmt.Errorf("secret %q: %s is not set; does the function declare it in the topology?", name, contract.SecretEnv(name))
 	}
 	client := secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) {
 		o.BaseEndpoint = awsenv.Endpoint("SECRETS_MANAGER")

@@ -15,8 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/guregu/dynamo/v2"
 
-	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
 
 // Open builds the DynamoDB client once; endpoints and credentials come from cfg
@@ -29,9 +29,9 @@ func Open(cfg aws.Config) *dynamo.DB {
 // Table returns the table whose logical name is given, failing when the function
 // was not granted it (its env variable is unset).
 func Table(db *dynamo.DB, logical string) (dynamo.Table, error) {
-	name := os.Getenv(kiosk.TableEnv(logical))
+	name := os.Getenv(contract.TableEnv(logical))
 	if name == "" {
-		return dynamo.Table{}, fmt.Errorf("table %q: %s is not set; is the function granted it in the topology?", logical, kiosk.TableEnv(logical))
+		return dynamo.Table{}, fmt.Errorf("table %q: %s is not set; is the function granted it in the topology?", logical, contract.TableEnv(logical))
 	}
 	t := db.Table(name)
 	if _, done := warmed.LoadOrStore(db, true); !done {

@@ -10,8 +10,8 @@ import (
 
 	"github.com/guregu/dynamo/v2"
 
-	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/runs"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 )
@@ -31,7 +31,7 @@ type recorder struct {
 // newRecorder returns a recorder when the function is granted the runs
 // table, else nil (which records nothing).
 func newRecorder() *recorder {
-	name := os.Getenv(kiosk.TableEnv(runs.Table))
+	name := os.Getenv(contract.TableEnv(runs.Table))
 	if name == "" {
 		return nil
 	}
@@ -40,7 +40,7 @@ func newRecorder() *recorder {
 		slog.Error("runs table: no AWS config; runs are not recorded", "error", err)
 		return nil
 	}
-	return &recorder{table: store.Open(cfg).Table(name), function: os.Getenv(kiosk.FunctionEnv)}
+	return &recorder{table: store.Open(cfg).Table(name), function: os.Getenv(contract.FunctionEnv)}
 }
 
 func (r *recorder) record(ctx context.Context, env Event[json.RawMessage], start time.Time, status string, err error, c *counts) {

@@ -1,12 +1,36 @@
-package kiosk
+// Package contract is what the cloud's description (infra/topology) and the
+// functions agree on by name: every KIOSK_* environment variable, secret,
+// role and table, the shape of the JSON the topology hands functions, and the
+// category names every domain speaks. Both sides import it; nothing here
+// reads the environment (boot does, once).
+package contract
 
 import (
 	"regexp"
 	"strings"
 )
 
+// Environment variables the topology sets and boot reads.
+const (
+	// BusEnv carries the event bus name to functions that publish.
+	BusEnv = "KIOSK_BUS"
+	// FunctionEnv carries the function's own name (as in the topology).
+	FunctionEnv = "KIOSK_FUNCTION"
+	// OperationsEnv carries, to operator functions, the JSON of Operations.
+	OperationsEnv = "KIOSK_OPERATIONS"
+	// RouteLimitsEnv carries, to API functions, the JSON of their routes'
+	// RouteLimits by route key ("POST /v1/events").
+	RouteLimitsEnv = "KIOSK_ROUTE_LIMITS"
+	// RouteAuthEnv carries, to the authorizer, the JSON map of route key to
+	// the role it requires ("user", "admin").
+	RouteAuthEnv = "KIOSK_ROUTE_AUTH"
+	// FetchAllowEnv lists host:port pairs a feed fetcher may reach although
+	// they are private (the local cloud's sample feeds; empty in AWS).
+	FetchAllowEnv = "KIOSK_FETCH_ALLOW"
+)
+
 // TableEnv is the environment variable that carries a table's physical name to
-// the functions granted it; the topology sets it, the store reads it.
+// the functions granted it; the topology sets it, boot reads it.
 func TableEnv(table string) string {
 	return "KIOSK_TABLE_" + strings.ToUpper(strings.ReplaceAll(table, "-", "_"))
 }
@@ -16,17 +40,19 @@ func SecretEnv(secret string) string {
 	return "KIOSK_SECRET_" + strings.ToUpper(strings.ReplaceAll(secret, "-", "_"))
 }
 
-// BusEnv carries the event bus name to functions that publish.
-const BusEnv = "KIOSK_BUS"
+// Secrets.
+const (
+	// AdminTokenSecret is the admin API's bearer token.
+	AdminTokenSecret = "admin-token"
+	// TokenSigningSecret is the HMAC key that signs app-user tokens.
+	TokenSigningSecret = "token-signing"
+)
 
-// FunctionEnv carries the function's own name (as in the topology).
-const FunctionEnv = "KIOSK_FUNCTION"
-
-// AdminTokenSecret is the secret holding the admin token.
-const AdminTokenSecret = "admin-token"
-
-// OperationsEnv carries, to operator functions, the JSON of Operations.
-const OperationsEnv = "KIOSK_OPERATIONS"
+// Roles a token carries and a route requires.
+const (
+	RoleUser  = "user"
+	RoleAdmin = "admin"
+)
 
 // Operations is what an operator function may act on: every asynchronous
 // function's invoke target (its live alias in AWS) and dead-letter queue
@@ -43,10 +69,6 @@ type Batch struct {
 	Description string      `json:"description"`
 	Schedules   [][2]string `json:"schedules"` // expression, why
 }
-
-// RouteLimitsEnv carries, to API functions, the JSON of their routes'
-// RouteLimits by route key ("POST /v1/events").
-const RouteLimitsEnv = "KIOSK_ROUTE_LIMITS"
 
 // RouteLimits is what a function enforces on one of its routes itself,
 // because an HTTP API cannot: a body cap below API Gateway's fixed 10 MB, and
@@ -67,10 +89,6 @@ type ClientLimit struct {
 	Requests      int `json:"requests"`
 	WindowSeconds int `json:"window_s"`
 }
-
-// LimitsTable is the table holding the per-client request counters; a
-// function with a per-client limit on a route must be granted it.
-const LimitsTable = "limits"
 
 // categoryRe is what every domain accepts as a category: the articles'
 // sources, the users' interests and the feeds all speak the same names.

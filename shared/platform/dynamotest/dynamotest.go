@@ -18,8 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/guregu/dynamo/v2"
 
-	"github.com/kiosk-news/kiosk/infra/local"
-	"github.com/kiosk-news/kiosk/infra/topology"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
+	"github.com/kiosk-news/kiosk/shared/platform/dynalite"
 )
 
 var (
@@ -35,39 +35,39 @@ func Main(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "dynamotest:", err)
 		return 1
 	}
-	d, err := local.StartDynalite(root, "", io.Discard)
+	d, err := dynalite.Start(root, "", io.Discard)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "dynamotest: cannot start dynalite (run npm ci or make test):", err)
 		return 1
 	}
 	defer d.Close()
 	url = d.URL
-	client = local.DynamoClient(url)
+	client = dynalite.Client(url)
 	return m.Run()
 }
 
 // URL is dynalite's endpoint.
 func URL() string { return url }
 
-// Table creates a fresh table shaped like the topology's table `logical`, and
+// Table creates a fresh table shaped like the contract's table `logical`, and
 // deletes it when the test ends.
 func Table(t testing.TB, logical string) dynamo.Table {
 	t.Helper()
 	if client == nil {
 		t.Fatal("dynamotest: dynalite is not running; call dynamotest.Main from TestMain")
 	}
-	decl, ok := topology.Kiosk().Table(logical)
+	decl, ok := contract.FindTable(logical)
 	if !ok {
-		t.Fatalf("dynamotest: the topology declares no table %q", logical)
+		t.Fatalf("dynamotest: the contract declares no table %q", logical)
 	}
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	name := fmt.Sprintf("test-%s-%s", logical, hex.EncodeToString(b))
 	ctx := context.Background()
-	if _, err := client.CreateTable(ctx, local.TableInput(decl, name)); err != nil {
+	if _, err := client.CreateTable(ctx, dynalite.TableInput(decl, name)); err != nil {
 		t.Fatalf("dynamotest: create %s: %v", name, err)
 	}
-	if err := local.WaitActive(ctx, client, name); err != nil {
+	if err := dynalite.WaitActive(ctx, client, name); err != nil {
 		t.Fatalf("dynamotest: %v", err)
 	}
 	t.Cleanup(func() {

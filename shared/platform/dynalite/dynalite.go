@@ -1,10 +1,14 @@
-package local
+// Package dynalite runs the local DynamoDB — the pinned npm package dynalite,
+// from the repository's node_modules — for the local cloud and for the store
+// tests, and creates tables from the contract's declarations.
+package dynalite
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,8 +20,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/kiosk-news/kiosk/infra/topology"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
+
+// Region is the region local clients sign for.
+const Region = "us-east-1"
 
 // Dynalite is the local DynamoDB: the pinned npm package, in memory unless a
 // data folder is given.
@@ -27,9 +34,9 @@ type Dynalite struct {
 	exited chan struct{}
 }
 
-// StartDynalite starts dynalite from root/node_modules on a free loopback port,
+// Start starts dynalite from root/node_modules on a free loopback port,
 // its output going to logs.
-func StartDynalite(root, dataDir string, logs io.Writer) (*Dynalite, error) {
+func Start(root, dataDir string, logs io.Writer) (*Dynalite, error) {
 	bin := filepath.Join(root, "node_modules", ".bin", "dynalite")
 	if _, err := os.Stat(bin); err != nil {
 		return nil, fmt.Errorf("%s is missing; run npm ci (make dev does)", bin)
@@ -71,9 +78,9 @@ func (d *Dynalite) Close() {
 	}
 }
 
-// DynamoClient is a DynamoDB client for a local endpoint with dummy
+// Client is a DynamoDB client for a local endpoint with dummy
 // credentials, for the local cloud itself and for tests.
-func DynamoClient(url string) *dynamodb.Client {
+func Client(url string) *dynamodb.Client {
 	return dynamodb.New(dynamodb.Options{
 		Region:       Region,
 		BaseEndpoint: aws.String(url),
@@ -83,10 +90,10 @@ func DynamoClient(url string) *dynamodb.Client {
 	})
 }
 
-// createTables creates every declared table that does not exist yet, from the
-// same declarations the CDK stack reads.
-func createTables(ctx context.Context, db *dynamodb.Client, cloud topology.Cloud, name func(string) string) error {
-	for _, t := range cloud.Tables {
+// CreateTables creates every given table that does not exist yet (the
+// contract's declarations, which the CDK stack reads too), named by name.
+func CreateTables(ctx context.Context, db *dynamodb.Client, tables []contract.Table, name func(string) string) error {
+	for _, t := range tables {
 		_, err := db.CreateTable(ctx, TableInput(t, name(t.Name)))
 		var inUse *types.ResourceInUseException
 		if err != nil && !errors.As(err, &inUse) {
@@ -100,7 +107,7 @@ func createTables(ctx context.Context, db *dynamodb.Client, cloud topology.Cloud
 }
 
 // TableInput is the CreateTable request for a declared table.
-func TableInput(t topology.Table, physical string) *dynamodb.CreateTableInput {
+func TableInput(t contract.Table, physical string) *dynamodb.CreateTableInput {
 	attrs := map[string]types.ScalarAttributeType{}
 	keySchema := func(pk Key, sk *Key) []types.KeySchemaElement {
 		ks := []types.KeySchemaElement{{AttributeName: aws.String(pk.Name), KeyType: types.KeyTypeHash}}
@@ -129,8 +136,8 @@ func TableInput(t topology.Table, physical string) *dynamodb.CreateTableInput {
 	return in
 }
 
-// Key is topology.Key, named here for brevity.
-type Key = topology.Key
+// Key is contract.Key, named here for brevity.
+type Key = contract.Key
 
 // WaitActive waits until a table is ACTIVE; dynalite, like DynamoDB, creates
 // tables asynchronously.
@@ -144,3 +151,33 @@ func WaitActive(ctx context.Context, db *dynamodb.Client, table string) error {
 	}
 	return fmt.Errorf("table %s did not become ACTIVE", table)
 }
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func waitListening(addr string, limit time.Duration, exited <-chan struct{}) error {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		select {
+		case <-exited:
+			return fmt.Errorf("process exited before listening on %s", addr)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("nothing listening on %s after %s", addr, limit)
+}
+
+// Pid is dynalite's process id (its process group's leader), for memory
+// accounting.
+func (d *Dynalite) Pid() int { return d.cmd.Process.Pid }
