@@ -12,11 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
 	"github.com/kiosk-news/kiosk/shared/article"
 	web "github.com/kiosk-news/kiosk/shared/console"
 	"github.com/kiosk-news/kiosk/shared/editor"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
+	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
 	"github.com/kiosk-news/kiosk/shared/platform/ratelimit"
 	"github.com/kiosk-news/kiosk/shared/tracking"

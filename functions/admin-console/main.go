@@ -9,7 +9,6 @@ package main
 
 import (
 	"context"
-	"os"
 
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/article"
@@ -21,24 +20,22 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
 	"github.com/kiosk-news/kiosk/shared/platform/ratelimit"
-	"github.com/kiosk-news/kiosk/shared/platform/store"
 	"github.com/kiosk-news/kiosk/shared/tracking"
 )
 
 func main() {
-	cfg := boot.Init()
-	db := store.Open(cfg)
-	articles := boot.Must(store.Table(db, "articles"))
-	eventsTable := boot.Must(store.Table(db, "events"))
-	accounts := &editor.Store{Table: boot.Must(store.Table(db, editor.Table)), Now: clock.Now}
-	limits := &ratelimit.Limiter{Table: boot.Must(store.Table(db, contract.LimitsTable)), Now: clock.Now}
-	pub := boot.Must(bus.New(bus.Client(cfg), events.SourceArticles))
+	env := boot.Init()
+	articles := env.Table(contract.ArticlesTable)
+	eventsTable := env.Table(contract.EventsTable)
+	accounts := &editor.Store{Table: env.Table(contract.ConsoleTable), Now: clock.Now}
+	limits := &ratelimit.Limiter{Table: env.Table(contract.LimitsTable), Now: clock.Now}
+	pub := bus.Open(env, events.SourceArticles)
 	site := web.New(accounts, limits, clock.Now)
 	c := &console{
 		site:     site,
 		accounts: accounts,
 		articles: &article.Service{Store: article.NewDynamoStore(articles), Now: clock.Now,
-			FetchAllow: article.ParseAllow(os.Getenv(contract.FetchAllowEnv)),
+			FetchAllow: article.ParseAllow(env.Var(contract.FetchAllowEnv)),
 			Announce: func(ctx context.Context, m article.Moderation) error {
 				return pub.Publish(ctx, bus.Event{DetailType: events.ArticleModeratedType,
 					Detail: events.ArticleModerated{ID: m.ID, Hidden: m.Hidden, Pinned: m.Pinned, At: m.ModeratedAt}})
@@ -46,5 +43,5 @@ func main() {
 		kpi: tracking.NewDynamoStore(eventsTable),
 		now: clock.Now,
 	}
-	httpapi.Start(c.routes())
+	httpapi.Start(env, c.routes())
 }

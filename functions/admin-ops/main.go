@@ -11,17 +11,15 @@ import (
 	"github.com/kiosk-news/kiosk/shared/editor"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
-	"github.com/kiosk-news/kiosk/shared/platform/runs"
-	"github.com/kiosk-news/kiosk/shared/platform/store"
 )
 
 func main() {
-	cfg := boot.Init()
-	db := store.Open(cfg)
-	runsTable := boot.Must(store.Table(db, runs.Table))
-	accounts := &editor.Store{Table: boot.Must(store.Table(db, editor.Table)), Now: clock.Now}
+	env := boot.Init()
+	runsTable := env.Table(contract.RunsTable)
+	accounts := &editor.Store{Table: env.Table(contract.ConsoleTable), Now: clock.Now}
 	site := web.New(accounts, nil, clock.Now)
-	c := &console{site: site, ops: boot.Must(newOperations(cfg, runsTable, clock.Now)), now: clock.Now}
-	httpapi.Start(c.routes())
+	c := &console{site: site, ops: newOperations(env.AWS, env.Operations(), runsTable, clock.Now), now: clock.Now, region: env.AWS.Region}
+	httpapi.Start(env, c.routes())
 }

@@ -10,7 +10,6 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -43,18 +42,14 @@ type operations struct {
 	now     func() time.Time
 }
 
-func newOperations(cfg aws.Config, runsTable dynamo.Table, now func() time.Time) (*operations, error) {
-	var t contract.Operations
-	if err := json.Unmarshal([]byte(os.Getenv(contract.OperationsEnv)), &t); err != nil {
-		return nil, fmt.Errorf("%s: %w", contract.OperationsEnv, err)
-	}
+func newOperations(cfg aws.Config, t contract.Operations, runsTable dynamo.Table, now func() time.Time) *operations {
 	return &operations{
 		targets: t,
 		lambda:  lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.BaseEndpoint = awsenv.Endpoint("LAMBDA") }),
 		sqs:     sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = awsenv.Endpoint("SQS") }),
 		runs:    runsTable,
 		now:     now,
-	}, nil
+	}
 }
 
 // console is the operators' part of the admin console.
@@ -62,6 +57,8 @@ type console struct {
 	site *web.Site
 	ops  *operations
 	now  func() time.Time
+	// region is the AWS region, for the operator's "where am I".
+	region string
 }
 
 type view = web.View
@@ -144,7 +141,7 @@ func (c *console) runBatch(w http.ResponseWriter, r *http.Request, v view) {
 	_, _ = rand.Read(id)
 	event, _ := json.Marshal(map[string]any{
 		"version": "0", "id": hex.EncodeToString(id), "detail-type": trigger.ScheduledType, "source": trigger.ManualSource,
-		"account": "", "time": c.now().UTC().Format(time.RFC3339), "region": os.Getenv("AWS_REGION"),
+		"account": "", "time": c.now().UTC().Format(time.RFC3339), "region": c.region,
 		"resources": []string{}, "detail": map[string]any{},
 	})
 	if err := c.ops.invoke(r.Context(), name, event); err != nil {

@@ -20,17 +20,17 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
-	"github.com/kiosk-news/kiosk/shared/platform/store"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
 	"github.com/kiosk-news/kiosk/shared/tracking"
 )
 
 func main() {
-	cfg := boot.Init()
-	table := boot.Must(store.Table(store.Open(cfg), "events"))
-	pub := boot.Must(bus.New(bus.Client(cfg), events.SourceTracking))
+	env := boot.Init()
+	table := env.Table(contract.EventsTable)
+	pub := bus.Open(env, events.SourceTracking)
 	b := &batch{store: tracking.NewDynamoStore(table), pub: pub}
-	trigger.Start(func(ctx context.Context, e trigger.Event[tracking.Job]) error {
+	trigger.Start(env, func(ctx context.Context, e trigger.Event[tracking.Job]) error {
 		if e.Detail.Shard != nil {
 			return b.work(ctx, e.Detail)
 		}

@@ -12,16 +12,16 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
-	"github.com/kiosk-news/kiosk/shared/platform/store"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
 )
 
 func main() {
-	cfg := boot.Init()
-	table := boot.Must(store.Table(store.Open(cfg), "articles"))
-	pub := boot.Must(bus.New(bus.Client(cfg), events.SourceArticles))
+	env := boot.Init()
+	table := env.Table(contract.ArticlesTable)
+	pub := bus.Open(env, events.SourceArticles)
 	a := &article.Announcer{Store: article.NewDynamoStore(table), Publisher: announcer{pub}, Now: clock.Now}
-	trigger.Start(func(ctx context.Context, e trigger.Event[trigger.Scheduled]) error {
+	trigger.Start(env, func(ctx context.Context, e trigger.Event[trigger.Scheduled]) error {
 		r, err := a.Run(ctx)
 		trigger.Count(ctx, "announced", r.Announced)
 		if err == nil && r.Announced > 0 {

@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"os"
 
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/article"
@@ -21,17 +20,15 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
-	"github.com/kiosk-news/kiosk/shared/platform/store"
 )
 
 func main() {
-	cfg := boot.Init()
-	db := store.Open(cfg)
-	table := boot.Must(store.Table(db, "articles"))
-	accounts := &editor.Store{Table: boot.Must(store.Table(db, editor.Table)), Now: clock.Now}
-	pub := boot.Must(bus.New(bus.Client(cfg), events.SourceArticles))
-	httpapi.Start(routes(accounts, &article.Service{Store: article.NewDynamoStore(table), Now: clock.Now,
-		FetchAllow: article.ParseAllow(os.Getenv(contract.FetchAllowEnv)),
+	env := boot.Init()
+	table := env.Table(contract.ArticlesTable)
+	accounts := &editor.Store{Table: env.Table(contract.ConsoleTable), Now: clock.Now}
+	pub := bus.Open(env, events.SourceArticles)
+	httpapi.Start(env, routes(accounts, &article.Service{Store: article.NewDynamoStore(table), Now: clock.Now,
+		FetchAllow: article.ParseAllow(env.Var(contract.FetchAllowEnv)),
 		Announce: func(ctx context.Context, m article.Moderation) error {
 			return pub.Publish(ctx, bus.Event{DetailType: events.ArticleModeratedType,
 				Detail: events.ArticleModerated{ID: m.ID, Hidden: m.Hidden, Pinned: m.Pinned, At: m.ModeratedAt}})

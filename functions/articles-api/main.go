@@ -8,14 +8,14 @@ import (
 	"github.com/kiosk-news/kiosk/shared/article"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
-	"github.com/kiosk-news/kiosk/shared/platform/store"
 )
 
 func main() {
-	cfg := boot.Init()
-	table := boot.Must(store.Table(store.Open(cfg), "articles"))
-	httpapi.Start(routes(&article.Service{Store: article.NewDynamoStore(table), Now: clock.Now}))
+	env := boot.Init()
+	table := env.Table(contract.ArticlesTable)
+	httpapi.Start(env, routes(&article.Service{Store: article.NewDynamoStore(table), Now: clock.Now}))
 }
 
 type page struct {

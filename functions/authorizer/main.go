@@ -9,9 +9,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
-	"os"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -21,20 +19,15 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/secret"
-	"github.com/kiosk-news/kiosk/shared/platform/store"
 	"github.com/kiosk-news/kiosk/shared/user"
 )
 
 func main() {
-	cfg := boot.Init()
-	key := boot.Must(secret.Load(context.Background(), cfg, contract.TokenSigningSecret))
-	admin := boot.Must(secret.Load(context.Background(), cfg, contract.AdminTokenSecret))
-	var routes map[string]string
-	if err := json.Unmarshal([]byte(os.Getenv(contract.RouteAuthEnv)), &routes); err != nil {
-		slog.Error(contract.RouteAuthEnv, "error", err)
-		os.Exit(1)
-	}
-	sessions := user.NewDynamoSessions(boot.Must(store.Table(store.Open(cfg), "sessions")), clock.Now)
+	env := boot.Init()
+	key := secret.Open(env, contract.TokenSigningSecret)
+	admin := secret.Open(env, contract.AdminTokenSecret)
+	routes := env.RouteAuth()
+	sessions := user.NewDynamoSessions(env.Table(contract.SessionsTable), clock.Now)
 	a := &auth.Authorizer{SigningKey: []byte(key), AdminToken: admin, Routes: routes, Sessions: sessions, Now: clock.Now}
 	lambda.Start(func(ctx context.Context, req events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
 		d, err := a.Decide(ctx, req.RouteKey, req.Headers["authorization"])

@@ -15,20 +15,20 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
-	"github.com/kiosk-news/kiosk/shared/platform/store"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
 )
 
 func main() {
-	cfg := boot.Init()
-	table := boot.Must(store.Table(store.Open(cfg), "feed"))
-	pub := boot.Must(bus.New(bus.Client(cfg), events.SourceFeed))
+	env := boot.Init()
+	table := env.Table(contract.FeedTable)
+	pub := bus.Open(env, events.SourceFeed)
 	s := &feed.Service{Store: feed.NewDynamoStore(table), Now: clock.Now,
 		AskRank: func(ctx context.Context, reason string, at time.Time) error {
 			return pub.Publish(ctx, bus.Event{DetailType: events.RankRequestedType,
 				Detail: events.RankRequested{Reason: reason, At: at}})
 		}}
-	trigger.StartRoutes(trigger.Routes{
+	trigger.StartRoutes(env, trigger.Routes{
 		events.ArticlePublishedType: trigger.On(func(ctx context.Context, e trigger.Event[events.ArticlePublished]) error {
 			return s.Published(ctx, e.Detail)
 		}),

@@ -11,14 +11,14 @@ import (
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
-	"github.com/kiosk-news/kiosk/shared/platform/store"
 )
 
 func main() {
-	cfg := boot.Init()
-	table := boot.Must(store.Table(store.Open(cfg), "health"))
-	httpapi.Start(routes(health.NewDynamoStore(table)))
+	env := boot.Init()
+	table := env.Table(contract.HealthTable)
+	httpapi.Start(env, routes(health.NewDynamoStore(table)))
 }
 
 func routes(s health.Store) *http.ServeMux {

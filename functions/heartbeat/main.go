@@ -12,9 +12,9 @@ import (
 )
 
 func main() {
-	cfg := boot.Init()
-	pub := boot.Must(bus.New(bus.Client(cfg), events.SourcePlatform))
-	trigger.Start(func(ctx context.Context, e trigger.Event[trigger.Scheduled]) error {
+	env := boot.Init()
+	pub := bus.Open(env, events.SourcePlatform)
+	trigger.Start(env, func(ctx context.Context, e trigger.Event[trigger.Scheduled]) error {
 		// The scheduled event's id names the run, so a redelivered schedule
 		// publishes the same heartbeat again, which the consumer ignores.
 		return pub.Publish(ctx, bus.Event{

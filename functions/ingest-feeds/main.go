@@ -8,26 +8,24 @@ package main
 import (
 	"context"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/article"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
-	"github.com/kiosk-news/kiosk/shared/platform/store"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
 )
 
 func main() {
-	cfg := boot.Init()
-	table := boot.Must(store.Table(store.Open(cfg), "articles"))
+	env := boot.Init()
+	table := env.Table(contract.ArticlesTable)
 	in := &article.Ingester{
 		Store:   article.NewDynamoStore(table),
-		Fetcher: article.NewFetcher(article.ParseAllow(os.Getenv(contract.FetchAllowEnv))),
+		Fetcher: article.NewFetcher(article.ParseAllow(env.Var(contract.FetchAllowEnv))),
 		Now:     clock.Now,
 	}
-	trigger.Start(func(ctx context.Context, e trigger.Event[trigger.Scheduled]) error {
+	trigger.Start(env, func(ctx context.Context, e trigger.Event[trigger.Scheduled]) error {
 		start := time.Now()
 		r, err := in.Run(ctx)
 		level, msg := slog.LevelInfo, ""

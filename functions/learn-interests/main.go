@@ -14,17 +14,17 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
-	"github.com/kiosk-news/kiosk/shared/platform/store"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
 	"github.com/kiosk-news/kiosk/shared/user"
 )
 
 func main() {
-	cfg := boot.Init()
-	table := boot.Must(store.Table(store.Open(cfg), "users"))
+	env := boot.Init()
+	table := env.Table(contract.UsersTable)
 	st := user.NewDynamoStore(table)
-	pub := boot.Must(bus.New(bus.Client(cfg), events.SourceUsers))
-	trigger.Start(func(ctx context.Context, e trigger.Event[events.UserEngaged]) error {
+	pub := bus.Open(env, events.SourceUsers)
+	trigger.Start(env, func(ctx context.Context, e trigger.Event[events.UserEngaged]) error {
 		var errs []error
 		var changed []bus.Event
 		for _, u := range e.Detail.Users {

@@ -9,14 +9,14 @@ import (
 	"github.com/kiosk-news/kiosk/shared/feed"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
-	"github.com/kiosk-news/kiosk/shared/platform/store"
 )
 
 func main() {
-	cfg := boot.Init()
-	table := boot.Must(store.Table(store.Open(cfg), "feed"))
-	httpapi.Start(routes(&feed.Service{Store: feed.NewDynamoStore(table), Now: clock.Now}))
+	env := boot.Init()
+	table := env.Table(contract.FeedTable)
+	httpapi.Start(env, routes(&feed.Service{Store: feed.NewDynamoStore(table), Now: clock.Now}))
 }
 
 func routes(s *feed.Service) *http.ServeMux {

@@ -14,14 +14,14 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
-	"github.com/kiosk-news/kiosk/shared/platform/store"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
 )
 
 func main() {
-	cfg := boot.Init()
-	table := boot.Must(store.Table(store.Open(cfg), "feed"))
-	pub := boot.Must(bus.New(bus.Client(cfg), events.SourceFeed))
+	env := boot.Init()
+	table := env.Table(contract.FeedTable)
+	pub := bus.Open(env, events.SourceFeed)
 	s := &feed.Service{Store: feed.NewDynamoStore(table), Now: clock.Now}
 	chunk := func(ctx context.Context, id, hour, after string) error {
 		next, n, err := s.Notify(ctx, id, hour, after)
@@ -39,7 +39,7 @@ func main() {
 		return pub.Publish(ctx, bus.Event{DetailType: events.FanoutRequestedType,
 			Detail: events.FanoutRequested{ArticleID: id, Hour: hour, Category: a.Category, After: next}})
 	}
-	trigger.StartRoutes(trigger.Routes{
+	trigger.StartRoutes(env, trigger.Routes{
 		events.ArticleTrendingType: trigger.On(func(ctx context.Context, e trigger.Event[events.ArticleTrending]) error {
 			return chunk(ctx, e.Detail.ID, e.Detail.Hour, "")
 		}),

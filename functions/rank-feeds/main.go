@@ -13,16 +13,16 @@ import (
 	"github.com/kiosk-news/kiosk/shared/feed"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
-	"github.com/kiosk-news/kiosk/shared/platform/store"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
 )
 
 func main() {
-	cfg := boot.Init()
-	table := boot.Must(store.Table(store.Open(cfg), "feed"))
+	env := boot.Init()
+	table := env.Table(contract.FeedTable)
 	s := &feed.Service{Store: feed.NewDynamoStore(table), Now: clock.Now}
 	// Any trigger ranks everything: the schedule, a request, a manual run.
-	trigger.Start(func(ctx context.Context, e trigger.Event[json.RawMessage]) error {
+	trigger.Start(env, func(ctx context.Context, e trigger.Event[json.RawMessage]) error {
 		r, err := s.Rank(ctx)
 		trigger.Count(ctx, "articles", r.Articles)
 		trigger.Count(ctx, "feeds", len(r.Feeds))

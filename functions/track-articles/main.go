@@ -9,16 +9,16 @@ import (
 
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
-	"github.com/kiosk-news/kiosk/shared/platform/store"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
 	"github.com/kiosk-news/kiosk/shared/tracking"
 )
 
 func main() {
-	cfg := boot.Init()
-	table := boot.Must(store.Table(store.Open(cfg), "events"))
+	env := boot.Init()
+	table := env.Table(contract.EventsTable)
 	st := tracking.NewDynamoStore(table)
-	trigger.Start(func(ctx context.Context, e trigger.Event[events.ArticlePublished]) error {
+	trigger.Start(env, func(ctx context.Context, e trigger.Event[events.ArticlePublished]) error {
 		return st.PutArticle(ctx, tracking.Article{ID: e.Detail.ID, Category: e.Detail.Category, SourceID: e.Detail.SourceID})
 	})
 }

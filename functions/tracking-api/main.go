@@ -16,20 +16,19 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
-	"github.com/kiosk-news/kiosk/shared/platform/store"
 	"github.com/kiosk-news/kiosk/shared/tracking"
 )
 
 func main() {
-	cfg := boot.Init()
-	table := boot.Must(store.Table(store.Open(cfg), "events"))
+	env := boot.Init()
+	table := env.Table(contract.EventsTable)
 	st := tracking.NewDynamoStore(table)
-	pub := boot.Must(bus.New(bus.Client(cfg), events.SourceTracking))
+	pub := bus.Open(env, events.SourceTracking)
 	opened := func(ctx context.Context, userID string, ids []string, at time.Time) error {
 		return pub.Publish(ctx, bus.Event{DetailType: events.UserReadType,
 			Detail: events.UserRead{UserID: userID, ArticleIDs: ids, At: at}})
 	}
-	httpapi.Start(routes(&tracking.Service{Store: st, Now: clock.Now, Opened: opened}, st))
+	httpapi.Start(env, routes(&tracking.Service{Store: st, Now: clock.Now, Opened: opened}, st))
 }
 
 func routes(s *tracking.Service, st tracking.Store) *http.ServeMux {

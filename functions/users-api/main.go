@@ -22,22 +22,20 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
 	"github.com/kiosk-news/kiosk/shared/platform/idem"
 	"github.com/kiosk-news/kiosk/shared/platform/secret"
-	"github.com/kiosk-news/kiosk/shared/platform/store"
 	"github.com/kiosk-news/kiosk/shared/user"
 )
 
 func main() {
-	cfg := boot.Init()
-	db := store.Open(cfg)
-	table := boot.Must(store.Table(db, "users"))
-	key := boot.Must(secret.Load(context.Background(), cfg, contract.TokenSigningSecret))
-	pub := boot.Must(bus.New(bus.Client(cfg), events.SourceUsers))
+	env := boot.Init()
+	table := env.Table(contract.UsersTable)
+	key := secret.Open(env, contract.TokenSigningSecret)
+	pub := bus.Open(env, events.SourceUsers)
 	changed := func(ctx context.Context, u user.User, at time.Time) error {
 		return pub.Publish(ctx, bus.Event{DetailType: events.InterestsChangedType, Detail: user.Changed(u, at)})
 	}
-	keys := &idem.Store{Table: boot.Must(store.Table(db, idem.Table)), Now: clock.Now}
-	sessions := user.NewDynamoSessions(boot.Must(store.Table(db, "sessions")), clock.Now)
-	httpapi.Start(routes(&user.Service{Store: user.NewDynamoStore(table), Sessions: sessions, SigningKey: []byte(key), Now: clock.Now, Changed: changed}, keys))
+	keys := &idem.Store{Table: env.Table(contract.IdempotencyTable), Now: clock.Now}
+	sessions := user.NewDynamoSessions(env.Table(contract.SessionsTable), clock.Now)
+	httpapi.Start(env, routes(&user.Service{Store: user.NewDynamoStore(table), Sessions: sessions, SigningKey: []byte(key), Now: clock.Now, Changed: changed}, keys))
 }
 
 func routes(s *user.Service, keys *idem.Store) *http.ServeMux {

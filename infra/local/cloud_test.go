@@ -232,11 +232,7 @@ func publisherAs(t *testing.T, source string) *bus.Publisher {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := bus.New(bus.Client(cfg), source)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return bus.New(bus.Client(cfg), cloud.BusName(), source)
 }
 
 func TestAPublishedEventReachesItsRuleTarget(t *testing.T) {

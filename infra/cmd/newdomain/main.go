@@ -72,7 +72,7 @@ func run(root, name, event string, build bool) error {
 			return fmt.Errorf("%s already exists", p)
 		}
 	}
-	kioskGo := read(root, "infra/topology/kiosk.go")
+	kioskGo := append(read(root, "infra/topology/kiosk.go"), read(root, "shared/platform/contract/tables.go")...)
 	if bytes.Contains(kioskGo, []byte(`Name: "`+name+`"`)) || bytes.Contains(kioskGo, []byte(`"`+d.Fn+`"`)) ||
 		bytes.Contains(kioskGo, []byte(`Name:         "`+name+`"`)) {
 		return fmt.Errorf("the topology already declares %s", name)
@@ -129,22 +129,13 @@ func run(root, name, event string, build bool) error {
 		add("shared/"+name+"/dynamo.go", dynamoTmpl),
 		add("shared/"+name+"/"+name+"_test.go", testTmpl),
 		add("functions/"+d.Fn+"/main.go", functionTmpl),
-		edit("infra/topology/kiosk.go", "// new-domain:tables", tableTmpl),
+		edit("shared/platform/contract/tables.go", "// new-domain:tables", tableTmpl),
+		edit("infra/topology/kiosk.go", "// new-domain:functions", functionEntryTmpl),
 		edit("infra/topology/openapi.json", `    "/v1/health": {`, openapiTmpl),
 		edit("README.md", "## Builds\n", readmeTmpl),
 	}
 	if err := errors.Join(steps...); err != nil {
 		return err
-	}
-	// The functions marker lives in the same file as the tables marker.
-	for i := range changes {
-		if changes[i].path == "infra/topology/kiosk.go" {
-			b, err := insertBefore(changes[i].content, "// new-domain:functions", functionEntryTmpl, d)
-			if err != nil {
-				return err
-			}
-			changes[i].content = b
-		}
 	}
 	if event != "" {
 		old := read(root, "events/events.go")

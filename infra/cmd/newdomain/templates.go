@@ -254,17 +254,16 @@ import (
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
-	"github.com/kiosk-news/kiosk/shared/platform/store"
 )
 
 func main() {
-	cfg := boot.Init()
-	table := boot.Must(store.Table(store.Open(cfg), "<%.Name%>"))
-<%if .Event%>	pub := boot.Must(bus.New(bus.Client(cfg), "kiosk.<%.Name%>"))
+	env := boot.Init()
+	table := env.Table("<%.Name%>")
+<%if .Event%>	pub := bus.Open(env, "kiosk.<%.Name%>")
 	announce = func(ctx context.Context, it <%.Name%>.Item) error {
 		return pub.Publish(ctx, bus.Event{DetailType: events.<%.EventConst%>, Detail: events.<%.EventType%>{ID: it.ID, At: time.Now().UTC()}})
 	}
-<%end%>	httpapi.Start(routes(&<%.Name%>.Service{Store: <%.Name%>.NewDynamoStore(table)}))
+<%end%>	httpapi.Start(env, routes(&<%.Name%>.Service{Store: <%.Name%>.NewDynamoStore(table)}))
 }
 <%if .Event%>
 // announce publishes <%.Event%> after an item is stored; a failure is a 503,

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/logs"
 )
@@ -54,14 +54,20 @@ func Client(cfg aws.Config) *eventbridge.Client {
 	return eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { o.BaseEndpoint = awsenv.Endpoint("EVENTBRIDGE") })
 }
 
-// New returns a publisher for source (kiosk.<domain>) on the bus named by
-// KIOSK_BUS.
-func New(api API, source string) (*Publisher, error) {
-	name := os.Getenv(contract.BusEnv)
+// New returns a publisher for source (kiosk.<domain>) on the bus of the given
+// name (boot.Env.Publisher reads it from contract.BusEnv).
+func New(api API, bus, source string) *Publisher {
+	return &Publisher{api: api, bus: bus, source: source, attempts: 4, backoff: 100 * time.Millisecond}
+}
+
+// Open returns a publisher for source (events.Source*) on the bus the
+// topology names for the function, or stops its init.
+func Open(env *boot.Env, source string) *Publisher {
+	name := env.Var(contract.BusEnv)
 	if name == "" {
-		return nil, fmt.Errorf("bus: %s is not set; does the function declare what it publishes?", contract.BusEnv)
+		boot.Fail("bus", fmt.Errorf("%s is not set; does the function declare what it publishes?", contract.BusEnv))
 	}
-	return &Publisher{api: api, bus: name, source: source, attempts: 4, backoff: 100 * time.Millisecond}, nil
+	return New(Client(env.AWS), name, source)
 }
 
 // Publish puts every event on the bus or returns an error naming what was not

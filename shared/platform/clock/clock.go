@@ -5,21 +5,17 @@
 package clock
 
 import (
-	"os"
-	"strconv"
 	"time"
 )
 
 // OffsetEnv carries the virtual clock's offset from real time, in nanoseconds.
 const OffsetEnv = "KIOSK_CLOCK_OFFSET"
 
-var offset = func() time.Duration {
-	n, err := strconv.ParseInt(os.Getenv(OffsetEnv), 10, 64)
-	if err != nil {
-		return 0
-	}
-	return time.Duration(n)
-}()
+var offset time.Duration
+
+// SetOffset sets the virtual clock's offset; boot.Init calls it once, from
+// OffsetEnv, before anything reads the time.
+func SetOffset(d time.Duration) { offset = d }
 
 // Now is the current time, in UTC.
 func Now() time.Time { return time.Now().Add(offset).UTC() }

@@ -14,14 +14,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"math"
 	"mime"
 	"net/http"
-	"os"
 	"reflect"
 	"runtime/debug"
-	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -32,10 +29,9 @@ import (
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
-	"github.com/kiosk-news/kiosk/shared/platform/logs"
 	"github.com/kiosk-news/kiosk/shared/platform/ratelimit"
-	"github.com/kiosk-news/kiosk/shared/platform/store"
 )
 
 // MaxBody is the body cap of a route the limits do not name (the topology
@@ -43,10 +39,10 @@ import (
 const MaxBody = contract.DefaultMaxBody
 
 // Start runs mux as the Lambda entry point, with the route limits the
-// topology sets in contract.RouteLimitsEnv.
-func Start(mux *http.ServeMux) {
-	logs.Setup()
-	lambda.Start(httpadapter.NewV2(WrapLimits(mux, limitsFromEnv())).ProxyWithContext)
+// topology gives the function (boot.Env.RouteLimits).
+func Start(env *boot.Env, mux *http.ServeMux) {
+	routes, limiter := env.RouteLimits()
+	lambda.Start(httpadapter.NewV2(WrapLimits(mux, Limits{Routes: routes, Limiter: limiter})).ProxyWithContext)
 }
 
 // Limits are what a wrapped handler enforces per route key.
@@ -54,35 +50,6 @@ type Limits struct {
 	Routes map[string]contract.RouteLimits
 	// Limiter counts requests for the routes with a per-client limit.
 	Limiter *ratelimit.Limiter
-}
-
-// limitsFromEnv reads the routes' limits; a function whose routes limit
-// clients opens the limits table. A broken setting stops the function at
-// init, as boot does.
-func limitsFromEnv() Limits {
-	var l Limits
-	fail := func(err error) {
-		slog.Error("init failed", "what", "route limits", "error", err.Error())
-		os.Exit(1)
-	}
-	if v := os.Getenv(contract.RouteLimitsEnv); v != "" {
-		if err := json.Unmarshal([]byte(v), &l.Routes); err != nil {
-			fail(fmt.Errorf("%s: %w", contract.RouteLimitsEnv, err))
-		}
-	}
-	if !slices.ContainsFunc(slices.Collect(maps.Values(l.Routes)), func(r contract.RouteLimits) bool { return r.PerClient != nil }) {
-		return l
-	}
-	cfg, err := awsenv.Load(context.Background())
-	if err != nil {
-		fail(err)
-	}
-	t, err := store.Table(store.Open(cfg), contract.LimitsTable)
-	if err != nil {
-		fail(err)
-	}
-	l.Limiter = &ratelimit.Limiter{Table: t}
-	return l
 }
 
 // statuses maps application error codes to HTTP statuses, in one place.

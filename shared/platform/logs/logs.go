@@ -12,16 +12,16 @@ import (
 	"sync"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
 
 var once sync.Once
 
-// Setup installs the JSON logger as slog's default and returns it.
-func Setup() *slog.Logger {
+// Setup installs the JSON logger, naming the function on every line, as
+// slog's default and returns it; boot.Init calls it once.
+func Setup(function string) *slog.Logger {
 	once.Do(func() {
 		h := slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelInfo})
-		slog.SetDefault(slog.New(traced{h}).With("function", os.Getenv(contract.FunctionEnv)))
+		slog.SetDefault(slog.New(traced{h}).With("function", function))
 	})
 	return slog.Default()
 }

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
+	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
 	"github.com/kiosk-news/kiosk/shared/platform/ratelimit"
 )
 

@@ -7,21 +7,29 @@ package secret
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
 
-// Load returns the current value of the declared secret name.
-func Load(ctx context.Context, cfg aws.Config, name string) (string, error) {
-	id := os.Getenv(contract.SecretEnv(name))
+// Open returns the current value of a secret the function declares
+// (contract.*Secret), or stops its init.
+func Open(env *boot.Env, name string) string {
+	id := env.Var(contract.SecretEnv(name))
 	if id == "" {
-		return "", fmt.Errorf("secret %q: %s is not set; does the function declare it in the topology?", name, contract.SecretEnv(name))
+		boot.Fail("secret", fmt.Errorf("secret %q: %s is not set; does the function declare it in the topology?", name, contract.SecretEnv(name)))
 	}
+	return boot.Must(Load(context.Background(), env.AWS, name, id))
+}
+
+// Load returns the current value of the declared secret name.
+// id is the secret's id (its ARN in AWS), which boot.Env reads from
+// contract.SecretEnv(name).
+func Load(ctx context.Context, cfg aws.Config, name, id string) (string, error) {
 	client := secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) {
 		o.BaseEndpoint = awsenv.Endpoint("SECRETS_MANAGER")
 	})

@@ -1,13 +1,10 @@
 // Package store connects functions to DynamoDB through guregu/dynamo: one DB
-// per process, built at init from the environment, and table names resolved
-// from the variables the topology sets.
+// per process, built at init (by boot.Env) from the AWS configuration.
 package store
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
@@ -16,7 +13,6 @@ import (
 	"github.com/guregu/dynamo/v2"
 
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
-	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
 
 // Open builds the DynamoDB client once; endpoints and credentials come from cfg
@@ -26,18 +22,14 @@ func Open(cfg aws.Config) *dynamo.DB {
 	return dynamo.New(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = awsenv.Endpoint("DYNAMODB") })
 }
 
-// Table returns the table whose logical name is given, failing when the function
-// was not granted it (its env variable is unset).
-func Table(db *dynamo.DB, logical string) (dynamo.Table, error) {
-	name := os.Getenv(contract.TableEnv(logical))
-	if name == "" {
-		return dynamo.Table{}, fmt.Errorf("table %q: %s is not set; is the function granted it in the topology?", logical, contract.TableEnv(logical))
-	}
+// Table returns the table of a physical name (boot.Env.Table resolves the
+// logical name the topology grants), warming the client on its first table.
+func Table(db *dynamo.DB, name string) dynamo.Table {
 	t := db.Table(name)
 	if _, done := warmed.LoadOrStore(db, true); !done {
 		warm(t)
 	}
-	return t, nil
+	return t
 }
 
 var warmed sync.Map // *dynamo.DB → true

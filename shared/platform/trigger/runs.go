@@ -4,16 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
 	"github.com/guregu/dynamo/v2"
 
-	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
-	"github.com/kiosk-news/kiosk/shared/platform/contract"
+	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/runs"
-	"github.com/kiosk-news/kiosk/shared/platform/store"
 )
 
 // Sources of run events: EventBridge Scheduler rules, and the admin
@@ -30,17 +27,12 @@ type recorder struct {
 
 // newRecorder returns a recorder when the function is granted the runs
 // table, else nil (which records nothing).
-func newRecorder() *recorder {
-	name := os.Getenv(contract.TableEnv(runs.Table))
-	if name == "" {
+func newRecorder(env *boot.Env) *recorder {
+	t, ok := env.RunsTable()
+	if !ok {
 		return nil
 	}
-	cfg, err := awsenv.Load(context.Background())
-	if err != nil {
-		slog.Error("runs table: no AWS config; runs are not recorded", "error", err)
-		return nil
-	}
-	return &recorder{table: store.Open(cfg).Table(name), function: os.Getenv(contract.FunctionEnv)}
+	return &recorder{table: t, function: env.Function}
 }
 
 func (r *recorder) record(ctx context.Context, env Event[json.RawMessage], start time.Time, status string, err error, c *counts) {

@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
-	"github.com/kiosk-news/kiosk/shared/platform/logs"
+	"github.com/kiosk-news/kiosk/shared/platform/boot"
 )
 
 // Event is an EventBridge event with a typed detail.
@@ -40,9 +40,8 @@ type Handler[T any] func(ctx context.Context, e Event[T]) error
 
 // Start runs the handler as the Lambda entry point. A function granted the
 // runs table records each scheduled or manual run in it.
-func Start[T any](h Handler[T]) {
-	logs.Setup()
-	lambda.Start(wrap(h, newRecorder()))
+func Start[T any](env *boot.Env, h Handler[T]) {
+	lambda.Start(wrap(h, newRecorder(env)))
 }
 
 // Wrap decodes the raw event, calls the handler and logs one line per event.
@@ -111,7 +110,7 @@ func On[T any](h Handler[T]) func(ctx context.Context, e Event[json.RawMessage])
 }
 
 // StartRoutes runs the routes as the Lambda entry point.
-func StartRoutes(r Routes) { Start(r.Handle) }
+func StartRoutes(env *boot.Env, r Routes) { Start(env, r.Handle) }
 
 // Handle dispatches one event.
 func (r Routes) Handle(ctx context.Context, e Event[json.RawMessage]) error {

@@ -1,0 +1,95 @@
+// Package page is the one list primitive every paginated route uses: Limit
+// parses the limit parameter and Cursor/Decode make opaque, versioned
+// cursors bound to the list that gave them out. A cursor is base64url of a
+// small JSON envelope — version, list, position — so a client can neither
+// read a meaning into it nor carry it to another list (another category,
+// another user's inbox, another filter): such a cursor is refused with a 400,
+// as is one that was tampered with, is too long or is of an older version.
+package page
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"strconv"
+
+	"github.com/kiosk-news/kiosk/shared/kiosk"
+)
+
+// Version is the cursor format's version; a cursor of another version is
+// refused ("start again from the first page").
+const Version = 1
+
+// MaxCursor bounds a cursor's length before anything decodes it.
+const MaxCursor = 2048
+
+// ErrCursor is the answer to any cursor this list did not give out.
+var ErrCursor = kiosk.Errorf(kiosk.EINVALID, "cursor is not one this list gave out")
+
+// Limit parses a limit parameter: def when empty, else a whole number from 1,
+// clamped to max (a larger page is served as the largest, not refused).
+func Limit(s string, def, max int) (int, error) {
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || len(s) > 12 {
+		return 0, kiosk.Errorf(kiosk.EINVALID, "limit must be a whole number from 1 to %d", max)
+	}
+	return min(n, max), nil
+}
+
+type envelope struct {
+	V int             `json:"v"`
+	L string          `json:"l"`
+	P json.RawMessage `json:"p"`
+}
+
+// Cursor encodes position (any JSON value: a key, an offset, a struct) as a
+// cursor of list, which names the list and everything that selects it
+// ("articles|tech", "inbox|<user>").
+func Cursor(list string, position any) string {
+	p, err := json.Marshal(position)
+	if err != nil {
+		panic("page: position is not JSON: " + err.Error()) // a programming error: positions are plain data
+	}
+	b, _ := json.Marshal(envelope{V: Version, L: list, P: p})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Decode reads a cursor of list into position (strictly: unknown fields are
+// refused). An empty cursor is the first page: Decode returns false and
+// leaves position alone. Any cursor list did not give out is ErrCursor; the
+// caller still validates the position's values.
+func Decode(cursor, list string, position any) (bool, error) {
+	if cursor == "" {
+		return false, nil
+	}
+	if len(cursor) > MaxCursor {
+		return false, ErrCursor
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil {
+		return false, ErrCursor
+	}
+	var env envelope
+	if strict(raw, &env) != nil || env.V != Version || env.L != list || len(env.P) == 0 {
+		return false, ErrCursor
+	}
+	if strict(env.P, position) != nil {
+		return false, ErrCursor
+	}
+	return true, nil
+}
+
+func strict(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return err
+	}
+	if d.More() {
+		return ErrCursor
+	}
+	return nil
+}
