@@ -16,9 +16,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
 	"github.com/kiosk-news/kiosk/infra/stack"
 	"github.com/kiosk-news/kiosk/infra/topology"
+	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
 )
 
 var (

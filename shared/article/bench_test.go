@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 )
 

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
 	"github.com/kiosk-news/kiosk/shared/editor"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
 )
 
 func TestMain(m *testing.M) { os.Exit(dynamotest.Main(m)) }

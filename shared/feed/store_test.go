@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/events"
-	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 )
 

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
 	"github.com/kiosk-news/kiosk/shared/health"
+	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
 )
 
 func TestMain(m *testing.M) { os.Exit(dynamotest.Main(m)) }
