@@ -36,7 +36,7 @@ func BenchmarkIngest(b *testing.B) {
 	b.Setenv("AWS_REGION", "us-east-1")
 	b.Setenv("AWS_ACCESS_KEY_ID", "bench")
 	b.Setenv("AWS_SECRET_ACCESS_KEY", "bench")
-	b.Setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamotest.URL())
+	b.Setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamotest.URL(b))
 	cfg, err := awsenv.Load(context.Background())
 	if err != nil {
 		b.Fatal(err)

@@ -27,7 +27,7 @@ func newService(t testing.TB) (*Service, *[]string) {
 	t.Setenv("AWS_REGION", "us-east-1")
 	t.Setenv("AWS_ACCESS_KEY_ID", "test")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamotest.URL())
+	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamotest.URL(t))
 	cfg, err := awsenv.Load(context.Background())
 	if err != nil {
 		t.Fatal(err)

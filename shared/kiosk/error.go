@@ -91,3 +91,27 @@ func Truncate(s string, n int) string {
 	}
 	return strings.ToValidUTF8(s, "")
 }
+
+// Codes maps a store's sentinel errors to application codes; a domain keeps
+// one such table and translates its store's errors with it, in one place.
+type Codes map[error]string
+
+// Translate returns err as an application error when it is (or wraps) one of
+// the sentinels: the sentinel's code, and err's message, which a store
+// writes for clients ("article not found"). Application errors and any other
+// error (an internal failure, never shown) pass unchanged.
+func (c Codes) Translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	var app *Error
+	if errors.As(err, &app) {
+		return err
+	}
+	for sentinel, code := range c {
+		if errors.Is(err, sentinel) {
+			return &Error{Code: code, Message: err.Error()}
+		}
+	}
+	return err
+}

@@ -1,6 +1,10 @@
 package kiosk
 
-import "testing"
+import (
+	"errors"
+	"fmt"
+	"testing"
+)
 
 func TestTruncate(t *testing.T) {
 	for _, c := range []struct {
@@ -19,5 +23,24 @@ func TestTruncate(t *testing.T) {
 		if got := Truncate(c.in, c.n); got != c.want {
 			t.Errorf("Truncate(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
 		}
+	}
+}
+
+func TestCodesTranslateAStoresSentinels(t *testing.T) {
+	errGone := errors.New("article not found")
+	codes := Codes{errGone: ENOTFOUND}
+	if err := codes.Translate(fmt.Errorf("get: %w", errGone)); ErrorCode(err) != ENOTFOUND || ErrorMessage(err) != "get: article not found" {
+		t.Fatalf("sentinel: %v (%s)", err, ErrorCode(err))
+	}
+	other := errors.New("dynamodb: connection reset")
+	if err := codes.Translate(other); err != other || ErrorMessage(err) != "internal error" {
+		t.Fatalf("other error: %v", err)
+	}
+	app := Errorf(EINVALID, "bad id")
+	if err := codes.Translate(app); err != app {
+		t.Fatalf("application error changed: %v", err)
+	}
+	if codes.Translate(nil) != nil {
+		t.Fatal("nil is not nil")
 	}
 }

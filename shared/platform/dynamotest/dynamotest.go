@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,38 +24,58 @@ import (
 )
 
 var (
+	start  sync.Once
 	url    string
 	client *dynamodb.Client
+	server *dynalite.Dynalite
+	failed error
 )
 
-// Main starts dynalite, runs the package's tests and stops it. Use it as
-// `func TestMain(m *testing.M) { os.Exit(dynamotest.Main(m)) }`.
+// Main runs the package's tests and stops dynalite if a test started it. Use
+// it as `func TestMain(m *testing.M) { os.Exit(dynamotest.Main(m)) }`.
+// dynalite starts on the first Table call, so a package's unit tests (its
+// services over the in-memory store) run without Node.
 func Main(m *testing.M) int {
-	root, err := Root()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "dynamotest:", err)
-		return 1
+	code := m.Run()
+	if server != nil {
+		server.Close()
 	}
-	d, err := dynalite.Start(root, "", io.Discard)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "dynamotest: cannot start dynalite (run npm ci or make test):", err)
-		return 1
-	}
-	defer d.Close()
-	url = d.URL
-	client = dynalite.Client(url)
-	return m.Run()
+	return code
 }
 
-// URL is dynalite's endpoint.
-func URL() string { return url }
+// up starts dynalite once.
+func up() error {
+	start.Do(func() {
+		root, err := Root()
+		if err != nil {
+			failed = err
+			return
+		}
+		if server, err = dynalite.Start(root, "", io.Discard); err != nil {
+			failed = fmt.Errorf("cannot start dynalite (run npm ci or make test): %w", err)
+			return
+		}
+		url = server.URL
+		client = dynalite.Client(url)
+	})
+	return failed
+}
+
+// URL is dynalite's endpoint (started if it is not yet).
+func URL(t testing.TB) string {
+	t.Helper()
+	if err := up(); err != nil {
+		t.Fatal("dynamotest:", err)
+	}
+	return url
+}
 
 // Table creates a fresh table shaped like the contract's table `logical`, and
 // deletes it when the test ends.
 func Table(t testing.TB, logical string) dynamo.Table {
 	t.Helper()
-	if client == nil {
-		t.Fatal("dynamotest: dynalite is not running; call dynamotest.Main from TestMain")
+	if err := up(); err != nil {
+		t.Fatal("dynamotest:", err)
 	}
 	decl, ok := contract.FindTable(logical)
 	if !ok {
