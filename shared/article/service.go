@@ -100,10 +100,7 @@ func (s *Service) GetArticle(ctx context.Context, id string) (Article, error) {
 		return Article{}, kiosk.Errorf(kiosk.EINVALID, "an article id is 32 lower-case hex characters")
 	}
 	a, err := s.Store.GetArticle(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return Article{}, kiosk.Errorf(kiosk.ENOTFOUND, "no article %s", id)
-	}
-	return a, err
+	return a, codes.Translate(err)
 }
 
 // ModerationInput is what an editor sends to moderate an article: both flags,
@@ -135,11 +132,8 @@ func (s *Service) Moderate(ctx context.Context, id string, in ModerationInput) (
 		return Moderation{}, kiosk.Errorf(kiosk.EINVALID, "hidden and pinned are both required")
 	}
 	was, a, err := s.Store.Moderate(ctx, id, *in.Hidden, *in.Pinned, s.now())
-	if errors.Is(err, ErrNotFound) {
-		return Moderation{}, kiosk.Errorf(kiosk.ENOTFOUND, "no article %s", id)
-	}
 	if err != nil {
-		return Moderation{}, err
+		return Moderation{}, codes.Translate(err)
 	}
 	m := Moderation{ID: a.ID, Hidden: a.Hidden, Pinned: a.Pinned, ModeratedAt: a.ModeratedAt, WasHidden: was.Hidden, WasPinned: was.Pinned}
 	if s.Announce != nil {
@@ -197,11 +191,10 @@ func (s *Service) CreateSource(ctx context.Context, in SourceInput) (Source, err
 	now := s.now()
 	src := Source{ID: in.ID, URL: strings.TrimSpace(in.URL), Name: strings.TrimSpace(in.Name), Category: in.Category,
 		Weight: *in.Weight, CreatedAt: now, UpdatedAt: now}
-	err := s.Store.PutSource(ctx, src)
-	if errors.Is(err, ErrExists) {
-		return Source{}, kiosk.Errorf(kiosk.ECONFLICT, "source %s already exists", in.ID)
+	if err := s.Store.PutSource(ctx, src); err != nil {
+		return Source{}, codes.Translate(err)
 	}
-	return src, err
+	return src, nil
 }
 
 // UpdateSource changes a source's URL, name, category and weight.
@@ -218,10 +211,7 @@ func (s *Service) UpdateSource(ctx context.Context, id string, in SourceInput) (
 	src := Source{ID: id, URL: strings.TrimSpace(in.URL), Name: strings.TrimSpace(in.Name), Category: in.Category,
 		Weight: *in.Weight, UpdatedAt: s.now()}
 	updated, err := s.Store.UpdateSource(ctx, src)
-	if errors.Is(err, ErrNotFound) {
-		return Source{}, kiosk.Errorf(kiosk.ENOTFOUND, "no source %s", id)
-	}
-	return updated, err
+	return updated, codes.Translate(err)
 }
 
 // DeleteSource removes a source; its articles stay.
@@ -229,11 +219,7 @@ func (s *Service) DeleteSource(ctx context.Context, id string) error {
 	if !slugRe.MatchString(id) {
 		return kiosk.Errorf(kiosk.EINVALID, "bad source id")
 	}
-	err := s.Store.DeleteSource(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return kiosk.Errorf(kiosk.ENOTFOUND, "no source %s", id)
-	}
-	return err
+	return codes.Translate(s.Store.DeleteSource(ctx, id))
 }
 
 // GetSource reads one source.
@@ -242,10 +228,7 @@ func (s *Service) GetSource(ctx context.Context, id string) (Source, error) {
 		return Source{}, kiosk.Errorf(kiosk.EINVALID, "bad source id")
 	}
 	src, err := s.Store.GetSource(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return Source{}, kiosk.Errorf(kiosk.ENOTFOUND, "no source %s", id)
-	}
-	return src, err
+	return src, codes.Translate(err)
 }
 
 // ListSources lists every source.

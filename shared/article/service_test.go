@@ -114,3 +114,43 @@ func TestCursorRoundTrip(t *testing.T) {
 		t.Errorf("page 2: %+v %v", p2, err)
 	}
 }
+
+func TestServiceErrorsSayWhatIsMissingOrTaken(t *testing.T) {
+	ctx := context.Background()
+	s := &Service{Store: newStore(t)}
+	w := 1.0
+	good := SourceInput{ID: "good", URL: "https://a.example/feed", Name: "Good", Category: "tech", Weight: &w}
+	if _, err := s.CreateSource(ctx, good); err != nil {
+		t.Fatal(err)
+	}
+	missing := IDFor("none")
+	cases := []struct {
+		name      string
+		call      func() error
+		code, msg string
+	}{
+		{"an unknown article", func() error { _, err := s.GetArticle(ctx, missing); return err }, kiosk.ENOTFOUND, "no article " + missing},
+		{"moderating an unknown article", func() error {
+			yes := true
+			_, err := s.Moderate(ctx, missing, ModerationInput{Hidden: &yes, Pinned: &yes})
+			return err
+		}, kiosk.ENOTFOUND, "no article " + missing},
+		{"a taken source id", func() error { _, err := s.CreateSource(ctx, good); return err }, kiosk.ECONFLICT, "source good already exists"},
+		{"an unknown source", func() error { _, err := s.GetSource(ctx, "missing"); return err }, kiosk.ENOTFOUND, "no source missing"},
+		{"updating an unknown source", func() error {
+			in := good
+			in.ID = ""
+			_, err := s.UpdateSource(ctx, "missing", in)
+			return err
+		}, kiosk.ENOTFOUND, "no source missing"},
+		{"deleting an unknown source", func() error { return s.DeleteSource(ctx, "missing") }, kiosk.ENOTFOUND, "no source missing"},
+	}
+	for _, c := range cases {
+		t.Run(c.name+" is "+c.code+": "+c.msg, func(t *testing.T) {
+			err := c.call()
+			if got := kiosk.ErrorCode(err); got != c.code || kiosk.ErrorMessage(err) != c.msg {
+				t.Errorf("got %s %q, want %s %q", got, kiosk.ErrorMessage(err), c.code, c.msg)
+			}
+		})
+	}
+}
