@@ -22,6 +22,12 @@ type Service struct {
 	Now   func() time.Time
 	// Announce publishes a moderation (article.moderated); nil announces nothing.
 	Announce func(ctx context.Context, m Moderation) error
+	// Audit records each change an editor makes (sources, moderation) after
+	// it is stored, under the caller's name; nil records nothing (the admin
+	// console audits on its own, under the session's editor). When the record
+	// cannot be written the caller gets an unavailable error and may repeat
+	// the request.
+	Audit func(ctx context.Context, c Change) error
 	// FetchAllow lists the host:port pairs a source URL may name although
 	// they are private (the fetcher's KIOSK_FETCH_ALLOW; empty in AWS).
 	FetchAllow []string
@@ -103,6 +109,31 @@ func (s *Service) GetArticle(ctx context.Context, id string) (Article, error) {
 	return a, codes.Translate(err)
 }
 
+// Change is one audited change: what was done to which target, and the
+// target's state before and after (nil when it did not exist).
+type Change struct {
+	Action string // source.create, source.update, source.delete, article.moderate
+	Target string // the source or article id
+	Before any
+	After  any
+}
+
+func (s *Service) audit(ctx context.Context, action, target string, before, after any) error {
+	if s.Audit == nil {
+		return nil
+	}
+	if err := s.Audit(ctx, Change{Action: action, Target: target, Before: before, After: after}); err != nil {
+		return errors.Join(kiosk.Errorf(kiosk.EUNAVAILABLE, "the change is stored but its audit record could not be written"), err)
+	}
+	return nil
+}
+
+// moderationState is an article's moderation in the audit log.
+type moderationState struct {
+	Hidden bool `json:"hidden"`
+	Pinned bool `json:"pinned"`
+}
+
 // ModerationInput is what an editor sends to moderate an article: both flags,
 // the whole moderation state.
 type ModerationInput struct {
@@ -121,9 +152,9 @@ type Moderation struct {
 }
 
 // Moderate hides/shows and pins/unpins an article, then announces it with
-// s.Announce (article.moderated). The change is stored first; when the
-// announcement fails the caller gets an unavailable error and repeating the
-// request announces it (consumers keep the latest by time).
+// s.Announce (article.moderated) and audits it. The change is stored first;
+// when the announcement fails the caller gets an unavailable error and
+// repeating the request announces it (consumers keep the latest by time).
 func (s *Service) Moderate(ctx context.Context, id string, in ModerationInput) (Moderation, error) {
 	if !ValidID(id) {
 		return Moderation{}, kiosk.Errorf(kiosk.EINVALID, "an article id is 32 lower-case hex characters")
@@ -142,7 +173,7 @@ func (s *Service) Moderate(ctx context.Context, id string, in ModerationInput) (
 				"the moderation is stored but could not be announced yet; repeat the request"), err)
 		}
 	}
-	return m, nil
+	return m, s.audit(ctx, "article.moderate", m.ID, moderationState{m.WasHidden, m.WasPinned}, moderationState{m.Hidden, m.Pinned})
 }
 
 // SourceInput is what an admin sends to create or update a source.
@@ -194,13 +225,15 @@ func (s *Service) CreateSource(ctx context.Context, in SourceInput) (Source, err
 	if err := s.Store.PutSource(ctx, src); err != nil {
 		return Source{}, codes.Translate(err)
 	}
-	return src, nil
+	return src, s.audit(ctx, "source.create", src.ID, nil, src)
 }
 
-// UpdateSource changes a source's URL, name, category and weight.
+// UpdateSource changes a source's URL, name, category and weight. A missing
+// source is not found whatever the input.
 func (s *Service) UpdateSource(ctx context.Context, id string, in SourceInput) (Source, error) {
-	if !slugRe.MatchString(id) {
-		return Source{}, kiosk.Errorf(kiosk.EINVALID, "bad source id")
+	before, err := s.GetSource(ctx, id)
+	if err != nil {
+		return Source{}, err
 	}
 	if in.ID != "" && in.ID != id {
 		return Source{}, kiosk.Errorf(kiosk.EINVALID, "id in the body must match the path or be left out")
@@ -211,15 +244,22 @@ func (s *Service) UpdateSource(ctx context.Context, id string, in SourceInput) (
 	src := Source{ID: id, URL: strings.TrimSpace(in.URL), Name: strings.TrimSpace(in.Name), Category: in.Category,
 		Weight: *in.Weight, UpdatedAt: s.now()}
 	updated, err := s.Store.UpdateSource(ctx, src)
-	return updated, codes.Translate(err)
+	if err != nil {
+		return Source{}, codes.Translate(err)
+	}
+	return updated, s.audit(ctx, "source.update", id, before, updated)
 }
 
 // DeleteSource removes a source; its articles stay.
 func (s *Service) DeleteSource(ctx context.Context, id string) error {
-	if !slugRe.MatchString(id) {
-		return kiosk.Errorf(kiosk.EINVALID, "bad source id")
+	before, err := s.GetSource(ctx, id)
+	if err != nil {
+		return err
 	}
-	return codes.Translate(s.Store.DeleteSource(ctx, id))
+	if err := s.Store.DeleteSource(ctx, id); err != nil {
+		return codes.Translate(err)
+	}
+	return s.audit(ctx, "source.delete", id, before, nil)
 }
 
 // GetSource reads one source.
@@ -231,8 +271,14 @@ func (s *Service) GetSource(ctx context.Context, id string) (Source, error) {
 	return src, codes.Translate(err)
 }
 
-// ListSources lists every source.
-func (s *Service) ListSources(ctx context.Context) ([]Source, error) { return s.Store.ListSources(ctx) }
+// ListSources lists every source by id (an empty list, never nil).
+func (s *Service) ListSources(ctx context.Context) ([]Source, error) {
+	list, err := s.Store.ListSources(ctx)
+	if list == nil && err == nil {
+		list = []Source{}
+	}
+	return list, err
+}
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {

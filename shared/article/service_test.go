@@ -3,8 +3,13 @@ package article
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"math"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 )
@@ -152,5 +157,66 @@ func TestServiceErrorsSayWhatIsMissingOrTaken(t *testing.T) {
 				t.Errorf("got %s %q, want %s %q", got, kiosk.ErrorMessage(err), c.code, c.msg)
 			}
 		})
+	}
+}
+
+// TestEveryEditorChangeIsAuditedAfterItIsStored: creating, updating and
+// deleting a source and moderating an article each leave one record with the
+// state before and after; a refused change leaves none; when the record
+// cannot be written the caller is told (unavailable) and the change stays.
+func TestEveryEditorChangeIsAuditedAfterItIsStored(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	var log []string
+	auditDown := false
+	s := &Service{Store: st, Now: func() time.Time { return t0 }, Audit: func(ctx context.Context, c Change) error {
+		if auditDown {
+			return errors.New("console table unavailable")
+		}
+		before, _ := json.Marshal(c.Before)
+		after, _ := json.Marshal(c.After)
+		log = append(log, fmt.Sprintf("%s %s %s → %s", c.Action, c.Target, before, after))
+		return nil
+	}}
+	w, w2 := 1.0, 2.0
+	in := SourceInput{ID: "desk", URL: "https://a.example/feed", Name: "Desk", Category: "tech", Weight: &w}
+	if _, err := s.CreateSource(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateSource(ctx, in); kiosk.ErrorCode(err) != kiosk.ECONFLICT {
+		t.Fatalf("duplicate: %v", err)
+	}
+	in.Weight = &w2
+	if _, err := s.UpdateSource(ctx, "desk", in); err != nil {
+		t.Fatal(err)
+	}
+	a := art(1, "tech", t0)
+	_ = st.PutArticle(ctx, a)
+	yes, no := true, false
+	if _, err := s.Moderate(ctx, a.ID, ModerationInput{Hidden: &yes, Pinned: &no}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteSource(ctx, "desk"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteSource(ctx, "desk"); kiosk.ErrorCode(err) != kiosk.ENOTFOUND {
+		t.Fatalf("second delete: %v", err)
+	}
+	want := []string{
+		`source.create desk null → {"id":"desk","url":"https://a.example/feed","category":"tech","weight":1,"name":"Desk","consecutive_failures":0,"created_at":"2026-11-25T12:00:00Z","updated_at":"2026-11-25T12:00:00Z"}`,
+		`source.update desk {"id":"desk","url":"https://a.example/feed","category":"tech","weight":1,"name":"Desk","consecutive_failures":0,"created_at":"2026-11-25T12:00:00Z","updated_at":"2026-11-25T12:00:00Z"} → {"id":"desk","url":"https://a.example/feed","category":"tech","weight":2,"name":"Desk","consecutive_failures":0,"created_at":"2026-11-25T12:00:00Z","updated_at":"2026-11-25T12:00:00Z"}`,
+		`article.moderate ` + a.ID + ` {"hidden":false,"pinned":false} → {"hidden":true,"pinned":false}`,
+		`source.delete desk {"id":"desk","url":"https://a.example/feed","category":"tech","weight":2,"name":"Desk","consecutive_failures":0,"created_at":"2026-11-25T12:00:00Z","updated_at":"2026-11-25T12:00:00Z"} → null`,
+	}
+	if strings.Join(log, "\n") != strings.Join(want, "\n") {
+		t.Errorf("audit log:\n%s\nwant:\n%s", strings.Join(log, "\n"), strings.Join(want, "\n"))
+	}
+	auditDown = true
+	in.ID = "desk2"
+	if _, err := s.CreateSource(ctx, in); kiosk.ErrorCode(err) != kiosk.EUNAVAILABLE {
+		t.Errorf("an unaudited change: %v, want unavailable", err)
+	}
+	if _, err := s.GetSource(ctx, "desk2"); err != nil {
+		t.Errorf("the change whose record failed is not kept: %v", err)
 	}
 }
