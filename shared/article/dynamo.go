@@ -32,8 +32,6 @@ const (
 	sourcesKind  = "sources"
 	ingestKind   = "ingested"
 	checkpointPK = "meta#ingest-checkpoint"
-	// sortTime is fixed-width, so strings sort like times.
-	sortTime = "2006-01-02T15:04:05.000000000Z"
 )
 
 type articleItem struct {
@@ -65,7 +63,7 @@ type articleItem struct {
 func articlePK(id string) string { return "article#" + id }
 func sourcePK(id string) string  { return "source#" + id }
 
-func listKey(a Article) string { return a.PublishedAt.UTC().Format(sortTime) + "#" + a.ID }
+func listKey(a Article) string { return position(a.PublishedAt, a.ID) }
 
 func toItem(a Article) articleItem {
 	it := articleItem{
@@ -73,7 +71,7 @@ func toItem(a Article) articleItem {
 		SourceID: a.SourceID, Category: a.Category, Story: a.Story, Language: a.Language,
 		PublishedAt: a.PublishedAt.UTC(), IngestedAt: a.IngestedAt.UTC(), Hidden: a.Hidden, Fingerprint: a.Fingerprint,
 		Pinned: a.Pinned, Weight: a.SourceWeight, ModeratedAt: a.ModeratedAt.UTC(),
-		GSI3PK: ingestKind, GSI3SK: a.IngestedAt.UTC().Format(sortTime) + "#" + a.ID,
+		GSI3PK: ingestKind, GSI3SK: position(a.IngestedAt, a.ID),
 	}
 	if !a.Hidden {
 		it.GSI1PK, it.GSI1SK = "cat#"+a.Category, listKey(a)

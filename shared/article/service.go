@@ -2,17 +2,16 @@ package article
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"math"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
+	"github.com/kiosk-news/kiosk/shared/platform/page"
 )
 
 // Service holds the articles domain's use cases behind the HTTP APIs; its
@@ -39,63 +38,43 @@ const (
 	MaxLimit     = 100
 )
 
-var (
-	slugRe     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$`)
-	listKeyRe  = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z#[0-9a-f]{32}$`)
-	cursorSalt = "v1|"
-)
+var slugRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$`)
 
 // ValidCategory reports whether c is a category name (lower-case kebab).
 func ValidCategory(c string) bool { return contract.ValidCategory(c) }
 
-// ListArticles validates the query and reads one page.
+// ListArticles validates the query and reads one page. Its cursors are
+// bound to the category they list (page.Cursor); the position inside is the
+// last item's list key.
 func (s *Service) ListArticles(ctx context.Context, category, limit, cursor string) (Page, error) {
 	if category != "" && !ValidCategory(category) {
 		return Page{}, kiosk.Errorf(kiosk.EINVALID, "category must be lower-case letters, digits and dashes")
 	}
-	n := DefaultLimit
-	if limit != "" {
-		v, err := strconv.Atoi(limit)
-		if err != nil || v < 1 {
-			return Page{}, kiosk.Errorf(kiosk.EINVALID, "limit must be a whole number from 1 to %d", MaxLimit)
-		}
-		n = min(v, MaxLimit) // a larger page is clamped, as the feed does
+	n, err := page.Limit(limit, DefaultLimit, MaxLimit) // a larger page is clamped, as the feed does
+	if err != nil {
+		return Page{}, err
 	}
-	key := ""
-	if cursor != "" {
-		var err error
-		if key, err = decodeCursor(cursor, category); err != nil {
-			return Page{}, err
-		}
+	list := "articles|" + category
+	after, err := decodePosition(cursor, list, positionRe)
+	if err != nil {
+		return Page{}, err
 	}
-	p, err := s.Store.ListArticles(ctx, category, n, key)
+	p, err := s.Store.ListArticles(ctx, category, n, after)
 	if err != nil {
 		return Page{}, fmt.Errorf("list articles: %w", err)
 	}
 	if p.NextCursor != "" {
-		p.NextCursor = encodeCursor(p.NextCursor, category)
+		p.NextCursor = page.Cursor(list, p.NextCursor)
 	}
 	return p, nil
 }
 
-// The cursor names the position (the last item's sort key) and the list it
-// belongs to; anything else is refused.
-func encodeCursor(key, category string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorSalt + category + "|" + key))
-}
-
-func decodeCursor(c, category string) (string, error) {
-	bad := kiosk.Errorf(kiosk.EINVALID, "cursor is not one this list gave out")
-	if len(c) > 200 {
-		return "", bad
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || !strings.HasPrefix(string(raw), cursorSalt) {
-		return "", bad
-	}
-	cat, key, ok := strings.Cut(strings.TrimPrefix(string(raw), cursorSalt), "|")
-	if !ok || cat != category || !listKeyRe.MatchString(key) {
-		return "", bad
+// decodePosition reads a cursor of list whose position is a store key of
+// the given shape; "" is the first page.
+func decodePosition(cursor, list string, shape *regexp.Regexp) (string, error) {
+	var key string
+	if ok, err := page.Decode(cursor, list, &key); err != nil || (ok && !shape.MatchString(key)) {
+		return "", page.ErrCursor
 	}
 	return key, nil
 }
@@ -287,10 +266,9 @@ func (s *Service) now() time.Time {
 	return time.Now().UTC()
 }
 
-var adminCursorRe = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T[\d:.]+Z#[0-9a-f]{32}$`)
-
 // AdminArticles lists every article for editors (hidden ones too), newest
-// ingested first; hidden is "", "yes" or "no".
+// ingested first; hidden is "", "yes" or "no". Its cursors are bound to the
+// category and hidden filter they list.
 func (s *Service) AdminArticles(ctx context.Context, category, hidden, cursor string, limit int) (Page, error) {
 	f := ArticleFilter{Category: category}
 	if category != "" && !ValidCategory(category) {
@@ -304,8 +282,17 @@ func (s *Service) AdminArticles(ctx context.Context, category, hidden, cursor st
 	default:
 		return Page{}, kiosk.Errorf(kiosk.EINVALID, "hidden must be yes or no")
 	}
-	if cursor != "" && (len(cursor) > 80 || !adminCursorRe.MatchString(cursor)) {
-		return Page{}, kiosk.Errorf(kiosk.EINVALID, "cursor is not one this list gave out")
+	list := "admin-articles|" + category + "|" + hidden
+	after, err := decodePosition(cursor, list, positionRe)
+	if err != nil {
+		return Page{}, err
 	}
-	return s.Store.AdminArticles(ctx, f, min(max(limit, 1), MaxLimit), cursor)
+	p, err := s.Store.AdminArticles(ctx, f, min(max(limit, 1), MaxLimit), after)
+	if err != nil {
+		return Page{}, fmt.Errorf("list articles for editors: %w", err)
+	}
+	if p.NextCursor != "" {
+		p.NextCursor = page.Cursor(list, p.NextCursor)
+	}
+	return p, nil
 }

@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/page"
 )
 
 func TestServiceRefusesBadInput(t *testing.T) {
@@ -22,7 +24,7 @@ func TestServiceRefusesBadInput(t *testing.T) {
 	if _, err := s.CreateSource(ctx, good); err != nil {
 		t.Fatal(err)
 	}
-	page, _ := s.ListArticles(ctx, "", "", "")
+	first, _ := s.ListArticles(ctx, "", "", "")
 	tampered := base64.RawURLEncoding.EncodeToString([]byte("v1||2026-01-01T00:00:00.000000000Z#zz"))
 	otherList := base64.RawURLEncoding.EncodeToString([]byte("v1|world|2026-01-01T00:00:00.000000000Z#" + IDFor("x")))
 	cases := []struct {
@@ -37,6 +39,27 @@ func TestServiceRefusesBadInput(t *testing.T) {
 		{"a garbage cursor", func() error { _, err := s.ListArticles(ctx, "", "", "!!!"); return err }, kiosk.EINVALID},
 		{"a tampered cursor", func() error { _, err := s.ListArticles(ctx, "", "", tampered); return err }, kiosk.EINVALID},
 		{"another list's cursor", func() error { _, err := s.ListArticles(ctx, "tech", "", otherList); return err }, kiosk.EINVALID},
+		{"another category's cursor", func() error {
+			_, err := s.ListArticles(ctx, "tech", "", page.Cursor("articles|world", "2026-01-01T00:00:00.000000000Z#"+IDFor("x")))
+			return err
+		}, kiosk.EINVALID},
+		{"a cursor holding something else than a list key", func() error {
+			_, err := s.ListArticles(ctx, "tech", "", page.Cursor("articles|tech", "../../etc"))
+			return err
+		}, kiosk.EINVALID},
+		{"an editors' list cursor of another filter", func() error {
+			_, err := s.AdminArticles(ctx, "tech", "no", page.Cursor("admin-articles|tech|yes", "2026-01-01T00:00:00.000000000Z#"+IDFor("x")), 10)
+			return err
+		}, kiosk.EINVALID},
+		{"an editors' list cursor in the old raw-key form", func() error {
+			_, err := s.AdminArticles(ctx, "", "", "2026-01-01T00:00:00.000000000Z#"+IDFor("x"), 10)
+			return err
+		}, kiosk.EINVALID},
+		{"a public list's cursor on the editors' list", func() error {
+			_, err := s.AdminArticles(ctx, "", "", page.Cursor("articles|", "2026-01-01T00:00:00.000000000Z#"+IDFor("x")), 10)
+			return err
+		}, kiosk.EINVALID},
+		{"an editors' list with a bad hidden filter", func() error { _, err := s.AdminArticles(ctx, "", "maybe", "", 10); return err }, kiosk.EINVALID},
 		{"a malformed article id", func() error { _, err := s.GetArticle(ctx, "../../etc"); return err }, kiosk.EINVALID},
 		{"an unknown article", func() error { _, err := s.GetArticle(ctx, IDFor("none")); return err }, kiosk.ENOTFOUND},
 		{"a source without a weight", func() error {
@@ -98,7 +121,7 @@ func TestServiceRefusesBadInput(t *testing.T) {
 		})
 	}
 	list, _ := s.ListSources(ctx)
-	if len(list) != 1 || list[0].Weight != 1 || len(page.Items) != 0 {
+	if len(list) != 1 || list[0].Weight != 1 || len(first.Items) != 0 {
 		t.Errorf("refused calls wrote something: %d sources", len(list))
 	}
 }
@@ -117,6 +140,60 @@ func TestCursorRoundTrip(t *testing.T) {
 	p2, err := s.ListArticles(ctx, "tech", "2", p1.NextCursor)
 	if err != nil || len(p2.Items) != 2 || p2.Items[0].ID == p1.Items[0].ID {
 		t.Errorf("page 2: %+v %v", p2, err)
+	}
+	if _, err := s.ListArticles(ctx, "", "2", p1.NextCursor); kiosk.ErrorCode(err) != kiosk.EINVALID {
+		t.Errorf("the tech list's cursor on the overall list: %v, want invalid", err)
+	}
+	if strings.Contains(p1.NextCursor, "#") || strings.Contains(p1.NextCursor, "2026") {
+		t.Errorf("the cursor shows its position: %s", p1.NextCursor)
+	}
+}
+
+// TestTheEditorsListPagesWithinItsFilter: the editors' list pages through
+// every article of a filter, hidden ones included, newest ingested first,
+// each once; its cursor is opaque and bound to the filter.
+func TestTheEditorsListPagesWithinItsFilter(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	s := &Service{Store: st, Now: func() time.Time { return t0 }}
+	yes, no := true, false
+	var hidden []string
+	for i := range 9 {
+		a := art(i, []string{"tech", "world"}[i%3/2], t0)
+		a.IngestedAt = t0.Add(time.Duration(i) * time.Second)
+		_ = st.PutArticle(ctx, a)
+		if i%2 == 0 {
+			if _, err := s.Moderate(ctx, a.ID, ModerationInput{Hidden: &yes, Pinned: &no}); err != nil {
+				t.Fatal(err)
+			}
+			if a.Category == "tech" {
+				hidden = append(hidden, a.Title)
+			}
+		}
+	}
+	var got []string
+	cursor := ""
+	for range 10 {
+		p, err := s.AdminArticles(ctx, "tech", "yes", cursor, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range p.Items {
+			got = append(got, a.Title)
+		}
+		if cursor = p.NextCursor; cursor == "" {
+			break
+		}
+		if strings.Contains(cursor, "#") {
+			t.Fatalf("the cursor shows its position: %s", cursor)
+		}
+		if _, err := s.AdminArticles(ctx, "tech", "no", cursor, 2); kiosk.ErrorCode(err) != kiosk.EINVALID {
+			t.Errorf("a hidden-only cursor on the visible list: %v, want invalid", err)
+		}
+	}
+	slices.Reverse(hidden)
+	if fmt.Sprint(got) != fmt.Sprint(hidden) {
+		t.Errorf("hidden tech articles = %v, want %v", got, hidden)
 	}
 }
 

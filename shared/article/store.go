@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
@@ -47,6 +48,15 @@ type Store interface {
 	Checkpoint(ctx context.Context) (time.Time, error)
 	AdvanceCheckpoint(ctx context.Context, t time.Time) error
 }
+
+// A list's position is its last item's key: the time it is sorted by, in
+// sortTime (fixed width, so strings sort like times), and its id. Every Store
+// pages with these keys, and the service refuses a cursor holding anything else.
+const sortTime = "2006-01-02T15:04:05.000000000Z"
+
+var positionRe = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z#[0-9a-f]{32}$`)
+
+func position(t time.Time, id string) string { return t.UTC().Format(sortTime) + "#" + id }
 
 // Store errors.
 var (
