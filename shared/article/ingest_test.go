@@ -32,8 +32,13 @@ func sampleSetup(t *testing.T, s Store) *Fetcher {
 }
 
 func TestIngestingTheSamplesTwice(t *testing.T) {
+	for _, store := range stores {
+		t.Run(store.name, func(t *testing.T) { ingestTwice(t, store.new(t)) })
+	}
+}
+
+func ingestTwice(t *testing.T, s Store) {
 	ctx := context.Background()
-	s := newStore(t)
 	in := &Ingester{Store: s, Fetcher: sampleSetup(t, s), Now: func() time.Time { return t0.Add(time.Minute) }}
 
 	first, err := in.Run(ctx)
@@ -102,8 +107,13 @@ func (r *recorder) Publish(_ context.Context, as []Article) error {
 }
 
 func TestAnnouncerNeverLosesAnArticle(t *testing.T) {
+	for _, store := range stores {
+		t.Run(store.name, func(t *testing.T) { announceNeverLoses(t, store.new(t)) })
+	}
+}
+
+func announceNeverLoses(t *testing.T, s Store) {
 	ctx := context.Background()
-	s := newStore(t)
 	now := t0
 	clock := func() time.Time { return now }
 	for i := range 3 {

@@ -18,7 +18,7 @@ import (
 
 func TestServiceRefusesBadInput(t *testing.T) {
 	ctx := context.Background()
-	s := &Service{Store: newStore(t)}
+	s := &Service{Store: newMemory(t)}
 	w := 1.0
 	good := SourceInput{ID: "good", URL: "https://a.example/feed", Name: "Good", Category: "tech", Weight: &w}
 	if _, err := s.CreateSource(ctx, good); err != nil {
@@ -128,7 +128,7 @@ func TestServiceRefusesBadInput(t *testing.T) {
 
 func TestCursorRoundTrip(t *testing.T) {
 	ctx := context.Background()
-	st := newStore(t)
+	st := newMemory(t)
 	s := &Service{Store: st}
 	for i := range 5 {
 		_ = st.PutArticle(ctx, art(i, "tech", t0))
@@ -154,7 +154,7 @@ func TestCursorRoundTrip(t *testing.T) {
 // each once; its cursor is opaque and bound to the filter.
 func TestTheEditorsListPagesWithinItsFilter(t *testing.T) {
 	ctx := context.Background()
-	st := newStore(t)
+	st := newMemory(t)
 	s := &Service{Store: st, Now: func() time.Time { return t0 }}
 	yes, no := true, false
 	var hidden []string
@@ -199,7 +199,7 @@ func TestTheEditorsListPagesWithinItsFilter(t *testing.T) {
 
 func TestServiceErrorsSayWhatIsMissingOrTaken(t *testing.T) {
 	ctx := context.Background()
-	s := &Service{Store: newStore(t)}
+	s := &Service{Store: newMemory(t)}
 	w := 1.0
 	good := SourceInput{ID: "good", URL: "https://a.example/feed", Name: "Good", Category: "tech", Weight: &w}
 	if _, err := s.CreateSource(ctx, good); err != nil {
@@ -243,7 +243,7 @@ func TestServiceErrorsSayWhatIsMissingOrTaken(t *testing.T) {
 // cannot be written the caller is told (unavailable) and the change stays.
 func TestEveryEditorChangeIsAuditedAfterItIsStored(t *testing.T) {
 	ctx := context.Background()
-	st := newStore(t)
+	st := newMemory(t)
 	var log []string
 	auditDown := false
 	s := &Service{Store: st, Now: func() time.Time { return t0 }, Audit: func(ctx context.Context, c Change) error {
@@ -295,5 +295,28 @@ func TestEveryEditorChangeIsAuditedAfterItIsStored(t *testing.T) {
 	}
 	if _, err := s.GetSource(ctx, "desk2"); err != nil {
 		t.Errorf("the change whose record failed is not kept: %v", err)
+	}
+}
+
+// racingStore is the memory store with every moderation losing a race, as
+// the DynamoDB store's conditional put does when another moderation lands
+// between its read and its write.
+type racingStore struct{ *MemoryStore }
+
+func (racingStore) Moderate(_ context.Context, id string, _, _ bool, _ time.Time) (Article, Article, error) {
+	return Article{}, Article{}, conflict("article %s was moderated concurrently; try again", id)
+}
+
+func TestAModerationThatLostARaceIsAConflictToRepeat(t *testing.T) {
+	announced := 0
+	s := &Service{Store: racingStore{newMemory(t)}, Announce: func(context.Context, Moderation) error { announced++; return nil }}
+	yes := true
+	id := IDFor("x")
+	_, err := s.Moderate(context.Background(), id, ModerationInput{Hidden: &yes, Pinned: &yes})
+	if kiosk.ErrorCode(err) != kiosk.ECONFLICT || kiosk.ErrorMessage(err) != "article "+id+" was moderated concurrently; try again" {
+		t.Errorf("got %s %q, want a conflict saying to try again", kiosk.ErrorCode(err), kiosk.ErrorMessage(err))
+	}
+	if announced != 0 {
+		t.Error("a moderation that was not stored was announced")
 	}
 }
