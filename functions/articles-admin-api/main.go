@@ -12,6 +12,7 @@ import (
 
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/article"
+	"github.com/kiosk-news/kiosk/shared/article/articlebus"
 	"github.com/kiosk-news/kiosk/shared/editor"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
@@ -23,13 +24,9 @@ import (
 func main() {
 	env := boot.Init()
 	accounts := &editor.Store{Table: env.Table(contract.ConsoleTable), Now: clock.Now}
-	pub := bus.Open(env, events.SourceArticles)
 	httpapi.Start(env, routes(&article.Service{Store: article.NewDynamoStore(env.Table(contract.ArticlesTable)), Now: clock.Now,
 		FetchAllow: article.ParseAllow(env.Var(contract.FetchAllowEnv)),
-		Announce: func(ctx context.Context, m article.Moderation) error {
-			return pub.Publish(ctx, bus.Event{DetailType: events.ArticleModeratedType,
-				Detail: events.ArticleModerated{ID: m.ID, Hidden: m.Hidden, Pinned: m.Pinned, At: m.ModeratedAt}})
-		},
+		Events:     articlebus.New(bus.Open(env, events.SourceArticles)),
 		Audit: func(ctx context.Context, c article.Change) error {
 			return accounts.Audit(ctx, editor.Record{Actor: editor.AdminToken, Action: c.Action, Target: c.Target,
 				Before: editor.State(c.Before), After: editor.State(c.After), RequestID: httpapi.RequestID(ctx)})

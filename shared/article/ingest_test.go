@@ -3,12 +3,14 @@ package article
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/infra/local"
 )
 
@@ -87,14 +89,15 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
+// recorder is the bus: it keeps each call's article.published details.
 type recorder struct {
 	mu    sync.Mutex
 	fail  int
-	got   [][]Article
+	got   [][]events.ArticlePublished
 	calls int
 }
 
-func (r *recorder) Publish(_ context.Context, as []Article) error {
+func (r *recorder) Publish(_ context.Context, evs ...Event) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls++
@@ -102,7 +105,14 @@ func (r *recorder) Publish(_ context.Context, as []Article) error {
 		r.fail--
 		return errors.New("bus down")
 	}
-	r.got = append(r.got, as)
+	var chunk []events.ArticlePublished
+	for _, e := range evs {
+		if e.DetailType != events.ArticlePublishedType {
+			return fmt.Errorf("published a %s", e.DetailType)
+		}
+		chunk = append(chunk, e.Detail.(events.ArticlePublished))
+	}
+	r.got = append(r.got, chunk)
 	return nil
 }
 

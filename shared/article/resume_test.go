@@ -79,7 +79,7 @@ type failingAfter struct {
 	accept int // calls accepted before the bus fails
 }
 
-func (f *failingAfter) Publish(ctx context.Context, as []Article) error {
+func (f *failingAfter) Publish(ctx context.Context, evs ...Event) error {
 	f.mu.Lock()
 	if f.accept == 0 {
 		f.mu.Unlock()
@@ -87,7 +87,7 @@ func (f *failingAfter) Publish(ctx context.Context, as []Article) error {
 	}
 	f.accept--
 	f.mu.Unlock()
-	return f.recorder.Publish(ctx, as)
+	return f.recorder.Publish(ctx, evs...)
 }
 
 // TestTheAnnouncerResumesAfterTheLastAcceptedChunk: a run that fails after

@@ -19,8 +19,8 @@ import (
 type Service struct {
 	Store Store
 	Now   func() time.Time
-	// Announce publishes a moderation (article.moderated); nil announces nothing.
-	Announce func(ctx context.Context, m Moderation) error
+	// Events announces moderations (article.moderated); nil announces nothing.
+	Events Publisher
 	// Audit records each change an editor makes (sources, moderation) after
 	// it is stored, under the caller's name; nil records nothing (the admin
 	// console audits on its own, under the session's editor). When the record
@@ -131,7 +131,7 @@ type Moderation struct {
 }
 
 // Moderate hides/shows and pins/unpins an article, then announces it with
-// s.Announce (article.moderated) and audits it. The change is stored first;
+// s.Events (article.moderated) and audits it. The change is stored first;
 // when the announcement fails the caller gets an unavailable error and
 // repeating the request announces it (consumers keep the latest by time).
 func (s *Service) Moderate(ctx context.Context, id string, in ModerationInput) (Moderation, error) {
@@ -146,8 +146,8 @@ func (s *Service) Moderate(ctx context.Context, id string, in ModerationInput) (
 		return Moderation{}, codes.Translate(err)
 	}
 	m := Moderation{ID: a.ID, Hidden: a.Hidden, Pinned: a.Pinned, ModeratedAt: a.ModeratedAt, WasHidden: was.Hidden, WasPinned: was.Pinned}
-	if s.Announce != nil {
-		if err := s.Announce(ctx, m); err != nil {
+	if s.Events != nil {
+		if err := s.Events.Publish(ctx, ModeratedEvent(m)); err != nil {
 			return Moderation{}, errors.Join(kiosk.Errorf(kiosk.EUNAVAILABLE,
 				"the moderation is stored but could not be announced yet; repeat the request"), err)
 		}

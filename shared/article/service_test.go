@@ -308,15 +308,15 @@ func (racingStore) Moderate(_ context.Context, id string, _, _ bool, _ time.Time
 }
 
 func TestAModerationThatLostARaceIsAConflictToRepeat(t *testing.T) {
-	announced := 0
-	s := &Service{Store: racingStore{newMemory(t)}, Announce: func(context.Context, Moderation) error { announced++; return nil }}
+	pub := &recorder{}
+	s := &Service{Store: racingStore{newMemory(t)}, Events: pub}
 	yes := true
 	id := IDFor("x")
 	_, err := s.Moderate(context.Background(), id, ModerationInput{Hidden: &yes, Pinned: &yes})
 	if kiosk.ErrorCode(err) != kiosk.ECONFLICT || kiosk.ErrorMessage(err) != "article "+id+" was moderated concurrently; try again" {
 		t.Errorf("got %s %q, want a conflict saying to try again", kiosk.ErrorCode(err), kiosk.ErrorMessage(err))
 	}
-	if announced != 0 {
+	if pub.calls != 0 {
 		t.Error("a moderation that was not stored was announced")
 	}
 }
