@@ -11,13 +11,13 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/events"
-	"github.com/kiosk-news/kiosk/infra/local"
+	"github.com/kiosk-news/kiosk/shared/article/samplefeeds"
 )
 
 // sampleSetup serves make dev's sample feeds and registers them as sources.
 func sampleSetup(t *testing.T, s Store) *Fetcher {
 	t.Helper()
-	h, sources, err := local.SampleFeeds(t0)
+	h, sources, err := samplefeeds.Server(t0)
 	if err != nil {
 		t.Fatal(err)
 	}
