@@ -16,14 +16,21 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/page"
 )
 
-func TestServiceRefusesBadInput(t *testing.T) {
-	ctx := context.Background()
+// withGoodSource is a service on a memory store holding the source "good".
+func withGoodSource(t *testing.T) (*Service, SourceInput) {
+	t.Helper()
 	s := &Service{Store: newMemory(t)}
 	w := 1.0
 	good := SourceInput{ID: "good", URL: "https://a.example/feed", Name: "Good", Category: "tech", Weight: &w}
-	if _, err := s.CreateSource(ctx, good); err != nil {
+	if _, err := s.CreateSource(context.Background(), good); err != nil {
 		t.Fatal(err)
 	}
+	return s, good
+}
+
+func TestServiceRefusesBadInput(t *testing.T) {
+	ctx := context.Background()
+	s, good := withGoodSource(t)
 	first, _ := s.ListArticles(ctx, "", "", "")
 	tampered := base64.RawURLEncoding.EncodeToString([]byte("v1||2026-01-01T00:00:00.000000000Z#zz"))
 	otherList := base64.RawURLEncoding.EncodeToString([]byte("v1|world|2026-01-01T00:00:00.000000000Z#" + IDFor("x")))
@@ -199,12 +206,7 @@ func TestTheEditorsListPagesWithinItsFilter(t *testing.T) {
 
 func TestServiceErrorsSayWhatIsMissingOrTaken(t *testing.T) {
 	ctx := context.Background()
-	s := &Service{Store: newMemory(t)}
-	w := 1.0
-	good := SourceInput{ID: "good", URL: "https://a.example/feed", Name: "Good", Category: "tech", Weight: &w}
-	if _, err := s.CreateSource(ctx, good); err != nil {
-		t.Fatal(err)
-	}
+	s, good := withGoodSource(t)
 	missing := IDFor("none")
 	cases := []struct {
 		name      string
