@@ -96,11 +96,11 @@ func (s *DynamoStore) PutArticle(ctx context.Context, a Article) error {
 	return err
 }
 
-// GetArticle returns a visible article.
+// GetArticle reads an article.
 func (s *DynamoStore) GetArticle(ctx context.Context, id string) (Article, error) {
 	var it articleItem
 	err := s.table.Get("pk", articlePK(id)).One(ctx, &it)
-	if errors.Is(err, dynamo.ErrNotFound) || (err == nil && it.Hidden) {
+	if errors.Is(err, dynamo.ErrNotFound) {
 		return Article{}, notFound("no article %s", id)
 	}
 	if err != nil {

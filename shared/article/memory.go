@@ -41,12 +41,12 @@ func (m *MemoryStore) PutArticle(_ context.Context, a Article) error {
 	return nil
 }
 
-// GetArticle returns a visible article.
+// GetArticle reads an article.
 func (m *MemoryStore) GetArticle(_ context.Context, id string) (Article, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	a, ok := m.articles[id]
-	if !ok || a.Hidden {
+	if !ok {
 		return Article{}, notFound("no article %s", id)
 	}
 	return a, nil

@@ -85,7 +85,13 @@ func (s *Service) GetArticle(ctx context.Context, id string) (Article, error) {
 		return Article{}, kiosk.Errorf(kiosk.EINVALID, "an article id is 32 lower-case hex characters")
 	}
 	a, err := s.Store.GetArticle(ctx, id)
-	return a, codes.Translate(err)
+	if err == nil && a.Hidden { // a hidden article is gone for readers
+		err = notFound("no article %s", id)
+	}
+	if err != nil {
+		return Article{}, codes.Translate(err)
+	}
+	return a, nil
 }
 
 // Change is one audited change: what was done to which target, and the

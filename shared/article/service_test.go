@@ -208,12 +208,19 @@ func TestServiceErrorsSayWhatIsMissingOrTaken(t *testing.T) {
 	ctx := context.Background()
 	s, good := withGoodSource(t)
 	missing := IDFor("none")
+	hidden := art(1, "tech", t0)
+	_ = s.Store.PutArticle(ctx, hidden)
+	yes := true
+	if _, err := s.Moderate(ctx, hidden.ID, ModerationInput{Hidden: &yes, Pinned: &yes}); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name      string
 		call      func() error
 		code, msg string
 	}{
 		{"an unknown article", func() error { _, err := s.GetArticle(ctx, missing); return err }, kiosk.ENOTFOUND, "no article " + missing},
+		{"a hidden article", func() error { _, err := s.GetArticle(ctx, hidden.ID); return err }, kiosk.ENOTFOUND, "no article " + hidden.ID},
 		{"moderating an unknown article", func() error {
 			yes := true
 			_, err := s.Moderate(ctx, missing, ModerationInput{Hidden: &yes, Pinned: &yes})

@@ -17,7 +17,7 @@ import (
 type Store interface {
 	// PutArticle stores a new article; ErrExists when its id is already stored.
 	PutArticle(ctx context.Context, a Article) error
-	// GetArticle reads a visible article; ErrNotFound when there is none or it is hidden.
+	// GetArticle reads an article, hidden or not; ErrNotFound when there is none.
 	GetArticle(ctx context.Context, id string) (Article, error)
 	// ListArticles returns visible articles newest first (by published time,
 	// then id); category "" lists every category. after is the previous
