@@ -55,7 +55,7 @@ func (s *Service) ListArticles(ctx context.Context, category, limit, cursor stri
 		return Page{}, err
 	}
 	list := "articles|" + category
-	after, err := decodePosition(cursor, list, positionRe)
+	after, err := decodePosition(cursor, list)
 	if err != nil {
 		return Page{}, err
 	}
@@ -69,11 +69,11 @@ func (s *Service) ListArticles(ctx context.Context, category, limit, cursor stri
 	return p, nil
 }
 
-// decodePosition reads a cursor of list whose position is a store key of
-// the given shape; "" is the first page.
-func decodePosition(cursor, list string, shape *regexp.Regexp) (string, error) {
+// decodePosition reads a cursor of list whose position is a list key
+// (positionRe); "" is the first page.
+func decodePosition(cursor, list string) (string, error) {
 	var key string
-	if ok, err := page.Decode(cursor, list, &key); err != nil || (ok && !shape.MatchString(key)) {
+	if ok, err := page.Decode(cursor, list, &key); err != nil || (ok && !positionRe.MatchString(key)) {
 		return "", page.ErrCursor
 	}
 	return key, nil
@@ -289,7 +289,7 @@ func (s *Service) AdminArticles(ctx context.Context, category, hidden, cursor st
 		return Page{}, kiosk.Errorf(kiosk.EINVALID, "hidden must be yes or no")
 	}
 	list := "admin-articles|" + category + "|" + hidden
-	after, err := decodePosition(cursor, list, positionRe)
+	after, err := decodePosition(cursor, list)
 	if err != nil {
 		return Page{}, err
 	}
