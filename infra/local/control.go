@@ -34,7 +34,7 @@ func (c *Cloud) control(mux *http.ServeMux) {
 				info.Schedules = append(info.Schedules, s.Expression)
 			}
 			for _, r := range f.Rules {
-				info.Rules = append(info.Rules, r.Name+" "+r.Pattern)
+				info.Rules = append(info.Rules, r.Name+" "+r.Pattern())
 			}
 			out = append(out, info)
 		}

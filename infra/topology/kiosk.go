@@ -44,13 +44,10 @@ func Kiosk() Cloud {
 			{
 				Name:        "record-heartbeat",
 				Description: "Stores each platform.heartbeat (idempotent by event id) for /v1/health.",
-				Rules: []Rule{{
-					Name:    "on-heartbeat",
-					Pattern: `{"source":["kiosk.platform"],"detail-type":["platform.heartbeat"]}`,
-				}},
-				Grants:   []Grant{{"health", Write}},
-				MemoryMB: 128,
-				Timeout:  10 * time.Second,
+				Rules:       []Rule{On("on-heartbeat", events.HeartbeatType)},
+				Grants:      []Grant{{"health", Write}},
+				MemoryMB:    128,
+				Timeout:     10 * time.Second,
 			},
 			{
 				Name:        "articles-api",
@@ -154,23 +151,17 @@ func Kiosk() Cloud {
 			{
 				Name:        "track-articles",
 				Description: "Keeps tracking's own article catalogue (category, source) from article.published.",
-				Rules: []Rule{{
-					Name:    "on-article-published",
-					Pattern: `{"source":["kiosk.articles"],"detail-type":["article.published"]}`,
-				}},
-				Grants:   []Grant{{"events", Write}},
-				MemoryMB: 128,
-				Timeout:  10 * time.Second,
+				Rules:       []Rule{On("on-article-published", events.ArticlePublishedType)},
+				Grants:      []Grant{{"events", Write}},
+				MemoryMB:    128,
+				Timeout:     10 * time.Second,
 			},
 			{
 				Name: "aggregate-kpi",
 				Description: "KPI batch: the coordinator fans the marked days out per user shard and announces trending " +
 					"articles; shard workers recompute exact, idempotent partials of the marked hours and their day.",
 				Schedules: []Schedule{{"rate(5 minutes)", "recompute every hour accepted events marked, and its day"}},
-				Rules: []Rule{{
-					Name:    "on-kpi-shard",
-					Pattern: `{"source":["kiosk.tracking"],"detail-type":["kpi.shard.requested"]}`,
-				}},
+				Rules:     []Rule{On("on-kpi-shard", events.KPIShardType)},
 				Grants:    []Grant{{"events", ReadWrite}, {RunsTable, Write}},
 				Publishes: []string{events.KPIShardType, events.ArticleTrendingType, events.UserEngagedType, events.ArticleStatsType},
 				MemoryMB:  512,
@@ -179,23 +170,20 @@ func Kiosk() Cloud {
 			{
 				Name:        "learn-interests",
 				Description: "Learns users' category interests from user.engaged, decayed, once per hour per user.",
-				Rules: []Rule{{
-					Name:    "on-user-engaged",
-					Pattern: `{"source":["kiosk.tracking"],"detail-type":["user.engaged"]}`,
-				}},
-				Grants:    []Grant{{"users", ReadWrite}},
-				Publishes: []string{events.InterestsChangedType},
-				MemoryMB:  128,
-				Timeout:   30 * time.Second,
+				Rules:       []Rule{On("on-user-engaged", events.UserEngagedType)},
+				Grants:      []Grant{{"users", ReadWrite}},
+				Publishes:   []string{events.InterestsChangedType},
+				MemoryMB:    128,
+				Timeout:     30 * time.Second,
 			},
 			{
 				Name: "feed-events",
 				Description: "Keeps the feed domain's copy of articles, their numbers, users' reads and interests " +
 					"from events; asks for a ranking run when a feed changes.",
 				Rules: []Rule{
-					{Name: "on-article", Pattern: `{"source":["kiosk.articles"],"detail-type":["article.published","article.moderated"]}`},
-					{Name: "on-tracking", Pattern: `{"source":["kiosk.tracking"],"detail-type":["article.trending","article.stats","user.read"]}`},
-					{Name: "on-interests", Pattern: `{"source":["kiosk.users"],"detail-type":["user.interests.changed"]}`},
+					On("on-article", events.ArticlePublishedType, events.ArticleModeratedType),
+					On("on-tracking", events.ArticleTrendingType, events.ArticleStatsType, events.UserReadType),
+					On("on-interests", events.InterestsChangedType),
 				},
 				Grants:    []Grant{{"feed", ReadWrite}},
 				Publishes: []string{events.RankRequestedType},
@@ -206,11 +194,8 @@ func Kiosk() Cloud {
 				Name: "rank-feeds",
 				Description: "Ranking batch: scores the window's articles (smoothed CTR × decay × source weight, " +
 					"pinned first, diversified) and stores every category's pages.",
-				Schedules: []Schedule{{"rate(5 minutes)", "re-rank as clicks come in and articles age"}},
-				Rules: []Rule{{
-					Name:    "on-rank-requested",
-					Pattern: `{"source":["kiosk.feed"],"detail-type":["feed.rank.requested"]}`,
-				}},
+				Schedules:   []Schedule{{"rate(5 minutes)", "re-rank as clicks come in and articles age"}},
+				Rules:       []Rule{On("on-rank-requested", events.RankRequestedType)},
 				Grants:      []Grant{{"feed", ReadWrite}, {RunsTable, Write}},
 				MemoryMB:    512,
 				Timeout:     2 * time.Minute,
@@ -231,8 +216,8 @@ func Kiosk() Cloud {
 				Name:        "notify-trending",
 				Description: "Fans article.trending out to the inboxes of users interested in its category, a chunk per invocation.",
 				Rules: []Rule{
-					{Name: "on-trending", Pattern: `{"source":["kiosk.tracking"],"detail-type":["article.trending"]}`},
-					{Name: "on-fanout", Pattern: `{"source":["kiosk.feed"],"detail-type":["notification.fanout.requested"]}`},
+					On("on-trending", events.ArticleTrendingType),
+					On("on-fanout", events.FanoutRequestedType),
 				},
 				Grants:    []Grant{{"feed", ReadWrite}},
 				Publishes: []string{events.FanoutRequestedType},

@@ -181,12 +181,6 @@ func (r Route) Limits() contract.RouteLimits {
 // Key is the API Gateway route key, "GET /v1/health".
 func (r Route) Key() string { return r.Method + " " + r.Path }
 
-// Rule subscribes a function to bus events matching an EventBridge pattern.
-type Rule struct {
-	Name    string // unique per function, e.g. "on-heartbeat"
-	Pattern string // JSON event pattern
-}
-
 // Schedule runs a function on an EventBridge schedule.
 type Schedule struct {
 	Expression  string // rate(...) or cron(...)
@@ -434,15 +428,13 @@ func (c Cloud) Validate() error {
 				fail("function %q: rule %q must be a unique kebab name", f.Name, r.Name)
 			}
 			rules[r.Name] = true
-			p, err := pattern.Parse([]byte(r.Pattern))
-			if err != nil {
-				fail("function %q: rule %q: %v", f.Name, r.Name, err)
-				continue
+			problems := r.check()
+			for _, p := range problems {
+				fail("function %q: rule %q: %s", f.Name, r.Name, p)
 			}
-			for _, dt := range p.Values("detail-type") {
-				if _, ok := events.Lookup(dt); !ok {
-					fail("function %q: rule %q listens for %q, which is not in the event catalogue", f.Name, r.Name, dt)
-				}
+			// The generated pattern must also be one EventBridge takes.
+			if _, err := pattern.Parse([]byte(r.Pattern())); err != nil && len(problems) == 0 {
+				fail("function %q: rule %q: pattern %s: %v", f.Name, r.Name, r.Pattern(), err)
 			}
 		}
 		granted := map[string]bool{}
