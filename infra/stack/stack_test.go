@@ -464,7 +464,7 @@ func TestNagFindsNoUnsuppressedError(t *testing.T) {
 func TestANewFunctionGetsEverything(t *testing.T) {
 	cloud := topology.Kiosk()
 	cloud.Functions = append(cloud.Functions, topology.Function{
-		Name: "extra-api", Description: "scaffold check", MemoryMB: 128, Timeout: 5 * time.Second,
+		Name: "extra-api", Domain: "health", Description: "scaffold check", MemoryMB: 128, Timeout: 5 * time.Second,
 		Routes:    []topology.Route{{Method: "GET", Path: "/v1/extra/{id}", Auth: topology.Public}},
 		Schedules: []topology.Schedule{{Expression: "cron(0 3 * * ? *)", Description: "nightly"}},
 		Grants:    []topology.Grant{{Table: "health", Access: topology.ReadWrite}, {Table: topology.RunsTable, Access: topology.Write}},

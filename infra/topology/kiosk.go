@@ -26,6 +26,7 @@ func Kiosk() Cloud {
 		Functions: []Function{
 			{
 				Name:        "health-api",
+				Domain:      "health",
 				Description: "GET /v1/health: checks its table is reachable and reports the last heartbeat.",
 				Routes:      []Route{{Method: "GET", Path: "/v1/health", Auth: Public}},
 				Grants:      []Grant{{"health", Read}},
@@ -34,6 +35,7 @@ func Kiosk() Cloud {
 			},
 			{
 				Name:        "heartbeat",
+				Domain:      "health",
 				Description: "Scheduled canary: publishes platform.heartbeat on every run.",
 				Schedules:   []Schedule{{"rate(5 minutes)", "prove schedules and the bus deliver"}},
 				Grants:      []Grant{{RunsTable, Write}},
@@ -43,6 +45,7 @@ func Kiosk() Cloud {
 			},
 			{
 				Name:        "record-heartbeat",
+				Domain:      "health",
 				Description: "Stores each platform.heartbeat (idempotent by event id) for /v1/health.",
 				Rules:       []Rule{On("on-heartbeat", events.HeartbeatType)},
 				Grants:      []Grant{{"health", Write}},
@@ -51,6 +54,7 @@ func Kiosk() Cloud {
 			},
 			{
 				Name:        "articles-api",
+				Domain:      "article",
 				Description: "Public article reads: the newest articles by category, and one article.",
 				Routes: []Route{
 					{Method: "GET", Path: "/v1/articles", Auth: Public},
@@ -62,6 +66,7 @@ func Kiosk() Cloud {
 			},
 			{
 				Name:        "articles-admin-api",
+				Domain:      "article",
 				Description: "Admin API for news sources (list, create, read, update, delete) and article moderation.",
 				Routes: []Route{
 					{Method: "PUT", Path: "/admin/api/articles/{id}/moderation", Auth: Admin},
@@ -81,7 +86,8 @@ func Kiosk() Cloud {
 				Timeout:   10 * time.Second,
 			},
 			{
-				Name: "ingest-feeds",
+				Name:   "ingest-feeds",
+				Domain: "article",
 				Description: "Ingestion batch: fetch every due source, store new articles once, cluster stories " +
 					"(announce-articles relays them to the bus).",
 				Schedules: []Schedule{{"rate(15 minutes)", "fetch the news"}},
@@ -94,7 +100,8 @@ func Kiosk() Cloud {
 				Concurrency: 1,
 			},
 			{
-				Name: "announce-articles",
+				Name:   "announce-articles",
+				Domain: "article",
 				Description: "Outbox relay: announces stored articles as article.published, in ingestion order, " +
 					"moving a checkpoint only after the bus accepted them.",
 				Schedules:   []Schedule{{"rate(1 minute)", "relay new articles to the bus"}},
@@ -105,7 +112,8 @@ func Kiosk() Cloud {
 				Concurrency: 1,
 			},
 			{
-				Name: "authorizer",
+				Name:   "authorizer",
+				Domain: "user",
 				Description: "Lambda authorizer for user and admin routes: verifies user access tokens (signature, " +
 					"expiry, and on a cache miss that their session is live: one read) and the admin token, passes user_id and role on.",
 				Grants:   []Grant{{"sessions", Read}},
@@ -114,7 +122,8 @@ func Kiosk() Cloud {
 				Timeout:  5 * time.Second,
 			},
 			{
-				Name: "users-api",
+				Name:   "users-api",
+				Domain: "user",
 				Description: "Anonymous registration and sessions (access tokens, rotating refresh tokens, sign-out " +
 					"everywhere); a user's own profile and interests.",
 				Routes: []Route{
@@ -136,6 +145,7 @@ func Kiosk() Cloud {
 			},
 			{
 				Name:        "tracking-api",
+				Domain:      "tracking",
 				Description: "App events in (each stored once by id; opened articles announced) and the admin KPI report out.",
 				Routes: []Route{
 					// A batch holds up to 500 events of at most ~1 KB each.
@@ -150,6 +160,7 @@ func Kiosk() Cloud {
 			},
 			{
 				Name:        "track-articles",
+				Domain:      "tracking",
 				Description: "Keeps tracking's own article catalogue (category, source) from article.published.",
 				Rules:       []Rule{On("on-article-published", events.ArticlePublishedType)},
 				Grants:      []Grant{{"events", Write}},
@@ -157,7 +168,8 @@ func Kiosk() Cloud {
 				Timeout:     10 * time.Second,
 			},
 			{
-				Name: "aggregate-kpi",
+				Name:   "aggregate-kpi",
+				Domain: "tracking",
 				Description: "KPI batch: the coordinator fans the marked days out per user shard and announces trending " +
 					"articles; shard workers recompute exact, idempotent partials of the marked hours and their day.",
 				Schedules: []Schedule{{"rate(5 minutes)", "recompute every hour accepted events marked, and its day"}},
@@ -169,6 +181,7 @@ func Kiosk() Cloud {
 			},
 			{
 				Name:        "learn-interests",
+				Domain:      "user",
 				Description: "Learns users' category interests from user.engaged, decayed, once per hour per user.",
 				Rules:       []Rule{On("on-user-engaged", events.UserEngagedType)},
 				Grants:      []Grant{{"users", ReadWrite}},
@@ -177,7 +190,8 @@ func Kiosk() Cloud {
 				Timeout:     30 * time.Second,
 			},
 			{
-				Name: "feed-events",
+				Name:   "feed-events",
+				Domain: "feed",
 				Description: "Keeps the feed domain's copy of articles, their numbers, users' reads and interests " +
 					"from events; asks for a ranking run when a feed changes.",
 				Rules: []Rule{
@@ -191,7 +205,8 @@ func Kiosk() Cloud {
 				Timeout:   30 * time.Second,
 			},
 			{
-				Name: "rank-feeds",
+				Name:   "rank-feeds",
+				Domain: "feed",
 				Description: "Ranking batch: scores the window's articles (smoothed CTR × decay × source weight, " +
 					"pinned first, diversified) and stores every category's pages.",
 				Schedules:   []Schedule{{"rate(5 minutes)", "re-rank as clicks come in and articles age"}},
@@ -203,6 +218,7 @@ func Kiosk() Cloud {
 			},
 			{
 				Name:        "feed-api",
+				Domain:      "feed",
 				Description: "The home screen: a category's ranked feed (public) and the user's personal feed.",
 				Routes: []Route{
 					{Method: "GET", Path: "/v1/feed", Auth: Public},
@@ -214,6 +230,7 @@ func Kiosk() Cloud {
 			},
 			{
 				Name:        "notify-trending",
+				Domain:      "feed",
 				Description: "Fans article.trending out to the inboxes of users interested in its category, a chunk per invocation.",
 				Rules: []Rule{
 					On("on-trending", events.ArticleTrendingType),
@@ -226,6 +243,7 @@ func Kiosk() Cloud {
 			},
 			{
 				Name:        "notifications-api",
+				Domain:      "feed",
 				Description: "A user's in-app inbox: list (newest first) and mark read.",
 				Routes: []Route{
 					{Method: "GET", Path: "/v1/notifications", Auth: User},
@@ -236,7 +254,8 @@ func Kiosk() Cloud {
 				Timeout:  10 * time.Second,
 			},
 			{
-				Name: "admin-console",
+				Name:   "admin-console",
+				Domain: "console",
 				Description: "The admin console for editors: sign-in with editor accounts (invitations, server-side sessions), " +
 					"sources and article moderation (forms generated from the domain structs), KPI charts, accounts and the audit log.",
 				Routes: []Route{
@@ -275,7 +294,8 @@ func Kiosk() Cloud {
 				Timeout:   15 * time.Second,
 			},
 			{
-				Name: "admin-ops",
+				Name:   "admin-ops",
+				Domain: "console",
 				Description: "The admin console for operators: batches (schedule, last runs, run now) and every " +
 					"function's dead letters (redrive), through Lambda Invoke and SQS.",
 				Routes: []Route{

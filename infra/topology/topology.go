@@ -190,7 +190,10 @@ type Schedule struct {
 // Function is one Lambda.
 type Function struct {
 	// Name is the folder under functions/, the Lambda's name and its CDK id.
-	Name        string
+	Name string
+	// Domain is the business domain it serves: the package under shared/
+	// holding its rules (the diagram groups functions by it).
+	Domain      string
 	Description string
 	Routes      []Route
 	Schedules   []Schedule
@@ -369,6 +372,9 @@ func (c Cloud) Validate() error {
 			fail("function %q declared twice", f.Name)
 		}
 		functions[f.Name] = true
+		if !nameRe.MatchString(f.Domain) {
+			fail("function %q: domain %q must be the lower-case name of its package under shared/", f.Name, f.Domain)
+		}
 		if f.MemoryMB < 128 || f.MemoryMB > 10240 {
 			fail("function %q: memory %d MB is outside 128-10240", f.Name, f.MemoryMB)
 		}
@@ -515,7 +521,8 @@ func checkRoute(r Route) error {
 }
 
 // CheckFolders checks that every function has a folder with a main package under
-// root/functions and every folder there is declared.
+// root/functions, its domain a package under root/shared, and every folder
+// under functions is declared.
 func (c Cloud) CheckFolders(root string) error {
 	var errs []string
 	declared := map[string]bool{}
@@ -523,6 +530,9 @@ func (c Cloud) CheckFolders(root string) error {
 		declared[f.Name] = true
 		if _, err := os.Stat(filepath.Join(root, "functions", f.Name, "main.go")); err != nil {
 			errs = append(errs, fmt.Sprintf("function %q has no functions/%s/main.go", f.Name, f.Name))
+		}
+		if st, err := os.Stat(filepath.Join(root, "shared", f.Domain)); err != nil || !st.IsDir() {
+			errs = append(errs, fmt.Sprintf("function %q: its domain %q has no shared/%s", f.Name, f.Domain, f.Domain))
 		}
 	}
 	entries, err := os.ReadDir(filepath.Join(root, "functions"))

@@ -137,6 +137,9 @@ func TestValidateRejects(t *testing.T) {
 		{"a body cap past Lambda's payload", func(c *Cloud) {
 			c.Functions[0].Routes[0].MaxBody = 8 << 20
 		}, "body cap"},
+		{"a function without a domain", func(c *Cloud) {
+			c.Functions[0].Domain = ""
+		}, `function "health-api": domain "" must be`},
 		{"too little memory", func(c *Cloud) {
 			c.Functions[0].MemoryMB = 64
 		}, "memory"},
@@ -191,7 +194,7 @@ func TestCheckFoldersRejects(t *testing.T) {
 	if err == nil {
 		t.Fatal("CheckFolders passed on an empty tree")
 	}
-	for _, want := range []string{"no functions/health-api/main.go", "functions/stray is not declared"} {
+	for _, want := range []string{"no functions/health-api/main.go", `its domain "health" has no shared/health`, "functions/stray is not declared"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("CheckFolders() = %v, want it to mention %q", err, want)
 		}
