@@ -1,6 +1,10 @@
 package feed
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/kiosk-news/kiosk/shared/platform/page"
+)
 
 // FuzzCursors feeds the public and personal cursor decoders anything: they
 // must refuse or return positions inside a run's bounds, never panic, and a
@@ -9,25 +13,26 @@ func FuzzCursors(f *testing.F) {
 	p := PublicPage(Chunks(Top, RunID(now), now, rankedList(120, "tech"))[0], 0, 20)
 	f.Add(p.NextCursor)
 	f.Add("")
-	f.Add("eyJyIjoiMjAyNjExMjVUMTIwMDAwLjAwMDAwMCIsIm8iOjV9")
-	f.Add(encode(PersonalCursor{"tech": {Run: RunID(now), Offset: 49}, Top: {Run: RunID(now), Offset: MaxRanked}}))
+	f.Add("eyJyIjoiMjAyNjExMjVUMTIwMDAwLjAwMDAwMCIsIm8iOjV9") // the format before page cursors
+	f.Add(page.Cursor(publicList(Top), position{Run: RunID(now), Offset: 5}))
+	f.Add(page.Cursor(personalList("u1"), PersonalCursor{"tech": {Run: RunID(now), Offset: 49}, Top: {Run: RunID(now), Offset: MaxRanked}}))
 	f.Fuzz(func(t *testing.T, cursor string) {
-		if run, off, err := PublicCursor(cursor); err == nil && cursor != "" {
+		if run, off, err := PublicCursor(Top, cursor); err == nil && cursor != "" {
 			if !runRe.MatchString(run) || off < 1 || off > MaxRanked {
 				t.Fatalf("accepted %q → run %q offset %d", cursor, run, off)
 			}
-			_ = PublicPage(Chunk{Run: run, Index: ChunkIndex(off), Total: off + 1}, off, 20)
+			_ = PublicPage(Chunk{Category: Top, Run: run, Index: ChunkIndex(off), Total: off + 1}, off, 20)
 		}
-		cur, err := DecodePersonal(cursor)
+		cur, err := DecodePersonal("u1", cursor)
 		if err != nil {
 			return
 		}
-		streams := Profile{Interests: []string{"tech", "sports"}}.Streams()
+		streams := Profile{UserID: "u1", Interests: []string{"tech", "sports"}}.Streams()
 		for _, ref := range cur.Refs(streams) {
 			if ref.Index < 0 || ref.Index > MaxRanked/ChunkSize {
 				t.Fatalf("accepted %q → chunk %d", cursor, ref.Index)
 			}
 		}
-		_ = Personal(Profile{}, streams, cur, map[string]Chunk{}, 10)
+		_ = Personal(Profile{UserID: "u1"}, streams, cur, map[string]Chunk{}, 10)
 	})
 }
