@@ -11,7 +11,9 @@ import (
 // Store is what the feed service needs of persistence: conditional writes
 // (each reporting whether it changed anything), reads that leave expired
 // items out, and nothing that decides. DynamoStore keeps it in the feed
-// table; MemoryStore in maps, for the service's tests.
+// table; MemoryStore in maps, for the service's tests. Articles and day
+// stats are only ever read well inside their retention (the ranking window
+// is shorter), so those two reads do not check expiry, in either store.
 type Store interface {
 	// PlaceArticle stores an announced article's fields, leaving its
 	// moderation and trending flags alone (they may have arrived first); it
