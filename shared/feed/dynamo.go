@@ -141,7 +141,6 @@ type statsItem struct {
 	PK         string    `dynamo:"pk,hash"`
 	SK         string    `dynamo:"sk,range"`
 	Shard      int       `dynamo:"shard"`
-	Part       int       `dynamo:"part,omitempty"`
 	ComputedAt time.Time `dynamo:"computed_at"`
 	Counts     []byte    `dynamo:"counts"` // JSON: id → [impressions, clicks]
 	ExpiresAt  int64     `dynamo:"expires_at"`
@@ -158,7 +157,7 @@ func (s *DynamoStore) PutStats(ctx context.Context, d DayStats, expires time.Tim
 	if err != nil {
 		return err
 	}
-	it := statsItem{PK: "st#" + d.Day, SK: fmt.Sprintf("%02d#%03d", d.Shard, d.Part), Shard: d.Shard, Part: d.Part,
+	it := statsItem{PK: "st#" + d.Day, SK: fmt.Sprintf("%02d#%03d", d.Shard, d.Part), Shard: d.Shard,
 		ComputedAt: d.ComputedAt.UTC(), Counts: b, ExpiresAt: expires.Unix()}
 	err = s.table.Put(it).If("attribute_not_exists('pk') OR 'computed_at' <= ?", it.ComputedAt).Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
@@ -181,7 +180,10 @@ func (s *DynamoStore) DayStats(ctx context.Context, days []string) ([]DayStats, 
 			if err := json.Unmarshal(it.Counts, &counts); err != nil {
 				return nil, fmt.Errorf("stats %s %s: %w", it.PK, it.SK, err)
 			}
-			d := DayStats{Day: day, Shard: it.Shard, Part: it.Part, ComputedAt: it.ComputedAt, Articles: map[string]Stats{}}
+			d := DayStats{Day: day, Shard: it.Shard, ComputedAt: it.ComputedAt, Articles: map[string]Stats{}}
+			if _, err := fmt.Sscanf(it.SK, "%d#%d", new(int), &d.Part); err != nil {
+				return nil, fmt.Errorf("stats %s %s: %w", it.PK, it.SK, err)
+			}
 			for id, c := range counts {
 				d.Articles[id] = Stats{Impressions: c[0], Clicks: c[1]}
 			}
