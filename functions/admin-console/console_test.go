@@ -299,8 +299,8 @@ func TestModerationFromTheArticleList(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/admin/articles?category=world") {
 		t.Fatalf("moderate: %d → %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	if _, err := h.store.GetArticle(ctx, a.ID); err == nil {
-		t.Error("the article is still visible")
+	if got, err := h.store.GetArticle(ctx, a.ID); err != nil || !got.Hidden {
+		t.Errorf("the article is still visible: %+v, %v", got, err)
 	}
 	if len(h.announced) != 1 || !h.announced[0].Hidden {
 		t.Errorf("announced %+v", h.announced)
