@@ -404,7 +404,7 @@ func (c *console) dashboard(w http.ResponseWriter, r *http.Request, v view) {
 	}
 	to := c.now()
 	from := to.Add(-ranges[rng])
-	rows, err := tracking.Query(r.Context(), c.kpi, gran, "all", from, to)
+	rows, err := (&tracking.Service{Store: c.kpi}).Query(r.Context(), gran, "all", from, to)
 	if err != nil {
 		c.site.Fail(w, r, v, err)
 		return
@@ -441,7 +441,7 @@ func (c *console) dashboard(w http.ResponseWriter, r *http.Request, v view) {
 	var tables web.Nodes
 	for _, by := range []string{"category", "source", "article"} {
 		heading := map[string]string{"category": "Top categories", "source": "Top sources", "article": "Top articles"}[by]
-		rows, err := tracking.Query(r.Context(), c.kpi, gran, by, from, to)
+		rows, err := (&tracking.Service{Store: c.kpi}).Query(r.Context(), gran, by, from, to)
 		if err != nil {
 			c.site.Fail(w, r, v, err)
 			return

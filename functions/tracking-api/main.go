@@ -5,7 +5,6 @@
 package main
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -21,17 +20,12 @@ import (
 
 func main() {
 	env := boot.Init()
-	table := env.Table(contract.EventsTable)
-	st := tracking.NewDynamoStore(table)
 	pub := bus.Open(env, events.SourceTracking)
-	opened := func(ctx context.Context, userID string, ids []string, at time.Time) error {
-		return pub.Publish(ctx, bus.Event{DetailType: events.UserReadType,
-			Detail: events.UserRead{UserID: userID, ArticleIDs: ids, At: at}})
-	}
-	httpapi.Start(env, routes(&tracking.Service{Store: st, Now: clock.Now, Opened: opened}, st))
+	httpapi.Start(env, routes(&tracking.Service{Store: tracking.NewDynamoStore(env.Table(contract.EventsTable)),
+		Now: clock.Now, Announce: tracking.Events{Publish: pub.PublishDetails}}))
 }
 
-func routes(s *tracking.Service, st tracking.Store) *http.ServeMux {
+func routes(s *tracking.Service) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/events", func(w http.ResponseWriter, r *http.Request) {
 		userID, ok := httpapi.UserOf(w, r)
@@ -64,7 +58,7 @@ func routes(s *tracking.Service, st tracking.Store) *http.ServeMux {
 		if by == "" {
 			by = "all"
 		}
-		rows, err := tracking.Query(r.Context(), st, q.Get("granularity"), by, from, to)
+		rows, err := s.Query(r.Context(), q.Get("granularity"), by, from, to)
 		if err != nil {
 			httpapi.Error(w, r, err)
 			return
