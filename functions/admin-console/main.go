@@ -40,7 +40,7 @@ func main() {
 				return pub.Publish(ctx, bus.Event{DetailType: events.ArticleModeratedType,
 					Detail: events.ArticleModerated{ID: m.ID, Hidden: m.Hidden, Pinned: m.Pinned, At: m.ModeratedAt}})
 			}},
-		kpi: tracking.NewDynamoStore(eventsTable),
+		kpi: &tracking.Service{Store: tracking.NewDynamoStore(eventsTable), Now: clock.Now},
 		now: clock.Now,
 	}
 	httpapi.Start(env, c.routes())

@@ -296,6 +296,18 @@ type Row struct {
 	Counts
 }
 
+// withRates sets the row's CTR and reader CTR from its counts.
+func (r Row) withRates() Row {
+	r.CTR, r.ReaderCTR = 0, 0
+	if r.Impressions > 0 {
+		r.CTR = float64(r.Clicks) / float64(r.Impressions)
+	}
+	if r.Viewers > 0 {
+		r.ReaderCTR = float64(r.ViewerClicks) / float64(r.Viewers)
+	}
+	return r
+}
+
 // TrendingReaders is the trending threshold: this many distinct readers
 // clicked the article within the hour (one reader's clicks count once).
 const TrendingReaders = 5

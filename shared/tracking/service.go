@@ -414,14 +414,7 @@ func (s *Service) Query(ctx context.Context, granularity, by string, from, to ti
 	}
 	rows := make([]Row, 0, len(merged))
 	for k, c := range merged {
-		r := Row{Period: k[0], Key: k[1], Counts: c}
-		if c.Impressions > 0 {
-			r.CTR = float64(c.Clicks) / float64(c.Impressions)
-		}
-		if c.Viewers > 0 {
-			r.ReaderCTR = float64(c.ViewerClicks) / float64(c.Viewers)
-		}
-		rows = append(rows, r)
+		rows = append(rows, Row{Period: k[0], Key: k[1], Counts: c}.withRates())
 	}
 	sort.Slice(rows, func(i, j int) bool {
 		if rows[i].Period != rows[j].Period {
@@ -450,4 +443,102 @@ func (s *Service) Trending(ctx context.Context, hour time.Time) ([]Row, error) {
 		}
 	}
 	return out, nil
+}
+
+// DashboardRanges are the KPI dashboard's ranges, ending now.
+var DashboardRanges = map[string]time.Duration{"24h": 24 * time.Hour, "7d": 7 * 24 * time.Hour, "30d": 30 * 24 * time.Hour}
+
+// Dashboard is the KPI dashboard's numbers for a range ending now.
+type Dashboard struct {
+	Range       string // 24h, 7d or 30d
+	Granularity string // hour or day
+	// Series has one row per period of the range, oldest first; a period
+	// nothing was counted in is a zero row. Period is set on every row.
+	Series []Point
+	// Top has, by category, source and article, the 10 keys with the most
+	// clicks over the range (counts summed over its periods: Users is then
+	// user-periods, not distinct users).
+	Top map[string][]Row
+	// Empty is true when no KPI covers the range yet.
+	Empty bool
+}
+
+// Point is one period of a dashboard series.
+type Point struct {
+	At time.Time
+	Row
+}
+
+// TopDimensions are the dashboard's top lists, in the order shown.
+var TopDimensions = []string{"category", "source", "article"}
+
+// Dashboard reads the KPI dashboard for a range (24h by default) per hour or
+// day (hour by default; a 30-day range is always per day: 720 hourly points
+// say less than 30 daily ones).
+func (s *Service) Dashboard(ctx context.Context, rng, granularity string) (Dashboard, error) {
+	if _, ok := DashboardRanges[rng]; !ok {
+		rng = "24h"
+	}
+	if granularity != Day {
+		granularity = Hour
+	}
+	if rng == "30d" && granularity == Hour {
+		granularity = Day
+	}
+	d := Dashboard{Range: rng, Granularity: granularity, Top: map[string][]Row{}}
+	to := s.now()
+	from := to.Add(-DashboardRanges[rng])
+	rows, err := s.Query(ctx, granularity, "all", from, to)
+	if err != nil {
+		return d, err
+	}
+	d.Empty = len(rows) == 0
+	step, layout := time.Hour, hourLayout
+	if granularity == Day {
+		step, layout = 24*time.Hour, dayLayout
+	}
+	byPeriod := map[string]Row{}
+	for _, r := range rows {
+		byPeriod[r.Period] = r
+	}
+	for t := from.Truncate(step); !t.After(to); t = t.Add(step) {
+		r, ok := byPeriod[t.Format(layout)]
+		if !ok {
+			r = Row{Period: t.Format(layout)}
+		}
+		d.Series = append(d.Series, Point{At: t, Row: r})
+	}
+	for _, by := range TopDimensions {
+		rows, err := s.Query(ctx, granularity, by, from, to)
+		if err != nil {
+			return d, err
+		}
+		d.Top[by] = top(rows, 10)
+	}
+	return d, nil
+}
+
+// top merges rows over periods per key and keeps the n with most clicks
+// (ties by key).
+func top(rows []Row, n int) []Row {
+	m := map[string]*Row{}
+	for _, r := range rows {
+		t := m[r.Key]
+		if t == nil {
+			t = &Row{Key: r.Key}
+			m[r.Key] = t
+		}
+		t.add(r.Counts)
+	}
+	out := make([]Row, 0, len(m))
+	for _, t := range m {
+		out = append(out, t.withRates())
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Clicks != out[j].Clicks {
+			return out[i].Clicks > out[j].Clicks
+		}
+		return out[i].Key < out[j].Key
+	})
+	return out[:min(n, len(out))]
 }
