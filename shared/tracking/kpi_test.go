@@ -29,7 +29,7 @@ func kpiAt(t *testing.T, st Store, granularity, by, key string, at time.Time) Co
 
 func TestLateEventsAreCountedInEveryPeriodTheyFallIn(t *testing.T) {
 	ctx := context.Background()
-	st := NewDynamoStore(dynamotest.Table(t, "events"))
+	st := NewMemoryStore()
 	_ = st.PutArticle(ctx, Article{ID: art(1), Category: "sports", SourceID: "desk"})
 	s := &Service{Store: st, Now: func() time.Time { return now }}
 	lates := []time.Duration{0, 26 * time.Hour, 50 * time.Hour, 6*24*time.Hour + 23*time.Hour}
@@ -68,13 +68,13 @@ func TestLateEventsAreCountedInEveryPeriodTheyFallIn(t *testing.T) {
 // hookStore runs a function once, right after the events of one hour were
 // read: an event arriving while a recomputation is in progress.
 type hookStore struct {
-	*DynamoStore
+	Store
 	hour time.Time
 	hook func()
 }
 
 func (h *hookStore) EventsOf(ctx context.Context, hour time.Time, shard int) ([]Stored, error) {
-	evs, err := h.DynamoStore.EventsOf(ctx, hour, shard)
+	evs, err := h.Store.EventsOf(ctx, hour, shard)
 	if h.hook != nil && hour.Equal(h.hour) {
 		f := h.hook
 		h.hook = nil
@@ -85,7 +85,7 @@ func (h *hookStore) EventsOf(ctx context.Context, hour time.Time, shard int) ([]
 
 func TestAnEventArrivingDuringARecomputationIsCountedByTheNextRun(t *testing.T) {
 	ctx := context.Background()
-	st := &hookStore{DynamoStore: NewDynamoStore(dynamotest.Table(t, "events")), hour: now.Truncate(time.Hour)}
+	st := &hookStore{Store: NewMemoryStore(), hour: now.Truncate(time.Hour)}
 	_ = st.PutArticle(ctx, Article{ID: art(1), Category: "sports", SourceID: "desk"})
 	if _, err := (&Service{Store: st, Now: func() time.Time { return now }}).Track(ctx, "alice", []Event{ev("a-000001", Click, 1, now)}); err != nil {
 		t.Fatal(err)
@@ -116,13 +116,13 @@ func TestAnEventArrivingDuringARecomputationIsCountedByTheNextRun(t *testing.T) 
 }
 
 // failingStore fails to store partials.
-type failingStore struct{ *DynamoStore }
+type failingStore struct{ Store }
 
 func (failingStore) PutPartial(context.Context, Partial) error { return errors.New("throttled") }
 
 func TestAMarkIsClearedOnlyOnceItsHourIsStoredAndOver(t *testing.T) {
 	ctx := context.Background()
-	st := NewDynamoStore(dynamotest.Table(t, "events"))
+	st := NewMemoryStore()
 	_ = st.PutArticle(ctx, Article{ID: art(1), Category: "sports", SourceID: "desk"})
 	if _, err := (&Service{Store: st, Now: func() time.Time { return now }}).Track(ctx, "alice", []Event{ev("a-000001", Click, 1, now)}); err != nil {
 		t.Fatal(err)
@@ -166,7 +166,7 @@ func randomID(t *testing.T) string {
 
 func TestArticleIdsOutsideTheCatalogueCountInOneBucket(t *testing.T) {
 	ctx := context.Background()
-	st := NewDynamoStore(dynamotest.Table(t, "events"))
+	st := NewMemoryStore()
 	_ = st.PutArticle(ctx, Article{ID: art(1), Category: "sports", SourceID: "desk"})
 	s := &Service{Store: st, Now: func() time.Time { return now }}
 	var batch []Event
@@ -241,7 +241,7 @@ func TestAPartialOfTenTimesAHeavyDayIsStoredAndReadWhole(t *testing.T) {
 
 func TestOneReaderCountsOncePerPeriod(t *testing.T) {
 	ctx := context.Background()
-	st := NewDynamoStore(dynamotest.Table(t, "events"))
+	st := NewMemoryStore()
 	for i := 1; i <= 3; i++ {
 		_ = st.PutArticle(ctx, Article{ID: art(i), Category: "sports", SourceID: "desk"})
 	}
@@ -295,7 +295,7 @@ func TestOneReaderCountsOncePerPeriod(t *testing.T) {
 // may cover leaves one mark per hour at most, and sending it again adds none.
 func TestMarksAreBoundedByHoursAndShards(t *testing.T) {
 	ctx := context.Background()
-	st := NewDynamoStore(dynamotest.Table(t, "events"))
+	st := NewMemoryStore()
 	s := &Service{Store: st, Now: func() time.Time { return now }}
 	var batch []Event
 	for i := range MaxBatch {

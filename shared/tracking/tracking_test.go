@@ -62,7 +62,7 @@ func TestValidateRefusesTheWholeBatch(t *testing.T) {
 // every shard twice and checks the merged numbers against a hand count.
 func TestKPIsAreExactAndIdempotent(t *testing.T) {
 	ctx := context.Background()
-	st := NewDynamoStore(dynamotest.Table(t, "events"))
+	st := NewMemoryStore()
 	s := &Service{Store: st, Now: func() time.Time { return now }}
 	_ = st.PutArticle(ctx, Article{ID: art(1), Category: "sports", SourceID: "desk"})
 	_ = st.PutArticle(ctx, Article{ID: art(2), Category: "tech", SourceID: "daily"})
