@@ -6,10 +6,8 @@ package main
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/kiosk-news/kiosk/events"
-	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
@@ -48,22 +46,12 @@ func routes(s *tracking.Service) *http.ServeMux {
 	})
 	mux.Handle("GET /admin/api/kpi", httpapi.RequireRole(contract.RoleAdmin, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		from, err1 := time.Parse(time.RFC3339, q.Get("from"))
-		to, err2 := time.Parse(time.RFC3339, q.Get("to"))
-		if err1 != nil || err2 != nil {
-			httpapi.Error(w, r, kiosk.Errorf(kiosk.EINVALID, "from and to are RFC 3339 times"))
-			return
-		}
-		by := q.Get("by")
-		if by == "" {
-			by = "all"
-		}
-		rows, err := s.Query(r.Context(), q.Get("granularity"), by, from, to)
+		rep, err := s.Report(r.Context(), q.Get("granularity"), q.Get("by"), q.Get("from"), q.Get("to"))
 		if err != nil {
 			httpapi.Error(w, r, err)
 			return
 		}
-		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"granularity": q.Get("granularity"), "by": by, "rows": rows})
+		httpapi.WriteJSON(w, http.StatusOK, rep)
 	})))
 	return mux
 }

@@ -542,3 +542,28 @@ func top(rows []Row, n int) []Row {
 	})
 	return out[:min(n, len(out))]
 }
+
+// Report is the KPI report of GET /admin/api/kpi.
+type Report struct {
+	By          string `json:"by"`
+	Granularity string `json:"granularity"`
+	Rows        []Row  `json:"rows"`
+}
+
+// Report answers a KPI report request as the API gets it: from and to are
+// RFC 3339 times, by defaults to all (see Query).
+func (s *Service) Report(ctx context.Context, granularity, by, from, to string) (Report, error) {
+	f, err1 := time.Parse(time.RFC3339, from)
+	t, err2 := time.Parse(time.RFC3339, to)
+	if err1 != nil || err2 != nil {
+		return Report{}, kiosk.Errorf(kiosk.EINVALID, "from and to are RFC 3339 times")
+	}
+	if by == "" {
+		by = "all"
+	}
+	rows, err := s.Query(ctx, granularity, by, f, t)
+	if err != nil {
+		return Report{}, err
+	}
+	return Report{By: by, Granularity: granularity, Rows: rows}, nil
+}

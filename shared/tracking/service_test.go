@@ -265,3 +265,31 @@ func TestEventsSplitEngagementAndStatsIntoBoundedEvents(t *testing.T) {
 		t.Errorf("a day without articles = %+v, want one empty part", empty)
 	}
 }
+
+func TestServiceAReportRequestIsReadAsTheAPIGetsIt(t *testing.T) {
+	ctx := context.Background()
+	s := &Service{Store: NewMemoryStore(), Now: func() time.Time { return now }}
+	if _, err := s.Track(ctx, "alice", []Event{ev("a-000001", Click, 1, now)}); err != nil {
+		t.Fatal(err)
+	}
+	runKPI(t, s.Store, now)
+	ts := now.Format(time.RFC3339)
+	rep, err := s.Report(ctx, Hour, "", ts, ts)
+	if err != nil || rep.By != "all" || rep.Granularity != Hour || len(rep.Rows) != 1 || rep.Rows[0].Clicks != 1 {
+		t.Fatalf("Report = %+v, %v; want the hour's one row by all", rep, err)
+	}
+	if rep, err := s.Report(ctx, Day, "category", ts, ts); err != nil || rep.Rows == nil {
+		t.Errorf("an empty report = %+v, %v; want rows [] (not null)", rep, err)
+	}
+	for name, c := range map[string][4]string{
+		"a bad from":        {Hour, "all", "yesterday", ts},
+		"no to":             {Hour, "all", ts, ""},
+		"a bad granularity": {"week", "all", ts, ts},
+		"a bad dimension":   {Hour, "color", ts, ts},
+		"to before from":    {Hour, "all", ts, now.Add(-time.Hour).Format(time.RFC3339)},
+	} {
+		if _, err := s.Report(ctx, c[0], c[1], c[2], c[3]); kiosk.ErrorCode(err) != kiosk.EINVALID {
+			t.Errorf("%s: %v, want EINVALID", name, err)
+		}
+	}
+}
