@@ -200,9 +200,14 @@ func TestLoad(t *testing.T) {
 
 // TestTrendingAndLearnedInterests: clicks past the threshold make an article
 // trending (once); engagement in a completed hour teaches the user interests.
+// Trending is seen as an app sees it: in the inbox of a user who follows the
+// article's category.
 func TestTrendingAndLearnedInterests(t *testing.T) {
 	sport := catalogueArticle(t, "trendsport")
-	u := register(t)
+	u, fan := register(t), register(t)
+	if status, body := admin(t, "PUT", "/v1/users/me/interests", fan.Token, "application/json", `{"categories":["trendsport"]}`); status != 200 {
+		t.Fatalf("the fan's interests: %d %s", status, body)
+	}
 	prev := time.Now().UTC().Add(-time.Hour).Truncate(time.Hour)
 	now := time.Now().UTC()
 	var evs []map[string]any
@@ -216,11 +221,32 @@ func TestTrendingAndLearnedInterests(t *testing.T) {
 	if status, out := postEvents(t, u.Token, evs); status != 202 {
 		t.Fatalf("post: %d %v", status, out)
 	}
-	db := dynalite.Client(cloud.DynamoURL)
-	trending := func() bool {
-		out, err := db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(cloud.TableName("events")),
-			Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "trend#" + sport}}})
-		return err == nil && out.Item != nil
+	notified := func() int {
+		status, body := admin(t, "GET", "/v1/notifications", fan.Token, "", "")
+		var in struct {
+			Items []struct {
+				ArticleID string `json:"article_id"`
+			} `json:"items"`
+		}
+		if status != 200 || json.Unmarshal(body, &in) != nil {
+			t.Fatalf("the fan's inbox: %d %s", status, body)
+		}
+		n := 0
+		for _, it := range in.Items {
+			if it.ArticleID == sport {
+				n++
+			}
+		}
+		return n
+	}
+	// settled waits until everything the runs so far published was delivered.
+	settled := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := cloud.Quiesce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		cloud.Resume()
 	}
 	// Only the scheduled coordinator runs: the marks bring both hours up to date.
 	eventuallyLong(t, "learned interests", 30*time.Second, func() { runKPI(t, "") }, func() bool {
@@ -235,8 +261,9 @@ func TestTrendingAndLearnedInterests(t *testing.T) {
 		return kpi(t, "hour", "article", now)[sport].Clicks == 10
 	})
 	runKPI(t, "") // the coordinator checks trending from the partials just stored
-	if trending() {
-		t.Fatal("one reader's 10 clicks made the article trending")
+	settled()
+	if n := notified(); n != 0 {
+		t.Fatal("one reader's 10 clicks made the article trending: it reached the fan's inbox")
 	}
 	for i := range tracking.TrendingReaders - 1 { // with u, TrendingReaders distinct readers
 		if status, out := postEvents(t, register(t).Token, []map[string]any{
@@ -244,7 +271,13 @@ func TestTrendingAndLearnedInterests(t *testing.T) {
 			t.Fatalf("post: %d %v", status, out)
 		}
 	}
-	eventuallyLong(t, "the article to be marked trending", 30*time.Second, func() { runKPI(t, "") }, trending)
+	eventuallyLong(t, "the trending article in the fan's inbox", 30*time.Second, func() { runKPI(t, "") }, func() bool { return notified() > 0 })
+	runKPI(t, "") // later runs announce it no more
+	runKPI(t, "")
+	settled()
+	if n := notified(); n != 1 {
+		t.Errorf("the fan was told %d times of the trending article, want once", n)
+	}
 }
 
 // catalogueArticle announces a fresh article of its own category (as the
