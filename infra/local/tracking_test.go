@@ -239,7 +239,8 @@ func TestTrendingAndLearnedInterests(t *testing.T) {
 		}
 		return n
 	}
-	// settled waits until everything the runs so far published was delivered.
+	// settled waits until everything the runs so far published was
+	// delivered, then ranks the feeds.
 	settled := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
@@ -247,6 +248,7 @@ func TestTrendingAndLearnedInterests(t *testing.T) {
 			t.Fatal(err)
 		}
 		cloud.Resume()
+		runNow(t, "rank-feeds")
 	}
 	// Only the scheduled coordinator runs: the marks bring both hours up to date.
 	eventuallyLong(t, "learned interests", 30*time.Second, func() { runKPI(t, "") }, func() bool {
@@ -262,8 +264,8 @@ func TestTrendingAndLearnedInterests(t *testing.T) {
 	})
 	runKPI(t, "") // the coordinator checks trending from the partials just stored
 	settled()
-	if n := notified(); n != 0 {
-		t.Fatal("one reader's 10 clicks made the article trending: it reached the fan's inbox")
+	if n, why := notified(), feedReason(t, "trendsport", sport); n != 0 || why != "fresh" {
+		t.Fatalf("one reader's 10 clicks: the fan was told %d times, the feed says %q; want neither trending", n, why)
 	}
 	for i := range tracking.TrendingReaders - 1 { // with u, TrendingReaders distinct readers
 		if status, out := postEvents(t, register(t).Token, []map[string]any{
@@ -275,9 +277,21 @@ func TestTrendingAndLearnedInterests(t *testing.T) {
 	runKPI(t, "") // later runs announce it no more
 	runKPI(t, "")
 	settled()
-	if n := notified(); n != 1 {
-		t.Errorf("the fan was told %d times of the trending article, want once", n)
+	if n, why := notified(), feedReason(t, "trendsport", sport); n != 1 || why != "trending" {
+		t.Errorf("the fan was told %d times of the trending article (want once), the feed says %q", n, why)
 	}
+}
+
+// feedReason is why the category's public feed shows the article ("" when
+// it does not).
+func feedReason(t *testing.T, category, id string) string {
+	t.Helper()
+	for _, it := range readFeed(t, "/v1/feed?category="+category+"&limit=50", "").Items {
+		if it.ID == id {
+			return it.Reason
+		}
+	}
+	return ""
 }
 
 // catalogueArticle announces a fresh article of its own category (as the
