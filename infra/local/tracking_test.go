@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/kiosk-news/kiosk/events"
+	"github.com/kiosk-news/kiosk/infra/local"
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
 	"github.com/kiosk-news/kiosk/shared/platform/dynalite"
 	"github.com/kiosk-news/kiosk/shared/tracking"
@@ -295,21 +297,29 @@ func feedReason(t *testing.T, category, id string) string {
 }
 
 // catalogueArticle announces a fresh article of its own category (as the
-// articles domain does) and waits until tracking's catalogue has it: a test's
-// counts are then its own.
+// articles domain does) and waits until tracking's catalogue has it — seen
+// through the local cloud, not tracking's table: the announcement carries a
+// trace of its own, and track-articles handled an event of that trace — so a
+// test's counts are then its own.
 func catalogueArticle(t *testing.T, category string) string {
 	t.Helper()
 	a := events.ArticlePublished{ID: fmt.Sprintf("%032x", time.Now().UnixNano()), URL: "https://e2e.example/" + category,
 		Title: "An e2e story about " + category, SourceID: "e2e-" + category, Category: category, Story: "e2e-" + category,
 		PublishedAt: time.Now().UTC().Add(-time.Minute), SourceWeight: 1}
-	if err := publisherAs(t, events.SourceArticles).Publish(context.Background(), bus.Event{DetailType: events.ArticlePublishedType, Detail: a}); err != nil {
+	root := local.NewTraceRoot()
+	ctx := context.WithValue(context.Background(), "x-amzn-trace-id", "Root="+root) // the key aws-lambda-go uses; logs.TraceHeader reads it
+	if err := publisherAs(t, events.SourceArticles).Publish(ctx, bus.Event{DetailType: events.ArticlePublishedType, Detail: a}); err != nil {
 		t.Fatal(err)
 	}
-	db := dynalite.Client(cloud.DynamoURL)
 	eventually(t, "the article in tracking's catalogue", func() bool {
-		out, err := db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(cloud.TableName("events")),
-			Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "art#" + a.ID}}})
-		return err == nil && out.Item != nil
+		_, body := admin(t, "GET", "/_local/invocations?function=track-articles", "", "", "")
+		var out struct {
+			Invocations []local.Invocation `json:"invocations"`
+		}
+		if json.Unmarshal(body, &out) != nil {
+			return false
+		}
+		return slices.ContainsFunc(out.Invocations, func(i local.Invocation) bool { return i.Trace == root && i.Status == "ok" })
 	})
 	return a.ID
 }
