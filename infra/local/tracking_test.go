@@ -146,6 +146,13 @@ func TestTrackingToKPIs(t *testing.T) {
 	if again := kpi(t, "hour", "article", now)[sport]; again != first {
 		t.Errorf("running the batch twice changed the numbers: %+v then %+v", first, again)
 	}
+	// An operator's run of a named period (the event detail of a run now)
+	// recomputes every shard of it: the same numbers again.
+	runKPI(t, fmt.Sprintf(`{"granularity":"hour","period":%q}`, now.Format("2006010215")))
+	eventually(t, "the run of the named hour", check)
+	if again := kpi(t, "hour", "article", now)[sport]; again != first {
+		t.Errorf("recomputing the named hour changed the numbers: %+v then %+v", first, again)
+	}
 	if cat := kpi(t, "day", "category", now)["sports"]; cat.Users < 2 || cat.Clicks < 3 {
 		t.Errorf("sports today = %+v; want at least alice and bob", cat)
 	}
