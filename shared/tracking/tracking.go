@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 )
 
@@ -29,8 +30,8 @@ const (
 	MaxDwell   = 24 * 60 * 60 * 1000 // a day, in ms
 	Shards     = 16                  // users are split into this many shards per hour
 	Retention  = 35 * 24 * time.Hour // raw events expire after this; KPIs stay
-	hourLayout = "2006010215"
-	dayLayout  = "20060102"
+	hourLayout = events.HourLayout
+	dayLayout  = events.DayLayout
 )
 
 // Event is one engagement event as the app sends it.
