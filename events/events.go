@@ -27,17 +27,17 @@ const (
 
 // Detail types.
 const (
-	HeartbeatType        = "platform.heartbeat"
-	ArticlePublishedType = "article.published"
-	ArticleTrendingType  = "article.trending"
-	KPIShardType         = "kpi.shard.requested"
-	UserEngagedType      = "user.engaged"
-	ArticleModeratedType = "article.moderated"
-	ArticleStatsType     = "article.stats"
-	UserReadType         = "user.read"
-	InterestsChangedType = "user.interests.changed"
-	RankRequestedType    = "feed.rank.requested"
-	FanoutRequestedType  = "notification.fanout.requested"
+	HeartbeatType         = "platform.heartbeat"
+	ArticlePublishedType  = "article.published"
+	ArticleTrendingType   = "article.trending"
+	KPIShardRequestedType = "kpi.shard.requested"
+	UserEngagedType       = "user.engaged"
+	ArticleModeratedType  = "article.moderated"
+	ArticleStatsType      = "article.stats"
+	UserReadType          = "user.read"
+	InterestsChangedType  = "user.interests.changed"
+	RankRequestedType     = "feed.rank.requested"
+	FanoutRequestedType   = "notification.fanout.requested"
 )
 
 // ArticleTrending is published once per article when enough distinct readers
@@ -182,7 +182,7 @@ var Catalog = []Type{
 	{HeartbeatType, SourcePlatform, "The heartbeat batch ran; proves schedule → bus → rule → consumer.", reflect.TypeFor[Heartbeat]()},
 	{ArticlePublishedType, SourceArticles, "A new article was stored; feed, notifications and others react on their own.", reflect.TypeFor[ArticlePublished]()},
 	{ArticleTrendingType, SourceTracking, "Enough distinct readers clicked an article within an hour (once per article).", reflect.TypeFor[ArticleTrending]()},
-	{KPIShardType, SourceTracking, "The KPI batch's fan-out: compute one shard of one period.", reflect.TypeFor[KPIShardRequested]()},
+	{KPIShardRequestedType, SourceTracking, "The KPI batch's fan-out: compute one shard of one period.", reflect.TypeFor[KPIShardRequested]()},
 	{UserEngagedType, SourceTracking, "What users of one shard engaged with in a completed hour, per category.", reflect.TypeFor[UserEngaged]()},
 	{ArticleModeratedType, SourceArticles, "An editor hid, showed, pinned or unpinned an article; the latest At wins.", reflect.TypeFor[ArticleModerated]()},
 	{ArticleStatsType, SourceTracking, "One shard's distinct readers per article for a day: who saw it, and who saw and clicked it (recomputed; latest wins).", reflect.TypeFor[ArticleStats]()},

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -23,7 +22,7 @@ type console struct {
 	site     *web.Site
 	accounts *editor.Store
 	articles *article.Service
-	kpi      tracking.Store
+	kpi      *tracking.Service
 	now      func() time.Time
 }
 
@@ -382,49 +381,18 @@ func (c *console) moderate(w http.ResponseWriter, r *http.Request, v view) {
 
 // KPI dashboard.
 
-type topRow struct {
-	Key, Label string
-	tracking.Counts
-	CTR float64
-}
-
-var ranges = map[string]time.Duration{"24h": 24 * time.Hour, "7d": 7 * 24 * time.Hour, "30d": 30 * 24 * time.Hour}
-
 func (c *console) dashboard(w http.ResponseWriter, r *http.Request, v view) {
 	q := r.URL.Query()
-	rng, gran := q.Get("range"), q.Get("granularity")
-	if _, ok := ranges[rng]; !ok {
-		rng = "24h"
-	}
-	if gran != tracking.Day {
-		gran = tracking.Hour
-	}
-	if rng == "30d" && gran == tracking.Hour {
-		gran = tracking.Day // 720 hourly points say less than 30 daily ones
-	}
-	to := c.now()
-	from := to.Add(-ranges[rng])
-	rows, err := tracking.Query(r.Context(), c.kpi, gran, "all", from, to)
+	d, err := c.kpi.Dashboard(r.Context(), q.Get("range"), q.Get("granularity"))
 	if err != nil {
 		c.site.Fail(w, r, v, err)
 		return
 	}
-	step, layout := time.Hour, "2006010215"
-	if gran == tracking.Day {
-		step, layout = 24*time.Hour, "20060102"
-	}
-	byPeriod := map[string]tracking.Row{}
-	for _, row := range rows {
-		byPeriod[row.Period] = row
-	}
-	var periods []time.Time
-	for t := from.UTC().Truncate(step); !t.After(to); t = t.Add(step) {
-		periods = append(periods, t)
-	}
+	rng, gran := d.Range, d.Granularity
 	series := func(f func(tracking.Row) float64) []point {
-		out := make([]point, len(periods))
-		for i, t := range periods {
-			out[i] = point{t, f(byPeriod[t.Format(layout)])}
+		out := make([]point, len(d.Series))
+		for i, p := range d.Series {
+			out[i] = point{p.At, f(p.Row)}
 		}
 		return out
 	}
@@ -439,14 +407,9 @@ func (c *console) dashboard(w http.ResponseWriter, r *http.Request, v view) {
 		web.Raw(lineChart("Click-through rate", series(func(r tracking.Row) float64 { return r.CTR * 100 }), "%.1f%%")),
 	}
 	var tables web.Nodes
-	for _, by := range []string{"category", "source", "article"} {
+	for _, by := range tracking.TopDimensions {
 		heading := map[string]string{"category": "Top categories", "source": "Top sources", "article": "Top articles"}[by]
-		rows, err := tracking.Query(r.Context(), c.kpi, gran, by, from, to)
-		if err != nil {
-			c.site.Fail(w, r, v, err)
-			return
-		}
-		best := top(rows, 10)
+		best := d.Top[by]
 		if by == "category" {
 			var bars []bar
 			for _, t := range best {
@@ -479,42 +442,11 @@ func (c *console) dashboard(w http.ResponseWriter, r *http.Request, v view) {
 			web.E("select", web.At(web.A("id", "granularity"), web.A("name", "granularity")), opt("hour", gran), opt("day", gran)),
 			web.E("button", web.At(web.A("type", "submit")), web.T("Show"))),
 	}
-	if len(rows) == 0 {
+	if d.Empty {
 		body = append(body, web.E("p", web.At(web.A("class", "notice")), web.T("No KPI data in this range yet: app events are counted by the "),
 			web.E("a", web.At(web.A("href", "/admin/batches")), web.T("aggregate-kpi batch")), web.T(".")))
 	}
 	body = append(body, web.E("div", web.At(web.A("class", "charts")), charts...), tables)
 	v.Title, v.Nav, v.Body = "KPIs", "kpi", body
 	c.site.Render(w, r, http.StatusOK, v)
-}
-
-// top merges rows over periods per key and keeps the n with most clicks.
-func top(rows []tracking.Row, n int) []topRow {
-	m := map[string]*topRow{}
-	for _, r := range rows {
-		t := m[r.Key]
-		if t == nil {
-			t = &topRow{Key: r.Key, Label: r.Key}
-			m[r.Key] = t
-		}
-		t.Impressions += r.Impressions
-		t.Clicks += r.Clicks
-		t.Reads += r.Reads
-		t.Shares += r.Shares
-		t.Users += r.Users // a sum over periods: user-periods, not distinct users
-	}
-	out := make([]topRow, 0, len(m))
-	for _, t := range m {
-		if t.Impressions > 0 {
-			t.CTR = float64(t.Clicks) / float64(t.Impressions)
-		}
-		out = append(out, *t)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Clicks != out[j].Clicks {
-			return out[i].Clicks > out[j].Clicks
-		}
-		return out[i].Key < out[j].Key
-	})
-	return out[:min(n, len(out))]
 }

@@ -60,7 +60,7 @@ func newHarness(t testing.TB) *harness {
 			}
 			return nil
 		})},
-		kpi: tracking.NewDynamoStore(dynamotest.Table(t, "events")),
+		kpi: &tracking.Service{Store: tracking.NewDynamoStore(dynamotest.Table(t, "events")), Now: clock},
 		now: clock,
 	}
 	h.srv = httptest.NewServer(httpapi.Wrap(c.routes())) // as httpapi.Start serves it: request ids, recovery

@@ -35,7 +35,7 @@ func main() {
 		articles: &article.Service{Store: article.NewDynamoStore(articles), Now: clock.Now,
 			FetchAllow: article.ParseAllow(env.Var(contract.FetchAllowEnv)),
 			Events:     articlebus.New(bus.Open(env, events.SourceArticles))},
-		kpi: tracking.NewDynamoStore(eventsTable),
+		kpi: &tracking.Service{Store: tracking.NewDynamoStore(eventsTable), Now: clock.Now},
 		now: clock.Now,
 	}
 	httpapi.Start(env, c.routes())

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
+	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
 	"github.com/kiosk-news/kiosk/shared/tracking"
@@ -16,9 +17,8 @@ import (
 
 func main() {
 	env := boot.Init()
-	table := env.Table(contract.EventsTable)
-	st := tracking.NewDynamoStore(table)
+	s := &tracking.Service{Store: tracking.NewDynamoStore(env.Table(contract.EventsTable)), Now: clock.Now}
 	trigger.Start(env, func(ctx context.Context, e trigger.Event[events.ArticlePublished]) error {
-		return st.PutArticle(ctx, tracking.Article{ID: e.Detail.ID, Category: e.Detail.Category, SourceID: e.Detail.SourceID})
+		return s.Catalogue(ctx, tracking.ArticleOf(e.Detail))
 	})
 }

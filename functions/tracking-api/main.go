@@ -5,12 +5,9 @@
 package main
 
 import (
-	"context"
 	"net/http"
-	"time"
 
 	"github.com/kiosk-news/kiosk/events"
-	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
@@ -21,17 +18,12 @@ import (
 
 func main() {
 	env := boot.Init()
-	table := env.Table(contract.EventsTable)
-	st := tracking.NewDynamoStore(table)
 	pub := bus.Open(env, events.SourceTracking)
-	opened := func(ctx context.Context, userID string, ids []string, at time.Time) error {
-		return pub.Publish(ctx, bus.Event{DetailType: events.UserReadType,
-			Detail: events.UserRead{UserID: userID, ArticleIDs: ids, At: at}})
-	}
-	httpapi.Start(env, routes(&tracking.Service{Store: st, Now: clock.Now, Opened: opened}, st))
+	httpapi.Start(env, routes(&tracking.Service{Store: tracking.NewDynamoStore(env.Table(contract.EventsTable)),
+		Now: clock.Now, Announce: tracking.Events{Publish: pub.PublishDetails}}))
 }
 
-func routes(s *tracking.Service, st tracking.Store) *http.ServeMux {
+func routes(s *tracking.Service) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/events", func(w http.ResponseWriter, r *http.Request) {
 		userID, ok := httpapi.UserOf(w, r)
@@ -54,22 +46,12 @@ func routes(s *tracking.Service, st tracking.Store) *http.ServeMux {
 	})
 	mux.Handle("GET /admin/api/kpi", httpapi.RequireRole(contract.RoleAdmin, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		from, err1 := time.Parse(time.RFC3339, q.Get("from"))
-		to, err2 := time.Parse(time.RFC3339, q.Get("to"))
-		if err1 != nil || err2 != nil {
-			httpapi.Error(w, r, kiosk.Errorf(kiosk.EINVALID, "from and to are RFC 3339 times"))
-			return
-		}
-		by := q.Get("by")
-		if by == "" {
-			by = "all"
-		}
-		rows, err := tracking.Query(r.Context(), st, q.Get("granularity"), by, from, to)
+		rep, err := s.Report(r.Context(), q.Get("granularity"), q.Get("by"), q.Get("from"), q.Get("to"))
 		if err != nil {
 			httpapi.Error(w, r, err)
 			return
 		}
-		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"granularity": q.Get("granularity"), "by": by, "rows": rows})
+		httpapi.WriteJSON(w, http.StatusOK, rep)
 	})))
 	return mux
 }

@@ -173,9 +173,9 @@ func Kiosk() Cloud {
 				Description: "KPI batch: the coordinator fans the marked days out per user shard and announces trending " +
 					"articles; shard workers recompute exact, idempotent partials of the marked hours and their day.",
 				Schedules: []Schedule{{"rate(5 minutes)", "recompute every hour accepted events marked, and its day"}},
-				Rules:     []Rule{On("on-kpi-shard", events.KPIShardType)},
+				Rules:     []Rule{On("on-kpi-shard", events.KPIShardRequestedType)},
 				Grants:    []Grant{{"events", ReadWrite}, {RunsTable, Write}},
-				Publishes: []string{events.KPIShardType, events.ArticleTrendingType, events.UserEngagedType, events.ArticleStatsType},
+				Publishes: []string{events.KPIShardRequestedType, events.ArticleTrendingType, events.UserEngagedType, events.ArticleStatsType},
 				MemoryMB:  512,
 				Timeout:   2 * time.Minute,
 			},

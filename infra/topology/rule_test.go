@@ -89,7 +89,7 @@ func TestAFilteredRuleMatchesOnlyTheEventsItNames(t *testing.T) {
 func TestFiltersAcceptTheFieldsTypes(t *testing.T) {
 	for _, r := range []Rule{
 		On("a", events.ArticleModeratedType).Where("hidden", true),
-		On("b", events.KPIShardType).Where("shard", 0, 1).Where("granularity", "day"),
+		On("b", events.KPIShardRequestedType).Where("shard", 0, 1).Where("granularity", "day"),
 		On("c", events.UserReadType).Where("article_ids", "a1"),
 		On("d", events.ArticlePublishedType, events.ArticleModeratedType).Where("id", "a1"),
 		On("e", events.HeartbeatType).Where("at", "2026-01-01T00:00:00Z"),
@@ -99,7 +99,7 @@ func TestFiltersAcceptTheFieldsTypes(t *testing.T) {
 		}
 	}
 	for _, r := range []Rule{
-		On("a", events.KPIShardType).Where("shard", 1.5),
+		On("a", events.KPIShardRequestedType).Where("shard", 1.5),
 		On("b", events.ArticleStatsType).Where("articles", "a1"),
 		On("c", events.UserEngagedType).Where("hour", nil),
 	} {

@@ -1,8 +1,6 @@
 package tracking
 
 import (
-	"context"
-	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -66,12 +64,20 @@ type Partial struct {
 	ComputedAt  time.Time
 }
 
-// Job is one unit of the KPI batch: a shard of a period, or (Shard nil) a
-// coordinator run that plans and fans out.
-type Job struct {
-	Granularity string `json:"granularity,omitempty"`
-	Period      string `json:"period,omitempty"`
-	Shard       *int   `json:"shard,omitempty"`
+// Run is a coordinator run of the KPI batch: by default (both fields empty)
+// it plans the marked days; a named period (hour or day) recomputes every
+// shard of that period.
+type Run struct {
+	Granularity string
+	Period      string
+}
+
+// ShardJob is one shard of one period: what a coordinator run fans out and
+// a worker recomputes.
+type ShardJob struct {
+	Granularity string
+	Period      string
+	Shard       int
 }
 
 // Mark says that events of an hour and user shard were accepted since the
@@ -93,48 +99,33 @@ const Settle = time.Minute
 // Plan lists the shard jobs of a coordinator run: every shard of the given
 // period, or by default one day job per day and shard with a mark (the job
 // recomputes the marked hours and the day).
-func Plan(job Job, marks []Mark) ([]Job, error) {
-	if job.Granularity != "" || job.Period != "" {
-		if _, err := periodStart(job.Granularity, job.Period); err != nil {
+func Plan(run Run, marks []Mark) ([]ShardJob, error) {
+	if run.Granularity != "" || run.Period != "" {
+		if _, err := periodStart(run.Granularity, run.Period); err != nil {
 			return nil, err
 		}
-		jobs := make([]Job, Shards)
+		jobs := make([]ShardJob, Shards)
 		for shard := range Shards {
-			jobs[shard] = Job{Granularity: job.Granularity, Period: job.Period, Shard: &shard}
+			jobs[shard] = ShardJob{Granularity: run.Granularity, Period: run.Period, Shard: shard}
 		}
 		return jobs, nil
 	}
-	seen := map[[2]any]bool{}
-	var jobs []Job
+	seen := map[ShardJob]bool{}
+	var jobs []ShardJob
 	for _, m := range marks {
-		day := m.Hour.UTC().Format(dayLayout)
-		if seen[[2]any{day, m.Shard}] {
-			continue
+		j := ShardJob{Granularity: Day, Period: m.Hour.UTC().Format(dayLayout), Shard: m.Shard}
+		if !seen[j] {
+			seen[j] = true
+			jobs = append(jobs, j)
 		}
-		seen[[2]any{day, m.Shard}] = true
-		shard := m.Shard
-		jobs = append(jobs, Job{Granularity: Day, Period: day, Shard: &shard})
 	}
 	sort.Slice(jobs, func(i, j int) bool {
 		if jobs[i].Period != jobs[j].Period {
 			return jobs[i].Period < jobs[j].Period
 		}
-		return *jobs[i].Shard < *jobs[j].Shard
+		return jobs[i].Shard < jobs[j].Shard
 	})
 	return jobs, nil
-}
-
-// AllMarks reads the marks of every shard.
-func AllMarks(ctx context.Context, s Store) ([]Mark, error) {
-	var out []Mark
-	for shard := range Shards {
-		m, err := s.Marks(ctx, shard)
-		if err != nil {
-			return nil, fmt.Errorf("marks of shard %d: %w", shard, err)
-		}
-		out = append(out, m...)
-	}
-	return out, nil
 }
 
 func periodStart(granularity, period string) (time.Time, error) {
@@ -178,76 +169,6 @@ type Recomputed struct {
 	started time.Time
 }
 
-// Recompute brings one shard of a period up to date, exactly, from the stored
-// events: every event is stored once, and each user is in one shard. Running
-// it again recomputes the same numbers (plus any late events). An hour job
-// recomputes its hour; a day job reads the shard's marks of the day first,
-// then recomputes each marked hour and the day from one read of the day's
-// events. Call Clear once whatever depends on the result is published.
-func Recompute(ctx context.Context, s Store, job Job, now time.Time) (Recomputed, error) {
-	if job.Shard == nil || *job.Shard < 0 || *job.Shard >= Shards {
-		return Recomputed{}, kiosk.Errorf(kiosk.EINVALID, "a shard job needs a shard of 0 to %d", Shards-1)
-	}
-	shard := *job.Shard
-	start, err := periodStart(job.Granularity, job.Period)
-	if err != nil {
-		return Recomputed{}, err
-	}
-	r := Recomputed{started: now.UTC()}
-	hours := []time.Time{start}
-	if job.Granularity == Day {
-		marks, err := s.Marks(ctx, shard)
-		if err != nil {
-			return Recomputed{}, fmt.Errorf("marks of shard %d: %w", shard, err)
-		}
-		hours = nil
-		for _, m := range marks {
-			if m.Hour.UTC().Format(dayLayout) == job.Period {
-				r.marks = append(r.marks, m)
-				hours = append(hours, m.Hour.UTC())
-			}
-		}
-	}
-	n := 1
-	if job.Granularity == Day {
-		n = 24
-	}
-	byHour := map[time.Time][]Stored{}
-	var events []Stored
-	for h := range n {
-		hour := start.Add(time.Duration(h) * time.Hour)
-		evs, err := s.EventsOf(ctx, hour, shard)
-		if err != nil {
-			return Recomputed{}, fmt.Errorf("events of %s shard %d: %w", hour.Format(hourLayout), shard, err)
-		}
-		byHour[hour] = evs
-		events = append(events, evs...)
-	}
-	articles, err := catalogue(ctx, s, events)
-	if err != nil {
-		return Recomputed{}, err
-	}
-	for _, hour := range dedupeHours(hours) {
-		p, e := count(byHour[hour], articles, Hour, hour.Format(hourLayout), shard, now)
-		r.Hours = append(r.Hours, HourResult{Partial: p, Engagement: e, Complete: !hour.Add(time.Hour).After(now)})
-	}
-	if job.Granularity == Day {
-		p, _ := count(events, articles, Day, job.Period, shard, now)
-		r.Day = &p
-	}
-	for _, h := range r.Hours {
-		if err := s.PutPartial(ctx, h.Partial); err != nil {
-			return Recomputed{}, fmt.Errorf("store partial %s shard %d: %w", h.Partial.Period, shard, err)
-		}
-	}
-	if r.Day != nil {
-		if err := s.PutPartial(ctx, *r.Day); err != nil {
-			return Recomputed{}, fmt.Errorf("store partial %s shard %d: %w", r.Day.Period, shard, err)
-		}
-	}
-	return r, nil
-}
-
 func dedupeHours(hours []time.Time) []time.Time {
 	sort.Slice(hours, func(i, j int) bool { return hours[i].Before(hours[j]) })
 	var out []time.Time
@@ -257,47 +178,6 @@ func dedupeHours(hours []time.Time) []time.Time {
 		}
 	}
 	return out
-}
-
-// Clear removes the marks this recomputation covered: a mark set at least
-// Settle before the recomputation started, of an hour that ended at least
-// Settle before it, and not set again since it was read (a conditional
-// delete). Every other mark stays for the next run. It returns how many were
-// cleared.
-func (r Recomputed) Clear(ctx context.Context, s Store) (int, error) {
-	cutoff := r.started.Add(-Settle)
-	n := 0
-	for _, m := range r.marks {
-		if m.SetAt.After(cutoff) || m.Hour.Add(time.Hour).After(cutoff) {
-			continue
-		}
-		cleared, err := s.ClearMark(ctx, m)
-		if err != nil {
-			return n, fmt.Errorf("clear mark %s shard %d: %w", m.Hour.Format(hourLayout), m.Shard, err)
-		}
-		if cleared {
-			n++
-		}
-	}
-	return n, nil
-}
-
-// catalogue reads the catalogue entries of the events' article ids.
-func catalogue(ctx context.Context, s Store, events []Stored) (map[string]Article, error) {
-	ids := map[string]bool{}
-	for _, e := range events {
-		ids[e.ArticleID] = true
-	}
-	list := make([]string, 0, len(ids))
-	for id := range ids {
-		list = append(list, id)
-	}
-	sort.Strings(list)
-	articles, err := s.Articles(ctx, list)
-	if err != nil {
-		return nil, fmt.Errorf("article catalogue: %w", err)
-	}
-	return articles, nil
 }
 
 // Reader flags, per slice and user.
@@ -416,93 +296,18 @@ type Row struct {
 	Counts
 }
 
-// Query merges the shard partials of every period in [from, to] into rows for
-// one dimension (all, category, source or article).
-func Query(ctx context.Context, s Store, granularity, by string, from, to time.Time) ([]Row, error) {
-	step, layout := time.Hour, hourLayout
-	switch granularity {
-	case Hour:
-	case Day:
-		step, layout = 24*time.Hour, dayLayout
-	default:
-		return nil, kiosk.Errorf(kiosk.EINVALID, "granularity must be hour or day")
+// withRates sets the row's CTR and reader CTR from its counts.
+func (r Row) withRates() Row {
+	r.CTR, r.ReaderCTR = 0, 0
+	if r.Impressions > 0 {
+		r.CTR = float64(r.Clicks) / float64(r.Impressions)
 	}
-	switch by {
-	case "all", "category", "source", "article":
-	default:
-		return nil, kiosk.Errorf(kiosk.EINVALID, "by must be all, category, source or article")
+	if r.Viewers > 0 {
+		r.ReaderCTR = float64(r.ViewerClicks) / float64(r.Viewers)
 	}
-	if to.Before(from) {
-		return nil, kiosk.Errorf(kiosk.EINVALID, "to is before from")
-	}
-	var periods []string
-	for t := from.UTC().Truncate(step); !t.After(to.UTC()); t = t.Add(step) {
-		periods = append(periods, t.Format(layout))
-		if len(periods) > 24*31 {
-			return nil, kiosk.Errorf(kiosk.EINVALID, "at most 744 periods per query")
-		}
-	}
-	parts, err := s.Partials(ctx, granularity, periods, by == "article")
-	if err != nil {
-		return nil, err
-	}
-	merged := map[[2]string]Counts{}
-	for _, p := range parts {
-		for slice, c := range p.Slices {
-			key := slice
-			if by != "all" {
-				var ok bool
-				if key, ok = strings.CutPrefix(slice, by+":"); !ok {
-					continue
-				}
-			} else if slice != "all" {
-				continue
-			}
-			m := merged[[2]string{p.Period, key}]
-			m.add(c)
-			merged[[2]string{p.Period, key}] = m
-		}
-	}
-	rows := make([]Row, 0, len(merged))
-	for k, c := range merged {
-		r := Row{Period: k[0], Key: k[1], Counts: c}
-		if c.Impressions > 0 {
-			r.CTR = float64(c.Clicks) / float64(c.Impressions)
-		}
-		if c.Viewers > 0 {
-			r.ReaderCTR = float64(c.ViewerClicks) / float64(c.Viewers)
-		}
-		rows = append(rows, r)
-	}
-	sort.Slice(rows, func(i, j int) bool {
-		if rows[i].Period != rows[j].Period {
-			return rows[i].Period < rows[j].Period
-		}
-		if rows[i].Clicks != rows[j].Clicks {
-			return rows[i].Clicks > rows[j].Clicks
-		}
-		return rows[i].Key < rows[j].Key
-	})
-	return rows, nil
+	return r
 }
 
 // TrendingReaders is the trending threshold: this many distinct readers
 // clicked the article within the hour (one reader's clicks count once).
 const TrendingReaders = 5
-
-// Trending returns the rows (Key = article id) of the catalogue articles that
-// TrendingReaders distinct readers clicked in the hour, from the merged
-// partials.
-func Trending(ctx context.Context, s Store, hour time.Time) ([]Row, error) {
-	rows, err := Query(ctx, s, Hour, "article", hour, hour)
-	if err != nil {
-		return nil, err
-	}
-	var out []Row
-	for _, r := range rows {
-		if r.Key != Unknown && r.Clickers >= TrendingReaders {
-			out = append(out, r)
-		}
-	}
-	return out, nil
-}

@@ -15,7 +15,7 @@ import (
 // kpiAt is one row of the KPI report for an article at a time.
 func kpiAt(t *testing.T, st Store, granularity, by, key string, at time.Time) Counts {
 	t.Helper()
-	rows, err := Query(context.Background(), st, granularity, by, at, at)
+	rows, err := reports(st).Query(context.Background(), granularity, by, at, at)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +29,7 @@ func kpiAt(t *testing.T, st Store, granularity, by, key string, at time.Time) Co
 
 func TestLateEventsAreCountedInEveryPeriodTheyFallIn(t *testing.T) {
 	ctx := context.Background()
-	st := NewDynamoStore(dynamotest.Table(t, "events"))
+	st := NewMemoryStore()
 	_ = st.PutArticle(ctx, Article{ID: art(1), Category: "sports", SourceID: "desk"})
 	s := &Service{Store: st, Now: func() time.Time { return now }}
 	lates := []time.Duration{0, 26 * time.Hour, 50 * time.Hour, 6*24*time.Hour + 23*time.Hour}
@@ -60,7 +60,7 @@ func TestLateEventsAreCountedInEveryPeriodTheyFallIn(t *testing.T) {
 			}
 		}
 	}
-	if marks, _ := AllMarks(ctx, st); len(marks) != 0 {
+	if marks, _ := reports(st).Marks(ctx); len(marks) != 0 {
 		t.Errorf("marks left after the recomputation settled: %v", marks)
 	}
 }
@@ -68,13 +68,13 @@ func TestLateEventsAreCountedInEveryPeriodTheyFallIn(t *testing.T) {
 // hookStore runs a function once, right after the events of one hour were
 // read: an event arriving while a recomputation is in progress.
 type hookStore struct {
-	*DynamoStore
+	Store
 	hour time.Time
 	hook func()
 }
 
 func (h *hookStore) EventsOf(ctx context.Context, hour time.Time, shard int) ([]Stored, error) {
-	evs, err := h.DynamoStore.EventsOf(ctx, hour, shard)
+	evs, err := h.Store.EventsOf(ctx, hour, shard)
 	if h.hook != nil && hour.Equal(h.hour) {
 		f := h.hook
 		h.hook = nil
@@ -85,7 +85,7 @@ func (h *hookStore) EventsOf(ctx context.Context, hour time.Time, shard int) ([]
 
 func TestAnEventArrivingDuringARecomputationIsCountedByTheNextRun(t *testing.T) {
 	ctx := context.Background()
-	st := &hookStore{DynamoStore: NewDynamoStore(dynamotest.Table(t, "events")), hour: now.Truncate(time.Hour)}
+	st := &hookStore{Store: NewMemoryStore(), hour: now.Truncate(time.Hour)}
 	_ = st.PutArticle(ctx, Article{ID: art(1), Category: "sports", SourceID: "desk"})
 	if _, err := (&Service{Store: st, Now: func() time.Time { return now }}).Track(ctx, "alice", []Event{ev("a-000001", Click, 1, now)}); err != nil {
 		t.Fatal(err)
@@ -101,7 +101,7 @@ func TestAnEventArrivingDuringARecomputationIsCountedByTheNextRun(t *testing.T) 
 	if got := kpiAt(t, st, Hour, "all", "all", now).Clicks; got != 1 {
 		t.Fatalf("the run counted %d clicks; the hook did not run during it", got)
 	}
-	if marks, _ := AllMarks(ctx, st); len(marks) != 1 {
+	if marks, _ := reports(st).Marks(ctx); len(marks) != 1 {
 		t.Fatalf("the mark set again during the run was cleared: %v", marks)
 	}
 	runKPI(t, st, runAt.Add(5*time.Minute))
@@ -110,32 +110,32 @@ func TestAnEventArrivingDuringARecomputationIsCountedByTheNextRun(t *testing.T) 
 			t.Errorf("%s clicks after the next run = %d, want 2", g, got)
 		}
 	}
-	if marks, _ := AllMarks(ctx, st); len(marks) != 0 {
+	if marks, _ := reports(st).Marks(ctx); len(marks) != 0 {
 		t.Errorf("marks left: %v", marks)
 	}
 }
 
 // failingStore fails to store partials.
-type failingStore struct{ *DynamoStore }
+type failingStore struct{ Store }
 
 func (failingStore) PutPartial(context.Context, Partial) error { return errors.New("throttled") }
 
 func TestAMarkIsClearedOnlyOnceItsHourIsStoredAndOver(t *testing.T) {
 	ctx := context.Background()
-	st := NewDynamoStore(dynamotest.Table(t, "events"))
+	st := NewMemoryStore()
 	_ = st.PutArticle(ctx, Article{ID: art(1), Category: "sports", SourceID: "desk"})
 	if _, err := (&Service{Store: st, Now: func() time.Time { return now }}).Track(ctx, "alice", []Event{ev("a-000001", Click, 1, now)}); err != nil {
 		t.Fatal(err)
 	}
-	marks, _ := AllMarks(ctx, st)
+	marks, _ := reports(st).Marks(ctx)
 	if len(marks) != 1 {
 		t.Fatalf("a batch left %d marks, want 1", len(marks))
 	}
-	jobs, _ := Plan(Job{}, marks)
-	if _, err := Recompute(ctx, failingStore{st}, jobs[0], now.Add(2*time.Hour)); err == nil {
+	jobs, _ := Plan(Run{}, marks)
+	if _, err := (&Service{Store: failingStore{st}, Now: at(now.Add(2 * time.Hour))}).Recompute(ctx, jobs[0]); err == nil {
 		t.Fatal("a recomputation that could not store succeeded")
 	}
-	if left, _ := AllMarks(ctx, st); len(left) != 1 {
+	if left, _ := reports(st).Marks(ctx); len(left) != 1 {
 		t.Fatalf("a failed recomputation cleared the mark: %v", left)
 	}
 	hour := now.Truncate(time.Hour)
@@ -148,7 +148,7 @@ func TestAMarkIsClearedOnlyOnceItsHourIsStoredAndOver(t *testing.T) {
 		{hour.Add(time.Hour + Settle), false},
 	} {
 		hours := runKPI(t, st, c.at)
-		left, _ := AllMarks(ctx, st)
+		left, _ := reports(st).Marks(ctx)
 		if (len(left) == 1) != c.kept || len(hours) != 1 || hours[0].Complete != !c.at.Before(hour.Add(time.Hour)) {
 			t.Errorf("a run at %s: marks %v, hours %+v", c.at.Format(time.TimeOnly), left, hours)
 		}
@@ -166,7 +166,7 @@ func randomID(t *testing.T) string {
 
 func TestArticleIdsOutsideTheCatalogueCountInOneBucket(t *testing.T) {
 	ctx := context.Background()
-	st := NewDynamoStore(dynamotest.Table(t, "events"))
+	st := NewMemoryStore()
 	_ = st.PutArticle(ctx, Article{ID: art(1), Category: "sports", SourceID: "desk"})
 	s := &Service{Store: st, Now: func() time.Time { return now }}
 	var batch []Event
@@ -241,7 +241,7 @@ func TestAPartialOfTenTimesAHeavyDayIsStoredAndReadWhole(t *testing.T) {
 
 func TestOneReaderCountsOncePerPeriod(t *testing.T) {
 	ctx := context.Background()
-	st := NewDynamoStore(dynamotest.Table(t, "events"))
+	st := NewMemoryStore()
 	for i := 1; i <= 3; i++ {
 		_ = st.PutArticle(ctx, Article{ID: art(i), Category: "sports", SourceID: "desk"})
 	}
@@ -277,7 +277,7 @@ func TestOneReaderCountsOncePerPeriod(t *testing.T) {
 	if c := kpiAt(t, st, Hour, "article", art(1), now); c.Clicks != 300 || c.Clickers != 1 {
 		t.Errorf("the report of article 1 = %+v, want the raw 300 clicks of 1 clicker", c)
 	}
-	if rows, _ := Trending(ctx, st, now.Truncate(time.Hour)); len(rows) != 0 {
+	if rows, _ := reports(st).Trending(ctx, now.Truncate(time.Hour)); len(rows) != 0 {
 		t.Errorf("one reader made %v trending", rows)
 	}
 	for u := range TrendingReaders {
@@ -286,7 +286,7 @@ func TestOneReaderCountsOncePerPeriod(t *testing.T) {
 		}
 	}
 	runKPI(t, st, now)
-	if rows, _ := Trending(ctx, st, now.Truncate(time.Hour)); len(rows) != 1 || rows[0].Key != art(3) {
+	if rows, _ := reports(st).Trending(ctx, now.Truncate(time.Hour)); len(rows) != 1 || rows[0].Key != art(3) {
 		t.Errorf("%d distinct readers' clicks: trending %v, want article 3", TrendingReaders, rows)
 	}
 }
@@ -295,7 +295,7 @@ func TestOneReaderCountsOncePerPeriod(t *testing.T) {
 // may cover leaves one mark per hour at most, and sending it again adds none.
 func TestMarksAreBoundedByHoursAndShards(t *testing.T) {
 	ctx := context.Background()
-	st := NewDynamoStore(dynamotest.Table(t, "events"))
+	st := NewMemoryStore()
 	s := &Service{Store: st, Now: func() time.Time { return now }}
 	var batch []Event
 	for i := range MaxBatch {
@@ -307,19 +307,19 @@ func TestMarksAreBoundedByHoursAndShards(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	marks, err := AllMarks(ctx, st)
+	marks, err := reports(st).Marks(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if limit := int(MaxAge/time.Hour) + 1; len(marks) > limit || len(marks) < limit-1 {
 		t.Errorf("a week's batch left %d marks, want one per hour (%d)", len(marks), limit)
 	}
-	jobs, _ := Plan(Job{}, marks)
+	jobs, _ := Plan(Run{}, marks)
 	if len(jobs) > 8 {
 		t.Errorf("%d day jobs for one shard's week", len(jobs))
 	}
 	runKPI(t, st, now.Add(2*time.Hour))
-	if left, _ := AllMarks(ctx, st); len(left) != 0 {
+	if left, _ := reports(st).Marks(ctx); len(left) != 0 {
 		t.Errorf("%d marks left after the run", len(left))
 	}
 	if got := kpiAt(t, st, Day, "all", "all", now.Add(-3*24*time.Hour)).Impressions; got == 0 {

@@ -5,16 +5,13 @@
 package tracking
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"regexp"
-	"sync"
 	"time"
 
+	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
-	"github.com/kiosk-news/kiosk/shared/platform/parallel"
 )
 
 // Event types.
@@ -33,8 +30,8 @@ const (
 	MaxDwell   = 24 * 60 * 60 * 1000 // a day, in ms
 	Shards     = 16                  // users are split into this many shards per hour
 	Retention  = 35 * 24 * time.Hour // raw events expire after this; KPIs stay
-	hourLayout = "2006010215"
-	dayLayout  = "20060102"
+	hourLayout = events.HourLayout
+	dayLayout  = events.DayLayout
 )
 
 // Event is one engagement event as the app sends it.
@@ -59,36 +56,6 @@ type Article struct {
 	Category string
 	SourceID string
 }
-
-// Store keeps events, the article catalogue and KPI partials.
-type Store interface {
-	// PutEvent stores an event once; ErrDuplicate if its id was stored for
-	// this user before.
-	PutEvent(ctx context.Context, e Stored) error
-	// EventsOf returns every event of one hour and shard.
-	EventsOf(ctx context.Context, hour time.Time, shard int) ([]Stored, error)
-	PutArticle(ctx context.Context, a Article) error
-	Articles(ctx context.Context, ids []string) (map[string]Article, error)
-	// PutPartial replaces one shard's partial of a period.
-	PutPartial(ctx context.Context, p Partial) error
-	// Partials reads every shard's partial of the periods; the per-article
-	// slices only when articles is true.
-	Partials(ctx context.Context, granularity string, periods []string, articles bool) ([]Partial, error)
-	// Mark records that events of an hour and shard were accepted (setting
-	// it again moves its SetAt).
-	Mark(ctx context.Context, m Mark) error
-	// Marks lists one shard's marks.
-	Marks(ctx context.Context, shard int) ([]Mark, error)
-	// ClearMark deletes a mark unless it was set again since m was read;
-	// false when it was (or is gone).
-	ClearMark(ctx context.Context, m Mark) (bool, error)
-	// MarkTrending records an article as trending; false if it already was.
-	MarkTrending(ctx context.Context, articleID string, at time.Time) (bool, error)
-	IsTrending(ctx context.Context, articleID string) (bool, error)
-}
-
-// ErrDuplicate means an event id was already stored.
-var ErrDuplicate = errors.New("duplicate event")
 
 var (
 	eventIDRe   = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
@@ -158,94 +125,4 @@ func Validate(events []Event, now time.Time) error {
 type Result struct {
 	Accepted   int `json:"accepted"`
 	Duplicates int `json:"duplicates"`
-}
-
-// Service holds the tracking use cases.
-type Service struct {
-	Store Store
-	Now   func() time.Time
-	// Opened announces the articles a user clicked or read in a stored batch
-	// (user.read), duplicates included, so a retried batch announces again
-	// what a failed announcement lost. Nil announces nothing.
-	Opened func(ctx context.Context, userID string, articleIDs []string, at time.Time) error
-}
-
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
-	}
-	return time.Now().UTC()
-}
-
-// Track validates a whole batch, then stores each event once (16 writes at a
-// time), then marks each hour the batch touched (one write per distinct
-// hour: the user's shard is the same for the whole batch) so the KPI batch
-// recomputes it however late the events are. A failure part-way is returned
-// for the client to retry the batch: what was stored counts as duplicates
-// then, and the retry marks again.
-func (s *Service) Track(ctx context.Context, userID string, events []Event) (Result, error) {
-	now := s.now()
-	if err := Validate(events, now); err != nil {
-		return Result{}, err
-	}
-	var (
-		mu   sync.Mutex
-		res  Result
-		errs []error
-	)
-	parallel.Each(events, 16, func(_ int, e Event) {
-		err := s.Store.PutEvent(ctx, Stored{Event: e, UserID: userID, ReceivedAt: now})
-		mu.Lock()
-		defer mu.Unlock()
-		switch {
-		case err == nil:
-			res.Accepted++
-		case errors.Is(err, ErrDuplicate):
-			res.Duplicates++
-		default:
-			errs = append(errs, err)
-		}
-	})
-	// The marks come after the events (a recomputation that clears a mark
-	// has read every event stored before it) and before the answer, for
-	// duplicates too: a retry must mark what a failed attempt did not.
-	hours := map[time.Time]bool{}
-	for _, e := range events {
-		hours[e.At.UTC().Truncate(time.Hour)] = true
-	}
-	marks := make([]Mark, 0, len(hours))
-	setAt := s.now()
-	for h := range hours {
-		marks = append(marks, Mark{Hour: h, Shard: ShardOf(userID), SetAt: setAt})
-	}
-	parallel.Each(marks, 16, func(_ int, m Mark) {
-		if err := s.Store.Mark(ctx, m); err != nil {
-			mu.Lock()
-			errs = append(errs, err)
-			mu.Unlock()
-		}
-	})
-	if len(errs) > 0 {
-		// The application error first: it decides the status and message; the
-		// causes follow for the log.
-		return res, errors.Join(append([]error{kiosk.Errorf(kiosk.EUNAVAILABLE,
-			"%d events could not be stored; retry the batch (stored ones count once)", len(errs))}, errs...)...)
-	}
-	if s.Opened != nil {
-		var opened []string
-		seen := map[string]bool{}
-		for _, e := range events {
-			if (e.Type == Click || e.Type == Read) && !seen[e.ArticleID] {
-				seen[e.ArticleID] = true
-				opened = append(opened, e.ArticleID)
-			}
-		}
-		if len(opened) > 0 {
-			if err := s.Opened(ctx, userID, opened, now); err != nil {
-				return res, errors.Join(kiosk.Errorf(kiosk.EUNAVAILABLE,
-					"the events are stored but could not be announced; retry the batch (stored ones count once)"), err)
-			}
-		}
-	}
-	return res, nil
 }

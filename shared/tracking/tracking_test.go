@@ -62,7 +62,7 @@ func TestValidateRefusesTheWholeBatch(t *testing.T) {
 // every shard twice and checks the merged numbers against a hand count.
 func TestKPIsAreExactAndIdempotent(t *testing.T) {
 	ctx := context.Background()
-	st := NewDynamoStore(dynamotest.Table(t, "events"))
+	st := NewMemoryStore()
 	s := &Service{Store: st, Now: func() time.Time { return now }}
 	_ = st.PutArticle(ctx, Article{ID: art(1), Category: "sports", SourceID: "desk"})
 	_ = st.PutArticle(ctx, Article{ID: art(2), Category: "tech", SourceID: "daily"})
@@ -89,7 +89,7 @@ func TestKPIsAreExactAndIdempotent(t *testing.T) {
 			}
 		}
 	}
-	rows, err := Query(ctx, st, Hour, "category", hour, hour)
+	rows, err := reports(st).Query(ctx, Hour, "category", hour, hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,17 +103,17 @@ func TestKPIsAreExactAndIdempotent(t *testing.T) {
 	if c := got["tech"]; c != (Counts{Impressions: 1, Users: 1, Viewers: 1}) {
 		t.Errorf("tech this hour = %+v", c)
 	}
-	day, _ := Query(ctx, st, Day, "all", hour, hour)
+	day, _ := reports(st).Query(ctx, Day, "all", hour, hour)
 	if len(day) != 1 || day[0].Users != 3 || day[0].Impressions != 4 || day[0].CTR != 0.5 {
 		t.Errorf("the day = %+v; want DAU 3, 4 impressions, CTR 0.5", day)
 	}
 	if engagement["alice"]["sports"] != 3 || engagement["bob"]["sports"] != 3 {
 		t.Errorf("engagement = %v", engagement)
 	}
-	if _, err := Query(ctx, st, "week", "all", hour, hour); kiosk.ErrorCode(err) != kiosk.EINVALID {
+	if _, err := reports(st).Query(ctx, "week", "all", hour, hour); kiosk.ErrorCode(err) != kiosk.EINVALID {
 		t.Errorf("a bad granularity: %v", err)
 	}
-	if _, err := Query(ctx, st, Hour, "color", hour, hour); !strings.Contains(fmt.Sprint(err), "by must be") {
+	if _, err := reports(st).Query(ctx, Hour, "color", hour, hour); !strings.Contains(fmt.Sprint(err), "by must be") {
 		t.Errorf("a bad dimension: %v", err)
 	}
 }
@@ -123,21 +123,22 @@ func TestKPIsAreExactAndIdempotent(t *testing.T) {
 func runKPI(t *testing.T, st Store, now time.Time) []HourResult {
 	t.Helper()
 	ctx := context.Background()
-	marks, err := AllMarks(ctx, st)
+	s := &Service{Store: st, Now: at(now)}
+	marks, err := s.Marks(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	jobs, err := Plan(Job{}, marks)
+	jobs, err := Plan(Run{}, marks)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var hours []HourResult
 	for _, j := range jobs {
-		r, err := Recompute(ctx, st, j, now)
+		r, err := s.Recompute(ctx, j)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := r.Clear(ctx, st); err != nil {
+		if _, err := s.Clear(ctx, r); err != nil {
 			t.Fatal(err)
 		}
 		hours = append(hours, r.Hours...)
@@ -145,21 +146,27 @@ func runKPI(t *testing.T, st Store, now time.Time) []HourResult {
 	return hours
 }
 
+// reports is a service over st for reading what it holds.
+func reports(st Store) *Service { return &Service{Store: st, Now: at(now)} }
+
+// at is a clock stopped at t.
+func at(t time.Time) func() time.Time { return func() time.Time { return t } }
+
 func TestPlanMakesOneDayJobPerMarkedDayAndShard(t *testing.T) {
 	h := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
 	marks := []Mark{{Hour: h, Shard: 3}, {Hour: h.Add(5 * time.Hour), Shard: 3}, {Hour: h.Add(-time.Hour), Shard: 3}, {Hour: h, Shard: 1}}
-	jobs, _ := Plan(Job{}, marks)
+	jobs, _ := Plan(Run{}, marks)
 	var got []string
 	for _, j := range jobs {
-		got = append(got, fmt.Sprintf("%s %s %d", j.Granularity, j.Period, *j.Shard))
+		got = append(got, fmt.Sprintf("%s %s %d", j.Granularity, j.Period, j.Shard))
 	}
 	if want := "[day 20261124 3 day 20261125 1 day 20261125 3]"; fmt.Sprint(got) != want {
 		t.Errorf("Plan = %v, want %s", got, want)
 	}
-	if jobs, _ := Plan(Job{Granularity: Hour, Period: "2026112510"}, nil); len(jobs) != Shards {
+	if jobs, _ := Plan(Run{Granularity: Hour, Period: "2026112510"}, nil); len(jobs) != Shards {
 		t.Errorf("a named period makes %d jobs, want one per shard", len(jobs))
 	}
-	if _, err := Plan(Job{Granularity: "hour", Period: "yesterday"}, nil); err == nil {
+	if _, err := Plan(Run{Granularity: "hour", Period: "yesterday"}, nil); err == nil {
 		t.Error("a bad period was planned")
 	}
 }

@@ -375,12 +375,12 @@ func (b *bench) throughput() error {
 	if err != nil {
 		return err
 	}
-	events := tracking.NewDynamoStore(store.Open(cfg).Table(b.cloud.TableName("events")))
+	kpi := &tracking.Service{Store: tracking.NewDynamoStore(store.Open(cfg).Table(b.cloud.TableName("events")))}
 	hour := time.Now().UTC().Format("2006010215")
 	t := time.Now()
 	var n int64
 	for shard := range tracking.Shards {
-		r, err := tracking.Recompute(context.Background(), events, tracking.Job{Granularity: tracking.Hour, Period: hour, Shard: &shard}, time.Now())
+		r, err := kpi.Recompute(context.Background(), tracking.ShardJob{Granularity: tracking.Hour, Period: hour, Shard: shard})
 		if err != nil {
 			return err
 		}

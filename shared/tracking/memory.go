@@ -1,0 +1,179 @@
+package tracking
+
+import (
+	"context"
+	"maps"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// MemoryStore is an in-memory Store for the service's tests: the DynamoDB
+// adapter's behaviour without DynamoDB — conditional puts and deletes, the
+// by-hour index's order (by key), a mark whose time to live has passed is
+// invisible, and a partial is replaced whole.
+type MemoryStore struct {
+	mu       sync.Mutex
+	events   map[string]Stored // "ev#<user>#<id>", as the table's key
+	articles map[string]Article
+	partials map[string]Partial // partialKey
+	marks    map[string]Mark    // markKey
+	trending map[string]time.Time
+}
+
+// NewMemoryStore returns an empty store.
+func NewMemoryStore() *MemoryStore {
+	return &MemoryStore{events: map[string]Stored{}, articles: map[string]Article{}, partials: map[string]Partial{},
+		marks: map[string]Mark{}, trending: map[string]time.Time{}}
+}
+
+var _ Store = (*MemoryStore)(nil)
+
+// PutEvent stores an event unless its user stored its id before.
+func (m *MemoryStore) PutEvent(_ context.Context, e Stored) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	key := "ev#" + e.UserID + "#" + e.ID
+	if _, ok := m.events[key]; ok {
+		return ErrDuplicate
+	}
+	e.At, e.ReceivedAt = e.At.UTC(), e.ReceivedAt.UTC()
+	if e.DwellMS != nil {
+		d := *e.DwellMS
+		e.DwellMS = &d
+	}
+	m.events[key] = e
+	return nil
+}
+
+// EventsOf lists one hour and shard's events in key order.
+func (m *MemoryStore) EventsOf(_ context.Context, hour time.Time, shard int) ([]Stored, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var keys []string
+	for k, e := range m.events {
+		if hourKey(e.At, ShardOf(e.UserID)) == hourKey(hour, shard) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	out := make([]Stored, len(keys))
+	for i, k := range keys {
+		out[i] = m.events[k]
+	}
+	return out, nil
+}
+
+// PutArticle records an article; idempotent.
+func (m *MemoryStore) PutArticle(_ context.Context, a Article) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.articles[a.ID] = a
+	return nil
+}
+
+// Articles reads the catalogue entries of ids; unknown ids are left out.
+func (m *MemoryStore) Articles(_ context.Context, ids []string) (map[string]Article, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string]Article{}
+	for _, id := range ids {
+		if a, ok := m.articles[id]; ok {
+			out[id] = a
+		}
+	}
+	return out, nil
+}
+
+// PutPartial replaces one shard's partial of a period.
+func (m *MemoryStore) PutPartial(_ context.Context, p Partial) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p.Slices = maps.Clone(p.Slices)
+	m.partials[partialKey(p.Granularity, p.Period, p.Shard)] = p
+	return nil
+}
+
+// Partials reads every shard's partial of the periods, the article slices
+// only when asked for.
+func (m *MemoryStore) Partials(_ context.Context, granularity string, periods []string, articles bool) ([]Partial, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Partial
+	for _, period := range periods {
+		for shard := range Shards {
+			p, ok := m.partials[partialKey(granularity, period, shard)]
+			if !ok {
+				continue
+			}
+			p.Slices = maps.Clone(p.Slices)
+			if !articles {
+				maps.DeleteFunc(p.Slices, func(k string, _ Counts) bool { return strings.HasPrefix(k, "article:") })
+			}
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// Mark sets (or sets again) the mark of an hour and shard.
+func (m *MemoryStore) Mark(_ context.Context, mk Mark) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	mk.Hour = mk.Hour.UTC().Truncate(time.Hour)
+	mk.SetAt = time.Unix(0, mk.SetAt.UnixNano()).UTC() // as precise as the table keeps it
+	m.marks[markKey(mk.Hour, mk.Shard)] = mk
+	return nil
+}
+
+// Marks lists one shard's marks in hour order; a mark past its time to live
+// (its hour plus Retention) is gone.
+func (m *MemoryStore) Marks(_ context.Context, shard int) ([]Mark, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var keys []string
+	for k, mk := range m.marks {
+		if mk.Shard == shard && !mk.Hour.Add(Retention).Before(time.Now().Truncate(time.Second)) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	out := make([]Mark, len(keys))
+	for i, k := range keys {
+		out[i] = m.marks[k]
+	}
+	return out, nil
+}
+
+// ClearMark deletes the mark unless it was set again since mk was read.
+func (m *MemoryStore) ClearMark(_ context.Context, mk Mark) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	key := markKey(mk.Hour.UTC(), mk.Shard)
+	cur, ok := m.marks[key]
+	if !ok || cur.SetAt.UnixNano() != mk.SetAt.UnixNano() {
+		return false, nil
+	}
+	delete(m.marks, key)
+	return true, nil
+}
+
+// MarkTrending records the article once.
+func (m *MemoryStore) MarkTrending(_ context.Context, articleID string, at time.Time) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.trending[articleID]; ok {
+		return false, nil
+	}
+	m.trending[articleID] = at.UTC()
+	return true, nil
+}
+
+// IsTrending reports whether the article was marked.
+func (m *MemoryStore) IsTrending(_ context.Context, articleID string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.trending[articleID]
+	return ok, nil
+}

@@ -1,0 +1,569 @@
+package tracking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/parallel"
+)
+
+// Service holds every tracking rule: accepting events, the KPI batch's
+// coordination and workers, trending, and the reports.
+type Service struct {
+	Store Store
+	Now   func() time.Time
+	// Announce tells the other domains what tracking found (events.go's
+	// Events publishes it as catalogue events). Nil announces nothing; the
+	// KPI batch needs one.
+	Announce Announcer
+}
+
+// Announcer is how the service announces, in its own types; events.go
+// translates each call to catalogue events.
+type Announcer interface {
+	// Opened: a user clicked or read articles in a stored batch
+	// (duplicates included, so a retried batch announces again what a
+	// failed announcement lost).
+	Opened(ctx context.Context, userID string, articleIDs []string, at time.Time) error
+	// ShardsRequested fans a coordinator run's jobs out to the workers.
+	ShardsRequested(ctx context.Context, jobs []ShardJob) error
+	// Trending: an article crossed the trending threshold in an hour.
+	Trending(ctx context.Context, t Trend) error
+	// Engaged: what each user of a completed hour engaged with.
+	Engaged(ctx context.Context, hour string, e Engagement) error
+	// Stats: a day partial's per-article numbers for the feed's ranking.
+	Stats(ctx context.Context, day Partial) error
+}
+
+// Trend is an article that TrendingReaders distinct readers clicked within
+// an hour; Clicks is the hour's raw click count.
+type Trend struct {
+	ArticleID string
+	Hour      time.Time
+	Clicks    int64
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Track validates a whole batch, then stores each event once (16 writes at a
+// time), then marks each hour the batch touched (one write per distinct
+// hour: the user's shard is the same for the whole batch) so the KPI batch
+// recomputes it however late the events are. A failure part-way is returned
+// for the client to retry the batch: what was stored counts as duplicates
+// then, and the retry marks again.
+func (s *Service) Track(ctx context.Context, userID string, events []Event) (Result, error) {
+	now := s.now()
+	if err := Validate(events, now); err != nil {
+		return Result{}, err
+	}
+	var (
+		mu   sync.Mutex
+		res  Result
+		errs []error
+	)
+	parallel.Each(events, 16, func(_ int, e Event) {
+		err := s.Store.PutEvent(ctx, Stored{Event: e, UserID: userID, ReceivedAt: now})
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case err == nil:
+			res.Accepted++
+		case errors.Is(err, ErrDuplicate):
+			res.Duplicates++
+		default:
+			errs = append(errs, err)
+		}
+	})
+	// The marks come after the events (a recomputation that clears a mark
+	// has read every event stored before it) and before the answer, for
+	// duplicates too: a retry must mark what a failed attempt did not.
+	hours := map[time.Time]bool{}
+	for _, e := range events {
+		hours[e.At.UTC().Truncate(time.Hour)] = true
+	}
+	marks := make([]Mark, 0, len(hours))
+	setAt := s.now()
+	for h := range hours {
+		marks = append(marks, Mark{Hour: h, Shard: ShardOf(userID), SetAt: setAt})
+	}
+	parallel.Each(marks, 16, func(_ int, m Mark) {
+		if err := s.Store.Mark(ctx, m); err != nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}
+	})
+	if len(errs) > 0 {
+		// The application error first: it decides the status and message; the
+		// causes follow for the log.
+		return res, errors.Join(append([]error{kiosk.Errorf(kiosk.EUNAVAILABLE,
+			"%d events could not be stored; retry the batch (stored ones count once)", len(errs))}, errs...)...)
+	}
+	if s.Announce != nil {
+		var opened []string
+		seen := map[string]bool{}
+		for _, e := range events {
+			if (e.Type == Click || e.Type == Read) && !seen[e.ArticleID] {
+				seen[e.ArticleID] = true
+				opened = append(opened, e.ArticleID)
+			}
+		}
+		if len(opened) > 0 {
+			if err := s.Announce.Opened(ctx, userID, opened, now); err != nil {
+				return res, errors.Join(kiosk.Errorf(kiosk.EUNAVAILABLE,
+					"the events are stored but could not be announced; retry the batch (stored ones count once)"), err)
+			}
+		}
+	}
+	return res, nil
+}
+
+// Catalogue records what tracking knows of a published article (its
+// category and source); idempotent.
+func (s *Service) Catalogue(ctx context.Context, a Article) error {
+	return codes.Translate(s.Store.PutArticle(ctx, a))
+}
+
+// Coordinated is what a coordinator run did.
+type Coordinated struct {
+	Marks    int // marks read
+	Shards   int // shard jobs requested
+	Trending int // articles announced as trending
+}
+
+// Coordinate is a coordinator run of the KPI batch: it plans the shard jobs
+// (from the marks accepted events left, or every shard of a named period),
+// requests them, and announces the articles that crossed the trending
+// threshold this hour (from the partials the previous run's workers wrote).
+func (s *Service) Coordinate(ctx context.Context, run Run) (Coordinated, error) {
+	if s.Announce == nil {
+		return Coordinated{}, errors.New("tracking: the KPI batch needs an announcer")
+	}
+	now := s.now()
+	var (
+		done  Coordinated
+		marks []Mark
+	)
+	if run.Granularity == "" && run.Period == "" {
+		var err error
+		if marks, err = s.Marks(ctx); err != nil {
+			return done, err
+		}
+	}
+	done.Marks = len(marks)
+	jobs, err := Plan(run, marks)
+	if err != nil {
+		return done, err
+	}
+	if len(jobs) > 0 {
+		if err := s.Announce.ShardsRequested(ctx, jobs); err != nil {
+			return done, err
+		}
+	}
+	done.Shards = len(jobs)
+	done.Trending, err = s.announceTrending(ctx, now)
+	return done, err
+}
+
+// announceTrending announces, once each, the articles that crossed the
+// threshold this hour. The mark is written after the announcement is
+// accepted: at least once, never lost.
+func (s *Service) announceTrending(ctx context.Context, now time.Time) (int, error) {
+	hour := now.Truncate(time.Hour)
+	rows, err := s.Trending(ctx, hour)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range rows {
+		done, err := s.Store.IsTrending(ctx, r.Key)
+		if err != nil {
+			return n, codes.Translate(err)
+		}
+		if done {
+			continue
+		}
+		if err := s.Announce.Trending(ctx, Trend{ArticleID: r.Key, Hour: hour, Clicks: r.Clicks}); err != nil {
+			return n, err
+		}
+		if _, err := s.Store.MarkTrending(ctx, r.Key, now); err != nil {
+			return n, codes.Translate(err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+// ShardDone is what a worker did.
+type ShardDone struct {
+	Hours   int // hours recomputed
+	Cleared int // marks cleared
+}
+
+// RecomputeShard is a worker of the KPI batch: it recomputes the job's
+// shard exactly (Recompute), announces what each user engaged with in every
+// completed hour and the day's per-article numbers, and only then clears
+// the marks it covered: a crash before that repeats the job, never loses it.
+func (s *Service) RecomputeShard(ctx context.Context, job ShardJob) (ShardDone, error) {
+	if s.Announce == nil {
+		return ShardDone{}, errors.New("tracking: the KPI batch needs an announcer")
+	}
+	r, err := s.Recompute(ctx, job)
+	if err != nil {
+		return ShardDone{}, err
+	}
+	done := ShardDone{Hours: len(r.Hours)}
+	for _, h := range r.Hours {
+		if h.Complete && len(h.Engagement) > 0 {
+			if err := s.Announce.Engaged(ctx, h.Partial.Period, h.Engagement); err != nil {
+				return done, err
+			}
+		}
+	}
+	if r.Day != nil {
+		if err := s.Announce.Stats(ctx, *r.Day); err != nil {
+			return done, err
+		}
+	}
+	done.Cleared, err = s.Clear(ctx, r)
+	return done, err
+}
+
+// Marks reads the marks of every shard.
+func (s *Service) Marks(ctx context.Context) ([]Mark, error) {
+	var out []Mark
+	for shard := range Shards {
+		m, err := s.Store.Marks(ctx, shard)
+		if err != nil {
+			return nil, fmt.Errorf("marks of shard %d: %w", shard, codes.Translate(err))
+		}
+		out = append(out, m...)
+	}
+	return out, nil
+}
+
+// Recompute brings one shard of a period up to date, exactly, from the stored
+// events: every event is stored once, and each user is in one shard. Running
+// it again recomputes the same numbers (plus any late events). An hour job
+// recomputes its hour; a day job reads the shard's marks of the day first,
+// then recomputes each marked hour and the day from one read of the day's
+// events. Call Clear once whatever depends on the result is published.
+func (s *Service) Recompute(ctx context.Context, job ShardJob) (Recomputed, error) {
+	now := s.now()
+	if job.Shard < 0 || job.Shard >= Shards {
+		return Recomputed{}, kiosk.Errorf(kiosk.EINVALID, "a shard job needs a shard of 0 to %d", Shards-1)
+	}
+	shard := job.Shard
+	start, err := periodStart(job.Granularity, job.Period)
+	if err != nil {
+		return Recomputed{}, err
+	}
+	r := Recomputed{started: now.UTC()}
+	hours := []time.Time{start}
+	if job.Granularity == Day {
+		marks, err := s.Store.Marks(ctx, shard)
+		if err != nil {
+			return Recomputed{}, fmt.Errorf("marks of shard %d: %w", shard, err)
+		}
+		hours = nil
+		for _, m := range marks {
+			if m.Hour.UTC().Format(dayLayout) == job.Period {
+				r.marks = append(r.marks, m)
+				hours = append(hours, m.Hour.UTC())
+			}
+		}
+	}
+	n := 1
+	if job.Granularity == Day {
+		n = 24
+	}
+	byHour := map[time.Time][]Stored{}
+	var events []Stored
+	for h := range n {
+		hour := start.Add(time.Duration(h) * time.Hour)
+		evs, err := s.Store.EventsOf(ctx, hour, shard)
+		if err != nil {
+			return Recomputed{}, fmt.Errorf("events of %s shard %d: %w", hour.Format(hourLayout), shard, err)
+		}
+		byHour[hour] = evs
+		events = append(events, evs...)
+	}
+	articles, err := s.catalogue(ctx, events)
+	if err != nil {
+		return Recomputed{}, err
+	}
+	for _, hour := range dedupeHours(hours) {
+		p, e := count(byHour[hour], articles, Hour, hour.Format(hourLayout), shard, now)
+		r.Hours = append(r.Hours, HourResult{Partial: p, Engagement: e, Complete: !hour.Add(time.Hour).After(now)})
+	}
+	if job.Granularity == Day {
+		p, _ := count(events, articles, Day, job.Period, shard, now)
+		r.Day = &p
+	}
+	for _, h := range r.Hours {
+		if err := s.Store.PutPartial(ctx, h.Partial); err != nil {
+			return Recomputed{}, fmt.Errorf("store partial %s shard %d: %w", h.Partial.Period, shard, err)
+		}
+	}
+	if r.Day != nil {
+		if err := s.Store.PutPartial(ctx, *r.Day); err != nil {
+			return Recomputed{}, fmt.Errorf("store partial %s shard %d: %w", r.Day.Period, shard, err)
+		}
+	}
+	return r, nil
+}
+
+// Clear removes the marks this recomputation covered: a mark set at least
+// Settle before the recomputation started, of an hour that ended at least
+// Settle before it, and not set again since it was read (a conditional
+// delete). Every other mark stays for the next run. It returns how many were
+// cleared.
+func (s *Service) Clear(ctx context.Context, r Recomputed) (int, error) {
+	cutoff := r.started.Add(-Settle)
+	n := 0
+	for _, m := range r.marks {
+		if m.SetAt.After(cutoff) || m.Hour.Add(time.Hour).After(cutoff) {
+			continue
+		}
+		cleared, err := s.Store.ClearMark(ctx, m)
+		if err != nil {
+			return n, fmt.Errorf("clear mark %s shard %d: %w", m.Hour.Format(hourLayout), m.Shard, err)
+		}
+		if cleared {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// catalogue reads the catalogue entries of the events' article ids.
+func (s *Service) catalogue(ctx context.Context, events []Stored) (map[string]Article, error) {
+	ids := map[string]bool{}
+	for _, e := range events {
+		ids[e.ArticleID] = true
+	}
+	list := make([]string, 0, len(ids))
+	for id := range ids {
+		list = append(list, id)
+	}
+	sort.Strings(list)
+	articles, err := s.Store.Articles(ctx, list)
+	if err != nil {
+		return nil, fmt.Errorf("article catalogue: %w", err)
+	}
+	return articles, nil
+}
+
+// Query merges the shard partials of every period in [from, to] into rows for
+// one dimension (all, category, source or article).
+func (s *Service) Query(ctx context.Context, granularity, by string, from, to time.Time) ([]Row, error) {
+	step, layout := time.Hour, hourLayout
+	switch granularity {
+	case Hour:
+	case Day:
+		step, layout = 24*time.Hour, dayLayout
+	default:
+		return nil, kiosk.Errorf(kiosk.EINVALID, "granularity must be hour or day")
+	}
+	switch by {
+	case "all", "category", "source", "article":
+	default:
+		return nil, kiosk.Errorf(kiosk.EINVALID, "by must be all, category, source or article")
+	}
+	if to.Before(from) {
+		return nil, kiosk.Errorf(kiosk.EINVALID, "to is before from")
+	}
+	var periods []string
+	for t := from.UTC().Truncate(step); !t.After(to.UTC()); t = t.Add(step) {
+		periods = append(periods, t.Format(layout))
+		if len(periods) > 24*31 {
+			return nil, kiosk.Errorf(kiosk.EINVALID, "at most 744 periods per query")
+		}
+	}
+	parts, err := s.Store.Partials(ctx, granularity, periods, by == "article")
+	if err != nil {
+		return nil, codes.Translate(err)
+	}
+	merged := map[[2]string]Counts{}
+	for _, p := range parts {
+		for slice, c := range p.Slices {
+			key := slice
+			if by != "all" {
+				var ok bool
+				if key, ok = strings.CutPrefix(slice, by+":"); !ok {
+					continue
+				}
+			} else if slice != "all" {
+				continue
+			}
+			m := merged[[2]string{p.Period, key}]
+			m.add(c)
+			merged[[2]string{p.Period, key}] = m
+		}
+	}
+	rows := make([]Row, 0, len(merged))
+	for k, c := range merged {
+		rows = append(rows, Row{Period: k[0], Key: k[1], Counts: c}.withRates())
+	}
+	sort.Slice(rows, func(i, j int) bool {
+		if rows[i].Period != rows[j].Period {
+			return rows[i].Period < rows[j].Period
+		}
+		if rows[i].Clicks != rows[j].Clicks {
+			return rows[i].Clicks > rows[j].Clicks
+		}
+		return rows[i].Key < rows[j].Key
+	})
+	return rows, nil
+}
+
+// Trending returns the rows (Key = article id) of the catalogue articles that
+// TrendingReaders distinct readers clicked in the hour, from the merged
+// partials.
+func (s *Service) Trending(ctx context.Context, hour time.Time) ([]Row, error) {
+	rows, err := s.Query(ctx, Hour, "article", hour, hour)
+	if err != nil {
+		return nil, err
+	}
+	var out []Row
+	for _, r := range rows {
+		if r.Key != Unknown && r.Clickers >= TrendingReaders {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// DashboardRanges are the KPI dashboard's ranges, ending now.
+var DashboardRanges = map[string]time.Duration{"24h": 24 * time.Hour, "7d": 7 * 24 * time.Hour, "30d": 30 * 24 * time.Hour}
+
+// Dashboard is the KPI dashboard's numbers for a range ending now.
+type Dashboard struct {
+	Range       string // 24h, 7d or 30d
+	Granularity string // hour or day
+	// Series has one row per period of the range, oldest first; a period
+	// nothing was counted in is a zero row. Period is set on every row.
+	Series []Point
+	// Top has, by category, source and article, the 10 keys with the most
+	// clicks over the range (counts summed over its periods: Users is then
+	// user-periods, not distinct users).
+	Top map[string][]Row
+	// Empty is true when no KPI covers the range yet.
+	Empty bool
+}
+
+// Point is one period of a dashboard series.
+type Point struct {
+	At time.Time
+	Row
+}
+
+// TopDimensions are the dashboard's top lists, in the order shown.
+var TopDimensions = []string{"category", "source", "article"}
+
+// Dashboard reads the KPI dashboard for a range (24h by default) per hour or
+// day (hour by default; a 30-day range is always per day: 720 hourly points
+// say less than 30 daily ones).
+func (s *Service) Dashboard(ctx context.Context, rng, granularity string) (Dashboard, error) {
+	if _, ok := DashboardRanges[rng]; !ok {
+		rng = "24h"
+	}
+	if granularity != Day {
+		granularity = Hour
+	}
+	if rng == "30d" && granularity == Hour {
+		granularity = Day
+	}
+	d := Dashboard{Range: rng, Granularity: granularity, Top: map[string][]Row{}}
+	to := s.now()
+	from := to.Add(-DashboardRanges[rng])
+	rows, err := s.Query(ctx, granularity, "all", from, to)
+	if err != nil {
+		return d, err
+	}
+	d.Empty = len(rows) == 0
+	step, layout := time.Hour, hourLayout
+	if granularity == Day {
+		step, layout = 24*time.Hour, dayLayout
+	}
+	byPeriod := map[string]Row{}
+	for _, r := range rows {
+		byPeriod[r.Period] = r
+	}
+	for t := from.Truncate(step); !t.After(to); t = t.Add(step) {
+		r, ok := byPeriod[t.Format(layout)]
+		if !ok {
+			r = Row{Period: t.Format(layout)}
+		}
+		d.Series = append(d.Series, Point{At: t, Row: r})
+	}
+	for _, by := range TopDimensions {
+		rows, err := s.Query(ctx, granularity, by, from, to)
+		if err != nil {
+			return d, err
+		}
+		d.Top[by] = top(rows, 10)
+	}
+	return d, nil
+}
+
+// top merges rows over periods per key and keeps the n with most clicks
+// (ties by key).
+func top(rows []Row, n int) []Row {
+	m := map[string]*Row{}
+	for _, r := range rows {
+		t := m[r.Key]
+		if t == nil {
+			t = &Row{Key: r.Key}
+			m[r.Key] = t
+		}
+		t.add(r.Counts)
+	}
+	out := make([]Row, 0, len(m))
+	for _, t := range m {
+		out = append(out, t.withRates())
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Clicks != out[j].Clicks {
+			return out[i].Clicks > out[j].Clicks
+		}
+		return out[i].Key < out[j].Key
+	})
+	return out[:min(n, len(out))]
+}
+
+// Report is the KPI report of GET /admin/api/kpi.
+type Report struct {
+	By          string `json:"by"`
+	Granularity string `json:"granularity"`
+	Rows        []Row  `json:"rows"`
+}
+
+// Report answers a KPI report request as the API gets it: from and to are
+// RFC 3339 times, by defaults to all (see Query).
+func (s *Service) Report(ctx context.Context, granularity, by, from, to string) (Report, error) {
+	f, err1 := time.Parse(time.RFC3339, from)
+	t, err2 := time.Parse(time.RFC3339, to)
+	if err1 != nil || err2 != nil {
+		return Report{}, kiosk.Errorf(kiosk.EINVALID, "from and to are RFC 3339 times")
+	}
+	if by == "" {
+		by = "all"
+	}
+	rows, err := s.Query(ctx, granularity, by, f, t)
+	if err != nil {
+		return Report{}, err
+	}
+	return Report{By: by, Granularity: granularity, Rows: rows}, nil
+}

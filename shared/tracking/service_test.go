@@ -1,0 +1,295 @@
+package tracking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/kiosk-news/kiosk/events"
+	"github.com/kiosk-news/kiosk/shared/kiosk"
+)
+
+// published records what an Events announcer publishes, as the bus would
+// carry it: detail type and catalogue detail.
+type published struct {
+	types   []string
+	details []any
+	fail    error
+}
+
+func (p *published) publish(_ context.Context, detailType string, details ...any) error {
+	if p.fail != nil {
+		return p.fail
+	}
+	for _, d := range details {
+		p.types = append(p.types, detailType)
+		p.details = append(p.details, d)
+	}
+	return nil
+}
+
+// of lists the published details of one type, and forgets them.
+func of[T any](p *published, detailType string) []T {
+	var out []T
+	var keptT []string
+	var keptD []any
+	for i, t := range p.types {
+		if t == detailType {
+			out = append(out, p.details[i].(T))
+		} else {
+			keptT, keptD = append(keptT, t), append(keptD, p.details[i])
+		}
+	}
+	p.types, p.details = keptT, keptD
+	return out
+}
+
+func TestServiceTheKPIBatchFansOutTheMarkedDaysAndAnnouncesWhatItFoundOnce(t *testing.T) {
+	ctx := context.Background()
+	pub := &published{}
+	clock := now
+	s := &Service{Store: NewMemoryStore(), Now: func() time.Time { return clock }, Announce: Events{Publish: pub.publish}}
+	if err := s.Catalogue(ctx, ArticleOf(events.ArticlePublished{ID: art(1), Category: "sports", SourceID: "desk"})); err != nil {
+		t.Fatal(err)
+	}
+	readers := make([]string, TrendingReaders)
+	for i := range readers {
+		readers[i] = fmt.Sprintf("reader-%d", i)
+		if _, err := s.Track(ctx, readers[i], []Event{ev("click-0001", Click, 1, now), ev("read-00001", Read, 1, now.Add(-time.Hour))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if reads := of[events.UserRead](pub, events.UserReadType); len(reads) != TrendingReaders || reads[0].ArticleIDs[0] != art(1) {
+		t.Fatalf("user.read = %+v, want one per batch", reads)
+	}
+	// The schedule's run (an empty detail) plans one day job per marked day and shard.
+	done, err := s.Coordinate(ctx, RunOf(events.KPIShardRequested{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := of[events.KPIShardRequested](pub, events.KPIShardRequestedType)
+	shards := map[int]bool{}
+	for _, r := range readers {
+		shards[ShardOf(r)] = true
+	}
+	if done.Shards != len(shards) || len(jobs) != len(shards) || done.Marks != 2*len(shards) {
+		t.Fatalf("the coordinator did %+v and requested %+v; want a day job for each of the readers' %d shards", done, jobs, len(shards))
+	}
+	if len(pub.types) != 0 {
+		t.Fatalf("nothing is trending before the workers ran, yet it published %v", pub.types)
+	}
+	// The workers, two hours later: both hours are over.
+	clock = now.Add(2 * time.Hour)
+	for _, j := range jobs {
+		if j.Granularity != Day || j.Period != "20261125" {
+			t.Errorf("a shard job %+v, want a day job of 20261125", j)
+		}
+		if _, err := s.RecomputeShard(ctx, ShardJobOf(j)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	engaged := of[events.UserEngaged](pub, events.UserEngagedType)
+	learned := 0
+	for _, e := range engaged {
+		for _, u := range e.Users {
+			learned++
+			if e.Hour != "2026112509" && e.Hour != "2026112510" || u.Weights["sports"] == 0 {
+				t.Errorf("user.engaged %s: %+v", e.Hour, u)
+			}
+		}
+	}
+	if learned != 2*TrendingReaders {
+		t.Errorf("user.engaged carried %d user-hours, want %d", learned, 2*TrendingReaders)
+	}
+	stats := of[events.ArticleStats](pub, events.ArticleStatsType)
+	var clicks int64
+	for _, st := range stats {
+		for _, a := range st.Articles {
+			clicks += a.Clicks
+		}
+	}
+	if len(stats) != len(shards) || clicks != 0 {
+		// clicks without an impression never count for ranking
+		t.Errorf("article.stats = %+v; want one per shard, no ranked clicks", stats)
+	}
+	if marks, _ := s.Marks(ctx); len(marks) != 0 {
+		t.Errorf("marks left after the workers: %+v", marks)
+	}
+	// The next runs announce the trending article, once.
+	clock = now
+	for run := range 2 {
+		done, err := s.Coordinate(ctx, Run{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		trends := of[events.ArticleTrending](pub, events.ArticleTrendingType)
+		want := 1 - run
+		if done.Trending != want || len(trends) != want {
+			t.Fatalf("run %d announced %+v (%d), want %d", run, trends, done.Trending, want)
+		}
+		if want == 1 && trends[0] != (events.ArticleTrending{ID: art(1), Hour: "2026112510", Clicks: TrendingReaders}) {
+			t.Errorf("article.trending = %+v", trends[0])
+		}
+	}
+}
+
+func TestServiceARunNowOfAPeriodRequestsEveryShardAndABadOneNothing(t *testing.T) {
+	ctx := context.Background()
+	pub := &published{}
+	s := &Service{Store: NewMemoryStore(), Now: func() time.Time { return now }, Announce: Events{Publish: pub.publish}}
+	if _, err := s.Coordinate(ctx, RunOf(events.KPIShardRequested{Granularity: Hour, Period: "2026112510"})); err != nil {
+		t.Fatal(err)
+	}
+	jobs := of[events.KPIShardRequested](pub, events.KPIShardRequestedType)
+	if len(jobs) != Shards || jobs[Shards-1] != (events.KPIShardRequested{Granularity: Hour, Period: "2026112510", Shard: Shards - 1}) {
+		t.Errorf("a run of an hour requested %+v, want its %d shards", jobs, Shards)
+	}
+	for _, bad := range []events.KPIShardRequested{{Granularity: "week", Period: "2026"}, {Granularity: Day, Period: "yesterday"}} {
+		if _, err := s.Coordinate(ctx, RunOf(bad)); kiosk.ErrorCode(err) != kiosk.EINVALID || len(pub.types) != 0 {
+			t.Errorf("a run of %+v = %v and published %v; want EINVALID and nothing", bad, err, pub.types)
+		}
+	}
+	for _, shard := range []int{-1, Shards} {
+		if _, err := s.RecomputeShard(ctx, ShardJob{Granularity: Hour, Period: "2026112510", Shard: shard}); kiosk.ErrorCode(err) != kiosk.EINVALID {
+			t.Errorf("a worker of shard %d = %v, want EINVALID", shard, err)
+		}
+	}
+}
+
+func TestServiceAWorkerThatCannotAnnounceKeepsItsMarks(t *testing.T) {
+	ctx := context.Background()
+	pub := &published{}
+	clock := now
+	s := &Service{Store: NewMemoryStore(), Now: func() time.Time { return clock }, Announce: Events{Publish: pub.publish}}
+	if _, err := s.Track(ctx, "alice", []Event{ev("click-0001", Click, 1, now.Add(-3*time.Hour))}); err != nil {
+		t.Fatal(err)
+	}
+	clock = now.Add(Settle) // the mark has settled: a successful worker clears it
+	marks, _ := s.Marks(ctx)
+	jobs, _ := Plan(Run{}, marks)
+	pub.fail = errors.New("the bus is down")
+	if _, err := s.RecomputeShard(ctx, jobs[0]); err == nil {
+		t.Fatal("a worker whose announcements failed succeeded")
+	}
+	if left, _ := s.Marks(ctx); len(left) != 1 {
+		t.Fatalf("a failed worker cleared the marks: %+v", left)
+	}
+	pub.fail = nil
+	if done, err := s.RecomputeShard(ctx, jobs[0]); err != nil || done.Cleared != 1 {
+		t.Errorf("the retry = %+v, %v; want its mark cleared", done, err)
+	}
+}
+
+func TestServiceTheDashboardFillsEveryPeriodAndRanksTheTopByClicks(t *testing.T) {
+	ctx := context.Background()
+	s := &Service{Store: NewMemoryStore(), Now: func() time.Time { return now }}
+	if d, err := s.Dashboard(ctx, "", ""); err != nil || !d.Empty || d.Range != "24h" || d.Granularity != Hour || len(d.Series) != 25 {
+		t.Fatalf("an empty dashboard = %+v, %v; want 25 empty hours", d, err)
+	}
+	for i, c := range []string{"sports", "tech", "world"} {
+		if err := s.Catalogue(ctx, Article{ID: art(i + 1), Category: c, SourceID: "desk"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// tech: 3 clicks, sports: 2 (and a day earlier 2 more), world: none.
+	batches := map[string][]Event{
+		"alice": {ev("a-000001", Click, 2, now), ev("a-000002", Click, 2, now), ev("a-000003", Impression, 3, now)},
+		"bob":   {ev("b-000001", Click, 2, now), ev("b-000002", Click, 1, now), ev("b-000003", Click, 1, now.Add(-30*time.Hour))},
+		"carol": {ev("c-000001", Click, 1, now.Add(-3*time.Hour)), ev("c-000002", Click, 1, now.Add(-30*time.Hour)), ev("c-000003", Impression, 2, now)},
+	}
+	for u, b := range batches {
+		if _, err := s.Track(ctx, u, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runKPI(t, s.Store, now)
+	d, err := s.Dashboard(ctx, "24h", "minute")
+	if err != nil || d.Empty || d.Granularity != Hour || len(d.Series) != 25 {
+		t.Fatalf("the dashboard = %+v, %v", d, err)
+	}
+	last, three := d.Series[len(d.Series)-1], d.Series[len(d.Series)-4]
+	if last.Period != "2026112510" || !last.At.Equal(now.Truncate(time.Hour)) || last.Clicks != 4 || last.Impressions != 2 || last.CTR != 2 {
+		t.Errorf("this hour = %+v", last)
+	}
+	if three.Period != "2026112507" || three.Clicks != 1 || d.Series[0].Clicks != 0 || d.Series[0].Period != "2026112410" {
+		t.Errorf("earlier hours: %+v, %+v", three, d.Series[0])
+	}
+	if top := d.Top["category"]; len(top) != 3 || top[0].Key != "tech" || top[0].Clicks != 3 || top[1].Key != "sports" || top[1].Clicks != 2 ||
+		top[0].CTR != 3 || top[2].Key != "world" {
+		t.Errorf("top categories over 24h = %+v; want tech 3, sports 2, then world", top)
+	}
+	if top := d.Top["article"]; len(top) != 3 || top[0].Key != art(2) || top[2].Key != art(3) {
+		t.Errorf("top articles = %+v", top)
+	}
+	month, err := s.Dashboard(ctx, "30d", Hour)
+	if err != nil || month.Granularity != Day || len(month.Series) != 31 {
+		t.Fatalf("30 days = %d points per %s, %v; want 31 days", len(month.Series), month.Granularity, err)
+	}
+	if top := month.Top["category"]; len(top) != 3 || top[0].Key != "sports" || top[0].Clicks != 4 {
+		t.Errorf("top categories over 30 days = %+v; want sports 4 first", top)
+	}
+}
+
+func TestEventsSplitEngagementAndStatsIntoBoundedEvents(t *testing.T) {
+	ctx := context.Background()
+	pub := &published{}
+	e := Events{Publish: pub.publish}
+	engagement := Engagement{}
+	for i := range 250 {
+		engagement[fmt.Sprintf("user-%03d", i)] = map[string]float64{"tech": 1}
+	}
+	if err := e.Engaged(ctx, "2026112510", engagement); err != nil {
+		t.Fatal(err)
+	}
+	got := of[events.UserEngaged](pub, events.UserEngagedType)
+	if len(got) != 3 || len(got[0].Users) != 100 || len(got[2].Users) != 50 || got[0].Users[0].UserID != "user-000" || got[2].Users[49].UserID != "user-249" {
+		t.Errorf("250 users went out as %d events", len(got))
+	}
+	day := Partial{Granularity: Day, Period: "20261125", Shard: 4, ComputedAt: now, Slices: map[string]Counts{"article:" + Unknown: {Viewers: 9}}}
+	for i := range 1200 {
+		day.Slices["article:"+art(i)] = Counts{Viewers: 2, ViewerClicks: 1}
+	}
+	if err := e.Stats(ctx, day); err != nil {
+		t.Fatal(err)
+	}
+	stats := of[events.ArticleStats](pub, events.ArticleStatsType)
+	if len(stats) != 3 || stats[0].Parts != 3 || stats[2].Part != 2 || len(stats[2].Articles) != 200 || stats[0].Articles[0] != (events.ArticleCount{ID: art(0), Impressions: 2, Clicks: 1}) {
+		t.Errorf("1,200 articles went out as %+v", stats)
+	}
+	if err := e.Stats(ctx, Partial{Granularity: Day, Period: "20261125"}); err != nil {
+		t.Fatal(err)
+	}
+	if empty := of[events.ArticleStats](pub, events.ArticleStatsType); len(empty) != 1 || empty[0].Parts != 1 || len(empty[0].Articles) != 0 {
+		t.Errorf("a day without articles = %+v, want one empty part", empty)
+	}
+}
+
+func TestServiceAReportRequestIsReadAsTheAPIGetsIt(t *testing.T) {
+	ctx := context.Background()
+	s := &Service{Store: NewMemoryStore(), Now: func() time.Time { return now }}
+	if _, err := s.Track(ctx, "alice", []Event{ev("a-000001", Click, 1, now)}); err != nil {
+		t.Fatal(err)
+	}
+	runKPI(t, s.Store, now)
+	ts := now.Format(time.RFC3339)
+	rep, err := s.Report(ctx, Hour, "", ts, ts)
+	if err != nil || rep.By != "all" || rep.Granularity != Hour || len(rep.Rows) != 1 || rep.Rows[0].Clicks != 1 {
+		t.Fatalf("Report = %+v, %v; want the hour's one row by all", rep, err)
+	}
+	if rep, err := s.Report(ctx, Day, "category", ts, ts); err != nil || rep.Rows == nil {
+		t.Errorf("an empty report = %+v, %v; want rows [] (not null)", rep, err)
+	}
+	for name, c := range map[string][4]string{
+		"a bad from":        {Hour, "all", "yesterday", ts},
+		"no to":             {Hour, "all", ts, ""},
+		"a bad granularity": {"week", "all", ts, ts},
+		"a bad dimension":   {Hour, "color", ts, ts},
+		"to before from":    {Hour, "all", ts, now.Add(-time.Hour).Format(time.RFC3339)},
+	} {
+		if _, err := s.Report(ctx, c[0], c[1], c[2], c[3]); kiosk.ErrorCode(err) != kiosk.EINVALID {
+			t.Errorf("%s: %v, want EINVALID", name, err)
+		}
+	}
+}

@@ -1,0 +1,43 @@
+package tracking
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/kiosk-news/kiosk/shared/kiosk"
+)
+
+// Store keeps events, the article catalogue and KPI partials.
+type Store interface {
+	// PutEvent stores an event once; ErrDuplicate if its id was stored for
+	// this user before.
+	PutEvent(ctx context.Context, e Stored) error
+	// EventsOf returns every event of one hour and shard.
+	EventsOf(ctx context.Context, hour time.Time, shard int) ([]Stored, error)
+	PutArticle(ctx context.Context, a Article) error
+	Articles(ctx context.Context, ids []string) (map[string]Article, error)
+	// PutPartial replaces one shard's partial of a period.
+	PutPartial(ctx context.Context, p Partial) error
+	// Partials reads every shard's partial of the periods; the per-article
+	// slices only when articles is true.
+	Partials(ctx context.Context, granularity string, periods []string, articles bool) ([]Partial, error)
+	// Mark records that events of an hour and shard were accepted (setting
+	// it again moves its SetAt).
+	Mark(ctx context.Context, m Mark) error
+	// Marks lists one shard's marks.
+	Marks(ctx context.Context, shard int) ([]Mark, error)
+	// ClearMark deletes a mark unless it was set again since m was read;
+	// false when it was (or is gone).
+	ClearMark(ctx context.Context, m Mark) (bool, error)
+	// MarkTrending records an article as trending; false if it already was.
+	MarkTrending(ctx context.Context, articleID string, at time.Time) (bool, error)
+	IsTrending(ctx context.Context, articleID string) (bool, error)
+}
+
+// ErrDuplicate means an event id was already stored for this user.
+var ErrDuplicate = errors.New("duplicate event")
+
+// codes maps the store's sentinels to application codes: the service
+// translates store errors through it, and only through it.
+var codes = kiosk.Codes{ErrDuplicate: kiosk.ECONFLICT}
