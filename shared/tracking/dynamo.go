@@ -238,12 +238,12 @@ func (s *DynamoStore) Mark(ctx context.Context, m Mark) error {
 
 // Marks queries the by-hour index for one shard's marks (eventually
 // consistent: a mark not seen yet is seen by the next run).
-func (s *DynamoStore) Marks(ctx context.Context, shard int) ([]Mark, error) {
+func (s *DynamoStore) Marks(ctx context.Context, shard int, at time.Time) ([]Mark, error) {
 	var items []markItem
 	if err := s.table.Get("hk", markIndexKey(shard)).Index(IndexByHour).All(ctx, &items); err != nil {
 		return nil, err
 	}
-	now := time.Now().Unix()
+	now := at.Unix()
 	out := make([]Mark, 0, len(items))
 	for _, it := range items {
 		hour, err := time.Parse(hourLayout, it.Hour)

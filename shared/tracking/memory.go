@@ -129,12 +129,12 @@ func (m *MemoryStore) Mark(_ context.Context, mk Mark) error {
 
 // Marks lists one shard's marks in hour order; a mark past its time to live
 // (its hour plus Retention) is gone.
-func (m *MemoryStore) Marks(_ context.Context, shard int) ([]Mark, error) {
+func (m *MemoryStore) Marks(_ context.Context, shard int, now time.Time) ([]Mark, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var keys []string
 	for k, mk := range m.marks {
-		if mk.Shard == shard && !mk.Hour.Add(Retention).Before(time.Now().Truncate(time.Second)) {
+		if mk.Shard == shard && !mk.Hour.Add(Retention).Before(now.Truncate(time.Second)) {
 			keys = append(keys, k)
 		}
 	}

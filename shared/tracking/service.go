@@ -244,7 +244,7 @@ func (s *Service) RecomputeShard(ctx context.Context, job ShardJob) (ShardDone, 
 func (s *Service) Marks(ctx context.Context) ([]Mark, error) {
 	var out []Mark
 	for shard := range Shards {
-		m, err := s.Store.Marks(ctx, shard)
+		m, err := s.Store.Marks(ctx, shard, s.now())
 		if err != nil {
 			return nil, fmt.Errorf("marks of shard %d: %w", shard, codes.Translate(err))
 		}
@@ -272,7 +272,7 @@ func (s *Service) Recompute(ctx context.Context, job ShardJob) (Recomputed, erro
 	r := Recomputed{started: now.UTC()}
 	hours := []time.Time{start}
 	if job.Granularity == Day {
-		marks, err := s.Store.Marks(ctx, shard)
+		marks, err := s.Store.Marks(ctx, shard, s.now())
 		if err != nil {
 			return Recomputed{}, fmt.Errorf("marks of shard %d: %w", shard, err)
 		}

@@ -25,8 +25,9 @@ type Store interface {
 	// Mark records that events of an hour and shard were accepted (setting
 	// it again moves its SetAt).
 	Mark(ctx context.Context, m Mark) error
-	// Marks lists one shard's marks.
-	Marks(ctx context.Context, shard int) ([]Mark, error)
+	// Marks lists one shard's marks alive at now (a mark past its hour
+	// plus Retention is invisible, whether or not TTL deleted it yet).
+	Marks(ctx context.Context, shard int, now time.Time) ([]Mark, error)
 	// ClearMark deletes a mark unless it was set again since m was read;
 	// false when it was (or is gone).
 	ClearMark(ctx context.Context, m Mark) (bool, error)

@@ -145,11 +145,11 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		if err := st.Mark(ctx, Mark{Hour: hour.Add(-Retention - time.Hour), Shard: 5, SetAt: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
-		marks, err := st.Marks(ctx, 5)
+		marks, err := st.Marks(ctx, 5, hour)
 		if err != nil || len(marks) != 1 || !marks[0].Hour.Equal(hour) || !marks[0].SetAt.Equal(second.SetAt) {
 			t.Fatalf("Marks = %+v, %v; want one mark of %s set at %s (the expired one invisible)", marks, err, hour, second.SetAt)
 		}
-		if other, _ := st.Marks(ctx, 6); len(other) != 0 {
+		if other, _ := st.Marks(ctx, 6, hour); len(other) != 0 {
 			t.Errorf("another shard's marks: %+v", other)
 		}
 		if ok, err := st.ClearMark(ctx, first); ok || err != nil {
@@ -161,7 +161,7 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		if ok, err := st.ClearMark(ctx, marks[0]); ok || err != nil {
 			t.Errorf("clearing again = %v, %v; want false", ok, err)
 		}
-		if left, _ := st.Marks(ctx, 5); len(left) != 0 {
+		if left, _ := st.Marks(ctx, 5, hour); len(left) != 0 {
 			t.Errorf("marks left: %+v", left)
 		}
 	})
