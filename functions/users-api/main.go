@@ -1,17 +1,13 @@
 // Command users-api serves the users domain: POST /v1/users registers an
-// anonymous install and returns its access and refresh tokens; POST
-// /v1/users/token/refresh swaps a refresh token, once, for the next pair;
-// behind the authorizer, a user reads their profile, sets their interests and
-// signs out everywhere — only ever their own, since every route is /me and
-// the id comes from the token.
+// anonymous install and returns its access and refresh tokens (idempotent by
+// an Idempotency-Key); POST /v1/users/token/refresh swaps a refresh token,
+// once, for the next pair; behind the authorizer, a user reads their
+// profile, sets their interests and signs out everywhere — only ever their
+// own, since every route is /me and the id comes from the token.
 package main
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
 	"net/http"
-	"time"
 
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
@@ -27,59 +23,25 @@ import (
 
 func main() {
 	env := boot.Init()
-	table := env.Table(contract.UsersTable)
-	key := secret.Open(env, contract.TokenSigningSecret)
-	pub := bus.Open(env, events.SourceUsers)
-	changed := func(ctx context.Context, u user.User, at time.Time) error {
-		return pub.Publish(ctx, bus.Event{DetailType: events.InterestsChangedType, Detail: user.Changed(u, at)})
-	}
-	keys := &idem.Store{Table: env.Table(contract.IdempotencyTable), Now: clock.Now}
-	sessions := user.NewDynamoSessions(env.Table(contract.SessionsTable), clock.Now)
-	httpapi.Start(env, routes(&user.Service{Store: user.NewDynamoStore(table), Sessions: sessions, SigningKey: []byte(key), Now: clock.Now, Changed: changed}, keys))
+	httpapi.Start(env, routes(&user.Service{
+		Store:      user.NewDynamoStore(env.Table(contract.UsersTable)),
+		Sessions:   user.NewDynamoSessions(env.Table(contract.SessionsTable), clock.Now),
+		Keys:       &idem.Store{Table: env.Table(contract.IdempotencyTable), Now: clock.Now},
+		SigningKey: []byte(secret.Open(env, contract.TokenSigningSecret)),
+		Bus:        bus.Open(env, events.SourceUsers),
+		Now:        clock.Now,
+	}))
 }
 
-func routes(s *user.Service, keys *idem.Store) *http.ServeMux {
+func routes(s *user.Service) *http.ServeMux {
 	mux := http.NewServeMux()
-	// An app that retries a registration whose response it lost sends the
-	// same Idempotency-Key from the same address and gets the very response
-	// it lost (the same install and tokens, sealed by the key; nothing new is
-	// minted). The key from any other client is a 409 that reveals nothing.
 	mux.HandleFunc("POST /v1/users", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
-		key := r.Header.Get("Idempotency-Key")
-		if key == "" {
-			reg, err := s.Register(r.Context())
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.WriteJSON(w, http.StatusCreated, reg)
-			return
-		}
-		replayed := true
-		out, err := keys.Do(r.Context(), idem.Call{Scope: "register", Key: key, Caller: httpapi.ClientOf(r)}, func(ctx context.Context) ([]byte, error) {
-			replayed = false
-			reg, err := s.Register(ctx)
-			if err != nil {
-				return nil, err
-			}
-			return json.Marshal(reg)
-		})
-		switch {
-		case errors.Is(err, idem.ErrReused):
-			httpapi.Error(w, r, kiosk.Errorf(kiosk.EREUSED, "this Idempotency-Key was already used by another client; send a new random key (a UUID v4) with each new registration"))
-			return
-		case errors.Is(err, idem.ErrInProgress):
-			httpapi.Error(w, r, kiosk.Errorf(kiosk.ECONFLICT, "a registration with this Idempotency-Key is in progress; retry in a moment"))
-			return
-		case err != nil:
-			httpapi.Error(w, r, err)
-			return
-		}
+		reg, replayed, err := s.RegisterOnce(r.Context(), r.Header.Get("Idempotency-Key"), httpapi.ClientOf(r))
 		if replayed {
 			w.Header().Set("Idempotent-Replayed", "true")
 		}
-		httpapi.WriteJSON(w, http.StatusCreated, json.RawMessage(out))
+		respond(w, r, http.StatusCreated, reg, err)
 	})
 	// Public: when an app refreshes, its access token has usually expired;
 	// the refresh token in the body is the credential, and works once.
@@ -88,50 +50,28 @@ func routes(s *user.Service, keys *idem.Store) *http.ServeMux {
 		var in struct {
 			RefreshToken string `json:"refresh_token"`
 		}
-		if err := httpapi.Decode(r, &in); err != nil {
-			httpapi.Error(w, r, err)
-			return
+		err := httpapi.Decode(r, &in)
+		if err == nil && in.RefreshToken == "" {
+			err = kiosk.Errorf(kiosk.EINVALID, "refresh_token is required")
 		}
-		if in.RefreshToken == "" {
-			httpapi.Error(w, r, kiosk.Errorf(kiosk.EINVALID, "refresh_token is required"))
+		if err != nil {
+			httpapi.Error(w, r, err)
 			return
 		}
 		reg, err := s.Refresh(r.Context(), in.RefreshToken)
-		if err != nil {
-			httpapi.Error(w, r, err)
-			return
-		}
-		httpapi.WriteJSON(w, http.StatusOK, reg)
+		respond(w, r, http.StatusOK, reg, err)
 	})
-	mux.HandleFunc("POST /v1/users/me/sign-out", func(w http.ResponseWriter, r *http.Request) {
-		id, ok := httpapi.UserOf(w, r)
-		if !ok {
-			return
-		}
-		if err := s.SignOutEverywhere(r.Context(), id); err != nil {
-			httpapi.Error(w, r, err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	})
-	mux.HandleFunc("GET /v1/users/me", func(w http.ResponseWriter, r *http.Request) {
-		id, ok := httpapi.UserOf(w, r)
-		if !ok {
-			return
-		}
+	mux.HandleFunc("POST /v1/users/me/sign-out", me(func(w http.ResponseWriter, r *http.Request, id string) {
+		respond(w, r, http.StatusNoContent, nil, s.SignOutEverywhere(r.Context(), id))
+	}))
+	mux.HandleFunc("GET /v1/users/me", me(func(w http.ResponseWriter, r *http.Request, id string) {
 		u, err := s.Get(r.Context(), id)
-		if err != nil {
-			httpapi.Error(w, r, err)
-			return
+		if err == nil {
+			w.Header().Set("Cache-Control", "private, no-store")
 		}
-		w.Header().Set("Cache-Control", "private, no-store")
-		httpapi.WriteJSON(w, http.StatusOK, u)
-	})
-	mux.HandleFunc("PUT /v1/users/me/interests", func(w http.ResponseWriter, r *http.Request) {
-		id, ok := httpapi.UserOf(w, r)
-		if !ok {
-			return
-		}
+		respond(w, r, http.StatusOK, u, err)
+	}))
+	mux.HandleFunc("PUT /v1/users/me/interests", me(func(w http.ResponseWriter, r *http.Request, id string) {
 		var in struct {
 			Categories []string `json:"categories"`
 		}
@@ -140,11 +80,28 @@ func routes(s *user.Service, keys *idem.Store) *http.ServeMux {
 			return
 		}
 		u, err := s.SetInterests(r.Context(), id, in.Categories)
-		if err != nil {
-			httpapi.Error(w, r, err)
-			return
-		}
-		httpapi.WriteJSON(w, http.StatusOK, u)
-	})
+		respond(w, r, http.StatusOK, u, err)
+	}))
 	return mux
+}
+
+// me serves a route of the caller's own: the user id comes from the token.
+func me(h func(w http.ResponseWriter, r *http.Request, id string)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if id, ok := httpapi.UserOf(w, r); ok {
+			h(w, r, id)
+		}
+	}
+}
+
+// respond writes v with status, or err as the error contract.
+func respond(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
+	switch {
+	case err != nil:
+		httpapi.Error(w, r, err)
+	case status == http.StatusNoContent:
+		w.WriteHeader(status)
+	default:
+		httpapi.WriteJSON(w, status, v)
+	}
 }
