@@ -22,11 +22,7 @@ func routes(s *health.Service) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/health", func(w http.ResponseWriter, r *http.Request) {
 		report, err := s.Check(r.Context())
-		if err != nil {
-			httpapi.Error(w, r, err)
-			return
-		}
-		httpapi.WriteJSON(w, http.StatusOK, report)
+		httpapi.Respond(w, r, http.StatusOK, report, err)
 	})
 	return mux
 }

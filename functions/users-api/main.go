@@ -1,9 +1,7 @@
-// Command users-api serves the users domain: POST /v1/users registers an
-// anonymous install and returns its access and refresh tokens (idempotent by
-// an Idempotency-Key); POST /v1/users/token/refresh swaps a refresh token,
-// once, for the next pair; behind the authorizer, a user reads their
-// profile, sets their interests and signs out everywhere — only ever their
-// own, since every route is /me and the id comes from the token.
+// Command users-api serves the users domain: registration (idempotent by an
+// Idempotency-Key), the refresh-token swap, and behind the authorizer a user's
+// own profile, interests and sign-out (every route is /me: the id comes from
+// the token). Wiring only: every rule is in user.Service.
 package main
 
 import (
@@ -41,10 +39,9 @@ func routes(s *user.Service) *http.ServeMux {
 		if replayed {
 			w.Header().Set("Idempotent-Replayed", "true")
 		}
-		respond(w, r, http.StatusCreated, reg, err)
+		httpapi.Respond(w, r, http.StatusCreated, reg, err)
 	})
-	// Public: when an app refreshes, its access token has usually expired;
-	// the refresh token in the body is the credential, and works once.
+	// Public: the refresh token in the body is the credential, and works once.
 	mux.HandleFunc("POST /v1/users/token/refresh", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		var in struct {
@@ -59,19 +56,19 @@ func routes(s *user.Service) *http.ServeMux {
 			return
 		}
 		reg, err := s.Refresh(r.Context(), in.RefreshToken)
-		respond(w, r, http.StatusOK, reg, err)
+		httpapi.Respond(w, r, http.StatusOK, reg, err)
 	})
-	mux.HandleFunc("POST /v1/users/me/sign-out", me(func(w http.ResponseWriter, r *http.Request, id string) {
-		respond(w, r, http.StatusNoContent, nil, s.SignOutEverywhere(r.Context(), id))
+	mux.HandleFunc("POST /v1/users/me/sign-out", httpapi.ForUser(func(w http.ResponseWriter, r *http.Request, id string) {
+		httpapi.Respond(w, r, http.StatusNoContent, nil, s.SignOutEverywhere(r.Context(), id))
 	}))
-	mux.HandleFunc("GET /v1/users/me", me(func(w http.ResponseWriter, r *http.Request, id string) {
+	mux.HandleFunc("GET /v1/users/me", httpapi.ForUser(func(w http.ResponseWriter, r *http.Request, id string) {
 		u, err := s.Get(r.Context(), id)
 		if err == nil {
 			w.Header().Set("Cache-Control", "private, no-store")
 		}
-		respond(w, r, http.StatusOK, u, err)
+		httpapi.Respond(w, r, http.StatusOK, u, err)
 	}))
-	mux.HandleFunc("PUT /v1/users/me/interests", me(func(w http.ResponseWriter, r *http.Request, id string) {
+	mux.HandleFunc("PUT /v1/users/me/interests", httpapi.ForUser(func(w http.ResponseWriter, r *http.Request, id string) {
 		var in struct {
 			Categories []string `json:"categories"`
 		}
@@ -80,28 +77,7 @@ func routes(s *user.Service) *http.ServeMux {
 			return
 		}
 		u, err := s.SetInterests(r.Context(), id, in.Categories)
-		respond(w, r, http.StatusOK, u, err)
+		httpapi.Respond(w, r, http.StatusOK, u, err)
 	}))
 	return mux
-}
-
-// me serves a route of the caller's own: the user id comes from the token.
-func me(h func(w http.ResponseWriter, r *http.Request, id string)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if id, ok := httpapi.UserOf(w, r); ok {
-			h(w, r, id)
-		}
-	}
-}
-
-// respond writes v with status, or err as the error contract.
-func respond(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
-	switch {
-	case err != nil:
-		httpapi.Error(w, r, err)
-	case status == http.StatusNoContent:
-		w.WriteHeader(status)
-	default:
-		httpapi.WriteJSON(w, status, v)
-	}
 }
