@@ -1,5 +1,5 @@
 // Command learn-interests updates users' learned interests from user.engaged
-// (user.Service.Engaged): each hour is applied to a user once, whatever the
+// (user.Service.OnUserEngaged): each hour is applied to a user once, whatever the
 // delivery order or count, and each user's resulting profile is announced as
 // user.interests.changed.
 package main
@@ -20,6 +20,6 @@ func main() {
 	env := boot.Init()
 	s := &user.Service{Store: user.NewDynamoStore(env.Table(contract.UsersTable)), Bus: bus.Open(env, events.SourceUsers), Now: clock.Now}
 	trigger.Start(env, func(ctx context.Context, e trigger.Event[events.UserEngaged]) error {
-		return s.Engaged(ctx, e.Detail)
+		return s.OnUserEngaged(ctx, e.Detail)
 	})
 }

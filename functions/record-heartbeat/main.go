@@ -17,6 +17,6 @@ func main() {
 	env := boot.Init()
 	s := &health.Service{Store: health.NewDynamoStore(env.Table(contract.HealthTable)), Now: clock.Now}
 	trigger.Start(env, func(ctx context.Context, e trigger.Event[events.Heartbeat]) error {
-		return s.Heard(ctx, e.ID, e.Detail)
+		return s.OnHeartbeat(ctx, e.ID, e.Detail)
 	})
 }

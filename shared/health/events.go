@@ -11,8 +11,8 @@ import (
 // publishes with its run's id: a redelivered schedule publishes the same
 // heartbeat again).
 
-// Heard records a delivered platform.heartbeat (its event id kept for the
+// OnHeartbeat records a delivered platform.heartbeat (its event id kept for the
 // report).
-func (s *Service) Heard(ctx context.Context, eventID string, e events.Heartbeat) error {
+func (s *Service) OnHeartbeat(ctx context.Context, eventID string, e events.Heartbeat) error {
 	return s.Record(ctx, Heartbeat{Run: e.Run, EventID: eventID, At: e.At})
 }

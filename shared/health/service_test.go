@@ -26,13 +26,13 @@ func TestServiceReportsNoneStaleOrFresh(t *testing.T) {
 	if r, _ := s.Check(ctx); r.Heartbeat != "stale" {
 		t.Errorf("a heartbeat older than StaleAfter reads %q, want stale", r.Heartbeat)
 	}
-	if err := s.Heard(ctx, "ev-y", events.Heartbeat{Run: "y", At: now.Add(-time.Minute)}); err != nil {
+	if err := s.OnHeartbeat(ctx, "ev-y", events.Heartbeat{Run: "y", At: now.Add(-time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
 	if r, _ := s.Check(ctx); r.Heartbeat != "fresh" || r.LastHeartbeat.Run != "y" || r.LastHeartbeat.EventID != "ev-y" {
 		t.Errorf("after a recent heartbeat Check() = %+v, want fresh run y", r)
 	}
-	if err := s.Heard(ctx, "ev-late", events.Heartbeat{Run: "late", At: now.Add(-3 * time.Minute)}); err != nil {
+	if err := s.OnHeartbeat(ctx, "ev-late", events.Heartbeat{Run: "late", At: now.Add(-3 * time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
 	if r, _ := s.Check(ctx); r.LastHeartbeat.Run != "y" {

@@ -5,15 +5,16 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/events"
-	"github.com/kiosk-news/kiosk/shared/platform/bus"
 )
 
 // This file is the users domain's one translation to and from the event
 // catalogue: it publishes user.interests.changed and consumes user.engaged.
 
-// Bus publishes the domain's events (*bus.Publisher).
+// Bus puts catalogue events of one detail type on the bus, in order
+// ((*bus.Publisher).PublishDetails; the domain does not import the bus, so
+// the authorizer, which reads sessions, links no EventBridge client).
 type Bus interface {
-	Publish(ctx context.Context, evs ...bus.Event) error
+	PublishDetails(ctx context.Context, detailType string, details ...any) error
 }
 
 // Changed is the user.interests.changed event for u's current profile; u's
@@ -36,16 +37,16 @@ func (s *Service) announce(ctx context.Context, users []User, at time.Time) erro
 	if s.Bus == nil || len(users) == 0 {
 		return nil
 	}
-	evs := make([]bus.Event, len(users))
+	details := make([]any, len(users))
 	for i, u := range users {
-		evs[i] = bus.Event{DetailType: events.InterestsChangedType, Detail: Changed(u, at)}
+		details[i] = Changed(u, at)
 	}
-	return s.Bus.Publish(ctx, evs...)
+	return s.Bus.PublishDetails(ctx, events.InterestsChangedType, details...)
 }
 
-// Engaged applies a user.engaged event: its hour, to each of its users
+// OnUserEngaged applies a user.engaged event: its hour, to each of its users
 // (LearnHour).
-func (s *Service) Engaged(ctx context.Context, e events.UserEngaged) error {
+func (s *Service) OnUserEngaged(ctx context.Context, e events.UserEngaged) error {
 	engagement := make([]Engagement, len(e.Users))
 	for i, u := range e.Users {
 		engagement[i] = Engagement{UserID: u.UserID, Weights: u.Weights}

@@ -9,23 +9,29 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/events"
-	"github.com/kiosk-news/kiosk/shared/platform/bus"
 )
 
-// recordingBus keeps what was published; fail makes the next publish fail.
+type published struct {
+	DetailType string
+	Detail     any
+}
+
+// recordingBus keeps what was published; fail makes publishing fail.
 type recordingBus struct {
 	mu   sync.Mutex
-	evs  []bus.Event
+	evs  []published
 	fail error
 }
 
-func (b *recordingBus) Publish(_ context.Context, evs ...bus.Event) error {
+func (b *recordingBus) PublishDetails(_ context.Context, detailType string, details ...any) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.fail != nil {
 		return b.fail
 	}
-	b.evs = append(b.evs, evs...)
+	for _, d := range details {
+		b.evs = append(b.evs, published{detailType, d})
+	}
 	return nil
 }
 
@@ -42,7 +48,7 @@ func TestServiceAnnouncesEveryEngagedUsersProfileOnEachDeliveryAndSkipsStrangers
 		{UserID: "a", Weights: map[string]float64{"sports": 10}}, {UserID: "nobody", Weights: map[string]float64{"x": 1}},
 		{UserID: "b", Weights: map[string]float64{"news": 1}}}}
 	for delivery := range 2 { // the second is a redelivery: learned once, announced again
-		if err := s.Engaged(ctx, e); err != nil {
+		if err := s.OnUserEngaged(ctx, e); err != nil {
 			t.Fatalf("delivery %d: %v", delivery, err)
 		}
 	}
@@ -58,7 +64,7 @@ func TestServiceAnnouncesEveryEngagedUsersProfileOnEachDeliveryAndSkipsStrangers
 		t.Errorf("the redelivery announced %+v, want the same profile as %+v", again, first)
 	}
 	b.fail = errors.New("bus down")
-	if err := s.Engaged(ctx, e); err == nil {
+	if err := s.OnUserEngaged(ctx, e); err == nil {
 		t.Error("a failed announcement was not reported, so the event would not be redelivered")
 	}
 }

@@ -108,6 +108,16 @@ func (p *Publisher) Publish(ctx context.Context, evs ...Event) error {
 	return errors.Join(errs...)
 }
 
+// PublishDetails publishes one event per detail, all of one detail type: a
+// domain's announcer (e.g. tracking.Events) takes it as its Publish.
+func (p *Publisher) PublishDetails(ctx context.Context, detailType string, details ...any) error {
+	evs := make([]Event, len(details))
+	for i, d := range details {
+		evs[i] = Event{DetailType: detailType, Detail: d}
+	}
+	return p.Publish(ctx, evs...)
+}
+
 func (p *Publisher) putBatch(ctx context.Context, pending []types.PutEventsRequestEntry) error {
 	var lastErr error
 	wait := p.backoff
