@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 GO    ?= go
 
-.PHONY: dev test build dist tools vet fuzz bench reliability synth deploy clean new-domain invoke event
+.PHONY: dev test build dist tools vet fuzz bench reliability synth deploy clean new-domain invoke event diagram
 
 # The pinned CDK CLI, offline-friendly: no notices, no version check, no telemetry.
 CDK := CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true npx --no-install cdk
@@ -31,6 +31,10 @@ vet:
 	@unformatted=$$(gofmt -l $$($(GO) list -f '{{.Dir}}' ./...)); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+
+## diagram: docs/topology.svg, the topology drawn (functions by domain, routes, schedules, rules, events, tables, grants)
+diagram:
+	$(GO) run ./infra/cmd/diagram -o docs/topology.svg
 
 ## synth: the CloudFormation template into cdk.out/ (cdk.json's build step runs make dist)
 synth: tools

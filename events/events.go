@@ -18,6 +18,13 @@ const (
 	SourceFeed     = "kiosk.feed"
 )
 
+// Layouts of the catalogue's period fields (UTC): an hour is YYYYMMDDHH, a
+// day YYYYMMDD.
+const (
+	HourLayout = "2006010215"
+	DayLayout  = "20060102"
+)
+
 // Detail types.
 const (
 	HeartbeatType        = "platform.heartbeat"

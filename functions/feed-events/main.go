@@ -8,7 +8,6 @@ package main
 
 import (
 	"context"
-	"time"
 
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/feed"
@@ -21,31 +20,29 @@ import (
 
 func main() {
 	env := boot.Init()
-	table := env.Table(contract.FeedTable)
 	pub := bus.Open(env, events.SourceFeed)
-	s := &feed.Service{Store: feed.NewDynamoStore(table), Now: clock.Now,
-		AskRank: func(ctx context.Context, reason string, at time.Time) error {
-			return pub.Publish(ctx, bus.Event{DetailType: events.RankRequestedType,
-				Detail: events.RankRequested{Reason: reason, At: at}})
+	s := &feed.Service{Store: feed.NewDynamoStore(env.Table(contract.FeedTable)), Now: clock.Now,
+		Announce: func(ctx context.Context, detailType string, detail any) error {
+			return pub.Publish(ctx, bus.Event{DetailType: detailType, Detail: detail})
 		}}
 	trigger.StartRoutes(env, trigger.Routes{
 		events.ArticlePublishedType: trigger.On(func(ctx context.Context, e trigger.Event[events.ArticlePublished]) error {
-			return s.Published(ctx, e.Detail)
+			return s.OnArticlePublished(ctx, e.Detail)
 		}),
 		events.ArticleModeratedType: trigger.On(func(ctx context.Context, e trigger.Event[events.ArticleModerated]) error {
-			return s.Moderated(ctx, e.Detail)
+			return s.OnArticleModerated(ctx, e.Detail)
 		}),
 		events.ArticleTrendingType: trigger.On(func(ctx context.Context, e trigger.Event[events.ArticleTrending]) error {
-			return s.Trending(ctx, e.Detail)
+			return s.OnArticleTrending(ctx, e.Detail)
 		}),
 		events.ArticleStatsType: trigger.On(func(ctx context.Context, e trigger.Event[events.ArticleStats]) error {
-			return s.Stats(ctx, e.Detail)
+			return s.OnArticleStats(ctx, e.Detail)
 		}),
 		events.UserReadType: trigger.On(func(ctx context.Context, e trigger.Event[events.UserRead]) error {
-			return s.Read(ctx, e.Detail)
+			return s.OnUserRead(ctx, e.Detail)
 		}),
 		events.InterestsChangedType: trigger.On(func(ctx context.Context, e trigger.Event[events.InterestsChanged]) error {
-			return s.Interests(ctx, e.Detail)
+			return s.OnInterestsChanged(ctx, e.Detail)
 		}),
 	})
 }

@@ -47,7 +47,7 @@ func routes(s *feed.Service) *http.ServeMux {
 			httpapi.Error(w, r, err)
 			return
 		}
-		n, err := s.Store.MarkRead(r.Context(), id, in.IDs)
+		n, err := s.MarkRead(r.Context(), id, in.IDs)
 		if err != nil {
 			httpapi.Error(w, r, err)
 			return

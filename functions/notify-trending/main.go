@@ -7,7 +7,6 @@ package main
 
 import (
 	"context"
-	"log/slog"
 
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/feed"
@@ -20,31 +19,17 @@ import (
 
 func main() {
 	env := boot.Init()
-	table := env.Table(contract.FeedTable)
 	pub := bus.Open(env, events.SourceFeed)
-	s := &feed.Service{Store: feed.NewDynamoStore(table), Now: clock.Now}
-	chunk := func(ctx context.Context, id, hour, after string) error {
-		next, n, err := s.Notify(ctx, id, hour, after)
-		if err != nil {
-			return err
-		}
-		slog.InfoContext(ctx, "notified", "article", id, "after", after, "written", n, "more", next != "")
-		if next == "" {
-			return nil
-		}
-		a, err := s.Store.GetArticle(ctx, id)
-		if err != nil {
-			return err
-		}
-		return pub.Publish(ctx, bus.Event{DetailType: events.FanoutRequestedType,
-			Detail: events.FanoutRequested{ArticleID: id, Hour: hour, Category: a.Category, After: next}})
-	}
+	s := &feed.Service{Store: feed.NewDynamoStore(env.Table(contract.FeedTable)), Now: clock.Now,
+		Announce: func(ctx context.Context, detailType string, detail any) error {
+			return pub.Publish(ctx, bus.Event{DetailType: detailType, Detail: detail})
+		}}
 	trigger.StartRoutes(env, trigger.Routes{
 		events.ArticleTrendingType: trigger.On(func(ctx context.Context, e trigger.Event[events.ArticleTrending]) error {
-			return chunk(ctx, e.Detail.ID, e.Detail.Hour, "")
+			return s.OnTrendingNotify(ctx, e.Detail)
 		}),
 		events.FanoutRequestedType: trigger.On(func(ctx context.Context, e trigger.Event[events.FanoutRequested]) error {
-			return chunk(ctx, e.Detail.ArticleID, e.Detail.Hour, e.Detail.After)
+			return s.OnFanoutRequested(ctx, e.Detail)
 		}),
 	})
 }

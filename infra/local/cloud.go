@@ -47,6 +47,12 @@ type Config struct {
 	Console     io.Writer       // readable log lines (default stdout)
 	Topology    *topology.Cloud // the cloud to run (default topology.Kiosk(); tests run smaller ones)
 	LogDir      string          // full logs per function (default <Root>/.kiosk/logs)
+	// TTLDelay is how long after its expiry (on the cloud's clock) an item of
+	// a table with a TTL attribute is deleted, as DynamoDB does late
+	// (default DefaultTTLDelay); TTLImmediate deletes at the next sweep after
+	// expiry, for tests.
+	TTLDelay     time.Duration
+	TTLImmediate bool
 }
 
 // Cloud is a running local cloud.
@@ -71,6 +77,7 @@ type Cloud struct {
 	logs     *logSink
 	stop     context.CancelFunc
 	secrets  *secretsManager
+	ttl      *ttlSweeper
 }
 
 // SecretValue is a declared secret's local value (for tests that mint tokens).
@@ -158,6 +165,14 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	if err := dynalite.CreateTables(ctx, dynalite.Client(c.DynamoURL), cloud.Tables, c.TableName); err != nil {
 		return nil, err
 	}
+	delay := cfg.TTLDelay
+	if delay == 0 {
+		delay = DefaultTTLDelay
+	}
+	if cfg.TTLImmediate {
+		delay = 0
+	}
+	c.ttl = newTTLSweeper(dynalite.Client(c.DynamoURL), cloud, c.TableName, c.clock.Now, delay)
 	guard, err := newDynamoGuard(cloud, c.DynamoURL, c.TableName)
 	if err != nil {
 		return nil, err
@@ -229,6 +244,7 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	if cfg.Watch {
 		go c.watch(wctx)
 	}
+	go c.ttl.run(wctx)
 	return c, nil
 }
 
@@ -295,8 +311,19 @@ func (c *Cloud) MoveClock(t time.Time) map[string]int {
 	for _, f := range c.Topology.Functions {
 		c.host.Swap(f.Name)
 	}
+	if _, err := c.SweepTTL(context.Background()); err != nil {
+		c.logs.console("%-18s | ttl sweep after the clock moved: %v", "dynamodb", err)
+	}
 	return fired
 }
+
+// SweepTTL deletes now what DynamoDB's TTL would have deleted by the cloud's
+// clock (items expired more than the TTL delay ago), returning the deletions
+// per table. The cloud also sweeps every 30 s and whenever the clock moves.
+func (c *Cloud) SweepTTL(ctx context.Context) (map[string]int, error) { return c.ttl.sweep(ctx) }
+
+// TTLDeleted is how many expired items the local cloud has deleted so far.
+func (c *Cloud) TTLDeleted() int64 { return c.ttl.deleted.Load() }
 
 // InvocationsOf lists the recent invocations of one function.
 func (c *Cloud) InvocationsOf(fn string) []Invocation {

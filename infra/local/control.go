@@ -34,7 +34,7 @@ func (c *Cloud) control(mux *http.ServeMux) {
 				info.Schedules = append(info.Schedules, s.Expression)
 			}
 			for _, r := range f.Rules {
-				info.Rules = append(info.Rules, r.Name+" "+r.Pattern)
+				info.Rules = append(info.Rules, r.Name+" "+r.Pattern())
 			}
 			out = append(out, info)
 		}
@@ -188,13 +188,29 @@ func (c *Cloud) control(mux *http.ServeMux) {
 		fired := c.MoveClock(target)
 		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"now": c.Now(), "offset": c.clock.Offset().String(), "fired": fired})
 	})
+	mux.HandleFunc("GET /_local/ttl", func(w http.ResponseWriter, r *http.Request) {
+		var tables []string
+		for _, t := range c.ttl.tables {
+			tables = append(tables, t.Name+"."+t.TTL)
+		}
+		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"delay": c.ttl.delay.String(), "tables": tables,
+			"deleted": c.ttl.deleted.Load(), "sweeps": c.ttl.sweeps.Load()})
+	})
+	mux.HandleFunc("POST /_local/ttl/sweep", func(w http.ResponseWriter, r *http.Request) {
+		deleted, err := c.SweepTTL(r.Context())
+		if err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
+		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"deleted": deleted})
+	})
 	mux.HandleFunc("GET /_local/{$}", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteJSON(w, http.StatusOK, map[string]any{
 			"api": c.APIURL, "eventbridge": c.BusURL, "dynamodb": c.DynamoURL, "logs": c.LogDir,
 			"endpoints": []string{"GET /_local/functions", "POST /_local/schedules/{function}/run",
 				"GET /_local/dead-letters", "POST /_local/dead-letters/{id}/redrive", "GET /_local/invocations?function=",
 				"POST /_local/invoke/{function}", "GET /_local/logs?function=&contains=&limit=",
-				"GET /_local/traces/{id}", "GET|POST /_local/faults", "GET /_local/clock", "POST /_local/clock {\"advance\":\"24h\"} or {\"set\":\"<RFC 3339>\"}"},
+				"GET /_local/traces/{id}", "GET|POST /_local/faults", "GET /_local/clock", "POST /_local/clock {\"advance\":\"24h\"} or {\"set\":\"<RFC 3339>\"}", "GET /_local/ttl", "POST /_local/ttl/sweep"},
 		})
 	})
 }

@@ -76,7 +76,7 @@ func newBus(cloud topology.Cloud, name string, host *Host, attempts int, backoff
 	b.idle = sync.NewCond(&b.mu)
 	for _, f := range cloud.Functions {
 		for _, r := range f.Rules {
-			b.targets = append(b.targets, target{function: f.Name, rule: r.Name, pattern: pattern.MustParse(r.Pattern)})
+			b.targets = append(b.targets, target{function: f.Name, rule: r.Name, pattern: pattern.MustParse(r.Pattern())})
 		}
 	}
 	return b

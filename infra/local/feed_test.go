@@ -150,6 +150,38 @@ func TestFeedIsRankedFromSampleNewsWithoutASchedule(t *testing.T) {
 	}
 }
 
+func TestAFeedCursorServesOnlyTheListThatGaveItOut(t *testing.T) {
+	top := rankedFeed(t, "top", 10)
+	first := readFeed(t, "/v1/feed?category=top&limit=3", "")
+	if first.NextCursor == "" {
+		t.Fatal("a 3-item page of top has no next cursor")
+	}
+	other := top.Items[0].Category
+	status, body := admin(t, "GET", "/v1/feed?category="+other+"&limit=3&cursor="+url.QueryEscape(first.NextCursor), "", "", "")
+	if status != 400 || !strings.Contains(string(body), "invalid_argument") {
+		t.Errorf("top's cursor on the %s feed: %d %s, want 400", other, status, body)
+	}
+	if next := readFeed(t, "/v1/feed?category=top&limit=3&cursor="+url.QueryEscape(first.NextCursor), ""); len(next.Items) == 0 {
+		t.Error("top's cursor on top serves nothing")
+	}
+	alice, bob := register(t), register(t)
+	mine := readFeed(t, "/v1/feed/me?limit=2", alice.Token)
+	if mine.NextCursor == "" {
+		t.Fatal("a 2-item personal page has no next cursor")
+	}
+	status, body = admin(t, "GET", "/v1/feed/me?limit=2&cursor="+url.QueryEscape(mine.NextCursor), bob.Token, "", "")
+	if status != 400 || !strings.Contains(string(body), "invalid_argument") {
+		t.Errorf("alice's cursor in bob's hands: %d %s, want 400", status, body)
+	}
+	status, body = admin(t, "GET", "/v1/notifications?cursor="+url.QueryEscape(mine.NextCursor), alice.Token, "", "")
+	if status != 400 || !strings.Contains(string(body), "invalid_argument") {
+		t.Errorf("a feed cursor on the inbox: %d %s, want 400", status, body)
+	}
+	if next := readFeed(t, "/v1/feed/me?limit=2&cursor="+url.QueryEscape(mine.NextCursor), alice.Token); len(next.Items) == 0 {
+		t.Error("alice's cursor serves her nothing")
+	}
+}
+
 func TestAPublishedArticleShowsOnceEvenWhenDeliveredTwice(t *testing.T) {
 	rankedFeed(t, "top", 1)
 	ctx := context.Background()

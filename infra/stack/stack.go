@@ -379,7 +379,7 @@ func (b *builder) buildFunction(f topology.Function) awslambda.Alias {
 			})
 			// The topology's pattern verbatim: EventBridge reads the same JSON the
 			// local bus matched.
-			rule.Node().DefaultChild().(awsevents.CfnRule).AddPropertyOverride(jsii.String("EventPattern"), patternJSON(r.Pattern))
+			rule.Node().DefaultChild().(awsevents.CfnRule).AddPropertyOverride(jsii.String("EventPattern"), patternJSON(r.Pattern()))
 		}
 	}
 	if f.Name == b.cloud.Authorizer {

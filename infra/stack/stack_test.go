@@ -354,6 +354,36 @@ func TestAsyncTargetsRetryAndDeadLetter(t *testing.T) {
 	}
 }
 
+// TestEveryRuleCarriesItsGeneratedPattern: each declared rule is one
+// EventBridge rule whose pattern is the topology's generated JSON, the one the
+// local bus matches.
+func TestEveryRuleCarriesItsGeneratedPattern(t *testing.T) {
+	byDescription := map[string]any{}
+	for _, r := range resources(kioskDev(t), "AWS::Events::Rule") {
+		if d, ok := r.Props["Description"].(string); ok && r.Props["EventPattern"] != nil {
+			byDescription[d] = r.Props["EventPattern"]
+		}
+	}
+	for _, f := range topology.Kiosk().Functions {
+		for _, r := range f.Rules {
+			got, ok := byDescription[f.Name+": "+r.Name]
+			if !ok {
+				t.Errorf("%s/%s has no EventBridge rule in the template", f.Name, r.Name)
+				continue
+			}
+			var want any
+			if err := json.Unmarshal([]byte(r.Pattern()), &want); err != nil {
+				t.Fatal(err)
+			}
+			g, _ := json.Marshal(got)
+			w, _ := json.Marshal(want)
+			if string(g) != string(w) {
+				t.Errorf("%s/%s: the template's pattern is %s, the topology's %s", f.Name, r.Name, g, w)
+			}
+		}
+	}
+}
+
 func TestTablesByStage(t *testing.T) {
 	for _, stage := range []string{"dev", "prod"} {
 		t.Run(stage, func(t *testing.T) {
@@ -434,7 +464,7 @@ func TestNagFindsNoUnsuppressedError(t *testing.T) {
 func TestANewFunctionGetsEverything(t *testing.T) {
 	cloud := topology.Kiosk()
 	cloud.Functions = append(cloud.Functions, topology.Function{
-		Name: "extra-api", Description: "scaffold check", MemoryMB: 128, Timeout: 5 * time.Second,
+		Name: "extra-api", Domain: "health", Description: "scaffold check", MemoryMB: 128, Timeout: 5 * time.Second,
 		Routes:    []topology.Route{{Method: "GET", Path: "/v1/extra/{id}", Auth: topology.Public}},
 		Schedules: []topology.Schedule{{Expression: "cron(0 3 * * ? *)", Description: "nightly"}},
 		Grants:    []topology.Grant{{Table: "health", Access: topology.ReadWrite}, {Table: topology.RunsTable, Access: topology.Write}},

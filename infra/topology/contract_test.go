@@ -34,7 +34,7 @@ func TestEventContracts(t *testing.T) {
 	}
 	for _, f := range c.Functions {
 		for _, r := range f.Rules {
-			p, err := pattern.Parse([]byte(r.Pattern))
+			p, err := pattern.Parse([]byte(r.Pattern()))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -48,7 +48,7 @@ func TestEventContracts(t *testing.T) {
 				}
 			}
 			if !matched {
-				t.Errorf("%s/%s can never match a catalogued event: %s", f.Name, r.Name, r.Pattern)
+				t.Errorf("%s/%s can never match a catalogued event: %s", f.Name, r.Name, r.Pattern())
 			}
 			for _, dt := range p.Values("detail-type") {
 				if !slices.Contains(keys(samples), dt) {

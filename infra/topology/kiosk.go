@@ -26,6 +26,7 @@ func Kiosk() Cloud {
 		Functions: []Function{
 			{
 				Name:        "health-api",
+				Domain:      "health",
 				Description: "GET /v1/health: checks its table is reachable and reports the last heartbeat.",
 				Routes:      []Route{{Method: "GET", Path: "/v1/health", Auth: Public}},
 				Grants:      []Grant{{"health", Read}},
@@ -34,6 +35,7 @@ func Kiosk() Cloud {
 			},
 			{
 				Name:        "heartbeat",
+				Domain:      "health",
 				Description: "Scheduled canary: publishes platform.heartbeat on every run.",
 				Schedules:   []Schedule{{"rate(5 minutes)", "prove schedules and the bus deliver"}},
 				Grants:      []Grant{{RunsTable, Write}},
@@ -43,17 +45,16 @@ func Kiosk() Cloud {
 			},
 			{
 				Name:        "record-heartbeat",
+				Domain:      "health",
 				Description: "Stores each platform.heartbeat (idempotent by event id) for /v1/health.",
-				Rules: []Rule{{
-					Name:    "on-heartbeat",
-					Pattern: `{"source":["kiosk.platform"],"detail-type":["platform.heartbeat"]}`,
-				}},
-				Grants:   []Grant{{"health", Write}},
-				MemoryMB: 128,
-				Timeout:  10 * time.Second,
+				Rules:       []Rule{On("on-heartbeat", events.HeartbeatType)},
+				Grants:      []Grant{{"health", Write}},
+				MemoryMB:    128,
+				Timeout:     10 * time.Second,
 			},
 			{
 				Name:        "articles-api",
+				Domain:      "article",
 				Description: "Public article reads: the newest articles by category, and one article.",
 				Routes: []Route{
 					{Method: "GET", Path: "/v1/articles", Auth: Public},
@@ -65,6 +66,7 @@ func Kiosk() Cloud {
 			},
 			{
 				Name:        "articles-admin-api",
+				Domain:      "article",
 				Description: "Admin API for news sources (list, create, read, update, delete) and article moderation.",
 				Routes: []Route{
 					{Method: "PUT", Path: "/admin/api/articles/{id}/moderation", Auth: Admin},
@@ -84,7 +86,8 @@ func Kiosk() Cloud {
 				Timeout:   10 * time.Second,
 			},
 			{
-				Name: "ingest-feeds",
+				Name:   "ingest-feeds",
+				Domain: "article",
 				Description: "Ingestion batch: fetch every due source, store new articles once, cluster stories " +
 					"(announce-articles relays them to the bus).",
 				Schedules: []Schedule{{"rate(15 minutes)", "fetch the news"}},
@@ -97,7 +100,8 @@ func Kiosk() Cloud {
 				Concurrency: 1,
 			},
 			{
-				Name: "announce-articles",
+				Name:   "announce-articles",
+				Domain: "article",
 				Description: "Outbox relay: announces stored articles as article.published, in ingestion order, " +
 					"moving a checkpoint only after the bus accepted them.",
 				Schedules:   []Schedule{{"rate(1 minute)", "relay new articles to the bus"}},
@@ -108,7 +112,8 @@ func Kiosk() Cloud {
 				Concurrency: 1,
 			},
 			{
-				Name: "authorizer",
+				Name:   "authorizer",
+				Domain: "user",
 				Description: "Lambda authorizer for user and admin routes: verifies user access tokens (signature, " +
 					"expiry, and on a cache miss that their session is live: one read) and the admin token, passes user_id and role on.",
 				Grants:   []Grant{{"sessions", Read}},
@@ -117,7 +122,8 @@ func Kiosk() Cloud {
 				Timeout:  5 * time.Second,
 			},
 			{
-				Name: "users-api",
+				Name:   "users-api",
+				Domain: "user",
 				Description: "Anonymous registration and sessions (access tokens, rotating refresh tokens, sign-out " +
 					"everywhere); a user's own profile and interests.",
 				Routes: []Route{
@@ -139,6 +145,7 @@ func Kiosk() Cloud {
 			},
 			{
 				Name:        "tracking-api",
+				Domain:      "tracking",
 				Description: "App events in (each stored once by id; opened articles announced) and the admin KPI report out.",
 				Routes: []Route{
 					// A batch holds up to 500 events of at most ~1 KB each.
@@ -153,24 +160,20 @@ func Kiosk() Cloud {
 			},
 			{
 				Name:        "track-articles",
+				Domain:      "tracking",
 				Description: "Keeps tracking's own article catalogue (category, source) from article.published.",
-				Rules: []Rule{{
-					Name:    "on-article-published",
-					Pattern: `{"source":["kiosk.articles"],"detail-type":["article.published"]}`,
-				}},
-				Grants:   []Grant{{"events", Write}},
-				MemoryMB: 128,
-				Timeout:  10 * time.Second,
+				Rules:       []Rule{On("on-article-published", events.ArticlePublishedType)},
+				Grants:      []Grant{{"events", Write}},
+				MemoryMB:    128,
+				Timeout:     10 * time.Second,
 			},
 			{
-				Name: "aggregate-kpi",
+				Name:   "aggregate-kpi",
+				Domain: "tracking",
 				Description: "KPI batch: the coordinator fans the marked days out per user shard and announces trending " +
 					"articles; shard workers recompute exact, idempotent partials of the marked hours and their day.",
 				Schedules: []Schedule{{"rate(5 minutes)", "recompute every hour accepted events marked, and its day"}},
-				Rules: []Rule{{
-					Name:    "on-kpi-shard",
-					Pattern: `{"source":["kiosk.tracking"],"detail-type":["kpi.shard.requested"]}`,
-				}},
+				Rules:     []Rule{On("on-kpi-shard", events.KPIShardType)},
 				Grants:    []Grant{{"events", ReadWrite}, {RunsTable, Write}},
 				Publishes: []string{events.KPIShardType, events.ArticleTrendingType, events.UserEngagedType, events.ArticleStatsType},
 				MemoryMB:  512,
@@ -178,24 +181,23 @@ func Kiosk() Cloud {
 			},
 			{
 				Name:        "learn-interests",
+				Domain:      "user",
 				Description: "Learns users' category interests from user.engaged, decayed, once per hour per user.",
-				Rules: []Rule{{
-					Name:    "on-user-engaged",
-					Pattern: `{"source":["kiosk.tracking"],"detail-type":["user.engaged"]}`,
-				}},
-				Grants:    []Grant{{"users", ReadWrite}},
-				Publishes: []string{events.InterestsChangedType},
-				MemoryMB:  128,
-				Timeout:   30 * time.Second,
+				Rules:       []Rule{On("on-user-engaged", events.UserEngagedType)},
+				Grants:      []Grant{{"users", ReadWrite}},
+				Publishes:   []string{events.InterestsChangedType},
+				MemoryMB:    128,
+				Timeout:     30 * time.Second,
 			},
 			{
-				Name: "feed-events",
+				Name:   "feed-events",
+				Domain: "feed",
 				Description: "Keeps the feed domain's copy of articles, their numbers, users' reads and interests " +
 					"from events; asks for a ranking run when a feed changes.",
 				Rules: []Rule{
-					{Name: "on-article", Pattern: `{"source":["kiosk.articles"],"detail-type":["article.published","article.moderated"]}`},
-					{Name: "on-tracking", Pattern: `{"source":["kiosk.tracking"],"detail-type":["article.trending","article.stats","user.read"]}`},
-					{Name: "on-interests", Pattern: `{"source":["kiosk.users"],"detail-type":["user.interests.changed"]}`},
+					On("on-article", events.ArticlePublishedType, events.ArticleModeratedType),
+					On("on-tracking", events.ArticleTrendingType, events.ArticleStatsType, events.UserReadType),
+					On("on-interests", events.InterestsChangedType),
 				},
 				Grants:    []Grant{{"feed", ReadWrite}},
 				Publishes: []string{events.RankRequestedType},
@@ -203,14 +205,12 @@ func Kiosk() Cloud {
 				Timeout:   30 * time.Second,
 			},
 			{
-				Name: "rank-feeds",
+				Name:   "rank-feeds",
+				Domain: "feed",
 				Description: "Ranking batch: scores the window's articles (smoothed CTR × decay × source weight, " +
 					"pinned first, diversified) and stores every category's pages.",
-				Schedules: []Schedule{{"rate(5 minutes)", "re-rank as clicks come in and articles age"}},
-				Rules: []Rule{{
-					Name:    "on-rank-requested",
-					Pattern: `{"source":["kiosk.feed"],"detail-type":["feed.rank.requested"]}`,
-				}},
+				Schedules:   []Schedule{{"rate(5 minutes)", "re-rank as clicks come in and articles age"}},
+				Rules:       []Rule{On("on-rank-requested", events.RankRequestedType)},
 				Grants:      []Grant{{"feed", ReadWrite}, {RunsTable, Write}},
 				MemoryMB:    512,
 				Timeout:     2 * time.Minute,
@@ -218,6 +218,7 @@ func Kiosk() Cloud {
 			},
 			{
 				Name:        "feed-api",
+				Domain:      "feed",
 				Description: "The home screen: a category's ranked feed (public) and the user's personal feed.",
 				Routes: []Route{
 					{Method: "GET", Path: "/v1/feed", Auth: Public},
@@ -229,10 +230,11 @@ func Kiosk() Cloud {
 			},
 			{
 				Name:        "notify-trending",
+				Domain:      "feed",
 				Description: "Fans article.trending out to the inboxes of users interested in its category, a chunk per invocation.",
 				Rules: []Rule{
-					{Name: "on-trending", Pattern: `{"source":["kiosk.tracking"],"detail-type":["article.trending"]}`},
-					{Name: "on-fanout", Pattern: `{"source":["kiosk.feed"],"detail-type":["notification.fanout.requested"]}`},
+					On("on-trending", events.ArticleTrendingType),
+					On("on-fanout", events.FanoutRequestedType),
 				},
 				Grants:    []Grant{{"feed", ReadWrite}},
 				Publishes: []string{events.FanoutRequestedType},
@@ -241,6 +243,7 @@ func Kiosk() Cloud {
 			},
 			{
 				Name:        "notifications-api",
+				Domain:      "feed",
 				Description: "A user's in-app inbox: list (newest first) and mark read.",
 				Routes: []Route{
 					{Method: "GET", Path: "/v1/notifications", Auth: User},
@@ -251,7 +254,8 @@ func Kiosk() Cloud {
 				Timeout:  10 * time.Second,
 			},
 			{
-				Name: "admin-console",
+				Name:   "admin-console",
+				Domain: "console",
 				Description: "The admin console for editors: sign-in with editor accounts (invitations, server-side sessions), " +
 					"sources and article moderation (forms generated from the domain structs), KPI charts, accounts and the audit log.",
 				Routes: []Route{
@@ -290,7 +294,8 @@ func Kiosk() Cloud {
 				Timeout:   15 * time.Second,
 			},
 			{
-				Name: "admin-ops",
+				Name:   "admin-ops",
+				Domain: "console",
 				Description: "The admin console for operators: batches (schedule, last runs, run now) and every " +
 					"function's dead letters (redrive), through Lambda Invoke and SQS.",
 				Routes: []Route{

@@ -181,12 +181,6 @@ func (r Route) Limits() contract.RouteLimits {
 // Key is the API Gateway route key, "GET /v1/health".
 func (r Route) Key() string { return r.Method + " " + r.Path }
 
-// Rule subscribes a function to bus events matching an EventBridge pattern.
-type Rule struct {
-	Name    string // unique per function, e.g. "on-heartbeat"
-	Pattern string // JSON event pattern
-}
-
 // Schedule runs a function on an EventBridge schedule.
 type Schedule struct {
 	Expression  string // rate(...) or cron(...)
@@ -196,7 +190,10 @@ type Schedule struct {
 // Function is one Lambda.
 type Function struct {
 	// Name is the folder under functions/, the Lambda's name and its CDK id.
-	Name        string
+	Name string
+	// Domain is the business domain it serves: the package under shared/
+	// holding its rules (the diagram groups functions by it).
+	Domain      string
 	Description string
 	Routes      []Route
 	Schedules   []Schedule
@@ -375,6 +372,9 @@ func (c Cloud) Validate() error {
 			fail("function %q declared twice", f.Name)
 		}
 		functions[f.Name] = true
+		if !nameRe.MatchString(f.Domain) {
+			fail("function %q: domain %q must be the lower-case name of its package under shared/", f.Name, f.Domain)
+		}
 		if f.MemoryMB < 128 || f.MemoryMB > 10240 {
 			fail("function %q: memory %d MB is outside 128-10240", f.Name, f.MemoryMB)
 		}
@@ -434,15 +434,13 @@ func (c Cloud) Validate() error {
 				fail("function %q: rule %q must be a unique kebab name", f.Name, r.Name)
 			}
 			rules[r.Name] = true
-			p, err := pattern.Parse([]byte(r.Pattern))
-			if err != nil {
-				fail("function %q: rule %q: %v", f.Name, r.Name, err)
-				continue
+			problems := r.check()
+			for _, p := range problems {
+				fail("function %q: rule %q: %s", f.Name, r.Name, p)
 			}
-			for _, dt := range p.Values("detail-type") {
-				if _, ok := events.Lookup(dt); !ok {
-					fail("function %q: rule %q listens for %q, which is not in the event catalogue", f.Name, r.Name, dt)
-				}
+			// The generated pattern must also be one EventBridge takes.
+			if _, err := pattern.Parse([]byte(r.Pattern())); err != nil && len(problems) == 0 {
+				fail("function %q: rule %q: pattern %s: %v", f.Name, r.Name, r.Pattern(), err)
 			}
 		}
 		granted := map[string]bool{}
@@ -523,7 +521,8 @@ func checkRoute(r Route) error {
 }
 
 // CheckFolders checks that every function has a folder with a main package under
-// root/functions and every folder there is declared.
+// root/functions, its domain a package under root/shared, and every folder
+// under functions is declared.
 func (c Cloud) CheckFolders(root string) error {
 	var errs []string
 	declared := map[string]bool{}
@@ -531,6 +530,9 @@ func (c Cloud) CheckFolders(root string) error {
 		declared[f.Name] = true
 		if _, err := os.Stat(filepath.Join(root, "functions", f.Name, "main.go")); err != nil {
 			errs = append(errs, fmt.Sprintf("function %q has no functions/%s/main.go", f.Name, f.Name))
+		}
+		if st, err := os.Stat(filepath.Join(root, "shared", f.Domain)); err != nil || !st.IsDir() {
+			errs = append(errs, fmt.Sprintf("function %q: its domain %q has no shared/%s", f.Name, f.Domain, f.Domain))
 		}
 	}
 	entries, err := os.ReadDir(filepath.Join(root, "functions"))

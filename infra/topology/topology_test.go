@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/auth"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
@@ -58,24 +59,39 @@ func TestValidateRejects(t *testing.T) {
 		{"an invalid schedule expression", func(c *Cloud) {
 			c.Functions[1].Schedules = []Schedule{{"rate(5 minute)", ""}}
 		}, "plural"},
-		{"an invalid event pattern", func(c *Cloud) {
-			c.Functions[2].Rules[0].Pattern = `{"source":"kiosk.platform"}`
-		}, "arrays or objects"},
-		{"a numeric range AWS refuses, its bottom above its top", func(c *Cloud) {
-			c.Functions[2].Rules[0].Pattern = `{"source":["kiosk.platform"],"detail":{"n":[{"numeric":[">",30,"<",1]}]}}`
-		}, "Bottom must be less than top"},
-		{"an anything-but list AWS refuses, mixing strings and numbers", func(c *Cloud) {
-			c.Functions[2].Rules[0].Pattern = `{"source":["kiosk.platform"],"detail":{"n":[{"anything-but":["a",1]}]}}`
-		}, "mixed type is not supported"},
-		{"a wildcard AWS refuses, two stars together", func(c *Cloud) {
-			c.Functions[2].Rules[0].Pattern = `{"source":["kiosk.platform"],"detail":{"n":[{"wildcard":"a**"}]}}`
-		}, "Consecutive wildcard characters"},
 		{"a one-time schedule, which EventBridge rules do not take", func(c *Cloud) {
 			c.Functions[1].Schedules = []Schedule{{"at(2030-01-01T00:00:00)", ""}}
 		}, "rate(...) or cron(...)"},
-		{"a pattern on an event nobody declared", func(c *Cloud) {
-			c.Functions[2].Rules[0].Pattern = `{"detail-type":["made.up"]}`
-		}, "not in the event catalogue"},
+		{"a rule on an event nobody declared", func(c *Cloud) {
+			c.Functions[2].Rules[0] = On("on-heartbeat", "made.up")
+		}, `rule "on-heartbeat": it listens for "made.up", which is not in the event catalogue`},
+		{"a rule on no event", func(c *Cloud) {
+			c.Functions[2].Rules[0] = On("on-heartbeat")
+		}, "names no detail type"},
+		{"a rule naming one event twice", func(c *Cloud) {
+			c.Functions[2].Rules[0] = On("on-heartbeat", events.HeartbeatType, events.HeartbeatType)
+		}, `names "platform.heartbeat" twice`},
+		{"a rule mixing two sources' events", func(c *Cloud) {
+			c.Functions[2].Rules[0] = On("on-heartbeat", events.HeartbeatType, events.ArticlePublishedType)
+		}, "it mixes sources (platform.heartbeat from kiosk.platform, article.published from kiosk.articles)"},
+		{"a filter on a field the detail does not have", func(c *Cloud) {
+			c.Functions[2].Rules[0] = On("on-heartbeat", events.HeartbeatType).Where("category", "world")
+		}, `it filters on "category", which platform.heartbeat's detail (events.Heartbeat) does not have; it has at, run`},
+		{"a filter on a field only one of the rule's events has", func(c *Cloud) {
+			c.Functions[2].Rules[0] = On("on-article", events.ArticlePublishedType, events.ArticleModeratedType).Where("category", "world")
+		}, `which article.moderated's detail (events.ArticleModerated) does not have`},
+		{"a filter on a Go field name instead of its JSON name", func(c *Cloud) {
+			c.Functions[2].Rules[0] = On("on-article", events.ArticlePublishedType).Where("SourceID", "s1")
+		}, `it filters on "SourceID"`},
+		{"a filter whose value has the wrong type", func(c *Cloud) {
+			c.Functions[2].Rules[0] = On("on-moderated", events.ArticleModeratedType).Where("hidden", "yes")
+		}, `it filters article.moderated's "hidden", a JSON boolean, on "yes" (string)`},
+		{"a filter with no value", func(c *Cloud) {
+			c.Functions[2].Rules[0] = On("on-heartbeat", events.HeartbeatType).Where("run")
+		}, `its filter on "run" has no value`},
+		{"two filters on one field", func(c *Cloud) {
+			c.Functions[2].Rules[0] = On("on-article", events.ArticlePublishedType).Where("category", "world").Where("category", "top")
+		}, `it filters on "category" twice`},
 		{"publishing an undeclared event", func(c *Cloud) {
 			c.Functions[1].Publishes = []string{"made.up"}
 		}, "not in the event catalogue"},
@@ -121,6 +137,9 @@ func TestValidateRejects(t *testing.T) {
 		{"a body cap past Lambda's payload", func(c *Cloud) {
 			c.Functions[0].Routes[0].MaxBody = 8 << 20
 		}, "body cap"},
+		{"a function without a domain", func(c *Cloud) {
+			c.Functions[0].Domain = ""
+		}, `function "health-api": domain "" must be`},
 		{"too little memory", func(c *Cloud) {
 			c.Functions[0].MemoryMB = 64
 		}, "memory"},
@@ -137,20 +156,13 @@ func TestValidateRejects(t *testing.T) {
 	}
 }
 
-// TestValidateAcceptsWhatEventBridgeAccepts: the whole pattern language and
-// Quartz's cron pass Validate, and "$or" branches are checked against the
-// event catalogue like plain lists.
-func TestValidateAcceptsWhatEventBridgeAccepts(t *testing.T) {
+// TestValidateAcceptsQuartzCron: Quartz's cron, wrapping past midnight,
+// passes Validate as EventBridge takes it.
+func TestValidateAcceptsQuartzCron(t *testing.T) {
 	c := Kiosk()
-	c.Functions[2].Rules[0].Pattern = `{"source":["kiosk.platform"],"$or":[{"detail-type":["platform.heartbeat"]},
-		{"detail-type":[{"wildcard":"platform.*"}],"detail":{"ip":[{"cidr":"10.0.0.0/8"}],"at":[{"anything-but":{"prefix":["x","y"]}}]}}]}`
 	c.Functions[1].Schedules = []Schedule{{"cron(0/30 20-2 ? * MON-FRI *)", "wraps past midnight"}}
 	if err := c.Validate(); err != nil {
 		t.Fatalf("Validate() = %v", err)
-	}
-	c.Functions[2].Rules[0].Pattern = `{"source":["kiosk.platform"],"$or":[{"detail-type":["platform.heartbeat"]},{"detail-type":["made.up"]}]}`
-	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "not in the event catalogue") {
-		t.Errorf("Validate() = %v, want the $or branch's made-up event refused", err)
 	}
 }
 
@@ -182,7 +194,7 @@ func TestCheckFoldersRejects(t *testing.T) {
 	if err == nil {
 		t.Fatal("CheckFolders passed on an empty tree")
 	}
-	for _, want := range []string{"no functions/health-api/main.go", "functions/stray is not declared"} {
+	for _, want := range []string{"no functions/health-api/main.go", `its domain "health" has no shared/health`, "functions/stray is not declared"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("CheckFolders() = %v, want it to mention %q", err, want)
 		}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -34,12 +33,11 @@ func NewDynamoStore(t dynamo.Table) *DynamoStore { return &DynamoStore{table: t}
 const IndexByTime = "by-time"
 
 const (
-	timeKind    = "articles"
-	sortTime    = "2006-01-02T15:04:05.000000000Z"
-	readDays    = 3
-	inboxDays   = 30
-	expireAfter = Window + 24*time.Hour
+	timeKind = "articles"
+	sortTime = "2006-01-02T15:04:05.000000000Z"
 )
+
+var _ Store = (*DynamoStore)(nil)
 
 type articleItem struct {
 	PK           string    `dynamo:"pk,hash"`
@@ -68,17 +66,14 @@ func (it articleItem) article() Article {
 		Hidden: it.Hidden, Pinned: it.Pinned, Trending: it.Trending}
 }
 
-// PlaceArticle stores an announced article's fields, leaving its moderation
-// and trending flags alone (they may have arrived first). It reports whether
-// the article is new to the feeds: a redelivered event writes the same values
-// and reports false.
-func (s *DynamoStore) PlaceArticle(ctx context.Context, a Article) (bool, error) {
+// PlaceArticle stores an announced article's fields (Store.PlaceArticle).
+func (s *DynamoStore) PlaceArticle(ctx context.Context, a Article, expires time.Time) (bool, error) {
 	var old articleItem
 	up := s.table.Update("pk", "a#"+a.ID).Range("sk", "a").
 		Set("tpk", timeKind).Set("tsk", a.PublishedAt.UTC().Format(sortTime)+"#"+a.ID).
 		Set("id", a.ID).Set("url", a.URL).Set("title", a.Title).Set("source_id", a.SourceID).
 		Set("category", a.Category).Set("story", a.Story).Set("published_at", a.PublishedAt.UTC()).
-		Set("expires_at", a.PublishedAt.Add(expireAfter).Unix())
+		Set("expires_at", expires.Unix())
 	if a.ImageURL != "" {
 		up = up.Set("image_url", a.ImageURL)
 	}
@@ -95,12 +90,11 @@ func (s *DynamoStore) PlaceArticle(ctx context.Context, a Article) (bool, error)
 	return old.Title == "", nil
 }
 
-// Moderate applies a moderation unless a later one is already stored; it
-// reports whether it changed anything.
-func (s *DynamoStore) Moderate(ctx context.Context, id string, hidden, pinned bool, at time.Time) (bool, error) {
-	err := s.table.Update("pk", "a#"+id).Range("sk", "a").Set("id", id).
-		Set("hidden", hidden).Set("pinned", pinned).Set("moderated_at", at.UTC()).
-		If("attribute_not_exists('moderated_at') OR 'moderated_at' < ?", at.UTC()).Run(ctx)
+// Moderate applies a moderation unless one as late is stored (Store.Moderate).
+func (s *DynamoStore) Moderate(ctx context.Context, m Moderation) (bool, error) {
+	err := s.table.Update("pk", "a#"+m.ID).Range("sk", "a").Set("id", m.ID).
+		Set("hidden", m.Hidden).Set("pinned", m.Pinned).Set("moderated_at", m.At.UTC()).
+		If("attribute_not_exists('moderated_at') OR 'moderated_at' < ?", m.At.UTC()).Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return false, nil
 	}
@@ -118,18 +112,15 @@ func (s *DynamoStore) MarkTrending(ctx context.Context, id string) (bool, error)
 	return err == nil, err
 }
 
-// GetArticle reads one article (ErrNotFound if the feeds never placed it).
+// GetArticle reads one article (ErrArticleNotFound if the feeds never placed it).
 func (s *DynamoStore) GetArticle(ctx context.Context, id string) (Article, error) {
 	var it articleItem
 	err := s.table.Get("pk", "a#"+id).Range("sk", dynamo.Equal, "a").One(ctx, &it)
 	if errors.Is(err, dynamo.ErrNotFound) || (err == nil && it.Title == "") {
-		return Article{}, ErrNotFound
+		return Article{}, ErrArticleNotFound
 	}
 	return it.article(), err
 }
-
-// ErrNotFound is returned for a missing item.
-var ErrNotFound = errors.New("not found")
 
 // RecentArticles lists the articles published since, newest first.
 func (s *DynamoStore) RecentArticles(ctx context.Context, since time.Time) ([]Article, error) {
@@ -146,16 +137,6 @@ func (s *DynamoStore) RecentArticles(ctx context.Context, since time.Time) ([]Ar
 	return out, nil
 }
 
-// DayStats is one shard's numbers for a day, as article.stats carries them.
-type DayStats struct {
-	Day        string
-	Shard      int
-	Part       int
-	Parts      int
-	ComputedAt time.Time
-	Articles   map[string]Stats
-}
-
 type statsItem struct {
 	PK         string    `dynamo:"pk,hash"`
 	SK         string    `dynamo:"sk,range"`
@@ -166,8 +147,8 @@ type statsItem struct {
 }
 
 // PutStats stores a shard's part unless a later computation of it is
-// already stored (redelivered or out-of-order events change nothing).
-func (s *DynamoStore) PutStats(ctx context.Context, d DayStats) error {
+// already stored (Store.PutStats).
+func (s *DynamoStore) PutStats(ctx context.Context, d DayStats, expires time.Time) error {
 	counts := make(map[string][2]int64, len(d.Articles))
 	for id, c := range d.Articles {
 		counts[id] = [2]int64{c.Impressions, c.Clicks}
@@ -176,12 +157,8 @@ func (s *DynamoStore) PutStats(ctx context.Context, d DayStats) error {
 	if err != nil {
 		return err
 	}
-	day, err := time.Parse("20060102", d.Day)
-	if err != nil {
-		return fmt.Errorf("day %q: %w", d.Day, err)
-	}
 	it := statsItem{PK: "st#" + d.Day, SK: fmt.Sprintf("%02d#%03d", d.Shard, d.Part), Shard: d.Shard,
-		ComputedAt: d.ComputedAt.UTC(), Counts: b, ExpiresAt: day.Add(5 * 24 * time.Hour).Unix()}
+		ComputedAt: d.ComputedAt.UTC(), Counts: b, ExpiresAt: expires.Unix()}
 	err = s.table.Put(it).If("attribute_not_exists('pk') OR 'computed_at' <= ?", it.ComputedAt).Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return nil
@@ -189,45 +166,28 @@ func (s *DynamoStore) PutStats(ctx context.Context, d DayStats) error {
 	return err
 }
 
-// Stats sums the article numbers of the given days over every shard; within
-// a shard an article's count comes from the latest computation holding it.
-func (s *DynamoStore) Stats(ctx context.Context, days []string) (map[string]Stats, error) {
-	out := map[string]Stats{}
+// DayStats lists the stored parts of the given days (Store.DayStats): one
+// Query a day.
+func (s *DynamoStore) DayStats(ctx context.Context, days []string) ([]DayStats, error) {
+	var out []DayStats
 	for _, day := range days {
 		var items []statsItem
 		if err := s.table.Get("pk", "st#"+day).All(ctx, &items); err != nil {
 			return nil, err
 		}
-		sort.SliceStable(items, func(i, j int) bool { return items[i].ComputedAt.Before(items[j].ComputedAt) })
-		perShard := map[int]map[string][2]int64{}
 		for _, it := range items {
 			var counts map[string][2]int64
 			if err := json.Unmarshal(it.Counts, &counts); err != nil {
 				return nil, fmt.Errorf("stats %s %s: %w", it.PK, it.SK, err)
 			}
-			if perShard[it.Shard] == nil {
-				perShard[it.Shard] = map[string][2]int64{}
+			d := DayStats{Day: day, Shard: it.Shard, ComputedAt: it.ComputedAt, Articles: map[string]Stats{}}
+			if _, err := fmt.Sscanf(it.SK, "%d#%d", new(int), &d.Part); err != nil {
+				return nil, fmt.Errorf("stats %s %s: %w", it.PK, it.SK, err)
 			}
 			for id, c := range counts {
-				perShard[it.Shard][id] = c
+				d.Articles[id] = Stats{Impressions: c[0], Clicks: c[1]}
 			}
-		}
-		// Shards split users, so a day's viewers summed over shards are
-		// distinct readers of that day.
-		dayReaders := map[string]int64{}
-		for _, m := range perShard {
-			for id, c := range m {
-				st := out[id]
-				st.Impressions += c[0]
-				st.Clicks += c[1]
-				out[id] = st
-				dayReaders[id] += c[0]
-			}
-		}
-		for id, n := range dayReaders {
-			st := out[id]
-			st.DayReaders = max(st.DayReaders, n)
-			out[id] = st
+			out = append(out, d)
 		}
 	}
 	return out, nil
@@ -241,21 +201,18 @@ type rankState struct {
 	Categories []string  `dynamo:"categories,omitempty"`
 }
 
-// RequestRank records that the feeds changed. It reports true when no
-// request is pending (or the pending one is older than stale, e.g. its
-// announcement was lost): the caller then asks for a run. One request stands
-// for every change until the run starts.
-func (s *DynamoStore) RequestRank(ctx context.Context, now time.Time, stale time.Duration) (bool, error) {
+// RequestRank sets the pending request unless a fresh one is pending
+// (Store.RequestRank).
+func (s *DynamoStore) RequestRank(ctx context.Context, now, staleBefore time.Time) (bool, error) {
 	err := s.table.Update("pk", "rank").Range("sk", "state").Set("pending", now.UTC()).
-		If("attribute_not_exists('pending') OR 'pending' < ?", now.Add(-stale).UTC()).Run(ctx)
+		If("attribute_not_exists('pending') OR 'pending' < ?", staleBefore.UTC()).Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return false, nil
 	}
 	return err == nil, err
 }
 
-// CancelRankRequest withdraws a request whose announcement failed, so the
-// next change asks again.
+// CancelRankRequest withdraws the request made at (Store.CancelRankRequest).
 func (s *DynamoStore) CancelRankRequest(ctx context.Context, at time.Time) error {
 	err := s.table.Update("pk", "rank").Range("sk", "state").Remove("pending").If("'pending' = ?", at.UTC()).Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
@@ -293,7 +250,7 @@ func chunkSK(run string, index int) string { return run + "#" + strconv.Itoa(ind
 // PutChunks stores a run's chunks of every feed, then each feed's head (so
 // a head never points at chunks not yet written). A head is only replaced by
 // a later run's.
-func (s *DynamoStore) PutChunks(ctx context.Context, feeds map[string][]Chunk, now time.Time) error {
+func (s *DynamoStore) PutChunks(ctx context.Context, feeds map[string][]Chunk, expires time.Time) error {
 	var items []any
 	var heads []chunkItem
 	for cat, chunks := range feeds {
@@ -303,7 +260,7 @@ func (s *DynamoStore) PutChunks(ctx context.Context, feeds map[string][]Chunk, n
 				return err
 			}
 			items = append(items, chunkItem{PK: "pg#" + cat, SK: chunkSK(c.Run, c.Index), Run: c.Run, Body: b,
-				ExpiresAt: now.Add(PageRetention).Unix()})
+				ExpiresAt: expires.Unix()})
 			if c.Index == 0 {
 				heads = append(heads, chunkItem{PK: "pg#" + cat, SK: "head", Run: c.Run, Body: b})
 			}
@@ -326,7 +283,7 @@ func (s *DynamoStore) PutChunks(ctx context.Context, feeds map[string][]Chunk, n
 
 func (it chunkItem) chunk(now time.Time) (Chunk, error) {
 	if it.ExpiresAt != 0 && it.ExpiresAt <= now.Unix() {
-		return Chunk{}, ErrNotFound
+		return Chunk{}, ErrPageNotFound
 	}
 	var c Chunk
 	if err := json.Unmarshal(it.Body, &c); err != nil {
@@ -344,7 +301,7 @@ func (s *DynamoStore) Chunk(ctx context.Context, ref ChunkRef, now time.Time) (C
 	}
 	err := s.table.Get("pk", "pg#"+ref.Category).Range("sk", dynamo.Equal, sk).One(ctx, &it)
 	if errors.Is(err, dynamo.ErrNotFound) {
-		return Chunk{}, ErrNotFound
+		return Chunk{}, ErrPageNotFound
 	}
 	if err != nil {
 		return Chunk{}, err
@@ -363,20 +320,14 @@ type profileItem struct {
 	ExpiresAt int64              `dynamo:"expires_at,omitempty"`
 }
 
-// PersonalChunks reads a user's profile and reads (one Query) and the
-// chunks of the personal page (one BatchGet): two calls.
-func (s *DynamoStore) PersonalChunks(ctx context.Context, userID string, now time.Time, refs func(Profile) []ChunkRef) (Profile, map[string]Chunk, error) {
-	p, err := s.Profile(ctx, userID, now)
-	if err != nil {
-		return p, nil, err
-	}
-	list := refs(p)
+// Chunks reads the chunks refs name in one BatchGet (Store.Chunks).
+func (s *DynamoStore) Chunks(ctx context.Context, refs []ChunkRef, now time.Time) (map[string]Chunk, error) {
 	chunks := map[string]Chunk{}
-	if len(list) == 0 {
-		return p, chunks, nil
+	if len(refs) == 0 {
+		return chunks, nil
 	}
-	keys := make([]dynamo.Keyed, len(list))
-	for i, r := range list {
+	keys := make([]dynamo.Keyed, len(refs))
+	for i, r := range refs {
 		sk := "head"
 		if r.Run != "" {
 			sk = chunkSK(r.Run, r.Index)
@@ -384,29 +335,29 @@ func (s *DynamoStore) PersonalChunks(ctx context.Context, userID string, now tim
 		keys[i] = dynamo.Keys{"pg#" + r.Category, sk}
 	}
 	var items []chunkItem
-	err = s.table.Batch("pk", "sk").Get(keys...).All(ctx, &items)
+	err := s.table.Batch("pk", "sk").Get(keys...).All(ctx, &items)
 	if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
-		return p, nil, err
+		return nil, err
 	}
 	for _, it := range items {
 		c, err := it.chunk(now)
-		if errors.Is(err, ErrNotFound) {
+		if errors.Is(err, ErrPageNotFound) {
 			continue
 		}
 		if err != nil {
-			return p, nil, err
+			return nil, err
 		}
 		chunks[strings.TrimPrefix(it.PK, "pg#")] = c
 	}
-	return p, chunks, nil
+	return chunks, nil
 }
 
-// Profile reads a user's interests and newest MaxReads reads: one Query of
-// at most MaxReads+1 small items (the profile sorts first, then the reads
+// Profile reads a user's interests and newest maxReads reads: one Query of
+// at most maxReads+1 small items (the profile sorts first, then the reads
 // newest first), however much the user has read.
-func (s *DynamoStore) Profile(ctx context.Context, userID string, now time.Time) (Profile, error) {
+func (s *DynamoStore) Profile(ctx context.Context, userID string, maxReads int, now time.Time) (Profile, error) {
 	var items []profileItem
-	if err := s.table.Get("pk", "u#"+userID).Limit(MaxReads+1).All(ctx, &items); err != nil {
+	if err := s.table.Get("pk", "u#"+userID).Limit(maxReads+1).All(ctx, &items); err != nil {
 		return Profile{}, err
 	}
 	p := Profile{UserID: userID, Read: map[string]bool{}}
@@ -414,10 +365,10 @@ func (s *DynamoStore) Profile(ctx context.Context, userID string, now time.Time)
 		live := it.ExpiresAt == 0 || it.ExpiresAt > now.Unix()
 		switch {
 		case it.SK == "profile":
-			p.Interests, p.Learned, p.At = it.Interests, LearnedAt(it.Learned, it.At, now), it.At
+			p.Interests, p.Learned, p.At = it.Interests, it.Learned, it.At
 		case strings.HasPrefix(it.SK, "rd#") && live:
 			p.Read[it.ID] = true
-		case strings.HasPrefix(it.SK, "read#") && live: // written before reads were split; gone in readDays
+		case strings.HasPrefix(it.SK, "read#") && live: // written before reads were split; gone in ReadRetention
 			for _, id := range it.IDs {
 				p.Read[id] = true
 			}
@@ -427,10 +378,9 @@ func (s *DynamoStore) Profile(ctx context.Context, userID string, now time.Time)
 }
 
 // SetProfile stores a user's interests unless a later change is stored, and
-// indexes the user under each interest category (a hint the fan-out checks
-// against the profile, so a stale entry is harmless). Applying the same
-// change again rewrites the same items.
-func (s *DynamoStore) SetProfile(ctx context.Context, p Profile) error {
+// indexes the user under each category of index (Store.SetProfile).
+// Applying the same change again rewrites the same items.
+func (s *DynamoStore) SetProfile(ctx context.Context, p Profile, index []string) error {
 	if p.Interests == nil {
 		p.Interests = []string{}
 	}
@@ -446,7 +396,7 @@ func (s *DynamoStore) SetProfile(ctx context.Context, p Profile) error {
 		return err
 	}
 	var items []any
-	for _, c := range p.InterestCategories() {
+	for _, c := range index {
 		items = append(items, memberItem{PK: "in#" + c, SK: p.UserID})
 	}
 	if len(items) > 0 {
@@ -460,41 +410,20 @@ type memberItem struct {
 	SK string `dynamo:"sk,range"`
 }
 
-// InterestCategories are the categories a user counts as interested in for
-// notifications: explicit ones and learned ones past LearnedInterest.
-func (p Profile) InterestCategories() []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, c := range p.Interests {
-		if !seen[c] {
-			seen[c] = true
-			out = append(out, c)
-		}
-	}
-	for c, w := range p.Learned {
-		if w >= LearnedInterest && !seen[c] {
-			seen[c] = true
-			out = append(out, c)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
 // AddRead records articles a user opened: one small item per article, keyed
 // newest first and expiring after readDays, so no item grows with how much a
 // user reads (a day's set of ids passed DynamoDB's 400 KB at ~12,500 ids) and
-// Profile reads back only the newest MaxReads. The keys come from the event
-// (its time and ids), so a redelivery rewrites the same items. Writes are
+// Profile reads back only the newest few. The keys come from the event (its
+// time and ids), so a redelivery rewrites the same items. Writes are
 // BatchWrites of 25.
-func (s *DynamoStore) AddRead(ctx context.Context, userID string, ids []string, at time.Time) error {
+func (s *DynamoStore) AddRead(ctx context.Context, userID string, ids []string, at, expires time.Time) error {
 	seen := map[string]bool{}
 	var items []any
 	for _, id := range ids {
 		if !seen[id] {
 			seen[id] = true
 			items = append(items, profileItem{PK: "u#" + userID, SK: readSK(at, id), ID: id,
-				ExpiresAt: at.Add(readDays * 24 * time.Hour).Unix()})
+				ExpiresAt: expires.Unix()})
 		}
 	}
 	if len(items) == 0 {
@@ -532,9 +461,8 @@ func (s *DynamoStore) Interested(ctx context.Context, category, after string, li
 	return out, next, nil
 }
 
-// Profiles reads the interest profiles of users (BatchGet, 100 a call),
-// learned weights as of now.
-func (s *DynamoStore) Profiles(ctx context.Context, users []string, now time.Time) (map[string]Profile, error) {
+// Profiles reads the interest profiles of users (BatchGet, 100 a call).
+func (s *DynamoStore) Profiles(ctx context.Context, users []string) (map[string]Profile, error) {
 	out := map[string]Profile{}
 	for i := 0; i < len(users); i += 100 {
 		var keys []dynamo.Keyed
@@ -548,7 +476,7 @@ func (s *DynamoStore) Profiles(ctx context.Context, users []string, now time.Tim
 		}
 		for _, it := range items {
 			id := strings.TrimPrefix(it.PK, "u#")
-			out[id] = Profile{UserID: id, Interests: it.Interests, Learned: LearnedAt(it.Learned, it.At, now), At: it.At}
+			out[id] = Profile{UserID: id, Interests: it.Interests, Learned: it.Learned, At: it.At}
 		}
 	}
 	return out, nil
@@ -557,4 +485,59 @@ func (s *DynamoStore) Profiles(ctx context.Context, users []string, now time.Tim
 // Forget removes a stale interest index entry.
 func (s *DynamoStore) Forget(ctx context.Context, category, userID string) error {
 	return s.table.Delete("pk", "in#"+category).Range("sk", userID).Run(ctx)
+}
+
+type inboxItem struct {
+	PK        string    `dynamo:"pk,hash"`
+	SK        string    `dynamo:"sk,range"`
+	ArticleID string    `dynamo:"article_id"`
+	Title     string    `dynamo:"title"`
+	URL       string    `dynamo:"url"`
+	Category  string    `dynamo:"category"`
+	CreatedAt time.Time `dynamo:"created_at"`
+	Read      bool      `dynamo:"read,omitempty"`
+	ExpiresAt int64     `dynamo:"expires_at"`
+}
+
+// PutNotification writes an inbox entry unless the user has it: a
+// conditional put (Store.PutNotification).
+func (s *DynamoStore) PutNotification(ctx context.Context, userID string, n Notification, expires time.Time) (bool, error) {
+	it := inboxItem{PK: "nb#" + userID, SK: n.ID, ArticleID: n.ArticleID, Title: n.Title, URL: n.URL,
+		Category: n.Category, CreatedAt: n.CreatedAt.UTC(), Read: n.Read, ExpiresAt: expires.Unix()}
+	err := s.table.Put(it).If("attribute_not_exists('pk')").Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Notifications reads up to limit of a user's entries, newest first, before
+// the given id, in one Query, and leaves the expired ones out
+// (Store.Notifications).
+func (s *DynamoStore) Notifications(ctx context.Context, userID, before string, limit int, now time.Time) ([]Notification, error) {
+	q := s.table.Get("pk", "nb#"+userID)
+	if before != "" {
+		q = q.Range("sk", dynamo.Less, before)
+	}
+	var items []inboxItem
+	if err := q.Order(dynamo.Descending).Limit(limit).All(ctx, &items); err != nil {
+		return nil, err
+	}
+	out := make([]Notification, 0, len(items))
+	for _, it := range items {
+		if it.ExpiresAt > now.Unix() {
+			out = append(out, Notification{ID: it.SK, ArticleID: it.ArticleID, Title: it.Title, URL: it.URL,
+				Category: it.Category, CreatedAt: it.CreatedAt, Read: it.Read})
+		}
+	}
+	return out, nil
+}
+
+// MarkRead marks an entry read if the user has it (Store.MarkRead).
+func (s *DynamoStore) MarkRead(ctx context.Context, userID, id string) (bool, error) {
+	err := s.table.Update("pk", "nb#"+userID).Range("sk", id).Set("read", true).If("attribute_exists('pk')").Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return false, nil
+	}
+	return err == nil, err
 }

@@ -1,18 +1,15 @@
 package feed
 
 import (
-	"bytes"
-	"encoding/base64"
-	"encoding/json"
 	"math"
 	"regexp"
 	"sort"
-	"strconv"
 	"time"
 
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
+	"github.com/kiosk-news/kiosk/shared/platform/page"
 )
 
 // Pages. A ranking run stores each category's ranked list in chunks of
@@ -89,55 +86,28 @@ func (p position) valid() bool {
 	return runRe.MatchString(p.Run) && p.Offset > 0 && p.Offset < MaxRanked+1
 }
 
-var badCursor = kiosk.Errorf(kiosk.EINVALID, "cursor is not one this feed returned")
-
 // ExpiredCursor is returned for a cursor whose run's pages are gone.
 var ExpiredCursor = kiosk.Errorf(kiosk.EINVALID, "cursor has expired; start again from the first page")
 
-func encode(v any) string {
-	b, _ := json.Marshal(v)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+// publicList names a category's public feed, the list its cursors belong to.
+func publicList(category string) string { return "feed|" + category }
 
-func decode(cursor string, v any) error {
-	if len(cursor) > 2048 {
-		return badCursor
-	}
-	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil {
-		return badCursor
-	}
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.DisallowUnknownFields()
-	if d.Decode(v) != nil {
-		return badCursor
-	}
-	return nil
-}
-
-// Limit parses the limit parameter: 1..MaxLimit, DefaultLimit if empty.
-func Limit(s string) (int, error) {
-	if s == "" {
-		return DefaultLimit, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 {
-		return 0, kiosk.Errorf(kiosk.EINVALID, "limit must be a whole number from 1 to %d", MaxLimit)
-	}
-	return min(n, MaxLimit), nil
-}
+// personalList names a user's personal feed.
+func personalList(userID string) string { return "feed/me|" + userID }
 
 // ValidCategory reports whether s is a category name (or "top").
 func ValidCategory(s string) bool { return contract.ValidCategory(s) }
 
-// PublicCursor decodes a public feed cursor (empty: the first page).
-func PublicCursor(cursor string) (run string, offset int, err error) {
-	if cursor == "" {
-		return "", 0, nil
-	}
+// PublicCursor decodes a cursor of a category's public feed (empty: the
+// first page); a cursor of another feed is refused.
+func PublicCursor(category, cursor string) (run string, offset int, err error) {
 	var p position
-	if err := decode(cursor, &p); err != nil || !p.valid() {
-		return "", 0, badCursor
+	started, err := page.Decode(cursor, publicList(category), &p)
+	if err != nil || !started {
+		return "", 0, err
+	}
+	if !p.valid() {
+		return "", 0, page.ErrCursor
 	}
 	return p.Run, p.Offset, nil
 }
@@ -158,7 +128,7 @@ func PublicPage(c Chunk, offset, limit int) Page {
 		p.Items = append(p.Items, itemOf(r, r.Reason))
 	}
 	if next := c.Index*ChunkSize + end; next < c.Total && end > start {
-		p.NextCursor = encode(position{Run: c.Run, Offset: next})
+		p.NextCursor = page.Cursor(publicList(c.Category), position{Run: c.Run, Offset: next})
 	}
 	return p
 }
@@ -256,21 +226,23 @@ func (p Profile) Streams() []Stream {
 // PersonalCursor is the personal feed's place in each stream.
 type PersonalCursor map[string]position
 
-// DecodePersonal decodes a personal feed cursor.
-func DecodePersonal(cursor string) (PersonalCursor, error) {
-	if cursor == "" {
-		return PersonalCursor{}, nil
+// DecodePersonal decodes a cursor of a user's personal feed (empty: the
+// first page); a cursor of another user's feed is refused.
+func DecodePersonal(userID, cursor string) (PersonalCursor, error) {
+	c := PersonalCursor{}
+	started, err := page.Decode(cursor, personalList(userID), &c)
+	if err != nil || !started {
+		return PersonalCursor{}, err
 	}
-	var c PersonalCursor
-	if err := decode(cursor, &c); err != nil || len(c) > MaxStreams+1 {
-		return nil, badCursor
+	if len(c) > MaxStreams+1 {
+		return nil, page.ErrCursor
 	}
 	for cat, p := range c {
 		// A stream may have ended (offset = total) but never starts at 0 in a
 		// cursor: a stream not in the cursor starts from its head. A stream
 		// the user no longer has (interests changed) is ignored.
 		if !ValidCategory(cat) || !runRe.MatchString(p.Run) || p.Offset < 1 || p.Offset > MaxRanked {
-			return nil, badCursor
+			return nil, page.ErrCursor
 		}
 	}
 	return c, nil
@@ -328,14 +300,14 @@ func Personal(p Profile, streams []Stream, cur PersonalCursor, chunks map[string
 		x.done = !ok || x.offset >= c.Total
 		st = append(st, x)
 	}
-	page := Page{Items: []Item{}}
+	out := Page{Items: []Item{}}
 	var latest time.Time
 	for _, x := range st {
 		if x.chunk.RankedAt.After(latest) {
 			latest = x.chunk.RankedAt
 		}
 	}
-	page.RankedAt = latest
+	out.RankedAt = latest
 	next := func(x *state) (Ranked, bool) { // the stream's next unread item within its chunk
 		for !x.done {
 			i := x.offset - x.chunk.Index*ChunkSize
@@ -352,7 +324,7 @@ func Personal(p Profile, streams []Stream, cur PersonalCursor, chunks map[string
 		}
 		return Ranked{}, false
 	}
-	for len(page.Items) < limit {
+	for len(out.Items) < limit {
 		total := 0.0
 		var best *state
 		for _, x := range st {
@@ -377,7 +349,7 @@ func Personal(p Profile, streams []Stream, cur PersonalCursor, chunks map[string
 		if best.Category != Top && r.Reason != ReasonPinned && r.Reason != ReasonTrending {
 			reason = ReasonInterest + best.Category
 		}
-		page.Items = append(page.Items, itemOf(r, reason))
+		out.Items = append(out.Items, itemOf(r, reason))
 	}
 	nc := PersonalCursor{}
 	more := false
@@ -399,7 +371,39 @@ func Personal(p Profile, streams []Stream, cur PersonalCursor, chunks map[string
 		}
 	}
 	if more {
-		page.NextCursor = encode(nc)
+		out.NextCursor = page.Cursor(personalList(p.UserID), nc)
 	}
-	return page
+	return out
 }
+
+// InterestCategories are the categories a user counts as interested in for
+// notifications: explicit ones and learned ones past LearnedInterest.
+func (p Profile) InterestCategories() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, c := range p.Interests {
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	for c, w := range p.Learned {
+		if w >= LearnedInterest && !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// How long the feed domain keeps what it stores.
+const (
+	// ReadRetention is how long a read is remembered: the feeds' window.
+	ReadRetention = 3 * 24 * time.Hour
+	// ArticleRetention is how long an article is kept: a day past the window.
+	ArticleRetention = Window + 24*time.Hour
+	// StatsRetention is how long a day's numbers are kept after the day
+	// starts.
+	StatsRetention = 5 * 24 * time.Hour
+)

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kiosk-news/kiosk/shared/platform/page"
 )
 
 func rankedList(n int, cat string) []Ranked {
@@ -32,7 +34,7 @@ func TestPublicPagesWalkTheRunWithoutRepeatOrGap(t *testing.T) {
 	seen := map[string]bool{}
 	cursor, pages := "", 0
 	for {
-		run, offset, err := PublicCursor(cursor)
+		run, offset, err := PublicCursor("tech", cursor)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,25 +67,45 @@ func TestPublicPagesWalkTheRunWithoutRepeatOrGap(t *testing.T) {
 }
 
 func TestCursorsAreChecked(t *testing.T) {
-	for _, c := range []string{"%%%", "e30", encode(position{Run: "x", Offset: 5}), encode(position{Run: RunID(now), Offset: 0}),
-		encode(position{Run: RunID(now), Offset: 100000}), encode(map[string]any{"r": RunID(now), "o": 5, "x": 1}),
-		strings.Repeat("A", 5000)} {
-		if _, _, err := PublicCursor(c); err == nil {
+	pub := func(v any) string { return page.Cursor(publicList(Top), v) }
+	me := func(v any) string { return page.Cursor(personalList("u1"), v) }
+	for _, c := range []string{"%%%", "e30", pub(position{Run: "x", Offset: 5}), pub(position{Run: RunID(now), Offset: 0}),
+		pub(position{Run: RunID(now), Offset: 100000}), pub(map[string]any{"r": RunID(now), "o": 5, "x": 1}),
+		strings.Repeat("A", 5000),
+		// Another feed's cursor, and the previous format (bare JSON).
+		page.Cursor(publicList("tech"), position{Run: RunID(now), Offset: 5}),
+		"eyJyIjoiMjAyNjExMjVUMTIwMDAwLjAwMDAwMCIsIm8iOjV9"} {
+		if _, _, err := PublicCursor(Top, c); err == nil {
 			t.Errorf("PublicCursor(%q) accepted", c)
 		}
-		if c != "e30" { // {} is an empty personal cursor
-			if _, err := DecodePersonal(c); err == nil {
-				t.Errorf("DecodePersonal(%q) accepted", c)
-			}
+		if _, err := DecodePersonal("u1", c); err == nil {
+			t.Errorf("DecodePersonal(%q) accepted", c)
 		}
+	}
+	for _, c := range []string{
+		me(PersonalCursor{"Tech!": {Run: RunID(now), Offset: 5}}),
+		me(PersonalCursor{"tech": {Run: RunID(now), Offset: 0}}),
+		me(PersonalCursor{"tech": {Run: RunID(now), Offset: MaxRanked + 1}}),
+		me(PersonalCursor{"a": {RunID(now), 1}, "b": {RunID(now), 1}, "c": {RunID(now), 1}, "d": {RunID(now), 1}, "e": {RunID(now), 1}, "f": {RunID(now), 1}}),
+		page.Cursor(personalList("u2"), PersonalCursor{"tech": {Run: RunID(now), Offset: 5}}), // another user's
+	} {
+		if _, err := DecodePersonal("u1", c); err == nil {
+			t.Errorf("DecodePersonal(%q) accepted", c)
+		}
+	}
+	if cur, err := DecodePersonal("u1", me(PersonalCursor{"tech": {Run: RunID(now), Offset: 5}})); err != nil || cur["tech"].Offset != 5 {
+		t.Errorf("the user's own cursor: %v %v", cur, err)
+	}
+	if run, off, err := PublicCursor(Top, pub(position{Run: RunID(now), Offset: 5})); err != nil || run != RunID(now) || off != 5 {
+		t.Errorf("the feed's own cursor: %q %d %v", run, off, err)
 	}
 	for _, l := range []string{"0", "-1", "x", "1.5"} {
-		if _, err := Limit(l); err == nil {
-			t.Errorf("Limit(%q) accepted", l)
+		if _, err := page.Limit(l, DefaultLimit, MaxLimit); err == nil {
+			t.Errorf("limit %q accepted", l)
 		}
 	}
-	if n, _ := Limit("1000"); n != MaxLimit {
-		t.Errorf("Limit is not clamped: %d", n)
+	if n, _ := page.Limit("1000", DefaultLimit, MaxLimit); n != MaxLimit {
+		t.Errorf("limit is not clamped: %d", n)
 	}
 }
 
@@ -116,7 +138,7 @@ func TestPersonalFeedIsMostlyInterestsSkipsReadAndNeverRepeats(t *testing.T) {
 	sportsN, total := 0, 0
 	cursor := ""
 	for range 30 {
-		cur, err := DecodePersonal(cursor)
+		cur, err := DecodePersonal(p.UserID, cursor)
 		if err != nil {
 			t.Fatal(err)
 		}

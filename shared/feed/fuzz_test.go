@@ -1,33 +1,46 @@
 package feed
 
-import "testing"
+import (
+	"context"
+	"testing"
+	"time"
 
-// FuzzCursors feeds the public and personal cursor decoders anything: they
-// must refuse or return positions inside a run's bounds, never panic, and a
-// personal cursor's chunk references stay within the ranked list.
+	"github.com/kiosk-news/kiosk/shared/platform/page"
+)
+
+// FuzzCursors feeds the public, personal and inbox cursor decoders
+// anything: they must refuse or return positions inside a run's bounds,
+// never panic, a personal cursor's chunk references stay within the ranked
+// list, and an inbox page stays within its bounds.
 func FuzzCursors(f *testing.F) {
+	inbox := &Service{Store: NewMemoryStore(), Now: func() time.Time { return now }}
 	p := PublicPage(Chunks(Top, RunID(now), now, rankedList(120, "tech"))[0], 0, 20)
 	f.Add(p.NextCursor)
 	f.Add("")
-	f.Add("eyJyIjoiMjAyNjExMjVUMTIwMDAwLjAwMDAwMCIsIm8iOjV9")
-	f.Add(encode(PersonalCursor{"tech": {Run: RunID(now), Offset: 49}, Top: {Run: RunID(now), Offset: MaxRanked}}))
+	f.Add("eyJyIjoiMjAyNjExMjVUMTIwMDAwLjAwMDAwMCIsIm8iOjV9") // the format before page cursors
+	f.Add(page.Cursor(publicList(Top), position{Run: RunID(now), Offset: 5}))
+	f.Add(page.Cursor(personalList("u1"), PersonalCursor{"tech": {Run: RunID(now), Offset: 49}, Top: {Run: RunID(now), Offset: MaxRanked}}))
+	f.Add(page.Cursor(inboxList("u1"), inboxPosition{After: NotificationID("2026112512", id(1)), Listed: 50}))
 	f.Fuzz(func(t *testing.T, cursor string) {
-		if run, off, err := PublicCursor(cursor); err == nil && cursor != "" {
+		if p, err := inbox.Inbox(context.Background(), "u1", "", cursor); err == nil && len(p.Items) > MaxNotificationPage {
+			t.Fatalf("accepted %q → %d entries", cursor, len(p.Items))
+		}
+		if run, off, err := PublicCursor(Top, cursor); err == nil && cursor != "" {
 			if !runRe.MatchString(run) || off < 1 || off > MaxRanked {
 				t.Fatalf("accepted %q → run %q offset %d", cursor, run, off)
 			}
-			_ = PublicPage(Chunk{Run: run, Index: ChunkIndex(off), Total: off + 1}, off, 20)
+			_ = PublicPage(Chunk{Category: Top, Run: run, Index: ChunkIndex(off), Total: off + 1}, off, 20)
 		}
-		cur, err := DecodePersonal(cursor)
+		cur, err := DecodePersonal("u1", cursor)
 		if err != nil {
 			return
 		}
-		streams := Profile{Interests: []string{"tech", "sports"}}.Streams()
+		streams := Profile{UserID: "u1", Interests: []string{"tech", "sports"}}.Streams()
 		for _, ref := range cur.Refs(streams) {
 			if ref.Index < 0 || ref.Index > MaxRanked/ChunkSize {
 				t.Fatalf("accepted %q → chunk %d", cursor, ref.Index)
 			}
 		}
-		_ = Personal(Profile{}, streams, cur, map[string]Chunk{}, 10)
+		_ = Personal(Profile{UserID: "u1"}, streams, cur, map[string]Chunk{}, 10)
 	})
 }

@@ -207,3 +207,66 @@ func RankAll(articles []Article, stats map[string]Stats, now time.Time) map[stri
 
 // Top is the feed of every category.
 const Top = "top"
+
+// Moderation is an editor's decision on an article, as of At.
+type Moderation struct {
+	ID     string
+	Hidden bool
+	Pinned bool
+	At     time.Time
+}
+
+// DayStats is one shard's numbers for a day, as article.stats carries them.
+type DayStats struct {
+	Day        string
+	Shard      int
+	Part       int
+	Parts      int
+	ComputedAt time.Time
+	Articles   map[string]Stats
+}
+
+// SumStats sums the article numbers of days' parts over every shard; within
+// a day's shard an article's count comes from the latest computation
+// holding it. DayReaders is the most of any one day: shards split users, so
+// a day's viewers summed over shards are distinct readers of that day.
+func SumStats(parts []DayStats) map[string]Stats {
+	byDay := map[string][]DayStats{}
+	var days []string
+	for _, p := range parts {
+		if _, ok := byDay[p.Day]; !ok {
+			days = append(days, p.Day)
+		}
+		byDay[p.Day] = append(byDay[p.Day], p)
+	}
+	out := map[string]Stats{}
+	for _, day := range days {
+		items := byDay[day]
+		sort.SliceStable(items, func(i, j int) bool { return items[i].ComputedAt.Before(items[j].ComputedAt) })
+		perShard := map[int]map[string]Stats{}
+		for _, it := range items {
+			if perShard[it.Shard] == nil {
+				perShard[it.Shard] = map[string]Stats{}
+			}
+			for id, c := range it.Articles {
+				perShard[it.Shard][id] = c
+			}
+		}
+		dayReaders := map[string]int64{}
+		for _, m := range perShard {
+			for id, c := range m {
+				st := out[id]
+				st.Impressions += c.Impressions
+				st.Clicks += c.Clicks
+				out[id] = st
+				dayReaders[id] += c.Impressions
+			}
+		}
+		for id, n := range dayReaders {
+			st := out[id]
+			st.DayReaders = max(st.DayReaders, n)
+			out[id] = st
+		}
+	}
+	return out
+}

@@ -6,21 +6,26 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"sort"
+	"sync"
 	"time"
 
-	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/page"
+	"github.com/kiosk-news/kiosk/shared/platform/parallel"
 )
 
 // Service holds the feed domain's use cases: keeping its copy of articles,
-// numbers and profiles from events, ranking, and serving feeds.
+// numbers and profiles from events, ranking, serving feeds, and the trending
+// inbox. Every rule is here; the Store only keeps what it is given.
 type Service struct {
-	Store *DynamoStore
+	Store Store
 	Now   func() time.Time
-	// AskRank announces feed.rank.requested; nil never asks (the schedule
-	// still ranks).
-	AskRank func(ctx context.Context, reason string, at time.Time) error
+	// Announce publishes one of the domain's events (feed.rank.requested,
+	// notification.fanout.requested; see events.go); nil announces nothing,
+	// so a change asks for no ranking run (the schedule still ranks).
+	Announce func(ctx context.Context, detailType string, detail any) error
 }
 
 // StaleRequest is how long a rank request may stay pending before a change
@@ -36,77 +41,93 @@ func (s *Service) now() time.Time {
 
 var idRe = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
-// Published places a new article; a redelivered event changes nothing and
-// asks for no ranking.
-func (s *Service) Published(ctx context.Context, e events.ArticlePublished) error {
-	if !idRe.MatchString(e.ID) || e.Title == "" || !ValidCategory(e.Category) || e.Category == Top {
-		return fmt.Errorf("article.published %q: bad id, title or category %q", e.ID, e.Category)
+// Place keeps a new article; a redelivered one changes nothing and asks for
+// no ranking.
+func (s *Service) Place(ctx context.Context, a Article) error {
+	if !idRe.MatchString(a.ID) || a.Title == "" || !ValidCategory(a.Category) || a.Category == Top {
+		return fmt.Errorf("article %q: bad id, title or category %q", a.ID, a.Category)
 	}
-	placed, err := s.Store.PlaceArticle(ctx, Article{ID: e.ID, URL: e.URL, Title: e.Title, SourceID: e.SourceID,
-		Category: e.Category, Story: e.Story, ImageURL: e.ImageURL, PublishedAt: e.PublishedAt, SourceWeight: e.SourceWeight})
+	placed, err := s.Store.PlaceArticle(ctx, a, a.PublishedAt.Add(ArticleRetention))
 	if err != nil || !placed {
 		return err
 	}
 	return s.askRank(ctx, "new article")
 }
 
-// Moderated applies a moderation unless a later one is stored.
-func (s *Service) Moderated(ctx context.Context, e events.ArticleModerated) error {
-	if !idRe.MatchString(e.ID) {
-		return fmt.Errorf("article.moderated: bad id %q", e.ID)
+// Moderate applies a moderation unless a later one is stored.
+func (s *Service) Moderate(ctx context.Context, m Moderation) error {
+	if !idRe.MatchString(m.ID) {
+		return fmt.Errorf("moderation: bad id %q", m.ID)
 	}
-	changed, err := s.Store.Moderate(ctx, e.ID, e.Hidden, e.Pinned, e.At)
+	changed, err := s.Store.Moderate(ctx, m)
 	if err != nil || !changed {
 		return err
 	}
 	return s.askRank(ctx, "moderation")
 }
 
-// Trending flags a trending article (its reason in the feeds).
-func (s *Service) Trending(ctx context.Context, e events.ArticleTrending) error {
-	if !idRe.MatchString(e.ID) {
-		return fmt.Errorf("article.trending: bad id %q", e.ID)
+// MarkTrending flags a trending article (its reason in the feeds).
+func (s *Service) MarkTrending(ctx context.Context, id string) error {
+	if !idRe.MatchString(id) {
+		return fmt.Errorf("trending: bad id %q", id)
 	}
-	changed, err := s.Store.MarkTrending(ctx, e.ID)
+	changed, err := s.Store.MarkTrending(ctx, id)
 	if err != nil || !changed {
 		return err
 	}
 	return s.askRank(ctx, "trending")
 }
 
-// Stats keeps one shard's article numbers (the latest computation wins).
-func (s *Service) Stats(ctx context.Context, e events.ArticleStats) error {
-	m := make(map[string]Stats, len(e.Articles))
-	for _, a := range e.Articles {
-		m[a.ID] = Stats{Impressions: a.Impressions, Clicks: a.Clicks}
+// PutStats keeps one shard's article numbers (the latest computation wins).
+func (s *Service) PutStats(ctx context.Context, d DayStats) error {
+	day, err := time.Parse("20060102", d.Day)
+	if err != nil {
+		return fmt.Errorf("day %q: %w", d.Day, err)
 	}
-	return s.Store.PutStats(ctx, DayStats{Day: e.Day, Shard: e.Shard, Part: e.Part, Parts: e.Parts,
-		ComputedAt: e.ComputedAt, Articles: m})
+	return s.Store.PutStats(ctx, d, day.Add(StatsRetention))
 }
 
-// Read remembers what a user opened, so the personal feed skips it.
-func (s *Service) Read(ctx context.Context, e events.UserRead) error {
-	return s.Store.AddRead(ctx, e.UserID, e.ArticleIDs, e.At)
+// stats sums the numbers of the given days.
+func (s *Service) stats(ctx context.Context, days []string) (map[string]Stats, error) {
+	parts, err := s.Store.DayStats(ctx, days)
+	if err != nil {
+		return nil, err
+	}
+	return SumStats(parts), nil
 }
 
-// Interests keeps a user's latest interest profile.
-func (s *Service) Interests(ctx context.Context, e events.InterestsChanged) error {
-	return s.Store.SetProfile(ctx, Profile{UserID: e.UserID, Interests: e.Interests, Learned: e.Learned, At: e.At})
+// AddRead remembers what a user opened, so the personal feed skips it.
+func (s *Service) AddRead(ctx context.Context, userID string, ids []string, at time.Time) error {
+	return s.Store.AddRead(ctx, userID, ids, at, at.Add(ReadRetention))
+}
+
+// SetProfile keeps a user's latest interest profile (an older one arriving
+// late changes nothing) and indexes the user under the categories the
+// trending fan-out looks for them in.
+func (s *Service) SetProfile(ctx context.Context, p Profile) error {
+	return s.Store.SetProfile(ctx, p, p.InterestCategories())
+}
+
+// profile reads a user's profile, learned weights as of now, and reads.
+func (s *Service) profile(ctx context.Context, userID string, now time.Time) (Profile, error) {
+	p, err := s.Store.Profile(ctx, userID, MaxReads, now)
+	p.Learned = LearnedAt(p.Learned, p.At, now)
+	return p, err
 }
 
 // askRank asks for a ranking run unless one is already pending: one request
 // covers a burst of changes. If the announcement fails the request is
 // withdrawn and the error returned, so the event's retry asks again.
 func (s *Service) askRank(ctx context.Context, reason string) error {
-	if s.AskRank == nil {
+	if s.Announce == nil {
 		return nil
 	}
 	now := s.now()
-	ask, err := s.Store.RequestRank(ctx, now, StaleRequest)
+	ask, err := s.Store.RequestRank(ctx, now, now.Add(-StaleRequest))
 	if err != nil || !ask {
 		return err
 	}
-	if err := s.AskRank(ctx, reason, now); err != nil {
+	if err := s.announceRank(ctx, reason, now); err != nil {
 		return errors.Join(err, s.Store.CancelRankRequest(ctx, now))
 	}
 	return nil
@@ -135,7 +156,7 @@ func (s *Service) Rank(ctx context.Context) (RankReport, error) {
 	for d := now.Add(-Window).Truncate(24 * time.Hour); !d.After(now); d = d.Add(24 * time.Hour) {
 		days = append(days, d.Format("20060102"))
 	}
-	stats, err := s.Store.Stats(ctx, days)
+	stats, err := s.stats(ctx, days)
 	if err != nil {
 		return RankReport{}, fmt.Errorf("stats: %w", err)
 	}
@@ -157,7 +178,7 @@ func (s *Service) Rank(ctx context.Context) (RankReport, error) {
 		}
 	}
 	sort.Strings(cats)
-	if err := s.Store.PutChunks(ctx, feeds, now); err != nil {
+	if err := s.Store.PutChunks(ctx, feeds, now.Add(PageRetention)); err != nil {
 		return report, err
 	}
 	return report, s.Store.EndRank(ctx, run, cats)
@@ -172,23 +193,23 @@ func (s *Service) Feed(ctx context.Context, category, limit, cursor string) (Pag
 	if !ValidCategory(category) {
 		return Page{}, kiosk.Errorf(kiosk.EINVALID, "category must be lower-case letters, digits and dashes")
 	}
-	n, err := Limit(limit)
+	n, err := page.Limit(limit, DefaultLimit, MaxLimit)
 	if err != nil {
 		return Page{}, err
 	}
-	run, offset, err := PublicCursor(cursor)
+	run, offset, err := PublicCursor(category, cursor)
 	if err != nil {
 		return Page{}, err
 	}
 	c, err := s.Store.Chunk(ctx, ChunkRef{Category: category, Run: run, Index: ChunkIndex(offset)}, s.now())
 	switch {
-	case errors.Is(err, ErrNotFound) && run != "":
+	case errors.Is(err, ErrPageNotFound) && run != "":
 		return Page{}, ExpiredCursor
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, ErrPageNotFound):
 		slog.DebugContext(ctx, "feed not ranked yet", "category", category)
 		return Page{Category: category, Items: []Item{}}, nil
 	case err != nil:
-		return Page{}, err
+		return Page{}, codes.Translate(err)
 	}
 	return PublicPage(c, offset, n), nil
 }
@@ -196,23 +217,28 @@ func (s *Service) Feed(ctx context.Context, category, limit, cursor string) (Pag
 // PersonalFeed serves one page of a user's feed: two reads (the user's
 // profile and reads; the chunks of the page's streams).
 func (s *Service) PersonalFeed(ctx context.Context, userID, limit, cursor string) (Page, error) {
-	n, err := Limit(limit)
+	n, err := page.Limit(limit, DefaultLimit, MaxLimit)
 	if err != nil {
 		return Page{}, err
 	}
-	cur, err := DecodePersonal(cursor)
+	cur, err := DecodePersonal(userID, cursor)
 	if err != nil {
 		return Page{}, err
 	}
-	var streams []Stream
-	p, chunks, err := s.Store.PersonalChunks(ctx, userID, s.now(), func(p Profile) []ChunkRef {
-		streams = p.Streams()
-		return cur.Refs(streams)
-	})
+	now := s.now()
+	p, err := s.profile(ctx, userID, now)
 	if err != nil {
-		return Page{}, err
+		return Page{}, codes.Translate(err)
 	}
-	for _, r := range cur.Refs(streams) {
+	streams := p.Streams()
+	refs := cur.Refs(streams)
+	chunks := map[string]Chunk{}
+	if len(refs) > 0 {
+		if chunks, err = s.Store.Chunks(ctx, refs, now); err != nil {
+			return Page{}, codes.Translate(err)
+		}
+	}
+	for _, r := range refs {
 		if _, ok := chunks[r.Category]; !ok && r.Run != "" {
 			return Page{}, ExpiredCursor
 		}
@@ -220,29 +246,144 @@ func (s *Service) PersonalFeed(ctx context.Context, userID, limit, cursor string
 	return Personal(p, streams, cur, chunks, n), nil
 }
 
-// Notify writes one chunk of a trending article's inbox fan-out (after the
-// given user) and returns where the next chunk starts ("" when done). A
-// hidden article notifies no one; one the feeds have not placed yet is an
-// error, so the event is retried.
-func (s *Service) Notify(ctx context.Context, articleID, hour, after string) (string, int, error) {
-	if !idRe.MatchString(articleID) || len(hour) != 10 {
-		return "", 0, fmt.Errorf("trending notification: bad article %q or hour %q", articleID, hour)
+// Notify writes one chunk of a trending article's inbox fan-out and, when
+// more users may follow, announces the next chunk
+// (notification.fanout.requested), so no invocation's work grows with the
+// audience. A hidden article notifies no one; one the feeds have not placed
+// yet is an error, so the event is retried. It returns how many entries it
+// wrote; a repeated step writes none again.
+func (s *Service) Notify(ctx context.Context, t Trend) (int, error) {
+	next, a, n, err := s.notifyChunk(ctx, t)
+	if err != nil {
+		return n, err
 	}
-	a, err := s.Store.GetArticle(ctx, articleID)
-	if errors.Is(err, ErrNotFound) {
-		return "", 0, fmt.Errorf("article %s is not in the feeds yet: %w", articleID, err)
+	slog.InfoContext(ctx, "notified", "article", t.ArticleID, "after", t.After, "written", n, "more", next != "")
+	if next == "" {
+		return n, nil
 	}
-	if err != nil || a.Hidden {
-		return "", 0, err
+	if s.Announce == nil {
+		return n, fmt.Errorf("trending %s: more users after %s, and no way to announce them", t.ArticleID, next)
 	}
-	return s.Store.Fanout(ctx, a, hour, after, s.now())
+	return n, s.announceFanout(ctx, Trend{ArticleID: t.ArticleID, Hour: t.Hour, After: next}, a.Category)
 }
 
-// Inbox serves a page of a user's notifications.
+// notifyChunk writes the inbox entry of an article trending in an hour to
+// each of the next FanoutChunk users indexed under its category after
+// t.After who are still interested (a stale index entry is dropped). Each
+// entry is written once, so a repeated chunk changes nothing. It returns the
+// last user of the chunk when more may follow, and how many it wrote.
+func (s *Service) notifyChunk(ctx context.Context, t Trend) (string, Article, int, error) {
+	if !idRe.MatchString(t.ArticleID) || len(t.Hour) != 10 {
+		return "", Article{}, 0, fmt.Errorf("trending notification: bad article %q or hour %q", t.ArticleID, t.Hour)
+	}
+	a, err := s.Store.GetArticle(ctx, t.ArticleID)
+	if errors.Is(err, ErrArticleNotFound) {
+		return "", a, 0, fmt.Errorf("article %s is not in the feeds yet: %w", t.ArticleID, err)
+	}
+	if err != nil || a.Hidden {
+		return "", a, 0, err
+	}
+	users, next, err := s.Store.Interested(ctx, a.Category, t.After, FanoutChunk)
+	if err != nil || len(users) == 0 {
+		return "", a, 0, err
+	}
+	profiles, err := s.Store.Profiles(ctx, users)
+	if err != nil {
+		return "", a, 0, err
+	}
+	now := s.now()
+	var (
+		mu      sync.Mutex
+		written int
+		errs    []error
+	)
+	parallel.Each(users, 8, func(_ int, u string) {
+		var err error
+		wrote := false
+		if p, ok := profiles[u]; !ok || !slices.Contains(p.notifiable(now), a.Category) {
+			err = s.Store.Forget(ctx, a.Category, u)
+		} else {
+			n := Notification{ID: NotificationID(t.Hour, a.ID), ArticleID: a.ID, Title: a.Title, URL: a.URL,
+				Category: a.Category, CreatedAt: now}
+			wrote, err = s.Store.PutNotification(ctx, u, n, now.Add(InboxRetention))
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if wrote {
+			written++
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	})
+	return next, a, written, errors.Join(errs...)
+}
+
+// notifiable is the categories a profile is notified of, learned weights
+// decayed to now.
+func (p Profile) notifiable(now time.Time) []string {
+	p.Learned = LearnedAt(p.Learned, p.At, now)
+	return p.InterestCategories()
+}
+
+// Inbox serves a page of a user's notifications, newest first, of the newest
+// MaxInbox.
 func (s *Service) Inbox(ctx context.Context, userID, limit, cursor string) (NotificationPage, error) {
-	n, err := Limit(limit)
+	n, err := page.Limit(limit, DefaultLimit, MaxLimit)
 	if err != nil {
 		return NotificationPage{}, err
 	}
-	return s.Store.Notifications(ctx, userID, min(n, MaxNotificationPage), cursor, s.now())
+	n = min(n, MaxNotificationPage)
+	var c inboxPosition
+	started, err := page.Decode(cursor, inboxList(userID), &c)
+	if err != nil {
+		return NotificationPage{}, err
+	}
+	if started && (!notificationIDRe.MatchString(c.After) || c.Listed < 0 || c.Listed > MaxInbox) {
+		return NotificationPage{}, page.ErrCursor
+	}
+	p := NotificationPage{Items: []Notification{}}
+	n = min(n, MaxInbox-c.Listed)
+	if n <= 0 {
+		return p, nil
+	}
+	items, err := s.Store.Notifications(ctx, userID, c.After, n+1, s.now())
+	if err != nil {
+		return NotificationPage{}, codes.Translate(err)
+	}
+	if len(items) > n {
+		if c.Listed+n < MaxInbox {
+			p.NextCursor = page.Cursor(inboxList(userID), inboxPosition{After: items[n-1].ID, Listed: c.Listed + n})
+		}
+		items = items[:n]
+	}
+	for _, it := range items {
+		it.Reason = ReasonTrending + " in " + it.Category
+		p.Items = append(p.Items, it)
+	}
+	return p, nil
+}
+
+// MarkRead marks a user's entries read; ids that are not in the inbox are
+// ignored. It returns how many it marked.
+func (s *Service) MarkRead(ctx context.Context, userID string, ids []string) (int, error) {
+	if len(ids) == 0 || len(ids) > MaxMarkRead {
+		return 0, kiosk.Errorf(kiosk.EINVALID, "ids must list 1 to %d notification ids", MaxMarkRead)
+	}
+	for _, id := range ids {
+		if !notificationIDRe.MatchString(id) {
+			return 0, kiosk.Errorf(kiosk.EINVALID, "%q is not a notification id", kiosk.Truncate(id, 60))
+		}
+	}
+	n := 0
+	for _, id := range slices.Compact(slices.Sorted(slices.Values(ids))) {
+		marked, err := s.Store.MarkRead(ctx, userID, id)
+		if err != nil {
+			return n, codes.Translate(err)
+		}
+		if marked {
+			n++
+		}
+	}
+	return n, nil
 }

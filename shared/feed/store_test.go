@@ -2,27 +2,24 @@ package feed
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"math"
 	"os"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 )
 
 func TestMain(m *testing.M) { os.Exit(dynamotest.Main(m)) }
 
-// newService returns a service over a fresh feed table, through the
-// functions' own SDK configuration (which counts calls), and the rank
-// requests it made.
-func newService(t testing.TB) (*Service, *[]string) {
+// newDynamoStore returns a store over a fresh feed table in dynalite,
+// through the functions' own SDK configuration (which counts calls).
+func newDynamoStore(t testing.TB) *DynamoStore {
 	t.Helper()
 	t.Setenv("AWS_REGION", "us-east-1")
 	t.Setenv("AWS_ACCESS_KEY_ID", "test")
@@ -32,20 +29,15 @@ func newService(t testing.TB) (*Service, *[]string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	table := store.Open(cfg).Table(dynamotest.Table(t, "feed").Name())
-	var asked []string
-	clock := now
-	return &Service{Store: NewDynamoStore(table), Now: func() time.Time { return clock },
-		AskRank: func(ctx context.Context, reason string, at time.Time) error {
-			asked = append(asked, reason)
-			return nil
-		}}, &asked
+	return NewDynamoStore(store.Open(cfg).Table(dynamotest.Table(t, contract.FeedTable).Name()))
 }
 
-func published(n int, cat, source string, age time.Duration) events.ArticlePublished {
-	a := art(n, cat, source, age)
-	return events.ArticlePublished{ID: a.ID, URL: a.URL, Title: a.Title, SourceID: a.SourceID, Category: a.Category,
-		Story: a.Story, PublishedAt: a.PublishedAt, SourceWeight: 1}
+// newService returns a service over a fresh feed table in dynalite, and
+// what it announced.
+func newService(t testing.TB) (*Service, *announced) {
+	t.Helper()
+	a := &announced{}
+	return &Service{Store: newDynamoStore(t), Now: func() time.Time { return now }, Announce: a.announce}, a
 }
 
 func calls(t *testing.T, f func(ctx context.Context)) int {
@@ -55,25 +47,17 @@ func calls(t *testing.T, f func(ctx context.Context)) int {
 	return c.Count("DynamoDB")
 }
 
-func ids(items []Item) []string {
-	var out []string
-	for _, it := range items {
-		out = append(out, it.ID)
-	}
-	return out
-}
-
 func TestPublishedArticlesReachTheFeedOnceAndPagesCostOneRead(t *testing.T) {
 	s, asked := newService(t)
 	ctx := context.Background()
 	for i := range 60 {
 		cat := []string{"sports", "tech"}[i%2]
-		if err := s.Published(ctx, published(i+1, cat, fmt.Sprintf("src%d", i%5), time.Duration(i)*time.Minute)); err != nil {
+		if err := s.OnArticlePublished(ctx, published(i+1, cat, fmt.Sprintf("src%d", i%5), time.Duration(i)*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if len(*asked) != 1 {
-		t.Errorf("a burst of 60 articles asked for %d ranking runs, want 1 (until the run starts)", len(*asked))
+	if len(asked.rank) != 1 {
+		t.Errorf("a burst of 60 articles asked for %d ranking runs, want 1 (until the run starts)", len(asked.rank))
 	}
 	if p, err := s.Feed(ctx, "top", "", ""); err != nil || len(p.Items) != 0 {
 		t.Fatalf("before any ranking: %v %v", p, err)
@@ -90,15 +74,15 @@ func TestPublishedArticlesReachTheFeedOnceAndPagesCostOneRead(t *testing.T) {
 	}
 
 	// The same events again change nothing and ask for nothing.
-	*asked = nil
+	asked.rank = nil
 	for i := range 60 {
 		cat := []string{"sports", "tech"}[i%2]
-		if err := s.Published(ctx, published(i+1, cat, fmt.Sprintf("src%d", i%5), time.Duration(i)*time.Minute)); err != nil {
+		if err := s.OnArticlePublished(ctx, published(i+1, cat, fmt.Sprintf("src%d", i%5), time.Duration(i)*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if len(*asked) != 0 {
-		t.Errorf("redelivered events asked for ranking: %v", *asked)
+	if len(asked.rank) != 0 {
+		t.Errorf("redelivered events asked for ranking: %v", asked.rank)
 	}
 	if _, err := s.Rank(ctx); err != nil {
 		t.Fatal(err)
@@ -149,98 +133,28 @@ func TestPublishedArticlesReachTheFeedOnceAndPagesCostOneRead(t *testing.T) {
 	}
 }
 
-func TestModerationAndStatsKeepTheLatestWhateverTheOrder(t *testing.T) {
-	s, asked := newService(t)
-	ctx := context.Background()
-	a, b := published(1, "tech", "s1", time.Hour), published(2, "tech", "s2", 2*time.Hour)
-	// The moderation arrives before the article it moderates: both apply.
-	later := events.ArticleModerated{ID: b.ID, Pinned: true, At: now.Add(-time.Minute)}
-	earlier := events.ArticleModerated{ID: b.ID, Hidden: true, At: now.Add(-10 * time.Minute)}
-	for _, step := range []func() error{
-		func() error { return s.Moderated(ctx, later) },
-		func() error { return s.Published(ctx, a) },
-		func() error { return s.Published(ctx, b) },
-		func() error { return s.Moderated(ctx, earlier) }, // older: ignored
-		func() error { return s.Moderated(ctx, later) },   // again: ignored
-	} {
-		if err := step(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := s.Rank(ctx); err != nil {
-		t.Fatal(err)
-	}
-	p, _ := s.Feed(ctx, "tech", "", "")
-	if len(p.Items) != 2 || p.Items[0].ID != b.ID || p.Items[0].Reason != ReasonPinned {
-		t.Fatalf("pinned article not first: %+v", p.Items)
-	}
-	*asked = nil
-	if err := s.Moderated(ctx, events.ArticleModerated{ID: b.ID, Hidden: true, At: now}); err != nil {
-		t.Fatal(err)
-	}
-	if len(*asked) != 1 {
-		t.Errorf("a moderation asked for %d runs after the last run started, want 1", len(*asked))
-	}
-	if _, err := s.Rank(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if p, _ := s.Feed(ctx, "tech", "", ""); len(p.Items) != 1 || p.Items[0].ID != a.ID {
-		t.Fatalf("hidden article still listed: %+v", p.Items)
-	}
-
-	// Stats: a later computation replaces an earlier one; an earlier one
-	// arriving late changes nothing; shards add up.
-	day := now.Format("20060102")
-	put := func(shard int, at time.Time, clicks int64) {
-		t.Helper()
-		err := s.Stats(ctx, events.ArticleStats{Day: day, Shard: shard, Parts: 1, ComputedAt: at,
-			Articles: []events.ArticleCount{{ID: a.ID, Impressions: 100, Clicks: clicks}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	put(1, now.Add(-time.Minute), 7)
-	put(1, now.Add(-5*time.Minute), 1) // stale
-	put(2, now, 3)
-	st, err := s.Store.Stats(ctx, []string{day})
-	if err != nil || st[a.ID] != (Stats{Impressions: 200, Clicks: 10, DayReaders: 200}) {
-		t.Errorf("stats %+v %v, want 200 impressions, 10 clicks, 200 readers in the day", st[a.ID], err)
-	}
-	// Days add up for the rates, but a reader counts once per day, so the
-	// readers the ranking trusts are the most of any one day.
-	day2 := now.Add(-24 * time.Hour).Format("20060102")
-	if err := s.Stats(ctx, events.ArticleStats{Day: day2, Shard: 1, Parts: 1, ComputedAt: now,
-		Articles: []events.ArticleCount{{ID: a.ID, Impressions: 50, Clicks: 5}}}); err != nil {
-		t.Fatal(err)
-	}
-	st, err = s.Store.Stats(ctx, []string{day, day2})
-	if err != nil || st[a.ID] != (Stats{Impressions: 250, Clicks: 15, DayReaders: 200}) {
-		t.Errorf("stats over two days %+v %v, want 250 impressions, 15 clicks, 200 readers on the busiest day", st[a.ID], err)
-	}
-}
-
 func TestPersonalFeedCostsTwoReadsAndSkipsWhatWasRead(t *testing.T) {
 	s, _ := newService(t)
 	ctx := context.Background()
 	for i := range 40 {
 		cat := []string{"sports", "tech", "world", "business"}[i%4]
-		if err := s.Published(ctx, published(i+1, cat, fmt.Sprintf("src%d", i%3), time.Duration(i)*time.Minute)); err != nil {
+		if err := s.OnArticlePublished(ctx, published(i+1, cat, fmt.Sprintf("src%d", i%3), time.Duration(i)*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	user := "0123456789abcdef0123456789abcdef"
-	if err := s.Interests(ctx, events.InterestsChanged{UserID: user, Interests: []string{"sports"}, Learned: map[string]float64{}, At: now}); err != nil {
+	if err := s.OnInterestsChanged(ctx, events.InterestsChanged{UserID: user, Interests: []string{"sports"}, Learned: map[string]float64{}, At: now}); err != nil {
 		t.Fatal(err)
 	}
 	// An older profile arriving late changes nothing.
-	if err := s.Interests(ctx, events.InterestsChanged{UserID: user, Interests: []string{"tech"}, At: now.Add(-time.Hour)}); err != nil {
+	if err := s.OnInterestsChanged(ctx, events.InterestsChanged{UserID: user, Interests: []string{"tech"}, At: now.Add(-time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	read := []string{id(1), id(5)} // two sports articles
-	if err := s.Read(ctx, events.UserRead{UserID: user, ArticleIDs: read, At: now}); err != nil {
+	if err := s.OnUserRead(ctx, events.UserRead{UserID: user, ArticleIDs: read, At: now}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Read(ctx, events.UserRead{UserID: user, ArticleIDs: read, At: now}); err != nil { // redelivered
+	if err := s.OnUserRead(ctx, events.UserRead{UserID: user, ArticleIDs: read, At: now}); err != nil { // redelivered
 		t.Fatal(err)
 	}
 	if _, err := s.Rank(ctx); err != nil {
@@ -272,109 +186,11 @@ func TestPersonalFeedCostsTwoReadsAndSkipsWhatWasRead(t *testing.T) {
 	}
 }
 
-func TestTrendingNotifiesInterestedUsersOnceInChunks(t *testing.T) {
-	s, _ := newService(t)
-	ctx := context.Background()
-	a := published(1, "sports", "s", time.Hour)
-	if err := s.Published(ctx, a); err != nil {
-		t.Fatal(err)
-	}
-	user := func(i int) string { return fmt.Sprintf("%032x", 1<<20+i) }
-	const fans = 230
-	for i := range fans + 20 {
-		interests := []string{"sports"}
-		if i >= fans {
-			interests = []string{"tech"} // not interested
-		}
-		if err := s.Interests(ctx, events.InterestsChanged{UserID: user(i), Interests: interests, At: now}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// One fan loses interest: the index entry is stale and dropped.
-	if err := s.Interests(ctx, events.InterestsChanged{UserID: user(0), Interests: []string{"tech"}, At: now.Add(time.Second)}); err != nil {
-		t.Fatal(err)
-	}
-	hour := now.Format("2006010215")
-	run := func() (int, int) {
-		after, total, chunks := "", 0, 0
-		for {
-			next, n, err := s.Notify(ctx, a.ID, hour, after)
-			if err != nil {
-				t.Fatal(err)
-			}
-			total += n
-			chunks++
-			if next == "" {
-				return total, chunks
-			}
-			after = next
-		}
-	}
-	total, chunks := run()
-	if total != fans-1 || chunks != 3 {
-		t.Errorf("wrote %d entries in %d chunks, want %d in 3", total, chunks, fans-1)
-	}
-	if again, _ := run(); again != 0 {
-		t.Errorf("a redelivered trending event wrote %d entries again", again)
-	}
-	inbox, err := s.Inbox(ctx, user(1), "", "")
-	if err != nil || len(inbox.Items) != 1 || inbox.Items[0].ArticleID != a.ID || inbox.Items[0].Read {
-		t.Fatalf("inbox %+v %v", inbox, err)
-	}
-	for _, u := range []string{user(0), user(fans + 1)} {
-		if p, _ := s.Inbox(ctx, u, "", ""); len(p.Items) != 0 {
-			t.Errorf("uninterested user %s notified", u)
-		}
-	}
-	n, err := s.Store.MarkRead(ctx, user(1), []string{inbox.Items[0].ID, NotificationID(hour, id(99))})
-	if err != nil || n != 1 {
-		t.Errorf("marked %d, %v; want 1 (unknown ids ignored)", n, err)
-	}
-	if p, _ := s.Inbox(ctx, user(1), "", ""); !p.Items[0].Read {
-		t.Error("not marked read")
-	}
-	if _, err := s.Store.MarkRead(ctx, user(1), []string{"../etc"}); err == nil {
-		t.Error("a bad id is accepted")
-	}
-	if _, _, err := s.Notify(ctx, id(404), hour, ""); err == nil || !errors.Is(err, ErrNotFound) {
-		t.Errorf("trending for an unplaced article: %v, want a retryable error", err)
-	}
-}
-
-func TestLearnedInterestsFadeWithTheTimeSinceTheyWereSent(t *testing.T) {
-	s, _ := newService(t)
-	ctx := context.Background()
-	a := published(1, "sports", "s", time.Hour)
-	if err := s.Published(ctx, a); err != nil {
-		t.Fatal(err)
-	}
-	idle, active := fmt.Sprintf("%032x", 1), fmt.Sprintf("%032x", 2)
-	// Both clicked a lot of sports; one was last seen 30 days ago.
-	for u, at := range map[string]time.Time{idle: now.Add(-30 * 24 * time.Hour), active: now.Add(-time.Hour)} {
-		if err := s.Interests(ctx, events.InterestsChanged{UserID: u, Interests: []string{}, Learned: map[string]float64{"sports": 10}, At: at}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	st := s.Store
-	p, err := st.Profile(ctx, idle, now)
-	if err != nil || math.Abs(p.Learned["sports"]-0.512710) > 1e-6 || len(p.InterestCategories()) != 0 {
-		t.Errorf("30 days idle: learned %v (%v), interests %v; want sports 0.512710 and no interest", p.Learned, err, p.InterestCategories())
-	}
-	if p, _ := st.Profile(ctx, active, now); !slices.Equal(p.InterestCategories(), []string{"sports"}) {
-		t.Errorf("an hour ago: learned %v, want sports still an interest", p.Learned)
-	}
-	_, n, err := s.Notify(ctx, a.ID, now.Format("2006010215"), "")
-	if err != nil || n != 1 {
-		t.Errorf("trending sports notified %d users (%v), want only the active one", n, err)
-	}
-}
-
 func TestReadListsKeepTheNewestReadsWhateverAUserSends(t *testing.T) {
 	s, _ := newService(t)
 	ctx := context.Background()
-	st := s.Store
 	user := fmt.Sprintf("%032x", 7)
-	if err := s.Interests(ctx, events.InterestsChanged{UserID: user, Interests: []string{"sports"}, At: now}); err != nil {
+	if err := s.OnInterestsChanged(ctx, events.InterestsChanged{UserID: user, Interests: []string{"sports"}, At: now}); err != nil {
 		t.Fatal(err)
 	}
 	// Ten times a heavy reader's 72 h (about 500 articles): 10 batches of 500
@@ -388,13 +204,13 @@ func TestReadListsKeepTheNewestReadsWhateverAUserSends(t *testing.T) {
 		}
 		e := events.UserRead{UserID: user, ArticleIDs: ids, At: now.Add(time.Duration(b-batches) * time.Minute)}
 		for range 2 {
-			if err := s.Read(ctx, e); err != nil {
+			if err := s.OnUserRead(ctx, e); err != nil {
 				t.Fatalf("batch %d: %v (an item grew past DynamoDB's limit?)", b, err)
 			}
 		}
 	}
 	var p Profile
-	if n := calls(t, func(ctx context.Context) { p, _ = st.Profile(ctx, user, now) }); n != 1 {
+	if n := calls(t, func(ctx context.Context) { p, _ = s.profile(ctx, user, now) }); n != 1 {
 		t.Errorf("profile and reads: %d DynamoDB calls, want 1", n)
 	}
 	if len(p.Read) != MaxReads || !slices.Equal(p.Interests, []string{"sports"}) {
@@ -409,57 +225,7 @@ func TestReadListsKeepTheNewestReadsWhateverAUserSends(t *testing.T) {
 		}
 	}
 	// Reads expire after 72 h.
-	if p, _ := st.Profile(ctx, user, now.Add(73*time.Hour)); len(p.Read) != 0 {
+	if p, _ := s.profile(ctx, user, now.Add(73*time.Hour)); len(p.Read) != 0 {
 		t.Errorf("%d reads remembered after 73 h", len(p.Read))
-	}
-}
-
-func TestTheInboxListsTheNewestEntriesOnly(t *testing.T) {
-	s, _ := newService(t)
-	ctx := context.Background()
-	fan := fmt.Sprintf("%032x", 9)
-	if err := s.Interests(ctx, events.InterestsChanged{UserID: fan, Interests: []string{"sports"}, At: now}); err != nil {
-		t.Fatal(err)
-	}
-	// More articles trend than the inbox lists, over two hours.
-	const trending = MaxInbox + 10
-	for i := range trending {
-		a := published(i+1, "sports", "s", time.Hour)
-		if err := s.Published(ctx, a); err != nil {
-			t.Fatal(err)
-		}
-		hour := now.Add(-time.Hour)
-		if i >= 10 {
-			hour = now
-		}
-		if _, _, err := s.Notify(ctx, a.ID, hour.Format("2006010215"), ""); err != nil {
-			t.Fatal(err)
-		}
-	}
-	seen, cursor := map[string]bool{}, ""
-	for pages := 0; pages < 10; pages++ {
-		p, err := s.Inbox(ctx, fan, "50", cursor)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, it := range p.Items {
-			if seen[it.ID] || strings.HasPrefix(it.ID, now.Add(-time.Hour).Format("2006010215")) {
-				t.Errorf("entry %s listed twice or older than the newest %d", it.ID, MaxInbox)
-			}
-			seen[it.ID] = true
-		}
-		if cursor = p.NextCursor; cursor == "" {
-			break
-		}
-	}
-	if len(seen) != MaxInbox {
-		t.Errorf("listed %d entries, want the newest %d", len(seen), MaxInbox)
-	}
-	forged := encode(struct {
-		After  string `json:"a"`
-		Listed int    `json:"n"`
-	}{NotificationID(now.Format("2006010215"), id(1)), -50})
-	if _, err := s.Inbox(ctx, fan, "50", forged); err == nil {
-		t.Error("a cursor with a negative position is accepted")
 	}
 }

@@ -58,14 +58,10 @@ func (b *bench) payloads(f topology.Function) (noop, real []byte, what string, e
 		return noop, real, r.Key(), nil
 	default:
 		noop = []byte(`{"version":"0","id":"bench-noop","detail-type":"bench.noop","source":"bench","time":"2026-01-01T00:00:00Z","detail":"noop"}`)
-		if len(f.Rules) > 0 {
-			var p struct {
-				DetailType []string `json:"detail-type"`
-			}
-			if json.Unmarshal([]byte(f.Rules[0].Pattern), &p) == nil && len(p.DetailType) > 0 {
-				real, err = local.SampleEvent(b.root, p.DetailType[0])
-				return noop, real, p.DetailType[0] + " sample", err
-			}
+		if len(f.Rules) > 0 && len(f.Rules[0].Types) > 0 {
+			dt := f.Rules[0].Types[0]
+			real, err = local.SampleEvent(b.root, dt)
+			return noop, real, dt + " sample", err
 		}
 		return noop, local.ScheduledEvent(f.Name, 0, time.Now()), "scheduled event", nil
 	}

@@ -39,6 +39,14 @@ func run() error {
 	default:
 		return fmt.Errorf("KIOSK_SCHEDULES must be on or off")
 	}
+	var ttlDelay time.Duration
+	if v := os.Getenv("KIOSK_TTL_DELAY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return fmt.Errorf("KIOSK_TTL_DELAY=%q is not a duration such as 15m or 0s", v)
+		}
+		ttlDelay = d
+	}
 	token, generated := os.Getenv("KIOSK_ADMIN_TOKEN"), false
 	if token == "" {
 		token, generated = local.RandomToken(), true
@@ -54,7 +62,7 @@ func run() error {
 	c, err := local.Start(ctx, local.Config{
 		Root: root, Port: port, DataDir: os.Getenv("KIOSK_DATA_DIR"), Schedules: schedules, AdminToken: token,
 		FetchAllow: os.Getenv("KIOSK_FETCH_ALLOW"), Watch: os.Getenv("KIOSK_RELOAD") != "off",
-		Duplicates: os.Getenv("KIOSK_DUPLICATES") == "on",
+		Duplicates: os.Getenv("KIOSK_DUPLICATES") == "on", TTLDelay: ttlDelay, TTLImmediate: ttlDelay == 0 && os.Getenv("KIOSK_TTL_DELAY") != "",
 	})
 	if err != nil {
 		return err

@@ -6,8 +6,9 @@
 // shared/platform/page, and events.go when an event is asked for;
 // functions/<name>-api, wiring only, with health, list, get and an admin
 // create route; the table name and declaration in the contract, the function
-// and grants in the topology, the routes in openapi.json, optionally an event
-// type with its schema and sample, and a README section.
+// and grants in the topology (and redraws docs/topology.svg), the routes in
+// openapi.json, optionally an event type with its schema and sample, and a
+// README section.
 // It refuses a clashing or invalid name, and on any failure — including the
 // result not building — it restores every file it touched.
 package main
@@ -180,6 +181,10 @@ func run(root, name, event string, build bool) error {
 	if event != "" {
 		steps2 = append(steps2, []string{"go", "test", "./events", "-run", "TestSchemasMatchTypes", "-update"})
 	}
+	// The new function joins the topology's picture.
+	diagram := filepath.Join(root, "docs", "topology.svg")
+	oldDiagram, diagramErr := os.ReadFile(diagram)
+	steps2 = append(steps2, []string{"go", "run", "./infra/cmd/diagram", "-o", "docs/topology.svg"})
 	if build {
 		steps2 = append(steps2, []string{"go", "build", "./..."}, []string{"go", "vet", "./shared/" + name, "./functions/" + d.Fn, "./infra/topology"},
 			[]string{"go", "test", "./infra/topology", "./events"})
@@ -191,6 +196,11 @@ func run(root, name, event string, build bool) error {
 			undo(root, changes)
 			if event != "" {
 				os.Remove(filepath.Join(root, "events/schemas", event+".json"))
+			}
+			if diagramErr == nil {
+				os.WriteFile(diagram, oldDiagram, 0o644)
+			} else {
+				os.Remove(diagram)
 			}
 			return fmt.Errorf("%s failed, nothing was changed:\n%s", strings.Join(args, " "), out)
 		}

@@ -63,7 +63,7 @@ func TestScaffoldBuildsAndPasses(t *testing.T) {
 	if err := run(root, "weather", "weather.updated", true); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("go", "test", "./shared/weather", "./infra/topology", "./events")
+	cmd := exec.Command("go", "test", "./shared/weather", "./infra/topology", "./events", "./infra/cmd/diagram")
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("tests of the new domain: %v\n%s", err, out)

@@ -37,6 +37,7 @@ const tableTmpl = `			{
 
 const functionEntryTmpl = `			{
 				Name:        "<%.Fn%>",
+				Domain:      "<%.Name%>",
 				Description: "<%.Title%> API (scaffolded): health, list, get, and admin create.",
 				Routes: []Route{
 					{Method: "GET", Path: "/v1/<%.Name%>/health", Auth: Public},

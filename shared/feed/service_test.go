@@ -1,0 +1,515 @@
+package feed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kiosk-news/kiosk/events"
+	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/page"
+)
+
+// newMemoryService returns a service over an empty MemoryStore (no Node, no
+// dynalite), and what it announced.
+func newMemoryService(t testing.TB) (*Service, *announced) {
+	t.Helper()
+	a := &announced{}
+	return &Service{Store: NewMemoryStore(), Now: func() time.Time { return now }, Announce: a.announce}, a
+}
+
+// announced records what a service announced: rank requests' reasons and
+// fan-out continuations, in order.
+type announced struct {
+	rank   []string
+	fanout []events.FanoutRequested
+}
+
+func (a *announced) announce(_ context.Context, detailType string, detail any) error {
+	switch d := detail.(type) {
+	case events.RankRequested:
+		a.rank = append(a.rank, d.Reason)
+	case events.FanoutRequested:
+		a.fanout = append(a.fanout, d)
+	default:
+		return fmt.Errorf("unexpected %s announcement", detailType)
+	}
+	return nil
+}
+
+// notifyAll runs a trending article's fan-out to its end, as the bus would:
+// each announced continuation is the next step. It returns the entries
+// written and the steps run.
+func notifyAll(t testing.TB, s *Service, a *announced, articleID, hour string) (int, int) {
+	t.Helper()
+	ctx := context.Background()
+	a.fanout = nil
+	step := Trend{ArticleID: articleID, Hour: hour}
+	total := 0
+	for steps := 1; ; steps++ {
+		n, err := s.Notify(ctx, step)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += n
+		if len(a.fanout) == 0 {
+			return total, steps
+		}
+		next := a.fanout[0]
+		a.fanout = a.fanout[1:]
+		if next.ArticleID != articleID || next.Hour != hour || next.After == "" || steps > 100 {
+			t.Fatalf("step %d announced %+v", steps, next)
+		}
+		step = Trend{ArticleID: next.ArticleID, Hour: next.Hour, After: next.After}
+	}
+}
+
+func published(n int, cat, source string, age time.Duration) events.ArticlePublished {
+	a := art(n, cat, source, age)
+	return events.ArticlePublished{ID: a.ID, URL: a.URL, Title: a.Title, SourceID: a.SourceID, Category: a.Category,
+		Story: a.Story, PublishedAt: a.PublishedAt, SourceWeight: 1}
+}
+
+func ids(items []Item) []string {
+	var out []string
+	for _, it := range items {
+		out = append(out, it.ID)
+	}
+	return out
+}
+
+func TestServiceKeepsTheLatestModerationAndStatsWhateverTheOrder(t *testing.T) {
+	s, asked := newMemoryService(t)
+	ctx := context.Background()
+	a, b := published(1, "tech", "s1", time.Hour), published(2, "tech", "s2", 2*time.Hour)
+	// The moderation arrives before the article it moderates: both apply.
+	later := events.ArticleModerated{ID: b.ID, Pinned: true, At: now.Add(-time.Minute)}
+	earlier := events.ArticleModerated{ID: b.ID, Hidden: true, At: now.Add(-10 * time.Minute)}
+	for _, step := range []func() error{
+		func() error { return s.OnArticleModerated(ctx, later) },
+		func() error { return s.OnArticlePublished(ctx, a) },
+		func() error { return s.OnArticlePublished(ctx, b) },
+		func() error { return s.OnArticleModerated(ctx, earlier) }, // older: ignored
+		func() error { return s.OnArticleModerated(ctx, later) },   // again: ignored
+	} {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Rank(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := s.Feed(ctx, "tech", "", "")
+	if len(p.Items) != 2 || p.Items[0].ID != b.ID || p.Items[0].Reason != ReasonPinned {
+		t.Fatalf("pinned article not first: %+v", p.Items)
+	}
+	asked.rank = nil
+	if err := s.OnArticleModerated(ctx, events.ArticleModerated{ID: b.ID, Hidden: true, At: now}); err != nil {
+		t.Fatal(err)
+	}
+	if len(asked.rank) != 1 {
+		t.Errorf("a moderation asked for %d runs after the last run started, want 1", len(asked.rank))
+	}
+	if _, err := s.Rank(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := s.Feed(ctx, "tech", "", ""); len(p.Items) != 1 || p.Items[0].ID != a.ID {
+		t.Fatalf("hidden article still listed: %+v", p.Items)
+	}
+
+	// Stats: a later computation replaces an earlier one; an earlier one
+	// arriving late changes nothing; shards add up.
+	day := now.Format("20060102")
+	put := func(shard int, at time.Time, clicks int64) {
+		t.Helper()
+		err := s.OnArticleStats(ctx, events.ArticleStats{Day: day, Shard: shard, Parts: 1, ComputedAt: at,
+			Articles: []events.ArticleCount{{ID: a.ID, Impressions: 100, Clicks: clicks}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(1, now.Add(-time.Minute), 7)
+	put(1, now.Add(-5*time.Minute), 1) // stale
+	put(2, now, 3)
+	st, err := s.stats(ctx, []string{day})
+	if err != nil || st[a.ID] != (Stats{Impressions: 200, Clicks: 10, DayReaders: 200}) {
+		t.Errorf("stats %+v %v, want 200 impressions, 10 clicks, 200 readers in the day", st[a.ID], err)
+	}
+	// Days add up for the rates, but a reader counts once per day, so the
+	// readers the ranking trusts are the most of any one day.
+	day2 := now.Add(-24 * time.Hour).Format("20060102")
+	if err := s.OnArticleStats(ctx, events.ArticleStats{Day: day2, Shard: 1, Parts: 1, ComputedAt: now,
+		Articles: []events.ArticleCount{{ID: a.ID, Impressions: 50, Clicks: 5}}}); err != nil {
+		t.Fatal(err)
+	}
+	st, err = s.stats(ctx, []string{day, day2})
+	if err != nil || st[a.ID] != (Stats{Impressions: 250, Clicks: 15, DayReaders: 200}) {
+		t.Errorf("stats over two days %+v %v, want 250 impressions, 15 clicks, 200 readers on the busiest day", st[a.ID], err)
+	}
+}
+
+func TestServiceNotifiesInterestedUsersOnceInChunks(t *testing.T) {
+	s, announced := newMemoryService(t)
+	ctx := context.Background()
+	a := published(1, "sports", "s", time.Hour)
+	if err := s.OnArticlePublished(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	user := func(i int) string { return fmt.Sprintf("%032x", 1<<20+i) }
+	const fans = 230
+	for i := range fans + 20 {
+		interests := []string{"sports"}
+		if i >= fans {
+			interests = []string{"tech"} // not interested
+		}
+		if err := s.OnInterestsChanged(ctx, events.InterestsChanged{UserID: user(i), Interests: interests, At: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One fan loses interest: the index entry is stale and dropped.
+	if err := s.OnInterestsChanged(ctx, events.InterestsChanged{UserID: user(0), Interests: []string{"tech"}, At: now.Add(time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	hour := now.Format("2006010215")
+	run := func() (int, int) { return notifyAll(t, s, announced, a.ID, hour) }
+	total, chunks := run()
+	if total != fans-1 || chunks != 3 {
+		t.Errorf("wrote %d entries in %d chunks, want %d in 3", total, chunks, fans-1)
+	}
+	if again, _ := run(); again != 0 {
+		t.Errorf("a redelivered trending event wrote %d entries again", again)
+	}
+	inbox, err := s.Inbox(ctx, user(1), "", "")
+	if err != nil || len(inbox.Items) != 1 || inbox.Items[0].ArticleID != a.ID || inbox.Items[0].Read {
+		t.Fatalf("inbox %+v %v", inbox, err)
+	}
+	for _, u := range []string{user(0), user(fans + 1)} {
+		if p, _ := s.Inbox(ctx, u, "", ""); len(p.Items) != 0 {
+			t.Errorf("uninterested user %s notified", u)
+		}
+	}
+	n, err := s.MarkRead(ctx, user(1), []string{inbox.Items[0].ID, NotificationID(hour, id(99))})
+	if err != nil || n != 1 {
+		t.Errorf("marked %d, %v; want 1 (unknown ids ignored)", n, err)
+	}
+	if p, _ := s.Inbox(ctx, user(1), "", ""); !p.Items[0].Read {
+		t.Error("not marked read")
+	}
+	if _, err := s.MarkRead(ctx, user(1), []string{"../etc"}); err == nil {
+		t.Error("a bad id is accepted")
+	}
+	if _, err := s.Notify(ctx, Trend{ArticleID: id(404), Hour: hour}); err == nil || !errors.Is(err, ErrArticleNotFound) {
+		t.Errorf("trending for an unplaced article: %v, want a retryable error", err)
+	}
+}
+
+func TestServiceFadesLearnedInterestsWithTheTimeSinceTheyWereSent(t *testing.T) {
+	s, _ := newMemoryService(t)
+	ctx := context.Background()
+	a := published(1, "sports", "s", time.Hour)
+	if err := s.OnArticlePublished(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	idle, active := fmt.Sprintf("%032x", 1), fmt.Sprintf("%032x", 2)
+	// Both clicked a lot of sports; one was last seen 30 days ago.
+	for u, at := range map[string]time.Time{idle: now.Add(-30 * 24 * time.Hour), active: now.Add(-time.Hour)} {
+		if err := s.OnInterestsChanged(ctx, events.InterestsChanged{UserID: u, Interests: []string{}, Learned: map[string]float64{"sports": 10}, At: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := s.profile(ctx, idle, now)
+	if err != nil || math.Abs(p.Learned["sports"]-0.512710) > 1e-6 || len(p.InterestCategories()) != 0 {
+		t.Errorf("30 days idle: learned %v (%v), interests %v; want sports 0.512710 and no interest", p.Learned, err, p.InterestCategories())
+	}
+	if p, _ := s.profile(ctx, active, now); !slices.Equal(p.InterestCategories(), []string{"sports"}) {
+		t.Errorf("an hour ago: learned %v, want sports still an interest", p.Learned)
+	}
+	n, err := s.Notify(ctx, Trend{ArticleID: a.ID, Hour: now.Format("2006010215")})
+	if err != nil || n != 1 {
+		t.Errorf("trending sports notified %d users (%v), want only the active one", n, err)
+	}
+}
+
+func TestServiceInboxListsTheNewestEntriesOnly(t *testing.T) {
+	s, _ := newMemoryService(t)
+	ctx := context.Background()
+	fan := fmt.Sprintf("%032x", 9)
+	if err := s.OnInterestsChanged(ctx, events.InterestsChanged{UserID: fan, Interests: []string{"sports"}, At: now}); err != nil {
+		t.Fatal(err)
+	}
+	// More articles trend than the inbox lists, over two hours.
+	const trending = MaxInbox + 10
+	for i := range trending {
+		a := published(i+1, "sports", "s", time.Hour)
+		if err := s.OnArticlePublished(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		hour := now.Add(-time.Hour)
+		if i >= 10 {
+			hour = now
+		}
+		if _, err := s.Notify(ctx, Trend{ArticleID: a.ID, Hour: hour.Format("2006010215")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen, cursor := map[string]bool{}, ""
+	for pages := 0; pages < 10; pages++ {
+		p, err := s.Inbox(ctx, fan, "50", cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range p.Items {
+			if seen[it.ID] || strings.HasPrefix(it.ID, now.Add(-time.Hour).Format("2006010215")) {
+				t.Errorf("entry %s listed twice or older than the newest %d", it.ID, MaxInbox)
+			}
+			seen[it.ID] = true
+		}
+		if cursor = p.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if len(seen) != MaxInbox {
+		t.Errorf("listed %d entries, want the newest %d", len(seen), MaxInbox)
+	}
+	forged := page.Cursor(inboxList(fan), inboxPosition{After: NotificationID(now.Format("2006010215"), id(1)), Listed: -50})
+	if _, err := s.Inbox(ctx, fan, "50", forged); err == nil {
+		t.Error("a cursor with a negative position is accepted")
+	}
+}
+
+func TestServiceRanksEveryFeedAndPagesItWithoutRepeatOrGap(t *testing.T) {
+	s, asked := newMemoryService(t)
+	ctx := context.Background()
+	for i := range 120 {
+		cat := []string{"sports", "tech", "world"}[i%3]
+		if err := s.OnArticlePublished(ctx, published(i+1, cat, fmt.Sprintf("src%d", i%7), time.Duration(i)*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(asked.rank) != 1 {
+		t.Errorf("a burst of 120 articles asked for %d runs, want 1", len(asked.rank))
+	}
+	if p, err := s.Feed(ctx, "", "", ""); err != nil || len(p.Items) != 0 || p.Category != Top {
+		t.Fatalf("before any run: %+v %v, want an empty top feed", p, err)
+	}
+	r, err := s.Rank(ctx)
+	if err != nil || r.Articles != 120 || r.Feeds[Top] != 120 || r.Feeds["tech"] != 40 {
+		t.Fatalf("rank %+v %v", r, err)
+	}
+	seen, cursor := map[string]bool{}, ""
+	for pages := 0; ; pages++ {
+		p, err := s.Feed(ctx, Top, "30", cursor)
+		if err != nil || pages > 10 {
+			t.Fatalf("page %d: %v", pages, err)
+		}
+		for _, it := range p.Items {
+			if seen[it.ID] {
+				t.Fatalf("%s repeats", it.ID)
+			}
+			seen[it.ID] = true
+		}
+		if cursor = p.NextCursor; cursor == "" {
+			break
+		}
+		if _, err := s.Rank(ctx); err != nil { // a new run does not move the cursor
+			t.Fatal(err)
+		}
+	}
+	if len(seen) != 120 {
+		t.Errorf("walked %d of 120", len(seen))
+	}
+	if p, _ := s.Feed(ctx, Top, "100", ""); len(p.Items) != MaxLimit || p.NextCursor == "" {
+		t.Errorf("a limit past the maximum: %d items, want %d and a next page", len(p.Items), MaxLimit)
+	}
+}
+
+func TestServiceRefusesCursorsOfOtherListsAndSaysWhenOneExpired(t *testing.T) {
+	s, _ := newMemoryService(t)
+	ctx := context.Background()
+	for i := range 60 {
+		if err := s.OnArticlePublished(ctx, published(i+1, "tech", "s", time.Duration(i)*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Rank(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tech, err := s.Feed(ctx, "tech", "10", "")
+	if err != nil || tech.NextCursor == "" {
+		t.Fatalf("tech: %+v %v", tech, err)
+	}
+	for _, c := range []struct{ category, cursor string }{
+		{Top, tech.NextCursor}, // another category's
+		{"tech", "not-a-cursor"},
+		{"tech", tech.NextCursor + "x"},
+	} {
+		if _, err := s.Feed(ctx, c.category, "", c.cursor); kiosk.ErrorCode(err) != kiosk.EINVALID {
+			t.Errorf("%s with %q: %v, want invalid", c.category, c.cursor, err)
+		}
+	}
+	for _, l := range []string{"0", "-3", "ten"} {
+		if _, err := s.Feed(ctx, "tech", l, ""); kiosk.ErrorCode(err) != kiosk.EINVALID {
+			t.Errorf("limit %q: %v, want invalid", l, err)
+		}
+	}
+	alice, bob := id(1<<20), id(1<<21)
+	for _, u := range []string{alice, bob} {
+		if err := s.OnInterestsChanged(ctx, events.InterestsChanged{UserID: u, Interests: []string{"tech"}, At: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mine, err := s.PersonalFeed(ctx, alice, "5", "")
+	if err != nil || mine.NextCursor == "" {
+		t.Fatalf("alice: %+v %v", mine, err)
+	}
+	if _, err := s.PersonalFeed(ctx, bob, "5", mine.NextCursor); kiosk.ErrorCode(err) != kiosk.EINVALID {
+		t.Errorf("bob with alice's cursor: %v, want invalid", err)
+	}
+	if _, err := s.PersonalFeed(ctx, alice, "5", tech.NextCursor); kiosk.ErrorCode(err) != kiosk.EINVALID {
+		t.Errorf("a public cursor on the personal feed: %v, want invalid", err)
+	}
+	// A day later the run's pages are gone: the cursor's answer says so.
+	later := now.Add(PageRetention + time.Minute)
+	s.Now = func() time.Time { return later }
+	if _, err := s.Feed(ctx, "tech", "10", tech.NextCursor); !errors.Is(err, ExpiredCursor) {
+		t.Errorf("an expired public cursor: %v, want %v", err, ExpiredCursor)
+	}
+	if _, err := s.PersonalFeed(ctx, alice, "5", mine.NextCursor); !errors.Is(err, ExpiredCursor) {
+		t.Errorf("an expired personal cursor: %v, want %v", err, ExpiredCursor)
+	}
+}
+
+func TestServicePersonalFeedMixesInterestsWithTopAndSkipsWhatWasRead(t *testing.T) {
+	s, _ := newMemoryService(t)
+	ctx := context.Background()
+	for i := range 200 {
+		cat := []string{"sports", "tech", "world", "business"}[i%4]
+		if err := s.OnArticlePublished(ctx, published(i+1, cat, fmt.Sprintf("src%d", i%5), time.Duration(i)*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	user := id(1 << 30)
+	if err := s.OnInterestsChanged(ctx, events.InterestsChanged{UserID: user, Interests: []string{"sports"},
+		Learned: map[string]float64{"tech": 10, "world": 1}, At: now}); err != nil {
+		t.Fatal(err)
+	}
+	read := []string{id(1), id(2), id(5)}
+	if err := s.OnUserRead(ctx, events.UserRead{UserID: user, ArticleIDs: read, At: now}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Rank(ctx); err != nil {
+		t.Fatal(err)
+	}
+	seen, cursor, byCat := map[string]bool{}, "", map[string]int{}
+	for pages := 0; ; pages++ {
+		p, err := s.PersonalFeed(ctx, user, "20", cursor)
+		if err != nil || pages > 30 {
+			t.Fatalf("page %d: %v", pages, err)
+		}
+		for _, it := range p.Items {
+			if seen[it.ID] || slices.Contains(read, it.ID) {
+				t.Fatalf("%s served twice or after it was read", it.ID)
+			}
+			seen[it.ID] = true
+			if pages == 0 {
+				byCat[it.Category]++
+			}
+		}
+		if cursor = p.NextCursor; cursor == "" {
+			break
+		}
+	}
+	// sports and tech (learned past the threshold) share 80% of a page; world
+	// (learned once) comes only through top.
+	if byCat["sports"]+byCat["tech"] != 16 || byCat["sports"] != 8 {
+		t.Errorf("first page by category %v, want 8 sports and 8 tech of 20", byCat)
+	}
+	if len(seen) != 200-len(read) {
+		t.Errorf("served %d, want every unread article once (%d)", len(seen), 200-len(read))
+	}
+}
+
+func TestServiceMarksOnlyValidIdsReadAndChangesNothingOtherwise(t *testing.T) {
+	s, _ := newMemoryService(t)
+	ctx := context.Background()
+	fan := id(5)
+	if err := s.OnInterestsChanged(ctx, events.InterestsChanged{UserID: fan, Interests: []string{"sports"}, At: now}); err != nil {
+		t.Fatal(err)
+	}
+	a := published(1, "sports", "s", time.Hour)
+	if err := s.OnArticlePublished(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	hour := now.Format("2006010215")
+	if err := s.OnTrendingNotify(ctx, events.ArticleTrending{ID: a.ID, Hour: hour}); err != nil {
+		t.Fatal(err)
+	}
+	entry := NotificationID(hour, a.ID)
+	many := make([]string, MaxMarkRead+1)
+	for i := range many {
+		many[i] = entry
+	}
+	for name, ids := range map[string][]string{
+		"no ids":           nil,
+		"too many ids":     many,
+		"a path":           {entry, "../etc/passwd"},
+		"an upper-case id": {NotificationID(hour, strings.Repeat("A", 32))},
+	} {
+		if n, err := s.MarkRead(ctx, fan, ids); kiosk.ErrorCode(err) != kiosk.EINVALID || n != 0 {
+			t.Errorf("%s: marked %d, %v; want invalid", name, n, err)
+		}
+	}
+	if p, _ := s.Inbox(ctx, fan, "", ""); len(p.Items) != 1 || p.Items[0].Read {
+		t.Fatalf("a refused request changed the inbox: %+v", p.Items)
+	}
+	if n, err := s.MarkRead(ctx, fan, []string{entry, entry, NotificationID(hour, id(2))}); err != nil || n != 1 {
+		t.Errorf("marked %d, %v; want 1 (repeats and unknown ids ignored)", n, err)
+	}
+	if p, _ := s.Inbox(ctx, fan, "", ""); !p.Items[0].Read || p.Items[0].Reason != ReasonTrending+" in sports" {
+		t.Errorf("after marking: %+v", p.Items[0])
+	}
+}
+
+func TestServiceFanoutStopsOnAHiddenArticleAndFailsWhenItCannotContinue(t *testing.T) {
+	s, _ := newMemoryService(t)
+	ctx := context.Background()
+	a := published(1, "sports", "s", time.Hour)
+	if err := s.OnArticlePublished(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	for i := range FanoutChunk + 1 {
+		if err := s.OnInterestsChanged(ctx, events.InterestsChanged{UserID: id(1<<20 + i), Interests: []string{"sports"}, At: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hour := now.Format("2006010215")
+	// The bus refuses the continuation: the step fails, so its event is
+	// retried (and the entries it wrote are not written again).
+	s.Announce = func(context.Context, string, any) error { return errors.New("bus unavailable") }
+	if n, err := s.Notify(ctx, Trend{ArticleID: a.ID, Hour: hour}); err == nil || n != FanoutChunk {
+		t.Errorf("wrote %d, %v; want %d and an error", n, err, FanoutChunk)
+	}
+	rec := &announced{}
+	s.Announce = rec.announce
+	if n, steps := notifyAll(t, s, rec, a.ID, hour); n != 1 || steps != 2 {
+		t.Errorf("the retry wrote %d in %d steps, want the one left in 2", n, steps)
+	}
+	b := published(2, "sports", "s", time.Hour)
+	if err := s.OnArticlePublished(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.OnArticleModerated(ctx, events.ArticleModerated{ID: b.ID, Hidden: true, At: now}); err != nil {
+		t.Fatal(err)
+	}
+	if n, steps := notifyAll(t, s, rec, b.ID, hour); n != 0 || steps != 1 {
+		t.Errorf("a hidden article notified %d users in %d steps", n, steps)
+	}
+	if err := s.OnFanoutRequested(ctx, events.FanoutRequested{ArticleID: "nope", Hour: hour}); err == nil {
+		t.Error("a malformed continuation is accepted")
+	}
+}

@@ -1,0 +1,97 @@
+package feed
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/kiosk-news/kiosk/shared/kiosk"
+)
+
+// Store is what the feed service needs of persistence: conditional writes
+// (each reporting whether it changed anything), reads that leave expired
+// items out, and nothing that decides. DynamoStore keeps it in the feed
+// table; MemoryStore in maps, for the service's tests. Articles and day
+// stats are only ever read well inside their retention (the ranking window
+// is shorter), so those two reads do not check expiry, in either store.
+type Store interface {
+	// PlaceArticle stores an announced article's fields, leaving its
+	// moderation and trending flags alone (they may have arrived first); it
+	// reports whether the article is new to the feeds (a redelivery writes
+	// the same values and reports false). The item expires at expires.
+	PlaceArticle(ctx context.Context, a Article, expires time.Time) (bool, error)
+	// Moderate applies a moderation unless one at or after at is stored; it
+	// reports whether it did. It may come before the article it moderates.
+	Moderate(ctx context.Context, m Moderation) (bool, error)
+	// MarkTrending flags an article trending; it reports whether it was not.
+	MarkTrending(ctx context.Context, id string) (bool, error)
+	// GetArticle reads a placed article (ErrArticleNotFound if never placed).
+	GetArticle(ctx context.Context, id string) (Article, error)
+	// RecentArticles lists the articles published since, newest first.
+	RecentArticles(ctx context.Context, since time.Time) ([]Article, error)
+
+	// PutStats stores a shard's part unless a later computation of that part
+	// is stored; expires is when it may go.
+	PutStats(ctx context.Context, d DayStats, expires time.Time) error
+	// DayStats lists the stored parts of the given days, by day, shard and
+	// part.
+	DayStats(ctx context.Context, days []string) ([]DayStats, error)
+
+	// RequestRank sets the pending rank request to now unless one newer than
+	// staleBefore is pending; it reports whether it set it.
+	RequestRank(ctx context.Context, now, staleBefore time.Time) (bool, error)
+	// CancelRankRequest removes the pending request if it is the one made at.
+	CancelRankRequest(ctx context.Context, at time.Time) error
+	// BeginRank removes the pending request and returns the categories the
+	// last finished run wrote.
+	BeginRank(ctx context.Context) ([]string, error)
+	// EndRank records a finished run and the categories it wrote.
+	EndRank(ctx context.Context, run string, categories []string) error
+	// PutChunks stores every feed's chunks (expiring at expires), then each
+	// feed's head, its chunk 0, which only a later run's head replaces.
+	PutChunks(ctx context.Context, feeds map[string][]Chunk, expires time.Time) error
+	// Chunk reads one chunk, a head when ref.Run is "" (ErrPageNotFound if
+	// absent or expired). One read.
+	Chunk(ctx context.Context, ref ChunkRef, now time.Time) (Chunk, error)
+	// Chunks reads the chunks refs name (one of each category at most),
+	// keyed by category; absent or expired ones are left out. One read.
+	Chunks(ctx context.Context, refs []ChunkRef, now time.Time) (map[string]Chunk, error)
+
+	// Profile reads a user's interests as stored and the newest maxReads
+	// unexpired reads. One read.
+	Profile(ctx context.Context, userID string, maxReads int, now time.Time) (Profile, error)
+	// Profiles reads the interests of users (without reads); users without
+	// a profile are left out.
+	Profiles(ctx context.Context, users []string) (map[string]Profile, error)
+	// SetProfile stores a user's interests unless a later change is stored,
+	// and then indexes the user under each category of index.
+	SetProfile(ctx context.Context, p Profile, index []string) error
+	// AddRead records articles a user opened at at, one entry each, expiring
+	// at expires; the same call again writes the same entries.
+	AddRead(ctx context.Context, userID string, ids []string, at, expires time.Time) error
+	// Interested lists up to limit users indexed under category after the
+	// given user id, in id order, and the last one when more may follow.
+	Interested(ctx context.Context, category, after string, limit int) ([]string, string, error)
+	// Forget removes a user's index entry under category.
+	Forget(ctx context.Context, category, userID string) error
+
+	// PutNotification writes an inbox entry unless the user has it; it
+	// reports whether it wrote it.
+	PutNotification(ctx context.Context, userID string, n Notification, expires time.Time) (bool, error)
+	// Notifications reads up to limit of a user's entries, newest id first,
+	// with ids before before ("": from the newest); the expired ones among
+	// them are left out (they are the oldest: entries expire in the order
+	// they were written). One read.
+	Notifications(ctx context.Context, userID, before string, limit int, now time.Time) ([]Notification, error)
+	// MarkRead marks a user's entry read; it reports whether the entry exists.
+	MarkRead(ctx context.Context, userID, id string) (bool, error)
+}
+
+// The store's sentinel errors; their messages are what a client may read.
+var (
+	ErrArticleNotFound = errors.New("article is not in the feeds")
+	ErrPageNotFound    = errors.New("feed page not found")
+)
+
+// codes translates the store's sentinels for clients, in one place.
+var codes = kiosk.Codes{ErrArticleNotFound: kiosk.ENOTFOUND, ErrPageNotFound: kiosk.ENOTFOUND}

@@ -1,0 +1,299 @@
+package feed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestMemoryStoreKeepsTheStoreContract(t *testing.T) {
+	storeSuite(t, func(t *testing.T) Store { return NewMemoryStore() })
+}
+
+func TestDynamoStoreKeepsTheStoreContract(t *testing.T) {
+	storeSuite(t, func(t *testing.T) Store { return newDynamoStore(t) })
+}
+
+// storeSuite is what the service relies on of any Store: conditional writes
+// that report whether they changed anything, orders, limits, and expired
+// items invisible on read.
+func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
+	ctx := context.Background()
+	far := now.Add(ArticleRetention)
+
+	t.Run("an article is new once, keeps flags that came first, and lists newest first", func(t *testing.T) {
+		s := newStore(t)
+		a, b := art(1, "tech", "s1", time.Hour), art(2, "tech", "s2", 2*time.Hour)
+		if ok, err := s.Moderate(ctx, Moderation{ID: b.ID, Pinned: true, At: now}); err != nil || !ok {
+			t.Fatalf("a moderation before its article: %v %v", ok, err)
+		}
+		if ok, err := s.MarkTrending(ctx, b.ID); err != nil || !ok {
+			t.Fatalf("trending before its article: %v %v", ok, err)
+		}
+		if _, err := s.GetArticle(ctx, b.ID); !errors.Is(err, ErrArticleNotFound) {
+			t.Errorf("a moderated, unplaced article is read: %v, want ErrArticleNotFound", err)
+		}
+		if list, _ := s.RecentArticles(ctx, now.Add(-Window)); len(list) != 0 {
+			t.Errorf("unplaced articles are listed: %+v", list)
+		}
+		for _, x := range []Article{a, b} {
+			if isNew, err := s.PlaceArticle(ctx, x, far); err != nil || !isNew {
+				t.Fatalf("first placement of %s: %v %v, want new", x.ID, isNew, err)
+			}
+		}
+		if isNew, err := s.PlaceArticle(ctx, a, far); err != nil || isNew {
+			t.Errorf("a redelivered article: %v %v, want not new", isNew, err)
+		}
+		got, err := s.GetArticle(ctx, b.ID)
+		if err != nil || !got.Pinned || !got.Trending || got.Hidden || got.Title != b.Title || !got.PublishedAt.Equal(b.PublishedAt) {
+			t.Errorf("placed after its moderation: %+v %v, want pinned and trending kept", got, err)
+		}
+		if ok, _ := s.Moderate(ctx, Moderation{ID: b.ID, Hidden: true, At: now.Add(-time.Minute)}); ok {
+			t.Error("an older moderation is applied")
+		}
+		if ok, _ := s.Moderate(ctx, Moderation{ID: b.ID, Hidden: true, At: now}); ok {
+			t.Error("the same moderation is applied twice")
+		}
+		if ok, _ := s.MarkTrending(ctx, b.ID); ok {
+			t.Error("an article is marked trending twice")
+		}
+		list, err := s.RecentArticles(ctx, now.Add(-90*time.Minute))
+		if err != nil || len(list) != 1 || list[0].ID != a.ID {
+			t.Errorf("since 90 min: %+v %v, want the one-hour-old article only", list, err)
+		}
+		if list, _ := s.RecentArticles(ctx, now.Add(-Window)); len(list) != 2 || list[0].ID != a.ID || list[1].ID != b.ID {
+			t.Errorf("the window: %+v, want newest first", list)
+		}
+		if _, err := s.GetArticle(ctx, id(404)); !errors.Is(err, ErrArticleNotFound) {
+			t.Errorf("an unknown article: %v, want ErrArticleNotFound", err)
+		}
+	})
+
+	t.Run("a stats part is replaced only by a later computation, and parts list by day, shard and part", func(t *testing.T) {
+		s := newStore(t)
+		day, next := now.Format("20060102"), now.Add(24*time.Hour).Format("20060102")
+		put := func(day string, shard, part int, at time.Time, clicks int64) {
+			t.Helper()
+			err := s.PutStats(ctx, DayStats{Day: day, Shard: shard, Part: part, Parts: 2, ComputedAt: at,
+				Articles: map[string]Stats{id(1): {Impressions: 10, Clicks: clicks}}}, far)
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		put(next, 0, 0, now, 9)
+		put(day, 2, 0, now, 1)
+		put(day, 1, 1, now, 2)
+		put(day, 1, 0, now, 3)
+		put(day, 1, 0, now.Add(-time.Minute), 4) // older: ignored
+		put(day, 2, 0, now.Add(time.Minute), 5)  // later: replaces
+		parts, err := s.DayStats(ctx, []string{day, next, "20000101"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range parts {
+			got = append(got, fmt.Sprintf("%s/%d/%d:%d", p.Day, p.Shard, p.Part, p.Articles[id(1)].Clicks))
+		}
+		want := []string{day + "/1/0:3", day + "/1/1:2", day + "/2/0:5", next + "/0/0:9"}
+		if !slices.Equal(got, want) {
+			t.Errorf("parts %v, want %v", got, want)
+		}
+	})
+
+	t.Run("one rank request stands until the run begins or it goes stale", func(t *testing.T) {
+		s := newStore(t)
+		if cats, err := s.BeginRank(ctx); err != nil || len(cats) != 0 {
+			t.Fatalf("first run: previous %v %v", cats, err)
+		}
+		if ok, err := s.RequestRank(ctx, now, now.Add(-StaleRequest)); err != nil || !ok {
+			t.Fatalf("first request: %v %v", ok, err)
+		}
+		later := now.Add(time.Minute)
+		if ok, _ := s.RequestRank(ctx, later, later.Add(-StaleRequest)); ok {
+			t.Error("a second request while one is pending")
+		}
+		if err := s.CancelRankRequest(ctx, later); err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := s.RequestRank(ctx, later, later.Add(-StaleRequest)); ok {
+			t.Error("cancelling another request withdrew the pending one")
+		}
+		if err := s.CancelRankRequest(ctx, now); err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := s.RequestRank(ctx, later, later.Add(-StaleRequest)); !ok {
+			t.Error("a cancelled request still stands")
+		}
+		stale := later.Add(StaleRequest + time.Second)
+		if ok, _ := s.RequestRank(ctx, stale, stale.Add(-StaleRequest)); !ok {
+			t.Error("a stale request still stands")
+		}
+		if err := s.EndRank(ctx, RunID(now), []string{"tech", Top}); err != nil {
+			t.Fatal(err)
+		}
+		if cats, err := s.BeginRank(ctx); err != nil || !slices.Equal(cats, []string{"tech", Top}) {
+			t.Errorf("previous run's categories %v %v", cats, err)
+		}
+		if ok, _ := s.RequestRank(ctx, stale, stale.Add(-StaleRequest)); !ok {
+			t.Error("the run began but the request still stands")
+		}
+	})
+
+	t.Run("chunks are read by run until they expire, heads only move forward", func(t *testing.T) {
+		s := newStore(t)
+		run1, run2 := RunID(now), RunID(now.Add(time.Minute))
+		c1 := Chunks("tech", run1, now, rankedList(60, "tech"))
+		c2 := Chunks("tech", run2, now, rankedList(3, "tech"))
+		if _, err := s.Chunk(ctx, ChunkRef{Category: "tech"}, now); !errors.Is(err, ErrPageNotFound) {
+			t.Errorf("an unranked head: %v, want ErrPageNotFound", err)
+		}
+		if err := s.PutChunks(ctx, map[string][]Chunk{"tech": c2}, now.Add(PageRetention)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.PutChunks(ctx, map[string][]Chunk{"tech": c1}, now.Add(time.Hour)); err != nil { // an older run, late
+			t.Fatal(err)
+		}
+		head, err := s.Chunk(ctx, ChunkRef{Category: "tech"}, now)
+		if err != nil || head.Run != run2 || len(head.Items) != 3 {
+			t.Errorf("head %s with %d items (%v), want the later run's", head.Run, len(head.Items), err)
+		}
+		c, err := s.Chunk(ctx, ChunkRef{Category: "tech", Run: run1, Index: 1}, now)
+		if err != nil || c.Index != 1 || c.Total != 60 || len(c.Items) != 10 || c.Items[0].ID != id(51) {
+			t.Errorf("run 1 chunk 1: %+v %v", c, err)
+		}
+		got, err := s.Chunks(ctx, []ChunkRef{{Category: "tech", Run: run1, Index: 1}, {Category: Top}, {Category: "sports", Run: run2}}, now)
+		if err != nil || len(got) != 1 || got["tech"].Index != 1 {
+			t.Errorf("chunks %v %v, want tech's only", got, err)
+		}
+		after := now.Add(time.Hour)
+		if _, err := s.Chunk(ctx, ChunkRef{Category: "tech", Run: run1, Index: 1}, after); !errors.Is(err, ErrPageNotFound) {
+			t.Errorf("an expired chunk: %v, want ErrPageNotFound", err)
+		}
+		if got, _ := s.Chunks(ctx, []ChunkRef{{Category: "tech", Run: run1}}, after); len(got) != 0 {
+			t.Errorf("an expired chunk is read in a batch: %v", got)
+		}
+		if _, err := s.Chunk(ctx, ChunkRef{Category: "tech"}, now.Add(48*time.Hour)); err != nil {
+			t.Errorf("a head expired: %v", err)
+		}
+	})
+
+	t.Run("profiles keep the latest change, reads the newest few unexpired", func(t *testing.T) {
+		s := newStore(t)
+		u := id(7)
+		p := Profile{UserID: u, Interests: []string{"sports"}, Learned: map[string]float64{"tech": 3}, At: now}
+		if err := s.SetProfile(ctx, p, []string{"sports", "tech"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetProfile(ctx, Profile{UserID: u, Interests: []string{"world"}, At: now.Add(-time.Hour)}, []string{"world"}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 5 {
+			if err := s.AddRead(ctx, u, []string{id(100 + i), id(100 + i)}, now.Add(time.Duration(i)*time.Minute), now.Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.AddRead(ctx, u, []string{id(99)}, now.Add(-time.Hour), now); err != nil { // expires at now
+			t.Fatal(err)
+		}
+		got, err := s.Profile(ctx, u, 3, now)
+		if err != nil || !slices.Equal(got.Interests, []string{"sports"}) || got.Learned["tech"] != 3 || !got.At.Equal(now) {
+			t.Errorf("profile %+v %v, want the later change, learned as stored", got, err)
+		}
+		if len(got.Read) != 3 || !got.Read[id(104)] || !got.Read[id(102)] || got.Read[id(101)] {
+			t.Errorf("reads %v, want the newest 3", got.Read)
+		}
+		if got, _ := s.Profile(ctx, u, 10, now); len(got.Read) != 5 || got.Read[id(99)] {
+			t.Errorf("reads %v, want 5 and not the expired one", got.Read)
+		}
+		if got, err := s.Profile(ctx, id(8), 10, now); err != nil || len(got.Interests) != 0 || len(got.Read) != 0 {
+			t.Errorf("a stranger: %+v %v", got, err)
+		}
+		ps, err := s.Profiles(ctx, []string{u, id(8)})
+		if err != nil || len(ps) != 1 || !slices.Equal(ps[u].Interests, []string{"sports"}) || ps[u].Learned["tech"] != 3 {
+			t.Errorf("profiles %+v %v, want the one stored", ps, err)
+		}
+		if users, _, _ := s.Interested(ctx, "world", "", 10); len(users) != 0 {
+			t.Errorf("an ignored change indexed %v", users)
+		}
+	})
+
+	t.Run("the interest index pages in user order and forgets", func(t *testing.T) {
+		s := newStore(t)
+		for i := range 5 {
+			if err := s.SetProfile(ctx, Profile{UserID: id(10 - i), Interests: []string{"tech"}, At: now}, []string{"tech"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		users, next, err := s.Interested(ctx, "tech", "", 2)
+		if err != nil || !slices.Equal(users, []string{id(6), id(7)}) || next != id(7) {
+			t.Errorf("first 2: %v next %q (%v)", users, next, err)
+		}
+		users, next, _ = s.Interested(ctx, "tech", id(7), 5)
+		if !slices.Equal(users, []string{id(8), id(9), id(10)}) || next != "" {
+			t.Errorf("after %s: %v next %q, want the rest and no next", id(7), users, next)
+		}
+		if err := s.Forget(ctx, "tech", id(8)); err != nil {
+			t.Fatal(err)
+		}
+		if users, _, _ = s.Interested(ctx, "tech", "", 10); slices.Contains(users, id(8)) || len(users) != 4 {
+			t.Errorf("after forgetting %s: %v", id(8), users)
+		}
+	})
+
+	t.Run("an inbox entry is written once, listed newest first, marked read, and expires", func(t *testing.T) {
+		s := newStore(t)
+		u := id(9)
+		entry := func(hour string, n int) Notification {
+			return Notification{ID: NotificationID(hour, id(n)), ArticleID: id(n), Title: "t", URL: "https://x.example/", Category: "tech", CreatedAt: now}
+		}
+		for i := range 4 {
+			expires := now.Add(InboxRetention)
+			if i == 0 {
+				expires = now // the oldest has expired
+			}
+			wrote, err := s.PutNotification(ctx, u, entry("20261125"+fmt.Sprintf("%02d", 10+i), i+1), expires)
+			if err != nil || !wrote {
+				t.Fatalf("entry %d: %v %v", i, wrote, err)
+			}
+		}
+		if wrote, _ := s.PutNotification(ctx, u, entry("2026112513", 4), now.Add(InboxRetention)); wrote {
+			t.Error("an entry is written twice")
+		}
+		list, err := s.Notifications(ctx, u, "", 10, now)
+		var got []string
+		for _, n := range list {
+			got = append(got, n.ID)
+		}
+		want := []string{NotificationID("2026112513", id(4)), NotificationID("2026112512", id(3)), NotificationID("2026112511", id(2))}
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("inbox %v %v, want %v (newest first, the expired one left out)", got, err, want)
+		}
+		if list[0].Title != "t" || list[0].Category != "tech" || !list[0].CreatedAt.Equal(now) || list[0].Read {
+			t.Errorf("entry read back as %+v", list[0])
+		}
+		if list, _ := s.Notifications(ctx, u, want[0], 1, now); len(list) != 1 || list[0].ID != want[1] {
+			t.Errorf("one before %s: %+v", want[0], list)
+		}
+		if list, _ := s.Notifications(ctx, u, want[2], 5, now); len(list) != 0 {
+			t.Errorf("before the oldest live entry: %+v, want none (the rest expired)", list)
+		}
+		if ok, err := s.MarkRead(ctx, u, want[1]); err != nil || !ok {
+			t.Errorf("mark read: %v %v", ok, err)
+		}
+		if ok, _ := s.MarkRead(ctx, u, NotificationID("2026112513", id(99))); ok {
+			t.Error("an unknown entry is marked")
+		}
+		if ok, _ := s.MarkRead(ctx, id(10), want[1]); ok {
+			t.Error("another user's entry is marked")
+		}
+		if list, _ := s.Notifications(ctx, u, "", 10, now); len(list) != 3 || !list[1].Read || list[0].Read {
+			t.Errorf("after marking: %+v", list)
+		}
+		if list, _ := s.Notifications(ctx, u, "", 10, now.Add(InboxRetention)); len(list) != 0 {
+			t.Errorf("%d entries listed after they expired", len(list))
+		}
+	})
+}
