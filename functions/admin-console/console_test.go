@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/article"
 	web "github.com/kiosk-news/kiosk/shared/console"
 	"github.com/kiosk-news/kiosk/shared/editor"
@@ -34,9 +35,16 @@ type harness struct {
 	srv       *httptest.Server
 	store     *article.DynamoStore
 	accounts  *editor.Store
-	announced []article.Moderation
+	announced []events.ArticleModerated
 	cookie    *http.Cookie
 	clock     time.Time
+}
+
+// publisherFunc is an article.Publisher in a function.
+type publisherFunc func(ctx context.Context, evs ...article.Event) error
+
+func (f publisherFunc) Publish(ctx context.Context, evs ...article.Event) error {
+	return f(ctx, evs...)
 }
 
 func newHarness(t testing.TB) *harness {
@@ -46,10 +54,12 @@ func newHarness(t testing.TB) *harness {
 	c := &console{
 		site:     web.New(h.accounts, &ratelimit.Limiter{Table: dynamotest.Table(t, contract.LimitsTable), Now: clock}, clock),
 		accounts: h.accounts,
-		articles: &article.Service{Store: h.store, Now: clock, Announce: func(ctx context.Context, m article.Moderation) error {
-			h.announced = append(h.announced, m)
+		articles: &article.Service{Store: h.store, Now: clock, Events: publisherFunc(func(ctx context.Context, evs ...article.Event) error {
+			for _, e := range evs {
+				h.announced = append(h.announced, e.Detail.(events.ArticleModerated))
+			}
 			return nil
-		}},
+		})},
 		kpi: tracking.NewDynamoStore(dynamotest.Table(t, "events")),
 		now: clock,
 	}
@@ -289,8 +299,8 @@ func TestModerationFromTheArticleList(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/admin/articles?category=world") {
 		t.Fatalf("moderate: %d → %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	if _, err := h.store.GetArticle(ctx, a.ID); err == nil {
-		t.Error("the article is still visible")
+	if got, err := h.store.GetArticle(ctx, a.ID); err != nil || !got.Hidden {
+		t.Errorf("the article is still visible: %+v, %v", got, err)
 	}
 	if len(h.announced) != 1 || !h.announced[0].Hidden {
 		t.Errorf("announced %+v", h.announced)

@@ -8,10 +8,9 @@
 package main
 
 import (
-	"context"
-
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/article"
+	"github.com/kiosk-news/kiosk/shared/article/articlebus"
 	web "github.com/kiosk-news/kiosk/shared/console"
 	"github.com/kiosk-news/kiosk/shared/editor"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
@@ -29,17 +28,13 @@ func main() {
 	eventsTable := env.Table(contract.EventsTable)
 	accounts := &editor.Store{Table: env.Table(contract.ConsoleTable), Now: clock.Now}
 	limits := &ratelimit.Limiter{Table: env.Table(contract.LimitsTable), Now: clock.Now}
-	pub := bus.Open(env, events.SourceArticles)
 	site := web.New(accounts, limits, clock.Now)
 	c := &console{
 		site:     site,
 		accounts: accounts,
 		articles: &article.Service{Store: article.NewDynamoStore(articles), Now: clock.Now,
 			FetchAllow: article.ParseAllow(env.Var(contract.FetchAllowEnv)),
-			Announce: func(ctx context.Context, m article.Moderation) error {
-				return pub.Publish(ctx, bus.Event{DetailType: events.ArticleModeratedType,
-					Detail: events.ArticleModerated{ID: m.ID, Hidden: m.Hidden, Pinned: m.Pinned, At: m.ModeratedAt}})
-			}},
+			Events:     articlebus.New(bus.Open(env, events.SourceArticles))},
 		kpi: tracking.NewDynamoStore(eventsTable),
 		now: clock.Now,
 	}

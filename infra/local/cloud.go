@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/infra/topology"
+	"github.com/kiosk-news/kiosk/shared/article/samplefeeds"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/dynalite"
@@ -148,7 +149,7 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	}()
 	logs := &logSink{dir: cfg.LogDir, out: cfg.Console}
 	c.logs = logs
-	samples, err := newSampleFeeds(time.Now())
+	samples, err := samplefeeds.New(time.Now())
 	if err != nil {
 		return nil, err
 	}

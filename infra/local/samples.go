@@ -4,101 +4,21 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"embed"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io/fs"
-	"mime"
 	"net/http"
-	"path"
 	"text/template"
 	"time"
+
+	"github.com/kiosk-news/kiosk/shared/article/samplefeeds"
 )
-
-//go:embed samples
-var sampleFiles embed.FS
-
-// SampleSource is one entry of samples/sources.json: a sample feed.
-type SampleSource struct {
-	ID       string  `json:"id"`
-	Name     string  `json:"name"`
-	Category string  `json:"category"`
-	Weight   float64 `json:"weight"`
-	File     string  `json:"file"`
-}
-
-// sampleFeeds renders the sample feeds once, with dates relative to start, so a
-// fresh `make dev` shows fresh news; each answers 304 to its own ETag.
-type sampleFeeds struct {
-	body map[string][]byte
-	etag map[string]string
-}
-
-func newSampleFeeds(start time.Time) (*sampleFeeds, error) {
-	funcs := template.FuncMap{
-		"rfc822":  func(ago string) (string, error) { t, err := before(start, ago); return t.Format(time.RFC1123Z), err },
-		"rfc3339": func(ago string) (string, error) { t, err := before(start, ago); return t.Format(time.RFC3339), err },
-	}
-	s := &sampleFeeds{body: map[string][]byte{}, etag: map[string]string{}}
-	entries, err := fs.ReadDir(sampleFiles, "samples")
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range entries {
-		raw, err := sampleFiles.ReadFile("samples/" + e.Name())
-		if err != nil {
-			return nil, err
-		}
-		t, err := template.New(e.Name()).Funcs(funcs).Parse(string(raw))
-		if err != nil {
-			return nil, fmt.Errorf("sample %s: %w", e.Name(), err)
-		}
-		var b bytes.Buffer
-		if err := t.Execute(&b, nil); err != nil {
-			return nil, fmt.Errorf("sample %s: %w", e.Name(), err)
-		}
-		sum := sha256.Sum256(b.Bytes())
-		s.body[e.Name()], s.etag[e.Name()] = b.Bytes(), `"`+hex.EncodeToString(sum[:8])+`"`
-	}
-	return s, nil
-}
-
-func before(t time.Time, ago string) (time.Time, error) {
-	d, err := time.ParseDuration(ago)
-	return t.Add(-d).UTC(), err
-}
-
-func (s *sampleFeeds) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	name := path.Base(r.PathValue("file"))
-	body, ok := s.body[name]
-	if !ok || name == "sources.json" {
-		http.NotFound(w, r)
-		return
-	}
-	w.Header().Set("ETag", s.etag[name])
-	if r.Header.Get("If-None-Match") == s.etag[name] {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	ct := mime.TypeByExtension(path.Ext(name))
-	switch path.Ext(name) {
-	case ".atom":
-		ct = "application/atom+xml"
-	case ".rdf", ".xml":
-		ct = "application/xml"
-	case ".json":
-		ct = "application/feed+json"
-	}
-	w.Header().Set("Content-Type", ct)
-	_, _ = w.Write(body)
-}
 
 // seedSamples registers the sample sources through the admin API, as an
 // operator would, when there are none yet; then it runs the ingestion batch
 // once in the background, whatever KIOSK_SCHEDULES says.
 func (c *Cloud) seedSamples(ctx context.Context) error {
-	sources, err := sampleSources()
+	sources, err := samplefeeds.Sources()
 	if err != nil {
 		return err
 	}
@@ -157,35 +77,6 @@ func (c *Cloud) announceSamples(ctx context.Context) {
 	case <-time.After(SampleAnnounceDelay):
 		c.bus.deliverInBackground("announce-articles", "startup", ScheduledEvent("announce-articles", 0, c.Now()), Trace{Root: NewTraceRoot()})
 	}
-}
-
-// SampleFeeds returns the sample-feed server (serving /{file}) with dates
-// relative to start, and the sources that point at it, for tests that ingest
-// the same news `make dev` shows.
-func SampleFeeds(start time.Time) (http.Handler, []SampleSource, error) {
-	s, err := newSampleFeeds(start)
-	if err != nil {
-		return nil, nil, err
-	}
-	sources, err := sampleSources()
-	if err != nil {
-		return nil, nil, err
-	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /{file}", s)
-	return mux, sources, nil
-}
-
-func sampleSources() ([]SampleSource, error) {
-	raw, err := sampleFiles.ReadFile("samples/sources.json")
-	if err != nil {
-		return nil, err
-	}
-	var sources []SampleSource
-	if err := json.Unmarshal(raw, &sources); err != nil {
-		return nil, fmt.Errorf("samples/sources.json: %w", err)
-	}
-	return sources, nil
 }
 
 // generatedFeed serves GET /_local/feeds/{name}?items=N: an RSS feed of N

@@ -7,11 +7,6 @@ import (
 	"time"
 )
 
-// Publisher announces new articles (article.published), at least once each.
-type Publisher interface {
-	Publish(ctx context.Context, articles []Article) error
-}
-
 // Announcer relays stored articles to the bus, in ingestion order: the
 // transactional-outbox half of ingestion. It announces every article ingested
 // after the checkpoint and at least Lag ago (so no put still in flight can land
@@ -21,7 +16,7 @@ type Publisher interface {
 // consumers are idempotent by article id.
 type Announcer struct {
 	Store     Store
-	Publisher Publisher
+	Publisher Publisher        // the bus: article.published (PublishedEvent) for each article
 	Lag       time.Duration    // default 30 s, above the ingester's put timeout
 	Now       func() time.Time // default time.Now
 }
@@ -71,7 +66,11 @@ func (a *Announcer) Run(ctx context.Context) (AnnounceReport, error) {
 		for end < len(due) && due[end].IngestedAt.Equal(due[end-1].IngestedAt) {
 			end++
 		}
-		if err := a.Publisher.Publish(ctx, due[done:end]); err != nil {
+		evs := make([]Event, 0, end-done)
+		for _, x := range due[done:end] {
+			evs = append(evs, PublishedEvent(x))
+		}
+		if err := a.Publisher.Publish(ctx, evs...); err != nil {
 			return AnnounceReport{Announced: done}, fmt.Errorf("announce %d articles (after %d): %w", end-done, done, err)
 		}
 		done = end

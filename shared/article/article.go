@@ -4,11 +4,7 @@
 // fetches every due source safely.
 package article
 
-import (
-	"context"
-	"errors"
-	"time"
-)
+import "time"
 
 // Article is one news article, stored once per canonical URL.
 type Article struct {
@@ -68,43 +64,3 @@ type Page struct {
 	Items      []Article
 	NextCursor string
 }
-
-// Store keeps sources and articles. Implementations: DynamoStore.
-type Store interface {
-	// PutArticle stores a new article; ErrExists when its id is already stored.
-	PutArticle(ctx context.Context, a Article) error
-	GetArticle(ctx context.Context, id string) (Article, error)
-	// ListArticles returns visible articles newest first; category "" lists
-	// every category. The cursor is the previous page's NextCursor.
-	ListArticles(ctx context.Context, category string, limit int, cursor string) (Page, error)
-	// RecentArticles returns articles ingested at or after since (for story
-	// clustering and event recovery), oldest first.
-	RecentArticles(ctx context.Context, since time.Time) ([]Article, error)
-	// AdminArticles lists every article, hidden ones included, newest
-	// ingested first, optionally of one category or hidden state.
-	AdminArticles(ctx context.Context, f ArticleFilter, limit int, cursor string) (Page, error)
-	// Moderate sets an article's hidden and pinned flags and its ModeratedAt;
-	// ErrNotFound if there is no such article. It returns the stored article.
-	// Moderate returns the article before and after.
-	Moderate(ctx context.Context, id string, hidden, pinned bool, at time.Time) (before, after Article, err error)
-
-	PutSource(ctx context.Context, s Source) error              // create; ErrExists if the id is taken
-	UpdateSource(ctx context.Context, s Source) (Source, error) // replace the editable fields; ErrNotFound
-	DeleteSource(ctx context.Context, id string) error          // ErrNotFound
-	GetSource(ctx context.Context, id string) (Source, error)
-	ListSources(ctx context.Context) ([]Source, error)
-	// RecordFetch stores a source's fetch state; a source deleted meanwhile is
-	// left deleted.
-	RecordFetch(ctx context.Context, id string, st FetchState) error
-
-	// Checkpoint is the ingestion time through which every article's event is
-	// known to be published; AdvanceCheckpoint never moves it back.
-	Checkpoint(ctx context.Context) (time.Time, error)
-	AdvanceCheckpoint(ctx context.Context, t time.Time) error
-}
-
-// Store errors.
-var (
-	ErrNotFound = errors.New("not found")
-	ErrExists   = errors.New("already exists")
-)

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/guregu/dynamo/v2"
-
-	"github.com/kiosk-news/kiosk/shared/kiosk"
 )
 
 // DynamoStore keeps the articles domain in its one table (see the topology's
@@ -34,8 +32,6 @@ const (
 	sourcesKind  = "sources"
 	ingestKind   = "ingested"
 	checkpointPK = "meta#ingest-checkpoint"
-	// sortTime is fixed-width, so strings sort like times.
-	sortTime = "2006-01-02T15:04:05.000000000Z"
 )
 
 type articleItem struct {
@@ -67,7 +63,7 @@ type articleItem struct {
 func articlePK(id string) string { return "article#" + id }
 func sourcePK(id string) string  { return "source#" + id }
 
-func listKey(a Article) string { return a.PublishedAt.UTC().Format(sortTime) + "#" + a.ID }
+func listKey(a Article) string { return position(a.PublishedAt, a.ID) }
 
 func toItem(a Article) articleItem {
 	it := articleItem{
@@ -75,7 +71,7 @@ func toItem(a Article) articleItem {
 		SourceID: a.SourceID, Category: a.Category, Story: a.Story, Language: a.Language,
 		PublishedAt: a.PublishedAt.UTC(), IngestedAt: a.IngestedAt.UTC(), Hidden: a.Hidden, Fingerprint: a.Fingerprint,
 		Pinned: a.Pinned, Weight: a.SourceWeight, ModeratedAt: a.ModeratedAt.UTC(),
-		GSI3PK: ingestKind, GSI3SK: a.IngestedAt.UTC().Format(sortTime) + "#" + a.ID,
+		GSI3PK: ingestKind, GSI3SK: position(a.IngestedAt, a.ID),
 	}
 	if !a.Hidden {
 		it.GSI1PK, it.GSI1SK = "cat#"+a.Category, listKey(a)
@@ -95,17 +91,17 @@ func (it articleItem) article() Article {
 func (s *DynamoStore) PutArticle(ctx context.Context, a Article) error {
 	err := s.table.Put(toItem(a)).If("attribute_not_exists(pk)").Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
-		return ErrExists
+		return exists("article %s already exists", a.ID)
 	}
 	return err
 }
 
-// GetArticle returns a visible article.
+// GetArticle reads an article.
 func (s *DynamoStore) GetArticle(ctx context.Context, id string) (Article, error) {
 	var it articleItem
 	err := s.table.Get("pk", articlePK(id)).One(ctx, &it)
-	if errors.Is(err, dynamo.ErrNotFound) || (err == nil && it.Hidden) {
-		return Article{}, ErrNotFound
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return Article{}, notFound("no article %s", id)
 	}
 	if err != nil {
 		return Article{}, err
@@ -195,7 +191,7 @@ func (s *DynamoStore) Moderate(ctx context.Context, id string, hidden, pinned bo
 	var it articleItem
 	if err := s.table.Get("pk", articlePK(id)).One(ctx, &it); err != nil {
 		if errors.Is(err, dynamo.ErrNotFound) {
-			return Article{}, Article{}, ErrNotFound
+			return Article{}, Article{}, notFound("no article %s", id)
 		}
 		return Article{}, Article{}, err
 	}
@@ -209,7 +205,7 @@ func (s *DynamoStore) Moderate(ctx context.Context, id string, hidden, pinned bo
 		put = put.If("moderated_at = ?", it.ModeratedAt)
 	}
 	if err := put.Run(ctx); dynamo.IsCondCheckFailed(err) {
-		return Article{}, Article{}, kiosk.Errorf(kiosk.ECONFLICT, "article %s was moderated concurrently; try again", id)
+		return Article{}, Article{}, conflict("article %s was moderated concurrently; try again", id)
 	} else if err != nil {
 		return Article{}, Article{}, err
 	}
@@ -249,7 +245,7 @@ func (s *DynamoStore) PutSource(ctx context.Context, src Source) error {
 		Category: src.Category, Weight: src.Weight, CreatedAt: src.CreatedAt.UTC(), UpdatedAt: src.UpdatedAt.UTC()}
 	err := s.table.Put(it).If("attribute_not_exists(pk)").Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
-		return ErrExists
+		return exists("source %s already exists", src.ID)
 	}
 	return err
 }
@@ -290,7 +286,7 @@ func (s *DynamoStore) UpdateSource(ctx context.Context, src Source) (Source, err
 func (s *DynamoStore) DeleteSource(ctx context.Context, id string) error {
 	err := s.table.Delete("pk", sourcePK(id)).If("attribute_exists(pk)").Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
-		return ErrNotFound
+		return notFound("no source %s", id)
 	}
 	return err
 }
@@ -300,7 +296,7 @@ func (s *DynamoStore) GetSource(ctx context.Context, id string) (Source, error) 
 	var it sourceItem
 	err := s.table.Get("pk", sourcePK(id)).One(ctx, &it)
 	if errors.Is(err, dynamo.ErrNotFound) {
-		return Source{}, ErrNotFound
+		return Source{}, notFound("no source %s", id)
 	}
 	if err != nil {
 		return Source{}, err

@@ -3,19 +3,21 @@ package article
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/kiosk-news/kiosk/infra/local"
+	"github.com/kiosk-news/kiosk/events"
+	"github.com/kiosk-news/kiosk/shared/article/samplefeeds"
 )
 
 // sampleSetup serves make dev's sample feeds and registers them as sources.
 func sampleSetup(t *testing.T, s Store) *Fetcher {
 	t.Helper()
-	h, sources, err := local.SampleFeeds(t0)
+	h, sources, err := samplefeeds.Server(t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,8 +34,13 @@ func sampleSetup(t *testing.T, s Store) *Fetcher {
 }
 
 func TestIngestingTheSamplesTwice(t *testing.T) {
+	for _, store := range stores {
+		t.Run(store.name, func(t *testing.T) { ingestTwice(t, store.new(t)) })
+	}
+}
+
+func ingestTwice(t *testing.T, s Store) {
 	ctx := context.Background()
-	s := newStore(t)
 	in := &Ingester{Store: s, Fetcher: sampleSetup(t, s), Now: func() time.Time { return t0.Add(time.Minute) }}
 
 	first, err := in.Run(ctx)
@@ -82,14 +89,15 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
+// recorder is the bus: it keeps each call's article.published details.
 type recorder struct {
 	mu    sync.Mutex
 	fail  int
-	got   [][]Article
+	got   [][]events.ArticlePublished
 	calls int
 }
 
-func (r *recorder) Publish(_ context.Context, as []Article) error {
+func (r *recorder) Publish(_ context.Context, evs ...Event) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls++
@@ -97,13 +105,25 @@ func (r *recorder) Publish(_ context.Context, as []Article) error {
 		r.fail--
 		return errors.New("bus down")
 	}
-	r.got = append(r.got, as)
+	var chunk []events.ArticlePublished
+	for _, e := range evs {
+		if e.DetailType != events.ArticlePublishedType {
+			return fmt.Errorf("published a %s", e.DetailType)
+		}
+		chunk = append(chunk, e.Detail.(events.ArticlePublished))
+	}
+	r.got = append(r.got, chunk)
 	return nil
 }
 
 func TestAnnouncerNeverLosesAnArticle(t *testing.T) {
+	for _, store := range stores {
+		t.Run(store.name, func(t *testing.T) { announceNeverLoses(t, store.new(t)) })
+	}
+}
+
+func announceNeverLoses(t *testing.T, s Store) {
 	ctx := context.Background()
-	s := newStore(t)
 	now := t0
 	clock := func() time.Time { return now }
 	for i := range 3 {

@@ -11,7 +11,7 @@ import (
 // flakyStore is the real store with PutArticle failing for chosen sources,
 // as DynamoDB failing past the SDK's retries would.
 type flakyStore struct {
-	*DynamoStore
+	Store
 	mu   sync.Mutex
 	fail map[string]bool // source id → its puts fail
 }
@@ -23,7 +23,7 @@ func (f *flakyStore) PutArticle(ctx context.Context, a Article) error {
 	if fail {
 		return errors.New("ThrottlingException: rate exceeded")
 	}
-	return f.DynamoStore.PutArticle(ctx, a)
+	return f.Store.PutArticle(ctx, a)
 }
 
 // TestAFailedIngestionResumesWhereItStopped: when some articles cannot be
@@ -31,6 +31,12 @@ func (f *flakyStore) PutArticle(ctx context.Context, a Article) error {
 // them only for what is new: 304), the others keep their state and are
 // fetched in full next run, which stores the rest once.
 func TestAFailedIngestionResumesWhereItStopped(t *testing.T) {
+	for _, store := range stores {
+		t.Run(store.name, func(t *testing.T) { resumeIngestion(t, store.new) })
+	}
+}
+
+func resumeIngestion(t *testing.T, newStore func(t *testing.T) Store) {
 	ctx := context.Background()
 	now := func() time.Time { return t0.Add(time.Minute) }
 
@@ -40,8 +46,8 @@ func TestAFailedIngestionResumesWhereItStopped(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s := &flakyStore{DynamoStore: newStore(t), fail: map[string]bool{"tech-daily": true, "world-wire": true}}
-	in := &Ingester{Store: s, Fetcher: sampleSetup(t, s.DynamoStore), Now: now}
+	s := &flakyStore{Store: newStore(t), fail: map[string]bool{"tech-daily": true, "world-wire": true}}
+	in := &Ingester{Store: s, Fetcher: sampleSetup(t, s.Store), Now: now}
 	first, err := in.Run(ctx)
 	if err == nil || first.Unstored != 2 || first.New >= want.New || first.New == 0 {
 		t.Fatalf("the failing run: %+v, %v; want an error, 2 sources unstored, some articles stored", first, err)
@@ -73,7 +79,7 @@ type failingAfter struct {
 	accept int // calls accepted before the bus fails
 }
 
-func (f *failingAfter) Publish(ctx context.Context, as []Article) error {
+func (f *failingAfter) Publish(ctx context.Context, evs ...Event) error {
 	f.mu.Lock()
 	if f.accept == 0 {
 		f.mu.Unlock()
@@ -81,7 +87,7 @@ func (f *failingAfter) Publish(ctx context.Context, as []Article) error {
 	}
 	f.accept--
 	f.mu.Unlock()
-	return f.recorder.Publish(ctx, as)
+	return f.recorder.Publish(ctx, evs...)
 }
 
 // TestTheAnnouncerResumesAfterTheLastAcceptedChunk: a run that fails after
@@ -89,8 +95,13 @@ func (f *failingAfter) Publish(ctx context.Context, as []Article) error {
 // announces the rest. No article is skipped, even when a chunk's edge falls
 // among articles stamped with the same instant.
 func TestTheAnnouncerResumesAfterTheLastAcceptedChunk(t *testing.T) {
+	for _, store := range stores {
+		t.Run(store.name, func(t *testing.T) { announceResumes(t, store.new(t)) })
+	}
+}
+
+func announceResumes(t *testing.T, s Store) {
 	ctx := context.Background()
-	s := newStore(t)
 	const n = 130
 	for i := range n {
 		a := art(i, "tech", t0)

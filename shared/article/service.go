@@ -2,17 +2,16 @@ package article
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"math"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
+	"github.com/kiosk-news/kiosk/shared/platform/page"
 )
 
 // Service holds the articles domain's use cases behind the HTTP APIs; its
@@ -20,8 +19,14 @@ import (
 type Service struct {
 	Store Store
 	Now   func() time.Time
-	// Announce publishes a moderation (article.moderated); nil announces nothing.
-	Announce func(ctx context.Context, m Moderation) error
+	// Events announces moderations (article.moderated); nil announces nothing.
+	Events Publisher
+	// Audit records each change an editor makes (sources, moderation) after
+	// it is stored, under the caller's name; nil records nothing (the admin
+	// console audits on its own, under the session's editor). When the record
+	// cannot be written the caller gets an unavailable error and may repeat
+	// the request.
+	Audit func(ctx context.Context, c Change) error
 	// FetchAllow lists the host:port pairs a source URL may name although
 	// they are private (the fetcher's KIOSK_FETCH_ALLOW; empty in AWS).
 	FetchAllow []string
@@ -33,63 +38,43 @@ const (
 	MaxLimit     = 100
 )
 
-var (
-	slugRe     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$`)
-	listKeyRe  = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z#[0-9a-f]{32}$`)
-	cursorSalt = "v1|"
-)
+var slugRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$`)
 
 // ValidCategory reports whether c is a category name (lower-case kebab).
 func ValidCategory(c string) bool { return contract.ValidCategory(c) }
 
-// ListArticles validates the query and reads one page.
+// ListArticles validates the query and reads one page. Its cursors are
+// bound to the category they list (page.Cursor); the position inside is the
+// last item's list key.
 func (s *Service) ListArticles(ctx context.Context, category, limit, cursor string) (Page, error) {
 	if category != "" && !ValidCategory(category) {
 		return Page{}, kiosk.Errorf(kiosk.EINVALID, "category must be lower-case letters, digits and dashes")
 	}
-	n := DefaultLimit
-	if limit != "" {
-		v, err := strconv.Atoi(limit)
-		if err != nil || v < 1 {
-			return Page{}, kiosk.Errorf(kiosk.EINVALID, "limit must be a whole number from 1 to %d", MaxLimit)
-		}
-		n = min(v, MaxLimit) // a larger page is clamped, as the feed does
+	n, err := page.Limit(limit, DefaultLimit, MaxLimit) // a larger page is clamped, as the feed does
+	if err != nil {
+		return Page{}, err
 	}
-	key := ""
-	if cursor != "" {
-		var err error
-		if key, err = decodeCursor(cursor, category); err != nil {
-			return Page{}, err
-		}
+	list := "articles|" + category
+	after, err := decodePosition(cursor, list)
+	if err != nil {
+		return Page{}, err
 	}
-	p, err := s.Store.ListArticles(ctx, category, n, key)
+	p, err := s.Store.ListArticles(ctx, category, n, after)
 	if err != nil {
 		return Page{}, fmt.Errorf("list articles: %w", err)
 	}
 	if p.NextCursor != "" {
-		p.NextCursor = encodeCursor(p.NextCursor, category)
+		p.NextCursor = page.Cursor(list, p.NextCursor)
 	}
 	return p, nil
 }
 
-// The cursor names the position (the last item's sort key) and the list it
-// belongs to; anything else is refused.
-func encodeCursor(key, category string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorSalt + category + "|" + key))
-}
-
-func decodeCursor(c, category string) (string, error) {
-	bad := kiosk.Errorf(kiosk.EINVALID, "cursor is not one this list gave out")
-	if len(c) > 200 {
-		return "", bad
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || !strings.HasPrefix(string(raw), cursorSalt) {
-		return "", bad
-	}
-	cat, key, ok := strings.Cut(strings.TrimPrefix(string(raw), cursorSalt), "|")
-	if !ok || cat != category || !listKeyRe.MatchString(key) {
-		return "", bad
+// decodePosition reads a cursor of list whose position is a list key
+// (positionRe); "" is the first page.
+func decodePosition(cursor, list string) (string, error) {
+	var key string
+	if ok, err := page.Decode(cursor, list, &key); err != nil || (ok && !positionRe.MatchString(key)) {
+		return "", page.ErrCursor
 	}
 	return key, nil
 }
@@ -100,10 +85,38 @@ func (s *Service) GetArticle(ctx context.Context, id string) (Article, error) {
 		return Article{}, kiosk.Errorf(kiosk.EINVALID, "an article id is 32 lower-case hex characters")
 	}
 	a, err := s.Store.GetArticle(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return Article{}, kiosk.Errorf(kiosk.ENOTFOUND, "no article %s", id)
+	if err == nil && a.Hidden { // a hidden article is gone for readers
+		err = notFound("no article %s", id)
 	}
-	return a, err
+	if err != nil {
+		return Article{}, codes.Translate(err)
+	}
+	return a, nil
+}
+
+// Change is one audited change: what was done to which target, and the
+// target's state before and after (nil when it did not exist).
+type Change struct {
+	Action string // source.create, source.update, source.delete, article.moderate
+	Target string // the source or article id
+	Before any
+	After  any
+}
+
+func (s *Service) audit(ctx context.Context, action, target string, before, after any) error {
+	if s.Audit == nil {
+		return nil
+	}
+	if err := s.Audit(ctx, Change{Action: action, Target: target, Before: before, After: after}); err != nil {
+		return errors.Join(kiosk.Errorf(kiosk.EUNAVAILABLE, "the change is stored but its audit record could not be written"), err)
+	}
+	return nil
+}
+
+// moderationState is an article's moderation in the audit log.
+type moderationState struct {
+	Hidden bool `json:"hidden"`
+	Pinned bool `json:"pinned"`
 }
 
 // ModerationInput is what an editor sends to moderate an article: both flags,
@@ -124,9 +137,9 @@ type Moderation struct {
 }
 
 // Moderate hides/shows and pins/unpins an article, then announces it with
-// s.Announce (article.moderated). The change is stored first; when the
-// announcement fails the caller gets an unavailable error and repeating the
-// request announces it (consumers keep the latest by time).
+// s.Events (article.moderated) and audits it. The change is stored first;
+// when the announcement fails the caller gets an unavailable error and
+// repeating the request announces it (consumers keep the latest by time).
 func (s *Service) Moderate(ctx context.Context, id string, in ModerationInput) (Moderation, error) {
 	if !ValidID(id) {
 		return Moderation{}, kiosk.Errorf(kiosk.EINVALID, "an article id is 32 lower-case hex characters")
@@ -135,20 +148,17 @@ func (s *Service) Moderate(ctx context.Context, id string, in ModerationInput) (
 		return Moderation{}, kiosk.Errorf(kiosk.EINVALID, "hidden and pinned are both required")
 	}
 	was, a, err := s.Store.Moderate(ctx, id, *in.Hidden, *in.Pinned, s.now())
-	if errors.Is(err, ErrNotFound) {
-		return Moderation{}, kiosk.Errorf(kiosk.ENOTFOUND, "no article %s", id)
-	}
 	if err != nil {
-		return Moderation{}, err
+		return Moderation{}, codes.Translate(err)
 	}
 	m := Moderation{ID: a.ID, Hidden: a.Hidden, Pinned: a.Pinned, ModeratedAt: a.ModeratedAt, WasHidden: was.Hidden, WasPinned: was.Pinned}
-	if s.Announce != nil {
-		if err := s.Announce(ctx, m); err != nil {
+	if s.Events != nil {
+		if err := s.Events.Publish(ctx, ModeratedEvent(m)); err != nil {
 			return Moderation{}, errors.Join(kiosk.Errorf(kiosk.EUNAVAILABLE,
 				"the moderation is stored but could not be announced yet; repeat the request"), err)
 		}
 	}
-	return m, nil
+	return m, s.audit(ctx, "article.moderate", m.ID, moderationState{m.WasHidden, m.WasPinned}, moderationState{m.Hidden, m.Pinned})
 }
 
 // SourceInput is what an admin sends to create or update a source.
@@ -197,17 +207,18 @@ func (s *Service) CreateSource(ctx context.Context, in SourceInput) (Source, err
 	now := s.now()
 	src := Source{ID: in.ID, URL: strings.TrimSpace(in.URL), Name: strings.TrimSpace(in.Name), Category: in.Category,
 		Weight: *in.Weight, CreatedAt: now, UpdatedAt: now}
-	err := s.Store.PutSource(ctx, src)
-	if errors.Is(err, ErrExists) {
-		return Source{}, kiosk.Errorf(kiosk.ECONFLICT, "source %s already exists", in.ID)
+	if err := s.Store.PutSource(ctx, src); err != nil {
+		return Source{}, codes.Translate(err)
 	}
-	return src, err
+	return src, s.audit(ctx, "source.create", src.ID, nil, src)
 }
 
-// UpdateSource changes a source's URL, name, category and weight.
+// UpdateSource changes a source's URL, name, category and weight. A missing
+// source is not found whatever the input.
 func (s *Service) UpdateSource(ctx context.Context, id string, in SourceInput) (Source, error) {
-	if !slugRe.MatchString(id) {
-		return Source{}, kiosk.Errorf(kiosk.EINVALID, "bad source id")
+	before, err := s.GetSource(ctx, id)
+	if err != nil {
+		return Source{}, err
 	}
 	if in.ID != "" && in.ID != id {
 		return Source{}, kiosk.Errorf(kiosk.EINVALID, "id in the body must match the path or be left out")
@@ -218,22 +229,22 @@ func (s *Service) UpdateSource(ctx context.Context, id string, in SourceInput) (
 	src := Source{ID: id, URL: strings.TrimSpace(in.URL), Name: strings.TrimSpace(in.Name), Category: in.Category,
 		Weight: *in.Weight, UpdatedAt: s.now()}
 	updated, err := s.Store.UpdateSource(ctx, src)
-	if errors.Is(err, ErrNotFound) {
-		return Source{}, kiosk.Errorf(kiosk.ENOTFOUND, "no source %s", id)
+	if err != nil {
+		return Source{}, codes.Translate(err)
 	}
-	return updated, err
+	return updated, s.audit(ctx, "source.update", id, before, updated)
 }
 
 // DeleteSource removes a source; its articles stay.
 func (s *Service) DeleteSource(ctx context.Context, id string) error {
-	if !slugRe.MatchString(id) {
-		return kiosk.Errorf(kiosk.EINVALID, "bad source id")
+	before, err := s.GetSource(ctx, id)
+	if err != nil {
+		return err
 	}
-	err := s.Store.DeleteSource(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return kiosk.Errorf(kiosk.ENOTFOUND, "no source %s", id)
+	if err := s.Store.DeleteSource(ctx, id); err != nil {
+		return codes.Translate(err)
 	}
-	return err
+	return s.audit(ctx, "source.delete", id, before, nil)
 }
 
 // GetSource reads one source.
@@ -242,14 +253,17 @@ func (s *Service) GetSource(ctx context.Context, id string) (Source, error) {
 		return Source{}, kiosk.Errorf(kiosk.EINVALID, "bad source id")
 	}
 	src, err := s.Store.GetSource(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return Source{}, kiosk.Errorf(kiosk.ENOTFOUND, "no source %s", id)
-	}
-	return src, err
+	return src, codes.Translate(err)
 }
 
-// ListSources lists every source.
-func (s *Service) ListSources(ctx context.Context) ([]Source, error) { return s.Store.ListSources(ctx) }
+// ListSources lists every source by id (an empty list, never nil).
+func (s *Service) ListSources(ctx context.Context) ([]Source, error) {
+	list, err := s.Store.ListSources(ctx)
+	if list == nil && err == nil {
+		list = []Source{}
+	}
+	return list, err
+}
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {
@@ -258,10 +272,9 @@ func (s *Service) now() time.Time {
 	return time.Now().UTC()
 }
 
-var adminCursorRe = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T[\d:.]+Z#[0-9a-f]{32}$`)
-
 // AdminArticles lists every article for editors (hidden ones too), newest
-// ingested first; hidden is "", "yes" or "no".
+// ingested first; hidden is "", "yes" or "no". Its cursors are bound to the
+// category and hidden filter they list.
 func (s *Service) AdminArticles(ctx context.Context, category, hidden, cursor string, limit int) (Page, error) {
 	f := ArticleFilter{Category: category}
 	if category != "" && !ValidCategory(category) {
@@ -275,8 +288,17 @@ func (s *Service) AdminArticles(ctx context.Context, category, hidden, cursor st
 	default:
 		return Page{}, kiosk.Errorf(kiosk.EINVALID, "hidden must be yes or no")
 	}
-	if cursor != "" && (len(cursor) > 80 || !adminCursorRe.MatchString(cursor)) {
-		return Page{}, kiosk.Errorf(kiosk.EINVALID, "cursor is not one this list gave out")
+	list := "admin-articles|" + category + "|" + hidden
+	after, err := decodePosition(cursor, list)
+	if err != nil {
+		return Page{}, err
 	}
-	return s.Store.AdminArticles(ctx, f, min(max(limit, 1), MaxLimit), cursor)
+	p, err := s.Store.AdminArticles(ctx, f, min(max(limit, 1), MaxLimit), after)
+	if err != nil {
+		return Page{}, fmt.Errorf("list articles for editors: %w", err)
+	}
+	if p.NextCursor != "" {
+		p.NextCursor = page.Cursor(list, p.NextCursor)
+	}
+	return p, nil
 }

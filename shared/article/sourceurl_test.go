@@ -21,7 +21,7 @@ var privateSourceURLs = []string{
 
 func TestSourceURLsNamingPrivateAddressesAreFieldErrors(t *testing.T) {
 	ctx := context.Background()
-	s := &Service{Store: newStore(t)}
+	s := &Service{Store: newMemory(t)}
 	w := 1.0
 	if _, err := s.CreateSource(ctx, SourceInput{ID: "good", URL: "https://a.example/feed", Name: "Good", Category: "tech", Weight: &w}); err != nil {
 		t.Fatal(err)
@@ -53,7 +53,7 @@ func TestSourceURLsNamingPrivateAddressesAreFieldErrors(t *testing.T) {
 
 func TestTheFetchAllowListAdmitsItsHostAndPortOnly(t *testing.T) {
 	ctx := context.Background()
-	s := &Service{Store: newStore(t), FetchAllow: ParseAllow("127.0.0.1:3000, localhost:8080")}
+	s := &Service{Store: newMemory(t), FetchAllow: ParseAllow("127.0.0.1:3000, localhost:8080")}
 	w := 1.0
 	for u, ok := range map[string]bool{
 		"http://127.0.0.1:3000/_local/samples/a.xml": true,

@@ -1,0 +1,223 @@
+package article
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// MemoryStore is a Store in memory, for tests of the domain's rules: it
+// keeps what the DynamoDB adapter keeps (times in UTC, a source's fetch state
+// apart from its editable fields), refuses what its conditional writes refuse
+// and lists in the same order with the same positions, and passes the same
+// store suite.
+type MemoryStore struct {
+	mu         sync.Mutex
+	articles   map[string]Article
+	sources    map[string]Source
+	checkpoint time.Time
+}
+
+// NewMemoryStore returns an empty store.
+func NewMemoryStore() *MemoryStore {
+	return &MemoryStore{articles: map[string]Article{}, sources: map[string]Source{}}
+}
+
+func utcArticle(a Article) Article {
+	a.PublishedAt, a.IngestedAt, a.ModeratedAt = a.PublishedAt.UTC(), a.IngestedAt.UTC(), a.ModeratedAt.UTC()
+	return a
+}
+
+// PutArticle stores a new article once.
+func (m *MemoryStore) PutArticle(_ context.Context, a Article) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.articles[a.ID]; ok {
+		return exists("article %s already exists", a.ID)
+	}
+	m.articles[a.ID] = utcArticle(a)
+	return nil
+}
+
+// GetArticle reads an article.
+func (m *MemoryStore) GetArticle(_ context.Context, id string) (Article, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a, ok := m.articles[id]
+	if !ok {
+		return Article{}, notFound("no article %s", id)
+	}
+	return a, nil
+}
+
+// sorted returns the articles that pass keep, by key, newest (largest) first,
+// after the position after ("" for the first page), at most limit of them and
+// the position of the last when more follow.
+func (m *MemoryStore) sorted(key func(Article) string, keep func(Article) bool, limit int, after string) Page {
+	var all []Article
+	for _, a := range m.articles {
+		if keep(a) && (after == "" || key(a) < after) {
+			all = append(all, a)
+		}
+	}
+	slices.SortFunc(all, func(x, y Article) int { return strings.Compare(key(y), key(x)) })
+	p := Page{Items: []Article{}}
+	if len(all) > limit {
+		all = all[:limit]
+		p.NextCursor = key(all[limit-1])
+	}
+	p.Items = append(p.Items, all...)
+	return p
+}
+
+// ListArticles lists visible articles newest published first.
+func (m *MemoryStore) ListArticles(_ context.Context, category string, limit int, after string) (Page, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.sorted(listKey, func(a Article) bool { return !a.Hidden && (category == "" || a.Category == category) }, limit, after), nil
+}
+
+func ingestKey(a Article) string { return position(a.IngestedAt, a.ID) }
+
+// RecentArticles returns the articles ingested at or after since, oldest first.
+func (m *MemoryStore) RecentArticles(_ context.Context, since time.Time) ([]Article, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Article
+	for _, a := range m.articles {
+		if !a.IngestedAt.Before(since) {
+			out = append(out, a)
+		}
+	}
+	slices.SortFunc(out, func(x, y Article) int { return strings.Compare(ingestKey(x), ingestKey(y)) })
+	return out, nil
+}
+
+// AdminArticles lists every article newest ingested first, filtered.
+func (m *MemoryStore) AdminArticles(_ context.Context, f ArticleFilter, limit int, after string) (Page, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	keep := func(a Article) bool {
+		return (f.Category == "" || a.Category == f.Category) && (f.Hidden == nil || a.Hidden == *f.Hidden)
+	}
+	return m.sorted(ingestKey, keep, limit, after), nil
+}
+
+// Moderate sets the flags; under the lock no other moderation can land
+// between the read and the write, so it never conflicts.
+func (m *MemoryStore) Moderate(_ context.Context, id string, hidden, pinned bool, at time.Time) (before, after Article, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	before, ok := m.articles[id]
+	if !ok {
+		return Article{}, Article{}, notFound("no article %s", id)
+	}
+	after = before
+	after.Hidden, after.Pinned, after.ModeratedAt = hidden, pinned, at.UTC()
+	m.articles[id] = after
+	return before, after, nil
+}
+
+// PutSource creates a source (its editable fields and times; no fetch state).
+func (m *MemoryStore) PutSource(_ context.Context, s Source) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.sources[s.ID]; ok {
+		return exists("source %s already exists", s.ID)
+	}
+	m.sources[s.ID] = Source{ID: s.ID, URL: s.URL, Name: s.Name, Category: s.Category, Weight: s.Weight,
+		CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC()}
+	return nil
+}
+
+// UpdateSource replaces the editable fields; a new URL forgets the old one's
+// validators and backoff.
+func (m *MemoryStore) UpdateSource(_ context.Context, s Source) (Source, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old, ok := m.sources[s.ID]
+	if !ok {
+		return Source{}, notFound("no source %s", s.ID)
+	}
+	if old.URL != s.URL {
+		old.ETag, old.LastModified, old.NextFetchAt, old.ConsecutiveFailures = "", "", time.Time{}, 0
+	}
+	old.URL, old.Name, old.Category, old.Weight, old.UpdatedAt = s.URL, s.Name, s.Category, s.Weight, s.UpdatedAt.UTC()
+	m.sources[s.ID] = old
+	return old, nil
+}
+
+// DeleteSource removes a source.
+func (m *MemoryStore) DeleteSource(_ context.Context, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.sources[id]; !ok {
+		return notFound("no source %s", id)
+	}
+	delete(m.sources, id)
+	return nil
+}
+
+// GetSource reads one source.
+func (m *MemoryStore) GetSource(_ context.Context, id string) (Source, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.sources[id]
+	if !ok {
+		return Source{}, notFound("no source %s", id)
+	}
+	return s, nil
+}
+
+// ListSources lists every source by id.
+func (m *MemoryStore) ListSources(_ context.Context) ([]Source, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]Source, 0, len(m.sources))
+	for _, s := range m.sources {
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(x, y Source) int { return strings.Compare(x.ID, y.ID) })
+	return out, nil
+}
+
+// RecordFetch updates only the fetch state, as the DynamoDB update does: empty
+// validators and error are removed, zero success and next-fetch times are
+// left as they were; a deleted source stays deleted.
+func (m *MemoryStore) RecordFetch(_ context.Context, id string, st FetchState) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.sources[id]
+	if !ok {
+		return nil
+	}
+	s.ConsecutiveFailures, s.LastChecked = st.ConsecutiveFailures, st.LastChecked.UTC()
+	s.ETag, s.LastModified, s.LastError = st.ETag, st.LastModified, st.LastError
+	if !st.LastSuccess.IsZero() {
+		s.LastSuccess = st.LastSuccess.UTC()
+	}
+	if !st.NextFetchAt.IsZero() {
+		s.NextFetchAt = st.NextFetchAt.UTC()
+	}
+	m.sources[id] = s
+	return nil
+}
+
+// Checkpoint reads the ingestion checkpoint; zero when none.
+func (m *MemoryStore) Checkpoint(context.Context) (time.Time, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.checkpoint, nil
+}
+
+// AdvanceCheckpoint moves the checkpoint forward only.
+func (m *MemoryStore) AdvanceCheckpoint(_ context.Context, t time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if t.After(m.checkpoint) {
+		m.checkpoint = time.Unix(0, t.UnixNano()).UTC()
+	}
+	return nil
+}

@@ -1,0 +1,90 @@
+package article
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/kiosk-news/kiosk/shared/kiosk"
+)
+
+// Store keeps sources and articles: persistence only, no rules. It reports
+// what went wrong with the sentinel errors below (wrapped in a message a
+// client may read, "no article 0a1b…"). Implementations: DynamoStore,
+// MemoryStore.
+type Store interface {
+	// PutArticle stores a new article; ErrExists when its id is already stored.
+	PutArticle(ctx context.Context, a Article) error
+	// GetArticle reads an article, hidden or not; ErrNotFound when there is none.
+	GetArticle(ctx context.Context, id string) (Article, error)
+	// ListArticles returns visible articles newest first (by published time,
+	// then id); category "" lists every category. after is the previous
+	// page's NextCursor as the store gave it ("" for the first page).
+	ListArticles(ctx context.Context, category string, limit int, after string) (Page, error)
+	// RecentArticles returns articles ingested at or after since (for story
+	// clustering and event recovery), oldest first.
+	RecentArticles(ctx context.Context, since time.Time) ([]Article, error)
+	// AdminArticles lists every article, hidden ones included, newest
+	// ingested first, optionally of one category or hidden state.
+	AdminArticles(ctx context.Context, f ArticleFilter, limit int, after string) (Page, error)
+	// Moderate sets an article's hidden and pinned flags and its ModeratedAt
+	// and returns the article before and after; ErrNotFound if there is no
+	// such article, ErrConflict if another moderation landed meanwhile.
+	Moderate(ctx context.Context, id string, hidden, pinned bool, at time.Time) (before, after Article, err error)
+
+	PutSource(ctx context.Context, s Source) error              // create; ErrExists if the id is taken
+	UpdateSource(ctx context.Context, s Source) (Source, error) // replace the editable fields; ErrNotFound
+	DeleteSource(ctx context.Context, id string) error          // ErrNotFound
+	GetSource(ctx context.Context, id string) (Source, error)   // ErrNotFound
+	ListSources(ctx context.Context) ([]Source, error)          // by id
+	// RecordFetch stores a source's fetch state; a source deleted meanwhile is
+	// left deleted.
+	RecordFetch(ctx context.Context, id string, st FetchState) error
+
+	// Checkpoint is the ingestion time through which every article's event is
+	// known to be published; AdvanceCheckpoint never moves it back.
+	Checkpoint(ctx context.Context) (time.Time, error)
+	AdvanceCheckpoint(ctx context.Context, t time.Time) error
+}
+
+// A list's position is its last item's key: the time it is sorted by, in
+// sortTime (fixed width, so strings sort like times), and its id. Every Store
+// pages with these keys, and the service refuses a cursor holding anything else.
+const sortTime = "2006-01-02T15:04:05.000000000Z"
+
+var positionRe = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z#[0-9a-f]{32}$`)
+
+func position(t time.Time, id string) string { return t.UTC().Format(sortTime) + "#" + id }
+
+// Store errors.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrExists   = errors.New("already exists")
+	ErrConflict = errors.New("changed concurrently")
+)
+
+// codes is the one translation of the store's errors to application codes.
+var codes = kiosk.Codes{ErrNotFound: kiosk.ENOTFOUND, ErrExists: kiosk.ECONFLICT, ErrConflict: kiosk.ECONFLICT}
+
+// storeError is a sentinel with the message a client reads.
+type storeError struct {
+	sentinel error
+	msg      string
+}
+
+func (e *storeError) Error() string { return e.msg }
+func (e *storeError) Unwrap() error { return e.sentinel }
+
+func notFound(format string, args ...any) error {
+	return &storeError{ErrNotFound, fmt.Sprintf(format, args...)}
+}
+
+func exists(format string, args ...any) error {
+	return &storeError{ErrExists, fmt.Sprintf(format, args...)}
+}
+
+func conflict(format string, args ...any) error {
+	return &storeError{ErrConflict, fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,319 @@
+package article
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+// storeSuite is what every Store promises; TestMemoryStore and
+// TestDynamoStore run it against each.
+func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
+	t.Run("articles", func(t *testing.T) { articleSuite(t, newStore) })
+	t.Run("editors' list", func(t *testing.T) { adminListSuite(t, newStore) })
+	t.Run("sources", func(t *testing.T) { sourceSuite(t, newStore) })
+	t.Run("fetch state", func(t *testing.T) { fetchStateSuite(t, newStore) })
+	t.Run("the checkpoint only moves forward", func(t *testing.T) { checkpointSuite(t, newStore) })
+}
+
+func articleSuite(t *testing.T, newStore func(t *testing.T) Store) {
+	ctx := context.Background()
+	t.Run("an article is stored once", func(t *testing.T) {
+		s := newStore(t)
+		a := art(1, "tech", t0)
+		if err := s.PutArticle(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		b := a
+		b.Title = "another source's title"
+		if err := s.PutArticle(ctx, b); !errors.Is(err, ErrExists) {
+			t.Fatalf("second put = %v, want ErrExists", err)
+		}
+		got, err := s.GetArticle(ctx, a.ID)
+		if err != nil || got.Title != a.Title || !got.PublishedAt.Equal(a.PublishedAt) || got.Fingerprint != a.Fingerprint {
+			t.Errorf("GetArticle = %+v, %v", got, err)
+		}
+	})
+	t.Run("a missing article is not found, a hidden one is read but not listed", func(t *testing.T) {
+		s := newStore(t)
+		if _, err := s.GetArticle(ctx, IDFor("x")); !errors.Is(err, ErrNotFound) {
+			t.Errorf("missing: %v", err)
+		}
+		a := art(2, "tech", t0)
+		_ = s.PutArticle(ctx, a)
+		if _, _, err := s.Moderate(ctx, a.ID, true, false, t0.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.GetArticle(ctx, a.ID); err != nil || !got.Hidden || !got.ModeratedAt.Equal(t0.Add(time.Minute)) {
+			t.Errorf("hidden: %+v, %v", got, err)
+		}
+		if p, _ := s.ListArticles(ctx, "tech", 10, ""); len(p.Items) != 0 {
+			t.Errorf("a hidden article is listed: %+v", p.Items)
+		}
+		if p, _ := s.ListArticles(ctx, "", 10, ""); len(p.Items) != 0 {
+			t.Errorf("a hidden article is listed overall: %+v", p.Items)
+		}
+		if was, m, err := s.Moderate(ctx, a.ID, false, true, t0.Add(2*time.Minute)); err != nil || !m.Pinned || m.Hidden || !was.Hidden || was.Pinned {
+			t.Fatal(m, err)
+		}
+		if p, _ := s.ListArticles(ctx, "tech", 10, ""); len(p.Items) != 1 || !p.Items[0].Pinned {
+			t.Errorf("a shown, pinned article is not listed as pinned: %+v", p.Items)
+		}
+		if _, _, err := s.Moderate(ctx, IDFor("nope"), true, false, t0); !errors.Is(err, ErrNotFound) {
+			t.Errorf("hiding a missing article: %v", err)
+		}
+	})
+	t.Run("lists are newest first, by category or overall, paged without gaps", func(t *testing.T) {
+		s := newStore(t)
+		for i := range 7 {
+			cat := []string{"tech", "world"}[i%2]
+			if err := s.PutArticle(ctx, art(i, cat, t0.Add(time.Duration(i)*time.Minute))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var ids []string
+		cursor := ""
+		for range 10 {
+			p, err := s.ListArticles(ctx, "", 3, cursor)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range p.Items {
+				ids = append(ids, a.Title)
+			}
+			if cursor = p.NextCursor; cursor == "" {
+				break
+			}
+		}
+		want := "[story 6 story 5 story 4 story 3 story 2 story 1 story 0]"
+		if fmt.Sprint(ids) != want {
+			t.Errorf("overall = %v, want %s", ids, want)
+		}
+		p, _ := s.ListArticles(ctx, "tech", 10, "")
+		if len(p.Items) != 4 || p.Items[0].Title != "story 6" || p.NextCursor != "" {
+			t.Errorf("tech = %+v", p)
+		}
+	})
+	t.Run("paging never repeats or skips while new articles arrive", func(t *testing.T) {
+		s := newStore(t)
+		for i := range 30 {
+			_ = s.PutArticle(ctx, art(i, "tech", t0.Add(time.Duration(i)*time.Minute)))
+		}
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { // a writer adding newer articles the whole time
+			defer wg.Done()
+			for i := 100; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				_ = s.PutArticle(ctx, art(i, "tech", t0.Add(time.Hour+time.Duration(i)*time.Second)))
+			}
+		}()
+		first, _ := s.ListArticles(ctx, "tech", 5, "")
+		seen := map[string]bool{}
+		var order []time.Time
+		p := first
+		for pages := 0; pages < 50; pages++ {
+			for _, a := range p.Items {
+				if seen[a.ID] {
+					t.Fatalf("%s repeated", a.Title)
+				}
+				seen[a.ID] = true
+				order = append(order, a.PublishedAt)
+			}
+			if p.NextCursor == "" {
+				break
+			}
+			p, _ = s.ListArticles(ctx, "tech", 5, p.NextCursor)
+		}
+		close(stop)
+		wg.Wait()
+		for i := 1; i < len(order); i++ {
+			if order[i].After(order[i-1]) {
+				t.Fatalf("not newest first at %d", i)
+			}
+		}
+		for i := range 30 {
+			if a := art(i, "tech", t0); !seen[a.ID] && !first.Items[0].PublishedAt.Before(a.PublishedAt) {
+				t.Errorf("%s was skipped", a.Title)
+			}
+		}
+	})
+}
+
+func sourceSuite(t *testing.T, newStore func(t *testing.T) Store) {
+	ctx := context.Background()
+	s := newStore(t)
+	src := Source{ID: "tech-daily", URL: "https://a.example/feed", Name: "Tech", Category: "tech", Weight: 1, CreatedAt: t0, UpdatedAt: t0}
+	if err := s.PutSource(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutSource(ctx, src); !errors.Is(err, ErrExists) {
+		t.Errorf("duplicate create: %v", err)
+	}
+	st := FetchState{ETag: `"e"`, LastModified: "lm", LastChecked: t0, LastSuccess: t0, ConsecutiveFailures: 0}
+	if err := s.RecordFetch(ctx, src.ID, st); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.GetSource(ctx, src.ID)
+	if got.ETag != `"e"` || got.Name != "Tech" || !got.LastSuccess.Equal(t0) {
+		t.Errorf("after RecordFetch: %+v", got)
+	}
+	src.URL, src.Name = "https://b.example/feed", "Tech 2"
+	updated, err := s.UpdateSource(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if updated.URL != src.URL || updated.Name != "Tech 2" || updated.ETag != "" {
+		t.Errorf("UpdateSource returned %+v", updated)
+	}
+	got, _ = s.GetSource(ctx, src.ID)
+	if got.URL != src.URL || got.ETag != "" || got.Name != "Tech 2" {
+		t.Errorf("a new URL must forget the old validators: %+v", got)
+	}
+	list, _ := s.ListSources(ctx)
+	if len(list) != 1 {
+		t.Errorf("ListSources = %d", len(list))
+	}
+	if err := s.DeleteSource(ctx, src.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordFetch(ctx, src.ID, st); err != nil {
+		t.Errorf("recording a deleted source's fetch: %v", err)
+	}
+	if _, err := s.GetSource(ctx, src.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a deleted source came back: %v", err)
+	}
+	_, updateErr := s.UpdateSource(ctx, Source{ID: "nope"})
+	for _, err := range []error{s.DeleteSource(ctx, "nope"), updateErr} {
+		if !errors.Is(err, ErrNotFound) {
+			t.Errorf("missing source: %v", err)
+		}
+	}
+}
+
+func checkpointSuite(t *testing.T, newStore func(t *testing.T) Store) {
+	ctx := context.Background()
+	s := newStore(t)
+	if cp, err := s.Checkpoint(ctx); err != nil || !cp.IsZero() {
+		t.Fatalf("fresh checkpoint = %v, %v", cp, err)
+	}
+	_ = s.AdvanceCheckpoint(ctx, t0)
+	_ = s.AdvanceCheckpoint(ctx, t0.Add(-time.Hour))
+	if cp, _ := s.Checkpoint(ctx); !cp.Equal(t0) {
+		t.Errorf("checkpoint = %v, want %v", cp, t0)
+	}
+}
+
+func adminListSuite(t *testing.T, newStore func(t *testing.T) Store) {
+	ctx := context.Background()
+	s := newStore(t)
+	for i := range 6 {
+		a := art(i, []string{"tech", "world"}[i%2], t0.Add(-time.Duration(i)*time.Hour)) // published in the other order
+		a.IngestedAt = t0.Add(time.Duration(i) * time.Second)
+		if err := s.PutArticle(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if i%3 == 0 {
+			if _, _, err := s.Moderate(ctx, a.ID, true, false, t0); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	titles := func(f ArticleFilter, limit int) (pages []string) {
+		t.Helper()
+		after := ""
+		for range 10 {
+			p, err := s.AdminArticles(ctx, f, limit, after)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var page []string
+			for _, a := range p.Items {
+				page = append(page, a.Title[len("story "):])
+			}
+			pages = append(pages, fmt.Sprint(page))
+			if after = p.NextCursor; after == "" {
+				return pages
+			}
+			if !positionRe.MatchString(after) {
+				t.Fatalf("position %q is not a list key", after)
+			}
+		}
+		return pages
+	}
+	yes, no := true, false
+	for _, c := range []struct {
+		name  string
+		f     ArticleFilter
+		limit int
+		want  string
+	}{
+		{"every article, hidden ones too, newest ingested first", ArticleFilter{}, 4, "[[5 4 3 2] [1 0]]"},
+		{"one category", ArticleFilter{Category: "tech"}, 2, "[[4 2] [0]]"},
+		{"hidden ones", ArticleFilter{Hidden: &yes}, 10, "[[3 0]]"},
+		{"visible ones of a category", ArticleFilter{Category: "world", Hidden: &no}, 1, "[[5] [1]]"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := fmt.Sprint(titles(c.f, c.limit)); got != c.want {
+				t.Errorf("pages = %s, want %s", got, c.want)
+			}
+		})
+	}
+	t.Run("recent articles are the ones ingested since, oldest first", func(t *testing.T) {
+		recent, err := s.RecentArticles(ctx, t0.Add(2*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, a := range recent {
+			got = append(got, a.Title)
+		}
+		if fmt.Sprint(got) != "[story 2 story 3 story 4 story 5]" {
+			t.Errorf("recent = %v", got)
+		}
+	})
+}
+
+func fetchStateSuite(t *testing.T, newStore func(t *testing.T) Store) {
+	ctx := context.Background()
+	s := newStore(t)
+	src := Source{ID: "desk", URL: "https://a.example/feed", Name: "Desk", Category: "world", Weight: 2, CreatedAt: t0, UpdatedAt: t0,
+		FetchState: FetchState{ETag: `"ignored"`, ConsecutiveFailures: 9}}
+	if err := s.PutSource(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.GetSource(ctx, "desk"); got.ETag != "" || got.ConsecutiveFailures != 0 || got.Weight != 2 || !got.CreatedAt.Equal(t0) {
+		t.Errorf("a new source starts with its own fetch state, not the caller's: %+v", got)
+	}
+	failing := FetchState{ETag: `"e"`, LastModified: "lm", LastChecked: t0, ConsecutiveFailures: 2, LastError: "timeout",
+		NextFetchAt: t0.Add(time.Hour), LastSuccess: t0.Add(-time.Hour)}
+	_ = s.RecordFetch(ctx, "desk", failing)
+	_ = s.RecordFetch(ctx, "desk", FetchState{LastChecked: t0.Add(time.Minute)}) // a 304 of a feed without validators
+	got, _ := s.GetSource(ctx, "desk")
+	want := FetchState{LastChecked: t0.Add(time.Minute), LastSuccess: t0.Add(-time.Hour), NextFetchAt: t0.Add(time.Hour)}
+	if got.FetchState != want {
+		t.Errorf("fetch state = %+v\nwant %+v (empty validators and error removed, zero times left as they were)", got.FetchState, want)
+	}
+	_ = s.RecordFetch(ctx, "desk", failing)
+	src.Name, src.UpdatedAt = "Desk 2", t0.Add(time.Hour)
+	updated, err := s.UpdateSource(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if updated.ETag != `"e"` || updated.ConsecutiveFailures != 2 || updated.Name != "Desk 2" || !updated.UpdatedAt.Equal(t0.Add(time.Hour)) || !updated.CreatedAt.Equal(t0) {
+		t.Errorf("an edit keeping the URL keeps the fetch state: %+v", updated)
+	}
+	src.URL = "https://b.example/feed"
+	updated, _ = s.UpdateSource(ctx, src)
+	if updated.ETag != "" || updated.LastModified != "" || updated.ConsecutiveFailures != 0 || !updated.NextFetchAt.IsZero() || updated.LastError != "timeout" {
+		t.Errorf("a new URL forgets validators and backoff, and only those: %+v", updated.FetchState)
+	}
+}
