@@ -4,11 +4,9 @@
 package main
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/kiosk-news/kiosk/shared/health"
-	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
@@ -17,19 +15,14 @@ import (
 
 func main() {
 	env := boot.Init()
-	table := env.Table(contract.HealthTable)
-	httpapi.Start(env, routes(health.NewDynamoStore(table)))
+	httpapi.Start(env, routes(&health.Service{Store: health.NewDynamoStore(env.Table(contract.HealthTable)), Now: clock.Now}))
 }
 
-func routes(s health.Store) *http.ServeMux {
+func routes(s *health.Service) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/health", func(w http.ResponseWriter, r *http.Request) {
-		report, err := health.Check(r.Context(), s, clock.Now())
-		if err != nil {
-			httpapi.Error(w, r, errors.Join(kiosk.Errorf(kiosk.EUNAVAILABLE, "the health table is unreachable"), err))
-			return
-		}
-		httpapi.WriteJSON(w, http.StatusOK, report)
+		report, err := s.Check(r.Context())
+		httpapi.Respond(w, r, http.StatusOK, report, err)
 	})
 	return mux
 }

@@ -1,14 +1,11 @@
-// Command learn-interests updates users' learned interests from user.engaged:
-// each user's category weights decay with a one-week half-life by the time
-// elapsed since the hour learned last (user.Blend) and grow with what they
-// clicked, read and shared. Each hour is
-// applied to a user once, whatever the delivery order or count; each user's
-// resulting profile is announced as user.interests.changed.
+// Command learn-interests updates users' learned interests from user.engaged
+// (user.Service.OnUserEngaged): each hour is applied to a user once, whatever the
+// delivery order or count, and each user's resulting profile is announced as
+// user.interests.changed.
 package main
 
 import (
 	"context"
-	"errors"
 
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
@@ -21,35 +18,8 @@ import (
 
 func main() {
 	env := boot.Init()
-	table := env.Table(contract.UsersTable)
-	st := user.NewDynamoStore(table)
-	pub := bus.Open(env, events.SourceUsers)
+	s := &user.Service{Store: user.NewDynamoStore(env.Table(contract.UsersTable)), Bus: bus.Open(env, events.SourceUsers), Now: clock.Now}
 	trigger.Start(env, func(ctx context.Context, e trigger.Event[events.UserEngaged]) error {
-		var errs []error
-		var changed []bus.Event
-		for _, u := range e.Detail.Users {
-			err := st.Learn(ctx, u.UserID, e.Detail.Hour, u.Weights)
-			if errors.Is(err, user.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			// Announce even when this hour was already applied: a redelivery
-			// then repeats an announcement a failed run may have lost.
-			got, err := st.Get(ctx, u.UserID)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			now := clock.Now()
-			got.Learned = got.LearnedAt(now)
-			changed = append(changed, bus.Event{DetailType: events.InterestsChangedType, Detail: user.Changed(got, now)})
-		}
-		if err := pub.Publish(ctx, changed...); err != nil {
-			errs = append(errs, err)
-		}
-		return errors.Join(errs...)
+		return s.OnUserEngaged(ctx, e.Detail)
 	})
 }

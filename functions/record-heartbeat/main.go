@@ -8,15 +8,15 @@ import (
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/health"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
+	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
 )
 
 func main() {
 	env := boot.Init()
-	table := env.Table(contract.HealthTable)
-	s := health.NewDynamoStore(table)
+	s := &health.Service{Store: health.NewDynamoStore(env.Table(contract.HealthTable)), Now: clock.Now}
 	trigger.Start(env, func(ctx context.Context, e trigger.Event[events.Heartbeat]) error {
-		return s.Record(ctx, health.Heartbeat{Run: e.Detail.Run, EventID: e.ID, At: e.Detail.At})
+		return s.OnHeartbeat(ctx, e.ID, e.Detail)
 	})
 }

@@ -1,17 +1,11 @@
-// Command users-api serves the users domain: POST /v1/users registers an
-// anonymous install and returns its access and refresh tokens; POST
-// /v1/users/token/refresh swaps a refresh token, once, for the next pair;
-// behind the authorizer, a user reads their profile, sets their interests and
-// signs out everywhere — only ever their own, since every route is /me and
-// the id comes from the token.
+// Command users-api serves the users domain: registration (idempotent by an
+// Idempotency-Key), the refresh-token swap, and behind the authorizer a user's
+// own profile, interests and sign-out (every route is /me: the id comes from
+// the token). Wiring only: every rule is in user.Service.
 package main
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
 	"net/http"
-	"time"
 
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
@@ -27,111 +21,54 @@ import (
 
 func main() {
 	env := boot.Init()
-	table := env.Table(contract.UsersTable)
-	key := secret.Open(env, contract.TokenSigningSecret)
-	pub := bus.Open(env, events.SourceUsers)
-	changed := func(ctx context.Context, u user.User, at time.Time) error {
-		return pub.Publish(ctx, bus.Event{DetailType: events.InterestsChangedType, Detail: user.Changed(u, at)})
-	}
-	keys := &idem.Store{Table: env.Table(contract.IdempotencyTable), Now: clock.Now}
-	sessions := user.NewDynamoSessions(env.Table(contract.SessionsTable), clock.Now)
-	httpapi.Start(env, routes(&user.Service{Store: user.NewDynamoStore(table), Sessions: sessions, SigningKey: []byte(key), Now: clock.Now, Changed: changed}, keys))
+	httpapi.Start(env, routes(&user.Service{
+		Store:      user.NewDynamoStore(env.Table(contract.UsersTable)),
+		Sessions:   user.NewDynamoSessions(env.Table(contract.SessionsTable), clock.Now),
+		Keys:       &idem.Store{Table: env.Table(contract.IdempotencyTable), Now: clock.Now},
+		SigningKey: []byte(secret.Open(env, contract.TokenSigningSecret)),
+		Bus:        bus.Open(env, events.SourceUsers),
+		Now:        clock.Now,
+	}))
 }
 
-func routes(s *user.Service, keys *idem.Store) *http.ServeMux {
+func routes(s *user.Service) *http.ServeMux {
 	mux := http.NewServeMux()
-	// An app that retries a registration whose response it lost sends the
-	// same Idempotency-Key from the same address and gets the very response
-	// it lost (the same install and tokens, sealed by the key; nothing new is
-	// minted). The key from any other client is a 409 that reveals nothing.
 	mux.HandleFunc("POST /v1/users", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
-		key := r.Header.Get("Idempotency-Key")
-		if key == "" {
-			reg, err := s.Register(r.Context())
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.WriteJSON(w, http.StatusCreated, reg)
-			return
-		}
-		replayed := true
-		out, err := keys.Do(r.Context(), idem.Call{Scope: "register", Key: key, Caller: httpapi.ClientOf(r)}, func(ctx context.Context) ([]byte, error) {
-			replayed = false
-			reg, err := s.Register(ctx)
-			if err != nil {
-				return nil, err
-			}
-			return json.Marshal(reg)
-		})
-		switch {
-		case errors.Is(err, idem.ErrReused):
-			httpapi.Error(w, r, kiosk.Errorf(kiosk.EREUSED, "this Idempotency-Key was already used by another client; send a new random key (a UUID v4) with each new registration"))
-			return
-		case errors.Is(err, idem.ErrInProgress):
-			httpapi.Error(w, r, kiosk.Errorf(kiosk.ECONFLICT, "a registration with this Idempotency-Key is in progress; retry in a moment"))
-			return
-		case err != nil:
-			httpapi.Error(w, r, err)
-			return
-		}
+		reg, replayed, err := s.RegisterOnce(r.Context(), r.Header.Get("Idempotency-Key"), httpapi.ClientOf(r))
 		if replayed {
 			w.Header().Set("Idempotent-Replayed", "true")
 		}
-		httpapi.WriteJSON(w, http.StatusCreated, json.RawMessage(out))
+		httpapi.Respond(w, r, http.StatusCreated, reg, err)
 	})
-	// Public: when an app refreshes, its access token has usually expired;
-	// the refresh token in the body is the credential, and works once.
+	// Public: the refresh token in the body is the credential, and works once.
 	mux.HandleFunc("POST /v1/users/token/refresh", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		var in struct {
 			RefreshToken string `json:"refresh_token"`
 		}
-		if err := httpapi.Decode(r, &in); err != nil {
-			httpapi.Error(w, r, err)
-			return
+		err := httpapi.Decode(r, &in)
+		if err == nil && in.RefreshToken == "" {
+			err = kiosk.Errorf(kiosk.EINVALID, "refresh_token is required")
 		}
-		if in.RefreshToken == "" {
-			httpapi.Error(w, r, kiosk.Errorf(kiosk.EINVALID, "refresh_token is required"))
+		if err != nil {
+			httpapi.Error(w, r, err)
 			return
 		}
 		reg, err := s.Refresh(r.Context(), in.RefreshToken)
-		if err != nil {
-			httpapi.Error(w, r, err)
-			return
-		}
-		httpapi.WriteJSON(w, http.StatusOK, reg)
+		httpapi.Respond(w, r, http.StatusOK, reg, err)
 	})
-	mux.HandleFunc("POST /v1/users/me/sign-out", func(w http.ResponseWriter, r *http.Request) {
-		id, ok := httpapi.UserOf(w, r)
-		if !ok {
-			return
-		}
-		if err := s.SignOutEverywhere(r.Context(), id); err != nil {
-			httpapi.Error(w, r, err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	})
-	mux.HandleFunc("GET /v1/users/me", func(w http.ResponseWriter, r *http.Request) {
-		id, ok := httpapi.UserOf(w, r)
-		if !ok {
-			return
-		}
+	mux.HandleFunc("POST /v1/users/me/sign-out", httpapi.ForUser(func(w http.ResponseWriter, r *http.Request, id string) {
+		httpapi.Respond(w, r, http.StatusNoContent, nil, s.SignOutEverywhere(r.Context(), id))
+	}))
+	mux.HandleFunc("GET /v1/users/me", httpapi.ForUser(func(w http.ResponseWriter, r *http.Request, id string) {
 		u, err := s.Get(r.Context(), id)
-		if err != nil {
-			httpapi.Error(w, r, err)
-			return
+		if err == nil {
+			w.Header().Set("Cache-Control", "private, no-store")
 		}
-		w.Header().Set("Cache-Control", "private, no-store")
-		httpapi.WriteJSON(w, http.StatusOK, u)
-	})
-	mux.HandleFunc("PUT /v1/users/me/interests", func(w http.ResponseWriter, r *http.Request) {
-		id, ok := httpapi.UserOf(w, r)
-		if !ok {
-			return
-		}
+		httpapi.Respond(w, r, http.StatusOK, u, err)
+	}))
+	mux.HandleFunc("PUT /v1/users/me/interests", httpapi.ForUser(func(w http.ResponseWriter, r *http.Request, id string) {
 		var in struct {
 			Categories []string `json:"categories"`
 		}
@@ -140,11 +77,7 @@ func routes(s *user.Service, keys *idem.Store) *http.ServeMux {
 			return
 		}
 		u, err := s.SetInterests(r.Context(), id, in.Categories)
-		if err != nil {
-			httpapi.Error(w, r, err)
-			return
-		}
-		httpapi.WriteJSON(w, http.StatusOK, u)
-	})
+		httpapi.Respond(w, r, http.StatusOK, u, err)
+	}))
 	return mux
 }

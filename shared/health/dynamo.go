@@ -8,7 +8,8 @@ import (
 	"github.com/guregu/dynamo/v2"
 )
 
-// DynamoStore keeps the heartbeat in one item of the health table.
+// DynamoStore keeps the heartbeat in one item of the health table; it returns
+// ErrNone, never application errors.
 type DynamoStore struct {
 	table dynamo.Table
 }

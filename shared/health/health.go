@@ -5,8 +5,6 @@
 package health
 
 import (
-	"context"
-	"errors"
 	"time"
 )
 
@@ -16,18 +14,6 @@ type Heartbeat struct {
 	EventID string    `json:"event_id"`
 	At      time.Time `json:"at"`
 }
-
-// Store keeps the last heartbeat.
-type Store interface {
-	// Record stores hb unless a newer heartbeat is already stored; recording the
-	// same heartbeat twice changes nothing.
-	Record(ctx context.Context, hb Heartbeat) error
-	// Last returns the last unexpired heartbeat, or ErrNone.
-	Last(ctx context.Context, now time.Time) (Heartbeat, error)
-}
-
-// ErrNone means no heartbeat has been recorded (or the last one expired).
-var ErrNone = errors.New("no heartbeat recorded")
 
 // Retention is how long a heartbeat counts; the store expires it after that.
 const Retention = 24 * time.Hour
@@ -43,22 +29,4 @@ type Report struct {
 	Heartbeat     string     `json:"heartbeat"` // fresh, stale or none
 	LastHeartbeat *Heartbeat `json:"last_heartbeat"`
 	Time          time.Time  `json:"time"`
-}
-
-// Check builds the report; it fails only when the store is unreachable.
-func Check(ctx context.Context, s Store, now time.Time) (Report, error) {
-	r := Report{Status: "ok", Store: "ok", Heartbeat: "none", Time: now.UTC()}
-	hb, err := s.Last(ctx, now)
-	switch {
-	case errors.Is(err, ErrNone):
-	case err != nil:
-		return r, err
-	default:
-		r.LastHeartbeat = &hb
-		r.Heartbeat = "fresh"
-		if now.Sub(hb.At) > StaleAfter {
-			r.Heartbeat = "stale"
-		}
-	}
-	return r, nil
 }

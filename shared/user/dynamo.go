@@ -8,7 +8,8 @@ import (
 	"github.com/guregu/dynamo/v2"
 )
 
-// DynamoStore keeps one item per user in the users table.
+// DynamoStore keeps one item per user in the users table; it returns the
+// store errors (ErrNotFound, ErrExists, ErrConflict), never application errors.
 type DynamoStore struct{ table dynamo.Table }
 
 // NewDynamoStore returns a store over the users table.
@@ -66,37 +67,18 @@ func (s *DynamoStore) SetInterests(ctx context.Context, id string, categories []
 	return err
 }
 
-// Learn is a read then a conditional write guarded by learned_through, so a
-// redelivered hour, or one that arrives after a later one, changes nothing.
-func (s *DynamoStore) Learn(ctx context.Context, id, hour string, engagement map[string]float64) error {
-	at, err := ParseHour(hour)
-	if err != nil {
-		return err
+// SetLearned is one conditional update guarded by learned_through, so of
+// two writers that read the same hour only the first one's write lands.
+func (s *DynamoStore) SetLearned(ctx context.Context, id string, learned map[string]float64, through, prev string) error {
+	up := s.table.Update("id", id).Set("learned", learned).Set("learned_through", through)
+	if prev == "" {
+		up = up.If("attribute_exists(id) AND attribute_not_exists(learned_through)")
+	} else {
+		up = up.If("attribute_exists(id) AND learned_through = ?", prev)
 	}
-	for range 5 {
-		u, err := s.Get(ctx, id)
-		if err != nil {
-			return err
-		}
-		if u.LearnedThrough >= hour {
-			return nil
-		}
-		var elapsed time.Duration
-		if last, err := ParseHour(u.LearnedThrough); err == nil {
-			elapsed = at.Sub(last)
-		}
-		learned := Blend(u.Learned, elapsed, engagement)
-		up := s.table.Update("id", id).Set("learned", learned).Set("learned_through", hour)
-		if u.LearnedThrough == "" {
-			up = up.If("attribute_exists(id) AND attribute_not_exists(learned_through)")
-		} else {
-			up = up.If("attribute_exists(id) AND learned_through = ?", u.LearnedThrough)
-		}
-		err = up.Run(ctx)
-		if dynamo.IsCondCheckFailed(err) {
-			continue // another writer got there first: read again
-		}
-		return err
+	err := up.Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return ErrConflict
 	}
-	return errors.New("learn: too much contention")
+	return err
 }

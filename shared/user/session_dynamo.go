@@ -41,8 +41,12 @@ type refreshItem struct {
 
 // Add stores a new refresh token; a hash collision is refused, not overwritten.
 func (d *DynamoSessions) Add(ctx context.Context, t RefreshToken) error {
-	return d.table.Put(refreshItem{PK: "rt#" + t.Hash, UserID: t.UserID, Session: t.Session, ExpiresAt: t.ExpiresAt.Unix()}).
+	err := d.table.Put(refreshItem{PK: "rt#" + t.Hash, UserID: t.UserID, Session: t.Session, ExpiresAt: t.ExpiresAt.Unix()}).
 		If("attribute_not_exists(pk)").Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return ErrExists
+	}
+	return err
 }
 
 // Token reads a refresh token, consistently (a token just used must read as used).
@@ -71,8 +75,12 @@ func (d *DynamoSessions) Use(ctx context.Context, hash string, at time.Time) err
 // Start makes session the user's live session; an install starts one only
 // at registration, so an existing one is never replaced.
 func (d *DynamoSessions) Start(ctx context.Context, userID, session string, until time.Time) error {
-	return d.table.Put(sessionItem{PK: "u#" + userID, Session: session, ExpiresAt: until.Unix()}).
+	err := d.table.Put(sessionItem{PK: "u#" + userID, Session: session, ExpiresAt: until.Unix()}).
 		If("attribute_not_exists(pk)").Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return ErrExists
+	}
+	return err
 }
 
 // Extend moves the session's expiry, only while it is the live one.

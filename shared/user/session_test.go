@@ -26,7 +26,7 @@ func live(t *testing.T, s *Service, key []byte, accessToken string, now time.Tim
 	return ok
 }
 
-func TestARefreshTokenWorksOnceAndItsReuseEndsTheSession(t *testing.T) {
+func TestServiceARefreshTokenWorksOnceAndItsReuseEndsTheSession(t *testing.T) {
 	ctx := context.Background()
 	key := []byte("k")
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
@@ -63,7 +63,7 @@ func TestARefreshTokenWorksOnceAndItsReuseEndsTheSession(t *testing.T) {
 	}
 }
 
-func TestSigningOutEverywhereEndsTheSession(t *testing.T) {
+func TestServiceSigningOutEverywhereEndsTheSession(t *testing.T) {
 	ctx := context.Background()
 	key := []byte("k")
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
@@ -84,7 +84,7 @@ func TestSigningOutEverywhereEndsTheSession(t *testing.T) {
 	}
 }
 
-func TestRefreshRefusesWhatItDidNotIssue(t *testing.T) {
+func TestServiceRefreshRefusesWhatItDidNotIssue(t *testing.T) {
 	ctx := context.Background()
 	key := []byte("k")
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
@@ -113,10 +113,10 @@ func TestRefreshRefusesWhatItDidNotIssue(t *testing.T) {
 	}
 }
 
-// TestTwoRacingRefreshesEndTheSession: the same refresh token sent twice at
+// TestServiceTwoRacingRefreshesEndTheSession: the same refresh token sent twice at
 // once (a thief racing the app) never yields two live successors: at most one
 // refresh succeeds, and the reuse ends the session, so that successor dies too.
-func TestTwoRacingRefreshesEndTheSession(t *testing.T) {
+func TestServiceTwoRacingRefreshesEndTheSession(t *testing.T) {
 	ctx := context.Background()
 	key := []byte("k")
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)

@@ -4,16 +4,11 @@
 package user
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"math"
 	"sort"
 	"time"
 
 	"github.com/kiosk-news/kiosk/events"
-	"github.com/kiosk-news/kiosk/shared/auth"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
@@ -28,23 +23,6 @@ type User struct {
 	CreatedAt      time.Time `json:"created_at"`
 }
 
-// Store keeps users.
-type Store interface {
-	Create(ctx context.Context, u User) error // ErrExists if the id is taken
-	Get(ctx context.Context, id string) (User, error)
-	SetInterests(ctx context.Context, id string, categories []string) error
-	// Learn applies one hour's engagement (category → score) once: the
-	// weights decay by the time since the hour learned last (Blend), and an
-	// hour at or before that one changes nothing.
-	Learn(ctx context.Context, id, hour string, engagement map[string]float64) error
-}
-
-// Store errors.
-var (
-	ErrNotFound = errors.New("user not found")
-	ErrExists   = errors.New("user exists")
-)
-
 // Limits on interests: explicit categories a user may choose, and learned
 // categories kept (the strongest), so a profile's size never depends on how
 // many categories a user's clicks touch.
@@ -53,15 +31,10 @@ const (
 	MaxLearned   = 50
 )
 
-// Service holds the users' use cases.
-type Service struct {
-	Store      Store
-	Sessions   SessionStore
-	SigningKey []byte
-	Now        func() time.Time
-	// Changed announces a user's new interest profile
-	// (user.interests.changed); nil announces nothing.
-	Changed func(ctx context.Context, u User, at time.Time) error
+// Engagement is one user's weighted engagement per category in an hour.
+type Engagement struct {
+	UserID  string
+	Weights map[string]float64
 }
 
 // Registration is what a new install gets, and what each refresh returns:
@@ -72,86 +45,6 @@ type Registration struct {
 	ExpiresAt        time.Time `json:"expires_at"`
 	RefreshToken     string    `json:"refresh_token"`
 	RefreshExpiresAt time.Time `json:"refresh_expires_at"`
-}
-
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
-	}
-	return time.Now().UTC()
-}
-
-// Register creates an anonymous user, starts its session and returns its
-// first tokens.
-func (s *Service) Register(ctx context.Context) (Registration, error) {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		return Registration{}, err
-	}
-	u := User{ID: hex.EncodeToString(b), Interests: []string{}, Learned: map[string]float64{}, CreatedAt: s.now()}
-	if err := s.Store.Create(ctx, u); err != nil {
-		return Registration{}, err
-	}
-	return s.startSession(ctx, u.ID)
-}
-
-func (s *Service) issue(id, session, refresh string, now time.Time) Registration {
-	exp := now.Add(auth.AccessTTL)
-	jti := make([]byte, 12)
-	_, _ = rand.Read(jti)
-	tok := auth.Sign(s.SigningKey, auth.Claims{Subject: id, Role: auth.RoleUser, Session: session, ID: hex.EncodeToString(jti),
-		IssuedAt: now.Unix(), Expires: exp.Unix()})
-	return Registration{UserID: id, Token: tok, ExpiresAt: exp, RefreshToken: refresh, RefreshExpiresAt: now.Add(RefreshTTL)}
-}
-
-// Get reads a user's own profile, learned weights as of now.
-func (s *Service) Get(ctx context.Context, id string) (User, error) {
-	u, err := s.Store.Get(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return User{}, kiosk.Errorf(kiosk.ENOTFOUND, "no such user")
-	}
-	if err != nil {
-		return User{}, err
-	}
-	u.Learned = u.LearnedAt(s.now())
-	return u, nil
-}
-
-// SetInterests replaces the user's explicit categories.
-func (s *Service) SetInterests(ctx context.Context, id string, categories []string) (User, error) {
-	if categories == nil {
-		return User{}, kiosk.Errorf(kiosk.EINVALID, "categories is required (send [] to clear)")
-	}
-	if len(categories) > MaxInterests {
-		return User{}, kiosk.Errorf(kiosk.EINVALID, "at most %d categories", MaxInterests)
-	}
-	seen := map[string]bool{}
-	clean := []string{}
-	for _, c := range categories {
-		if !contract.ValidCategory(c) {
-			return User{}, kiosk.Errorf(kiosk.EINVALID, "category %q must be lower-case letters, digits and dashes", kiosk.Truncate(c, 40))
-		}
-		if !seen[c] {
-			seen[c] = true
-			clean = append(clean, c)
-		}
-	}
-	sort.Strings(clean)
-	if err := s.Store.SetInterests(ctx, id, clean); err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return User{}, kiosk.Errorf(kiosk.ENOTFOUND, "no such user")
-		}
-		return User{}, err
-	}
-	u, err := s.Get(ctx, id)
-	if err != nil || s.Changed == nil {
-		return u, err
-	}
-	if err := s.Changed(ctx, u, s.now()); err != nil {
-		return User{}, errors.Join(kiosk.Errorf(kiosk.EUNAVAILABLE,
-			"the interests are stored but could not be announced yet; repeat the request"), err)
-	}
-	return u, nil
 }
 
 // HalfLife of a learned interest: a weight halves every week nobody adds to
@@ -229,17 +122,26 @@ func (u User) LearnedAt(now time.Time) map[string]float64 {
 	return decayed(u.Learned, now.Sub(h))
 }
 
-// Changed is the user.interests.changed event for u's current profile; u's
-// learned weights must be as of at (LearnedAt, or Service.Get's): the
-// contract is that they halve every HalfLife after at.
-func Changed(u User, at time.Time) events.InterestsChanged {
-	learned := u.Learned
-	if learned == nil {
-		learned = map[string]float64{}
+// cleanInterests validates a user's explicit categories and returns them
+// sorted, without duplicates.
+func cleanInterests(categories []string) ([]string, error) {
+	if categories == nil {
+		return nil, kiosk.Errorf(kiosk.EINVALID, "categories is required (send [] to clear)")
 	}
-	interests := u.Interests
-	if interests == nil {
-		interests = []string{}
+	if len(categories) > MaxInterests {
+		return nil, kiosk.Errorf(kiosk.EINVALID, "at most %d categories", MaxInterests)
 	}
-	return events.InterestsChanged{UserID: u.ID, Interests: interests, Learned: learned, At: at.UTC()}
+	seen := map[string]bool{}
+	clean := []string{}
+	for _, c := range categories {
+		if !contract.ValidCategory(c) {
+			return nil, kiosk.Errorf(kiosk.EINVALID, "category %q must be lower-case letters, digits and dashes", kiosk.Truncate(c, 40))
+		}
+		if !seen[c] {
+			seen[c] = true
+			clean = append(clean, c)
+		}
+	}
+	sort.Strings(clean)
+	return clean, nil
 }

@@ -16,7 +16,7 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(dynamotest.Main(m)) }
 
-func TestRegisterAndInterests(t *testing.T) {
+func TestServiceRegistersAnInstallAndSetsItsInterests(t *testing.T) {
 	ctx := context.Background()
 	key := []byte("k")
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
@@ -47,10 +47,9 @@ func TestRegisterAndInterests(t *testing.T) {
 	}
 }
 
-func newService(t *testing.T, key []byte, now *time.Time) *Service {
+func newService(_ *testing.T, key []byte, now *time.Time) *Service {
 	clock := func() time.Time { return *now }
-	return &Service{Store: NewDynamoStore(dynamotest.Table(t, "users")), Sessions: NewDynamoSessions(dynamotest.Table(t, "sessions"), clock),
-		SigningKey: key, Now: clock}
+	return &Service{Store: NewMemoryStore(), Sessions: NewMemorySessions(clock), SigningKey: key, Now: clock}
 }
 
 func TestLearnedWeightsDecayByTheTimeElapsedNotByTheHoursApplied(t *testing.T) {
@@ -104,13 +103,14 @@ func TestLearnedWeightsDecayByTheTimeElapsedNotByTheHoursApplied(t *testing.T) {
 	})
 }
 
-func TestLearnIsIdempotentAndDecaysByElapsedTime(t *testing.T) {
+func TestServiceLearnsEachHourOnceAndDecaysByElapsedTime(t *testing.T) {
 	ctx := context.Background()
-	st := NewDynamoStore(dynamotest.Table(t, "users"))
+	st := NewMemoryStore()
+	s := &Service{Store: st}
 	_ = st.Create(ctx, User{ID: "u", Interests: []string{}, Learned: map[string]float64{}})
 	learn := func(hour string, w map[string]float64) {
 		t.Helper()
-		if err := st.Learn(ctx, "u", hour, w); err != nil {
+		if err := s.Learn(ctx, "u", hour, w); err != nil {
 			t.Fatalf("learn %s: %v", hour, err)
 		}
 	}
@@ -144,21 +144,21 @@ func TestLearnIsIdempotentAndDecaysByElapsedTime(t *testing.T) {
 	check("a week after the first", map[string]float64{"sports": 5, "tech": 0.502067}, "2026120808")
 	learn("2027010708", map[string]float64{"news": 2}) // 30 idle days
 	check("thirty idle days", map[string]float64{"sports": 0.256355, "tech": 0.025741, "news": 2}, "2027010708")
-	if err := st.Learn(ctx, "nobody", "2026120108", nil); !errors.Is(err, ErrNotFound) {
+	if err := s.Learn(ctx, "nobody", "2026120108", nil); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown user: %v", err)
 	}
-	if err := st.Learn(ctx, "u", "2026-12-01", nil); kiosk.ErrorCode(err) != kiosk.EINVALID {
+	if err := s.Learn(ctx, "u", "2026-12-01", nil); kiosk.ErrorCode(err) != kiosk.EINVALID {
 		t.Errorf("a malformed hour: %v, want invalid", err)
 	}
 }
 
-func TestAUsersProfileShowsLearnedWeightsAsOfNow(t *testing.T) {
+func TestServiceShowsAUsersLearnedWeightsAsOfNow(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
-	st := NewDynamoStore(dynamotest.Table(t, "users"))
+	st := NewMemoryStore()
 	s := &Service{Store: st, Now: func() time.Time { return now }}
 	_ = st.Create(ctx, User{ID: "u", Interests: []string{}, Learned: map[string]float64{}})
-	if err := st.Learn(ctx, "u", "2026120108", map[string]float64{"sports": 10}); err != nil {
+	if err := s.Learn(ctx, "u", "2026120108", map[string]float64{"sports": 10}); err != nil {
 		t.Fatal(err)
 	}
 	now = now.Add(30 * 24 * time.Hour)

@@ -1,8 +1,14 @@
 // Command newdomain scaffolds a business domain (`make new-domain NAME=weather
-// [EVENT=weather.updated]`): shared/<name> with a typed DynamoDB store and its
-// tests, functions/<name>-api with health, list, get and an admin create route,
-// the table, function and grants in the topology (and redraws docs/topology.svg), the routes in openapi.json,
-// optionally an event type with its schema and sample, and a README section.
+// [EVENT=weather.updated]`) in the one domain shape: shared/<name> with a
+// Service holding the rules over a Store interface, sentinel errors and their
+// kiosk.Codes, a DynamoStore and a MemoryStore passing the same store suite,
+// service tests on the memory store (no Node), a list paginated with
+// shared/platform/page, and events.go when an event is asked for;
+// functions/<name>-api, wiring only, with health, list, get and an admin
+// create route; the table name and declaration in the contract, the function
+// and grants in the topology (and redraws docs/topology.svg), the routes in
+// openapi.json, optionally an event type with its schema and sample, and a
+// README section.
 // It refuses a clashing or invalid name, and on any failure — including the
 // result not building — it restores every file it touched.
 package main
@@ -13,10 +19,12 @@ import (
 	"flag"
 	"fmt"
 	"go/format"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"text/template"
 )
@@ -72,7 +80,11 @@ func run(root, name, event string, build bool) error {
 			return fmt.Errorf("%s already exists", p)
 		}
 	}
-	kioskGo := append(read(root, "infra/topology/kiosk.go"), read(root, "shared/platform/contract/tables.go")...)
+	tables := read(root, "shared/platform/contract/tables.go")
+	if bytes.Contains(tables, []byte(`= "`+name+`"`)) || bytes.Contains(tables, []byte(d.Title+"Table ")) {
+		return fmt.Errorf("the contract already names a %s table", name)
+	}
+	kioskGo := append(read(root, "infra/topology/kiosk.go"), tables...)
 	if bytes.Contains(kioskGo, []byte(`Name: "`+name+`"`)) || bytes.Contains(kioskGo, []byte(`"`+d.Fn+`"`)) ||
 		bytes.Contains(kioskGo, []byte(`Name:         "`+name+`"`)) {
 		return fmt.Errorf("the topology already declares %s", name)
@@ -96,7 +108,12 @@ func run(root, name, event string, build bool) error {
 		return nil
 	}
 	edit := func(path, marker, tmpl string) error {
-		old := read(root, path)
+		old, prev := read(root, path), -1
+		for i := range changes { // several edits of one file build on each other
+			if changes[i].path == path {
+				old, prev = changes[i].content, i
+			}
+		}
 		i := bytes.Index(old, []byte(marker))
 		if i < 0 {
 			return fmt.Errorf("%s has no %q marker", path, marker)
@@ -116,24 +133,30 @@ func run(root, name, event string, build bool) error {
 		if strings.HasSuffix(path, ".json") && !jsonValid(b) {
 			return fmt.Errorf("%s would not be valid JSON", path)
 		}
-		for i := range changes { // several edits of one file build on each other
-			if changes[i].path == path {
-				return fmt.Errorf("internal: %s edited twice", path)
-			}
+		if prev >= 0 {
+			changes[prev].content = b // keeps the original as old
+			return nil
 		}
 		changes = append(changes, change{path: path, content: b, old: old})
 		return nil
 	}
-	steps := []error{
-		add("shared/"+name+"/"+name+".go", domainTmpl),
-		add("shared/"+name+"/dynamo.go", dynamoTmpl),
-		add("shared/"+name+"/"+name+"_test.go", testTmpl),
-		add("functions/"+d.Fn+"/main.go", functionTmpl),
+	files := map[string]string{name + ".go": "domain.go", "store.go": "store.go", "service.go": "service.go", "dynamo.go": "dynamo.go",
+		"memory.go": "memory.go", "store_suite_test.go": "store_suite_test.go", "service_test.go": "service_test.go"}
+	if event != "" {
+		files["events.go"] = "events.go"
+	}
+	var steps []error
+	for _, f := range slices.Sorted(maps.Keys(files)) {
+		steps = append(steps, add("shared/"+name+"/"+f, tmpl(files[f])))
+	}
+	steps = append(steps,
+		add("functions/"+d.Fn+"/main.go", tmpl("main.go")),
+		edit("shared/platform/contract/tables.go", "// new-domain:table-names", tableNameTmpl),
 		edit("shared/platform/contract/tables.go", "// new-domain:tables", tableTmpl),
 		edit("infra/topology/kiosk.go", "// new-domain:functions", functionEntryTmpl),
 		edit("infra/topology/openapi.json", `    "/v1/health": {`, openapiTmpl),
 		edit("README.md", "## Builds\n", readmeTmpl),
-	}
+	)
 	if err := errors.Join(steps...); err != nil {
 		return err
 	}

@@ -52,8 +52,9 @@ func snapshot(t *testing.T, root string) map[string][]byte {
 }
 
 // TestScaffoldBuildsAndPasses is the README's "Add a domain" walkthrough on a
-// copy of the repository: the new domain builds, its tests pass against
-// dynalite, the topology (with its OpenAPI check) and event catalogue pass.
+// copy of the repository: the new domain has the one domain shape, builds,
+// its store suite passes against memory and dynalite and its service tests
+// without Node, the topology (with its OpenAPI check) and event catalogue pass.
 func TestScaffoldBuildsAndPasses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the whole module in a copy")
@@ -71,10 +72,32 @@ func TestScaffoldBuildsAndPasses(t *testing.T) {
 	if !bytes.Contains(readme, []byte("## The weather domain")) {
 		t.Error("no README section")
 	}
-	for _, f := range []string{"events/schemas/weather.updated.json", "events/samples/weather.updated.json", "functions/weather-api/main.go"} {
+	for _, f := range []string{"events/schemas/weather.updated.json", "events/samples/weather.updated.json", "functions/weather-api/main.go",
+		"shared/weather/weather.go", "shared/weather/store.go", "shared/weather/service.go", "shared/weather/dynamo.go",
+		"shared/weather/memory.go", "shared/weather/events.go", "shared/weather/store_suite_test.go", "shared/weather/service_test.go"} {
 		if _, err := os.Stat(filepath.Join(root, f)); err != nil {
 			t.Errorf("%s is missing", f)
 		}
+	}
+	main, _ := os.ReadFile(filepath.Join(root, "functions/weather-api/main.go"))
+	if n := bytes.Count(main, []byte("\n")); n > 60 {
+		t.Errorf("the generated main has %d lines; a main is wiring only (at most about 60)", n)
+	}
+	service, _ := os.ReadFile(filepath.Join(root, "shared/weather/service.go"))
+	if !bytes.Contains(service, []byte("page.Cursor(")) || !bytes.Contains(service, []byte("page.Limit(")) {
+		t.Error("the generated list does not use shared/platform/page")
+	}
+	// The service's rules are tested on the memory store: they pass with no
+	// Node (dynalite) at all.
+	if err := os.Remove(filepath.Join(root, "node_modules")); err != nil {
+		t.Fatal(err)
+	}
+	cmd = exec.Command("go", "test", "-count=1", "-run", "TestService|TestMemoryStore", "-v", "./shared/weather")
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	if err != nil || !bytes.Contains(out, []byte("--- PASS: TestServiceListsEveryItemOnceAcrossPages")) ||
+		!bytes.Contains(out, []byte("--- PASS: TestMemoryStoreKeepsItemsAsTheDynamoStoreDoes")) {
+		t.Errorf("the service tests without Node: %v\n%s", err, out)
 	}
 	if err := run(root, "weather", "", false); err == nil {
 		t.Error("scaffolding the same domain twice succeeded")

@@ -1,0 +1,88 @@
+package user
+
+import (
+	"context"
+	"errors"
+	"math"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kiosk-news/kiosk/events"
+)
+
+type published struct {
+	DetailType string
+	Detail     any
+}
+
+// recordingBus keeps what was published; fail makes publishing fail.
+type recordingBus struct {
+	mu   sync.Mutex
+	evs  []published
+	fail error
+}
+
+func (b *recordingBus) PublishDetails(_ context.Context, detailType string, details ...any) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.fail != nil {
+		return b.fail
+	}
+	for _, d := range details {
+		b.evs = append(b.evs, published{detailType, d})
+	}
+	return nil
+}
+
+func TestServiceAnnouncesEveryEngagedUsersProfileOnEachDeliveryAndSkipsStrangers(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	st := NewMemoryStore()
+	b := &recordingBus{}
+	s := &Service{Store: st, Bus: b, Now: func() time.Time { return now }}
+	for _, id := range []string{"a", "b"} {
+		_ = st.Create(ctx, User{ID: id, Interests: []string{"tech"}, Learned: map[string]float64{}})
+	}
+	e := events.UserEngaged{Hour: "2026120108", Users: []events.UserEngagement{
+		{UserID: "a", Weights: map[string]float64{"sports": 10}}, {UserID: "nobody", Weights: map[string]float64{"x": 1}},
+		{UserID: "b", Weights: map[string]float64{"news": 1}}}}
+	for delivery := range 2 { // the second is a redelivery: learned once, announced again
+		if err := s.OnUserEngaged(ctx, e); err != nil {
+			t.Fatalf("delivery %d: %v", delivery, err)
+		}
+	}
+	if len(b.evs) != 4 {
+		t.Fatalf("published %d events, want 2 per delivery", len(b.evs))
+	}
+	first := b.evs[0].Detail.(events.InterestsChanged)
+	if b.evs[0].DetailType != events.InterestsChangedType || first.UserID != "a" || first.Interests[0] != "tech" ||
+		math.Abs(first.Learned["sports"]-10*Decay(2*time.Hour, HalfLife)) > 1e-9 || !first.At.Equal(now) {
+		t.Errorf("first announcement %+v", first)
+	}
+	if again := b.evs[2].Detail.(events.InterestsChanged); again.UserID != "a" || math.Abs(again.Learned["sports"]-first.Learned["sports"]) > 1e-9 {
+		t.Errorf("the redelivery announced %+v, want the same profile as %+v", again, first)
+	}
+	b.fail = errors.New("bus down")
+	if err := s.OnUserEngaged(ctx, e); err == nil {
+		t.Error("a failed announcement was not reported, so the event would not be redelivered")
+	}
+}
+
+func TestServiceStoresInterestsButAsksForARetryWhenTheAnnouncementFails(t *testing.T) {
+	ctx := context.Background()
+	st := NewMemoryStore()
+	b := &recordingBus{fail: errors.New("bus down")}
+	s := &Service{Store: st, Bus: b}
+	_ = st.Create(ctx, User{ID: "u", Interests: []string{}, Learned: map[string]float64{}})
+	if _, err := s.SetInterests(ctx, "u", []string{"tech"}); err == nil {
+		t.Fatal("SetInterests succeeded without announcing")
+	}
+	if u, _ := st.Get(ctx, "u"); len(u.Interests) != 1 {
+		t.Errorf("the interests were not stored: %v", u.Interests)
+	}
+	b.fail = nil
+	if _, err := s.SetInterests(ctx, "u", []string{"tech"}); err != nil || len(b.evs) != 1 {
+		t.Errorf("the retry: %v, %d events", err, len(b.evs))
+	}
+}
