@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/page"
 	"github.com/kiosk-news/kiosk/shared/platform/parallel"
@@ -80,7 +81,7 @@ func (s *Service) MarkTrending(ctx context.Context, id string) error {
 
 // PutStats keeps one shard's article numbers (the latest computation wins).
 func (s *Service) PutStats(ctx context.Context, d DayStats) error {
-	day, err := time.Parse("20060102", d.Day)
+	day, err := time.Parse(events.DayLayout, d.Day)
 	if err != nil {
 		return fmt.Errorf("day %q: %w", d.Day, err)
 	}
@@ -154,7 +155,7 @@ func (s *Service) Rank(ctx context.Context) (RankReport, error) {
 	}
 	var days []string
 	for d := now.Add(-Window).Truncate(24 * time.Hour); !d.After(now); d = d.Add(24 * time.Hour) {
-		days = append(days, d.Format("20060102"))
+		days = append(days, d.Format(events.DayLayout))
 	}
 	stats, err := s.stats(ctx, days)
 	if err != nil {

@@ -53,7 +53,7 @@ type Registration struct {
 const HalfLife = events.LearnedHalfLife
 
 // HourLayout names a learned hour (user.engaged's hour, YYYYMMDDHH).
-const HourLayout = "2006010215"
+const HourLayout = events.HourLayout
 
 // Decay returns how much of a weight is left after d with the given half-life.
 func Decay(d, halfLife time.Duration) float64 {

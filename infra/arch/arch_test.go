@@ -1,0 +1,169 @@
+package arch
+
+import (
+	"bufio"
+	"bytes"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/kiosk-news/kiosk/"
+
+// root is the repository root (two folders up from infra/arch).
+func root(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+type goFile struct {
+	path    string // relative to the root
+	pkg     string // folder relative to the root
+	test    bool
+	imports []string
+	src     []byte
+}
+
+// files parses the imports of every Go file under the given top folders.
+func files(t *testing.T, tops ...string) []goFile {
+	t.Helper()
+	r := root(t)
+	var out []goFile
+	for _, top := range tops {
+		err := filepath.WalkDir(filepath.Join(r, top), func(p string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() && (d.Name() == "testdata" || d.Name() == "node_modules") {
+				return filepath.SkipDir
+			}
+			if d.IsDir() || !strings.HasSuffix(p, ".go") {
+				return nil
+			}
+			src, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			f, err := parser.ParseFile(token.NewFileSet(), p, src, parser.ImportsOnly)
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(r, p)
+			g := goFile{path: filepath.ToSlash(rel), pkg: filepath.ToSlash(filepath.Dir(rel)), test: strings.HasSuffix(p, "_test.go"), src: src}
+			for _, im := range f.Imports {
+				v, _ := strconv.Unquote(im.Path.Value)
+				g.imports = append(g.imports, v)
+			}
+			out = append(out, g)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no Go files found")
+	}
+	return out
+}
+
+// domain is the business domain a package belongs to ("" for platform and
+// everything else): shared/<domain>/... .
+func domain(pkg string) string {
+	parts := strings.Split(pkg, "/")
+	if len(parts) < 2 || parts[0] != "shared" || parts[1] == "platform" || parts[1] == "kiosk" {
+		return ""
+	}
+	return parts[1]
+}
+
+// The console's shared web layer and auth are used by several domains'
+// functions; they are libraries, not domains.
+var libraries = []string{"console", "auth"}
+
+func TestNothingUnderSharedOrFunctionsImportsInfra(t *testing.T) {
+	for _, f := range files(t, "shared", "functions") {
+		for _, im := range f.imports {
+			if strings.HasPrefix(im, module+"infra/") {
+				t.Errorf("%s imports %s: shared/ and functions/ (tests too) must not depend on infra/", f.path, im)
+			}
+		}
+	}
+}
+
+func TestNoDomainImportsAnotherAndPlatformImportsNoDomain(t *testing.T) {
+	for _, f := range files(t, "shared") {
+		from := domain(f.pkg)
+		for _, im := range f.imports {
+			if !strings.HasPrefix(im, module+"shared/") {
+				continue
+			}
+			to := domain(strings.TrimPrefix(im, module))
+			switch {
+			case to == "" || slices.Contains(libraries, to):
+			case strings.HasPrefix(f.pkg, "shared/platform"), f.pkg == "shared/kiosk":
+				t.Errorf("%s (platform) imports the domain package %s", f.path, im)
+			case from != "" && from != to && !slices.Contains(libraries, from) && !f.test:
+				t.Errorf("%s (domain %s) imports domain %s: domains speak through events", f.path, from, to)
+			}
+		}
+	}
+}
+
+// Only boot (a function's init) and awsenv (the SDK's own variables) read the
+// process environment; everything else is handed what it needs.
+func TestOnlyBootAndAwsenvReadTheEnvironment(t *testing.T) {
+	allowed := []string{"shared/platform/boot", "shared/platform/awsenv"}
+	for _, f := range files(t, "shared", "functions") {
+		if f.test || slices.Contains(allowed, f.pkg) {
+			continue
+		}
+		for _, call := range []string{"os.Getenv(", "os.LookupEnv(", "os.Environ("} {
+			if bytes.Contains(f.src, []byte(call)) {
+				t.Errorf("%s calls %s…): take the setting from boot.Env", f.path, strings.TrimSuffix(call, "("))
+			}
+		}
+	}
+}
+
+// A function's main wires: it builds the environment, the stores and the
+// service, and hands HTTP requests or events to one service method each.
+// Business rules live in shared/<domain>.
+func TestEveryMainOnlyWires(t *testing.T) {
+	const maxLines = 60
+	mains, err := filepath.Glob(filepath.Join(root(t), "functions", "*", "main.go"))
+	if err != nil || len(mains) == 0 {
+		t.Fatalf("no mains: %v", err)
+	}
+	for _, m := range mains {
+		lines := countLines(t, m)
+		if lines > maxLines {
+			rel, _ := filepath.Rel(root(t), m)
+			t.Errorf("%s has %d lines (over %d): move what decides into its domain's service", rel, lines, maxLines)
+		}
+	}
+}
+
+func countLines(t *testing.T, path string) int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	n := 0
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		n++
+	}
+	return n
+}
