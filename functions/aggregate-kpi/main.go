@@ -3,7 +3,8 @@
 // (kpi.shard.requested; or every shard of a period named in the detail) and
 // announces trending articles. Each kpi.shard.requested is a worker
 // invocation: it recomputes its shard exactly and idempotently, announces
-// user.engaged and article.stats, then clears the marks it covered. The
+// user.engaged and article.stats, then clears the marks it covered; a job of
+// a final period (tracking.Correctable) leaves its partials as they are. The
 // rules are tracking.Service's (Coordinate, RecomputeShard).
 package main
 
@@ -29,8 +30,11 @@ func main() {
 		if e.DetailType == events.KPIShardRequestedType {
 			job := tracking.ShardJobOf(e.Detail)
 			done, err := s.RecomputeShard(ctx, job)
+			if done.Final {
+				trigger.Count(ctx, "final periods left as they are", 1)
+			}
 			slog.InfoContext(ctx, "kpi shard", "granularity", job.Granularity, "period", job.Period, "shard", job.Shard,
-				"hours", done.Hours, "cleared", done.Cleared)
+				"hours", done.Hours, "cleared", done.Cleared, "final", done.Final)
 			return err
 		}
 		done, err := s.Coordinate(ctx, tracking.RunOf(e.Detail))

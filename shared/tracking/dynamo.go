@@ -56,16 +56,20 @@ func (s *DynamoStore) PutEvent(ctx context.Context, e Stored) error {
 	return err
 }
 
-// EventsOf reads one hour of one shard.
-func (s *DynamoStore) EventsOf(ctx context.Context, hour time.Time, shard int) ([]Stored, error) {
+// EventsOf reads one hour of one shard, leaving out the events expired at
+// now (DynamoDB deletes them some time after; dynalite never does).
+func (s *DynamoStore) EventsOf(ctx context.Context, hour time.Time, shard int, now time.Time) ([]Stored, error) {
 	var items []eventItem
 	if err := s.table.Get("hk", hourKey(hour, shard)).Index(IndexByHour).All(ctx, &items); err != nil {
 		return nil, err
 	}
-	out := make([]Stored, len(items))
-	for i, it := range items {
-		out[i] = Stored{Event: Event{ID: it.ID, Type: it.Type, ArticleID: it.ArticleID, At: it.At, DwellMS: it.DwellMS},
-			UserID: it.UserID, ReceivedAt: it.ReceivedAt}
+	out := make([]Stored, 0, len(items))
+	for _, it := range items {
+		if it.ExpiresAt < now.Unix() {
+			continue
+		}
+		out = append(out, Stored{Event: Event{ID: it.ID, Type: it.Type, ArticleID: it.ArticleID, At: it.At, DwellMS: it.DwellMS},
+			UserID: it.UserID, ReceivedAt: it.ReceivedAt})
 	}
 	return out, nil
 }

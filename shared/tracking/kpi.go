@@ -1,6 +1,8 @@
 package tracking
 
 import (
+	"errors"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -96,13 +98,39 @@ type Mark struct {
 // missed the newest events; a mark kept is recomputed again by the next run.
 const Settle = time.Minute
 
+// Correctable is for how long after its start a period's KPIs can be
+// recomputed: its raw events live Retention after they were received, and an
+// event may be received up to MaxSkew before its own time. Past that some of
+// its events may be gone (TTL deletes them) and a recomputation would count
+// less than was counted: the period's stored partials are final.
+const Correctable = Retention - MaxSkew
+
+// Final reports whether a period starting at start is final at now: its
+// events may have expired, so it is never recomputed from them.
+func Final(start, now time.Time) bool { return !now.Before(start.Add(Correctable)) }
+
+// ErrFinal means a period is final (see Correctable): nothing was
+// recomputed and its stored partials stay as they are.
+var ErrFinal = errors.New("the period is final: its raw events may have expired")
+
 // Plan lists the shard jobs of a coordinator run: every shard of the given
 // period, or by default one day job per day and shard with a mark (the job
 // recomputes the marked hours and the day).
-func Plan(run Run, marks []Mark) ([]ShardJob, error) {
+//
+// A named period that is Final at now is refused: recomputed from what is
+// left of its events, it would overwrite the numbers counted while they
+// lived. Marks are never of a final period's hour (they expire with it),
+// but a day job is planned only while its whole day is correctable.
+func Plan(run Run, marks []Mark, now time.Time) ([]ShardJob, error) {
 	if run.Granularity != "" || run.Period != "" {
-		if _, err := periodStart(run.Granularity, run.Period); err != nil {
+		start, err := periodStart(run.Granularity, run.Period)
+		if err != nil {
 			return nil, err
+		}
+		if Final(start, now) {
+			return nil, kiosk.Errorf(kiosk.EINVALID, "%s %s is final: its raw events expire %s after they are received, "+
+				"so a period can be recomputed for %s after its start; its stored KPIs stay as they are",
+				run.Granularity, run.Period, days(Retention), days(Correctable))
 		}
 		jobs := make([]ShardJob, Shards)
 		for shard := range Shards {
@@ -114,6 +142,9 @@ func Plan(run Run, marks []Mark) ([]ShardJob, error) {
 	var jobs []ShardJob
 	for _, m := range marks {
 		j := ShardJob{Granularity: Day, Period: m.Hour.UTC().Format(dayLayout), Shard: m.Shard}
+		if Final(m.Hour.UTC().Truncate(24*time.Hour), now) {
+			continue // its day's first events may be gone; the mark expires with its hour
+		}
 		if !seen[j] {
 			seen[j] = true
 			jobs = append(jobs, j)
@@ -126,6 +157,14 @@ func Plan(run Run, marks []Mark) ([]ShardJob, error) {
 		return jobs[i].Shard < jobs[j].Shard
 	})
 	return jobs, nil
+}
+
+// days writes a duration of whole days as "35 days", else as Go does.
+func days(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%d days", d/(24*time.Hour))
+	}
+	return d.String()
 }
 
 func periodStart(granularity, period string) (time.Time, error) {

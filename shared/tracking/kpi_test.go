@@ -73,8 +73,8 @@ type hookStore struct {
 	hook func()
 }
 
-func (h *hookStore) EventsOf(ctx context.Context, hour time.Time, shard int) ([]Stored, error) {
-	evs, err := h.Store.EventsOf(ctx, hour, shard)
+func (h *hookStore) EventsOf(ctx context.Context, hour time.Time, shard int, now time.Time) ([]Stored, error) {
+	evs, err := h.Store.EventsOf(ctx, hour, shard, now)
 	if h.hook != nil && hour.Equal(h.hour) {
 		f := h.hook
 		h.hook = nil
@@ -131,7 +131,7 @@ func TestAMarkIsClearedOnlyOnceItsHourIsStoredAndOver(t *testing.T) {
 	if len(marks) != 1 {
 		t.Fatalf("a batch left %d marks, want 1", len(marks))
 	}
-	jobs, _ := Plan(Run{}, marks)
+	jobs, _ := Plan(Run{}, marks, now)
 	if _, err := (&Service{Store: failingStore{st}, Now: at(now.Add(2 * time.Hour))}).Recompute(ctx, jobs[0]); err == nil {
 		t.Fatal("a recomputation that could not store succeeded")
 	}
@@ -314,7 +314,7 @@ func TestMarksAreBoundedByHoursAndShards(t *testing.T) {
 	if limit := int(MaxAge/time.Hour) + 1; len(marks) > limit || len(marks) < limit-1 {
 		t.Errorf("a week's batch left %d marks, want one per hour (%d)", len(marks), limit)
 	}
-	jobs, _ := Plan(Run{}, marks)
+	jobs, _ := Plan(Run{}, marks, now)
 	if len(jobs) > 8 {
 		t.Errorf("%d day jobs for one shard's week", len(jobs))
 	}

@@ -11,8 +11,8 @@ import (
 
 // MemoryStore is an in-memory Store for the service's tests: the DynamoDB
 // adapter's behaviour without DynamoDB — conditional puts and deletes, the
-// by-hour index's order (by key), a mark whose time to live has passed is
-// invisible, and a partial is replaced whole.
+// by-hour index's order (by key), an event or mark whose time to live has
+// passed is invisible, and a partial is replaced whole.
 type MemoryStore struct {
 	mu       sync.Mutex
 	events   map[string]Stored // "ev#<user>#<id>", as the table's key
@@ -47,13 +47,15 @@ func (m *MemoryStore) PutEvent(_ context.Context, e Stored) error {
 	return nil
 }
 
-// EventsOf lists one hour and shard's events in key order.
-func (m *MemoryStore) EventsOf(_ context.Context, hour time.Time, shard int) ([]Stored, error) {
+// EventsOf lists one hour and shard's events in key order; an event past its
+// time to live (its ReceivedAt plus Retention, in whole seconds as the table
+// keeps it) is gone.
+func (m *MemoryStore) EventsOf(_ context.Context, hour time.Time, shard int, now time.Time) ([]Stored, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var keys []string
 	for k, e := range m.events {
-		if hourKey(e.At, ShardOf(e.UserID)) == hourKey(hour, shard) {
+		if hourKey(e.At, ShardOf(e.UserID)) == hourKey(hour, shard) && e.ReceivedAt.Add(Retention).Unix() >= now.Unix() {
 			keys = append(keys, k)
 		}
 	}

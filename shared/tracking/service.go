@@ -162,7 +162,7 @@ func (s *Service) Coordinate(ctx context.Context, run Run) (Coordinated, error) 
 		}
 	}
 	done.Marks = len(marks)
-	jobs, err := Plan(run, marks)
+	jobs, err := Plan(run, marks, now)
 	if err != nil {
 		return done, err
 	}
@@ -207,19 +207,26 @@ func (s *Service) announceTrending(ctx context.Context, now time.Time) (int, err
 
 // ShardDone is what a worker did.
 type ShardDone struct {
-	Hours   int // hours recomputed
-	Cleared int // marks cleared
+	Hours   int  // hours recomputed
+	Cleared int  // marks cleared
+	Final   bool // the period is final: nothing was recomputed (see Correctable)
 }
 
 // RecomputeShard is a worker of the KPI batch: it recomputes the job's
 // shard exactly (Recompute), announces what each user engaged with in every
 // completed hour and the day's per-article numbers, and only then clears
 // the marks it covered: a crash before that repeats the job, never loses it.
+// A job of a final period (a redrive, a late dead letter, a job planned just
+// before the period became final) changes nothing and is done: Final is set,
+// and no error, which would only retry it.
 func (s *Service) RecomputeShard(ctx context.Context, job ShardJob) (ShardDone, error) {
 	if s.Announce == nil {
 		return ShardDone{}, errors.New("tracking: the KPI batch needs an announcer")
 	}
 	r, err := s.Recompute(ctx, job)
+	if errors.Is(err, ErrFinal) {
+		return ShardDone{Final: true}, nil
+	}
 	if err != nil {
 		return ShardDone{}, err
 	}
@@ -259,6 +266,8 @@ func (s *Service) Marks(ctx context.Context) ([]Mark, error) {
 // recomputes its hour; a day job reads the shard's marks of the day first,
 // then recomputes each marked hour and the day from one read of the day's
 // events. Call Clear once whatever depends on the result is published.
+// A period Final at the service's now is not recomputed: ErrFinal, and its
+// stored partials stay as they are.
 func (s *Service) Recompute(ctx context.Context, job ShardJob) (Recomputed, error) {
 	now := s.now()
 	if job.Shard < 0 || job.Shard >= Shards {
@@ -268,6 +277,9 @@ func (s *Service) Recompute(ctx context.Context, job ShardJob) (Recomputed, erro
 	start, err := periodStart(job.Granularity, job.Period)
 	if err != nil {
 		return Recomputed{}, err
+	}
+	if Final(start, now) {
+		return Recomputed{}, fmt.Errorf("%s %s shard %d: %w", job.Granularity, job.Period, shard, ErrFinal)
 	}
 	r := Recomputed{started: now.UTC()}
 	hours := []time.Time{start}
@@ -292,7 +304,7 @@ func (s *Service) Recompute(ctx context.Context, job ShardJob) (Recomputed, erro
 	var events []Stored
 	for h := range n {
 		hour := start.Add(time.Duration(h) * time.Hour)
-		evs, err := s.Store.EventsOf(ctx, hour, shard)
+		evs, err := s.Store.EventsOf(ctx, hour, shard, now)
 		if err != nil {
 			return Recomputed{}, fmt.Errorf("events of %s shard %d: %w", hour.Format(hourLayout), shard, err)
 		}

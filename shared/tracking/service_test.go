@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -168,7 +169,7 @@ func TestServiceAWorkerThatCannotAnnounceKeepsItsMarks(t *testing.T) {
 	}
 	clock = now.Add(Settle) // the mark has settled: a successful worker clears it
 	marks, _ := s.Marks(ctx)
-	jobs, _ := Plan(Run{}, marks)
+	jobs, _ := Plan(Run{}, marks, now)
 	pub.fail = errors.New("the bus is down")
 	if _, err := s.RecomputeShard(ctx, jobs[0]); err == nil {
 		t.Fatal("a worker whose announcements failed succeeded")
@@ -291,5 +292,85 @@ func TestServiceAReportRequestIsReadAsTheAPIGetsIt(t *testing.T) {
 		if _, err := s.Report(ctx, c[0], c[1], c[2], c[3]); kiosk.ErrorCode(err) != kiosk.EINVALID {
 			t.Errorf("%s: %v, want EINVALID", name, err)
 		}
+	}
+}
+
+func TestServiceAPeriodWhoseEventsMayHaveExpiredIsNeverRecomputedFromThem(t *testing.T) {
+	ctx := context.Background()
+	pub := &published{}
+	clock := now
+	s := &Service{Store: NewMemoryStore(), Now: func() time.Time { return clock }, Announce: Events{Publish: pub.publish}}
+	for _, u := range []string{"alice", "bob", "carol"} {
+		if _, err := s.Track(ctx, u, []Event{ev("click-0001", Click, 1, now), ev("imp-000001", Impression, 1, now)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hour, day := now.Format(hourLayout), now.Format(dayLayout)
+	recomputeAll := func(granularity, period string) []ShardDone {
+		var out []ShardDone
+		for shard := range Shards {
+			done, err := s.RecomputeShard(ctx, ShardJob{Granularity: granularity, Period: period, Shard: shard})
+			if err != nil {
+				t.Fatalf("worker %s %s shard %d: %v", granularity, period, shard, err)
+			}
+			out = append(out, done)
+		}
+		return out
+	}
+	counted := func() (int64, int64) {
+		h, err := s.Query(ctx, Hour, "all", now, now)
+		if err != nil || len(h) != 1 {
+			t.Fatalf("hour rows = %+v, %v", h, err)
+		}
+		d, err := s.Query(ctx, Day, "all", now, now)
+		if err != nil || len(d) != 1 {
+			t.Fatalf("day rows = %+v, %v", d, err)
+		}
+		return h[0].Clicks, d[0].Clicks
+	}
+	clock = now.Add(2 * time.Hour)
+	recomputeAll(Hour, hour)
+	recomputeAll(Day, day)
+	if h, d := counted(); h != 3 || d != 3 {
+		t.Fatalf("counted %d clicks in the hour and %d in the day, want 3 and 3", h, d)
+	}
+
+	// Forty days on, the events are past their retention (TTL deletes them).
+	clock = now.Add(40 * 24 * time.Hour)
+	pub.types, pub.details = nil, nil
+	for _, run := range []Run{{Granularity: Hour, Period: hour}, {Granularity: Day, Period: day}} {
+		_, err := s.Coordinate(ctx, run)
+		if kiosk.ErrorCode(err) != kiosk.EINVALID || !strings.Contains(err.Error(), "final") || !strings.Contains(err.Error(), "35 days") {
+			t.Errorf("a run now of %+v 40 days later = %v; want EINVALID saying the period is final after 35 days", run, err)
+		}
+		if jobs := of[events.KPIShardRequested](pub, events.KPIShardRequestedType); len(jobs) != 0 {
+			t.Errorf("a refused run requested %d shard jobs", len(jobs))
+		}
+	}
+	// A worker event of such a period (a redrive, a late dead letter) is done
+	// without touching the partials, and without an error that would retry it.
+	for _, job := range [][2]string{{Hour, hour}, {Day, day}} {
+		for _, done := range recomputeAll(job[0], job[1]) {
+			if !done.Final || done.Hours != 0 {
+				t.Errorf("a worker of %s 40 days later = %+v; want Final and nothing recomputed", job[1], done)
+			}
+		}
+	}
+	if h, d := counted(); h != 3 || d != 3 {
+		t.Errorf("after the late jobs the hour has %d clicks and the day %d, want the 3 and 3 counted while the events lived", h, d)
+	}
+	if n := len(pub.types); n != 0 {
+		t.Errorf("late jobs of a final period announced %v", pub.types)
+	}
+
+	// Up to the last minute of Correctable a period is still recomputed.
+	start := now.Truncate(time.Hour)
+	clock = start.Add(Correctable - time.Minute)
+	if _, err := s.Coordinate(ctx, Run{Granularity: Hour, Period: hour}); err != nil {
+		t.Errorf("a run now of the hour a minute before it is final = %v", err)
+	}
+	clock = start.Add(Correctable)
+	if _, err := s.Coordinate(ctx, Run{Granularity: Hour, Period: hour}); kiosk.ErrorCode(err) != kiosk.EINVALID {
+		t.Errorf("a run now of the hour when it becomes final = %v, want EINVALID", err)
 	}
 }

@@ -13,8 +13,10 @@ type Store interface {
 	// PutEvent stores an event once; ErrDuplicate if its id was stored for
 	// this user before.
 	PutEvent(ctx context.Context, e Stored) error
-	// EventsOf returns every event of one hour and shard.
-	EventsOf(ctx context.Context, hour time.Time, shard int) ([]Stored, error)
+	// EventsOf returns every event of one hour and shard alive at now (an
+	// event past its ReceivedAt plus Retention is invisible, whether or not
+	// TTL deleted it yet).
+	EventsOf(ctx context.Context, hour time.Time, shard int, now time.Time) ([]Stored, error)
 	PutArticle(ctx context.Context, a Article) error
 	Articles(ctx context.Context, ids []string) (map[string]Article, error)
 	// PutPartial replaces one shard's partial of a period.

@@ -37,7 +37,7 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		if err := st.PutEvent(ctx, other); err != nil {
 			t.Fatalf("another user's event of the same id = %v, want it stored", err)
 		}
-		got, err := st.EventsOf(ctx, now.Truncate(time.Hour), ShardOf("alice"))
+		got, err := st.EventsOf(ctx, now.Truncate(time.Hour), ShardOf("alice"), now)
 		if err != nil || len(got) == 0 {
 			t.Fatalf("EventsOf = %v, %v", got, err)
 		}
@@ -63,7 +63,7 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 			}
 		}
 		for shard := range Shards {
-			got, err := st.EventsOf(ctx, now.Truncate(time.Hour), shard)
+			got, err := st.EventsOf(ctx, now.Truncate(time.Hour), shard, now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -163,6 +163,29 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		}
 		if left, _ := st.Marks(ctx, 5, hour); len(left) != 0 {
 			t.Errorf("marks left: %+v", left)
+		}
+	})
+	t.Run("an expired event is invisible although still stored", func(t *testing.T) {
+		st := newStore(t)
+		received := now.Add(-time.Hour)
+		if err := st.PutEvent(ctx, Stored{Event: Event{ID: "e-expiring", Type: Click, ArticleID: art(1), At: received},
+			UserID: "alice", ReceivedAt: received}); err != nil {
+			t.Fatal(err)
+		}
+		hour, shard := received.Truncate(time.Hour), ShardOf("alice")
+		for _, c := range []struct {
+			at   time.Time
+			want int
+		}{{received, 1}, {received.Add(Retention), 1}, {received.Add(Retention + time.Second), 0}, {received.Add(40 * 24 * time.Hour), 0}} {
+			got, err := st.EventsOf(ctx, hour, shard, c.at)
+			if err != nil || len(got) != c.want {
+				t.Errorf("EventsOf at %s (received %s) = %d events, %v; want %d", c.at, received, len(got), err, c.want)
+			}
+		}
+		// Expired is not deleted: the id is still taken until TTL removes it.
+		if err := st.PutEvent(ctx, Stored{Event: Event{ID: "e-expiring", Type: Click, ArticleID: art(1), At: received},
+			UserID: "alice", ReceivedAt: received}); !errors.Is(err, ErrDuplicate) {
+			t.Errorf("storing the expired event again = %v, want ErrDuplicate (it is still stored)", err)
 		}
 	})
 	t.Run("an article is marked trending once", func(t *testing.T) {

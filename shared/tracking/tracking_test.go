@@ -128,7 +128,7 @@ func runKPI(t *testing.T, st Store, now time.Time) []HourResult {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jobs, err := Plan(Run{}, marks)
+	jobs, err := Plan(Run{}, marks, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func at(t time.Time) func() time.Time { return func() time.Time { return t } }
 func TestPlanMakesOneDayJobPerMarkedDayAndShard(t *testing.T) {
 	h := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
 	marks := []Mark{{Hour: h, Shard: 3}, {Hour: h.Add(5 * time.Hour), Shard: 3}, {Hour: h.Add(-time.Hour), Shard: 3}, {Hour: h, Shard: 1}}
-	jobs, _ := Plan(Run{}, marks)
+	jobs, _ := Plan(Run{}, marks, now)
 	var got []string
 	for _, j := range jobs {
 		got = append(got, fmt.Sprintf("%s %s %d", j.Granularity, j.Period, j.Shard))
@@ -163,10 +163,10 @@ func TestPlanMakesOneDayJobPerMarkedDayAndShard(t *testing.T) {
 	if want := "[day 20261124 3 day 20261125 1 day 20261125 3]"; fmt.Sprint(got) != want {
 		t.Errorf("Plan = %v, want %s", got, want)
 	}
-	if jobs, _ := Plan(Run{Granularity: Hour, Period: "2026112510"}, nil); len(jobs) != Shards {
+	if jobs, _ := Plan(Run{Granularity: Hour, Period: "2026112510"}, nil, now); len(jobs) != Shards {
 		t.Errorf("a named period makes %d jobs, want one per shard", len(jobs))
 	}
-	if _, err := Plan(Run{Granularity: "hour", Period: "yesterday"}, nil); err == nil {
+	if _, err := Plan(Run{Granularity: "hour", Period: "yesterday"}, nil, now); err == nil {
 		t.Error("a bad period was planned")
 	}
 }
