@@ -112,11 +112,13 @@ func (s *DynamoStore) MarkTrending(ctx context.Context, id string) (bool, error)
 	return err == nil, err
 }
 
-// GetArticle reads one article (ErrArticleNotFound if the feeds never placed it).
-func (s *DynamoStore) GetArticle(ctx context.Context, id string) (Article, error) {
+// GetArticle reads one article (ErrArticleNotFound if the feeds never placed
+// it, or it expired by now: DynamoDB deletes it some time after; dynalite
+// never does).
+func (s *DynamoStore) GetArticle(ctx context.Context, id string, now time.Time) (Article, error) {
 	var it articleItem
 	err := s.table.Get("pk", "a#"+id).Range("sk", dynamo.Equal, "a").One(ctx, &it)
-	if errors.Is(err, dynamo.ErrNotFound) || (err == nil && it.Title == "") {
+	if errors.Is(err, dynamo.ErrNotFound) || (err == nil && (it.Title == "" || it.ExpiresAt != 0 && it.ExpiresAt < now.Unix())) {
 		return Article{}, ErrArticleNotFound
 	}
 	return it.article(), err

@@ -114,12 +114,12 @@ func (m *MemoryStore) MarkTrending(_ context.Context, id string) (bool, error) {
 	return true, nil
 }
 
-// GetArticle implements Store.
-func (m *MemoryStore) GetArticle(_ context.Context, id string) (Article, error) {
+// GetArticle implements Store: an article past its expiry is gone.
+func (m *MemoryStore) GetArticle(_ context.Context, id string, now time.Time) (Article, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	it, ok := m.articles[id]
-	if !ok || it.Title == "" {
+	if !ok || it.Title == "" || !it.expires.IsZero() && it.expires.Unix() < now.Unix() {
 		return Article{}, ErrArticleNotFound
 	}
 	return it.Article, nil

@@ -277,9 +277,14 @@ func (s *Service) notifyChunk(ctx context.Context, t Trend) (string, Article, in
 	if !idRe.MatchString(t.ArticleID) || len(t.Hour) != 10 {
 		return "", Article{}, 0, fmt.Errorf("trending notification: bad article %q or hour %q", t.ArticleID, t.Hour)
 	}
-	a, err := s.Store.GetArticle(ctx, t.ArticleID)
+	now := s.now()
+	a, err := s.Store.GetArticle(ctx, t.ArticleID, now)
 	if errors.Is(err, ErrArticleNotFound) {
-		return "", a, 0, fmt.Errorf("article %s is not in the feeds yet: %w", t.ArticleID, err)
+		// Not placed yet (a retry finds it) or expired (ArticleRetention after
+		// its publication; the dead letter says so): both worlds, whether or
+		// not TTL deleted it yet, answer the same.
+		return "", a, 0, fmt.Errorf("article %s is not in the feeds yet, or no longer (articles are kept %.0f hours after publication): %w",
+			t.ArticleID, ArticleRetention.Hours(), err)
 	}
 	if err != nil || a.Hidden {
 		return "", a, 0, err
@@ -292,7 +297,6 @@ func (s *Service) notifyChunk(ctx context.Context, t Trend) (string, Article, in
 	if err != nil {
 		return "", a, 0, err
 	}
-	now := s.now()
 	var (
 		mu      sync.Mutex
 		written int

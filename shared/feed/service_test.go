@@ -513,3 +513,39 @@ func TestServiceFanoutStopsOnAHiddenArticleAndFailsWhenItCannotContinue(t *testi
 		t.Error("a malformed continuation is accepted")
 	}
 }
+
+func TestServiceATrendingArticleOlderThanTheFeedsIsNotInThemWhetherOrNotTTLDeletedIt(t *testing.T) {
+	clock := now
+	s := &Service{Store: NewMemoryStore(), Now: func() time.Time { return clock }, Announce: (&announced{}).announce}
+	ctx := context.Background()
+	a := published(1, "sports", "s", time.Hour)
+	if err := s.OnArticlePublished(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	fan := fmt.Sprintf("%032x", 1<<20)
+	if err := s.OnInterestsChanged(ctx, events.InterestsChanged{UserID: fan, Interests: []string{"sports"}, At: now}); err != nil {
+		t.Fatal(err)
+	}
+	// Ten days on the article is past ArticleRetention: in DynamoDB it is
+	// gone (or going); the memory store still holds it, as dynalite would.
+	clock = now.Add(10 * 24 * time.Hour)
+	n, err := s.Notify(ctx, Trend{ArticleID: a.ID, Hour: clock.Format(events.HourLayout)})
+	if !errors.Is(err, ErrArticleNotFound) || n != 0 || !strings.Contains(err.Error(), "no longer") {
+		t.Errorf("trending for an expired article = %d, %v; want nothing written and ErrArticleNotFound, as for a deleted one", n, err)
+	}
+	if p, _ := s.Inbox(ctx, fan, "", ""); len(p.Items) != 0 {
+		t.Errorf("a fan was notified of an article past its retention: %+v", p.Items)
+	}
+}
+
+func TestTheRankingWindowEndsInsideWhatItReads(t *testing.T) {
+	// Rank reads the articles published since now-Window and the stats of
+	// each day from (now-Window)'s day: both must still be alive, so those
+	// reads need not filter expired items.
+	if ArticleRetention <= Window {
+		t.Errorf("ArticleRetention %s ends inside the window %s", ArticleRetention, Window)
+	}
+	if StatsRetention <= Window+24*time.Hour {
+		t.Errorf("StatsRetention %s after a day's start ends inside the window's first day (%s)", StatsRetention, Window+24*time.Hour)
+	}
+}

@@ -11,9 +11,12 @@ import (
 // Store is what the feed service needs of persistence: conditional writes
 // (each reporting whether it changed anything), reads that leave expired
 // items out, and nothing that decides. DynamoStore keeps it in the feed
-// table; MemoryStore in maps, for the service's tests. Articles and day
-// stats are only ever read well inside their retention (the ranking window
-// is shorter), so those two reads do not check expiry, in either store.
+// table; MemoryStore in maps, for the service's tests. RecentArticles and
+// DayStats are only ever asked for what lies inside the ranking window, which
+// ends well inside an article's and a day's retention (ArticleRetention,
+// StatsRetention; TestTheRankingWindowEndsInsideWhatItReads), so those two
+// reads need not check expiry. GetArticle is asked for any id (a trending
+// announcement of an old article) and does.
 type Store interface {
 	// PlaceArticle stores an announced article's fields, leaving its
 	// moderation and trending flags alone (they may have arrived first); it
@@ -25,8 +28,9 @@ type Store interface {
 	Moderate(ctx context.Context, m Moderation) (bool, error)
 	// MarkTrending flags an article trending; it reports whether it was not.
 	MarkTrending(ctx context.Context, id string) (bool, error)
-	// GetArticle reads a placed article (ErrArticleNotFound if never placed).
-	GetArticle(ctx context.Context, id string) (Article, error)
+	// GetArticle reads a placed article alive at now (ErrArticleNotFound if
+	// never placed, or expired: whether or not TTL deleted it yet).
+	GetArticle(ctx context.Context, id string, now time.Time) (Article, error)
 	// RecentArticles lists the articles published since, newest first.
 	RecentArticles(ctx context.Context, since time.Time) ([]Article, error)
 

@@ -33,7 +33,7 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		if ok, err := s.MarkTrending(ctx, b.ID); err != nil || !ok {
 			t.Fatalf("trending before its article: %v %v", ok, err)
 		}
-		if _, err := s.GetArticle(ctx, b.ID); !errors.Is(err, ErrArticleNotFound) {
+		if _, err := s.GetArticle(ctx, b.ID, now); !errors.Is(err, ErrArticleNotFound) {
 			t.Errorf("a moderated, unplaced article is read: %v, want ErrArticleNotFound", err)
 		}
 		if list, _ := s.RecentArticles(ctx, now.Add(-Window)); len(list) != 0 {
@@ -47,7 +47,7 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		if isNew, err := s.PlaceArticle(ctx, a, far); err != nil || isNew {
 			t.Errorf("a redelivered article: %v %v, want not new", isNew, err)
 		}
-		got, err := s.GetArticle(ctx, b.ID)
+		got, err := s.GetArticle(ctx, b.ID, now)
 		if err != nil || !got.Pinned || !got.Trending || got.Hidden || got.Title != b.Title || !got.PublishedAt.Equal(b.PublishedAt) {
 			t.Errorf("placed after its moderation: %+v %v, want pinned and trending kept", got, err)
 		}
@@ -67,8 +67,30 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		if list, _ := s.RecentArticles(ctx, now.Add(-Window)); len(list) != 2 || list[0].ID != a.ID || list[1].ID != b.ID {
 			t.Errorf("the window: %+v, want newest first", list)
 		}
-		if _, err := s.GetArticle(ctx, id(404)); !errors.Is(err, ErrArticleNotFound) {
+		if _, err := s.GetArticle(ctx, id(404), now); !errors.Is(err, ErrArticleNotFound) {
 			t.Errorf("an unknown article: %v, want ErrArticleNotFound", err)
+		}
+	})
+
+	t.Run("an expired article is invisible although still stored", func(t *testing.T) {
+		s := newStore(t)
+		a := art(1, "tech", "s1", 0)
+		expires := now.Add(time.Hour)
+		if _, err := s.PlaceArticle(ctx, a, expires); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			at    time.Time
+			found bool
+		}{{now, true}, {expires, true}, {expires.Add(time.Second), false}, {now.Add(40 * 24 * time.Hour), false}} {
+			got, err := s.GetArticle(ctx, a.ID, c.at)
+			if c.found && (err != nil || got.ID != a.ID) || !c.found && !errors.Is(err, ErrArticleNotFound) {
+				t.Errorf("GetArticle at %s (expires %s) = %+v, %v; want found %v", c.at, expires, got, err, c.found)
+			}
+		}
+		// Still stored: a redelivery of its announcement is not new.
+		if isNew, err := s.PlaceArticle(ctx, a, expires); err != nil || isNew {
+			t.Errorf("placing the expired, undeleted article again = %v, %v; want not new", isNew, err)
 		}
 	})
 
