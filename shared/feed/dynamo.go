@@ -118,7 +118,7 @@ func (s *DynamoStore) MarkTrending(ctx context.Context, id string) (bool, error)
 func (s *DynamoStore) GetArticle(ctx context.Context, id string, now time.Time) (Article, error) {
 	var it articleItem
 	err := s.table.Get("pk", "a#"+id).Range("sk", dynamo.Equal, "a").One(ctx, &it)
-	if errors.Is(err, dynamo.ErrNotFound) || (err == nil && (it.Title == "" || it.ExpiresAt != 0 && it.ExpiresAt < now.Unix())) {
+	if errors.Is(err, dynamo.ErrNotFound) || (err == nil && (it.Title == "" || it.ExpiresAt != 0 && it.ExpiresAt <= now.Unix())) {
 		return Article{}, ErrArticleNotFound
 	}
 	return it.article(), err
@@ -536,8 +536,9 @@ func (s *DynamoStore) Notifications(ctx context.Context, userID, before string, 
 }
 
 // MarkRead marks an entry read if the user has it (Store.MarkRead).
-func (s *DynamoStore) MarkRead(ctx context.Context, userID, id string) (bool, error) {
-	err := s.table.Update("pk", "nb#"+userID).Range("sk", id).Set("read", true).If("attribute_exists('pk')").Run(ctx)
+func (s *DynamoStore) MarkRead(ctx context.Context, userID, id string, now time.Time) (bool, error) {
+	err := s.table.Update("pk", "nb#"+userID).Range("sk", id).Set("read", true).
+		If("attribute_exists('pk') AND 'expires_at' > ?", now.Unix()).Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return false, nil
 	}

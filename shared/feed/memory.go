@@ -119,7 +119,7 @@ func (m *MemoryStore) GetArticle(_ context.Context, id string, now time.Time) (A
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	it, ok := m.articles[id]
-	if !ok || it.Title == "" || !it.expires.IsZero() && it.expires.Unix() < now.Unix() {
+	if !ok || it.Title == "" || !it.expires.IsZero() && it.expires.Unix() <= now.Unix() {
 		return Article{}, ErrArticleNotFound
 	}
 	return it.Article, nil
@@ -421,11 +421,11 @@ func (m *MemoryStore) Notifications(_ context.Context, userID, before string, li
 }
 
 // MarkRead implements Store.
-func (m *MemoryStore) MarkRead(_ context.Context, userID, id string) (bool, error) {
+func (m *MemoryStore) MarkRead(_ context.Context, userID, id string, now time.Time) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	n, ok := m.inbox[userID][id]
-	if !ok {
+	if !ok || n.expires.Unix() <= now.Unix() {
 		return false, nil
 	}
 	n.Read = true

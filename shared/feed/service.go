@@ -369,8 +369,8 @@ func (s *Service) Inbox(ctx context.Context, userID, limit, cursor string) (Noti
 	return p, nil
 }
 
-// MarkRead marks a user's entries read; ids that are not in the inbox are
-// ignored. It returns how many it marked.
+// MarkRead marks a user's entries read; ids that are not in the inbox (or
+// expired from it) are ignored. It returns how many it marked.
 func (s *Service) MarkRead(ctx context.Context, userID string, ids []string) (int, error) {
 	if len(ids) == 0 || len(ids) > MaxMarkRead {
 		return 0, kiosk.Errorf(kiosk.EINVALID, "ids must list 1 to %d notification ids", MaxMarkRead)
@@ -380,9 +380,9 @@ func (s *Service) MarkRead(ctx context.Context, userID string, ids []string) (in
 			return 0, kiosk.Errorf(kiosk.EINVALID, "%q is not a notification id", kiosk.Truncate(id, 60))
 		}
 	}
-	n := 0
+	n, now := 0, s.now()
 	for _, id := range slices.Compact(slices.Sorted(slices.Values(ids))) {
-		marked, err := s.Store.MarkRead(ctx, userID, id)
+		marked, err := s.Store.MarkRead(ctx, userID, id, now)
 		if err != nil {
 			return n, codes.Translate(err)
 		}

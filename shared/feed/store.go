@@ -87,8 +87,9 @@ type Store interface {
 	// them are left out (they are the oldest: entries expire in the order
 	// they were written). One read.
 	Notifications(ctx context.Context, userID, before string, limit int, now time.Time) ([]Notification, error)
-	// MarkRead marks a user's entry read; it reports whether the entry exists.
-	MarkRead(ctx context.Context, userID, id string) (bool, error)
+	// MarkRead marks a user's entry read; it reports whether the entry exists
+	// and is alive at now (an expired one is left alone, as a deleted one).
+	MarkRead(ctx context.Context, userID, id string, now time.Time) (bool, error)
 }
 
 // The store's sentinel errors; their messages are what a client may read.

@@ -82,7 +82,7 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		for _, c := range []struct {
 			at    time.Time
 			found bool
-		}{{now, true}, {expires, true}, {expires.Add(time.Second), false}, {now.Add(40 * 24 * time.Hour), false}} {
+		}{{now, true}, {expires.Add(-time.Second), true}, {expires, false}, {now.Add(40 * 24 * time.Hour), false}} {
 			got, err := s.GetArticle(ctx, a.ID, c.at)
 			if c.found && (err != nil || got.ID != a.ID) || !c.found && !errors.Is(err, ErrArticleNotFound) {
 				t.Errorf("GetArticle at %s (expires %s) = %+v, %v; want found %v", c.at, expires, got, err, c.found)
@@ -302,13 +302,18 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		if list, _ := s.Notifications(ctx, u, want[2], 5, now); len(list) != 0 {
 			t.Errorf("before the oldest live entry: %+v, want none (the rest expired)", list)
 		}
-		if ok, err := s.MarkRead(ctx, u, want[1]); err != nil || !ok {
+		if ok, err := s.MarkRead(ctx, u, want[1], now); err != nil || !ok {
 			t.Errorf("mark read: %v %v", ok, err)
 		}
-		if ok, _ := s.MarkRead(ctx, u, NotificationID("2026112513", id(99))); ok {
+		if ok, _ := s.MarkRead(ctx, u, NotificationID("2026112513", id(99)), now); ok {
 			t.Error("an unknown entry is marked")
 		}
-		if ok, _ := s.MarkRead(ctx, id(10), want[1]); ok {
+		// The expired entry is still stored (TTL deletes it later) but is
+		// gone for the reader: marking it changes nothing, as if deleted.
+		if ok, err := s.MarkRead(ctx, u, NotificationID("2026112510", id(1)), now); ok || err != nil {
+			t.Errorf("marking an expired entry read = %v, %v; want false, as for a deleted one", ok, err)
+		}
+		if ok, _ := s.MarkRead(ctx, id(10), want[1], now); ok {
 			t.Error("another user's entry is marked")
 		}
 		if list, _ := s.Notifications(ctx, u, "", 10, now); len(list) != 3 || !list[1].Read || list[0].Read {
