@@ -91,8 +91,8 @@ func (s *DynamoStore) PlaceArticle(ctx context.Context, a Article, expires time.
 }
 
 // Moderate applies a moderation unless one as late is stored (Store.Moderate).
-func (s *DynamoStore) Moderate(ctx context.Context, m Moderation) (bool, error) {
-	err := s.table.Update("pk", "a#"+m.ID).Range("sk", "a").Set("id", m.ID).
+func (s *DynamoStore) Moderate(ctx context.Context, m Moderation, expires time.Time) (bool, error) {
+	err := s.table.Update("pk", "a#"+m.ID).Range("sk", "a").Set("id", m.ID).SetIfNotExists("expires_at", expires.Unix()).
 		Set("hidden", m.Hidden).Set("pinned", m.Pinned).Set("moderated_at", m.At.UTC()).
 		If("attribute_not_exists('moderated_at') OR 'moderated_at' < ?", m.At.UTC()).Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
@@ -103,8 +103,9 @@ func (s *DynamoStore) Moderate(ctx context.Context, m Moderation) (bool, error) 
 
 // MarkTrending flags an article as trending; it reports whether it was not
 // already.
-func (s *DynamoStore) MarkTrending(ctx context.Context, id string) (bool, error) {
+func (s *DynamoStore) MarkTrending(ctx context.Context, id string, expires time.Time) (bool, error) {
 	err := s.table.Update("pk", "a#"+id).Range("sk", "a").Set("id", id).Set("trending", true).
+		SetIfNotExists("expires_at", expires.Unix()).
 		If("attribute_not_exists('trending')").Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return false, nil

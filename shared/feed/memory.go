@@ -91,24 +91,30 @@ func (m *MemoryStore) PlaceArticle(_ context.Context, a Article, expires time.Ti
 }
 
 // Moderate implements Store.
-func (m *MemoryStore) Moderate(_ context.Context, mod Moderation) (bool, error) {
+func (m *MemoryStore) Moderate(_ context.Context, mod Moderation, expires time.Time) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	it := m.article(mod.ID)
 	if !it.moderatedAt.IsZero() && !it.moderatedAt.Before(mod.At) {
 		return false, nil
 	}
+	if it.expires.IsZero() {
+		it.expires = expires
+	}
 	it.Hidden, it.Pinned, it.moderatedAt = mod.Hidden, mod.Pinned, mod.At
 	return true, nil
 }
 
 // MarkTrending implements Store.
-func (m *MemoryStore) MarkTrending(_ context.Context, id string) (bool, error) {
+func (m *MemoryStore) MarkTrending(_ context.Context, id string, expires time.Time) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	it := m.article(id)
 	if it.Trending {
 		return false, nil
+	}
+	if it.expires.IsZero() {
+		it.expires = expires
 	}
 	it.Trending = true
 	return true, nil

@@ -60,7 +60,7 @@ func (s *Service) Moderate(ctx context.Context, m Moderation) error {
 	if !idRe.MatchString(m.ID) {
 		return fmt.Errorf("moderation: bad id %q", m.ID)
 	}
-	changed, err := s.Store.Moderate(ctx, m)
+	changed, err := s.Store.Moderate(ctx, m, s.now().Add(ArticleRetention))
 	if err != nil || !changed {
 		return err
 	}
@@ -72,7 +72,7 @@ func (s *Service) MarkTrending(ctx context.Context, id string) error {
 	if !idRe.MatchString(id) {
 		return fmt.Errorf("trending: bad id %q", id)
 	}
-	changed, err := s.Store.MarkTrending(ctx, id)
+	changed, err := s.Store.MarkTrending(ctx, id, s.now().Add(ArticleRetention))
 	if err != nil || !changed {
 		return err
 	}

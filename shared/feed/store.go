@@ -24,10 +24,13 @@ type Store interface {
 	// the same values and reports false). The item expires at expires.
 	PlaceArticle(ctx context.Context, a Article, expires time.Time) (bool, error)
 	// Moderate applies a moderation unless one at or after at is stored; it
-	// reports whether it did. It may come before the article it moderates.
-	Moderate(ctx context.Context, m Moderation) (bool, error)
+	// reports whether it did. It may come before the article it moderates (or
+	// after the article expired): the flags-only item it then writes expires
+	// at expires, until a placement sets the article's own expiry.
+	Moderate(ctx context.Context, m Moderation, expires time.Time) (bool, error)
 	// MarkTrending flags an article trending; it reports whether it was not.
-	MarkTrending(ctx context.Context, id string) (bool, error)
+	// A flags-only item expires at expires, as Moderate's.
+	MarkTrending(ctx context.Context, id string, expires time.Time) (bool, error)
 	// GetArticle reads a placed article alive at now (ErrArticleNotFound if
 	// never placed, or expired: whether or not TTL deleted it yet).
 	GetArticle(ctx context.Context, id string, now time.Time) (Article, error)

@@ -27,10 +27,10 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 	t.Run("an article is new once, keeps flags that came first, and lists newest first", func(t *testing.T) {
 		s := newStore(t)
 		a, b := art(1, "tech", "s1", time.Hour), art(2, "tech", "s2", 2*time.Hour)
-		if ok, err := s.Moderate(ctx, Moderation{ID: b.ID, Pinned: true, At: now}); err != nil || !ok {
+		if ok, err := s.Moderate(ctx, Moderation{ID: b.ID, Pinned: true, At: now}, far); err != nil || !ok {
 			t.Fatalf("a moderation before its article: %v %v", ok, err)
 		}
-		if ok, err := s.MarkTrending(ctx, b.ID); err != nil || !ok {
+		if ok, err := s.MarkTrending(ctx, b.ID, far); err != nil || !ok {
 			t.Fatalf("trending before its article: %v %v", ok, err)
 		}
 		if _, err := s.GetArticle(ctx, b.ID, now); !errors.Is(err, ErrArticleNotFound) {
@@ -51,13 +51,13 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		if err != nil || !got.Pinned || !got.Trending || got.Hidden || got.Title != b.Title || !got.PublishedAt.Equal(b.PublishedAt) {
 			t.Errorf("placed after its moderation: %+v %v, want pinned and trending kept", got, err)
 		}
-		if ok, _ := s.Moderate(ctx, Moderation{ID: b.ID, Hidden: true, At: now.Add(-time.Minute)}); ok {
+		if ok, _ := s.Moderate(ctx, Moderation{ID: b.ID, Hidden: true, At: now.Add(-time.Minute)}, far); ok {
 			t.Error("an older moderation is applied")
 		}
-		if ok, _ := s.Moderate(ctx, Moderation{ID: b.ID, Hidden: true, At: now}); ok {
+		if ok, _ := s.Moderate(ctx, Moderation{ID: b.ID, Hidden: true, At: now}, far); ok {
 			t.Error("the same moderation is applied twice")
 		}
-		if ok, _ := s.MarkTrending(ctx, b.ID); ok {
+		if ok, _ := s.MarkTrending(ctx, b.ID, far); ok {
 			t.Error("an article is marked trending twice")
 		}
 		list, err := s.RecentArticles(ctx, now.Add(-90*time.Minute))

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/guregu/dynamo/v2"
+
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
@@ -227,5 +229,54 @@ func TestReadListsKeepTheNewestReadsWhateverAUserSends(t *testing.T) {
 	// Reads expire after 72 h.
 	if p, _ := s.profile(ctx, user, now.Add(73*time.Hour)); len(p.Read) != 0 {
 		t.Errorf("%d reads remembered after 73 h", len(p.Read))
+	}
+}
+
+// TestAFlagsOnlyItemExpires: a moderation or trending flag for an article
+// the feeds do not hold (not yet placed, or already deleted by TTL) writes an
+// item that expires, so flags of articles that never come are not kept for
+// good; a placed article keeps its own expiry.
+func TestAFlagsOnlyItemExpires(t *testing.T) {
+	ctx := context.Background()
+	s := newDynamoStore(t)
+	expiresAt := func(id string) int64 {
+		t.Helper()
+		var it articleItem
+		if err := s.table.Get("pk", "a#"+id).Range("sk", dynamo.Equal, "a").One(ctx, &it); err != nil {
+			t.Fatal(err)
+		}
+		return it.ExpiresAt
+	}
+	stub := now.Add(ArticleRetention)
+	if _, err := s.Moderate(ctx, Moderation{ID: id(1), Hidden: true, At: now}, stub); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.MarkTrending(ctx, id(2), stub); err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []string{id(1), id(2)} {
+		if got := expiresAt(x); got != stub.Unix() {
+			t.Errorf("the flags-only item of %s expires at %d, want %d", x, got, stub.Unix())
+		}
+	}
+	placed := art(3, "tech", "s", time.Hour)
+	own := placed.PublishedAt.Add(ArticleRetention)
+	if _, err := s.PlaceArticle(ctx, placed, own); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Moderate(ctx, Moderation{ID: placed.ID, Pinned: true, At: now}, stub.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.MarkTrending(ctx, placed.ID, stub.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if got := expiresAt(placed.ID); got != own.Unix() {
+		t.Errorf("a placed article's expiry moved to %d by its flags, want its own %d", got, own.Unix())
+	}
+	if _, err := s.PlaceArticle(ctx, art(1, "tech", "s", 0), now.Add(2*ArticleRetention)); err != nil {
+		t.Fatal(err)
+	}
+	if got := expiresAt(id(1)); got != now.Add(2*ArticleRetention).Unix() {
+		t.Errorf("placing a moderated article left the flags' expiry %d, want the article's", got)
 	}
 }
