@@ -170,3 +170,19 @@ func TestPlanMakesOneDayJobPerMarkedDayAndShard(t *testing.T) {
 		t.Error("a bad period was planned")
 	}
 }
+
+func TestPlanMakesNoJobOfAFinalDay(t *testing.T) {
+	day := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	// The day's last hour is still within its retention, but the day's
+	// first events may be gone: the day is final, its mark plans nothing.
+	marks := []Mark{{Hour: day.Add(23 * time.Hour), Shard: 2}}
+	if jobs, err := Plan(Run{}, marks, day.Add(Correctable-time.Second)); err != nil || len(jobs) != 1 {
+		t.Errorf("a mark of a day still correctable planned %v, %v; want its day job", jobs, err)
+	}
+	if jobs, err := Plan(Run{}, marks, day.Add(Correctable)); err != nil || len(jobs) != 0 {
+		t.Errorf("a mark of a final day planned %v, %v; want nothing", jobs, err)
+	}
+	if _, err := Plan(Run{Granularity: Day, Period: "20261125"}, nil, day.Add(Correctable)); kiosk.ErrorCode(err) != kiosk.EINVALID {
+		t.Errorf("a run now of a final day = %v, want EINVALID", err)
+	}
+}
