@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -202,6 +203,7 @@ type rankState struct {
 	Pending    time.Time `dynamo:"pending,omitempty"`
 	LastRun    string    `dynamo:"last_run,omitempty"`
 	Categories []string  `dynamo:"categories,omitempty"`
+	Touched    []string  `dynamo:"touched,stringset,omitempty"`
 }
 
 // RequestRank sets the pending request unless a fresh one is pending
@@ -224,15 +226,52 @@ func (s *DynamoStore) CancelRankRequest(ctx context.Context, at time.Time) error
 	return err
 }
 
+// Touch adds the ids to the rank state's touched set (Store.Touch): one
+// small update; moderations and trending flags are few, and each run takes
+// the set.
+func (s *DynamoStore) Touch(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.table.Update("pk", "rank").Range("sk", "state").AddStringsToSet("touched", ids...).Run(ctx)
+}
+
 // BeginRank clears the pending request (changes from now on ask for another
-// run) and returns the categories the previous run wrote.
-func (s *DynamoStore) BeginRank(ctx context.Context) ([]string, error) {
+// run) and takes the touched set, returning them with the categories the
+// previous run wrote.
+func (s *DynamoStore) BeginRank(ctx context.Context) ([]string, []string, error) {
 	var old rankState
-	err := s.table.Update("pk", "rank").Range("sk", "state").Remove("pending").OldValue(ctx, &old)
+	err := s.table.Update("pk", "rank").Range("sk", "state").Remove("pending").Remove("touched").OldValue(ctx, &old)
 	if errors.Is(err, dynamo.ErrNotFound) {
+		return nil, nil, nil
+	}
+	sort.Strings(old.Touched)
+	return old.Categories, old.Touched, err
+}
+
+// Articles reads articles by id (Store.Articles): BatchGet, consistent,
+// 100 keys a call.
+func (s *DynamoStore) Articles(ctx context.Context, ids []string, now time.Time) ([]Article, error) {
+	if len(ids) == 0 {
 		return nil, nil
 	}
-	return old.Categories, err
+	keys := make([]dynamo.Keyed, len(ids))
+	for i, id := range ids {
+		keys[i] = dynamo.Keys{"a#" + id, "a"}
+	}
+	var items []articleItem
+	err := s.table.Batch("pk", "sk").Get(keys...).Consistent(true).All(ctx, &items)
+	if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
+		return nil, err
+	}
+	var out []Article
+	for _, it := range items {
+		if it.Title != "" && (it.ExpiresAt == 0 || it.ExpiresAt > now.Unix()) {
+			out = append(out, it.article())
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
 }
 
 // EndRank records a finished run and the categories it wrote.

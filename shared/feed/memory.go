@@ -18,6 +18,7 @@ type MemoryStore struct {
 	articles map[string]*memArticle
 	stats    map[string]map[string]memStats // day → shard#part
 	pending  time.Time
+	touched  map[string]bool
 	lastRun  string
 	rankCats []string
 	chunks   map[string]map[string]memChunk // category → head or run#index
@@ -214,12 +215,44 @@ func (m *MemoryStore) CancelRankRequest(_ context.Context, at time.Time) error {
 	return nil
 }
 
+// Touch implements Store.
+func (m *MemoryStore) Touch(_ context.Context, ids []string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.touched == nil {
+		m.touched = map[string]bool{}
+	}
+	for _, id := range ids {
+		m.touched[id] = true
+	}
+	return nil
+}
+
 // BeginRank implements Store.
-func (m *MemoryStore) BeginRank(context.Context) ([]string, error) {
+func (m *MemoryStore) BeginRank(context.Context) ([]string, []string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.pending = time.Time{}
-	return slices.Clone(m.rankCats), nil
+	var touched []string
+	if len(m.touched) > 0 {
+		touched = slices.Sorted(maps.Keys(m.touched))
+	}
+	m.touched = nil
+	return slices.Clone(m.rankCats), touched, nil
+}
+
+// Articles implements Store.
+func (m *MemoryStore) Articles(_ context.Context, ids []string, now time.Time) ([]Article, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Article
+	for _, id := range slices.Compact(slices.Sorted(slices.Values(ids))) {
+		it, ok := m.articles[id]
+		if ok && it.Title != "" && (it.expires.IsZero() || it.expires.Unix() > now.Unix()) {
+			out = append(out, it.Article)
+		}
+	}
+	return out, nil
 }
 
 // EndRank implements Store.

@@ -64,6 +64,9 @@ func (s *Service) Moderate(ctx context.Context, m Moderation) error {
 	if err != nil || !changed {
 		return err
 	}
+	if err := s.Store.Touch(ctx, []string{m.ID}); err != nil {
+		return err
+	}
 	return s.askRank(ctx, "moderation")
 }
 
@@ -74,6 +77,9 @@ func (s *Service) MarkTrending(ctx context.Context, id string) error {
 	}
 	changed, err := s.Store.MarkTrending(ctx, id, s.now().Add(ArticleRetention))
 	if err != nil || !changed {
+		return err
+	}
+	if err := s.Store.Touch(ctx, []string{id}); err != nil {
 		return err
 	}
 	return s.askRank(ctx, "trending")
@@ -142,9 +148,13 @@ type RankReport struct {
 }
 
 // Rank ranks every feed from the articles of the window and the numbers of
-// its days, and stores each feed's chunks and head.
+// its days, and stores each feed's chunks and head. The window's articles
+// come from the by-time index, which may not show the latest changes yet
+// (DynamoDB's indexes are eventually consistent): the articles whose flags
+// changed since the last run (Touch) are read again from the table, so a
+// moderation or trending flag that asked for this run is in it.
 func (s *Service) Rank(ctx context.Context) (RankReport, error) {
-	previous, err := s.Store.BeginRank(ctx)
+	previous, touched, err := s.Store.BeginRank(ctx)
 	if err != nil {
 		return RankReport{}, fmt.Errorf("begin: %w", err)
 	}
@@ -152,6 +162,13 @@ func (s *Service) Rank(ctx context.Context) (RankReport, error) {
 	articles, err := s.Store.RecentArticles(ctx, now.Add(-Window))
 	if err != nil {
 		return RankReport{}, fmt.Errorf("articles: %w", err)
+	}
+	if len(touched) > 0 {
+		fresh, err := s.Store.Articles(ctx, touched, now)
+		if err != nil {
+			return RankReport{}, fmt.Errorf("touched articles: %w", err)
+		}
+		articles = Fresher(articles, fresh, now.Add(-Window))
 	}
 	var days []string
 	for d := now.Add(-Window).Truncate(24 * time.Hour); !d.After(now); d = d.Add(24 * time.Hour) {
@@ -391,4 +408,30 @@ func (s *Service) MarkRead(ctx context.Context, userID string, ids []string) (in
 		}
 	}
 	return n, nil
+}
+
+// Fresher returns the window's articles (newest first, as the by-time index
+// lists them) with the fresh reads of some of them in their place, and the
+// fresh ones published since that the list missed added.
+func Fresher(window, fresh []Article, since time.Time) []Article {
+	byID := make(map[string]Article, len(fresh))
+	for _, a := range fresh {
+		byID[a.ID] = a
+	}
+	out := make([]Article, 0, len(window)+len(fresh))
+	for _, a := range window {
+		if f, ok := byID[a.ID]; ok {
+			a = f
+			delete(byID, a.ID)
+		}
+		out = append(out, a)
+	}
+	for _, a := range fresh {
+		if _, missed := byID[a.ID]; missed && !a.PublishedAt.Before(since) {
+			out = append(out, a)
+		}
+	}
+	key := func(a Article) string { return a.PublishedAt.UTC().Format(sortTime) + "#" + a.ID }
+	sort.SliceStable(out, func(i, j int) bool { return key(out[i]) > key(out[j]) })
+	return out
 }

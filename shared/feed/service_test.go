@@ -549,3 +549,54 @@ func TestTheRankingWindowEndsInsideWhatItReads(t *testing.T) {
 		t.Errorf("StatsRetention %s after a day's start ends inside the window's first day (%s)", StatsRetention, Window+24*time.Hour)
 	}
 }
+
+// laggingIndex is a store whose by-time index has not caught up since
+// freeze: RecentArticles answers what it listed then, as DynamoDB's
+// eventually consistent index may right after a write.
+type laggingIndex struct {
+	Store
+	frozen []Article
+}
+
+func (l *laggingIndex) freeze(ctx context.Context, since time.Time) {
+	l.frozen, _ = l.Store.RecentArticles(ctx, since)
+}
+
+func (l *laggingIndex) RecentArticles(context.Context, time.Time) ([]Article, error) {
+	return l.frozen, nil
+}
+
+func TestServiceARankRunSeesTheModerationThatAskedForItThoughTheIndexLags(t *testing.T) {
+	ctx := context.Background()
+	st := &laggingIndex{Store: NewMemoryStore()}
+	s := &Service{Store: st, Now: func() time.Time { return now }, Announce: (&announced{}).announce}
+	hide, pin := published(1, "tech", "s1", time.Hour), published(2, "tech", "s2", 2*time.Hour)
+	for _, a := range []events.ArticlePublished{hide, pin} {
+		if err := s.OnArticlePublished(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.freeze(ctx, now.Add(-Window))
+	for _, m := range []events.ArticleModerated{{ID: hide.ID, Hidden: true, At: now}, {ID: pin.ID, Pinned: true, At: now}} {
+		if err := s.OnArticleModerated(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Rank(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Feed(ctx, "tech", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, it := range p.Items {
+		ids = append(ids, it.ID)
+		if it.ID == hide.ID {
+			t.Errorf("the hidden article is in the feed ranked after its moderation: %+v", it)
+		}
+	}
+	if len(ids) == 0 || ids[0] != pin.ID {
+		t.Errorf("feed %v; want the pinned article %s first", ids, pin.ID)
+	}
+}

@@ -49,9 +49,16 @@ type Store interface {
 	RequestRank(ctx context.Context, now, staleBefore time.Time) (bool, error)
 	// CancelRankRequest removes the pending request if it is the one made at.
 	CancelRankRequest(ctx context.Context, at time.Time) error
+	// Touch records that articles' flags changed (a moderation, a trending
+	// flag) for the next ranking run to read them fresh: the by-time index
+	// RecentArticles reads may not show a change yet.
+	Touch(ctx context.Context, ids []string) error
 	// BeginRank removes the pending request and returns the categories the
-	// last finished run wrote.
-	BeginRank(ctx context.Context) ([]string, error)
+	// last finished run wrote and the articles touched since the last begin.
+	BeginRank(ctx context.Context) (categories, touched []string, err error)
+	// Articles reads placed articles by id, consistently (not through an
+	// index); unknown and expired ones are left out.
+	Articles(ctx context.Context, ids []string, now time.Time) ([]Article, error)
 	// EndRank records a finished run and the categories it wrote.
 	EndRank(ctx context.Context, run string, categories []string) error
 	// PutChunks stores every feed's chunks (expiring at expires), then each

@@ -127,7 +127,7 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 
 	t.Run("one rank request stands until the run begins or it goes stale", func(t *testing.T) {
 		s := newStore(t)
-		if cats, err := s.BeginRank(ctx); err != nil || len(cats) != 0 {
+		if cats, _, err := s.BeginRank(ctx); err != nil || len(cats) != 0 {
 			t.Fatalf("first run: previous %v %v", cats, err)
 		}
 		if ok, err := s.RequestRank(ctx, now, now.Add(-StaleRequest)); err != nil || !ok {
@@ -156,11 +156,46 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		if err := s.EndRank(ctx, RunID(now), []string{"tech", Top}); err != nil {
 			t.Fatal(err)
 		}
-		if cats, err := s.BeginRank(ctx); err != nil || !slices.Equal(cats, []string{"tech", Top}) {
+		if cats, _, err := s.BeginRank(ctx); err != nil || !slices.Equal(cats, []string{"tech", Top}) {
 			t.Errorf("previous run's categories %v %v", cats, err)
 		}
 		if ok, _ := s.RequestRank(ctx, stale, stale.Add(-StaleRequest)); !ok {
 			t.Error("the run began but the request still stands")
+		}
+	})
+
+	t.Run("touched articles are taken by the next run's begin and read by id, consistently", func(t *testing.T) {
+		s := newStore(t)
+		if _, touched, _ := s.BeginRank(ctx); len(touched) != 0 {
+			t.Errorf("touched before any touch: %v", touched)
+		}
+		a, gone := art(1, "tech", "s1", time.Hour), art(2, "tech", "s1", time.Hour)
+		for _, x := range []struct {
+			a       Article
+			expires time.Time
+		}{{a, far}, {gone, now}} {
+			if _, err := s.PlaceArticle(ctx, x.a, x.expires); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.Moderate(ctx, Moderation{ID: id(3), Hidden: true, At: now}, far); err != nil { // flags only
+			t.Fatal(err)
+		}
+		for _, ids := range [][]string{{id(3), a.ID}, {a.ID}, {gone.ID, id(404)}} {
+			if err := s.Touch(ctx, ids); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, touched, err := s.BeginRank(ctx)
+		if want := []string{a.ID, gone.ID, id(3), id(404)}; err != nil || !slices.Equal(touched, want) {
+			t.Errorf("touched = %v, %v; want %v once each", touched, err, want)
+		}
+		if _, again, _ := s.BeginRank(ctx); len(again) != 0 {
+			t.Errorf("the next begin took %v again", again)
+		}
+		got, err := s.Articles(ctx, touched, now)
+		if err != nil || len(got) != 1 || got[0].ID != a.ID || got[0].Title != a.Title {
+			t.Errorf("Articles = %+v, %v; want only the placed, unexpired one", got, err)
 		}
 	})
 
