@@ -203,7 +203,7 @@ type rankState struct {
 	Pending    time.Time `dynamo:"pending,omitempty"`
 	LastRun    string    `dynamo:"last_run,omitempty"`
 	Categories []string  `dynamo:"categories,omitempty"`
-	Touched    []string  `dynamo:"touched,stringset,omitempty"`
+	Touched    []string  `dynamo:"touched,set,omitempty"`
 }
 
 // RequestRank sets the pending request unless a fresh one is pending
