@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -23,6 +22,7 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/infra/topology"
+	"github.com/kiosk-news/kiosk/shared/platform/dynalite"
 )
 
 // Errors an invocation can end with besides a function error.
@@ -524,30 +524,10 @@ func (h *Host) Close() {
 	wg.Wait()
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
+func freePort() (int, error) { return dynalite.FreePort() }
 
 func waitListening(addr string, limit time.Duration, exited <-chan struct{}) error {
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		select {
-		case <-exited:
-			return fmt.Errorf("process exited before listening on %s", addr)
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	return fmt.Errorf("nothing listening on %s after %s", addr, limit)
+	return dynalite.WaitListening(addr, limit, exited)
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

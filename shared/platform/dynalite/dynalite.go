@@ -41,7 +41,7 @@ func Start(root, dataDir string, logs io.Writer) (*Dynalite, error) {
 	if _, err := os.Stat(bin); err != nil {
 		return nil, fmt.Errorf("%s is missing; run npm ci (make dev does)", bin)
 	}
-	port, err := freePort()
+	port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +62,7 @@ func Start(root, dataDir string, logs io.Writer) (*Dynalite, error) {
 		return nil, err
 	}
 	go func() { _ = cmd.Wait(); close(d.exited) }()
-	if err := waitListening(fmt.Sprintf("127.0.0.1:%d", port), 20*time.Second, d.exited); err != nil {
+	if err := WaitListening(fmt.Sprintf("127.0.0.1:%d", port), 20*time.Second, d.exited); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("dynalite: %w", err)
 	}
@@ -152,7 +152,9 @@ func WaitActive(ctx context.Context, db *dynamodb.Client, table string) error {
 	return fmt.Errorf("table %s did not become ACTIVE", table)
 }
 
-func freePort() (int, error) {
+// FreePort returns a free loopback TCP port (for dynalite and, in the local
+// cloud, every other local server).
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
@@ -161,7 +163,9 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-func waitListening(addr string, limit time.Duration, exited <-chan struct{}) error {
+// WaitListening waits until something accepts connections on addr, or the
+// process behind it exits, or limit passes.
+func WaitListening(addr string, limit time.Duration, exited <-chan struct{}) error {
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
 		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
