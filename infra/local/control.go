@@ -185,7 +185,7 @@ func (c *Cloud) control(mux *http.ServeMux) {
 			httpapi.WriteErrorCode(w, kiosk.EINVALID, "send either set or advance", "")
 			return
 		}
-		fired := c.MoveClock(target)
+		fired := c.moveClockSweepLater(target)
 		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"now": c.Now(), "offset": c.clock.Offset().String(), "fired": fired})
 	})
 	mux.HandleFunc("GET /_local/ttl", func(w http.ResponseWriter, r *http.Request) {

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/kiosk-news/kiosk/infra/topology"
+	"github.com/kiosk-news/kiosk/shared/platform/parallel"
 )
 
 // DefaultTTLDelay is how long after its expiry the local cloud deletes an
@@ -21,6 +22,9 @@ import (
 // background, usually within minutes and sometimes days, so a read path that
 // forgets to filter expired items shows it in make dev too.
 const DefaultTTLDelay = 15 * time.Minute
+
+// ttlWorkers is how many deletes a sweep has in flight.
+const ttlWorkers = 8
 
 // ttlEvery is how often, in real time, the sweeper looks for expired items.
 const ttlEvery = 30 * time.Second
@@ -118,7 +122,11 @@ func (s *ttlSweeper) sweepTable(ctx context.Context, t topology.Table, cutoff, f
 		if err != nil {
 			return n, err
 		}
-		for _, key := range out.Items {
+		// Conditional deletes, a few at a time (BatchWriteItem takes no
+		// conditions): a 40-day jump deletes tens of thousands of items.
+		var mu sync.Mutex
+		var errs []error
+		parallel.Each(out.Items, ttlWorkers, func(_ int, key map[string]types.AttributeValue) {
 			_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 				TableName:                 aws.String(table),
 				Key:                       key,
@@ -127,14 +135,19 @@ func (s *ttlSweeper) sweepTable(ctx context.Context, t topology.Table, cutoff, f
 				ExpressionAttributeValues: values,
 			})
 			var cond *types.ConditionalCheckFailedException
+			mu.Lock()
+			defer mu.Unlock()
 			switch {
 			case errors.As(err, &cond): // extended or deleted meanwhile
 			case err != nil:
-				return n, err
+				errs = append(errs, err)
 			default:
 				n++
 				s.deleted.Add(1)
 			}
+		})
+		if len(errs) > 0 {
+			return n, errs[0]
 		}
 		if len(out.LastEvaluatedKey) == 0 {
 			return n, nil

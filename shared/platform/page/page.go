@@ -1,14 +1,18 @@
 // Package page is the one list primitive every paginated route uses: Limit
 // parses the limit parameter and Cursor/Decode make opaque, versioned
 // cursors bound to the list that gave them out. A cursor is base64url of a
-// small JSON envelope — version, list, position — so a client can neither
-// read a meaning into it nor carry it to another list (another category,
-// another user's inbox, another filter): such a cursor is refused with a 400,
-// as is one that was tampered with, is too long or is of an older version.
+// small JSON envelope — version, a digest of the list's name, position — so
+// a client cannot carry it to another list (another category, another user's
+// inbox, another filter) and the list's name (a user id in it) does not show:
+// such a cursor is refused with a 400, as is a malformed one, one too long or
+// of an older version. Cursors are not signed: a well-formed edit of the
+// position moves within the same list, which paging reaches anyway, and the
+// caller still validates the position's values.
 package page
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"strconv"
@@ -53,7 +57,7 @@ func Cursor(list string, position any) string {
 	if err != nil {
 		panic("page: position is not JSON: " + err.Error()) // a programming error: positions are plain data
 	}
-	b, _ := json.Marshal(envelope{V: Version, L: list, P: p})
+	b, _ := json.Marshal(envelope{V: Version, L: digest(list), P: p})
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
@@ -73,13 +77,19 @@ func Decode(cursor, list string, position any) (bool, error) {
 		return false, ErrCursor
 	}
 	var env envelope
-	if strict(raw, &env) != nil || env.V != Version || env.L != list || len(env.P) == 0 {
+	if strict(raw, &env) != nil || env.V != Version || env.L != digest(list) || len(env.P) == 0 {
 		return false, ErrCursor
 	}
 	if strict(env.P, position) != nil {
 		return false, ErrCursor
 	}
 	return true, nil
+}
+
+// digest names a list in a cursor without showing it: 96 bits of its SHA-256.
+func digest(list string) string {
+	sum := sha256.Sum256([]byte(list))
+	return base64.RawURLEncoding.EncodeToString(sum[:12])
 }
 
 func strict(b []byte, v any) error {

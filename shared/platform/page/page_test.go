@@ -2,6 +2,7 @@ package page_test
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -45,7 +46,7 @@ func TestCursorsFromElsewhereAreRefused(t *testing.T) {
 		"an unknown envelope":     enc(strings.Replace(string(raw), `"v":1`, `"v":1,"x":2`, 1)),
 		"an unknown position":     enc(strings.Replace(string(raw), `"k":"k"`, `"k":"k","admin":true`, 1)),
 		"a wrong position type":   enc(strings.Replace(string(raw), `"o":0`, `"o":"0"`, 1)),
-		"no position":             enc(`{"v":1,"l":"inbox|u2"}`),
+		"no position":             enc(`{"v":1,"l":"` + listOf(t, page.Cursor("inbox|u2", pos{})) + `"}`),
 		"two values":              enc(string(raw) + `{}`),
 		"too long":                strings.Repeat("A", page.MaxCursor+1),
 		"an article cursor of v0": enc("v1|tech|2026-12-01T03:00:00Z#ab"),
@@ -57,6 +58,29 @@ func TestCursorsFromElsewhereAreRefused(t *testing.T) {
 				t.Fatalf("Decode = %v, want ErrCursor (400)", err)
 			}
 		})
+	}
+}
+
+func listOf(t *testing.T, cursor string) string {
+	t.Helper()
+	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env struct {
+		L string `json:"l"`
+	}
+	if err := json.Unmarshal(raw, &env); err != nil {
+		t.Fatal(err)
+	}
+	return env.L
+}
+
+func TestACursorDoesNotShowItsList(t *testing.T) {
+	c := page.Cursor("inbox|2f1c9e0a-user-id", pos{Key: "k"})
+	raw, _ := base64.RawURLEncoding.DecodeString(c)
+	if strings.Contains(string(raw), "2f1c9e0a") || strings.Contains(string(raw), "inbox") {
+		t.Fatalf("the cursor shows its list: %s", raw)
 	}
 }
 
