@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -27,22 +25,13 @@ import (
 // still stored, as DynamoDB may keep them.
 func notifyCloud(t *testing.T) *local.Cloud {
 	t.Helper()
-	small := topology.Kiosk()
-	var keep []topology.Function
-	for _, f := range small.Functions {
+	return smallCloud(t, func(f *topology.Function) bool {
 		switch f.Name {
-		case "users-api", small.Authorizer, "feed-events", "notify-trending", "notifications-api":
-			keep = append(keep, f)
+		case "users-api", "authorizer", "feed-events", "notify-trending", "notifications-api":
+			return true
 		}
-	}
-	small.Functions = keep
-	c, err := local.Start(context.Background(), local.Config{Root: root, Dist: dist, Topology: &small, NoSamples: true,
-		Console: io.Discard, LogDir: filepath.Join(t.TempDir(), "logs"), Backoff: 20 * time.Millisecond, TTLDelay: 48 * time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	return c
+		return false
+	}, local.Config{TTLDelay: 48 * time.Hour})
 }
 
 // busEvent is an EventBridge event as a rule target receives it.

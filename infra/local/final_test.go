@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -27,25 +25,16 @@ import (
 // the batch itself.
 func kpiCloud(t *testing.T) *local.Cloud {
 	t.Helper()
-	small := topology.Kiosk()
-	var keep []topology.Function
-	for _, f := range small.Functions {
+	return smallCloud(t, func(f *topology.Function) bool {
 		switch f.Name {
-		case "users-api", small.Authorizer, "tracking-api":
-			keep = append(keep, f)
+		case "users-api", "authorizer", "tracking-api":
+			return true
 		case "aggregate-kpi":
 			f.Schedules = []topology.Schedule{{Expression: "rate(365 days)", Description: f.Schedules[0].Description}}
-			keep = append(keep, f)
+			return true
 		}
-	}
-	small.Functions = keep
-	c, err := local.Start(context.Background(), local.Config{Root: root, Dist: dist, Topology: &small, NoSamples: true,
-		Console: io.Discard, LogDir: filepath.Join(t.TempDir(), "logs"), Backoff: 20 * time.Millisecond, TTLImmediate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	return c
+		return false
+	}, local.Config{TTLImmediate: true})
 }
 
 // kpiOn reads one period's merged KPI row (by all) through the admin API.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -17,25 +18,38 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/dynalite"
 )
 
-// ttlCloud is a cloud with one function and every table, its TTL deleting
-// expired items after delay (or at once).
-func ttlCloud(t *testing.T, delay time.Duration, immediate bool) *local.Cloud {
+// smallCloud starts a cloud of only the functions keep returns true for
+// (after it may adjust them), no sample news, a fast retry backoff, and the
+// TTL settings of ttl; it stops when the test ends.
+func smallCloud(t *testing.T, keep func(f *topology.Function) bool, ttl local.Config) *local.Cloud {
 	t.Helper()
 	small := topology.Kiosk()
-	var keep []topology.Function
+	var fns []topology.Function
 	for _, f := range small.Functions {
-		if f.Name == "health-api" {
-			keep = append(keep, f)
+		if keep(&f) {
+			fns = append(fns, f)
 		}
 	}
-	small.Functions, small.Authorizer = keep, ""
+	small.Functions = fns
+	if !slices.ContainsFunc(fns, func(f topology.Function) bool { return f.Name == small.Authorizer }) {
+		small.Authorizer = ""
+	}
 	c, err := local.Start(context.Background(), local.Config{Root: root, Dist: dist, Topology: &small, NoSamples: true,
-		Console: io.Discard, LogDir: filepath.Join(t.TempDir(), "logs"), TTLDelay: delay, TTLImmediate: immediate})
+		Console: io.Discard, LogDir: filepath.Join(t.TempDir(), "logs"), Backoff: 20 * time.Millisecond,
+		TTLDelay: ttl.TTLDelay, TTLImmediate: ttl.TTLImmediate})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
 	return c
+}
+
+// ttlCloud is a cloud with one function and every table, its TTL deleting
+// expired items after delay (or at once).
+func ttlCloud(t *testing.T, delay time.Duration, immediate bool) *local.Cloud {
+	t.Helper()
+	return smallCloud(t, func(f *topology.Function) bool { return f.Name == "health-api" },
+		local.Config{TTLDelay: delay, TTLImmediate: immediate})
 }
 
 func putExpiring(t *testing.T, c *local.Cloud, id string, expires types.AttributeValue) {
