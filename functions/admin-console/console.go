@@ -50,11 +50,6 @@ func (c *console) home(w http.ResponseWriter, r *http.Request, v view) {
 
 // Sources.
 
-type sourceRow struct {
-	ID    string
-	Cells []string
-}
-
 const (
 	sourcesPerPage = 25
 	maxPage        = 10000 // 250,000 sources

@@ -30,20 +30,19 @@ import (
 // once redriven with faults off (a delivery that failed because of its input
 // fails again); and the burst makes nothing trending and reaches no inbox.
 type hostileClients struct {
-	run                    string
-	article, burstArticle  string
-	eventTime              time.Time
-	late, random, heavy    registration
-	burst, fan             registration
-	mu                     sync.Mutex
-	lateAccepted           map[time.Duration]int // offset → events accepted
-	randomClicks           int
-	heavyReads             int
-	burstClicks            int
-	faultLetters           map[string]string // dead letter id → error, of deliveries naming a hostile user
-	pending                []pendingBatch    // batches not accepted under faults
-	recovered              int               // batches accepted only once the faults were off
-	lateBatches, batchSize int
+	run                   string
+	article, burstArticle string
+	eventTime             time.Time
+	late, random, heavy   registration
+	burst, fan            registration
+	mu                    sync.Mutex
+	lateAccepted          map[time.Duration]int // offset → events accepted
+	randomClicks          int
+	heavyReads            int
+	burstClicks           int
+	faultLetters          map[string]string // dead letter id → error, of deliveries naming a hostile user
+	pending               []pendingBatch    // batches not accepted under faults
+	recovered             int               // batches accepted only once the faults were off
 }
 
 // pendingBatch is a batch a hostile client has yet to get accepted.
