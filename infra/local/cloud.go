@@ -79,6 +79,8 @@ type Cloud struct {
 	stop     context.CancelFunc
 	secrets  *secretsManager
 	ttl      *ttlSweeper
+	// background is cancelled by Close.
+	background context.Context
 }
 
 // SecretValue is a declared secret's local value (for tests that mint tokens).
@@ -223,6 +225,9 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	c.bus.now = c.clock.Now
 	c.sched = startScheduler(cloud, c.bus, c.clock, cfg.Schedules)
 
+	// Background work (sample announcing, live reload, TTL sweeps) ends
+	// when the cloud closes.
+	c.background, c.stop = context.WithCancel(context.Background())
 	mux := http.NewServeMux()
 	c.control(mux)
 	mux.Handle("GET /_local/samples/{file}", samples)
@@ -237,8 +242,7 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 			return nil, err
 		}
 	}
-	wctx, stop := context.WithCancel(context.Background())
-	c.stop = stop
+	wctx := c.background
 	if !cfg.NoSamples {
 		go c.announceSamples(wctx)
 	}
@@ -322,7 +326,7 @@ func (c *Cloud) MoveClock(t time.Time) map[string]int {
 func (c *Cloud) moveClockSweepLater(t time.Time) map[string]int {
 	fired := c.moveClock(t)
 	go func() {
-		if _, err := c.SweepTTL(context.Background()); err != nil {
+		if _, err := c.SweepTTL(c.background); err != nil && c.background.Err() == nil {
 			c.logs.console("%-18s | ttl sweep after the clock moved: %v", "dynamodb", err)
 		}
 	}()
