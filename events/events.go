@@ -97,12 +97,18 @@ type ArticlePublished struct {
 	SourceWeight float64 `json:"source_weight,omitempty"`
 }
 
-// ArticleModerated is published when an editor hides, shows, pins or unpins
-// an article. At is the moderation's time: a consumer keeps the latest.
+// ArticleModerated is published when an editor changes an article's
+// editorial state: hides or shows it, pins or unpins it, makes it the lead
+// of its story, or moves it to another story (splits it out: Story is its own
+// id; merges it: another story's id). It carries the whole state as of At:
+// a consumer keeps the latest. Story "" (an older producer) leaves the
+// article's story as ingestion clustered it.
 type ArticleModerated struct {
 	ID     string    `json:"id"`
 	Hidden bool      `json:"hidden"`
 	Pinned bool      `json:"pinned"`
+	Lead   bool      `json:"lead,omitempty"`
+	Story  string    `json:"story,omitempty"`
 	At     time.Time `json:"at"`
 }
 
@@ -184,7 +190,7 @@ var Catalog = []Type{
 	{ArticleTrendingType, SourceTracking, "Enough distinct readers clicked an article within an hour (once per article).", reflect.TypeFor[ArticleTrending]()},
 	{KPIShardRequestedType, SourceTracking, "The KPI batch's fan-out: compute one shard of one period.", reflect.TypeFor[KPIShardRequested]()},
 	{UserEngagedType, SourceTracking, "What users of one shard engaged with in a completed hour, per category.", reflect.TypeFor[UserEngaged]()},
-	{ArticleModeratedType, SourceArticles, "An editor hid, showed, pinned or unpinned an article; the latest At wins.", reflect.TypeFor[ArticleModerated]()},
+	{ArticleModeratedType, SourceArticles, "An editor hid, showed, pinned or unpinned an article, made it its story's lead or moved it to another story; carries the whole editorial state, the latest At wins.", reflect.TypeFor[ArticleModerated]()},
 	{ArticleStatsType, SourceTracking, "One shard's distinct readers per article for a day: who saw it, and who saw and clicked it (recomputed; latest wins).", reflect.TypeFor[ArticleStats]()},
 	{UserReadType, SourceTracking, "A user opened articles (clicks and reads of an accepted batch).", reflect.TypeFor[UserRead]()},
 	{InterestsChangedType, SourceUsers, "A user's interest profile changed (explicit or learned); carries the whole profile.", reflect.TypeFor[InterestsChanged]()},
