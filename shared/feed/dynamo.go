@@ -56,15 +56,23 @@ type articleItem struct {
 	SourceWeight float64   `dynamo:"source_weight,omitempty"`
 	Hidden       bool      `dynamo:"hidden,omitempty"`
 	Pinned       bool      `dynamo:"pinned,omitempty"`
+	Lead         bool      `dynamo:"lead,omitempty"`
+	StoryEdit    string    `dynamo:"story_edit,omitempty"` // an editor's story for the article
 	ModeratedAt  time.Time `dynamo:"moderated_at,omitempty"`
 	Trending     bool      `dynamo:"trending,omitempty"`
 	ExpiresAt    int64     `dynamo:"expires_at,omitempty"`
 }
 
+// article is the item as the feeds see it: in the story an editor put it in,
+// else the one ingestion clustered it in.
 func (it articleItem) article() Article {
+	story := it.Story
+	if it.StoryEdit != "" {
+		story = it.StoryEdit
+	}
 	return Article{ID: it.ID, URL: it.URL, Title: it.Title, SourceID: it.SourceID, Category: it.Category,
-		Story: it.Story, ImageURL: it.ImageURL, PublishedAt: it.PublishedAt, SourceWeight: it.SourceWeight,
-		Hidden: it.Hidden, Pinned: it.Pinned, Trending: it.Trending}
+		Story: story, ImageURL: it.ImageURL, PublishedAt: it.PublishedAt, SourceWeight: it.SourceWeight,
+		Hidden: it.Hidden, Pinned: it.Pinned, Lead: it.Lead, Trending: it.Trending}
 }
 
 // PlaceArticle stores an announced article's fields (Store.PlaceArticle).
@@ -93,9 +101,14 @@ func (s *DynamoStore) PlaceArticle(ctx context.Context, a Article, expires time.
 
 // Moderate applies a moderation unless one as late is stored (Store.Moderate).
 func (s *DynamoStore) Moderate(ctx context.Context, m Moderation, expires time.Time) (bool, error) {
-	err := s.table.Update("pk", "a#"+m.ID).Range("sk", "a").Set("id", m.ID).SetIfNotExists("expires_at", expires.Unix()).
-		Set("hidden", m.Hidden).Set("pinned", m.Pinned).Set("moderated_at", m.At.UTC()).
-		If("attribute_not_exists('moderated_at') OR 'moderated_at' < ?", m.At.UTC()).Run(ctx)
+	up := s.table.Update("pk", "a#"+m.ID).Range("sk", "a").Set("id", m.ID).SetIfNotExists("expires_at", expires.Unix()).
+		Set("hidden", m.Hidden).Set("pinned", m.Pinned).Set("lead", m.Lead).Set("moderated_at", m.At.UTC())
+	if m.Story != "" {
+		up = up.Set("story_edit", m.Story)
+	} else {
+		up = up.Remove("story_edit")
+	}
+	err := up.If("attribute_not_exists('moderated_at') OR 'moderated_at' < ?", m.At.UTC()).Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return false, nil
 	}

@@ -18,7 +18,7 @@ func (s *Service) OnArticlePublished(ctx context.Context, e events.ArticlePublis
 
 // OnArticleModerated applies an editor's decision (article.moderated).
 func (s *Service) OnArticleModerated(ctx context.Context, e events.ArticleModerated) error {
-	return s.Moderate(ctx, Moderation{ID: e.ID, Hidden: e.Hidden, Pinned: e.Pinned, At: e.At})
+	return s.Moderate(ctx, Moderation{ID: e.ID, Hidden: e.Hidden, Pinned: e.Pinned, Lead: e.Lead, Story: e.Story, At: e.At})
 }
 
 // OnArticleTrending flags an article trending in the feeds (article.trending).

@@ -3,6 +3,7 @@ package feed
 import (
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"time"
 
@@ -56,7 +57,8 @@ type Page struct {
 	NextCursor string    `json:"next_cursor,omitempty"`
 }
 
-// Item is one feed entry.
+// Item is one feed entry: a story, shown by its lead article, with the
+// other sources' versions of it.
 type Item struct {
 	ID          string    `json:"id"`
 	Title       string    `json:"title"`
@@ -67,11 +69,19 @@ type Item struct {
 	PublishedAt time.Time `json:"published_at"`
 	Score       float64   `json:"score"`
 	Reason      string    `json:"reason"`
+	Story       string    `json:"story"`
+	Versions    int       `json:"versions"`
+	Also        []Version `json:"also"`
 }
 
 func itemOf(r Ranked, reason string) Item {
-	return Item{ID: r.ID, Title: r.Title, URL: r.URL, ImageURL: r.ImageURL, SourceID: r.SourceID, Category: r.Category,
-		PublishedAt: r.PublishedAt, Score: r.Score, Reason: reason}
+	it := Item{ID: r.ID, Title: r.Title, URL: r.URL, ImageURL: r.ImageURL, SourceID: r.SourceID, Category: r.Category,
+		PublishedAt: r.PublishedAt, Score: r.Score, Reason: reason, Story: r.StoryID(), Versions: max(r.Versions, 1),
+		Also: r.Also}
+	if it.Also == nil {
+		it.Also = []Version{}
+	}
+	return it
 }
 
 // position is a stream's place in a run's ranked list.
@@ -273,10 +283,14 @@ func (c PersonalCursor) Refs(streams []Stream) []ChunkRef {
 }
 
 // Personal mixes one personal page from the streams' chunks (keyed by
-// category): a smooth weighted round robin, skipping what the user has read,
-// and, in the top stream, the user's interest categories (they come through
-// their own streams, so nothing repeats across pages). Each stream advances
-// only within its loaded chunk; the cursor carries every stream's position.
+// category): a smooth weighted round robin, skipping stories the user has
+// read a version of. A story is in every feed one of its versions' category
+// is, so each story is given to one stream only, whatever page it comes up
+// on: the strongest interest stream among its categories, or top when none
+// of them is an interest (the top stream skips every story with a version in
+// an interest category). So no story repeats within a page or across the
+// pages of one cursor. Each stream advances only within its loaded chunk;
+// the cursor carries every stream's position.
 func Personal(p Profile, streams []Stream, cur PersonalCursor, chunks map[string]Chunk, limit int) Page {
 	type state struct {
 		Stream
@@ -285,13 +299,9 @@ func Personal(p Profile, streams []Stream, cur PersonalCursor, chunks map[string
 		current float64
 		done    bool
 	}
-	interest := map[string]bool{}
 	var st []*state
 	for _, s := range streams {
 		c, ok := chunks[s.Category]
-		if s.Category != Top {
-			interest[s.Category] = true
-		}
 		pos, started := cur[s.Category]
 		x := &state{Stream: s, chunk: c, offset: pos.Offset}
 		if !started {
@@ -308,6 +318,21 @@ func Personal(p Profile, streams []Stream, cur PersonalCursor, chunks map[string
 		}
 	}
 	out.RankedAt = latest
+	// owner is the stream a story is shown through: streams are ordered by
+	// weight, top last.
+	owner := func(r Ranked) string {
+		cats := r.Categories
+		if len(cats) == 0 {
+			cats = []string{r.Category}
+		}
+		for _, x := range st {
+			if x.Category != Top && slices.Contains(cats, x.Category) {
+				return x.Category
+			}
+		}
+		return Top
+	}
+	shown := map[string]bool{}
 	next := func(x *state) (Ranked, bool) { // the stream's next unread item within its chunk
 		for !x.done {
 			i := x.offset - x.chunk.Index*ChunkSize
@@ -317,9 +342,10 @@ func Personal(p Profile, streams []Stream, cur PersonalCursor, chunks map[string
 			}
 			r := x.chunk.Items[i]
 			x.offset++
-			if p.Read[r.ID] || (x.Category == Top && interest[r.Category]) {
+			if p.read(r) || owner(r) != x.Category || shown[r.StoryID()] {
 				continue
 			}
+			shown[r.StoryID()] = true
 			return r, true
 		}
 		return Ranked{}, false
@@ -374,6 +400,19 @@ func Personal(p Profile, streams []Stream, cur PersonalCursor, chunks map[string
 		out.NextCursor = page.Cursor(personalList(p.UserID), nc)
 	}
 	return out
+}
+
+// read says whether the user opened the story's lead or a listed version.
+func (p Profile) read(r Ranked) bool {
+	if p.Read[r.ID] {
+		return true
+	}
+	for _, v := range r.Also {
+		if p.Read[v.ID] {
+			return true
+		}
+	}
+	return false
 }
 
 // InterestCategories are the categories a user counts as interested in for

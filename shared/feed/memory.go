@@ -34,7 +34,17 @@ type memArticle struct {
 	Article
 	placed      bool
 	moderatedAt time.Time
+	storyEdit   string // an editor's story for the article ("": as placed)
 	expires     time.Time
+}
+
+// view is the article as the feeds see it: in the story an editor put it in.
+func (a *memArticle) view() Article {
+	out := a.Article
+	if a.storyEdit != "" {
+		out.Story = a.storyEdit
+	}
+	return out
 }
 
 type memStats struct {
@@ -102,7 +112,7 @@ func (m *MemoryStore) Moderate(_ context.Context, mod Moderation, expires time.T
 	if it.expires.IsZero() {
 		it.expires = expires
 	}
-	it.Hidden, it.Pinned, it.moderatedAt = mod.Hidden, mod.Pinned, mod.At
+	it.Hidden, it.Pinned, it.Lead, it.storyEdit, it.moderatedAt = mod.Hidden, mod.Pinned, mod.Lead, mod.Story, mod.At
 	return true, nil
 }
 
@@ -129,7 +139,7 @@ func (m *MemoryStore) GetArticle(_ context.Context, id string, now time.Time) (A
 	if !ok || it.Title == "" || !it.expires.IsZero() && it.expires.Unix() <= now.Unix() {
 		return Article{}, ErrArticleNotFound
 	}
-	return it.Article, nil
+	return it.view(), nil
 }
 
 // RecentArticles implements Store.
@@ -141,7 +151,7 @@ func (m *MemoryStore) RecentArticles(_ context.Context, since time.Time) ([]Arti
 	var out []Article
 	for _, it := range m.articles {
 		if it.placed && key(it.Article) >= from {
-			out = append(out, it.Article)
+			out = append(out, it.view())
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return key(out[i]) > key(out[j]) })
@@ -249,7 +259,7 @@ func (m *MemoryStore) Articles(_ context.Context, ids []string, now time.Time) (
 	for _, id := range slices.Compact(slices.Sorted(slices.Values(ids))) {
 		it, ok := m.articles[id]
 		if ok && it.Title != "" && (it.expires.IsZero() || it.expires.Unix() > now.Unix()) {
-			out = append(out, it.Article)
+			out = append(out, it.view())
 		}
 	}
 	return out, nil

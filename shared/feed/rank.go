@@ -6,7 +6,9 @@
 package feed
 
 import (
+	"encoding/json"
 	"math"
+	"slices"
 	"sort"
 	"time"
 )
@@ -23,8 +25,10 @@ type Article struct {
 	PublishedAt  time.Time `json:"published_at"`
 	SourceWeight float64   `json:"-"`
 	Hidden       bool      `json:"-"`
-	Pinned       bool      `json:"pinned,omitempty"`
-	Trending     bool      `json:"trending,omitempty"`
+	// Lead: an editor made this version its story's lead.
+	Lead     bool `json:"-"`
+	Pinned   bool `json:"pinned,omitempty"`
+	Trending bool `json:"trending,omitempty"`
 }
 
 // Stats are an article's numbers over the ranking window.
@@ -52,8 +56,8 @@ const (
 	// article.stats counts readers, not events.
 	MinReaders     = 3
 	Window         = 72 * time.Hour // older articles leave the feeds
-	MaxConsecutive = 2              // at most this many in a row from one source or story
-	MaxRanked      = 500            // per category
+	MaxConsecutive = 2              // at most this many in a row from one source
+	MaxRanked      = 500            // stories per feed
 	Fresh          = 6 * time.Hour  // younger than this is "fresh"
 )
 
@@ -93,12 +97,51 @@ func Score(a Article, s Stats, now time.Time) float64 {
 	return SmoothedCTR(s) * Decay(now.Sub(a.PublishedAt)) * w
 }
 
-// Ranked is one article in a ranked list.
+// Version is another source's article of a ranked story: what a reader
+// needs to open it.
+type Version struct {
+	ID          string    `json:"id"`
+	SourceID    string    `json:"source_id"`
+	Title       string    `json:"title"`
+	URL         string    `json:"url"`
+	Category    string    `json:"category"`
+	PublishedAt time.Time `json:"published_at"`
+}
+
+// Ranked is one story in a ranked list: its lead article (the embedded
+// Article; its Story names the story), the other versions (Also, at most
+// MaxAlso and within ItemBudget), how many visible versions the story has in
+// all, and every category they are in.
 type Ranked struct {
 	Article
-	Score  float64 `json:"score"`
-	Reason string  `json:"reason"`
+	Score      float64   `json:"score"`
+	Reason     string    `json:"reason"`
+	Also       []Version `json:"also,omitempty"`
+	Versions   int       `json:"versions,omitempty"`
+	Categories []string  `json:"categories,omitempty"`
 }
+
+// StoryID is the story a ranked item stands for (its lead's own id when the
+// article was never clustered).
+func (r Ranked) StoryID() string { return storyKey(r.Article) }
+
+func storyKey(a Article) string {
+	if a.Story != "" {
+		return a.Story
+	}
+	return a.ID
+}
+
+// Story limits: how many other versions a feed item lists, and the most
+// bytes one item may take in a stored chunk (ChunkSize items must fit a
+// DynamoDB item's 400 KB with room: 50 × 7 KB = 350 KB). A lead alone is at
+// most about 5.6 KB (a 300-character title of 4-byte characters, a 2 KB URL
+// and a 2 KB image URL); versions that do not fit are left out of Also but
+// still counted in Versions.
+const (
+	MaxAlso    = 5
+	ItemBudget = 7 << 10
+)
 
 // Reasons an item is in a feed.
 const (
@@ -109,26 +152,151 @@ const (
 	ReasonInterest = "interest:" // + category, in the personal feed
 )
 
-// Rank orders visible articles published within the window: pinned first,
-// then by score (ties: newer first, then id), then applies the diversity rule.
-func Rank(articles []Article, stats map[string]Stats, now time.Time) []Ranked {
-	out := make([]Ranked, 0, len(articles))
+// A story is the visible articles of one cluster within the window.
+type story struct {
+	key      string
+	versions []Article // best lead first (see leadOrder)
+	stats    Stats     // summed over versions (DayReaders: the most of any version)
+	newest   time.Time
+	cats     []string
+}
+
+// stories groups the visible articles published within the window by story.
+// A story's numbers are its versions' summed: a click on any version moves
+// the story. Its readers threshold (DayReaders) is the most of any one
+// version, so one install that opens every version still counts once.
+func stories(articles []Article, stats map[string]Stats, now time.Time) []*story {
+	byKey := map[string]*story{}
+	var out []*story
+	leadScore := map[string]float64{}
 	for _, a := range articles {
 		if a.Hidden || a.Title == "" || now.Sub(a.PublishedAt) > Window {
 			continue
 		}
-		r := Ranked{Article: a, Score: Score(a, stats[a.ID], now)}
-		switch {
-		case a.Pinned:
-			r.Reason = ReasonPinned
-		case a.Trending:
-			r.Reason = ReasonTrending
-		case now.Sub(a.PublishedAt) < Fresh:
-			r.Reason = ReasonFresh
-		default:
-			r.Reason = ReasonPopular
+		k := storyKey(a)
+		st := byKey[k]
+		if st == nil {
+			st = &story{key: k}
+			byKey[k] = st
+			out = append(out, st)
 		}
-		out = append(out, r)
+		if slices.ContainsFunc(st.versions, func(v Article) bool { return v.ID == a.ID }) {
+			continue // the same article twice in the input
+		}
+		st.versions = append(st.versions, a)
+		n := stats[a.ID]
+		st.stats.Impressions += max(n.Impressions, 0)
+		st.stats.Clicks += max(n.Clicks, 0)
+		st.stats.DayReaders = max(st.stats.DayReaders, n.DayReaders, 0)
+		if n.DayReaders <= 0 { // unknown readers: the version's impressions stand for them
+			st.stats.DayReaders = max(st.stats.DayReaders, max(n.Impressions, n.Clicks))
+		}
+		if a.PublishedAt.After(st.newest) {
+			st.newest = a.PublishedAt
+		}
+		if !slices.Contains(st.cats, a.Category) {
+			st.cats = append(st.cats, a.Category)
+		}
+		leadScore[a.ID] = Score(a, n, now)
+	}
+	for _, st := range out {
+		sort.Strings(st.cats)
+		sort.SliceStable(st.versions, func(i, j int) bool {
+			return leadBefore(st.versions[i], st.versions[j], leadScore)
+		})
+	}
+	return out
+}
+
+// leadBefore orders a story's versions for the lead: a pinned version, then
+// the editor's lead, then the best by its own score (source weight ×
+// freshness × its readers' clicks), newer, then by id.
+func leadBefore(a, b Article, score map[string]float64) bool {
+	if a.Pinned != b.Pinned {
+		return a.Pinned
+	}
+	if a.Lead != b.Lead {
+		return a.Lead
+	}
+	if score[a.ID] != score[b.ID] {
+		return score[a.ID] > score[b.ID]
+	}
+	if !a.PublishedAt.Equal(b.PublishedAt) {
+		return a.PublishedAt.After(b.PublishedAt)
+	}
+	return a.ID < b.ID
+}
+
+// ranked is the story as an item of feed ("top", or a category: the story
+// is in a category's feed when one of its versions is, and that category's
+// best version leads it there). It scores the story's numbers × the decay of
+// its newest version (a story that develops stays fresh) × its lead's
+// source weight.
+func (st *story) ranked(feed string, now time.Time) (Ranked, bool) {
+	lead := -1
+	for i, v := range st.versions {
+		if feed == Top || v.Category == feed {
+			lead = i
+			break
+		}
+	}
+	if lead < 0 {
+		return Ranked{}, false
+	}
+	a := st.versions[lead]
+	a.Story = st.key
+	w := a.SourceWeight
+	if w <= 0 {
+		w = 1
+	}
+	r := Ranked{Article: a, Score: SmoothedCTR(st.stats) * Decay(now.Sub(st.newest)) * w, Versions: len(st.versions),
+		Categories: st.cats}
+	for i, v := range st.versions {
+		if feed == Top || v.Category == feed {
+			r.Pinned = r.Pinned || v.Pinned
+		}
+		r.Trending = r.Trending || v.Trending
+		if i != lead && len(r.Also) < MaxAlso {
+			r.Also = append(r.Also, Version{ID: v.ID, SourceID: v.SourceID, Title: v.Title, URL: v.URL,
+				Category: v.Category, PublishedAt: v.PublishedAt})
+		}
+	}
+	if r.Versions == 1 {
+		r.Versions, r.Categories = 0, nil // a story of one says nothing more
+	}
+	for len(r.Also) > 0 && itemSize(r) > ItemBudget {
+		r.Also = r.Also[:len(r.Also)-1]
+	}
+	switch {
+	case r.Pinned:
+		r.Reason = ReasonPinned
+	case r.Trending:
+		r.Reason = ReasonTrending
+	case now.Sub(st.newest) < Fresh:
+		r.Reason = ReasonFresh
+	default:
+		r.Reason = ReasonPopular
+	}
+	return r, true
+}
+
+// itemSize is the bytes r takes in a stored chunk.
+func itemSize(r Ranked) int {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return math.MaxInt
+	}
+	return len(b)
+}
+
+// rankFeed orders the stories of one feed: pinned first, then by score
+// (ties: newer first, then id), then applies the diversity rule.
+func rankFeed(all []*story, feed string, now time.Time) []Ranked {
+	out := make([]Ranked, 0, len(all))
+	for _, st := range all {
+		if r, ok := st.ranked(feed, now); ok {
+			out = append(out, r)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
@@ -146,10 +314,17 @@ func Rank(articles []Article, stats map[string]Stats, now time.Time) []Ranked {
 	return Diversify(out, MaxConsecutive)
 }
 
+// Rank ranks the stories of visible articles published within the window
+// as one feed of every category (see RankAll): one item per story.
+func Rank(articles []Article, stats map[string]Stats, now time.Time) []Ranked {
+	return rankFeed(stories(articles, stats, now), Top, now)
+}
+
 // Diversify reorders a ranked list so that no more than k consecutive items
-// share a source or a story cluster: at each position it takes the best
-// remaining item that does not extend such a run, and only when none is left
-// the best remaining one. Pinned items keep their places at the top.
+// share a source: at each position it takes the best remaining item that
+// does not extend such a run, and only when none is left the best remaining
+// one. Pinned items keep their places at the top. (A story is one item, so
+// no story can run.)
 func Diversify(ranked []Ranked, k int) []Ranked {
 	out := make([]Ranked, 0, len(ranked))
 	rest := ranked
@@ -162,12 +337,12 @@ func Diversify(ranked []Ranked, k int) []Ranked {
 		if len(out) < k {
 			return false
 		}
-		sameSource, sameStory := true, r.Story != ""
 		for _, p := range out[len(out)-k:] {
-			sameSource = sameSource && p.SourceID == r.SourceID
-			sameStory = sameStory && p.Story == r.Story
+			if p.SourceID != r.SourceID {
+				return false
+			}
 		}
-		return sameSource || sameStory
+		return true
 	}
 	for len(rest) > 0 {
 		pick := 0
@@ -185,22 +360,27 @@ func Diversify(ranked []Ranked, k int) []Ranked {
 
 // RankAll ranks the top feed (every category) and each category's feed on
 // its own, so the diversity rule holds within every feed; each is capped at
-// MaxRanked.
+// MaxRanked stories. Stories are grouped once: a story with versions in two
+// categories is one item in each of their feeds (led there by that
+// category's best version) and one item in top.
 func RankAll(articles []Article, stats map[string]Stats, now time.Time) map[string][]Ranked {
-	byCat := map[string][]Article{}
-	for _, a := range articles {
-		byCat[a.Category] = append(byCat[a.Category], a)
+	all := stories(articles, stats, now)
+	cats := map[string]bool{}
+	for _, st := range all {
+		for _, c := range st.cats {
+			cats[c] = true
+		}
 	}
 	out := map[string][]Ranked{}
-	for cat, list := range byCat {
+	for cat := range cats {
 		if cat == Top {
 			continue // "top" is the feed of every category, not one of them
 		}
-		if r := Rank(list, stats, now); len(r) > 0 {
+		if r := rankFeed(all, cat, now); len(r) > 0 {
 			out[cat] = r[:min(len(r), MaxRanked)]
 		}
 	}
-	top := Rank(articles, stats, now)
+	top := rankFeed(all, Top, now)
 	out[Top] = top[:min(len(top), MaxRanked)]
 	return out
 }
@@ -208,11 +388,15 @@ func RankAll(articles []Article, stats map[string]Stats, now time.Time) map[stri
 // Top is the feed of every category.
 const Top = "top"
 
-// Moderation is an editor's decision on an article, as of At.
+// Moderation is an article's whole editorial state as of At: hidden,
+// pinned, its story's lead, and the story an editor put it in ("": the one
+// ingestion clustered it in).
 type Moderation struct {
 	ID     string
 	Hidden bool
 	Pinned bool
+	Lead   bool
+	Story  string
 	At     time.Time
 }
 

@@ -57,8 +57,8 @@ func (s *Service) Place(ctx context.Context, a Article) error {
 
 // Moderate applies a moderation unless a later one is stored.
 func (s *Service) Moderate(ctx context.Context, m Moderation) error {
-	if !idRe.MatchString(m.ID) {
-		return fmt.Errorf("moderation: bad id %q", m.ID)
+	if !idRe.MatchString(m.ID) || (m.Story != "" && !idRe.MatchString(m.Story)) {
+		return fmt.Errorf("moderation: bad id %q or story %q", m.ID, m.Story)
 	}
 	changed, err := s.Store.Moderate(ctx, m, s.now().Add(ArticleRetention))
 	if err != nil || !changed {

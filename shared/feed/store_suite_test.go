@@ -72,6 +72,39 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		}
 	})
 
+	t.Run("an editor's story and lead outlive a later placement and yield only to a later moderation", func(t *testing.T) {
+		s := newStore(t)
+		a := art(1, "tech", "s1", time.Hour) // ingestion clustered it in its own story
+		merged := id(99)
+		if _, err := s.Moderate(ctx, Moderation{ID: a.ID, Lead: true, Story: merged, At: now}, far); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.PlaceArticle(ctx, a, far); err != nil { // announced (again) with its ingested story
+			t.Fatal(err)
+		}
+		check := func(what, story string, lead bool) {
+			t.Helper()
+			got, err := s.GetArticle(ctx, a.ID, now)
+			if err != nil || got.Story != story || got.Lead != lead {
+				t.Errorf("%s: read story %q lead %v (%v), want %q %v", what, got.Story, got.Lead, err, story, lead)
+			}
+			list, _ := s.RecentArticles(ctx, now.Add(-Window))
+			byID, _ := s.Articles(ctx, []string{a.ID}, now)
+			if len(list) != 1 || list[0].Story != story || len(byID) != 1 || byID[0].Story != story {
+				t.Errorf("%s: listed %+v, by id %+v, want story %q", what, list, byID, story)
+			}
+		}
+		check("merged", merged, true)
+		if ok, _ := s.Moderate(ctx, Moderation{ID: a.ID, Story: id(98), At: now.Add(-time.Second)}, far); ok {
+			t.Error("an older story assignment is applied")
+		}
+		check("after an older assignment", merged, true)
+		if ok, err := s.Moderate(ctx, Moderation{ID: a.ID, At: now.Add(time.Second)}, far); err != nil || !ok {
+			t.Fatalf("a later moderation: %v %v", ok, err)
+		}
+		check("back to ingestion's story", a.Story, false)
+	})
+
 	t.Run("an expired article is invisible although still stored", func(t *testing.T) {
 		s := newStore(t)
 		a := art(1, "tech", "s1", 0)
