@@ -24,7 +24,8 @@ import (
 //	pg#<cat>    <run>#<n> a run's chunks (expire after PageRetention)
 //	u#<user>    profile   interests;  rd#<newest first>#<article>: one article opened (MaxReads read back)
 //	in#<cat>    <user>    users interested in a category (a hint for fan-out)
-//	nb#<user>   <hour>-<article>  inbox entries
+//	nb#<user>   <hour>-<story>  inbox entries
+//	sy#<story>  trend     the hour a story first trended (names its inbox entries)
 type DynamoStore struct{ table dynamo.Table }
 
 // NewDynamoStore returns a store over the feed table.
@@ -546,6 +547,7 @@ type inboxItem struct {
 	PK        string    `dynamo:"pk,hash"`
 	SK        string    `dynamo:"sk,range"`
 	ArticleID string    `dynamo:"article_id"`
+	Story     string    `dynamo:"story,omitempty"`
 	Title     string    `dynamo:"title"`
 	URL       string    `dynamo:"url"`
 	Category  string    `dynamo:"category"`
@@ -554,10 +556,21 @@ type inboxItem struct {
 	ExpiresAt int64     `dynamo:"expires_at"`
 }
 
+// TrendHour records the hour a story first trended, once: an update that
+// sets the hour only where none is (Store.TrendHour).
+func (s *DynamoStore) TrendHour(ctx context.Context, story, hour string, expires time.Time) (string, error) {
+	var it struct {
+		Hour string `dynamo:"hour"`
+	}
+	err := s.table.Update("pk", "sy#"+story).Range("sk", "trend").SetIfNotExists("hour", hour).
+		SetIfNotExists("expires_at", expires.Unix()).Value(ctx, &it)
+	return it.Hour, err
+}
+
 // PutNotification writes an inbox entry unless the user has it: a
 // conditional put (Store.PutNotification).
 func (s *DynamoStore) PutNotification(ctx context.Context, userID string, n Notification, expires time.Time) (bool, error) {
-	it := inboxItem{PK: "nb#" + userID, SK: n.ID, ArticleID: n.ArticleID, Title: n.Title, URL: n.URL,
+	it := inboxItem{PK: "nb#" + userID, SK: n.ID, ArticleID: n.ArticleID, Story: n.Story, Title: n.Title, URL: n.URL,
 		Category: n.Category, CreatedAt: n.CreatedAt.UTC(), Read: n.Read, ExpiresAt: expires.Unix()}
 	err := s.table.Put(it).If("attribute_not_exists('pk')").Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
@@ -581,7 +594,11 @@ func (s *DynamoStore) Notifications(ctx context.Context, userID, before string, 
 	out := make([]Notification, 0, len(items))
 	for _, it := range items {
 		if it.ExpiresAt > now.Unix() {
-			out = append(out, Notification{ID: it.SK, ArticleID: it.ArticleID, Title: it.Title, URL: it.URL,
+			story := it.Story
+			if story == "" { // written before stories: the id names the article, as the story did
+				story = it.ArticleID
+			}
+			out = append(out, Notification{ID: it.SK, ArticleID: it.ArticleID, Story: story, Title: it.Title, URL: it.URL,
 				Category: it.Category, CreatedAt: it.CreatedAt, Read: it.Read})
 		}
 	}

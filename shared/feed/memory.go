@@ -26,6 +26,8 @@ type MemoryStore struct {
 	reads    map[string]map[string]memRead   // user → sort key
 	index    map[string]map[string]bool      // category → users
 	inbox    map[string]map[string]memNotice // user → entry id
+	// trendHours: story → the hour it first trended
+	trendHours map[string]string
 }
 
 var _ Store = (*MemoryStore)(nil)
@@ -428,6 +430,20 @@ func (m *MemoryStore) Forget(_ context.Context, category, userID string) error {
 	defer m.mu.Unlock()
 	delete(m.index[category], userID)
 	return nil
+}
+
+// TrendHour implements Store.
+func (m *MemoryStore) TrendHour(_ context.Context, story, hour string, _ time.Time) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.trendHours == nil {
+		m.trendHours = map[string]string{}
+	}
+	if h, ok := m.trendHours[story]; ok {
+		return h, nil
+	}
+	m.trendHours[story] = hour
+	return hour, nil
 }
 
 // PutNotification implements Store.

@@ -5,11 +5,13 @@ import (
 	"time"
 )
 
-// Notification is one in-app inbox entry: an article trending in a category
-// the user is interested in.
+// Notification is one in-app inbox entry: a story trending in a category the
+// user is interested in, by the version that trended. A user gets one entry
+// per story, whichever of its versions trends and whenever.
 type Notification struct {
-	ID        string    `json:"id"` // <hour>-<article id>
+	ID        string    `json:"id"` // <hour the story first trended>-<story id>
 	ArticleID string    `json:"article_id"`
+	Story     string    `json:"story"`
 	Title     string    `json:"title"`
 	URL       string    `json:"url"`
 	Category  string    `json:"category"`
@@ -38,8 +40,9 @@ const (
 
 var notificationIDRe = regexp.MustCompile(`^\d{10}-[0-9a-f]{32}$`)
 
-// NotificationID names a user's entry for an article trending in an hour.
-func NotificationID(hour, articleID string) string { return hour + "-" + articleID }
+// NotificationID names a user's entry for a story that first trended in an
+// hour.
+func NotificationID(hour, story string) string { return hour + "-" + story }
 
 // Trend is one step of a trending article's inbox fan-out: the users
 // interested in its category after After ("": from the first).

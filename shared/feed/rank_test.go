@@ -13,7 +13,7 @@ func id(n int) string { return fmt.Sprintf("%032x", n) }
 
 func art(n int, cat, source string, age time.Duration) Article {
 	return Article{ID: id(n), URL: "https://news.example/" + id(n), Title: fmt.Sprintf("Story %d", n), SourceID: source,
-		Category: cat, Story: "story-" + id(n), PublishedAt: now.Add(-age), SourceWeight: 1}
+		Category: cat, Story: id(n), PublishedAt: now.Add(-age), SourceWeight: 1}
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }

@@ -40,13 +40,17 @@ func (s *Service) now() time.Time {
 	return time.Now().UTC()
 }
 
-var idRe = regexp.MustCompile(`^[0-9a-f]{32}$`)
+var (
+	idRe   = regexp.MustCompile(`^[0-9a-f]{32}$`)
+	hourRe = regexp.MustCompile(`^\d{10}$`)
+)
 
 // Place keeps a new article; a redelivered one changes nothing and asks for
 // no ranking.
 func (s *Service) Place(ctx context.Context, a Article) error {
-	if !idRe.MatchString(a.ID) || a.Title == "" || !ValidCategory(a.Category) || a.Category == Top {
-		return fmt.Errorf("article %q: bad id, title or category %q", a.ID, a.Category)
+	if !idRe.MatchString(a.ID) || a.Title == "" || !ValidCategory(a.Category) || a.Category == Top ||
+		(a.Story != "" && !idRe.MatchString(a.Story)) {
+		return fmt.Errorf("article %q: bad id, title, category %q or story %q", a.ID, a.Category, a.Story)
 	}
 	placed, err := s.Store.PlaceArticle(ctx, a, a.PublishedAt.Add(ArticleRetention))
 	if err != nil || !placed {
@@ -264,18 +268,19 @@ func (s *Service) PersonalFeed(ctx context.Context, userID, limit, cursor string
 	return Personal(p, streams, cur, chunks, n), nil
 }
 
-// Notify writes one chunk of a trending article's inbox fan-out and, when
+// Notify writes one chunk of a trending story's inbox fan-out and, when
 // more users may follow, announces the next chunk
 // (notification.fanout.requested), so no invocation's work grows with the
 // audience. A hidden article notifies no one; one the feeds have not placed
 // yet is an error, so the event is retried. It returns how many entries it
 // wrote; a repeated step writes none again.
 func (s *Service) Notify(ctx context.Context, t Trend) (int, error) {
-	next, a, n, err := s.notifyChunk(ctx, t)
+	next, a, n, err := s.notifyChunk(ctx, &t)
 	if err != nil {
 		return n, err
 	}
-	slog.InfoContext(ctx, "notified", "article", t.ArticleID, "after", t.After, "written", n, "more", next != "")
+	slog.InfoContext(ctx, "notified", "article", t.ArticleID, "story", a.Story, "after", t.After, "written", n,
+		"more", next != "")
 	if next == "" {
 		return n, nil
 	}
@@ -285,13 +290,16 @@ func (s *Service) Notify(ctx context.Context, t Trend) (int, error) {
 	return n, s.announceFanout(ctx, Trend{ArticleID: t.ArticleID, Hour: t.Hour, After: next}, a.Category)
 }
 
-// notifyChunk writes the inbox entry of an article trending in an hour to
-// each of the next FanoutChunk users indexed under its category after
-// t.After who are still interested (a stale index entry is dropped). Each
-// entry is written once, so a repeated chunk changes nothing. It returns the
-// last user of the chunk when more may follow, and how many it wrote.
-func (s *Service) notifyChunk(ctx context.Context, t Trend) (string, Article, int, error) {
-	if !idRe.MatchString(t.ArticleID) || len(t.Hour) != 10 {
+// notifyChunk writes the inbox entry of a trending story to each of the next
+// FanoutChunk users indexed under its trending version's category after
+// t.After who are still interested (a stale index entry is dropped). An
+// entry is named by the hour the story first trended and the story, so each
+// user gets one entry per story, whichever of its versions trends, and a
+// repeated chunk changes nothing. The fan-out's first step settles that hour
+// (t.Hour becomes it, and its continuations carry it). It returns the last
+// user of the chunk when more may follow, and how many it wrote.
+func (s *Service) notifyChunk(ctx context.Context, t *Trend) (string, Article, int, error) {
+	if !idRe.MatchString(t.ArticleID) || !hourRe.MatchString(t.Hour) {
 		return "", Article{}, 0, fmt.Errorf("trending notification: bad article %q or hour %q", t.ArticleID, t.Hour)
 	}
 	now := s.now()
@@ -305,6 +313,12 @@ func (s *Service) notifyChunk(ctx context.Context, t Trend) (string, Article, in
 	}
 	if err != nil || a.Hidden {
 		return "", a, 0, err
+	}
+	a.Story = storyKey(a)
+	if t.After == "" {
+		if t.Hour, err = s.Store.TrendHour(ctx, a.Story, t.Hour, now.Add(InboxRetention)); err != nil {
+			return "", a, 0, err
+		}
 	}
 	users, next, err := s.Store.Interested(ctx, a.Category, t.After, FanoutChunk)
 	if err != nil || len(users) == 0 {
@@ -325,7 +339,7 @@ func (s *Service) notifyChunk(ctx context.Context, t Trend) (string, Article, in
 		if p, ok := profiles[u]; !ok || !slices.Contains(p.notifiable(now), a.Category) {
 			err = s.Store.Forget(ctx, a.Category, u)
 		} else {
-			n := Notification{ID: NotificationID(t.Hour, a.ID), ArticleID: a.ID, Title: a.Title, URL: a.URL,
+			n := Notification{ID: NotificationID(t.Hour, a.Story), ArticleID: a.ID, Story: a.Story, Title: a.Title, URL: a.URL,
 				Category: a.Category, CreatedAt: now}
 			wrote, err = s.Store.PutNotification(ctx, u, n, now.Add(InboxRetention))
 		}

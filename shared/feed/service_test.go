@@ -600,3 +600,46 @@ func TestServiceARankRunSeesTheModerationThatAskedForItThoughTheIndexLags(t *tes
 		t.Errorf("feed %v; want the pinned article %s first", ids, pin.ID)
 	}
 }
+
+func TestServiceNotifiesEachReaderOncePerStoryWhicheverVersionTrends(t *testing.T) {
+	s, announced := newMemoryService(t)
+	ctx := context.Background()
+	tech := published(1, "tech", "tech-daily", 2*time.Hour)
+	biz := published(2, "business", "business-brief", time.Hour)
+	biz.Story = tech.Story // one story, two versions in two categories
+	for _, a := range []events.ArticlePublished{tech, biz} {
+		if err := s.OnArticlePublished(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	both, bizOnly, techOnly := id(1<<20+1), id(1<<20+2), id(1<<20+3)
+	for u, in := range map[string][]string{both: {"tech", "business"}, bizOnly: {"business"}, techOnly: {"tech"}} {
+		if err := s.OnInterestsChanged(ctx, events.InterestsChanged{UserID: u, Interests: in, At: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, later := now.Add(-time.Hour).Format(events.HourLayout), now.Format(events.HourLayout)
+	if n, _ := notifyAll(t, s, announced, tech.ID, first); n != 2 {
+		t.Fatalf("the tech version trending wrote %d entries, want 2", n)
+	}
+	// An hour later the business version trends: only the reader who has no
+	// entry for the story yet gets one; redelivered, nothing.
+	for round := range 2 {
+		n, err := s.Notify(ctx, Trend{ArticleID: biz.ID, Hour: later})
+		if err != nil || n != 1-round {
+			t.Fatalf("round %d: the business version trending wrote %d entries (%v), want %d", round, n, err, 1-round)
+		}
+	}
+	for _, u := range []string{both, bizOnly, techOnly} {
+		p, err := s.Inbox(ctx, u, "", "")
+		if err != nil || len(p.Items) != 1 {
+			t.Fatalf("%s: inbox %+v %v, want one entry", u, p.Items, err)
+		}
+		if it := p.Items[0]; it.ID != NotificationID(first, tech.Story) || it.Story != tech.Story {
+			t.Errorf("%s: entry %+v, want %s of story %s", u, it, NotificationID(first, tech.Story), tech.Story)
+		}
+	}
+	if p, _ := s.Inbox(ctx, bizOnly, "", ""); p.Items[0].ArticleID != biz.ID {
+		t.Errorf("the business reader is pointed at %s, not the version that trended in business", p.Items[0].ArticleID)
+	}
+}

@@ -89,6 +89,9 @@ type Store interface {
 	// Forget removes a user's index entry under category.
 	Forget(ctx context.Context, category, userID string) error
 
+	// TrendHour records hour as the hour story first trended unless one is
+	// recorded (kept until expires), and returns the recorded one.
+	TrendHour(ctx context.Context, story, hour string, expires time.Time) (string, error)
 	// PutNotification writes an inbox entry unless the user has it; it
 	// reports whether it wrote it.
 	PutNotification(ctx context.Context, userID string, n Notification, expires time.Time) (bool, error)

@@ -105,6 +105,19 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		check("back to ingestion's story", a.Story, false)
 	})
 
+	t.Run("a story's first trending hour is recorded once", func(t *testing.T) {
+		s := newStore(t)
+		for i, h := range []string{"2026112509", "2026112511", "2026112508"} {
+			got, err := s.TrendHour(ctx, id(7), h, far)
+			if err != nil || got != "2026112509" {
+				t.Fatalf("call %d: %q %v, want the first hour recorded", i, got, err)
+			}
+		}
+		if got, _ := s.TrendHour(ctx, id(8), "2026112510", far); got != "2026112510" {
+			t.Errorf("another story's hour: %q", got)
+		}
+	})
+
 	t.Run("an expired article is invisible although still stored", func(t *testing.T) {
 		s := newStore(t)
 		a := art(1, "tech", "s1", 0)
