@@ -194,7 +194,10 @@ type Stream struct {
 // learned interest its weight relative to the strongest learned one; the
 // best MaxStreams share 1-TopShare of the page and top the rest. A user
 // without interests gets top alone.
-func (p Profile) Streams() []Stream {
+func (p Profile) Streams() []Stream { return p.StreamsShare(TopShare) }
+
+// StreamsShare is Streams with topShare of the page drawn from top.
+func (p Profile) StreamsShare(topShare float64) []Stream {
 	w := map[string]float64{}
 	for _, c := range p.Interests {
 		w[c] += 1
@@ -228,9 +231,12 @@ func (p Profile) Streams() []Stream {
 		sum += s.Weight
 	}
 	for i := range out {
-		out[i].Weight = out[i].Weight / sum * (1 - TopShare)
+		out[i].Weight = out[i].Weight / sum * (1 - topShare)
 	}
-	return append(out, Stream{Top, TopShare})
+	if topShare <= 0 {
+		return out
+	}
+	return append(out, Stream{Top, topShare})
 }
 
 // PersonalCursor is the personal feed's place in each stream.

@@ -7,6 +7,7 @@ package feed
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"slices"
 	"sort"
@@ -61,9 +62,61 @@ const (
 	Fresh          = 6 * time.Hour  // younger than this is "fresh"
 )
 
+// Params are the ranking's tunable parameters. Every feed is ranked with
+// DefaultParams; an A/B experiment's variant (shared/platform/experiment,
+// experiments named feed-*) ranks its users' feeds with others, set by name:
+// half_life_hours, prior_ctr, prior_impressions, min_readers, top_share.
+type Params struct {
+	HalfLife         time.Duration
+	PriorCTR         float64
+	PriorImpressions float64
+	MinReaders       int64
+	TopShare         float64
+}
+
+// DefaultParams are the constants above.
+func DefaultParams() Params {
+	return Params{HalfLife: HalfLife, PriorCTR: PriorCTR, PriorImpressions: PriorImpressions, MinReaders: MinReaders,
+		TopShare: TopShare}
+}
+
+// ParamNames are the names a variant may set.
+var ParamNames = []string{"half_life_hours", "prior_ctr", "prior_impressions", "min_readers", "top_share"}
+
+// ParamsFrom applies a variant's parameters to the defaults; a name it does
+// not know or a value out of range is an error (the experiment declaration's
+// test catches it before a deploy).
+func ParamsFrom(set map[string]float64) (Params, error) {
+	p := DefaultParams()
+	for k, v := range set {
+		ok := true
+		switch k {
+		case "half_life_hours":
+			p.HalfLife, ok = time.Duration(v*float64(time.Hour)), v >= 1 && v <= 72
+		case "prior_ctr":
+			p.PriorCTR, ok = v, v > 0 && v < 1
+		case "prior_impressions":
+			p.PriorImpressions, ok = v, v >= 1 && v <= 10000
+		case "min_readers":
+			p.MinReaders, ok = int64(v), v >= 1 && v <= 1000 && v == math.Trunc(v)
+		case "top_share":
+			p.TopShare, ok = v, v >= 0 && v <= 1
+		default:
+			ok = false
+		}
+		if !ok {
+			return DefaultParams(), fmt.Errorf("ranking parameter %s = %v: unknown or out of range", k, v)
+		}
+	}
+	return p, nil
+}
+
 // SmoothedCTR is the click-through rate with a Bayesian (beta) prior:
 // (clicks + PriorCTR·PriorImpressions) / (impressions + PriorImpressions).
-func SmoothedCTR(s Stats) float64 {
+func SmoothedCTR(s Stats) float64 { return DefaultParams().SmoothedCTR(s) }
+
+// SmoothedCTR is the smoothed click-through rate under p.
+func (p Params) SmoothedCTR(s Stats) float64 {
 	clicks, imps := float64(max(s.Clicks, 0)), float64(max(s.Impressions, 0))
 	// More clicks than impressions happens when impressions are not tracked:
 	// treat each click as seen at least once.
@@ -72,29 +125,35 @@ func SmoothedCTR(s Stats) float64 {
 	if readers <= 0 {
 		readers = imps
 	}
-	if readers < MinReaders {
-		return PriorCTR
+	if readers < float64(p.MinReaders) {
+		return p.PriorCTR
 	}
-	return (clicks + PriorCTR*PriorImpressions) / (imps + PriorImpressions)
+	return (clicks + p.PriorCTR*p.PriorImpressions) / (imps + p.PriorImpressions)
 }
 
 // Decay halves an article's score every HalfLife of age (future dates count
 // as age 0).
-func Decay(age time.Duration) float64 {
+func Decay(age time.Duration) float64 { return DefaultParams().Decay(age) }
+
+// Decay is the time decay under p.
+func (p Params) Decay(age time.Duration) float64 {
 	if age < 0 {
 		age = 0
 	}
-	return math.Exp2(-float64(age) / float64(HalfLife))
+	return math.Exp2(-float64(age) / float64(p.HalfLife))
 }
 
 // Score is smoothed CTR × time decay × source weight (0 or unset weight
 // counts as 1).
-func Score(a Article, s Stats, now time.Time) float64 {
+func Score(a Article, s Stats, now time.Time) float64 { return DefaultParams().Score(a, s, now) }
+
+// Score is an article's score under p.
+func (p Params) Score(a Article, s Stats, now time.Time) float64 {
 	w := a.SourceWeight
 	if w <= 0 {
 		w = 1
 	}
-	return SmoothedCTR(s) * Decay(now.Sub(a.PublishedAt)) * w
+	return p.SmoothedCTR(s) * p.Decay(now.Sub(a.PublishedAt)) * w
 }
 
 // Version is another source's article of a ranked story: what a reader
@@ -165,7 +224,7 @@ type story struct {
 // A story's numbers are its versions' summed: a click on any version moves
 // the story. Its readers threshold (DayReaders) is the most of any one
 // version, so one install that opens every version still counts once.
-func stories(articles []Article, stats map[string]Stats, now time.Time) []*story {
+func stories(p Params, articles []Article, stats map[string]Stats, now time.Time) []*story {
 	byKey := map[string]*story{}
 	var out []*story
 	leadScore := map[string]float64{}
@@ -197,7 +256,7 @@ func stories(articles []Article, stats map[string]Stats, now time.Time) []*story
 		if !slices.Contains(st.cats, a.Category) {
 			st.cats = append(st.cats, a.Category)
 		}
-		leadScore[a.ID] = Score(a, n, now)
+		leadScore[a.ID] = p.Score(a, n, now)
 	}
 	for _, st := range out {
 		sort.Strings(st.cats)
@@ -232,7 +291,7 @@ func leadBefore(a, b Article, score map[string]float64) bool {
 // best version leads it there). It scores the story's numbers × the decay of
 // its newest version (a story that develops stays fresh) × its lead's
 // source weight.
-func (st *story) ranked(feed string, now time.Time) (Ranked, bool) {
+func (st *story) ranked(p Params, feed string, now time.Time) (Ranked, bool) {
 	lead := -1
 	for i, v := range st.versions {
 		if feed == Top || v.Category == feed {
@@ -249,7 +308,7 @@ func (st *story) ranked(feed string, now time.Time) (Ranked, bool) {
 	if w <= 0 {
 		w = 1
 	}
-	r := Ranked{Article: a, Score: SmoothedCTR(st.stats) * Decay(now.Sub(st.newest)) * w, Versions: len(st.versions),
+	r := Ranked{Article: a, Score: p.SmoothedCTR(st.stats) * p.Decay(now.Sub(st.newest)) * w, Versions: len(st.versions),
 		Categories: st.cats}
 	for i, v := range st.versions {
 		if feed == Top || v.Category == feed {
@@ -291,10 +350,10 @@ func itemSize(r Ranked) int {
 
 // rankFeed orders the stories of one feed: pinned first, then by score
 // (ties: newer first, then id), then applies the diversity rule.
-func rankFeed(all []*story, feed string, now time.Time) []Ranked {
+func rankFeed(p Params, all []*story, feed string, now time.Time) []Ranked {
 	out := make([]Ranked, 0, len(all))
 	for _, st := range all {
-		if r, ok := st.ranked(feed, now); ok {
+		if r, ok := st.ranked(p, feed, now); ok {
 			out = append(out, r)
 		}
 	}
@@ -317,7 +376,8 @@ func rankFeed(all []*story, feed string, now time.Time) []Ranked {
 // Rank ranks the stories of visible articles published within the window
 // as one feed of every category (see RankAll): one item per story.
 func Rank(articles []Article, stats map[string]Stats, now time.Time) []Ranked {
-	return rankFeed(stories(articles, stats, now), Top, now)
+	p := DefaultParams()
+	return rankFeed(p, stories(p, articles, stats, now), Top, now)
 }
 
 // Diversify reorders a ranked list so that no more than k consecutive items
@@ -364,7 +424,12 @@ func Diversify(ranked []Ranked, k int) []Ranked {
 // categories is one item in each of their feeds (led there by that
 // category's best version) and one item in top.
 func RankAll(articles []Article, stats map[string]Stats, now time.Time) map[string][]Ranked {
-	all := stories(articles, stats, now)
+	return RankAllWith(DefaultParams(), articles, stats, now)
+}
+
+// RankAllWith is RankAll under the parameters p.
+func RankAllWith(p Params, articles []Article, stats map[string]Stats, now time.Time) map[string][]Ranked {
+	all := stories(p, articles, stats, now)
 	cats := map[string]bool{}
 	for _, st := range all {
 		for _, c := range st.cats {
@@ -376,11 +441,11 @@ func RankAll(articles []Article, stats map[string]Stats, now time.Time) map[stri
 		if cat == Top {
 			continue // "top" is the feed of every category, not one of them
 		}
-		if r := rankFeed(all, cat, now); len(r) > 0 {
+		if r := rankFeed(p, all, cat, now); len(r) > 0 {
 			out[cat] = r[:min(len(r), MaxRanked)]
 		}
 	}
-	top := rankFeed(all, Top, now)
+	top := rankFeed(p, all, Top, now)
 	out[Top] = top[:min(len(top), MaxRanked)]
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -148,7 +149,7 @@ func (s *Service) askRank(ctx context.Context, reason string) error {
 type RankReport struct {
 	Run      string         `json:"run"`
 	Articles int            `json:"articles"`
-	Feeds    map[string]int `json:"feeds"` // category → ranked items
+	Feeds    map[string]int `json:"feeds"` // category (~variant) → ranked stories
 }
 
 // Rank ranks every feed from the articles of the window and the numbers of
@@ -182,21 +183,29 @@ func (s *Service) Rank(ctx context.Context) (RankReport, error) {
 	if err != nil {
 		return RankReport{}, fmt.Errorf("stats: %w", err)
 	}
-	ranked := RankAll(articles, stats, now)
-	for _, c := range previous {
-		if _, ok := ranked[c]; !ok {
-			ranked[c] = nil // a feed that emptied gets an empty head
-		}
+	variants, err := feedVariants(now)
+	if err != nil {
+		return RankReport{}, err
 	}
 	run := RunID(now)
 	feeds := map[string][]Chunk{}
 	report := RankReport{Run: run, Articles: len(articles), Feeds: map[string]int{}}
 	var cats []string
-	for c, list := range ranked {
-		feeds[c] = Chunks(c, run, now, list)
-		report.Feeds[c] = len(list)
-		if len(list) > 0 {
-			cats = append(cats, c)
+	for _, v := range variants {
+		for c, list := range RankAllWith(v.params, articles, stats, now) {
+			key := feedKey(c, v.key)
+			feeds[key] = Chunks(c, run, now, list)
+			report.Feeds[key] = len(list)
+			if len(list) > 0 {
+				cats = append(cats, key)
+			}
+		}
+	}
+	for _, key := range previous {
+		if _, ok := feeds[key]; !ok {
+			category, _, _ := strings.Cut(key, "~")
+			feeds[key] = Chunks(category, run, now, nil) // a feed that emptied gets an empty head
+			report.Feeds[key] = 0
 		}
 	}
 	sort.Strings(cats)
@@ -252,13 +261,12 @@ func (s *Service) PersonalFeed(ctx context.Context, userID, limit, cursor string
 	if err != nil {
 		return Page{}, codes.Translate(err)
 	}
-	streams := p.Streams()
+	variant, params := userVariant(userID, now)
+	streams := p.StreamsShare(params.TopShare)
 	refs := cur.Refs(streams)
-	chunks := map[string]Chunk{}
-	if len(refs) > 0 {
-		if chunks, err = s.Store.Chunks(ctx, refs, now); err != nil {
-			return Page{}, codes.Translate(err)
-		}
+	chunks, err := s.chunks(ctx, refs, variant, now)
+	if err != nil {
+		return Page{}, err
 	}
 	for _, r := range refs {
 		if _, ok := chunks[r.Category]; !ok && r.Run != "" {
@@ -266,6 +274,47 @@ func (s *Service) PersonalFeed(ctx context.Context, userID, limit, cursor string
 		}
 	}
 	return Personal(p, streams, cur, chunks, n), nil
+}
+
+// chunks reads the chunks refs name, of the variant's ranking, keyed by
+// category: one read. A variant whose heads are not ranked yet (an
+// experiment that started after the last run) is served the default heads,
+// with a second read.
+func (s *Service) chunks(ctx context.Context, refs []ChunkRef, variant string, now time.Time) (map[string]Chunk, error) {
+	out := map[string]Chunk{}
+	if len(refs) == 0 {
+		return out, nil
+	}
+	read := func(variant string, refs []ChunkRef) error {
+		keyed := make([]ChunkRef, len(refs))
+		for i, r := range refs {
+			keyed[i] = ChunkRef{Category: feedKey(r.Category, variant), Run: r.Run, Index: r.Index}
+		}
+		got, err := s.Store.Chunks(ctx, keyed, now)
+		if err != nil {
+			return codes.Translate(err)
+		}
+		for _, r := range refs {
+			if c, ok := got[feedKey(r.Category, variant)]; ok {
+				out[r.Category] = c
+			}
+		}
+		return nil
+	}
+	if err := read(variant, refs); err != nil || variant == "" {
+		return out, err
+	}
+	var missing []ChunkRef
+	for _, r := range refs {
+		if _, ok := out[r.Category]; !ok && r.Run == "" {
+			missing = append(missing, r)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	slog.WarnContext(ctx, "variant feed not ranked yet; serving the default", "variant", variant)
+	return out, read("", missing)
 }
 
 // Notify writes one chunk of a trending story's inbox fan-out and, when
