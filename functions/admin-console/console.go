@@ -40,6 +40,7 @@ func (c *console) routes() *http.ServeMux {
 	mux.Handle("GET /admin/articles", c.site.Page(c.articleList))
 	mux.Handle("POST /admin/articles/{id}/moderation", c.site.Page(c.moderate))
 	mux.Handle("GET /admin/kpi", c.site.Page(c.dashboard))
+	mux.Handle("GET /admin/experiments", c.site.Page(c.experiments))
 	c.accountRoutes(mux)
 	return mux
 }

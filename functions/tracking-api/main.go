@@ -1,6 +1,7 @@
 // Command tracking-api takes the app's engagement events (POST /v1/events,
 // user auth: up to 500 per batch, each stored once by its id) and serves the
-// KPI report to admins (GET /admin/api/kpi). The articles a batch opened
+// KPI report and the A/B experiments' report to admins (GET /admin/api/kpi,
+// GET /admin/api/experiments). The articles a batch opened
 // (clicks, reads) are announced as user.read for the personal feed.
 package main
 
@@ -52,6 +53,15 @@ func routes(s *tracking.Service) *http.ServeMux {
 			return
 		}
 		httpapi.WriteJSON(w, http.StatusOK, rep)
+	})))
+	mux.Handle("GET /admin/api/experiments", httpapi.RequireRole(contract.RoleAdmin, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		reports, err := s.ExperimentsReport(r.Context(), q.Get("from"), q.Get("to"))
+		if err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
+		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"experiments": reports})
 	})))
 	return mux
 }

@@ -146,12 +146,14 @@ func Kiosk() Cloud {
 			{
 				Name:        "tracking-api",
 				Domain:      "tracking",
-				Description: "App events in (each stored once by id; opened articles announced) and the admin KPI report out.",
+				Description: "App events in (each stored once by id, tagged with the user's A/B variants; opened articles " +
+					"announced) and the admin KPI and experiment reports out.",
 				Routes: []Route{
 					// A batch holds up to 500 events of at most ~1 KB each.
 					{Method: "POST", Path: "/v1/events", Auth: User, Throttle: &Throttle{Rate: 100, Burst: 200},
 						MaxBody: 512 << 10, PerClient: &ClientLimit{Requests: 120, WindowSeconds: 60}},
 					{Method: "GET", Path: "/admin/api/kpi", Auth: Admin},
+					{Method: "GET", Path: "/admin/api/experiments", Auth: Admin},
 				},
 				Grants:    []Grant{{"events", ReadWrite}, {LimitsTable, Write}},
 				Publishes: []string{events.UserReadType},
@@ -273,6 +275,7 @@ func Kiosk() Cloud {
 					{Method: "GET", Path: "/admin/articles", Auth: Console},
 					{Method: "POST", Path: "/admin/articles/{id}/moderation", Auth: Console},
 					{Method: "GET", Path: "/admin/kpi", Auth: Console},
+					{Method: "GET", Path: "/admin/experiments", Auth: Console},
 					{Method: "GET", Path: "/admin/join", Auth: Console},
 					{Method: "POST", Path: "/admin/join", Auth: Console, Throttle: &Throttle{Rate: 5, Burst: 10},
 						MaxBody: 4 << 10, PerClient: &ClientLimit{Requests: 10, WindowSeconds: 300}},

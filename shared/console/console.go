@@ -68,7 +68,7 @@ func When(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05")
 }
 
-var nav = [][2]string{{"kpi", "KPIs"}, {"sources", "Sources"}, {"articles", "Articles"}, {"batches", "Batches"}, {"dead-letters", "Dead letters"},
+var nav = [][2]string{{"kpi", "KPIs"}, {"experiments", "Experiments"}, {"sources", "Sources"}, {"articles", "Articles"}, {"batches", "Batches"}, {"dead-letters", "Dead letters"},
 	{"audit", "Audit"}, {"editors", "Editors"}, {"account", "Account"}}
 
 func layout(v View) Node {

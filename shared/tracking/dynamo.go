@@ -37,6 +37,7 @@ type eventItem struct {
 	At         time.Time `dynamo:"at"`
 	DwellMS    *int64    `dynamo:"dwell_ms,omitempty"`
 	ReceivedAt time.Time `dynamo:"received_at"`
+	Variants   []string  `dynamo:"variants,omitempty"`
 	ExpiresAt  int64     `dynamo:"expires_at"`
 }
 
@@ -48,7 +49,7 @@ func hourKey(hour time.Time, shard int) string {
 func (s *DynamoStore) PutEvent(ctx context.Context, e Stored) error {
 	it := eventItem{PK: "ev#" + e.UserID + "#" + e.ID, HK: hourKey(e.At, ShardOf(e.UserID)), UserID: e.UserID, ID: e.ID,
 		Type: e.Type, ArticleID: e.ArticleID, At: e.At.UTC(), DwellMS: e.DwellMS, ReceivedAt: e.ReceivedAt.UTC(),
-		ExpiresAt: e.ReceivedAt.Add(Retention).Unix()}
+		Variants: e.Variants, ExpiresAt: e.ReceivedAt.Add(Retention).Unix()}
 	err := s.table.Put(it).If("attribute_not_exists(pk)").Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return ErrDuplicate
@@ -69,7 +70,7 @@ func (s *DynamoStore) EventsOf(ctx context.Context, hour time.Time, shard int, n
 			continue
 		}
 		out = append(out, Stored{Event: Event{ID: it.ID, Type: it.Type, ArticleID: it.ArticleID, At: it.At, DwellMS: it.DwellMS},
-			UserID: it.UserID, ReceivedAt: it.ReceivedAt})
+			UserID: it.UserID, ReceivedAt: it.ReceivedAt, Variants: it.Variants})
 	}
 	return out, nil
 }

@@ -38,6 +38,10 @@ type Counts struct {
 	Viewers      int64 `json:"viewers" dynamo:"v"`        // distinct users with an impression
 	Clickers     int64 `json:"clickers" dynamo:"k"`       // distinct users with a click
 	ViewerClicks int64 `json:"viewer_clicks" dynamo:"vc"` // distinct users with an impression and a click
+	// Returning is, in a day's "all" and variant slices, how many of the
+	// day's users also had an event the day before (next-day retention is
+	// a day's Returning over the previous day's Users).
+	Returning int64 `json:"returning" dynamo:"rt,omitempty"`
 }
 
 func (c *Counts) add(o Counts) {
@@ -49,6 +53,7 @@ func (c *Counts) add(o Counts) {
 	c.Viewers += o.Viewers
 	c.Clickers += o.Clickers
 	c.ViewerClicks += o.ViewerClicks
+	c.Returning += o.Returning
 }
 
 // Unknown is the category, source and article key of events whose article id
@@ -57,7 +62,8 @@ const Unknown = "unknown"
 
 // Partial is one shard's counts for one period, keyed by slice: "all",
 // "category:<c>", "source:<s>", "article:<id>" (catalogue articles, plus
-// "article:unknown").
+// "article:unknown"), "variant:<experiment>=<variant>" (the A/B variants the
+// events' users were in).
 type Partial struct {
 	Granularity string
 	Period      string // 2006010215 for an hour, 20060102 for a day
@@ -225,8 +231,11 @@ const (
 	clickedIt             // a click
 )
 
-// count applies the counting rules to one period's events of one shard.
-func count(events []Stored, articles map[string]Article, granularity, period string, shard int, now time.Time) (Partial, Engagement) {
+// count applies the counting rules to one period's events of one shard;
+// before is the set of the shard's users active the day before (nil for an
+// hour), for Returning.
+func count(events []Stored, articles map[string]Article, granularity, period string, shard int, now time.Time,
+	before map[string]bool) (Partial, Engagement) {
 	p := Partial{Granularity: granularity, Period: period, Shard: shard, Slices: map[string]Counts{}, ComputedAt: now.UTC()}
 	readers := map[string]map[string]uint8{} // slice → user → flags
 	engagement := Engagement{}
@@ -242,7 +251,11 @@ func count(events []Stored, articles map[string]Article, granularity, period str
 		case Click:
 			flag = clickedIt
 		}
-		for _, slice := range []string{"all", "category:" + a.Category, "source:" + a.SourceID, "article:" + a.ID} {
+		slices := []string{"all", "category:" + a.Category, "source:" + a.SourceID, "article:" + a.ID}
+		for _, v := range e.Variants {
+			slices = append(slices, "variant:"+v)
+		}
+		for _, slice := range slices {
 			c := p.Slices[slice]
 			switch e.Type {
 			case Impression:
@@ -270,7 +283,11 @@ func count(events []Stored, articles map[string]Article, granularity, period str
 	for slice, users := range readers {
 		c := p.Slices[slice]
 		c.Users = int64(len(users))
-		for _, f := range users {
+		returning := before != nil && (slice == "all" || strings.HasPrefix(slice, "variant:"))
+		for u, f := range users {
+			if returning && before[u] {
+				c.Returning++
+			}
 			if f&sawIt != 0 {
 				c.Viewers++
 			}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/experiment"
 	"github.com/kiosk-news/kiosk/shared/platform/parallel"
 )
 
@@ -73,7 +74,8 @@ func (s *Service) Track(ctx context.Context, userID string, events []Event) (Res
 		errs []error
 	)
 	parallel.Each(events, 16, func(_ int, e Event) {
-		err := s.Store.PutEvent(ctx, Stored{Event: e, UserID: userID, ReceivedAt: now})
+		err := s.Store.PutEvent(ctx, Stored{Event: e, UserID: userID, ReceivedAt: now,
+			Variants: experiment.Tags(userID, e.At)})
 		mu.Lock()
 		defer mu.Unlock()
 		switch {
@@ -316,11 +318,15 @@ func (s *Service) Recompute(ctx context.Context, job ShardJob) (Recomputed, erro
 		return Recomputed{}, err
 	}
 	for _, hour := range dedupeHours(hours) {
-		p, e := count(byHour[hour], articles, Hour, hour.Format(hourLayout), shard, now)
+		p, e := count(byHour[hour], articles, Hour, hour.Format(hourLayout), shard, now, nil)
 		r.Hours = append(r.Hours, HourResult{Partial: p, Engagement: e, Complete: !hour.Add(time.Hour).After(now)})
 	}
 	if job.Granularity == Day {
-		p, _ := count(events, articles, Day, job.Period, shard, now)
+		before, err := s.activeUsers(ctx, start.Add(-24*time.Hour), shard, now)
+		if err != nil {
+			return Recomputed{}, err
+		}
+		p, _ := count(events, articles, Day, job.Period, shard, now, before)
 		r.Day = &p
 	}
 	for _, h := range r.Hours {
@@ -334,6 +340,37 @@ func (s *Service) Recompute(ctx context.Context, job ShardJob) (Recomputed, erro
 		}
 	}
 	return r, nil
+}
+
+// activeUsers is the set of the shard's users with an event on the day
+// starting at day (for next-day retention): 24 reads of the by-hour index,
+// 8 at a time. A day whose events expired reads as empty.
+func (s *Service) activeUsers(ctx context.Context, day time.Time, shard int, now time.Time) (map[string]bool, error) {
+	var (
+		mu   sync.Mutex
+		errs []error
+	)
+	out := map[string]bool{}
+	hours := make([]int, 24)
+	for i := range hours {
+		hours[i] = i
+	}
+	parallel.Each(hours, 8, func(_ int, h int) {
+		evs, err := s.Store.EventsOf(ctx, day.Add(time.Duration(h)*time.Hour), shard, now)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			errs = append(errs, err)
+			return
+		}
+		for _, e := range evs {
+			out[e.UserID] = true
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("users of the day before, shard %d: %w", shard, err)
+	}
+	return out, nil
 }
 
 // Clear removes the marks this recomputation covered: a mark set at least
@@ -389,9 +426,9 @@ func (s *Service) Query(ctx context.Context, granularity, by string, from, to ti
 		return nil, kiosk.Errorf(kiosk.EINVALID, "granularity must be hour or day")
 	}
 	switch by {
-	case "all", "category", "source", "article":
+	case "all", "category", "source", "article", "variant":
 	default:
-		return nil, kiosk.Errorf(kiosk.EINVALID, "by must be all, category, source or article")
+		return nil, kiosk.Errorf(kiosk.EINVALID, "by must be all, category, source, article or variant")
 	}
 	if to.Before(from) {
 		return nil, kiosk.Errorf(kiosk.EINVALID, "to is before from")

@@ -43,11 +43,13 @@ type Event struct {
 	DwellMS   *int64    `json:"dwell_ms,omitempty"`
 }
 
-// Stored is an accepted event with its user.
+// Stored is an accepted event with its user and the A/B variants the user
+// was in at the event's time (experiment.Tags: "<experiment>=<variant>").
 type Stored struct {
 	Event
 	UserID     string
 	ReceivedAt time.Time
+	Variants   []string
 }
 
 // Article is what tracking knows of an article, from article.published.
