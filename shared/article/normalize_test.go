@@ -83,7 +83,7 @@ func TestStories(t *testing.T) {
 		{"Marathon world record falls in Berlin", "Berlin marathon: world record falls"},
 	}
 	for _, p := range same {
-		if !SameStory(Fingerprint(p[0]), Fingerprint(p[1])) {
+		if !SameStory(p[0], p[1]) {
 			t.Errorf("%q and %q should be one story", p[0], p[1])
 		}
 	}
@@ -93,7 +93,7 @@ func TestStories(t *testing.T) {
 		{"Election results expected by midnight", "Port strike ends after two weeks"},
 	}
 	for _, p := range different {
-		if SameStory(Fingerprint(p[0]), Fingerprint(p[1])) {
+		if SameStory(p[0], p[1]) {
 			t.Errorf("%q and %q should be different stories", p[0], p[1])
 		}
 	}

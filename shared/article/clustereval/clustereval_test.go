@@ -41,11 +41,18 @@ func TestTheLabelledSetIsLargeEnoughAndSplitInTwo(t *testing.T) {
 }
 
 // TestClusteringQuality prints the figures (go test -run TestClusteringQuality
-// -v ./shared/article/clustereval).
+// -v ./shared/article/clustereval) and holds the clustering to its aim on the
+// tuning half: pairwise precision ≥ 0.95, recall ≥ 0.9, every near-miss apart.
 func TestClusteringQuality(t *testing.T) {
 	r, err := Measure()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Log("\n" + r.Markdown())
+	for _, f := range []Figures{r.Tune} {
+		if f.Precision < 0.95 || f.Recall < 0.9 || f.NearMissesApart != f.NearMisses {
+			t.Errorf("%s: precision %.3f (want ≥ 0.95), recall %.3f (want ≥ 0.9), near-misses apart %d of %d (want all)",
+				f.Name, f.Precision, f.Recall, f.NearMissesApart, f.NearMisses)
+		}
+	}
 }
