@@ -17,6 +17,9 @@ import (
 //go:embed headlines.txt
 var headlinesTxt string
 
+//go:embed fresh.txt
+var freshTxt string
+
 // Window is the story window the measurement uses: ingestion's default.
 const Window = 48 * time.Hour
 
@@ -39,6 +42,10 @@ var base = time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
 
 // Load parses the embedded set.
 func Load() (Set, error) { return Parse(headlinesTxt) }
+
+// LoadFresh parses the fresh set: written after the decision was tuned,
+// never tuned on.
+func LoadFresh() (Set, error) { return Parse(freshTxt) }
 
 // Parse reads a set in headlines.txt's format.
 func Parse(text string) (Set, error) {
@@ -182,11 +189,17 @@ type Figures struct {
 // Report is the clustering's measurement on the labelled set.
 type Report struct {
 	Tune, HeldOut, All Figures
+	// Fresh is the fresh set (fresh.txt), clustered on its own.
+	Fresh Figures
 }
 
 // Measure clusters the labelled set with ingestion's decision and measures it.
 func Measure() (Report, error) {
 	s, err := Load()
+	if err != nil {
+		return Report{}, err
+	}
+	fresh, err := LoadFresh()
 	if err != nil {
 		return Report{}, err
 	}
@@ -196,7 +209,7 @@ func Measure() (Report, error) {
 		set  Set
 		name string
 		into *Figures
-	}{{tune, "tune", &r.Tune}, {held, "held-out", &r.HeldOut}, {s, "all", &r.All}} {
+	}{{tune, "tune", &r.Tune}, {held, "held-out", &r.HeldOut}, {s, "all", &r.All}, {fresh, "fresh", &r.Fresh}} {
 		if *m.into, err = Evaluate(m.name, m.set); err != nil {
 			return Report{}, err
 		}
@@ -276,7 +289,7 @@ func (r Report) Markdown() string {
 	var b strings.Builder
 	b.WriteString("| set | headlines | stories | clusters | pairwise precision | pairwise recall | B³ precision | B³ recall | near-misses apart |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-	for _, f := range []Figures{r.Tune, r.HeldOut, r.All} {
+	for _, f := range []Figures{r.Tune, r.HeldOut, r.All, r.Fresh} {
 		fmt.Fprintf(&b, "| %s | %d | %d | %d | %.3f | %.3f | %.3f | %.3f | %d / %d |\n", f.Name, f.Headlines, f.Stories, f.Clusters,
 			f.Precision, f.Recall, f.BCubedPrecision, f.BCubedRecall, f.NearMissesApart, f.NearMisses)
 	}
