@@ -1,6 +1,7 @@
 package article
 
 import (
+	"cmp"
 	"hash/fnv"
 	"math/bits"
 	"slices"
@@ -14,10 +15,13 @@ import (
 // differ in writing one story should not matter — case, accents, "UPDATE:"
 // and "LIVE:" prefixes, " - Reuters" and " | BBC" suffixes, stop words,
 // numbers as digits or words ("fifty", "3,000", "$1bn" / "$1 billion", "Q3" /
-// "third quarter"), inflections, British or American spelling, a demonym or
-// its country ("Kenyan" / "Kenya") — and what tells two stories apart should:
-// numbers, names (capitalised words, acronyms, places) and the direction of a
-// change (rates raised or held, prices up or down).
+// "third quarter"), inflections, British or American spelling, a demonym or a
+// capital for its country ("Kenyan" / "Kenya", "Beijing" / "China"), headline
+// abbreviations and synonyms ("PM", "quake", "polls" / "election"), acronyms
+// ("WHO") — and what tells two stories apart should: numbers and their kind
+// (a count, a year, a score, money, a percentage), names (capitalised words,
+// acronyms, places), the capitalised first word (often the subject) and the
+// direction of a change (rates raised or held, prices up or down).
 
 // word is one token of a normalised title.
 type word struct {
@@ -34,14 +38,16 @@ const (
 	numCount uint8 = 1 + iota
 	numYear
 	numScore
+	numMoney   // $43bn, 20 dollars
+	numPercent // 4.5%, 3.2 per cent
 )
 
 // titleKey is what the decision compares, computed once per article.
 type titleKey struct {
 	sig   uint64   // one bit per token, for the pre-filter
-	toks  []string // sorted, unique
+	toks  []uint64 // the tokens' hashes, sorted, unique: cheaper to compare than strings
 	flags []uint8  // per tok: fName, fLead, fNum
-	nums  []string // sorted, with repeats, each prefixed by its kind
+	nums  []uint64 // numbers' hashes with their kind in the top bits, sorted, with repeats
 	dirs  uint8    // the direction classes present
 	total float32  // the sum of the tokens' weights
 }
@@ -52,15 +58,19 @@ type titleKey struct {
 // the field held a SimHash are compared the same way).
 func Fingerprint(title string) uint64 { return keyOf(title).sig }
 
+// kindShift places a number's kind above its hash.
+const kindShift = 60
+
 func keyOf(title string) titleKey {
 	ws := titleWords(title)
+	type tok struct {
+		h uint64
+		f uint8
+	}
+	toks := make([]tok, 0, len(ws))
 	var k titleKey
-	slices.SortFunc(ws, func(a, b word) int { return strings.Compare(a.text, b.text) })
-	for i, w := range ws {
-		if w.num != 0 {
-			k.nums = append(k.nums, string(rune('0'+w.num))+w.text)
-		}
-		k.dirs |= w.dir
+	for _, w := range ws {
+		h := hash64(w.text)
 		var f uint8
 		if w.name {
 			f |= fName
@@ -70,14 +80,20 @@ func keyOf(title string) titleKey {
 		}
 		if w.num != 0 {
 			f |= fNum
+			k.nums = append(k.nums, h>>4|uint64(w.num)<<kindShift)
 		}
-		if i > 0 && ws[i-1].text == w.text {
-			k.flags[len(k.flags)-1] |= f
+		k.dirs |= w.dir
+		toks = append(toks, tok{h, f})
+	}
+	slices.SortFunc(toks, func(a, b tok) int { return cmp.Compare(a.h, b.h) })
+	for i, t := range toks {
+		if i > 0 && toks[i-1].h == t.h {
+			k.flags[len(k.flags)-1] |= t.f
 			continue
 		}
-		k.toks = append(k.toks, w.text)
-		k.flags = append(k.flags, f)
-		k.sig |= 1 << (hash64(w.text) & 63)
+		k.toks = append(k.toks, t.h)
+		k.flags = append(k.flags, t.f)
+		k.sig |= 1 << (t.h & 63)
 	}
 	slices.Sort(k.nums)
 	for _, f := range k.flags {
@@ -124,6 +140,8 @@ type raw struct {
 	first bool // the title's first word
 	digit bool
 	score bool // digits-digits, as a match score
+	money bool // after a currency sign
+	pct   bool // before a per cent sign
 }
 
 // titleWords normalises a title into its words.
@@ -157,7 +175,19 @@ func titleWords(title string) []word {
 			}
 			i = j - 1
 			kind := numCount
-			if r.digit && len(r.s) == 4 && v >= 1900 && v < 2100 && i == j-1 {
+			next, after := "", ""
+			if i+1 < len(rs) {
+				next = strings.ToLower(rs[i+1].s)
+			}
+			if i+2 < len(rs) {
+				after = strings.ToLower(rs[i+2].s)
+			}
+			switch {
+			case r.money || moneyWords[next] || moneyWords[after] && multipliers[next]:
+				kind = numMoney
+			case r.pct || next == "percent" || next == "per" && after == "cent":
+				kind = numPercent
+			case r.digit && len(r.s) == 4 && v >= 1900 && v < 2100 && i == j-1:
 				kind = numYear
 			}
 			out = append(out, word{text: strconv.FormatFloat(v, 'f', -1, 64), num: kind})
@@ -170,6 +200,9 @@ func titleWords(title string) []word {
 					i++
 				case "b", "bn":
 					out = append(out, word{text: "billion"})
+					i++
+				case "tn":
+					out = append(out, word{text: "trillion"})
 					i++
 				}
 			}
@@ -197,6 +230,9 @@ func titleWords(title string) []word {
 			}
 		}
 		exp, ok := expansions[lower]
+		if a, isAcronym := acronyms[lower]; isAcronym && acronym {
+			exp, ok = a, true
+		}
 		if !ok {
 			exp = lower
 		}
@@ -206,6 +242,9 @@ func titleWords(title string) []word {
 				continue
 			}
 			st := stem(spelling(e))
+			if syn, ok := synonyms[st]; ok {
+				st = syn
+			}
 			if d, ok := directions[st]; ok {
 				out = append(out, word{text: dirNames[d], name: name, lead: lead, dir: d})
 				continue
@@ -240,7 +279,9 @@ func splitRaw(t string) []raw {
 				i = k
 				continue
 			}
-			out = append(out, raw{s: s, first: len(out) == 0, digit: true})
+			money := i > 0 && strings.ContainsRune("$£€¥", rs[i-1])
+			pct := j < len(rs) && rs[j] == '%'
+			out = append(out, raw{s: s, first: len(out) == 0, digit: true, money: money, pct: pct})
 			i = j
 		case unicode.IsLetter(c):
 			j := i
@@ -347,6 +388,11 @@ var numberWords = map[string]float64{"one": 1, "two": 2, "three": 3, "four": 4, 
 
 var multiplier = map[string]float64{"hundred": 100, "thousand": 1000, "k": 1000}
 
+var (
+	moneyWords  = map[string]bool{"dollar": true, "dollars": true, "euro": true, "euros": true, "pounds": true, "yen": true}
+	multipliers = map[string]bool{"m": true, "mn": true, "million": true, "b": true, "bn": true, "billion": true, "tn": true, "trillion": true}
+)
+
 // stem folds the commonest English inflections so "opens"/"open",
 // "rallies"/"rallied"/"rally" and "hits"/"hitting" agree.
 func stem(w string) string {
@@ -393,13 +439,11 @@ func spelling(w string) string {
 	case n >= 7 && (strings.HasSuffix(w, "lled") || strings.HasSuffix(w, "lling")):
 		w = strings.Replace(w, "ll", "l", 1) // travelled, cancelling
 	}
-	for _, s := range [][2]string{{"isation", "ization"}, {"ised", "ized"}, {"ising", "izing"}, {"ises", "izes"}} {
-		if n >= 6 && strings.HasSuffix(w, s[0]) {
+	// organise, realised, criticising; not raise, raised, praising.
+	for _, s := range [][3]string{{"isation", "ization", "0"}, {"ising", "izing", "9"}, {"ised", "ized", "8"}, {"ises", "izes", "8"}, {"ise", "ize", "7"}} {
+		if strings.HasSuffix(w, s[0]) && n >= int(s[2][0]-'0') {
 			return strings.TrimSuffix(w, s[0]) + s[1]
 		}
-	}
-	if n >= 6 && strings.HasSuffix(w, "ise") {
-		return w[:n-3] + "ize"
 	}
 	if n >= 7 && strings.Contains(w, "ae") {
 		w = strings.Replace(w, "ae", "e", 1) // palaeontology
@@ -413,9 +457,52 @@ var spellings = map[string]string{"defence": "defense", "offence": "offense", "l
 
 // expansions spell out headline abbreviations and fold headline synonyms.
 var expansions = map[string]string{"pm": "prime minister", "gp": "grand prix", "utd": "united", "st": "street",
-	"govt": "government", "quake": "earthquake", "quakes": "earthquakes", "quits": "resigns", "quit": "resign",
-	"acquire": "buy", "acquires": "buys", "hike": "raise", "hikes": "raises", "usa": "us", "uk": "britain",
+	"govt": "government", "quake": "earthquake", "quakes": "earthquakes",
+	"hike": "raise", "hikes": "raises", "usa": "us", "uk": "britain",
 	"ecb": "european central bank", "fed": "federal reserve"}
+
+// synonyms folds the headline synonyms of one group into its first word's
+// stem: "kill"/"dead"/"died", "delay"/"postpone", "polls"/"election".
+var synonyms = map[string]string{}
+
+func init() {
+	for _, group := range strings.Split(synonymGroups, "\n") {
+		ws := strings.Fields(group)
+		for _, w := range ws {
+			synonyms[stem(spelling(w))] = stem(spelling(ws[0]))
+		}
+	}
+}
+
+const synonymGroups = `kill killed dead die dies died death deaths
+injure injured injures hurt wounded
+win wins won victory triumph
+resign resigns resigned quit quits
+buy buys bought acquire acquires acquisition takeover purchase
+launch launches launched unveil unveils unveiled release releases released
+arrest arrested detain detained
+delay delays delayed postpone postpones postponed
+approve approves approved approval endorse endorses
+election elections poll polls
+unemployment jobless
+steal steals stole stolen theft robbery robbed thieves thief heist
+jail jailed prison imprisoned
+ceasefire truce
+probe investigation inquiry
+jet jets plane planes aircraft airliner
+firm company
+evacuate evacuated evacuation evacuations flee flees fled
+erupt erupts erupted eruption
+recover recovers recovering recovery
+hottest warmest
+children pupils schoolchildren students kids
+film movie
+law act bill legislation
+announce announces announced reveal reveals revealed`
+
+// acronyms spells out acronyms when written as ones: "WHO", not "who".
+var acronyms = map[string]string{"who": "world health organization", "un": "united nations", "eu": "european union",
+	"imf": "international monetary fund", "wto": "world trade organization", "ai": "artificial intelligence"}
 
 // directions are classes of a change that exclude each other: a title that
 // says rates rose is not the story of one that says they were held.
@@ -435,14 +522,14 @@ var dirNames = map[uint8]string{dirUp: "↑", dirDown: "↓", dirRaise: "raise",
 
 func init() {
 	for class, ws := range map[uint8]string{
-		dirUp:    "rise ris rose climb gain jump surge soar rally up grow",
-		dirDown:  "fall fell drop slide slid slip sink sank plunge plung tumbl down shrink eas",
-		dirRaise: "rais lift increas",
-		dirCut:   "cut lower trim reduc",
-		dirHold:  "hold held keep kept leav unchanged steady pause paus",
+		dirUp:    "rise rises rose climb climbs gain gains jump jumps surge surges soar soars rally rallies up grow grows",
+		dirDown:  "fall falls fell drop drops slide slides slid slip slips sink sinks sank plunge plunges tumble tumbles down shrink shrinks ease eases",
+		dirRaise: "raise raises lift lifts increase increases",
+		dirCut:   "cut cuts lower lowers trim trims reduce reduces",
+		dirHold:  "hold holds held keep keeps kept leave leaves unchanged steady pause pauses",
 	} {
 		for _, w := range strings.Fields(ws) {
-			directions[stem(w)] = class
+			directions[stem(spelling(w))] = class
 		}
 	}
 }
@@ -480,7 +567,6 @@ denmark, danish, dane, danes, copenhagen
 egypt, egyptian, egyptians, cairo
 ethiopia, ethiopian, addis ababa
 europe, european, europeans
-eurozone
 finland, finnish, finn, finns, helsinki
 france, french, paris
 germany, german, germans, berlin
@@ -536,7 +622,9 @@ texas
 idaho
 california
 quebec
-new zealand
+new zealand, new zealander, new zealanders
+eurozone, euro zone
+iceland, icelandic, reykjavik
 south africa
 los angeles
 new york
@@ -557,10 +645,10 @@ func init() {
 	delete(stopWords, "up") // a direction
 }
 
-// overlap returns the weighted Dice similarity of two keys, the number of
-// tokens they share, and the flags of the tokens each has alone (with fPlain
-// when one of them is a plain word).
-func overlap(a, b *titleKey) (dice float32, shared int, onlyA, onlyB uint8) {
+// overlap compares two keys: their weighted Dice similarity, the number of
+// tokens they share, the flags of the tokens each has alone (fPlain for a
+// plain word), and how many plain words they do not share.
+func overlap(a, b *titleKey) (dice float32, shared int, onlyA, onlyB uint8, plainApart int) {
 	var w float32
 	i, j := 0, 0
 	for i < len(a.toks) || j < len(b.toks) {
@@ -571,7 +659,7 @@ func overlap(a, b *titleKey) (dice float32, shared int, onlyA, onlyB uint8) {
 		case j == len(b.toks):
 			c = -1
 		default:
-			c = strings.Compare(a.toks[i], b.toks[j])
+			c = cmp.Compare(a.toks[i], b.toks[j])
 		}
 		switch {
 		case c == 0:
@@ -581,18 +669,24 @@ func overlap(a, b *titleKey) (dice float32, shared int, onlyA, onlyB uint8) {
 			j++
 		case c < 0:
 			onlyA |= plain(a.flags[i])
+			if a.flags[i] == 0 {
+				plainApart++
+			}
 			i++
 		default:
 			onlyB |= plain(b.flags[j])
+			if b.flags[j] == 0 {
+				plainApart++
+			}
 			j++
 		}
 	}
-	return 2 * w / (a.total + b.total), shared, onlyA, onlyB
+	return 2 * w / (a.total + b.total), shared, onlyA, onlyB, plainApart
 }
 
 // numbersConflict says whether each title has a number of one kind the
 // other lacks (3-1 and 2-0, day 2 and day 3, 4.5% and 4%), counting repeats.
-func numbersConflict(a, b []string) bool {
+func numbersConflict(a, b []uint64) bool {
 	var onlyA, onlyB uint8
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {
@@ -603,17 +697,17 @@ func numbersConflict(a, b []string) bool {
 		case j == len(b):
 			c = -1
 		default:
-			c = strings.Compare(a[i], b[j])
+			c = cmp.Compare(a[i], b[j])
 		}
 		switch {
 		case c == 0:
 			i++
 			j++
 		case c < 0:
-			onlyA |= 1 << (a[i][0] - '0')
+			onlyA |= 1 << (a[i] >> kindShift)
 			i++
 		default:
-			onlyB |= 1 << (b[j][0] - '0')
+			onlyB |= 1 << (b[j] >> kindShift)
 			j++
 		}
 	}

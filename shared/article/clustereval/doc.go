@@ -29,6 +29,20 @@
 // written after the decision's thresholds were frozen on the tuning half and
 // before the held-out half's errors were read, to measure it blind once more.
 //
+// How the decision was tuned, in order (the figures are pairwise precision,
+// recall, near-misses apart):
+//
+//   - the SimHash distance it replaced: tune 0.613, 0.121, 17/25; held-out
+//     0.718, 0.201, 20/26.
+//   - normalised title words, tuned on the tuning half only: tune 1.000,
+//     0.930, 25/25; held-out measured blind 0.807, 0.842, 23/26; then the
+//     fresh set, written now, measured blind 0.971, 0.615, 19/20.
+//   - after reading the held-out half's and the fresh set's errors (so none
+//     of the sets is blind since): number kinds, acronyms, headline
+//     synonyms, "one template, another subject", and no joining a story an
+//     article of which the newcomer contradicts. Current figures: see
+//     TestClusteringQuality's output.
+//
 // Measure runs ingestion's own decision (article.Stories, the one the
 // ingestion batch uses) over each headline in publication order, as articles
 // made by article.FromItem.
