@@ -26,7 +26,9 @@ type Article struct {
 	SourceWeight float64 `json:"-"`
 	// ModeratedAt is when an editor last hid, showed, pinned or unpinned it.
 	ModeratedAt time.Time `json:"-"`
-	// Fingerprint is the title's SimHash, for clustering near-duplicates.
+	// Fingerprint is the title's token signature (see Fingerprint); items
+	// stored before it held a SimHash. The story decision recomputes it from
+	// the title, so both compare the same.
 	Fingerprint uint64 `json:"-"`
 }
 

@@ -104,7 +104,7 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 
 	// Decide stories in a fixed order, so a run is deterministic.
 	sort.Slice(results, func(i, j int) bool { return results[i].source.ID < results[j].source.ID })
-	pool := recent
+	stories := NewStories(recent, window)
 	seen := map[string]bool{}
 	var candidates []Article
 	for _, f := range results {
@@ -123,11 +123,10 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 				continue
 			}
 			seen[a.ID] = true
-			if story, ok := storyOf(a, pool, window); ok {
-				a.Story = story
+			var clustered bool
+			if a.Story, clustered = stories.Assign(a); clustered {
 				r.Clustered++
 			}
-			pool = append(pool, a)
 			candidates = append(candidates, a)
 		}
 	}
@@ -157,23 +156,6 @@ func (in *Ingester) now() time.Time {
 		return in.Now().UTC()
 	}
 	return time.Now().UTC()
-}
-
-// storyOf finds an earlier article of the same story within the window.
-func storyOf(a Article, pool []Article, window time.Duration) (string, bool) {
-	for _, p := range pool {
-		if p.ID == a.ID {
-			continue
-		}
-		gap := a.PublishedAt.Sub(p.PublishedAt)
-		if gap < 0 {
-			gap = -gap
-		}
-		if gap <= window && SameStory(a.Fingerprint, p.Fingerprint) {
-			return p.Story, true
-		}
-	}
-	return "", false
 }
 
 func (in *Ingester) fetchAll(ctx context.Context, due []Source, now time.Time) []fetched {

@@ -2,8 +2,6 @@ package article
 
 import (
 	"fmt"
-	"hash/fnv"
-	"math/bits"
 	"strings"
 	"time"
 	"unicode"
@@ -192,68 +190,4 @@ func normalizeLang(l string) string {
 		}
 	}
 	return l
-}
-
-// Fingerprint is a 64-bit SimHash of a title's words: near-duplicate titles
-// ("Chipmaker opens largest plant in Europe" / "Chipmaker opens its largest
-// European plant") differ in few bits.
-func Fingerprint(title string) uint64 {
-	var v [64]int
-	words := strings.FieldsFunc(strings.ToLower(title), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
-	n := 0
-	for _, w := range words {
-		if stopWords[w] || utf8.RuneCountInString(w) < 2 {
-			continue
-		}
-		n++
-		h := fnv.New64a()
-		h.Write([]byte(stem(w)))
-		x := h.Sum64()
-		for i := range 64 {
-			if x&(1<<i) != 0 {
-				v[i]++
-			} else {
-				v[i]--
-			}
-		}
-	}
-	if n == 0 {
-		return 0
-	}
-	var out uint64
-	for i := range 64 {
-		if v[i] > 0 {
-			out |= 1 << i
-		}
-	}
-	return out
-}
-
-// stem folds the commonest English inflections so "opens"/"open" agree.
-func stem(w string) string {
-	for _, suf := range []string{"ing", "ed", "es", "s"} {
-		if len(w) > len(suf)+3 && strings.HasSuffix(w, suf) {
-			return strings.TrimSuffix(w, suf)
-		}
-	}
-	return w
-}
-
-// SameStory says whether two fingerprints are near-duplicates.
-func SameStory(a, b uint64) bool {
-	return a != 0 && b != 0 && bits.OnesCount64(a^b) <= storyDistance
-}
-
-// storyDistance is the largest Hamming distance between fingerprints of one
-// story; measured on the sample feeds' rewordings (see TestStories).
-const storyDistance = 12
-
-var stopWords = map[string]bool{}
-
-func init() {
-	for _, w := range strings.Fields(`a an the and or but of in on at to for from by with as is are was were be been
-		its it this that these those after before over under into about than then new says said will has have had
-		not no up out his her their our your my we you they he she who what when where why how de la le el en y`) {
-		stopWords[w] = true
-	}
 }

@@ -1,0 +1,49 @@
+// Package clustereval measures ingestion's story clustering on a labelled set
+// of headlines: pairwise precision and recall, B-cubed, and whether look-alike
+// headlines of different stories (near-misses) stay apart.
+//
+// The set (headlines.txt, embedded here and not in package article, so no
+// function binary carries it) is synthetic: written by hand for this
+// evaluation, not collected from real feeds. It holds realistic headlines in
+// six categories (world, business, tech, sports, science, culture): 100-odd
+// stories told by two to five sources each the way different outlets write
+// one story (rewordings, word order, stop words, numbers as digits or words,
+// "UPDATE:", "LIVE:" and "Analysis:" prefixes, " - Reuters" and " | BBC"
+// suffixes, British and American spelling, titles that read as translated,
+// quotes and colons); 50-odd near-miss pairs, different stories whose titles
+// look alike (one election in Kenya and one in Chile, a 3-1 and a 2-0, one
+// company and another, day two and day three of one Test match, a rate held
+// and a rate raised); and some unrelated filler. The near-misses were written
+// with the stories, before the clustering was tuned, and the set was not
+// edited afterwards to suit the clustering.
+//
+// The set is split in two halves, fixed by a rule rather than by hand: the
+// stories linked by near-miss lines form a group, and a group goes to the
+// tuning half when the FNV-1a hash of its first story's label (in label
+// order) is even, else to the held-out half. The clustering was tuned looking
+// only at the tuning half's figures; the held-out half says whether it
+// generalises. Each half is clustered on its own, and the whole set once more
+// as one stream.
+//
+// A second set, fresh.txt (138 headlines, 65 stories, 20 near-misses), was
+// written after the decision's thresholds were frozen on the tuning half and
+// before the held-out half's errors were read, to measure it blind once more.
+//
+// How the decision was tuned, in order (the figures are pairwise precision,
+// recall, near-misses apart):
+//
+//   - the SimHash distance it replaced: tune 0.613, 0.121, 17/25; held-out
+//     0.718, 0.201, 20/26.
+//   - normalised title words, tuned on the tuning half only: tune 1.000,
+//     0.930, 25/25; held-out measured blind 0.807, 0.842, 23/26; then the
+//     fresh set, written now, measured blind 0.971, 0.615, 19/20.
+//   - after reading the held-out half's and the fresh set's errors (so none
+//     of the sets is blind since): number kinds, acronyms, headline
+//     synonyms, "one template, another subject", and no joining a story an
+//     article of which the newcomer contradicts. Current figures: see
+//     TestClusteringQuality's output.
+//
+// Measure runs ingestion's own decision (article.Stories, the one the
+// ingestion batch uses) over each headline in publication order, as articles
+// made by article.FromItem.
+package clustereval
