@@ -26,6 +26,15 @@ type feedPage struct {
 		SourceID string  `json:"source_id"`
 		Score    float64 `json:"score"`
 		Reason   string  `json:"reason"`
+		Story    string  `json:"story"`
+		Versions int     `json:"versions"`
+		Also     []struct {
+			ID       string `json:"id"`
+			SourceID string `json:"source_id"`
+			Title    string `json:"title"`
+			URL      string `json:"url"`
+			Category string `json:"category"`
+		} `json:"also"`
 	} `json:"items"`
 	NextCursor string `json:"next_cursor"`
 }
