@@ -678,10 +678,16 @@ func registerUnderFaults(t *testing.T, record func(int, string, string), until t
 }
 
 // countSource counts the items of a list page that come from source.
+// countSource counts a page's articles from source: items it leads and, in
+// a feed of stories, the versions they list (generated titles can be
+// clustered into one story; each article still counts once).
 func countSource(t *testing.T, path, source string) int {
 	var page struct {
 		Items []struct {
 			SourceID string `json:"source_id"`
+			Also     []struct {
+				SourceID string `json:"source_id"`
+			} `json:"also"`
 		} `json:"items"`
 	}
 	get(t, path, &page)
@@ -689,6 +695,11 @@ func countSource(t *testing.T, path, source string) int {
 	for _, it := range page.Items {
 		if it.SourceID == source {
 			n++
+		}
+		for _, v := range it.Also {
+			if v.SourceID == source {
+				n++
+			}
 		}
 	}
 	return n
