@@ -1,0 +1,135 @@
+package eval
+
+import (
+	"sync"
+
+	"github.com/kiosk-news/kiosk/shared/feed"
+)
+
+// This file is the one place the evaluation calls Kiosk's ranking
+// (shared/feed): a change to the feed's unit (stories) or to its ranking
+// adapts here.
+
+// KioskParams are the knobs of Kiosk's ranker that the evaluation can turn.
+// Today shared/feed's scoring constants (prior, half-life, MinReaders,
+// MaxConsecutive, TopShare) are package constants, so the only knob is the
+// page: a variant that tunes them adds fields here and a score function
+// beside Kiosk.Rank.
+type KioskParams struct {
+	// Personal mixes the personal page (Profile.Streams and Personal: the
+	// reader's learned interests 80/20 with the top feed); otherwise the
+	// reader gets the top feed (RankAll's "top").
+	Personal bool
+}
+
+// Kiosk is Kiosk's current ranker: feed.RankAll (smoothed CTR × 12 h decay
+// × source weight, the diversity rule) over the candidates, then, for a
+// personal page, feed.Personal.
+type Kiosk struct {
+	P     KioskParams
+	cache *RankCache
+}
+
+// RankCache keeps feed.RankAll's ranking of the last shared pool: the
+// expensive, reader-independent part. Kiosk rankers whose scoring is the
+// same may share one (the top feed and the personal page do).
+type RankCache struct {
+	mu    sync.Mutex
+	pools map[string]rankedPool
+}
+
+type rankedPool struct {
+	ranked map[string][]feed.Ranked
+	byID   map[string]*Article
+}
+
+// cachedPools bounds the cache: a feed time's pool under each signal
+// variant (as they are, with a heavy reader, with a malicious install).
+const cachedPools = 3
+
+// NewKiosk returns Kiosk's ranker with p; cache may be nil (its own), or
+// shared with rankers of the same scoring.
+func NewKiosk(p KioskParams, cache *RankCache) *Kiosk {
+	if cache == nil {
+		cache = &RankCache{}
+	}
+	return &Kiosk{P: p, cache: cache}
+}
+
+func (k *Kiosk) Name() string {
+	if k.P.Personal {
+		return "kiosk (personal)"
+	}
+	return "kiosk (top)"
+}
+
+func (k *Kiosk) Rank(q Query, cands []*Article, n int) []*Article {
+	ranked, byID := k.rankAll(q, cands)
+	out := make([]*Article, 0, min(n, len(cands)))
+	seen := map[string]bool{}
+	take := func(id string) bool { // false once the page is full
+		if a := byID[id]; a != nil && !seen[id] {
+			seen[id] = true
+			out = append(out, a)
+		}
+		return len(out) < n
+	}
+	if k.P.Personal {
+		p := feed.Profile{UserID: q.Reader.ID, Learned: q.Reader.Learned, At: q.Now, Read: q.Reader.Read}
+		chunks := map[string]feed.Chunk{}
+		run := feed.RunID(q.Now)
+		for cat, list := range ranked {
+			chunks[cat] = feed.Chunks(cat, run, q.Now, list)[0]
+		}
+		for _, it := range feed.Personal(p, p.Streams(), feed.PersonalCursor{}, chunks, n).Items {
+			take(it.ID)
+		}
+	}
+	// The rest in the top feed's order, then whatever ranking left out (read
+	// or out of the window) last: a ranker orders every candidate.
+	for _, r := range ranked[feed.Top] {
+		if len(out) == n || !take(r.ID) {
+			return out
+		}
+	}
+	for _, a := range cands {
+		if len(out) == n || !take(a.ID) {
+			return out
+		}
+	}
+	return out
+}
+
+// rankAll is feed.RankAll over cands with the signals as tracking's
+// numbers, and cands by id; a shared pool's ranking is computed once.
+func (k *Kiosk) rankAll(q Query, cands []*Article) (map[string][]feed.Ranked, map[string]*Article) {
+	c := k.cache
+	if q.Pool != "" {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if p, ok := c.pools[q.Pool]; ok {
+			return p.ranked, p.byID
+		}
+	}
+	byID := make(map[string]*Article, len(cands))
+	for _, a := range cands {
+		byID[a.ID] = a
+	}
+	arts := make([]feed.Article, 0, len(cands))
+	stats := make(map[string]feed.Stats, len(cands))
+	for _, a := range cands {
+		arts = append(arts, feed.Article{ID: a.ID, URL: a.URL, Title: a.Title, SourceID: a.SourceID, Category: a.Category,
+			Story: a.Story, PublishedAt: a.PublishedAt, SourceWeight: a.SourceWeight})
+		if n, ok := q.Signals.Numbers[a.ID]; ok {
+			stats[a.ID] = feed.Stats{Impressions: n.Impressions, Clicks: n.Clicks, DayReaders: n.DayReaders}
+		}
+	}
+	ranked := feed.RankAll(arts, stats, q.Now)
+	if q.Pool != "" {
+		if len(c.pools) >= cachedPools || c.pools == nil {
+			c.pools = map[string]rankedPool{}
+		}
+		c.pools[q.Pool] = rankedPool{ranked, byID}
+	}
+	return ranked, byID
+}
