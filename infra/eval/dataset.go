@@ -38,10 +38,13 @@ type Impression struct {
 // Dataset is a news catalogue and a chronological impression log, from the
 // simulator or read from MIND files.
 type Dataset struct {
-	Name        string
-	Synthetic   bool
-	News        map[string]*Article
-	Impressions []Impression
+	Name      string
+	Synthetic bool // simulated here: the simulator's truth is at hand
+	// SimulatorFiles: read from MIND-format files the simulator wrote
+	// (news_meta.tsv is there): synthetic data without its truth.
+	SimulatorFiles bool
+	News           map[string]*Article
+	Impressions    []Impression
 	// TestFrom: impressions at or after it are scored; earlier ones only
 	// feed the rankers' signals (and readers' histories).
 	TestFrom time.Time

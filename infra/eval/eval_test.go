@@ -24,6 +24,7 @@ func simulate(t *testing.T, cfg Config) *Dataset {
 }
 
 func TestTheOracleBeatsEveryRankerAndRandomIsACoinToss(t *testing.T) {
+	t.Parallel()
 	ds := simulate(t, small(7))
 	res := Evaluate(ds, Rankers(ds, 7))
 	t.Log(res)
@@ -47,7 +48,10 @@ func TestTheOracleBeatsEveryRankerAndRandomIsACoinToss(t *testing.T) {
 }
 
 func TestASeedGivesTheSameLogAndTheSameFigures(t *testing.T) {
-	a, b := simulate(t, small(3)), simulate(t, small(3))
+	t.Parallel()
+	cfg := small(3)
+	cfg.Readers, cfg.FeedReaders = 250, 10
+	a, b := simulate(t, cfg), simulate(t, cfg)
 	if !reflect.DeepEqual(a.Impressions, b.Impressions) {
 		t.Fatal("two simulations with one seed logged different impressions")
 	}
@@ -55,7 +59,8 @@ func TestASeedGivesTheSameLogAndTheSameFigures(t *testing.T) {
 	if !reflect.DeepEqual(ra.Values, rb.Values) {
 		t.Errorf("one seed, two sets of figures:\n%s\n%s", ra, rb)
 	}
-	if c := simulate(t, small(4)); reflect.DeepEqual(a.Impressions, c.Impressions) {
+	cfg.Seed = 4
+	if c := simulate(t, cfg); reflect.DeepEqual(a.Impressions, c.Impressions) {
 		t.Error("another seed logged the same impressions")
 	}
 }
@@ -130,6 +135,7 @@ func TestTrackingCountsAReaderOncePerArticleAndDayButPopularityCountsEvents(t *t
 }
 
 func TestASimulatedLogReadBackFromMINDFilesGivesTheSameFigures(t *testing.T) {
+	t.Parallel()
 	ds := simulate(t, small(11))
 	dir := t.TempDir()
 	if err := WriteMIND(dir, ds); err != nil {
@@ -193,5 +199,41 @@ func TestReadMINDTakesMINDsOwnFilesAndRefusesItsUnlabelledTestSet(t *testing.T) 
 	write("behaviors.tsv", "1\tU1\t11/15/2019 8:55:22 AM\tN3\tN1 N2\n")
 	if _, err := ReadMIND(dir); err == nil || !strings.Contains(err.Error(), "behaviors.tsv:1") || !strings.Contains(err.Error(), "test set") {
 		t.Errorf("reading MIND's test set: %v, want an error naming the line and the test set", err)
+	}
+}
+
+func TestTheReportLabelsSimulatedFiguresSyntheticAndHasEveryMetricForEveryRanker(t *testing.T) {
+	t.Parallel()
+	var results []*Result
+	for _, seed := range []uint64{1, 2} {
+		cfg := small(seed)
+		cfg.Readers, cfg.FeedReaders = 300, 10
+		ds := simulate(t, cfg)
+		results = append(results, Evaluate(ds, Rankers(ds, seed)))
+	}
+	md := (&Report{Results: results, Seeds: []uint64{1, 2}, Config: small(0)}).Markdown("docs/eval-chart.svg")
+	for _, want := range []string{"# Ranking evaluation — synthetic", "**Synthetic figures.**", "never comparable",
+		"seeds 1, 2", "## Story clustering", "STORY CLUSTERING", "![", "## What the evidence says", "### What to change"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+	for _, m := range Metrics {
+		var row string
+		for _, line := range strings.Split(md, "\n") {
+			if strings.HasPrefix(line, "| "+m.Name+" ") {
+				row = line
+			}
+		}
+		if row == "" {
+			t.Errorf("no row for %s", m.Name)
+			continue
+		}
+		if cells := strings.Count(row, "|") - 1; cells != 1+len(results[0].Rankers) {
+			t.Errorf("%s has %d cells, want the metric and one per ranker", m.Name, cells)
+		}
+		if strings.Contains(row, "—") || strings.Contains(row, "NaN") {
+			t.Errorf("%s is missing for a ranker: %s", m.Name, row)
+		}
 	}
 }

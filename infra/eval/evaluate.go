@@ -40,11 +40,12 @@ var Metrics = []Metric{
 
 // Result is one evaluation: every metric for every ranker.
 type Result struct {
-	Dataset   string
-	Synthetic bool
-	Rankers   []string
-	Values    map[string]map[string]float64 // metric → ranker → value; absent: not measured
-	Facts     Facts
+	Dataset        string
+	Synthetic      bool
+	SimulatorFiles bool
+	Rankers        []string
+	Values         map[string]map[string]float64 // metric → ranker → value; absent: not measured
+	Facts          Facts
 }
 
 // Facts describe the evaluated data.
@@ -72,7 +73,7 @@ func (s sums) add(m string, v float64) {
 // live article.
 func Evaluate(ds *Dataset, rankers []Ranker) *Result {
 	ds.sortImpressions()
-	res := &Result{Dataset: ds.Name, Synthetic: ds.Synthetic, Values: map[string]map[string]float64{}}
+	res := &Result{Dataset: ds.Name, Synthetic: ds.Synthetic, SimulatorFiles: ds.SimulatorFiles, Values: map[string]map[string]float64{}}
 	acc := map[string]sums{}
 	for _, r := range rankers {
 		res.Rankers = append(res.Rankers, r.Name())

@@ -97,6 +97,8 @@ func ReadMIND(dir string) (*Dataset, error) {
 	hasMeta := false
 	if _, err := os.Stat(filepath.Join(dir, "news_meta.tsv")); err == nil {
 		hasMeta = true
+		ds.SimulatorFiles = true
+		ds.Name = "synthetic log in MIND's format: " + filepath.Base(filepath.Clean(dir))
 		err := eachLine(filepath.Join(dir, "news_meta.tsv"), func(n int, f []string) error {
 			if len(f) != 5 {
 				return fmt.Errorf("want 5 tab-separated fields, got %d", len(f))

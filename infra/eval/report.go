@@ -76,6 +76,10 @@ func (r *Report) Markdown(chart string) string {
 			"> real readers. They compare rankers with one another on the same simulated logs and are **never comparable\n" +
 			"> with MIND's published figures** (e.g. NRMS's 67.76 AUC on MIND's test set). `make eval MIND=<folder>`\n" +
 			"> computes the comparable ones on real MIND data (see the README, \"Ranking evaluation\").\n\n")
+	} else if r.Results[0].SimulatorFiles {
+		b.WriteString("# Ranking evaluation — " + r.Results[0].Dataset + "\n\n")
+		b.WriteString("> **Synthetic figures**: a log the simulator wrote, read back through the MIND reader (without the\n" +
+			"> simulator's truth, so no oracle, IPS or feed rows). Never comparable with MIND's published figures.\n\n")
 	} else {
 		b.WriteString("# Ranking evaluation — " + r.Results[0].Dataset + "\n\n")
 		b.WriteString("> Real impressions from MIND (Microsoft News). AUC, MRR, nDCG@5 and nDCG@10 are computed per impression as\n" +
@@ -156,10 +160,15 @@ func (r *Report) Markdown(chart string) string {
 		b.WriteString("\n")
 	}
 	if chart != "" {
-		b.WriteString("\n![AUC, nDCG@10 and feed clicks per ranker](" + chart + ")\n")
+		alt := "AUC and nDCG@10 per ranker"
+		if syn {
+			alt = "AUC, nDCG@10 and the feed's true clicks per ranker (synthetic)"
+		}
+		b.WriteString("\n![" + alt + "](" + chart + ")\n")
 	}
 	b.WriteString(metricNotes)
 	if syn {
+		b.WriteString(simMetricNotes)
 		b.WriteString(r.evidence())
 		b.WriteString(clusteringPlaceholder)
 		b.WriteString(simulatorNotes)
@@ -174,7 +183,9 @@ const metricNotes = `
   ranks of every click, nDCG's gain is 2^click − 1), averaged over the scored impressions. Each ranker orders the
   impression's logged candidates; impressions without both a click and a non-click are left out, as MIND has none.
 - **Cold-start**: the same, over impressions of readers with fewer than 3 clicks in their history.
-- **Clicks in the first 10 places, IPS**: the clicks the ranker's order of the logged candidates would get in
+`
+
+const simMetricNotes = `- **Clicks in the first 10 places, IPS**: the clicks the ranker's order of the logged candidates would get in
   places 1–10, estimated from the log by inverse propensity scoring (replay, Li et al., WSDM 2011): the logging policy
   showed the candidates in a uniformly random order, so a candidate was in each place with the known probability
   1/candidates; a click counts, weighted by 1/propensity, when the ranker puts the candidate where it was shown.
@@ -297,6 +308,9 @@ const whatToChange = `
 func (r *Report) Chart() string {
 	panels := []struct{ key, title string }{{"auc", "AUC"}, {"ndcg10", "nDCG@10"}}
 	title := "Ranking evaluation on " + r.Results[0].Dataset
+	if r.Results[0].SimulatorFiles {
+		title = "SYNTHETIC: " + r.Results[0].Dataset + " (not comparable with MIND)"
+	}
 	if r.synthetic() {
 		panels = append(panels, struct{ key, title string }{"feed_clicks", "feed: expected clicks on the top 10 (simulator's truth)"})
 		title = fmt.Sprintf("SYNTHETIC: simulator, mean ± 1 sd over %d seeds (not comparable with MIND)", len(r.Results))

@@ -38,7 +38,8 @@ type tracker struct {
 	day      time.Time
 	numbers  map[string]*Numbers
 	prevMax  map[string]int64
-	seen     map[[2]string]uint8 // (article, user) today: 1 saw, 2 clicked
+	seen     map[[2]int32]uint8 // (article, user) today: 1 saw, 2 clicked
+	ids      map[string]int32   // articles and users interned, so a day of MIND's displays fits in memory
 	clicks   []timedClick
 	stories  map[string]map[string]bool
 	readers  map[string]bool
@@ -52,7 +53,7 @@ type timedClick struct {
 
 func newTracker(news map[string]*Article) *tracker {
 	return &tracker{news: news, numbers: map[string]*Numbers{}, prevMax: map[string]int64{},
-		seen: map[[2]string]uint8{}, stories: map[string]map[string]bool{}, readers: map[string]bool{}}
+		seen: map[[2]int32]uint8{}, ids: map[string]int32{}, stories: map[string]map[string]bool{}, readers: map[string]bool{}}
 }
 
 func (t *tracker) add(imp Impression) {
@@ -72,7 +73,7 @@ func (t *tracker) add(imp Impression) {
 			n = &Numbers{}
 			t.numbers[id] = n
 		}
-		k := [2]string{id, imp.User}
+		k := [2]int32{t.intern(id), t.intern("u:" + imp.User)}
 		f := t.seen[k]
 		if f&1 == 0 {
 			n.Impressions++
@@ -94,6 +95,15 @@ func (t *tracker) add(imp Impression) {
 		}
 		t.seen[k] = f
 	}
+}
+
+func (t *tracker) intern(s string) int32 {
+	n, ok := t.ids[s]
+	if !ok {
+		n = int32(len(t.ids))
+		t.ids[s] = n
+	}
+	return n
 }
 
 // snapshot is the signals as of at (every added impression is before at).
