@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kiosk-news/kiosk/shared/feed"
 )
 
 // small is a seeded run small enough for a unit test.
@@ -235,5 +237,30 @@ func TestTheReportLabelsSimulatedFiguresSyntheticAndHasEveryMetricForEveryRanker
 		if strings.Contains(row, "—") || strings.Contains(row, "NaN") {
 			t.Errorf("%s is missing for a ranker: %s", m.Name, row)
 		}
+	}
+}
+
+func TestAScoringVariantWithFeedsOwnScoreRanksAsRankAll(t *testing.T) {
+	t.Parallel()
+	cfg := small(9)
+	cfg.Readers, cfg.FeedReaders = 250, 10
+	ds := simulate(t, cfg)
+	same := KioskParams{Variant: "feed.Score", Score: feed.Score}
+	own, variant := &RankCache{}, &RankCache{}
+	res := Evaluate(ds, []Ranker{NewKiosk(KioskParams{}, own), NewKiosk(KioskParams{Personal: true}, own),
+		NewKiosk(same, variant), NewKiosk(KioskParams{Variant: same.Variant, Score: same.Score, Personal: true}, variant)})
+	for _, m := range Metrics {
+		for _, page := range []string{"top", "personal"} {
+			a, b := res.Values[m.Key]["kiosk ("+page+")"], res.Values[m.Key]["kiosk/feed.Score ("+page+")"]
+			if a != b {
+				t.Errorf("%s of the %s page: RankAll %.6f, the variant with feed.Score %.6f", m.Name, page, a, b)
+			}
+		}
+	}
+	// A variant that scores differently ranks differently.
+	newest := KioskParams{Variant: "age", Score: func(a feed.Article, _ feed.Stats, now time.Time) float64 { return -now.Sub(a.PublishedAt).Hours() }}
+	r := Evaluate(ds, []Ranker{NewKiosk(newest, nil), &Recency{}})
+	if r.Values["ndcg10"]["kiosk/age (top)"] == res.Values["ndcg10"]["kiosk (top)"] {
+		t.Error("a variant scoring by age ranked as Kiosk's own score")
 	}
 }

@@ -34,6 +34,7 @@ var Metrics = []Metric{
 	{"novelty", "feed: novelty (bits)", "higher", true},
 	{"freshness", "feed: freshness, median age in the top 10 (h)", "", true},
 	{"robust_heavy", "robustness: others' top 10 changed by one heavy reader (%)", "lower", true},
+	{"moved_heavy", "robustness: slots moved per top 10 by one heavy reader", "lower", true},
 	{"robust_malicious", "robustness: others' top 10 changed by one malicious install (%)", "lower", true},
 	{"moved_malicious", "robustness: slots moved per top 10 by one malicious install", "lower", true},
 }
@@ -254,9 +255,7 @@ func evaluateFeed(ds *Dataset, rankers []Ranker, at time.Time, s *Signals, histo
 			}
 			if vi > 0 && len(readers) > 0 {
 				sum.add("robust_"+v.name, 100*float64(changed)/float64(len(readers)))
-				if v.name == "malicious" {
-					sum.add("moved_malicious", float64(moved)/float64(len(readers)))
-				}
+				sum.add("moved_"+v.name, float64(moved)/float64(len(readers)))
 			}
 		}
 		for i, top := range base {

@@ -1,7 +1,9 @@
 package eval
 
 import (
+	"sort"
 	"sync"
+	"time"
 
 	"github.com/kiosk-news/kiosk/shared/feed"
 )
@@ -11,11 +13,18 @@ import (
 // adapts here.
 
 // KioskParams are the knobs of Kiosk's ranker that the evaluation can turn.
-// Today shared/feed's scoring constants (prior, half-life, MinReaders,
-// MaxConsecutive, TopShare) are package constants, so the only knob is the
-// page: a variant that tunes them adds fields here and a score function
-// beside Kiosk.Rank.
+// shared/feed's constants (prior, half-life, MinReaders, MaxConsecutive,
+// TopShare) are package constants, so a scoring variant is a Score function
+// (built from its own parameters) run through the rest of Kiosk's ranking.
 type KioskParams struct {
+	// Variant names a scoring variant in the report ("kiosk/<Variant>");
+	// required with Score.
+	Variant string
+	// Score replaces feed.Score (smoothed CTR × decay × source weight);
+	// nil: feed.RankAll itself. Everything else stays Kiosk's: the window,
+	// pinned first, ties (newer, then id), the diversity rule, a list per
+	// category and the top list.
+	Score func(a feed.Article, s feed.Stats, now time.Time) float64
 	// Personal mixes the personal page (Profile.Streams and Personal: the
 	// reader's learned interests 80/20 with the top feed); otherwise the
 	// reader gets the top feed (RankAll's "top").
@@ -57,10 +66,14 @@ func NewKiosk(p KioskParams, cache *RankCache) *Kiosk {
 }
 
 func (k *Kiosk) Name() string {
-	if k.P.Personal {
-		return "kiosk (personal)"
+	name := "kiosk"
+	if k.P.Variant != "" {
+		name += "/" + k.P.Variant
 	}
-	return "kiosk (top)"
+	if k.P.Personal {
+		return name + " (personal)"
+	}
+	return name + " (top)"
 }
 
 func (k *Kiosk) Rank(q Query, cands []*Article, n int) []*Article {
@@ -104,10 +117,11 @@ func (k *Kiosk) Rank(q Query, cands []*Article, n int) []*Article {
 // numbers, and cands by id; a shared pool's ranking is computed once.
 func (k *Kiosk) rankAll(q Query, cands []*Article) (map[string][]feed.Ranked, map[string]*Article) {
 	c := k.cache
+	key := k.P.Variant + "|" + q.Pool
 	if q.Pool != "" {
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		if p, ok := c.pools[q.Pool]; ok {
+		if p, ok := c.pools[key]; ok {
 			return p.ranked, p.byID
 		}
 	}
@@ -124,12 +138,63 @@ func (k *Kiosk) rankAll(q Query, cands []*Article) (map[string][]feed.Ranked, ma
 			stats[a.ID] = feed.Stats{Impressions: n.Impressions, Clicks: n.Clicks, DayReaders: n.DayReaders}
 		}
 	}
-	ranked := feed.RankAll(arts, stats, q.Now)
+	var ranked map[string][]feed.Ranked
+	if k.P.Score == nil {
+		ranked = feed.RankAll(arts, stats, q.Now)
+	} else {
+		ranked = rankAllWith(k.P.Score, arts, stats, q.Now)
+	}
 	if q.Pool != "" {
 		if len(c.pools) >= cachedPools || c.pools == nil {
 			c.pools = map[string]rankedPool{}
 		}
-		c.pools[q.Pool] = rankedPool{ranked, byID}
+		c.pools[key] = rankedPool{ranked, byID}
 	}
 	return ranked, byID
+}
+
+// rankAllWith is feed.RankAll with score in place of feed.Score: the top
+// list and one per category, each the visible articles of the window,
+// pinned first, then by score (ties: newer, then id), through
+// feed.Diversify, capped at feed.MaxRanked. Reasons are left out (no
+// metric reads them). TestAScoringVariantWithFeedsOwnScoreRanksAsRankAll
+// keeps it equal to feed.RankAll.
+func rankAllWith(score func(feed.Article, feed.Stats, time.Time) float64, arts []feed.Article, stats map[string]feed.Stats, now time.Time) map[string][]feed.Ranked {
+	rank := func(list []feed.Article) []feed.Ranked {
+		var out []feed.Ranked
+		for _, a := range list {
+			if !a.Hidden && a.Title != "" && now.Sub(a.PublishedAt) <= feed.Window {
+				out = append(out, feed.Ranked{Article: a, Score: score(a, stats[a.ID], now)})
+			}
+		}
+		sort.Slice(out, func(i, j int) bool {
+			a, b := out[i], out[j]
+			if a.Pinned != b.Pinned {
+				return a.Pinned
+			}
+			if a.Score != b.Score {
+				return a.Score > b.Score
+			}
+			if !a.PublishedAt.Equal(b.PublishedAt) {
+				return a.PublishedAt.After(b.PublishedAt)
+			}
+			return a.ID < b.ID
+		})
+		out = feed.Diversify(out, feed.MaxConsecutive)
+		return out[:min(len(out), feed.MaxRanked)]
+	}
+	byCat := map[string][]feed.Article{}
+	for _, a := range arts {
+		if a.Category != feed.Top {
+			byCat[a.Category] = append(byCat[a.Category], a)
+		}
+	}
+	out := map[string][]feed.Ranked{}
+	for cat, list := range byCat {
+		if r := rank(list); len(r) > 0 {
+			out[cat] = r
+		}
+	}
+	out[feed.Top] = rank(arts)
+	return out
 }

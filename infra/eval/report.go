@@ -48,7 +48,7 @@ func format(m string, v float64) string {
 	switch m {
 	case "coverage", "robust_heavy", "robust_malicious", "freshness":
 		return fmt.Sprintf("%.1f", v)
-	case "novelty", "moved_malicious", "dup_slots":
+	case "novelty", "moved_heavy", "moved_malicious", "dup_slots":
 		return fmt.Sprintf("%.2f", v)
 	}
 	return fmt.Sprintf("%.3f", v)
@@ -94,7 +94,7 @@ func (r *Report) Markdown(chart string) string {
 		seeds[i] = fmt.Sprint(s)
 	}
 	if syn {
-		fmt.Fprintf(&b, "Reproduce: `make eval` — seeds %s, %d simulated days (the last one scored), %d stories a day, "+
+		fmt.Fprintf(&b, "Reproduce: `make eval` — seeds %s; %d simulated days (the last one scored), %d stories a day, "+
 			"%d readers, %d candidates per impression; this run took %s on a 2-core machine.\n\n",
 			strings.Join(seeds, ", "), r.Config.Days, r.Config.StoriesPerDay, r.Config.Readers, r.Config.Candidates, r.Took.Round(time.Second))
 	} else {
@@ -265,8 +265,9 @@ func (r *Report) evidence() string {
 		fmt.Fprintf(&b, "- Headroom: Kiosk's personal page closes %.0f%% of the nDCG@10 gap between random (%.3f) and the oracle (%.3f).\n",
 			100*(ks.Mean-rnd.Mean)/(orc.Mean-rnd.Mean), rnd.Mean, orc.Mean)
 	}
-	fmt.Fprintf(&b, "- Cold-start readers: the personal page scores %.3f AUC against the top feed's %.3f (readers with < 3 clicks "+
-		"have no learned interest, so they get the top feed).\n", r.Stat("cold_auc", kp).Mean, r.Stat("cold_auc", kt).Mean)
+	fmt.Fprintf(&b, "- Cold-start readers: the personal page scores %.3f AUC against the top feed's %.3f, %.3f for every reader "+
+		"(a category becomes an interest after 2 clicks in it, so most readers with fewer than 3 clicks get the top feed).\n",
+		r.Stat("cold_auc", kp).Mean, r.Stat("cold_auc", kt).Mean, r.Stat("auc", kp).Mean)
 	fmt.Fprintf(&b, "- Robustness: one heavy reader changes %.0f%% of other readers' top 10 on Kiosk's top feed and %.0f%% on the personal page "+
 		"(popularity %.0f%%); one malicious install changes %.0f%% and %.0f%% (popularity, which counts events, %.0f%%).\n",
 		r.Stat("robust_heavy", kt).Mean, r.Stat("robust_heavy", kp).Mean, r.Stat("robust_heavy", "popularity").Mean,
