@@ -34,16 +34,15 @@ type Signals struct {
 // tracker replays the log into Signals, with tracking's semantics: a reader
 // counts once per article per UTC day.
 type tracker struct {
-	news     map[string]*Article
-	day      time.Time
-	numbers  map[string]*Numbers
-	prevMax  map[string]int64
-	seen     map[[2]int32]uint8 // (article, user) today: 1 saw, 2 clicked
-	ids      map[string]int32   // articles and users interned, so a day of MIND's displays fits in memory
-	clicks   []timedClick
-	stories  map[string]map[string]bool
-	readers  map[string]bool
-	lastSnap *Signals
+	news    map[string]*Article
+	day     time.Time
+	numbers map[string]*Numbers
+	prevMax map[string]int64
+	seen    map[[2]int32]uint8 // (article, user) today: 1 saw, 2 clicked
+	ids     map[string]int32   // articles and users interned, so a day of MIND's displays fits in memory
+	clicks  []timedClick
+	stories map[string]map[string]bool
+	readers map[string]bool
 }
 
 type timedClick struct {
