@@ -78,9 +78,10 @@ reliability: tools
 	cp build/reliability/RELIABILITY.md RELIABILITY.md
 
 ## eval: the offline ranking evaluation (simulated readers, seeds 1-3, MIND's metrics, baselines) into EVAL.md and
-## docs/eval-chart.svg; with MIND=<folder> (e.g. MINDsmall_dev) the same metrics on real MIND data into build/eval/MIND.md
+## docs/eval-chart.svg (SEEDS=1,2,3 to choose); with MIND=<folder> (e.g. MINDsmall_dev) the same metrics on real MIND
+## data into build/eval/MIND.md
 eval:
-	$(GO) run ./infra/cmd/eval $(if $(MIND),-mind "$(MIND)")
+	$(GO) run ./infra/cmd/eval $(if $(MIND),-mind "$(MIND)") $(if $(SEEDS),-seeds "$(SEEDS)")
 
 ## invoke: run one function once, e.g. make invoke FN=articles-api EVENT="GET /v1/articles" (or a file,
 ## "scheduled", or a detail type such as article.published); uses the running make dev if there is one

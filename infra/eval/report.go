@@ -74,8 +74,8 @@ func (r *Report) Markdown(chart string) string {
 		b.WriteString("# Ranking evaluation — synthetic\n\n")
 		b.WriteString("> **Synthetic figures.** Every number here comes from Kiosk's reader simulator (`infra/eval`), not from\n" +
 			"> real readers. They compare rankers with one another on the same simulated logs and are **never comparable\n" +
-			"> with MIND's published figures** (e.g. NRMS's 67.76 AUC on MIND's test set). `make eval MIND=<folder>`\n" +
-			"> computes the comparable ones on real MIND data (see the README, \"Ranking evaluation\").\n\n")
+			"> with MIND's published figures**. `make eval MIND=<folder>` computes comparable ones on real MIND data\n" +
+			"> (see the README, \"Ranking evaluation\").\n\n")
 	} else if r.Results[0].SimulatorFiles {
 		b.WriteString("# Ranking evaluation — " + r.Results[0].Dataset + "\n\n")
 		b.WriteString("> **Synthetic figures**: a log the simulator wrote, read back through the MIND reader (without the\n" +
