@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 GO    ?= go
 
-.PHONY: dev test build dist tools vet fuzz bench reliability synth deploy clean new-domain invoke event diagram
+.PHONY: dev test build dist tools vet fuzz bench reliability synth deploy clean new-domain invoke event diagram eval
 
 # The pinned CDK CLI, offline-friendly: no notices, no version check, no telemetry.
 CDK := CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true npx --no-install cdk
@@ -76,6 +76,12 @@ reliability: tools
 	KIOSK_TEST_DUPLICATES=on KIOSK_RELIABILITY_DURATION=$${KIOSK_RELIABILITY_DURATION:-3m} \
 	  $(GO) test -count=1 -timeout 20m -run 'TestAuthorizationMatrix|TestBadInputCorpus|TestNothingIsLostUnderFaults' -v ./infra/local
 	cp build/reliability/RELIABILITY.md RELIABILITY.md
+
+## eval: the offline ranking evaluation (simulated readers, seeds 1-3, MIND's metrics, baselines) into EVAL.md and
+## docs/eval-chart.svg (SEEDS=1,2,3 to choose); with MIND=<folder> (e.g. MINDsmall_dev) the same metrics on real MIND
+## data into build/eval/MIND.md
+eval:
+	$(GO) run ./infra/cmd/eval $(if $(MIND),-mind "$(MIND)") $(if $(SEEDS),-seeds "$(SEEDS)")
 
 ## invoke: run one function once, e.g. make invoke FN=articles-api EVENT="GET /v1/articles" (or a file,
 ## "scheduled", or a detail type such as article.published); uses the running make dev if there is one
