@@ -65,11 +65,15 @@ func Kiosk() Cloud {
 				Timeout:  10 * time.Second,
 			},
 			{
-				Name:        "articles-admin-api",
-				Domain:      "article",
-				Description: "Admin API for news sources (list, create, read, update, delete) and article moderation.",
+				Name:   "articles-admin-api",
+				Domain: "article",
+				Description: "Admin API for news sources (list, create, read, update, delete), article moderation and " +
+					"stories (a story's versions, split, merge, lead).",
 				Routes: []Route{
 					{Method: "PUT", Path: "/admin/api/articles/{id}/moderation", Auth: Admin},
+					{Method: "PUT", Path: "/admin/api/articles/{id}/story", Auth: Admin},
+					{Method: "GET", Path: "/admin/api/stories/{id}", Auth: Admin},
+					{Method: "PUT", Path: "/admin/api/stories/{id}/lead", Auth: Admin},
 					{Method: "GET", Path: "/admin/api/sources", Auth: Admin},
 					{Method: "POST", Path: "/admin/api/sources", Auth: Admin},
 					{Method: "GET", Path: "/admin/api/sources/{id}", Auth: Admin},
