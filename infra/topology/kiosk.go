@@ -263,7 +263,8 @@ func Kiosk() Cloud {
 				Name:   "admin-console",
 				Domain: "console",
 				Description: "The admin console for editors: sign-in with editor accounts (invitations, server-side sessions), " +
-					"sources and article moderation (forms generated from the domain structs), KPI charts, accounts and the audit log.",
+					"sources and article moderation (forms generated from the domain structs), stories (versions, split, merge, lead), " +
+					"KPI charts, accounts and the audit log.",
 				Routes: []Route{
 					{Method: "GET", Path: "/admin/login", Auth: Console},
 					{Method: "POST", Path: "/admin/login", Auth: Console, Throttle: &Throttle{Rate: 5, Burst: 10},
@@ -278,6 +279,9 @@ func Kiosk() Cloud {
 					{Method: "POST", Path: "/admin/sources/{id}/delete", Auth: Console},
 					{Method: "GET", Path: "/admin/articles", Auth: Console},
 					{Method: "POST", Path: "/admin/articles/{id}/moderation", Auth: Console},
+					{Method: "POST", Path: "/admin/articles/{id}/story", Auth: Console},
+					{Method: "GET", Path: "/admin/stories/{id}", Auth: Console},
+					{Method: "POST", Path: "/admin/stories/{id}/lead", Auth: Console},
 					{Method: "GET", Path: "/admin/kpi", Auth: Console},
 					{Method: "GET", Path: "/admin/experiments", Auth: Console},
 					{Method: "GET", Path: "/admin/join", Auth: Console},
