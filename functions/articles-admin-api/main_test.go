@@ -36,10 +36,9 @@ func call(t *testing.T, h http.Handler, role, method, path, body string) *httpte
 	return rec
 }
 
-// TestTheAdminAPITranslatesHTTPToTheServiceAndBack: each route answers with
-// the status, headers and body the API always gave, audits what it changed,
-// and refuses a caller without the admin role before doing anything.
-func TestTheAdminAPITranslatesHTTPToTheServiceAndBack(t *testing.T) {
+// serve is the API over a memory store at 2026-12-01, keeping each audited
+// change as "action target".
+func serve() (http.Handler, *article.MemoryStore, *[]string) {
 	var audited []string
 	st := article.NewMemoryStore()
 	s := &article.Service{Store: st, Now: func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) },
@@ -47,7 +46,14 @@ func TestTheAdminAPITranslatesHTTPToTheServiceAndBack(t *testing.T) {
 			audited = append(audited, c.Action+" "+c.Target)
 			return nil
 		}}
-	h := httpapi.Wrap(routes(s))
+	return httpapi.Wrap(routes(s)), st, &audited
+}
+
+// TestTheAdminAPITranslatesHTTPToTheServiceAndBack: each route answers with
+// the status, headers and body the API always gave, audits what it changed,
+// and refuses a caller without the admin role before doing anything.
+func TestTheAdminAPITranslatesHTTPToTheServiceAndBack(t *testing.T) {
+	h, st, audit := serve()
 	source := `{"id":"desk","url":"https://a.example/feed","name":"Desk","category":"world","weight":1}`
 
 	if rec := call(t, h, contract.RoleUser, "POST", "/admin/api/sources", source); rec.Code != 403 {
@@ -83,7 +89,7 @@ func TestTheAdminAPITranslatesHTTPToTheServiceAndBack(t *testing.T) {
 		t.Errorf("get after delete: %d, want 404", rec.Code)
 	}
 	want := "[source.create desk source.update desk article.moderate " + a.ID + " source.delete desk]"
-	if got := "[" + strings.Join(audited, " ") + "]"; got != want {
+	if got := "[" + strings.Join(*audit, " ") + "]"; got != want {
 		t.Errorf("audited %s, want %s", got, want)
 	}
 }
@@ -93,14 +99,7 @@ func TestTheAdminAPITranslatesHTTPToTheServiceAndBack(t *testing.T) {
 // each change answers with the state after it and is audited once; bad input
 // is a 4xx in the error contract and changes nothing.
 func TestTheStoryRoutesSplitMergeAndLeadThroughTheService(t *testing.T) {
-	var audited []string
-	st := article.NewMemoryStore()
-	s := &article.Service{Store: st, Now: func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) },
-		Audit: func(ctx context.Context, c article.Change) error {
-			audited = append(audited, c.Action+" "+c.Target)
-			return nil
-		}}
-	h := httpapi.Wrap(routes(s))
+	h, st, audit := serve()
 	first := article.Article{ID: article.IDFor("https://news.example/a"), URL: "https://news.example/a", Title: "Climate fund agreed", SourceID: "one", Category: "world",
 		PublishedAt: time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)}
 	first.Story = first.ID
@@ -148,8 +147,8 @@ func TestTheStoryRoutesSplitMergeAndLeadThroughTheService(t *testing.T) {
 			t.Errorf("%s: %d %s, want %d in the error contract", c.name, rec.Code, rec.Body, c.status)
 		}
 	}
-	if len(audited) != 0 {
-		t.Fatalf("refused requests were audited: %v", audited)
+	if len(*audit) != 0 {
+		t.Fatalf("refused requests were audited: %v", *audit)
 	}
 
 	rec = call(t, h, contract.RoleAdmin, "PUT", "/admin/api/articles/"+second.ID+"/story", `{"story":"`+second.ID+`"}`)
@@ -166,7 +165,7 @@ func TestTheStoryRoutesSplitMergeAndLeadThroughTheService(t *testing.T) {
 		t.Errorf("the merge back: %d %s", rec.Code, rec.Body)
 	}
 	want := "[article.story " + second.ID + " story.lead " + first.ID + " article.story " + second.ID + "]"
-	if got := "[" + strings.Join(audited, " ") + "]"; got != want {
+	if got := "[" + strings.Join(*audit, " ") + "]"; got != want {
 		t.Errorf("audited %s, want %s", got, want)
 	}
 }
