@@ -190,6 +190,9 @@ func TestServiceMakesAStorysLead(t *testing.T) {
 		if _, _, err := e.MakeLead(ctx, e.as[0].ID, LeadInput{Article: e.as[1].ID}); err != nil {
 			t.Fatal(err)
 		}
+		if want := fmt.Sprintf(`story.lead %s {"leads":[]} → {"leads":[%q]}`, e.as[0].ID, e.as[1].ID); e.audit[len(e.audit)-1] != want {
+			t.Errorf("the first lead audited as %s, want %s", e.audit[len(e.audit)-1], want)
+		}
 		e.now = e.now.Add(time.Minute)
 		e.pub.got, e.audit = nil, nil
 		st, c, err := e.MakeLead(ctx, e.as[0].ID, LeadInput{Article: e.as[2].ID})

@@ -359,7 +359,7 @@ func (s *Service) MakeLead(ctx context.Context, story string, in LeadInput) (Sto
 	if !lead.Lead {
 		todo = append(todo, lead)
 	}
-	var before []string
+	before := []string{}
 	if lead.Lead {
 		before = append(before, lead.ID)
 	}
