@@ -385,3 +385,36 @@ func TestAnEditorsSplitSurvivesTheNextIngestion(t *testing.T) {
 		})
 	}
 }
+
+// TestServiceShowsAtMostMaxVersionsOfAStory: a story grown past
+// MaxVersions shows the oldest MaxVersions and says there are more; a
+// version beyond them can still be made its lead.
+func TestServiceShowsAtMostMaxVersionsOfAStory(t *testing.T) {
+	ctx := context.Background()
+	st := newMemory(t)
+	s := &Service{Store: st, Now: func() time.Time { return t0.Add(time.Hour) }}
+	var as []Article
+	for i := range MaxVersions + 2 {
+		a := art(i, "tech", t0.Add(time.Duration(i)*time.Second))
+		if i > 0 {
+			a.Story = as[0].ID
+		}
+		_ = st.PutArticle(ctx, a)
+		as = append(as, a)
+	}
+	story, err := s.Story(ctx, as[0].ID)
+	if err != nil || len(story.Versions) != MaxVersions || !story.More || story.Versions[0].ID != as[0].ID || story.Versions[MaxVersions-1].ID != as[MaxVersions-1].ID {
+		t.Fatalf("%d versions, more %v, %v; want the oldest %d and more", len(story.Versions), story.More, err, MaxVersions)
+	}
+	last := as[len(as)-1]
+	_, c, err := s.MakeLead(ctx, as[0].ID, LeadInput{Article: last.ID})
+	if err != nil || c == nil {
+		t.Fatalf("a lead beyond the versions shown: %v", err)
+	}
+	if after, _ := json.Marshal(c.After); string(after) != `{"leads":["`+last.ID+`"]}` {
+		t.Errorf("audited after %s, want the new lead", after)
+	}
+	if got, _ := st.GetArticle(ctx, last.ID); !got.Lead {
+		t.Errorf("the version beyond the page does not lead: %+v", got)
+	}
+}
