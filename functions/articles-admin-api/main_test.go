@@ -114,9 +114,10 @@ func TestTheStoryRoutesSplitMergeAndLeadThroughTheService(t *testing.T) {
 		ID       string `json:"id"`
 		More     bool   `json:"more"`
 		Versions []struct {
-			ID, Story, Source, Title string
-			Lead                     bool `json:"lead"`
-			ByEditor                 bool `json:"story_by_editor"`
+			ID, Story, Title string
+			Source           string `json:"source_id"`
+			Lead             bool   `json:"lead"`
+			ByEditor         bool   `json:"story_by_editor"`
 		} `json:"versions"`
 	}
 	rec := call(t, h, contract.RoleAdmin, "GET", "/admin/api/stories/"+first.ID, "")

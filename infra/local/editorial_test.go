@@ -14,7 +14,7 @@ type storyVersions struct {
 	Versions []struct {
 		ID            string `json:"id"`
 		Story         string `json:"story"`
-		Source        string `json:"source"`
+		Source        string `json:"source_id"`
 		Lead          bool   `json:"lead"`
 		StoryByEditor bool   `json:"story_by_editor"`
 		ModeratedAt   string `json:"moderated_at"`

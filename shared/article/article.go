@@ -76,7 +76,7 @@ const MaxVersions = 50
 type Version struct {
 	ID            string    `json:"id"`
 	Story         string    `json:"story"`
-	SourceID      string    `json:"source"`
+	SourceID      string    `json:"source_id"`
 	Title         string    `json:"title"`
 	URL           string    `json:"url"`
 	PublishedAt   time.Time `json:"published_at"`
