@@ -148,8 +148,8 @@ func Kiosk() Cloud {
 				Timeout:   10 * time.Second,
 			},
 			{
-				Name:        "tracking-api",
-				Domain:      "tracking",
+				Name:   "tracking-api",
+				Domain: "tracking",
 				Description: "App events in (each stored once by id, tagged with the user's A/B variants; opened articles " +
 					"announced) and the admin KPI and experiment reports out.",
 				Routes: []Route{
