@@ -39,6 +39,9 @@ func (c *console) routes() *http.ServeMux {
 	mux.Handle("POST /admin/sources/{id}/delete", c.site.Page(c.deleteSource))
 	mux.Handle("GET /admin/articles", c.site.Page(c.articleList))
 	mux.Handle("POST /admin/articles/{id}/moderation", c.site.Page(c.moderate))
+	mux.Handle("POST /admin/articles/{id}/story", c.site.Page(c.moveToStory))
+	mux.Handle("GET /admin/stories/{id}", c.site.Page(c.story))
+	mux.Handle("POST /admin/stories/{id}/lead", c.site.Page(c.makeLead))
 	mux.Handle("GET /admin/kpi", c.site.Page(c.dashboard))
 	mux.Handle("GET /admin/experiments", c.site.Page(c.experiments))
 	c.accountRoutes(mux)
@@ -304,7 +307,16 @@ func (c *console) articleList(w http.ResponseWriter, r *http.Request, v view) {
 		if a.Hidden {
 			class = "hidden-row"
 		}
+		story := web.Nodes{web.T("—")}
+		if article.ValidID(a.Story) {
+			label := "Versions"
+			if a.StoryByEditor {
+				label = "Versions (set by an editor)"
+			}
+			story = web.Nodes{web.E("a", web.At(web.A("href", "/admin/stories/"+a.Story)), web.T(label))}
+		}
 		rows = append(rows, web.Row(web.At(web.A("id", "a-"+a.ID), web.A("class", class)), form.Row(a),
+			web.E("td", web.At(web.A("class", "story")), story...),
 			web.E("td", web.At(web.A("class", "actions")),
 				toggle(hideLabel, strconv.FormatBool(!a.Hidden), strconv.FormatBool(a.Pinned)),
 				toggle(pinLabel, strconv.FormatBool(a.Hidden), strconv.FormatBool(!a.Pinned)),
@@ -324,7 +336,7 @@ func (c *console) articleList(w http.ResponseWriter, r *http.Request, v view) {
 			web.E("label", web.At(web.A("for", "hidden")), web.T("Shown")),
 			web.E("select", web.At(web.A("id", "hidden"), web.A("name", "hidden")), option("", "all"), option("no", "visible"), option("yes", "hidden")),
 			web.E("button", web.At(web.A("type", "submit")), web.T("Filter"))),
-		web.Table("articles", append(headings, "Moderate"), rows, "No articles match."),
+		web.Table("articles", append(headings, "Story", "Moderate"), rows, "No articles match."),
 	}
 	if p.NextCursor != "" {
 		next := "/admin/articles?" + url.Values{"category": {category}, "hidden": {hidden}, "cursor": {p.NextCursor}}.Encode()

@@ -2,6 +2,8 @@ package main
 
 import (
 	"io"
+
+	"github.com/kiosk-news/kiosk/shared/article"
 	"net/http"
 	"net/url"
 	"strings"
@@ -30,6 +32,9 @@ var consoleRoutes = []struct{ method, path string }{
 	{"GET", "/admin/account"},
 	{"POST", "/admin/account/password"},
 	{"GET", "/admin/audit"},
+	{"GET", "/admin/stories/{x}"},
+	{"POST", "/admin/articles/{x}/story"},
+	{"POST", "/admin/stories/{x}/lead"},
 }
 
 // FuzzConsoleHandlers drives the signed-in console with hostile path
@@ -71,6 +76,12 @@ func FuzzConsoleHandlers(f *testing.F) {
 		{17, "", "", "current=wrong&new=" + strings.Repeat("x", 100), false},
 		{18, "", "actor=%00&action=" + strings.Repeat("a", 60) + "&cursor=zz", "", false},
 		{18, "", "cursor=2026-11-25T12:00:00.000000000Z%2300000000", "", false},
+		{19, a.ID, "moved=%3Cscript%3E&from=%zz", "", false},
+		{20, a.ID, "", "story=" + a.ID + "&from=//evil.example", false},
+		{20, a.ID, "", "story=" + article.IDFor("none"), false},
+		{20, strings.ToUpper(a.ID), "", "story=%00", false},
+		{21, a.ID, "", "article=" + a.ID + "0", false},
+		{21, article.IDFor("none"), "", "article=" + a.ID, false},
 	}
 	for _, s := range seeds {
 		f.Add(s.route, s.segment, s.q, s.form, s.withoutCSRF)

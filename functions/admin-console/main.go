@@ -2,7 +2,8 @@
 // sign-in with an editor account (invitations, sessions, accounts, the
 // audit log; POST /admin/api/editors/invitations takes the admin token for
 // the first operator), sources and article moderation through forms
-// generated from the domain structs, and KPI charts — server-rendered pages
+// generated from the domain structs, stories (a story's versions; split,
+// merge, lead), and KPI charts — server-rendered pages
 // with no script and no build step. Every page needs a session cookie; every
 // form, its CSRF token. (admin-ops serves batches and dead letters.)
 package main

@@ -30,6 +30,17 @@ func routes(s *article.Service) *http.ServeMux {
 	admin("PUT /admin/api/articles/{id}/moderation", http.StatusOK, body(func(w http.ResponseWriter, r *http.Request, in article.ModerationInput) (any, error) {
 		return s.Moderate(r.Context(), r.PathValue("id"), in)
 	}))
+	admin("PUT /admin/api/articles/{id}/story", http.StatusOK, body(func(w http.ResponseWriter, r *http.Request, in article.StoryInput) (any, error) {
+		v, _, err := s.MoveToStory(r.Context(), r.PathValue("id"), in)
+		return v, err
+	}))
+	admin("GET /admin/api/stories/{id}", http.StatusOK, func(w http.ResponseWriter, r *http.Request) (any, error) {
+		return s.Story(r.Context(), r.PathValue("id"))
+	})
+	admin("PUT /admin/api/stories/{id}/lead", http.StatusOK, body(func(w http.ResponseWriter, r *http.Request, in article.LeadInput) (any, error) {
+		st, _, err := s.MakeLead(r.Context(), r.PathValue("id"), in)
+		return st, err
+	}))
 	admin("GET /admin/api/sources", http.StatusOK, func(w http.ResponseWriter, r *http.Request) (any, error) {
 		list, err := s.ListSources(r.Context())
 		return sourceList{Items: list}, err

@@ -1,6 +1,9 @@
 // Command articles-admin-api serves the admin API for news sources and
-// moderation: PUT /admin/api/articles/{id}/moderation hides/pins an article and
-// announces article.moderated;
+// editorial changes: PUT /admin/api/articles/{id}/moderation hides/pins an
+// article, PUT /admin/api/articles/{id}/story splits it out of its story or
+// merges it into another, GET /admin/api/stories/{id} shows a story's
+// versions and PUT /admin/api/stories/{id}/lead chooses its lead; each change
+// is announced as article.moderated;
 // /admin/api/sources (list, create) and /admin/api/sources/{id} (get, update,
 // delete). The gateway's Lambda authorizer admits only the admin token to these
 // routes; the function checks the role it was given too. Every change is

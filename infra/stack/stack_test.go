@@ -402,10 +402,36 @@ func TestTablesByStage(t *testing.T) {
 				}
 				ttl, _ := p["TimeToLiveSpecification"].(map[string]any)
 				declared := ""
+				var indexes []string // each declared index as "name pk sk"
 				for _, dt := range topology.Kiosk().Tables {
 					if strings.HasPrefix(tb.ID, stack.LogicalID(dt.Name)+"Table") {
 						declared = dt.TTL
+						for _, ix := range dt.Indexes {
+							keys := ix.Name + " " + ix.PartitionKey.Name
+							if ix.SortKey != nil {
+								keys += " " + ix.SortKey.Name
+							}
+							indexes = append(indexes, keys)
+						}
 					}
+				}
+				var built []string
+				gsis, _ := p["GlobalSecondaryIndexes"].([]any)
+				for _, g := range gsis {
+					gm := g.(map[string]any)
+					keys := []string{gm["IndexName"].(string)}
+					for _, k := range gm["KeySchema"].([]any) {
+						keys = append(keys, k.(map[string]any)["AttributeName"].(string))
+					}
+					if proj, _ := gm["Projection"].(map[string]any); proj["ProjectionType"] != "ALL" {
+						t.Errorf("%s index %s projects %v, want ALL", tb.ID, keys[0], proj)
+					}
+					built = append(built, strings.Join(keys, " "))
+				}
+				slices.Sort(indexes)
+				slices.Sort(built)
+				if !slices.Equal(indexes, built) {
+					t.Errorf("%s indexes = %v, declared %v", tb.ID, built, indexes)
 				}
 				if declared != "" && (ttl["AttributeName"] != declared || ttl["Enabled"] != true) || declared == "" && ttl != nil {
 					t.Errorf("%s TTL = %v, declared %q", tb.ID, ttl, declared)

@@ -65,11 +65,15 @@ func Kiosk() Cloud {
 				Timeout:  10 * time.Second,
 			},
 			{
-				Name:        "articles-admin-api",
-				Domain:      "article",
-				Description: "Admin API for news sources (list, create, read, update, delete) and article moderation.",
+				Name:   "articles-admin-api",
+				Domain: "article",
+				Description: "Admin API for news sources (list, create, read, update, delete), article moderation and " +
+					"stories (a story's versions, split, merge, lead).",
 				Routes: []Route{
 					{Method: "PUT", Path: "/admin/api/articles/{id}/moderation", Auth: Admin},
+					{Method: "PUT", Path: "/admin/api/articles/{id}/story", Auth: Admin},
+					{Method: "GET", Path: "/admin/api/stories/{id}", Auth: Admin},
+					{Method: "PUT", Path: "/admin/api/stories/{id}/lead", Auth: Admin},
 					{Method: "GET", Path: "/admin/api/sources", Auth: Admin},
 					{Method: "POST", Path: "/admin/api/sources", Auth: Admin},
 					{Method: "GET", Path: "/admin/api/sources/{id}", Auth: Admin},
@@ -144,8 +148,8 @@ func Kiosk() Cloud {
 				Timeout:   10 * time.Second,
 			},
 			{
-				Name:        "tracking-api",
-				Domain:      "tracking",
+				Name:   "tracking-api",
+				Domain: "tracking",
 				Description: "App events in (each stored once by id, tagged with the user's A/B variants; opened articles " +
 					"announced) and the admin KPI and experiment reports out.",
 				Routes: []Route{
@@ -259,7 +263,8 @@ func Kiosk() Cloud {
 				Name:   "admin-console",
 				Domain: "console",
 				Description: "The admin console for editors: sign-in with editor accounts (invitations, server-side sessions), " +
-					"sources and article moderation (forms generated from the domain structs), KPI charts, accounts and the audit log.",
+					"sources and article moderation (forms generated from the domain structs), stories (versions, split, merge, lead), " +
+					"KPI charts, accounts and the audit log.",
 				Routes: []Route{
 					{Method: "GET", Path: "/admin/login", Auth: Console},
 					{Method: "POST", Path: "/admin/login", Auth: Console, Throttle: &Throttle{Rate: 5, Burst: 10},
@@ -274,6 +279,9 @@ func Kiosk() Cloud {
 					{Method: "POST", Path: "/admin/sources/{id}/delete", Auth: Console},
 					{Method: "GET", Path: "/admin/articles", Auth: Console},
 					{Method: "POST", Path: "/admin/articles/{id}/moderation", Auth: Console},
+					{Method: "POST", Path: "/admin/articles/{id}/story", Auth: Console},
+					{Method: "GET", Path: "/admin/stories/{id}", Auth: Console},
+					{Method: "POST", Path: "/admin/stories/{id}/lead", Auth: Console},
 					{Method: "GET", Path: "/admin/kpi", Auth: Console},
 					{Method: "GET", Path: "/admin/experiments", Auth: Console},
 					{Method: "GET", Path: "/admin/join", Auth: Console},

@@ -24,7 +24,13 @@ type Article struct {
 	Pinned bool `json:"pinned,omitempty" list:"Pinned"`
 	// SourceWeight is the source's weight when the article was ingested.
 	SourceWeight float64 `json:"-"`
-	// ModeratedAt is when an editor last hid, showed, pinned or unpinned it.
+	// Lead marks the version an editor chose to lead its story.
+	Lead bool `json:"-"`
+	// StoryByEditor says an editor put the article in Story (split it out or
+	// merged it); false: Story is as ingestion clustered it.
+	StoryByEditor bool `json:"-"`
+	// ModeratedAt is when an editor last changed its editorial state: hid,
+	// showed, pinned, unpinned, made it lead or moved it to another story.
 	ModeratedAt time.Time `json:"-"`
 	// Fingerprint is the title's token signature (see Fingerprint); items
 	// stored before it held a SimHash. The story decision recomputes it from
@@ -59,6 +65,40 @@ type FetchState struct {
 type ArticleFilter struct {
 	Category string
 	Hidden   *bool
+}
+
+// MaxVersions bounds a story's versions as editors see and change them: a
+// story is a handful of sources' takes on one event, and an item never
+// grows with it (each version is its own article).
+const MaxVersions = 50
+
+// Version is one article as a version of its story, for editors.
+type Version struct {
+	ID            string    `json:"id"`
+	Story         string    `json:"story"`
+	SourceID      string    `json:"source_id"`
+	Title         string    `json:"title"`
+	URL           string    `json:"url"`
+	PublishedAt   time.Time `json:"published_at"`
+	Hidden        bool      `json:"hidden"`
+	Pinned        bool      `json:"pinned"`
+	Lead          bool      `json:"lead"`
+	StoryByEditor bool      `json:"story_by_editor"`
+	ModeratedAt   time.Time `json:"moderated_at,omitzero"`
+}
+
+// VersionOf is an article as a version of its story.
+func VersionOf(a Article) Version {
+	return Version{ID: a.ID, Story: a.Story, SourceID: a.SourceID, Title: a.Title, URL: a.URL, PublishedAt: a.PublishedAt,
+		Hidden: a.Hidden, Pinned: a.Pinned, Lead: a.Lead, StoryByEditor: a.StoryByEditor, ModeratedAt: a.ModeratedAt}
+}
+
+// Story is a story as editors see it: every version, oldest published
+// first; More when it has more than MaxVersions (the rest are not shown).
+type Story struct {
+	ID       string    `json:"id"`
+	Versions []Version `json:"versions"`
+	More     bool      `json:"more"`
 }
 
 // Page is one page of a newest-first list.

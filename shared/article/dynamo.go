@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/guregu/dynamo/v2"
@@ -11,8 +12,9 @@ import (
 
 // DynamoStore keeps the articles domain in its one table (see the topology's
 // "articles" table): articles, sources and the ingestion checkpoint, told apart
-// by their pk prefix. Three sparse indexes serve the lists: by-category and
-// by-kind (newest first; a hidden article leaves both), and by-ingest.
+// by their pk prefix. Four sparse indexes serve the lists: by-category and
+// by-kind (newest first; a hidden article leaves both), by-ingest, and
+// by-story (a story's versions, keyed by the article's story attribute).
 type DynamoStore struct {
 	table dynamo.Table
 }
@@ -25,6 +27,7 @@ const (
 	IndexByCategory = "by-category"
 	IndexByKind     = "by-kind"
 	IndexByIngest   = "by-ingest"
+	IndexByStory    = "by-story"
 )
 
 const (
@@ -55,6 +58,8 @@ type articleItem struct {
 	IngestedAt  time.Time `dynamo:"ingested_at"`
 	Hidden      bool      `dynamo:"hidden,omitempty"`
 	Pinned      bool      `dynamo:"pinned,omitempty"`
+	Lead        bool      `dynamo:"lead,omitempty"`
+	ByEditor    bool      `dynamo:"story_by_editor,omitempty"`
 	Weight      float64   `dynamo:"source_weight,omitempty"`
 	ModeratedAt time.Time `dynamo:"moderated_at,omitempty"`
 	Fingerprint uint64    `dynamo:"fingerprint"`
@@ -70,7 +75,7 @@ func toItem(a Article) articleItem {
 		PK: articlePK(a.ID), ID: a.ID, URL: a.URL, Title: a.Title, Summary: a.Summary, ImageURL: a.ImageURL,
 		SourceID: a.SourceID, Category: a.Category, Story: a.Story, Language: a.Language,
 		PublishedAt: a.PublishedAt.UTC(), IngestedAt: a.IngestedAt.UTC(), Hidden: a.Hidden, Fingerprint: a.Fingerprint,
-		Pinned: a.Pinned, Weight: a.SourceWeight, ModeratedAt: a.ModeratedAt.UTC(),
+		Pinned: a.Pinned, Lead: a.Lead, ByEditor: a.StoryByEditor, Weight: a.SourceWeight, ModeratedAt: a.ModeratedAt.UTC(),
 		GSI3PK: ingestKind, GSI3SK: position(a.IngestedAt, a.ID),
 	}
 	if !a.Hidden {
@@ -84,7 +89,7 @@ func (it articleItem) article() Article {
 	return Article{ID: it.ID, URL: it.URL, Title: it.Title, Summary: it.Summary, ImageURL: it.ImageURL,
 		SourceID: it.SourceID, Category: it.Category, Story: it.Story, Language: it.Language,
 		PublishedAt: it.PublishedAt, IngestedAt: it.IngestedAt, Hidden: it.Hidden, Fingerprint: it.Fingerprint,
-		Pinned: it.Pinned, SourceWeight: it.Weight, ModeratedAt: it.ModeratedAt}
+		Pinned: it.Pinned, Lead: it.Lead, StoryByEditor: it.ByEditor, SourceWeight: it.Weight, ModeratedAt: it.ModeratedAt}
 }
 
 // PutArticle is one conditional put: the first source to carry a URL wins.
@@ -184,32 +189,63 @@ func (s *DynamoStore) AdminArticles(ctx context.Context, f ArticleFilter, limit 
 	return p, nil
 }
 
-// Moderate hides an article (it leaves both list indexes) or shows it again,
-// and pins or unpins it: one read and one put conditioned on the moderation
-// time it read, so two concurrent moderations cannot interleave.
-func (s *DynamoStore) Moderate(ctx context.Context, id string, hidden, pinned bool, at time.Time) (before, after Article, err error) {
-	var it articleItem
-	if err := s.table.Get("pk", articlePK(id)).One(ctx, &it); err != nil {
-		if errors.Is(err, dynamo.ErrNotFound) {
-			return Article{}, Article{}, notFound("no article %s", id)
+// SaveEditorial is one conditional update of the editorial attributes: a
+// hidden article leaves both list indexes, a shown one returns to them, and
+// the story it is put in is the by-story index's key. The condition is the
+// moderation time the caller read, so two concurrent changes cannot
+// interleave.
+func (s *DynamoStore) SaveEditorial(ctx context.Context, a Article, was time.Time) error {
+	u := s.table.Update("pk", articlePK(a.ID)).Set("story", a.Story).Set("moderated_at", a.ModeratedAt.UTC())
+	flag := func(name string, on bool) {
+		if on {
+			u = u.Set(name, true)
+		} else {
+			u = u.Remove(name) // as the item's omitempty writes it
 		}
-		return Article{}, Article{}, err
 	}
-	before = it.article()
-	a := it.article()
-	a.Hidden, a.Pinned, a.ModeratedAt = hidden, pinned, at.UTC()
-	put := s.table.Put(toItem(a))
-	if it.ModeratedAt.IsZero() {
-		put = put.If("attribute_exists(pk) AND attribute_not_exists(moderated_at)")
+	flag("hidden", a.Hidden)
+	flag("pinned", a.Pinned)
+	flag("lead", a.Lead)
+	flag("story_by_editor", a.StoryByEditor)
+	if a.Hidden {
+		u = u.Remove("gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk")
 	} else {
-		put = put.If("moderated_at = ?", it.ModeratedAt)
+		u = u.Set("gsi1pk", "cat#"+a.Category).Set("gsi1sk", listKey(a)).Set("gsi2pk", articlesKind).Set("gsi2sk", listKey(a))
 	}
-	if err := put.Run(ctx); dynamo.IsCondCheckFailed(err) {
-		return Article{}, Article{}, conflict("article %s was moderated concurrently; try again", id)
-	} else if err != nil {
-		return Article{}, Article{}, err
+	if was.IsZero() {
+		u = u.If("attribute_exists(pk) AND attribute_not_exists(moderated_at)")
+	} else {
+		u = u.If("attribute_exists(pk) AND moderated_at = ?", was.UTC())
 	}
-	return before, a, nil
+	err := u.Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		if _, err := s.GetArticle(ctx, a.ID); err != nil {
+			return err
+		}
+		return conflict("article %s was moderated concurrently; try again", a.ID)
+	}
+	return err
+}
+
+// StoryArticles queries the by-story index (every article is in it, hidden
+// ones too, sorted by its publication time).
+func (s *DynamoStore) StoryArticles(ctx context.Context, story string, limit int) ([]Article, error) {
+	var items []articleItem
+	if err := s.table.Get("story", story).Index(IndexByStory).Limit(limit).All(ctx, &items); err != nil {
+		return nil, err
+	}
+	out := make([]Article, len(items))
+	for i, it := range items {
+		out[i] = it.article()
+	}
+	// The index sorts published_at as text, which puts a fraction of a second
+	// before the whole second: order exactly here. (Past the limit, a version
+	// published within the same second as the last one read may be the one
+	// left out.)
+	// (sort.Slice, not slices.SortFunc: a generic sort of this large struct
+	// costs every binary linking the store ~20 KB.)
+	sort.Slice(out, func(i, j int) bool { return listKey(out[i]) < listKey(out[j]) })
+	return out, nil
 }
 
 type sourceItem struct {

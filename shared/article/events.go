@@ -27,8 +27,14 @@ func PublishedEvent(a Article) Event {
 	}}
 }
 
-// ModeratedEvent is article.moderated for an editor's moderation.
-func ModeratedEvent(m Moderation) Event {
-	return Event{DetailType: events.ArticleModeratedType,
-		Detail: events.ArticleModerated{ID: m.ID, Hidden: m.Hidden, Pinned: m.Pinned, At: m.ModeratedAt}}
+// ModeratedEvent is article.moderated: an article's whole editorial state
+// as an editor last changed it. Its story travels only when an editor chose
+// it (split or merge); "" leaves it as ingestion clustered it.
+func ModeratedEvent(a Article) Event {
+	story := ""
+	if a.StoryByEditor {
+		story = a.Story
+	}
+	return Event{DetailType: events.ArticleModeratedType, Detail: events.ArticleModerated{ID: a.ID, Hidden: a.Hidden,
+		Pinned: a.Pinned, Lead: a.Lead, Story: story, At: a.ModeratedAt}}
 }

@@ -105,19 +105,36 @@ func (m *MemoryStore) AdminArticles(_ context.Context, f ArticleFilter, limit in
 	return m.sorted(ingestKey, keep, limit, after), nil
 }
 
-// Moderate sets the flags; under the lock no other moderation can land
-// between the read and the write, so it never conflicts.
-func (m *MemoryStore) Moderate(_ context.Context, id string, hidden, pinned bool, at time.Time) (before, after Article, err error) {
+// SaveEditorial stores the editorial fields if the stored ModeratedAt is
+// still was: the conditional write the DynamoDB store makes.
+func (m *MemoryStore) SaveEditorial(_ context.Context, a Article, was time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	before, ok := m.articles[id]
+	cur, ok := m.articles[a.ID]
 	if !ok {
-		return Article{}, Article{}, notFound("no article %s", id)
+		return notFound("no article %s", a.ID)
 	}
-	after = before
-	after.Hidden, after.Pinned, after.ModeratedAt = hidden, pinned, at.UTC()
-	m.articles[id] = after
-	return before, after, nil
+	if !cur.ModeratedAt.Equal(was) {
+		return conflict("article %s was moderated concurrently; try again", a.ID)
+	}
+	cur.Hidden, cur.Pinned, cur.Lead, cur.Story, cur.StoryByEditor = a.Hidden, a.Pinned, a.Lead, a.Story, a.StoryByEditor
+	cur.ModeratedAt = a.ModeratedAt.UTC()
+	m.articles[a.ID] = cur
+	return nil
+}
+
+// StoryArticles lists a story's articles oldest published first.
+func (m *MemoryStore) StoryArticles(_ context.Context, story string, limit int) ([]Article, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := []Article{}
+	for _, a := range m.articles {
+		if a.Story == story {
+			out = append(out, a)
+		}
+	}
+	slices.SortFunc(out, func(x, y Article) int { return strings.Compare(listKey(x), listKey(y)) })
+	return out[:min(len(out), limit)], nil
 }
 
 // PutSource creates a source (its editable fields and times; no fetch state).

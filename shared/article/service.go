@@ -97,8 +97,8 @@ func (s *Service) GetArticle(ctx context.Context, id string) (Article, error) {
 // Change is one audited change: what was done to which target, and the
 // target's state before and after (nil when it did not exist).
 type Change struct {
-	Action string // source.create, source.update, source.delete, article.moderate
-	Target string // the source or article id
+	Action string // source.create, source.update, source.delete, article.moderate, article.story, story.lead
+	Target string // the source, article or story id
 	Before any
 	After  any
 }
@@ -136,10 +136,11 @@ type Moderation struct {
 	WasHidden, WasPinned bool `json:"-"`
 }
 
-// Moderate hides/shows and pins/unpins an article, then announces it with
-// s.Events (article.moderated) and audits it. The change is stored first;
-// when the announcement fails the caller gets an unavailable error and
-// repeating the request announces it (consumers keep the latest by time).
+// Moderate hides/shows and pins/unpins an article, keeping its story and
+// lead, then announces it with s.Events (article.moderated, the whole
+// editorial state) and audits it. The change is stored first; when the
+// announcement fails the caller gets an unavailable error and repeating the
+// request announces it (consumers keep the latest by time).
 func (s *Service) Moderate(ctx context.Context, id string, in ModerationInput) (Moderation, error) {
 	if !ValidID(id) {
 		return Moderation{}, kiosk.Errorf(kiosk.EINVALID, "an article id is 32 lower-case hex characters")
@@ -147,18 +148,273 @@ func (s *Service) Moderate(ctx context.Context, id string, in ModerationInput) (
 	if in.Hidden == nil || in.Pinned == nil {
 		return Moderation{}, kiosk.Errorf(kiosk.EINVALID, "hidden and pinned are both required")
 	}
-	was, a, err := s.Store.Moderate(ctx, id, *in.Hidden, *in.Pinned, s.now())
+	was, err := s.Store.GetArticle(ctx, id)
 	if err != nil {
 		return Moderation{}, codes.Translate(err)
 	}
+	a := was
+	a.Hidden, a.Pinned = *in.Hidden, *in.Pinned
+	if err := s.saveEditorial(ctx, was, &a); err != nil {
+		return Moderation{}, err
+	}
 	m := Moderation{ID: a.ID, Hidden: a.Hidden, Pinned: a.Pinned, ModeratedAt: a.ModeratedAt, WasHidden: was.Hidden, WasPinned: was.Pinned}
-	if s.Events != nil {
-		if err := s.Events.Publish(ctx, ModeratedEvent(m)); err != nil {
-			return Moderation{}, errors.Join(kiosk.Errorf(kiosk.EUNAVAILABLE,
-				"the moderation is stored but could not be announced yet; repeat the request"), err)
-		}
+	if err := s.announce(ctx, a); err != nil {
+		return Moderation{}, err
 	}
 	return m, s.audit(ctx, "article.moderate", m.ID, moderationState{m.WasHidden, m.WasPinned}, moderationState{m.Hidden, m.Pinned})
+}
+
+// saveEditorial stores a's editorial state over was's in one conditional
+// write, stamping it with the time of the change: now, or just after the
+// previous change when the clock has not moved past it, so consumers that
+// keep the latest by time never drop a later change as a repeat.
+func (s *Service) saveEditorial(ctx context.Context, was Article, a *Article) error {
+	at := s.now()
+	if !at.After(was.ModeratedAt) {
+		at = was.ModeratedAt.Add(time.Millisecond)
+	}
+	a.ModeratedAt = at
+	if err := s.Store.SaveEditorial(ctx, *a, was.ModeratedAt); err != nil {
+		return codes.Translate(err)
+	}
+	return nil
+}
+
+// announce publishes the editorial state of each article (article.moderated);
+// nothing when s.Events is nil.
+func (s *Service) announce(ctx context.Context, as ...Article) error {
+	if s.Events == nil || len(as) == 0 {
+		return nil
+	}
+	evs := make([]Event, len(as))
+	for i, a := range as {
+		evs[i] = ModeratedEvent(a)
+	}
+	if err := s.Events.Publish(ctx, evs...); err != nil {
+		return errors.Join(kiosk.Errorf(kiosk.EUNAVAILABLE,
+			"the change is stored but could not be announced yet; repeat the request"), err)
+	}
+	return nil
+}
+
+// StoryInput is what an editor sends to move an article: the story to put
+// it in — another story's id merges it there, its own id splits it out.
+type StoryInput struct {
+	Story string `json:"story"`
+}
+
+// LeadInput is what an editor sends to choose a story's lead.
+type LeadInput struct {
+	Article string `json:"article"`
+}
+
+// storyState is an article's story in the audit log.
+type storyState struct {
+	Story         string `json:"story"`
+	StoryByEditor bool   `json:"story_by_editor"`
+	Lead          bool   `json:"lead"`
+}
+
+// leadState is a story's lead in the audit log (more than one only when an
+// earlier change was interrupted; consumers follow the latest).
+type leadState struct {
+	Leads []string `json:"leads"`
+}
+
+func validStory(id string) error {
+	if !ValidID(id) {
+		return kiosk.Errorf(kiosk.EINVALID, "a story id is 32 lower-case hex characters")
+	}
+	return nil
+}
+
+// Story reads a story with its versions (hidden ones too), oldest published
+// first, at most MaxVersions of them.
+func (s *Service) Story(ctx context.Context, id string) (Story, error) {
+	st, _, err := s.story(ctx, id)
+	return st, err
+}
+
+func (s *Service) story(ctx context.Context, id string) (Story, []Article, error) {
+	if err := validStory(id); err != nil {
+		return Story{}, nil, err
+	}
+	list, err := s.Store.StoryArticles(ctx, id, MaxVersions+1)
+	if err != nil {
+		return Story{}, nil, fmt.Errorf("list story %s: %w", id, err)
+	}
+	if len(list) == 0 {
+		return Story{}, nil, codes.Translate(notFound("no story %s", id))
+	}
+	st := Story{ID: id, Versions: []Version{}, More: len(list) > MaxVersions}
+	list = list[:min(len(list), MaxVersions)]
+	for _, a := range list {
+		st.Versions = append(st.Versions, VersionOf(a))
+	}
+	return st, list, nil
+}
+
+// MoveToStory puts an article in another story: merges it into an existing
+// story, or splits it out to its own (story = its id). The article leaves
+// its old story's lead behind (the story it joins keeps its own lead). A
+// move to the story the article is already in changes nothing and answers
+// as a success; if an editor changed the article before, it announces and
+// audits its state again, so a repeated request recovers an announcement or
+// an audit record the first one lost. The first article of a story others
+// were clustered into cannot be split out — it is already in its own story:
+// split the others out instead. It returns the article's version and the
+// change for the audit log (nil when nothing was asked of an article no
+// editor changed), and audits it.
+func (s *Service) MoveToStory(ctx context.Context, id string, in StoryInput) (Version, *Change, error) {
+	if !ValidID(id) {
+		return Version{}, nil, kiosk.Errorf(kiosk.EINVALID, "an article id is 32 lower-case hex characters")
+	}
+	if !ValidID(in.Story) {
+		return Version{}, nil, kiosk.Errorf(kiosk.EINVALID, "story must be a story id, 32 lower-case hex characters (the article's own id splits it out)")
+	}
+	was, err := s.Store.GetArticle(ctx, id)
+	if err != nil {
+		return Version{}, nil, codes.Translate(err)
+	}
+	if in.Story == was.Story {
+		if in.Story == was.ID {
+			if mates, err := s.Store.StoryArticles(ctx, id, 2); err != nil {
+				return Version{}, nil, fmt.Errorf("list story %s: %w", id, err)
+			} else if len(mates) > 1 {
+				return Version{}, nil, kiosk.Errorf(kiosk.ECONFLICT,
+					"article %s is the first of its story and the other versions were clustered with it: split them out instead", id)
+			}
+		}
+		// A repeat: announce and audit the article's state again, in case the
+		// first request's announcement or audit record was lost.
+		if was.ModeratedAt.IsZero() {
+			return VersionOf(was), nil, nil
+		}
+		st := storyState{was.Story, was.StoryByEditor, was.Lead}
+		c := &Change{Action: "article.story", Target: id, Before: st, After: st}
+		return VersionOf(was), c, s.finish(ctx, c, was)
+	}
+	if in.Story != id {
+		if into, err := s.Store.StoryArticles(ctx, in.Story, 1); err != nil {
+			return Version{}, nil, fmt.Errorf("list story %s: %w", in.Story, err)
+		} else if len(into) == 0 {
+			return Version{}, nil, kiosk.Errorf(kiosk.ENOTFOUND, "no story %s to merge into", in.Story)
+		}
+	}
+	a := was
+	a.Story, a.StoryByEditor, a.Lead = in.Story, true, false
+	if err := s.saveEditorial(ctx, was, &a); err != nil {
+		return Version{}, nil, err
+	}
+	c := &Change{Action: "article.story", Target: id,
+		Before: storyState{was.Story, was.StoryByEditor, was.Lead}, After: storyState{a.Story, a.StoryByEditor, a.Lead}}
+	return VersionOf(a), c, s.finish(ctx, c, a)
+}
+
+// finish announces the articles an editorial change stored (or, for a
+// repeat, their state as stored) and then audits the change (nil: none).
+func (s *Service) finish(ctx context.Context, c *Change, as ...Article) error {
+	if err := s.announce(ctx, as...); err != nil {
+		return err
+	}
+	if c == nil {
+		return nil
+	}
+	return s.audit(ctx, c.Action, c.Target, c.Before, c.After)
+}
+
+// MakeLead makes an article its story's lead: the article must be a visible
+// version of the story; every other version marked lead is unmarked. Each
+// changed article is one conditional write and one article.moderated
+// carrying its whole state — the new lead first, so whatever order the
+// events arrive in, or if the request stops part-way, consumers (who follow
+// the lead with the latest time) follow the new one. A story already led by
+// the article changes nothing and answers as a success, repeating the
+// announcements of the versions editors changed and the audit record. It
+// returns the story as changed and the change for the audit log (nil when
+// nothing was asked of the story).
+func (s *Service) MakeLead(ctx context.Context, story string, in LeadInput) (Story, *Change, error) {
+	if err := validStory(story); err != nil {
+		return Story{}, nil, err
+	}
+	if !ValidID(in.Article) {
+		return Story{}, nil, kiosk.Errorf(kiosk.EINVALID, "article must be an article id, 32 lower-case hex characters")
+	}
+	st, versions, err := s.story(ctx, story)
+	if err != nil {
+		return Story{}, nil, err
+	}
+	lead, err := s.Store.GetArticle(ctx, in.Article)
+	if err != nil {
+		return Story{}, nil, codes.Translate(err)
+	}
+	if lead.Story != story {
+		return Story{}, nil, kiosk.Errorf(kiosk.ECONFLICT, "article %s is not a version of story %s", lead.ID, story)
+	}
+	if lead.Hidden {
+		return Story{}, nil, kiosk.Errorf(kiosk.ECONFLICT, "article %s is hidden and a hidden article cannot lead its story: show it first", lead.ID)
+	}
+	// The version as just read, then every other lead, in that order.
+	var todo []Article
+	if !lead.Lead {
+		todo = append(todo, lead)
+	}
+	before := []string{}
+	if lead.Lead {
+		before = append(before, lead.ID)
+	}
+	for _, v := range versions {
+		if v.ID != lead.ID && v.Lead {
+			before = append(before, v.ID)
+			todo = append(todo, v)
+		}
+	}
+	if len(todo) == 0 { // a repeat: announce and audit the story's lead again
+		c := &Change{Action: "story.lead", Target: story, Before: leadState{before}, After: leadState{before}}
+		var edited []Article
+		for _, v := range versions {
+			if !v.ModeratedAt.IsZero() {
+				edited = append(edited, v)
+			}
+		}
+		return st, c, s.finish(ctx, c, edited...)
+	}
+	var changed []Article
+	var failed error
+	for _, was := range todo {
+		a := was
+		a.Lead = a.ID == lead.ID
+		if failed = s.saveEditorial(ctx, was, &a); failed != nil {
+			break
+		}
+		changed = append(changed, a)
+	}
+	if len(changed) == 0 {
+		return Story{}, nil, failed
+	}
+	byID := map[string]Article{}
+	for _, a := range changed {
+		byID[a.ID] = a
+	}
+	after := []string{}
+	found := false
+	for i, v := range st.Versions {
+		if a, ok := byID[v.ID]; ok {
+			st.Versions[i] = VersionOf(a)
+			found = found || a.ID == lead.ID
+		}
+		if st.Versions[i].Lead {
+			after = append(after, v.ID)
+		}
+	}
+	if a, ok := byID[lead.ID]; ok && !found { // beyond the versions shown
+		after = append(after, a.ID)
+	}
+	c := &Change{Action: "story.lead", Target: story, Before: leadState{before}, After: leadState{after}}
+	if failed != nil { // announce and audit what was stored; a repeat finishes it
+		return Story{}, c, errors.Join(failed, s.finish(ctx, c, changed...))
+	}
+	return st, c, s.finish(ctx, c, changed...)
 }
 
 // SourceInput is what an admin sends to create or update a source.

@@ -307,20 +307,23 @@ func TestEveryEditorChangeIsAuditedAfterItIsStored(t *testing.T) {
 	}
 }
 
-// racingStore is the memory store with every moderation losing a race, as
-// the DynamoDB store's conditional put does when another moderation lands
-// between its read and its write.
+// racingStore is the memory store with every editorial change losing a
+// race, as the conditional write does when another change lands between
+// the service's read and its write.
 type racingStore struct{ *MemoryStore }
 
-func (racingStore) Moderate(_ context.Context, id string, _, _ bool, _ time.Time) (Article, Article, error) {
-	return Article{}, Article{}, conflict("article %s was moderated concurrently; try again", id)
+func (racingStore) SaveEditorial(_ context.Context, a Article, _ time.Time) error {
+	return conflict("article %s was moderated concurrently; try again", a.ID)
 }
 
 func TestAModerationThatLostARaceIsAConflictToRepeat(t *testing.T) {
 	pub := &recorder{}
-	s := &Service{Store: racingStore{newMemory(t)}, Events: pub}
+	st := newMemory(t)
+	a := art(1, "tech", t0)
+	_ = st.PutArticle(context.Background(), a)
+	s := &Service{Store: racingStore{st}, Events: pub}
 	yes := true
-	id := IDFor("x")
+	id := a.ID
 	_, err := s.Moderate(context.Background(), id, ModerationInput{Hidden: &yes, Pinned: &yes})
 	if kiosk.ErrorCode(err) != kiosk.ECONFLICT || kiosk.ErrorMessage(err) != "article "+id+" was moderated concurrently; try again" {
 		t.Errorf("got %s %q, want a conflict saying to try again", kiosk.ErrorCode(err), kiosk.ErrorMessage(err))

@@ -29,10 +29,16 @@ type Store interface {
 	// AdminArticles lists every article, hidden ones included, newest
 	// ingested first, optionally of one category or hidden state.
 	AdminArticles(ctx context.Context, f ArticleFilter, limit int, after string) (Page, error)
-	// Moderate sets an article's hidden and pinned flags and its ModeratedAt
-	// and returns the article before and after; ErrNotFound if there is no
-	// such article, ErrConflict if another moderation landed meanwhile.
-	Moderate(ctx context.Context, id string, hidden, pinned bool, at time.Time) (before, after Article, err error)
+	// SaveEditorial stores the editorial state of a — Hidden, Pinned, Lead,
+	// Story, StoryByEditor and ModeratedAt — on the stored article a.ID, in one
+	// write conditioned on its stored ModeratedAt still being was (zero: never
+	// changed by an editor); the rest of a is only read to place it in the
+	// lists. ErrNotFound if there is no such article, ErrConflict if another
+	// editorial change landed meanwhile.
+	SaveEditorial(ctx context.Context, a Article, was time.Time) error
+	// StoryArticles lists the articles of a story, hidden ones too, oldest
+	// published first (then by id), at most limit of them.
+	StoryArticles(ctx context.Context, story string, limit int) ([]Article, error)
 
 	PutSource(ctx context.Context, s Source) error              // create; ErrExists if the id is taken
 	UpdateSource(ctx context.Context, s Source) (Source, error) // replace the editable fields; ErrNotFound

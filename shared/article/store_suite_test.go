@@ -17,6 +17,122 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 	t.Run("sources", func(t *testing.T) { sourceSuite(t, newStore) })
 	t.Run("fetch state", func(t *testing.T) { fetchStateSuite(t, newStore) })
 	t.Run("the checkpoint only moves forward", func(t *testing.T) { checkpointSuite(t, newStore) })
+	t.Run("stories and editorial state", func(t *testing.T) { storySuite(t, newStore) })
+}
+
+func storySuite(t *testing.T, newStore func(t *testing.T) Store) {
+	ctx := context.Background()
+	ids := func(as []Article) string {
+		var out []string
+		for _, a := range as {
+			out = append(out, a.Title[len("story "):])
+		}
+		return fmt.Sprint(out)
+	}
+	// Story A: 0, 1, 2 (1 published half a second after 0, 2 a second
+	// after); story B: 3 alone.
+	setup := func(t *testing.T) (Store, []Article) {
+		s := newStore(t)
+		var as []Article
+		for i, at := range []time.Duration{0, 500 * time.Millisecond, time.Second, 0} {
+			a := art(i, "tech", t0.Add(at))
+			if i > 0 && i < 3 {
+				a.Story = as[0].ID
+			}
+			if err := s.PutArticle(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+			as = append(as, a)
+		}
+		return s, as
+	}
+	t.Run("a story lists its articles oldest published first, hidden ones too, at most the limit", func(t *testing.T) {
+		s, as := setup(t)
+		if _, _, err := moderate(ctx, s, as[2].ID, true, false, t0); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.StoryArticles(ctx, as[0].ID, 10); err != nil || ids(got) != "[0 1 2]" {
+			t.Errorf("story A = %s, %v; want [0 1 2]", ids(got), err)
+		}
+		if got, _ := s.StoryArticles(ctx, as[0].ID, 2); ids(got) != "[0 1]" {
+			t.Errorf("story A limited to 2 = %s, want [0 1]", ids(got))
+		}
+		if got, _ := s.StoryArticles(ctx, as[3].ID, 10); ids(got) != "[3]" {
+			t.Errorf("story B = %s, want [3]", ids(got))
+		}
+		if got, err := s.StoryArticles(ctx, IDFor("none"), 10); err != nil || len(got) != 0 {
+			t.Errorf("an unknown story = %v, %v; want nothing", got, err)
+		}
+	})
+	t.Run("an editor's story and lead are stored and move the article between stories", func(t *testing.T) {
+		s, as := setup(t)
+		moved := as[1]
+		moved.Story, moved.StoryByEditor, moved.Lead, moved.ModeratedAt = as[3].ID, true, true, t0.Add(time.Minute)
+		moved.Title = "ignored: only the editorial state is written"
+		if err := s.SaveEditorial(ctx, moved, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.GetArticle(ctx, as[1].ID)
+		if err != nil || got.Story != as[3].ID || !got.StoryByEditor || !got.Lead || !got.ModeratedAt.Equal(t0.Add(time.Minute)) || got.Title != as[1].Title || got.Fingerprint != as[1].Fingerprint {
+			t.Errorf("after the move: %+v, %v", got, err)
+		}
+		if a, _ := s.StoryArticles(ctx, as[0].ID, 10); ids(a) != "[0 2]" {
+			t.Errorf("story A after the move = %s, want [0 2]", ids(a))
+		}
+		if b, _ := s.StoryArticles(ctx, as[3].ID, 10); ids(b) != "[3 1]" {
+			t.Errorf("story B after the move = %s, want [3 1] (1 published later)", ids(b))
+		}
+		if p, _ := s.ListArticles(ctx, "tech", 10, ""); len(p.Items) != 4 {
+			t.Errorf("a moved article is still listed: %d listed", len(p.Items))
+		}
+		if err := s.PutArticle(ctx, as[1]); !errors.Is(err, ErrExists) {
+			t.Errorf("ingesting the article again: %v, want ErrExists", err)
+		}
+		if got, _ := s.GetArticle(ctx, as[1].ID); got.Story != as[3].ID || !got.StoryByEditor || !got.Lead {
+			t.Errorf("ingesting the article again changed its editorial state: %+v", got)
+		}
+		back := got
+		back.Story, back.StoryByEditor, back.Lead, back.Hidden, back.ModeratedAt = as[1].ID, true, false, true, t0.Add(2*time.Minute)
+		if err := s.SaveEditorial(ctx, back, got.ModeratedAt); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.GetArticle(ctx, as[1].ID); got.Lead || !got.Hidden || got.Story != as[1].ID {
+			t.Errorf("unmarked, hidden and split out: %+v", got)
+		}
+		if p, _ := s.ListArticles(ctx, "tech", 10, ""); len(p.Items) != 3 {
+			t.Errorf("a hidden article is listed: %d listed", len(p.Items))
+		}
+	})
+	t.Run("a change conditioned on a stale moderation time is a conflict and changes nothing", func(t *testing.T) {
+		s, as := setup(t)
+		first := as[0]
+		first.Pinned, first.ModeratedAt = true, t0.Add(time.Minute)
+		if err := s.SaveEditorial(ctx, first, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		for name, was := range map[string]time.Time{"never changed": {}, "an older change": t0, "a later change": t0.Add(time.Hour)} {
+			late := as[0]
+			late.Story, late.StoryByEditor, late.ModeratedAt = as[3].ID, true, t0.Add(3*time.Minute)
+			if err := s.SaveEditorial(ctx, late, was); !errors.Is(err, ErrConflict) {
+				t.Errorf("%s: %v, want ErrConflict", name, err)
+			}
+		}
+		if got, _ := s.GetArticle(ctx, as[0].ID); got.Story != as[0].ID || got.StoryByEditor || !got.Pinned || !got.ModeratedAt.Equal(t0.Add(time.Minute)) {
+			t.Errorf("a refused change changed the article: %+v", got)
+		}
+	})
+}
+
+// moderate sets an article's hidden and pinned flags as the service does:
+// a read, then one write conditioned on what was read.
+func moderate(ctx context.Context, s Store, id string, hidden, pinned bool, at time.Time) (before, after Article, err error) {
+	before, err = s.GetArticle(ctx, id)
+	if err != nil {
+		return before, after, err
+	}
+	after = before
+	after.Hidden, after.Pinned, after.ModeratedAt = hidden, pinned, at
+	return before, after, s.SaveEditorial(ctx, after, before.ModeratedAt)
 }
 
 func articleSuite(t *testing.T, newStore func(t *testing.T) Store) {
@@ -44,7 +160,7 @@ func articleSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		}
 		a := art(2, "tech", t0)
 		_ = s.PutArticle(ctx, a)
-		if _, _, err := s.Moderate(ctx, a.ID, true, false, t0.Add(time.Minute)); err != nil {
+		if _, _, err := moderate(ctx, s, a.ID, true, false, t0.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		if got, err := s.GetArticle(ctx, a.ID); err != nil || !got.Hidden || !got.ModeratedAt.Equal(t0.Add(time.Minute)) {
@@ -56,13 +172,13 @@ func articleSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		if p, _ := s.ListArticles(ctx, "", 10, ""); len(p.Items) != 0 {
 			t.Errorf("a hidden article is listed overall: %+v", p.Items)
 		}
-		if was, m, err := s.Moderate(ctx, a.ID, false, true, t0.Add(2*time.Minute)); err != nil || !m.Pinned || m.Hidden || !was.Hidden || was.Pinned {
+		if was, m, err := moderate(ctx, s, a.ID, false, true, t0.Add(2*time.Minute)); err != nil || !m.Pinned || m.Hidden || !was.Hidden || was.Pinned {
 			t.Fatal(m, err)
 		}
 		if p, _ := s.ListArticles(ctx, "tech", 10, ""); len(p.Items) != 1 || !p.Items[0].Pinned {
 			t.Errorf("a shown, pinned article is not listed as pinned: %+v", p.Items)
 		}
-		if _, _, err := s.Moderate(ctx, IDFor("nope"), true, false, t0); !errors.Is(err, ErrNotFound) {
+		if err := s.SaveEditorial(ctx, art(99, "tech", t0), time.Time{}); !errors.Is(err, ErrNotFound) {
 			t.Errorf("hiding a missing article: %v", err)
 		}
 	})
@@ -222,7 +338,7 @@ func adminListSuite(t *testing.T, newStore func(t *testing.T) Store) {
 			t.Fatal(err)
 		}
 		if i%3 == 0 {
-			if _, _, err := s.Moderate(ctx, a.ID, true, false, t0); err != nil {
+			if _, _, err := moderate(ctx, s, a.ID, true, false, t0); err != nil {
 				t.Fatal(err)
 			}
 		}

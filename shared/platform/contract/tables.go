@@ -64,12 +64,16 @@ func Tables() []Table {
 		{
 			Name: ArticlesTable,
 			Description: "Articles domain: articles (pk article#<id>), sources (source#<id>) and the ingestion " +
-				"checkpoint. Sparse indexes list visible articles newest first, by category and overall.",
+				"checkpoint. Sparse indexes list visible articles newest first, by category and overall, every article by " +
+				"ingestion time, and a story's versions (by-story: pk story, sk published_at).",
 			PartitionKey: Key{"pk", String},
 			Indexes: []Index{
 				{Name: "by-category", PartitionKey: Key{"gsi1pk", String}, SortKey: &Key{"gsi1sk", String}},
 				{Name: "by-kind", PartitionKey: Key{"gsi2pk", String}, SortKey: &Key{"gsi2sk", String}},
 				{Name: "by-ingest", PartitionKey: Key{"gsi3pk", String}, SortKey: &Key{"gsi3sk", String}},
+				// Every article by its story (as ingestion clustered it or an
+				// editor moved it), so editors see and change a story's versions.
+				{Name: "by-story", PartitionKey: Key{"story", String}, SortKey: &Key{"published_at", String}},
 			},
 		},
 		{

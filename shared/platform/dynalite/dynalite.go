@@ -92,6 +92,10 @@ func Client(url string) *dynamodb.Client {
 
 // CreateTables creates every given table that does not exist yet (the
 // contract's declarations, which the CDK stack reads too), named by name.
+// A table that exists already (kept in a data folder) must have every
+// declared index: dynalite cannot add one to a table, so a table created
+// before an index was declared is an error that says so, not a query that
+// fails later.
 func CreateTables(ctx context.Context, db *dynamodb.Client, tables []contract.Table, name func(string) string) error {
 	for _, t := range tables {
 		_, err := db.CreateTable(ctx, TableInput(t, name(t.Name)))
@@ -101,6 +105,22 @@ func CreateTables(ctx context.Context, db *dynamodb.Client, tables []contract.Ta
 		}
 		if err := WaitActive(ctx, db, name(t.Name)); err != nil {
 			return err
+		}
+		if err != nil { // it existed: check its indexes
+			out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name(t.Name))})
+			if err != nil {
+				return fmt.Errorf("describe table %s: %w", t.Name, err)
+			}
+			has := map[string]bool{}
+			for _, ix := range out.Table.GlobalSecondaryIndexes {
+				has[aws.ToString(ix.IndexName)] = true
+			}
+			for _, ix := range t.Indexes {
+				if !has[ix.Name] {
+					return fmt.Errorf("table %s was created before its index %s was declared, and dynalite cannot add an index "+
+						"to a table: remove the data folder (KIOSK_DATA_DIR) to start afresh", t.Name, ix.Name)
+				}
+			}
 		}
 	}
 	return nil
