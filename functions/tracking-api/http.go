@@ -1,0 +1,52 @@
+package main
+
+import (
+	"net/http"
+
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
+	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
+	"github.com/kiosk-news/kiosk/shared/tracking"
+)
+
+// routes parses each request and calls one tracking.Service method.
+func routes(s *tracking.Service) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/events", func(w http.ResponseWriter, r *http.Request) {
+		userID, ok := httpapi.UserOf(w, r)
+		if !ok {
+			return
+		}
+		var in struct {
+			Events []tracking.Event `json:"events"`
+		}
+		if err := httpapi.Decode(r, &in); err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
+		res, err := s.Track(r.Context(), userID, in.Events)
+		if err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
+		httpapi.WriteJSON(w, http.StatusAccepted, res)
+	})
+	mux.Handle("GET /admin/api/kpi", httpapi.RequireRole(contract.RoleAdmin, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		rep, err := s.Report(r.Context(), q.Get("granularity"), q.Get("by"), q.Get("from"), q.Get("to"))
+		if err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
+		httpapi.WriteJSON(w, http.StatusOK, rep)
+	})))
+	mux.Handle("GET /admin/api/experiments", httpapi.RequireRole(contract.RoleAdmin, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		reports, err := s.ExperimentsReport(r.Context(), q.Get("from"), q.Get("to"))
+		if err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
+		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"experiments": reports})
+	})))
+	return mux
+}
