@@ -55,7 +55,10 @@ const (
 	// so no single install (or two) changes anyone else's feed, whatever
 	// days its events are dated (a reader counts once per day). Tracking's
 	// article.stats counts readers, not events.
-	MinReaders     = 3
+	MinReaders = 3
+	// RampReaders: see Params.RampReaders. 0: the rate counts in full from
+	// MinReaders on.
+	RampReaders    = 0
 	Window         = 72 * time.Hour // older articles leave the feeds
 	MaxConsecutive = 2              // at most this many in a row from one source
 	MaxRanked      = 500            // stories per feed
@@ -71,17 +74,23 @@ type Params struct {
 	PriorCTR         float64
 	PriorImpressions float64
 	MinReaders       int64
-	TopShare         float64
+	// RampReaders: from MinReaders, an article's own click-through rate
+	// takes over from the prior gradually, fully only at RampReaders
+	// readers (0 or ≤ MinReaders: at once, a cliff at MinReaders). So one
+	// more reader moves a young article a little, not from the prior to its
+	// raw rate.
+	RampReaders int64
+	TopShare    float64
 }
 
 // DefaultParams are the constants above.
 func DefaultParams() Params {
 	return Params{HalfLife: HalfLife, PriorCTR: PriorCTR, PriorImpressions: PriorImpressions, MinReaders: MinReaders,
-		TopShare: TopShare}
+		RampReaders: RampReaders, TopShare: TopShare}
 }
 
 // ParamNames are the names a variant may set.
-var ParamNames = []string{"half_life_hours", "prior_ctr", "prior_impressions", "min_readers", "top_share"}
+var ParamNames = []string{"half_life_hours", "prior_ctr", "prior_impressions", "min_readers", "ramp_readers", "top_share"}
 
 // ParamsFrom applies a variant's parameters to the defaults; a name it does
 // not know or a value out of range is an error (the experiment declaration's
@@ -99,6 +108,8 @@ func ParamsFrom(set map[string]float64) (Params, error) {
 			p.PriorImpressions, ok = v, v >= 1 && v <= 10000
 		case "min_readers":
 			p.MinReaders, ok = int64(v), v >= 1 && v <= 1000 && v == math.Trunc(v)
+		case "ramp_readers":
+			p.RampReaders, ok = int64(v), v >= 0 && v <= 10000 && v == math.Trunc(v)
 		case "top_share":
 			p.TopShare, ok = v, v >= 0 && v <= 1
 		default:
@@ -128,7 +139,12 @@ func (p Params) SmoothedCTR(s Stats) float64 {
 	if readers < float64(p.MinReaders) {
 		return p.PriorCTR
 	}
-	return (clicks + p.PriorCTR*p.PriorImpressions) / (imps + p.PriorImpressions)
+	ctr := (clicks + p.PriorCTR*p.PriorImpressions) / (imps + p.PriorImpressions)
+	if ramp := p.RampReaders - p.MinReaders + 1; ramp > 1 && readers < float64(p.RampReaders) {
+		w := (readers - float64(p.MinReaders) + 1) / float64(ramp)
+		ctr = p.PriorCTR + w*(ctr-p.PriorCTR)
+	}
+	return ctr
 }
 
 // Decay halves an article's score every HalfLife of age (future dates count
@@ -392,7 +408,6 @@ func Diversify(ranked []Ranked, k int) []Ranked {
 		out = append(out, rest[0])
 		rest = rest[1:]
 	}
-	rest = append([]Ranked(nil), rest...)
 	runs := func(r Ranked) bool { // would r make a run longer than k?
 		if len(out) < k {
 			return false
@@ -404,16 +419,25 @@ func Diversify(ranked []Ranked, k int) []Ranked {
 		}
 		return true
 	}
-	for len(rest) > 0 {
-		pick := 0
-		for i, r := range rest {
-			if !runs(r) {
+	// taken marks what is placed; head is the first item not taken, so a
+	// pick scans only from there (linear when runs are rare, as they are).
+	taken := make([]bool, len(rest))
+	for head := 0; head < len(rest); {
+		pick := -1
+		for i := head; i < len(rest); i++ {
+			if !taken[i] && !runs(rest[i]) {
 				pick = i
 				break
 			}
 		}
+		if pick < 0 {
+			pick = head
+		}
 		out = append(out, rest[pick])
-		rest = append(rest[:pick], rest[pick+1:]...)
+		taken[pick] = true
+		for head < len(rest) && taken[head] {
+			head++
+		}
 	}
 	return out
 }
