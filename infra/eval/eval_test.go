@@ -240,25 +240,28 @@ func TestTheReportLabelsSimulatedFiguresSyntheticAndHasEveryMetricForEveryRanker
 	}
 }
 
-func TestAScoringVariantWithFeedsOwnScoreRanksAsRankAll(t *testing.T) {
+func TestAParameterVariantWithFeedsDefaultsRanksAsRankAll(t *testing.T) {
 	t.Parallel()
 	cfg := small(9)
 	cfg.Readers, cfg.FeedReaders = 250, 10
 	ds := simulate(t, cfg)
-	same := KioskParams{Variant: "feed.Score", Score: feed.Score}
+	defaults := feed.DefaultParams()
+	same := KioskParams{Variant: "defaults", Params: &defaults}
 	own, variant := &RankCache{}, &RankCache{}
 	res := Evaluate(ds, []Ranker{NewKiosk(KioskParams{}, own), NewKiosk(KioskParams{Personal: true}, own),
-		NewKiosk(same, variant), NewKiosk(KioskParams{Variant: same.Variant, Score: same.Score, Personal: true}, variant)})
+		NewKiosk(same, variant), NewKiosk(KioskParams{Variant: same.Variant, Params: same.Params, Personal: true}, variant)})
 	for _, m := range Metrics {
 		for _, page := range []string{"top", "personal"} {
-			a, b := res.Values[m.Key]["kiosk ("+page+")"], res.Values[m.Key]["kiosk/feed.Score ("+page+")"]
+			a, b := res.Values[m.Key]["kiosk ("+page+")"], res.Values[m.Key]["kiosk/defaults ("+page+")"]
 			if a != b {
-				t.Errorf("%s of the %s page: RankAll %.6f, the variant with feed.Score %.6f", m.Name, page, a, b)
+				t.Errorf("%s of the %s page: RankAll %.6f, the variant with the default parameters %.6f", m.Name, page, a, b)
 			}
 		}
 	}
 	// A variant that scores differently ranks differently.
-	newest := KioskParams{Variant: "age", Score: func(a feed.Article, _ feed.Stats, now time.Time) float64 { return -now.Sub(a.PublishedAt).Hours() }}
+	fast := feed.DefaultParams()
+	fast.HalfLife = time.Hour
+	newest := KioskParams{Variant: "age", Params: &fast}
 	r := Evaluate(ds, []Ranker{NewKiosk(newest, nil), &Recency{}})
 	if r.Values["ndcg10"]["kiosk/age (top)"] == res.Values["ndcg10"]["kiosk (top)"] {
 		t.Error("a variant scoring by age ranked as Kiosk's own score")

@@ -1,9 +1,7 @@
 package eval
 
 import (
-	"sort"
 	"sync"
-	"time"
 
 	"github.com/kiosk-news/kiosk/shared/feed"
 )
@@ -12,19 +10,17 @@ import (
 // (shared/feed): a change to the feed's unit (stories) or to its ranking
 // adapts here.
 
-// KioskParams are the knobs of Kiosk's ranker that the evaluation can turn.
-// shared/feed's constants (prior, half-life, MinReaders, MaxConsecutive,
-// TopShare) are package constants, so a scoring variant is a Score function
-// (built from its own parameters) run through the rest of Kiosk's ranking.
+// KioskParams are the knobs of Kiosk's ranker that the evaluation can turn:
+// feed.Params, the same parameters an A/B experiment's variant sets
+// (shared/platform/experiment), run through the whole of Kiosk's ranking
+// (stories, the window, pinned first, the diversity rule, a list per
+// category and the top list) by feed.RankAllWith.
 type KioskParams struct {
-	// Variant names a scoring variant in the report ("kiosk/<Variant>");
-	// required with Score.
+	// Variant names a parameter variant in the report ("kiosk/<Variant>");
+	// required with Params.
 	Variant string
-	// Score replaces feed.Score (smoothed CTR × decay × source weight);
-	// nil: feed.RankAll itself. Everything else stays Kiosk's: the window,
-	// pinned first, ties (newer, then id), the diversity rule, a list per
-	// category and the top list.
-	Score func(a feed.Article, s feed.Stats, now time.Time) float64
+	// Params replace feed.DefaultParams(); nil: feed.RankAll itself.
+	Params *feed.Params
 	// Personal mixes the personal page (Profile.Streams and Personal: the
 	// reader's learned interests 80/20 with the top feed); otherwise the
 	// reader gets the top feed (RankAll's "top").
@@ -94,7 +90,11 @@ func (k *Kiosk) Rank(q Query, cands []*Article, n int) []*Article {
 		for cat, list := range ranked {
 			chunks[cat] = feed.Chunks(cat, run, q.Now, list)[0]
 		}
-		for _, it := range feed.Personal(p, p.Streams(), feed.PersonalCursor{}, chunks, n).Items {
+		share := feed.TopShare
+		if k.P.Params != nil {
+			share = k.P.Params.TopShare
+		}
+		for _, it := range feed.Personal(p, p.StreamsShare(share), feed.PersonalCursor{}, chunks, n).Items {
 			take(it.ID)
 		}
 	}
@@ -139,10 +139,10 @@ func (k *Kiosk) rankAll(q Query, cands []*Article) (map[string][]feed.Ranked, ma
 		}
 	}
 	var ranked map[string][]feed.Ranked
-	if k.P.Score == nil {
+	if k.P.Params == nil {
 		ranked = feed.RankAll(arts, stats, q.Now)
 	} else {
-		ranked = rankAllWith(k.P.Score, arts, stats, q.Now)
+		ranked = feed.RankAllWith(*k.P.Params, arts, stats, q.Now)
 	}
 	if q.Pool != "" {
 		if len(c.pools) >= cachedPools || c.pools == nil {
@@ -151,50 +151,4 @@ func (k *Kiosk) rankAll(q Query, cands []*Article) (map[string][]feed.Ranked, ma
 		c.pools[key] = rankedPool{ranked, byID}
 	}
 	return ranked, byID
-}
-
-// rankAllWith is feed.RankAll with score in place of feed.Score: the top
-// list and one per category, each the visible articles of the window,
-// pinned first, then by score (ties: newer, then id), through
-// feed.Diversify, capped at feed.MaxRanked. Reasons are left out (no
-// metric reads them). TestAScoringVariantWithFeedsOwnScoreRanksAsRankAll
-// keeps it equal to feed.RankAll.
-func rankAllWith(score func(feed.Article, feed.Stats, time.Time) float64, arts []feed.Article, stats map[string]feed.Stats, now time.Time) map[string][]feed.Ranked {
-	rank := func(list []feed.Article) []feed.Ranked {
-		var out []feed.Ranked
-		for _, a := range list {
-			if !a.Hidden && a.Title != "" && now.Sub(a.PublishedAt) <= feed.Window {
-				out = append(out, feed.Ranked{Article: a, Score: score(a, stats[a.ID], now)})
-			}
-		}
-		sort.Slice(out, func(i, j int) bool {
-			a, b := out[i], out[j]
-			if a.Pinned != b.Pinned {
-				return a.Pinned
-			}
-			if a.Score != b.Score {
-				return a.Score > b.Score
-			}
-			if !a.PublishedAt.Equal(b.PublishedAt) {
-				return a.PublishedAt.After(b.PublishedAt)
-			}
-			return a.ID < b.ID
-		})
-		out = feed.Diversify(out, feed.MaxConsecutive)
-		return out[:min(len(out), feed.MaxRanked)]
-	}
-	byCat := map[string][]feed.Article{}
-	for _, a := range arts {
-		if a.Category != feed.Top {
-			byCat[a.Category] = append(byCat[a.Category], a)
-		}
-	}
-	out := map[string][]feed.Ranked{}
-	for cat, list := range byCat {
-		if r := rank(list); len(r) > 0 {
-			out[cat] = r
-		}
-	}
-	out[feed.Top] = rank(arts)
-	return out
 }

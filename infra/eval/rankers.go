@@ -1,6 +1,11 @@
 package eval
 
 import (
+	"github.com/kiosk-news/kiosk/shared/feed"
+	"github.com/kiosk-news/kiosk/shared/platform/experiment"
+
+	"strings"
+
 	"hash/fnv"
 	"math/rand/v2"
 	"sort"
@@ -55,11 +60,37 @@ func readerOf(id string, history []string, news map[string]*Article) Reader {
 	return r
 }
 
+// Variants are the parameter variants of Kiosk's ranker every run
+// evaluates beside its defaults: each declared feed experiment's variants
+// that set parameters (the offline estimate of the A/B test), and the
+// candidates under study.
+func Variants() []KioskParams {
+	var out []KioskParams
+	for _, e := range experiment.All {
+		if !strings.HasPrefix(e.Name, "feed-") {
+			continue
+		}
+		for _, v := range e.Variants {
+			if p, err := feed.ParamsFrom(v.Params); err == nil && len(v.Params) > 0 {
+				out = append(out, KioskParams{Variant: experiment.Tag(e.Name, v.Name), Params: &p})
+			}
+		}
+	}
+	ramp := feed.DefaultParams()
+	ramp.RampReaders = 30
+	return append(out, KioskParams{Variant: "ramp30", Params: &ramp})
+}
+
 // Rankers are one run's rankers: the baselines, Kiosk's ranker (its top
-// feed and its personal page) and, on synthetic data, the oracle.
+// feed and its personal page) with its defaults and each of Variants, and,
+// on synthetic data, the oracle.
 func Rankers(ds *Dataset, seed uint64) []Ranker {
 	cache := &RankCache{}
 	rs := []Ranker{Random{Seed: seed}, &Recency{}, &Popularity{}, NewKiosk(KioskParams{}, cache), NewKiosk(KioskParams{Personal: true}, cache)}
+	for _, v := range Variants() {
+		c := &RankCache{}
+		rs = append(rs, NewKiosk(v, c), NewKiosk(KioskParams{Variant: v.Variant, Params: v.Params, Personal: true}, c))
+	}
 	if ds.world != nil {
 		rs = append(rs, Oracle{ds.world})
 	}

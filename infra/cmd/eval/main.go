@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/infra/eval"
+	"github.com/kiosk-news/kiosk/shared/article/clustereval"
 )
 
 func main() {
@@ -86,6 +87,11 @@ func run(mind, seedList, out, chart, logs string) error {
 		}
 	}
 	rep := &eval.Report{Results: results, Seeds: seeds, Config: eval.DefaultConfig(0), Took: time.Since(start)}
+	clusters, err := clustereval.Measure()
+	if err != nil {
+		return fmt.Errorf("story clustering: %w", err)
+	}
+	rep.Clustering = clusters.Markdown()
 	if err := os.MkdirAll(filepath.Dir(chart), 0o755); err != nil {
 		return err
 	}
