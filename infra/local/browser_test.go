@@ -261,7 +261,7 @@ func TestAdminConsoleInARealBrowser(t *testing.T) {
 	eventually(t, "a dead letter at notify-trending", func() bool { return deadFor(orphan) })
 	if err := publisherAs(t, events.SourceArticles).Publish(context.Background(), bus.Event{DetailType: events.ArticlePublishedType,
 		Detail: events.ArticlePublished{ID: orphan, URL: "https://culture.example/orphan", Title: "A late article", SourceID: "culture-desk",
-			Category: "culture", Story: "orphan", PublishedAt: time.Now().UTC()}}); err != nil {
+			Category: "culture", Story: orphan, PublishedAt: time.Now().UTC()}}); err != nil {
 		t.Fatal(err)
 	}
 	quiet(t) // feed-events has placed it (and nothing else lands during the redrive)

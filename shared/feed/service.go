@@ -49,9 +49,13 @@ var (
 // Place keeps a new article; a redelivered one changes nothing and asks for
 // no ranking.
 func (s *Service) Place(ctx context.Context, a Article) error {
-	if !idRe.MatchString(a.ID) || a.Title == "" || !ValidCategory(a.Category) || a.Category == Top ||
-		(a.Story != "" && !idRe.MatchString(a.Story)) {
-		return fmt.Errorf("article %q: bad id, title, category %q or story %q", a.ID, a.Category, a.Story)
+	if !idRe.MatchString(a.ID) || a.Title == "" || !ValidCategory(a.Category) || a.Category == Top {
+		return fmt.Errorf("article %q: bad id, title or category %q", a.ID, a.Category)
+	}
+	if a.Story != "" && !idRe.MatchString(a.Story) {
+		// Not a story id: the article is its own story, rather than lost.
+		slog.WarnContext(ctx, "article with a malformed story; placed as its own story", "article", a.ID, "story", a.Story)
+		a.Story = a.ID
 	}
 	placed, err := s.Store.PlaceArticle(ctx, a, a.PublishedAt.Add(ArticleRetention))
 	if err != nil || !placed {

@@ -643,3 +643,17 @@ func TestServiceNotifiesEachReaderOncePerStoryWhicheverVersionTrends(t *testing.
 		t.Errorf("the business reader is pointed at %s, not the version that trended in business", p.Items[0].ArticleID)
 	}
 }
+
+func TestServiceAnArticleWithAMalformedStoryIsPlacedAsItsOwnStory(t *testing.T) {
+	s, _ := newMemoryService(t)
+	ctx := context.Background()
+	a := published(1, "culture", "desk", time.Hour)
+	a.Story = "orphan"
+	if err := s.OnArticlePublished(ctx, a); err != nil {
+		t.Fatalf("an article with a malformed story is refused (and would be dead-lettered): %v", err)
+	}
+	got, err := s.Store.GetArticle(ctx, a.ID, now)
+	if err != nil || got.Story != a.ID {
+		t.Errorf("placed %+v %v, want its own story", got, err)
+	}
+}
