@@ -61,6 +61,7 @@ func TestClusteringQuality(t *testing.T) {
 		{r.Tune, 0.95, 0.86, 0},
 		{r.HeldOut, 0.95, 0.88, 0},
 		{r.Fresh, 0.95, 0.71, 1},
+		{r.Fresh2, 0.91, 0.35, 2},
 	} {
 		f := c.f
 		if f.Precision < c.precision || f.Recall < c.recall || f.NearMisses-f.NearMissesApart > c.nearMissesMerged {
