@@ -55,3 +55,39 @@ func TestTitlesNamingTwoIdentifiersAreTwoStories(t *testing.T) {
 		}
 	}
 }
+
+// assignAll assigns titles published at the given minutes after t0, in
+// order, and returns their stories.
+func assignAll(titles []string, minutes []int) []string {
+	s := NewStories(nil, 48*time.Hour)
+	out := make([]string, len(titles))
+	for i, title := range titles {
+		id := fmt.Sprintf("a%d", i)
+		out[i], _ = s.Assign(Article{ID: id, Story: id, Title: title, PublishedAt: t0.Add(time.Duration(minutes[i]) * time.Minute)})
+	}
+	return out
+}
+
+func TestTwoLooselyAlikeTitlesJoinWhenPublishedWithinTheHourButNotHoursApart(t *testing.T) {
+	titles := []string{"An enzyme that breaks down plastic in hours", "Scientists engineer enzyme that digests plastic within hours"}
+	if got := assignAll(titles, []int{0, 20}); got[0] != got[1] {
+		t.Errorf("published 20 minutes apart, they are two stories: %v", got)
+	}
+	if got := assignAll(titles, []int{0, 180}); got[0] == got[1] {
+		t.Errorf("published 3 hours apart, they are one story: %v", got)
+	}
+}
+
+func TestAStoryNamingTheCityJoinsAVersionNamingTheCountryThatSaysTheSame(t *testing.T) {
+	got := assignAll([]string{
+		"Istanbul mayor detained in corruption probe",
+		"Turkey detains Istanbul mayor Imamoglu",
+		"Istanbul's mayor İmamoğlu arrested: what we know",
+		"Turkish police detain Istanbul mayor in graft investigation - Reuters",
+	}, []int{0, 20, 50, 70})
+	for i := range got {
+		if got[i] != got[0] {
+			t.Errorf("version %d is story %s, want the first's %s", i, got[i], got[0])
+		}
+	}
+}

@@ -50,8 +50,8 @@ func Load() (Set, error) { return Parse(headlinesTxt) }
 // never tuned on.
 func LoadFresh() (Set, error) { return Parse(freshTxt) }
 
-// LoadFresh2 parses the second fresh set: written before the second pass
-// (rare shared words) was built, measured once before and once after it.
+// LoadFresh2 parses the second fresh set: written before the recall work of
+// doc.go's history, measured once before it and once after, never tuned on.
 func LoadFresh2() (Set, error) { return Parse(fresh2Txt) }
 
 // Parse reads a set in headlines.txt's format.
