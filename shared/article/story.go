@@ -59,8 +59,9 @@ func (s *Stories) assign(a Article, k titleKey) (story string, clustered bool) {
 		if p.id == a.ID || sharedBits(k.sig, p.key.sig) < 2 || !s.within(a.PublishedAt, p.published) {
 			continue
 		}
-		if score, same := sameStory(&k, &p.key); same {
-			cands = append(cands, candidate{p.story, score})
+		dice, need, veto := judge(&k, &p.key)
+		if !veto && dice >= need-s.soon(a.PublishedAt, p.published) {
+			cands = append(cands, candidate{p.story, dice})
 		}
 	}
 	// Best first; among equals the earliest in the pool (a stable sort).
@@ -81,6 +82,15 @@ func (s *Stories) assign(a Article, k titleKey) (story string, clustered bool) {
 	return story, clustered
 }
 
+// soon is how much less similarity two titles published within soonGap of
+// each other need: versions of one story come out within the hour.
+func (s *Stories) soon(a, b time.Time) float32 {
+	if gap := a.Sub(b); -soonGap < gap && gap < soonGap {
+		return soonBonus
+	}
+	return 0
+}
+
 func (s *Stories) within(a, b time.Time) bool {
 	gap := a.Sub(b)
 	return -s.window <= gap && gap <= s.window
@@ -99,7 +109,8 @@ func (s *Stories) contradicted(k *titleKey, at time.Time, story string) bool {
 }
 
 // SameStory says whether two titles tell the same story: the decision
-// ingestion makes for an article and each one of its window.
+// ingestion makes for an article and each one of its window published an
+// hour or more apart.
 func SameStory(a, b string) bool {
 	ka, kb := keyOf(a), keyOf(b)
 	_, same := sameStory(&ka, &kb)
@@ -128,6 +139,10 @@ const (
 	leadWeight = 1.5
 	// never is a similarity no two titles reach.
 	never = 2
+	// soonBonus is taken off the similarity two titles published less than
+	// soonGap apart need (not off never).
+	soonBonus = 0.05
+	soonGap   = time.Hour
 )
 
 // sameStory is the decision: the titles' similarity, and whether they tell
@@ -138,11 +153,13 @@ func sameStory(a, b *titleKey) (float32, bool) {
 }
 
 // contradicts says whether two titles cannot be one story: a veto, or each
-// names someone the other lacks and they are not similar enough for it.
-// Titles worded too differently to compare contradict nothing.
+// names someone the other lacks and they are not similar even by the plain
+// threshold (an article naming the mayor of Istanbul does not contradict one
+// naming Turkey that says the same). Titles worded too differently to
+// compare contradict nothing.
 func contradicts(a, b *titleKey) bool {
 	dice, need, veto := judge(a, b)
-	return veto || need == joinAtWithNames && dice < need
+	return veto || need == joinAtWithNames && dice < joinAt
 }
 
 // judge compares two titles: their similarity, the similarity they need to be

@@ -40,6 +40,10 @@ const (
 	numScore
 	numMoney   // $43bn, 20 dollars
 	numPercent // 4.5%, 3.2 per cent
+	// numCode is an identifier mixing letters and digits ("H5N1", "A320neo",
+	// a hash "c5fa0e"): not a number, but two titles each naming a code the
+	// other lacks name two things.
+	numCode
 )
 
 // titleKey is what the decision compares, computed once per article.
@@ -140,6 +144,7 @@ type raw struct {
 	first bool // the title's first word
 	digit bool
 	score bool // digits-digits, as a match score
+	code  bool // an identifier mixing letters and digits
 	money bool // after a currency sign
 	pct   bool // before a per cent sign
 }
@@ -156,6 +161,10 @@ func titleWords(title string) []word {
 		lower := strings.ToLower(r.s)
 		if r.score {
 			out = append(out, word{text: lower, num: numScore})
+			continue
+		}
+		if r.code {
+			out = append(out, word{text: lower, name: true, num: numCode})
 			continue
 		}
 		// Numbers, written in digits or words, with their multipliers.
@@ -218,7 +227,9 @@ func titleWords(title string) []word {
 		}
 		upper, _ := utf8.DecodeRuneInString(r.s)
 		name := acronym || (unicode.IsUpper(upper) && !r.first && !tc) || mixedCase(r.s)
-		lead := r.first && unicode.IsUpper(upper)
+		// A title starting in lower case (not how a headline is written) still
+		// starts with its subject.
+		lead := r.first && (unicode.IsUpper(upper) || unicode.IsLower(upper) && !name)
 		if lower == "man" && i+1 < len(rs) && strings.EqualFold(rs[i+1].s, "utd") {
 			lower = "manchester" // Man Utd
 		}
@@ -256,13 +267,19 @@ func titleWords(title string) []word {
 }
 
 // splitRaw cuts a title into words: letters or digits; "3,000" and "4.5" are
-// one number, "3-1" one score, "U.N." one word; a word changing between
-// letters and digits ("v10", "$1bn", "Q3") is two.
+// one number, "3-1" one score, "U.N." one word; a word changing once between
+// letters and digits ("v10", "$1bn", "Q3") is two, but an identifier of four
+// characters or more ("H5N1", "A320neo", "MH370", "c5fa0e") is one.
 func splitRaw(t string) []raw {
 	var out []raw
 	rs := []rune(t)
 	for i := 0; i < len(rs); {
 		c := rs[i]
+		if j, ok := identifier(rs, i); ok {
+			out = append(out, raw{s: string(rs[i:j]), first: len(out) == 0, code: true})
+			i = j
+			continue
+		}
 		switch {
 		case unicode.IsDigit(c):
 			j := i
@@ -303,6 +320,50 @@ func splitRaw(t string) []raw {
 	}
 	return out
 }
+
+// identifier says whether the run of letters and digits starting at i is an
+// identifier — at least four characters mixing letters and digits, not a
+// number with its unit ("100bn", "1990s", "15th", "10km"), five digits or
+// more with no separator ("947591"), or a hexadecimal id of six characters
+// or more in parentheses ("(cadacf)") — and where it ends.
+func identifier(rs []rune, i int) (end int, ok bool) {
+	if i > 0 && (unicode.IsLetter(rs[i-1]) || unicode.IsDigit(rs[i-1])) {
+		return 0, false
+	}
+	digits, letters, unitAt := 0, 0, -1
+	j := i
+	for ; j < len(rs) && (unicode.IsLetter(rs[j]) || unicode.IsDigit(rs[j])); j++ {
+		if unicode.IsDigit(rs[j]) {
+			digits++
+			if letters > 0 {
+				unitAt = -2 // a digit after a letter: no unit
+			}
+		} else {
+			if unitAt == -1 {
+				unitAt = j
+			}
+			letters++
+		}
+	}
+	if letters == 0 && digits >= 5 && (j == len(rs) || rs[j] != ',' && rs[j] != '.') && (i == 0 || rs[i-1] != ',' && rs[i-1] != '.') {
+		return j, true // a bare run of five digits or more: a number is written "40,000"
+	}
+	if j-i >= 6 && i > 0 && rs[i-1] == '(' && j < len(rs) && rs[j] == ')' && strings.Trim(string(rs[i:j]), "0123456789abcdef") == "" {
+		return j, true // a hexadecimal id in parentheses: "(cadacf)"
+	}
+	if digits == 0 || letters == 0 || j-i < 4 {
+		return j, false
+	}
+	if unitAt > i && units[strings.ToLower(string(rs[unitAt:j]))] {
+		return j, false
+	}
+	return j, true
+}
+
+// units are what follows a number in one word: "100bn", "1990s", "15th".
+var units = map[string]bool{"st": true, "nd": true, "rd": true, "th": true, "s": true, "m": true, "mn": true, "bn": true,
+	"tn": true, "k": true, "km": true, "kg": true, "cm": true, "mm": true, "gb": true, "tb": true, "mb": true, "ft": true,
+	"kw": true, "mw": true, "gw": true, "kwh": true, "mph": true, "pm": true, "am": true, "x": true}
 
 // stripAffixes drops a leading label ("UPDATE 2-", "LIVE:", "Analysis:") and
 // a trailing source (" - Reuters", " | BBC News").

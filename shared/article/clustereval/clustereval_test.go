@@ -43,10 +43,11 @@ func TestTheLabelledSetIsLargeEnoughAndSplitInTwo(t *testing.T) {
 // TestClusteringQuality prints the figures (go test -run TestClusteringQuality
 // -v ./shared/article/clustereval) and holds the clustering to them. The aim
 // (issue 27) is pairwise precision ≥ 0.95 and recall ≥ 0.9 with every
-// near-miss apart. Precision and the near-misses meet it on both halves;
-// recall does not yet (0.87 and 0.89), nor on the fresh set (0.72, one
-// near-miss merged), so for those the test holds the measured level: a change
-// that lowers it fails.
+// near-miss apart. Precision and the near-misses meet it on both halves, and
+// recall on the tuning half (0.92); recall does not yet on the held-out half
+// (0.89) nor on the fresh sets (0.74, one near-miss merged; fresh2: 0.44,
+// precision 0.93, two merged), so for those the test holds the measured
+// level: a change that lowers it fails.
 func TestClusteringQuality(t *testing.T) {
 	r, err := Measure()
 	if err != nil {
@@ -58,9 +59,10 @@ func TestClusteringQuality(t *testing.T) {
 		precision, recall float64
 		nearMissesMerged  int
 	}{
-		{r.Tune, 0.95, 0.86, 0},
-		{r.HeldOut, 0.95, 0.88, 0},
-		{r.Fresh, 0.95, 0.71, 1},
+		{r.Tune, 0.95, 0.92, 0},
+		{r.HeldOut, 0.95, 0.89, 0},
+		{r.Fresh, 0.95, 0.74, 1},
+		{r.Fresh2, 0.92, 0.43, 2},
 	} {
 		f := c.f
 		if f.Precision < c.precision || f.Recall < c.recall || f.NearMisses-f.NearMissesApart > c.nearMissesMerged {

@@ -27,7 +27,8 @@
 //
 // A second set, fresh.txt (138 headlines, 65 stories, 20 near-misses), was
 // written after the decision's thresholds were frozen on the tuning half and
-// before the held-out half's errors were read, to measure it blind once more.
+// before the held-out half's errors were read, to measure it blind once more;
+// a third, fresh2.txt, before the recall work below.
 //
 // How the decision was tuned, in order (the figures are pairwise precision,
 // recall, near-misses apart):
@@ -40,8 +41,39 @@
 //   - after reading the held-out half's and the fresh set's errors (so none
 //     of the sets is blind since): number kinds, acronyms, headline
 //     synonyms, "one template, another subject", and no joining a story an
-//     article of which the newcomer contradicts. Current figures: see
-//     TestClusteringQuality's output.
+//     article of which the newcomer contradicts: tune 1.000, 0.866, 25/25;
+//     held-out 0.954, 0.892, 26/26; fresh 0.963, 0.716, 19/20.
+//   - a second fresh set, fresh2.txt (137 headlines, 61 stories, 16
+//     near-misses), written before the next changes and measured once on the
+//     decision above: 0.911, 0.357, 14/16. Its errors were not read.
+//   - identifiers ("H5N1", "A320neo", a hex id) as one name-like token whose
+//     mismatch separates two titles, and a lower-case first word as the
+//     subject: no two of the local cloud's generated load titles ("library
+//     observatory canal reopens after 37 years (c5fa0e)") join (no figure
+//     changed).
+//   - tried on the tuning half and dropped: a second, looser pass joining
+//     titles published within 6 h that share two rare names, numbers or first
+//     words (rare by their frequency in the pool): tune recall 0.879 but
+//     held-out precision 0.840 ("EU" in a migration pact and a Google fine,
+//     "Apple" and "iPhone" in a sales miss and a launch; a set's pool is too
+//     small for the frequencies to tell); truncating words to their first 5–8
+//     letters (recall ±0.01).
+//   - kept: titles published less than an hour apart need 0.05 less
+//     similarity (versions of one story come out within the hour), and an
+//     article of the story contradicts a newcomer naming others only when
+//     they are not alike even by the plain threshold (0.5, was 0.65):
+//     tune 1.000, 0.924, 25/25; held-out 0.954, 0.892, 26/26; fresh 0.964,
+//     0.743, 19/20. Bonuses of 0.03–0.15 over gaps of 30 min–6 h were
+//     measured on all three: the larger ones raised tune recall to 0.97 but
+//     held-out precision fell to 0.90 (or a fresh near-miss merged), so the
+//     smallest that helped was kept. Then fresh2 measured once more: 0.926,
+//     0.435, 14/16.
+//
+// The recall aim (0.9) is met on the tuning half only. The fresh sets' low
+// recall is headlines worded differently for one thing ("Norges Bank" and
+// "Norway's central bank", "JWST" and "Webb", "S&P 500" and "Wall Street"),
+// which a title's words cannot tell; the article's summary, stored by
+// ingestion, could, but the sets carry no summaries yet.
 //
 // Measure runs ingestion's own decision (article.Stories, the one the
 // ingestion batch uses) over each headline in publication order, as articles
