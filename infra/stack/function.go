@@ -218,11 +218,7 @@ func (b *builder) buildFunction(f topology.Function) awslambda.Alias {
 	}
 	cdknag.NagSuppressions_AddResourceSuppressions(fn, &suppress, jsii.Bool(true))
 	b.monitor(id, f, fn)
-	bf := built{fn: fn, role: role, alias: alias}
-	if dlq != nil {
-		bf.dlq = dlq
-	}
-	b.built[f.Name] = bf
+	b.built[f.Name] = built{fn: fn, role: role, alias: alias, dlq: dlq}
 	return alias
 }
 
@@ -400,7 +396,8 @@ func (b *builder) monitor(id string, f topology.Function, fn awslambda.Function)
 	)
 }
 
-// newDashboard gives the stack its dashboard, named after the stack.
+// newDashboard gives the stack its dashboard, named after the stack; each
+// function adds its row (monitor).
 func (b *builder) newDashboard() {
 	b.dashboard = awscloudwatch.NewDashboard(b.stack, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
 		DashboardName: b.stack.StackName(),

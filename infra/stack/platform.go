@@ -62,14 +62,30 @@ func (d *deployment) platform(scope constructs.Construct) awscdk.Stack {
 
 	api := b.buildAPI()
 	b.newDashboard()
-	for _, f := range d.cloud.FunctionsOf(topology.Platform) {
-		alias := b.buildFunction(f)
+	// The authorizer first: a route of a platform function would need it.
+	fns := d.cloud.FunctionsOf(topology.Platform)
+	for _, f := range fns {
 		if f.Name == d.cloud.Authorizer {
-			b.buildAuthorizers(api, alias)
+			b.buildAuthorizers(api, b.buildFunction(f))
 		}
 	}
-	b.wireOperators()
+	for _, f := range fns {
+		if f.Name != d.cloud.Authorizer {
+			b.buildFunction(f)
+		}
+	}
+	b.noFunctions(len(fns))
 	return s
+}
+
+// noFunctions gives a stack without functions a dashboard with something on
+// it (CloudWatch refuses an empty one).
+func (b *builder) noFunctions(n int) {
+	if n == 0 {
+		b.dashboard.AddWidgets(awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{
+			Markdown: jsii.String(*b.stack.StackName() + " has no functions."), Width: jsii.Number(24),
+		}))
+	}
 }
 
 func (b *builder) buildAPI() awsapigatewayv2.HttpApi {
@@ -122,6 +138,8 @@ func (b *builder) buildAuthorizers(api awsapigatewayv2.HttpApi, alias awslambda.
 			}),
 		})
 		b.publish(a.AuthorizerId(), "the "+string(mode)+" routes' authorizer", "api", "authorizer", string(mode))
+		b.authorizers[mode] = awsapigatewayv2.HttpAuthorizer_FromHttpAuthorizerAttributes(b.stack, jsii.String(id+"Ref"),
+			&awsapigatewayv2.HttpAuthorizerAttributes{AuthorizerId: a.AuthorizerId(), AuthorizerType: jsii.String("CUSTOM")})
 	}
 }
 
@@ -181,11 +199,6 @@ func (d *deployment) domain(scope constructs.Construct, domain string) awscdk.St
 		b.buildFunction(f)
 	}
 	b.wireOperators()
-	if len(d.cloud.FunctionsOf(domain)) == 0 {
-		// A dashboard must have a widget.
-		b.dashboard.AddWidgets(awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{
-			Markdown: jsii.String("The " + domain + " domain has tables but no functions."), Width: jsii.Number(24),
-		}))
-	}
+	b.noFunctions(len(d.cloud.FunctionsOf(domain)))
 	return s
 }

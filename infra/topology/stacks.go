@@ -167,6 +167,10 @@ func (c Cloud) checkStacks(fail func(string, ...any)) {
 		if c.StackOf(f) != Platform {
 			continue
 		}
+		if f.Operator {
+			fail("function %q is built in the platform stack, so it cannot be an operator: it would need every domain's "+
+				"functions, and every domain deploys after the platform", f.Name)
+		}
 		for _, g := range f.Grants {
 			if !platformTable[g.Table] {
 				fail("function %q is built in the platform stack, so it may only be granted platform tables, not %q: "+

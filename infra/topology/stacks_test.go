@@ -82,6 +82,13 @@ func TestValidateRejectsTopologiesThatCannotDeployAsStacks(t *testing.T) {
 				}
 			}
 		}, `function "authorizer" is built in the platform stack, so it may only be granted platform tables, not "users"`},
+		{"an operator in the platform stack", func(c *Cloud) {
+			for i := range c.Functions {
+				if c.Functions[i].Name == "admin-ops" {
+					c.Functions[i].Domain = Platform
+				}
+			}
+		}, `function "admin-ops" is built in the platform stack, so it cannot be an operator`},
 		{"two domains reading each other's tables", func(c *Cloud) {
 			for i := range c.Functions {
 				switch c.Functions[i].Name {
