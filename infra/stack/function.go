@@ -134,6 +134,7 @@ func (b *builder) buildFunction(f topology.Function) awslambda.Alias {
 		reserved = jsii.Number(float64(f.Concurrency))
 	}
 	fn := awslambda.NewFunction(b.stack, jsii.String(id), &awslambda.FunctionProps{
+		FunctionName:                 jsii.String(b.physical(f.Name)),
 		ReservedConcurrentExecutions: reserved,
 		Description:                  jsii.String(f.Description),
 		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
@@ -170,7 +171,7 @@ func (b *builder) buildFunction(f topology.Function) awslambda.Alias {
 	}
 	var dlq awssqs.Queue
 	if f.Async() {
-		dlq = b.deadLetterQueue(id)
+		dlq = b.deadLetterQueue(id, f.Name)
 		alias.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
 			RetryAttempts: jsii.Number(asyncRetries),
 			MaxEventAge:   awscdk.Duration_Hours(jsii.Number(6)),
@@ -332,8 +333,9 @@ func routeID(path string) string {
 	return b.String()
 }
 
-func (b *builder) deadLetterQueue(id string) awssqs.Queue {
+func (b *builder) deadLetterQueue(id, name string) awssqs.Queue {
 	q := awssqs.NewQueue(b.stack, jsii.String(id+"Dlq"), &awssqs.QueueProps{
+		QueueName:       jsii.String(b.physical(name) + "-dlq"),
 		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:      jsii.Bool(true),
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),

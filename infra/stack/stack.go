@@ -78,8 +78,12 @@ func New(scope constructs.Construct, prefix string, cloud topology.Cloud, props 
 	if props.Stage != "dev" && props.Stage != "prod" {
 		return Stacks{}, fmt.Errorf("stage must be dev or prod, got %q", props.Stage)
 	}
-	d := &deployment{cloud: cloud, props: props, prod: props.Stage == "prod", prefix: prefix,
-		params: "/" + cloud.Name + "/" + props.Stage + "/"}
+	d := &deployment{cloud: cloud, props: props, prod: props.Stage == "prod", prefix: prefix}
+	for _, f := range cloud.Functions {
+		if n := d.physical(f.Name); len(n) > 64 {
+			return Stacks{}, fmt.Errorf("function %q: its Lambda name %q is longer than Lambda's 64 characters", f.Name, n)
+		}
+	}
 	d.removal = awscdk.RemovalPolicy_DESTROY
 	if d.prod {
 		d.removal = awscdk.RemovalPolicy_RETAIN
@@ -113,8 +117,16 @@ type deployment struct {
 	prod    bool
 	removal awscdk.RemovalPolicy
 	prefix  string
-	// params prefixes the SSM parameters the stacks share: /kiosk/dev/.
-	params string
+}
+
+// physical is the name of a function's Lambda, kiosk-dev-feed-api, and with
+// "-dlq" of its dead-letter queue: fixed names that the rollback commands and
+// the operators' view can use, short enough that the operators' environment
+// (every asynchronous function's alias ARN and queue URL) fits Lambda's 4 KB.
+// A fixed name also means one deployment per stage, account and region, as
+// the SSM parameters do.
+func (d *deployment) physical(function string) string {
+	return d.cloud.Name + "-" + d.props.Stage + "-" + function
 }
 
 func (d *deployment) newStack(scope constructs.Construct, name, what string) awscdk.Stack {

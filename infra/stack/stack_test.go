@@ -363,7 +363,13 @@ func TestEveryFunctionIsAnArmLambdaWithALiveAlias(t *testing.T) {
 			if len(f.Routes) > 0 && f.Timeout >= 30*time.Second {
 				t.Errorf("API function timeout %s is not under API Gateway's 30 s", f.Timeout)
 			}
-			// The rollback command needs the function's name.
+			// The rollback commands and the operators' view use fixed names.
+			if p["FunctionName"] != "kiosk-dev-"+f.Name {
+				t.Errorf("the Lambda is named %v, want kiosk-dev-%s", p["FunctionName"], f.Name)
+			}
+			if f.Async() && !slices.ContainsFunc(resources(tmpl, "AWS::SQS::Queue"), func(q resource) bool { return q.Props["QueueName"] == "kiosk-dev-"+f.Name+"-dlq" }) {
+				t.Errorf("no dead-letter queue named kiosk-dev-%s-dlq", f.Name)
+			}
 			if o, ok := tmpl["Outputs"].(map[string]any)[stack.LogicalID(f.Name)+"FunctionName"].(map[string]any); !ok || ref(o["Value"]) != fn.ID {
 				t.Errorf("no output names the Lambda of %s", f.Name)
 			}
@@ -1142,4 +1148,129 @@ func report(t *testing.T, s *synthesized) {
 	}
 	t.Logf("%d stacks, %d resources; the largest is %s with %d resources", len(s.order), total, largest,
 		len(s.templates[largest]["Resources"].(map[string]any)))
+}
+
+// TestEveryFunctionsEnvironmentFitsLambdasFourKilobytes renders each
+// function's environment as CloudFormation would resolve it in an account
+// (SSM parameters read from the stacks that write them, generated names of
+// CloudFormation's usual length) and checks it fits Lambda's 4 KB: the
+// operators' view of every asynchronous function and the authorizer's route
+// table grow with the topology.
+func TestEveryFunctionsEnvironmentFitsLambdasFourKilobytes(t *testing.T) {
+	for _, stage := range []string{"dev", "prod"} {
+		s := kiosk(t, stage)
+		largest, size := "", 0
+		for _, f := range topology.Kiosk().Functions {
+			name, tmpl := s.stackOf(f)
+			fn, _, _ := function(t, tmpl, f.Name)
+			n := 0
+			for k, v := range fn.Props["Environment"].(map[string]any)["Variables"].(map[string]any) {
+				n += len(k) + len(s.resolve(name, v).(string))
+			}
+			if n > 4096 {
+				t.Errorf("%s's environment would be %d bytes in %s, over Lambda's 4 KB", f.Name, n, stage)
+			}
+			if n > size {
+				largest, size = f.Name, n
+			}
+		}
+		t.Logf("%s: the largest environment is %s's, about %d bytes of 4096", stage, largest, size)
+	}
+}
+
+// resolve renders a template value of a stack as deployed in a typical
+// account: a region name as long as any, generated names as CloudFormation
+// makes them (stack-LogicalId-RANDOM12).
+func (s *synthesized) resolve(stackName string, v any) any {
+	tmpl := s.templates[stackName]
+	const region, account = "ap-southeast-2", "123456789012"
+	generated := func(id string) string { return stackName + "-" + id + "-ABCDEFGHIJKL" }
+	props := func(id string) map[string]any {
+		r, _ := tmpl["Resources"].(map[string]any)[id].(map[string]any)
+		p, _ := r["Properties"].(map[string]any)
+		return p
+	}
+	typeOf := func(id string) string {
+		r, _ := tmpl["Resources"].(map[string]any)[id].(map[string]any)
+		typ, _ := r["Type"].(string)
+		return typ
+	}
+	str := func(v any) string { return s.resolve(stackName, v).(string) }
+	// A resource's name property, or the name CloudFormation generates.
+	named := func(p map[string]any, key, id string) string {
+		if n, ok := p[key]; ok {
+			return str(n)
+		}
+		return generated(id)
+	}
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64, bool:
+		return fmt.Sprint(x)
+	case map[string]any:
+		if r, ok := x["Ref"].(string); ok {
+			switch r {
+			case "AWS::Region":
+				return region
+			case "AWS::AccountId":
+				return account
+			case "AWS::Partition":
+				return "aws"
+			case "AWS::URLSuffix":
+				return "amazonaws.com"
+			}
+			if p := paramOf(tmpl, x); p != "" {
+				for name, other := range s.templates {
+					if val, ok := published(other)[p]; ok {
+						return s.resolve(name, val)
+					}
+				}
+				return strings.Repeat("p", 64)
+			}
+			p := props(r)
+			switch typeOf(r) {
+			case "AWS::Lambda::Alias":
+				return "arn:aws:lambda:" + region + ":" + account + ":function:" + str(p["FunctionName"]) + ":" + str(p["Name"])
+			case "AWS::Lambda::Function":
+				return named(p, "FunctionName", r)
+			case "AWS::SQS::Queue":
+				return "https://sqs." + region + ".amazonaws.com/" + account + "/" + named(p, "QueueName", r)
+			case "AWS::Events::EventBus":
+				return str(p["Name"])
+			case "AWS::SecretsManager::Secret":
+				return "arn:aws:secretsmanager:" + region + ":" + account + ":secret:" + r + "-ABCDEFGHIJKL-AbCdEf"
+			}
+			return generated(r)
+		}
+		if g, ok := x["Fn::GetAtt"].([]any); ok {
+			id := g[0].(string)
+			p := props(id)
+			switch typeOf(id) {
+			case "AWS::SQS::Queue":
+				return "arn:aws:sqs:" + region + ":" + account + ":" + named(p, "QueueName", id)
+			case "AWS::Events::EventBus":
+				return "arn:aws:events:" + region + ":" + account + ":event-bus/" + str(p["Name"])
+			case "AWS::DynamoDB::Table":
+				return "arn:aws:dynamodb:" + region + ":" + account + ":table/" + generated(id)
+			}
+			return "arn:aws:service:" + region + ":" + account + ":" + generated(id)
+		}
+		if j, ok := x["Fn::Join"].([]any); ok {
+			var parts []string
+			for _, p := range j[1].([]any) {
+				parts = append(parts, str(p))
+			}
+			return strings.Join(parts, j[0].(string))
+		}
+		if sp, ok := x["Fn::Split"].([]any); ok {
+			return strings.Split(str(sp[1]), sp[0].(string))
+		}
+		if sel, ok := x["Fn::Select"].([]any); ok {
+			list := s.resolve(stackName, sel[1]).([]string)
+			return list[int(sel[0].(float64))]
+		}
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
 }
