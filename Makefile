@@ -52,9 +52,9 @@ STACKS  = $(if $(DOMAIN),--exclusively Kiosk-$(STAGE)-$(DOMAIN),--all)
 deploy: tools
 	$(CDK) deploy --no-notices -c stage=$(STAGE) $(STACKS) $(ARGS)
 
-## diff: what make deploy would change, e.g. make diff DOMAIN=feed
+## diff: what make deploy would change, e.g. make diff DOMAIN=feed (without DOMAIN, every stack)
 diff: tools
-	$(CDK) diff --no-notices -c stage=$(STAGE) $(STACKS) $(ARGS)
+	$(CDK) diff --no-notices -c stage=$(STAGE) $(if $(DOMAIN),--exclusively Kiosk-$(STAGE)-$(DOMAIN)) $(ARGS)
 
 # cfn-lint: on PATH (the project's machines have it), or the virtualenv .ci/run installs it into.
 CFN_LINT = $(shell command -v cfn-lint 2>/dev/null || { test -x .kiosk/cfn-lint/bin/cfn-lint && echo .kiosk/cfn-lint/bin/cfn-lint; })
