@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 GO    ?= go
 
-.PHONY: dev test build dist tools vet fuzz bench reliability synth deploy clean new-domain invoke event diagram eval
+.PHONY: dev test build dist tools vet fuzz bench reliability synth deploy diff lint-template clean new-domain invoke event diagram eval
 
 # The pinned CDK CLI, offline-friendly: no notices, no version check, no telemetry.
 CDK := CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true npx --no-install cdk
@@ -36,15 +36,42 @@ vet:
 diagram:
 	$(GO) run ./infra/cmd/diagram -o docs/topology.svg
 
-## synth: the CloudFormation template into cdk.out/ (cdk.json's build step runs make dist)
+## synth: every stack's CloudFormation template into cdk.out/ (cdk.json's build step runs make dist)
 synth: tools
-	$(CDK) synth --no-notices --quiet
+	rm -rf cdk.out
+	$(CDK) synth --no-notices --quiet -c stage=$(STAGE)
 
-## deploy: cdk deploy; pass ARGS, e.g. make deploy ARGS="-c stage=prod"
+# The stage, and the stack a DOMAIN names: Kiosk-$(STAGE)-<domain>, or platform or gateway. Without
+# DOMAIN, every stack in dependency order; with it, that stack only (--exclusively: not the stacks it
+# reads from, which a domain release must not redeploy).
+STAGE  ?= dev
+STACKS  = $(if $(DOMAIN),--exclusively Kiosk-$(STAGE)-$(DOMAIN),--all)
+
+## deploy: cdk deploy, e.g. make deploy STAGE=dev DOMAIN=feed (only Kiosk-dev-feed); without DOMAIN every
+## stack (platform, domains, gateway); ARGS pass on, e.g. ARGS="-c alarmEmail=oncall@example.com"
 deploy: tools
-	$(CDK) deploy --no-notices $(ARGS)
+	$(CDK) deploy --no-notices -c stage=$(STAGE) $(STACKS) $(ARGS)
 
-## test: vet, unit tests, end-to-end tests against the real local cloud and CDK template, a short fuzz pass, cdk synth
+## diff: what make deploy would change, e.g. make diff DOMAIN=feed (without DOMAIN, every stack)
+diff: tools
+	$(CDK) diff --no-notices -c stage=$(STAGE) $(if $(DOMAIN),--exclusively Kiosk-$(STAGE)-$(DOMAIN)) $(ARGS)
+
+# cfn-lint: on PATH (the project's machines have it), or the virtualenv .ci/run installs it into.
+CFN_LINT = $(shell command -v cfn-lint 2>/dev/null || { test -x .kiosk/cfn-lint/bin/cfn-lint && echo .kiosk/cfn-lint/bin/cfn-lint; })
+
+## lint-template: make synth, then cfn-lint on every stack's template: an error fails, warnings are shown
+## (LINT_OPTIONAL=1, as make test sets it, skips with a message when cfn-lint is not installed)
+lint-template: synth
+	@if [ -z "$(CFN_LINT)" ]; then \
+	  if [ -n "$(LINT_OPTIONAL)" ]; then echo "lint-template: SKIPPED: cfn-lint is not installed (pip install cfn-lint; .ci/run tries)"; exit 0; fi; \
+	  echo "lint-template: cfn-lint is not installed (pip install cfn-lint)"; exit 1; \
+	fi; \
+	templates=$$(ls cdk.out/Kiosk-$(STAGE)-*.template.json); \
+	echo "$(CFN_LINT) $$($(CFN_LINT) --version) on $$(echo $$templates | wc -w) templates"; \
+	$(CFN_LINT) --non-zero-exit-code error --format parseable $$templates \
+	  && echo "lint-template: no errors" || { echo "lint-template: cfn-lint found errors"; exit 1; }
+
+## test: vet, unit tests, end-to-end tests against the real local cloud and CDK stacks, a short fuzz pass, cdk synth and cfn-lint
 test: tools build vet
 	$(GO) test -count=1 ./...
 	KIOSK_TEST_DUPLICATES=on $(GO) test -count=1 -run 'TestAPublished|TestASchedule|TestSampleNews|TestTracking|TestTrending|TestLoad|TestOneTrace|TestFeed|TestClicks|TestPersonal|TestModeration' ./infra/local
@@ -55,7 +82,7 @@ test: tools build vet
 	$(GO) test -run '^$$' -fuzz FuzzVerify -fuzztime 20000x ./shared/auth
 	$(GO) test -run '^$$' -fuzz FuzzCursors -fuzztime 20000x ./shared/feed
 	$(GO) test -run '^$$' -fuzz FuzzConsoleHandlers -fuzztime 1000x -parallel 1 ./functions/admin-console
-	$(MAKE) synth
+	$(MAKE) lint-template LINT_OPTIONAL=1
 
 ## fuzz: the longer fuzz pass
 fuzz:

@@ -480,6 +480,7 @@ func (c Cloud) Validate() error {
 	if c.Authorizer != "" && !functions[c.Authorizer] {
 		fail("the authorizer %q is not a declared function", c.Authorizer)
 	}
+	c.checkStacks(fail)
 	if len(errs) > 0 {
 		return fmt.Errorf("topology: %s", strings.Join(errs, "; "))
 	}

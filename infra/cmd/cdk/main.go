@@ -1,6 +1,8 @@
-// Command cdk is the CDK app cdk.json runs: it builds Kiosk's stack from the
-// topology. Context: stage (dev|prod, default dev), origins (comma-separated app
-// origins for CORS).
+// Command cdk is the CDK app cdk.json runs: it builds Kiosk's stacks from the
+// topology — Kiosk-<stage>-platform, Kiosk-<stage>-<domain> for every domain
+// and Kiosk-<stage>-gateway (see infra/stack). Context: stage (dev|prod,
+// default dev), origins (comma-separated app origins for CORS), alarmEmail
+// (an address to subscribe to the alarm topic).
 package main
 
 import (
@@ -31,10 +33,11 @@ func main() {
 		env.Region = jsii.String(r)
 	}
 	_, err := stack.New(app, "Kiosk-"+stage, topology.Kiosk(), stack.Props{
-		StackProps: awscdk.StackProps{Env: env, Description: jsii.String("Kiosk news backend (" + stage + "), built from infra/topology")},
+		Env:        env,
 		Stage:      stage,
 		Origins:    origins,
 		Dist:       "dist",
+		AlarmEmail: contextString(app, "alarmEmail", ""),
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "cdk:", err)

@@ -29,6 +29,7 @@ const tableNameTmpl = `	<%.Title%>Table = "<%.Name%>"
 
 const tableTmpl = `			{
 				Name:         <%.Title%>Table,
+				Domain:       "<%.Name%>",
 				Description:  "<%.Title%> domain (scaffolded): items by id; the by-kind index lists them.",
 				PartitionKey: Key{"pk", String},
 				Indexes:      []Index{{Name: "by-kind", PartitionKey: Key{"kind", String}, SortKey: &Key{"id", String}}},

@@ -26,7 +26,10 @@ type Index struct {
 type Table struct {
 	// Name is the logical name; functions find the physical name in
 	// TableEnv(Name).
-	Name         string
+	Name string
+	// Domain owns the table: it lives in that domain's stack. PlatformDomain
+	// puts it in the platform stack, where every domain may be granted it.
+	Domain       string
 	Description  string
 	PartitionKey Key
 	SortKey      *Key
@@ -35,6 +38,12 @@ type Table struct {
 	// Readers must still filter expired items: DynamoDB deletes them late.
 	TTL string
 }
+
+// PlatformDomain owns the tables every domain may share: the batch runs,
+// idempotency records, per-client limits, the console's accounts and audit
+// log, and the sessions the platform's authorizer checks. They live in the
+// platform stack; a domain's own tables live in its stack.
+const PlatformDomain = "platform"
 
 // Logical table names.
 const (
@@ -57,12 +66,14 @@ func Tables() []Table {
 	return []Table{
 		{
 			Name:         HealthTable,
+			Domain:       "health",
 			Description:  "Platform canary: the last heartbeat that went schedule → bus → consumer.",
 			PartitionKey: Key{"id", String},
 			TTL:          "expires_at",
 		},
 		{
-			Name: ArticlesTable,
+			Name:   ArticlesTable,
+			Domain: "article",
 			Description: "Articles domain: articles (pk article#<id>), sources (source#<id>) and the ingestion " +
 				"checkpoint. Sparse indexes list visible articles newest first, by category and overall, every article by " +
 				"ingestion time, and a story's versions (by-story: pk story, sk published_at).",
@@ -78,18 +89,21 @@ func Tables() []Table {
 		},
 		{
 			Name:         UsersTable,
+			Domain:       "user",
 			Description:  "Users domain: one item per anonymous app install (explicit and learned interests).",
 			PartitionKey: Key{"id", String},
 		},
 		{
-			Name: SessionsTable,
+			Name:   SessionsTable,
+			Domain: PlatformDomain,
 			Description: "Users domain: each install's live session (pk u#<user>, one fixed-size item) and its refresh " +
 				"tokens by SHA-256 (rt#<hash>, used once); each expires with its refresh token, 30 days after the last refresh.",
 			PartitionKey: Key{"pk", String},
 			TTL:          "expires_at",
 		},
 		{
-			Name: EventsTable,
+			Name:   EventsTable,
+			Domain: "tracking",
 			Description: "Tracking domain: app events (pk ev#<user>#<id>, expiring after 35 days), the article " +
 				"catalogue, KPI partials per period and shard (article chunks), marks of hours to recompute, trending marks.",
 			PartitionKey: Key{"pk", String},
@@ -99,7 +113,8 @@ func Tables() []Table {
 			TTL: "expires_at",
 		},
 		{
-			Name: FeedTable,
+			Name:   FeedTable,
+			Domain: "feed",
 			Description: "Feed and notifications domain: its copy of articles (a#<id>; by-time lists them), " +
 				"per-day article numbers, ranked pages per category (pg#<cat>), user profiles and reads (u#<user>), " +
 				"interest index (in#<cat>) and inboxes (nb#<user>).",
@@ -112,6 +127,7 @@ func Tables() []Table {
 		},
 		{
 			Name:         RunsTable,
+			Domain:       PlatformDomain,
 			Description:  "Platform: one record per batch run (pk run#<function>, sk start time): trigger, status, duration, counts; kept 30 days.",
 			PartitionKey: Key{"pk", String},
 			SortKey:      &Key{"sk", String},
@@ -119,19 +135,22 @@ func Tables() []Table {
 		},
 		{
 			Name:         IdempotencyTable,
+			Domain:       PlatformDomain,
 			Description:  "Platform: idempotency records (pk idem#<scope>#<client key>): in progress, then the result, kept an hour.",
 			PartitionKey: Key{"pk", String},
 			TTL:          "expires_at",
 		},
 		{
-			Name: LimitsTable,
+			Name:   LimitsTable,
+			Domain: PlatformDomain,
 			Description: "Platform: per-client request counters (pk <route>#<hashed client>#<window start>), " +
 				"one conditional update per limited request; expire with their window.",
 			PartitionKey: Key{"pk", String},
 			TTL:          "expires_at",
 		},
 		{
-			Name: ConsoleTable,
+			Name:   ConsoleTable,
+			Domain: PlatformDomain,
 			Description: "Platform: the admin console's editor accounts (pk editor, sk <email>), one-time invitations " +
 				"(inv#<sha256>) and sessions (ses#<sha256>) stored hashed and expiring, and the audit log (pk audit, sk <time>#<n>), " +
 				"one item per change, kept 400 days.",
