@@ -186,8 +186,8 @@ const TopShare = 0.2
 
 // Stream is one source of a personal feed: an interest category or top.
 type Stream struct {
-	Category string
-	Weight   float64
+	Category string  `json:"c"`
+	Weight   float64 `json:"w"`
 }
 
 // Streams picks the personal feed's streams: explicit interests weigh 1, a
@@ -242,26 +242,64 @@ func (p Profile) StreamsShare(topShare float64) []Stream {
 // PersonalCursor is the personal feed's place in each stream.
 type PersonalCursor map[string]position
 
+// personalState is what a personal feed's cursor carries: every stream's
+// position and the streams themselves, so all the pages of one cursor mix
+// the same streams even when the user's interests change in between (a
+// first page with new interests after a page without them would repeat
+// what top showed). Cursors of before the streams were kept (a bare map of
+// positions) still decode; their pages use the profile's streams.
+type personalState struct {
+	Pos     PersonalCursor `json:"p"`
+	Streams []Stream       `json:"s,omitempty"`
+}
+
 // DecodePersonal decodes a cursor of a user's personal feed (empty: the
 // first page); a cursor of another user's feed is refused.
 func DecodePersonal(userID, cursor string) (PersonalCursor, error) {
-	c := PersonalCursor{}
-	started, err := page.Decode(cursor, personalList(userID), &c)
-	if err != nil || !started {
-		return PersonalCursor{}, err
+	c, _, err := DecodePersonalState(userID, cursor)
+	return c, err
+}
+
+// DecodePersonalState decodes a personal feed's cursor into the streams'
+// positions and the streams its first page mixed (nil: the profile's).
+func DecodePersonalState(userID, cursor string) (PersonalCursor, []Stream, error) {
+	var st personalState
+	started, err := page.Decode(cursor, personalList(userID), &st)
+	if err != nil { // perhaps a bare map of positions
+		st = personalState{}
+		if _, bare := page.Decode(cursor, personalList(userID), &st.Pos); bare != nil {
+			return nil, nil, err
+		}
+	} else if !started {
+		return PersonalCursor{}, nil, nil
 	}
-	if len(c) > MaxStreams+1 {
-		return nil, page.ErrCursor
+	c := st.Pos
+	if c == nil {
+		c = PersonalCursor{}
+	}
+	if len(c) > MaxStreams+1 || len(st.Streams) > MaxStreams+1 {
+		return nil, nil, page.ErrCursor
 	}
 	for cat, p := range c {
 		// A stream may have ended (offset = total) but never starts at 0 in a
-		// cursor: a stream not in the cursor starts from its head. A stream
-		// the user no longer has (interests changed) is ignored.
+		// cursor: a stream not in the cursor starts from its head.
 		if !ValidCategory(cat) || !runRe.MatchString(p.Run) || p.Offset < 1 || p.Offset > MaxRanked {
-			return nil, page.ErrCursor
+			return nil, nil, page.ErrCursor
 		}
 	}
-	return c, nil
+	seen := map[string]bool{}
+	sum := 0.0
+	for _, s := range st.Streams {
+		if !ValidCategory(s.Category) || seen[s.Category] || !(s.Weight > 0 && s.Weight <= 1) {
+			return nil, nil, page.ErrCursor
+		}
+		seen[s.Category] = true
+		sum += s.Weight
+	}
+	if sum > 1+1e-9 {
+		return nil, nil, page.ErrCursor
+	}
+	return c, st.Streams, nil
 }
 
 // ChunkRef names a stored chunk: the head (Run "") or a run's chunk.
@@ -403,7 +441,7 @@ func Personal(p Profile, streams []Stream, cur PersonalCursor, chunks map[string
 		}
 	}
 	if more {
-		out.NextCursor = page.Cursor(personalList(p.UserID), nc)
+		out.NextCursor = page.Cursor(personalList(p.UserID), personalState{Pos: nc, Streams: streams})
 	}
 	return out
 }

@@ -256,7 +256,7 @@ func (s *Service) PersonalFeed(ctx context.Context, userID, limit, cursor string
 	if err != nil {
 		return Page{}, err
 	}
-	cur, err := DecodePersonal(userID, cursor)
+	cur, kept, err := DecodePersonalState(userID, cursor)
 	if err != nil {
 		return Page{}, err
 	}
@@ -266,7 +266,10 @@ func (s *Service) PersonalFeed(ctx context.Context, userID, limit, cursor string
 		return Page{}, codes.Translate(err)
 	}
 	variant, params := userVariant(userID, now)
-	streams := p.StreamsShare(params.TopShare)
+	streams := kept // the streams of the cursor's first page
+	if streams == nil {
+		streams = p.StreamsShare(params.TopShare)
+	}
 	refs := cur.Refs(streams)
 	chunks, err := s.chunks(ctx, refs, variant, now)
 	if err != nil {

@@ -657,3 +657,57 @@ func TestServiceAnArticleWithAMalformedStoryIsPlacedAsItsOwnStory(t *testing.T) 
 		t.Errorf("placed %+v %v, want its own story", got, err)
 	}
 }
+
+// A reader's interests arrive (or change) while they page: the pages of one
+// cursor keep mixing the streams of its first page, so nothing top showed
+// comes again through a new interest stream; the next first page follows
+// the new interests.
+func TestServiceAPersonalCursorKeepsItsStreamsWhenInterestsChange(t *testing.T) {
+	s, _ := newMemoryService(t)
+	ctx := context.Background()
+	for i := range 30 {
+		for _, a := range []events.ArticlePublished{published(i*3+1, "tech", "t", time.Duration(i)*time.Minute),
+			published(i*3+2, "business", "b", time.Duration(i)*time.Minute+time.Second),
+			published(i*3+3, "sports", "s", time.Duration(i)*time.Minute+2*time.Second)} {
+			if err := s.OnArticlePublished(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := s.Rank(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const user = "00000000000000000000000000abcdef"
+	first, err := s.PersonalFeed(ctx, user, "5", "") // no interests yet: top alone
+	if err != nil || first.NextCursor == "" {
+		t.Fatalf("first page %+v %v", first, err)
+	}
+	if err := s.OnInterestsChanged(ctx, events.InterestsChanged{UserID: user, Interests: []string{"tech", "business"}, At: now}); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, it := range first.Items {
+		seen[it.Story] = true
+	}
+	cursor := first.NextCursor
+	for n := 0; cursor != "" && n < 40; n++ {
+		p, err := s.PersonalFeed(ctx, user, "5", cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range p.Items {
+			if seen[it.Story] {
+				t.Fatalf("page %d repeats story %s (%s)", n+2, it.Story, it.Reason)
+			}
+			seen[it.Story] = true
+			if strings.HasPrefix(it.Reason, ReasonInterest) {
+				t.Fatalf("a page of a cursor begun without interests mixes an interest stream: %+v", it)
+			}
+		}
+		cursor = p.NextCursor
+	}
+	fresh, err := s.PersonalFeed(ctx, user, "5", "")
+	if err != nil || len(fresh.Items) == 0 || !strings.HasPrefix(fresh.Items[0].Reason, ReasonInterest) {
+		t.Errorf("a new first page does not follow the new interests: %+v %v", fresh.Items, err)
+	}
+}
