@@ -418,3 +418,49 @@ func TestServiceShowsAtMostMaxVersionsOfAStory(t *testing.T) {
 		t.Errorf("the version beyond the page does not lead: %+v", got)
 	}
 }
+
+// Two lead changes racing can leave two versions flagged (each write is its
+// own item, each conditioned on its own version only): the story shows the
+// latest decision as its one lead, as the feeds do, and the next lead change
+// leaves exactly one.
+func TestTwoRacingLeadsShowAsTheLatestAndTheNextChangeLeavesOne(t *testing.T) {
+	ctx := context.Background()
+	e := newEditorial(t)
+	for i, at := range map[int]time.Time{1: e.now.Add(-time.Minute), 2: e.now} {
+		a := e.get(t, i)
+		was := a.ModeratedAt
+		a.Lead, a.ModeratedAt = true, at
+		if err := e.st.SaveEditorial(ctx, a, was); err != nil {
+			t.Fatal(err)
+		}
+	}
+	leads := func() []string {
+		st, err := e.Story(ctx, e.as[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, v := range st.Versions {
+			if v.Lead {
+				out = append(out, v.ID)
+			}
+		}
+		return out
+	}
+	if got := leads(); len(got) != 1 || got[0] != e.as[2].ID {
+		t.Errorf("leads shown %v, want only the latest decision %s", got, e.as[2].ID)
+	}
+	e.now = e.now.Add(time.Minute)
+	if _, _, err := e.MakeLead(ctx, e.as[0].ID, LeadInput{Article: e.as[0].ID}); err != nil {
+		t.Fatal(err)
+	}
+	flagged := 0
+	for i := range 3 {
+		if e.get(t, i).Lead {
+			flagged++
+		}
+	}
+	if got := leads(); flagged != 1 || len(got) != 1 || got[0] != e.as[0].ID {
+		t.Errorf("after the next lead change %d versions are flagged and %v shown, want only %s", flagged, got, e.as[0].ID)
+	}
+}

@@ -248,10 +248,32 @@ func (s *Service) story(ctx context.Context, id string) (Story, []Article, error
 	}
 	st := Story{ID: id, Versions: []Version{}, More: len(list) > MaxVersions}
 	list = list[:min(len(list), MaxVersions)]
+	lead := latestLead(list)
 	for _, a := range list {
-		st.Versions = append(st.Versions, VersionOf(a))
+		v := VersionOf(a)
+		v.Lead = a.ID == lead // several flagged (racing lead changes): the latest decision leads, as in the feeds
+		st.Versions = append(st.Versions, v)
 	}
 	return st, list, nil
+}
+
+// latestLead is the id of the version an editor made lead most recently
+// ("" when none is flagged). Two lead changes racing can leave two versions
+// flagged (each write is its own item); the latest decision leads, in the
+// story's view here as in the feeds, and the next lead change clears the
+// others.
+func latestLead(list []Article) string {
+	best := -1
+	for i, a := range list {
+		if a.Lead && (best < 0 || a.ModeratedAt.After(list[best].ModeratedAt) ||
+			a.ModeratedAt.Equal(list[best].ModeratedAt) && a.ID > list[best].ID) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return ""
+	}
+	return list[best].ID
 }
 
 // MoveToStory puts an article in another story: merges it into an existing

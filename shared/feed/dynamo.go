@@ -73,7 +73,15 @@ func (it articleItem) article() Article {
 	}
 	return Article{ID: it.ID, URL: it.URL, Title: it.Title, SourceID: it.SourceID, Category: it.Category,
 		Story: story, ImageURL: it.ImageURL, PublishedAt: it.PublishedAt, SourceWeight: it.SourceWeight,
-		Hidden: it.Hidden, Pinned: it.Pinned, Lead: it.Lead, Trending: it.Trending}
+		Hidden: it.Hidden, Pinned: it.Pinned, Lead: it.Lead, LeadAt: leadAt(it.Lead, it.ModeratedAt), Trending: it.Trending}
+}
+
+// leadAt is when a version became its story's lead (zero when it is not).
+func leadAt(lead bool, moderated time.Time) time.Time {
+	if !lead {
+		return time.Time{}
+	}
+	return moderated
 }
 
 // PlaceArticle stores an announced article's fields (Store.PlaceArticle).

@@ -46,6 +46,7 @@ func (a *memArticle) view() Article {
 	if a.storyEdit != "" {
 		out.Story = a.storyEdit
 	}
+	out.LeadAt = leadAt(out.Lead, a.moderatedAt)
 	return out
 }
 

@@ -26,10 +26,12 @@ type Article struct {
 	PublishedAt  time.Time `json:"published_at"`
 	SourceWeight float64   `json:"-"`
 	Hidden       bool      `json:"-"`
-	// Lead: an editor made this version its story's lead.
-	Lead     bool `json:"-"`
-	Pinned   bool `json:"pinned,omitempty"`
-	Trending bool `json:"trending,omitempty"`
+	// Lead: an editor made this version its story's lead, as of LeadAt (the
+	// moderation's time): when several versions say so, the latest leads.
+	Lead     bool      `json:"-"`
+	LeadAt   time.Time `json:"-"`
+	Pinned   bool      `json:"pinned,omitempty"`
+	Trending bool      `json:"trending,omitempty"`
 }
 
 // Stats are an article's numbers over the ranking window.
@@ -292,6 +294,12 @@ func leadBefore(a, b Article, score map[string]float64) bool {
 	}
 	if a.Lead != b.Lead {
 		return a.Lead
+	}
+	if a.Lead { // both: the latest decision leads (ties: the larger id, as the articles domain shows it)
+		if !a.LeadAt.Equal(b.LeadAt) {
+			return a.LeadAt.After(b.LeadAt)
+		}
+		return a.ID > b.ID
 	}
 	if score[a.ID] != score[b.ID] {
 		return score[a.ID] > score[b.ID]
