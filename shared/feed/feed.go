@@ -251,72 +251,89 @@ type PersonalCursor map[string]position
 type personalState struct {
 	Pos     PersonalCursor `json:"p"`
 	Streams []Stream       `json:"s,omitempty"`
+	// Run is the ranking run of the first page: a stream that had not
+	// started by then starts on that run's lists too, not on a later run's
+	// head, so every stream of one cursor sees the stories as one run
+	// grouped them (a later run may move a version to another category's
+	// stream and show its story again).
+	Run string `json:"r,omitempty"`
 }
 
 // DecodePersonal decodes a cursor of a user's personal feed (empty: the
 // first page); a cursor of another user's feed is refused.
 func DecodePersonal(userID, cursor string) (PersonalCursor, error) {
-	c, _, err := DecodePersonalState(userID, cursor)
+	c, _, _, err := DecodePersonalState(userID, cursor)
 	return c, err
 }
 
 // DecodePersonalState decodes a personal feed's cursor into the streams'
-// positions and the streams its first page mixed (nil: the profile's).
-func DecodePersonalState(userID, cursor string) (PersonalCursor, []Stream, error) {
+// positions, the streams its first page mixed (nil: the profile's) and the
+// run of its first page ("": none recorded).
+func DecodePersonalState(userID, cursor string) (PersonalCursor, []Stream, string, error) {
 	var st personalState
 	started, err := page.Decode(cursor, personalList(userID), &st)
 	if err != nil { // perhaps a bare map of positions
 		st = personalState{}
 		if _, bare := page.Decode(cursor, personalList(userID), &st.Pos); bare != nil {
-			return nil, nil, err
+			return nil, nil, "", err
 		}
 	} else if !started {
-		return PersonalCursor{}, nil, nil
+		return PersonalCursor{}, nil, "", nil
 	}
 	c := st.Pos
 	if c == nil {
 		c = PersonalCursor{}
 	}
 	if len(c) > MaxStreams+1 || len(st.Streams) > MaxStreams+1 {
-		return nil, nil, page.ErrCursor
+		return nil, nil, "", page.ErrCursor
 	}
 	for cat, p := range c {
 		// A stream may have ended (offset = total) but never starts at 0 in a
 		// cursor: a stream not in the cursor starts from its head.
 		if !ValidCategory(cat) || !runRe.MatchString(p.Run) || p.Offset < 1 || p.Offset > MaxRanked {
-			return nil, nil, page.ErrCursor
+			return nil, nil, "", page.ErrCursor
 		}
 	}
 	seen := map[string]bool{}
 	sum := 0.0
 	for _, s := range st.Streams {
 		if !ValidCategory(s.Category) || seen[s.Category] || !(s.Weight > 0 && s.Weight <= 1) {
-			return nil, nil, page.ErrCursor
+			return nil, nil, "", page.ErrCursor
 		}
 		seen[s.Category] = true
 		sum += s.Weight
 	}
 	if sum > 1+1e-9 {
-		return nil, nil, page.ErrCursor
+		return nil, nil, "", page.ErrCursor
 	}
-	return c, st.Streams, nil
+	if st.Run != "" && !runRe.MatchString(st.Run) {
+		return nil, nil, "", page.ErrCursor
+	}
+	return c, st.Streams, st.Run, nil
 }
 
 // ChunkRef names a stored chunk: the head (Run "") or a run's chunk.
+// Start marks a stream's first chunk of a cursor's run: absent, the
+// stream had nothing in that run (not an expired cursor).
 type ChunkRef struct {
 	Category string
 	Run      string
 	Index    int
+	Start    bool
 }
 
 // Refs lists the chunks a personal page needs: each stream's head, or the
 // chunk at its cursor position. Streams that have ended need none.
-func (c PersonalCursor) Refs(streams []Stream) []ChunkRef {
+func (c PersonalCursor) Refs(streams []Stream) []ChunkRef { return c.RefsAt(streams, "") }
+
+// RefsAt is Refs for a cursor whose first page was run: a stream not
+// started yet starts on that run's first chunk.
+func (c PersonalCursor) RefsAt(streams []Stream, run string) []ChunkRef {
 	var out []ChunkRef
 	for _, s := range streams {
 		p, ok := c[s.Category]
 		if !ok {
-			out = append(out, ChunkRef{Category: s.Category})
+			out = append(out, ChunkRef{Category: s.Category, Run: run, Start: run != ""})
 			continue
 		}
 		if p.Offset < MaxRanked {
@@ -336,6 +353,12 @@ func (c PersonalCursor) Refs(streams []Stream) []ChunkRef {
 // pages of one cursor. Each stream advances only within its loaded chunk;
 // the cursor carries every stream's position.
 func Personal(p Profile, streams []Stream, cur PersonalCursor, chunks map[string]Chunk, limit int) Page {
+	return PersonalAt(p, streams, cur, "", chunks, limit)
+}
+
+// PersonalAt is Personal for a cursor whose first page was run ("": this is
+// the first page, or a cursor of before runs were kept).
+func PersonalAt(p Profile, streams []Stream, cur PersonalCursor, run string, chunks map[string]Chunk, limit int) Page {
 	type state struct {
 		Stream
 		chunk   Chunk
@@ -362,6 +385,13 @@ func Personal(p Profile, streams []Stream, cur PersonalCursor, chunks map[string
 		}
 	}
 	out.RankedAt = latest
+	if run == "" { // the first page: its newest run is the cursor's
+		for _, x := range st {
+			if x.chunk.RankedAt.Equal(latest) && x.chunk.Run != "" {
+				run = x.chunk.Run
+			}
+		}
+	}
 	// owner is the stream a story is shown through: streams are ordered by
 	// weight, top last.
 	owner := func(r Ranked) string {
@@ -441,7 +471,7 @@ func Personal(p Profile, streams []Stream, cur PersonalCursor, chunks map[string
 		}
 	}
 	if more {
-		out.NextCursor = page.Cursor(personalList(p.UserID), personalState{Pos: nc, Streams: streams})
+		out.NextCursor = page.Cursor(personalList(p.UserID), personalState{Pos: nc, Streams: streams, Run: run})
 	}
 	return out
 }

@@ -256,7 +256,7 @@ func (s *Service) PersonalFeed(ctx context.Context, userID, limit, cursor string
 	if err != nil {
 		return Page{}, err
 	}
-	cur, kept, err := DecodePersonalState(userID, cursor)
+	cur, kept, run, err := DecodePersonalState(userID, cursor)
 	if err != nil {
 		return Page{}, err
 	}
@@ -270,23 +270,22 @@ func (s *Service) PersonalFeed(ctx context.Context, userID, limit, cursor string
 	if streams == nil {
 		streams = p.StreamsShare(params.TopShare)
 	}
-	refs := cur.Refs(streams)
+	refs := cur.RefsAt(streams, run)
 	chunks, err := s.chunks(ctx, refs, variant, now)
 	if err != nil {
 		return Page{}, err
 	}
 	for _, r := range refs {
-		if _, ok := chunks[r.Category]; !ok && r.Run != "" {
+		if _, ok := chunks[r.Category]; !ok && r.Run != "" && !r.Start {
 			return Page{}, ExpiredCursor
 		}
 	}
-	return Personal(p, streams, cur, chunks, n), nil
+	return PersonalAt(p, streams, cur, run, chunks, n), nil
 }
 
 // chunks reads the chunks refs name, of the variant's ranking, keyed by
-// category: one read. A variant whose heads are not ranked yet (an
-// experiment that started after the last run) is served the default heads,
-// with a second read.
+// category: one read. A variant not ranked yet (an experiment that started
+// after the last run) is served the default's chunks, with a second read.
 func (s *Service) chunks(ctx context.Context, refs []ChunkRef, variant string, now time.Time) (map[string]Chunk, error) {
 	out := map[string]Chunk{}
 	if len(refs) == 0 {
@@ -311,9 +310,14 @@ func (s *Service) chunks(ctx context.Context, refs []ChunkRef, variant string, n
 	if err := read(variant, refs); err != nil || variant == "" {
 		return out, err
 	}
+	// A run that did not rank the variant (its heads, or a cursor begun on
+	// them) wrote only the default's chunks: the same run's chunks of the
+	// variant and the default live and expire together, so a variant chunk
+	// missing beside its run's default chunk means the cursor is on the
+	// default's list.
 	var missing []ChunkRef
 	for _, r := range refs {
-		if _, ok := out[r.Category]; !ok && r.Run == "" {
+		if _, ok := out[r.Category]; !ok {
 			missing = append(missing, r)
 		}
 	}

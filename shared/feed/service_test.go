@@ -711,3 +711,55 @@ func TestServiceAPersonalCursorKeepsItsStreamsWhenInterestsChange(t *testing.T) 
 		t.Errorf("a new first page does not follow the new interests: %+v %v", fresh.Items, err)
 	}
 }
+
+// A ranking run between two pages moves a story's only tech version out of
+// it (an editor's split): the top stream, which had not started, starts on
+// the cursor's own run, where the story was still a tech story, so it does
+// not show the story a second time.
+func TestServiceAStreamStartingLateStartsOnTheCursorsRun(t *testing.T) {
+	s, _ := newMemoryService(t)
+	ctx := context.Background()
+	world := published(1, "world", "wire", time.Hour)
+	tech := published(2, "tech", "daily", time.Hour)
+	tech.Story = world.Story
+	list := []events.ArticlePublished{world, tech}
+	for i := range 6 {
+		list = append(list, published(10+i, "world", "other", time.Duration(2+i)*time.Hour))
+	}
+	for _, a := range list {
+		if err := s.OnArticlePublished(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Rank(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const user = "00000000000000000000000000abcdee"
+	if err := s.OnInterestsChanged(ctx, events.InterestsChanged{UserID: user, Interests: []string{"tech"}, At: now}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.PersonalFeed(ctx, user, "1", "")
+	if err != nil || len(first.Items) != 1 || first.Items[0].Story != world.Story {
+		t.Fatalf("first page %+v %v, want the story through the tech stream", first.Items, err)
+	}
+	later := *s
+	later.Now = func() time.Time { return now.Add(time.Second) }
+	if err := later.OnArticleModerated(ctx, events.ArticleModerated{ID: tech.ID, Story: tech.ID, At: now}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := later.Rank(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for cursor, n := first.NextCursor, 0; cursor != "" && n < 20; n++ {
+		p, err := later.PersonalFeed(ctx, user, "5", cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range p.Items {
+			if it.Story == world.Story {
+				t.Fatalf("page %d shows the story again (%s, %s)", n+2, it.ID, it.Reason)
+			}
+		}
+		cursor = p.NextCursor
+	}
+}
