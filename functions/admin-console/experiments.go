@@ -49,7 +49,8 @@ func (c *console) experiments(w http.ResponseWriter, r *http.Request, v view) {
 			}
 			trs = append(trs, web.Row(nil, []string{vr.Name, params, fmt.Sprintf("%.0f%%", vr.Share*100),
 				strconv.FormatInt(vr.UserDays, 10), pct(vr.ReaderCTR), lift,
-				fmt.Sprintf("%.2f (%.2f–%.2f)", vr.ReadsPer.Value, vr.ReadsPer.Low, vr.ReadsPer.High), pct(vr.Retention)}))
+				pct(vr.Reading), fmt.Sprintf("%.2f (%.2f–%.2f)", vr.ReadsPer.Value, vr.ReadsPer.Low, vr.ReadsPer.High),
+				pct(vr.Retention)}))
 		}
 		srm := fmt.Sprintf("Split check: chi-square %.2f, p = %.3g — the split matches the declared shares.", e.SRM.ChiSquare, e.SRM.P)
 		if e.SRM.Mismatch {
@@ -60,7 +61,7 @@ func (c *console) experiments(w http.ResponseWriter, r *http.Request, v view) {
 		body = append(body, web.E("h2", nil, web.T(e.Name)), web.E("p", nil, web.T(e.Description)),
 			web.E("p", nil, web.T(fmt.Sprintf("Days %s to %s.", e.From, e.To))),
 			web.Table("experiment-"+e.Name, []string{"Variant", "Parameters", "Share", "User-days", "Reader CTR",
-				"CTR lift", "Reads per user-day", "Next-day retention"}, trs, "No data."),
+				"CTR lift", "Reading", "Reads per user-day", "Next-day retention"}, trs, "No data."),
 			web.E("p", web.At(web.A("class", map[bool]string{true: "notice", false: ""}[e.SRM.Mismatch])), web.T(srm)))
 	}
 	v.Title, v.Nav, v.Body = "Experiments", "experiments", body

@@ -42,7 +42,12 @@ type VariantReport struct {
 	Clickers  int64    `json:"viewer_click_days"`
 	ReaderCTR Estimate `json:"reader_ctr"`
 	Reads     int64    `json:"reads"`
+	// ReadsPer is raw read events per user-day: one install sending many
+	// reads moves it; Reading (the share of user-days with a read, each
+	// reader once) does not.
 	ReadsPer  Estimate `json:"reads_per_user_day"`
+	ReadUsers int64    `json:"reading_user_days"`
+	Reading   Estimate `json:"reading"`
 	Returning int64    `json:"returning"`
 	// Retention is next-day retention: of the variant's users of a day, the
 	// share active the next day (days in the report whose previous day is
@@ -135,7 +140,7 @@ func experimentReport(e experiment.Experiment, rows []Row, first, last time.Time
 		vr := VariantReport{Name: v.Name, Share: e.Share(v.Name), UserDays: s.Users, Viewers: s.Viewers,
 			Clickers: s.ViewerClicks, Reads: s.Reads, Returning: s.returning,
 			ReaderCTR: wilson(s.ViewerClicks, s.Viewers), Retention: wilson(s.returning, s.prevUsers),
-			ReadsPer: poissonRate(s.Reads, s.Users)}
+			ReadsPer: poissonRate(s.Reads, s.Users), ReadUsers: s.ReadUsers, Reading: wilson(s.ReadUsers, s.Users)}
 		if len(v.Params) > 0 {
 			vr.Params = v.Params
 		}
@@ -174,15 +179,19 @@ func poissonRate(count, n int64) Estimate {
 	return Estimate{Value: v, Low: max(0, v-half), High: v + half}
 }
 
-// diffOfProportions is k1/n1 − k0/n0 with a normal (Wald) 95% interval.
+// diffOfProportions is k1/n1 − k0/n0 with Newcombe's hybrid score 95%
+// interval (from the two Wilson intervals): unlike the Wald interval it
+// does not collapse to zero width when a proportion is 0 or 1, and it stays
+// within [−1, 1].
 func diffOfProportions(k1, n1, k0, n0 int64) Estimate {
 	if n1 <= 0 || n0 <= 0 {
 		return Estimate{}
 	}
-	p1, p0 := float64(k1)/float64(n1), float64(k0)/float64(n0)
-	d := p1 - p0
-	half := 1.959963984540054 * math.Sqrt(p1*(1-p1)/float64(n1)+p0*(1-p0)/float64(n0))
-	return Estimate{Value: d, Low: d - half, High: d + half}
+	a, b := wilson(k1, n1), wilson(k0, n0)
+	d := a.Value - b.Value
+	low := d - math.Sqrt((a.Value-a.Low)*(a.Value-a.Low)+(b.High-b.Value)*(b.High-b.Value))
+	high := d + math.Sqrt((a.High-a.Value)*(a.High-a.Value)+(b.Value-b.Low)*(b.Value-b.Low))
+	return Estimate{Value: d, Low: max(-1, low), High: min(1, high)}
 }
 
 // srm tests observed counts against expected shares (chi-square,

@@ -156,3 +156,33 @@ func TestAnExperimentReportRefusesABadRange(t *testing.T) {
 		t.Error("200 days are accepted")
 	}
 }
+
+// The lift's interval keeps a width at the extremes (the Wald interval was
+// [0, 0] for 0 of 22 against 0 of 28, and [−1, −1] for one viewer-day), and
+// one install's 500 reads move reading user-days by one.
+func TestTheLiftIntervalNeverCollapsesAndReadingCountsReadersOnce(t *testing.T) {
+	for _, c := range []struct{ k1, n1, k0, n0 int64 }{{0, 22, 0, 28}, {0, 1, 1, 1}, {28, 28, 22, 22}} {
+		e := diffOfProportions(c.k1, c.n1, c.k0, c.n0)
+		if e.High-e.Low < 0.05 || e.Low < -1 || e.High > 1 || e.Low > e.Value || e.High < e.Value {
+			t.Errorf("%d/%d − %d/%d: %+v", c.k1, c.n1, c.k0, c.n0, e)
+		}
+	}
+	// Newcombe's worked example (Newcombe 1998, method 10): 56/70 − 48/80 = 0.2, [0.0524, 0.3339].
+	if e := diffOfProportions(56, 70, 48, 80); math.Abs(e.Low-0.0524) > 5e-4 || math.Abs(e.High-0.3339) > 5e-4 {
+		t.Errorf("56/70 − 48/80: %+v, want [0.0524, 0.3339]", e)
+	}
+	ctx := context.Background()
+	st := NewMemoryStore()
+	s := &Service{Store: st, Now: at(now)}
+	var reads []Event
+	for i := range 500 {
+		reads = append(reads, ev(fmt.Sprintf("read-%04d", i), Read, 1, now.Add(-time.Hour)))
+	}
+	if _, err := s.Track(ctx, "greedy", reads); err != nil {
+		t.Fatal(err)
+	}
+	runKPI(t, st, now)
+	if c := kpiAt(t, st, Day, "all", "all", now.Add(-time.Hour)); c.Reads != 500 || c.ReadUsers != 1 {
+		t.Errorf("500 reads of one install: %d reads, %d reading users; want 500 and 1", c.Reads, c.ReadUsers)
+	}
+}

@@ -42,6 +42,9 @@ type Counts struct {
 	// day's users also had an event the day before (next-day retention is
 	// a day's Returning over the previous day's Users).
 	Returning int64 `json:"returning" dynamo:"rt,omitempty"`
+	// ReadUsers is how many distinct users read (any read event) in the
+	// slice and period: a reader counts once however many reads they send.
+	ReadUsers int64 `json:"read_users" dynamo:"ru,omitempty"`
 }
 
 func (c *Counts) add(o Counts) {
@@ -54,6 +57,7 @@ func (c *Counts) add(o Counts) {
 	c.Clickers += o.Clickers
 	c.ViewerClicks += o.ViewerClicks
 	c.Returning += o.Returning
+	c.ReadUsers += o.ReadUsers
 }
 
 // Unknown is the category, source and article key of events whose article id
@@ -229,6 +233,7 @@ func dedupeHours(hours []time.Time) []time.Time {
 const (
 	sawIt     = 1 << iota // an impression
 	clickedIt             // a click
+	readIt                // a read
 )
 
 // count applies the counting rules to one period's events of one shard;
@@ -250,6 +255,8 @@ func count(events []Stored, articles map[string]Article, granularity, period str
 			flag = sawIt
 		case Click:
 			flag = clickedIt
+		case Read:
+			flag = readIt
 		}
 		slices := []string{"all", "category:" + a.Category, "source:" + a.SourceID, "article:" + a.ID}
 		for _, v := range e.Variants {
@@ -294,8 +301,11 @@ func count(events []Stored, articles map[string]Article, granularity, period str
 			if f&clickedIt != 0 {
 				c.Clickers++
 			}
-			if f == sawIt|clickedIt {
+			if f&(sawIt|clickedIt) == sawIt|clickedIt {
 				c.ViewerClicks++
+			}
+			if f&readIt != 0 {
+				c.ReadUsers++
 			}
 		}
 		p.Slices[slice] = c

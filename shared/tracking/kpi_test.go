@@ -213,7 +213,7 @@ func TestAPartialOfTenTimesAHeavyDayIsStoredAndReadWhole(t *testing.T) {
 	p := Partial{Granularity: Day, Period: now.Format(dayLayout), Shard: 7, ComputedAt: now, Slices: map[string]Counts{
 		"all": {Impressions: wide}, "category:sports": {Clicks: wide}}}
 	for i := range articles {
-		p.Slices["article:"+art(i)] = Counts{wide, wide, wide, wide, wide, wide, wide, wide, 0}
+		p.Slices["article:"+art(i)] = Counts{wide, wide, wide, wide, wide, wide, wide, wide, 0, 0}
 	}
 	for range 2 { // replacing it too
 		if err := st.PutPartial(ctx, p); err != nil {

@@ -97,7 +97,7 @@ func TestKPIsAreExactAndIdempotent(t *testing.T) {
 	for _, r := range rows {
 		got[r.Key] = r.Counts
 	}
-	if c := got["sports"]; c != (Counts{Impressions: 2, Clicks: 2, Reads: 1, Shares: 1, Users: 2, Viewers: 2, Clickers: 2, ViewerClicks: 2}) {
+	if c := got["sports"]; c != (Counts{Impressions: 2, Clicks: 2, Reads: 1, Shares: 1, Users: 2, Viewers: 2, Clickers: 2, ViewerClicks: 2, ReadUsers: 1}) {
 		t.Errorf("sports this hour = %+v", c)
 	}
 	if c := got["tech"]; c != (Counts{Impressions: 1, Users: 1, Viewers: 1}) {
