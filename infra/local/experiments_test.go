@@ -23,8 +23,9 @@ func TestAnExperimentRunsEndToEnd(t *testing.T) {
 	// An article id outside the catalogue: its events count (in the unknown
 	// bucket, and in their variants) but move no feed another test reads.
 	sport := fmt.Sprintf("%032x", time.Now().UnixNano())
-	// An hour no other test sends events for, so its variant rows are ours.
-	hour := time.Now().UTC().Add(-5 * time.Hour).Truncate(time.Hour)
+	// An hour no other test sends events for (the hostile clients' random
+	// ids use strangeHour, 5 h), so its variant rows and unknown bucket are ours.
+	hour := time.Now().UTC().Add(-(strangeHour + 4*time.Hour)).Truncate(time.Hour)
 	at := hour.Add(17 * time.Minute).Format(time.RFC3339)
 	want := map[string]int{}
 	readers := map[string]registration{}
