@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"strings"
 	"sync"
 
 	"github.com/kiosk-news/kiosk/shared/feed"
@@ -138,12 +139,24 @@ func (k *Kiosk) rankAll(q Query, cands []*Article) (map[string][]feed.Ranked, ma
 			stats[a.ID] = feed.Stats{Impressions: n.Impressions, Clicks: n.Clicks, DayReaders: n.DayReaders}
 		}
 	}
-	var ranked map[string][]feed.Ranked
-	if k.P.Params == nil {
-		ranked = feed.RankAll(arts, stats, q.Now)
-	} else {
-		ranked = feed.RankAllWith(*k.P.Params, arts, stats, q.Now)
+	params := feed.DefaultParams()
+	if k.P.Params != nil {
+		params = *k.P.Params
 	}
+	// A pool with one more reader (the robustness rows) is ranked as the run
+	// after the pool as it is: Kiosk's ranking holds each story's CTR unless
+	// more than one reader moved it (feed.RankAllFrom), as production does
+	// between two runs.
+	var previous map[string]float64
+	if at, extra, ok := strings.Cut(q.Pool, "|"); ok && extra != "" {
+		if base, ok := c.pools[k.P.Variant+"|"+at+"|"]; ok {
+			previous = map[string]float64{}
+			for _, r := range base.ranked[feed.Top] {
+				previous[r.StoryID()] = r.CTR
+			}
+		}
+	}
+	ranked := feed.RankAllFrom(params, arts, stats, q.Now, previous)
 	if q.Pool != "" {
 		if len(c.pools) >= cachedPools || c.pools == nil {
 			c.pools = map[string]rankedPool{}

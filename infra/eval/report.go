@@ -327,12 +327,14 @@ const whatToChange = `
    seen by two readers, one of whom clicked, sits at the prior (0.05, below ` + "`MinReaders`" + `); the heavy reader
    opens it, it has three readers and two clicks, its smoothed CTR jumps to (2+1)/(3+20) = 0.13, and being fresh it
    enters everyone's top 10: ` + "`MinReaders`" + ` is a cliff, and young articles have tiny audiences. The malicious
-   row shows what counting readers, not events, already buys: a burst of 1,000 clicks weighs one reader. The
-   ` + "`ramp30`" + ` variant (` + "`feed.Params.RampReaders`" + ` = 30: the article's own rate takes over from the prior
-   gradually between 3 and 30 readers) halves the slots one heavy reader moves at a small cost in accuracy (its rows
-   above); no variant reaches "nobody": while one reader's click changes any score, a top 10 at the margin can
-   change. What is left is hysteresis across ranking runs (a story's place moves only when its score moves by more
-   than one reader can move it) or stating the goal as a bound on slots moved.
+   row shows what counting readers, not events, already buys: a burst of 1,000 clicks weighs one reader. Kiosk now
+   holds each story's CTR from the previous ranking run unless its numbers moved by more than one reader can move
+   them (` + "`feed.RankAllFrom`" + `, ` + "`Params.Hold`" + `; here the pool without the extra reader plays the previous run):
+   the malicious install moves nothing, and the heavy reader moves far less. What is left: stories the previous
+   run did not rank (past its 500 per feed) have no CTR to hold, and one reader can still lift such a young story
+   over the MinReaders cliff; the ` + "`ramp30`" + ` variant (` + "`feed.Params.RampReaders`" + ` = 30: the rate takes over
+   from the prior gradually between 3 and 30 readers) removes most of that at a small cost in accuracy (its rows
+   above).
 2. **A story is one slot.** The feed's unit is the story (one lead, its versions as ` + "`also`" + `): keep the
    "duplicate slots" row at 0.
 3. **Learn interests sooner and for cold-start readers.** Knowing the reader is what lifts Kiosk most: the personal

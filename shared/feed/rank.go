@@ -149,6 +149,44 @@ func (p Params) SmoothedCTR(s Stats) float64 {
 	return ctr
 }
 
+// OneReader is the most one reader can move a smoothed CTR from the numbers
+// s of a story of versions articles: removing or adding one reader who saw
+// it, with or without a click, once per version (tracking counts a reader
+// once per article and day, so one reader who opens every version of a
+// story adds a click for each).
+func (p Params) OneReader(s Stats, versions int) float64 {
+	at := p.SmoothedCTR(s)
+	most := 0.0
+	readers := s.DayReaders
+	if readers <= 0 {
+		readers = max(s.Impressions, s.Clicks)
+	}
+	for k := int64(1); k <= int64(max(versions, 1)); k++ {
+		for _, d := range []Stats{{k, k, 1}, {k, 0, 1}, {-k, -k, -1}, {-k, 0, -1}} {
+			n := Stats{Impressions: s.Impressions + d.Impressions, Clicks: s.Clicks + d.Clicks, DayReaders: readers + d.DayReaders}
+			if n.Impressions < 0 || n.Clicks < 0 || n.DayReaders < 0 {
+				continue
+			}
+			if n.DayReaders == 0 {
+				n.DayReaders = -1 // no reader left: SmoothedCTR must not read impressions as readers
+			}
+			most = max(most, math.Abs(p.SmoothedCTR(n)-at))
+		}
+	}
+	return most
+}
+
+// Hold is the CTR a story of versions articles is ranked by when the last
+// run ranked it by prev: prev while the numbers s are within one reader of
+// it (OneReader), else their own smoothed CTR.
+func (p Params) Hold(s Stats, versions int, prev float64) float64 {
+	now := p.SmoothedCTR(s)
+	if math.Abs(now-prev) <= p.OneReader(s, versions)*(1+1e-9) {
+		return prev
+	}
+	return now
+}
+
 // Decay halves an article's score every HalfLife of age (future dates count
 // as age 0).
 func Decay(age time.Duration) float64 { return DefaultParams().Decay(age) }
@@ -196,6 +234,10 @@ type Ranked struct {
 	Also       []Version `json:"also,omitempty"`
 	Versions   int       `json:"versions,omitempty"`
 	Categories []string  `json:"categories,omitempty"`
+	// CTR is the smoothed click-through rate the story was ranked by: the
+	// next run holds it unless the story's numbers moved it by more than one
+	// reader can (see Hold).
+	CTR float64 `json:"ctr,omitempty"`
 }
 
 // StoryID is the story a ranked item stands for (its lead's own id when the
@@ -236,6 +278,7 @@ type story struct {
 	stats    Stats     // summed over versions (DayReaders: the most of any version)
 	newest   time.Time
 	cats     []string
+	ctr      float64 // the smoothed CTR the story is ranked by (see Hold)
 }
 
 // stories groups the visible articles published within the window by story.
@@ -277,6 +320,7 @@ func stories(p Params, articles []Article, stats map[string]Stats, now time.Time
 		leadScore[a.ID] = p.Score(a, n, now)
 	}
 	for _, st := range out {
+		st.ctr = p.SmoothedCTR(st.stats)
 		sort.Strings(st.cats)
 		sort.SliceStable(st.versions, func(i, j int) bool {
 			return leadBefore(st.versions[i], st.versions[j], leadScore)
@@ -332,7 +376,7 @@ func (st *story) ranked(p Params, feed string, now time.Time) (Ranked, bool) {
 	if w <= 0 {
 		w = 1
 	}
-	r := Ranked{Article: a, Score: p.SmoothedCTR(st.stats) * p.Decay(now.Sub(st.newest)) * w, Versions: len(st.versions),
+	r := Ranked{Article: a, Score: st.ctr * p.Decay(now.Sub(st.newest)) * w, CTR: st.ctr, Versions: len(st.versions),
 		Categories: st.cats}
 	for i, v := range st.versions {
 		if feed == Top || v.Category == feed {
@@ -461,7 +505,22 @@ func RankAll(articles []Article, stats map[string]Stats, now time.Time) map[stri
 
 // RankAllWith is RankAll under the parameters p.
 func RankAllWith(p Params, articles []Article, stats map[string]Stats, now time.Time) map[string][]Ranked {
+	return RankAllFrom(p, articles, stats, now, nil)
+}
+
+// RankAllFrom is RankAllWith after a run that ranked stories by the CTRs
+// in previous (story → Ranked.CTR): each story keeps its previous CTR
+// unless its numbers now differ from it by more than one reader can move
+// them (Hold). So one reader — however many articles they open, however many
+// events they send — moves no story in anyone's feed; it takes a second
+// reader, or time (the decay, a story's freshness), to move it.
+func RankAllFrom(p Params, articles []Article, stats map[string]Stats, now time.Time, previous map[string]float64) map[string][]Ranked {
 	all := stories(p, articles, stats, now)
+	for _, st := range all {
+		if prev, ok := previous[st.key]; ok {
+			st.ctr = p.Hold(st.stats, len(st.versions), prev)
+		}
+	}
 	cats := map[string]bool{}
 	for _, st := range all {
 		for _, c := range st.cats {

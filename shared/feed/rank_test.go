@@ -136,3 +136,26 @@ func TestRankAllRanksEachCategoryOnItsOwn(t *testing.T) {
 		t.Fatalf("feeds: top %d sports %d tech %d", len(got[Top]), len(got["sports"]), len(got["tech"]))
 	}
 }
+
+func TestOneReaderIsWithinTheHoldAndTwoAreNot(t *testing.T) {
+	p := DefaultParams()
+	base := Stats{Impressions: 10, Clicks: 2, DayReaders: 10}
+	prev := p.SmoothedCTR(base)
+	one := Stats{Impressions: 11, Clicks: 3, DayReaders: 11}
+	if got := p.Hold(one, 1, prev); got != prev {
+		t.Errorf("one clicking reader moved the CTR from %v to %v", prev, got)
+	}
+	two := Stats{Impressions: 12, Clicks: 4, DayReaders: 12}
+	if got := p.Hold(two, 1, prev); got == prev {
+		t.Error("two clicking readers are held")
+	}
+	// One reader opening all three versions of a story adds three clicks.
+	three := Stats{Impressions: 13, Clicks: 5, DayReaders: 11}
+	if got := p.Hold(three, 3, prev); got != prev {
+		t.Errorf("one reader of three versions moved the story from %v to %v", prev, got)
+	}
+	// Across the MinReaders cliff: the third reader is held at the prior.
+	if got := p.Hold(Stats{Impressions: 3, Clicks: 2, DayReaders: 3}, 1, PriorCTR); got != PriorCTR {
+		t.Errorf("the third reader lifted a story off the prior: %v", got)
+	}
+}

@@ -196,7 +196,11 @@ func (s *Service) Rank(ctx context.Context) (RankReport, error) {
 	report := RankReport{Run: run, Articles: len(articles), Feeds: map[string]int{}}
 	var cats []string
 	for _, v := range variants {
-		for c, list := range RankAllWith(v.params, articles, stats, now) {
+		previous, err := s.previousCTRs(ctx, feedKey(Top, v.key), now)
+		if err != nil {
+			return RankReport{}, fmt.Errorf("previous ranking: %w", err)
+		}
+		for c, list := range RankAllFrom(v.params, articles, stats, now, previous) {
 			key := feedKey(c, v.key)
 			feeds[key] = Chunks(c, run, now, list)
 			report.Feeds[key] = len(list)
@@ -217,6 +221,40 @@ func (s *Service) Rank(ctx context.Context) (RankReport, error) {
 		return report, err
 	}
 	return report, s.Store.EndRank(ctx, run, cats)
+}
+
+// previousCTRs reads the CTR each story was ranked by in the last run's
+// top feed of a variant (key): its head and the run's other chunks, at most
+// MaxRanked/ChunkSize reads. A feed never ranked, or ranked before CTRs
+// were kept, gives none: every story is ranked by its own numbers.
+func (s *Service) previousCTRs(ctx context.Context, key string, now time.Time) (map[string]float64, error) {
+	out := map[string]float64{}
+	head, err := s.Store.Chunk(ctx, ChunkRef{Category: key}, now)
+	if errors.Is(err, ErrPageNotFound) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	chunks := []Chunk{head}
+	for i := 1; i*ChunkSize < head.Total; i++ {
+		c, err := s.Store.Chunk(ctx, ChunkRef{Category: key, Run: head.Run, Index: i}, now)
+		if errors.Is(err, ErrPageNotFound) {
+			break // expired with its run: the stories past it rank by their own numbers
+		}
+		if err != nil {
+			return nil, err
+		}
+		chunks = append(chunks, c)
+	}
+	for _, c := range chunks {
+		for _, r := range c.Items {
+			if r.CTR > 0 {
+				out[r.StoryID()] = r.CTR
+			}
+		}
+	}
+	return out, nil
 }
 
 // Feed serves one page of a category's ranked feed ("top": every category):

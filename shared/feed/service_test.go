@@ -763,3 +763,44 @@ func TestServiceAStreamStartingLateStartsOnTheCursorsRun(t *testing.T) {
 		cursor = p.NextCursor
 	}
 }
+
+// The heavy reader of the offline evaluation, in production: one more
+// reader who opens a story moves it nowhere (the run holds the CTR it was
+// ranked by, since one reader could have made the difference); a second
+// reader does move it.
+func TestServiceOneReaderMovesNoStoryAndASecondDoes(t *testing.T) {
+	s, _ := newMemoryService(t)
+	ctx := context.Background()
+	a, b := published(1, "tech", "s1", time.Hour), published(2, "tech", "s2", time.Hour)
+	a.SourceWeight = 1.3 // a leads on weight while neither has enough readers
+	for _, x := range []events.ArticlePublished{a, b} {
+		if err := s.OnArticlePublished(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := now.Format(events.DayLayout)
+	run := func(at time.Time, bViewers, bClicks int64) string {
+		t.Helper()
+		if err := s.PutStats(ctx, DayStats{Day: day, Parts: 1, ComputedAt: at, Articles: map[string]Stats{
+			a.ID: {Impressions: 10, Clicks: 1}, b.ID: {Impressions: bViewers, Clicks: bClicks}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Rank(ctx); err != nil {
+			t.Fatal(err)
+		}
+		p, err := s.Feed(ctx, "tech", "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Items[0].ID
+	}
+	if first := run(now.Add(-3*time.Minute), 2, 1); first != a.ID {
+		t.Fatalf("two readers of b moved it: %s first", first)
+	}
+	if first := run(now.Add(-2*time.Minute), 3, 2); first != a.ID {
+		t.Errorf("one more reader (a third, clicking) moved b to the top")
+	}
+	if first := run(now.Add(-time.Minute), 4, 3); first != b.ID {
+		t.Errorf("a second reader did not move b")
+	}
+}
