@@ -150,9 +150,11 @@ func (k *Kiosk) rankAll(q Query, cands []*Article) (map[string][]feed.Ranked, ma
 	var previous map[string]float64
 	if at, extra, ok := strings.Cut(q.Pool, "|"); ok && extra != "" {
 		if base, ok := c.pools[k.P.Variant+"|"+at+"|"]; ok {
-			previous = map[string]float64{}
-			for _, r := range base.ranked[feed.Top] {
-				previous[r.StoryID()] = r.CTR
+			previous = map[string]float64{} // what production keeps: every feed's ranked stories
+			for _, list := range base.ranked {
+				for _, r := range list {
+					previous[r.StoryID()] = r.CTR
+				}
 			}
 		}
 	}

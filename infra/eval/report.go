@@ -329,12 +329,10 @@ const whatToChange = `
    enters everyone's top 10: ` + "`MinReaders`" + ` is a cliff, and young articles have tiny audiences. The malicious
    row shows what counting readers, not events, already buys: a burst of 1,000 clicks weighs one reader. Kiosk now
    holds each story's CTR from the previous ranking run unless its numbers moved by more than one reader can move
-   them (` + "`feed.RankAllFrom`" + `, ` + "`Params.Hold`" + `; here the pool without the extra reader plays the previous run):
-   the malicious install moves nothing, and the heavy reader moves far less. What is left: stories the previous
-   run did not rank (past its 500 per feed) have no CTR to hold, and one reader can still lift such a young story
-   over the MinReaders cliff; the ` + "`ramp30`" + ` variant (` + "`feed.Params.RampReaders`" + ` = 30: the rate takes over
-   from the prior gradually between 3 and 30 readers) removes most of that at a small cost in accuracy (its rows
-   above).
+   them (a view and a click per version: ` + "`feed.RankAllFrom`" + `, ` + "`Params.Hold`" + `; here the pool without the extra
+   reader plays the previous run, whose every feed list holds the CTRs), and a story's lead is chosen by source
+   weight and freshness, not by readers: one reader then moves no slot of anyone's top 10 (the robustness rows);
+   a second reader moves a story. Keep these rows at 0.
 2. **A story is one slot.** The feed's unit is the story (one lead, its versions as ` + "`also`" + `): keep the
    "duplicate slots" row at 0.
 3. **Learn interests sooner and for cold-start readers.** Knowing the reader is what lifts Kiosk most: the personal

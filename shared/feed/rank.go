@@ -317,7 +317,7 @@ func stories(p Params, articles []Article, stats map[string]Stats, now time.Time
 		if !slices.Contains(st.cats, a.Category) {
 			st.cats = append(st.cats, a.Category)
 		}
-		leadScore[a.ID] = p.Score(a, n, now)
+		leadScore[a.ID] = p.Score(a, Stats{}, now) // source weight × freshness: no reader picks the lead
 	}
 	for _, st := range out {
 		st.ctr = p.SmoothedCTR(st.stats)

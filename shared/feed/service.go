@@ -196,11 +196,17 @@ func (s *Service) Rank(ctx context.Context) (RankReport, error) {
 	report := RankReport{Run: run, Articles: len(articles), Feeds: map[string]int{}}
 	var cats []string
 	for _, v := range variants {
-		previous, err := s.previousCTRs(ctx, feedKey(Top, v.key), now)
+		var keys []string // the variant's feeds the last run wrote
+		for _, key := range previous {
+			if _, variant, _ := strings.Cut(key, "~"); variant == v.key {
+				keys = append(keys, key)
+			}
+		}
+		held, err := s.previousCTRs(ctx, keys, now)
 		if err != nil {
 			return RankReport{}, fmt.Errorf("previous ranking: %w", err)
 		}
-		for c, list := range RankAllFrom(v.params, articles, stats, now, previous) {
+		for c, list := range RankAllFrom(v.params, articles, stats, now, held) {
 			key := feedKey(c, v.key)
 			feeds[key] = Chunks(c, run, now, list)
 			report.Feeds[key] = len(list)
@@ -224,33 +230,36 @@ func (s *Service) Rank(ctx context.Context) (RankReport, error) {
 }
 
 // previousCTRs reads the CTR each story was ranked by in the last run's
-// top feed of a variant (key): its head and the run's other chunks, at most
-// MaxRanked/ChunkSize reads. A feed never ranked, or ranked before CTRs
-// were kept, gives none: every story is ranked by its own numbers.
-func (s *Service) previousCTRs(ctx context.Context, key string, now time.Time) (map[string]float64, error) {
+// feeds (keys: a variant's top and categories): each feed's head and the
+// run's other chunks, at most MaxRanked/ChunkSize reads a feed. Every story
+// anyone could be shown is in one of them. A feed ranked before CTRs were
+// kept gives none: its stories are ranked by their own numbers.
+func (s *Service) previousCTRs(ctx context.Context, keys []string, now time.Time) (map[string]float64, error) {
 	out := map[string]float64{}
-	head, err := s.Store.Chunk(ctx, ChunkRef{Category: key}, now)
-	if errors.Is(err, ErrPageNotFound) {
-		return out, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	chunks := []Chunk{head}
-	for i := 1; i*ChunkSize < head.Total; i++ {
-		c, err := s.Store.Chunk(ctx, ChunkRef{Category: key, Run: head.Run, Index: i}, now)
+	for _, key := range keys {
+		head, err := s.Store.Chunk(ctx, ChunkRef{Category: key}, now)
 		if errors.Is(err, ErrPageNotFound) {
-			break // expired with its run: the stories past it rank by their own numbers
+			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		chunks = append(chunks, c)
-	}
-	for _, c := range chunks {
-		for _, r := range c.Items {
-			if r.CTR > 0 {
-				out[r.StoryID()] = r.CTR
+		chunks := []Chunk{head}
+		for i := 1; i*ChunkSize < head.Total; i++ {
+			c, err := s.Store.Chunk(ctx, ChunkRef{Category: key, Run: head.Run, Index: i}, now)
+			if errors.Is(err, ErrPageNotFound) {
+				break // expired with its run: the stories past it rank by their own numbers
+			}
+			if err != nil {
+				return nil, err
+			}
+			chunks = append(chunks, c)
+		}
+		for _, c := range chunks {
+			for _, r := range c.Items {
+				if r.CTR > 0 {
+					out[r.StoryID()] = r.CTR
+				}
 			}
 		}
 	}

@@ -213,3 +213,15 @@ func TestAPersonalFeedShowsEachStoryOnceAcrossStreamsAndPages(t *testing.T) {
 		t.Errorf("the personal feed showed %d stories, want 79", len(seen))
 	}
 }
+
+// A story's lead is the editors' and the sources' choice (pin, lead, source
+// weight × freshness), never the readers': one reader clicking a secondary
+// version would otherwise change the card everyone sees.
+func TestNoReaderPicksAStorysLead(t *testing.T) {
+	a, b := version(1, 100, "tech", "a", time.Hour), version(2, 100, "tech", "b", time.Hour)
+	a.SourceWeight = 1.1
+	stats := map[string]Stats{b.ID: {Impressions: 500, Clicks: 400, DayReaders: 500}}
+	if got := Rank([]Article{a, b}, stats, now); got[0].ID != a.ID {
+		t.Errorf("readers' clicks made %s the lead, want the better source's %s", got[0].ID, a.ID)
+	}
+}
