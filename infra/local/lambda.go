@@ -524,7 +524,37 @@ func (h *Host) Close() {
 	wg.Wait()
 }
 
-func freePort() (int, error) { return dynalite.FreePort() }
+// freePort finds a port nothing listens on and that no other instance of
+// this cloud was handed in the last minute. A port the OS just gave out is
+// free again once its probe closes, and Linux hands the same one to the next
+// probe: two instances starting at once would both get it, and the second
+// emulator would fail to bind (a 500 for its request).
+func freePort() (int, error) {
+	handed.Lock()
+	defer handed.Unlock()
+	now := time.Now()
+	for p, at := range handed.at {
+		if now.Sub(at) > time.Minute {
+			delete(handed.at, p)
+		}
+	}
+	for range 50 {
+		p, err := dynalite.FreePort()
+		if err != nil {
+			return 0, err
+		}
+		if _, taken := handed.at[p]; !taken {
+			handed.at[p] = now
+			return p, nil
+		}
+	}
+	return 0, errors.New("no free port that was not just handed out")
+}
+
+var handed = struct {
+	sync.Mutex
+	at map[int]time.Time
+}{at: map[int]time.Time{}}
 
 func waitListening(addr string, limit time.Duration, exited <-chan struct{}) error {
 	return dynalite.WaitListening(addr, limit, exited)

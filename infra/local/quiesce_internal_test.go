@@ -59,3 +59,17 @@ func TestQuiesceWaitsForTheLastDeliveryAndPausesTheSchedules(t *testing.T) {
 		t.Error("Resume left the bus paused")
 	}
 }
+
+func TestTwoInstancesStartingAtOnceNeverGetTheSamePort(t *testing.T) {
+	seen := map[int]bool{}
+	for range 200 {
+		p, err := freePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[p] {
+			t.Fatalf("port %d handed out twice within a minute", p)
+		}
+		seen[p] = true
+	}
+}
