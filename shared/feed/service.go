@@ -230,31 +230,25 @@ func (s *Service) Rank(ctx context.Context) (RankReport, error) {
 }
 
 // previousCTRs reads the CTR each story was ranked by in the last run's
-// feeds (keys: a variant's top and categories): each feed's head and the
-// run's other chunks, at most MaxRanked/ChunkSize reads a feed. Every story
-// anyone could be shown is in one of them. A feed ranked before CTRs were
-// kept gives none: its stories are ranked by their own numbers.
+// feeds (keys: a variant's top and categories): every feed's head in one
+// batch read, then each further chunk index of the feeds that have it in
+// one more (at most MaxRanked/ChunkSize reads in all). Every story anyone
+// could be shown is in one of them. A feed ranked before CTRs were kept
+// gives none: its stories are ranked by their own numbers.
 func (s *Service) previousCTRs(ctx context.Context, keys []string, now time.Time) (map[string]float64, error) {
 	out := map[string]float64{}
-	for _, key := range keys {
-		head, err := s.Store.Chunk(ctx, ChunkRef{Category: key}, now)
-		if errors.Is(err, ErrPageNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		chunks := []Chunk{head}
-		for i := 1; i*ChunkSize < head.Total; i++ {
-			c, err := s.Store.Chunk(ctx, ChunkRef{Category: key, Run: head.Run, Index: i}, now)
-			if errors.Is(err, ErrPageNotFound) {
-				break // expired with its run: the stories past it rank by their own numbers
-			}
-			if err != nil {
-				return nil, err
-			}
-			chunks = append(chunks, c)
-		}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	refs := make([]ChunkRef, len(keys))
+	for i, key := range keys {
+		refs[i] = ChunkRef{Category: key}
+	}
+	heads, err := s.Store.Chunks(ctx, refs, now)
+	if err != nil {
+		return nil, err
+	}
+	take := func(chunks map[string]Chunk) {
 		for _, c := range chunks {
 			for _, r := range c.Items {
 				if r.CTR > 0 {
@@ -262,6 +256,24 @@ func (s *Service) previousCTRs(ctx context.Context, keys []string, now time.Time
 				}
 			}
 		}
+	}
+	take(heads)
+	for i := 1; i*ChunkSize < MaxRanked; i++ {
+		refs = refs[:0]
+		for key, h := range heads {
+			if i*ChunkSize < h.Total {
+				refs = append(refs, ChunkRef{Category: key, Run: h.Run, Index: i})
+			}
+		}
+		if len(refs) == 0 {
+			break
+		}
+		// A chunk gone with its run leaves its stories to their own numbers.
+		more, err := s.Store.Chunks(ctx, refs, now)
+		if err != nil {
+			return nil, err
+		}
+		take(more)
 	}
 	return out, nil
 }

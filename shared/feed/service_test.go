@@ -804,3 +804,46 @@ func TestServiceOneReaderMovesNoStoryAndASecondDoes(t *testing.T) {
 		t.Errorf("a second reader did not move b")
 	}
 }
+
+// The hold reaches past a feed's first chunk: a story ranked 56th keeps its
+// CTR when one more reader opens it.
+func TestServiceTheHoldReadsEveryChunkOfThePreviousRun(t *testing.T) {
+	s, _ := newMemoryService(t)
+	ctx := context.Background()
+	for i := range 60 {
+		if err := s.OnArticlePublished(ctx, published(i+1, "tech", fmt.Sprintf("s%d", i), time.Duration(i)*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := now.Format(events.DayLayout)
+	last := id(60) // the oldest: ranked last, in the second chunk
+	ctrOf := func(at time.Time, viewers, clicks int64) float64 {
+		t.Helper()
+		if err := s.PutStats(ctx, DayStats{Day: day, Parts: 1, ComputedAt: at,
+			Articles: map[string]Stats{last: {Impressions: viewers, Clicks: clicks}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Rank(ctx); err != nil {
+			t.Fatal(err)
+		}
+		head, err := s.Store.Chunk(ctx, ChunkRef{Category: "tech"}, now)
+		if err != nil || head.Total != 60 {
+			t.Fatalf("head %d stories, %v", head.Total, err)
+		}
+		c, err := s.Store.Chunk(ctx, ChunkRef{Category: "tech", Run: head.Run, Index: 1}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range c.Items {
+			if r.ID == last {
+				return r.CTR
+			}
+		}
+		t.Fatalf("%s is not in the second chunk", last)
+		return 0
+	}
+	before := ctrOf(now.Add(-2*time.Minute), 10, 0) // below the prior: ranked last
+	if after := ctrOf(now.Add(-time.Minute), 11, 0); after != before {
+		t.Errorf("one more reader moved a story of the second chunk from %v to %v", before, after)
+	}
+}
