@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/article"
+	"github.com/kiosk-news/kiosk/shared/article/ingest"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
@@ -20,9 +21,9 @@ import (
 func main() {
 	env := boot.Init()
 	table := env.Table(contract.ArticlesTable)
-	in := &article.Ingester{
+	in := &ingest.Ingester{
 		Store:   article.NewDynamoStore(table),
-		Fetcher: article.NewFetcher(article.ParseAllow(env.Var(contract.FetchAllowEnv))),
+		Fetcher: ingest.NewFetcher(article.ParseAllow(env.Var(contract.FetchAllowEnv))),
 		Now:     clock.Now,
 	}
 	trigger.Start(env, func(ctx context.Context, e trigger.Event[trigger.Scheduled]) error {

@@ -7,6 +7,14 @@ import (
 	"time"
 )
 
+// PutTimeout bounds one article write; the Announcer waits longer than this
+// before it trusts that every article stamped before a moment is stored.
+const PutTimeout = 10 * time.Second
+
+// AnnounceLag is the Announcer's default lag: what was stored less than this
+// ago waits for the next run.
+const AnnounceLag = 3 * PutTimeout
+
 // Announcer relays stored articles to the bus, in ingestion order: the
 // transactional-outbox half of ingestion. It announces every article ingested
 // after the checkpoint and at least Lag ago (so no put still in flight can land

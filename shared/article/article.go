@@ -106,3 +106,10 @@ type Page struct {
 	Items      []Article
 	NextCursor string
 }
+
+// Caps on stored text.
+const (
+	MaxTitle   = 300
+	MaxSummary = 600
+	MaxURL     = 2048
+)

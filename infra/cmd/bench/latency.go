@@ -392,7 +392,7 @@ func (b *bench) throughput() error {
 		Count: n, Seconds: took.Seconds(), PerSecond: float64(n) / took.Seconds(), Reproduce: "make bench"})
 
 	// Ingestion: the Go benchmark against dynalite.
-	raw, err := osexec.Command("go", "test", "-run", "^$", "-bench", "Ingest", "-benchtime", "3x", "./shared/article").CombinedOutput()
+	raw, err := osexec.Command("go", "test", "-run", "^$", "-bench", "Ingest", "-benchtime", "3x", "./shared/article/ingest").CombinedOutput()
 	out := string(raw)
 	if err != nil {
 		return fmt.Errorf("ingest benchmark: %w\n%s", err, out)
@@ -412,7 +412,7 @@ func (b *bench) throughput() error {
 		}
 	}
 	b.r.Throughput = append(b.r.Throughput, Throughput{What: fmt.Sprintf("articles ingested (20 feeds × 50 items; %.2f DynamoDB calls per article)", perArticle),
-		PerSecond: perSec, Reproduce: "go test -run '^$' -bench Ingest -benchtime 3x ./shared/article"})
+		PerSecond: perSec, Reproduce: "go test -run '^$' -bench Ingest -benchtime 3x ./shared/article/ingest"})
 
 	// Event patterns: one event against 100 rules, decoded once, against the
 	// naive baseline that decodes it for every rule.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/article"
+	"github.com/kiosk-news/kiosk/shared/article/ingest"
 	"github.com/mmcdole/gofeed"
 )
 
@@ -160,7 +161,7 @@ func Cluster(hs []Headline) ([]string, error) {
 	for _, i := range order {
 		h := hs[i]
 		published := h.Published
-		a, err := article.FromItem(&gofeed.Item{Title: h.Title, Link: fmt.Sprintf("https://%s.example/%d", h.Source, i), PublishedParsed: &published},
+		a, err := ingest.FromItem(&gofeed.Item{Title: h.Title, Link: fmt.Sprintf("https://%s.example/%d", h.Source, i), PublishedParsed: &published},
 			"en", article.Source{ID: h.Source, Category: strings.SplitN(h.Story, "/", 2)[0], Weight: 1}, published.Add(time.Hour))
 		if err != nil {
 			return nil, fmt.Errorf("headline %q: %w", h.Title, err)

@@ -77,5 +77,5 @@
 //
 // Measure runs ingestion's own decision (article.Stories, the one the
 // ingestion batch uses) over each headline in publication order, as articles
-// made by article.FromItem.
+// made by ingest.FromItem.
 package clustereval

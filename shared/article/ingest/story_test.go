@@ -1,4 +1,4 @@
-package article
+package ingest
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kiosk-news/kiosk/shared/article"
 )
 
 // growingFeed serves one RSS feed whose items the test adds as the day goes.
@@ -42,20 +44,20 @@ func (f *growingFeed) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 
 // feedSetup registers the feed as a source of s and returns an ingester whose
 // clock the test moves.
-func feedSetup(t *testing.T, s Store, feed http.Handler, now *time.Time) *Ingester {
+func feedSetup(t *testing.T, s article.Store, feed http.Handler, now *time.Time) *Ingester {
 	t.Helper()
 	srv := httptest.NewServer(feed)
 	t.Cleanup(srv.Close)
-	if err := s.PutSource(context.Background(), Source{ID: "wire", URL: srv.URL + "/feed", Name: "Wire", Category: "world",
+	if err := s.PutSource(context.Background(), article.Source{ID: "wire", URL: srv.URL + "/feed", Name: "Wire", Category: "world",
 		Weight: 1, CreatedAt: t0, UpdatedAt: t0}); err != nil {
 		t.Fatal(err)
 	}
 	return &Ingester{Store: s, Fetcher: NewFetcher([]string{strings.TrimPrefix(srv.URL, "http://")}), Now: func() time.Time { return *now }}
 }
 
-func stored(t *testing.T, s Store, url string) Article {
+func stored(t *testing.T, s article.Store, url string) article.Article {
 	t.Helper()
-	a, err := s.GetArticle(context.Background(), IDFor(url))
+	a, err := s.GetArticle(context.Background(), article.IDFor(url))
 	if err != nil {
 		t.Fatalf("article %s: %v", url, err)
 	}
@@ -71,8 +73,8 @@ func TestAStoryThatDevelopsOverHoursKeepsItsFirstArticlesID(t *testing.T) {
 		b = "Marseille wildfire spreads in hills, hundreds evacuated"
 		c = "Hundreds more evacuated as the fire spreads to the suburbs"
 	)
-	if !SameStory(a, b) || !SameStory(b, c) || SameStory(a, c) {
-		t.Fatalf("the titles do not develop as the test needs: A~B %v, B~C %v, A~C %v", SameStory(a, b), SameStory(b, c), SameStory(a, c))
+	if !article.SameStory(a, b) || !article.SameStory(b, c) || article.SameStory(a, c) {
+		t.Fatalf("the titles do not develop as the test needs: A~B %v, B~C %v, A~C %v", article.SameStory(a, b), article.SameStory(b, c), article.SameStory(a, c))
 	}
 	for _, store := range stores {
 		t.Run(store.name, func(t *testing.T) {
@@ -116,9 +118,9 @@ func TestIngestionNeverChangesAStoredArticlesStory(t *testing.T) {
 			now := t0
 			feed := &growingFeed{}
 			in := feedSetup(t, s, feed, &now)
-			mk := func(url, title, story string, at time.Time) Article {
-				a := Article{ID: IDFor(url), URL: url, Title: title, SourceID: "other", Category: "world", Story: story,
-					PublishedAt: at, IngestedAt: at, Fingerprint: Fingerprint(title)}
+			mk := func(url, title, story string, at time.Time) article.Article {
+				a := article.Article{ID: article.IDFor(url), URL: url, Title: title, SourceID: "other", Category: "world", Story: story,
+					PublishedAt: at, IngestedAt: at, Fingerprint: article.Fingerprint(title)}
 				if a.Story == "" {
 					a.Story = a.ID
 				}
@@ -134,7 +136,7 @@ func TestIngestionNeverChangesAStoredArticlesStory(t *testing.T) {
 			if _, err := in.Run(ctx); err != nil {
 				t.Fatal(err)
 			}
-			for _, before := range []Article{first, split} {
+			for _, before := range []article.Article{first, split} {
 				if after := stored(t, s, before.URL); after.Story != before.Story {
 					t.Errorf("ingestion changed %q's story from %s to %s", before.Title, before.Story, after.Story)
 				}
@@ -154,10 +156,10 @@ func TestIngestionNeverChangesAStoredArticlesStory(t *testing.T) {
 // country) does not join it through the vague one.
 func TestALooseLinkDoesNotChainTwoStories(t *testing.T) {
 	at := t0
-	s := NewStories(nil, 48*time.Hour)
+	s := article.NewStories(nil, 48*time.Hour)
 	assign := func(id, title string) string {
 		at = at.Add(time.Minute)
-		story, _ := s.Assign(Article{ID: id, Story: id, Title: title, PublishedAt: at})
+		story, _ := s.Assign(article.Article{ID: id, Story: id, Title: title, PublishedAt: at})
 		return story
 	}
 	assign("south", "Heatwave breaks records across the south")

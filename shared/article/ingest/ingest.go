@@ -1,4 +1,8 @@
-package article
+// Package ingest is the articles domain's ingestion batch: fetch every due
+// source without reaching the internal network, parse its feed (gofeed) and
+// turn items into articles for the article store. It is its own package so
+// that what only reads or edits articles does not link the feed parsers.
+package ingest
 
 import (
 	"bytes"
@@ -7,6 +11,8 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"github.com/kiosk-news/kiosk/shared/article"
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/parallel"
@@ -18,7 +24,7 @@ import (
 // It does not announce them: the Announcer relays what was stored to the bus,
 // so a crash between the two can lose nothing.
 type Ingester struct {
-	Store       Store
+	Store       article.Store
 	Fetcher     *Fetcher
 	Concurrency int              // parallel fetches (default 8)
 	Now         func() time.Time // default time.Now
@@ -42,14 +48,6 @@ type Report struct {
 	Unstored int `json:"unstored"`
 }
 
-// putTimeout bounds one article write; the Announcer waits longer than this
-// before it trusts that every article stamped before a moment is stored.
-const putTimeout = 10 * time.Second
-
-// AnnounceLag is the Announcer's default lag: what was stored less than this
-// ago waits for the next run.
-const AnnounceLag = 3 * putTimeout
-
 // Backoff for failing sources: 15 min doubling per consecutive failure, at most a day.
 const (
 	baseInterval = 15 * time.Minute
@@ -69,10 +67,10 @@ func NextFetch(now time.Time, failures int) time.Time {
 }
 
 type fetched struct {
-	source   Source
-	articles []Article
+	source   article.Source
+	articles []article.Article
 	bad      int
-	state    FetchState
+	state    article.FetchState
 	outcome  string // fetched, not_modified, failed
 }
 
@@ -93,7 +91,7 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 		return r, fmt.Errorf("list sources: %w", err)
 	}
 	r.Sources = len(sources)
-	var due []Source
+	var due []article.Source
 	for _, s := range sources {
 		if !s.NextFetchAt.After(now) {
 			due = append(due, s)
@@ -104,9 +102,9 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 
 	// Decide stories in a fixed order, so a run is deterministic.
 	sort.Slice(results, func(i, j int) bool { return results[i].source.ID < results[j].source.ID })
-	stories := NewStories(recent, window)
+	stories := article.NewStories(recent, window)
 	seen := map[string]bool{}
-	var candidates []Article
+	var candidates []article.Article
 	for _, f := range results {
 		switch f.outcome {
 		case "fetched":
@@ -158,18 +156,18 @@ func (in *Ingester) now() time.Time {
 	return time.Now().UTC()
 }
 
-func (in *Ingester) fetchAll(ctx context.Context, due []Source, now time.Time) []fetched {
+func (in *Ingester) fetchAll(ctx context.Context, due []article.Source, now time.Time) []fetched {
 	n := in.Concurrency
 	if n <= 0 {
 		n = 8
 	}
 	out := make([]fetched, len(due))
-	parallel.Each(due, n, func(i int, s Source) { out[i] = in.fetchOne(ctx, s, now) })
+	parallel.Each(due, n, func(i int, s article.Source) { out[i] = in.fetchOne(ctx, s, now) })
 	return out
 }
 
 // fetchOne never fails the run: a broken source only records its failure.
-func (in *Ingester) fetchOne(ctx context.Context, s Source, now time.Time) (f fetched) {
+func (in *Ingester) fetchOne(ctx context.Context, s article.Source, now time.Time) (f fetched) {
 	f = fetched{source: s, state: s.FetchState}
 	f.state.LastChecked = now
 	fail := func(err error) fetched {
@@ -215,15 +213,15 @@ func (in *Ingester) fetchOne(ctx context.Context, s Source, now time.Time) (f fe
 // storeAll puts the candidates with bounded concurrency; an id already stored
 // is a duplicate, not an error. Each article is stamped with the time just
 // before its put, which the Announcer's lag relies on.
-func (in *Ingester) storeAll(ctx context.Context, candidates []Article) (fresh, dups int, unstored map[string]int, err error) {
+func (in *Ingester) storeAll(ctx context.Context, candidates []article.Article) (fresh, dups int, unstored map[string]int, err error) {
 	type result struct {
-		a   Article
+		a   article.Article
 		err error
 	}
 	results := make([]result, len(candidates))
-	parallel.Each(candidates, 8, func(i int, a Article) {
+	parallel.Each(candidates, 8, func(i int, a article.Article) {
 		a.IngestedAt = in.now()
-		pctx, cancel := context.WithTimeout(ctx, putTimeout)
+		pctx, cancel := context.WithTimeout(ctx, article.PutTimeout)
 		defer cancel()
 		results[i] = result{a, in.Store.PutArticle(pctx, a)}
 	})
@@ -233,7 +231,7 @@ func (in *Ingester) storeAll(ctx context.Context, candidates []Article) (fresh, 
 		switch {
 		case r.err == nil:
 			fresh++
-		case errors.Is(r.err, ErrExists):
+		case errors.Is(r.err, article.ErrExists):
 			dups++
 		default:
 			unstored[r.a.SourceID]++

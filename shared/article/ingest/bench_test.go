@@ -1,4 +1,4 @@
-package article
+package ingest
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kiosk-news/kiosk/shared/article"
+
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
 	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
 	"github.com/kiosk-news/kiosk/shared/platform/store"
@@ -17,7 +19,7 @@ import (
 // BenchmarkIngest ingests 20 local feeds of 50 new items each into dynalite per
 // iteration and reports articles/s and DynamoDB calls per new article (through
 // the functions' own SDK configuration, which counts calls).
-// Reproduce: go test -run '^$' -bench Ingest -benchtime 5x ./shared/article
+// Reproduce: go test -run '^$' -bench Ingest -benchtime 5x ./shared/article/ingest
 func BenchmarkIngest(b *testing.B) {
 	const feeds, items = 20, 50
 	var round int
@@ -47,9 +49,9 @@ func BenchmarkIngest(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		round++
-		s := NewDynamoStore(db.Table(dynamotest.Table(b, "articles").Name()))
+		s := article.NewDynamoStore(db.Table(dynamotest.Table(b, "articles").Name()))
 		for f := range feeds {
-			_ = s.PutSource(context.Background(), Source{ID: fmt.Sprintf("feed-%d", f), URL: fmt.Sprintf("%s/f%d", srv.URL, f),
+			_ = s.PutSource(context.Background(), article.Source{ID: fmt.Sprintf("feed-%d", f), URL: fmt.Sprintf("%s/f%d", srv.URL, f),
 				Name: "bench", Category: "bench", Weight: 1, CreatedAt: t0, UpdatedAt: t0})
 		}
 		in := &Ingester{Store: s, Fetcher: NewFetcher([]string{strings.TrimPrefix(srv.URL, "http://")}), Now: func() time.Time { return t0 }}

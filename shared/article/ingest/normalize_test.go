@@ -1,9 +1,11 @@
-package article
+package ingest
 
 import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kiosk-news/kiosk/shared/article"
 
 	"github.com/mmcdole/gofeed"
 )
@@ -30,7 +32,7 @@ func TestPlainText(t *testing.T) {
 
 func TestFromItem(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	src := Source{ID: "s", Category: "tech"}
+	src := article.Source{ID: "s", Category: "tech"}
 	past := now.Add(-2 * time.Hour)
 	future := now.Add(48 * time.Hour)
 
@@ -39,10 +41,10 @@ func TestFromItem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Title != "A title" || a.URL != "https://x.example/a" || a.ID != IDFor(a.URL) || a.Story != a.ID {
+	if a.Title != "A title" || a.URL != "https://x.example/a" || a.ID != article.IDFor(a.URL) || a.Story != a.ID {
 		t.Errorf("article = %+v", a)
 	}
-	if n := len([]rune(a.Summary)); n > MaxSummary || !strings.HasSuffix(a.Summary, "…") {
+	if n := len([]rune(a.Summary)); n > article.MaxSummary || !strings.HasSuffix(a.Summary, "…") {
 		t.Errorf("summary is %d runes, want it capped with an ellipsis", n)
 	}
 	if !a.PublishedAt.Equal(past) || a.ImageURL != "https://img.example/a.jpg" || a.Language != "en" || a.Category != "tech" {
@@ -92,7 +94,7 @@ func TestStories(t *testing.T) {
 		{"Beyoncé releases surprise country album", "Beyonce releases surprise country album"},
 	}
 	for _, p := range same {
-		if !SameStory(p[0], p[1]) {
+		if !article.SameStory(p[0], p[1]) {
 			t.Errorf("%q and %q should be one story", p[0], p[1])
 		}
 	}
@@ -110,7 +112,7 @@ func TestStories(t *testing.T) {
 		{"UK inflation falls to 3.2% in March", "US inflation falls to 3.5% in March"},
 	}
 	for _, p := range different {
-		if SameStory(p[0], p[1]) {
+		if article.SameStory(p[0], p[1]) {
 			t.Errorf("%q and %q should be different stories", p[0], p[1])
 		}
 	}
@@ -129,14 +131,14 @@ func FuzzFromItem(f *testing.F) {
 			return
 		}
 		for _, it := range feed.Items {
-			a, err := FromItem(it, feed.Language, Source{ID: "s", Category: "c"}, now)
+			a, err := FromItem(it, feed.Language, article.Source{ID: "s", Category: "c"}, now)
 			if err != nil {
 				continue
 			}
-			if a.Title == "" || len([]rune(a.Title)) > MaxTitle || len([]rune(a.Summary)) > MaxSummary {
+			if a.Title == "" || len([]rune(a.Title)) > article.MaxTitle || len([]rune(a.Summary)) > article.MaxSummary {
 				t.Fatalf("text invariants broken: %+v", a)
 			}
-			if again, err := Canonicalize(a.URL); err != nil || again != a.URL || a.ID != IDFor(a.URL) {
+			if again, err := article.Canonicalize(a.URL); err != nil || again != a.URL || a.ID != article.IDFor(a.URL) {
 				t.Fatalf("URL %q is not canonical", a.URL)
 			}
 			if a.PublishedAt.After(now) {

@@ -1,4 +1,4 @@
-package article
+package ingest
 
 import (
 	"fmt"
@@ -7,20 +7,15 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/kiosk-news/kiosk/shared/article"
+
 	"github.com/mmcdole/gofeed"
 	"golang.org/x/net/html"
 )
 
-// Caps on stored text.
-const (
-	MaxTitle   = 300
-	MaxSummary = 600
-	MaxURL     = 2048
-)
-
 // FromItem turns a feed item into an article of source s, fetched at now. It
 // fails for an item with no usable link or title.
-func FromItem(it *gofeed.Item, feedLang string, s Source, now time.Time) (Article, error) {
+func FromItem(it *gofeed.Item, feedLang string, s article.Source, now time.Time) (article.Article, error) {
 	link := it.Link
 	if link == "" && len(it.Links) > 0 {
 		link = it.Links[0]
@@ -28,16 +23,16 @@ func FromItem(it *gofeed.Item, feedLang string, s Source, now time.Time) (Articl
 	if link == "" && it.GUID != "" && (strings.HasPrefix(it.GUID, "http://") || strings.HasPrefix(it.GUID, "https://")) {
 		link = it.GUID
 	}
-	if len(link) > MaxURL {
-		return Article{}, fmt.Errorf("item link is longer than %d bytes", MaxURL)
+	if len(link) > article.MaxURL {
+		return article.Article{}, fmt.Errorf("item link is longer than %d bytes", article.MaxURL)
 	}
-	canon, err := Canonicalize(link)
+	canon, err := article.Canonicalize(link)
 	if err != nil {
-		return Article{}, fmt.Errorf("item link: %v", err)
+		return article.Article{}, fmt.Errorf("item link: %v", err)
 	}
-	title := clip(PlainText(it.Title), MaxTitle)
+	title := clip(PlainText(it.Title), article.MaxTitle)
 	if title == "" {
-		return Article{}, fmt.Errorf("item %s has no title", canon)
+		return article.Article{}, fmt.Errorf("item %s has no title", canon)
 	}
 	summary := it.Description
 	if summary == "" {
@@ -59,11 +54,11 @@ func FromItem(it *gofeed.Item, feedLang string, s Source, now time.Time) (Articl
 	if len(lang) > 0 && lang[0].Value != "" {
 		language = lang[0].Value
 	}
-	a := Article{
-		ID:           IDFor(canon),
+	a := article.Article{
+		ID:           article.IDFor(canon),
 		URL:          canon,
 		Title:        title,
-		Summary:      clip(PlainText(summary), MaxSummary),
+		Summary:      clip(PlainText(summary), article.MaxSummary),
 		ImageURL:     imageOf(it),
 		SourceID:     s.ID,
 		SourceWeight: s.Weight,
@@ -71,7 +66,7 @@ func FromItem(it *gofeed.Item, feedLang string, s Source, now time.Time) (Articl
 		Language:     normalizeLang(language),
 		PublishedAt:  published.Truncate(time.Second),
 		IngestedAt:   now,
-		Fingerprint:  Fingerprint(title),
+		Fingerprint:  article.Fingerprint(title),
 	}
 	a.Story = a.ID
 	return a, nil
@@ -169,10 +164,10 @@ func imageOf(it *gofeed.Item) string {
 		}
 	}
 	for _, c := range candidates {
-		if len(c) > MaxURL {
+		if len(c) > article.MaxURL {
 			continue
 		}
-		if u, err := Canonicalize(c); err == nil {
+		if u, err := article.Canonicalize(c); err == nil {
 			return u
 		}
 	}

@@ -1,4 +1,4 @@
-package article
+package ingest
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kiosk-news/kiosk/shared/article"
+
 	"github.com/mmcdole/gofeed"
 )
 
@@ -20,12 +22,12 @@ func TestBlocked(t *testing.T) {
 	for _, a := range []string{"127.0.0.1", "127.1.2.3", "::1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254",
 		"fe80::1", "fd00:ec2::254", "fc00::1", "0.0.0.0", "::", "100.64.0.1", "::ffff:127.0.0.1", "::ffff:10.0.0.1",
 		"224.0.0.1", "255.255.255.255", "64:ff9b::7f00:1"} {
-		if !Blocked(netip.MustParseAddr(a)) {
+		if !article.Blocked(netip.MustParseAddr(a)) {
 			t.Errorf("%s is not blocked", a)
 		}
 	}
 	for _, a := range []string{"93.184.216.34", "2606:4700::1111", "8.8.8.8"} {
-		if Blocked(netip.MustParseAddr(a)) {
+		if article.Blocked(netip.MustParseAddr(a)) {
 			t.Errorf("%s is blocked", a)
 		}
 	}
