@@ -31,6 +31,7 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
+	"github.com/kiosk-news/kiosk/shared/platform/logs"
 	"github.com/kiosk-news/kiosk/shared/platform/ratelimit"
 )
 
@@ -276,11 +277,9 @@ func WrapLimits(mux *http.ServeMux, limits Limits) http.Handler {
 		if !rec.wrote {
 			rec.WriteHeader(http.StatusOK)
 		}
-		slog.InfoContext(ctx, "request",
-			"route", route, "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"duration_ms", float64(time.Since(start).Microseconds())/1000,
-			"dynamodb_calls", calls.Count("DynamoDB"), "eventbridge_calls", calls.Count("EventBridge"),
-			"request_id", id)
+		logs.Access(ctx, logs.Request{Route: route, Method: r.Method, Path: r.URL.Path, Status: rec.status,
+			Duration: time.Since(start), DynamoDBCalls: calls.Count("DynamoDB"), EventBridgeCalls: calls.Count("EventBridge"),
+			RequestID: id})
 	})
 }
 
