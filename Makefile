@@ -94,7 +94,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzCursors -fuzztime 2m ./shared/feed
 	$(GO) test -run '^$$' -fuzz FuzzConsoleHandlers -fuzztime 2m -parallel 1 ./functions/admin-console
 
-## bench: the benchmark report (sizes, cold starts vs hello world, init costs, warm latency vs a bare server, DynamoDB calls per route, throughput, cost model) into build/bench/REPORT.md and chart.svg
+## bench: the benchmark report (sizes and what links them, the read route vs a peer-shaped baseline, cold starts vs hello world, init costs, warm latency vs a bare server, DynamoDB calls per route, throughput, cost model) into build/bench/REPORT.md and chart.svg
 bench: tools
 	$(GO) run ./infra/cmd/bench
 
