@@ -178,7 +178,7 @@ func (b *bench) sizes() error {
 	if err := goCmd(nil, "run", "./infra/cmd/build", "-arm64", "-out", b.arm64()); err != nil {
 		return err
 	}
-	flags := []string{"build", "-tags", "lambda.norpc,nethttpomithttp2", "-trimpath", "-ldflags", "-s -w"}
+	flags := []string{"build", "-tags", dist.Tags, "-trimpath", "-ldflags", "-s -w"}
 	if err := goCmd([]string{"CGO_ENABLED=0"}, append(flags, "-o", filepath.Join(b.dist(), "hello", "bootstrap"), "./infra/bench/hello")...); err != nil {
 		return err
 	}

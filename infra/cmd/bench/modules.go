@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/kiosk-news/kiosk/infra/dist"
 )
 
 // ModuleSizes is what a few bootstraps link, by module, in KiB.
@@ -47,18 +49,12 @@ func (b *bench) moduleSizes() error {
 	for _, f := range sizedFunctions {
 		pkgs = append(pkgs, pkgDir(f))
 	}
-	if err := goCmd([]string{"CGO_ENABLED=0"}, append([]string{"build", "-tags", "lambda.norpc,nethttpomithttp2", "-trimpath", "-o", dir + string(os.PathSeparator)}, pkgs...)...); err != nil {
+	if err := goCmd([]string{"CGO_ENABLED=0"}, append([]string{"build", "-tags", dist.Tags, "-trimpath", "-o", dir + string(os.PathSeparator)}, pkgs...)...); err != nil {
 		return err
 	}
-	out, err := exec.Command("go", append([]string{"list", "-tags", "lambda.norpc,nethttpomithttp2", "-deps", "-f", "{{.ImportPath}} {{with .Module}}{{.Path}}{{end}}"}, pkgs...)...).Output()
+	module, err := moduleMap(pkgs)
 	if err != nil {
-		return fmt.Errorf("go list: %w", err)
-	}
-	module := map[string]string{}
-	for _, l := range strings.Split(string(out), "\n") {
-		if p, m, ok := strings.Cut(l, " "); ok && m != "" {
-			module[p] = m
-		}
+		return err
 	}
 	ms := &ModuleSizes{Functions: sizedFunctions}
 	byModule := map[string][]float64{}
@@ -89,6 +85,21 @@ func (b *bench) moduleSizes() error {
 	sort.Slice(ms.Rows, func(i, j int) bool { return maxOf(ms.Rows[i].KiB) > maxOf(ms.Rows[j].KiB) })
 	b.r.Modules = ms
 	return nil
+}
+
+// moduleMap maps every package the given ones link to its module.
+func moduleMap(pkgs []string) (map[string]string, error) {
+	out, err := exec.Command("go", append([]string{"list", "-tags", dist.Tags, "-deps", "-f", "{{.ImportPath}} {{with .Module}}{{.Path}}{{end}}"}, pkgs...)...).Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list: %w", err)
+	}
+	module := map[string]string{}
+	for _, l := range strings.Split(string(out), "\n") {
+		if p, m, ok := strings.Cut(l, " "); ok && m != "" {
+			module[p] = m
+		}
+	}
+	return module, nil
 }
 
 func maxOf(xs []float64) float64 {

@@ -367,7 +367,7 @@ func (b *bench) peer() error {
 		}
 	}
 	b.r.Peer = res
-	return nil
+	return b.profileSides(sides, strings.TrimSpace(string(rie)), logf)
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

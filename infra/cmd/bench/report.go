@@ -18,6 +18,7 @@ type Report struct {
 	Calls       []Calls
 	Throughput  []Throughput
 	Peer        *Peer
+	Profiles    []Profile
 	Modules     *ModuleSizes
 	Cost        Cost
 	Took        string
@@ -297,6 +298,21 @@ func (r *Report) peerMarkdown(b *strings.Builder) {
 		fmt.Fprintf(b, "| %s (%s) | %.2f | %.2f | %.2f | %.2f–%.2f | %s | %s |\n", f.Name, f.Unit, f.Kiosk, f.Peer, f.Ratio(), f.Min, f.Max, verdict, f.Note)
 	}
 	b.WriteString("\n")
+	for _, p := range r.Profiles {
+		fmt.Fprintf(b, "Where %s's warm CPU goes (its own CPU profile over %d requests, built with `-tags pprof`; `go tool pprof %s`): by module ", p.Function, p.Requests, p.File)
+		var parts []string
+		for _, m := range p.Modules {
+			if m.Percent >= 1 {
+				parts = append(parts, fmt.Sprintf("%s %.0f%%", m.Name, m.Percent))
+			}
+		}
+		b.WriteString(strings.Join(parts, ", ") + "; top functions (flat) ")
+		parts = parts[:0]
+		for _, t := range p.Top[:min(8, len(p.Top))] {
+			parts = append(parts, fmt.Sprintf("`%s` %.1f%%", t.Name, t.Percent))
+		}
+		b.WriteString(strings.Join(parts, ", ") + ".\n\n")
+	}
 }
 
 func (r *Report) modulesMarkdown(b *strings.Builder) {

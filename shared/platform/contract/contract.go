@@ -27,6 +27,11 @@ const (
 	// FetchAllowEnv lists host:port pairs a feed fetcher may reach although
 	// they are private (the local cloud's sample feeds; empty in AWS).
 	FetchAllowEnv = "KIOSK_FETCH_ALLOW"
+	// CPUProfileEnv names the file a bootstrap built with -tags pprof (make
+	// bench's profiling build, never a deployed one) writes its CPU profile
+	// to, from init until SIGTERM. The topology never sets it: the stack test
+	// holds that.
+	CPUProfileEnv = "KIOSK_CPUPROFILE"
 )
 
 // TableEnv is the environment variable that carries a table's physical name to
