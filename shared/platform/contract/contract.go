@@ -6,7 +6,6 @@
 package contract
 
 import (
-	"regexp"
 	"strings"
 )
 
@@ -95,9 +94,23 @@ type ClientLimit struct {
 	WindowSeconds int `json:"window_s"`
 }
 
-// categoryRe is what every domain accepts as a category: the articles'
-// sources, the users' interests and the feeds all speak the same names.
-var categoryRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$`)
+// ValidCategory reports whether s is a category name: what every domain
+// accepts as a category (the articles' sources, the users' interests and the
+// feeds all speak the same names).
+func ValidCategory(s string) bool { return ValidSlug(s) }
 
-// ValidCategory reports whether s is a category name.
-func ValidCategory(s string) bool { return categoryRe.MatchString(s) }
+// ValidSlug reports whether s is lower-case kebab of 2 to 40 characters,
+// starting and ending with a letter or digit: ^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$,
+// checked by hand because a package-level regexp is compiled in every
+// importing bootstrap's init, which cold starts pay.
+func ValidSlug(s string) bool {
+	if len(s) < 2 || len(s) > 40 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+			return false
+		}
+	}
+	return true
+}
