@@ -108,7 +108,7 @@ func waitFile(path string, limit time.Duration) error {
 // readProfile sums a profile's flat samples by module and lists its top
 // functions, from `go tool pprof -top`.
 func readProfile(bin, file string, module map[string]string) (Profile, error) {
-	out, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=100000", bin, file).Output()
+	out, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=100000", "-nodefraction=0", "-edgefraction=0", bin, file).Output()
 	if err != nil {
 		return Profile{}, fmt.Errorf("go tool pprof: %w", err)
 	}
