@@ -179,25 +179,18 @@ func (b *bench) sizes() error {
 		return err
 	}
 	flags := []string{"build", "-tags", dist.Tags, "-trimpath", "-ldflags", "-s -w"}
-	if err := goCmd([]string{"CGO_ENABLED=0"}, append(flags, "-o", filepath.Join(b.dist(), "hello", "bootstrap"), "./infra/bench/hello")...); err != nil {
-		return err
-	}
-	helloArm := filepath.Join(b.arm64(), "hello", "bootstrap")
-	if err := goCmd([]string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64"}, append(flags, "-o", helloArm, "./infra/bench/hello")...); err != nil {
-		return err
-	}
-	if _, err := dist.Zip(helloArm, filepath.Join(b.arm64(), "hello.zip")); err != nil {
-		return err
-	}
-	if err := goCmd([]string{"CGO_ENABLED=0"}, append(flags, "-o", filepath.Join(b.dist(), "peer", "bootstrap"), "./infra/bench/peer")...); err != nil {
-		return err
-	}
-	peerArm := filepath.Join(b.arm64(), "peer", "bootstrap")
-	if err := goCmd([]string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64"}, append(flags, "-o", peerArm, "./infra/bench/peer")...); err != nil {
-		return err
-	}
-	if _, err := dist.Zip(peerArm, filepath.Join(b.arm64(), "peer.zip")); err != nil {
-		return err
+	// The baselines, built as the functions are: hello world and the peer.
+	for _, base := range []string{"hello", "peer"} {
+		if err := goCmd([]string{"CGO_ENABLED=0"}, append(flags, "-o", filepath.Join(b.dist(), base, "bootstrap"), "./infra/bench/"+base)...); err != nil {
+			return err
+		}
+		arm := filepath.Join(b.arm64(), base, "bootstrap")
+		if err := goCmd([]string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64"}, append(flags, "-o", arm, "./infra/bench/"+base)...); err != nil {
+			return err
+		}
+		if _, err := dist.Zip(arm, filepath.Join(b.arm64(), base+".zip")); err != nil {
+			return err
+		}
 	}
 	names := append([]string{"hello", "peer"}, functionNames(topology.Kiosk())...)
 	for _, name := range names {
