@@ -221,10 +221,11 @@ func WrapLimits(mux *http.ServeMux, limits Limits) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ctx, calls := awsenv.WithCounter(r.Context())
-		route := r.Method + " " + r.URL.Path
-		id := ""
+		var route, id string
 		if gw, ok := core.GetAPIGatewayV2ContextFromContext(ctx); ok {
 			id, route = gw.RequestID, gw.RouteKey
+		} else {
+			route = r.Method + " " + r.URL.Path
 		}
 		if id == "" {
 			id = newID()
@@ -232,7 +233,7 @@ func WrapLimits(mux *http.ServeMux, limits Limits) http.Handler {
 		ctx = context.WithValue(ctx, requestIDKey{}, id)
 		r = r.WithContext(ctx)
 		rec := &recorder{ResponseWriter: w}
-		rec.Header().Set("X-Request-Id", id)
+		rec.Header()["X-Request-Id"] = []string{id} // canonical already: no Set's canonicalisation per request
 		_, pattern := mux.Handler(r)
 		limit, named := limits.Routes[route]
 		if !named {
