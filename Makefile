@@ -35,7 +35,7 @@ client: tools
 ## lint-openapi: Redocly CLI (recommended, redocly.yaml) and Spectral (spectral:oas, .spectral.yaml) on the API contract;
 ## any error or warning fails
 lint-openapi: tools
-	@mkdir -p .kiosk; npx --no-install redocly lint infra/topology/openapi.json --format=stylish > .kiosk/redocly.log 2>&1; rc=$$?; \
+	@mkdir -p .kiosk; REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npx --no-install redocly lint infra/topology/openapi.json --format=stylish > .kiosk/redocly.log 2>&1; rc=$$?; \
 	grep -v '[║╔╚]' .kiosk/redocly.log | grep -v '^ *$$'; \
 	if [ $$rc -ne 0 ] || grep -qE '^ +[0-9]+:[0-9]+ +(warning|error)' .kiosk/redocly.log; then echo "lint-openapi: Redocly found problems"; exit 1; fi
 	npx --no-install spectral lint infra/topology/openapi.json --fail-severity=warn
