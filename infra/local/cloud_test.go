@@ -94,7 +94,9 @@ func run(m *testing.M) int {
 		return 1
 	}
 	if testing.Verbose() {
-		fmt.Printf("conformance: %d exchanges (%d distinct method, path and status) all match infra/topology/openapi.json\n", exchanges, kinds)
+		left := conformance.Unexercised()
+		fmt.Printf("conformance: %d exchanges, all matching infra/topology/openapi.json, showed %d of its %d documented (operation, status) pairs; not shown: %s\n",
+			exchanges, kinds, kinds+len(left), strings.Join(left, ", "))
 	}
 	if leaks := secretsInLogs(filepath.Join(tmp, "logs")); len(leaks) > 0 {
 		fmt.Fprintln(os.Stderr, "secrets or tokens in the logs:\n"+strings.Join(leaks, "\n"))

@@ -153,42 +153,81 @@ func sortedKeys(m map[string]any) []string {
 	return out
 }
 
-// operation finds the documented operation of method and path, its path
-// parameters, and the documented methods of the path.
-func (s *Spec) operation(method, path string) (map[string]any, map[string]string, []string, bool) {
+// Template returns the documented path template that path matches ("" for
+// none).
+func (s *Spec) Template(path string) string {
+	if p, _ := s.match(path); p != nil {
+		return p.template
+	}
+	return ""
+}
+
+// match finds the documented path that path matches, and its parameters.
+// Literal segments win over {params}, as API Gateway routes (s.paths is in
+// that order).
+func (s *Spec) match(path string) (*specPath, map[string]string) {
 	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
-	for _, p := range s.paths {
+	for i := range s.paths {
+		p := &s.paths[i]
 		if len(p.segs) != len(segs) {
 			continue
 		}
 		params := map[string]string{}
-		match := true
-		for i, ps := range p.segs {
-			if strings.HasPrefix(ps, "{") {
-				if segs[i] == "" {
-					match = false
-					break
-				}
-				params[strings.Trim(ps, "{}")] = segs[i]
-			} else if ps != segs[i] {
-				match = false
+		for j, ps := range p.segs {
+			switch {
+			case segs[j] == "":
+				params = nil
+			case strings.HasPrefix(ps, "{"):
+				params[strings.Trim(ps, "{}")] = segs[j]
+			case ps != segs[j]:
+				params = nil
+			}
+			if params == nil {
 				break
 			}
 		}
-		if !match {
-			continue
+		if params != nil {
+			return p, params
 		}
-		var allowed []string
-		for m := range p.item {
-			if m != "parameters" && !strings.HasPrefix(m, "x-") {
-				allowed = append(allowed, strings.ToUpper(m))
+	}
+	return nil, nil
+}
+
+// Documented returns every documented "METHOD template status".
+func (s *Spec) Documented() []string {
+	var out []string
+	for _, p := range s.paths {
+		for m, o := range p.item {
+			op, ok := o.(map[string]any)
+			if !ok || strings.HasPrefix(m, "x-") || m == "parameters" {
+				continue
+			}
+			responses, _ := op["responses"].(map[string]any)
+			for code := range responses {
+				out = append(out, strings.ToUpper(m)+" "+p.template+" "+code)
 			}
 		}
-		sort.Strings(allowed)
-		op, _ := p.item[strings.ToLower(method)].(map[string]any)
-		return op, params, allowed, true
 	}
-	return nil, nil, nil, false
+	sort.Strings(out)
+	return out
+}
+
+// operation finds the documented operation of method and path, its path
+// parameters, and the documented methods of the path.
+func (s *Spec) operation(method, path string) (map[string]any, map[string]string, []string, bool) {
+	p, params := s.match(path)
+	if p == nil {
+		return nil, nil, nil, false
+	}
+	var allowed []string
+	for m := range p.item {
+		if m != "parameters" && !strings.HasPrefix(m, "x-") {
+			allowed = append(allowed, strings.ToUpper(m))
+		}
+	}
+	sort.Strings(allowed)
+	op, _ := p.item[strings.ToLower(method)].(map[string]any)
+	return op, params, allowed, true
 }
 
 func (s *Spec) checkRequest(x Exchange, op map[string]any, pathParams map[string]string) []string {
@@ -500,11 +539,25 @@ func (c *Conformance) Violations() []string {
 }
 
 // Counts returns how many exchanges were checked and the distinct
-// "METHOD template status" triples seen.
+// documented "METHOD template status" triples they covered.
 func (c *Conformance) Counts() (int, int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.exchanges, len(c.statuses)
+}
+
+// Unexercised returns the documented "METHOD template status" triples no
+// checked exchange has shown.
+func (c *Conformance) Unexercised() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for _, k := range c.Spec.Documented() {
+		if !c.statuses[k] {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // Record checks one exchange and keeps its violations; it returns them.
@@ -513,7 +566,9 @@ func (c *Conformance) Record(x Exchange) []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.exchanges++
-	c.statuses[fmt.Sprintf("%s %s %d", x.Method, x.Path, x.Status)] = true
+	if tmpl := c.Spec.Template(x.Path); tmpl != "" {
+		c.statuses[fmt.Sprintf("%s %s %d", x.Method, tmpl, x.Status)] = true
+	}
 	for _, v := range out {
 		c.violations = append(c.violations, fmt.Sprintf("%s %s → %d: %s", x.Method, x.Path, x.Status, v))
 	}

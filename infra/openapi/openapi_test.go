@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -152,5 +153,24 @@ func TestTheTransportFailsARequestWhoseAnswerBreaksTheContract(t *testing.T) {
 		t.Errorf("out of scope: %v", err)
 	} else {
 		resp.Body.Close()
+	}
+}
+
+func TestCountsAreByDocumentedOperationAndStatus(t *testing.T) {
+	c, err := NewConformance(filepath.Join("..", "topology", "openapi.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := len(c.Unexercised())
+	for _, id := range []string{"d09385acdedb6eedf25a8d90b04005cc", "c6c8b4f6939a88bbe3331c2c65b5cde8"} {
+		c.Record(Exchange{Method: "GET", Path: "/v1/articles/" + id, Query: url.Values{}, ReqHeader: http.Header{}, Status: 200,
+			RespHeader: headers(), RespBody: []byte(strings.Replace(article, "d09385acdedb6eedf25a8d90b04005cc", id, 1))})
+	}
+	if n, kinds := c.Counts(); n != 2 || kinds != 1 {
+		t.Errorf("counts = %d exchanges, %d pairs; want 2 and 1 (GET /v1/articles/{id} 200)", n, kinds)
+	}
+	left := c.Unexercised()
+	if len(left) != all-1 || slices.Contains(left, "GET /v1/articles/{id} 200") {
+		t.Errorf("%d of %d pairs left, want %d without GET /v1/articles/{id} 200", len(left), all, all-1)
 	}
 }
