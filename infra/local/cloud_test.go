@@ -94,9 +94,9 @@ func run(m *testing.M) int {
 		return 1
 	}
 	if testing.Verbose() {
-		left := conformance.Unexercised()
-		fmt.Printf("conformance: %d exchanges, all matching infra/topology/openapi.json, showed %d of its %d documented (operation, status) pairs; not shown: %s\n",
-			exchanges, kinds, kinds+len(left), strings.Join(left, ", "))
+		left, all := conformance.Unexercised(), len(conformance.Spec.Documented())
+		fmt.Printf("conformance: %d exchanges (%d kinds of method, path and status), all matching infra/topology/openapi.json, showed %d of its %d documented (operation, status) pairs; not shown: %s\n",
+			exchanges, kinds, all-len(left), all, strings.Join(left, ", "))
 	}
 	if leaks := secretsInLogs(filepath.Join(tmp, "logs")); len(leaks) > 0 {
 		fmt.Fprintln(os.Stderr, "secrets or tokens in the logs:\n"+strings.Join(leaks, "\n"))

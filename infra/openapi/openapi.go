@@ -539,7 +539,8 @@ func (c *Conformance) Violations() []string {
 }
 
 // Counts returns how many exchanges were checked and the distinct
-// documented "METHOD template status" triples they covered.
+// "METHOD template status" triples they showed (a 405 or a 404 of a
+// documented path included).
 func (c *Conformance) Counts() (int, int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
