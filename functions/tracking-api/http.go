@@ -3,8 +3,10 @@ package main
 import (
 	"net/http"
 
+	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
+	"github.com/kiosk-news/kiosk/shared/platform/metrics"
 	"github.com/kiosk-news/kiosk/shared/tracking"
 )
 
@@ -20,11 +22,17 @@ func routes(s *tracking.Service) *http.ServeMux {
 			Events []tracking.Event `json:"events"`
 		}
 		if err := httpapi.Decode(r, &in); err != nil {
+			metrics.AddBy(r.Context(), metrics.EventsRefused, kiosk.ErrorCode(err), float64(len(in.Events)))
 			httpapi.Error(w, r, err)
 			return
 		}
 		res, err := s.Track(r.Context(), userID, in.Events)
+		metrics.Add(r.Context(), metrics.EventsAccepted, float64(res.Accepted))
+		metrics.Add(r.Context(), metrics.EventsDuplicated, float64(res.Duplicates))
 		if err != nil {
+			if code := kiosk.ErrorCode(err); code != kiosk.EUNAVAILABLE && code != kiosk.EINTERNAL {
+				metrics.AddBy(r.Context(), metrics.EventsRefused, code, float64(len(in.Events)))
+			}
 			httpapi.Error(w, r, err)
 			return
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
+	"github.com/kiosk-news/kiosk/shared/platform/metrics"
 )
 
 // Event is an EventBridge event with a typed detail.
@@ -54,6 +55,8 @@ func wrap[T any](h Handler[T], rec *recorder) func(ctx context.Context, raw json
 		start := time.Now()
 		ctx, calls := awsenv.WithCounter(ctx)
 		ctx, counts := withCounts(ctx)
+		ctx, set := metrics.Start(ctx)
+		defer metrics.Flush(set)
 		var env Event[json.RawMessage]
 		err := json.Unmarshal(raw, &env)
 		if err == nil {
