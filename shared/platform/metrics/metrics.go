@@ -70,13 +70,14 @@ var (
 	FeedFreshness      = Metric{"FeedFreshness", Seconds, "feed", "rank-feeds", "", "age of the newest story in top when a ranking run stored it"}
 	NotificationsSent  = Metric{"NotificationsWritten", Count, "feed", "notify-trending", "", "inbox entries written by the trending fan-out"}
 	ColdStarts         = Metric{"ColdStarts", Count, "", "", "", "first invocation of an instance (every function)"}
+	BatchSucceeded     = Metric{"BatchSucceeded", Count, "", "", "", "a scheduled or manual run of a batch that ended ok (every batch)"}
 )
 
 // Catalogue is every declared metric.
 func Catalogue() []Metric {
 	return []Metric{ArticlesFetched, ArticlesStored, ArticlesDuplicated, SourcesFailing, ArticlesAnnounced,
 		EventsAccepted, EventsDuplicated, EventsRefused, KPIPeriodsComputed,
-		RankingDuration, RankingItems, FeedFreshness, NotificationsSent, ColdStarts}
+		RankingDuration, RankingItems, FeedFreshness, NotificationsSent, ColdStarts, BatchSucceeded}
 }
 
 // At most 100 metrics per directive (and so per line), as the format allows.

@@ -69,6 +69,9 @@ func wrap[T any](h Handler[T], rec *recorder) func(ctx context.Context, raw json
 			level, status = slog.LevelError, "error"
 		}
 		rec.record(ctx, env, start, status, err, counts)
+		if err == nil && env.DetailType == ScheduledType {
+			metrics.Add(ctx, metrics.BatchSucceeded, 1)
+		}
 		slog.Log(ctx, level, "event",
 			"trigger", env.DetailType, "source", env.Source, "event_id", env.ID, "status", status,
 			"duration_ms", float64(time.Since(start).Microseconds())/1000,
