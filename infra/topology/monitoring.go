@@ -103,7 +103,9 @@ func DomainMetrics(domain string) []metrics.Metric {
 
 // declared reports whether the cloud declares monitoring (a test's small
 // cloud may not).
-func (m Monitoring) declared() bool { return m.SLO != (SLO{}) || len(m.Alarms) > 0 || len(m.Queries) > 0 }
+func (m Monitoring) declared() bool {
+	return m.SLO != (SLO{}) || len(m.Alarms) > 0 || len(m.Queries) > 0
+}
 
 func (m Monitoring) validate(c Cloud, fail func(string, ...any)) {
 	if m.SLO.Availability <= 0 || m.SLO.Availability >= 1 || m.SLO.LatencyMS <= 0 || m.SLO.Window <= 0 {
