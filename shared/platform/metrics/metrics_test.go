@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"testing"
 	"time"
 )
@@ -202,5 +203,17 @@ func BenchmarkRequestRecordingThree(b *testing.B) {
 		Add(ctx, EventsDuplicated, 0)
 		AddBy(ctx, EventsRefused, "invalid", 3)
 		w.Flush(s, time.Now())
+	}
+}
+
+// BenchmarkBaselineOneLogLine is the baseline make bench compares with: one
+// slog JSON line like the access log's (eight attributes), to io.Discard.
+func BenchmarkBaselineOneLogLine(b *testing.B) {
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil)).With("function", "tracking-api")
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		log.InfoContext(ctx, "request", "route", "POST /v1/events", "method", "POST", "path", "/v1/events", "status", 202,
+			"duration_ms", 3.25, "dynamodb_calls", 27, "eventbridge_calls", 1, "request_id", "woFiOVK5qHzwjA==")
 	}
 }
