@@ -75,6 +75,7 @@ func (d *deployment) platform(scope constructs.Construct) awscdk.Stack {
 		}
 	}
 	b.noFunctions(len(fns))
+	b.businessMetrics(topology.Platform)
 	b.queries()
 	return s
 }
