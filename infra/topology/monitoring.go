@@ -111,16 +111,9 @@ func (m Monitoring) validate(c Cloud, fail func(string, ...any)) {
 	if m.SLO.Availability <= 0 || m.SLO.Availability >= 1 || m.SLO.LatencyMS <= 0 || m.SLO.Window <= 0 {
 		fail("monitoring: the API's SLO needs an availability in (0, 1), a latency and a window")
 	}
-	fns := map[string]bool{}
-	for _, f := range c.Functions {
-		fns[f.Name] = true
-	}
 	declared := map[string]bool{}
 	for _, mm := range metrics.Catalogue() {
 		declared[mm.Name] = true
-		if mm.Function != "" && !fns[mm.Function] {
-			fail("metric %s: recorded by %q, which the topology does not declare", mm.Name, mm.Function)
-		}
 	}
 	names := map[string]bool{}
 	for _, a := range m.Alarms {
