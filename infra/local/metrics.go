@@ -2,6 +2,7 @@ package local
 
 import (
 	"encoding/json"
+	"fmt"
 	"html"
 	"net/http"
 	"sort"
@@ -171,6 +172,14 @@ func (c *Cloud) metricsRoutes(mux *http.ServeMux) {
 		alarms := []alarm{}
 		for _, a := range c.Topology.Monitoring.Alarms {
 			alarms = append(alarms, alarm{a.Name, a.String(), a.Description, a.Runbook})
+		}
+		if slo := c.Topology.Monitoring.SLO; slo.Window > 0 {
+			for _, bw := range topology.BurnWindows {
+				alarms = append(alarms, alarm{fmt.Sprintf("api-budget-burn-%s-%s", bw.Long, bw.Short),
+					fmt.Sprintf("5xx share > %g × %.3g, or p%.3g latency > %g ms, over both %s and %s", bw.Rate, 1-slo.Availability,
+						100-bw.Rate*100*(1-slo.LatencyShare()), slo.LatencyMS, bw.Long, bw.Short),
+					"the API burns its monthly error or latency budget (API Gateway's metrics: not emulated locally)", "api-error-budget-burn"})
+			}
 		}
 		for _, f := range c.Topology.Batches() {
 			alarms = append(alarms, alarm{f.Name + "-not-succeeded",

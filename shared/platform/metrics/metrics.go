@@ -15,6 +15,7 @@ package metrics
 import (
 	"context"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"sync"
@@ -106,10 +107,11 @@ func Start(ctx context.Context) (context.Context, *Set) {
 // Add adds v to a metric of the invocation (values of one metric sum).
 func Add(ctx context.Context, m Metric, v float64) { AddBy(ctx, m, "", v) }
 
-// AddBy adds v to a metric for one value of its dimension.
+// AddBy adds v to a metric for one value of its dimension. A value that is
+// not a finite number is dropped (JSON has no NaN, and CloudWatch refuses it).
 func AddBy(ctx context.Context, m Metric, dim string, v float64) {
 	s, ok := ctx.Value(setKey{}).(*Set)
-	if !ok {
+	if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
 		return
 	}
 	s.mu.Lock()

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"testing"
 	"time"
 )
@@ -162,6 +163,20 @@ func TestNamesAreQuotedWhateverTheyHold(t *testing.T) {
 	got := lines(t, buf.Bytes())
 	if len(got) != 1 || got[0]["reason"] != "a\"b\n\x00é\uFFFD" || got[0]["function"] != "f\"\\n" {
 		t.Fatalf("%q", buf.String())
+	}
+}
+
+func TestAValueThatIsNotAFiniteNumberIsDropped(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewWriter(&buf, "rank-feeds", "Kiosk")
+	w.cold.Store(false)
+	ctx, s := Start(context.Background())
+	Add(ctx, FeedFreshness, math.NaN())
+	Add(ctx, RankingDuration, math.Inf(1))
+	Add(ctx, RankingItems, 3)
+	w.Flush(s, time.Now())
+	if got := lines(t, buf.Bytes()); len(got) != 1 || len(got[0]) != 3 || got[0]["RankingItems"] != 3.0 {
+		t.Fatalf("%s", buf.String())
 	}
 }
 
