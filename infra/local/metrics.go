@@ -178,13 +178,13 @@ func (c *Cloud) metricsRoutes(mux *http.ServeMux) {
 				alarms = append(alarms, alarm{fmt.Sprintf("api-budget-burn-%s-%s", bw.Long, bw.Short),
 					fmt.Sprintf("5xx share > %g × %.3g, or p%.3g latency > %g ms, over both %s and %s", bw.Rate, 1-slo.Availability,
 						100-bw.Rate*100*(1-slo.LatencyShare()), slo.LatencyMS, bw.Long, bw.Short),
-					"the API burns its monthly error or latency budget (API Gateway's metrics: not emulated locally)", "api-error-budget-burn"})
+					"the API burns its monthly error or latency budget (API Gateway's metrics: not emulated locally)", topology.APIBudgetRunbook})
 			}
 		}
 		for _, f := range c.Topology.Batches() {
 			alarms = append(alarms, alarm{f.Name + "-not-succeeded",
 				"Sum of BatchSucceeded{function=" + f.Name + "} over " + topology.BatchDeadline(f).String() + " < 1 (no data breaches)",
-				f.Name + ": no successful scheduled run", "a-batch-has-not-succeeded"})
+				f.Name + ": no successful scheduled run", topology.BatchRunbook})
 		}
 		if q.Get("format") == "html" {
 			metricsPage(w, series, waiting, alarms)

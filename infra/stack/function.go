@@ -363,7 +363,7 @@ func (b *builder) deadLetterQueue(id, name string) awssqs.Queue {
 		{Id: jsii.String("Serverless-SQSRedrivePolicy"), Reason: jsii.String("this queue is itself a dead-letter queue")},
 	}, jsii.Bool(true))
 	b.alarm(id+"DlqDepthAlarm", &awscloudwatch.AlarmProps{
-		AlarmDescription:   jsii.String(id + ": events failed delivery and wait in the dead-letter queue"),
+		AlarmDescription:   jsii.String(id + ": events failed delivery and wait in the dead-letter queue — runbook: README #" + topology.DeadLetterRunbook),
 		Metric:             q.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5))}),
 		Threshold:          jsii.Number(1),
 		EvaluationPeriods:  jsii.Number(1),
@@ -390,7 +390,7 @@ func (b *builder) monitor(id string, f topology.Function, fn awslambda.Function)
 	p99 := fn.MetricDuration(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("p99")})
 	alarm := func(name string, m awscloudwatch.IMetric, threshold float64, what string) {
 		b.alarm(id+name+"Alarm", &awscloudwatch.AlarmProps{
-			AlarmDescription:   jsii.String(f.Name + ": " + what),
+			AlarmDescription:   jsii.String(f.Name + ": " + what + " — runbook: README #" + topology.FunctionRunbook),
 			Metric:             m,
 			Threshold:          jsii.Number(threshold),
 			EvaluationPeriods:  jsii.Number(1),

@@ -109,8 +109,8 @@ func (b *builder) businessMetrics(domain string) {
 		deadline := topology.BatchDeadline(f)
 		b.alarm(LogicalID(name)+"NotSucceededAlarm", &awscloudwatch.AlarmProps{
 			AlarmName: jsii.String(b.physical(name) + "-not-succeeded"),
-			AlarmDescription: jsii.String(fmt.Sprintf("%s: no successful scheduled run in %s — runbook: README #a-batch-has-not-succeeded",
-				name, deadline)),
+			AlarmDescription: jsii.String(fmt.Sprintf("%s: no successful scheduled run in %s — runbook: README #%s",
+				name, deadline, topology.BatchRunbook)),
 			Metric:             b.businessMetric(metrics.BatchSucceeded, name, "Sum", minutes(deadline.Minutes())),
 			Threshold:          jsii.Number(1),
 			EvaluationPeriods:  jsii.Number(1),
@@ -195,10 +195,10 @@ func (b *builder) sloAlarms() {
 			id, what string
 			rules    []awscloudwatch.IAlarmRule
 		}{
-			{"ApiErrorBudgetBurn" + tag, fmt.Sprintf("the API's 5xx burn %g× its monthly error budget (%.1f%% of it in %s) — runbook: README #api-error-budget-burn",
-				w.Rate, w.Budget*100, w.Long), errHalves},
-			{"ApiLatencyBudgetBurn" + tag, fmt.Sprintf("the API's slow requests (over %g ms) burn %g× their monthly budget (%.1f%% of it in %s) — runbook: README #api-error-budget-burn",
-				slo.LatencyMS, w.Rate, w.Budget*100, w.Long), latHalves},
+			{"ApiErrorBudgetBurn" + tag, fmt.Sprintf("the API's 5xx burn %g× its monthly error budget (%.1f%% of it in %s) — runbook: README #%s",
+				w.Rate, w.Budget*100, w.Long, topology.APIBudgetRunbook), errHalves},
+			{"ApiLatencyBudgetBurn" + tag, fmt.Sprintf("the API's slow requests (over %g ms) burn %g× their monthly budget (%.1f%% of it in %s) — runbook: README #%s",
+				slo.LatencyMS, w.Rate, w.Budget*100, w.Long, topology.APIBudgetRunbook), latHalves},
 		} {
 			composite := awscloudwatch.NewCompositeAlarm(b.stack, jsii.String(c.id), &awscloudwatch.CompositeAlarmProps{
 				AlarmDescription: jsii.String(c.what),

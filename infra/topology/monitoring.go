@@ -69,6 +69,15 @@ type MetricAlarm struct {
 	Runbook string
 }
 
+// The README runbook's sections of the alarms the stacks add for every
+// batch, the API and every dead-letter queue.
+const (
+	BatchRunbook      = "a-batch-has-not-succeeded"
+	APIBudgetRunbook  = "api-error-budget-burn"
+	DeadLetterRunbook = "dead-letters-waiting"
+	FunctionRunbook   = "a-function-fails-or-is-throttled"
+)
+
 // Query is a saved Logs Insights query.
 type Query struct {
 	Name string

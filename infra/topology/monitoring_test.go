@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -43,6 +44,24 @@ func TestABatchMayMissOneRunBeforeItsAlarm(t *testing.T) {
 		f, _ := c.Function(name)
 		if got := BatchDeadline(f); got != want {
 			t.Errorf("%s: deadline %s, want %s", name, got, want)
+		}
+	}
+}
+
+// TestEveryAlarmsRunbookIsInTheREADME: the anchor each alarm's description
+// names (README #…) is a section of the README's runbook.
+func TestEveryAlarmsRunbookIsInTheREADME(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchors := []string{BatchRunbook, APIBudgetRunbook, DeadLetterRunbook, FunctionRunbook} // infra/stack's own alarms
+	for _, a := range Kiosk().Monitoring.Alarms {
+		anchors = append(anchors, a.Runbook)
+	}
+	for _, id := range anchors {
+		if !strings.Contains(string(readme), `<a id="`+id+`"></a>`) {
+			t.Errorf("the README's runbook has no section %q", id)
 		}
 	}
 }
