@@ -16,6 +16,7 @@ import (
 
 // control mounts the /_local/ API: never deployed, there to look inside.
 func (c *Cloud) control(mux *http.ServeMux) {
+	c.metricsRoutes(mux)
 	mux.HandleFunc("GET /_local/functions", func(w http.ResponseWriter, r *http.Request) {
 		type fnInfo struct {
 			Name      string         `json:"name"`

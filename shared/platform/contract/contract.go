@@ -27,6 +27,9 @@ const (
 	// FetchAllowEnv lists host:port pairs a feed fetcher may reach although
 	// they are private (the local cloud's sample feeds; empty in AWS).
 	FetchAllowEnv = "KIOSK_FETCH_ALLOW"
+	// MetricsNamespaceEnv is the CloudWatch namespace of the function's
+	// embedded metrics (Kiosk/<stage> in AWS; unset locally: Kiosk).
+	MetricsNamespaceEnv = "KIOSK_METRICS_NAMESPACE"
 )
 
 // TableEnv is the environment variable that carries a table's physical name to
