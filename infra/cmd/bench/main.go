@@ -36,7 +36,7 @@ func main() {
 	out := flag.String("out", "build/bench", "report folder")
 	n := flag.Int("n", 300, "warm requests per route (bounded by 60 s each)")
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the local cloud (gateway, proxies) during the latency runs")
-	steps := flag.String("steps", "", "comma-separated steps to run after the build (modules, inits, peer, colds, latency, calls, throughput); default all")
+	steps := flag.String("steps", "", "comma-separated steps to run after the build (modules, inits, peer, colds, latency, calls, throughput, metrics); default all")
 	flag.Parse()
 	if *steps != "" {
 		only = map[string]bool{}
@@ -118,6 +118,7 @@ func run(out string, n int) error {
 		{"latency", "warm latency against a bare server", b.profiled(b.latency)},
 		{"calls", "DynamoDB calls per route", b.callsPerRoute},
 		{"throughput", "throughput", b.throughput},
+		{"metrics", "business metrics per invocation", b.metricsCost},
 	} {
 		if !wanted(s.key) {
 			continue

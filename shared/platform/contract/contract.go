@@ -31,6 +31,9 @@ const (
 	// to, from init until SIGTERM. The topology never sets it: the stack test
 	// holds that.
 	CPUProfileEnv = "KIOSK_CPUPROFILE"
+	// MetricsNamespaceEnv is the CloudWatch namespace of the function's
+	// embedded metrics (Kiosk/<stage> in AWS; unset locally: Kiosk).
+	MetricsNamespaceEnv = "KIOSK_METRICS_NAMESPACE"
 )
 
 // TableEnv is the environment variable that carries a table's physical name to
