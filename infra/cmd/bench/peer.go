@@ -358,8 +358,10 @@ func (b *bench) peer() error {
 		}
 	}
 	rates := map[string][]float64{}
-	for range 3 {
-		for i, s := range sides {
+	for r := range 4 {
+		for k := range sides {
+			i := (k + r) % len(sides) // alternate which side goes first
+			s := sides[i]
 			var done atomic.Int64
 			var failed atomic.Value
 			var wg sync.WaitGroup
