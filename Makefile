@@ -86,7 +86,7 @@ lint-template: synth
 
 ## test: vet, unit tests, end-to-end tests against the real local cloud and CDK stacks, a short fuzz pass, cdk synth and cfn-lint
 test: tools build vet lint-openapi
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 25m ./...
 	KIOSK_TEST_DUPLICATES=on $(GO) test -count=1 -run 'TestAPublished|TestASchedule|TestSampleNews|TestTracking|TestTrending|TestLoad|TestOneTrace|TestFeed|TestClicks|TestPersonal|TestModeration' ./infra/local
 	$(GO) test -run '^$$' -fuzz FuzzMatch -fuzztime 40000x ./infra/pattern
 	$(GO) test -run '^$$' -fuzz FuzzSchedule -fuzztime 20000x ./infra/schedule
