@@ -28,12 +28,15 @@ const (
 	IndexByKind     = "by-kind"
 	IndexByIngest   = "by-ingest"
 	IndexByStory    = "by-story"
+	IndexByDue      = "by-due"
 )
 
 const (
 	articlesKind = "articles"
 	sourcesKind  = "sources"
 	ingestKind   = "ingested"
+	dueKind      = "due"
+	websubKind   = "websub"
 	checkpointPK = "meta#ingest-checkpoint"
 )
 
@@ -252,6 +255,8 @@ type sourceItem struct {
 	PK                  string    `dynamo:"pk,hash"`
 	GSI2PK              string    `dynamo:"gsi2pk"`
 	GSI2SK              string    `dynamo:"gsi2sk"`
+	GSI4PK              string    `dynamo:"gsi4pk"`
+	GSI4SK              string    `dynamo:"gsi4sk"`
 	ID                  string    `dynamo:"id"`
 	URL                 string    `dynamo:"url"`
 	Name                string    `dynamo:"name"`
@@ -277,7 +282,8 @@ func (it sourceItem) source() Source {
 
 // PutSource creates a source.
 func (s *DynamoStore) PutSource(ctx context.Context, src Source) error {
-	it := sourceItem{PK: sourcePK(src.ID), GSI2PK: sourcesKind, GSI2SK: src.ID, ID: src.ID, URL: src.URL, Name: src.Name,
+	it := sourceItem{PK: sourcePK(src.ID), GSI2PK: sourcesKind, GSI2SK: src.ID, GSI4PK: dueKind, GSI4SK: dueKey(time.Time{}, src.ID),
+		ID: src.ID, URL: src.URL, Name: src.Name,
 		Category: src.Category, Weight: src.Weight, CreatedAt: src.CreatedAt.UTC(), UpdatedAt: src.UpdatedAt.UTC()}
 	err := s.table.Put(it).If("attribute_not_exists(pk)").Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
@@ -300,7 +306,8 @@ func (s *DynamoStore) UpdateSource(ctx context.Context, src Source) (Source, err
 			Set("url", src.URL).Set("name", src.Name).Set("category", src.Category).Set("weight", src.Weight).
 			Set("updated_at", src.UpdatedAt.UTC()).If("attribute_exists(pk) AND $ = ?", "url", old.URL)
 		if old.URL != src.URL {
-			u = u.Remove("etag", "last_modified", "next_fetch_at").Set("consecutive_failures", 0)
+			u = u.Remove("etag", "last_modified", "next_fetch_at").Set("consecutive_failures", 0).
+				Set("gsi4pk", dueKind).Set("gsi4sk", dueKey(time.Time{}, src.ID))
 		}
 		var it sourceItem
 		err = u.Value(ctx, &it)
@@ -373,13 +380,95 @@ func (s *DynamoStore) RecordFetch(ctx context.Context, id string, st FetchState)
 		u = u.Set("last_success", st.LastSuccess.UTC())
 	}
 	if !st.NextFetchAt.IsZero() {
-		u = u.Set("next_fetch_at", st.NextFetchAt.UTC())
+		u = u.Set("next_fetch_at", st.NextFetchAt.UTC()).Set("gsi4pk", dueKind).Set("gsi4sk", dueKey(st.NextFetchAt, id))
 	}
 	err := u.Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return nil // deleted meanwhile: leave it deleted
 	}
 	return err
+}
+
+// dueKey places a source in the by-due index: its next fetch (fixed width,
+// so text order is time order; zero sorts first), then its id.
+func dueKey(next time.Time, id string) string { return next.UTC().Format(sortTime) + "#" + id }
+
+// DueSources queries the by-due index through now. The index is eventually
+// consistent: a fetch recorded a moment ago may still list its source as due,
+// which costs one conditional GET, never an article.
+func (s *DynamoStore) DueSources(ctx context.Context, now time.Time, limit int) ([]Source, error) {
+	var items []sourceItem
+	err := s.table.Get("gsi4pk", dueKind).Index(IndexByDue).
+		Range("gsi4sk", dynamo.LessOrEqual, now.UTC().Format(sortTime)+"#~").Limit(limit).All(ctx, &items)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Source, len(items))
+	for i, it := range items {
+		out[i] = it.source()
+	}
+	return out, nil
+}
+
+type subscriptionItem struct {
+	PK          string    `dynamo:"pk,hash"`
+	GSI2PK      string    `dynamo:"gsi2pk"`
+	GSI2SK      string    `dynamo:"gsi2sk"`
+	ID          string    `dynamo:"id"`
+	SourceID    string    `dynamo:"source_id"`
+	Hub         string    `dynamo:"hub"`
+	Topic       string    `dynamo:"topic"`
+	Secret      string    `dynamo:"secret"`
+	State       string    `dynamo:"state"`
+	RequestedAt time.Time `dynamo:"requested_at"`
+	LeaseUntil  time.Time `dynamo:"lease_until,omitempty"`
+	UpdatedAt   time.Time `dynamo:"updated_at"`
+}
+
+func subscriptionPK(id string) string { return "websub#" + id }
+
+func (it subscriptionItem) subscription() Subscription {
+	return Subscription{ID: it.ID, SourceID: it.SourceID, Hub: it.Hub, Topic: it.Topic, Secret: it.Secret, State: it.State,
+		RequestedAt: it.RequestedAt, LeaseUntil: it.LeaseUntil, UpdatedAt: it.UpdatedAt}
+}
+
+// PutSubscription stores a subscription (listed through by-kind).
+func (s *DynamoStore) PutSubscription(ctx context.Context, x Subscription) error {
+	return s.table.Put(subscriptionItem{PK: subscriptionPK(x.ID), GSI2PK: websubKind, GSI2SK: x.ID, ID: x.ID,
+		SourceID: x.SourceID, Hub: x.Hub, Topic: x.Topic, Secret: x.Secret, State: x.State,
+		RequestedAt: x.RequestedAt.UTC(), LeaseUntil: x.LeaseUntil.UTC(), UpdatedAt: x.UpdatedAt.UTC()}).Run(ctx)
+}
+
+// GetSubscription reads one subscription (a strongly consistent read: the
+// hub verifies intent a moment after the subscribe request stored it).
+func (s *DynamoStore) GetSubscription(ctx context.Context, id string) (Subscription, error) {
+	var it subscriptionItem
+	err := s.table.Get("pk", subscriptionPK(id)).Consistent(true).One(ctx, &it)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return Subscription{}, notFound("no subscription %s", id)
+	}
+	if err != nil {
+		return Subscription{}, err
+	}
+	return it.subscription(), nil
+}
+
+// DeleteSubscription removes a subscription.
+func (s *DynamoStore) DeleteSubscription(ctx context.Context, id string) error {
+	return s.table.Delete("pk", subscriptionPK(id)).Run(ctx)
+}
+
+// ListSubscriptions lists every subscription by id.
+func (s *DynamoStore) ListSubscriptions(ctx context.Context) ([]Subscription, error) {
+	var items []subscriptionItem
+	if err := s.table.Get("gsi2pk", websubKind).Index(IndexByKind).All(ctx, &items); err != nil {
+		return nil, err
+	}
+	out := make([]Subscription, len(items))
+	for i, it := range items {
+		out[i] = it.subscription()
+	}
+	return out, nil
 }
 
 type checkpointItem struct {

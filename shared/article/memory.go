@@ -17,12 +17,13 @@ type MemoryStore struct {
 	mu         sync.Mutex
 	articles   map[string]Article
 	sources    map[string]Source
+	subs       map[string]Subscription
 	checkpoint time.Time
 }
 
 // NewMemoryStore returns an empty store.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{articles: map[string]Article{}, sources: map[string]Source{}}
+	return &MemoryStore{articles: map[string]Article{}, sources: map[string]Source{}, subs: map[string]Subscription{}}
 }
 
 func utcArticle(a Article) Article {
@@ -237,4 +238,61 @@ func (m *MemoryStore) AdvanceCheckpoint(_ context.Context, t time.Time) error {
 		m.checkpoint = time.Unix(0, t.UnixNano()).UTC()
 	}
 	return nil
+}
+
+// DueSources lists the sources due at now, soonest first (then by id).
+func (m *MemoryStore) DueSources(_ context.Context, now time.Time, limit int) ([]Source, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Source
+	for _, s := range m.sources {
+		if !s.NextFetchAt.After(now) {
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, func(x, y Source) int { return strings.Compare(dueKey(x.NextFetchAt, x.ID), dueKey(y.NextFetchAt, y.ID)) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// PutSubscription stores a subscription.
+func (m *MemoryStore) PutSubscription(_ context.Context, x Subscription) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	x.RequestedAt, x.LeaseUntil, x.UpdatedAt = x.RequestedAt.UTC(), x.LeaseUntil.UTC(), x.UpdatedAt.UTC()
+	m.subs[x.ID] = x
+	return nil
+}
+
+// GetSubscription reads one subscription.
+func (m *MemoryStore) GetSubscription(_ context.Context, id string) (Subscription, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	x, ok := m.subs[id]
+	if !ok {
+		return Subscription{}, notFound("no subscription %s", id)
+	}
+	return x, nil
+}
+
+// DeleteSubscription removes a subscription.
+func (m *MemoryStore) DeleteSubscription(_ context.Context, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.subs, id)
+	return nil
+}
+
+// ListSubscriptions lists every subscription by id.
+func (m *MemoryStore) ListSubscriptions(context.Context) ([]Subscription, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]Subscription, 0, len(m.subs))
+	for _, x := range m.subs {
+		out = append(out, x)
+	}
+	slices.SortFunc(out, func(x, y Subscription) int { return strings.Compare(x.ID, y.ID) })
+	return out, nil
 }

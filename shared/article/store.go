@@ -49,6 +49,20 @@ type Store interface {
 	// left deleted.
 	RecordFetch(ctx context.Context, id string, st FetchState) error
 
+	// DueSources lists the sources whose next fetch is at or before now,
+	// soonest first, at most limit of them: a Query of the by-due index, not a
+	// scan of every source (a source never fetched is due at once).
+	DueSources(ctx context.Context, now time.Time, limit int) ([]Source, error)
+
+	// PutSubscription stores a WebSub subscription, replacing one with its id.
+	PutSubscription(ctx context.Context, s Subscription) error
+	// GetSubscription reads one; ErrNotFound when there is none.
+	GetSubscription(ctx context.Context, id string) (Subscription, error)
+	// DeleteSubscription removes one (no error when it is gone already).
+	DeleteSubscription(ctx context.Context, id string) error
+	// ListSubscriptions lists every subscription, by id.
+	ListSubscriptions(ctx context.Context) ([]Subscription, error)
+
 	// Checkpoint is the ingestion time through which every article's event is
 	// known to be published; AdvanceCheckpoint never moves it back.
 	Checkpoint(ctx context.Context) (time.Time, error)
