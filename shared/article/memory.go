@@ -250,7 +250,9 @@ func (m *MemoryStore) DueSources(_ context.Context, now time.Time, limit int) ([
 			out = append(out, s)
 		}
 	}
-	slices.SortFunc(out, func(x, y Source) int { return strings.Compare(dueKey(x.NextFetchAt, x.ID), dueKey(y.NextFetchAt, y.ID)) })
+	slices.SortFunc(out, func(x, y Source) int {
+		return strings.Compare(dueKey(x.NextFetchAt, x.ID), dueKey(y.NextFetchAt, y.ID))
+	})
 	if len(out) > limit {
 		out = out[:limit]
 	}
