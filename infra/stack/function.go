@@ -22,6 +22,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
+
 	"github.com/kiosk-news/kiosk/infra/topology"
 )
 
@@ -128,6 +130,11 @@ func (b *builder) buildFunction(f topology.Function) awslambda.Alias {
 		bus,
 	) {
 		env[k] = jsii.String(v)
+	}
+	if _, ok := env[contract.PublicAPIEnv]; ok {
+		// The API's $default stage URL, from the id the platform stack published.
+		env[contract.PublicAPIEnv] = awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("https://"), b.read("api", "id"),
+			jsii.String(".execute-api."), b.stack.Region(), jsii.String("."), b.stack.UrlSuffix()})
 	}
 	var reserved *float64
 	if f.Concurrency > 0 {

@@ -27,6 +27,10 @@ const (
 	// FetchAllowEnv lists host:port pairs a feed fetcher may reach although
 	// they are private (the local cloud's sample feeds; empty in AWS).
 	FetchAllowEnv = "KIOSK_FETCH_ALLOW"
+	// PublicAPIEnv carries the public HTTP API's base URL to functions that
+	// hand it out (WebSub callbacks); the topology declares it, the CDK stack
+	// and the local cloud fill it in.
+	PublicAPIEnv = "KIOSK_PUBLIC_API_URL"
 )
 
 // TableEnv is the environment variable that carries a table's physical name to
