@@ -37,6 +37,7 @@ const (
 	ingestKind   = "ingested"
 	dueKind      = "due"
 	websubKind   = "websub"
+	websubDue    = "websub-due"
 	checkpointPK = "meta#ingest-checkpoint"
 )
 
@@ -412,8 +413,10 @@ func (s *DynamoStore) DueSources(ctx context.Context, now time.Time, limit int) 
 
 type subscriptionItem struct {
 	PK          string    `dynamo:"pk,hash"`
-	GSI2PK      string    `dynamo:"gsi2pk"`
+	GSI2PK      string    `dynamo:"gsi2pk"` // by-kind: a source's subscriptions (sk source#id)
 	GSI2SK      string    `dynamo:"gsi2sk"`
+	GSI4PK      string    `dynamo:"gsi4pk"` // by-due: by NextCheck
+	GSI4SK      string    `dynamo:"gsi4sk"`
 	ID          string    `dynamo:"id"`
 	SourceID    string    `dynamo:"source_id"`
 	Hub         string    `dynamo:"hub"`
@@ -422,6 +425,7 @@ type subscriptionItem struct {
 	State       string    `dynamo:"state"`
 	RequestedAt time.Time `dynamo:"requested_at"`
 	LeaseUntil  time.Time `dynamo:"lease_until,omitempty"`
+	NextCheck   time.Time `dynamo:"next_check"`
 	UpdatedAt   time.Time `dynamo:"updated_at"`
 }
 
@@ -429,14 +433,15 @@ func subscriptionPK(id string) string { return "websub#" + id }
 
 func (it subscriptionItem) subscription() Subscription {
 	return Subscription{ID: it.ID, SourceID: it.SourceID, Hub: it.Hub, Topic: it.Topic, Secret: it.Secret, State: it.State,
-		RequestedAt: it.RequestedAt, LeaseUntil: it.LeaseUntil, UpdatedAt: it.UpdatedAt}
+		RequestedAt: it.RequestedAt, LeaseUntil: it.LeaseUntil, NextCheck: it.NextCheck, UpdatedAt: it.UpdatedAt}
 }
 
 // PutSubscription stores a subscription (listed through by-kind).
 func (s *DynamoStore) PutSubscription(ctx context.Context, x Subscription) error {
-	return s.table.Put(subscriptionItem{PK: subscriptionPK(x.ID), GSI2PK: websubKind, GSI2SK: x.ID, ID: x.ID,
+	return s.table.Put(subscriptionItem{PK: subscriptionPK(x.ID), GSI2PK: websubKind, GSI2SK: x.SourceID + "#" + x.ID,
+		GSI4PK: websubDue, GSI4SK: dueKey(x.NextCheck, x.ID), ID: x.ID,
 		SourceID: x.SourceID, Hub: x.Hub, Topic: x.Topic, Secret: x.Secret, State: x.State,
-		RequestedAt: x.RequestedAt.UTC(), LeaseUntil: x.LeaseUntil.UTC(), UpdatedAt: x.UpdatedAt.UTC()}).Run(ctx)
+		RequestedAt: x.RequestedAt.UTC(), LeaseUntil: x.LeaseUntil.UTC(), NextCheck: x.NextCheck.UTC(), UpdatedAt: x.UpdatedAt.UTC()}).Run(ctx)
 }
 
 // GetSubscription reads one subscription (a strongly consistent read: the
@@ -458,17 +463,32 @@ func (s *DynamoStore) DeleteSubscription(ctx context.Context, id string) error {
 	return s.table.Delete("pk", subscriptionPK(id)).Run(ctx)
 }
 
-// ListSubscriptions lists every subscription by id.
-func (s *DynamoStore) ListSubscriptions(ctx context.Context) ([]Subscription, error) {
+// SourceSubscriptions queries by-kind for the source's subscriptions.
+func (s *DynamoStore) SourceSubscriptions(ctx context.Context, sourceID string) ([]Subscription, error) {
 	var items []subscriptionItem
-	if err := s.table.Get("gsi2pk", websubKind).Index(IndexByKind).All(ctx, &items); err != nil {
+	if err := s.table.Get("gsi2pk", websubKind).Index(IndexByKind).Range("gsi2sk", dynamo.BeginsWith, sourceID+"#").
+		All(ctx, &items); err != nil {
 		return nil, err
 	}
+	return subscriptions(items), nil
+}
+
+// DueSubscriptions queries by-due for the subscriptions to look at.
+func (s *DynamoStore) DueSubscriptions(ctx context.Context, now time.Time, limit int) ([]Subscription, error) {
+	var items []subscriptionItem
+	if err := s.table.Get("gsi4pk", websubDue).Index(IndexByDue).
+		Range("gsi4sk", dynamo.LessOrEqual, now.UTC().Format(sortTime)+"#~").Limit(limit).All(ctx, &items); err != nil {
+		return nil, err
+	}
+	return subscriptions(items), nil
+}
+
+func subscriptions(items []subscriptionItem) []Subscription {
 	out := make([]Subscription, len(items))
 	for i, it := range items {
 		out[i] = it.subscription()
 	}
-	return out, nil
+	return out
 }
 
 type checkpointItem struct {

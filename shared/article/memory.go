@@ -263,7 +263,7 @@ func (m *MemoryStore) DueSources(_ context.Context, now time.Time, limit int) ([
 func (m *MemoryStore) PutSubscription(_ context.Context, x Subscription) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	x.RequestedAt, x.LeaseUntil, x.UpdatedAt = x.RequestedAt.UTC(), x.LeaseUntil.UTC(), x.UpdatedAt.UTC()
+	x.RequestedAt, x.LeaseUntil, x.NextCheck, x.UpdatedAt = x.RequestedAt.UTC(), x.LeaseUntil.UTC(), x.NextCheck.UTC(), x.UpdatedAt.UTC()
 	m.subs[x.ID] = x
 	return nil
 }
@@ -287,14 +287,29 @@ func (m *MemoryStore) DeleteSubscription(_ context.Context, id string) error {
 	return nil
 }
 
-// ListSubscriptions lists every subscription by id.
-func (m *MemoryStore) ListSubscriptions(context.Context) ([]Subscription, error) {
+// SourceSubscriptions lists a source's subscriptions by id.
+func (m *MemoryStore) SourceSubscriptions(_ context.Context, sourceID string) ([]Subscription, error) {
+	return m.subscriptions(func(x Subscription) bool { return x.SourceID == sourceID }, func(x Subscription) string { return x.ID }, -1), nil
+}
+
+// DueSubscriptions lists the subscriptions due at now, soonest first.
+func (m *MemoryStore) DueSubscriptions(_ context.Context, now time.Time, limit int) ([]Subscription, error) {
+	return m.subscriptions(func(x Subscription) bool { return !x.NextCheck.After(now) },
+		func(x Subscription) string { return dueKey(x.NextCheck, x.ID) }, limit), nil
+}
+
+func (m *MemoryStore) subscriptions(keep func(Subscription) bool, key func(Subscription) string, limit int) []Subscription {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := make([]Subscription, 0, len(m.subs))
+	var out []Subscription
 	for _, x := range m.subs {
-		out = append(out, x)
+		if keep(x) {
+			out = append(out, x)
+		}
 	}
-	slices.SortFunc(out, func(x, y Subscription) int { return strings.Compare(x.ID, y.ID) })
-	return out, nil
+	slices.SortFunc(out, func(x, y Subscription) int { return strings.Compare(key(x), key(y)) })
+	if limit >= 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out
 }

@@ -60,8 +60,12 @@ type Store interface {
 	GetSubscription(ctx context.Context, id string) (Subscription, error)
 	// DeleteSubscription removes one (no error when it is gone already).
 	DeleteSubscription(ctx context.Context, id string) error
-	// ListSubscriptions lists every subscription, by id.
-	ListSubscriptions(ctx context.Context) ([]Subscription, error)
+	// SourceSubscriptions lists a source's subscriptions (usually one; two
+	// while a feed moves to another hub), by id.
+	SourceSubscriptions(ctx context.Context, sourceID string) ([]Subscription, error)
+	// DueSubscriptions lists the subscriptions whose NextCheck is at or
+	// before now, soonest first, at most limit (a Query of by-due).
+	DueSubscriptions(ctx context.Context, now time.Time, limit int) ([]Subscription, error)
 
 	// Checkpoint is the ingestion time through which every article's event is
 	// known to be published; AdvanceCheckpoint never moves it back.

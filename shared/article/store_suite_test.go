@@ -484,14 +484,14 @@ func subscriptionSuite(t *testing.T, newStore func(t *testing.T) Store) {
 	ctx := context.Background()
 	s := newStore(t)
 	sub := Subscription{ID: "0123456789abcdef0123456789abcdef", SourceID: "desk", Hub: "https://hub.example/", Topic: "https://a.example/feed",
-		Secret: "s3cret", State: SubRequested, RequestedAt: t0, UpdatedAt: t0}
+		Secret: "s3cret", State: SubRequested, RequestedAt: t0, NextCheck: t0.Add(time.Hour), UpdatedAt: t0}
 	if _, err := s.GetSubscription(ctx, sub.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown subscription: %v, want ErrNotFound", err)
 	}
 	if err := s.PutSubscription(ctx, sub); err != nil {
 		t.Fatal(err)
 	}
-	sub.State, sub.LeaseUntil = SubActive, t0.Add(24*time.Hour)
+	sub.State, sub.LeaseUntil, sub.NextCheck = SubActive, t0.Add(24*time.Hour), t0.Add(23*time.Hour)
 	if err := s.PutSubscription(ctx, sub); err != nil {
 		t.Fatal(err)
 	}
@@ -499,13 +499,28 @@ func subscriptionSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		t.Errorf("GetSubscription = %+v, %v\nwant %+v", got, err, sub)
 	}
 	other := sub
-	other.ID, other.SourceID = "fedcba9876543210fedcba9876543210", "wire"
+	other.ID, other.SourceID, other.NextCheck = "fedcba9876543210fedcba9876543210", "desk-2", t0.Add(time.Hour)
 	_ = s.PutSubscription(ctx, other)
-	if list, err := s.ListSubscriptions(ctx); err != nil || len(list) != 2 || list[0].ID != sub.ID || list[0].Secret != "s3cret" {
-		t.Errorf("ListSubscriptions = %+v, %v", list, err)
+	if list, err := s.SourceSubscriptions(ctx, "desk"); err != nil || len(list) != 1 || list[0] != sub {
+		t.Errorf("SourceSubscriptions(desk) = %+v, %v (desk-2's is not desk's)", list, err)
+	}
+	ids := func(xs []Subscription) string {
+		var out []string
+		for _, x := range xs {
+			out = append(out, x.SourceID)
+		}
+		return fmt.Sprint(out)
+	}
+	for at, want := range map[time.Duration]string{0: "[]", time.Hour: "[desk-2]", 24 * time.Hour: "[desk-2 desk]"} {
+		if got, err := s.DueSubscriptions(ctx, t0.Add(at), 10); err != nil || ids(got) != want {
+			t.Errorf("due at +%v: %s, %v; want %s", at, ids(got), err, want)
+		}
 	}
 	if list, _ := s.ListSources(ctx); len(list) != 0 {
 		t.Errorf("subscriptions are not sources: %+v", list)
+	}
+	if due, _ := s.DueSources(ctx, t0.Add(48*time.Hour), 10); len(due) != 0 {
+		t.Errorf("subscriptions are not due sources: %+v", due)
 	}
 	if err := s.DeleteSubscription(ctx, sub.ID); err != nil {
 		t.Fatal(err)
@@ -513,7 +528,7 @@ func subscriptionSuite(t *testing.T, newStore func(t *testing.T) Store) {
 	if err := s.DeleteSubscription(ctx, sub.ID); err != nil {
 		t.Errorf("deleting again: %v", err)
 	}
-	if list, _ := s.ListSubscriptions(ctx); len(list) != 1 || list[0].ID != other.ID {
+	if list, _ := s.SourceSubscriptions(ctx, "desk"); len(list) != 0 {
 		t.Errorf("after delete: %+v", list)
 	}
 }

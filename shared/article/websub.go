@@ -20,7 +20,11 @@ type Subscription struct {
 	RequestedAt time.Time `json:"requested_at"`
 	// LeaseUntil is when the hub's verified lease ends (zero until verified).
 	LeaseUntil time.Time `json:"lease_until,omitzero"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	// NextCheck is when the ingestion batch must look at it again (renew the
+	// lease, ask again, forget an unconfirmed unsubscription, unsubscribe a
+	// removed source): the batch reads only the subscriptions due.
+	NextCheck time.Time `json:"next_check"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Subscription states.

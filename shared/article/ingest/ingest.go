@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"time"
 
@@ -34,7 +35,16 @@ type Ingester struct {
 	// WebSub, when set, subscribes the feeds that name a hub and keeps their
 	// subscriptions (renewal, unsubscription) on every run.
 	WebSub *Subscriber
+	// Publisher, when set, announces the run's new articles at once (the
+	// fast path to the feed); the Announcer relays them again after its lag,
+	// so a failed publish loses nothing and consumers see them at least once.
+	Publisher article.Publisher
 }
+
+// BatchPeriod is the ingestion batch's schedule (the topology's
+// ingest-feeds rate). A source is due BatchPeriod before its interval ends,
+// so the run that polls it comes within the interval.
+const BatchPeriod = 5 * time.Minute
 
 // MaxDue bounds the sources one run fetches (the soonest due first); the
 // rest are due on the next run.
@@ -51,6 +61,7 @@ type Report struct {
 	Duplicates  int `json:"duplicates"`
 	BadItems    int `json:"bad_items"`
 	Clustered   int `json:"clustered"`
+	Announced   int `json:"announced"` // published at once (the relay publishes every new one too)
 	// Subscribed counts WebSub subscriptions asked for; Renewed, Unsubscribed
 	// and SubFailed are the maintenance pass's.
 	Subscribed   int `json:"subscribed"`
@@ -97,10 +108,6 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 	if window == 0 {
 		window = 48 * time.Hour
 	}
-	recent, err := in.Store.RecentArticles(ctx, now.Add(-window))
-	if err != nil {
-		return r, fmt.Errorf("read recent articles: %w", err)
-	}
 	// Only the due sources, from the due index: a run's reads grow with the
 	// sources that are due, not with every source.
 	due, err := in.Store.DueSources(ctx, now, MaxDue)
@@ -108,26 +115,38 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 		return r, fmt.Errorf("list due sources: %w", err)
 	}
 	r.Sources, r.Due = len(due), len(due)
-	var subs []article.Subscription
+	results := in.fetchAll(ctx, due, now)
+	// The subscriptions of the feeds that name a hub: one Query each.
 	live := map[string]*article.Subscription{}
 	if in.WebSub != nil {
-		if subs, err = in.Store.ListSubscriptions(ctx); err != nil {
-			return r, fmt.Errorf("list websub subscriptions: %w", err)
-		}
-		for i := range subs {
-			if subs[i].State != article.SubUnsubscribing {
-				live[subs[i].SourceID] = &subs[i]
+		for i, f := range results {
+			if f.hub == "" {
+				continue
+			}
+			subs, err := in.Store.SourceSubscriptions(ctx, f.source.ID)
+			if err != nil {
+				results[i].hub = "" // asked again next poll
+				continue
+			}
+			for j := range subs {
+				if subs[j].State != article.SubUnsubscribing {
+					live[f.source.ID] = &subs[j]
+				}
+			}
+			// A feed its hub pushes is polled only as a safety net.
+			if sub := live[f.source.ID]; sub != nil && sub.Live(now) {
+				results[i].state.NextFetchAt = now.Add(MaxInterval - BatchPeriod)
 			}
 		}
 	}
-	results := in.fetchAll(ctx, due, now)
-	for i := range results {
-		// A feed its hub pushes is polled only as a safety net.
-		if sub := live[results[i].source.ID]; sub != nil && sub.Live(now) && results[i].outcome != "failed" {
-			results[i].state.NextFetchAt = now.Add(MaxInterval)
+
+	// The story window is read only when the run has articles to place.
+	var recent []article.Article
+	if slices.ContainsFunc(results, func(f fetched) bool { return len(f.articles) > 0 }) {
+		if recent, err = in.Store.RecentArticles(ctx, now.Add(-window)); err != nil {
+			return r, fmt.Errorf("read recent articles: %w", err)
 		}
 	}
-
 	// Decide stories in a fixed order, so a run is deterministic.
 	sort.Slice(results, func(i, j int) bool { return results[i].source.ID < results[j].source.ID })
 	stories := article.NewStories(recent, window)
@@ -158,6 +177,7 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 	}
 	fresh, dups, unstored, err := in.storeAll(ctx, candidates)
 	r.New, r.Duplicates = len(fresh), r.Duplicates+dups
+	r.Announced = announce(ctx, in.Publisher, fresh)
 	// Each source whose articles are all stored is done: its fetch state
 	// (validators, backoff) is recorded, so the next run asks it for what is
 	// new since. A source with an article left unstored keeps its previous
@@ -193,7 +213,7 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 				r.Subscribed++
 			}
 		}
-		m, err := in.WebSub.Maintain(ctx, subs)
+		m, err := in.WebSub.Maintain(ctx)
 		r.Renewed, r.Unsubscribed, r.SubFailed = m.Renewed, m.Unsubscribed, r.SubFailed+m.Failed
 		if werr := errors.Join(append(werrs, err)...); werr != nil {
 			slog.WarnContext(ctx, "websub", "error", werr.Error())
@@ -237,6 +257,23 @@ func (in *Ingester) Push(ctx context.Context, src article.Source, body []byte) (
 	fresh, dups, _, err := in.storeAll(ctx, candidates)
 	r.New, r.Duplicates = len(fresh), r.Duplicates+dups
 	return fresh, r, err
+}
+
+// announce publishes article.published for each new article; a failure is
+// logged, not returned: the articles are stored, and the Announcer relays them.
+func announce(ctx context.Context, p article.Publisher, fresh []article.Article) int {
+	if p == nil || len(fresh) == 0 {
+		return 0
+	}
+	evs := make([]article.Event, len(fresh))
+	for i, a := range fresh {
+		evs[i] = article.PublishedEvent(a)
+	}
+	if err := p.Publish(ctx, evs...); err != nil {
+		slog.WarnContext(ctx, "announcing new articles at once failed; the relay will", "articles", len(fresh), "error", err.Error())
+		return 0
+	}
+	return len(fresh)
 }
 
 // parseItems turns a feed document into articles of src; bad counts items
@@ -324,13 +361,16 @@ func (in *Ingester) fetchOne(ctx context.Context, s article.Source, now time.Tim
 			f.hub, f.topic = discoverHub(resp.Body)
 		}
 	}
-	// The previous interval is what the last run chose: next − checked.
+	// The previous interval is what the last run chose: next − checked
+	// (+ the BatchPeriod it was brought forward by).
 	prev := MinInterval
-	if !s.NextFetchAt.IsZero() && !s.LastChecked.IsZero() && s.NextFetchAt.After(s.LastChecked) && s.ConsecutiveFailures == 0 {
-		prev = s.NextFetchAt.Sub(s.LastChecked)
+	if !s.NextFetchAt.IsZero() && !s.LastChecked.IsZero() && !s.NextFetchAt.Before(s.LastChecked) && s.ConsecutiveFailures == 0 {
+		prev = s.NextFetchAt.Sub(s.LastChecked) + BatchPeriod
 	}
 	f.state.ConsecutiveFailures, f.state.LastError = 0, ""
-	f.state.NextFetchAt = now.Add(PollInterval(now, published, prev, resp.MaxAge))
+	interval := PollInterval(now, published, prev, resp.MaxAge)
+	// Brought forward by the batch's period, but never before max-age.
+	f.state.NextFetchAt = now.Add(max(interval-BatchPeriod, resp.MaxAge))
 	f.state.LastSuccess = now
 	return f
 }

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"log/slog"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -103,7 +102,7 @@ func (w *Subscriber) Ensure(ctx context.Context, src article.Source, hub, topic 
 	}
 	now := w.now()
 	sub := article.Subscription{ID: randomHex(16), SourceID: src.ID, Hub: hub, Topic: topic, Secret: randomHex(32),
-		State: article.SubRequested, RequestedAt: now, UpdatedAt: now}
+		State: article.SubRequested, RequestedAt: now, NextCheck: now.Add(RetryAfter), UpdatedAt: now}
 	// Stored before the request: the hub verifies intent while (or right
 	// after) it answers, and the callback must know what we asked for.
 	if err := w.Store.PutSubscription(ctx, sub); err != nil {
@@ -131,7 +130,8 @@ func (w *Subscriber) request(ctx context.Context, sub article.Subscription, mode
 }
 
 func (w *Subscriber) unsubscribe(ctx context.Context, sub article.Subscription) error {
-	sub.State, sub.RequestedAt, sub.UpdatedAt = article.SubUnsubscribing, w.now(), w.now()
+	now := w.now()
+	sub.State, sub.RequestedAt, sub.NextCheck, sub.UpdatedAt = article.SubUnsubscribing, now, now.Add(RetryAfter), now
 	if err := w.Store.PutSubscription(ctx, sub); err != nil {
 		return err
 	}
@@ -145,54 +145,28 @@ type MaintainReport struct {
 	Failed       int `json:"failed"`
 }
 
-// Maintain renews leases ending within RenewBefore, asks again for what a
-// hub never verified after RetryAfter, unsubscribes subscriptions whose
-// source is gone and forgets unsubscriptions a hub never confirmed. One read
-// per subscription (its source); one hub request per subscription acted on.
-func (w *Subscriber) Maintain(ctx context.Context, subs []article.Subscription) (MaintainReport, error) {
+// MaxMaintain bounds the subscriptions one run looks at (soonest due first).
+const MaxMaintain = 500
+
+// Maintain looks at the subscriptions due (NextCheck passed; a Query of
+// by-due, not a scan): it renews leases ending within RenewBefore, asks again
+// for what a hub never verified after RetryAfter, unsubscribes those whose
+// source is gone (deleting a source makes them due at once) and forgets
+// unsubscriptions a hub never confirmed. One read (the source) and at most
+// one hub request per subscription due.
+func (w *Subscriber) Maintain(ctx context.Context) (MaintainReport, error) {
 	var r MaintainReport
 	if w.APIURL == "" {
 		return r, nil
 	}
 	now := w.now()
+	subs, err := w.Store.DueSubscriptions(ctx, now, MaxMaintain)
+	if err != nil {
+		return r, fmt.Errorf("list due subscriptions: %w", err)
+	}
 	var errs []error
 	for _, sub := range subs {
-		stale := now.Sub(sub.RequestedAt) >= RetryAfter
-		var err error
-		switch sub.State {
-		case article.SubUnsubscribing:
-			if stale {
-				err = w.Store.DeleteSubscription(ctx, sub.ID)
-			}
-		case article.SubActive, article.SubRequested, article.SubDenied:
-			if _, gerr := w.Store.GetSource(ctx, sub.SourceID); errors.Is(gerr, article.ErrNotFound) {
-				if err = w.unsubscribe(ctx, sub); err == nil {
-					r.Unsubscribed++
-				}
-				break
-			} else if gerr != nil {
-				err = gerr
-				break
-			}
-			due := (sub.State == article.SubActive && sub.LeaseUntil.Sub(now) < RenewBefore) ||
-				(sub.State == article.SubRequested && stale) || (sub.State == article.SubDenied && now.Sub(sub.UpdatedAt) >= RenewBefore)
-			if !due || (sub.State == article.SubActive && !stale) {
-				break
-			}
-			// Renewal is a new subscribe request for the same callback and
-			// secret (§5.1: "re-subscribe"); the lease moves when the hub
-			// verifies it.
-			if sub.State == article.SubDenied {
-				sub.State = article.SubRequested
-			}
-			sub.RequestedAt, sub.UpdatedAt = now, now
-			if err = w.Store.PutSubscription(ctx, sub); err == nil {
-				if err = w.request(ctx, sub, "subscribe"); err == nil {
-					r.Renewed++
-				}
-			}
-		}
-		if err != nil {
+		if err := w.maintainOne(ctx, sub, now, &r); err != nil {
 			r.Failed++
 			errs = append(errs, err)
 		}
@@ -201,6 +175,36 @@ func (w *Subscriber) Maintain(ctx context.Context, subs []article.Subscription) 
 		errs = append(errs[:3], fmt.Errorf("and %d more", len(errs)-3))
 	}
 	return r, errors.Join(errs...)
+}
+
+func (w *Subscriber) maintainOne(ctx context.Context, sub article.Subscription, now time.Time, r *MaintainReport) error {
+	if sub.State == article.SubUnsubscribing {
+		return w.Store.DeleteSubscription(ctx, sub.ID) // the hub never confirmed: forget it
+	}
+	if _, err := w.Store.GetSource(ctx, sub.SourceID); errors.Is(err, article.ErrNotFound) {
+		if err := w.unsubscribe(ctx, sub); err != nil {
+			return err
+		}
+		r.Unsubscribed++
+		return nil
+	} else if err != nil {
+		return err
+	}
+	// Renewal is a new subscribe request for the same callback and secret
+	// (§5.1: "re-subscribe"); the lease moves when the hub verifies it. Until
+	// then the subscription is looked at again every RetryAfter.
+	if sub.State == article.SubDenied {
+		sub.State = article.SubRequested
+	}
+	sub.RequestedAt, sub.NextCheck, sub.UpdatedAt = now, now.Add(RetryAfter), now
+	if err := w.Store.PutSubscription(ctx, sub); err != nil {
+		return err
+	}
+	if err := w.request(ctx, sub, "subscribe"); err != nil {
+		return err
+	}
+	r.Renewed++
+	return nil
 }
 
 // Verify answers the hub's verification of intent (§5.3) and its denial
@@ -220,7 +224,7 @@ func (w *Subscriber) Verify(ctx context.Context, id string, q url.Values) (strin
 	now := w.now()
 	switch mode {
 	case "denied":
-		sub.State, sub.UpdatedAt = article.SubDenied, now
+		sub.State, sub.NextCheck, sub.UpdatedAt = article.SubDenied, now.Add(RenewBefore), now
 		return "", w.Store.PutSubscription(ctx, sub)
 	case "subscribe", "unsubscribe":
 	default:
@@ -249,6 +253,11 @@ func (w *Subscriber) Verify(ctx context.Context, id string, q url.Values) (strin
 	}
 	sub.State, sub.UpdatedAt = article.SubActive, now
 	sub.LeaseUntil = now.Add(min(time.Duration(lease)*time.Second, MaxLease))
+	// Renewed RenewBefore ahead; a lease shorter than that, halfway.
+	sub.NextCheck = sub.LeaseUntil.Add(-RenewBefore)
+	if !sub.NextCheck.After(now) {
+		sub.NextCheck = now.Add(sub.LeaseUntil.Sub(now) / 2)
+	}
 	if err := w.Store.PutSubscription(ctx, sub); err != nil {
 		return "", err
 	}
@@ -301,18 +310,7 @@ func (w *Subscriber) Receive(ctx context.Context, id, signature string, body []b
 	if err != nil {
 		return r, err
 	}
-	if len(fresh) > 0 && w.Publisher != nil {
-		evs := make([]article.Event, len(fresh))
-		for i, a := range fresh {
-			evs[i] = article.PublishedEvent(a)
-		}
-		if err := w.Publisher.Publish(ctx, evs...); err != nil {
-			// Stored: the Announcer relays it within its lag.
-			slog.WarnContext(ctx, "websub: announce at once failed; the relay will", "articles", len(fresh), "error", err.Error())
-		} else {
-			r.Announced = len(fresh)
-		}
-	}
+	r.Announced = announce(ctx, w.Publisher, fresh)
 	return r, nil
 }
 
