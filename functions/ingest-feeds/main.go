@@ -12,12 +12,9 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/article"
-	"github.com/kiosk-news/kiosk/shared/article/articlebus"
 	"github.com/kiosk-news/kiosk/shared/article/ingest"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
-	"github.com/kiosk-news/kiosk/shared/platform/bus"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
@@ -28,7 +25,7 @@ func main() {
 	table := env.Table(contract.ArticlesTable)
 	store := article.NewDynamoStore(table)
 	fetcher := ingest.NewFetcher(article.ParseAllow(env.Var(contract.FetchAllowEnv)))
-	in := &ingest.Ingester{Store: store, Fetcher: fetcher, Now: clock.Now, Publisher: articlebus.New(bus.Open(env, events.SourceArticles)),
+	in := &ingest.Ingester{Store: store, Fetcher: fetcher, Now: clock.Now,
 		WebSub: &ingest.Subscriber{Store: store, Hubs: fetcher, APIURL: env.Var(contract.PublicAPIEnv), Now: clock.Now}}
 	trigger.Start(env, func(ctx context.Context, e trigger.Event[trigger.Scheduled]) error {
 		start := time.Now()
@@ -41,7 +38,6 @@ func main() {
 		trigger.Count(ctx, "fetched", r.Fetched)
 		trigger.Count(ctx, "failed", r.Failed)
 		trigger.Count(ctx, "new articles", r.New)
-		trigger.Count(ctx, "announced at once", r.Announced)
 		trigger.Count(ctx, "sources left for the next run", r.Unstored)
 		trigger.Count(ctx, "websub subscribed", r.Subscribed)
 		trigger.Count(ctx, "websub renewed", r.Renewed)

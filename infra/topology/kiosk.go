@@ -93,13 +93,11 @@ func Kiosk() Cloud {
 				Name:   "ingest-feeds",
 				Domain: "article",
 				Description: "Ingestion batch: fetch the sources that are due (each at its own adaptive interval), store new " +
-					"articles once, cluster stories, announce them at once, subscribe feeds that name a WebSub hub and keep " +
-					"their leases (announce-articles relays every article to the bus again, after its lag).",
+					"articles once, cluster stories, subscribe feeds that name a WebSub hub and keep their leases " +
+					"(announce-articles relays the articles to the bus).",
 				// ingest.BatchPeriod is this rate (a test holds them equal).
 				Schedules: []Schedule{{"rate(5 minutes)", "poll the sources that are due; renew WebSub leases"}},
 				Grants:    []Grant{{"articles", ReadWrite}, {RunsTable, Write}},
-				// New articles are announced at once; the relay announces them again.
-				Publishes: []string{events.ArticlePublishedType},
 				// host:port pairs the fetcher may reach despite the private-address
 				// rule; empty in AWS, the sample-feed server locally. The public
 				// API's URL makes the WebSub callbacks.

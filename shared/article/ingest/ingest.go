@@ -35,16 +35,21 @@ type Ingester struct {
 	// WebSub, when set, subscribes the feeds that name a hub and keeps their
 	// subscriptions (renewal, unsubscription) on every run.
 	WebSub *Subscriber
-	// Publisher, when set, announces the run's new articles at once (the
-	// fast path to the feed); the Announcer relays them again after its lag,
-	// so a failed publish loses nothing and consumers see them at least once.
-	Publisher article.Publisher
 }
 
 // BatchPeriod is the ingestion batch's schedule (the topology's
-// ingest-feeds rate). A source is due BatchPeriod before its interval ends,
-// so the run that polls it comes within the interval.
+// ingest-feeds rate).
 const BatchPeriod = 5 * time.Minute
+
+// RelayDelay is the most the outbox relay adds before a polled article is on
+// the bus: its lag and its one-minute schedule.
+const RelayDelay = article.AnnounceLag + time.Minute
+
+// Ahead is how much earlier than its interval a source is due, so that the
+// run that polls it (up to BatchPeriod later) and the relay (RelayDelay)
+// still bring a story out within the interval: a feed's stories reach the
+// feed within max(interval, BatchPeriod + RelayDelay).
+const Ahead = BatchPeriod + RelayDelay
 
 // MaxDue bounds the sources one run fetches (the soonest due first); the
 // rest are due on the next run.
@@ -61,7 +66,6 @@ type Report struct {
 	Duplicates  int `json:"duplicates"`
 	BadItems    int `json:"bad_items"`
 	Clustered   int `json:"clustered"`
-	Announced   int `json:"announced"` // published at once (the relay publishes every new one too)
 	// Subscribed counts WebSub subscriptions asked for; Renewed, Unsubscribed
 	// and SubFailed are the maintenance pass's.
 	Subscribed   int `json:"subscribed"`
@@ -135,7 +139,7 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 			}
 			// A feed its hub pushes is polled only as a safety net.
 			if sub := live[f.source.ID]; sub != nil && sub.Live(now) {
-				results[i].state.NextFetchAt = now.Add(MaxInterval - BatchPeriod)
+				results[i].state.NextFetchAt = now.Add(MaxInterval - Ahead)
 			}
 		}
 	}
@@ -177,7 +181,6 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 	}
 	fresh, dups, unstored, err := in.storeAll(ctx, candidates)
 	r.New, r.Duplicates = len(fresh), r.Duplicates+dups
-	r.Announced = announce(ctx, in.Publisher, fresh)
 	// Each source whose articles are all stored is done: its fetch state
 	// (validators, backoff) is recorded, so the next run asks it for what is
 	// new since. A source with an article left unstored keeps its previous
@@ -362,15 +365,15 @@ func (in *Ingester) fetchOne(ctx context.Context, s article.Source, now time.Tim
 		}
 	}
 	// The previous interval is what the last run chose: next − checked
-	// (+ the BatchPeriod it was brought forward by).
+	// (+ the Ahead it was brought forward by).
 	prev := MinInterval
 	if !s.NextFetchAt.IsZero() && !s.LastChecked.IsZero() && !s.NextFetchAt.Before(s.LastChecked) && s.ConsecutiveFailures == 0 {
-		prev = s.NextFetchAt.Sub(s.LastChecked) + BatchPeriod
+		prev = s.NextFetchAt.Sub(s.LastChecked) + Ahead
 	}
 	f.state.ConsecutiveFailures, f.state.LastError = 0, ""
 	interval := PollInterval(now, published, prev, resp.MaxAge)
-	// Brought forward by the batch's period, but never before max-age.
-	f.state.NextFetchAt = now.Add(max(interval-BatchPeriod, resp.MaxAge))
+	// Brought forward by Ahead, but never before max-age.
+	f.state.NextFetchAt = now.Add(max(interval-Ahead, resp.MaxAge))
 	f.state.LastSuccess = now
 	return f
 }

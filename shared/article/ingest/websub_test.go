@@ -202,8 +202,8 @@ func websubFlow(t *testing.T, s article.Store) {
 	if r, err := in.Run(ctx); err != nil || r.Due != 1 || r.Subscribed != 0 {
 		t.Errorf("run after the interval: %+v, %v", r, err)
 	}
-	if got, _ := s.GetSource(ctx, "wire"); !got.NextFetchAt.Equal(now.Add(MaxInterval - BatchPeriod)) {
-		t.Errorf("a pushed feed's next poll = %v, want %v", got.NextFetchAt, now.Add(MaxInterval-BatchPeriod))
+	if got, _ := s.GetSource(ctx, "wire"); !got.NextFetchAt.Equal(now.Add(MaxInterval - Ahead)) {
+		t.Errorf("a pushed feed's next poll = %v, want %v", got.NextFetchAt, now.Add(MaxInterval-Ahead))
 	}
 
 	// No renewal before its time.
