@@ -256,8 +256,8 @@ type sourceItem struct {
 	PK                  string    `dynamo:"pk,hash"`
 	GSI2PK              string    `dynamo:"gsi2pk"`
 	GSI2SK              string    `dynamo:"gsi2sk"`
-	GSI4PK              string    `dynamo:"gsi4pk"`
-	GSI4SK              string    `dynamo:"gsi4sk"`
+	GSI4PK              string    `dynamo:"gsi4pk,omitempty"`
+	GSI4SK              string    `dynamo:"gsi4sk,omitempty"`
 	ID                  string    `dynamo:"id"`
 	URL                 string    `dynamo:"url"`
 	Name                string    `dynamo:"name"`
@@ -409,6 +409,41 @@ func (s *DynamoStore) DueSources(ctx context.Context, now time.Time, limit int) 
 		out[i] = it.source()
 	}
 	return out, nil
+}
+
+const dueIndexedPK = "meta#due-index-v1"
+
+// IndexDueSources backfills by-due: every source item without gsi4pk gets
+// it (a conditional update each, so a concurrent RecordFetch wins), then the
+// marker. A run that fails part-way is resumed by the next.
+func (s *DynamoStore) IndexDueSources(ctx context.Context) (int, error) {
+	var marker checkpointItem
+	err := s.table.Get("pk", dueIndexedPK).One(ctx, &marker)
+	if err == nil {
+		return 0, nil
+	}
+	if !errors.Is(err, dynamo.ErrNotFound) {
+		return 0, err
+	}
+	var items []sourceItem
+	if err := s.table.Get("gsi2pk", sourcesKind).Index(IndexByKind).All(ctx, &items); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, it := range items {
+		if it.GSI4PK != "" {
+			continue
+		}
+		err := s.table.Update("pk", it.PK).Set("gsi4pk", dueKind).Set("gsi4sk", dueKey(it.NextFetchAt, it.ID)).
+			If("attribute_exists(pk) AND attribute_not_exists(gsi4pk)").Run(ctx)
+		if err != nil && !dynamo.IsCondCheckFailed(err) {
+			return n, err
+		}
+		if err == nil {
+			n++
+		}
+	}
+	return n, s.table.Put(checkpointItem{PK: dueIndexedPK, At: 1}).Run(ctx)
 }
 
 type subscriptionItem struct {

@@ -53,6 +53,10 @@ type Store interface {
 	// soonest first, at most limit of them: a Query of the by-due index, not a
 	// scan of every source (a source never fetched is due at once).
 	DueSources(ctx context.Context, now time.Time, limit int) ([]Source, error)
+	// IndexDueSources puts the sources stored before the by-due index existed
+	// into it (due at their next fetch, or at once) and reports how many; once
+	// done it leaves a marker, after which it costs one read.
+	IndexDueSources(ctx context.Context) (int, error)
 
 	// PutSubscription stores a WebSub subscription, replacing one with its id.
 	PutSubscription(ctx context.Context, s Subscription) error

@@ -112,6 +112,10 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 	if window == 0 {
 		window = 48 * time.Hour
 	}
+	// Sources stored before the due index existed join it, once.
+	if _, err := in.Store.IndexDueSources(ctx); err != nil {
+		return r, fmt.Errorf("index due sources: %w", err)
+	}
 	// Only the due sources, from the due index: a run's reads grow with the
 	// sources that are due, not with every source.
 	due, err := in.Store.DueSources(ctx, now, MaxDue)
