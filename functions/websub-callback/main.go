@@ -30,7 +30,8 @@ func main() {
 			httpapi.Error(rw, r, err)
 			return
 		}
-		rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		rw.Header().Set("Content-Type", "text/plain; charset=utf-8") // the hub's own challenge, echoed
+		rw.Header().Set("X-Content-Type-Options", "nosniff")
 		_, _ = rw.Write([]byte(challenge))
 	})
 	mux.HandleFunc("POST /v1/websub/{id}", func(rw http.ResponseWriter, r *http.Request) {

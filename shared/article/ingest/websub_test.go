@@ -156,6 +156,9 @@ func websubFlow(t *testing.T, s article.Store) {
 	if got, _ := s.GetSubscription(ctx, sub.ID); got.State != article.SubRequested {
 		t.Errorf("refused verifications changed the subscription: %+v", got)
 	}
+	if _, err := verify(sub.ID, "hub.mode", "denied", "hub.topic", "https://evil.example/"); code(err) != kiosk.ENOTFOUND {
+		t.Errorf("a denial of another topic: %v, want not found", err)
+	}
 	challenge, err := verify(sub.ID, "hub.mode", "subscribe", "hub.topic", feedURL, "hub.challenge", "ch4ll3nge", "hub.lease_seconds", "864000")
 	if err != nil || challenge != "ch4ll3nge" {
 		t.Fatalf("verification: %q, %v", challenge, err)
