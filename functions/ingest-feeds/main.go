@@ -17,6 +17,7 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
+	"github.com/kiosk-news/kiosk/shared/platform/metrics"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
 )
 
@@ -41,6 +42,10 @@ func main() {
 		trigger.Count(ctx, "sources left for the next run", r.Unstored)
 		trigger.Count(ctx, "websub subscribed", r.Subscribed)
 		trigger.Count(ctx, "websub renewed", r.Renewed)
+		metrics.Add(ctx, metrics.ArticlesFetched, float64(r.New+r.Duplicates+r.BadItems))
+		metrics.Add(ctx, metrics.ArticlesStored, float64(r.New))
+		metrics.Add(ctx, metrics.ArticlesDuplicated, float64(r.Duplicates))
+		metrics.Add(ctx, metrics.SourcesFailing, float64(r.Failed))
 		slog.Log(ctx, level, "ingest", "run", e.ID, "report", r, "duration_ms", time.Since(start).Milliseconds(), "error", msg)
 		return err
 	})

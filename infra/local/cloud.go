@@ -232,6 +232,9 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	c.control(mux)
 	mux.Handle("GET /_local/samples/{file}", samples)
 	mux.HandleFunc("GET /_local/feeds/{name}", generatedFeed)
+	apiDocs := docs(cfg.Root)
+	mux.Handle("GET "+DocsPath, apiDocs)
+	mux.Handle("GET "+DocsPath+"/", apiDocs)
 	gw := newGateway(cloud, c.host)
 	gw.now = c.clock.Now
 	mux.Handle("/", gw)

@@ -359,6 +359,7 @@ func TestFreshness(t *testing.T) {
 	body := pushed.doc()
 	req, _ := http.NewRequest("POST", callback, bytes.NewReader(body))
 	req.Header.Set("X-Hub-Signature", sha256Sig(secret, body))
+	req.Header.Set("Content-Type", "application/rss+xml")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -94,6 +94,7 @@ func run(out string, n int) error {
 		{"warm latency against a bare server", b.profiled(b.latency)},
 		{"DynamoDB calls per route", b.callsPerRoute},
 		{"throughput", b.throughput},
+		{"business metrics per invocation", b.metricsCost},
 	} {
 		if err := step(s.name, s.f); err != nil {
 			return err

@@ -17,6 +17,7 @@ type Report struct {
 	Latencies   []Latency
 	Calls       []Calls
 	Throughput  []Throughput
+	Metrics     []MetricsCost
 	Cost        Cost
 	Took        string
 }
@@ -71,6 +72,14 @@ type Calls struct {
 	Budget     string
 	Met        bool
 	DurationMS float64
+}
+
+// MetricsCost is the business metrics' (shared/platform/metrics) cost per
+// invocation, from its benchmarks, against one log line in the same run.
+type MetricsCost struct {
+	What                   string
+	NsPerOp, BytesPerOp    float64
+	AllocsPerOp, VsLogLine float64
 }
 
 // Throughput is one rate.
@@ -203,6 +212,15 @@ func (r *Report) Markdown() string {
 			count, secs = fmt.Sprint(t.Count), fmt.Sprintf("%.2f", t.Seconds)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %.0f | `%s` |\n", t.What, count, secs, t.PerSecond, t.Reproduce)
+	}
+	b.WriteString("\n")
+
+	b.WriteString("## 6b. Business metrics per invocation\n\n" +
+		"`go test -run '^$' -bench . -benchmem ./shared/platform/metrics`: what every invocation pays for its EMF line, " +
+		"against one access-log-like slog line in the same run (to io.Discard: the write to stdout is the same syscall for both).\n\n" +
+		"| what | ns/op | B/op | allocs/op | × one log line |\n|---|---:|---:|---:|---:|\n")
+	for _, m := range r.Metrics {
+		fmt.Fprintf(&b, "| %s | %.0f | %.0f | %.0f | %.2f |\n", m.What, m.NsPerOp, m.BytesPerOp, m.AllocsPerOp, m.VsLogLine)
 	}
 	b.WriteString("\n")
 

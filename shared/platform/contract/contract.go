@@ -31,6 +31,9 @@ const (
 	// hand it out (WebSub callbacks); the topology declares it, the CDK stack
 	// and the local cloud fill it in.
 	PublicAPIEnv = "KIOSK_PUBLIC_API_URL"
+	// MetricsNamespaceEnv is the CloudWatch namespace of the function's
+	// embedded metrics (Kiosk/<stage> in AWS; unset locally: Kiosk).
+	MetricsNamespaceEnv = "KIOSK_METRICS_NAMESPACE"
 )
 
 // TableEnv is the environment variable that carries a table's physical name to

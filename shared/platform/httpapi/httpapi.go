@@ -23,6 +23,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
@@ -31,6 +32,7 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
+	"github.com/kiosk-news/kiosk/shared/platform/metrics"
 	"github.com/kiosk-news/kiosk/shared/platform/ratelimit"
 )
 
@@ -42,7 +44,13 @@ const MaxBody = contract.DefaultMaxBody
 // topology gives the function (boot.Env.RouteLimits).
 func Start(env *boot.Env, mux *http.ServeMux) {
 	routes, limiter := env.RouteLimits()
-	lambda.Start(httpadapter.NewV2(WrapLimits(mux, Limits{Routes: routes, Limiter: limiter})).ProxyWithContext)
+	proxy := httpadapter.NewV2(WrapLimits(mux, Limits{Routes: routes, Limiter: limiter})).ProxyWithContext
+	lambda.Start(func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		// The request's business metrics, one EMF line after the response is built.
+		ctx, set := metrics.Start(ctx)
+		defer metrics.Flush(set)
+		return proxy(ctx, req)
+	})
 }
 
 // Limits are what a wrapped handler enforces per route key.
