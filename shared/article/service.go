@@ -519,6 +519,18 @@ func (s *Service) DeleteSource(ctx context.Context, id string) error {
 	if err := s.Store.DeleteSource(ctx, id); err != nil {
 		return codes.Translate(err)
 	}
+	// Its WebSub subscriptions are due at once: the ingestion batch's next
+	// run unsubscribes them (the callback already refuses their pushes).
+	subs, err := s.Store.SourceSubscriptions(ctx, id)
+	if err != nil {
+		return errors.Join(kiosk.Errorf(kiosk.EUNAVAILABLE, "the source is deleted; its WebSub subscription is refused until its lease ends"), err)
+	}
+	for _, x := range subs {
+		x.NextCheck = s.now()
+		if err := s.Store.PutSubscription(ctx, x); err != nil {
+			return errors.Join(kiosk.Errorf(kiosk.EUNAVAILABLE, "the source is deleted; its WebSub subscription is refused until its lease ends"), err)
+		}
+	}
 	return s.audit(ctx, "source.delete", id, before, nil)
 }
 

@@ -48,6 +48,28 @@ type Store interface {
 	// left deleted.
 	RecordFetch(ctx context.Context, id string, st FetchState) error
 
+	// DueSources lists the sources whose next fetch is at or before now,
+	// soonest first, at most limit of them: a Query of the by-due index, not a
+	// scan of every source (a source never fetched is due at once).
+	DueSources(ctx context.Context, now time.Time, limit int) ([]Source, error)
+	// IndexDueSources puts the sources stored before the by-due index existed
+	// into it (due at their next fetch, or at once) and reports how many; once
+	// done it leaves a marker, after which it costs one read.
+	IndexDueSources(ctx context.Context) (int, error)
+
+	// PutSubscription stores a WebSub subscription, replacing one with its id.
+	PutSubscription(ctx context.Context, s Subscription) error
+	// GetSubscription reads one; ErrNotFound when there is none.
+	GetSubscription(ctx context.Context, id string) (Subscription, error)
+	// DeleteSubscription removes one (no error when it is gone already).
+	DeleteSubscription(ctx context.Context, id string) error
+	// SourceSubscriptions lists a source's subscriptions (usually one; two
+	// while a feed moves to another hub), by id.
+	SourceSubscriptions(ctx context.Context, sourceID string) ([]Subscription, error)
+	// DueSubscriptions lists the subscriptions whose NextCheck is at or
+	// before now, soonest first, at most limit (a Query of by-due).
+	DueSubscriptions(ctx context.Context, now time.Time, limit int) ([]Subscription, error)
+
 	// Checkpoint is the ingestion time through which every article's event is
 	// known to be published; AdvanceCheckpoint never moves it back.
 	Checkpoint(ctx context.Context) (time.Time, error)

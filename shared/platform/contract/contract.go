@@ -31,6 +31,10 @@ const (
 	// to, from init until SIGTERM. The topology never sets it: the stack test
 	// holds that.
 	CPUProfileEnv = "KIOSK_CPUPROFILE"
+	// PublicAPIEnv carries the public HTTP API's base URL to functions that
+	// hand it out (WebSub callbacks); the topology declares it, the CDK stack
+	// and the local cloud fill it in.
+	PublicAPIEnv = "KIOSK_PUBLIC_API_URL"
 	// MetricsNamespaceEnv is the CloudWatch namespace of the function's
 	// embedded metrics (Kiosk/<stage> in AWS; unset locally: Kiosk).
 	MetricsNamespaceEnv = "KIOSK_METRICS_NAMESPACE"

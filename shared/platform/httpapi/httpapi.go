@@ -167,6 +167,16 @@ func Decode(r *http.Request, v any) error {
 	return nil
 }
 
+// Body reads a raw request body (a webhook's, whatever its media type)
+// within the route's body cap; over the cap is a 413 application error.
+func Body(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, decodeError(err)
+	}
+	return body, nil
+}
+
 // jsonKind names a Go type as a JSON client knows it, never Go's own spelling
 // (a struct's type would print its fields and tags).
 func jsonKind(t reflect.Type) string {
