@@ -22,6 +22,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"github.com/kiosk-news/kiosk/shared/platform/clock"
 )
 
 // Unit is a CloudWatch unit.
@@ -158,8 +160,9 @@ func NewWriter(w io.Writer, function, namespace string) *Writer {
 	return wr
 }
 
-// Flush writes the process's Set as EMF lines on stdout.
-func Flush(s *Set) { std.Flush(s, time.Now()) }
+// Flush writes the process's Set as EMF lines on stdout, stamped with
+// clock.Now (the local cloud's virtual clock; real time in AWS).
+func Flush(s *Set) { std.Flush(s, clock.Now()) }
 
 // Flush writes what s recorded (and the cold start, on the writer's first
 // flush) as EMF lines: one per dimension value, so each line's dimension
