@@ -16,8 +16,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	kdist "github.com/kiosk-news/kiosk/infra/dist"
 	"github.com/kiosk-news/kiosk/infra/stack"
 	"github.com/kiosk-news/kiosk/infra/topology"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
 )
 
@@ -1280,4 +1282,24 @@ func (s *synthesized) resolve(stackName string, v any) any {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestNoDeployedBootstrapProfilesItself: the self-profiling of make bench
+// (contract.CPUProfileEnv, compiled in only with -tags pprof) never reaches
+// AWS: no function of either stage has the variable, and the deployed build's
+// tags (dist.Tags, what make dist passes) do not compile it in.
+func TestNoDeployedBootstrapProfilesItself(t *testing.T) {
+	if slices.Contains(strings.Split(kdist.Tags, ","), "pprof") {
+		t.Errorf("the deployed build's tags %q compile the self-profiling in", kdist.Tags)
+	}
+	for _, stage := range []string{"dev", "prod"} {
+		s := kiosk(t, stage)
+		for _, f := range topology.Kiosk().Functions {
+			_, tmpl := s.stackOf(f)
+			fn, _, _ := function(t, tmpl, f.Name)
+			if v, ok := fn.Props["Environment"].(map[string]any)["Variables"].(map[string]any)[contract.CPUProfileEnv]; ok {
+				t.Errorf("%s (%s) has %s=%v: it would profile itself in AWS", f.Name, stage, contract.CPUProfileEnv, v)
+			}
+		}
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
@@ -60,7 +59,36 @@ type Store interface {
 // pages with these keys, and the service refuses a cursor holding anything else.
 const sortTime = "2006-01-02T15:04:05.000000000Z"
 
-var positionRe = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z#[0-9a-f]{32}$`)
+// positionShape is a position character by character: 9 a digit, f a
+// lower-case hex digit, anything else itself.
+const positionShape = "9999-99-99T99:99:99.999999999Z#ffffffffffffffffffffffffffffffff"
+
+// validPosition reports whether key is a position (^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z#[0-9a-f]{32}$),
+// checked by hand: a package-level regexp is compiled in every importing
+// bootstrap's init, which cold starts pay.
+func validPosition(key string) bool {
+	if len(key) != len(positionShape) {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		switch want := positionShape[i]; want {
+		case '9':
+			if c < '0' || c > '9' {
+				return false
+			}
+		case 'f':
+			if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+				return false
+			}
+		default:
+			if c != want {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 func position(t time.Time, id string) string { return t.UTC().Format(sortTime) + "#" + id }
 

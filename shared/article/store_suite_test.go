@@ -359,7 +359,7 @@ func adminListSuite(t *testing.T, newStore func(t *testing.T) Store) {
 			if after = p.NextCursor; after == "" {
 				return pages
 			}
-			if !positionRe.MatchString(after) {
+			if !validPosition(after) {
 				t.Fatalf("position %q is not a list key", after)
 			}
 		}

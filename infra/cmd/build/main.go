@@ -65,10 +65,7 @@ func run(out string, arm64 bool, only string) error {
 	}
 	defer os.RemoveAll(tmp)
 
-	// lambda.norpc drops the legacy go1.x RPC runtime; nethttpomithttp2 drops
-	// net/http's bundled HTTP/2 (-0.35 MiB per binary: DynamoDB, EventBridge,
-	// the Runtime API and feeds all speak HTTP/1.1).
-	args := []string{"build", "-tags", "lambda.norpc,nethttpomithttp2", "-trimpath", "-ldflags", "-s -w", "-o", tmp + string(os.PathSeparator)}
+	args := []string{"build", "-tags", dist.Tags, "-trimpath", "-ldflags", "-s -w", "-o", tmp + string(os.PathSeparator)}
 	for _, f := range cloud.Functions {
 		args = append(args, "./functions/"+f.Name)
 	}

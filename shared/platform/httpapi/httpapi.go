@@ -32,6 +32,7 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
+	"github.com/kiosk-news/kiosk/shared/platform/logs"
 	"github.com/kiosk-news/kiosk/shared/platform/metrics"
 	"github.com/kiosk-news/kiosk/shared/platform/ratelimit"
 )
@@ -262,10 +263,11 @@ func WrapLimits(mux *http.ServeMux, limits Limits) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ctx, calls := awsenv.WithCounter(r.Context())
-		route := r.Method + " " + r.URL.Path
-		id := ""
+		var route, id string
 		if gw, ok := core.GetAPIGatewayV2ContextFromContext(ctx); ok {
 			id, route = gw.RequestID, gw.RouteKey
+		} else {
+			route = r.Method + " " + r.URL.Path
 		}
 		if id == "" {
 			id = newID()
@@ -273,7 +275,7 @@ func WrapLimits(mux *http.ServeMux, limits Limits) http.Handler {
 		ctx = context.WithValue(ctx, requestIDKey{}, id)
 		r = r.WithContext(ctx)
 		rec := &recorder{ResponseWriter: w}
-		rec.Header().Set("X-Request-Id", id)
+		rec.Header()["X-Request-Id"] = []string{id} // canonical already: no Set's canonicalisation per request
 		_, pattern := mux.Handler(r)
 		limit, named := limits.Routes[route]
 		if !named {
@@ -321,11 +323,9 @@ func WrapLimits(mux *http.ServeMux, limits Limits) http.Handler {
 		if rec.status >= 400 && rec.status < 500 {
 			metrics.AddBy(ctx, metrics.RequestsRefused, refusedReason(rec), 1)
 		}
-		slog.InfoContext(ctx, "request",
-			"route", route, "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"duration_ms", float64(time.Since(start).Microseconds())/1000,
-			"dynamodb_calls", calls.Count("DynamoDB"), "eventbridge_calls", calls.Count("EventBridge"),
-			"request_id", id)
+		logs.Access(ctx, logs.Request{Route: route, Method: r.Method, Path: r.URL.Path, Status: rec.status,
+			Duration: time.Since(start), DynamoDBCalls: calls.Count("DynamoDB"), EventBridgeCalls: calls.Count("EventBridge"),
+			RequestID: id})
 	})
 }
 
