@@ -1,6 +1,7 @@
 // A short app session against a running Kiosk (KIOSK_API_URL): register, read
 // the feed, send events, read the inbox, refresh the token, read the profile
-// with the new one. The Go test TestTheTypeScriptClientRunsAnAppSession runs
+// with the new one, make two calls at once near expiry and one with a refused
+// token (each refreshes once). The Go test TestTheTypeScriptClientRunsAnAppSession runs
 // it against the local cloud; `node` on the compiled file runs it by hand.
 import { createKioskClient, memoryStore } from "./client.js";
 
@@ -44,6 +45,27 @@ async function main(): Promise<void> {
   const me = await kiosk.api.GET("/v1/users/me");
   if (!me.data) fail("GET /v1/users/me with the refreshed token", me.response.status, me.error);
 
+  // Two calls at once with the token 30 s from expiry: both refresh it, and
+  // they must share one refresh (the refresh token works once).
+  store.set({ ...store.get()!, expires_at: new Date(Date.now() + 30_000).toISOString() });
+  const before = store.get()!;
+  const [mine, inbox2] = await Promise.all([
+    kiosk.api.GET("/v1/feed/me", { params: { query: { limit: 5 } } }),
+    kiosk.api.GET("/v1/notifications", { params: { query: { limit: 10 } } }),
+  ]);
+  if (!mine.data) fail("GET /v1/feed/me near expiry", mine.response.status, mine.error);
+  if (!inbox2.data) fail("GET /v1/notifications near expiry", inbox2.response.status, inbox2.error);
+  const overlapped = store.get()!;
+  if (overlapped.refresh_token === before.refresh_token) fail("no refresh near expiry", 200, overlapped);
+
+  // A refused access token (here: one the server never gave) refreshes once
+  // and the call is retried with the new token.
+  store.set({ ...overlapped, token: overlapped.token.slice(0, -4) + "AAAA" });
+  const retried = await kiosk.api.GET("/v1/users/me");
+  if (!retried.data) fail("GET /v1/users/me after a refused token", retried.response.status, retried.error);
+  const after = await kiosk.refresh(); // the session is still alive
+  const overlap = after.user_id === first.user_id && retried.data.user_id === first.user_id;
+
   // The old refresh token works once: presenting it again ends the session.
   store.set(first);
   const reused = await kiosk.refresh().then(() => "accepted", (e: Error) => e.message);
@@ -57,6 +79,7 @@ async function main(): Promise<void> {
     notifications: inbox.data.items.length,
     refreshed: next.user_id === first.user_id,
     me: me.data.user_id,
+    overlap_near_expiry: overlap,
     reused_refresh_token: reused,
   }));
 }

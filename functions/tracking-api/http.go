@@ -23,7 +23,9 @@ func routes(s *tracking.Service) *http.ServeMux {
 			Events []tracking.Event `json:"events"`
 		}
 		if err := httpapi.Decode(r, &in); err != nil {
-			refused(r, userID, len(in.Events), err)
+			// A body that did not decode has no known number of events: no
+			// EventsRefused (the wrapper counts the request in RequestsRefused).
+			slog.InfoContext(r.Context(), "events", "user_id", userID, "refused", kiosk.ErrorCode(err))
 			httpapi.Error(w, r, err)
 			return
 		}
@@ -59,9 +61,9 @@ func routes(s *tracking.Service) *http.ServeMux {
 	return mux
 }
 
-// refused counts a batch the service refused, by its error code (a failure
-// to store is not a refusal: the client retries it), and logs it with the
-// user for the operators' "a user's events" query.
+// refused counts the events of a decoded batch the service refused, by its
+// error code (a failure to store is not a refusal: the client retries it),
+// and logs it with the user for the operators' "a user's events" query.
 func refused(r *http.Request, userID string, n int, err error) {
 	code := kiosk.ErrorCode(err)
 	if code != kiosk.EUNAVAILABLE && code != kiosk.EINTERNAL {

@@ -51,7 +51,9 @@ func TestTheCommittedTypeScriptClientIsCurrent(t *testing.T) {
 // scenario with the pinned tsc, then runs the scenario with Node against the
 // local cloud through a proxy that checks every exchange against the spec:
 // register, read the feed, send events, read the inbox, refresh the token,
-// read the profile with the new one, and see a reused refresh token refused.
+// read the profile with the new one, make two calls at once with the token 30 s
+// from expiry and one with a refused token (each must refresh exactly once and
+// keep the session), and see a reused refresh token refused.
 func TestTheTypeScriptClientRunsAnAppSession(t *testing.T) {
 	out := filepath.Join(root, "build", "clients", "typescript-"+strings.ReplaceAll(t.Name(), "/", "-")+"-"+time.Now().Format("150405.000000"))
 	t.Cleanup(func() { os.RemoveAll(out) })
@@ -90,6 +92,7 @@ func TestTheTypeScriptClientRunsAnAppSession(t *testing.T) {
 		Notifications *int   `json:"notifications"`
 		Refreshed     bool   `json:"refreshed"`
 		Me            string `json:"me"`
+		Overlap       bool   `json:"overlap_near_expiry"`
 		Reused        string `json:"reused_refresh_token"`
 	}
 	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
@@ -104,6 +107,8 @@ func TestTheTypeScriptClientRunsAnAppSession(t *testing.T) {
 		t.Errorf("events: %d accepted, %d duplicates; want 3 and 0", got.Accepted, got.Duplicates)
 	case got.Notifications == nil:
 		t.Errorf("no inbox read: %+v", got)
+	case !got.Overlap:
+		t.Errorf("two calls near expiry or a refused token lost the session: %+v", got)
 	case !strings.Contains(got.Reused, "401"):
 		t.Errorf("a reused refresh token: %q, want a 401", got.Reused)
 	}

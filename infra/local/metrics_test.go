@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -105,5 +107,73 @@ func TestTheDashboardsMetricsAreTheFunctionsEmbeddedMetricLines(t *testing.T) {
 	if status != 200 || !strings.Contains(string(page), "EventsRefused") || !strings.Contains(string(page), "reason=invalid_argument") ||
 		!strings.Contains(string(page), "top-stale") {
 		t.Errorf("the operators' page: %d %.300s", status, page)
+	}
+}
+
+// TestEveryRefusedRequestIsCountedOnceByItsCode: on POST /v1/events, a body
+// that does not decode (400), a valid-JSON batch with a bad event (400), a
+// body over the route's cap (413), a wrong media type (415) and the request
+// past the per-user limit (429) each move RequestsRefused{reason} by one;
+// EventsRefused counts only the events of the decoded batch.
+func TestEveryRefusedRequestIsCountedOnceByItsCode(t *testing.T) {
+	awayFromTheWindowEdge(time.Minute)
+	user := register(t)
+	c := oneClient("127.0.43.1")
+	requests := func(code string) map[string]string {
+		return map[string]string{"function": "tracking-api", "reason": code}
+	}
+	codes := []string{"invalid_argument", "payload_too_large", "unsupported_media_type", "rate_limited"}
+	before := map[string]float64{}
+	eventsBefore := map[string]float64{}
+	for _, code := range codes {
+		before[code], _ = metricSum(t, metrics.RequestsRefused.Name, requests(code))
+		eventsBefore[code], _ = metricSum(t, metrics.EventsRefused.Name, requests(code))
+	}
+	now := time.Now().UTC().Format(time.RFC3339)
+	event := func(id, typ, at string) string {
+		return fmt.Sprintf(`{"id":%q,"type":%q,"article_id":"0123456789abcdef0123456789abcdef","at":%q}`, id, typ, at)
+	}
+	many := []string{event("refused-0000", "click", "yesterday")} // a decode that stops at the first event
+	for i := 1; i < 300; i++ {
+		many = append(many, event(fmt.Sprintf("refused-%04d", i), "click", now))
+	}
+	expect := func(status int, contentType, body string) {
+		t.Helper()
+		req, err := http.NewRequest("POST", cloud.APIURL+"/v1/events", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+user.Token)
+		req.Header.Set("Content-Type", contentType)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != status {
+			t.Fatalf("want %d: %d %.200s", status, resp.StatusCode, out)
+		}
+	}
+	expect(400, "application/json", `{"events":[`+strings.Join(many, ",")+`]}`)
+	expect(400, "application/json", `{"events":[`+event("refused-a001", "click", now)+","+event("refused-a002", "bogus", now)+","+
+		event("refused-a003", "read", now)+`]}`)
+	expect(415, "text/plain", `{"events":[`+event("refused-b001", "click", now)+`]}`)
+	expect(413, "application/json", `{"events":[`+strings.Repeat(event("refused-c001", "click", now)+",", 6000)+`]}`)
+	// The per-user limit: 120 requests a minute, the two 400s and the 415
+	// included (the 413 is refused before it counts).
+	for i := range 117 {
+		expect(202, "application/json", `{"events":[`+event(fmt.Sprintf("refused-d%03d", i), "impression", now)+`]}`)
+	}
+	expect(429, "application/json", `{"events":[`+event("refused-e001", "impression", now)+`]}`)
+
+	for code, n := range map[string]float64{"invalid_argument": 2, "payload_too_large": 1, "unsupported_media_type": 1, "rate_limited": 1} {
+		waitMetric(t, metrics.RequestsRefused.Name, requests(code), before[code]+n)
+	}
+	waitMetric(t, metrics.EventsRefused.Name, requests("invalid_argument"), eventsBefore["invalid_argument"]+3)
+	for _, code := range codes[1:] {
+		if got, _ := metricSum(t, metrics.EventsRefused.Name, requests(code)); got != eventsBefore[code] {
+			t.Errorf("EventsRefused{%s} moved by %g: no batch of that answer was decoded", code, got-eventsBefore[code])
+		}
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/kiosk-news/kiosk/infra/local"
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
 	"github.com/kiosk-news/kiosk/shared/platform/dynalite"
+	"github.com/kiosk-news/kiosk/shared/platform/metrics"
 	"github.com/kiosk-news/kiosk/shared/tracking"
 )
 
@@ -483,4 +484,69 @@ func TestAnEventBatchCostsAWritePerEventAndOnePerHour(t *testing.T) {
 			t.Errorf("%s: %d DynamoDB calls, want %d (a put per event, a mark per hour, the limit)", c.name, calls, want)
 		}
 	}
+}
+
+// TestALostDynamoDBResponseDoesNotMakeANewEventADuplicate sends ten batches
+// of ten new events while a fifth of DynamoDB's responses are lost after
+// the write applied (the SDK then sends the same conditional put again),
+// then replays all hundred with the faults off. A batch answered 202 under
+// the faults accepted its ten events; the replay finds as duplicates every
+// event stored; no duplicate is counted while every event was sent by one
+// call only, and each event is counted accepted once.
+func TestALostDynamoDBResponseDoesNotMakeANewEventADuplicate(t *testing.T) {
+	user := register(t)
+	if status, body := admin(t, "GET", "/v1/users/me", user.Token, "", ""); status != 200 { // the authorizer's cache
+		t.Fatalf("GET /v1/users/me: %d %s", status, body)
+	}
+	fn := map[string]string{"function": "tracking-api"}
+	accepted0, _ := metricSum(t, metrics.EventsAccepted.Name, fn)
+	duplicated0, _ := metricSum(t, metrics.EventsDuplicated.Name, fn)
+	at := time.Now().UTC().Format(time.RFC3339)
+	batches := make([]string, 10)
+	all := make([]string, 0, 100)
+	for b := range batches {
+		evs := make([]string, 10)
+		for i := range evs {
+			evs[i] = fmt.Sprintf(`{"id":"lost-%d-%02d-%02d","type":"impression","article_id":"0123456789abcdef0123456789abcdef","at":%q}`,
+				time.Now().UnixNano(), b, i, at)
+		}
+		batches[b] = `{"events":[` + strings.Join(evs, ",") + `]}`
+		all = append(all, evs...)
+	}
+	type result struct{ Accepted, Duplicates int }
+
+	drops0 := cloud.SetFaults(local.Faults{DynamoDrop: 0.2}).DynamoDrop
+	answered, acceptedUnderFaults := 0, 0
+	for b, batch := range batches {
+		status, body := admin(t, "POST", "/v1/events", user.Token, "application/json", batch)
+		if status >= 500 { // three responses of one write lost: the client retries later
+			continue
+		}
+		var r result
+		if status != 202 || json.Unmarshal(body, &r) != nil || r.Accepted != 10 || r.Duplicates != 0 {
+			t.Errorf("batch %d of ten new events under lost responses: %d %s, want 202 with 10 accepted", b, status, body)
+		}
+		answered++
+		acceptedUnderFaults += r.Accepted
+	}
+	if drops := cloud.SetFaults(local.Faults{}).DynamoDrop - drops0; drops == 0 || answered == 0 {
+		t.Fatalf("%d responses lost, %d batches answered: the case did not happen", drops, answered)
+	}
+
+	status, body := admin(t, "POST", "/v1/events", user.Token, "application/json", `{"events":[`+strings.Join(all, ",")+`]}`)
+	var replay result
+	if status != 202 || json.Unmarshal(body, &replay) != nil || replay.Accepted+replay.Duplicates != 100 ||
+		replay.Duplicates < acceptedUnderFaults {
+		t.Fatalf("the replay of all 100: %d %s; %d were accepted under faults", status, body, acceptedUnderFaults)
+	}
+	// Only the replay counts duplicates; a batch that failed (5xx) may have
+	// stored an event it could not count, so the accepted total is exact only
+	// when every batch was answered.
+	waitMetric(t, metrics.EventsDuplicated.Name, fn, duplicated0+float64(replay.Duplicates))
+	if answered == len(batches) {
+		waitMetric(t, metrics.EventsAccepted.Name, fn, accepted0+100)
+	} else if got, _ := metricSum(t, metrics.EventsAccepted.Name, fn); got-accepted0 < float64(acceptedUnderFaults+replay.Accepted) {
+		t.Errorf("EventsAccepted moved by %g, want at least %d", got-accepted0, acceptedUnderFaults+replay.Accepted)
+	}
+	t.Logf("%d of 10 batches answered under faults; replay: %+v", answered, replay)
 }

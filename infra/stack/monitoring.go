@@ -73,6 +73,24 @@ func (b *builder) businessMetrics(domain string) {
 			Title: jsii.String("cold starts per function"), Left: &cold, Width: jsii.Number(8),
 		}))
 	}
+	if api := b.cloud.APIFunctionsOf(domain); len(api) > 0 {
+		m := metrics.RequestsRefused
+		only := make([]string, len(api))
+		for i, name := range api {
+			only[i] = fmt.Sprintf(`%s="%s"`, metrics.FunctionDimension, name)
+		}
+		expr := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+			Expression: jsii.String(fmt.Sprintf(`SEARCH('{%s,%s,%s} MetricName="%s" (%s)', 'Sum', 300)`,
+				b.namespace(), metrics.FunctionDimension, m.Dimension, m.Name, strings.Join(only, " OR "))),
+			Label:        jsii.String(m.Name + " by " + metrics.FunctionDimension + " and " + m.Dimension),
+			UsingMetrics: &map[string]awscloudwatch.IMetric{},
+			Period:       five,
+		})
+		widgets = append(widgets, awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+			Title: jsii.String(fmt.Sprintf("%s (%s): %s", m.Name, m.Unit, m.Help)),
+			Left:  &[]awscloudwatch.IMetric{expr}, Width: jsii.Number(8),
+		}))
+	}
 	if len(widgets) > 0 {
 		b.dashboard.AddWidgets(awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{
 			Markdown: jsii.String("## Business metrics (" + b.namespace() + ", embedded in the functions' logs)"), Width: jsii.Number(24),

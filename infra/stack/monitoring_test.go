@@ -216,3 +216,22 @@ func TestEveryDomainDashboardShowsItsBusinessMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryStackWithRoutesShowsItsRefusedRequests: RequestsRefused of the
+// stack's API functions, by reason, on its dashboard.
+func TestEveryStackWithRoutesShowsItsRefusedRequests(t *testing.T) {
+	s := kiosk(t, "dev")
+	for _, domain := range s.cloud.Domains() {
+		api := s.cloud.APIFunctionsOf(domain)
+		tmpl, ok := s.templates[stack.StackName(s.prefix, domain)]
+		if len(api) == 0 || !ok {
+			continue
+		}
+		body, _ := json.Marshal(resources(tmpl, "AWS::CloudWatch::Dashboard")[0].Props["DashboardBody"])
+		for _, name := range api {
+			if !strings.Contains(string(body), metrics.RequestsRefused.Name) || !strings.Contains(string(body), `function=\\\"`+name) {
+				t.Errorf("%s's dashboard does not show RequestsRefused of %s", domain, name)
+			}
+		}
+	}
+}

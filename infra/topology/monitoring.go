@@ -110,6 +110,19 @@ func DomainMetrics(domain string) []metrics.Metric {
 	return out
 }
 
+// APIFunctionsOf are the functions of a stack that serve routes: httpapi's
+// wrapper records RequestsRefused{reason} for each of their 4xx answers, and
+// the stack's dashboard shows it for them.
+func (c Cloud) APIFunctionsOf(domain string) []string {
+	var out []string
+	for _, f := range c.FunctionsOf(domain) {
+		if len(f.Routes) > 0 {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
 // declared reports whether the cloud declares monitoring (a test's small
 // cloud may not).
 func (m Monitoring) declared() bool {

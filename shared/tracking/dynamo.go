@@ -39,18 +39,26 @@ type eventItem struct {
 	ReceivedAt time.Time `dynamo:"received_at"`
 	Variants   []string  `dynamo:"variants,omitempty"`
 	ExpiresAt  int64     `dynamo:"expires_at"`
+	Attempt    string    `dynamo:"attempt,omitempty"`
 }
 
 func hourKey(hour time.Time, shard int) string {
 	return hour.UTC().Format(hourLayout) + "#" + strconv.Itoa(shard)
 }
 
-// PutEvent is one conditional put per event.
+// PutEvent is one conditional put per event: stored unless the key exists,
+// or exists with this write's own attempt (a retry of the same put).
 func (s *DynamoStore) PutEvent(ctx context.Context, e Stored) error {
 	it := eventItem{PK: "ev#" + e.UserID + "#" + e.ID, HK: hourKey(e.At, ShardOf(e.UserID)), UserID: e.UserID, ID: e.ID,
 		Type: e.Type, ArticleID: e.ArticleID, At: e.At.UTC(), DwellMS: e.DwellMS, ReceivedAt: e.ReceivedAt.UTC(),
-		Variants: e.Variants, ExpiresAt: e.ReceivedAt.Add(Retention).Unix()}
-	err := s.table.Put(it).If("attribute_not_exists(pk)").Run(ctx)
+		Variants: e.Variants, ExpiresAt: e.ReceivedAt.Add(Retention).Unix(), Attempt: e.Attempt}
+	put := s.table.Put(it).If("attribute_not_exists(pk)")
+	if e.Attempt != "" {
+		// The SDK's retry of this very put (its response lost after it
+		// applied) rewrites the same item and is accepted, not a duplicate.
+		put = s.table.Put(it).If("attribute_not_exists(pk) OR 'attempt' = ?", e.Attempt)
+	}
+	err := put.Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return ErrDuplicate
 	}
@@ -70,7 +78,7 @@ func (s *DynamoStore) EventsOf(ctx context.Context, hour time.Time, shard int, n
 			continue
 		}
 		out = append(out, Stored{Event: Event{ID: it.ID, Type: it.Type, ArticleID: it.ArticleID, At: it.At, DwellMS: it.DwellMS},
-			UserID: it.UserID, ReceivedAt: it.ReceivedAt, Variants: it.Variants})
+			UserID: it.UserID, ReceivedAt: it.ReceivedAt, Variants: it.Variants, Attempt: it.Attempt})
 	}
 	return out, nil
 }

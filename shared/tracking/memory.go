@@ -30,12 +30,13 @@ func NewMemoryStore() *MemoryStore {
 
 var _ Store = (*MemoryStore)(nil)
 
-// PutEvent stores an event unless its user stored its id before.
+// PutEvent stores an event unless its user stored its id before, in another
+// attempt (the same attempt again is a retry of the same write).
 func (m *MemoryStore) PutEvent(_ context.Context, e Stored) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	key := "ev#" + e.UserID + "#" + e.ID
-	if _, ok := m.events[key]; ok {
+	if old, ok := m.events[key]; ok && (e.Attempt == "" || old.Attempt != e.Attempt) {
 		return ErrDuplicate
 	}
 	e.At, e.ReceivedAt = e.At.UTC(), e.ReceivedAt.UTC()

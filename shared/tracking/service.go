@@ -2,6 +2,7 @@ package tracking
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"sort"
@@ -62,7 +63,8 @@ func (s *Service) now() time.Time {
 // hour: the user's shard is the same for the whole batch) so the KPI batch
 // recomputes it however late the events are. A failure part-way is returned
 // for the client to retry the batch: what was stored counts as duplicates
-// then, and the retry marks again.
+// then, and the retry marks again. A write the SDK retried because its
+// response was lost is the same attempt: accepted, not a duplicate.
 func (s *Service) Track(ctx context.Context, userID string, events []Event) (Result, error) {
 	now := s.now()
 	if err := Validate(events, now); err != nil {
@@ -73,9 +75,10 @@ func (s *Service) Track(ctx context.Context, userID string, events []Event) (Res
 		res  Result
 		errs []error
 	)
+	attempt := rand.Text() // this call's writes: their SDK retries are not duplicates
 	parallel.Each(events, 16, func(_ int, e Event) {
 		err := s.Store.PutEvent(ctx, Stored{Event: e, UserID: userID, ReceivedAt: now,
-			Variants: experiment.Tags(userID, e.At)})
+			Variants: experiment.Tags(userID, e.At), Attempt: attempt})
 		mu.Lock()
 		defer mu.Unlock()
 		switch {

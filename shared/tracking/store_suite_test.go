@@ -51,6 +51,31 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 			t.Errorf("read back %+v, want %+v", mine, e)
 		}
 	})
+	t.Run("the same write retried is stored, another attempt's is a duplicate", func(t *testing.T) {
+		st := newStore(t)
+		e := Stored{Event: Event{ID: "e-000002", Type: Click, ArticleID: art(1), At: now}, UserID: "alice", ReceivedAt: now, Attempt: "req-1"}
+		if err := st.PutEvent(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		// The SDK sends the same put again when the first response was lost.
+		if err := st.PutEvent(ctx, e); err != nil {
+			t.Fatalf("the same attempt's write again = %v, want it accepted (it is its own write)", err)
+		}
+		replay := e
+		replay.Attempt, replay.ReceivedAt = "req-2", now.Add(24*time.Hour) // another request, a day late
+		if err := st.PutEvent(ctx, replay); !errors.Is(err, ErrDuplicate) {
+			t.Fatalf("another attempt's write of the id = %v, want ErrDuplicate", err)
+		}
+		bare := e
+		bare.Attempt = ""
+		if err := st.PutEvent(ctx, bare); !errors.Is(err, ErrDuplicate) {
+			t.Fatalf("a write without an attempt = %v, want ErrDuplicate", err)
+		}
+		got, err := st.EventsOf(ctx, now.Truncate(time.Hour), ShardOf("alice"), now)
+		if err != nil || len(got) != 1 || !got[0].ReceivedAt.Equal(now) {
+			t.Fatalf("EventsOf = %+v, %v; want the first write once", got, err)
+		}
+	})
 	t.Run("an hour's events are read by hour and user shard", func(t *testing.T) {
 		st := newStore(t)
 		users := []string{"u1", "u2", "u3", "u4", "u5", "u6"}

@@ -50,6 +50,12 @@ type Stored struct {
 	UserID     string
 	ReceivedAt time.Time
 	Variants   []string
+	// Attempt identifies the call that stores it (one per Track): the same
+	// write sent again by the SDK, its first response lost after it applied,
+	// finds its own attempt and is not a duplicate of itself; any other
+	// call's write of the id is. Empty: no attempt, every rewrite is a
+	// duplicate.
+	Attempt string
 }
 
 // Article is what tracking knows of an article, from article.published.

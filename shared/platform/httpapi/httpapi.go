@@ -101,6 +101,7 @@ type ErrorDetail struct {
 
 // WriteErrorCode writes the JSON error contract with the code's status.
 func WriteErrorCode(w http.ResponseWriter, code, message, requestID string) {
+	noteCode(w, code)
 	WriteJSON(w, Status(code), ErrorBody{ErrorDetail{Code: code, Message: message, RequestID: requestID}})
 }
 
@@ -122,8 +123,40 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 		// The client sees only the safe message; the cause goes to the log.
 		slog.ErrorContext(r.Context(), "server error", "code", code, "request_id", RequestID(r.Context()), "error", err.Error())
 	}
+	noteCode(w, code)
 	WriteJSON(w, Status(code), ErrorBody{ErrorDetail{Code: code, Message: msg,
 		RequestID: RequestID(r.Context()), Details: kiosk.Details(err)}})
+}
+
+// noteCode tells the wrapper's recorder the error code it answers with (for
+// RequestsRefused), without the wrapper reading the body.
+func noteCode(w http.ResponseWriter, code string) {
+	if rec, ok := w.(*recorder); ok && !rec.wrote {
+		rec.code = code
+	}
+}
+
+// codes is the application error code of each 4xx status, for an answer
+// written without the error writers (the first code of the status).
+var codes = func() map[int]string {
+	m := map[int]string{}
+	for _, code := range []string{kiosk.EINVALID, kiosk.EUNAUTHORIZED, kiosk.EFORBIDDEN, kiosk.ENOTFOUND, kiosk.EMETHOD,
+		kiosk.ECONFLICT, kiosk.ETOOLARGE, kiosk.EUNSUPPORTED, kiosk.ERATELIMITED} {
+		m[statuses[code]] = code
+	}
+	return m
+}()
+
+// refusedReason is the RequestsRefused reason of a 4xx answer: the code the
+// error writer gave, else the status's code, else "other" (a closed set).
+func refusedReason(rec *recorder) string {
+	if rec.code != "" {
+		return rec.code
+	}
+	if code, ok := codes[rec.status]; ok {
+		return code
+	}
+	return "other"
 }
 
 // WriteJSON writes v as JSON with the given status.
@@ -231,7 +264,8 @@ func RequestID(ctx context.Context) string {
 }
 
 // Wrap adds the contract around a mux: request id, body limit, JSON 404/405,
-// panic recovery and the access log line.
+// panic recovery, the access log line and RequestsRefused{reason} for every
+// 4xx answer.
 func Wrap(mux *http.ServeMux) http.Handler { return WrapLimits(mux, Limits{}) }
 
 // WrapLimits is Wrap with each route's body cap and per-client limit.
@@ -296,6 +330,9 @@ func WrapLimits(mux *http.ServeMux, limits Limits) http.Handler {
 		if !rec.wrote {
 			rec.WriteHeader(http.StatusOK)
 		}
+		if rec.status >= 400 && rec.status < 500 {
+			metrics.AddBy(ctx, metrics.RequestsRefused, refusedReason(rec), 1)
+		}
 		logs.Access(ctx, logs.Request{Route: route, Method: r.Method, Path: r.URL.Path, Status: rec.status,
 			Duration: time.Since(start), DynamoDBCalls: calls.Count("DynamoDB"), EventBridgeCalls: calls.Count("EventBridge"),
 			RequestID: id})
@@ -325,6 +362,7 @@ type recorder struct {
 	http.ResponseWriter
 	status int
 	wrote  bool
+	code   string // the error code, when an error writer answered
 }
 
 func (r *recorder) WriteHeader(status int) {

@@ -22,6 +22,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"github.com/kiosk-news/kiosk/shared/platform/clock"
 )
 
 // Unit is a CloudWatch unit.
@@ -64,7 +66,7 @@ var (
 	ArticlesAnnounced  = Metric{"ArticlesAnnounced", Count, "article", "announce-articles", "", "articles relayed to the bus as article.published"}
 	EventsAccepted     = Metric{"EventsAccepted", Count, "tracking", "tracking-api", "", "app events stored (first time seen)"}
 	EventsDuplicated   = Metric{"EventsDuplicated", Count, "tracking", "tracking-api", "", "app events sent again (counted once)"}
-	EventsRefused      = Metric{"EventsRefused", Count, "tracking", "tracking-api", "reason", "events of batches refused, by the error code (nothing of the batch is stored)"}
+	EventsRefused      = Metric{"EventsRefused", Count, "tracking", "tracking-api", "reason", "events of decoded batches refused, by the error code (nothing of the batch is stored; a body that does not decode is a RequestsRefused only)"}
 	KPIPeriodsComputed = Metric{"KPIPeriodsRecomputed", Count, "tracking", "aggregate-kpi", "", "hour and day partials recomputed by shard jobs"}
 	RankingDuration    = Metric{"RankingDuration", Milliseconds, "feed", "rank-feeds", "", "duration of a ranking run"}
 	RankingItems       = Metric{"RankingItems", Count, "feed", "rank-feeds", "", "articles of the window a ranking run scored"}
@@ -72,13 +74,14 @@ var (
 	NotificationsSent  = Metric{"NotificationsWritten", Count, "feed", "notify-trending", "", "inbox entries written by the trending fan-out"}
 	ColdStarts         = Metric{"ColdStarts", Count, "", "", "", "first invocation of an instance (every function)"}
 	BatchSucceeded     = Metric{"BatchSucceeded", Count, "", "", "", "a scheduled or manual run of a batch that ended ok (every batch)"}
+	RequestsRefused    = Metric{"RequestsRefused", Count, "", "", "reason", "4xx answers of the API functions, by error code, 413 and 429 included (every API function)"}
 )
 
 // Catalogue is every declared metric.
 func Catalogue() []Metric {
 	return []Metric{ArticlesFetched, ArticlesStored, ArticlesDuplicated, SourcesFailing, ArticlesAnnounced,
 		EventsAccepted, EventsDuplicated, EventsRefused, KPIPeriodsComputed,
-		RankingDuration, RankingItems, FeedFreshness, NotificationsSent, ColdStarts, BatchSucceeded}
+		RankingDuration, RankingItems, FeedFreshness, NotificationsSent, ColdStarts, BatchSucceeded, RequestsRefused}
 }
 
 // At most 100 metrics per directive (and so per line), as the format allows.
@@ -158,8 +161,9 @@ func NewWriter(w io.Writer, function, namespace string) *Writer {
 	return wr
 }
 
-// Flush writes the process's Set as EMF lines on stdout.
-func Flush(s *Set) { std.Flush(s, time.Now()) }
+// Flush writes the process's Set as EMF lines on stdout, stamped with
+// clock.Now (the local cloud's virtual clock; real time in AWS).
+func Flush(s *Set) { std.Flush(s, clock.Now()) }
 
 // Flush writes what s recorded (and the cold start, on the writer's first
 // flush) as EMF lines: one per dimension value, so each line's dimension

@@ -19,12 +19,14 @@ import (
 	"time"
 
 	"github.com/guregu/dynamo/v2"
+
+	"github.com/kiosk-news/kiosk/shared/platform/clock"
 )
 
 // Limiter counts requests in Table.
 type Limiter struct {
 	Table dynamo.Table
-	Now   func() time.Time // default time.Now
+	Now   func() time.Time // default clock.Now (the local cloud's virtual clock)
 }
 
 // Decision is the outcome of one Allow.
@@ -39,7 +41,7 @@ type Decision struct {
 // read or written; the caller decides (Kiosk lets the request through and
 // logs it: a broken limiter must not take the API down).
 func (l *Limiter) Allow(ctx context.Context, route, client string, requests int, window time.Duration) (Decision, error) {
-	now := time.Now()
+	now := clock.Now()
 	if l.Now != nil {
 		now = l.Now()
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
 	"github.com/kiosk-news/kiosk/shared/platform/ratelimit"
@@ -68,5 +69,22 @@ func TestConcurrentRequestsNeverPassTheLimit(t *testing.T) {
 	wg.Wait()
 	if allowed.Load() != 10 {
 		t.Fatalf("%d of 40 concurrent requests allowed, want exactly 10", allowed.Load())
+	}
+}
+
+// TestAWindowFollowsTheVirtualClock moves the clock (as the local cloud's
+// POST /_local/clock does) an hour on: a limiter without its own Now counts
+// the new hour's window, not the real one.
+func TestAWindowFollowsTheVirtualClock(t *testing.T) {
+	t.Cleanup(func() { clock.SetOffset(0) })
+	l := &ratelimit.Limiter{Table: dynamotest.Table(t, contract.LimitsTable)}
+	ctx := context.Background()
+	if d, err := l.Allow(ctx, "r", "c", 1, time.Hour); err != nil || !d.Allowed {
+		t.Fatalf("the first request: %+v, %v", d, err)
+	}
+	clock.SetOffset(time.Hour)
+	d, err := l.Allow(ctx, "r", "c", 1, time.Hour)
+	if err != nil || !d.Allowed {
+		t.Fatalf("an hour later on the virtual clock: %+v, %v; want a new window", d, err)
 	}
 }
