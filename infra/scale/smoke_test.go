@@ -74,6 +74,13 @@ func TestTheHarnessMeasuresEveryWorkload(t *testing.T) {
 			t.Errorf("a feed page with %.0f articles ranked made %.2f DynamoDB calls of %.2f RRU, want 1 call of at least 0.5", p.Size, p.Calls, p.ReadUnits)
 		}
 	}
+	// A sources run fetches every source: each re-offered item is a refused
+	// put and each fetch a recorded state, two write units a source at least.
+	for _, p := range byName["ingest-feeds over sources"].Points {
+		if p.WriteUnits < 2*p.Size {
+			t.Errorf("a run over %.0f sources wrote %.0f WRU: not every source was fetched", p.Size, p.WriteUnits)
+		}
+	}
 	// Every stored event is at least one write unit; the KPI run reads them.
 	for i, p := range byName["POST /v1/events"].Points {
 		if p.WriteUnits < 1 || byName["aggregate-kpi"].Points[i].ReadUnits <= 0 {
