@@ -110,9 +110,10 @@ reliability: tools
 eval:
 	$(GO) run ./infra/cmd/eval $(if $(MIND),-mind "$(MIND)") $(if $(SEEDS),-seeds "$(SEEDS)")
 
-## scale: the scale curves (a trending fan-out to 10k readers, ranking over 10k articles, 20k events, the feed page at each
-## size: wall time, DynamoDB units, GB-s, memory, fitted growth exponents, limits, a month's cost at 3M daily readers) into
-## SCALE.md and docs/scale-*.svg, in a few minutes
+## scale: the scale curves (a trending fan-out to 10k readers, ranking over 10k articles and the feed page at each size,
+## a 1,000-entry inbox, 20k events and the KPI batch, ingestion at 10k articles a day and over 3,000 sources: wall time,
+## DynamoDB units, GB-s, memory, fitted growth exponents, limits, a month's cost at 3M daily readers) into SCALE.md and
+## docs/scale-*.svg, in about 4 minutes
 scale: tools
 	$(GO) run ./infra/cmd/scale
 

@@ -47,6 +47,7 @@ type Unit struct {
 // Measured are the per-item figures the cost table multiplies.
 type Measured struct {
 	FeedPage Unit // per public feed request
+	Inbox    Unit // per inbox request
 	Event    Unit // per event accepted (POST /v1/events)
 	Reader   Unit // per interested reader of a trending article (the fan-out)
 	KPIRun   Unit // one aggregate-kpi run (coordinator and shards) over half a day's events
@@ -94,10 +95,10 @@ func Price(u Usage, m Measured) Month {
 	kpiRuns := u.KPIRunsPerDay * u.Days
 	ingestRuns := u.IngestRunsPerDay * u.Days
 	requests := pages + inbox + batches
-	// The personal page and the inbox are priced as the public page (one
-	// handler, a read or two of small items): make scale does not grow them.
+	// The personal page is priced as the public page (one handler, a read
+	// or two of small items): make scale does not grow it.
 	sum := func(f func(Unit) float64) float64 {
-		return (pages+inbox)*f(m.FeedPage) + evs*f(m.Event) + readers*f(m.Reader) + rankRuns*f(m.RankRun) + kpiRuns*f(m.KPIRun) +
+		return pages*f(m.FeedPage) + inbox*f(m.Inbox) + evs*f(m.Event) + readers*f(m.Reader) + rankRuns*f(m.RankRun) + kpiRuns*f(m.KPIRun) +
 			ingestRuns*f(m.Ingest)
 	}
 	gbs := sum(func(x Unit) float64 { return x.GBSeconds })
@@ -126,7 +127,8 @@ func Price(u Usage, m Measured) Month {
 	taskHours := month.Tasks * hours // the requests' compute is inside the tasks sized for the peak
 	batchHours := (rankRuns*m.RankRun.MS + kpiRuns*m.KPIRun.MS + readers*m.Reader.MS + ingestRuns*m.Ingest.MS) / 1000 / 3600
 	lcu := math.Max(1, requests/(u.Days*86400)/1000*u.PeakFactor) // rule evaluations, 1,000/s per LCU
-	routes := (pages+inbox)*(m.FeedPage.GBSeconds*price.LambdaGBSecondArm+m.FeedPage.Invocations*price.LambdaRequest) +
+	routes := pages*(m.FeedPage.GBSeconds*price.LambdaGBSecondArm+m.FeedPage.Invocations*price.LambdaRequest) +
+		inbox*(m.Inbox.GBSeconds*price.LambdaGBSecondArm+m.Inbox.Invocations*price.LambdaRequest) +
 		evs*(m.Event.GBSeconds*price.LambdaGBSecondArm+m.Event.Invocations*price.LambdaRequest)
 	month.RequestTierServerless = routes + requests*price.HTTPAPIRequest
 	month.RequestTierContainers = taskHours*(price.FargateVCPUHourArm+2*price.FargateGBHourArm) + hours*(price.ALBHour+lcu*price.ALBLCUHour)

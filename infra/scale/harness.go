@@ -59,8 +59,11 @@ type Harness struct {
 	placed  int // articles placed in the feed table so far (rank-feeds)
 	stored  int // articles stored in the articles table so far (ingest-feeds)
 	sources int // sources registered for the sources workload so far
-	events  int // events accepted in the current hour so far (tracking)
-	tokens  []string
+	inbox   int // entries in the inbox reader's inbox so far
+
+	inboxToken, inboxUser string
+	events                int // events accepted in the current hour so far (tracking)
+	tokens                []string
 }
 
 // NewHarness wraps a started cloud; it meters the functions' DynamoDB calls.
@@ -323,17 +326,11 @@ func (h *Harness) Events(ctx context.Context, n int) (Point, error) {
 	}
 	batches := (todo + batch - 1) / batch
 	for len(h.tokens) < (batches+19)/20 { // a user per 20 batches stays inside the per-user limit
-		status, body, err := h.call(ctx, "POST", "/v1/users", "", "")
-		if err != nil || status >= 300 {
-			return Point{}, fmt.Errorf("POST /v1/users: %d %s %v", status, body, err)
-		}
-		var u struct {
-			Token string `json:"token"`
-		}
-		if err := json.Unmarshal(body, &u); err != nil {
+		token, _, err := h.register(ctx)
+		if err != nil {
 			return Point{}, err
 		}
-		h.tokens = append(h.tokens, u.Token)
+		h.tokens = append(h.tokens, token)
 	}
 	now := h.Cloud.Now().UTC()
 	if h.events == 0 { // a warm instance first: a cold start's init is not the route's cost
@@ -370,6 +367,75 @@ func (h *Harness) Events(ctx context.Context, n int) (Point, error) {
 	h.events = n
 	p = h.route(p, "tracking-api", n, todo) // per event
 	return p, nil
+}
+
+// register installs the app once: a user's token and id.
+func (h *Harness) register(ctx context.Context) (token, userID string, err error) {
+	status, body, err := h.call(ctx, "POST", "/v1/users", "", "")
+	if err != nil || status >= 300 {
+		return "", "", fmt.Errorf("POST /v1/users: %d %s %v", status, body, err)
+	}
+	var u struct {
+		Token  string `json:"token"`
+		UserID string `json:"user_id"`
+	}
+	if err := json.Unmarshal(body, &u); err != nil || u.Token == "" || u.UserID == "" {
+		return "", "", fmt.Errorf("POST /v1/users: %s: %v", body, err)
+	}
+	return u.Token, u.UserID, nil
+}
+
+// Inbox measures GET /v1/notifications (the first page) for a reader whose
+// inbox holds n entries (written straight into the feed table, grown from the
+// previous size): requests requests, per request.
+func (h *Harness) Inbox(ctx context.Context, n, requests int) (Point, error) {
+	if h.inboxToken == "" {
+		var err error
+		if h.inboxToken, h.inboxUser, err = h.register(ctx); err != nil {
+			return Point{}, err
+		}
+	}
+	store := feed.NewDynamoStore(h.table(contract.FeedTable))
+	now := h.Cloud.Now().UTC()
+	var ids []int
+	for i := h.inbox; i < n; i++ {
+		ids = append(ids, i)
+	}
+	var mu sync.Mutex
+	var seedErr error
+	parallel.Each(ids, 8, func(_ int, i int) {
+		story := fmt.Sprintf("%032x", 0x1b0c000000+i)
+		at := now.Add(-time.Duration(n-i) * time.Minute)
+		_, err := store.PutNotification(ctx, h.inboxUser, feed.Notification{ID: feed.NotificationID(at.Format(events.HourLayout), story),
+			ArticleID: story, Story: story, Title: fmt.Sprintf("Trending story %d of the scale run", i), URL: "https://scale.example/n/" + story,
+			Category: "world", Reason: "trending in world", CreatedAt: at}, now.Add(feed.InboxRetention))
+		if err != nil {
+			mu.Lock()
+			seedErr = err
+			mu.Unlock()
+		}
+	})
+	if seedErr != nil {
+		return Point{}, fmt.Errorf("seed the inbox: %w", seedErr)
+	}
+	h.inbox = max(h.inbox, n)
+	// A warm instance first: a cold start's init is not the route's cost.
+	if status, body, err := h.call(ctx, "GET", "/v1/notifications", h.inboxToken, ""); err != nil || status != 200 {
+		return Point{}, fmt.Errorf("GET /v1/notifications: %d %s %v", status, body, err)
+	}
+	p, err := h.measure(ctx, []string{"notifications-api"}, func() error {
+		for range requests {
+			status, body, err := h.call(ctx, "GET", "/v1/notifications", h.inboxToken, "")
+			if err != nil || status != 200 {
+				return fmt.Errorf("GET /v1/notifications: %d %s %v", status, body, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return p, err
+	}
+	return h.route(p, "notifications-api", n, requests), nil
 }
 
 // KPI measures one aggregate-kpi run (the coordinator and every shard worker

@@ -16,6 +16,7 @@ type Sizes struct {
 	Events   []int // events accepted in one hour (POST /v1/events, aggregate-kpi)
 	PerDay   []int // new articles a day (ingest-feeds: a run's share, clustered against two days of them)
 	Sources  []int // registered sources (ingest-feeds: a run that fetches each, nothing new)
+	Inbox    []int // entries in a reader's inbox (GET /v1/notifications)
 	Requests int   // requests per route measurement
 	// Repeat runs each batch this many times at each size and keeps the
 	// median of each figure: the machine is shared, and one slow run would
@@ -32,12 +33,13 @@ var Full = Sizes{
 	Events:   []int{1000, 3000, 10000, 20000},
 	PerDay:   []int{1000, 2000, 5000, 10000},
 	Sources:  []int{100, 300, 1000, 3000},
+	Inbox:    []int{10, 50, 200, 1000},
 	Requests: 40,
 	Repeat:   3,
 }
 
 // Smoke is the harness's own test: tiny sizes, every workload once.
-var Smoke = Sizes{Readers: []int{20, 120}, Articles: []int{20, 60}, Events: []int{50, 100}, PerDay: []int{100, 400}, Sources: []int{5, 15}, Requests: 4, Repeat: 1}
+var Smoke = Sizes{Readers: []int{20, 120}, Articles: []int{20, 60}, Events: []int{50, 100}, PerDay: []int{100, 400}, Sources: []int{5, 15}, Inbox: []int{5, 20}, Requests: 4, Repeat: 1}
 
 // Workloads name the workloads for Only, and the curves each measures.
 var Workloads = map[string][]string{
@@ -46,6 +48,7 @@ var Workloads = map[string][]string{
 	"events":  {"POST /v1/events", "aggregate-kpi"},
 	"ingest":  {"ingest-feeds"},
 	"sources": {"ingest-feeds over sources"},
+	"inbox":   {"GET /v1/notifications"},
 }
 
 // Only keeps the sizes of the named workloads (keys of Workloads).
@@ -53,7 +56,7 @@ func (s Sizes) Only(names []string) (Sizes, error) {
 	keep := map[string]bool{}
 	for _, n := range names {
 		if _, ok := Workloads[n]; !ok {
-			return s, fmt.Errorf("no workload %q (fanout, rank, events, ingest, sources)", n)
+			return s, fmt.Errorf("no workload %q (fanout, rank, events, ingest, sources, inbox)", n)
 		}
 		keep[n] = true
 	}
@@ -71,6 +74,9 @@ func (s Sizes) Only(names []string) (Sizes, error) {
 	}
 	if !keep["sources"] {
 		s.Sources = nil
+	}
+	if !keep["inbox"] {
+		s.Inbox = nil
 	}
 	return s, nil
 }
@@ -116,6 +122,7 @@ func Run(ctx context.Context, h *Harness, s Sizes) ([]Curve, error) {
 	post.Per = "event (batches of 25)"
 	ing := curve("ingest-feeds", "ingest-feeds", "new articles a day", false)
 	src := curve("ingest-feeds over sources", "ingest-feeds", "sources", false)
+	inbox := curve("GET /v1/notifications", "notifications-api", "entries in the reader's inbox", true)
 	kpi := curve("aggregate-kpi", "aggregate-kpi", "events in the day (all in one hour)", false)
 	timed := func(c *Curve, f func(repeat int) (Point, error)) error {
 		t := time.Now()
@@ -199,8 +206,13 @@ func Run(ctx context.Context, h *Harness, s Sizes) ([]Curve, error) {
 			return nil, err
 		}
 	}
+	for _, n := range s.Inbox {
+		if err := timed(&inbox, func(int) (Point, error) { return h.Inbox(ctx, n, s.Requests) }); err != nil {
+			return nil, err
+		}
+	}
 	var out []Curve
-	for _, c := range []Curve{fan, rank, page, post, kpi, ing, src} {
+	for _, c := range []Curve{fan, rank, page, inbox, post, kpi, ing, src} {
 		if len(c.Points) > 0 {
 			out = append(out, c)
 		}
@@ -211,7 +223,7 @@ func Run(ctx context.Context, h *Harness, s Sizes) ([]Curve, error) {
 // Functions are the functions the workloads need; the cloud runs only these
 // (the rules whose targets are left out deliver nowhere), so what is measured
 // is not slowed by consumers no workload measures.
-var Functions = []string{"ingest-feeds", "notify-trending", "rank-feeds", "feed-api", "tracking-api", "aggregate-kpi", "users-api", "authorizer"}
+var Functions = []string{"ingest-feeds", "notify-trending", "rank-feeds", "feed-api", "notifications-api", "tracking-api", "aggregate-kpi", "users-api", "authorizer"}
 
 // Topology is Kiosk's topology cut to Functions.
 func Topology() topology.Cloud {

@@ -50,6 +50,7 @@ func TestPriceAgainstHandComputedValues(t *testing.T) {
 		TaskRPS: 100, MinTasks: 2}
 	m := Measured{
 		FeedPage: Unit{GBSeconds: 0.001, ReadUnits: 0.5, Invocations: 1, LogBytes: 500},
+		Inbox:    Unit{GBSeconds: 0.001, ReadUnits: 0.5, Invocations: 1, LogBytes: 500},
 		Event:    Unit{GBSeconds: 0.0005, WriteUnits: 1, Invocations: 0.1},
 		Reader:   Unit{GBSeconds: 0.0001, WriteUnits: 1, Invocations: 0.01, BusEvents: 0.01},
 		RankRun:  Unit{GBSeconds: 10, ReadUnits: 1000, WriteUnits: 100, Invocations: 1, MS: 20000},
@@ -137,7 +138,7 @@ func TestTheReportNamesSuperLinearCurvesAndTheFeedRead(t *testing.T) {
 	if strings.Contains(md, "notify-trending fan-out (wall") || strings.Contains(md, "GET /v1/feed (wall") {
 		t.Error("a linear batch or a flat route is named super-linear")
 	}
-	if !strings.Contains(md, "one DynamoDB read at every size?** **no**") {
+	if !strings.Contains(md, "Does a feed page stay one DynamoDB read at every size?** **no**") {
 		t.Error("a feed page of two reads is not reported as more than one read")
 	}
 	if len(r.Charts()) != 3 {
