@@ -97,16 +97,5 @@ func LogLogChart(title, xLabel, yLabel string, series []Series) string {
 	return b.String()
 }
 
-func tick(d float64) string {
-	v := math.Pow(10, d)
-	switch {
-	case v >= 1e9:
-		return fmt.Sprintf("%gG", v/1e9)
-	case v >= 1e6:
-		return fmt.Sprintf("%gM", v/1e6)
-	case v >= 1e3:
-		return fmt.Sprintf("%gk", v/1e3)
-	default:
-		return fmt.Sprintf("%g", v)
-	}
-}
+// tick labels the decade 10^d: 100, 1k, 10M.
+func tick(d float64) string { return withPrefix(math.Pow(10, d), "%g", "%g") }

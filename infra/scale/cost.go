@@ -142,17 +142,21 @@ func Price(u Usage, m Measured) Month {
 	return month
 }
 
-func human(v float64) string {
-	switch {
-	case v >= 1e12:
-		return fmt.Sprintf("%.1fT", v/1e12)
-	case v >= 1e9:
-		return fmt.Sprintf("%.1fG", v/1e9)
-	case v >= 1e6:
-		return fmt.Sprintf("%.1fM", v/1e6)
-	case v >= 1e3:
-		return fmt.Sprintf("%.1fk", v/1e3)
-	default:
-		return fmt.Sprintf("%.3g", v)
+// human writes v with an SI prefix: 1.5M, 300.0k, 12.5.
+func human(v float64) string { return withPrefix(v, "%.1f", "%.3g") }
+
+var prefixes = []struct {
+	at     float64
+	prefix string
+}{{1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e3, "k"}}
+
+// withPrefix writes v divided by its largest SI prefix in format, or as it is
+// in small below a thousand.
+func withPrefix(v float64, format, small string) string {
+	for _, p := range prefixes {
+		if v >= p.at {
+			return fmt.Sprintf(format, v/p.at) + p.prefix
+		}
 	}
+	return fmt.Sprintf(small, v)
 }

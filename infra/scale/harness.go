@@ -1,7 +1,6 @@
 package scale
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -213,21 +212,13 @@ func (h *Harness) Fanout(ctx context.Context, n, repeat int) (Point, error) {
 	for i := range users {
 		users[i] = fmt.Sprintf("scale-reader-%s-%07d", cat, i)
 	}
-	var mu sync.Mutex
-	var seedErr error
 	if repeat > 0 {
 		users = nil
 	}
-	parallel.Each(users, 8, func(_ int, u string) {
-		err := store.SetProfile(ctx, feed.Profile{UserID: u, Interests: []string{cat}, At: now}, []string{cat})
-		if err != nil {
-			mu.Lock()
-			seedErr = err
-			mu.Unlock()
-		}
-	})
-	if seedErr != nil {
-		return Point{}, fmt.Errorf("seed %d readers: %w", n, seedErr)
+	if err := each(users, func(u string) error {
+		return store.SetProfile(ctx, feed.Profile{UserID: u, Interests: []string{cat}, At: now}, []string{cat})
+	}); err != nil {
+		return Point{}, fmt.Errorf("seed %d readers: %w", n, err)
 	}
 	id := fmt.Sprintf("%032x", 0x5ca1e000000+n*10+repeat)
 	if _, err := store.PlaceArticle(ctx, feed.Article{ID: id, URL: "https://scale.example/" + id, Title: "Trending " + cat,
@@ -255,22 +246,15 @@ func (h *Harness) Rank(ctx context.Context, n int) (Point, error) {
 	for i := h.placed; i < n; i++ {
 		ids = append(ids, i)
 	}
-	var mu sync.Mutex
-	var seedErr error
-	parallel.Each(ids, 8, func(_ int, i int) {
+	if err := each(ids, func(i int) error {
 		id := fmt.Sprintf("%032x", 0xa27000000+i)
 		at := now.Add(-time.Duration(i%2880) * time.Minute) // over the last 48 h
 		_, err := store.PlaceArticle(ctx, feed.Article{ID: id, URL: "https://scale.example/a/" + id,
 			Title: fmt.Sprintf("Article %d of the scale run, a title of ordinary length", i), SourceID: fmt.Sprintf("scale-src-%d", i%50),
 			Category: rankCategories[i%len(rankCategories)], Story: "story-" + id, PublishedAt: at}, at.Add(feed.ArticleRetention))
-		if err != nil {
-			mu.Lock()
-			seedErr = err
-			mu.Unlock()
-		}
-	})
-	if seedErr != nil {
-		return Point{}, fmt.Errorf("place articles: %w", seedErr)
+		return err
+	}); err != nil {
+		return Point{}, fmt.Errorf("place articles: %w", err)
 	}
 	h.placed = max(h.placed, n)
 	h.logf("rank-feeds over %d articles: seeded", n)
@@ -401,22 +385,15 @@ func (h *Harness) Inbox(ctx context.Context, n, requests int) (Point, error) {
 	for i := h.inbox; i < n; i++ {
 		ids = append(ids, i)
 	}
-	var mu sync.Mutex
-	var seedErr error
-	parallel.Each(ids, 8, func(_ int, i int) {
+	if err := each(ids, func(i int) error {
 		story := fmt.Sprintf("%032x", 0x1b0c000000+i)
 		at := now.Add(-time.Duration(n-i) * time.Minute)
 		_, err := store.PutNotification(ctx, h.inboxUser, feed.Notification{ID: feed.NotificationID(at.Format(events.HourLayout), story),
 			ArticleID: story, Story: story, Title: fmt.Sprintf("Trending story %d of the scale run", i), URL: "https://scale.example/n/" + story,
 			Category: "world", Reason: "trending in world", CreatedAt: at}, now.Add(feed.InboxRetention))
-		if err != nil {
-			mu.Lock()
-			seedErr = err
-			mu.Unlock()
-		}
-	})
-	if seedErr != nil {
-		return Point{}, fmt.Errorf("seed the inbox: %w", seedErr)
+		return err
+	}); err != nil {
+		return Point{}, fmt.Errorf("seed the inbox: %w", err)
 	}
 	h.inbox = max(h.inbox, n)
 	// A warm instance first: a cold start's init is not the route's cost.
@@ -450,23 +427,7 @@ func (h *Harness) KPI(ctx context.Context) (Point, error) {
 }
 
 func (h *Harness) call(ctx context.Context, method, path, token, body string) (int, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, method, h.Cloud.APIURL+path, bytes.NewReader([]byte(body)))
-	if err != nil {
-		return 0, nil, err
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := h.http.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, out, err
+	return h.Cloud.Call(ctx, h.http, method, path, token, body)
 }
 
 // busEvent is an EventBridge event as a rule target receives it.
@@ -500,9 +461,7 @@ func (h *Harness) Ingest(ctx context.Context, articlesPerDay, repeat int) (Point
 	for i := h.stored; i < window; i++ {
 		ids = append(ids, i)
 	}
-	var mu sync.Mutex
-	var seedErr error
-	parallel.Each(ids, 8, func(_ int, i int) {
+	if err := each(ids, func(i int) error {
 		id := fmt.Sprintf("%032x", 0x1e57000000+i)
 		var words []string
 		for k := range 6 {
@@ -512,14 +471,9 @@ func (h *Harness) Ingest(ctx context.Context, articlesPerDay, repeat int) (Point
 		err := store.PutArticle(ctx, article.Article{ID: id, URL: "https://scale.example/w/" + id,
 			Title: strings.Join(words, " ") + fmt.Sprintf(" %d", i), SourceID: fmt.Sprintf("scale-src-%d", i%50), Category: "world",
 			Story: id, Language: "en", PublishedAt: at, IngestedAt: at, SourceWeight: 1})
-		if err != nil {
-			mu.Lock()
-			seedErr = err
-			mu.Unlock()
-		}
-	})
-	if seedErr != nil {
-		return Point{}, fmt.Errorf("seed the window: %w", seedErr)
+		return err
+	}); err != nil {
+		return Point{}, fmt.Errorf("seed the window: %w", err)
 	}
 	h.stored = max(h.stored, window)
 	perRun := max(1, articlesPerDay/96)
@@ -564,20 +518,13 @@ func (h *Harness) Sources(ctx context.Context, n int) (Point, error) {
 	for i := h.sources; i < n; i++ {
 		ids = append(ids, i)
 	}
-	var mu sync.Mutex
-	var seedErr error
-	parallel.Each(ids, 8, func(_ int, i int) {
+	if err := each(ids, func(i int) error {
 		name := fmt.Sprintf("scale-src-%05d", i)
 		err := store.PutSource(ctx, article.Source{ID: name, Name: name, Category: "world", Weight: 1, CreatedAt: now, UpdatedAt: now,
 			URL: fmt.Sprintf("%s/_local/feeds/%s?items=1", h.Cloud.APIURL, name)})
-		if err != nil {
-			mu.Lock()
-			seedErr = err
-			mu.Unlock()
-		}
-	})
-	if seedErr != nil {
-		return Point{}, fmt.Errorf("register sources: %w", seedErr)
+		return err
+	}); err != nil {
+		return Point{}, fmt.Errorf("register sources: %w", err)
 	}
 	h.sources = max(h.sources, n)
 	if len(ids) > 0 { // the new sources' first fetch, not measured
@@ -597,17 +544,30 @@ func (h *Harness) Sources(ctx context.Context, n int) (Point, error) {
 		due = append(due, i)
 	}
 	at := h.Cloud.Now().UTC()
-	parallel.Each(due, 8, func(_ int, i int) {
-		err := store.RecordFetch(ctx, fmt.Sprintf("scale-src-%05d", i), article.FetchState{LastChecked: at, LastSuccess: at, NextFetchAt: at})
-		if err != nil {
-			mu.Lock()
-			seedErr = err
-			mu.Unlock()
-		}
-	})
-	if seedErr != nil {
-		return Point{}, fmt.Errorf("make the sources due: %w", seedErr)
+	if err := each(due, func(i int) error {
+		return store.RecordFetch(ctx, fmt.Sprintf("scale-src-%05d", i), article.FetchState{LastChecked: at, LastSuccess: at, NextFetchAt: at})
+	}); err != nil {
+		return Point{}, fmt.Errorf("make the sources due: %w", err)
 	}
 	h.logf("ingest-feeds over %d sources: registered and fetched once, all due", n)
 	return h.measure(ctx, []string{"ingest-feeds"}, h.ingestRun)
+}
+
+// each runs f over items, eight at a time (the stores' own fan-out), and
+// returns the first error.
+func each[T any](items []T, f func(T) error) error {
+	var (
+		mu    sync.Mutex
+		first error
+	)
+	parallel.Each(items, 8, func(_ int, item T) {
+		if err := f(item); err != nil {
+			mu.Lock()
+			if first == nil {
+				first = err
+			}
+			mu.Unlock()
+		}
+	})
+	return first
 }

@@ -39,7 +39,8 @@ var Full = Sizes{
 }
 
 // Smoke is the harness's own test: tiny sizes, every workload once.
-var Smoke = Sizes{Readers: []int{20, 120}, Articles: []int{20, 60}, Events: []int{50, 100}, PerDay: []int{100, 400}, Sources: []int{5, 15}, Inbox: []int{5, 20}, Requests: 4, Repeat: 1}
+var Smoke = Sizes{Readers: []int{20, 120}, Articles: []int{20, 40}, Events: []int{30, 60}, PerDay: []int{100, 200},
+	Sources: []int{3, 6}, Inbox: []int{5, 10}, Requests: 2, Repeat: 1}
 
 // Workloads name the workloads for Only, and the curves each measures.
 var Workloads = map[string][]string{
