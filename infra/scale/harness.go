@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -42,6 +43,7 @@ type Point struct {
 	Instances   int     `json:"instances"`  // the most instances running at once
 	LogBytes    float64 `json:"log_bytes"`  // bytes the functions logged
 	Failed      int     `json:"failed"`     // invocations that did not end ok
+	Concurrent  int     `json:"concurrent"` // the most invocations running at once
 }
 
 // Harness drives workloads on a running local cloud: it seeds state straight
@@ -142,6 +144,11 @@ func (h *Harness) measure(ctx context.Context, fns []string, do func() error) (P
 	time.Sleep(100 * time.Millisecond) // let the log pipes catch up
 	var p Point
 	var last time.Time
+	type edge struct {
+		at    time.Time
+		delta int
+	}
+	var edges []edge
 	for _, fn := range fns {
 		f, _ := h.Cloud.Topology.Function(fn)
 		for _, inv := range h.Cloud.InvocationsOf(fn) {
@@ -158,9 +165,11 @@ func (h *Harness) measure(ctx context.Context, fns []string, do func() error) (P
 			if inv.Status != "ok" {
 				p.Failed++
 			}
-			if end := inv.At.Add(time.Duration(ms * float64(time.Millisecond))); end.After(last) {
+			end := inv.At.Add(time.Duration(ms * float64(time.Millisecond)))
+			if end.After(last) {
 				last = end
 			}
+			edges = append(edges, edge{inv.At, 1}, edge{end, -1})
 		}
 		u := h.Cloud.DynamoUsage()[fn]
 		p.ReadUnits += u.ReadUnits
@@ -169,6 +178,18 @@ func (h *Harness) measure(ctx context.Context, fns []string, do func() error) (P
 	}
 	if !last.IsZero() {
 		p.WallMS = float64(last.Sub(t0).Microseconds()) / 1000
+	}
+	// The most invocations at once: ends before starts at the same instant.
+	slices.SortFunc(edges, func(a, b edge) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		return a.delta - b.delta
+	})
+	running := 0
+	for _, e := range edges {
+		running += e.delta
+		p.Concurrent = max(p.Concurrent, running)
 	}
 	p.PeakMiB, p.Instances = peak, peakInst
 	p.LogBytes = float64(logSize() - before)

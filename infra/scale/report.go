@@ -216,7 +216,7 @@ func (r *Report) measured(u Usage) Measured {
 
 func fmtSize(v float64) string {
 	if math.IsInf(v, 1) || v > 1e15 {
-		return "never (flat)"
+		return "beyond reach (the fit barely grows)"
 	}
 	return human(v)
 }
@@ -259,7 +259,7 @@ func (r *Report) limits() []Limit {
 			ms := p.GBSeconds / (float64(max(kpi.MemoryMB, 1)) / 1024) * 1000
 			f = Fit{Exponent: uf.Exponent, Coef: ms / math.Pow(p.Size, uf.Exponent)}
 			how = "compute per run grows with the events it reads, exponent %.2f (its DynamoDB units'; its time, contended, grew faster), %.0f ms at %s, " +
-				fmt.Sprintf("measured with %d instances on %d cores: an early estimate, the limit may lie up to %d× further", p.Instances, r.Env.CPUs, max(1, p.Instances/r.Env.CPUs))
+				fmt.Sprintf("measured with %d invocations at once on %d cores: an early estimate, the limit may lie up to %d× further", p.Concurrent, r.Env.CPUs, max(1, p.Concurrent/r.Env.CPUs))
 		}
 		limit := kpi.Timeout.Seconds() * 1000 * 16
 		out = append(out, Limit{"aggregate-kpi: a shard worker within its timeout", fmt.Sprintf("%s configured; 16 shards share a run", kpi.Timeout),
@@ -336,7 +336,7 @@ func (r *Report) Charts() map[string]string {
 			}
 			series = append(series, s)
 		}
-		per := "per " + c.Per
+		per := "per " + strings.TrimSuffix(c.Per, ",")
 		out["scale-"+slug(c.Name)+".svg"] = LogLogChart(c.Name+" ("+per+")", c.Unit, per, series)
 	}
 	return out
@@ -402,9 +402,10 @@ func (r *Report) Markdown(charts string) string {
 	} else {
 		w("- No curve is super-linear over the measured range (the largest sizes' exponent at most 1.1 for a batch's run, 0.2 for a route's request).\n")
 	}
-	w("- **Noise**: the exponents of time (wall, GB-s) carry the noise of a shared 2-core machine: two runs of make scale a few " +
-		"minutes apart moved them by up to ±0.3 (ingest-feeds' run time: 1.36, then 1.07); the DynamoDB units are exact and " +
-		"reproduced to 0.01. Read a time exponent within 0.3 of 1 as linear.\n")
+	w("- **Noise**: the exponents of time (wall, GB-s) carry the noise of a shared 2-core machine: in the runs made while " +
+		"building this harness, minutes apart, they moved by up to ±0.3 (ingest-feeds' run time over its largest sizes: 1.36, " +
+		"1.07, 1.15), while the DynamoDB units, exact, reproduced to 0.01. Read a time exponent within 0.3 of 1 as linear, and " +
+		"a time limit below as an order of magnitude.\n")
 	for _, route := range []struct{ curve, what string }{{"GET /v1/feed", "a feed page"}, {"GET /v1/notifications", "an inbox page"}} {
 		c := r.curve(route.curve)
 		if len(c.Points) == 0 {
@@ -445,8 +446,8 @@ func (r *Report) Markdown(charts string) string {
 	}
 	for _, c := range r.Curves {
 		if contended(c, r.Env) {
-			w("- **%s ran %d instances at once on %d cores**: its durations (so wall time and GB-s) include CPU contention that "+
-				"Lambda, one instance per execution environment, does not have; its DynamoDB units are exact.\n", c.Name, last(c).Instances, r.Env.CPUs)
+			w("- **%s ran %d invocations at once on %d cores**: its durations (so wall time and GB-s) include CPU contention that "+
+				"Lambda, one invocation per execution environment, does not have; its DynamoDB units are exact.\n", c.Name, last(c).Concurrent, r.Env.CPUs)
 		}
 	}
 	w("- **The KPI batch re-reads the day**: each 5-minute run recomputes every marked hour and its whole day from the raw events, " +
@@ -457,7 +458,7 @@ func (r *Report) Markdown(charts string) string {
 	for _, c := range r.Curves {
 		per := "per run (totals of every invocation the run caused)"
 		if c.Route {
-			per = "per " + c.Per + " (averaged at each size)"
+			per = "per " + c.Per + " averaged at each size"
 		}
 		w("### %s\n\n`%s`, %d MB, timeout %s; x: %s; figures %s; measured in %s.\n\n", c.Name, c.Function, c.MemoryMB, c.Timeout,
 			c.Unit, per, c.Took.Round(time.Second))
@@ -589,8 +590,8 @@ func crossover(u Usage, per func(Usage) Measured) float64 {
 	return lo
 }
 
-// contended says whether a batch ran more instances at once than the machine
-// has cores, so that its durations include CPU contention.
+// contended says whether a batch ran more invocations at once than the
+// machine has cores, so that its durations include CPU contention.
 func contended(c Curve, env Environment) bool {
-	return !c.Route && env.CPUs > 0 && last(c).Instances > env.CPUs
+	return !c.Route && env.CPUs > 0 && last(c).Concurrent > env.CPUs
 }

@@ -120,7 +120,7 @@ func Run(ctx context.Context, h *Harness, s Sizes) ([]Curve, error) {
 	rank := curve("rank-feeds", "rank-feeds", "articles in the window", false)
 	page := curve("GET /v1/feed", "feed-api", "articles in the window", true)
 	post := curve("POST /v1/events", "tracking-api", "events in the hour", true)
-	post.Per = "event (batches of 25)"
+	post.Per = "event, posted in batches of 25,"
 	ing := curve("ingest-feeds", "ingest-feeds", "new articles a day", false)
 	src := curve("ingest-feeds over sources", "ingest-feeds", "sources", false)
 	inbox := curve("GET /v1/notifications", "notifications-api", "entries in the reader's inbox", true)
@@ -180,11 +180,13 @@ func Run(ctx context.Context, h *Harness, s Sizes) ([]Curve, error) {
 	for _, n := range s.Events {
 		// Posting is not repeated (it would add events): its figures are
 		// already the mean over every batch.
+		t := time.Now()
 		p, err := h.Events(ctx, n)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", post.Name, err)
 		}
 		post.Points = append(post.Points, p)
+		post.Took += time.Since(t)
 		if err := timed(&kpi, func(int) (Point, error) { return h.KPI(ctx) }); err != nil {
 			return nil, err
 		}
@@ -266,6 +268,7 @@ func Median(runs []Point) Point {
 	out.LogBytes = med(func(p Point) float64 { return p.LogBytes })
 	for _, p := range runs {
 		out.Instances = max(out.Instances, p.Instances)
+		out.Concurrent = max(out.Concurrent, p.Concurrent)
 		out.Failed = max(out.Failed, p.Failed)
 	}
 	return out

@@ -60,7 +60,7 @@ func TestTheHarnessMeasuresEveryWorkload(t *testing.T) {
 			}
 			// The instances are warm when a run starts: their bootstraps'
 			// memory is there to sample.
-			if p.PeakMiB <= 0 || p.Instances == 0 {
+			if p.PeakMiB <= 0 || p.Instances == 0 || p.Concurrent < 1 {
 				t.Errorf("%s at %.0f: no bootstrap's memory sampled: %+v", cv.Name, p.Size, p)
 			}
 		}
