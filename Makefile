@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 GO    ?= go
 
-.PHONY: dev test build dist tools vet fuzz bench reliability synth deploy diff lint-template clean new-domain invoke event diagram eval scale
+.PHONY: dev test build dist tools vet client lint-openapi fuzz bench reliability synth deploy diff lint-template clean new-domain invoke event diagram eval scale
 
 # The pinned CDK CLI, offline-friendly: no notices, no version check, no telemetry.
 CDK := CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true npx --no-install cdk
@@ -26,6 +26,19 @@ dist:
 dev: tools build
 	$(GO) build -o .kiosk/bin/kiosk-dev ./infra/cmd/dev
 	exec .kiosk/bin/kiosk-dev
+
+## client: the TypeScript client's types (clients/typescript/schema.d.ts) from infra/topology/openapi.json; commit them
+## (a test fails while the committed ones are stale)
+client: tools
+	npx --no-install openapi-typescript infra/topology/openapi.json -o clients/typescript/schema.d.ts
+
+## lint-openapi: Redocly CLI (recommended, redocly.yaml) and Spectral (spectral:oas, .spectral.yaml) on the API contract;
+## any error or warning fails
+lint-openapi: tools
+	@mkdir -p .kiosk; REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npx --no-install redocly lint infra/topology/openapi.json --format=stylish > .kiosk/redocly.log 2>&1; rc=$$?; \
+	grep -v '[║╔╚]' .kiosk/redocly.log | grep -v '^ *$$'; \
+	if [ $$rc -ne 0 ] || grep -qE '^ +[0-9]+:[0-9]+ +(warning|error)' .kiosk/redocly.log; then echo "lint-openapi: Redocly found problems"; exit 1; fi
+	npx --no-install spectral lint infra/topology/openapi.json --fail-severity=warn
 
 vet:
 	@unformatted=$$(gofmt -l $$($(GO) list -f '{{.Dir}}' ./...)); \
@@ -72,8 +85,8 @@ lint-template: synth
 	  && echo "lint-template: no errors" || { echo "lint-template: cfn-lint found errors"; exit 1; }
 
 ## test: vet, unit tests, end-to-end tests against the real local cloud and CDK stacks, a short fuzz pass, cdk synth and cfn-lint
-test: tools build vet
-	$(GO) test -count=1 ./...
+test: tools build vet lint-openapi
+	$(GO) test -count=1 -timeout 25m ./...
 	KIOSK_TEST_DUPLICATES=on $(GO) test -count=1 -run 'TestAPublished|TestASchedule|TestSampleNews|TestTracking|TestTrending|TestLoad|TestOneTrace|TestFeed|TestClicks|TestPersonal|TestModeration' ./infra/local
 	$(GO) test -run '^$$' -fuzz FuzzMatch -fuzztime 40000x ./infra/pattern
 	$(GO) test -run '^$$' -fuzz FuzzSchedule -fuzztime 20000x ./infra/schedule
@@ -94,7 +107,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzCursors -fuzztime 2m ./shared/feed
 	$(GO) test -run '^$$' -fuzz FuzzConsoleHandlers -fuzztime 2m -parallel 1 ./functions/admin-console
 
-## bench: the benchmark report (sizes, cold starts vs hello world, init costs, warm latency vs a bare server, DynamoDB calls per route, throughput, cost model) into build/bench/REPORT.md and chart.svg
+## bench: the benchmark report (sizes and what links them, the read route vs a peer-shaped baseline, cold starts vs hello world, init costs, warm latency vs a bare server, DynamoDB calls per route, throughput, cost model) into build/bench/REPORT.md and chart.svg
 bench: tools
 	$(GO) run ./infra/cmd/bench
 

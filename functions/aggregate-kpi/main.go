@@ -17,6 +17,7 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
+	"github.com/kiosk-news/kiosk/shared/platform/metrics"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
 	"github.com/kiosk-news/kiosk/shared/tracking"
 )
@@ -30,6 +31,7 @@ func main() {
 		if e.DetailType == events.KPIShardRequestedType {
 			job := tracking.ShardJobOf(e.Detail)
 			done, err := s.RecomputeShard(ctx, job)
+			metrics.Add(ctx, metrics.KPIPeriodsComputed, float64(done.Hours))
 			if done.Final {
 				trigger.Count(ctx, "final periods left as they are", 1)
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
+	"github.com/kiosk-news/kiosk/shared/platform/metrics"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
 )
 
@@ -24,6 +25,7 @@ func main() {
 	trigger.Start(env, func(ctx context.Context, e trigger.Event[trigger.Scheduled]) error {
 		r, err := a.Run(ctx)
 		trigger.Count(ctx, "announced", r.Announced)
+		metrics.Add(ctx, metrics.ArticlesAnnounced, float64(r.Announced))
 		if err == nil && r.Announced > 0 {
 			slog.InfoContext(ctx, "announced", "articles", r.Announced, "through", r.Through)
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
+	"github.com/kiosk-news/kiosk/shared/platform/metrics"
 	"github.com/kiosk-news/kiosk/shared/platform/secret"
 	"github.com/kiosk-news/kiosk/shared/user"
 )
@@ -30,6 +31,8 @@ func main() {
 	sessions := user.NewDynamoSessions(env.Table(contract.SessionsTable), clock.Now)
 	a := &auth.Authorizer{SigningKey: []byte(key), AdminToken: admin, Routes: routes, Sessions: sessions, Now: clock.Now}
 	lambda.Start(func(ctx context.Context, req events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
+		ctx, set := metrics.Start(ctx) // its cold starts
+		defer metrics.Flush(set)
 		d, err := a.Decide(ctx, req.RouteKey, req.Headers["authorization"])
 		if err != nil {
 			// Fail closed: the gateway answers 500 and caches nothing.

@@ -14,6 +14,7 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
+	"github.com/kiosk-news/kiosk/shared/platform/metrics"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
 )
 
@@ -26,10 +27,14 @@ func main() {
 		}}
 	trigger.StartRoutes(env, trigger.Routes{
 		events.ArticleTrendingType: trigger.On(func(ctx context.Context, e trigger.Event[events.ArticleTrending]) error {
-			return s.OnTrendingNotify(ctx, e.Detail)
+			n, err := s.OnTrendingNotify(ctx, e.Detail)
+			metrics.Add(ctx, metrics.NotificationsSent, float64(n))
+			return err
 		}),
 		events.FanoutRequestedType: trigger.On(func(ctx context.Context, e trigger.Event[events.FanoutRequested]) error {
-			return s.OnFanoutRequested(ctx, e.Detail)
+			n, err := s.OnFanoutRequested(ctx, e.Detail)
+			metrics.Add(ctx, metrics.NotificationsSent, float64(n))
+			return err
 		}),
 	})
 }

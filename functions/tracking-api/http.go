@@ -1,10 +1,13 @@
 package main
 
 import (
+	"log/slog"
 	"net/http"
 
+	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
+	"github.com/kiosk-news/kiosk/shared/platform/metrics"
 	"github.com/kiosk-news/kiosk/shared/tracking"
 )
 
@@ -20,14 +23,19 @@ func routes(s *tracking.Service) *http.ServeMux {
 			Events []tracking.Event `json:"events"`
 		}
 		if err := httpapi.Decode(r, &in); err != nil {
+			refused(r, userID, len(in.Events), err)
 			httpapi.Error(w, r, err)
 			return
 		}
 		res, err := s.Track(r.Context(), userID, in.Events)
+		metrics.Add(r.Context(), metrics.EventsAccepted, float64(res.Accepted))
+		metrics.Add(r.Context(), metrics.EventsDuplicated, float64(res.Duplicates))
 		if err != nil {
+			refused(r, userID, len(in.Events), err)
 			httpapi.Error(w, r, err)
 			return
 		}
+		slog.InfoContext(r.Context(), "events", "user_id", userID, "accepted", res.Accepted, "duplicates", res.Duplicates)
 		httpapi.WriteJSON(w, http.StatusAccepted, res)
 	})
 	mux.Handle("GET /admin/api/kpi", httpapi.RequireRole(contract.RoleAdmin, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -49,4 +57,15 @@ func routes(s *tracking.Service) *http.ServeMux {
 		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"experiments": reports})
 	})))
 	return mux
+}
+
+// refused counts a batch the service refused, by its error code (a failure
+// to store is not a refusal: the client retries it), and logs it with the
+// user for the operators' "a user's events" query.
+func refused(r *http.Request, userID string, n int, err error) {
+	code := kiosk.ErrorCode(err)
+	if code != kiosk.EUNAVAILABLE && code != kiosk.EINTERNAL {
+		metrics.AddBy(r.Context(), metrics.EventsRefused, code, float64(n))
+	}
+	slog.InfoContext(r.Context(), "events", "user_id", userID, "events", n, "refused", code)
 }

@@ -15,9 +15,16 @@ func routes(s *user.Service) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/users", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
+		if err := httpapi.NoBody(r); err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
 		reg, replayed, err := s.RegisterOnce(r.Context(), r.Header.Get("Idempotency-Key"), httpapi.ClientOf(r))
 		if replayed {
 			w.Header().Set("Idempotent-Replayed", "true")
+		}
+		if err == nil {
+			w.Header().Set("Location", "/v1/users/me")
 		}
 		httpapi.Respond(w, r, http.StatusCreated, reg, err)
 	})
@@ -39,6 +46,10 @@ func routes(s *user.Service) *http.ServeMux {
 		httpapi.Respond(w, r, http.StatusOK, reg, err)
 	})
 	mux.HandleFunc("POST /v1/users/me/sign-out", httpapi.ForUser(func(w http.ResponseWriter, r *http.Request, id string) {
+		if err := httpapi.NoBody(r); err != nil {
+			httpapi.Error(w, r, err)
+			return
+		}
 		httpapi.Respond(w, r, http.StatusNoContent, nil, s.SignOutEverywhere(r.Context(), id))
 	}))
 	mux.HandleFunc("GET /v1/users/me", httpapi.ForUser(func(w http.ResponseWriter, r *http.Request, id string) {

@@ -234,6 +234,9 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	c.control(mux)
 	mux.Handle("GET /_local/samples/{file}", samples)
 	mux.HandleFunc("GET /_local/feeds/{name}", generatedFeed)
+	apiDocs := docs(cfg.Root)
+	mux.Handle("GET "+DocsPath, apiDocs)
+	mux.Handle("GET "+DocsPath+"/", apiDocs)
 	gw := newGateway(cloud, c.host)
 	gw.now = c.clock.Now
 	mux.Handle("/", gw)
@@ -281,8 +284,11 @@ func (c *Cloud) functionEnv(f topology.Function) []string {
 		clock.OffsetEnv + "=" + strconv.FormatInt(int64(c.clock.Offset()), 10),
 	}
 	for k, v := range c.Topology.FunctionEnv(f, c.TableName, c.SecretID, c.BusName()) {
-		if k == "KIOSK_FETCH_ALLOW" {
+		switch k {
+		case contract.FetchAllowEnv:
 			v = strings.Trim(c.cfg.FetchAllow+","+strings.TrimPrefix(c.APIURL, "http://"), ",")
+		case contract.PublicAPIEnv:
+			v = c.APIURL
 		}
 		env = append(env, k+"="+v)
 	}

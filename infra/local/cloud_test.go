@@ -22,6 +22,7 @@ import (
 
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/infra/local"
+	"github.com/kiosk-news/kiosk/infra/openapi"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
 	"github.com/kiosk-news/kiosk/shared/platform/bus"
@@ -34,7 +35,14 @@ var (
 	root  string
 	dist  string
 	cloud *local.Cloud
+	// conformance checks every exchange of the suite's clients against
+	// infra/topology/openapi.json; a violation fails the request's test and
+	// the run.
+	conformance *openapi.Conformance
 )
+
+// checked wraps a transport (nil: the default) with the contract check.
+func checked(rt http.RoundTripper) http.RoundTripper { return conformance.Transport(rt) }
 
 // TestMain builds the functions with the project's own build command into a
 // temporary dist and boots one local cloud for the package's tests.
@@ -55,9 +63,13 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(tmp)
 	dist = filepath.Join(tmp, "dist")
+	if conformance, err = openapi.NewConformance(filepath.Join(root, "infra", "topology", "openapi.json")); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	// Every test request comes from its own address, as app installs do: the
 	// per-client limits count public requests by source address.
-	http.DefaultClient = &http.Client{Transport: local.ManyClients()}
+	http.DefaultClient = &http.Client{Transport: checked(local.ManyClients())}
 	build := exec.Command("go", "run", "./infra/cmd/build", "-out", dist)
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
@@ -76,6 +88,16 @@ func run(m *testing.M) int {
 	}
 	defer cloud.Close()
 	code := m.Run()
+	exchanges, kinds := conformance.Counts()
+	if v := conformance.Violations(); len(v) > 0 {
+		fmt.Fprintf(os.Stderr, "%d of %d exchanges break infra/topology/openapi.json:\n%s\n", len(v), exchanges, strings.Join(v, "\n"))
+		return 1
+	}
+	if testing.Verbose() {
+		left, all := conformance.Unexercised(), len(conformance.Spec.Documented())
+		fmt.Printf("conformance: %d exchanges (%d kinds of method, path and status), all matching infra/topology/openapi.json, showed %d of its %d documented (operation, status) pairs; not shown: %s\n",
+			exchanges, kinds, all-len(left), all, strings.Join(left, ", "))
+	}
 	if leaks := secretsInLogs(filepath.Join(tmp, "logs")); len(leaks) > 0 {
 		fmt.Fprintln(os.Stderr, "secrets or tokens in the logs:\n"+strings.Join(leaks, "\n"))
 		return 1

@@ -16,6 +16,7 @@ import (
 
 // control mounts the /_local/ API: never deployed, there to look inside.
 func (c *Cloud) control(mux *http.ServeMux) {
+	c.metricsRoutes(mux)
 	mux.HandleFunc("GET /_local/functions", func(w http.ResponseWriter, r *http.Request) {
 		type fnInfo struct {
 			Name      string         `json:"name"`
@@ -210,7 +211,8 @@ func (c *Cloud) control(mux *http.ServeMux) {
 			"endpoints": []string{"GET /_local/functions", "POST /_local/schedules/{function}/run",
 				"GET /_local/dead-letters", "POST /_local/dead-letters/{id}/redrive", "GET /_local/invocations?function=",
 				"POST /_local/invoke/{function}", "GET /_local/logs?function=&contains=&limit=",
-				"GET /_local/traces/{id}", "GET|POST /_local/faults", "GET /_local/clock", "POST /_local/clock {\"advance\":\"24h\"} or {\"set\":\"<RFC 3339>\"}", "GET /_local/ttl", "POST /_local/ttl/sweep"},
+				"GET /_local/traces/{id}", "GET|POST /_local/faults", "GET /_local/clock", "POST /_local/clock {\"advance\":\"24h\"} or {\"set\":\"<RFC 3339>\"}", "GET /_local/ttl", "POST /_local/ttl/sweep",
+				"GET /_local/metrics?name=&function=&format=html", "GET /_local/docs (the API reference)"},
 		})
 	})
 }

@@ -219,7 +219,7 @@ func TestBadInputCorpus(t *testing.T) {
 		}
 		return ""
 	}
-	client := &http.Client{Timeout: 30 * time.Second}
+	client := &http.Client{Timeout: 30 * time.Second, Transport: checked(nil)}
 	tried, server := 0, 0
 	for _, c := range cases {
 		// The token the route's documented path asks for.

@@ -576,7 +576,10 @@ type logSink struct {
 	dir string
 	out io.Writer
 	mu  sync.Mutex
+	emf metricStore // the EMF lines' metrics (metrics.go)
 }
+
+func (l *logSink) metrics() *metricStore { return &l.emf }
 
 func (l *logSink) console(format string, args ...any) {
 	l.mu.Lock()
@@ -600,6 +603,7 @@ func (l *logSink) writer(fn string) io.WriteCloser {
 			if f != nil {
 				fmt.Fprintln(f, line)
 			}
+			l.emf.line(line)
 			if strings.Contains(line, `"level":"ERROR"`) || strings.Contains(line, "panic") || strings.HasPrefix(line, "{\"errorMessage") {
 				l.console("%-18s | %s", fn, truncate([]byte(line), 300))
 			}

@@ -21,7 +21,7 @@ import (
 
 // oneClient is an HTTP client whose every request comes from ip.
 func oneClient(ip string) *http.Client {
-	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DialContext: local.FromAddr(net.ParseIP(ip)).DialContext}}
+	return &http.Client{Timeout: 30 * time.Second, Transport: checked(&http.Transport{DialContext: local.FromAddr(net.ParseIP(ip)).DialContext})}
 }
 
 // awayFromTheWindowEdge waits, if needed, so that the next few seconds stay in

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"text/template"
 	"time"
@@ -23,8 +24,12 @@ func (c *Cloud) seedSamples(ctx context.Context) error {
 		return err
 	}
 	admin := func(method, p string, body any) (*http.Response, error) {
-		b, _ := json.Marshal(body)
-		req, err := http.NewRequestWithContext(ctx, method, c.APIURL+p, bytes.NewReader(b))
+		var rd io.Reader
+		if body != nil {
+			b, _ := json.Marshal(body)
+			rd = bytes.NewReader(b)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, c.APIURL+p, rd)
 		if err != nil {
 			return nil, err
 		}

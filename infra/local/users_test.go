@@ -189,3 +189,24 @@ func TestWeakIdempotencyKeysAreRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestABodyOnARouteThatTakesNoneIsRefused: POST /v1/users and sign-out take
+// no body; an app sending one (a name, a device id) expects it to mean
+// something, so it is a 400 that creates and ends nothing, not a silent 201.
+func TestABodyOnARouteThatTakesNoneIsRefused(t *testing.T) {
+	users, sessions := count(t, "users"), count(t, "sessions")
+	status, body := admin(t, "POST", "/v1/users", "", "application/json", `{"device":"pixel-9"}`)
+	if status != 400 || !strings.Contains(string(body), "takes no body") {
+		t.Errorf("a registration with a body: %d %s, want 400 saying the route takes no body", status, body)
+	}
+	if u, s := count(t, "users"), count(t, "sessions"); u != users || s != sessions {
+		t.Errorf("the refused registration created something: users %d → %d, sessions %d → %d", users, u, sessions, s)
+	}
+	r := register(t)
+	if status, body := admin(t, "POST", "/v1/users/me/sign-out", r.Token, "application/json", `{"everywhere":false}`); status != 400 {
+		t.Errorf("a sign-out with a body: %d %s, want 400", status, body)
+	}
+	if status, body := admin(t, "GET", "/v1/users/me", r.Token, "", ""); status != 200 {
+		t.Errorf("the refused sign-out ended the session: %d %s", status, body)
+	}
+}

@@ -23,10 +23,15 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/kiosk-news/kiosk/infra/topology"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
+
+// xrayPolicy is the AWS managed policy that lets a function send traces.
+const xrayPolicy = "AWSXRayDaemonWriteAccess"
 
 // built is what operator functions need of the others.
 type built struct {
+	logs  awslogs.LogGroup
 	fn    awslambda.Function
 	role  awsiam.Role
 	alias awslambda.Alias
@@ -101,6 +106,14 @@ func (b *builder) buildFunction(f topology.Function) awslambda.Alias {
 		Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
 		Resources: &[]*string{logs.LogGroupArn()},
 	}))
+	// Active tracing sends segments to X-Ray, whose PutTraceSegments has no
+	// resource-level permission: AWS's managed policy is the grant.
+	role.AddManagedPolicy(awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String(xrayPolicy)))
+	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
+		Id:        jsii.String("AwsSolutions-IAM4"),
+		Reason:    jsii.String("AWSXRayDaemonWriteAccess is AWS's grant for active tracing (X-Ray's PutTraceSegments takes no resource)"),
+		AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/" + xrayPolicy},
+	}}, jsii.Bool(true))
 	for _, g := range f.Grants {
 		role.AddToPolicy(tableStatement(b.table(g.Table), tableIndexes(b.cloud, g.Table), g.Access))
 	}
@@ -129,6 +142,12 @@ func (b *builder) buildFunction(f topology.Function) awslambda.Alias {
 	) {
 		env[k] = jsii.String(v)
 	}
+	if _, ok := env[contract.PublicAPIEnv]; ok {
+		// The API's $default stage URL, from the id the platform stack published.
+		env[contract.PublicAPIEnv] = awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("https://"), b.read("api", "id"),
+			jsii.String(".execute-api."), b.stack.Region(), jsii.String("."), b.stack.UrlSuffix()})
+	}
+	env[contract.MetricsNamespaceEnv] = jsii.String(b.namespace())
 	var reserved *float64
 	if f.Concurrency > 0 {
 		reserved = jsii.Number(float64(f.Concurrency))
@@ -148,6 +167,9 @@ func (b *builder) buildFunction(f topology.Function) awslambda.Alias {
 		LoggingFormat:                awslambda.LoggingFormat_JSON,
 		LogGroup:                     logs,
 	})
+	// Active tracing, set on the resource: CDK's Tracing prop would also add
+	// its own inline '*' statement beside the managed policy above.
+	fn.Node().DefaultChild().(awslambda.CfnFunction).SetTracingConfig(&awslambda.CfnFunction_TracingConfigProperty{Mode: jsii.String("Active")})
 	// `live` is the old `current` symlink: every trigger targets it, each deploy
 	// publishes a new version and moves it, and a rollback moves it back.
 	alias := awslambda.NewAlias(b.stack, jsii.String(id+"Live"), &awslambda.AliasProps{
@@ -155,10 +177,7 @@ func (b *builder) buildFunction(f topology.Function) awslambda.Alias {
 		Version:   fn.CurrentVersion(),
 	})
 	b.output(id+"FunctionName", fn.FunctionName(), f.Name+": the Lambda whose live alias every trigger calls (roll back by moving it)")
-	suppress := []*cdknag.NagPackSuppression{{
-		Id:     jsii.String("Serverless-LambdaTracing"),
-		Reason: jsii.String("requests are traced by request id through the JSON access logs; X-Ray would need a '*' resource grant"),
-	}}
+	var suppress []*cdknag.NagPackSuppression
 
 	for _, r := range f.Routes {
 		b.addRoute(id, alias, r)
@@ -217,9 +236,12 @@ func (b *builder) buildFunction(f topology.Function) awslambda.Alias {
 			Reason: jsii.String("the authorizer is invoked synchronously by API Gateway; a failure denies the request"),
 		})
 	}
-	cdknag.NagSuppressions_AddResourceSuppressions(fn, &suppress, jsii.Bool(true))
+	if len(suppress) > 0 {
+		cdknag.NagSuppressions_AddResourceSuppressions(fn, &suppress, jsii.Bool(true))
+	}
 	b.monitor(id, f, fn)
-	b.built[f.Name] = built{fn: fn, role: role, alias: alias, dlq: dlq}
+	b.built[f.Name] = built{logs: logs, fn: fn, role: role, alias: alias, dlq: dlq}
+	b.order = append(b.order, f.Name)
 	return alias
 }
 
@@ -346,7 +368,7 @@ func (b *builder) deadLetterQueue(id, name string) awssqs.Queue {
 		{Id: jsii.String("Serverless-SQSRedrivePolicy"), Reason: jsii.String("this queue is itself a dead-letter queue")},
 	}, jsii.Bool(true))
 	b.alarm(id+"DlqDepthAlarm", &awscloudwatch.AlarmProps{
-		AlarmDescription:   jsii.String(id + ": events failed delivery and wait in the dead-letter queue"),
+		AlarmDescription:   jsii.String(id + ": events failed delivery and wait in the dead-letter queue — runbook: README #" + topology.DeadLetterRunbook),
 		Metric:             q.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5))}),
 		Threshold:          jsii.Number(1),
 		EvaluationPeriods:  jsii.Number(1),
@@ -373,7 +395,7 @@ func (b *builder) monitor(id string, f topology.Function, fn awslambda.Function)
 	p99 := fn.MetricDuration(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("p99")})
 	alarm := func(name string, m awscloudwatch.IMetric, threshold float64, what string) {
 		b.alarm(id+name+"Alarm", &awscloudwatch.AlarmProps{
-			AlarmDescription:   jsii.String(f.Name + ": " + what),
+			AlarmDescription:   jsii.String(f.Name + ": " + what + " — runbook: README #" + topology.FunctionRunbook),
 			Metric:             m,
 			Threshold:          jsii.Number(threshold),
 			EvaluationPeriods:  jsii.Number(1),

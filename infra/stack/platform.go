@@ -75,6 +75,8 @@ func (d *deployment) platform(scope constructs.Construct) awscdk.Stack {
 		}
 	}
 	b.noFunctions(len(fns))
+	b.businessMetrics(topology.Platform)
+	b.queries()
 	return s
 }
 
@@ -184,7 +186,12 @@ func (d *deployment) gateway(scope constructs.Construct) awscdk.Stack {
 			DestinationArn: accessLogs.LogGroupArn(),
 			Format:         jsii.String(format),
 		},
+		// No tracing here: an HTTP API (ApiGatewayV2) has no X-Ray tracing
+		// (AWS::ApiGatewayV2::Stage has no TracingEnabled; only REST APIs do).
+		// A trace starts in the first function, from the X-Amzn-Trace-Id
+		// header API Gateway adds.
 	})
+	b.sloAlarms()
 	return s
 }
 
@@ -200,5 +207,7 @@ func (d *deployment) domain(scope constructs.Construct, domain string) awscdk.St
 	}
 	b.wireOperators()
 	b.noFunctions(len(d.cloud.FunctionsOf(domain)))
+	b.businessMetrics(domain)
+	b.queries()
 	return s
 }

@@ -33,6 +33,7 @@ type builder struct {
 	topic       awssns.ITopic
 	dashboard   awscloudwatch.Dashboard
 	built       map[string]built
+	order       []string // the functions built, in order
 }
 
 func (d *deployment) builder(s awscdk.Stack, name string) *builder {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
+	"github.com/kiosk-news/kiosk/shared/platform/metrics"
 )
 
 // Kiosk is the one description of Kiosk's cloud. Read it to learn the system:
@@ -22,6 +23,32 @@ func Kiosk() Cloud {
 		Secrets: []Secret{
 			{Name: AdminTokenSecret, Description: "The admin API's bearer token (locally KIOSK_ADMIN_TOKEN)."},
 			{Name: contract.TokenSigningSecret, Description: "HMAC key that signs app-user tokens (read by the users API and the authorizer)."},
+		},
+		Monitoring: Monitoring{
+			// 99.9% of a month's API requests answered without a 5xx, and p99
+			// within a second: a month's budget is 43 minutes of total outage.
+			SLO: SLO{Availability: 0.999, LatencyMS: 1000, Window: 30 * 24 * time.Hour},
+			Alarms: []MetricAlarm{
+				{Name: "top-stale", Description: "the newest story in top is more than 15 minutes old (or ranking stopped reporting)",
+					Metric: metrics.FeedFreshness, Statistic: "Minimum", Period: 15 * time.Minute, Threshold: 15 * 60,
+					GreaterThan: true, MissingBreaches: true, Runbook: "top-is-stale"},
+				{Name: "sources-failing", Description: "sources failed in every ingestion run of the last hour",
+					Metric: metrics.SourcesFailing, Statistic: "Minimum", Period: time.Hour, Threshold: 0,
+					GreaterThan: true, Runbook: "sources-failing"},
+			},
+			Queries: []Query{
+				{Name: "request-by-id", Text: "fields @timestamp, function, msg, route, status, duration_ms, error, trace\n" +
+					"| filter request_id = \"REQUEST_ID\" or trace = \"TRACE_ID\"\n| sort @timestamp asc"},
+				{Name: "user-events", Text: "fields @timestamp, accepted, duplicates, refused, trace\n" +
+					"| filter msg = \"events\" and user_id = \"USER_ID\"\n| sort @timestamp desc\n| limit 200"},
+				{Name: "source-failures", Text: "fields @timestamp, report.due, report.failed, report.fetched, trace\n" +
+					"| filter msg = \"ingest\" and report.failed > 0\n| sort @timestamp desc\n| limit 50"},
+				{Name: "slowest-routes", Text: "filter msg = \"request\"\n" +
+					"| stats count(*) as requests, pct(duration_ms, 50) as p50, pct(duration_ms, 99) as p99, max(duration_ms) as slowest by route\n" +
+					"| sort p99 desc"},
+				{Name: "errors", Text: "fields @timestamp, function, msg, error, request_id, trace\n" +
+					"| filter level = \"ERROR\"\n| sort @timestamp desc\n| limit 100"},
+			},
 		},
 		Functions: []Function{
 			{
@@ -92,16 +119,37 @@ func Kiosk() Cloud {
 			{
 				Name:   "ingest-feeds",
 				Domain: "article",
-				Description: "Ingestion batch: fetch every due source, store new articles once, cluster stories " +
-					"(announce-articles relays them to the bus).",
-				Schedules: []Schedule{{"rate(15 minutes)", "fetch the news"}},
+				Description: "Ingestion batch: fetch the sources that are due (each at its own adaptive interval), store new " +
+					"articles once, cluster stories, subscribe feeds that name a WebSub hub and keep their leases " +
+					"(announce-articles relays the articles to the bus).",
+				// ingest.BatchPeriod is this rate (a test holds them equal).
+				Schedules: []Schedule{{"rate(5 minutes)", "poll the sources that are due; renew WebSub leases"}},
 				Grants:    []Grant{{"articles", ReadWrite}, {RunsTable, Write}},
 				// host:port pairs the fetcher may reach despite the private-address
-				// rule; empty in AWS, the sample-feed server locally.
-				Env:         map[string]string{contract.FetchAllowEnv: ""},
+				// rule; empty in AWS, the sample-feed server locally. The public
+				// API's URL makes the WebSub callbacks.
+				Env:         map[string]string{contract.FetchAllowEnv: "", contract.PublicAPIEnv: ""},
 				MemoryMB:    512,
 				Timeout:     5 * time.Minute,
 				Concurrency: 1,
+			},
+			{
+				Name:   "websub-callback",
+				Domain: "article",
+				Description: "WebSub subscriber callback: answers hubs' verification of intent for subscriptions we asked for, " +
+					"and stores signed pushed content through the ingestion path, announcing new articles at once.",
+				Routes: []Route{
+					{Method: "GET", Path: "/v1/websub/{id}", Auth: Public, Throttle: &Throttle{Rate: 20, Burst: 40},
+						MaxBody: 1 << 10, PerClient: &ClientLimit{Requests: 120, WindowSeconds: 60}},
+					// A hub pushes a feed document (the fetcher's cap is 4 MiB; a
+					// push is one update: 1 MiB).
+					{Method: "POST", Path: "/v1/websub/{id}", Auth: Public, Throttle: &Throttle{Rate: 50, Burst: 100},
+						MaxBody: 1 << 20, PerClient: &ClientLimit{Requests: 600, WindowSeconds: 60}},
+				},
+				Grants:    []Grant{{"articles", ReadWrite}, {LimitsTable, Write}},
+				Publishes: []string{events.ArticlePublishedType},
+				MemoryMB:  512,
+				Timeout:   20 * time.Second,
 			},
 			{
 				Name:   "announce-articles",

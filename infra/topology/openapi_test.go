@@ -2,6 +2,7 @@ package topology
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"sort"
 	"strings"
@@ -14,9 +15,13 @@ type openAPI struct {
 }
 
 type operation struct {
-	Function  string                     `json:"x-kiosk-function"`
-	Security  *[]map[string][]string     `json:"security"`
-	Responses map[string]json.RawMessage `json:"responses"`
+	Function    string                     `json:"x-kiosk-function"`
+	MaxBody     int64                      `json:"x-kiosk-max-body"`
+	OperationID string                     `json:"operationId"`
+	Description string                     `json:"description"`
+	Tags        []string                   `json:"tags"`
+	Security    *[]map[string][]string     `json:"security"`
+	Responses   map[string]json.RawMessage `json:"responses"`
 }
 
 // TestOpenAPIMatchesTheTopology fails when a declared route is missing from
@@ -85,12 +90,69 @@ func TestOpenAPIMatchesTheTopology(t *testing.T) {
 		case wantScheme != "" && (len(*op.Security) != 1 || (*op.Security)[0][wantScheme] == nil):
 			t.Errorf("%s needs %s auth, documented %v", k, r.Auth, *op.Security)
 		}
-		hasError := false
-		for code := range op.Responses {
-			hasError = hasError || code[0] == '4' || code[0] == '5'
+		// What every route can answer: its body cap (even without a body),
+		// the stage throttle, and the function's and Lambda's failures; and
+		// on an authorized route, API Gateway's 401 and the authorizer's 403.
+		always := []string{"413", "429", "500", "503", "504"}
+		if r.Auth.Authorized() {
+			always = append(always, "401", "403")
 		}
-		if !hasError {
-			t.Errorf("%s documents no error response", k)
+		for _, code := range always {
+			if _, ok := op.Responses[code]; !ok {
+				t.Errorf("%s does not document %s, which it can answer", k, code)
+			}
+		}
+		if want := r.Limits().MaxBody; op.MaxBody != want {
+			t.Errorf("%s: x-kiosk-max-body = %d, the topology caps the body at %d", k, op.MaxBody, want)
+		}
+		if op.OperationID == "" || op.Description == "" || len(op.Tags) != 1 {
+			t.Errorf("%s needs an operationId, a description and one tag (got %q, %d characters, %v)", k, op.OperationID, len(op.Description), op.Tags)
+		}
+	}
+}
+
+// TestEveryObjectInOpenAPIIsClosedAndDescribed fails when an object schema
+// lets undocumented fields through (the end-to-end suite relies on
+// additionalProperties: false to refuse them), when a property has no
+// description, or when a component schema has no example.
+func TestEveryObjectInOpenAPIIsClosedAndDescribed(t *testing.T) {
+	raw, err := os.ReadFile("openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(where string, v any)
+	walk = func(where string, v any) {
+		switch n := v.(type) {
+		case map[string]any:
+			if props, ok := n["properties"].(map[string]any); ok && n["type"] == "object" {
+				if n["additionalProperties"] != false {
+					t.Errorf("%s: an object with properties must say additionalProperties: false", where)
+				}
+				for name, p := range props {
+					pm, _ := p.(map[string]any)
+					if _, ok := pm["$ref"]; !ok && pm["description"] == nil {
+						t.Errorf("%s.%s has no description", where, name)
+					}
+				}
+			}
+			for k, c := range n {
+				walk(where+"/"+k, c)
+			}
+		case []any:
+			for i, c := range n {
+				walk(fmt.Sprintf("%s/%d", where, i), c)
+			}
+		}
+	}
+	walk("", doc)
+	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	for name, s := range schemas {
+		if s.(map[string]any)["example"] == nil {
+			t.Errorf("components.schemas.%s has no example", name)
 		}
 	}
 }

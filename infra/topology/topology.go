@@ -34,6 +34,8 @@ type Cloud struct {
 	// Authorizer names the Lambda authorizer function that guards user and
 	// admin routes (simple responses, identity = the Authorization header).
 	Authorizer string
+	// Monitoring is the SLO, the alarms and the saved queries (monitoring.go).
+	Monitoring Monitoring
 }
 
 // AuthorizerCacheTTL is how long the gateway caches an authorizer decision per
@@ -481,6 +483,9 @@ func (c Cloud) Validate() error {
 		fail("the authorizer %q is not a declared function", c.Authorizer)
 	}
 	c.checkStacks(fail)
+	if c.Monitoring.declared() {
+		c.Monitoring.validate(c, fail)
+	}
 	if len(errs) > 0 {
 		return fmt.Errorf("topology: %s", strings.Join(errs, "; "))
 	}

@@ -46,16 +46,15 @@ func (s *Service) OnInterestsChanged(ctx context.Context, e events.InterestsChan
 	return s.SetProfile(ctx, Profile{UserID: e.UserID, Interests: e.Interests, Learned: e.Learned, At: e.At})
 }
 
-// OnTrendingNotify starts a trending article's inbox fan-out (article.trending).
-func (s *Service) OnTrendingNotify(ctx context.Context, e events.ArticleTrending) error {
-	_, err := s.Notify(ctx, Trend{ArticleID: e.ID, Hour: e.Hour})
-	return err
+// OnTrendingNotify starts a trending article's inbox fan-out (article.trending)
+// and says how many inbox entries it wrote.
+func (s *Service) OnTrendingNotify(ctx context.Context, e events.ArticleTrending) (int, error) {
+	return s.Notify(ctx, Trend{ArticleID: e.ID, Hour: e.Hour})
 }
 
 // OnFanoutRequested continues a fan-out (notification.fanout.requested).
-func (s *Service) OnFanoutRequested(ctx context.Context, e events.FanoutRequested) error {
-	_, err := s.Notify(ctx, Trend{ArticleID: e.ArticleID, Hour: e.Hour, After: e.After})
-	return err
+func (s *Service) OnFanoutRequested(ctx context.Context, e events.FanoutRequested) (int, error) {
+	return s.Notify(ctx, Trend{ArticleID: e.ArticleID, Hour: e.Hour, After: e.After})
 }
 
 // announceRank asks the ranking batch to run now (feed.rank.requested).

@@ -154,6 +154,9 @@ type RankReport struct {
 	Run      string         `json:"run"`
 	Articles int            `json:"articles"`
 	Feeds    map[string]int `json:"feeds"` // category (~variant) → ranked stories
+	// TopNewest is when the newest story of the default top feed was
+	// published (zero when top is empty): its age is the feed's freshness.
+	TopNewest time.Time `json:"top_newest,omitzero"`
 }
 
 // Rank ranks every feed from the articles of the window and the numbers of
@@ -210,6 +213,13 @@ func (s *Service) Rank(ctx context.Context) (RankReport, error) {
 			key := feedKey(c, v.key)
 			feeds[key] = Chunks(c, run, now, list)
 			report.Feeds[key] = len(list)
+			if key == Top {
+				for _, r := range list {
+					if r.PublishedAt.After(report.TopNewest) {
+						report.TopNewest = r.PublishedAt
+					}
+				}
+			}
 			if len(list) > 0 {
 				cats = append(cats, key)
 			}

@@ -301,6 +301,11 @@ func TestServiceRanksEveryFeedAndPagesItWithoutRepeatOrGap(t *testing.T) {
 	if err != nil || r.Articles != 120 || r.Feeds[Top] != 120 || r.Feeds["tech"] != 40 {
 		t.Fatalf("rank %+v %v", r, err)
 	}
+	// The freshness the rank-feeds metric reports: the newest story of top
+	// (article 1, published a minute before the others' ages).
+	if newest := published(1, "sports", "src0", 0).PublishedAt; !r.TopNewest.Equal(newest) {
+		t.Fatalf("top's newest story published at %v, want %v", r.TopNewest, newest)
+	}
 	seen, cursor := map[string]bool{}, ""
 	for pages := 0; ; pages++ {
 		p, err := s.Feed(ctx, Top, "30", cursor)
@@ -446,7 +451,7 @@ func TestServiceMarksOnlyValidIdsReadAndChangesNothingOtherwise(t *testing.T) {
 		t.Fatal(err)
 	}
 	hour := now.Format("2006010215")
-	if err := s.OnTrendingNotify(ctx, events.ArticleTrending{ID: a.ID, Hour: hour}); err != nil {
+	if _, err := s.OnTrendingNotify(ctx, events.ArticleTrending{ID: a.ID, Hour: hour}); err != nil {
 		t.Fatal(err)
 	}
 	entry := NotificationID(hour, a.ID)
@@ -509,7 +514,7 @@ func TestServiceFanoutStopsOnAHiddenArticleAndFailsWhenItCannotContinue(t *testi
 	if n, steps := notifyAll(t, s, rec, b.ID, hour); n != 0 || steps != 1 {
 		t.Errorf("a hidden article notified %d users in %d steps", n, steps)
 	}
-	if err := s.OnFanoutRequested(ctx, events.FanoutRequested{ArticleID: "nope", Hour: hour}); err == nil {
+	if _, err := s.OnFanoutRequested(ctx, events.FanoutRequested{ArticleID: "nope", Hour: hour}); err == nil {
 		t.Error("a malformed continuation is accepted")
 	}
 }

@@ -452,3 +452,46 @@ func duration(line string) float64 {
 	_ = json.Unmarshal([]byte(line[i:]), &rec)
 	return rec.D
 }
+
+// metricsCost runs the metrics package's benchmarks: the per-invocation cost
+// of a request that records nothing, one that records three metrics, and the
+// baseline of one log line.
+func (b *bench) metricsCost() error {
+	raw, err := osexec.Command("go", "test", "-run", "^$", "-bench", ".", "-benchmem", "-benchtime", "200000x", "./shared/platform/metrics").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("metrics benchmark: %w\n%s", err, raw)
+	}
+	type row struct{ ns, bytes, allocs float64 }
+	rows := map[string]row{}
+	for _, l := range strings.Split(string(raw), "\n") {
+		f := strings.Fields(l)
+		if len(f) == 0 || !strings.HasPrefix(f[0], "Benchmark") {
+			continue
+		}
+		var r row
+		for i := 1; i < len(f); i++ {
+			switch f[i] {
+			case "ns/op":
+				fmt.Sscanf(f[i-1], "%g", &r.ns)
+			case "B/op":
+				fmt.Sscanf(f[i-1], "%g", &r.bytes)
+			case "allocs/op":
+				fmt.Sscanf(f[i-1], "%g", &r.allocs)
+			}
+		}
+		rows[strings.Split(f[0], "-")[0]] = r
+	}
+	base := rows["BenchmarkBaselineOneLogLine"].ns
+	for _, c := range []struct{ name, what string }{
+		{"BenchmarkRequestRecordingNothing", "a request that records nothing (every API call: a Set in the context, an empty flush)"},
+		{"BenchmarkRequestRecordingThree", "a tracking request: three metrics, one with a reason (two EMF lines)"},
+		{"BenchmarkBaselineOneLogLine", "baseline: one access-log-like slog JSON line"},
+	} {
+		r, ok := rows[c.name]
+		if !ok || base == 0 {
+			return fmt.Errorf("metrics benchmark: no %s in\n%s", c.name, raw)
+		}
+		b.r.Metrics = append(b.r.Metrics, MetricsCost{What: c.what, NsPerOp: r.ns, BytesPerOp: r.bytes, AllocsPerOp: r.allocs, VsLogLine: r.ns / base})
+	}
+	return nil
+}

@@ -77,6 +77,7 @@ func run() error {
 	fmt.Printf("  admin        %s/admin   (an editor account; the first operator's invitation, with the admin token below:\n", c.APIURL)
 	fmt.Printf("               curl -s -X POST %s/admin/api/editors/invitations -H \"Authorization: Bearer $KIOSK_ADMIN_TOKEN\" \\\n", c.APIURL)
 	fmt.Printf("                 -H 'Content-Type: application/json' -d '{\"email\":\"you@example.org\",\"role\":\"operator\"}'  → open %s + its link)\n", c.APIURL)
+	fmt.Printf("  API docs     %s%s   (infra/topology/openapi.json, rendered by Redoc)\n", c.APIURL, local.DocsPath)
 	fmt.Printf("  control      %s/_local/\n", c.APIURL)
 	fmt.Printf("  EventBridge  %s\n", c.BusURL)
 	fmt.Printf("  DynamoDB     %s   (%s)\n", c.DynamoURL, store)

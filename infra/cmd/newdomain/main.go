@@ -155,6 +155,7 @@ func run(root, name, event string, build bool) error {
 		edit("shared/platform/contract/tables.go", "// new-domain:tables", tableTmpl),
 		edit("infra/topology/kiosk.go", "// new-domain:functions", functionEntryTmpl),
 		edit("infra/topology/openapi.json", `    "/v1/health": {`, openapiTmpl),
+		edit("infra/topology/openapi.json", `"name": "health",`+"\n"+`      "description": "Is the API up."`, openapiTagTmpl),
 		edit("README.md", "## Builds\n", readmeTmpl),
 	)
 	if err := errors.Join(steps...); err != nil {

@@ -53,30 +53,57 @@ const functionEntryTmpl = `			{
 			},
 `
 
+// openapiTmpl is the domain's routes in openapi.json, with what every route
+// documents (TestOpenAPIMatchesTheTopology): a tag, a description, its body
+// cap, and the statuses every route can answer.
 const openapiTmpl = `    "/v1/<%.Name%>/health": {
-      "get": {"operationId": "<%.Name%>Health", "summary": "Is the <%.Name%> table reachable?", "x-kiosk-function": "<%.Fn%>", "security": [],
-        "responses": {"200": {"description": "Up."}, "503": {"$ref": "#/components/responses/Unavailable"}}}
+      "get": {"operationId": "<%.Name%>Health", "summary": "Is the <%.Name%> table reachable?", "description": "200 when the function can read its table.",
+        "tags": ["<%.Name%>"], "x-kiosk-function": "<%.Fn%>", "x-kiosk-max-body": 65536, "security": [],
+        "responses": {"200": {"description": "Up."}, "413": {"$ref": "#/components/responses/PayloadTooLarge"},
+          "429": {"$ref": "#/components/responses/RateLimited"}, "500": {"$ref": "#/components/responses/Internal"},
+          "503": {"$ref": "#/components/responses/Unavailable"}, "504": {"$ref": "#/components/responses/Timeout"}}}
     },
     "/v1/<%.Name%>": {
-      "get": {"operationId": "list<%.Title%>", "summary": "<%.Title%> items in id order.", "x-kiosk-function": "<%.Fn%>", "security": [],
+      "get": {"operationId": "list<%.Title%>", "summary": "<%.Title%> items in id order.", "description": "Cursor pagination, as every list.",
+        "tags": ["<%.Name%>"], "x-kiosk-function": "<%.Fn%>", "x-kiosk-max-body": 65536, "security": [],
         "parameters": [{"$ref": "#/components/parameters/Limit"}, {"$ref": "#/components/parameters/Cursor"}],
-        "responses": {"200": {"description": "A page.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Page"}}}},
-          "400": {"$ref": "#/components/responses/BadRequest"}, "500": {"$ref": "#/components/responses/Internal"}}}
+        "responses": {"200": {"description": "A page.", "content": {"application/json": {"schema": {"type": "object", "required": ["items"], "additionalProperties": false,
+            "properties": {"items": {"type": "array", "description": "In id order.", "items": {"type": "object"}},
+              "next_cursor": {"type": "string", "description": "Absent on the last page."}}}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"}, "413": {"$ref": "#/components/responses/PayloadTooLarge"},
+          "429": {"$ref": "#/components/responses/RateLimited"}, "500": {"$ref": "#/components/responses/Internal"},
+          "503": {"$ref": "#/components/responses/Unavailable"}, "504": {"$ref": "#/components/responses/Timeout"}}}
     },
     "/v1/<%.Name%>/{id}": {
-      "get": {"operationId": "get<%.Title%>", "summary": "One <%.Name%> item.", "x-kiosk-function": "<%.Fn%>", "security": [],
-        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "get": {"operationId": "get<%.Title%>", "summary": "One <%.Name%> item.", "description": "An unknown id is a 404.",
+        "tags": ["<%.Name%>"], "x-kiosk-function": "<%.Fn%>", "x-kiosk-max-body": 65536, "security": [],
+        "parameters": [{"name": "id", "in": "path", "required": true, "description": "The item's id.", "schema": {"type": "string"}}],
         "responses": {"200": {"description": "The item."}, "400": {"$ref": "#/components/responses/BadRequest"},
-          "404": {"$ref": "#/components/responses/NotFound"}, "500": {"$ref": "#/components/responses/Internal"}}}
+          "404": {"$ref": "#/components/responses/NotFound"}, "413": {"$ref": "#/components/responses/PayloadTooLarge"},
+          "429": {"$ref": "#/components/responses/RateLimited"}, "500": {"$ref": "#/components/responses/Internal"},
+          "503": {"$ref": "#/components/responses/Unavailable"}, "504": {"$ref": "#/components/responses/Timeout"}}}
     },
     "/admin/api/<%.Name%>": {
-      "post": {"operationId": "create<%.Title%>", "summary": "Add a <%.Name%> item.", "x-kiosk-function": "<%.Fn%>", "security": [{"adminToken": []}],
+      "post": {"operationId": "create<%.Title%>", "summary": "Add a <%.Name%> item.", "description": "An id that exists is a 409.",
+        "tags": ["admin"], "x-kiosk-function": "<%.Fn%>", "x-kiosk-max-body": 65536, "security": [{"adminToken": []}],
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["id", "name"], "additionalProperties": false,
-          "properties": {"id": {"type": "string"}, "name": {"type": "string"}}}}}},
+          "properties": {"id": {"type": "string", "description": "The new item's id."}, "name": {"type": "string", "description": "Its name."}}}}}},
         "responses": {"201": {"description": "Created."}, "400": {"$ref": "#/components/responses/BadRequest"},
           "401": {"$ref": "#/components/responses/Unauthenticated"}, "403": {"$ref": "#/components/responses/Forbidden"},
-          "409": {"$ref": "#/components/responses/Conflict"}, "500": {"$ref": "#/components/responses/Internal"}}}
+          "409": {"$ref": "#/components/responses/Conflict"}, "413": {"$ref": "#/components/responses/PayloadTooLarge"},
+          "415": {"$ref": "#/components/responses/UnsupportedMediaType"}, "429": {"$ref": "#/components/responses/RateLimited"},
+          "500": {"$ref": "#/components/responses/Internal"}, "503": {"$ref": "#/components/responses/Unavailable"},
+          "504": {"$ref": "#/components/responses/Timeout"}}}
     },
+`
+
+// openapiTagTmpl declares the domain's tag: it goes before the first line of
+// the health tag's object, so it closes an object of its own and opens the
+// health tag's again.
+const openapiTagTmpl = `      "name": "<%.Name%>",
+      "description": "The <%.Name%> domain (scaffolded: describe it)."
+    },
+    {
 `
 
 const readmeTmpl = `## The <%.Name%> domain

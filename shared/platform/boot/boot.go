@@ -25,7 +25,9 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/logs"
+	"github.com/kiosk-news/kiosk/shared/platform/metrics"
 	"github.com/kiosk-news/kiosk/shared/platform/ratelimit"
+	_ "github.com/kiosk-news/kiosk/shared/platform/selfprofile" // make bench's self-profiling, only with -tags pprof
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 )
 
@@ -57,6 +59,7 @@ func Init() *Env {
 func FromEnv(lookup func(string) string) (*Env, error) {
 	e := &Env{Function: lookup(contract.FunctionEnv), lookup: lookup}
 	logs.Setup(e.Function)
+	metrics.Setup(e.Function, lookup(contract.MetricsNamespaceEnv))
 	if v := lookup(clock.OffsetEnv); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {

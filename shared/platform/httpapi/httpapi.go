@@ -23,6 +23,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
@@ -31,6 +32,8 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
+	"github.com/kiosk-news/kiosk/shared/platform/logs"
+	"github.com/kiosk-news/kiosk/shared/platform/metrics"
 	"github.com/kiosk-news/kiosk/shared/platform/ratelimit"
 )
 
@@ -42,7 +45,13 @@ const MaxBody = contract.DefaultMaxBody
 // topology gives the function (boot.Env.RouteLimits).
 func Start(env *boot.Env, mux *http.ServeMux) {
 	routes, limiter := env.RouteLimits()
-	lambda.Start(httpadapter.NewV2(WrapLimits(mux, Limits{Routes: routes, Limiter: limiter})).ProxyWithContext)
+	proxy := httpadapter.NewV2(WrapLimits(mux, Limits{Routes: routes, Limiter: limiter})).ProxyWithContext
+	lambda.Start(func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		// The request's business metrics, one EMF line after the response is built.
+		ctx, set := metrics.Start(ctx)
+		defer metrics.Flush(set)
+		return proxy(ctx, req)
+	})
 }
 
 // Limits are what a wrapped handler enforces per route key.
@@ -158,6 +167,16 @@ func Decode(r *http.Request, v any) error {
 	return nil
 }
 
+// Body reads a raw request body (a webhook's, whatever its media type)
+// within the route's body cap; over the cap is a 413 application error.
+func Body(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, decodeError(err)
+	}
+	return body, nil
+}
+
 // jsonKind names a Go type as a JSON client knows it, never Go's own spelling
 // (a struct's type would print its fields and tags).
 func jsonKind(t reflect.Type) string {
@@ -220,10 +239,11 @@ func WrapLimits(mux *http.ServeMux, limits Limits) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ctx, calls := awsenv.WithCounter(r.Context())
-		route := r.Method + " " + r.URL.Path
-		id := ""
+		var route, id string
 		if gw, ok := core.GetAPIGatewayV2ContextFromContext(ctx); ok {
 			id, route = gw.RequestID, gw.RouteKey
+		} else {
+			route = r.Method + " " + r.URL.Path
 		}
 		if id == "" {
 			id = newID()
@@ -231,7 +251,7 @@ func WrapLimits(mux *http.ServeMux, limits Limits) http.Handler {
 		ctx = context.WithValue(ctx, requestIDKey{}, id)
 		r = r.WithContext(ctx)
 		rec := &recorder{ResponseWriter: w}
-		rec.Header().Set("X-Request-Id", id)
+		rec.Header()["X-Request-Id"] = []string{id} // canonical already: no Set's canonicalisation per request
 		_, pattern := mux.Handler(r)
 		limit, named := limits.Routes[route]
 		if !named {
@@ -276,11 +296,9 @@ func WrapLimits(mux *http.ServeMux, limits Limits) http.Handler {
 		if !rec.wrote {
 			rec.WriteHeader(http.StatusOK)
 		}
-		slog.InfoContext(ctx, "request",
-			"route", route, "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"duration_ms", float64(time.Since(start).Microseconds())/1000,
-			"dynamodb_calls", calls.Count("DynamoDB"), "eventbridge_calls", calls.Count("EventBridge"),
-			"request_id", id)
+		logs.Access(ctx, logs.Request{Route: route, Method: r.Method, Path: r.URL.Path, Status: rec.status,
+			Duration: time.Since(start), DynamoDBCalls: calls.Count("DynamoDB"), EventBridgeCalls: calls.Count("EventBridge"),
+			RequestID: id})
 	})
 }
 

@@ -1,6 +1,10 @@
 package httpapi
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/kiosk-news/kiosk/shared/kiosk"
+)
 
 // Respond ends a handler that called one service method: err as the error
 // contract, else v as JSON with status (204: no body).
@@ -24,4 +28,18 @@ func ForUser(h func(w http.ResponseWriter, r *http.Request, userID string)) http
 			h(w, r, id)
 		}
 	}
+}
+
+// NoBody refuses a request that carries a body on a route that takes none (a
+// client sending one expects it to mean something; ignoring it silently
+// would hide the client's mistake).
+func NoBody(r *http.Request) error {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	var b [1]byte
+	if n, _ := r.Body.Read(b[:]); n > 0 {
+		return kiosk.Errorf(kiosk.EINVALID, "this route takes no body")
+	}
+	return nil
 }

@@ -41,3 +41,24 @@ func TestForUserRefusesARequestWithoutAUser(t *testing.T) {
 		t.Errorf("without an authorizer context: called %v, status %d", called, w.Code)
 	}
 }
+
+func TestNoBodyRefusesABodyOnARouteThatTakesNone(t *testing.T) {
+	for name, c := range map[string]struct {
+		body string
+		want string // the error code, "" for none
+	}{
+		"no body":      {"", ""},
+		"a JSON body":  {`{"name":"x"}`, kiosk.EINVALID},
+		"one byte":     {" ", kiosk.EINVALID},
+		"a null value": {"null", kiosk.EINVALID},
+	} {
+		r := httptest.NewRequest("POST", "/v1/users", strings.NewReader(c.body))
+		if c.body == "" {
+			r.Body = http.NoBody
+		}
+		err := NoBody(r)
+		if (c.want == "" && err != nil) || (c.want != "" && kiosk.ErrorCode(err) != c.want) {
+			t.Errorf("%s: %v, want %q", name, err, c.want)
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
+	"github.com/kiosk-news/kiosk/shared/platform/metrics"
 )
 
 // Event is an EventBridge event with a typed detail.
@@ -54,6 +55,8 @@ func wrap[T any](h Handler[T], rec *recorder) func(ctx context.Context, raw json
 		start := time.Now()
 		ctx, calls := awsenv.WithCounter(ctx)
 		ctx, counts := withCounts(ctx)
+		ctx, set := metrics.Start(ctx)
+		defer metrics.Flush(set)
 		var env Event[json.RawMessage]
 		err := json.Unmarshal(raw, &env)
 		if err == nil {
@@ -66,6 +69,9 @@ func wrap[T any](h Handler[T], rec *recorder) func(ctx context.Context, raw json
 			level, status = slog.LevelError, "error"
 		}
 		rec.record(ctx, env, start, status, err, counts)
+		if err == nil && env.DetailType == ScheduledType {
+			metrics.Add(ctx, metrics.BatchSucceeded, 1)
+		}
 		slog.Log(ctx, level, "event",
 			"trigger", env.DetailType, "source", env.Source, "event_id", env.ID, "status", status,
 			"duration_ms", float64(time.Since(start).Microseconds())/1000,
