@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 GO    ?= go
 
-.PHONY: dev test build dist tools vet client lint-openapi fuzz bench reliability synth deploy diff lint-template clean new-domain invoke event diagram eval
+.PHONY: dev test build dist tools vet client lint-openapi fuzz bench reliability synth deploy diff lint-template clean new-domain invoke event diagram eval scale
 
 # The pinned CDK CLI, offline-friendly: no notices, no version check, no telemetry.
 CDK := CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true npx --no-install cdk
@@ -122,6 +122,13 @@ reliability: tools
 ## data into build/eval/MIND.md
 eval:
 	$(GO) run ./infra/cmd/eval $(if $(MIND),-mind "$(MIND)") $(if $(SEEDS),-seeds "$(SEEDS)")
+
+## scale: the scale curves (a trending fan-out to 10k readers, ranking over 10k articles and the feed page at each size,
+## a 1,000-entry inbox, 20k events and the KPI batch, ingestion at 10k articles a day and over 3,000 sources: wall time,
+## DynamoDB units, GB-s, memory, fitted growth exponents, limits, a month's cost at 3M daily readers) into SCALE.md and
+## docs/scale-*.svg, in about 4 minutes
+scale: tools
+	$(GO) run ./infra/cmd/scale
 
 ## invoke: run one function once, e.g. make invoke FN=articles-api EVENT="GET /v1/articles" (or a file,
 ## "scheduled", or a detail type such as article.published); uses the running make dev if there is one

@@ -47,6 +47,7 @@ func accessDenied(w http.ResponseWriter, contentType, fn, action, resource strin
 // action on every table it names.
 type dynamoGuard struct {
 	faults  *faultState
+	meter   *meter
 	cloud   topology.Cloud
 	logical map[string]string // physical table name → logical
 	proxy   *httputil.ReverseProxy
@@ -102,6 +103,10 @@ func (g *dynamoGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if g.faults != nil && injectDynamo(g.faults.dynamo(), w, r, g.proxy) {
+		return
+	}
+	if g.meter != nil && g.meter.enabled() {
+		g.meter.serve(fn, op, body, w, r, g.proxy)
 		return
 	}
 	g.proxy.ServeHTTP(w, r)

@@ -2,8 +2,10 @@ package local
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -26,4 +28,26 @@ func ManyClients() *http.Transport {
 // FromAddr is a dialer whose connections come from ip.
 func FromAddr(ip net.IP) *net.Dialer {
 	return &net.Dialer{LocalAddr: &net.TCPAddr{IP: ip}, Timeout: 10 * time.Second}
+}
+
+// Call sends one request to the cloud's gateway through client, with a bearer
+// token and a JSON body when given, and returns the status and the body.
+func (c *Cloud) Call(ctx context.Context, client *http.Client, method, path, token, body string) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.APIURL+path, strings.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, out, err
 }

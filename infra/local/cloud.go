@@ -64,6 +64,7 @@ type Cloud struct {
 	DynamoURL string // dynalite itself
 	LogDir    string
 	faults    faultState
+	meter     meter
 
 	functionDynamoURL string // what functions get: dynalite behind the grant check
 
@@ -181,6 +182,7 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 		return nil, err
 	}
 	guard.faults = &c.faults
+	guard.meter = &c.meter
 	guardLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err

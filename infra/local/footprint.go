@@ -31,13 +31,13 @@ func (c *Cloud) Footprint() Footprint {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	f := Footprint{HeapMiB: float64(m.HeapAlloc) / (1 << 20), Goroutines: runtime.NumGoroutine()}
-	groups := groupRSS()
+	ps := procs()
 	if c.dynalite != nil {
-		f.DynaliteMiB = groups[c.dynalite.Pid()]
+		f.DynaliteMiB = treeRSS(ps, c.dynalite.Pid())
 	}
 	for _, pid := range c.host.pids() {
 		f.Instances++
-		f.FunctionsMiB += groups[pid]
+		f.FunctionsMiB += treeRSS(ps, pid)
 	}
 	f.Queued = c.host.queued()
 	return f
@@ -77,12 +77,20 @@ func (h *Host) queued() map[string]int {
 	return out
 }
 
-// groupRSS sums the resident memory (MiB) of every process by process group,
-// from /proc; instances and dynalite each lead their own group.
-func groupRSS() map[int]float64 {
-	out := map[int]float64{}
+type proc struct {
+	ppid, pgrp int
+	rssMiB     float64
+}
+
+// procs reads every process's parent, group and resident memory from /proc.
+func procs() map[int]proc {
+	out := map[int]proc{}
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, d := range dirs {
+		pid, err := strconv.Atoi(filepath.Base(d))
+		if err != nil {
+			continue
+		}
 		stat, err := os.ReadFile(filepath.Join(d, "stat"))
 		if err != nil {
 			continue
@@ -93,17 +101,52 @@ func groupRSS() map[int]float64 {
 		if len(fields) < 3 {
 			continue
 		}
+		ppid, _ := strconv.Atoi(fields[1])
 		pgrp, _ := strconv.Atoi(fields[2])
 		status, err := os.ReadFile(filepath.Join(d, "status"))
 		if err != nil {
 			continue
 		}
+		p := proc{ppid: ppid, pgrp: pgrp}
 		for _, line := range strings.Split(string(status), "\n") {
 			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
 				kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
-				out[pgrp] += float64(kb) / 1024
+				p.rssMiB = float64(kb) / 1024
 			}
 		}
+		out[pid] = p
+	}
+	return out
+}
+
+// treeRSS is the resident memory (MiB) of root and every process under it:
+// an instance is the emulator and the bootstrap it starts, which leads a
+// process group of its own.
+func treeRSS(ps map[int]proc, root int) float64 {
+	children := map[int][]int{}
+	for pid, p := range ps {
+		children[p.ppid] = append(children[p.ppid], pid)
+	}
+	total := 0.0
+	todo := []int{root}
+	for len(todo) > 0 {
+		pid := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		total += ps[pid].rssMiB
+		todo = append(todo, children[pid]...)
+	}
+	return total
+}
+
+// InstanceRSS is the resident memory (MiB) of each running instance of fn's
+// bootstrap, without the runtime interface emulator that starts it (read
+// from /proc, so 0 where there is none): the nearest local figure to what the
+// function uses of its configured memory.
+func (c *Cloud) InstanceRSS(fn string) []float64 {
+	ps := procs()
+	var out []float64
+	for _, i := range c.host.Instances(fn) {
+		out = append(out, treeRSS(ps, i.PID)-ps[i.PID].rssMiB)
 	}
 	return out
 }

@@ -4,24 +4,21 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/kiosk-news/kiosk/infra/price"
 )
 
-// Prices (USD, us-east-1, as AWS publishes them on its pricing pages; the
-// DynamoDB figures are those of the on-demand price cut of 2024-11-01).
+// The prices are infra/price's, shared with make scale.
 const (
-	lambdaGBSecondArm = 0.0000133334 // per GB-second, arm64
-	lambdaRequest     = 0.20 / 1e6
-	httpAPIRequest    = 1.00 / 1e6 // first 300 M a month, per 512 KB
-	dynamoRRU         = 0.125 / 1e6
-	dynamoWRU         = 0.625 / 1e6
-	eventBridgeEvent  = 1.00 / 1e6 // custom events, per 64 KB
+	lambdaGBSecondArm = price.LambdaGBSecondArm
+	httpAPIRequest    = price.HTTPAPIRequest
+	dynamoRRU         = price.DynamoRRU
+	dynamoWRU         = price.DynamoWRU
+	eventBridgeEvent  = price.EventBridgeEvent
 )
 
-const pricesNote = "Prices (USD, us-east-1, from AWS's pricing pages as of 2024-11, after DynamoDB's on-demand price cut of " +
-	"2024-11-01): Lambda arm64 $0.0000133334 per GB-s and $0.20 per million requests; HTTP API $1.00 per million requests; " +
-	"DynamoDB on-demand $0.125 per million read and $0.625 per million write request units; EventBridge $1.00 per million " +
-	"custom events. Durations are the functions' own median durations measured here (billed rounded up to 1 ms); Lambda in AWS " +
-	"runs on different CPUs, so treat them as an order of magnitude. Free tiers are ignored."
+const pricesNote = price.Note + " Durations are the functions' own median durations measured here (billed rounded up to 1 ms); " +
+	"Lambda in AWS runs on different CPUs, so treat them as an order of magnitude."
 
 func (r *Report) route(key string) (Calls, bool) {
 	for _, c := range r.Calls {
@@ -32,9 +29,7 @@ func (r *Report) route(key string) (Calls, bool) {
 	return Calls{}, false
 }
 
-func lambdaCost(ms float64, memMB int) float64 {
-	return lambdaRequest + math.Ceil(ms)/1000*float64(memMB)/1024*lambdaGBSecondArm
-}
+func lambdaCost(ms float64, memMB int) float64 { return price.Lambda(ms, memMB) }
 
 func costModel(r *Report) Cost {
 	var c Cost

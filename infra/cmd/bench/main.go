@@ -287,23 +287,7 @@ func (b *bench) start() error {
 
 // call sends one request to the local gateway.
 func (b *bench) call(method, path, token, body string) (int, []byte, error) {
-	req, err := http.NewRequest(method, b.cloud.APIURL+path, strings.NewReader(body))
-	if err != nil {
-		return 0, nil, err
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, out, err
+	return b.cloud.Call(context.Background(), http.DefaultClient, method, path, token, body)
 }
 
 // installs sends each request from a new loopback address, as installs do.

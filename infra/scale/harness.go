@@ -1,0 +1,594 @@
+package scale
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/guregu/dynamo/v2"
+
+	"github.com/kiosk-news/kiosk/events"
+	"github.com/kiosk-news/kiosk/infra/local"
+	"github.com/kiosk-news/kiosk/shared/article"
+	"github.com/kiosk-news/kiosk/shared/feed"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
+	"github.com/kiosk-news/kiosk/shared/platform/dynalite"
+	"github.com/kiosk-news/kiosk/shared/platform/parallel"
+)
+
+// Point is one measured run of a workload at one size. For a batch the
+// figures are the run's totals (every invocation it caused, the chain of a
+// fan-out included); for a route they are per request, averaged over
+// Requests requests.
+type Point struct {
+	Size        float64 `json:"size"`
+	Requests    int     `json:"requests,omitempty"`
+	WallMS      float64 `json:"wall_ms"`       // batch: first invocation's start to the last one's end; route: mean duration
+	Invocations float64 `json:"invocations"`   // per run (batch) or per request (route)
+	MaxInvokeMS float64 `json:"max_invoke_ms"` // the longest single invocation
+	GBSeconds   float64 `json:"gb_seconds"`    // configured memory × billed duration (rounded up to 1 ms)
+	ReadUnits   float64 `json:"read_units"`
+	WriteUnits  float64 `json:"write_units"`
+	Calls       float64 `json:"calls"`      // DynamoDB calls
+	BusEvents   float64 `json:"bus_events"` // events delivered by the bus to the measured functions
+	PeakMiB     float64 `json:"peak_mib"`   // the largest resident size of one instance's bootstrap sampled
+	Instances   int     `json:"instances"`  // the most instances running at once
+	LogBytes    float64 `json:"log_bytes"`  // bytes the functions logged
+	Failed      int     `json:"failed"`     // invocations that did not end ok
+	Concurrent  int     `json:"concurrent"` // the most invocations running at once
+}
+
+// Harness drives workloads on a running local cloud: it seeds state straight
+// into the tables with the domains' own stores (where the gateway would only
+// measure the laptop), starts a run the way its trigger would (a scheduled
+// event, a bus event, a request through the local gateway), waits for the
+// cloud to be quiet, and reads what every invocation did.
+type Harness struct {
+	Cloud *local.Cloud
+	Log   io.Writer
+	db    *dynamo.DB
+	http  *http.Client
+
+	placed  int // articles placed in the feed table so far (rank-feeds)
+	stored  int // articles stored in the articles table so far (ingest-feeds)
+	sources int // sources registered for the sources workload so far
+	inbox   int // entries in the inbox reader's inbox so far
+
+	inboxToken, inboxUser string
+	events                int // events accepted in the current hour so far (tracking)
+	tokens                []string
+}
+
+// NewHarness wraps a started cloud; it meters the functions' DynamoDB calls.
+func NewHarness(c *local.Cloud, log io.Writer) *Harness {
+	return &Harness{Cloud: c, Log: log, db: dynamo.NewFromIface(dynalite.Client(c.DynamoURL)),
+		http: &http.Client{Transport: local.ManyClients(), Timeout: time.Minute}}
+}
+
+func (h *Harness) table(logical string) dynamo.Table { return h.db.Table(h.Cloud.TableName(logical)) }
+
+func (h *Harness) logf(format string, args ...any) {
+	if h.Log != nil {
+		fmt.Fprintf(h.Log, "scale: "+format+"\n", args...)
+	}
+}
+
+// measure runs do and reports what the invocations of fns that started
+// meanwhile did, once the cloud is quiet again.
+func (h *Harness) measure(ctx context.Context, fns []string, do func() error) (Point, error) {
+	logSize := func() int64 {
+		var n int64
+		for _, fn := range fns {
+			if st, err := os.Stat(filepath.Join(h.Cloud.LogDir, fn+".log")); err == nil {
+				n += st.Size()
+			}
+		}
+		return n
+	}
+	if err := h.Cloud.Quiesce(ctx); err != nil {
+		return Point{}, err
+	}
+	h.Cloud.Resume()
+	before := logSize()
+	h.Cloud.MeterDynamo()
+	var (
+		mu       sync.Mutex
+		peak     float64
+		peakInst int
+		stop     = make(chan struct{})
+		done     = make(chan struct{})
+	)
+	go func() { // sample the instances' memory while the run goes on
+		defer close(done)
+		t := time.NewTicker(300 * time.Millisecond)
+		defer t.Stop()
+		for {
+			n := 0
+			top := 0.0
+			for _, fn := range fns {
+				rss := h.Cloud.InstanceRSS(fn)
+				n += len(rss)
+				for _, m := range rss {
+					top = max(top, m)
+				}
+			}
+			mu.Lock()
+			peak, peakInst = max(peak, top), max(peakInst, n)
+			mu.Unlock()
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	t0 := time.Now()
+	err := do()
+	if err == nil {
+		err = h.Cloud.Quiesce(ctx)
+		h.Cloud.Resume()
+	}
+	close(stop)
+	<-done
+	if err != nil {
+		return Point{}, err
+	}
+	time.Sleep(100 * time.Millisecond) // let the log pipes catch up
+	var p Point
+	var last time.Time
+	type edge struct {
+		at    time.Time
+		delta int
+	}
+	var edges []edge
+	for _, fn := range fns {
+		f, _ := h.Cloud.Topology.Function(fn)
+		for _, inv := range h.Cloud.InvocationsOf(fn) {
+			if inv.At.Before(t0) {
+				continue
+			}
+			p.Invocations++
+			ms := inv.DurationMS
+			p.GBSeconds += ceilMS(ms) / 1000 * float64(f.MemoryMB) / 1024
+			p.MaxInvokeMS = max(p.MaxInvokeMS, ms)
+			if strings.HasPrefix(inv.Trigger, "rule:") {
+				p.BusEvents++
+			}
+			if inv.Status != "ok" {
+				p.Failed++
+			}
+			end := inv.At.Add(time.Duration(ms * float64(time.Millisecond)))
+			if end.After(last) {
+				last = end
+			}
+			edges = append(edges, edge{inv.At, 1}, edge{end, -1})
+		}
+		u := h.Cloud.DynamoUsage()[fn]
+		p.ReadUnits += u.ReadUnits
+		p.WriteUnits += u.WriteUnits
+		p.Calls += float64(u.Calls)
+	}
+	if !last.IsZero() {
+		p.WallMS = float64(last.Sub(t0).Microseconds()) / 1000
+	}
+	// The most invocations at once: ends before starts at the same instant.
+	slices.SortFunc(edges, func(a, b edge) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		return a.delta - b.delta
+	})
+	running := 0
+	for _, e := range edges {
+		running += e.delta
+		p.Concurrent = max(p.Concurrent, running)
+	}
+	p.PeakMiB, p.Instances = peak, peakInst
+	p.LogBytes = float64(logSize() - before)
+	return p, nil
+}
+
+func ceilMS(ms float64) float64 {
+	if ms <= 0 {
+		return 0
+	}
+	c := float64(int64(ms))
+	if c < ms {
+		c++
+	}
+	return c
+}
+
+// perRequest turns a route's totals into per-request figures.
+func (p Point) perRequest(n int) Point {
+	f := float64(n)
+	p.Requests = n
+	p.WallMS = p.GBSeconds / f // replaced below by the mean duration
+	p.Invocations /= f
+	p.GBSeconds /= f
+	p.ReadUnits /= f
+	p.WriteUnits /= f
+	p.Calls /= f
+	p.BusEvents /= f
+	p.LogBytes /= f
+	return p
+}
+
+// Fanout measures notify-trending: one trending article whose category n
+// readers follow, the fan-out chain to its end. Each repeat is another
+// article of the category (the readers are seeded once).
+func (h *Harness) Fanout(ctx context.Context, n, repeat int) (Point, error) {
+	store := feed.NewDynamoStore(h.table(contract.FeedTable))
+	cat := fmt.Sprintf("fanout%d", n)
+	now := h.Cloud.Now().UTC()
+	users := make([]string, n)
+	for i := range users {
+		users[i] = fmt.Sprintf("scale-reader-%s-%07d", cat, i)
+	}
+	if repeat > 0 {
+		users = nil
+	}
+	if err := each(users, func(u string) error {
+		return store.SetProfile(ctx, feed.Profile{UserID: u, Interests: []string{cat}, At: now}, []string{cat})
+	}); err != nil {
+		return Point{}, fmt.Errorf("seed %d readers: %w", n, err)
+	}
+	id := fmt.Sprintf("%032x", 0x5ca1e000000+n*10+repeat)
+	if _, err := store.PlaceArticle(ctx, feed.Article{ID: id, URL: "https://scale.example/" + id, Title: "Trending " + cat,
+		SourceID: "scale-desk", Category: cat, Story: "story-" + id, PublishedAt: now.Add(-time.Hour)}, now.Add(feed.ArticleRetention)); err != nil {
+		return Point{}, err
+	}
+	h.logf("fan-out to %d readers: seeded", n)
+	return h.measure(ctx, []string{"notify-trending"}, func() error {
+		h.Cloud.Deliver("notify-trending", "rule:on-trending", busEvent(h.Cloud, events.ArticleTrendingType, events.SourceTracking,
+			events.ArticleTrending{ID: id, Hour: now.Format(events.HourLayout), Clicks: 100}))
+		return nil
+	})
+}
+
+// rankCategories are the categories the ranking workload spreads its
+// articles over.
+var rankCategories = []string{"world", "tech", "sports", "science", "business", "culture", "health", "politics"}
+
+// Rank measures one rank-feeds run over n articles in the ranking window
+// (the articles placed so far are kept: n only grows).
+func (h *Harness) Rank(ctx context.Context, n int) (Point, error) {
+	store := feed.NewDynamoStore(h.table(contract.FeedTable))
+	now := h.Cloud.Now().UTC()
+	var ids []int
+	for i := h.placed; i < n; i++ {
+		ids = append(ids, i)
+	}
+	if err := each(ids, func(i int) error {
+		id := fmt.Sprintf("%032x", 0xa27000000+i)
+		at := now.Add(-time.Duration(i%2880) * time.Minute) // over the last 48 h
+		_, err := store.PlaceArticle(ctx, feed.Article{ID: id, URL: "https://scale.example/a/" + id,
+			Title: fmt.Sprintf("Article %d of the scale run, a title of ordinary length", i), SourceID: fmt.Sprintf("scale-src-%d", i%50),
+			Category: rankCategories[i%len(rankCategories)], Story: "story-" + id, PublishedAt: at}, at.Add(feed.ArticleRetention))
+		return err
+	}); err != nil {
+		return Point{}, fmt.Errorf("place articles: %w", err)
+	}
+	h.placed = max(h.placed, n)
+	h.logf("rank-feeds over %d articles: seeded", n)
+	return h.measure(ctx, []string{"rank-feeds"}, func() error {
+		h.Cloud.Deliver("rank-feeds", "schedule:scale", local.ScheduledEvent("rank-feeds", 0, h.Cloud.Now()))
+		return nil
+	})
+}
+
+// FeedPage measures GET /v1/feed (a category's first page) with n articles
+// ranked: requests requests, per request.
+func (h *Harness) FeedPage(ctx context.Context, n, requests int) (Point, error) {
+	// A warm instance first: a cold start's init is not the route's cost.
+	if status, body, err := h.call(ctx, "GET", "/v1/feed?category=world", "", ""); err != nil || status != 200 {
+		return Point{}, fmt.Errorf("GET /v1/feed: %d %s %v", status, body, err)
+	}
+	p, err := h.measure(ctx, []string{"feed-api"}, func() error {
+		for i := range requests {
+			status, body, err := h.call(ctx, "GET", "/v1/feed?category="+rankCategories[i%len(rankCategories)], "", "")
+			if err != nil || status != 200 {
+				return fmt.Errorf("GET /v1/feed: %d %s %v", status, body, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return p, err
+	}
+	return h.route(p, "feed-api", n, requests), nil
+}
+
+// route turns a route's totals into per-request figures, the wall time the
+// requests' mean duration.
+func (h *Harness) route(p Point, fn string, size, requests int) Point {
+	mean := 0.0
+	if p.Invocations > 0 {
+		f, _ := h.Cloud.Topology.Function(fn)
+		mean = p.GBSeconds / p.Invocations / (float64(f.MemoryMB) / 1024) * 1000
+	}
+	p = p.perRequest(requests)
+	p.WallMS = mean
+	p.Size = float64(size)
+	return p
+}
+
+// Events posts events until n are accepted in the current hour, in batches
+// of 25 through the gateway, and reports POST /v1/events per event.
+func (h *Harness) Events(ctx context.Context, n int) (Point, error) {
+	const batch = 25
+	todo := n - h.events
+	if todo <= 0 {
+		return Point{}, fmt.Errorf("events: %d already posted", h.events)
+	}
+	batches := (todo + batch - 1) / batch
+	for len(h.tokens) < (batches+19)/20 { // a user per 20 batches stays inside the per-user limit
+		token, _, err := h.register(ctx)
+		if err != nil {
+			return Point{}, err
+		}
+		h.tokens = append(h.tokens, token)
+	}
+	now := h.Cloud.Now().UTC()
+	if h.events == 0 { // a warm instance first: a cold start's init is not the route's cost
+		body := fmt.Sprintf(`{"events":[{"id":"scale-warm","type":"impression","article_id":"%032x","at":%q}]}`, 0xa27000000, now.Format(time.RFC3339))
+		if status, out, err := h.call(ctx, "POST", "/v1/events", h.tokens[0], body); err != nil || status != 202 {
+			return Point{}, fmt.Errorf("POST /v1/events: %d %s %v", status, out, err)
+		}
+		h.events, todo = 1, todo-1
+		batches = (todo + batch - 1) / batch
+	}
+	p, err := h.measure(ctx, []string{"tracking-api"}, func() error {
+		for b := range batches {
+			var evs []map[string]any
+			for i := range min(batch, todo-b*batch) {
+				k := h.events + b*batch + i
+				typ := "impression"
+				if k%10 == 0 {
+					typ = "click"
+				}
+				evs = append(evs, map[string]any{"id": fmt.Sprintf("scale-%08d", k), "type": typ,
+					"article_id": fmt.Sprintf("%032x", 0xa27000000+k%max(h.placed, 1)), "at": now.Format(time.RFC3339)})
+			}
+			body, _ := json.Marshal(map[string]any{"events": evs})
+			status, out, err := h.call(ctx, "POST", "/v1/events", h.tokens[b/20], string(body))
+			if err != nil || status != 202 {
+				return fmt.Errorf("POST /v1/events: %d %s %v", status, out, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return p, err
+	}
+	h.events = n
+	p = h.route(p, "tracking-api", n, todo) // per event
+	return p, nil
+}
+
+// register installs the app once: a user's token and id.
+func (h *Harness) register(ctx context.Context) (token, userID string, err error) {
+	status, body, err := h.call(ctx, "POST", "/v1/users", "", "")
+	if err != nil || status >= 300 {
+		return "", "", fmt.Errorf("POST /v1/users: %d %s %v", status, body, err)
+	}
+	var u struct {
+		Token  string `json:"token"`
+		UserID string `json:"user_id"`
+	}
+	if err := json.Unmarshal(body, &u); err != nil || u.Token == "" || u.UserID == "" {
+		return "", "", fmt.Errorf("POST /v1/users: %s: %v", body, err)
+	}
+	return u.Token, u.UserID, nil
+}
+
+// Inbox measures GET /v1/notifications (the first page) for a reader whose
+// inbox holds n entries (written straight into the feed table, grown from the
+// previous size): requests requests, per request.
+func (h *Harness) Inbox(ctx context.Context, n, requests int) (Point, error) {
+	if h.inboxToken == "" {
+		var err error
+		if h.inboxToken, h.inboxUser, err = h.register(ctx); err != nil {
+			return Point{}, err
+		}
+	}
+	store := feed.NewDynamoStore(h.table(contract.FeedTable))
+	now := h.Cloud.Now().UTC()
+	var ids []int
+	for i := h.inbox; i < n; i++ {
+		ids = append(ids, i)
+	}
+	if err := each(ids, func(i int) error {
+		story := fmt.Sprintf("%032x", 0x1b0c000000+i)
+		at := now.Add(-time.Duration(n-i) * time.Minute)
+		_, err := store.PutNotification(ctx, h.inboxUser, feed.Notification{ID: feed.NotificationID(at.Format(events.HourLayout), story),
+			ArticleID: story, Story: story, Title: fmt.Sprintf("Trending story %d of the scale run", i), URL: "https://scale.example/n/" + story,
+			Category: "world", Reason: "trending in world", CreatedAt: at}, now.Add(feed.InboxRetention))
+		return err
+	}); err != nil {
+		return Point{}, fmt.Errorf("seed the inbox: %w", err)
+	}
+	h.inbox = max(h.inbox, n)
+	// A warm instance first: a cold start's init is not the route's cost.
+	if status, body, err := h.call(ctx, "GET", "/v1/notifications", h.inboxToken, ""); err != nil || status != 200 {
+		return Point{}, fmt.Errorf("GET /v1/notifications: %d %s %v", status, body, err)
+	}
+	p, err := h.measure(ctx, []string{"notifications-api"}, func() error {
+		for range requests {
+			status, body, err := h.call(ctx, "GET", "/v1/notifications", h.inboxToken, "")
+			if err != nil || status != 200 {
+				return fmt.Errorf("GET /v1/notifications: %d %s %v", status, body, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return p, err
+	}
+	return h.route(p, "notifications-api", n, requests), nil
+}
+
+// KPI measures one aggregate-kpi run (the coordinator and every shard worker
+// it fans out to) over the events accepted this hour so far.
+func (h *Harness) KPI(ctx context.Context) (Point, error) {
+	p, err := h.measure(ctx, []string{"aggregate-kpi"}, func() error {
+		h.Cloud.Deliver("aggregate-kpi", "schedule:scale", local.ScheduledEvent("aggregate-kpi", 0, h.Cloud.Now()))
+		return nil
+	})
+	p.Size = float64(h.events)
+	return p, err
+}
+
+func (h *Harness) call(ctx context.Context, method, path, token, body string) (int, []byte, error) {
+	return h.Cloud.Call(ctx, h.http, method, path, token, body)
+}
+
+// busEvent is an EventBridge event as a rule target receives it.
+func busEvent(c *local.Cloud, detailType, source string, detail any) []byte {
+	b, _ := json.Marshal(map[string]any{"version": "0", "id": fmt.Sprintf("%s-%d", detailType, time.Now().UnixNano()),
+		"detail-type": detailType, "source": source, "account": local.Account, "time": c.Now().UTC().Format(time.RFC3339),
+		"region": local.Region, "resources": []string{}, "detail": detail})
+	return b
+}
+
+// vocabulary makes the seeded titles: six words of it rarely tell the same
+// story twice, so the window is mostly distinct stories, as a day's news is.
+var vocabulary = strings.Fields(`council harbour festival orchard bridge library vineyard glacier market stadium observatory
+railway museum forest canal theatre election budget minister court strike storm flood wildfire vaccine hospital school
+university startup merger tariff inflation currency airline airport port factory mine reactor satellite rocket telescope
+league final derby coach transfer record marathon olympic summit treaty border ceasefire protest parliament senate governor
+mayor police verdict appeal lawsuit patent chip battery solar wind turbine pipeline refinery harvest drought heatwave snow
+earthquake volcano tsunami river dam reservoir highway tunnel metro tram ferry cruise hotel tourism museum gallery concert
+album film festival award novel author poet painter architect designer fashion retailer supermarket bakery brewery winery`)
+
+// Ingest measures one ingest-feeds run for articlesPerDay new articles a day:
+// the 48 h story window holds two days of them (seeded straight into the
+// articles table, grown from the previous size), and the run fetches a
+// 15-minute run's share (articlesPerDay / 96) from fresh generated feeds of
+// the local cloud, clustering each against the window.
+func (h *Harness) Ingest(ctx context.Context, articlesPerDay, repeat int) (Point, error) {
+	store := article.NewDynamoStore(h.table(contract.ArticlesTable))
+	now := h.Cloud.Now().UTC()
+	window := 2 * articlesPerDay
+	var ids []int
+	for i := h.stored; i < window; i++ {
+		ids = append(ids, i)
+	}
+	if err := each(ids, func(i int) error {
+		id := fmt.Sprintf("%032x", 0x1e57000000+i)
+		var words []string
+		for k := range 6 {
+			words = append(words, vocabulary[(i*7919+k*104729+k*k*31)%len(vocabulary)])
+		}
+		at := now.Add(-time.Duration(i%2870) * time.Minute) // inside the last 48 h
+		err := store.PutArticle(ctx, article.Article{ID: id, URL: "https://scale.example/w/" + id,
+			Title: strings.Join(words, " ") + fmt.Sprintf(" %d", i), SourceID: fmt.Sprintf("scale-src-%d", i%50), Category: "world",
+			Story: id, Language: "en", PublishedAt: at, IngestedAt: at, SourceWeight: 1})
+		return err
+	}); err != nil {
+		return Point{}, fmt.Errorf("seed the window: %w", err)
+	}
+	h.stored = max(h.stored, window)
+	perRun := max(1, articlesPerDay/96)
+	sources := (perRun + 199) / 200 // a generated feed serves up to 200 items
+	for s := range sources {
+		name := fmt.Sprintf("scale-%d-%d-%d", articlesPerDay, repeat, s)
+		items := perRun / sources
+		if s < perRun%sources {
+			items++
+		}
+		if err := store.PutSource(ctx, article.Source{ID: name, Name: name, Category: "world", Weight: 1, CreatedAt: now, UpdatedAt: now,
+			URL: fmt.Sprintf("%s/_local/feeds/%s?items=%d", h.Cloud.APIURL, name, items)}); err != nil {
+			return Point{}, fmt.Errorf("register a source: %w", err)
+		}
+	}
+	h.logf("ingest-feeds at %d articles a day: %d in the window, %d new from %d sources", articlesPerDay, window, perRun, sources)
+	p, err := h.measure(ctx, []string{"ingest-feeds"}, h.ingestRun)
+	// A source with no failure is due on every run: the next measurement
+	// must not fetch this one's sources again.
+	for s := range sources {
+		if err := store.DeleteSource(ctx, fmt.Sprintf("scale-%d-%d-%d", articlesPerDay, repeat, s)); err != nil {
+			return p, err
+		}
+	}
+	return p, err
+}
+
+func (h *Harness) ingestRun() error {
+	h.Cloud.Deliver("ingest-feeds", "schedule:scale", local.ScheduledEvent("ingest-feeds", 0, h.Cloud.Now()))
+	return nil
+}
+
+// Sources measures one ingest-feeds run over n registered sources, every
+// one due, with nothing new: each source's generated feed (one item, no validators, so
+// fetched in full every run) was ingested once before the measurement, so
+// the run fetches, parses and re-offers every item, and each put is refused
+// as a duplicate: the floor a source costs every 15 minutes.
+func (h *Harness) Sources(ctx context.Context, n int) (Point, error) {
+	store := article.NewDynamoStore(h.table(contract.ArticlesTable))
+	now := h.Cloud.Now().UTC()
+	var ids []int
+	for i := h.sources; i < n; i++ {
+		ids = append(ids, i)
+	}
+	if err := each(ids, func(i int) error {
+		name := fmt.Sprintf("scale-src-%05d", i)
+		err := store.PutSource(ctx, article.Source{ID: name, Name: name, Category: "world", Weight: 1, CreatedAt: now, UpdatedAt: now,
+			URL: fmt.Sprintf("%s/_local/feeds/%s?items=1", h.Cloud.APIURL, name)})
+		return err
+	}); err != nil {
+		return Point{}, fmt.Errorf("register sources: %w", err)
+	}
+	h.sources = max(h.sources, n)
+	if len(ids) > 0 { // the new sources' first fetch, not measured
+		if err := h.ingestRun(); err != nil {
+			return Point{}, err
+		}
+		if err := h.Cloud.Quiesce(ctx); err != nil {
+			return Point{}, err
+		}
+		h.Cloud.Resume()
+	}
+	// Every source due on the measured run, whatever interval the last run
+	// gave it (a poll schedule that spaces sources out makes a run cheaper;
+	// this is the run where all are due).
+	var due []int
+	for i := range n {
+		due = append(due, i)
+	}
+	at := h.Cloud.Now().UTC()
+	if err := each(due, func(i int) error {
+		return store.RecordFetch(ctx, fmt.Sprintf("scale-src-%05d", i), article.FetchState{LastChecked: at, LastSuccess: at, NextFetchAt: at})
+	}); err != nil {
+		return Point{}, fmt.Errorf("make the sources due: %w", err)
+	}
+	h.logf("ingest-feeds over %d sources: registered and fetched once, all due", n)
+	return h.measure(ctx, []string{"ingest-feeds"}, h.ingestRun)
+}
+
+// each runs f over items, eight at a time (the stores' own fan-out), and
+// returns the first error.
+func each[T any](items []T, f func(T) error) error {
+	var (
+		mu    sync.Mutex
+		first error
+	)
+	parallel.Each(items, 8, func(_ int, item T) {
+		if err := f(item); err != nil {
+			mu.Lock()
+			if first == nil {
+				first = err
+			}
+			mu.Unlock()
+		}
+	})
+	return first
+}

@@ -1,0 +1,275 @@
+package scale
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/kiosk-news/kiosk/infra/topology"
+)
+
+// Sizes are the sizes each workload is measured at, smallest first.
+type Sizes struct {
+	Readers  []int // interested readers of one trending article (notify-trending)
+	Articles []int // articles in the ranking window (rank-feeds, GET /v1/feed)
+	Events   []int // events accepted in one hour (POST /v1/events, aggregate-kpi)
+	PerDay   []int // new articles a day (ingest-feeds: a run's share, clustered against two days of them)
+	Sources  []int // registered sources (ingest-feeds: a run that fetches each, nothing new)
+	Inbox    []int // entries in a reader's inbox (GET /v1/notifications)
+	Requests int   // requests per route measurement
+	// Repeat runs each batch this many times at each size and keeps the
+	// median of each figure: the machine is shared, and one slow run would
+	// bend a fit.
+	Repeat int
+}
+
+// Full is what make scale measures: the largest sizes that fit the 2-core
+// development machine in well under 15 minutes; larger scales are
+// extrapolated from the fits.
+var Full = Sizes{
+	Readers:  []int{300, 1000, 3000, 10000},
+	Articles: []int{300, 1000, 3000, 10000},
+	Events:   []int{1000, 3000, 10000, 20000},
+	PerDay:   []int{1000, 2000, 5000, 10000},
+	Sources:  []int{100, 300, 1000, 3000},
+	Inbox:    []int{10, 50, 200, 1000},
+	Requests: 40,
+	Repeat:   3,
+}
+
+// Smoke is the harness's own test: tiny sizes, every workload once.
+var Smoke = Sizes{Readers: []int{20, 120}, Articles: []int{20, 40}, Events: []int{30, 60}, PerDay: []int{100, 200},
+	Sources: []int{3, 6}, Inbox: []int{5, 10}, Requests: 2, Repeat: 1}
+
+// Workloads name the workloads for Only, and the curves each measures.
+var Workloads = map[string][]string{
+	"fanout":  {"notify-trending fan-out"},
+	"rank":    {"rank-feeds", "GET /v1/feed"},
+	"events":  {"POST /v1/events", "aggregate-kpi"},
+	"ingest":  {"ingest-feeds"},
+	"sources": {"ingest-feeds over sources"},
+	"inbox":   {"GET /v1/notifications"},
+}
+
+// Only keeps the sizes of the named workloads (keys of Workloads).
+func (s Sizes) Only(names []string) (Sizes, error) {
+	keep := map[string]bool{}
+	for _, n := range names {
+		if _, ok := Workloads[n]; !ok {
+			return s, fmt.Errorf("no workload %q (fanout, rank, events, ingest, sources, inbox)", n)
+		}
+		keep[n] = true
+	}
+	if !keep["fanout"] {
+		s.Readers = nil
+	}
+	if !keep["rank"] {
+		s.Articles = nil
+	}
+	if !keep["events"] {
+		s.Events = nil
+	}
+	if !keep["ingest"] {
+		s.PerDay = nil
+	}
+	if !keep["sources"] {
+		s.Sources = nil
+	}
+	if !keep["inbox"] {
+		s.Inbox = nil
+	}
+	return s, nil
+}
+
+// WorkloadOf names the workload that measures a curve.
+func WorkloadOf(curve string) string {
+	for w, cs := range Workloads {
+		if slices.Contains(cs, curve) {
+			return w
+		}
+	}
+	return ""
+}
+
+// Curve is one workload's measurements: a batch (totals per run, expected to
+// grow linearly with Size) or a route (per request, expected flat).
+type Curve struct {
+	Name     string        `json:"name"`
+	Function string        `json:"function"`
+	Route    bool          `json:"route"`
+	Per      string        `json:"per"`  // what a point's figures are per: run, request, event
+	Unit     string        `json:"unit"` // what Size counts
+	MemoryMB int           `json:"memory_mb"`
+	Timeout  time.Duration `json:"timeout"`
+	Points   []Point       `json:"points"`
+	Took     time.Duration `json:"took"`
+}
+
+// Run measures every workload at its sizes on the harness's cloud.
+func Run(ctx context.Context, h *Harness, s Sizes) ([]Curve, error) {
+	curve := func(name, fn, unit string, route bool) Curve {
+		f, _ := h.Cloud.Topology.Function(fn)
+		per := "run"
+		if route {
+			per = "request"
+		}
+		return Curve{Name: name, Function: fn, Unit: unit, Route: route, Per: per, MemoryMB: f.MemoryMB, Timeout: f.Timeout}
+	}
+	fan := curve("notify-trending fan-out", "notify-trending", "interested readers", false)
+	rank := curve("rank-feeds", "rank-feeds", "articles in the window", false)
+	page := curve("GET /v1/feed", "feed-api", "articles in the window", true)
+	post := curve("POST /v1/events", "tracking-api", "events in the hour", true)
+	post.Per = "event, posted in batches of 25,"
+	ing := curve("ingest-feeds", "ingest-feeds", "new articles a day", false)
+	src := curve("ingest-feeds over sources", "ingest-feeds", "sources", false)
+	inbox := curve("GET /v1/notifications", "notifications-api", "entries in the reader's inbox", true)
+	kpi := curve("aggregate-kpi", "aggregate-kpi", "events in the day (all in one hour)", false)
+	timed := func(c *Curve, f func(repeat int) (Point, error)) error {
+		t := time.Now()
+		var runs []Point
+		for i := range max(s.Repeat, 1) {
+			p, err := f(i)
+			if err != nil {
+				return fmt.Errorf("%s: %w", c.Name, err)
+			}
+			runs = append(runs, p)
+		}
+		p := Median(runs)
+		c.Points = append(c.Points, p)
+		c.Took += time.Since(t)
+		h.logf("%s at %.0f %s: %.0f ms, %d invocations, %.1f RRU, %.1f WRU", c.Name, p.Size, c.Unit, p.WallMS,
+			int(p.Invocations), p.ReadUnits, p.WriteUnits)
+		return nil
+	}
+	// Warm instances first (a cold start's init is not the workload's cost):
+	// a fan-out to one reader, a ranking run over what is placed, a KPI run.
+	if _, err := h.Fanout(ctx, 1, 0); err != nil {
+		return nil, fmt.Errorf("warm-up: %w", err)
+	}
+	if _, err := h.Rank(ctx, 0); err != nil {
+		return nil, fmt.Errorf("warm-up: %w", err)
+	}
+	if _, err := h.KPI(ctx); err != nil {
+		return nil, fmt.Errorf("warm-up: %w", err)
+	}
+	if _, err := h.Ingest(ctx, 0, 0); err != nil {
+		return nil, fmt.Errorf("warm-up: %w", err)
+	}
+	for _, n := range s.Readers {
+		if err := timed(&fan, func(i int) (Point, error) {
+			p, err := h.Fanout(ctx, n, i)
+			p.Size = float64(n)
+			return p, err
+		}); err != nil {
+			return nil, err
+		}
+	}
+	for _, n := range s.Articles {
+		if err := timed(&rank, func(int) (Point, error) {
+			p, err := h.Rank(ctx, n)
+			p.Size = float64(n)
+			return p, err
+		}); err != nil {
+			return nil, err
+		}
+		if err := timed(&page, func(int) (Point, error) { return h.FeedPage(ctx, n, s.Requests) }); err != nil {
+			return nil, err
+		}
+	}
+	for _, n := range s.Events {
+		// Posting is not repeated (it would add events): its figures are
+		// already the mean over every batch.
+		t := time.Now()
+		p, err := h.Events(ctx, n)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", post.Name, err)
+		}
+		post.Points = append(post.Points, p)
+		post.Took += time.Since(t)
+		if err := timed(&kpi, func(int) (Point, error) { return h.KPI(ctx) }); err != nil {
+			return nil, err
+		}
+	}
+	for _, n := range s.PerDay {
+		if err := timed(&ing, func(i int) (Point, error) {
+			p, err := h.Ingest(ctx, n, i)
+			p.Size = float64(n)
+			return p, err
+		}); err != nil {
+			return nil, err
+		}
+	}
+	for _, n := range s.Sources {
+		if err := timed(&src, func(int) (Point, error) {
+			p, err := h.Sources(ctx, n)
+			p.Size = float64(n)
+			return p, err
+		}); err != nil {
+			return nil, err
+		}
+	}
+	for _, n := range s.Inbox {
+		if err := timed(&inbox, func(int) (Point, error) { return h.Inbox(ctx, n, s.Requests) }); err != nil {
+			return nil, err
+		}
+	}
+	var out []Curve
+	for _, c := range []Curve{fan, rank, page, inbox, post, kpi, ing, src} {
+		if len(c.Points) > 0 {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// Functions are the functions the workloads need; the cloud runs only these
+// (the rules whose targets are left out deliver nowhere), so what is measured
+// is not slowed by consumers no workload measures.
+var Functions = []string{"ingest-feeds", "notify-trending", "rank-feeds", "feed-api", "notifications-api", "tracking-api", "aggregate-kpi", "users-api", "authorizer"}
+
+// Topology is Kiosk's topology cut to Functions.
+func Topology() topology.Cloud {
+	t := topology.Kiosk()
+	var keep []topology.Function
+	for _, f := range t.Functions {
+		if slices.Contains(Functions, f.Name) {
+			keep = append(keep, f)
+		}
+	}
+	t.Functions = keep
+	return t
+}
+
+// Median is the median of each figure over runs of one size (the upper
+// median of an even count).
+func Median(runs []Point) Point {
+	if len(runs) == 0 {
+		return Point{}
+	}
+	med := func(of func(Point) float64) float64 {
+		v := make([]float64, len(runs))
+		for i, p := range runs {
+			v[i] = of(p)
+		}
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
+	out := runs[0]
+	out.WallMS = med(func(p Point) float64 { return p.WallMS })
+	out.Invocations = med(func(p Point) float64 { return p.Invocations })
+	out.MaxInvokeMS = med(func(p Point) float64 { return p.MaxInvokeMS })
+	out.GBSeconds = med(func(p Point) float64 { return p.GBSeconds })
+	out.ReadUnits = med(func(p Point) float64 { return p.ReadUnits })
+	out.WriteUnits = med(func(p Point) float64 { return p.WriteUnits })
+	out.Calls = med(func(p Point) float64 { return p.Calls })
+	out.BusEvents = med(func(p Point) float64 { return p.BusEvents })
+	out.PeakMiB = med(func(p Point) float64 { return p.PeakMiB })
+	out.LogBytes = med(func(p Point) float64 { return p.LogBytes })
+	for _, p := range runs {
+		out.Instances = max(out.Instances, p.Instances)
+		out.Concurrent = max(out.Concurrent, p.Concurrent)
+		out.Failed = max(out.Failed, p.Failed)
+	}
+	return out
+}

@@ -1,0 +1,147 @@
+package scale
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
+
+// TestFitPowerAgainstHandComputedValues checks the log–log least squares on
+// an exact power law and on points worked out by hand.
+func TestFitPowerAgainstHandComputedValues(t *testing.T) {
+	f, err := FitPower([]float64{1, 2, 4}, []float64{3, 12, 48}) // 3·x²
+	if err != nil || !near(f.Exponent, 2) || !near(f.Coef, 3) || !near(f.R2, 1) || f.N != 3 {
+		t.Errorf("3·x²: %+v, %v", f, err)
+	}
+	if got := f.Reach(300); !near(got, 10) {
+		t.Errorf("3·x² reaches 300 at %g, want 10", got)
+	}
+	if got := f.At(5); !near(got, 75) {
+		t.Errorf("3·x² at 5 = %g, want 75", got)
+	}
+	// (1,1), (10,10), (100,1000): with a = ln 10, x = 0, a, 2a and y = 0, a, 3a;
+	// slope Sxy/Sxx = 3a²/2a² = 1.5, intercept 4a/3 − 1.5a = −a/6 (c = 10^(−1/6)),
+	// residuals a/6, −a/3, a/6: R² = 1 − (a²/6)/(14a²/3) = 27/28.
+	f, err = FitPower([]float64{1, 10, 100}, []float64{1, 10, 1000})
+	if err != nil || !near(f.Exponent, 1.5) || !near(f.Coef, math.Pow(10, -1.0/6)) || !near(f.R2, 27.0/28) {
+		t.Errorf("hand-computed: %+v, %v; want exponent 1.5, coef %g, R² %g", f, err, math.Pow(10, -1.0/6), 27.0/28)
+	}
+	// A flat curve: exponent 0, and it never reaches more.
+	f, _ = FitPower([]float64{10, 100, 1000}, []float64{1, 1, 1})
+	if !near(f.Exponent, 0) || !math.IsInf(f.Reach(2), 1) {
+		t.Errorf("flat: %+v, reaches 2 at %g", f, f.Reach(2))
+	}
+	// Points with a zero are left off the log axes; one size is not a fit.
+	if f, err := FitPower([]float64{0, 1, 2}, []float64{5, 0, 4}); err == nil {
+		t.Errorf("one usable point fitted: %+v", f)
+	}
+	if f, err := FitPower([]float64{3, 3}, []float64{1, 2}); err == nil {
+		t.Errorf("one size fitted: %+v", f)
+	}
+}
+
+// TestPriceAgainstHandComputedValues prices a small month whose every line
+// was worked out by hand (see the comments).
+func TestPriceAgainstHandComputedValues(t *testing.T) {
+	u := Usage{DAU: 1000, MAU: 2000, Days: 30, PublicPages: 2, PersonalPages: 1, InboxReads: 1, EventBatches: 2, EventsPerBatch: 10,
+		TrendingPerDay: 1, InterestedPerTrend: 100, RankRunsPerDay: 10, KPIRunsPerDay: 5, IngestRunsPerDay: 2, PeakFactor: 2, EventItemKB: 1,
+		TaskRPS: 100, MinTasks: 2}
+	m := Measured{
+		FeedPage: Unit{GBSeconds: 0.001, ReadUnits: 0.5, Invocations: 1, LogBytes: 500},
+		Inbox:    Unit{GBSeconds: 0.001, ReadUnits: 0.5, Invocations: 1, LogBytes: 500},
+		Event:    Unit{GBSeconds: 0.0005, WriteUnits: 1, Invocations: 0.1},
+		Reader:   Unit{GBSeconds: 0.0001, WriteUnits: 1, Invocations: 0.01, BusEvents: 0.01},
+		RankRun:  Unit{GBSeconds: 10, ReadUnits: 1000, WriteUnits: 100, Invocations: 1, MS: 20000},
+		KPIRun:   Unit{GBSeconds: 2, ReadUnits: 500, Invocations: 3, BusEvents: 2, MS: 4000},
+		Ingest:   Unit{GBSeconds: 1, ReadUnits: 100, Invocations: 1, MS: 1000},
+	}
+	// 30,000 reader-days: 120,000 pages and inbox reads, 60,000 batches of
+	// 600,000 events, 3,000 readers notified, 300 ranking, 150 KPI and 60
+	// ingestion runs.
+	month := Price(u, m)
+	want := map[string]float64{
+		// 3,780.3 GB-s × $0.0000133334 + 180,840 invocations × $0.20/M
+		"Lambda": 3780.3*0.0000133334 + 180840*0.2e-6,
+		// 180,000 requests × $1/M
+		"API Gateway HTTP API": 0.18,
+		// 441,000 RRU × $0.125/M + 633,000 WRU × $0.625/M + 0.7 GB × $0.25
+		"DynamoDB on-demand": 0.055125 + 0.395625 + 0.175,
+		// 330 events × $1/M
+		"EventBridge": 0.00033,
+		// 0.06 GB × ($0.50 + $0.03)
+		"CloudWatch Logs": 0.06 * 0.53,
+	}
+	for _, l := range month.Serverless {
+		if w, ok := want[l.Service]; !ok || !near(l.USD, w) {
+			t.Errorf("%s: $%.9f, want $%.9f (%s)", l.Service, l.USD, w, l.From)
+		}
+	}
+	if len(month.Serverless) != len(want) {
+		t.Errorf("%d serverless lines, want %d", len(month.Serverless), len(want))
+	}
+	if !near(month.Requests, 180000) || !near(month.PeakRPS, 180000.0/(30*86400)*2) || month.Tasks != 2 {
+		t.Errorf("requests %g, peak %g rps, tasks %g", month.Requests, month.PeakRPS, month.Tasks)
+	}
+	// Containers: 2 tasks × 720 h + (300 × 20 s + 150 × 4 s + 60 × 1 s) = 1.85 task-hours of
+	// batches, at $0.03238 + 2 × $0.00356 an hour; the load balancer 720 h ×
+	// ($0.0225 + 1 LCU × $0.008).
+	wantC := map[string]float64{"Fargate (arm64)": (1440 + 6660.0/3600) * 0.0395, "Application Load Balancer": 720 * 0.0305,
+		"DynamoDB on-demand": want["DynamoDB on-demand"], "EventBridge": want["EventBridge"], "CloudWatch Logs": want["CloudWatch Logs"]}
+	for _, l := range month.Containers {
+		if w, ok := wantC[l.Service]; !ok || !near(l.USD, w) {
+			t.Errorf("containers, %s: $%.9f, want $%.9f", l.Service, l.USD, w)
+		}
+	}
+	if got, w := Total(month.Containers), 1441.85*0.0395+21.96+0.62575+0.00033+0.0318; !near(got, w) {
+		t.Errorf("containers total $%.9f, want $%.9f", got, w)
+	}
+	// The request tier: 120,000 pages × (0.001 GB-s, 1 invocation) and 600,000
+	// events × (0.0005 GB-s, 0.1 invocation), plus 180,000 HTTP API requests;
+	// against the 2 tasks' 1,440 hours and the load balancer.
+	if got, w := month.RequestTierServerless, 420*0.0000133334+180000*0.2e-6+0.18; !near(got, w) {
+		t.Errorf("serverless request tier $%.9f, want $%.9f", got, w)
+	}
+	if got, w := month.RequestTierContainers, 1440*0.0395+720*0.0305; !near(got, w) {
+		t.Errorf("containers request tier $%.9f, want $%.9f", got, w)
+	}
+	// More readers than the minimum tasks serve: tasks follow the peak.
+	u.DAU, u.TaskRPS = 1e6, 50
+	if got := Price(u, m).Tasks; got != math.Ceil(1e6*6/86400*2/50) {
+		t.Errorf("%g tasks at 1M daily readers, want %g", got, math.Ceil(1e6*6/86400*2/50))
+	}
+}
+
+// TestTheReportNamesSuperLinearCurvesAndTheFeedRead builds a report from
+// made-up points: a batch growing as x² is named super-linear, a linear one
+// is not, and a feed page of two reads is reported as not one read.
+func TestTheReportNamesSuperLinearCurvesAndTheFeedRead(t *testing.T) {
+	pts := func(f func(x float64) float64, calls float64) []Point {
+		var out []Point
+		for _, x := range []float64{100, 1000, 10000} {
+			out = append(out, Point{Size: x, WallMS: f(x), ReadUnits: f(x), GBSeconds: f(x) / 1000, Invocations: 1, Calls: calls, MaxInvokeMS: 10})
+		}
+		return out
+	}
+	lin, sq := func(x float64) float64 { return x }, func(x float64) float64 { return x * x / 100 }
+	flat := func(float64) float64 { return 3 }
+	r := NewReport([]Curve{
+		{Name: "rank-feeds", Per: "run", MemoryMB: 512, Points: pts(sq, 10)},
+		{Name: "notify-trending fan-out", Per: "run", MemoryMB: 256, Points: pts(lin, 10)},
+		{Name: "GET /v1/feed", Route: true, Per: "request", MemoryMB: 256, Points: pts(flat, 2)},
+	}, Environment{CPUs: 2}, 0)
+	md := r.Markdown("docs")
+	if !strings.Contains(md, "**Super-linear today**") || !strings.Contains(md, "rank-feeds (wall ms 2.00, largest sizes 2.00; DynamoDB units 2.00, largest sizes 2.00; Lambda GB-s 2.00, largest sizes 2.00)") {
+		t.Errorf("the quadratic batch is not named super-linear:\n%s", md)
+	}
+	if strings.Contains(md, "notify-trending fan-out (wall") || strings.Contains(md, "GET /v1/feed (wall") {
+		t.Error("a linear batch or a flat route is named super-linear")
+	}
+	if !strings.Contains(md, "Does a feed page stay one DynamoDB read at every size?** **no**") {
+		t.Error("a feed page of two reads is not reported as more than one read")
+	}
+	if len(r.Charts()) != 3 {
+		t.Errorf("%d charts, want one per curve", len(r.Charts()))
+	}
+}

@@ -1,0 +1,103 @@
+package scale_test
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/kiosk-news/kiosk/infra/local"
+	"github.com/kiosk-news/kiosk/infra/scale"
+	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
+)
+
+// TestTheHarnessMeasuresEveryWorkload runs make scale's harness at tiny sizes
+// on the real local cloud: every workload measures, the fan-out reaches every
+// reader (one inbox write each), a feed page stays one DynamoDB read, and
+// nothing fails.
+func TestTheHarnessMeasuresEveryWorkload(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the local cloud")
+	}
+	root, err := dynamotest.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dist := filepath.Join(t.TempDir(), "dist")
+	build := exec.Command("go", "run", "./infra/cmd/build", "-out", dist, "-only", joined(scale.Functions))
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	topo := scale.Topology()
+	var c *local.Cloud
+	c, err = local.Start(context.Background(), local.Config{Root: root, Dist: dist, Topology: &topo, NoSamples: true,
+		Console: io.Discard, LogDir: filepath.Join(t.TempDir(), "logs"), Backoff: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var log io.Writer
+	if testing.Verbose() {
+		log = os.Stderr
+	}
+	curves, err := scale.Run(context.Background(), scale.NewHarness(c, log), scale.Smoke)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]scale.Curve{}
+	for _, cv := range curves {
+		byName[cv.Name] = cv
+		if len(cv.Points) != 2 {
+			t.Errorf("%s: %d points, want 2", cv.Name, len(cv.Points))
+		}
+		for _, p := range cv.Points {
+			if p.Failed > 0 || p.Invocations == 0 || p.GBSeconds <= 0 || p.Calls == 0 || p.ReadUnits+p.WriteUnits <= 0 {
+				t.Errorf("%s at %.0f: %+v", cv.Name, p.Size, p)
+			}
+			// The instances are warm when a run starts: their bootstraps'
+			// memory is there to sample.
+			if p.PeakMiB <= 0 || p.Instances == 0 || p.Concurrent < 1 {
+				t.Errorf("%s at %.0f: no bootstrap's memory sampled: %+v", cv.Name, p.Size, p)
+			}
+		}
+	}
+	fan := byName["notify-trending fan-out"].Points[1] // 120 readers: two chunks of 100
+	if fan.Invocations != 2 || fan.BusEvents != 2 || fan.WriteUnits < 120 {
+		t.Errorf("a fan-out to 120 readers: %.0f invocations, %.0f bus events, %.0f WRU; want 2, 2, ≥ 120", fan.Invocations, fan.BusEvents, fan.WriteUnits)
+	}
+	for _, route := range []string{"GET /v1/feed", "GET /v1/notifications"} {
+		for _, p := range byName[route].Points {
+			if p.Calls != 1 || p.ReadUnits < 0.5 {
+				t.Errorf("%s at %.0f made %.2f DynamoDB calls of %.2f RRU, want 1 call of at least 0.5", route, p.Size, p.Calls, p.ReadUnits)
+			}
+		}
+	}
+	// A sources run fetches every source: each re-offered item is a refused
+	// put and each fetch a recorded state, two write units a source at least.
+	for _, p := range byName["ingest-feeds over sources"].Points {
+		if p.WriteUnits < 2*p.Size {
+			t.Errorf("a run over %.0f sources wrote %.0f WRU: not every source was fetched", p.Size, p.WriteUnits)
+		}
+	}
+	// Every stored event is at least one write unit; the KPI run reads them.
+	for i, p := range byName["POST /v1/events"].Points {
+		if p.WriteUnits < 1 || byName["aggregate-kpi"].Points[i].ReadUnits <= 0 {
+			t.Errorf("events at %.0f: %.2f WRU an event, the KPI run %.2f RRU", p.Size, p.WriteUnits, byName["aggregate-kpi"].Points[i].ReadUnits)
+		}
+	}
+}
+
+func joined(s []string) string {
+	out := ""
+	for i, x := range s {
+		if i > 0 {
+			out += ","
+		}
+		out += x
+	}
+	return out
+}
