@@ -138,7 +138,9 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // Decode reads a JSON request body strictly into v: application/json only, no
-// unknown fields, no trailing data, valid UTF-8, within the route's body cap. Its errors are
+// unknown fields, keys spelled exactly as the fields' json names, no key twice
+// in one object, no null for a field, no trailing data, valid UTF-8, within
+// the route's body cap. Its errors are
 // application errors ready for Error.
 func Decode(r *http.Request, v any) error {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
@@ -163,7 +165,9 @@ func Decode(r *http.Request, v any) error {
 		}
 		return kiosk.Errorf(kiosk.EINVALID, "the body must hold one JSON value")
 	}
-	return nil
+	// What encoding/json v1 accepts but the spec does not: keys matched
+	// ignoring case, duplicate keys, null for a field (strict.go).
+	return strictCheck(body, reflect.TypeOf(v))
 }
 
 // jsonKind names a Go type as a JSON client knows it, never Go's own spelling
