@@ -1499,7 +1499,7 @@ export interface components {
     };
     parameters: {
         /**
-         * @description Page size, 1 to 100 (articles) or 50 (feeds, notifications). A larger value is served as the maximum rather than refused (`x-kiosk-clamped`).
+         * @description Page size, 1 to 100. A larger value is a 400 `invalid_argument` naming `limit`, not a shorter page.
          * @example 20
          */
         Limit: number;
@@ -1509,7 +1509,7 @@ export interface components {
          */
         Cursor: string;
         /**
-         * @description Page size, 1 to 50. A larger value is served as 50 rather than refused (`x-kiosk-clamped`).
+         * @description Page size, 1 to 50. A larger value is a 400 `invalid_argument` naming `limit`, not a shorter page.
          * @example 20
          */
         LimitFifty: number;
@@ -1574,7 +1574,7 @@ export interface operations {
             query?: {
                 category?: string;
                 /**
-                 * @description Page size, 1 to 100 (articles) or 50 (feeds, notifications). A larger value is served as the maximum rather than refused (`x-kiosk-clamped`).
+                 * @description Page size, 1 to 100. A larger value is a 400 `invalid_argument` naming `limit`, not a shorter page.
                  * @example 20
                  */
                 limit?: components["parameters"]["Limit"];
@@ -2349,7 +2349,7 @@ export interface operations {
             query?: {
                 category?: string;
                 /**
-                 * @description Page size, 1 to 50. A larger value is served as 50 rather than refused (`x-kiosk-clamped`).
+                 * @description Page size, 1 to 50. A larger value is a 400 `invalid_argument` naming `limit`, not a shorter page.
                  * @example 20
                  */
                 limit?: components["parameters"]["LimitFifty"];
@@ -2389,7 +2389,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Page size, 1 to 50. A larger value is served as 50 rather than refused (`x-kiosk-clamped`).
+                 * @description Page size, 1 to 50. A larger value is a 400 `invalid_argument` naming `limit`, not a shorter page.
                  * @example 20
                  */
                 limit?: components["parameters"]["LimitFifty"];
@@ -2431,7 +2431,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Page size, 1 to 50. A larger value is served as 50 rather than refused (`x-kiosk-clamped`).
+                 * @description Page size, 1 to 50. A larger value is a 400 `invalid_argument` naming `limit`, not a shorter page.
                  * @example 20
                  */
                 limit?: components["parameters"]["LimitFifty"];

@@ -50,7 +50,7 @@ func (s *Service) ListArticles(ctx context.Context, category, limit, cursor stri
 	if category != "" && !ValidCategory(category) {
 		return Page{}, kiosk.Errorf(kiosk.EINVALID, "category must be lower-case letters, digits and dashes")
 	}
-	n, err := page.Limit(limit, DefaultLimit, MaxLimit) // a larger page is clamped, as the feed does
+	n, err := page.Limit(limit, DefaultLimit, MaxLimit)
 	if err != nil {
 		return Page{}, err
 	}
