@@ -17,6 +17,7 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"path"
 	"reflect"
 	"runtime/debug"
 	"strconv"
@@ -98,8 +99,11 @@ type ErrorDetail struct {
 	Details   []string `json:"details,omitempty"`
 }
 
-// WriteErrorCode writes the JSON error contract with the code's status.
+// WriteErrorCode writes the JSON error contract with the code's status. An
+// error answer is never cached (Cache-Control: no-store), whatever the route
+// set before it failed.
 func WriteErrorCode(w http.ResponseWriter, code, message, requestID string) {
+	w.Header().Set("Cache-Control", "no-store")
 	WriteJSON(w, Status(code), ErrorBody{ErrorDetail{Code: code, Message: message, RequestID: requestID}})
 }
 
@@ -117,6 +121,7 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 	if code == kiosk.EUNAVAILABLE || code == kiosk.ERATELIMITED {
 		w.Header().Set("Retry-After", "1")
 	}
+	w.Header().Set("Cache-Control", "no-store") // as WriteErrorCode
 	if Status(code) >= 500 {
 		// The client sees only the safe message; the cause goes to the log.
 		slog.ErrorContext(r.Context(), "server error", "code", code, "request_id", RequestID(r.Context()), "error", err.Error())
@@ -263,7 +268,7 @@ func WrapLimits(mux *http.ServeMux, limits Limits) http.Handler {
 					}
 				}
 			}()
-			if pattern == "" {
+			if pattern == "" || unclean(r.URL.Path) {
 				muxError(rec, r, mux)
 				return
 			}
@@ -296,6 +301,13 @@ func WrapLimits(mux *http.ServeMux, limits Limits) http.Handler {
 	})
 }
 
+// unclean reports a path ServeMux would redirect to its clean form (an empty
+// or dot segment; a trailing slash is clean).
+func unclean(p string) bool {
+	c := path.Clean(p)
+	return p != "" && c != p && c+"/" != p
+}
+
 // muxError turns ServeMux's plain-text 404/405 into the JSON contract.
 func muxError(w http.ResponseWriter, r *http.Request, mux *http.ServeMux) {
 	probe := &probeWriter{header: http.Header{}}
@@ -306,12 +318,11 @@ func muxError(w http.ResponseWriter, r *http.Request, mux *http.ServeMux) {
 		WriteErrorCode(w, kiosk.EMETHOD, fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path), RequestID(r.Context()))
 	case http.StatusNotFound:
 		WriteErrorCode(w, kiosk.ENOTFOUND, "no route for "+r.URL.Path, RequestID(r.Context()))
-	default: // redirects ServeMux makes for unclean paths
-		for k, v := range probe.header {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(probe.status)
-		_, _ = w.Write(probe.body.Bytes())
+	default:
+		// A redirect ServeMux makes for an unclean path (//v1/health,
+		// /v1/a/../health): API Gateway does not clean paths, so such a path
+		// matches no route there; no redirect here either.
+		WriteErrorCode(w, kiosk.ENOTFOUND, "no route for "+r.URL.Path, RequestID(r.Context()))
 	}
 }
 
