@@ -635,11 +635,11 @@ export interface components {
              * @description The feed's URL (RSS, Atom or JSON Feed), http or https.
              */
             url: string;
-            /** @description A display name. */
+            /** @description A display name. Counted in characters (Unicode code points), not bytes. */
             name: string;
             /** @description The category its articles go to. */
             category: string;
-            /** @description How much the ranking favours it: 1 is neutral, above 1 favours. */
+            /** @description How much the ranking favours it, 0.1 to 10: 1 is neutral, above 1 favours. */
             weight: number;
         };
         /**
@@ -1268,7 +1268,7 @@ export interface components {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                "Cache-Control": components["headers"]["CacheControl"];
+                "Cache-Control": components["headers"]["ErrorCacheControl"];
                 [name: string]: unknown;
             };
             content: {
@@ -1289,7 +1289,7 @@ export interface components {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                "Cache-Control": components["headers"]["CacheControl"];
+                "Cache-Control": components["headers"]["ErrorCacheControl"];
                 [name: string]: unknown;
             };
             content: {
@@ -1310,7 +1310,7 @@ export interface components {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                "Cache-Control": components["headers"]["CacheControl"];
+                "Cache-Control": components["headers"]["ErrorCacheControl"];
                 [name: string]: unknown;
             };
             content: {
@@ -1331,7 +1331,7 @@ export interface components {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                "Cache-Control": components["headers"]["CacheControl"];
+                "Cache-Control": components["headers"]["ErrorCacheControl"];
                 [name: string]: unknown;
             };
             content: {
@@ -1352,7 +1352,7 @@ export interface components {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                "Cache-Control": components["headers"]["CacheControl"];
+                "Cache-Control": components["headers"]["ErrorCacheControl"];
                 [name: string]: unknown;
             };
             content: {
@@ -1373,7 +1373,7 @@ export interface components {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                "Cache-Control": components["headers"]["CacheControl"];
+                "Cache-Control": components["headers"]["ErrorCacheControl"];
                 [name: string]: unknown;
             };
             content: {
@@ -1394,7 +1394,7 @@ export interface components {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                "Cache-Control": components["headers"]["CacheControl"];
+                "Cache-Control": components["headers"]["ErrorCacheControl"];
                 "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
@@ -1416,7 +1416,7 @@ export interface components {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                "Cache-Control": components["headers"]["CacheControl"];
+                "Cache-Control": components["headers"]["ErrorCacheControl"];
                 [name: string]: unknown;
             };
             content: {
@@ -1437,7 +1437,7 @@ export interface components {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                "Cache-Control": components["headers"]["CacheControl"];
+                "Cache-Control": components["headers"]["ErrorCacheControl"];
                 "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
@@ -1459,7 +1459,7 @@ export interface components {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                "Cache-Control": components["headers"]["CacheControl"];
+                "Cache-Control": components["headers"]["ErrorCacheControl"];
                 [name: string]: unknown;
             };
             content: {
@@ -1480,7 +1480,7 @@ export interface components {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                "Cache-Control": components["headers"]["CacheControl"];
+                "Cache-Control": components["headers"]["ErrorCacheControl"];
                 [name: string]: unknown;
             };
             content: {
@@ -1532,10 +1532,15 @@ export interface components {
          */
         RetryAfter: number;
         /**
-         * @description How long the answer may be kept: `public, max-age=30` (lists and public feeds), `public, max-age=300` (one article), `private, no-store` (a user's own data), `no-store` (tokens, and every answer of the users routes, errors included).
+         * @description How long the answer may be kept: `public, max-age=30` (lists and public feeds), `public, max-age=300` (one article), `private, no-store` (a user's own data), `no-store` (tokens, and every answer of the users routes).
          * @example public, max-age=30
          */
         CacheControl: "public, max-age=30" | "public, max-age=300" | "private, no-store" | "no-store";
+        /**
+         * @description Every error answer, of every route, from a function or the local gateway: `no-store` (an error is never kept). API Gateway's own answers in AWS carry none (see Production differences).
+         * @example no-store
+         */
+        ErrorCacheControl: "no-store";
     };
     pathItems: never;
 }
@@ -1855,7 +1860,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1876,7 +1881,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1897,7 +1902,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1918,7 +1923,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
@@ -1974,7 +1979,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1995,7 +2000,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2017,7 +2022,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
@@ -2144,7 +2149,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2221,7 +2226,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2243,7 +2248,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
@@ -2628,7 +2633,7 @@ export interface operations {
                 "application/json": {
                     /**
                      * Format: email
-                     * @description The editor's e-mail address (their account name).
+                     * @description The editor's e-mail address (their account name): ASCII, a local part of at most 64 characters (RFC 5321) of letters, digits and `._%+-`, and a domain of letters, digits and dashes; at most 100 characters, case-insensitive (stored lower-case).
                      */
                     email: string;
                     /**

@@ -2,9 +2,11 @@ package local_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kiosk-news/kiosk/infra/local"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
@@ -116,4 +118,48 @@ func TestEveryErrorOfTheUsersRoutesMayNotBeCached(t *testing.T) {
 		status, body, h := call(t, c.method, c.path, c.token, c.body)
 		refused(t, c.method+" "+c.path, status, body, h, c.code, "")
 	}
+}
+
+func TestWhatTheSpecCallsValidIsAccepted(t *testing.T) {
+	tok := cloud.AdminToken()
+	run := time.Now().UnixNano()
+	// Names of 100 characters of two and four bytes (maxLength counts
+	// characters), the weight's bounds.
+	for i, c := range []struct {
+		name, weight string
+	}{{strings.Repeat("é", 100), "0.1"}, {strings.Repeat("😀", 100), "10"}} {
+		body := fmt.Sprintf(`{"id":"chars-%d-%d","url":"https://chars%d.example.com/feed.xml","name":%q,"category":"tech","weight":%s}`, run%1e9, i, i, c.name, c.weight)
+		if status, out := admin(t, "POST", "/admin/api/sources", tok, "application/json", body); status != 201 {
+			t.Errorf("a source named %d× %q weighing %s: %d %s", 100, c.name[:2], c.weight, status, out)
+		}
+	}
+	// A weight past its bounds is a 400 naming it, never a 500 (1e-131 is
+	// below what DynamoDB stores).
+	for _, w := range []string{"1e-131", "0.09", "10.5"} {
+		status, out, h := call(t, "POST", "/admin/api/sources", tok,
+			fmt.Sprintf(`{"id":"tiny-%d","url":"https://tiny.example.com/feed.xml","name":"t","category":"tech","weight":%s}`, run%1e9, w))
+		refused(t, "weight "+w, status, out, h, kiosk.EINVALID, "weight must be a number from 0.1 to 10")
+	}
+	// RFC 3339 allows a lower-case t and z.
+	u := register(t)
+	at := strings.ToLower(time.Now().UTC().Add(-time.Minute).Format(time.RFC3339))
+	ev := fmt.Sprintf(`{"events":[{"id":"lower-%d","type":"click","article_id":"00000000000000000000000000000001","at":%q}]}`, run, at)
+	if status, out, _ := call(t, "POST", "/v1/events", u.Token, ev); status != 202 {
+		t.Errorf("an event at %s: %d %s", at, status, out)
+	}
+	// A bad time says what a time is, not Go's layout.
+	status, out, h := call(t, "POST", "/v1/events", u.Token, strings.Replace(ev, at, "2026-12-01 10:00", 1))
+	refused(t, "a bad time", status, out, h, kiosk.EINVALID, "RFC 3339 time")
+	if strings.Contains(string(out), "2006") {
+		t.Errorf("the error leaks Go's layout: %s", out)
+	}
+	// An address of 100 characters with a 64-character local part is one;
+	// a 65-character local part is not (RFC 5321), as the spec says.
+	local64 := strings.Repeat("x", 64)
+	email := local64 + "@" + strings.Repeat("b", 100-64-1-4) + ".com"
+	if status, out := admin(t, "POST", "/admin/api/editors/invitations", tok, "application/json", fmt.Sprintf(`{"email":%q,"role":"editor"}`, email)); status != 201 {
+		t.Errorf("invite %s (%d characters): %d %s", email, len(email), status, out)
+	}
+	status, out, h = call(t, "POST", "/admin/api/editors/invitations", tok, fmt.Sprintf(`{"email":%q,"role":"editor"}`, "x"+local64+"@b.co"))
+	refused(t, "a 65-character local part", status, out, h, kiosk.EINVALID, "email")
 }

@@ -162,7 +162,20 @@ func Decode(r *http.Request, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return decodeError(err)
+		var bad *time.ParseError
+		if !errors.As(err, &bad) {
+			return decodeError(err)
+		}
+		// A time RFC 3339 allows but time.Time refuses ("…t10:00:00z"),
+		// or none: the value is valid JSON (Decode read it whole first).
+		if err := fixTimes(body, reflect.TypeOf(v)); err != nil {
+			return err
+		}
+		dec = json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(v); err != nil {
+			return decodeError(err)
+		}
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		if err != nil {
@@ -205,7 +218,10 @@ func decodeError(err error) error {
 	var tooBig *http.MaxBytesError
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	var tm *time.ParseError
 	switch {
+	case errors.As(err, &tm):
+		return kiosk.Errorf(kiosk.EINVALID, "a time must be an RFC 3339 time, like 2026-12-01T10:00:00Z")
 	case errors.As(err, &tooBig):
 		return kiosk.Errorf(kiosk.ETOOLARGE, "the body is larger than %d bytes", tooBig.Limit)
 	case errors.As(err, &syntax):

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 )
@@ -29,6 +30,9 @@ func strictCheck(body []byte, t reflect.Type) error {
 type scanner struct {
 	b []byte
 	i int
+	// fixTimes: upper-case the t and z of time values (RFC 3339 allows
+	// lower-case; time.Time's UnmarshalJSON does not) and check each.
+	fixTimes bool
 	// path is where the scanner is, rendered only for an error message.
 	path []segment
 }
@@ -128,6 +132,17 @@ type opaque struct{}
 
 var opaqueType = reflect.TypeFor[opaque]()
 
+var timeType = reflect.TypeFor[time.Time]()
+
+// fixTimes rewrites, in place, the lower-case "t" and "z" RFC 3339 allows in
+// the values body holds for time.Time fields of t, and refuses one that is
+// no RFC 3339 time, naming it. body must be one valid JSON value.
+func fixTimes(body []byte, t reflect.Type) error {
+	s := scanner{b: body, fixTimes: true}
+	s.ws()
+	return s.value(resolved(t))
+}
+
 // resolved is what the walk needs of a Go type: pointers followed, nil for
 // any (anything goes), opaque for a type that decodes itself.
 func resolved(t reflect.Type) reflect.Type {
@@ -137,6 +152,8 @@ func resolved(t reflect.Type) reflect.Type {
 	switch {
 	case t == nil || t.Kind() == reflect.Interface:
 		return nil
+	case t == timeType:
+		return timeType
 	case reflect.PointerTo(t).Implements(unmarshaler):
 		return opaqueType
 	}
@@ -156,7 +173,22 @@ func (s *scanner) value(t reflect.Type) error {
 		}
 		return nil
 	}
-	if t == opaqueType {
+	if t == timeType && s.b[s.i] == '"' && s.fixTimes {
+		raw, _ := s.str()
+		for i, c := range raw {
+			switch c {
+			case 't':
+				raw[i] = 'T'
+			case 'z':
+				raw[i] = 'Z'
+			}
+		}
+		if _, err := time.Parse(time.RFC3339, string(raw)); err != nil {
+			return s.refuse("field %q must be an RFC 3339 time, like 2026-12-01T10:00:00Z")
+		}
+		return nil
+	}
+	if t == opaqueType || t == timeType {
 		t = nil
 	}
 	switch s.b[s.i] {

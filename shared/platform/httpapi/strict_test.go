@@ -58,6 +58,23 @@ func TestDecodeRefusesKeysThatMatchOnlyIgnoringCaseDuplicatesAndNulls(t *testing
 	}
 }
 
+func TestDecodeAcceptsTheLowerCaseTAndZOfRFC3339AndSaysWhatATimeIs(t *testing.T) {
+	v, err := decodeString(`{"events":[{"at":"2026-12-01T10:00:00Z"},{"at":"2026-12-01t10:00:00z"},{"at":"2026-12-01t11:00:00.5+01:00"}]}`)
+	if err != nil || len(v.Events) != 3 || !v.Events[1].At.Equal(v.Events[0].At) || !v.Events[2].At.Equal(v.Events[0].At.Add(500*time.Millisecond)) {
+		t.Fatalf("got %+v, %v", v, err)
+	}
+	for _, body := range []string{`{"events":[{"at":"2026-12-01T10:00:00Z"},{"at":"yesterday"}]}`, `{"events":[{"at":"2026-12-01 10:00:00Z"}]}`} {
+		_, err := decodeString(body)
+		msg := kiosk.ErrorMessage(err)
+		if kiosk.ErrorCode(err) != kiosk.EINVALID || !strings.Contains(msg, "RFC 3339 time") || strings.Contains(msg, "2006") {
+			t.Errorf("%s: %v, want a 400 saying RFC 3339 without Go's layout", body, err)
+		}
+	}
+	if _, err := decodeString(`{"events":[{"at":"2026-12-01T10:00:00Z"},{"at":"yesterday"}]}`); !strings.Contains(kiosk.ErrorMessage(err), `"events[1].at"`) {
+		t.Errorf("the bad time is not named: %v", err)
+	}
+}
+
 func TestDecodeStillAcceptsWhatTheSpecAllows(t *testing.T) {
 	v, err := decodeString(` { "events" : [ {"type":"click","at":"2026-12-01T10:00:00Z","dwell_ms":5,"weight":1.5e0}, {} ],
 		"tags":{"A":"1","a":"2","\u00e9":"3"}, "nested":{"name":"n"}, "any":[null,{"x":null}] } `)
