@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/infra/local"
+	"github.com/kiosk-news/kiosk/infra/topology"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
 )
@@ -162,4 +163,47 @@ func TestWhatTheSpecCallsValidIsAccepted(t *testing.T) {
 	}
 	status, out, h = call(t, "POST", "/admin/api/editors/invitations", tok, fmt.Sprintf(`{"email":%q,"role":"editor"}`, "x"+local64+"@b.co"))
 	refused(t, "a 65-character local part", status, out, h, kiosk.EINVALID, "email")
+}
+
+// TestABrowserAppPassesCORSAsOnTheStage: the local gateway answers a
+// preflight as API Gateway does with the topology's CORS, so the TS client's
+// register (Idempotency-Key) is allowed, and an answer's headers are readable.
+func TestABrowserAppPassesCORSAsOnTheStage(t *testing.T) {
+	origin := topology.Kiosk().CORS.Origins[0]
+	// The preflight is the stage's answer, not an operation: no contract
+	// check on it.
+	c := &http.Client{Transport: local.ManyClients()}
+	preflight := func(origin, headers string) *http.Response {
+		req, _ := http.NewRequest("OPTIONS", cloud.APIURL+"/v1/users", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", headers)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	resp := preflight(origin, "content-type,idempotency-key")
+	if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != origin ||
+		!strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "idempotency-key") ||
+		!strings.Contains(resp.Header.Get("Access-Control-Allow-Methods"), "POST") || resp.Header.Get("Access-Control-Max-Age") != "3600" {
+		t.Errorf("preflight from %s: %d %v", origin, resp.StatusCode, resp.Header)
+	}
+	if resp := preflight("https://evil.example", "content-type"); resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("preflight from another origin: %d %v", resp.StatusCode, resp.Header)
+	}
+	// The actual request, through the contract check.
+	req, _ := http.NewRequest("GET", cloud.APIURL+"/v1/feed?limit=51", nil)
+	req.Header.Set("Origin", origin)
+	got, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.Body.Close()
+	expose := got.Header.Get("Access-Control-Expose-Headers")
+	if got.Header.Get("Access-Control-Allow-Origin") != origin || !strings.Contains(expose, "retry-after") || !strings.Contains(expose, "x-request-id") {
+		t.Errorf("answer to %s: %v", origin, got.Header)
+	}
 }
