@@ -268,7 +268,7 @@ const MaxHeaderBytes = 10240
 // API Gateway matches it against the routes as it is (no route: a 404).
 func api(mux *http.ServeMux, gw http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p := r.URL.Path; p != "" && path.Clean(p) != p && path.Clean(p)+"/" != p {
+		if p := r.URL.EscapedPath(); p != "" && path.Clean(p) != p && path.Clean(p)+"/" != p {
 			gw.ServeHTTP(w, r)
 			return
 		}

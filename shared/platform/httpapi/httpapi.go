@@ -284,7 +284,7 @@ func WrapLimits(mux *http.ServeMux, limits Limits) http.Handler {
 					}
 				}
 			}()
-			if pattern == "" || unclean(r.URL.Path) {
+			if pattern == "" || unclean(r.URL.EscapedPath()) {
 				muxError(rec, r, mux)
 				return
 			}
@@ -317,8 +317,9 @@ func WrapLimits(mux *http.ServeMux, limits Limits) http.Handler {
 	})
 }
 
-// unclean reports a path ServeMux would redirect to its clean form (an empty
-// or dot segment; a trailing slash is clean).
+// unclean reports an escaped path ServeMux would redirect to its clean form
+// (an empty or dot segment; a trailing slash is clean). An escaped slash
+// ("..%2fx") is inside one segment, as for ServeMux and API Gateway.
 func unclean(p string) bool {
 	c := path.Clean(p)
 	return p != "" && c != p && c+"/" != p

@@ -220,3 +220,10 @@ func TestDecodeErrorsSpeakJSONNotGo(t *testing.T) {
 		})
 	}
 }
+
+func TestAnEscapedSlashStaysInsideItsSegment(t *testing.T) {
+	resp, _ := call(t, "GET", "/v1/things/..%2fx", "", "")
+	if resp.StatusCode != 200 || !strings.Contains(resp.Body, `"id":"../x"`) {
+		t.Errorf("got %d %s, want the route with its id (the handler validates it)", resp.StatusCode, resp.Body)
+	}
+}
