@@ -86,7 +86,7 @@ lint-template: synth
 
 ## test: vet, unit tests, end-to-end tests against the real local cloud and CDK stacks, a short fuzz pass, cdk synth and cfn-lint
 test: tools build vet lint-openapi
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 25m ./...
 	KIOSK_TEST_DUPLICATES=on $(GO) test -count=1 -run 'TestAPublished|TestASchedule|TestSampleNews|TestTracking|TestTrending|TestLoad|TestOneTrace|TestFeed|TestClicks|TestPersonal|TestModeration' ./infra/local
 	$(GO) test -run '^$$' -fuzz FuzzMatch -fuzztime 40000x ./infra/pattern
 	$(GO) test -run '^$$' -fuzz FuzzSchedule -fuzztime 20000x ./infra/schedule
@@ -107,7 +107,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzCursors -fuzztime 2m ./shared/feed
 	$(GO) test -run '^$$' -fuzz FuzzConsoleHandlers -fuzztime 2m -parallel 1 ./functions/admin-console
 
-## bench: the benchmark report (sizes, cold starts vs hello world, init costs, warm latency vs a bare server, DynamoDB calls per route, throughput, cost model) into build/bench/REPORT.md and chart.svg
+## bench: the benchmark report (sizes and what links them, the read route vs a peer-shaped baseline, cold starts vs hello world, init costs, warm latency vs a bare server, DynamoDB calls per route, throughput, cost model) into build/bench/REPORT.md and chart.svg
 bench: tools
 	$(GO) run ./infra/cmd/bench
 

@@ -64,6 +64,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/websub/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * WebSub verification of intent.
+         * @description For WebSub hubs, not apps. A hub confirms a subscribe or unsubscribe request (W3C WebSub §5.3) or tells of a denial (§5.2). The challenge is echoed only for a subscription Kiosk asked for, with its topic and the mode it asked for; anything else is a 404 and changes nothing. A verified subscribe records hub.lease_seconds (at most 30 days).
+         */
+        get: operations["verifyWebSubIntent"];
+        put?: never;
+        /**
+         * WebSub content distribution.
+         * @description For WebSub hubs, not apps. A hub pushes the topic's new content (W3C WebSub §7), signed with the subscription's secret in X-Hub-Signature (sha256, sha384 or sha512; sha1 is refused). Only a live subscription's content with a valid signature is stored, through the same feed item → article path as polling; new articles are announced at once. A replay stores nothing new. Limited to 600 pushes a minute per client address.
+         */
+        post: operations["receiveWebSubContent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/api/sources": {
         parameters: {
             query?: never;
@@ -1640,6 +1664,212 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["Timeout"];
+        };
+    };
+    verifyWebSubIntent: {
+        parameters: {
+            query: {
+                "hub.mode": "subscribe" | "unsubscribe" | "denied";
+                "hub.topic": string;
+                /** @description Required for subscribe and unsubscribe. */
+                "hub.challenge"?: string;
+                /** @description Required for subscribe. */
+                "hub.lease_seconds"?: number;
+                "hub.reason"?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The subscription's id (32 hex characters), as the callback URL the subscriber gave the hub. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The challenge, echoed (empty for a denial). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Apigw-Requestid": components["headers"]["ApigwRequestid"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    /** @description `nosniff`: the echoed challenge is the hub's text, never a document. */
+                    "X-Content-Type-Options"?: "nosniff";
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example a3f1c9 */
+                    "text/plain": string;
+                };
+            };
+            /** @description `invalid_argument`: a subscribe without hub.challenge or hub.lease_seconds, an unsubscribe without hub.challenge, or another hub.mode. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Apigw-Requestid": components["headers"]["ApigwRequestid"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "invalid_argument",
+                     *         "message": "hub.lease_seconds must be a positive number of seconds",
+                     *         "request_id": "HA9XVmKgCUCvpw=="
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: no subscription Kiosk asked for with this id, topic and mode. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Apigw-Requestid": components["headers"]["ApigwRequestid"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "no such subscription",
+                     *         "request_id": "HA9XVmKgCUCvpw=="
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["Timeout"];
+        };
+    };
+    receiveWebSubContent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `sha256=<hex HMAC of the body with the subscription's secret>` (or sha384, sha512). */
+                "X-Hub-Signature": string;
+            };
+            path: {
+                /** @description The subscription's id (32 hex characters), as the callback URL the subscriber gave the hub. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The topic's content as the hub got it from the publisher: an RSS or Atom feed document, with the feed's media type. */
+        requestBody: {
+            content: {
+                "application/atom+xml": string;
+                "application/rss+xml": string;
+                "application/xml": string;
+                "text/xml": string;
+            };
+        };
+        responses: {
+            /** @description Accepted: what the push stored. */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Apigw-Requestid": components["headers"]["ApigwRequestid"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "new": 1,
+                     *       "duplicates": 3,
+                     *       "bad_items": 0,
+                     *       "announced": 1
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Articles stored for the first time. */
+                        new: number;
+                        /** @description Items already stored (a replay stores nothing). */
+                        duplicates: number;
+                        /** @description Items that are not articles (no link, bad URL). */
+                        bad_items: number;
+                        /** @description New articles announced at once (article.published). */
+                        announced: number;
+                    };
+                };
+            };
+            /** @description `invalid_argument`: signed content that is not a feed. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Apigw-Requestid": components["headers"]["ApigwRequestid"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "invalid_argument",
+                     *         "message": "the pushed content is not a feed: EOF",
+                     *         "request_id": "HA9XVmKgCUCvpw=="
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `permission_denied`: X-Hub-Signature is missing, not sha256/sha384/sha512, or does not match the body; nothing is stored. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Apigw-Requestid": components["headers"]["ApigwRequestid"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "permission_denied",
+                     *         "message": "X-Hub-Signature does not match",
+                     *         "request_id": "HA9XVmKgCUCvpw=="
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: no live subscription with this id (unknown, not yet verified, unsubscribed, expired, or its source removed). */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Apigw-Requestid": components["headers"]["ApigwRequestid"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "no such subscription",
+                     *         "request_id": "HA9XVmKgCUCvpw=="
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];

@@ -1,8 +1,10 @@
 // Command ingest-feeds is the scheduled ingestion batch: it fetches every due
-// source (conditional GET, bounded concurrency, private addresses refused
-// except KIOSK_FETCH_ALLOW), stores new articles once, groups near-duplicates
-// into stories and logs one line saying what it did. announce-articles relays
-// what it stored to the bus.
+// source (each at its own adaptive interval; conditional GET, bounded
+// concurrency, private addresses refused except KIOSK_FETCH_ALLOW), stores new
+// articles once, groups near-duplicates into stories, subscribes the feeds
+// that name a WebSub hub (callbacks on KIOSK_PUBLIC_API_URL), keeps their
+// leases, and logs one line saying what it did. announce-articles relays what
+// it stored to the bus.
 package main
 
 import (
@@ -22,11 +24,10 @@ import (
 func main() {
 	env := boot.Init()
 	table := env.Table(contract.ArticlesTable)
-	in := &ingest.Ingester{
-		Store:   article.NewDynamoStore(table),
-		Fetcher: ingest.NewFetcher(article.ParseAllow(env.Var(contract.FetchAllowEnv))),
-		Now:     clock.Now,
-	}
+	store := article.NewDynamoStore(table)
+	fetcher := ingest.NewFetcher(article.ParseAllow(env.Var(contract.FetchAllowEnv)))
+	in := &ingest.Ingester{Store: store, Fetcher: fetcher, Now: clock.Now,
+		WebSub: &ingest.Subscriber{Store: store, Hubs: fetcher, APIURL: env.Var(contract.PublicAPIEnv), Now: clock.Now}}
 	trigger.Start(env, func(ctx context.Context, e trigger.Event[trigger.Scheduled]) error {
 		start := time.Now()
 		r, err := in.Run(ctx)
@@ -39,6 +40,8 @@ func main() {
 		trigger.Count(ctx, "failed", r.Failed)
 		trigger.Count(ctx, "new articles", r.New)
 		trigger.Count(ctx, "sources left for the next run", r.Unstored)
+		trigger.Count(ctx, "websub subscribed", r.Subscribed)
+		trigger.Count(ctx, "websub renewed", r.Renewed)
 		metrics.Add(ctx, metrics.ArticlesFetched, float64(r.New+r.Duplicates+r.BadItems))
 		metrics.Add(ctx, metrics.ArticlesStored, float64(r.New))
 		metrics.Add(ctx, metrics.ArticlesDuplicated, float64(r.Duplicates))

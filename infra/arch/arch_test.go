@@ -120,9 +120,10 @@ func TestNoDomainImportsAnotherAndPlatformImportsNoDomain(t *testing.T) {
 }
 
 // Only boot (a function's init) and awsenv (the SDK's own variables) read the
-// process environment; everything else is handed what it needs.
+// process environment — and selfprofile, make bench's switch, compiled in only
+// with -tags pprof; everything else is handed what it needs.
 func TestOnlyBootAndAwsenvReadTheEnvironment(t *testing.T) {
-	allowed := []string{"shared/platform/boot", "shared/platform/awsenv"}
+	allowed := []string{"shared/platform/boot", "shared/platform/awsenv", "shared/platform/selfprofile"}
 	for _, f := range files(t, "shared", "functions") {
 		if f.test || slices.Contains(allowed, f.pkg) {
 			continue

@@ -302,8 +302,11 @@ func (c *Cloud) functionEnv(f topology.Function) []string {
 		clock.OffsetEnv + "=" + strconv.FormatInt(int64(c.clock.Offset()), 10),
 	}
 	for k, v := range c.Topology.FunctionEnv(f, c.TableName, c.SecretID, c.BusName()) {
-		if k == "KIOSK_FETCH_ALLOW" {
+		switch k {
+		case contract.FetchAllowEnv:
 			v = strings.Trim(c.cfg.FetchAllow+","+strings.TrimPrefix(c.APIURL, "http://"), ",")
+		case contract.PublicAPIEnv:
+			v = c.APIURL
 		}
 		env = append(env, k+"="+v)
 	}

@@ -32,6 +32,8 @@ func headers(kv ...string) http.Header {
 	return h
 }
 
+var websubQuery = url.Values{"hub.mode": {"subscribe"}, "hub.topic": {"https://a.example/feed"}, "hub.challenge": {"4de5d85f3d5e"}, "hub.lease_seconds": {"864000"}}
+
 const errorBody = `{"error":{"code":"invalid_argument","message":"bad","request_id":"x"}}`
 
 // TestTheValidatorRefusesWhatTheSpecDoesNotSay plants one departure from the
@@ -97,6 +99,16 @@ func TestTheValidatorRefusesWhatTheSpecDoesNotSay(t *testing.T) {
 		{"a 405 without Allow is refused",
 			Exchange{Method: "DELETE", Path: "/v1/articles", Status: 405, RespHeader: headers(),
 				RespBody: []byte(`{"error":{"code":"method_not_allowed","message":"no","request_id":"x"}}`)}, "header Allow is required"},
+		{"a text/plain body is checked as a string (a WebSub challenge)",
+			Exchange{Method: "GET", Path: "/v1/websub/d09385acdedb6eedf25a8d90b04005cc", Query: websubQuery, Status: 200,
+				RespHeader: headers("Content-Type", "text/plain; charset=utf-8", "X-Content-Type-Options", "nosniff"), RespBody: []byte("4de5d85f3d5e")}, ""},
+		{"a text/plain body past its schema is refused",
+			Exchange{Method: "GET", Path: "/v1/websub/d09385acdedb6eedf25a8d90b04005cc", Query: websubQuery, Status: 200,
+				RespHeader: headers("Content-Type", "text/plain; charset=utf-8"), RespBody: []byte(strings.Repeat("x", 1025))}, "body:"},
+		{"an XML request body is checked as a string, not as JSON",
+			Exchange{Method: "POST", Path: "/v1/websub/d09385acdedb6eedf25a8d90b04005cc",
+				ReqHeader: http.Header{"Content-Type": {"application/rss+xml"}, "X-Hub-Signature": {"sha256=00"}}, ReqBody: []byte(`<rss version="2.0"/>`),
+				Status: 202, RespHeader: headers(), RespBody: []byte(`{"new":0,"duplicates":0,"bad_items":0,"announced":0}`)}, ""},
 		{"an unknown path must be a 404",
 			Exchange{Method: "GET", Path: "/v1/nothing-here", Status: 200, RespHeader: headers(), RespBody: []byte(`{}`)}, "answered 200 where the spec has only 404"},
 	}

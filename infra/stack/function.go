@@ -142,6 +142,11 @@ func (b *builder) buildFunction(f topology.Function) awslambda.Alias {
 	) {
 		env[k] = jsii.String(v)
 	}
+	if _, ok := env[contract.PublicAPIEnv]; ok {
+		// The API's $default stage URL, from the id the platform stack published.
+		env[contract.PublicAPIEnv] = awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("https://"), b.read("api", "id"),
+			jsii.String(".execute-api."), b.stack.Region(), jsii.String("."), b.stack.UrlSuffix()})
+	}
 	env[contract.MetricsNamespaceEnv] = jsii.String(b.namespace())
 	var reserved *float64
 	if f.Concurrency > 0 {

@@ -16,8 +16,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	kdist "github.com/kiosk-news/kiosk/infra/dist"
 	"github.com/kiosk-news/kiosk/infra/stack"
 	"github.com/kiosk-news/kiosk/infra/topology"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
 )
 
@@ -1296,4 +1298,93 @@ func (s *synthesized) resolve(stackName string, v any) any {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestNoDeployedBootstrapProfilesItself: the self-profiling of make bench
+// (contract.CPUProfileEnv, compiled in only with -tags pprof) never reaches
+// AWS: no function of either stage has the variable, and the deployed build's
+// tags (dist.Tags, what make dist passes) do not compile it in.
+func TestNoDeployedBootstrapProfilesItself(t *testing.T) {
+	if slices.Contains(strings.Split(kdist.Tags, ","), "pprof") {
+		t.Errorf("the deployed build's tags %q compile the self-profiling in", kdist.Tags)
+	}
+	for _, stage := range []string{"dev", "prod"} {
+		s := kiosk(t, stage)
+		for _, f := range topology.Kiosk().Functions {
+			_, tmpl := s.stackOf(f)
+			fn, _, _ := function(t, tmpl, f.Name)
+			if v, ok := fn.Props["Environment"].(map[string]any)["Variables"].(map[string]any)[contract.CPUProfileEnv]; ok {
+				t.Errorf("%s (%s) has %s=%v: it would profile itself in AWS", f.Name, stage, contract.CPUProfileEnv, v)
+			}
+		}
+	}
+}
+
+// TestTheFreshnessPiecesAreInTheTemplate: the WebSub callback's public
+// routes, the ingestion batch's public API URL for the callbacks (the platform's published API id,
+// resolved at deploy: no hard-coded host), the polling batch's 5-minute
+// schedule and the articles table's by-due index.
+func TestTheFreshnessPiecesAreInTheTemplate(t *testing.T) {
+	s := kiosk(t, "dev")
+	cloud := topology.Kiosk()
+	var callback, ingest topology.Function
+	for _, f := range cloud.Functions {
+		switch f.Name {
+		case "websub-callback":
+			callback = f
+		case "ingest-feeds":
+			ingest = f
+		}
+	}
+	_, tmpl := s.stackOf(ingest)
+	for _, f := range []string{"ingest-feeds"} { // it gives hubs the callbacks
+		fn, _, _ := function(t, tmpl, f)
+		v := fn.Props["Environment"].(map[string]any)["Variables"].(map[string]any)[contract.PublicAPIEnv]
+		join, _ := v.(map[string]any)["Fn::Join"].([]any)
+		if len(join) != 2 {
+			t.Fatalf("%s: %s = %v, want the API's URL joined at deploy", f, contract.PublicAPIEnv, v)
+		}
+		var fromParam, host bool
+		for _, part := range join[1].([]any) {
+			fromParam = fromParam || paramOf(tmpl, part) == s.param("api", "id")
+			host = host || part == ".execute-api."
+		}
+		if !fromParam || !host {
+			t.Errorf("%s: %s = %v, want https://<the platform's api id>.execute-api.<region>.<suffix>", f, contract.PublicAPIEnv, join)
+		}
+	}
+	_, tmpl = s.stackOf(callback)
+	routes := map[string]bool{}
+	for _, rt := range resources(tmpl, "AWS::ApiGatewayV2::Route") {
+		if k, _ := rt.Props["RouteKey"].(string); strings.Contains(k, "/v1/websub/") {
+			routes[k] = rt.Props["AuthorizationType"] == nil || rt.Props["AuthorizationType"] == "NONE"
+		}
+	}
+	if !routes["GET /v1/websub/{id}"] || !routes["POST /v1/websub/{id}"] || len(routes) != 2 {
+		t.Errorf("websub routes (public?) = %v", routes)
+	}
+	_, tmpl = s.stackOf(ingest)
+	schedules := 0
+	for _, r := range resources(tmpl, "AWS::Events::Rule") {
+		if r.Props["ScheduleExpression"] == "rate(5 minutes)" && strings.HasPrefix(r.ID, stack.LogicalID("ingest-feeds")) {
+			schedules++
+		}
+	}
+	if schedules != 1 {
+		t.Errorf("ingest-feeds has %d rate(5 minutes) schedules, want 1", schedules)
+	}
+	due := false
+	for _, tmpl := range s.templates {
+		for _, tb := range resources(tmpl, "AWS::DynamoDB::Table") {
+			if !strings.HasPrefix(tb.ID, stack.LogicalID("articles")+"Table") {
+				continue
+			}
+			for _, g := range tb.Props["GlobalSecondaryIndexes"].([]any) {
+				due = due || g.(map[string]any)["IndexName"] == "by-due"
+			}
+		}
+	}
+	if !due {
+		t.Error("the articles table has no by-due index")
+	}
 }

@@ -128,16 +128,37 @@ func Kiosk() Cloud {
 			{
 				Name:   "ingest-feeds",
 				Domain: "article",
-				Description: "Ingestion batch: fetch every due source, store new articles once, cluster stories " +
-					"(announce-articles relays them to the bus).",
-				Schedules: []Schedule{{"rate(15 minutes)", "fetch the news"}},
+				Description: "Ingestion batch: fetch the sources that are due (each at its own adaptive interval), store new " +
+					"articles once, cluster stories, subscribe feeds that name a WebSub hub and keep their leases " +
+					"(announce-articles relays the articles to the bus).",
+				// ingest.BatchPeriod is this rate (a test holds them equal).
+				Schedules: []Schedule{{"rate(5 minutes)", "poll the sources that are due; renew WebSub leases"}},
 				Grants:    []Grant{{"articles", ReadWrite}, {RunsTable, Write}},
 				// host:port pairs the fetcher may reach despite the private-address
-				// rule; empty in AWS, the sample-feed server locally.
-				Env:         map[string]string{contract.FetchAllowEnv: ""},
+				// rule; empty in AWS, the sample-feed server locally. The public
+				// API's URL makes the WebSub callbacks.
+				Env:         map[string]string{contract.FetchAllowEnv: "", contract.PublicAPIEnv: ""},
 				MemoryMB:    512,
 				Timeout:     5 * time.Minute,
 				Concurrency: 1,
+			},
+			{
+				Name:   "websub-callback",
+				Domain: "article",
+				Description: "WebSub subscriber callback: answers hubs' verification of intent for subscriptions we asked for, " +
+					"and stores signed pushed content through the ingestion path, announcing new articles at once.",
+				Routes: []Route{
+					{Method: "GET", Path: "/v1/websub/{id}", Auth: Public, Throttle: &Throttle{Rate: 20, Burst: 40},
+						MaxBody: 1 << 10, PerClient: &ClientLimit{Requests: 120, WindowSeconds: 60}},
+					// A hub pushes a feed document (the fetcher's cap is 4 MiB; a
+					// push is one update: 1 MiB).
+					{Method: "POST", Path: "/v1/websub/{id}", Auth: Public, Throttle: &Throttle{Rate: 50, Burst: 100},
+						MaxBody: 1 << 20, PerClient: &ClientLimit{Requests: 600, WindowSeconds: 60}},
+				},
+				Grants:    []Grant{{"articles", ReadWrite}, {LimitsTable, Write}},
+				Publishes: []string{events.ArticlePublishedType},
+				MemoryMB:  512,
+				Timeout:   20 * time.Second,
 			},
 			{
 				Name:   "announce-articles",

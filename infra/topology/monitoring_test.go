@@ -40,7 +40,7 @@ func TestMonitoringThatCannotBeBuiltIsRefused(t *testing.T) {
 
 func TestABatchMayMissOneRunBeforeItsAlarm(t *testing.T) {
 	c := Kiosk()
-	for name, want := range map[string]time.Duration{"ingest-feeds": 30 * time.Minute, "rank-feeds": 15 * time.Minute, "announce-articles": 15 * time.Minute} {
+	for name, want := range map[string]time.Duration{"ingest-feeds": 15 * time.Minute, "rank-feeds": 15 * time.Minute, "announce-articles": 15 * time.Minute} {
 		f, _ := c.Function(name)
 		if got := BatchDeadline(f); got != want {
 			t.Errorf("%s: deadline %s, want %s", name, got, want)

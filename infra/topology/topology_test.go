@@ -2,6 +2,7 @@ package topology
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/events"
+	"github.com/kiosk-news/kiosk/shared/article/ingest"
 	"github.com/kiosk-news/kiosk/shared/auth"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
@@ -199,4 +201,21 @@ func TestCheckFoldersRejects(t *testing.T) {
 			t.Errorf("CheckFolders() = %v, want it to mention %q", err, want)
 		}
 	}
+}
+
+// TestIngestionBatchPeriodIsItsSchedule: ingestion brings each source's poll
+// forward by ingest.BatchPeriod so the run that polls it comes within its
+// interval; that holds only while the period is ingest-feeds' rate.
+func TestIngestionBatchPeriodIsItsSchedule(t *testing.T) {
+	for _, f := range Kiosk().Functions {
+		if f.Name != "ingest-feeds" {
+			continue
+		}
+		want := fmt.Sprintf("rate(%d minutes)", int(ingest.BatchPeriod/time.Minute))
+		if len(f.Schedules) != 1 || f.Schedules[0].Expression != want {
+			t.Errorf("ingest-feeds runs on %v; ingest.BatchPeriod says %s", f.Schedules, want)
+		}
+		return
+	}
+	t.Fatal("no ingest-feeds")
 }

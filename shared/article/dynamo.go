@@ -28,12 +28,16 @@ const (
 	IndexByKind     = "by-kind"
 	IndexByIngest   = "by-ingest"
 	IndexByStory    = "by-story"
+	IndexByDue      = "by-due"
 )
 
 const (
 	articlesKind = "articles"
 	sourcesKind  = "sources"
 	ingestKind   = "ingested"
+	dueKind      = "due"
+	websubKind   = "websub"
+	websubDue    = "websub-due"
 	checkpointPK = "meta#ingest-checkpoint"
 )
 
@@ -252,6 +256,8 @@ type sourceItem struct {
 	PK                  string    `dynamo:"pk,hash"`
 	GSI2PK              string    `dynamo:"gsi2pk"`
 	GSI2SK              string    `dynamo:"gsi2sk"`
+	GSI4PK              string    `dynamo:"gsi4pk,omitempty"`
+	GSI4SK              string    `dynamo:"gsi4sk,omitempty"`
 	ID                  string    `dynamo:"id"`
 	URL                 string    `dynamo:"url"`
 	Name                string    `dynamo:"name"`
@@ -277,7 +283,8 @@ func (it sourceItem) source() Source {
 
 // PutSource creates a source.
 func (s *DynamoStore) PutSource(ctx context.Context, src Source) error {
-	it := sourceItem{PK: sourcePK(src.ID), GSI2PK: sourcesKind, GSI2SK: src.ID, ID: src.ID, URL: src.URL, Name: src.Name,
+	it := sourceItem{PK: sourcePK(src.ID), GSI2PK: sourcesKind, GSI2SK: src.ID, GSI4PK: dueKind, GSI4SK: dueKey(time.Time{}, src.ID),
+		ID: src.ID, URL: src.URL, Name: src.Name,
 		Category: src.Category, Weight: src.Weight, CreatedAt: src.CreatedAt.UTC(), UpdatedAt: src.UpdatedAt.UTC()}
 	err := s.table.Put(it).If("attribute_not_exists(pk)").Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
@@ -300,7 +307,8 @@ func (s *DynamoStore) UpdateSource(ctx context.Context, src Source) (Source, err
 			Set("url", src.URL).Set("name", src.Name).Set("category", src.Category).Set("weight", src.Weight).
 			Set("updated_at", src.UpdatedAt.UTC()).If("attribute_exists(pk) AND $ = ?", "url", old.URL)
 		if old.URL != src.URL {
-			u = u.Remove("etag", "last_modified", "next_fetch_at").Set("consecutive_failures", 0)
+			u = u.Remove("etag", "last_modified", "next_fetch_at").Set("consecutive_failures", 0).
+				Set("gsi4pk", dueKind).Set("gsi4sk", dueKey(time.Time{}, src.ID))
 		}
 		var it sourceItem
 		err = u.Value(ctx, &it)
@@ -373,13 +381,149 @@ func (s *DynamoStore) RecordFetch(ctx context.Context, id string, st FetchState)
 		u = u.Set("last_success", st.LastSuccess.UTC())
 	}
 	if !st.NextFetchAt.IsZero() {
-		u = u.Set("next_fetch_at", st.NextFetchAt.UTC())
+		u = u.Set("next_fetch_at", st.NextFetchAt.UTC()).Set("gsi4pk", dueKind).Set("gsi4sk", dueKey(st.NextFetchAt, id))
 	}
 	err := u.Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return nil // deleted meanwhile: leave it deleted
 	}
 	return err
+}
+
+// dueKey places a source in the by-due index: its next fetch (fixed width,
+// so text order is time order; zero sorts first), then its id.
+func dueKey(next time.Time, id string) string { return next.UTC().Format(sortTime) + "#" + id }
+
+// DueSources queries the by-due index through now. The index is eventually
+// consistent: a fetch recorded a moment ago may still list its source as due,
+// which costs one conditional GET, never an article.
+func (s *DynamoStore) DueSources(ctx context.Context, now time.Time, limit int) ([]Source, error) {
+	var items []sourceItem
+	err := s.table.Get("gsi4pk", dueKind).Index(IndexByDue).
+		Range("gsi4sk", dynamo.LessOrEqual, now.UTC().Format(sortTime)+"#~").Limit(limit).All(ctx, &items)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Source, len(items))
+	for i, it := range items {
+		out[i] = it.source()
+	}
+	return out, nil
+}
+
+const dueIndexedPK = "meta#due-index-v1"
+
+// IndexDueSources backfills by-due: every source item without gsi4pk gets
+// it (a conditional update each, so a concurrent RecordFetch wins), then the
+// marker. A run that fails part-way is resumed by the next.
+func (s *DynamoStore) IndexDueSources(ctx context.Context) (int, error) {
+	var marker checkpointItem
+	err := s.table.Get("pk", dueIndexedPK).One(ctx, &marker)
+	if err == nil {
+		return 0, nil
+	}
+	if !errors.Is(err, dynamo.ErrNotFound) {
+		return 0, err
+	}
+	var items []sourceItem
+	if err := s.table.Get("gsi2pk", sourcesKind).Index(IndexByKind).All(ctx, &items); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, it := range items {
+		if it.GSI4PK != "" {
+			continue
+		}
+		err := s.table.Update("pk", it.PK).Set("gsi4pk", dueKind).Set("gsi4sk", dueKey(it.NextFetchAt, it.ID)).
+			If("attribute_exists(pk) AND attribute_not_exists(gsi4pk)").Run(ctx)
+		if err != nil && !dynamo.IsCondCheckFailed(err) {
+			return n, err
+		}
+		if err == nil {
+			n++
+		}
+	}
+	return n, s.table.Put(checkpointItem{PK: dueIndexedPK, At: 1}).Run(ctx)
+}
+
+type subscriptionItem struct {
+	PK          string    `dynamo:"pk,hash"`
+	GSI2PK      string    `dynamo:"gsi2pk"` // by-kind: a source's subscriptions (sk source#id)
+	GSI2SK      string    `dynamo:"gsi2sk"`
+	GSI4PK      string    `dynamo:"gsi4pk"` // by-due: by NextCheck
+	GSI4SK      string    `dynamo:"gsi4sk"`
+	ID          string    `dynamo:"id"`
+	SourceID    string    `dynamo:"source_id"`
+	Hub         string    `dynamo:"hub"`
+	Topic       string    `dynamo:"topic"`
+	Secret      string    `dynamo:"secret"`
+	State       string    `dynamo:"state"`
+	RequestedAt time.Time `dynamo:"requested_at"`
+	LeaseUntil  time.Time `dynamo:"lease_until,omitempty"`
+	NextCheck   time.Time `dynamo:"next_check"`
+	UpdatedAt   time.Time `dynamo:"updated_at"`
+}
+
+func subscriptionPK(id string) string { return "websub#" + id }
+
+func (it subscriptionItem) subscription() Subscription {
+	return Subscription{ID: it.ID, SourceID: it.SourceID, Hub: it.Hub, Topic: it.Topic, Secret: it.Secret, State: it.State,
+		RequestedAt: it.RequestedAt, LeaseUntil: it.LeaseUntil, NextCheck: it.NextCheck, UpdatedAt: it.UpdatedAt}
+}
+
+// PutSubscription stores a subscription (listed through by-kind).
+func (s *DynamoStore) PutSubscription(ctx context.Context, x Subscription) error {
+	return s.table.Put(subscriptionItem{PK: subscriptionPK(x.ID), GSI2PK: websubKind, GSI2SK: x.SourceID + "#" + x.ID,
+		GSI4PK: websubDue, GSI4SK: dueKey(x.NextCheck, x.ID), ID: x.ID,
+		SourceID: x.SourceID, Hub: x.Hub, Topic: x.Topic, Secret: x.Secret, State: x.State,
+		RequestedAt: x.RequestedAt.UTC(), LeaseUntil: x.LeaseUntil.UTC(), NextCheck: x.NextCheck.UTC(), UpdatedAt: x.UpdatedAt.UTC()}).Run(ctx)
+}
+
+// GetSubscription reads one subscription (a strongly consistent read: the
+// hub verifies intent a moment after the subscribe request stored it).
+func (s *DynamoStore) GetSubscription(ctx context.Context, id string) (Subscription, error) {
+	var it subscriptionItem
+	err := s.table.Get("pk", subscriptionPK(id)).Consistent(true).One(ctx, &it)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return Subscription{}, notFound("no subscription %s", id)
+	}
+	if err != nil {
+		return Subscription{}, err
+	}
+	return it.subscription(), nil
+}
+
+// DeleteSubscription removes a subscription.
+func (s *DynamoStore) DeleteSubscription(ctx context.Context, id string) error {
+	return s.table.Delete("pk", subscriptionPK(id)).Run(ctx)
+}
+
+// SourceSubscriptions queries by-kind for the source's subscriptions.
+func (s *DynamoStore) SourceSubscriptions(ctx context.Context, sourceID string) ([]Subscription, error) {
+	var items []subscriptionItem
+	if err := s.table.Get("gsi2pk", websubKind).Index(IndexByKind).Range("gsi2sk", dynamo.BeginsWith, sourceID+"#").
+		All(ctx, &items); err != nil {
+		return nil, err
+	}
+	return subscriptions(items), nil
+}
+
+// DueSubscriptions queries by-due for the subscriptions to look at.
+func (s *DynamoStore) DueSubscriptions(ctx context.Context, now time.Time, limit int) ([]Subscription, error) {
+	var items []subscriptionItem
+	if err := s.table.Get("gsi4pk", websubDue).Index(IndexByDue).
+		Range("gsi4sk", dynamo.LessOrEqual, now.UTC().Format(sortTime)+"#~").Limit(limit).All(ctx, &items); err != nil {
+		return nil, err
+	}
+	return subscriptions(items), nil
+}
+
+func subscriptions(items []subscriptionItem) []Subscription {
+	out := make([]Subscription, len(items))
+	for i, it := range items {
+		out[i] = it.subscription()
+	}
+	return out
 }
 
 type checkpointItem struct {

@@ -17,12 +17,13 @@ type MemoryStore struct {
 	mu         sync.Mutex
 	articles   map[string]Article
 	sources    map[string]Source
+	subs       map[string]Subscription
 	checkpoint time.Time
 }
 
 // NewMemoryStore returns an empty store.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{articles: map[string]Article{}, sources: map[string]Source{}}
+	return &MemoryStore{articles: map[string]Article{}, sources: map[string]Source{}, subs: map[string]Subscription{}}
 }
 
 func utcArticle(a Article) Article {
@@ -238,3 +239,81 @@ func (m *MemoryStore) AdvanceCheckpoint(_ context.Context, t time.Time) error {
 	}
 	return nil
 }
+
+// DueSources lists the sources due at now, soonest first (then by id).
+func (m *MemoryStore) DueSources(_ context.Context, now time.Time, limit int) ([]Source, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Source
+	for _, s := range m.sources {
+		if !s.NextFetchAt.After(now) {
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, func(x, y Source) int {
+		return strings.Compare(dueKey(x.NextFetchAt, x.ID), dueKey(y.NextFetchAt, y.ID))
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// PutSubscription stores a subscription.
+func (m *MemoryStore) PutSubscription(_ context.Context, x Subscription) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	x.RequestedAt, x.LeaseUntil, x.NextCheck, x.UpdatedAt = x.RequestedAt.UTC(), x.LeaseUntil.UTC(), x.NextCheck.UTC(), x.UpdatedAt.UTC()
+	m.subs[x.ID] = x
+	return nil
+}
+
+// GetSubscription reads one subscription.
+func (m *MemoryStore) GetSubscription(_ context.Context, id string) (Subscription, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	x, ok := m.subs[id]
+	if !ok {
+		return Subscription{}, notFound("no subscription %s", id)
+	}
+	return x, nil
+}
+
+// DeleteSubscription removes a subscription.
+func (m *MemoryStore) DeleteSubscription(_ context.Context, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.subs, id)
+	return nil
+}
+
+// SourceSubscriptions lists a source's subscriptions by id.
+func (m *MemoryStore) SourceSubscriptions(_ context.Context, sourceID string) ([]Subscription, error) {
+	return m.subscriptions(func(x Subscription) bool { return x.SourceID == sourceID }, func(x Subscription) string { return x.ID }, -1), nil
+}
+
+// DueSubscriptions lists the subscriptions due at now, soonest first.
+func (m *MemoryStore) DueSubscriptions(_ context.Context, now time.Time, limit int) ([]Subscription, error) {
+	return m.subscriptions(func(x Subscription) bool { return !x.NextCheck.After(now) },
+		func(x Subscription) string { return dueKey(x.NextCheck, x.ID) }, limit), nil
+}
+
+func (m *MemoryStore) subscriptions(keep func(Subscription) bool, key func(Subscription) string, limit int) []Subscription {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Subscription
+	for _, x := range m.subs {
+		if keep(x) {
+			out = append(out, x)
+		}
+	}
+	slices.SortFunc(out, func(x, y Subscription) int { return strings.Compare(key(x), key(y)) })
+	if limit >= 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out
+}
+
+// IndexDueSources has nothing to do: the memory store lists due sources
+// from the sources themselves.
+func (m *MemoryStore) IndexDueSources(context.Context) (int, error) { return 0, nil }

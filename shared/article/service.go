@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -39,8 +38,6 @@ const (
 	MaxLimit     = 100
 )
 
-var slugRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$`)
-
 // ValidCategory reports whether c is a category name (lower-case kebab).
 func ValidCategory(c string) bool { return contract.ValidCategory(c) }
 
@@ -71,10 +68,10 @@ func (s *Service) ListArticles(ctx context.Context, category, limit, cursor stri
 }
 
 // decodePosition reads a cursor of list whose position is a list key
-// (positionRe); "" is the first page.
+// (validPosition); "" is the first page.
 func decodePosition(cursor, list string) (string, error) {
 	var key string
-	if ok, err := page.Decode(cursor, list, &key); err != nil || (ok && !positionRe.MatchString(key)) {
+	if ok, err := page.Decode(cursor, list, &key); err != nil || (ok && !validPosition(key)) {
 		return "", page.ErrCursor
 	}
 	return key, nil
@@ -459,7 +456,7 @@ const (
 
 func (in SourceInput) validate(needID bool, allow []string) error {
 	var problems []string
-	if needID && !slugRe.MatchString(in.ID) {
+	if needID && !contract.ValidSlug(in.ID) {
 		problems = append(problems, "id must be 2-40 lower-case letters, digits and dashes")
 	}
 	if len(in.URL) > MaxURL {
@@ -533,12 +530,24 @@ func (s *Service) DeleteSource(ctx context.Context, id string) error {
 	if err := s.Store.DeleteSource(ctx, id); err != nil {
 		return codes.Translate(err)
 	}
+	// Its WebSub subscriptions are due at once: the ingestion batch's next
+	// run unsubscribes them (the callback already refuses their pushes).
+	subs, err := s.Store.SourceSubscriptions(ctx, id)
+	if err != nil {
+		return errors.Join(kiosk.Errorf(kiosk.EUNAVAILABLE, "the source is deleted; its WebSub subscription is refused until its lease ends"), err)
+	}
+	for _, x := range subs {
+		x.NextCheck = s.now()
+		if err := s.Store.PutSubscription(ctx, x); err != nil {
+			return errors.Join(kiosk.Errorf(kiosk.EUNAVAILABLE, "the source is deleted; its WebSub subscription is refused until its lease ends"), err)
+		}
+	}
 	return s.audit(ctx, "source.delete", id, before, nil)
 }
 
 // GetSource reads one source.
 func (s *Service) GetSource(ctx context.Context, id string) (Source, error) {
-	if !slugRe.MatchString(id) {
+	if !contract.ValidSlug(id) {
 		return Source{}, kiosk.Errorf(kiosk.EINVALID, "bad source id")
 	}
 	src, err := s.Store.GetSource(ctx, id)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
@@ -49,6 +48,28 @@ type Store interface {
 	// left deleted.
 	RecordFetch(ctx context.Context, id string, st FetchState) error
 
+	// DueSources lists the sources whose next fetch is at or before now,
+	// soonest first, at most limit of them: a Query of the by-due index, not a
+	// scan of every source (a source never fetched is due at once).
+	DueSources(ctx context.Context, now time.Time, limit int) ([]Source, error)
+	// IndexDueSources puts the sources stored before the by-due index existed
+	// into it (due at their next fetch, or at once) and reports how many; once
+	// done it leaves a marker, after which it costs one read.
+	IndexDueSources(ctx context.Context) (int, error)
+
+	// PutSubscription stores a WebSub subscription, replacing one with its id.
+	PutSubscription(ctx context.Context, s Subscription) error
+	// GetSubscription reads one; ErrNotFound when there is none.
+	GetSubscription(ctx context.Context, id string) (Subscription, error)
+	// DeleteSubscription removes one (no error when it is gone already).
+	DeleteSubscription(ctx context.Context, id string) error
+	// SourceSubscriptions lists a source's subscriptions (usually one; two
+	// while a feed moves to another hub), by id.
+	SourceSubscriptions(ctx context.Context, sourceID string) ([]Subscription, error)
+	// DueSubscriptions lists the subscriptions whose NextCheck is at or
+	// before now, soonest first, at most limit (a Query of by-due).
+	DueSubscriptions(ctx context.Context, now time.Time, limit int) ([]Subscription, error)
+
 	// Checkpoint is the ingestion time through which every article's event is
 	// known to be published; AdvanceCheckpoint never moves it back.
 	Checkpoint(ctx context.Context) (time.Time, error)
@@ -60,7 +81,36 @@ type Store interface {
 // pages with these keys, and the service refuses a cursor holding anything else.
 const sortTime = "2006-01-02T15:04:05.000000000Z"
 
-var positionRe = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z#[0-9a-f]{32}$`)
+// positionShape is a position character by character: 9 a digit, f a
+// lower-case hex digit, anything else itself.
+const positionShape = "9999-99-99T99:99:99.999999999Z#ffffffffffffffffffffffffffffffff"
+
+// validPosition reports whether key is a position (^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z#[0-9a-f]{32}$),
+// checked by hand: a package-level regexp is compiled in every importing
+// bootstrap's init, which cold starts pay.
+func validPosition(key string) bool {
+	if len(key) != len(positionShape) {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		switch want := positionShape[i]; want {
+		case '9':
+			if c < '0' || c > '9' {
+				return false
+			}
+		case 'f':
+			if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+				return false
+			}
+		default:
+			if c != want {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 func position(t time.Time, id string) string { return t.UTC().Format(sortTime) + "#" + id }
 

@@ -16,6 +16,8 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 	t.Run("editors' list", func(t *testing.T) { adminListSuite(t, newStore) })
 	t.Run("sources", func(t *testing.T) { sourceSuite(t, newStore) })
 	t.Run("fetch state", func(t *testing.T) { fetchStateSuite(t, newStore) })
+	t.Run("due sources come from the due index, soonest first", func(t *testing.T) { dueSuite(t, newStore) })
+	t.Run("websub subscriptions", func(t *testing.T) { subscriptionSuite(t, newStore) })
 	t.Run("the checkpoint only moves forward", func(t *testing.T) { checkpointSuite(t, newStore) })
 	t.Run("stories and editorial state", func(t *testing.T) { storySuite(t, newStore) })
 }
@@ -359,7 +361,7 @@ func adminListSuite(t *testing.T, newStore func(t *testing.T) Store) {
 			if after = p.NextCursor; after == "" {
 				return pages
 			}
-			if !positionRe.MatchString(after) {
+			if !validPosition(after) {
 				t.Fatalf("position %q is not a list key", after)
 			}
 		}
@@ -431,5 +433,102 @@ func fetchStateSuite(t *testing.T, newStore func(t *testing.T) Store) {
 	updated, _ = s.UpdateSource(ctx, src)
 	if updated.ETag != "" || updated.LastModified != "" || updated.ConsecutiveFailures != 0 || !updated.NextFetchAt.IsZero() || updated.LastError != "timeout" {
 		t.Errorf("a new URL forgets validators and backoff, and only those: %+v", updated.FetchState)
+	}
+}
+
+func dueSuite(t *testing.T, newStore func(t *testing.T) Store) {
+	ctx := context.Background()
+	s := newStore(t)
+	for _, id := range []string{"a", "b", "c", "d"} {
+		if err := s.PutSource(ctx, Source{ID: id, URL: "https://" + id + ".example/feed", Name: id, Category: "tech", Weight: 1, CreatedAt: t0, UpdatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := func(ss []Source) string {
+		var out []string
+		for _, x := range ss {
+			out = append(out, x.ID)
+		}
+		return fmt.Sprint(out)
+	}
+	if got, err := s.DueSources(ctx, t0, 10); err != nil || ids(got) != "[a b c d]" {
+		t.Errorf("new sources are due at once: %s, %v", ids(got), err)
+	}
+	_ = s.RecordFetch(ctx, "a", FetchState{LastChecked: t0, NextFetchAt: t0.Add(2 * time.Hour)})
+	_ = s.RecordFetch(ctx, "b", FetchState{LastChecked: t0, NextFetchAt: t0.Add(5 * time.Minute)})
+	_ = s.RecordFetch(ctx, "c", FetchState{LastChecked: t0, NextFetchAt: t0.Add(time.Hour)})
+	if got, _ := s.DueSources(ctx, t0, 10); ids(got) != "[d]" {
+		t.Errorf("due at t0 = %s, want [d]", ids(got))
+	}
+	if got, _ := s.DueSources(ctx, t0.Add(time.Hour), 10); ids(got) != "[d b c]" {
+		t.Errorf("due an hour later = %s, want [d b c] (soonest first, the due time itself included)", ids(got))
+	}
+	if got, _ := s.DueSources(ctx, t0.Add(3*time.Hour), 2); ids(got) != "[d b]" {
+		t.Errorf("due with a limit of 2 = %s, want [d b]", ids(got))
+	}
+	src, _ := s.GetSource(ctx, "a")
+	src.URL = "https://new.example/feed"
+	if _, err := s.UpdateSource(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.DueSources(ctx, t0, 10); ids(got) != "[a d]" {
+		t.Errorf("a source with a new URL is due at once: %s, want [a d]", ids(got))
+	}
+	_ = s.DeleteSource(ctx, "d")
+	if got, _ := s.DueSources(ctx, t0, 10); ids(got) != "[a]" {
+		t.Errorf("a deleted source leaves the due index: %s", ids(got))
+	}
+}
+
+func subscriptionSuite(t *testing.T, newStore func(t *testing.T) Store) {
+	ctx := context.Background()
+	s := newStore(t)
+	sub := Subscription{ID: "0123456789abcdef0123456789abcdef", SourceID: "desk", Hub: "https://hub.example/", Topic: "https://a.example/feed",
+		Secret: "s3cret", State: SubRequested, RequestedAt: t0, NextCheck: t0.Add(time.Hour), UpdatedAt: t0}
+	if _, err := s.GetSubscription(ctx, sub.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown subscription: %v, want ErrNotFound", err)
+	}
+	if err := s.PutSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	sub.State, sub.LeaseUntil, sub.NextCheck = SubActive, t0.Add(24*time.Hour), t0.Add(23*time.Hour)
+	if err := s.PutSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.GetSubscription(ctx, sub.ID); err != nil || got != sub {
+		t.Errorf("GetSubscription = %+v, %v\nwant %+v", got, err, sub)
+	}
+	other := sub
+	other.ID, other.SourceID, other.NextCheck = "fedcba9876543210fedcba9876543210", "desk-2", t0.Add(time.Hour)
+	_ = s.PutSubscription(ctx, other)
+	if list, err := s.SourceSubscriptions(ctx, "desk"); err != nil || len(list) != 1 || list[0] != sub {
+		t.Errorf("SourceSubscriptions(desk) = %+v, %v (desk-2's is not desk's)", list, err)
+	}
+	ids := func(xs []Subscription) string {
+		var out []string
+		for _, x := range xs {
+			out = append(out, x.SourceID)
+		}
+		return fmt.Sprint(out)
+	}
+	for at, want := range map[time.Duration]string{0: "[]", time.Hour: "[desk-2]", 24 * time.Hour: "[desk-2 desk]"} {
+		if got, err := s.DueSubscriptions(ctx, t0.Add(at), 10); err != nil || ids(got) != want {
+			t.Errorf("due at +%v: %s, %v; want %s", at, ids(got), err, want)
+		}
+	}
+	if list, _ := s.ListSources(ctx); len(list) != 0 {
+		t.Errorf("subscriptions are not sources: %+v", list)
+	}
+	if due, _ := s.DueSources(ctx, t0.Add(48*time.Hour), 10); len(due) != 0 {
+		t.Errorf("subscriptions are not due sources: %+v", due)
+	}
+	if err := s.DeleteSubscription(ctx, sub.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteSubscription(ctx, sub.ID); err != nil {
+		t.Errorf("deleting again: %v", err)
+	}
+	if list, _ := s.SourceSubscriptions(ctx, "desk"); len(list) != 0 {
+		t.Errorf("after delete: %+v", list)
 	}
 }

@@ -74,7 +74,7 @@ func costModel(r *Report) Cost {
 	month := users * days * (3*feedRead + 1*personal + 60*perEvent)
 	batches := 0.0
 	for _, cold := range r.Colds {
-		runs := map[string]float64{"ingest-feeds": 96, "announce-articles": 1440, "rank-feeds": 288 + 96, "aggregate-kpi": 288 * (1 + 32), "heartbeat": 288, "record-heartbeat": 288}[cold.Function]
+		runs := map[string]float64{"ingest-feeds": 288, "announce-articles": 1440, "rank-feeds": 288 + 96, "aggregate-kpi": 288 * (1 + 32), "heartbeat": 288, "record-heartbeat": 288}[cold.Function]
 		mem := map[string]int{"ingest-feeds": 512, "announce-articles": 256, "rank-feeds": 512, "aggregate-kpi": 512, "heartbeat": 128, "record-heartbeat": 128}[cold.Function]
 		if runs > 0 {
 			batches += runs * days * (lambdaCost(cold.WarmMS, mem) + 4*dynamoRRU + 2*dynamoWRU)

@@ -36,7 +36,14 @@ func main() {
 	out := flag.String("out", "build/bench", "report folder")
 	n := flag.Int("n", 300, "warm requests per route (bounded by 60 s each)")
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the local cloud (gateway, proxies) during the latency runs")
+	steps := flag.String("steps", "", "comma-separated steps to run after the build (modules, inits, peer, colds, latency, calls, throughput, metrics); default all")
 	flag.Parse()
+	if *steps != "" {
+		only = map[string]bool{}
+		for _, s := range strings.Split(*steps, ",") {
+			only[strings.TrimSpace(s)] = true
+		}
+	}
 	if err := run(*out, *n); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -44,6 +51,11 @@ func main() {
 }
 
 var cpuProfile string
+
+// only are the steps -steps asks for; nil runs all.
+var only map[string]bool
+
+func wanted(step string) bool { return only == nil || only[step] }
 
 type bench struct {
 	root, out string
@@ -75,27 +87,42 @@ func run(out string, n int) error {
 		fmt.Fprintf(os.Stderr, "bench: %s done in %.1fs\n", name, time.Since(t).Seconds())
 		return nil
 	}
-	if err := step("build (host, arm64, baseline)", b.sizes); err != nil {
+	if err := step("build (host, arm64, baselines)", b.sizes); err != nil {
 		return err
 	}
-	if err := step("package init costs (GODEBUG=inittrace=1)", b.initTraces); err != nil {
-		return err
+	for _, s := range []struct {
+		key, name string
+		f         func() error
+	}{
+		{"modules", "what each bootstrap links, by module", b.moduleSizes},
+		{"inits", "package init costs (GODEBUG=inittrace=1)", b.initTraces},
+	} {
+		if !wanted(s.key) {
+			continue
+		}
+		if err := step(s.name, s.f); err != nil {
+			return err
+		}
 	}
 	if err := step("start the local cloud", b.start); err != nil {
 		return err
 	}
 	defer b.cloud.Close()
 	for _, s := range []struct {
-		name string
-		f    func() error
+		key, name string
+		f         func() error
 	}{
-		{"wait for the sample news to be ranked", b.waitRanked},
-		{"cold starts", b.coldStarts},
-		{"warm latency against a bare server", b.profiled(b.latency)},
-		{"DynamoDB calls per route", b.callsPerRoute},
-		{"throughput", b.throughput},
-		{"business metrics per invocation", b.metricsCost},
+		{"peer", "the read route against the peer-shaped baseline", b.peer},
+		{"latency", "wait for the sample news to be ranked", b.waitRanked},
+		{"colds", "cold starts", b.coldStarts},
+		{"latency", "warm latency against a bare server", b.profiled(b.latency)},
+		{"calls", "DynamoDB calls per route", b.callsPerRoute},
+		{"throughput", "throughput", b.throughput},
+		{"metrics", "business metrics per invocation", b.metricsCost},
 	} {
+		if !wanted(s.key) {
+			continue
+		}
 		if err := step(s.name, s.f); err != nil {
 			return err
 		}
@@ -152,18 +179,21 @@ func (b *bench) sizes() error {
 	if err := goCmd(nil, "run", "./infra/cmd/build", "-arm64", "-out", b.arm64()); err != nil {
 		return err
 	}
-	flags := []string{"build", "-tags", "lambda.norpc,nethttpomithttp2", "-trimpath", "-ldflags", "-s -w"}
-	if err := goCmd([]string{"CGO_ENABLED=0"}, append(flags, "-o", filepath.Join(b.dist(), "hello", "bootstrap"), "./infra/bench/hello")...); err != nil {
-		return err
+	flags := []string{"build", "-tags", dist.Tags, "-trimpath", "-ldflags", "-s -w"}
+	// The baselines, built as the functions are: hello world and the peer.
+	for _, base := range []string{"hello", "peer"} {
+		if err := goCmd([]string{"CGO_ENABLED=0"}, append(flags, "-o", filepath.Join(b.dist(), base, "bootstrap"), "./infra/bench/"+base)...); err != nil {
+			return err
+		}
+		arm := filepath.Join(b.arm64(), base, "bootstrap")
+		if err := goCmd([]string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64"}, append(flags, "-o", arm, "./infra/bench/"+base)...); err != nil {
+			return err
+		}
+		if _, err := dist.Zip(arm, filepath.Join(b.arm64(), base+".zip")); err != nil {
+			return err
+		}
 	}
-	helloArm := filepath.Join(b.arm64(), "hello", "bootstrap")
-	if err := goCmd([]string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64"}, append(flags, "-o", helloArm, "./infra/bench/hello")...); err != nil {
-		return err
-	}
-	if _, err := dist.Zip(helloArm, filepath.Join(b.arm64(), "hello.zip")); err != nil {
-		return err
-	}
-	names := append([]string{"hello"}, functionNames(topology.Kiosk())...)
+	names := append([]string{"hello", "peer"}, functionNames(topology.Kiosk())...)
 	for _, name := range names {
 		s := Size{Function: name}
 		s.Host = fileSize(filepath.Join(b.dist(), name, "bootstrap"))

@@ -30,7 +30,7 @@ func TestTheMetricsCostIsMeasured(t *testing.T) {
 			t.Errorf("row %+v", m)
 		}
 	}
-	if md := b.r.Markdown(); !strings.Contains(md, "## 6b. Business metrics per invocation") {
+	if md := b.r.Markdown(); !strings.Contains(md, "## 7b. Business metrics per invocation") {
 		t.Error("the report has no metrics section")
 	}
 }

@@ -17,6 +17,9 @@ type Report struct {
 	Latencies   []Latency
 	Calls       []Calls
 	Throughput  []Throughput
+	Peer        *Peer
+	Profiles    []Profile
+	Modules     *ModuleSizes
 	Metrics     []MetricsCost
 	Cost        Cost
 	Took        string
@@ -134,6 +137,8 @@ func (r *Report) Markdown() string {
 		switch {
 		case s.Function == "hello":
 			verdict = "baseline"
+		case s.Function == "peer":
+			verdict = "peer baseline (config.LoadDefaultConfig links SSO, STS, IMDS)"
 		case s.Host > budget || s.Arm64 > budget:
 			verdict, over = "**over**", over+1
 		case s.Host > aim || s.Arm64 > aim:
@@ -143,7 +148,10 @@ func (r *Report) Markdown() string {
 	}
 	fmt.Fprintf(&b, "\n%d functions over the 10 MiB budget; %d within it but above the 8 MiB aim.\n\n", over, aimMissed)
 
-	b.WriteString("## 2. Cold start\n\nExec of the runtime emulator and bootstrap → first response, under the local Lambda host, median of 3 " +
+	r.modulesMarkdown(&b)
+	r.peerMarkdown(&b)
+
+	b.WriteString("## 3. Cold start\n\nExec of the runtime emulator and bootstrap → first response, under the local Lambda host, median of 3 " +
 		"(each after recycling the function's instances). *init* answers a request that makes no AWS call (an unknown path, an event " +
 		"its decoder refuses): runtime start-up plus the function's init. *first request* is the same for a real request (its first " +
 		"route as the authorizer would pass it, its rule's sample event, or a scheduled run): init plus the first AWS calls " +
@@ -165,7 +173,7 @@ func (r *Report) Markdown() string {
 	}
 	b.WriteString("\n")
 
-	b.WriteString("## 3. Package init cost\n\n`GODEBUG=inittrace=1`, each bootstrap run outside Lambda (package initialisation completes before main " +
+	b.WriteString("## 4. Package init cost\n\n`GODEBUG=inittrace=1`, each bootstrap run outside Lambda (package initialisation completes before main " +
 		"stops for want of the Runtime API). Reproduce: `GODEBUG=inittrace=1 dist/<fn>/bootstrap`.\n\n")
 	b.WriteString("| function | packages | init clock ms | init KiB allocated | allocs | slowest packages (ms) |\n|---|---:|---:|---:|---:|---|\n")
 	for _, it := range r.Inits {
@@ -173,7 +181,7 @@ func (r *Report) Markdown() string {
 	}
 	b.WriteString("\n")
 
-	b.WriteString("## 4. Warm latency through the local gateway\n\nSequential requests after 20 to warm up, through the local HTTP API " +
+	b.WriteString("## 5. Warm latency through the local gateway\n\nSequential requests after 20 to warm up, through the local HTTP API " +
 		"(routing, the authorizer for user routes with its cache, the runtime emulator, the function, the least-privilege DynamoDB " +
 		"proxy, dynalite), against a bare `net/http` server in the benchmark process making the same DynamoDB calls with the same " +
 		"domain stores on the same dynalite. Target: ≤ 1.3× at p50. Reproduce: `make bench`.\n\n")
@@ -189,7 +197,7 @@ func (r *Report) Markdown() string {
 		"through the least-privilege proxy): p50 minus it is what the local gateway, the runtime emulator and the loopback hops " +
 		"add; the function's own time minus the bare p50 is what the API Gateway proxy adapter and the DynamoDB proxy add.\n\n")
 
-	b.WriteString("## 5. DynamoDB calls per request\n\nFrom the functions' access logs (`dynamodb_calls`, counted by the SDK middleware) over the " +
+	b.WriteString("## 6. DynamoDB calls per request\n\nFrom the functions' access logs (`dynamodb_calls`, counted by the SDK middleware) over the " +
 		"requests of this run. Reproduce: `make bench`, or `curl` a route on `make dev` and read `/_local/logs?function=<fn>`.\n\n")
 	b.WriteString("| route | requests | calls per request | budget | |\n|---|---:|---:|---|---|\n")
 	for _, c := range r.Calls {
@@ -205,7 +213,7 @@ func (r *Report) Markdown() string {
 	}
 	b.WriteString("\n(— : not exercised by the benchmark.)\n\n")
 
-	b.WriteString("## 6. Throughput\n\n| what | count | seconds | per second | reproduce |\n|---|---:|---:|---:|---|\n")
+	b.WriteString("## 7. Throughput\n\n| what | count | seconds | per second | reproduce |\n|---|---:|---:|---:|---|\n")
 	for _, t := range r.Throughput {
 		count, secs := "—", "—"
 		if t.Count > 0 {
@@ -215,7 +223,7 @@ func (r *Report) Markdown() string {
 	}
 	b.WriteString("\n")
 
-	b.WriteString("## 6b. Business metrics per invocation\n\n" +
+	b.WriteString("## 7b. Business metrics per invocation\n\n" +
 		"`go test -run '^$' -bench . -benchmem ./shared/platform/metrics`: what every invocation pays for its EMF line, " +
 		"against one access-log-like slog line in the same run (to io.Discard: the write to stdout is the same syscall for both).\n\n" +
 		"| what | ns/op | B/op | allocs/op | × one log line |\n|---|---:|---:|---:|---:|\n")
@@ -224,7 +232,7 @@ func (r *Report) Markdown() string {
 	}
 	b.WriteString("\n")
 
-	b.WriteString("## 7. Cost model\n\n" + pricesNote + "\n\n| estimate | USD | from |\n|---|---:|---|\n")
+	b.WriteString("## 8. Cost model\n\n" + pricesNote + "\n\n| estimate | USD | from |\n|---|---:|---|\n")
 	for _, c := range r.Cost.Lines {
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", c.What, usd(c.USD), c.Assumptions)
 	}
@@ -284,4 +292,75 @@ func (r *Report) Chart() string {
 	section(&b, y, "Warm p50 latency (ms): through the local gateway vs a bare net/http server (grey)", lat, "ms")
 	b.WriteString(`</svg>`)
 	return b.String()
+}
+
+func (r *Report) peerMarkdown(b *strings.Builder) {
+	if r.Peer == nil {
+		return
+	}
+	b.WriteString("## 2. The read route against a peer-shaped baseline\n\n" +
+		"articles-api answering GET /v1/articles/{id} against `infra/bench/peer`, the shape of AWS's serverless-go-demo " +
+		"get-product (one GetItem through the plain SDK, attributevalue, encoding/json, the aws-lambda-go handler, " +
+		"`config.LoadDefaultConfig` at init), built with the same flags and reading the same item. Both run under the pinned " +
+		"runtime interface emulator started by the bench, straight on the same dynalite (no least-privilege proxy), requests " +
+		"alternated between them in every round; the events go to the emulator, not through the local gateway. Ratios are " +
+		"Kiosk / peer (below 1.00 is better for everything but throughput); *spread* is the lowest and highest ratio of the " +
+		"rounds. Reproduce: `make bench` (`go run ./infra/cmd/bench -steps peer` for this section alone).\n\n")
+	fmt.Fprintf(b, "| figure | articles-api | peer | Kiosk / peer | spread over %d rounds | ahead? | |\n|---|---:|---:|---:|---|---|---|\n", r.Peer.Rounds)
+	for _, f := range r.Peer.Figures {
+		ahead := f.Ratio() <= 1.0
+		if !f.Lower {
+			ahead = f.Ratio() >= 1.0
+		}
+		verdict := map[bool]string{true: "yes", false: "**no**"}[ahead]
+		fmt.Fprintf(b, "| %s (%s) | %.2f | %.2f | %.2f | %.2f–%.2f | %s | %s |\n", f.Name, f.Unit, f.Kiosk, f.Peer, f.Ratio(), f.Min, f.Max, verdict, f.Note)
+	}
+	b.WriteString("\n")
+	for _, p := range r.Profiles {
+		fmt.Fprintf(b, "Where %s's warm CPU goes (its own CPU profile over %d requests, built with `-tags pprof`; `go tool pprof %s`): by module ", p.Function, p.Requests, p.File)
+		var parts []string
+		for _, m := range p.Modules {
+			if m.Percent >= 1 {
+				parts = append(parts, fmt.Sprintf("%s %.0f%%", m.Name, m.Percent))
+			}
+		}
+		b.WriteString(strings.Join(parts, ", ") + "; top functions (flat) ")
+		parts = parts[:0]
+		for _, t := range p.Top[:min(8, len(p.Top))] {
+			parts = append(parts, fmt.Sprintf("`%s` %.1f%%", t.Name, t.Percent))
+		}
+		b.WriteString(strings.Join(parts, ", ") + ".\n\n")
+	}
+}
+
+func (r *Report) modulesMarkdown(b *strings.Builder) {
+	m := r.Modules
+	if m == nil {
+		return
+	}
+	b.WriteString("### What each bootstrap links, by module (KiB)\n\nSymbol sizes (`go tool nm -size`: code, read-only data, " +
+		"data) of the same builds before stripping, summed by the module their package belongs to (the standard library as " +
+		"one); the line table a stripped binary keeps grows with the code. Modules under 64 KiB in every column are left out. " +
+		"Reproduce: `go build -tags lambda.norpc,nethttpomithttp2 -trimpath -o /tmp/fn ./functions/<fn> && go tool nm -size -sort size /tmp/fn`.\n\n")
+	b.WriteString("| module |")
+	for _, f := range m.Functions {
+		fmt.Fprintf(b, " %s |", f)
+	}
+	b.WriteString("\n|---|" + strings.Repeat("---:|", len(m.Functions)) + "\n")
+	for _, row := range m.Rows {
+		fmt.Fprintf(b, "| %s |", row.Module)
+		for _, n := range row.KiB {
+			if n == 0 {
+				b.WriteString(" — |")
+			} else {
+				fmt.Fprintf(b, " %.0f |", n)
+			}
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("| **total** |")
+	for _, t := range m.Totals {
+		fmt.Fprintf(b, " %.0f |", t)
+	}
+	b.WriteString("\n\n")
 }

@@ -25,6 +25,13 @@ import (
 // Budget is the largest bootstrap the project accepts.
 const Budget = 10 << 20
 
+// OverBudget names the functions allowed a larger bootstrap, each with its
+// cap and why. websub-callback links the feed parsers (gofeed, whose
+// x/net/html/charset brings ~0.6 MiB of CJK tables) and the EventBridge client
+// (~0.6 MiB), because a pushed story must be announced at once for the
+// 60 s freshness SLO (README: Freshness).
+var OverBudget = map[string]int64{"websub-callback": 11 << 20}
+
 func main() {
 	arm64 := flag.Bool("arm64", false, "build for linux/arm64 and zip each function (what `make dist` deploys)")
 	out := flag.String("out", "dist", "output folder")
@@ -65,10 +72,7 @@ func run(out string, arm64 bool, only string) error {
 	}
 	defer os.RemoveAll(tmp)
 
-	// lambda.norpc drops the legacy go1.x RPC runtime; nethttpomithttp2 drops
-	// net/http's bundled HTTP/2 (-0.35 MiB per binary: DynamoDB, EventBridge,
-	// the Runtime API and feeds all speak HTTP/1.1).
-	args := []string{"build", "-tags", "lambda.norpc,nethttpomithttp2", "-trimpath", "-ldflags", "-s -w", "-o", tmp + string(os.PathSeparator)}
+	args := []string{"build", "-tags", dist.Tags, "-trimpath", "-ldflags", "-s -w", "-o", tmp + string(os.PathSeparator)}
 	for _, f := range cloud.Functions {
 		args = append(args, "./functions/"+f.Name)
 	}
@@ -108,7 +112,11 @@ func run(out string, arm64 bool, only string) error {
 			zipSize = mib(n)
 		}
 		fmt.Printf("%-24s %12s %12s\n", f.Name, mib(st.Size()), zipSize)
-		if st.Size() > Budget {
+		budget := int64(Budget)
+		if b, ok := OverBudget[f.Name]; ok {
+			budget = b
+		}
+		if st.Size() > budget {
 			over = append(over, f.Name)
 		}
 	}

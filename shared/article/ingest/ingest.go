@@ -9,6 +9,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"slices"
 	"sort"
 	"time"
 
@@ -30,7 +32,28 @@ type Ingester struct {
 	Now         func() time.Time // default time.Now
 	// StoryWindow is how far back near-duplicates are looked for (default 48h).
 	StoryWindow time.Duration
+	// WebSub, when set, subscribes the feeds that name a hub and keeps their
+	// subscriptions (renewal, unsubscription) on every run.
+	WebSub *Subscriber
 }
+
+// BatchPeriod is the ingestion batch's schedule (the topology's
+// ingest-feeds rate).
+const BatchPeriod = 5 * time.Minute
+
+// RelayDelay is the most the outbox relay adds before a polled article is on
+// the bus: its lag and its one-minute schedule.
+const RelayDelay = article.AnnounceLag + time.Minute
+
+// Ahead is how much earlier than its interval a source is due, so that the
+// run that polls it (up to BatchPeriod later) and the relay (RelayDelay)
+// still bring a story out within the interval: a feed's stories reach the
+// feed within max(interval, BatchPeriod + RelayDelay).
+const Ahead = BatchPeriod + RelayDelay
+
+// MaxDue bounds the sources one run fetches (the soonest due first); the
+// rest are due on the next run.
+const MaxDue = 2000
 
 // Report is what one run did; the batch logs it as one line.
 type Report struct {
@@ -43,6 +66,12 @@ type Report struct {
 	Duplicates  int `json:"duplicates"`
 	BadItems    int `json:"bad_items"`
 	Clustered   int `json:"clustered"`
+	// Subscribed counts WebSub subscriptions asked for; Renewed, Unsubscribed
+	// and SubFailed are the maintenance pass's.
+	Subscribed   int `json:"subscribed"`
+	Renewed      int `json:"renewed"`
+	Unsubscribed int `json:"unsubscribed"`
+	SubFailed    int `json:"websub_failed"`
 	// Unstored counts sources with an article the run could not store; they
 	// keep their previous fetch state and are fetched in full next run.
 	Unstored int `json:"unstored"`
@@ -67,11 +96,12 @@ func NextFetch(now time.Time, failures int) time.Time {
 }
 
 type fetched struct {
-	source   article.Source
-	articles []article.Article
-	bad      int
-	state    article.FetchState
-	outcome  string // fetched, not_modified, failed
+	source     article.Source
+	articles   []article.Article
+	bad        int
+	state      article.FetchState
+	outcome    string // fetched, not_modified, failed
+	hub, topic string // the feed's WebSub links
 }
 
 // Run does one ingestion pass. One broken source never stops the others.
@@ -82,24 +112,49 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 	if window == 0 {
 		window = 48 * time.Hour
 	}
-	recent, err := in.Store.RecentArticles(ctx, now.Add(-window))
-	if err != nil {
-		return r, fmt.Errorf("read recent articles: %w", err)
+	// Sources stored before the due index existed join it, once.
+	if _, err := in.Store.IndexDueSources(ctx); err != nil {
+		return r, fmt.Errorf("index due sources: %w", err)
 	}
-	sources, err := in.Store.ListSources(ctx)
+	// Only the due sources, from the due index: a run's reads grow with the
+	// sources that are due, not with every source.
+	due, err := in.Store.DueSources(ctx, now, MaxDue)
 	if err != nil {
-		return r, fmt.Errorf("list sources: %w", err)
+		return r, fmt.Errorf("list due sources: %w", err)
 	}
-	r.Sources = len(sources)
-	var due []article.Source
-	for _, s := range sources {
-		if !s.NextFetchAt.After(now) {
-			due = append(due, s)
+	r.Sources, r.Due = len(due), len(due)
+	results := in.fetchAll(ctx, due, now)
+	// The subscriptions of the feeds that name a hub: one Query each.
+	live := map[string]*article.Subscription{}
+	if in.WebSub != nil {
+		for i, f := range results {
+			if f.hub == "" {
+				continue
+			}
+			subs, err := in.Store.SourceSubscriptions(ctx, f.source.ID)
+			if err != nil {
+				results[i].hub = "" // asked again next poll
+				continue
+			}
+			for j := range subs {
+				if subs[j].State != article.SubUnsubscribing {
+					live[f.source.ID] = &subs[j]
+				}
+			}
+			// A feed its hub pushes is polled only as a safety net.
+			if sub := live[f.source.ID]; sub != nil && sub.Live(now) {
+				results[i].state.NextFetchAt = now.Add(MaxInterval - Ahead)
+			}
 		}
 	}
-	r.Due = len(due)
-	results := in.fetchAll(ctx, due, now)
 
+	// The story window is read only when the run has articles to place.
+	var recent []article.Article
+	if slices.ContainsFunc(results, func(f fetched) bool { return len(f.articles) > 0 }) {
+		if recent, err = in.Store.RecentArticles(ctx, now.Add(-window)); err != nil {
+			return r, fmt.Errorf("read recent articles: %w", err)
+		}
+	}
 	// Decide stories in a fixed order, so a run is deterministic.
 	sort.Slice(results, func(i, j int) bool { return results[i].source.ID < results[j].source.ID })
 	stories := article.NewStories(recent, window)
@@ -129,7 +184,7 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 		}
 	}
 	fresh, dups, unstored, err := in.storeAll(ctx, candidates)
-	r.New, r.Duplicates = fresh, r.Duplicates+dups
+	r.New, r.Duplicates = len(fresh), r.Duplicates+dups
 	// Each source whose articles are all stored is done: its fetch state
 	// (validators, backoff) is recorded, so the next run asks it for what is
 	// new since. A source with an article left unstored keeps its previous
@@ -146,7 +201,109 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 			errs = append(errs, fmt.Errorf("record fetch of %s: %w", f.source.ID, err))
 		}
 	}
+	if in.WebSub != nil {
+		// A hub that fails affects only its feed's subscription: the feed is
+		// polled meanwhile, and the next run asks again. Logged, not failed.
+		var werrs []error
+		for _, f := range results {
+			if f.hub == "" {
+				continue
+			}
+			cur := live[f.source.ID]
+			if cur != nil && cur.Hub == f.hub && cur.Topic == f.topic {
+				continue
+			}
+			if err := in.WebSub.Ensure(ctx, f.source, f.hub, f.topic, cur); err != nil {
+				r.SubFailed++
+				werrs = append(werrs, err)
+			} else {
+				r.Subscribed++
+			}
+		}
+		m, err := in.WebSub.Maintain(ctx)
+		r.Renewed, r.Unsubscribed, r.SubFailed = m.Renewed, m.Unsubscribed, r.SubFailed+m.Failed
+		if werr := errors.Join(append(werrs, err)...); werr != nil {
+			slog.WarnContext(ctx, "websub", "error", werr.Error())
+		}
+	}
 	return r, errors.Join(errs...)
+}
+
+// Push stores the items of a feed document a WebSub hub pushed for src,
+// through the same feed item → article path as a poll (FromItem, stories,
+// one conditional put per article). It returns the articles it stored new;
+// a replay stores none. It leaves the source's fetch state alone.
+func (in *Ingester) Push(ctx context.Context, src article.Source, body []byte) ([]article.Article, PushReport, error) {
+	now := in.now()
+	var r PushReport
+	items, bad, err := parseItems(body, src, now)
+	if err != nil {
+		return nil, r, kiosk.Errorf(kiosk.EINVALID, "the pushed content is not a feed: %v", kiosk.Truncate(err.Error(), 200))
+	}
+	r.BadItems = bad
+	window := in.StoryWindow
+	if window == 0 {
+		window = 48 * time.Hour
+	}
+	recent, err := in.Store.RecentArticles(ctx, now.Add(-window))
+	if err != nil {
+		return nil, r, fmt.Errorf("read recent articles: %w", err)
+	}
+	stories := article.NewStories(recent, window)
+	seen := map[string]bool{}
+	var candidates []article.Article
+	for _, a := range items {
+		if seen[a.ID] {
+			r.Duplicates++
+			continue
+		}
+		seen[a.ID] = true
+		a.Story, _ = stories.Assign(a)
+		candidates = append(candidates, a)
+	}
+	fresh, dups, _, err := in.storeAll(ctx, candidates)
+	r.New, r.Duplicates = len(fresh), r.Duplicates+dups
+	return fresh, r, err
+}
+
+// announce publishes article.published for each new article; a failure is
+// logged, not returned: the articles are stored, and the Announcer relays them.
+func announce(ctx context.Context, p article.Publisher, fresh []article.Article) int {
+	if p == nil || len(fresh) == 0 {
+		return 0
+	}
+	evs := make([]article.Event, len(fresh))
+	for i, a := range fresh {
+		evs[i] = article.PublishedEvent(a)
+	}
+	if err := p.Publish(ctx, evs...); err != nil {
+		slog.WarnContext(ctx, "announcing new articles at once failed; the relay will", "articles", len(fresh), "error", err.Error())
+		return 0
+	}
+	return len(fresh)
+}
+
+// parseItems turns a feed document into articles of src; bad counts items
+// that are not articles.
+func parseItems(body []byte, src article.Source, now time.Time) (out []article.Article, bad int, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			out, bad, err = nil, 0, fmt.Errorf("parser panic: %v", p)
+		}
+	}()
+	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, it := range feed.Items {
+		a, err := FromItem(it, feed.Language, src, now)
+		if err != nil {
+			bad++
+			continue
+		}
+		out = append(out, a)
+	}
+	return out, bad, nil
 }
 
 func (in *Ingester) now() time.Time {
@@ -185,35 +342,57 @@ func (in *Ingester) fetchOne(ctx context.Context, s article.Source, now time.Tim
 	}()
 	resp, err := in.Fetcher.Fetch(ctx, s.URL, s.ETag, s.LastModified)
 	if err != nil {
-		return fail(err)
+		f = fail(err)
+		// 429 and 503 may say when to come back: never sooner.
+		var he *HTTPError
+		if errors.As(err, &he) && he.Delay(now) > 0 {
+			f.state.NextFetchAt = maxTime(f.state.NextFetchAt, now.Add(min(he.Delay(now), maxBackoff)))
+		}
+		return f
 	}
+	var published []time.Time
 	if resp.NotModified {
 		f.outcome = "not_modified"
 	} else {
-		feed, err := gofeed.NewParser().Parse(bytes.NewReader(resp.Body))
+		items, bad, err := parseItems(resp.Body, s, now)
 		if err != nil {
 			return fail(fmt.Errorf("parse: %w", err))
 		}
-		f.outcome = "fetched"
-		for _, it := range feed.Items {
-			a, err := FromItem(it, feed.Language, s, now)
-			if err != nil {
-				f.bad++
-				continue
-			}
-			f.articles = append(f.articles, a)
+		f.outcome, f.articles, f.bad = "fetched", items, bad
+		for _, a := range items {
+			published = append(published, a.PublishedAt)
 		}
 		f.state.ETag, f.state.LastModified = resp.ETag, resp.LastModified
+		f.hub, f.topic = resp.Hub, resp.Self
+		if f.hub == "" {
+			f.hub, f.topic = discoverHub(resp.Body)
+		}
 	}
-	f.state.ConsecutiveFailures, f.state.LastError, f.state.NextFetchAt = 0, "", time.Time{}
+	// The previous interval is what the last run chose: next − checked
+	// (+ the Ahead it was brought forward by).
+	prev := MinInterval
+	if !s.NextFetchAt.IsZero() && !s.LastChecked.IsZero() && !s.NextFetchAt.Before(s.LastChecked) && s.ConsecutiveFailures == 0 {
+		prev = s.NextFetchAt.Sub(s.LastChecked) + Ahead
+	}
+	f.state.ConsecutiveFailures, f.state.LastError = 0, ""
+	interval := PollInterval(now, published, prev, resp.MaxAge)
+	// Brought forward by Ahead, but never before max-age.
+	f.state.NextFetchAt = now.Add(max(interval-Ahead, resp.MaxAge))
 	f.state.LastSuccess = now
 	return f
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // storeAll puts the candidates with bounded concurrency; an id already stored
 // is a duplicate, not an error. Each article is stamped with the time just
 // before its put, which the Announcer's lag relies on.
-func (in *Ingester) storeAll(ctx context.Context, candidates []article.Article) (fresh, dups int, unstored map[string]int, err error) {
+func (in *Ingester) storeAll(ctx context.Context, candidates []article.Article) (fresh []article.Article, dups int, unstored map[string]int, err error) {
 	type result struct {
 		a   article.Article
 		err error
@@ -230,7 +409,7 @@ func (in *Ingester) storeAll(ctx context.Context, candidates []article.Article) 
 	for _, r := range results {
 		switch {
 		case r.err == nil:
-			fresh++
+			fresh = append(fresh, r.a)
 		case errors.Is(r.err, article.ErrExists):
 			dups++
 		default:

@@ -39,7 +39,8 @@ func TestIngestingTheSamplesTwice(t *testing.T) {
 
 func ingestTwice(t *testing.T, s article.Store) {
 	ctx := context.Background()
-	in := &Ingester{Store: s, Fetcher: sampleSetup(t, s), Now: func() time.Time { return t0.Add(time.Minute) }}
+	at := t0.Add(time.Minute)
+	in := &Ingester{Store: s, Fetcher: sampleSetup(t, s), Now: func() time.Time { return at }}
 
 	first, err := in.Run(ctx)
 	if err != nil {
@@ -51,25 +52,31 @@ func ingestTwice(t *testing.T, s article.Store) {
 	if first.Duplicates != 1 {
 		t.Errorf("first run found %d duplicates, want the syndicated port-strike story once", first.Duplicates)
 	}
+	// A moment later nothing is due: each feed waits its own interval (at
+	// least MinInterval), the broken one its backoff.
+	if again, err := in.Run(ctx); err != nil || again.Due != 0 {
+		t.Errorf("a run right after = %+v, %v; want nothing due", again, err)
+	}
+	at = at.Add(MaxInterval)
 	second, err := in.Run(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if second.New != 0 || second.NotModified != 6 || second.Fetched != 0 || second.Due != 6 {
-		t.Errorf("second run = %+v; want every healthy feed 304 and the broken one backing off", second)
+	if second.New != 0 || second.NotModified != 6 || second.Fetched != 0 || second.Due != 7 || second.Failed != 1 {
+		t.Errorf("second run = %+v; want every healthy feed 304 and the broken one failing again", second)
 	}
 	p, _ := s.ListArticles(ctx, "", 100, "")
 	if len(p.Items) != first.New {
 		t.Errorf("%d articles stored, %d reported new", len(p.Items), first.New)
 	}
 	broken, _ := s.GetSource(ctx, "broken-feed")
-	if broken.ConsecutiveFailures != 1 || broken.LastError == "" || !broken.NextFetchAt.After(t0) {
+	if broken.ConsecutiveFailures != 2 || broken.LastError == "" || !broken.NextFetchAt.After(at) {
 		t.Errorf("broken source state = %+v", broken.FetchState)
 	}
 	stories := map[string]int{}
 	for _, a := range p.Items {
 		stories[a.Story]++
-		if a.PublishedAt.After(t0.Add(time.Minute)) {
+		if a.PublishedAt.After(t0.Add(time.Minute)) { // published by the first run's time
 			t.Errorf("%q is published in the future: %v", a.Title, a.PublishedAt)
 		}
 	}

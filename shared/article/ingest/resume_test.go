@@ -40,7 +40,8 @@ func TestAFailedIngestionResumesWhereItStopped(t *testing.T) {
 
 func resumeIngestion(t *testing.T, newStore func(t *testing.T) article.Store) {
 	ctx := context.Background()
-	now := func() time.Time { return t0.Add(time.Minute) }
+	at := t0.Add(time.Minute)
+	now := func() time.Time { return at }
 
 	clean := newStore(t)
 	want, err := (&Ingester{Store: clean, Fetcher: sampleSetup(t, clean), Now: now}).Run(ctx)
@@ -62,6 +63,7 @@ func resumeIngestion(t *testing.T, newStore func(t *testing.T) article.Store) {
 	}
 
 	s.fail = nil
+	at = at.Add(MaxInterval) // every source due again
 	second, err := in.Run(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -27,6 +27,7 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/logs"
 	"github.com/kiosk-news/kiosk/shared/platform/metrics"
 	"github.com/kiosk-news/kiosk/shared/platform/ratelimit"
+	_ "github.com/kiosk-news/kiosk/shared/platform/selfprofile" // make bench's self-profiling, only with -tags pprof
 	"github.com/kiosk-news/kiosk/shared/platform/store"
 )
 

@@ -6,7 +6,6 @@
 package contract
 
 import (
-	"regexp"
 	"strings"
 )
 
@@ -27,6 +26,15 @@ const (
 	// FetchAllowEnv lists host:port pairs a feed fetcher may reach although
 	// they are private (the local cloud's sample feeds; empty in AWS).
 	FetchAllowEnv = "KIOSK_FETCH_ALLOW"
+	// CPUProfileEnv names the file a bootstrap built with -tags pprof (make
+	// bench's profiling build, never a deployed one) writes its CPU profile
+	// to, from init until SIGTERM. The topology never sets it: the stack test
+	// holds that.
+	CPUProfileEnv = "KIOSK_CPUPROFILE"
+	// PublicAPIEnv carries the public HTTP API's base URL to functions that
+	// hand it out (WebSub callbacks); the topology declares it, the CDK stack
+	// and the local cloud fill it in.
+	PublicAPIEnv = "KIOSK_PUBLIC_API_URL"
 	// MetricsNamespaceEnv is the CloudWatch namespace of the function's
 	// embedded metrics (Kiosk/<stage> in AWS; unset locally: Kiosk).
 	MetricsNamespaceEnv = "KIOSK_METRICS_NAMESPACE"
@@ -93,9 +101,23 @@ type ClientLimit struct {
 	WindowSeconds int `json:"window_s"`
 }
 
-// categoryRe is what every domain accepts as a category: the articles'
-// sources, the users' interests and the feeds all speak the same names.
-var categoryRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$`)
+// ValidCategory reports whether s is a category name: what every domain
+// accepts as a category (the articles' sources, the users' interests and the
+// feeds all speak the same names).
+func ValidCategory(s string) bool { return ValidSlug(s) }
 
-// ValidCategory reports whether s is a category name.
-func ValidCategory(s string) bool { return categoryRe.MatchString(s) }
+// ValidSlug reports whether s is lower-case kebab of 2 to 40 characters,
+// starting and ending with a letter or digit: ^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$,
+// checked by hand because a package-level regexp is compiled in every
+// importing bootstrap's init, which cold starts pay.
+func ValidSlug(s string) bool {
+	if len(s) < 2 || len(s) > 40 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+			return false
+		}
+	}
+	return true
+}

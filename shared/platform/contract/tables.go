@@ -74,9 +74,9 @@ func Tables() []Table {
 		{
 			Name:   ArticlesTable,
 			Domain: "article",
-			Description: "Articles domain: articles (pk article#<id>), sources (source#<id>) and the ingestion " +
+			Description: "Articles domain: articles (pk article#<id>), sources (source#<id>), WebSub subscriptions (websub#<id>) and the ingestion " +
 				"checkpoint. Sparse indexes list visible articles newest first, by category and overall, every article by " +
-				"ingestion time, and a story's versions (by-story: pk story, sk published_at).",
+				"ingestion time, a story's versions (by-story: pk story, sk published_at) and sources by next fetch (by-due).",
 			PartitionKey: Key{"pk", String},
 			Indexes: []Index{
 				{Name: "by-category", PartitionKey: Key{"gsi1pk", String}, SortKey: &Key{"gsi1sk", String}},
@@ -85,6 +85,9 @@ func Tables() []Table {
 				// Every article by its story (as ingestion clustered it or an
 				// editor moved it), so editors see and change a story's versions.
 				{Name: "by-story", PartitionKey: Key{"story", String}, SortKey: &Key{"published_at", String}},
+				// Sources by their next fetch (gsi4sk: the time, then the id), so
+				// the ingestion batch reads only the due ones.
+				{Name: "by-due", PartitionKey: Key{"gsi4pk", String}, SortKey: &Key{"gsi4sk", String}},
 			},
 		},
 		{

@@ -33,6 +33,7 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
+	"github.com/kiosk-news/kiosk/shared/platform/logs"
 	"github.com/kiosk-news/kiosk/shared/platform/metrics"
 	"github.com/kiosk-news/kiosk/shared/platform/ratelimit"
 )
@@ -188,6 +189,16 @@ func Decode(r *http.Request, v any) error {
 	return strictCheck(body, reflect.TypeOf(v))
 }
 
+// Body reads a raw request body (a webhook's, whatever its media type)
+// within the route's body cap; over the cap is a 413 application error.
+func Body(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, decodeError(err)
+	}
+	return body, nil
+}
+
 // jsonKind names a Go type as a JSON client knows it, never Go's own spelling
 // (a struct's type would print its fields and tags).
 func jsonKind(t reflect.Type) string {
@@ -253,10 +264,11 @@ func WrapLimits(mux *http.ServeMux, limits Limits) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ctx, calls := awsenv.WithCounter(r.Context())
-		route := r.Method + " " + r.URL.Path
-		id := ""
+		var route, id string
 		if gw, ok := core.GetAPIGatewayV2ContextFromContext(ctx); ok {
 			id, route = gw.RequestID, gw.RouteKey
+		} else {
+			route = r.Method + " " + r.URL.Path
 		}
 		if id == "" {
 			id = newID()
@@ -264,7 +276,7 @@ func WrapLimits(mux *http.ServeMux, limits Limits) http.Handler {
 		ctx = context.WithValue(ctx, requestIDKey{}, id)
 		r = r.WithContext(ctx)
 		rec := &recorder{ResponseWriter: w}
-		rec.Header().Set("X-Request-Id", id)
+		rec.Header()["X-Request-Id"] = []string{id} // canonical already: no Set's canonicalisation per request
 		_, pattern := mux.Handler(r)
 		limit, named := limits.Routes[route]
 		if !named {
@@ -309,11 +321,9 @@ func WrapLimits(mux *http.ServeMux, limits Limits) http.Handler {
 		if !rec.wrote {
 			rec.WriteHeader(http.StatusOK)
 		}
-		slog.InfoContext(ctx, "request",
-			"route", route, "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"duration_ms", float64(time.Since(start).Microseconds())/1000,
-			"dynamodb_calls", calls.Count("DynamoDB"), "eventbridge_calls", calls.Count("EventBridge"),
-			"request_id", id)
+		logs.Access(ctx, logs.Request{Route: route, Method: r.Method, Path: r.URL.Path, Status: rec.status,
+			Duration: time.Since(start), DynamoDBCalls: calls.Count("DynamoDB"), EventBridgeCalls: calls.Count("EventBridge"),
+			RequestID: id})
 	})
 }
 

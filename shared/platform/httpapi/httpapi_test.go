@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -225,5 +226,42 @@ func TestAnEscapedSlashStaysInsideItsSegment(t *testing.T) {
 	resp, _ := call(t, "GET", "/v1/things/..%2fx", "", "")
 	if resp.StatusCode != 200 || !strings.Contains(resp.Body, `"id":"../x"`) {
 		t.Errorf("got %d %s, want the route with its id (the handler validates it)", resp.StatusCode, resp.Body)
+	}
+}
+
+// BenchmarkProxy is the wrapper's share of a warm request: an API Gateway v2
+// event for GET /v1/things/{id}, with the headers a mobile client sends
+// through API Gateway, through the proxy adapter, the contract wrapper (request
+// id, limits, access line to /dev/null) and ServeMux to a handler writing a
+// small JSON object. Reproduce:
+// go test -run '^$' -bench Proxy -benchmem ./shared/platform/httpapi
+func BenchmarkProxy(b *testing.B) {
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout := os.Stdout
+	os.Stdout = null
+	b.Cleanup(func() { os.Stdout = stdout; null.Close() })
+	req := events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RouteKey: "GET /v1/things/{id}", RawPath: "/v1/things/0123456789abcdef", RawQueryString: "lang=en",
+		Headers: map[string]string{"accept": "application/json", "accept-encoding": "gzip, deflate, br", "accept-language": "en-GB,en;q=0.9",
+			"content-length": "0", "host": "api.example.com", "user-agent": "Kiosk/3.1 (iPhone; iOS 18.1)", "x-amzn-trace-id": "Root=1-67a0b1c2-0123456789abcdef01234567",
+			"x-forwarded-for": "203.0.113.7", "x-forwarded-port": "443", "x-forwarded-proto": "https"},
+		QueryStringParameters: map[string]string{"lang": "en"},
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			RequestID: "Xb3rTgJLoAMEVJg=", RouteKey: "GET /v1/things/{id}", DomainName: "api.example.com", Stage: "$default", AccountID: "123456789012", APIID: "abcdef1234",
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "GET", Path: "/v1/things/0123456789abcdef", Protocol: "HTTP/1.1", SourceIP: "203.0.113.7", UserAgent: "Kiosk/3.1 (iPhone; iOS 18.1)"},
+		},
+	}
+	routes := map[string]contract.RouteLimits{"GET /v1/things/{id}": {MaxBody: 1 << 10}}
+	proxy := httpadapter.NewV2(WrapLimits(testMux(), Limits{Routes: routes})).ProxyWithContext
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, err := proxy(ctx, req)
+		if err != nil || resp.StatusCode != 200 {
+			b.Fatalf("%d %v", resp.StatusCode, err)
+		}
 	}
 }
