@@ -659,11 +659,11 @@ export interface components {
              * @description The feed's URL (RSS, Atom or JSON Feed), http or https.
              */
             url: string;
-            /** @description A display name. */
+            /** @description A display name. Counted in characters (Unicode code points), not bytes. */
             name: string;
             /** @description The category its articles go to. */
             category: string;
-            /** @description How much the ranking favours it: 1 is neutral, above 1 favours. */
+            /** @description How much the ranking favours it, 0.1 to 10: 1 is neutral, above 1 favours. */
             weight: number;
         };
         /**
@@ -1292,7 +1292,7 @@ export interface components {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                "Cache-Control": components["headers"]["CacheControl"];
+                "Cache-Control": components["headers"]["ErrorCacheControl"];
                 [name: string]: unknown;
             };
             content: {
@@ -1313,7 +1313,7 @@ export interface components {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                "Cache-Control": components["headers"]["CacheControl"];
+                "Cache-Control": components["headers"]["ErrorCacheControl"];
                 [name: string]: unknown;
             };
             content: {
@@ -1334,7 +1334,7 @@ export interface components {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                "Cache-Control": components["headers"]["CacheControl"];
+                "Cache-Control": components["headers"]["ErrorCacheControl"];
                 [name: string]: unknown;
             };
             content: {
@@ -1355,7 +1355,7 @@ export interface components {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                "Cache-Control": components["headers"]["CacheControl"];
+                "Cache-Control": components["headers"]["ErrorCacheControl"];
                 [name: string]: unknown;
             };
             content: {
@@ -1376,7 +1376,7 @@ export interface components {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                "Cache-Control": components["headers"]["CacheControl"];
+                "Cache-Control": components["headers"]["ErrorCacheControl"];
                 [name: string]: unknown;
             };
             content: {
@@ -1397,7 +1397,7 @@ export interface components {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                "Cache-Control": components["headers"]["CacheControl"];
+                "Cache-Control": components["headers"]["ErrorCacheControl"];
                 [name: string]: unknown;
             };
             content: {
@@ -1418,7 +1418,7 @@ export interface components {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                "Cache-Control": components["headers"]["CacheControl"];
+                "Cache-Control": components["headers"]["ErrorCacheControl"];
                 "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
@@ -1440,7 +1440,7 @@ export interface components {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                "Cache-Control": components["headers"]["CacheControl"];
+                "Cache-Control": components["headers"]["ErrorCacheControl"];
                 [name: string]: unknown;
             };
             content: {
@@ -1461,7 +1461,7 @@ export interface components {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                "Cache-Control": components["headers"]["CacheControl"];
+                "Cache-Control": components["headers"]["ErrorCacheControl"];
                 "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
@@ -1483,7 +1483,7 @@ export interface components {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                "Cache-Control": components["headers"]["CacheControl"];
+                "Cache-Control": components["headers"]["ErrorCacheControl"];
                 [name: string]: unknown;
             };
             content: {
@@ -1504,7 +1504,7 @@ export interface components {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                "Cache-Control": components["headers"]["CacheControl"];
+                "Cache-Control": components["headers"]["ErrorCacheControl"];
                 [name: string]: unknown;
             };
             content: {
@@ -1523,7 +1523,7 @@ export interface components {
     };
     parameters: {
         /**
-         * @description Page size, 1 to 100 (articles) or 50 (feeds, notifications). A larger value is served as the maximum rather than refused (`x-kiosk-clamped`).
+         * @description Page size, 1 to 100. A larger value is a 400 `invalid_argument` naming `limit`, not a shorter page.
          * @example 20
          */
         Limit: number;
@@ -1533,7 +1533,7 @@ export interface components {
          */
         Cursor: string;
         /**
-         * @description Page size, 1 to 50. A larger value is served as 50 rather than refused (`x-kiosk-clamped`).
+         * @description Page size, 1 to 50. A larger value is a 400 `invalid_argument` naming `limit`, not a shorter page.
          * @example 20
          */
         LimitFifty: number;
@@ -1556,10 +1556,15 @@ export interface components {
          */
         RetryAfter: number;
         /**
-         * @description How long the answer may be kept: `public, max-age=30` (lists and public feeds), `public, max-age=300` (one article), `private, no-store` (a user's own data), `no-store` (tokens, and every answer of the users routes, errors included).
+         * @description How long the answer may be kept: `public, max-age=30` (lists and public feeds), `public, max-age=300` (one article), `private, no-store` (a user's own data), `no-store` (tokens, and every answer of the users routes).
          * @example public, max-age=30
          */
         CacheControl: "public, max-age=30" | "public, max-age=300" | "private, no-store" | "no-store";
+        /**
+         * @description Every error answer, of every route, from a function or the local gateway: `no-store` (an error is never kept). API Gateway's own answers in AWS carry none (see Production differences).
+         * @example no-store
+         */
+        ErrorCacheControl: "no-store";
     };
     pathItems: never;
 }
@@ -1598,7 +1603,7 @@ export interface operations {
             query?: {
                 category?: string;
                 /**
-                 * @description Page size, 1 to 100 (articles) or 50 (feeds, notifications). A larger value is served as the maximum rather than refused (`x-kiosk-clamped`).
+                 * @description Page size, 1 to 100. A larger value is a 400 `invalid_argument` naming `limit`, not a shorter page.
                  * @example 20
                  */
                 limit?: components["parameters"]["Limit"];
@@ -1706,7 +1711,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1727,7 +1732,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1807,7 +1812,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1828,7 +1833,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1849,7 +1854,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2085,7 +2090,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2106,7 +2111,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2127,7 +2132,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2148,7 +2153,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
@@ -2204,7 +2209,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2225,7 +2230,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2247,7 +2252,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
@@ -2374,7 +2379,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2451,7 +2456,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2473,7 +2478,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Apigw-Requestid": components["headers"]["ApigwRequestid"];
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
@@ -2579,7 +2584,7 @@ export interface operations {
             query?: {
                 category?: string;
                 /**
-                 * @description Page size, 1 to 50. A larger value is served as 50 rather than refused (`x-kiosk-clamped`).
+                 * @description Page size, 1 to 50. A larger value is a 400 `invalid_argument` naming `limit`, not a shorter page.
                  * @example 20
                  */
                 limit?: components["parameters"]["LimitFifty"];
@@ -2619,7 +2624,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Page size, 1 to 50. A larger value is served as 50 rather than refused (`x-kiosk-clamped`).
+                 * @description Page size, 1 to 50. A larger value is a 400 `invalid_argument` naming `limit`, not a shorter page.
                  * @example 20
                  */
                 limit?: components["parameters"]["LimitFifty"];
@@ -2661,7 +2666,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Page size, 1 to 50. A larger value is served as 50 rather than refused (`x-kiosk-clamped`).
+                 * @description Page size, 1 to 50. A larger value is a 400 `invalid_argument` naming `limit`, not a shorter page.
                  * @example 20
                  */
                 limit?: components["parameters"]["LimitFifty"];
@@ -2858,7 +2863,7 @@ export interface operations {
                 "application/json": {
                     /**
                      * Format: email
-                     * @description The editor's e-mail address (their account name).
+                     * @description The editor's e-mail address (their account name): ASCII, a local part of at most 64 characters (RFC 5321) of letters, digits and `._%+-`, and a domain of letters, digits and dashes; at most 100 characters, case-insensitive (stored lower-case).
                      */
                     email: string;
                     /**

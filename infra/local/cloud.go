@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -187,7 +188,7 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	if err != nil {
 		return nil, err
 	}
-	c.serve(guardLn, guard)
+	c.serve(guardLn, guard, 0)
 	c.functionDynamoURL = "http://" + guardLn.Addr().String()
 
 	busLn, err := net.Listen("tcp", "127.0.0.1:0")
@@ -240,8 +241,8 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	gw := newGateway(cloud, c.host)
 	gw.now = c.clock.Now
 	mux.Handle("/", gw)
-	c.serve(apiLn, mux)
-	c.serve(busLn, &awsEndpoint{bus: c.bus, secrets: secrets})
+	c.serve(apiLn, api(mux, gw), MaxHeaderBytes)
+	c.serve(busLn, &awsEndpoint{bus: c.bus, secrets: secrets}, 0)
 	if !cfg.NoSamples {
 		if err := c.seedSamples(ctx); err != nil {
 			return nil, err
@@ -258,8 +259,27 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	return c, nil
 }
 
-func (c *Cloud) serve(ln net.Listener, h http.Handler) {
-	s := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+// MaxHeaderBytes is API Gateway's HTTP API quota on the request line and
+// headers together (10240 bytes, not adjustable); net/http answers a larger
+// request 431 (it allows itself 4 KiB of slack over the figure).
+const MaxHeaderBytes = 10240
+
+// api serves the local tools' paths through mux and everything else through
+// the gateway. An unclean path (//v1/health, /v1//health, /v1/a/../health)
+// goes to the gateway as sent: ServeMux would redirect it to the clean one,
+// API Gateway matches it against the routes as it is (no route: a 404).
+func api(mux *http.ServeMux, gw http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.EscapedPath(); p != "" && path.Clean(p) != p && path.Clean(p)+"/" != p {
+			gw.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+func (c *Cloud) serve(ln net.Listener, h http.Handler, maxHeader int) {
+	s := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: maxHeader}
 	c.servers = append(c.servers, s)
 	go func() { _ = s.Serve(ln) }()
 }

@@ -175,13 +175,14 @@ func TestBadInputCorpus(t *testing.T) {
 				if concrete == p {
 					// Bad values for each query parameter the route declares.
 					bad := map[string][]string{
-						"#/components/parameters/Limit":  {"limit=-1", "limit=0", "limit=abc", "limit=1.5", "limit=99999999999999999999"},
-						"#/components/parameters/Cursor": {"cursor=forged", "cursor=" + url.QueryEscape("eyJyIjoiLi4vLi4iLCJvIjotMX0"), "cursor=%FF", "cursor=" + strings.Repeat("A", 3000)},
-						"category":                       {"category=Not%20A%20Category", "category=%00", "category=" + strings.Repeat("a", 100)},
-						"from":                           {"from=yesterday&to=2026-01-01T00:00:00Z&granularity=hour&by=all"},
-						"to":                             {"from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z&granularity=hour&by=all", "from=2000-01-01T00:00:00Z&to=2026-01-01T00:00:00Z&granularity=hour&by=all"},
-						"granularity":                    {"from=2026-01-01T00:00:00Z&to=2026-01-01T00:00:00Z&granularity=week&by=all"},
-						"by":                             {"from=2026-01-01T00:00:00Z&to=2026-01-01T00:00:00Z&granularity=hour&by=%3Cscript%3E"},
+						"#/components/parameters/Limit":      {"limit=-1", "limit=0", "limit=abc", "limit=1.5", "limit=99999999999999999999", "limit=101"},
+						"#/components/parameters/LimitFifty": {"limit=0", "limit=51"},
+						"#/components/parameters/Cursor":     {"cursor=forged", "cursor=" + url.QueryEscape("eyJyIjoiLi4vLi4iLCJvIjotMX0"), "cursor=%FF", "cursor=" + strings.Repeat("A", 3000)},
+						"category":                           {"category=Not%20A%20Category", "category=%00", "category=" + strings.Repeat("a", 100)},
+						"from":                               {"from=yesterday&to=2026-01-01T00:00:00Z&granularity=hour&by=all"},
+						"to":                                 {"from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z&granularity=hour&by=all", "from=2000-01-01T00:00:00Z&to=2026-01-01T00:00:00Z&granularity=hour&by=all"},
+						"granularity":                        {"from=2026-01-01T00:00:00Z&to=2026-01-01T00:00:00Z&granularity=week&by=all"},
+						"by":                                 {"from=2026-01-01T00:00:00Z&to=2026-01-01T00:00:00Z&granularity=hour&by=%3Cscript%3E"},
 					}
 					for _, prm := range op.Parameters {
 						key := prm.Ref

@@ -43,6 +43,7 @@ type gateway struct {
 	routes     []compiledRoute
 	host       *Host
 	authorizer string
+	cors       topology.CORS
 
 	mu    sync.Mutex
 	cache map[string]authDecision // by auth mode + Authorization header, as API Gateway caches per authorizer
@@ -89,7 +90,7 @@ func (b *bucket) take(now time.Time) (bool, time.Duration) {
 }
 
 func newGateway(cloud topology.Cloud, host *Host) *gateway {
-	g := &gateway{now: time.Now, host: host, authorizer: cloud.Authorizer, cache: map[string]authDecision{}}
+	g := &gateway{now: time.Now, host: host, authorizer: cloud.Authorizer, cors: cloud.CORS, cache: map[string]authDecision{}}
 	for _, r := range cloud.Routes() {
 		t := cloud.Throttle // the stage's default route throttle, as the stack sets it
 		if r.Throttle != nil {
@@ -179,6 +180,22 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := requestID()
 	w.Header().Set("Apigw-Requestid", id)
 	fail := func(code, msg string) { httpapi.WriteErrorCode(w, code, msg, id) }
+
+	// CORS, as API Gateway does with the API's CorsConfiguration: it answers
+	// a preflight itself, on any path (204; CORS headers only when the
+	// origin, method and headers are allowed), and adds the headers to every
+	// answer to an allowed origin.
+	origin := r.Header.Get("Origin")
+	if method := r.Header.Get("Access-Control-Request-Method"); r.Method == http.MethodOptions && origin != "" && method != "" {
+		for k, v := range g.cors.Preflight(g.cors.Origins, origin, method, r.Header.Get("Access-Control-Request-Headers")) {
+			w.Header().Set(k, v)
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	for k, v := range g.cors.Actual(g.cors.Origins, origin) {
+		w.Header().Set(k, v)
+	}
 
 	route, params, allow := g.match(r.Method, r.URL.Path)
 	if route == nil {

@@ -257,16 +257,6 @@ func (s *Spec) checkRequest(x Exchange, op map[string]any, pathParams map[string
 			continue
 		}
 		ptr := s.pointerOf(raw) + "/schema"
-		if clamped, _ := p["x-kiosk-clamped"].(bool); clamped {
-			// A value above the maximum is served as the maximum, as documented.
-			if max, ok := p["schema"].(map[string]any)["maximum"].(json.Number); ok {
-				if n, err := strconv.ParseFloat(value, 64); err == nil {
-					if m, _ := max.Float64(); n > m {
-						value = max.String()
-					}
-				}
-			}
-		}
 		if err := s.validateParam(ptr, p, value); err != nil {
 			errs = append(errs, fmt.Sprintf("%s parameter %s=%q: %v", in, name, value, err))
 		}

@@ -91,17 +91,25 @@ func (b *builder) noFunctions(n int) {
 }
 
 func (b *builder) buildAPI() awsapigatewayv2.HttpApi {
+	// The topology's CORS; the stage's own origins when the deployment
+	// names them.
+	c := b.cloud.CORS
 	origins := b.props.Origins
+	if len(origins) == 0 {
+		origins = c.Origins
+	}
 	var cors *awsapigatewayv2.CorsPreflightOptions
 	if len(origins) > 0 {
+		var methods []awsapigatewayv2.CorsHttpMethod
+		for _, m := range c.Methods {
+			methods = append(methods, awsapigatewayv2.CorsHttpMethod(m))
+		}
 		cors = &awsapigatewayv2.CorsPreflightOptions{
-			AllowOrigins: jsii.Strings(origins...),
-			AllowMethods: &[]awsapigatewayv2.CorsHttpMethod{
-				awsapigatewayv2.CorsHttpMethod_GET, awsapigatewayv2.CorsHttpMethod_POST, awsapigatewayv2.CorsHttpMethod_PUT,
-				awsapigatewayv2.CorsHttpMethod_PATCH, awsapigatewayv2.CorsHttpMethod_DELETE,
-			},
-			AllowHeaders: jsii.Strings("authorization", "content-type"),
-			MaxAge:       awscdk.Duration_Hours(jsii.Number(1)),
+			AllowOrigins:  jsii.Strings(origins...),
+			AllowMethods:  &methods,
+			AllowHeaders:  jsii.Strings(c.AllowHeaders...),
+			ExposeHeaders: jsii.Strings(c.ExposeHeaders...),
+			MaxAge:        awscdk.Duration_Seconds(jsii.Number(c.MaxAge.Seconds())),
 		}
 	}
 	api := awsapigatewayv2.NewHttpApi(b.stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{

@@ -929,8 +929,24 @@ func TestTheGatewayStageThrottlesAndLogs(t *testing.T) {
 		t.Error("no access log")
 	}
 	api := resources(s.platform(), "AWS::ApiGatewayV2::Api")[0].Props
-	if cors := api["CorsConfiguration"].(map[string]any); !slices.Equal(toStrings(cors["AllowOrigins"]), []string{"https://app.example"}) {
+	cors := api["CorsConfiguration"].(map[string]any)
+	if !slices.Equal(toStrings(cors["AllowOrigins"]), []string{"https://app.example"}) {
 		t.Errorf("CORS = %v", cors)
+	}
+	// The topology's CORS: a browser app can send the TS client's
+	// Idempotency-Key and read Retry-After, Idempotent-Replayed, X-Request-Id
+	// and Location.
+	c := topology.Kiosk().CORS
+	if !slices.Equal(toStrings(cors["AllowHeaders"]), c.AllowHeaders) || !slices.Contains(c.AllowHeaders, "idempotency-key") {
+		t.Errorf("CORS AllowHeaders = %v, want %v", cors["AllowHeaders"], c.AllowHeaders)
+	}
+	for _, h := range []string{"retry-after", "idempotent-replayed", "x-request-id", "location"} {
+		if !slices.Contains(toStrings(cors["ExposeHeaders"]), h) {
+			t.Errorf("CORS ExposeHeaders = %v, want %s in it", cors["ExposeHeaders"], h)
+		}
+	}
+	if !slices.Equal(toStrings(cors["AllowMethods"]), c.Methods) || cors["MaxAge"] != float64(3600) {
+		t.Errorf("CORS methods %v, max age %v", cors["AllowMethods"], cors["MaxAge"])
 	}
 }
 

@@ -14,8 +14,17 @@ import (
 // are both built from it.
 func Kiosk() Cloud {
 	return Cloud{
-		Name:       "kiosk",
-		Throttle:   Throttle{Rate: 200, Burst: 400},
+		Name:     "kiosk",
+		Throttle: Throttle{Rate: 200, Burst: 400},
+		// A browser app sends what the TypeScript client sends and reads the
+		// headers the spec documents; lower-case, as API Gateway compares.
+		CORS: CORS{
+			Origins:       []string{"http://localhost:3000"},
+			Methods:       []string{"GET", "POST", "PUT", "PATCH", "DELETE"},
+			AllowHeaders:  []string{"authorization", "content-type", "idempotency-key"},
+			ExposeHeaders: []string{"location", "retry-after", "idempotent-replayed", "x-request-id", "apigw-requestid"},
+			MaxAge:        time.Hour,
+		},
 		Authorizer: "authorizer",
 		// The tables are declared in shared/platform/contract (tables.go), where
 		// the store tests read them too.

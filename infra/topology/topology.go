@@ -36,6 +36,8 @@ type Cloud struct {
 	Authorizer string
 	// Monitoring is the SLO, the alarms and the saved queries (monitoring.go).
 	Monitoring Monitoring
+	// CORS is what browsers are allowed (cors.go).
+	CORS CORS
 }
 
 // AuthorizerCacheTTL is how long the gateway caches an authorizer decision per

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
@@ -47,7 +48,7 @@ func (s *Service) ListArticles(ctx context.Context, category, limit, cursor stri
 	if category != "" && !ValidCategory(category) {
 		return Page{}, kiosk.Errorf(kiosk.EINVALID, "category must be lower-case letters, digits and dashes")
 	}
-	n, err := page.Limit(limit, DefaultLimit, MaxLimit) // a larger page is clamped, as the feed does
+	n, err := page.Limit(limit, DefaultLimit, MaxLimit)
 	if err != nil {
 		return Page{}, err
 	}
@@ -446,6 +447,13 @@ type SourceInput struct {
 	Weight   *float64 `json:"weight" label:"Weight" input:"number" required:"true" min:"0.1" max:"10" step:"0.1" help:"ranking weight; 1 is neutral"`
 }
 
+// A source's bounds, as the spec declares them (SourceInput).
+const (
+	MinWeight = 0.1
+	MaxWeight = 10.0
+	MaxName   = 100
+)
+
 func (in SourceInput) validate(needID bool, allow []string) error {
 	var problems []string
 	if needID && !contract.ValidSlug(in.ID) {
@@ -461,12 +469,15 @@ func (in SourceInput) validate(needID bool, allow []string) error {
 	if !ValidCategory(in.Category) {
 		problems = append(problems, "category must be lower-case letters, digits and dashes")
 	}
-	// NaN compares false with everything: refuse it (and ±Inf) by name.
-	if in.Weight == nil || math.IsNaN(*in.Weight) || math.IsInf(*in.Weight, 0) || *in.Weight <= 0 || *in.Weight > 10 {
-		problems = append(problems, "weight must be a number above 0 and at most 10")
+	// NaN compares false with everything: refuse it (and ±Inf) by name. A
+	// weight multiplies a score: 0.1 to 10 is the range that means something
+	// (and a tiny one, 1e-131, is below what DynamoDB can store).
+	if in.Weight == nil || math.IsNaN(*in.Weight) || math.IsInf(*in.Weight, 0) || *in.Weight < MinWeight || *in.Weight > MaxWeight {
+		problems = append(problems, fmt.Sprintf("weight must be a number from %g to %g", MinWeight, MaxWeight))
 	}
-	if strings.TrimSpace(in.Name) == "" || len(in.Name) > 100 {
-		problems = append(problems, "name must be 1-100 characters")
+	// Characters, as the spec's maxLength counts them, not bytes.
+	if strings.TrimSpace(in.Name) == "" || utf8.RuneCountInString(in.Name) > MaxName {
+		problems = append(problems, fmt.Sprintf("name must be 1-%d characters", MaxName))
 	}
 	if len(problems) > 0 {
 		return &kiosk.Error{Code: kiosk.EINVALID, Message: strings.Join(problems, "; "), Details: problems}

@@ -93,6 +93,24 @@ func TestServiceRefusesBadInput(t *testing.T) {
 			_, err := s.CreateSource(ctx, in)
 			return err
 		}, kiosk.EINVALID},
+		{"a source weighing less than DynamoDB can store", func() error {
+			in, tiny := good, 1e-131
+			in.ID, in.Weight = "x5", &tiny
+			_, err := s.CreateSource(ctx, in)
+			return err
+		}, kiosk.EINVALID},
+		{"a source weighing under the minimum", func() error {
+			in, w := good, 0.09
+			in.ID, in.Weight = "x6", &w
+			_, err := s.CreateSource(ctx, in)
+			return err
+		}, kiosk.EINVALID},
+		{"a source name of 101 characters", func() error {
+			in := good
+			in.ID, in.Name = "x7", strings.Repeat("é", 101)
+			_, err := s.CreateSource(ctx, in)
+			return err
+		}, kiosk.EINVALID},
 		{"a source with a javascript URL", func() error {
 			in := good
 			in.ID, in.URL = "x2", "javascript:alert(1)"
@@ -333,24 +351,42 @@ func TestAModerationThatLostARaceIsAConflictToRepeat(t *testing.T) {
 	}
 }
 
-// TestAPublicPageIsClampedNotRefused: no limit is a page of DefaultLimit; a
-// limit above MaxLimit is served as MaxLimit; a limit that is no whole
-// number from 1 is refused.
-func TestAPublicPageIsClampedNotRefused(t *testing.T) {
+// TestALimitPastTheMaximumIsRefusedNotClamped: no limit is a page of
+// DefaultLimit; a limit that is no whole number from 1 to MaxLimit is
+// refused (the spec's maximum is a bound).
+func TestALimitPastTheMaximumIsRefusedNotClamped(t *testing.T) {
 	ctx := context.Background()
 	st := newMemory(t)
 	for i := range MaxLimit + 5 {
 		_ = st.PutArticle(ctx, art(i, "tech", t0.Add(time.Duration(i)*time.Second)))
 	}
 	s := &Service{Store: st}
-	for limit, want := range map[string]int{"": DefaultLimit, "1": 1, "100": MaxLimit, "101": MaxLimit, "5000": MaxLimit} {
+	for limit, want := range map[string]int{"": DefaultLimit, "1": 1, "100": MaxLimit} {
 		if p, err := s.ListArticles(ctx, "tech", limit, ""); err != nil || len(p.Items) != want {
 			t.Errorf("limit %q: %d items, %v; want %d", limit, len(p.Items), err, want)
 		}
 	}
-	for _, limit := range []string{"0", "-1", "1.5", "ten", "99999999999999999999", " 5"} {
+	for _, limit := range []string{"0", "-1", "1.5", "ten", "99999999999999999999", " 5", "101", "5000"} {
 		if _, err := s.ListArticles(ctx, "tech", limit, ""); kiosk.ErrorCode(err) != kiosk.EINVALID {
 			t.Errorf("limit %q: %v, want invalid", limit, err)
+		}
+	}
+}
+
+// TestASourceNameIsCountedInCharactersAndItsWeightAtItsBounds: the spec's
+// maxLength counts characters, so 100 two- or four-byte ones are a name; the
+// weight's bounds are accepted.
+func TestASourceNameIsCountedInCharactersAndItsWeightAtItsBounds(t *testing.T) {
+	ctx := context.Background()
+	s := &Service{Store: newMemory(t)}
+	for i, c := range []struct {
+		name   string
+		weight float64
+	}{{strings.Repeat("é", 100), MinWeight}, {strings.Repeat("😀", 100), MaxWeight}} {
+		w := c.weight
+		in := SourceInput{ID: fmt.Sprintf("s%d", i), URL: fmt.Sprintf("https://a%d.example/feed", i), Name: c.name, Category: "tech", Weight: &w}
+		if _, err := s.CreateSource(ctx, in); err != nil {
+			t.Errorf("%q at %g: %v", c.name[:8], w, err)
 		}
 	}
 }

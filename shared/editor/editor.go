@@ -27,6 +27,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/guregu/dynamo/v2"
 	"golang.org/x/crypto/bcrypt"
@@ -200,8 +201,10 @@ func (s *Store) Invitation(ctx context.Context, token string) (Invitation, error
 // CheckPassword says what is wrong with a new password, if anything.
 func CheckPassword(password, email string) error {
 	switch {
-	case len(password) < MinPassword || len(password) > MaxPassword:
-		return kiosk.Errorf(kiosk.EINVALID, "password must be %d to %d characters", MinPassword, MaxPassword)
+	// At least MinPassword characters; at most MaxPassword bytes, what
+	// bcrypt reads (72 ASCII characters, fewer accented ones).
+	case utf8.RuneCountInString(password) < MinPassword || len(password) > MaxPassword:
+		return kiosk.Errorf(kiosk.EINVALID, "password must be %d to %d characters (at most %d bytes in UTF-8)", MinPassword, MaxPassword, MaxPassword)
 	case strings.Contains(strings.ToLower(password), strings.SplitN(email, "@", 2)[0]) && len(email) > 3:
 		return kiosk.Errorf(kiosk.EINVALID, "password must not contain your address")
 	}

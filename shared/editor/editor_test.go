@@ -149,3 +149,15 @@ func TestRemovingAnAccountVoidsItsOlderInvitations(t *testing.T) {
 		t.Errorf("an invitation sent after the removal: %v, want it to work", err)
 	}
 }
+
+func TestAPasswordsMinimumCountsCharactersNotBytes(t *testing.T) {
+	if err := editor.CheckPassword(strings.Repeat("é", editor.MinPassword-1), "ed@example.org"); kiosk.ErrorCode(err) != kiosk.EINVALID {
+		t.Errorf("%d two-byte characters: %v, want refused", editor.MinPassword-1, err)
+	}
+	if err := editor.CheckPassword(strings.Repeat("é", editor.MinPassword), "ed@example.org"); err != nil {
+		t.Errorf("%d two-byte characters: %v", editor.MinPassword, err)
+	}
+	if err := editor.CheckPassword(strings.Repeat("é", editor.MaxPassword/2+1), "ed@example.org"); kiosk.ErrorCode(err) != kiosk.EINVALID {
+		t.Errorf("over bcrypt's %d bytes: %v, want refused", editor.MaxPassword, err)
+	}
+}

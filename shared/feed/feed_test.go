@@ -99,13 +99,13 @@ func TestCursorsAreChecked(t *testing.T) {
 	if run, off, err := PublicCursor(Top, pub(position{Run: RunID(now), Offset: 5})); err != nil || run != RunID(now) || off != 5 {
 		t.Errorf("the feed's own cursor: %q %d %v", run, off, err)
 	}
-	for _, l := range []string{"0", "-1", "x", "1.5"} {
+	for _, l := range []string{"0", "-1", "x", "1.5", "51", "1000"} {
 		if _, err := page.Limit(l, DefaultLimit, MaxLimit); err == nil {
 			t.Errorf("limit %q accepted", l)
 		}
 	}
-	if n, _ := page.Limit("1000", DefaultLimit, MaxLimit); n != MaxLimit {
-		t.Errorf("limit is not clamped: %d", n)
+	if n, err := page.Limit("50", DefaultLimit, MaxLimit); n != MaxLimit || err != nil {
+		t.Errorf("limit 50: %d %v", n, err)
 	}
 }
 

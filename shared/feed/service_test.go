@@ -328,8 +328,11 @@ func TestServiceRanksEveryFeedAndPagesItWithoutRepeatOrGap(t *testing.T) {
 	if len(seen) != 120 {
 		t.Errorf("walked %d of 120", len(seen))
 	}
-	if p, _ := s.Feed(ctx, Top, "100", ""); len(p.Items) != MaxLimit || p.NextCursor == "" {
-		t.Errorf("a limit past the maximum: %d items, want %d and a next page", len(p.Items), MaxLimit)
+	if p, _ := s.Feed(ctx, Top, "50", ""); len(p.Items) != MaxLimit || p.NextCursor == "" {
+		t.Errorf("a limit at the maximum: %d items, want %d and a next page", len(p.Items), MaxLimit)
+	}
+	if _, err := s.Feed(ctx, Top, "51", ""); kiosk.ErrorCode(err) != kiosk.EINVALID {
+		t.Errorf("a limit past the maximum: %v, want invalid_argument", err)
 	}
 }
 

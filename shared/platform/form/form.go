@@ -100,7 +100,8 @@ func Fields(v any, errs map[string]string, creating bool) []Field {
 }
 
 // Decode fills v (a pointer to a struct) from form values, by field name,
-// for the fields that have a label. It returns the type errors per field.
+// for the fields that have a label (names match exactly; a field given twice
+// is an error). It returns the type errors per field.
 func Decode(values url.Values, v any) map[string]string {
 	rv := reflect.ValueOf(v).Elem()
 	errs := map[string]string{}
@@ -109,6 +110,12 @@ func Decode(values url.Values, v any) map[string]string {
 			continue
 		}
 		n := name(sf)
+		if len(values[n]) > 1 {
+			// As httpapi.Decode refuses a JSON key given twice: which one
+			// was meant is not ours to guess.
+			errs[n] = sf.Tag.Get("label") + " is given more than once"
+			continue
+		}
 		raw := strings.TrimSpace(values.Get(n))
 		dst := rv.FieldByIndex(sf.Index)
 		t := dst.Type()

@@ -17,6 +17,7 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"path"
 	"reflect"
 	"runtime/debug"
 	"strconv"
@@ -99,9 +100,12 @@ type ErrorDetail struct {
 	Details   []string `json:"details,omitempty"`
 }
 
-// WriteErrorCode writes the JSON error contract with the code's status.
+// WriteErrorCode writes the JSON error contract with the code's status. An
+// error answer is never cached (Cache-Control: no-store), whatever the route
+// set before it failed.
 func WriteErrorCode(w http.ResponseWriter, code, message, requestID string) {
 	noteCode(w, code)
+	w.Header().Set("Cache-Control", "no-store")
 	WriteJSON(w, Status(code), ErrorBody{ErrorDetail{Code: code, Message: message, RequestID: requestID}})
 }
 
@@ -119,6 +123,7 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 	if code == kiosk.EUNAVAILABLE || code == kiosk.ERATELIMITED {
 		w.Header().Set("Retry-After", "1")
 	}
+	w.Header().Set("Cache-Control", "no-store") // as WriteErrorCode
 	if Status(code) >= 500 {
 		// The client sees only the safe message; the cause goes to the log.
 		slog.ErrorContext(r.Context(), "server error", "code", code, "request_id", RequestID(r.Context()), "error", err.Error())
@@ -172,7 +177,9 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // Decode reads a JSON request body strictly into v: application/json only, no
-// unknown fields, no trailing data, valid UTF-8, within the route's body cap. Its errors are
+// unknown fields, keys spelled exactly as the fields' json names, no key twice
+// in one object, no null for a field, no trailing data, valid UTF-8, within
+// the route's body cap. Its errors are
 // application errors ready for Error.
 func Decode(r *http.Request, v any) error {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
@@ -189,7 +196,20 @@ func Decode(r *http.Request, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return decodeError(err)
+		var bad *time.ParseError
+		if !errors.As(err, &bad) {
+			return decodeError(err)
+		}
+		// A time RFC 3339 allows but time.Time refuses ("…t10:00:00z"),
+		// or none: the value is valid JSON (Decode read it whole first).
+		if err := fixTimes(body, reflect.TypeOf(v)); err != nil {
+			return err
+		}
+		dec = json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(v); err != nil {
+			return decodeError(err)
+		}
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		if err != nil {
@@ -197,7 +217,9 @@ func Decode(r *http.Request, v any) error {
 		}
 		return kiosk.Errorf(kiosk.EINVALID, "the body must hold one JSON value")
 	}
-	return nil
+	// What encoding/json v1 accepts but the spec does not: keys matched
+	// ignoring case, duplicate keys, null for a field (strict.go).
+	return strictCheck(body, reflect.TypeOf(v))
 }
 
 // Body reads a raw request body (a webhook's, whatever its media type)
@@ -240,7 +262,10 @@ func decodeError(err error) error {
 	var tooBig *http.MaxBytesError
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	var tm *time.ParseError
 	switch {
+	case errors.As(err, &tm):
+		return kiosk.Errorf(kiosk.EINVALID, "a time must be an RFC 3339 time, like 2026-12-01T10:00:00Z")
 	case errors.As(err, &tooBig):
 		return kiosk.Errorf(kiosk.ETOOLARGE, "the body is larger than %d bytes", tooBig.Limit)
 	case errors.As(err, &syntax):
@@ -305,7 +330,7 @@ func WrapLimits(mux *http.ServeMux, limits Limits) http.Handler {
 					}
 				}
 			}()
-			if pattern == "" {
+			if pattern == "" || unclean(r.URL.EscapedPath()) {
 				muxError(rec, r, mux)
 				return
 			}
@@ -339,6 +364,14 @@ func WrapLimits(mux *http.ServeMux, limits Limits) http.Handler {
 	})
 }
 
+// unclean reports an escaped path ServeMux would redirect to its clean form
+// (an empty or dot segment; a trailing slash is clean). An escaped slash
+// ("..%2fx") is inside one segment, as for ServeMux and API Gateway.
+func unclean(p string) bool {
+	c := path.Clean(p)
+	return p != "" && c != p && c+"/" != p
+}
+
 // muxError turns ServeMux's plain-text 404/405 into the JSON contract.
 func muxError(w http.ResponseWriter, r *http.Request, mux *http.ServeMux) {
 	probe := &probeWriter{header: http.Header{}}
@@ -349,12 +382,11 @@ func muxError(w http.ResponseWriter, r *http.Request, mux *http.ServeMux) {
 		WriteErrorCode(w, kiosk.EMETHOD, fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path), RequestID(r.Context()))
 	case http.StatusNotFound:
 		WriteErrorCode(w, kiosk.ENOTFOUND, "no route for "+r.URL.Path, RequestID(r.Context()))
-	default: // redirects ServeMux makes for unclean paths
-		for k, v := range probe.header {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(probe.status)
-		_, _ = w.Write(probe.body.Bytes())
+	default:
+		// A redirect ServeMux makes for an unclean path (//v1/health,
+		// /v1/a/../health): API Gateway does not clean paths, so such a path
+		// matches no route there; no redirect here either.
+		WriteErrorCode(w, kiosk.ENOTFOUND, "no route for "+r.URL.Path, RequestID(r.Context()))
 	}
 }
 

@@ -82,6 +82,11 @@ func TestErrors(t *testing.T) {
 		{"trailing data is a 400", "POST", "/v1/things", "application/json", `{"name":"x"}{}`, 400, kiosk.EINVALID},
 		{"an empty body is a 400", "POST", "/v1/things", "application/json", ``, 400, kiosk.EINVALID},
 		{"a wrong content type is a 415", "POST", "/v1/things", "text/plain", `{"name":"x"}`, 415, kiosk.EUNSUPPORTED},
+		{"an unclean path is a JSON 404, not ServeMux's redirect", "GET", "//v1/things/abc", "", "", 404, kiosk.ENOTFOUND},
+		{"a path with an empty segment is a JSON 404", "GET", "/v1//things/abc", "", "", 404, kiosk.ENOTFOUND},
+		{"a path with dot segments is a JSON 404", "GET", "/v1/nope/../things/abc", "", "", 404, kiosk.ENOTFOUND},
+		{"a key matched only ignoring case is a 400", "POST", "/v1/things", "application/json", `{"Name":"x"}`, 400, kiosk.EINVALID},
+		{"a duplicate key is a 400", "POST", "/v1/things", "application/json", `{"count":1,"count":2}`, 400, kiosk.EINVALID},
 		{"an oversize body is a 413", "POST", "/v1/things", "application/json", `{"name":"` + strings.Repeat("x", MaxBody) + `"}`, 413, kiosk.ETOOLARGE},
 	}
 	for _, c := range cases {
@@ -98,6 +103,9 @@ func TestErrors(t *testing.T) {
 			}
 			if resp.Headers["Content-Type"] != "application/json" {
 				t.Errorf("Content-Type = %q", resp.Headers["Content-Type"])
+			}
+			if resp.Headers["Cache-Control"] != "no-store" {
+				t.Errorf("Cache-Control = %q, want no-store on every error", resp.Headers["Cache-Control"])
 			}
 		})
 	}
@@ -211,6 +219,13 @@ func TestDecodeErrorsSpeakJSONNotGo(t *testing.T) {
 				t.Errorf("the message shows Go's types: %v", err)
 			}
 		})
+	}
+}
+
+func TestAnEscapedSlashStaysInsideItsSegment(t *testing.T) {
+	resp, _ := call(t, "GET", "/v1/things/..%2fx", "", "")
+	if resp.StatusCode != 200 || !strings.Contains(resp.Body, `"id":"../x"`) {
+		t.Errorf("got %d %s, want the route with its id (the handler validates it)", resp.StatusCode, resp.Body)
 	}
 }
 

@@ -30,17 +30,18 @@ const MaxCursor = 2048
 // ErrCursor is the answer to any cursor this list did not give out.
 var ErrCursor = kiosk.Errorf(kiosk.EINVALID, "cursor is not one this list gave out")
 
-// Limit parses a limit parameter: def when empty, else a whole number from 1,
-// clamped to max (a larger page is served as the largest, not refused).
+// Limit parses a limit parameter: def when empty, else a whole number from 1
+// to max. A larger one is refused, as the spec's maximum says, not served as
+// the largest page (a client asking for 500 would take 50 for the end).
 func Limit(s string, def, max int) (int, error) {
 	if s == "" {
 		return def, nil
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || len(s) > 12 {
+	if err != nil || n < 1 || n > max || len(s) > 12 {
 		return 0, kiosk.Errorf(kiosk.EINVALID, "limit must be a whole number from 1 to %d", max)
 	}
-	return min(n, max), nil
+	return n, nil
 }
 
 type envelope struct {

@@ -84,13 +84,13 @@ func TestACursorDoesNotShowItsList(t *testing.T) {
 	}
 }
 
-func TestLimitsAreWholeNumbersClampedToTheMaximum(t *testing.T) {
-	for in, want := range map[string]int{"": 20, "1": 1, "100": 100, "101": 100, "999999": 100} {
+func TestALimitOverTheMaximumIsRefusedNotClamped(t *testing.T) {
+	for in, want := range map[string]int{"": 20, "1": 1, "100": 100} {
 		if n, err := page.Limit(in, 20, 100); err != nil || n != want {
 			t.Errorf("Limit(%q) = %d, %v; want %d", in, n, err, want)
 		}
 	}
-	for _, in := range []string{"0", "-1", "1.5", "ten", " 5", "99999999999999999999", "0x10"} {
+	for _, in := range []string{"0", "-1", "1.5", "ten", " 5", "99999999999999999999", "0x10", "101", "999999"} {
 		if _, err := page.Limit(in, 20, 100); kiosk.ErrorCode(err) != kiosk.EINVALID {
 			t.Errorf("Limit(%q) = %v, want invalid_argument", in, err)
 		}
