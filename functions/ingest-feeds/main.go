@@ -46,6 +46,9 @@ func main() {
 		metrics.Add(ctx, metrics.ArticlesStored, float64(r.New))
 		metrics.Add(ctx, metrics.ArticlesDuplicated, float64(r.Duplicates))
 		metrics.Add(ctx, metrics.SourcesFailing, float64(r.Failed))
+		if r.Failed > 0 {
+			metrics.Add(ctx, metrics.FailureStreak, float64(r.FailureStreak))
+		}
 		slog.Log(ctx, level, "ingest", "run", e.ID, "report", r, "duration_ms", time.Since(start).Milliseconds(), "error", msg)
 		return err
 	})

@@ -114,7 +114,8 @@ func (b *builder) businessMetrics(domain string) {
 			AlarmDescription:   jsii.String(a.Description + " — runbook: README #" + a.Runbook),
 			Metric:             b.businessMetric(a.Metric, a.Metric.Function, a.Statistic, minutes(a.Period.Minutes())),
 			Threshold:          jsii.Number(a.Threshold),
-			EvaluationPeriods:  jsii.Number(1),
+			EvaluationPeriods:  jsii.Number(float64(max(1, a.Periods))),
+			DatapointsToAlarm:  jsii.Number(1),
 			ComparisonOperator: op,
 			TreatMissingData:   missing,
 		})

@@ -41,8 +41,11 @@ func Kiosk() Cloud {
 				{Name: "top-stale", Description: "the newest story in top is more than 15 minutes old (or ranking stopped reporting)",
 					Metric: metrics.FeedFreshness, Statistic: "Minimum", Period: 15 * time.Minute, Threshold: 15 * 60,
 					GreaterThan: true, MissingBreaches: true, Runbook: "top-is-stale"},
-				{Name: "sources-failing", Description: "sources failed in every ingestion run of the last hour",
-					Metric: metrics.SourcesFailing, Statistic: "Minimum", Period: time.Hour, Threshold: 0,
+				// A broken source is fetched ever more rarely (backoff doubling to a
+				// day), so "failed in every run" never holds for long: the alarm
+				// reads each failing run's longest streak instead, over two days.
+				{Name: "sources-failing", Description: "a source failed 3 or more times in a row (in the last two days)",
+					Metric: metrics.FailureStreak, Statistic: "Maximum", Period: 24 * time.Hour, Periods: 2, Threshold: 2,
 					GreaterThan: true, Runbook: "sources-failing"},
 			},
 			Queries: []Query{

@@ -65,6 +65,11 @@ type MetricAlarm struct {
 	GreaterThan bool
 	// MissingBreaches: no data points count as the alarm's condition.
 	MissingBreaches bool
+	// Periods is how many consecutive periods the alarm looks at (1 when
+	// unset): it fires when any one of them breaches, so a metric recorded
+	// less often than its period (a backed-off source's failures) keeps it
+	// firing.
+	Periods int
 	// Runbook is the README's runbook anchor for this alarm.
 	Runbook string
 }
@@ -168,5 +173,9 @@ func (a MetricAlarm) String() string {
 	if a.GreaterThan {
 		op = ">"
 	}
-	return fmt.Sprintf("%s of %s over %s %s %g %s", a.Statistic, a.Metric.Name, a.Period, op, a.Threshold, a.Metric.Unit)
+	s := fmt.Sprintf("%s of %s over %s %s %g %s", a.Statistic, a.Metric.Name, a.Period, op, a.Threshold, a.Metric.Unit)
+	if a.Periods > 1 {
+		s += fmt.Sprintf(" in any of %d periods", a.Periods)
+	}
+	return s
 }

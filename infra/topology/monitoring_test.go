@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kiosk-news/kiosk/shared/article/ingest"
 	"github.com/kiosk-news/kiosk/shared/platform/metrics"
 )
 
@@ -64,4 +65,29 @@ func TestEveryAlarmsRunbookIsInTheREADME(t *testing.T) {
 			t.Errorf("the README's runbook has no section %q", id)
 		}
 	}
+}
+
+// A source broken for good is fetched ever more rarely (its backoff doubles
+// to a day), and the outside tester found the first sources-failing alarm
+// ("failed in every run of the hour") silent after its second failure. The
+// alarm must see each failure of such a source: its window (period × periods)
+// outlasts the longest backoff plus a polling period, and it reads the streak,
+// not the runs.
+func TestTheSourcesFailingAlarmOutlastsTheLongestBackoff(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	longest := ingest.NextFetch(t0, 1000).Sub(t0)
+	for _, a := range Kiosk().Monitoring.Alarms {
+		if a.Name != "sources-failing" {
+			continue
+		}
+		window := a.Period * time.Duration(max(1, a.Periods))
+		if window < longest+ingest.MinInterval {
+			t.Errorf("sources-failing looks at %v; a broken source fails once every %v", window, longest)
+		}
+		if a.Metric != metrics.FailureStreak || a.Statistic != "Maximum" {
+			t.Errorf("sources-failing reads %s of %s, want the Maximum of %s", a.Statistic, a.Metric.Name, metrics.FailureStreak.Name)
+		}
+		return
+	}
+	t.Fatal("no sources-failing alarm")
 }

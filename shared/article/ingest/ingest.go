@@ -62,6 +62,10 @@ type Report struct {
 	Fetched     int `json:"fetched"`
 	NotModified int `json:"not_modified"`
 	Failed      int `json:"failed"`
+	// FailureStreak is the most consecutive failures of a source that failed
+	// in this run (0 when none did): a source broken for good still fails
+	// now and then, however far its backoff pushes its next fetch.
+	FailureStreak int `json:"failure_streak,omitempty"`
 	New         int `json:"new"`
 	Duplicates  int `json:"duplicates"`
 	BadItems    int `json:"bad_items"`
@@ -168,6 +172,7 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 			r.NotModified++
 		default:
 			r.Failed++
+			r.FailureStreak = max(r.FailureStreak, f.state.ConsecutiveFailures)
 		}
 		r.BadItems += f.bad
 		for _, a := range f.articles {

@@ -46,7 +46,7 @@ func ingestTwice(t *testing.T, s article.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first.Due != 7 || first.Fetched != 6 || first.Failed != 1 || first.New < 20 || first.Clustered < 2 {
+	if first.Due != 7 || first.Fetched != 6 || first.Failed != 1 || first.FailureStreak != 1 || first.New < 20 || first.Clustered < 2 {
 		t.Errorf("first run = %+v; want the broken feed to fail alone and the rest to yield articles", first)
 	}
 	if first.Duplicates != 1 {
@@ -62,7 +62,7 @@ func ingestTwice(t *testing.T, s article.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if second.New != 0 || second.NotModified != 6 || second.Fetched != 0 || second.Due != 7 || second.Failed != 1 {
+	if second.New != 0 || second.NotModified != 6 || second.Fetched != 0 || second.Due != 7 || second.Failed != 1 || second.FailureStreak != 2 {
 		t.Errorf("second run = %+v; want every healthy feed 304 and the broken one failing again", second)
 	}
 	p, _ := s.ListArticles(ctx, "", 100, "")

@@ -63,6 +63,7 @@ var (
 	ArticlesStored     = Metric{"ArticlesStored", Count, "article", "ingest-feeds", "", "new articles stored by an ingestion run"}
 	ArticlesDuplicated = Metric{"ArticlesDuplicated", Count, "article", "ingest-feeds", "", "items already stored (a re-fetch or a syndicated copy)"}
 	SourcesFailing     = Metric{"SourcesFailing", Count, "article", "ingest-feeds", "", "due sources whose fetch or parse failed in a run"}
+	FailureStreak      = Metric{"SourceFailureStreak", Count, "article", "ingest-feeds", "", "the most consecutive failures of a source that failed in a run (recorded only by runs with a failure)"}
 	ArticlesAnnounced  = Metric{"ArticlesAnnounced", Count, "article", "announce-articles", "", "articles relayed to the bus as article.published"}
 	EventsAccepted     = Metric{"EventsAccepted", Count, "tracking", "tracking-api", "", "app events stored (first time seen)"}
 	EventsDuplicated   = Metric{"EventsDuplicated", Count, "tracking", "tracking-api", "", "app events sent again (counted once)"}
@@ -79,7 +80,7 @@ var (
 
 // Catalogue is every declared metric.
 func Catalogue() []Metric {
-	return []Metric{ArticlesFetched, ArticlesStored, ArticlesDuplicated, SourcesFailing, ArticlesAnnounced,
+	return []Metric{ArticlesFetched, ArticlesStored, ArticlesDuplicated, SourcesFailing, FailureStreak, ArticlesAnnounced,
 		EventsAccepted, EventsDuplicated, EventsRefused, KPIPeriodsComputed,
 		RankingDuration, RankingItems, FeedFreshness, NotificationsSent, ColdStarts, BatchSucceeded, RequestsRefused}
 }
