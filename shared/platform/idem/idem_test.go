@@ -75,7 +75,12 @@ func TestConcurrentCallsDoTheWorkOnce(t *testing.T) {
 			defer wg.Done()
 			_, err := s.Do(context.Background(), one(k2, "p"), func(context.Context) ([]byte, error) {
 				runs.Add(1)
-				time.Sleep(300 * time.Millisecond)
+				// The work lasts until every other call has been refused (or
+				// 30 s), so a call that starts late on a busy machine still
+				// finds it in progress: no race with a fixed sleep.
+				for deadline := time.Now().Add(30 * time.Second); inProgress.Load() < 7 && time.Now().Before(deadline); {
+					time.Sleep(5 * time.Millisecond)
+				}
 				return []byte("r"), nil
 			})
 			if errors.Is(err, ErrInProgress) {
