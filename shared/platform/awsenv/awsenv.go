@@ -143,6 +143,11 @@ func Transient(err error) bool {
 	if errors.As(err, &maxAttempts) {
 		return true
 	}
+	// The call ran out of the time the invocation keeps for it
+	// (httpapi.Reserve) while the dependency was still throttling or slow.
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
 	var api smithy.APIError
 	if errors.As(err, &api) {
 		switch api.ErrorCode() {

@@ -20,6 +20,7 @@ func TestTransient(t *testing.T) {
 	}{
 		{"nil", nil, false},
 		{"our own deadline", context.DeadlineExceeded, false},
+		{"an AWS call out of the invocation's time (httpapi.Reserve)", op(fmt.Errorf("retry: %w", context.DeadlineExceeded)), true},
 		{"a plain error", fmt.Errorf("boom"), false},
 		{"retries exhausted", op(&retry.MaxAttemptsError{Attempt: 3, Err: fmt.Errorf("throttled")}), true},
 		{"throttling", op(&smithy.GenericAPIError{Code: "ThrottlingException"}), true},

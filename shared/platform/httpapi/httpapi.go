@@ -298,6 +298,8 @@ func WrapLimits(mux *http.ServeMux, limits Limits) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ctx, calls := awsenv.WithCounter(r.Context())
+		ctx, cancel := Reserve(ctx, start)
+		defer cancel()
 		var route, id string
 		if gw, ok := core.GetAPIGatewayV2ContextFromContext(ctx); ok {
 			id, route = gw.RequestID, gw.RouteKey
@@ -486,4 +488,18 @@ func UserOf(w http.ResponseWriter, r *http.Request) (string, bool) {
 		return "", false
 	}
 	return c.UserID, true
+}
+
+// Reserve shortens a context that ends with the invocation (Lambda's
+// deadline) by a tenth of the time left, between 250 ms and 1 s, so that a
+// dependency still retrying (DynamoDB throttling) makes the handler answer
+// 503 unavailable with Retry-After instead of the platform killing it at its
+// timeout (API Gateway's bare 504). Without a deadline it changes nothing.
+func Reserve(ctx context.Context, now time.Time) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return ctx, func() {}
+	}
+	reserve := min(max(deadline.Sub(now)/10, 250*time.Millisecond), time.Second)
+	return context.WithDeadline(ctx, deadline.Add(-reserve))
 }

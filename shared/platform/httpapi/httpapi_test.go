@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
@@ -263,5 +264,46 @@ func BenchmarkProxy(b *testing.B) {
 		if err != nil || resp.StatusCode != 200 {
 			b.Fatalf("%d %v", resp.StatusCode, err)
 		}
+	}
+}
+
+// TestAHandlerAnswersBeforeTheInvocationsDeadline: under the reliability
+// run's DynamoDB throttling on a busy machine, a 5-second function was killed
+// at its timeout (a bare 504) while the SDK was still retrying. The wrapper
+// keeps a tenth of the time left (250 ms to 1 s) for the answer, so the
+// handler's calls end in time for a 503 with Retry-After.
+func TestAHandlerAnswersBeforeTheInvocationsDeadline(t *testing.T) {
+	now := time.Now()
+	for left, reserve := range map[time.Duration]time.Duration{
+		5 * time.Second: 500 * time.Millisecond, time.Minute: time.Second, time.Second: 250 * time.Millisecond} {
+		parent, cancel := context.WithDeadline(context.Background(), now.Add(left))
+		ctx, stop := Reserve(parent, now)
+		got, _ := ctx.Deadline()
+		if want := now.Add(left - reserve); !got.Equal(want) {
+			t.Errorf("%v left: the handler's deadline is %v after now, want %v", left, got.Sub(now), want.Sub(now))
+		}
+		stop()
+		cancel()
+	}
+	if ctx, stop := Reserve(context.Background(), now); ctx != context.Background() {
+		t.Error("a context without a deadline was given one")
+	} else {
+		stop()
+	}
+
+	var seen time.Time
+	h := Wrap(func() *http.ServeMux {
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /x", func(w http.ResponseWriter, r *http.Request) {
+			seen, _ = r.Context().Deadline()
+			WriteJSON(w, 200, map[string]string{})
+		})
+		return mux
+	}())
+	parent, cancel := context.WithDeadline(context.Background(), time.Now().Add(5*time.Second))
+	defer cancel()
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/x", nil).WithContext(parent))
+	if end, _ := parent.Deadline(); seen.IsZero() || end.Sub(seen) < 400*time.Millisecond {
+		t.Errorf("the handler's deadline %v leaves %v before the invocation's, want about 500 ms", seen, end.Sub(seen))
 	}
 }
