@@ -13,6 +13,7 @@ import (
 
 	"github.com/kiosk-news/kiosk/infra/topology"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
+	"github.com/kiosk-news/kiosk/shared/platform/metrics"
 )
 
 // MetricSeries is one metric as CloudWatch would hold it: a name and its
@@ -46,19 +47,7 @@ func (s *metricStore) line(text string) {
 	if json.Unmarshal([]byte(text), &top) != nil {
 		return
 	}
-	var d struct {
-		AWS struct {
-			Timestamp         int64 `json:"Timestamp"`
-			CloudWatchMetrics []struct {
-				Namespace  string     `json:"Namespace"`
-				Dimensions [][]string `json:"Dimensions"`
-				Metrics    []struct {
-					Name string `json:"Name"`
-					Unit string `json:"Unit"`
-				} `json:"Metrics"`
-			} `json:"CloudWatchMetrics"`
-		} `json:"_aws"`
-	}
+	var d metrics.Directive
 	if json.Unmarshal([]byte(text), &d) != nil {
 		return
 	}

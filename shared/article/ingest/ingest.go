@@ -66,10 +66,10 @@ type Report struct {
 	// in this run (0 when none did): a source broken for good still fails
 	// now and then, however far its backoff pushes its next fetch.
 	FailureStreak int `json:"failure_streak,omitempty"`
-	New         int `json:"new"`
-	Duplicates  int `json:"duplicates"`
-	BadItems    int `json:"bad_items"`
-	Clustered   int `json:"clustered"`
+	New           int `json:"new"`
+	Duplicates    int `json:"duplicates"`
+	BadItems      int `json:"bad_items"`
+	Clustered     int `json:"clustered"`
 	// Subscribed counts WebSub subscriptions asked for; Renewed, Unsubscribed
 	// and SubFailed are the maintenance pass's.
 	Subscribed   int `json:"subscribed"`

@@ -13,19 +13,7 @@ import (
 	"time"
 )
 
-type directive struct {
-	AWS struct {
-		Timestamp         int64 `json:"Timestamp"`
-		CloudWatchMetrics []struct {
-			Namespace  string     `json:"Namespace"`
-			Dimensions [][]string `json:"Dimensions"`
-			Metrics    []struct {
-				Name string `json:"Name"`
-				Unit string `json:"Unit"`
-			} `json:"Metrics"`
-		} `json:"CloudWatchMetrics"`
-	} `json:"_aws"`
-}
+type directive = Directive
 
 // lines decodes every line as the spec reads it: each metric and each
 // dimension named in the directive must be a top-level member of the line.
