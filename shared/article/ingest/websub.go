@@ -242,7 +242,12 @@ func (w *Subscriber) Verify(ctx context.Context, id string, q url.Values) (strin
 	if sub.State != article.SubRequested && sub.State != article.SubActive {
 		return "", kiosk.Errorf(kiosk.ENOTFOUND, "no such subscription")
 	}
-	lease, err := strconv.Atoi(q.Get("hub.lease_seconds"))
+	// Capped before it becomes a duration: seconds × 10⁹ overflows past
+	// ~292 years, and a number beyond an int (ErrRange) is as long as any.
+	lease, err := strconv.ParseInt(q.Get("hub.lease_seconds"), 10, 64)
+	if errors.Is(err, strconv.ErrRange) && lease > 0 {
+		lease, err = int64(MaxLease/time.Second), nil
+	}
 	if err != nil || lease <= 0 {
 		return "", kiosk.Errorf(kiosk.EINVALID, "hub.lease_seconds must be a positive number of seconds")
 	}
@@ -252,7 +257,7 @@ func (w *Subscriber) Verify(ctx context.Context, id string, q url.Values) (strin
 		return "", err
 	}
 	sub.State, sub.UpdatedAt = article.SubActive, now
-	sub.LeaseUntil = now.Add(min(time.Duration(lease)*time.Second, MaxLease))
+	sub.LeaseUntil = now.Add(time.Duration(min(lease, int64(MaxLease/time.Second))) * time.Second)
 	// Renewed RenewBefore ahead; a lease shorter than that, halfway.
 	sub.NextCheck = sub.LeaseUntil.Add(-RenewBefore)
 	if !sub.NextCheck.After(now) {

@@ -1,0 +1,93 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kiosk-news/kiosk/shared/article"
+)
+
+// subFixture is one source whose feed names a hub, subscribed by a first
+// run (not yet verified), on the memory store and a virtual clock.
+type subFixture struct {
+	s       article.Store
+	in      *Ingester
+	w       *Subscriber
+	hub     *testHub
+	hubURL  string
+	feedURL string
+	sub     article.Subscription
+	now     *time.Time
+}
+
+func newSubFixture(t *testing.T, hub http.Handler) *subFixture {
+	t.Helper()
+	ctx := context.Background()
+	f := &subFixture{s: article.NewMemoryStore(), hub: &testHub{}}
+	if hub == nil {
+		hub = f.hub
+	}
+	hubSrv := httptest.NewServer(hub)
+	t.Cleanup(hubSrv.Close)
+	f.hubURL = hubSrv.URL + "/"
+	feed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, hubFeed(f.hubURL, f.feedURL, "Polled story about ports", "https://news.example/polled"))
+	})
+	now := t0.Add(time.Minute)
+	f.now = &now
+	f.in = feedSetup(t, f.s, feed, f.now)
+	src, _ := f.s.GetSource(ctx, "wire")
+	f.feedURL = src.URL
+	f.in.Fetcher = NewFetcher([]string{strings.TrimPrefix(strings.TrimSuffix(src.URL, "/feed"), "http://"), strings.TrimPrefix(hubSrv.URL, "http://")})
+	f.w = &Subscriber{Store: f.s, Hubs: f.in.Fetcher, Ingester: f.in, Publisher: &recordingPublisher{}, APIURL: "https://api.example", Now: f.in.Now}
+	f.in.WebSub = f.w
+	if r, err := f.in.Run(ctx); err != nil || r.Subscribed != 1 {
+		t.Fatalf("first run: %+v, %v", r, err)
+	}
+	subs, _ := f.s.SourceSubscriptions(ctx, "wire")
+	if len(subs) != 1 {
+		t.Fatalf("subscriptions: %+v", subs)
+	}
+	f.sub = subs[0]
+	return f
+}
+
+func (f *subFixture) verify(t *testing.T, kv ...string) (string, error) {
+	t.Helper()
+	q := url.Values{}
+	for i := 0; i < len(kv); i += 2 {
+		q.Set(kv[i], kv[i+1])
+	}
+	return f.w.Verify(context.Background(), f.sub.ID, q)
+}
+
+func (f *subFixture) push(t *testing.T, title, link string) (PushReport, error) {
+	t.Helper()
+	body := hubFeed(f.hubURL, f.feedURL, title, link)
+	return f.w.Receive(context.Background(), f.sub.ID, sign(f.sub.Secret, body), []byte(body))
+}
+
+// TestAHubsHugeLeaseIsRecordedAsThirtyDaysNotAsAnEndedLease: a lease of ten
+// billion seconds (or more than an int holds) is capped before it becomes a
+// duration, so it cannot overflow into the past and refuse every push.
+func TestAHubsHugeLeaseIsRecordedAsThirtyDaysNotAsAnEndedLease(t *testing.T) {
+	for i, lease := range []string{"10000000000", "9223372036854775807", "99999999999999999999999"} {
+		f := newSubFixture(t, nil)
+		if ch, err := f.verify(t, "hub.mode", "subscribe", "hub.topic", f.feedURL, "hub.challenge", "c", "hub.lease_seconds", lease); err != nil || ch != "c" {
+			t.Fatalf("lease %s: %q, %v", lease, ch, err)
+		}
+		got, _ := f.s.GetSubscription(context.Background(), f.sub.ID)
+		if !got.LeaseUntil.Equal(f.now.Add(MaxLease)) || !got.NextCheck.Equal(f.now.Add(MaxLease-RenewBefore)) {
+			t.Errorf("lease %s: until %v, next check %v; want %v, %v", lease, got.LeaseUntil, got.NextCheck, f.now.Add(MaxLease), f.now.Add(MaxLease-RenewBefore))
+		}
+		if rep, err := f.push(t, "Pushed story about rates", fmt.Sprintf("https://news.example/pushed-%d", i)); err != nil || rep.New != 1 {
+			t.Errorf("lease %s: a signed push: %+v, %v", lease, rep, err)
+		}
+	}
+}
