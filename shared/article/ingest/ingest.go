@@ -381,8 +381,9 @@ func (in *Ingester) fetchOne(ctx context.Context, s article.Source, now time.Tim
 	}
 	f.state.ConsecutiveFailures, f.state.LastError = 0, ""
 	interval := PollInterval(now, published, prev, resp.MaxAge)
-	// Brought forward by Ahead, but never before max-age.
-	f.state.NextFetchAt = now.Add(max(interval-Ahead, resp.MaxAge))
+	// Brought forward by Ahead, but not before max-age — unless max-age is
+	// beyond MaxInterval: the ceiling the freshness SLO counts on wins.
+	f.state.NextFetchAt = now.Add(max(interval-Ahead, min(resp.MaxAge, MaxInterval)))
 	f.state.LastSuccess = now
 	return f
 }

@@ -91,3 +91,30 @@ func TestAHubsHugeLeaseIsRecordedAsThirtyDaysNotAsAnEndedLease(t *testing.T) {
 		}
 	}
 }
+
+// TestAHugeMaxAgeDoesNotPushTheNextPollPastTheFourHourCeiling: a feed's
+// Cache-Control max-age holds the next poll back only up to MaxInterval (the
+// bound the freshness SLO is written against), run after run.
+func TestAHugeMaxAgeDoesNotPushTheNextPollPastTheFourHourCeiling(t *testing.T) {
+	ctx := context.Background()
+	feed := &growingFeed{}
+	feed.add("One", "https://news.example/1", t0.Add(-2*time.Minute))
+	feed.add("Two", "https://news.example/2", t0.Add(-time.Minute))
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=999999999")
+		feed.ServeHTTP(w, r)
+	})
+	s := article.NewMemoryStore()
+	now := t0
+	in := feedSetup(t, s, h, &now)
+	for run := range 3 {
+		if _, err := in.Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+		src, _ := s.GetSource(ctx, "wire")
+		if got := src.NextFetchAt.Sub(now); got > MaxInterval || got <= 0 {
+			t.Fatalf("run %d: next fetch in %v, want at most %v", run, got, MaxInterval)
+		}
+		now = src.NextFetchAt
+	}
+}
