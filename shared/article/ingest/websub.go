@@ -285,7 +285,9 @@ type PushReport struct {
 	New        int `json:"new"`
 	Duplicates int `json:"duplicates"`
 	BadItems   int `json:"bad_items"`
-	Announced  int `json:"announced"`
+	// Ignored counts items beyond the document's newest MaxItems.
+	Ignored   int `json:"ignored"`
+	Announced int `json:"announced"`
 }
 
 // Receive takes a content distribution (§7–§8): only for a live

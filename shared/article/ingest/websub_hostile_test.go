@@ -118,3 +118,68 @@ func TestAHugeMaxAgeDoesNotPushTheNextPollPastTheFourHourCeiling(t *testing.T) {
 		now = src.NextFetchAt
 	}
 }
+
+// manyItems is a feed document of n small items, item i published i seconds
+// before t0 (so item 0 is the newest), in shuffled document order.
+func manyItems(hub, self string, n int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `<?xml version="1.0"?><rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>flood</title>`+
+		`<atom:link rel="hub" href="%s"/><atom:link rel="self" href="%s"/>`, hub, self)
+	for k := range n {
+		i := (k * 7919) % n // a permutation when n is not a multiple of 7919
+		fmt.Fprintf(&b, `<item><title>Flood %d</title><link>https://news.example/f/%d</link><pubDate>%s</pubDate></item>`,
+			i, i, t0.Add(-time.Duration(i)*time.Second).Format(time.RFC1123Z))
+	}
+	b.WriteString(`</channel></rss>`)
+	return b.String()
+}
+
+// TestAPushOfThousandsOfItemsStoresAndAnnouncesOnlyTheNewestHundred: a
+// signed push (and a poll) of 5,000 items stores the newest MaxItems by date,
+// announces only those, and counts the rest as ignored.
+func TestAPushOfThousandsOfItemsStoresAndAnnouncesOnlyTheNewestHundred(t *testing.T) {
+	ctx := context.Background()
+	f := newSubFixture(t, nil)
+	if _, err := f.verify(t, "hub.mode", "subscribe", "hub.topic", f.feedURL, "hub.challenge", "c", "hub.lease_seconds", "864000"); err != nil {
+		t.Fatal(err)
+	}
+	body := manyItems(f.hubURL, f.feedURL, 5000)
+	rep, err := f.w.Receive(ctx, f.sub.ID, sign(f.sub.Secret, body), []byte(body))
+	pub := f.w.Publisher.(*recordingPublisher)
+	if err != nil || rep.New != MaxItems || rep.Ignored != 5000-MaxItems || rep.Announced != MaxItems || len(pub.evs) != MaxItems {
+		t.Fatalf("push of 5000 items: %+v, %v (%d events); want %d new and announced, the rest ignored", rep, err, len(pub.evs), MaxItems)
+	}
+	for _, i := range []int{0, MaxItems - 1} {
+		stored(t, f.s, fmt.Sprintf("https://news.example/f/%d", i))
+	}
+	if _, err := f.s.GetArticle(ctx, article.IDFor(fmt.Sprintf("https://news.example/f/%d", MaxItems))); err == nil {
+		t.Errorf("the %dth newest item was stored", MaxItems+1)
+	}
+
+	// A poll of such a feed keeps the same rule.
+	s := article.NewMemoryStore()
+	now := t0.Add(time.Minute)
+	in := feedSetup(t, s, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, manyItems("", "", 5000)) }), &now)
+	if r, err := in.Run(ctx); err != nil || r.New != MaxItems || r.Ignored != 5000-MaxItems {
+		t.Errorf("poll of 5000 items: %+v, %v; want %d new, the rest ignored", r, err, MaxItems)
+	}
+}
+
+// BenchmarkPushOfAMebibyteOfSmallItems: the outsider's 1 MiB push (8,000
+// small items here) through Push on the memory store, against a push of
+// MaxItems items as the baseline: the ratio is the parse of the rest.
+func BenchmarkPushOfAMebibyteOfSmallItems(b *testing.B) {
+	src := article.Source{ID: "wire", URL: "https://feed.example/", Name: "Wire", Category: "world", Weight: 1}
+	for _, n := range []int{MaxItems, 8000} {
+		body := manyItems("https://hub.example/", "https://feed.example/", n)
+		b.Run(fmt.Sprintf("items=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				in := &Ingester{Store: article.NewMemoryStore(), Now: func() time.Time { return t0.Add(time.Minute) }}
+				if _, r, err := in.Push(context.Background(), src, []byte(body)); err != nil || r.New != MaxItems {
+					b.Fatal(r, err)
+				}
+			}
+		})
+	}
+}
