@@ -400,6 +400,12 @@ func TestFreshness(t *testing.T) {
 	if after := top(); fmt.Sprint(after) != fmt.Sprint(topBefore) {
 		t.Errorf("hostile calls changed top:\n%v\n%v", topBefore, after)
 	}
+	// A denial of our own topic needs no challenge or secret (§5.2): anyone
+	// can send it, so it switches nothing off.
+	if status := call("GET", "/v1/websub/"+id+"?"+url.Values{"hub.mode": {"denied"}, "hub.topic": {pushed.self}, "hub.reason": {"forged"}}.Encode(),
+		"", nil, nil); status != 200 {
+		t.Errorf("a forged denial of our topic: %d, want 200 (acknowledged, nothing taken away)", status)
+	}
 	// The subscription survived them: the next genuine push is stored.
 	pushed.add("Regatta ends in a photo finish", "https://pushed.example/next", c.Now())
 	before["rank-feeds"] = len(c.InvocationsOf("rank-feeds"))

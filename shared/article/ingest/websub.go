@@ -211,7 +211,7 @@ func (w *Subscriber) maintainOne(ctx context.Context, sub article.Subscription, 
 // notice (§5.2): it returns the challenge to echo only for a subscription we
 // asked for, with its topic and the mode we asked for; anything else is a
 // not-found (the hub must not assume our consent). A verified subscribe
-// records the lease.
+// records the lease; a denial only makes a live subscription due at once.
 func (w *Subscriber) Verify(ctx context.Context, id string, q url.Values) (string, error) {
 	sub, err := w.subscription(ctx, id)
 	if err != nil {
@@ -224,7 +224,17 @@ func (w *Subscriber) Verify(ctx context.Context, id string, q url.Values) (strin
 	now := w.now()
 	switch mode {
 	case "denied":
-		sub.State, sub.NextCheck, sub.UpdatedAt = article.SubDenied, now.Add(RenewBefore), now
+		// A denial carries no challenge and no signature (§5.2): anyone who
+		// knows the callback and topic can send one, so it takes nothing
+		// away. A live subscription stays live (pushes signed with its
+		// secret are still accepted; the hub is the one to stop sending)
+		// and is due at once: the next run asks the hub again, and a hub
+		// that really refuses says so then. One pending or unsubscribing
+		// keeps its own schedule (asked again within RetryAfter).
+		if sub.State != article.SubActive {
+			return "", nil
+		}
+		sub.NextCheck, sub.UpdatedAt = now, now
 		return "", w.Store.PutSubscription(ctx, sub)
 	case "subscribe", "unsubscribe":
 	default:

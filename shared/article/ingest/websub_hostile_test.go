@@ -183,3 +183,35 @@ func BenchmarkPushOfAMebibyteOfSmallItems(b *testing.B) {
 		})
 	}
 }
+
+// TestAForgedDenialNeitherStopsPushesNorWaitsADay: hub.mode=denied needs no
+// challenge or secret (§5.2), so anyone who knows a callback and its topic
+// can send one. It leaves a live subscription live — pushes signed with its
+// secret are still stored — and makes it due at once: the next run asks the
+// hub again, and the hub's verification is answered as before.
+func TestAForgedDenialNeitherStopsPushesNorWaitsADay(t *testing.T) {
+	ctx := context.Background()
+	f := newSubFixture(t, nil)
+	if _, err := f.verify(t, "hub.mode", "subscribe", "hub.topic", f.feedURL, "hub.challenge", "c", "hub.lease_seconds", "864000"); err != nil {
+		t.Fatal(err)
+	}
+	*f.now = f.now.Add(time.Minute)
+	if _, err := f.verify(t, "hub.mode", "denied", "hub.topic", f.feedURL, "hub.reason", "forged"); err != nil {
+		t.Fatalf("a denial of the right topic: %v", err)
+	}
+	if rep, err := f.push(t, "Pushed story about rates", "https://news.example/after-denial"); err != nil || rep.New != 1 {
+		t.Errorf("a signed push after a denial: %+v, %v; want it stored", rep, err)
+	}
+	got, _ := f.s.GetSubscription(ctx, f.sub.ID)
+	if got.NextCheck.After(*f.now) {
+		t.Errorf("after a denial the subscription is next checked at %v, want at once (%v)", got.NextCheck, *f.now)
+	}
+	before := len(f.hub.requests)
+	*f.now = f.now.Add(BatchPeriod)
+	if r, err := f.in.Run(ctx); err != nil || r.Renewed != 1 || len(f.hub.requests) != before+1 || f.hub.last(t).Get("hub.mode") != "subscribe" {
+		t.Fatalf("the run after a denial: %+v, %v; want the hub asked again", r, err)
+	}
+	if ch, err := f.verify(t, "hub.mode", "subscribe", "hub.topic", f.feedURL, "hub.challenge", "again", "hub.lease_seconds", "864000"); err != nil || ch != "again" {
+		t.Errorf("the hub's verification after a denial: %q, %v", ch, err)
+	}
+}
