@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/article"
@@ -85,6 +86,8 @@ type Report struct {
 	Renewed      int `json:"renewed"`
 	Unsubscribed int `json:"unsubscribed"`
 	SubFailed    int `json:"websub_failed"`
+	// SubDeferred counts hub calls not started: the run's deadline was near.
+	SubDeferred int `json:"websub_deferred"`
 	// Unstored counts sources with an article the run could not store; they
 	// keep their previous fetch state and are fetched in full next run.
 	Unstored int `json:"unstored"`
@@ -220,24 +223,40 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 	if in.WebSub != nil {
 		// A hub that fails affects only its feed's subscription: the feed is
 		// polled meanwhile, and the next run asks again. Logged, not failed.
-		var werrs []error
+		// Hub calls run HubConcurrency at a time and none starts when the
+		// run's deadline is near (a feed not subscribed now is at its next
+		// poll).
+		var (
+			mu    sync.Mutex
+			werrs []error
+			asks  []fetched
+		)
 		for _, f := range results {
-			if f.hub == "" {
-				continue
-			}
 			cur := live[f.source.ID]
-			if cur != nil && cur.Hub == f.hub && cur.Topic == f.topic {
-				continue
+			if f.hub != "" && (cur == nil || cur.Hub != f.hub || cur.Topic != f.topic) {
+				asks = append(asks, f)
 			}
-			if err := in.WebSub.Ensure(ctx, f.source, f.hub, f.topic, cur); err != nil {
+		}
+		parallel.Each(asks, HubConcurrency, func(_ int, f fetched) {
+			if !hubTime(ctx) {
+				mu.Lock()
+				r.SubDeferred++
+				mu.Unlock()
+				return
+			}
+			err := in.WebSub.Ensure(ctx, f.source, f.hub, f.topic, live[f.source.ID])
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
 				r.SubFailed++
 				werrs = append(werrs, err)
 			} else {
 				r.Subscribed++
 			}
-		}
+		})
 		m, err := in.WebSub.Maintain(ctx)
 		r.Renewed, r.Unsubscribed, r.SubFailed = m.Renewed, m.Unsubscribed, r.SubFailed+m.Failed
+		r.SubDeferred += m.Deferred
 		if werr := errors.Join(append(werrs, err)...); werr != nil {
 			slog.WarnContext(ctx, "websub", "error", werr.Error())
 		}

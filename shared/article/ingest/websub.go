@@ -14,10 +14,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/article"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/parallel"
 )
 
 // WebSub lease and retry policy.
@@ -143,6 +145,29 @@ type MaintainReport struct {
 	Renewed      int `json:"renewed"`
 	Unsubscribed int `json:"unsubscribed"`
 	Failed       int `json:"failed"`
+	// Deferred counts subscriptions left due for the next run: the run's
+	// time was nearly used.
+	Deferred int `json:"deferred"`
+}
+
+// Hub calls (subscribe, renew, unsubscribe) run HubConcurrency at a time,
+// and none starts when less than HubReserve is left before the run's
+// deadline (its context's): a hub call may take the fetcher's FetchTimeout,
+// and a run cut off by Lambda's timeout would record nothing. What is not
+// started stays due for the next run.
+const (
+	HubConcurrency = 8
+	HubReserve     = FetchTimeout + 5*time.Second
+)
+
+// hubTime reports whether a hub call may start: the run's context has no
+// deadline, or more than HubReserve before it.
+func hubTime(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	deadline, ok := ctx.Deadline()
+	return !ok || time.Until(deadline) > HubReserve
 }
 
 // MaxMaintain bounds the subscriptions one run looks at (soonest due first).
@@ -153,7 +178,8 @@ const MaxMaintain = 500
 // for what a hub never verified after RetryAfter, unsubscribes those whose
 // source is gone (deleting a source makes them due at once) and forgets
 // unsubscriptions a hub never confirmed. One read (the source) and at most
-// one hub request per subscription due.
+// one hub request per subscription due, HubConcurrency at a time, none
+// started when the run's deadline is near (hubTime): the rest stay due.
 func (w *Subscriber) Maintain(ctx context.Context) (MaintainReport, error) {
 	var r MaintainReport
 	if w.APIURL == "" {
@@ -164,13 +190,27 @@ func (w *Subscriber) Maintain(ctx context.Context) (MaintainReport, error) {
 	if err != nil {
 		return r, fmt.Errorf("list due subscriptions: %w", err)
 	}
-	var errs []error
-	for _, sub := range subs {
-		if err := w.maintainOne(ctx, sub, now, &r); err != nil {
+	var (
+		mu   sync.Mutex
+		errs []error
+	)
+	parallel.Each(subs, HubConcurrency, func(_ int, sub article.Subscription) {
+		if !hubTime(ctx) {
+			mu.Lock()
+			r.Deferred++
+			mu.Unlock()
+			return
+		}
+		var one MaintainReport
+		err := w.maintainOne(ctx, sub, now, &one)
+		mu.Lock()
+		defer mu.Unlock()
+		r.Renewed, r.Unsubscribed = r.Renewed+one.Renewed, r.Unsubscribed+one.Unsubscribed
+		if err != nil {
 			r.Failed++
 			errs = append(errs, err)
 		}
-	}
+	})
 	if len(errs) > 3 {
 		errs = append(errs[:3], fmt.Errorf("and %d more", len(errs)-3))
 	}

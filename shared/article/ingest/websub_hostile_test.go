@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -213,5 +214,119 @@ func TestAForgedDenialNeitherStopsPushesNorWaitsADay(t *testing.T) {
 	}
 	if ch, err := f.verify(t, "hub.mode", "subscribe", "hub.topic", f.feedURL, "hub.challenge", "again", "hub.lease_seconds", "864000"); err != nil || ch != "again" {
 		t.Errorf("the hub's verification after a denial: %q, %v", ch, err)
+	}
+}
+
+// dueSubs stores n sources, each with a live subscription at hubURL whose
+// lease ends within RenewBefore: all due for renewal at now.
+func dueSubs(t *testing.T, s article.Store, hubURL string, n int, now time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	for i := range n {
+		id := fmt.Sprintf("src-%02d", i)
+		if err := s.PutSource(ctx, article.Source{ID: id, URL: "https://feeds.example/" + id, Name: id, Category: "world", Weight: 1,
+			CreatedAt: t0, UpdatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.PutSubscription(ctx, article.Subscription{ID: fmt.Sprintf("%032x", i+1), SourceID: id, Hub: hubURL,
+			Topic: "https://feeds.example/" + id, Secret: "s", State: article.SubActive, RequestedAt: t0, LeaseUntil: now.Add(time.Hour),
+			NextCheck: now.Add(-time.Minute), UpdatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// blockingHub holds every request until released, counting those in flight.
+type blockingHub struct {
+	mu             sync.Mutex
+	inFlight, peak int
+	calls          int
+	release        chan struct{}
+}
+
+func (h *blockingHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.mu.Lock()
+	h.calls++
+	h.inFlight++
+	h.peak = max(h.peak, h.inFlight)
+	h.mu.Unlock()
+	select { // bounded: the fetcher gives up after FetchTimeout anyway
+	case <-h.release:
+	case <-time.After(FetchTimeout / 2):
+	case <-r.Context().Done():
+	}
+	h.mu.Lock()
+	h.inFlight--
+	h.mu.Unlock()
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// TestSlowHubsAreCalledInParallelNotOneAfterAnother: renewals at hubs that
+// do not answer run HubConcurrency at a time — the hub sees that many
+// requests in flight at once (a pass calling them in sequence never gets
+// past one) and never more.
+func TestSlowHubsAreCalledInParallelNotOneAfterAnother(t *testing.T) {
+	const n = 20
+	hub := &blockingHub{release: make(chan struct{})}
+	srv := httptest.NewServer(hub)
+	t.Cleanup(srv.Close)
+	s := article.NewMemoryStore()
+	now := t0
+	dueSubs(t, s, srv.URL+"/", n, now)
+	w := &Subscriber{Store: s, Hubs: NewFetcher([]string{strings.TrimPrefix(srv.URL, "http://")}), APIURL: "https://api.example",
+		Now: func() time.Time { return now }}
+	done := make(chan MaintainReport, 1)
+	go func() {
+		r, err := w.Maintain(context.Background())
+		if err != nil {
+			t.Error(err)
+		}
+		done <- r
+	}()
+	deadline := time.Now().Add(FetchTimeout / 2)
+	for {
+		hub.mu.Lock()
+		inFlight := hub.inFlight
+		hub.mu.Unlock()
+		if inFlight >= HubConcurrency {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the hub never had %d requests in flight at once (%d): hub calls are made one after another", HubConcurrency, inFlight)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(hub.release)
+	r := <-done
+	if r.Renewed != n || hub.calls != n || hub.peak > HubConcurrency {
+		t.Errorf("report %+v, %d hub calls, at most %d in flight; want %d renewed, at most %d at once", r, hub.calls, hub.peak, n, HubConcurrency)
+	}
+}
+
+// TestAPassNearItsDeadlineStartsNoHubCallAndLeavesThemDue: with less than
+// HubReserve left before the run's context deadline, no hub call starts;
+// the subscriptions stay due and the next run (with time) renews them.
+func TestAPassNearItsDeadlineStartsNoHubCallAndLeavesThemDue(t *testing.T) {
+	const n = 5
+	hub := &testHub{}
+	srv := httptest.NewServer(hub)
+	t.Cleanup(srv.Close)
+	s := article.NewMemoryStore()
+	now := t0
+	dueSubs(t, s, srv.URL+"/", n, now)
+	w := &Subscriber{Store: s, Hubs: NewFetcher([]string{strings.TrimPrefix(srv.URL, "http://")}), APIURL: "https://api.example",
+		Now: func() time.Time { return now }}
+	ctx, cancel := context.WithTimeout(context.Background(), HubReserve/2)
+	defer cancel()
+	if r, err := w.Maintain(ctx); err != nil || r.Deferred != n || r.Renewed != 0 || len(hub.requests) != 0 {
+		t.Fatalf("a pass %v before its deadline: %+v, %v, %d hub calls; want all %d deferred, none made", HubReserve/2, r, err, len(hub.requests), n)
+	}
+	if due, _ := s.DueSubscriptions(context.Background(), now, MaxMaintain); len(due) != n {
+		t.Errorf("%d subscriptions due after the deferred pass, want %d", len(due), n)
+	}
+	ctx2, cancel2 := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel2()
+	if r, err := w.Maintain(ctx2); err != nil || r.Renewed != n || len(hub.requests) != n {
+		t.Errorf("the next pass, with time: %+v, %v, %d hub calls; want %d renewed", r, err, len(hub.requests), n)
 	}
 }
