@@ -481,4 +481,18 @@ func TestFreshness(t *testing.T) {
 	if status := call("GET", "/v1/articles/"+article.IDFor(fmt.Sprintf("https://flood.example/%d", ingest.MaxItems)), "", nil, nil); status != 404 {
 		t.Errorf("an item past the newest %d was stored: %d", ingest.MaxItems, status)
 	}
+
+	// A source deleted: every push that begins after the delete's 204 is
+	// refused and stores nothing (one that began before may still store).
+	if status := call("DELETE", "/admin/api/sources/pushed-wire", "", nil, nil); status != 204 {
+		t.Fatalf("delete the pushed source: %d", status)
+	}
+	pushed.add("Pushed after the source was deleted", "https://pushed.example/after-delete", c.Now())
+	afterDelete := pushed.doc()
+	if status := push(t, callback, sha256Sig(secret, afterDelete), afterDelete); status != 404 {
+		t.Errorf("a signed push after the source's delete: %d, want 404", status)
+	}
+	if status := call("GET", "/v1/articles/"+article.IDFor("https://pushed.example/after-delete"), "", nil, nil); status != 404 {
+		t.Errorf("a push after the delete was stored: %d", status)
+	}
 }
