@@ -330,3 +330,36 @@ func TestAPassNearItsDeadlineStartsNoHubCallAndLeavesThemDue(t *testing.T) {
 		t.Errorf("the next pass, with time: %+v, %v, %d hub calls; want %d renewed", r, err, len(hub.requests), n)
 	}
 }
+
+// TestARunNearItsDeadlineAsksNoHubForANewSubscription: the feed is still
+// polled and stored, but the subscription its hub link calls for waits for
+// a run with time (its next poll).
+func TestARunNearItsDeadlineAsksNoHubForANewSubscription(t *testing.T) {
+	ctx := context.Background()
+	hub := &testHub{}
+	hubSrv := httptest.NewServer(hub)
+	t.Cleanup(hubSrv.Close)
+	s := article.NewMemoryStore()
+	var feedURL string
+	now := t0.Add(time.Minute)
+	in := feedSetup(t, s, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, hubFeed(hubSrv.URL+"/", feedURL, "Polled story about ports", "https://news.example/polled"))
+	}), &now)
+	src, _ := s.GetSource(ctx, "wire")
+	feedURL = src.URL
+	in.Fetcher = NewFetcher([]string{strings.TrimPrefix(strings.TrimSuffix(src.URL, "/feed"), "http://"), strings.TrimPrefix(hubSrv.URL, "http://")})
+	in.WebSub = &Subscriber{Store: s, Hubs: in.Fetcher, Ingester: in, APIURL: "https://api.example", Now: in.Now}
+	near, cancel := context.WithTimeout(ctx, HubReserve/2)
+	defer cancel()
+	r, err := in.Run(near)
+	if err != nil || r.New != 1 || r.Subscribed != 0 || r.SubDeferred != 1 || len(hub.requests) != 0 {
+		t.Fatalf("a run %v before its deadline: %+v, %v, %d hub calls; want the poll stored, the subscription deferred", HubReserve/2, r, err, len(hub.requests))
+	}
+	if subs, _ := s.SourceSubscriptions(ctx, "wire"); len(subs) != 0 {
+		t.Errorf("a deferred subscription was stored: %+v", subs)
+	}
+	now = now.Add(MaxInterval)
+	if r, err := in.Run(ctx); err != nil || r.Subscribed != 1 || len(hub.requests) != 1 {
+		t.Errorf("the next poll, with time: %+v, %v, %d hub calls; want one subscription asked for", r, err, len(hub.requests))
+	}
+}
