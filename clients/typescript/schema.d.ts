@@ -1792,6 +1792,7 @@ export interface operations {
                      *       "new": 1,
                      *       "duplicates": 3,
                      *       "bad_items": 0,
+                     *       "ignored": 0,
                      *       "announced": 1
                      *     }
                      */
@@ -1802,6 +1803,8 @@ export interface operations {
                         duplicates: number;
                         /** @description Items that are not articles (no link, bad URL). */
                         bad_items: number;
+                        /** @description Items beyond the document's newest 100 by date (ingest.MaxItems): not stored. */
+                        ignored: number;
                         /** @description New articles announced at once (article.published). */
                         announced: number;
                     };

@@ -22,6 +22,7 @@ import (
 
 	"github.com/kiosk-news/kiosk/infra/local"
 	"github.com/kiosk-news/kiosk/shared/article"
+	"github.com/kiosk-news/kiosk/shared/article/ingest"
 )
 
 // websubHub is a small WebSub hub (W3C WebSub §5–§8) for the freshness test:
@@ -399,6 +400,12 @@ func TestFreshness(t *testing.T) {
 	if after := top(); fmt.Sprint(after) != fmt.Sprint(topBefore) {
 		t.Errorf("hostile calls changed top:\n%v\n%v", topBefore, after)
 	}
+	// A denial of our own topic needs no challenge or secret (§5.2): anyone
+	// can send it, so it switches nothing off.
+	if status := call("GET", "/v1/websub/"+id+"?"+url.Values{"hub.mode": {"denied"}, "hub.topic": {pushed.self}, "hub.reason": {"forged"}}.Encode(),
+		"", nil, nil); status != 200 {
+		t.Errorf("a forged denial of our topic: %d, want 200 (acknowledged, nothing taken away)", status)
+	}
 	// The subscription survived them: the next genuine push is stored.
 	pushed.add("Regatta ends in a photo finish", "https://pushed.example/next", c.Now())
 	before["rank-feeds"] = len(c.InvocationsOf("rank-feeds"))
@@ -434,5 +441,58 @@ func TestFreshness(t *testing.T) {
 	t.Logf("poll (interval %v) → top: %v on the cloud's clock", interval, seen.Sub(at).Round(time.Second))
 	if seen.Sub(at) > interval+time.Minute { // the minute: the clock runs on while the test waits
 		t.Errorf("the polled story took %v to reach top, beyond its %v interval", seen.Sub(at), interval)
+	}
+
+	// A signed push of 5,000 small items (under the 1 MiB cap) answers 202
+	// — not the gateway's 504 of a function past its 20 s timeout — having
+	// stored and announced only the newest ingest.MaxItems; the rest are
+	// ignored and counted.
+	var flood strings.Builder
+	fmt.Fprintf(&flood, `<?xml version="1.0"?><rss version="2.0"><channel><title>flood</title>`)
+	floodAt := c.Now()
+	for i := range 5000 {
+		fmt.Fprintf(&flood, `<item><title>Flood item %d</title><link>https://flood.example/%d</link><pubDate>%s</pubDate></item>`,
+			i, i, floodAt.Add(-time.Duration(i)*time.Second).Format(time.RFC1123Z))
+	}
+	flood.WriteString(`</channel></rss>`)
+	floodBody := []byte(flood.String())
+	if len(floodBody) > 1<<20 {
+		t.Fatalf("the flood is %d bytes, over the route's 1 MiB", len(floodBody))
+	}
+	var floodRep struct {
+		New       int `json:"new"`
+		Ignored   int `json:"ignored"`
+		Announced int `json:"announced"`
+	}
+	req, _ = http.NewRequest("POST", callback, bytes.NewReader(floodBody))
+	req.Header.Set("X-Hub-Signature", sha256Sig(secret, floodBody))
+	req.Header.Set("Content-Type", "application/rss+xml")
+	began := time.Now()
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&floodRep)
+	resp.Body.Close()
+	t.Logf("a signed push of 5,000 items (%d bytes): %d %+v in %v", len(floodBody), resp.StatusCode, floodRep, time.Since(began).Round(time.Millisecond))
+	if resp.StatusCode != 202 || floodRep.New != ingest.MaxItems || floodRep.Ignored != 5000-ingest.MaxItems || floodRep.Announced != ingest.MaxItems {
+		t.Errorf("a push of 5,000 items: %d %+v; want 202 with %d new and announced, the rest ignored", resp.StatusCode, floodRep, ingest.MaxItems)
+	}
+	if status := call("GET", "/v1/articles/"+article.IDFor(fmt.Sprintf("https://flood.example/%d", ingest.MaxItems)), "", nil, nil); status != 404 {
+		t.Errorf("an item past the newest %d was stored: %d", ingest.MaxItems, status)
+	}
+
+	// A source deleted: every push that begins after the delete's 204 is
+	// refused and stores nothing (one that began before may still store).
+	if status := call("DELETE", "/admin/api/sources/pushed-wire", "", nil, nil); status != 204 {
+		t.Fatalf("delete the pushed source: %d", status)
+	}
+	pushed.add("Pushed after the source was deleted", "https://pushed.example/after-delete", c.Now())
+	afterDelete := pushed.doc()
+	if status := push(t, callback, sha256Sig(secret, afterDelete), afterDelete); status != 404 {
+		t.Errorf("a signed push after the source's delete: %d, want 404", status)
+	}
+	if status := call("GET", "/v1/articles/"+article.IDFor("https://pushed.example/after-delete"), "", nil, nil); status != 404 {
+		t.Errorf("a push after the delete was stored: %d", status)
 	}
 }

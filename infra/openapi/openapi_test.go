@@ -108,7 +108,7 @@ func TestTheValidatorRefusesWhatTheSpecDoesNotSay(t *testing.T) {
 		{"an XML request body is checked as a string, not as JSON",
 			Exchange{Method: "POST", Path: "/v1/websub/d09385acdedb6eedf25a8d90b04005cc",
 				ReqHeader: http.Header{"Content-Type": {"application/rss+xml"}, "X-Hub-Signature": {"sha256=00"}}, ReqBody: []byte(`<rss version="2.0"/>`),
-				Status: 202, RespHeader: headers(), RespBody: []byte(`{"new":0,"duplicates":0,"bad_items":0,"announced":0}`)}, ""},
+				Status: 202, RespHeader: headers(), RespBody: []byte(`{"new":0,"duplicates":0,"bad_items":0,"ignored":0,"announced":0}`)}, ""},
 		{"an unknown path must be a 404",
 			Exchange{Method: "GET", Path: "/v1/nothing-here", Status: 200, RespHeader: headers(), RespBody: []byte(`{}`)}, "answered 200 where the spec has only 404"},
 	}

@@ -14,8 +14,10 @@ type Subscription struct {
 	Secret   string `json:"-"`
 	// State is what we last asked the hub for and what it answered:
 	// SubRequested (subscribe sent, intent not yet verified), SubActive
-	// (verified; content accepted until LeaseUntil), SubUnsubscribing
-	// (unsubscribe sent; content refused) or SubDenied (the hub refused).
+	// (verified; content accepted until LeaseUntil) or SubUnsubscribing
+	// (unsubscribe sent; content refused). SubDenied is no longer written
+	// (a denial is unauthenticated, so it changes no state); one stored
+	// before is asked for again like SubRequested.
 	State       string    `json:"state"`
 	RequestedAt time.Time `json:"requested_at"`
 	// LeaseUntil is when the hub's verified lease ends (zero until verified).

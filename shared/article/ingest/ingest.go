@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/article"
@@ -51,6 +52,13 @@ const RelayDelay = article.AnnounceLag + time.Minute
 // feed within max(interval, BatchPeriod + RelayDelay).
 const Ahead = BatchPeriod + RelayDelay
 
+// MaxItems bounds the items one feed document may store, polled or pushed:
+// the newest MaxItems by publication date; the rest are ignored and counted
+// (Report.Ignored, PushReport.Ignored). A feed carries its latest few dozen
+// items; a document of thousands is a mistake or an attack, and storing (and
+// announcing) them all would outlast the callback's timeout and flood top.
+const MaxItems = 100
+
 // MaxDue bounds the sources one run fetches (the soonest due first); the
 // rest are due on the next run.
 const MaxDue = 2000
@@ -69,13 +77,17 @@ type Report struct {
 	New           int `json:"new"`
 	Duplicates    int `json:"duplicates"`
 	BadItems      int `json:"bad_items"`
-	Clustered     int `json:"clustered"`
+	// Ignored counts items beyond a feed's newest MaxItems.
+	Ignored   int `json:"ignored"`
+	Clustered int `json:"clustered"`
 	// Subscribed counts WebSub subscriptions asked for; Renewed, Unsubscribed
 	// and SubFailed are the maintenance pass's.
 	Subscribed   int `json:"subscribed"`
 	Renewed      int `json:"renewed"`
 	Unsubscribed int `json:"unsubscribed"`
 	SubFailed    int `json:"websub_failed"`
+	// SubDeferred counts hub calls not started: the run's deadline was near.
+	SubDeferred int `json:"websub_deferred"`
 	// Unstored counts sources with an article the run could not store; they
 	// keep their previous fetch state and are fetched in full next run.
 	Unstored int `json:"unstored"`
@@ -103,6 +115,7 @@ type fetched struct {
 	source     article.Source
 	articles   []article.Article
 	bad        int
+	ignored    int // items beyond MaxItems
 	state      article.FetchState
 	outcome    string // fetched, not_modified, failed
 	hub, topic string // the feed's WebSub links
@@ -175,6 +188,7 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 			r.FailureStreak = max(r.FailureStreak, f.state.ConsecutiveFailures)
 		}
 		r.BadItems += f.bad
+		r.Ignored += f.ignored
 		for _, a := range f.articles {
 			if seen[a.ID] {
 				r.Duplicates++
@@ -209,24 +223,40 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 	if in.WebSub != nil {
 		// A hub that fails affects only its feed's subscription: the feed is
 		// polled meanwhile, and the next run asks again. Logged, not failed.
-		var werrs []error
+		// Hub calls run HubConcurrency at a time and none starts when the
+		// run's deadline is near (a feed not subscribed now is at its next
+		// poll).
+		var (
+			mu    sync.Mutex
+			werrs []error
+			asks  []fetched
+		)
 		for _, f := range results {
-			if f.hub == "" {
-				continue
-			}
 			cur := live[f.source.ID]
-			if cur != nil && cur.Hub == f.hub && cur.Topic == f.topic {
-				continue
+			if f.hub != "" && (cur == nil || cur.Hub != f.hub || cur.Topic != f.topic) {
+				asks = append(asks, f)
 			}
-			if err := in.WebSub.Ensure(ctx, f.source, f.hub, f.topic, cur); err != nil {
+		}
+		parallel.Each(asks, HubConcurrency, func(_ int, f fetched) {
+			if !hubTime(ctx) {
+				mu.Lock()
+				r.SubDeferred++
+				mu.Unlock()
+				return
+			}
+			err := in.WebSub.Ensure(ctx, f.source, f.hub, f.topic, live[f.source.ID])
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
 				r.SubFailed++
 				werrs = append(werrs, err)
 			} else {
 				r.Subscribed++
 			}
-		}
+		})
 		m, err := in.WebSub.Maintain(ctx)
 		r.Renewed, r.Unsubscribed, r.SubFailed = m.Renewed, m.Unsubscribed, r.SubFailed+m.Failed
+		r.SubDeferred += m.Deferred
 		if werr := errors.Join(append(werrs, err)...); werr != nil {
 			slog.WarnContext(ctx, "websub", "error", werr.Error())
 		}
@@ -241,11 +271,11 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 func (in *Ingester) Push(ctx context.Context, src article.Source, body []byte) ([]article.Article, PushReport, error) {
 	now := in.now()
 	var r PushReport
-	items, bad, err := parseItems(body, src, now)
+	items, bad, ignored, err := parseItems(body, src, now)
 	if err != nil {
 		return nil, r, kiosk.Errorf(kiosk.EINVALID, "the pushed content is not a feed: %v", kiosk.Truncate(err.Error(), 200))
 	}
-	r.BadItems = bad
+	r.BadItems, r.Ignored = bad, ignored
 	window := in.StoryWindow
 	if window == 0 {
 		window = 48 * time.Hour
@@ -288,17 +318,18 @@ func announce(ctx context.Context, p article.Publisher, fresh []article.Article)
 	return len(fresh)
 }
 
-// parseItems turns a feed document into articles of src; bad counts items
-// that are not articles.
-func parseItems(body []byte, src article.Source, now time.Time) (out []article.Article, bad int, err error) {
+// parseItems turns a feed document into articles of src: its newest
+// MaxItems (by publication date; the document's order among equal dates).
+// bad counts items that are not articles, ignored those beyond MaxItems.
+func parseItems(body []byte, src article.Source, now time.Time) (out []article.Article, bad, ignored int, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			out, bad, err = nil, 0, fmt.Errorf("parser panic: %v", p)
+			out, bad, ignored, err = nil, 0, 0, fmt.Errorf("parser panic: %v", p)
 		}
 	}()
 	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	for _, it := range feed.Items {
 		a, err := FromItem(it, feed.Language, src, now)
@@ -308,7 +339,11 @@ func parseItems(body []byte, src article.Source, now time.Time) (out []article.A
 		}
 		out = append(out, a)
 	}
-	return out, bad, nil
+	if len(out) > MaxItems {
+		slices.SortStableFunc(out, func(a, b article.Article) int { return b.PublishedAt.Compare(a.PublishedAt) })
+		out, ignored = out[:MaxItems], len(out)-MaxItems
+	}
+	return out, bad, ignored, nil
 }
 
 func (in *Ingester) now() time.Time {
@@ -359,11 +394,11 @@ func (in *Ingester) fetchOne(ctx context.Context, s article.Source, now time.Tim
 	if resp.NotModified {
 		f.outcome = "not_modified"
 	} else {
-		items, bad, err := parseItems(resp.Body, s, now)
+		items, bad, ignored, err := parseItems(resp.Body, s, now)
 		if err != nil {
 			return fail(fmt.Errorf("parse: %w", err))
 		}
-		f.outcome, f.articles, f.bad = "fetched", items, bad
+		f.outcome, f.articles, f.bad, f.ignored = "fetched", items, bad, ignored
 		for _, a := range items {
 			published = append(published, a.PublishedAt)
 		}
@@ -381,8 +416,9 @@ func (in *Ingester) fetchOne(ctx context.Context, s article.Source, now time.Tim
 	}
 	f.state.ConsecutiveFailures, f.state.LastError = 0, ""
 	interval := PollInterval(now, published, prev, resp.MaxAge)
-	// Brought forward by Ahead, but never before max-age.
-	f.state.NextFetchAt = now.Add(max(interval-Ahead, resp.MaxAge))
+	// Brought forward by Ahead, but not before max-age — unless max-age is
+	// beyond MaxInterval: the ceiling the freshness SLO counts on wins.
+	f.state.NextFetchAt = now.Add(max(interval-Ahead, min(resp.MaxAge, MaxInterval)))
 	f.state.LastSuccess = now
 	return f
 }

@@ -14,10 +14,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/article"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/parallel"
 )
 
 // WebSub lease and retry policy.
@@ -143,6 +145,29 @@ type MaintainReport struct {
 	Renewed      int `json:"renewed"`
 	Unsubscribed int `json:"unsubscribed"`
 	Failed       int `json:"failed"`
+	// Deferred counts subscriptions left due for the next run: the run's
+	// time was nearly used.
+	Deferred int `json:"deferred"`
+}
+
+// Hub calls (subscribe, renew, unsubscribe) run HubConcurrency at a time,
+// and none starts when less than HubReserve is left before the run's
+// deadline (its context's): a hub call may take the fetcher's FetchTimeout,
+// and a run cut off by Lambda's timeout would record nothing. What is not
+// started stays due for the next run.
+const (
+	HubConcurrency = 8
+	HubReserve     = FetchTimeout + 5*time.Second
+)
+
+// hubTime reports whether a hub call may start: the run's context has no
+// deadline, or more than HubReserve before it.
+func hubTime(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	deadline, ok := ctx.Deadline()
+	return !ok || time.Until(deadline) > HubReserve
 }
 
 // MaxMaintain bounds the subscriptions one run looks at (soonest due first).
@@ -153,7 +178,8 @@ const MaxMaintain = 500
 // for what a hub never verified after RetryAfter, unsubscribes those whose
 // source is gone (deleting a source makes them due at once) and forgets
 // unsubscriptions a hub never confirmed. One read (the source) and at most
-// one hub request per subscription due.
+// one hub request per subscription due, HubConcurrency at a time, none
+// started when the run's deadline is near (hubTime): the rest stay due.
 func (w *Subscriber) Maintain(ctx context.Context) (MaintainReport, error) {
 	var r MaintainReport
 	if w.APIURL == "" {
@@ -164,13 +190,27 @@ func (w *Subscriber) Maintain(ctx context.Context) (MaintainReport, error) {
 	if err != nil {
 		return r, fmt.Errorf("list due subscriptions: %w", err)
 	}
-	var errs []error
-	for _, sub := range subs {
-		if err := w.maintainOne(ctx, sub, now, &r); err != nil {
+	var (
+		mu   sync.Mutex
+		errs []error
+	)
+	parallel.Each(subs, HubConcurrency, func(_ int, sub article.Subscription) {
+		if !hubTime(ctx) {
+			mu.Lock()
+			r.Deferred++
+			mu.Unlock()
+			return
+		}
+		var one MaintainReport
+		err := w.maintainOne(ctx, sub, now, &one)
+		mu.Lock()
+		defer mu.Unlock()
+		r.Renewed, r.Unsubscribed = r.Renewed+one.Renewed, r.Unsubscribed+one.Unsubscribed
+		if err != nil {
 			r.Failed++
 			errs = append(errs, err)
 		}
-	}
+	})
 	if len(errs) > 3 {
 		errs = append(errs[:3], fmt.Errorf("and %d more", len(errs)-3))
 	}
@@ -211,7 +251,7 @@ func (w *Subscriber) maintainOne(ctx context.Context, sub article.Subscription, 
 // notice (§5.2): it returns the challenge to echo only for a subscription we
 // asked for, with its topic and the mode we asked for; anything else is a
 // not-found (the hub must not assume our consent). A verified subscribe
-// records the lease.
+// records the lease; a denial only makes a live subscription due at once.
 func (w *Subscriber) Verify(ctx context.Context, id string, q url.Values) (string, error) {
 	sub, err := w.subscription(ctx, id)
 	if err != nil {
@@ -224,7 +264,17 @@ func (w *Subscriber) Verify(ctx context.Context, id string, q url.Values) (strin
 	now := w.now()
 	switch mode {
 	case "denied":
-		sub.State, sub.NextCheck, sub.UpdatedAt = article.SubDenied, now.Add(RenewBefore), now
+		// A denial carries no challenge and no signature (§5.2): anyone who
+		// knows the callback and topic can send one, so it takes nothing
+		// away. A live subscription stays live (pushes signed with its
+		// secret are still accepted; the hub is the one to stop sending)
+		// and is due at once: the next run asks the hub again, and a hub
+		// that really refuses says so then. One pending or unsubscribing
+		// keeps its own schedule (asked again within RetryAfter).
+		if sub.State != article.SubActive {
+			return "", nil
+		}
+		sub.NextCheck, sub.UpdatedAt = now, now
 		return "", w.Store.PutSubscription(ctx, sub)
 	case "subscribe", "unsubscribe":
 	default:
@@ -242,7 +292,12 @@ func (w *Subscriber) Verify(ctx context.Context, id string, q url.Values) (strin
 	if sub.State != article.SubRequested && sub.State != article.SubActive {
 		return "", kiosk.Errorf(kiosk.ENOTFOUND, "no such subscription")
 	}
-	lease, err := strconv.Atoi(q.Get("hub.lease_seconds"))
+	// Capped before it becomes a duration: seconds × 10⁹ overflows past
+	// ~292 years, and a number beyond an int (ErrRange) is as long as any.
+	lease, err := strconv.ParseInt(q.Get("hub.lease_seconds"), 10, 64)
+	if errors.Is(err, strconv.ErrRange) && lease > 0 {
+		lease, err = int64(MaxLease/time.Second), nil
+	}
 	if err != nil || lease <= 0 {
 		return "", kiosk.Errorf(kiosk.EINVALID, "hub.lease_seconds must be a positive number of seconds")
 	}
@@ -252,7 +307,7 @@ func (w *Subscriber) Verify(ctx context.Context, id string, q url.Values) (strin
 		return "", err
 	}
 	sub.State, sub.UpdatedAt = article.SubActive, now
-	sub.LeaseUntil = now.Add(min(time.Duration(lease)*time.Second, MaxLease))
+	sub.LeaseUntil = now.Add(time.Duration(min(lease, int64(MaxLease/time.Second))) * time.Second)
 	// Renewed RenewBefore ahead; a lease shorter than that, halfway.
 	sub.NextCheck = sub.LeaseUntil.Add(-RenewBefore)
 	if !sub.NextCheck.After(now) {
@@ -280,7 +335,9 @@ type PushReport struct {
 	New        int `json:"new"`
 	Duplicates int `json:"duplicates"`
 	BadItems   int `json:"bad_items"`
-	Announced  int `json:"announced"`
+	// Ignored counts items beyond the document's newest MaxItems.
+	Ignored   int `json:"ignored"`
+	Announced int `json:"announced"`
 }
 
 // Receive takes a content distribution (§7–§8): only for a live
