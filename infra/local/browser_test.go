@@ -21,6 +21,20 @@ import (
 
 // chromium finds the browser; in CI its absence fails the test (.ci/run
 // installs it), on a laptop it skips with how to install it.
+// browser starts headless Chromium for one test, ended with it, and
+// returns the context to drive it with; the whole test is bounded by timeout.
+func browser(t *testing.T, timeout time.Duration) context.Context {
+	t.Helper()
+	exe := chromium(t)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
+		chromedp.WindowSize(1280, 900), chromedp.Flag("disable-dev-shm-usage", true))
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelBrowser(); cancelAlloc(); cancel() })
+	return bctx
+}
+
 func chromium(t *testing.T) string {
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
@@ -41,19 +55,11 @@ func chromium(t *testing.T) string {
 // see it leave the public API, read a KPI chart with data, redrive a dead
 // letter. Screenshots of each step go to build/screenshots/.
 func TestAdminConsoleInARealBrowser(t *testing.T) {
-	exe := chromium(t)
+	bctx := browser(t, 4*time.Minute)
 	shots := filepath.Join(root, "build", "screenshots")
 	if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
-		chromedp.WindowSize(1280, 900), chromedp.Flag("disable-dev-shm-usage", true))
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
 
 	step := 0
 	shot := func(name string) chromedp.Action[chromedp.Void] {

@@ -1,7 +1,6 @@
 package local_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,15 +17,7 @@ import (
 // the contract (its title, an operation, the production differences), and
 // every resource the page loaded came from the local cloud, none from a CDN.
 func TestTheAPIReferenceOpensInARealBrowser(t *testing.T) {
-	exe := chromium(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
-		chromedp.WindowSize(1280, 900), chromedp.Flag("disable-dev-shm-usage", true))
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
+	bctx := browser(t, 2*time.Minute)
 
 	if err := chromedp.Do(bctx, chromedp.Navigate(cloud.APIURL+local.DocsPath)); err != nil {
 		t.Fatalf("open %s: %v", local.DocsPath, err)
