@@ -252,12 +252,7 @@ func TestTrendingAndLearnedInterests(t *testing.T) {
 	// settled waits until everything the runs so far published was
 	// delivered, then ranks the feeds.
 	settled := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if err := cloud.Quiesce(ctx); err != nil {
-			t.Fatal(err)
-		}
-		cloud.Resume()
+		settle(t)
 		runNow(t, "rank-feeds")
 	}
 	// Only the scheduled coordinator runs: the marks bring both hours up to date.
