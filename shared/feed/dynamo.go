@@ -20,7 +20,8 @@ import (
 //	a#<id>      a         an article (the by-time index lists them newest first)
 //	st#<day>    <shard>#<part>  one shard's article numbers for a day
 //	rank        state     the ranking batch's pending request and last run
-//	pg#<cat>    head      the latest run's first chunk of a category's feed
+//	pg#<cat>    head      the latest run's first chunk of a category's feed (copy 0 of HeadCopies)
+//	pg#<cat>#<k> head     copy k (1 ≤ k < HeadCopies) of the same, each its own partition
 //	pg#<cat>    <run>#<n> a run's chunks (expire after PageRetention)
 //	u#<user>    profile   interests;  rd#<newest first>#<article>: one article opened (MaxReads read back)
 //	in#<cat>    <user>    users interested in a category (a hint for fan-out)
@@ -311,9 +312,30 @@ type chunkItem struct {
 
 func chunkSK(run string, index int) string { return run + "#" + strconv.Itoa(index) }
 
-// PutChunks stores a run's chunks of every feed, then each feed's head (so
-// a head never points at chunks not yet written). A head is only replaced by
-// a later run's.
+// headPK is the partition key of copy n of a feed's head: copy 0 under the
+// feed's own key, where the single head lived before there were copies (so
+// a reader of before the copies, during a deploy, still reads a current
+// head), the others each under a key of their own, so that DynamoDB can
+// place them on different partitions.
+func headPK(category string, n int) string {
+	n = (n%HeadCopies + HeadCopies) % HeadCopies
+	if n == 0 {
+		return "pg#" + category
+	}
+	return "pg#" + category + "#" + strconv.Itoa(n)
+}
+
+// chunkKey is where ref's chunk is stored.
+func chunkKey(ref ChunkRef) (pk, sk string) {
+	if ref.Run != "" {
+		return "pg#" + ref.Category, chunkSK(ref.Run, ref.Index)
+	}
+	return headPK(ref.Category, ref.Copy), "head"
+}
+
+// PutChunks stores a run's chunks of every feed, then each feed's head, in
+// each of its HeadCopies copies (so a head never points at chunks not yet
+// written). A copy is only replaced by a later run's.
 func (s *DynamoStore) PutChunks(ctx context.Context, feeds map[string][]Chunk, expires time.Time) error {
 	var items []any
 	var heads []chunkItem
@@ -326,7 +348,9 @@ func (s *DynamoStore) PutChunks(ctx context.Context, feeds map[string][]Chunk, e
 			items = append(items, chunkItem{PK: "pg#" + cat, SK: chunkSK(c.Run, c.Index), Run: c.Run, Body: b,
 				ExpiresAt: expires.Unix()})
 			if c.Index == 0 {
-				heads = append(heads, chunkItem{PK: "pg#" + cat, SK: "head", Run: c.Run, Body: b})
+				for n := range HeadCopies {
+					heads = append(heads, chunkItem{PK: headPK(cat, n), SK: "head", Run: c.Run, Body: b})
+				}
 			}
 		}
 	}
@@ -356,14 +380,18 @@ func (it chunkItem) chunk(now time.Time) (Chunk, error) {
 	return c, nil
 }
 
-// Chunk reads one chunk: a feed's head (run "") or a run's chunk. One read.
+// Chunk reads one chunk: a copy of a feed's head (run "") or a run's chunk.
+// One read, but for a head copy not written (yet): a feed no run ranked
+// since there were copies is read again at copy 0, where the single head of
+// before the copies is; after one run of this ranker, that is only a feed
+// no run ranked at all (an unknown category), whose copy 0 is missing too.
 func (s *DynamoStore) Chunk(ctx context.Context, ref ChunkRef, now time.Time) (Chunk, error) {
 	var it chunkItem
-	sk := "head"
-	if ref.Run != "" {
-		sk = chunkSK(ref.Run, ref.Index)
+	pk, sk := chunkKey(ref)
+	err := s.table.Get("pk", pk).Range("sk", dynamo.Equal, sk).One(ctx, &it)
+	if errors.Is(err, dynamo.ErrNotFound) && ref.Run == "" && pk != headPK(ref.Category, 0) {
+		err = s.table.Get("pk", headPK(ref.Category, 0)).Range("sk", dynamo.Equal, sk).One(ctx, &it)
 	}
-	err := s.table.Get("pk", "pg#"+ref.Category).Range("sk", dynamo.Equal, sk).One(ctx, &it)
 	if errors.Is(err, dynamo.ErrNotFound) {
 		return Chunk{}, ErrPageNotFound
 	}
@@ -384,24 +412,41 @@ type profileItem struct {
 	ExpiresAt int64              `dynamo:"expires_at,omitempty"`
 }
 
-// Chunks reads the chunks refs name in one BatchGet (Store.Chunks).
+// Chunks reads the chunks refs name in one BatchGet (Store.Chunks); head
+// copies not written (yet) are read again at copy 0 in a second, as Chunk.
 func (s *DynamoStore) Chunks(ctx context.Context, refs []ChunkRef, now time.Time) (map[string]Chunk, error) {
 	chunks := map[string]Chunk{}
+	if err := s.batchChunks(ctx, refs, now, chunks); err != nil {
+		return nil, err
+	}
+	var again []ChunkRef
+	for _, r := range refs {
+		if _, ok := chunks[r.Category]; !ok && r.Run == "" && headPK(r.Category, r.Copy) != headPK(r.Category, 0) {
+			again = append(again, ChunkRef{Category: r.Category})
+		}
+	}
+	if err := s.batchChunks(ctx, again, now, chunks); err != nil {
+		return nil, err
+	}
+	return chunks, nil
+}
+
+// batchChunks reads refs' chunks in one BatchGet into out, by category.
+func (s *DynamoStore) batchChunks(ctx context.Context, refs []ChunkRef, now time.Time, out map[string]Chunk) error {
 	if len(refs) == 0 {
-		return chunks, nil
+		return nil
 	}
 	keys := make([]dynamo.Keyed, len(refs))
+	category := map[[2]string]string{}
 	for i, r := range refs {
-		sk := "head"
-		if r.Run != "" {
-			sk = chunkSK(r.Run, r.Index)
-		}
-		keys[i] = dynamo.Keys{"pg#" + r.Category, sk}
+		pk, sk := chunkKey(r)
+		keys[i] = dynamo.Keys{pk, sk}
+		category[[2]string{pk, sk}] = r.Category
 	}
 	var items []chunkItem
 	err := s.table.Batch("pk", "sk").Get(keys...).All(ctx, &items)
 	if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
-		return nil, err
+		return err
 	}
 	for _, it := range items {
 		c, err := it.chunk(now)
@@ -409,11 +454,11 @@ func (s *DynamoStore) Chunks(ctx context.Context, refs []ChunkRef, now time.Time
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
-		chunks[strings.TrimPrefix(it.PK, "pg#")] = c
+		out[category[[2]string{it.PK, it.SK}]] = c
 	}
-	return chunks, nil
+	return nil
 }
 
 // Profile reads a user's interests and newest maxReads reads: one Query of

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
+	"math/rand/v2"
 	"regexp"
 	"slices"
 	"sort"
@@ -305,7 +307,10 @@ func (s *Service) Feed(ctx context.Context, category, limit, cursor string) (Pag
 	if err != nil {
 		return Page{}, err
 	}
-	c, err := s.Store.Chunk(ctx, ChunkRef{Category: category, Run: run, Index: ChunkIndex(offset)}, s.now())
+	// A first page reads any copy of the head (at random: the public feed
+	// knows no reader); the cursor names the run it came from, so the next
+	// pages are that run's, whichever copy it was.
+	c, err := s.Store.Chunk(ctx, ChunkRef{Category: category, Run: run, Index: ChunkIndex(offset), Copy: rand.IntN(HeadCopies)}, s.now())
 	switch {
 	case errors.Is(err, ErrPageNotFound) && run != "":
 		return Page{}, ExpiredCursor
@@ -340,6 +345,9 @@ func (s *Service) PersonalFeed(ctx context.Context, userID, limit, cursor string
 		streams = p.StreamsShare(params.TopShare)
 	}
 	refs := cur.RefsAt(streams, run)
+	for i := range refs {
+		refs[i].Copy = headCopy(userID)
+	}
 	chunks, err := s.chunks(ctx, refs, variant, now)
 	if err != nil {
 		return Page{}, err
@@ -350,6 +358,15 @@ func (s *Service) PersonalFeed(ctx context.Context, userID, limit, cursor string
 		}
 	}
 	return PersonalAt(p, streams, cur, run, chunks, n), nil
+}
+
+// headCopy is the copy of the heads a user's personal pages read: the same
+// one every time for a user (its id hashed), so that a user's reloads never
+// step back to a copy the current run has not reached yet.
+func headCopy(userID string) int {
+	h := fnv.New32a()
+	h.Write([]byte(userID))
+	return int(h.Sum32() % HeadCopies)
 }
 
 // chunks reads the chunks refs name, of the variant's ranking, keyed by
@@ -363,7 +380,7 @@ func (s *Service) chunks(ctx context.Context, refs []ChunkRef, variant string, n
 	read := func(variant string, refs []ChunkRef) error {
 		keyed := make([]ChunkRef, len(refs))
 		for i, r := range refs {
-			keyed[i] = ChunkRef{Category: feedKey(r.Category, variant), Run: r.Run, Index: r.Index}
+			keyed[i] = ChunkRef{Category: feedKey(r.Category, variant), Run: r.Run, Index: r.Index, Copy: r.Copy}
 		}
 		got, err := s.Store.Chunks(ctx, keyed, now)
 		if err != nil {

@@ -259,9 +259,15 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		if err := s.PutChunks(ctx, map[string][]Chunk{"tech": c1}, now.Add(time.Hour)); err != nil { // an older run, late
 			t.Fatal(err)
 		}
-		head, err := s.Chunk(ctx, ChunkRef{Category: "tech"}, now)
-		if err != nil || head.Run != run2 || len(head.Items) != 3 {
-			t.Errorf("head %s with %d items (%v), want the later run's", head.Run, len(head.Items), err)
+		for n := range HeadCopies + 1 { // a copy number past the last wraps
+			head, err := s.Chunk(ctx, ChunkRef{Category: "tech", Copy: n}, now)
+			if err != nil || head.Run != run2 || len(head.Items) != 3 {
+				t.Errorf("head copy %d: %s with %d items (%v), want the later run's", n, head.Run, len(head.Items), err)
+			}
+			got, err := s.Chunks(ctx, []ChunkRef{{Category: "tech", Copy: n}, {Category: "sports", Copy: n}}, now)
+			if err != nil || len(got) != 1 || got["tech"].Run != run2 {
+				t.Errorf("head copy %d in a batch: %v %v, want tech's of the later run", n, got, err)
+			}
 		}
 		c, err := s.Chunk(ctx, ChunkRef{Category: "tech", Run: run1, Index: 1}, now)
 		if err != nil || c.Index != 1 || c.Total != 60 || len(c.Items) != 10 || c.Items[0].ID != id(51) {
