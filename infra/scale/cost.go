@@ -22,6 +22,8 @@ type Usage struct {
 	KPIRunsPerDay                    float64
 	ArticlesPerDay, IngestRunsPerDay float64
 	Sources                          float64
+	AnnounceRunsPerDay               float64 // the relay's runs (one a minute)
+	EngagedHours                     float64 // hours a day a daily reader engages in: each is learned once
 	PeakFactor                       float64 // the busiest hour's rate over the day's mean
 	EventItemKB                      float64 // a stored event, for storage
 	// The container alternative: requests a 1 vCPU / 2 GB task serves at its
@@ -36,6 +38,7 @@ var Gunosy = Usage{DAU: 3e6, MAU: 10e6, Days: 30,
 	PublicPages: 3, PersonalPages: 1, InboxReads: 1, EventBatches: 3, EventsPerBatch: 20,
 	TrendingPerDay: 20, InterestedPerTrend: 1e6,
 	WindowArticles: 300000, RankRunsPerDay: 288 + 96, KPIRunsPerDay: 288, ArticlesPerDay: 100000, IngestRunsPerDay: 96, Sources: 10000,
+	AnnounceRunsPerDay: 1440, EngagedHours: 2,
 	PeakFactor: 2.5, EventItemKB: 0.5, TaskRPS: 500, MinTasks: 2}
 
 // Unit is what one item of a workload costs, as measured (or fitted).
@@ -47,12 +50,16 @@ type Unit struct {
 // Measured are the per-item figures the cost table multiplies.
 type Measured struct {
 	FeedPage Unit // per public feed request
+	Personal Unit // per personal feed request (zero: priced as FeedPage)
 	Inbox    Unit // per inbox request
 	Event    Unit // per event accepted (POST /v1/events)
 	Reader   Unit // per interested reader of a trending article (the fan-out)
 	KPIRun   Unit // one aggregate-kpi run (coordinator and shards) over half a day's events
 	RankRun  Unit // one rank-feeds run over the window's articles
 	Ingest   Unit // one ingest-feeds run at the day's rate of new articles
+	Announce Unit // one announce-articles run at a minute's share of the day's articles
+	Kept     Unit // per article.published feed-events keeps
+	Learned  Unit // per user learn-interests learns an hour of
 }
 
 // ServiceCost is one service's share of the month.
@@ -86,7 +93,14 @@ func Total(lines []ServiceCost) float64 {
 // Price prices a month of u with the per-item figures m.
 func Price(u Usage, m Measured) Month {
 	d := u.DAU * u.Days
-	pages := d * (u.PublicPages + u.PersonalPages)
+	pages := d * u.PublicPages
+	personal := d * u.PersonalPages
+	if m.Personal == (Unit{}) {
+		m.Personal = m.FeedPage
+	}
+	articles := u.ArticlesPerDay * u.Days
+	announceRuns := u.AnnounceRunsPerDay * u.Days
+	learned := d * u.EngagedHours
 	inbox := d * u.InboxReads
 	batches := d * u.EventBatches
 	evs := batches * u.EventsPerBatch
@@ -94,12 +108,10 @@ func Price(u Usage, m Measured) Month {
 	rankRuns := u.RankRunsPerDay * u.Days
 	kpiRuns := u.KPIRunsPerDay * u.Days
 	ingestRuns := u.IngestRunsPerDay * u.Days
-	requests := pages + inbox + batches
-	// The personal page is priced as the public page (one handler, a read
-	// or two of small items): make scale does not grow it.
+	requests := pages + personal + inbox + batches
 	sum := func(f func(Unit) float64) float64 {
-		return pages*f(m.FeedPage) + inbox*f(m.Inbox) + evs*f(m.Event) + readers*f(m.Reader) + rankRuns*f(m.RankRun) + kpiRuns*f(m.KPIRun) +
-			ingestRuns*f(m.Ingest)
+		return pages*f(m.FeedPage) + personal*f(m.Personal) + inbox*f(m.Inbox) + evs*f(m.Event) + readers*f(m.Reader) + rankRuns*f(m.RankRun) +
+			kpiRuns*f(m.KPIRun) + ingestRuns*f(m.Ingest) + announceRuns*f(m.Announce) + articles*f(m.Kept) + learned*f(m.Learned)
 	}
 	gbs := sum(func(x Unit) float64 { return x.GBSeconds })
 	invocations := sum(func(x Unit) float64 { return x.Invocations })
@@ -125,9 +137,11 @@ func Price(u Usage, m Measured) Month {
 	month.Tasks = math.Max(u.MinTasks, math.Ceil(month.PeakRPS/u.TaskRPS))
 	hours := u.Days * 24
 	taskHours := month.Tasks * hours // the requests' compute is inside the tasks sized for the peak
-	batchHours := (rankRuns*m.RankRun.MS + kpiRuns*m.KPIRun.MS + readers*m.Reader.MS + ingestRuns*m.Ingest.MS) / 1000 / 3600
+	batchHours := (rankRuns*m.RankRun.MS + kpiRuns*m.KPIRun.MS + readers*m.Reader.MS + ingestRuns*m.Ingest.MS +
+		announceRuns*m.Announce.MS + articles*m.Kept.MS + learned*m.Learned.MS) / 1000 / 3600
 	lcu := math.Max(1, requests/(u.Days*86400)/1000*u.PeakFactor) // rule evaluations, 1,000/s per LCU
 	routes := pages*(m.FeedPage.GBSeconds*price.LambdaGBSecondArm+m.FeedPage.Invocations*price.LambdaRequest) +
+		personal*(m.Personal.GBSeconds*price.LambdaGBSecondArm+m.Personal.Invocations*price.LambdaRequest) +
 		inbox*(m.Inbox.GBSeconds*price.LambdaGBSecondArm+m.Inbox.Invocations*price.LambdaRequest) +
 		evs*(m.Event.GBSeconds*price.LambdaGBSecondArm+m.Event.Invocations*price.LambdaRequest)
 	month.RequestTierServerless = routes + requests*price.HTTPAPIRequest

@@ -22,6 +22,7 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/dynalite"
 	"github.com/kiosk-news/kiosk/shared/platform/parallel"
+	"github.com/kiosk-news/kiosk/shared/user"
 )
 
 // Point is one measured run of a workload at one size. For a batch the
@@ -61,6 +62,12 @@ type Harness struct {
 	stored  int // articles stored in the articles table so far (ingest-feeds)
 	sources int // sources registered for the sources workload so far
 	inbox   int // entries in the inbox reader's inbox so far
+
+	announced     int // articles stored for the relay so far (announce-articles)
+	published     int // article.published events delivered so far (feed-events)
+	engaged       int // users stored for learn-interests so far
+	learnHours    int // learn-interests runs so far: each learns a later hour
+	personalToken string
 
 	inboxToken, inboxUser string
 	events                int // events accepted in the current hour so far (tracking)
@@ -591,4 +598,150 @@ func each[T any](items []T, f func(T) error) error {
 		}
 	})
 	return first
+}
+
+// PersonalPage measures GET /v1/feed/me (the first page) for a reader
+// following two categories with n articles ranked: requests requests, per
+// request. The reader's interests are seeded into the feed table's profile.
+func (h *Harness) PersonalPage(ctx context.Context, n, requests int) (Point, error) {
+	if h.personalToken == "" {
+		token, userID, err := h.register(ctx)
+		if err != nil {
+			return Point{}, err
+		}
+		store := feed.NewDynamoStore(h.table(contract.FeedTable))
+		if err := store.SetProfile(ctx, feed.Profile{UserID: userID, Interests: []string{"tech", "sports"}, At: h.Cloud.Now().UTC()}, nil); err != nil {
+			return Point{}, fmt.Errorf("seed the reader's interests: %w", err)
+		}
+		h.personalToken = token
+	}
+	// A warm instance first: a cold start's init is not the route's cost.
+	if status, body, err := h.call(ctx, "GET", "/v1/feed/me", h.personalToken, ""); err != nil || status != 200 {
+		return Point{}, fmt.Errorf("GET /v1/feed/me: %d %s %v", status, body, err)
+	}
+	p, err := h.measure(ctx, []string{"feed-api"}, func() error {
+		for range requests {
+			status, body, err := h.call(ctx, "GET", "/v1/feed/me", h.personalToken, "")
+			if err != nil || status != 200 || !strings.Contains(string(body), `"id"`) {
+				return fmt.Errorf("GET /v1/feed/me: %d %s %v", status, body, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return p, err
+	}
+	return h.route(p, "feed-api", n, requests), nil
+}
+
+// Announce measures one announce-articles run relaying n articles: they are
+// stored straight into the articles table, stamped as ingested just after
+// the relay's checkpoint (moved first to just behind the relay's lag, so
+// only they are due), and the run publishes each as article.published.
+func (h *Harness) Announce(ctx context.Context, n int) (Point, error) {
+	store := article.NewDynamoStore(h.table(contract.ArticlesTable))
+	cp, err := store.Checkpoint(ctx)
+	if err != nil {
+		return Point{}, err
+	}
+	if behind := h.Cloud.Now().UTC().Add(-article.AnnounceLag - time.Second); cp.Before(behind) {
+		cp = behind
+	}
+	if err := store.AdvanceCheckpoint(ctx, cp); err != nil {
+		return Point{}, err
+	}
+	ids := make([]int, n)
+	for i := range ids {
+		ids[i] = h.announced + i
+	}
+	if err := each(ids, func(i int) error {
+		id := fmt.Sprintf("%032x", 0xa22000000+i)
+		at := cp.Add(time.Duration(i-h.announced+1) * time.Microsecond)
+		return store.PutArticle(ctx, article.Article{ID: id, URL: "https://scale.example/n/" + id,
+			Title: fmt.Sprintf("Announced article %d of the scale run", i), SourceID: fmt.Sprintf("scale-src-%d", i%50),
+			Category: rankCategories[i%len(rankCategories)], Story: id, Language: "en", PublishedAt: at, IngestedAt: at, SourceWeight: 1})
+	}); err != nil {
+		return Point{}, fmt.Errorf("store articles to announce: %w", err)
+	}
+	h.announced += n
+	last := cp.Add(time.Duration(n) * time.Microsecond)
+	p, err := h.measure(ctx, []string{"announce-articles"}, func() error {
+		h.Cloud.Deliver("announce-articles", "schedule:scale", local.ScheduledEvent("announce-articles", 0, h.Cloud.Now()))
+		return nil
+	})
+	if err != nil {
+		return p, err
+	}
+	// The checkpoint moves only past what the bus accepted.
+	if got, err := store.Checkpoint(ctx); err != nil || got.Before(last) {
+		return p, fmt.Errorf("announce-articles: checkpoint %s (%v), want past the last of the %d articles (%s)", got, err, n, last)
+	}
+	return p, nil
+}
+
+// FeedEvents measures feed-events keeping the feed's copy of n newly
+// announced articles: n article.published events, one invocation each (as
+// EventBridge delivers them), two at a time (the machine's cores), so an
+// invocation's duration holds no wait for a free instance.
+func (h *Harness) FeedEvents(ctx context.Context, n int) (Point, error) {
+	now := h.Cloud.Now().UTC()
+	evs := make([][]byte, n)
+	for i := range evs {
+		k := h.published + i
+		id := fmt.Sprintf("%032x", 0xfe0000000+k)
+		evs[i] = busEvent(h.Cloud, events.ArticlePublishedType, events.SourceArticles, events.ArticlePublished{ID: id,
+			URL: "https://scale.example/p/" + id, Title: fmt.Sprintf("Published article %d of the scale run", k),
+			SourceID: fmt.Sprintf("scale-src-%d", k%50), Category: rankCategories[k%len(rankCategories)], Story: id,
+			PublishedAt: now.Add(-time.Duration(k%60) * time.Minute), Language: "en", SourceWeight: 1})
+	}
+	h.published += n
+	return h.measure(ctx, []string{"feed-events"}, func() error { return h.deliverAll(ctx, "feed-events", "rule:on-article", evs) })
+}
+
+// Learn measures learn-interests over one hour in which n users engaged: the
+// users are stored (grown from the previous size), and the hour's
+// user.engaged events (100 users each, as the KPI batch publishes them) are
+// delivered two at a time. Each run is a later hour, so every user learns.
+func (h *Harness) Learn(ctx context.Context, n int) (Point, error) {
+	store := user.NewDynamoStore(h.table(contract.UsersTable))
+	now := h.Cloud.Now().UTC()
+	var ids []int
+	for i := h.engaged; i < n; i++ {
+		ids = append(ids, i)
+	}
+	if err := each(ids, func(i int) error {
+		return store.Create(ctx, user.User{ID: learner(i), CreatedAt: now})
+	}); err != nil {
+		return Point{}, fmt.Errorf("store users: %w", err)
+	}
+	h.engaged = max(h.engaged, n)
+	h.learnHours++ // hours from 400 back, one later each run: each run's hour is new to every user
+	hour := now.Truncate(time.Hour).Add(time.Duration(h.learnHours-400) * time.Hour).Format(events.HourLayout)
+	var evs [][]byte
+	for i := 0; i < n; i += 100 {
+		e := events.UserEngaged{Hour: hour}
+		for k := i; k < min(i+100, n); k++ {
+			e.Users = append(e.Users, events.UserEngagement{UserID: learner(k),
+				Weights: map[string]float64{rankCategories[k%len(rankCategories)]: 2, rankCategories[(k+1)%len(rankCategories)]: 1}})
+		}
+		evs = append(evs, busEvent(h.Cloud, events.UserEngagedType, events.SourceTracking, e))
+	}
+	return h.measure(ctx, []string{"learn-interests"}, func() error { return h.deliverAll(ctx, "learn-interests", "rule:on-user-engaged", evs) })
+}
+
+func learner(i int) string { return fmt.Sprintf("scale-learner-%07d", i) }
+
+// deliverAll delivers evs to fn as a rule does, two at a time: a pair, then
+// the cloud quiet, then the next.
+func (h *Harness) deliverAll(ctx context.Context, fn, trigger string, evs [][]byte) error {
+	for i := 0; i < len(evs); i += 2 {
+		for _, e := range evs[i:min(i+2, len(evs))] {
+			h.Cloud.Deliver(fn, trigger, e)
+		}
+		if err := h.Cloud.Quiesce(ctx); err != nil {
+			return err
+		}
+		h.Cloud.Resume()
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/infra/price"
+	"github.com/kiosk-news/kiosk/shared/feed"
 )
 
 // Environment is the machine a report was measured on.
@@ -110,6 +111,10 @@ var Targets = map[string]Target{
 	"ingest-feeds":              {1e5, "100k new articles a day"},
 	"ingest-feeds over sources": {1e4, "10,000 sources"},
 	"GET /v1/notifications":     {600, "20 trending stories a day kept 30 days"},
+	"GET /v1/feed/me":           {3e5, "100k new articles a day × the 72 h window"},
+	"announce-articles":         {1e5, "a day's 100k new articles in one run (the backlog of a day-long outage)"},
+	"feed-events":               {1e5, "100k new articles a day, one event each"},
+	"learn-interests":           {3.1e5, "3M daily readers, the busiest hour's share (2.5 × 1/24)"},
 }
 
 // Limit is a quota or ceiling and the scale at which the measured curve
@@ -181,6 +186,20 @@ func (r *Report) measured(u Usage) Measured {
 	page, post, fan := r.curve("GET /v1/feed"), r.curve("POST /v1/events"), r.curve("notify-trending fan-out")
 	rank, kpi := r.curve("rank-feeds"), r.curve("aggregate-kpi")
 	m := Measured{FeedPage: unit(last(page), page.MemoryMB, 1), Event: unit(last(post), post.MemoryMB, 1)}
+	if c := r.curve("GET /v1/feed/me"); len(c.Points) > 0 {
+		m.Personal = unit(last(c), c.MemoryMB, 1)
+	}
+	// The relay runs a minute: a run carries a minute's share of the day's
+	// articles, below the measured sizes, where its fixed part weighs most.
+	if c := r.curve("announce-articles"); len(c.Points) > 0 && u.AnnounceRunsPerDay > 0 {
+		m.Announce = unit(extrapolated(c, u.ArticlesPerDay/u.AnnounceRunsPerDay), c.MemoryMB, 1)
+	}
+	if c := r.curve("feed-events"); last(c).Size > 0 {
+		m.Kept = unit(last(c), c.MemoryMB, last(c).Size)
+	}
+	if c := r.curve("learn-interests"); last(c).Size > 0 {
+		m.Learned = unit(last(c), c.MemoryMB, last(c).Size)
+	}
 	m.Inbox = m.FeedPage // priced as a feed page unless measured
 	if in := r.curve("GET /v1/notifications"); len(in.Points) > 0 {
 		m.Inbox = unit(last(in), in.MemoryMB, 1)
@@ -281,11 +300,32 @@ func (r *Report) limits() []Limit {
 	rru := last(page).ReadUnits
 	if rru > 0 {
 		const topShare = 0.6
-		reads := 3000 / rru
-		out = append(out, Limit{"a category's feed head: one item every app reads", "3,000 RCU/s per partition (on-demand too)",
-			fmtSize(reads/(u.PublicPages*topShare/86400*u.PeakFactor)) + " daily readers",
-			fmt.Sprintf("%.2f RRU a page (measured) ⇒ %.0f page reads/s of one category; %.0f%% of public pages on top, %.0f pages a reader a day, peak %.1f× the mean",
-				rru, reads, topShare*100, u.PublicPages, u.PeakFactor)})
+		reads := 3000 / rru * feed.HeadCopies
+		perReader := u.PublicPages*topShare + u.PersonalPages // reads of top's head a reader a day
+		out = append(out, Limit{"a category's feed head: one item every app reads, in feed.HeadCopies copies", fmt.Sprintf("3,000 RCU/s per partition (on-demand too), × %d copies", feed.HeadCopies),
+			fmtSize(reads/(perReader/86400*u.PeakFactor)) + " daily readers (at a breaking-news second of 10× the mean: " + fmtSize(reads/(perReader/86400*10)) + ")",
+			fmt.Sprintf("%.2f RRU a page (measured) ⇒ %.0f head reads/s a copy, %.0f of top's %d copies; %.0f%% of %.0f public pages a reader a day on top (all counted as first pages) and the personal page, which reads top's head too; peak %.1f× the mean; each ranking run writes every copy (%d × the head's size in WRU a feed)",
+				rru, 3000/rru, reads, feed.HeadCopies, topShare*100, u.PublicPages, u.PeakFactor, feed.HeadCopies)})
+	}
+	if c := r.curve("announce-articles"); len(c.Points) > 0 {
+		if f, ok := fits(c)["wall ms"]; ok {
+			out = append(out, Limit{"announce-articles: one run within its timeout", fmt.Sprintf("%s configured", c.Timeout),
+				fmtSize(f.Reach(c.Timeout.Seconds()*1000)) + " articles due at once",
+				fmt.Sprintf("one invocation relays every article due, 10 a PutEvents call: exponent %.2f (%.0f ms at %s); a run cut off resumes after the last chunk the bus accepted", f.Exponent, last(c).WallMS, human(last(c).Size))})
+		}
+	}
+	if c := r.curve("feed-events"); last(c).Size > 0 {
+		p := last(c)
+		out = append(out, Limit{"feed-events: the pending ranking request, one item every new article writes", "1,000 WCU/s per partition (on-demand too)",
+			"1,000 new articles a second (the day's 100k average 1.2 a second: only a backlog's burst comes near)",
+			fmt.Sprintf("%.2f WRU an article.published (measured): its placement, and a conditional write of the one `rank` `state` item, "+
+				"charged even when refused because a request is pending; a burst past it is throttled and retried by EventBridge, nothing lost", p.WriteUnits/p.Size)})
+	}
+	if c := r.curve("learn-interests"); len(c.Points) > 0 && last(c).Invocations > 0 {
+		p := last(c)
+		per := p.GBSeconds / (float64(max(c.MemoryMB, 1)) / 1024) * 1000 / p.Invocations
+		out = append(out, Limit{"learn-interests: one invocation within its timeout", fmt.Sprintf("%s configured", c.Timeout),
+			"not reached by readers: 100 users an event", fmt.Sprintf("the KPI batch publishes 100 users a user.engaged event: %.0f ms an invocation at %s users (%.1f ms a user)", per, human(p.Size), per/100)})
 	}
 	out = append(out, Limit{"API Gateway HTTP API", "10,000 requests/s per account and region (default quota)",
 		fmtSize(10000/perDAU) + " daily readers",
@@ -406,23 +446,27 @@ func (r *Report) Markdown(charts string) string {
 		"building this harness, minutes apart, they moved by up to ±0.3 (ingest-feeds' run time over its largest sizes: 1.36, " +
 		"1.07, 1.15), while the DynamoDB units, exact, reproduced to 0.01. Read a time exponent within 0.3 of 1 as linear, and " +
 		"a time limit below as an order of magnitude.\n")
-	for _, route := range []struct{ curve, what string }{{"GET /v1/feed", "a feed page"}, {"GET /v1/notifications", "an inbox page"}} {
+	for _, route := range []struct {
+		curve, what, reads string
+		want               float64
+	}{{"GET /v1/feed", "a feed page", "one DynamoDB read", 1}, {"GET /v1/feed/me", "a personal page", "two DynamoDB reads (the profile, then the streams' chunks)", 2},
+		{"GET /v1/notifications", "an inbox page", "one DynamoDB read", 1}} {
 		c := r.curve(route.curve)
 		if len(c.Points) == 0 {
 			continue
 		}
 		var calls []string
-		one := true
+		same := true
 		for _, p := range c.Points {
 			calls = append(calls, fmt.Sprintf("%.2f (%.2f RRU) at %s", p.Calls, p.ReadUnits, human(p.Size)))
-			one = one && math.Abs(p.Calls-1) < 1e-9
+			same = same && math.Abs(p.Calls-route.want) < 1e-9
 		}
 		verdict := "yes"
-		if !one {
+		if !same {
 			verdict = "**no**"
 		}
-		w("- **Does %s stay one DynamoDB read at every size?** %s: DynamoDB calls per %s: %s %s.\n",
-			route.what, verdict, route.curve, strings.Join(calls, ", "), c.Unit)
+		w("- **Does %s stay %s at every size?** %s: DynamoDB calls per %s: %s %s.\n",
+			route.what, route.reads, verdict, route.curve, strings.Join(calls, ", "), c.Unit)
 	}
 	fan := r.curve("notify-trending fan-out")
 	if p := last(fan); p.Invocations > 0 {
@@ -499,16 +543,21 @@ func (r *Report) Markdown(charts string) string {
 	w("Per-item figures, measured: a feed page and an event at the largest measured size, per request; a fan-out per reader at the "+
 		"largest measured audience; a ranking run extrapolated to the window's %s articles, an ingestion run to %s new articles a day plus the fetch of %s sources, "+
 		"and a KPI run to half a day's events (its mean over the day's runs; the measured events all fall in one hour, which a run "+
-		"reads twice, as the hour and as its day, so the figure is scaled by (1 + 1/24) / 2 for a day's spread). The personal page is "+
-		"priced as a public page (make scale does not grow it); the inbox read at the largest measured inbox. Announcing articles, keeping the feed's copy "+
-		"(feed-events) and learning interests are not measured by make scale yet and are left out.\n\n", human(u.WindowArticles), human(u.ArticlesPerDay), human(u.Sources))
+		"reads twice, as the hour and as its day, so the figure is scaled by (1 + 1/24) / 2 for a day's spread). The personal page at the "+
+		"largest measured window (priced as a public page when not measured); the inbox read at the largest measured inbox. The relay's run "+
+		"extrapolated to a minute's share of the day's articles (%s a run, %g runs a day); feed-events per article.published and "+
+		"learn-interests per user at their largest measured sizes, each daily reader learned in %g hours a day. Left out: feed-events' other "+
+		"events (article.stats, article.moderated, article.trending, user.read, user.interests.changed), not measured by make scale.\n\n",
+		human(u.WindowArticles), human(u.ArticlesPerDay), human(u.Sources), human(u.ArticlesPerDay/math.Max(u.AnnounceRunsPerDay, 1)), u.AnnounceRunsPerDay, u.EngagedHours)
 	w("| per item | GB-s | RRU | WRU | invocations | bus events | log bytes |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, it := range []struct {
 		name string
 		u    Unit
-	}{{"feed page", r.Per.FeedPage}, {"inbox page", r.Per.Inbox}, {"event", r.Per.Event}, {"interested reader", r.Per.Reader},
+	}{{"feed page", r.Per.FeedPage}, {"personal page", r.Per.Personal}, {"inbox page", r.Per.Inbox}, {"event", r.Per.Event}, {"interested reader", r.Per.Reader},
 		{"ranking run at " + human(u.WindowArticles) + " articles", r.Per.RankRun},
-		{"ingestion run at " + human(u.ArticlesPerDay) + " articles a day, " + human(u.Sources) + " sources", r.Per.Ingest}, {"KPI run at " + human(u.DAU*u.EventBatches*u.EventsPerBatch/2) + " events", r.Per.KPIRun}} {
+		{"ingestion run at " + human(u.ArticlesPerDay) + " articles a day, " + human(u.Sources) + " sources", r.Per.Ingest}, {"KPI run at " + human(u.DAU*u.EventBatches*u.EventsPerBatch/2) + " events", r.Per.KPIRun},
+		{"relay run at " + human(u.ArticlesPerDay/math.Max(u.AnnounceRunsPerDay, 1)) + " articles", r.Per.Announce}, {"article kept by feed-events", r.Per.Kept},
+		{"user learned for an hour", r.Per.Learned}} {
 		w("| %s | %.3g | %.3g | %.3g | %.3g | %.3g | %.3g |\n", it.name, it.u.GBSeconds, it.u.ReadUnits, it.u.WriteUnits, it.u.Invocations, it.u.BusEvents, it.u.LogBytes)
 	}
 	sv, ct := Total(r.Month.Serverless), Total(r.Month.Containers)

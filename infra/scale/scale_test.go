@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/kiosk-news/kiosk/shared/feed"
 )
 
 func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
@@ -144,4 +146,26 @@ func TestTheReportNamesSuperLinearCurvesAndTheFeedRead(t *testing.T) {
 	if len(r.Charts()) != 3 {
 		t.Errorf("%d charts, want one per curve", len(r.Charts()))
 	}
+}
+
+// TestTheHeadLimitCountsEveryCopy: the feed head's per-partition limit is
+// met HeadCopies times later than one item's, by hand: 3,000 RCU/s ÷ 2.5 RRU
+// a page = 1,200 reads/s a copy, × 8 copies = 9,600; a reader reads top's
+// head 3 × 0.6 + 1 = 2.8 times a day, at 2.5× the mean 8.1e-5 reads/s: 118.5M
+// daily readers.
+func TestTheHeadLimitCountsEveryCopy(t *testing.T) {
+	if feed.HeadCopies != 8 {
+		t.Skipf("worked out for 8 copies, not %d", feed.HeadCopies)
+	}
+	pts := []Point{{Size: 100, ReadUnits: 2.5, Calls: 1, WallMS: 3, Invocations: 1}, {Size: 1000, ReadUnits: 2.5, Calls: 1, WallMS: 3, Invocations: 1}}
+	r := NewReport([]Curve{{Name: "GET /v1/feed", Route: true, Per: "request", MemoryMB: 256, Points: pts}}, Environment{CPUs: 2}, 0)
+	for _, l := range r.Limits {
+		if strings.HasPrefix(l.What, "a category's feed head") {
+			if !strings.HasPrefix(l.BreaksAt, "118.5M daily readers") {
+				t.Errorf("the head breaks at %s, want 118.5M daily readers", l.BreaksAt)
+			}
+			return
+		}
+	}
+	t.Error("no limit of the feed head")
 }
