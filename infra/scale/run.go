@@ -217,49 +217,36 @@ func Run(ctx context.Context, h *Harness, s Sizes) ([]Curve, error) {
 			return nil, err
 		}
 	}
+	// sized measures c at each size with f after one warm-up call of f at
+	// size warm (a warm instance: a cold start's init is not the cost).
+	sized := func(c *Curve, sizes []int, warm int, f func(n int) (Point, error)) error {
+		if len(sizes) == 0 {
+			return nil
+		}
+		if _, err := f(warm); err != nil {
+			return fmt.Errorf("%s: warm-up: %w", c.Name, err)
+		}
+		for _, n := range sizes {
+			if err := timed(c, func(int) (Point, error) {
+				p, err := f(n)
+				p.Size = float64(n)
+				return p, err
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	// The relay first, before anything is ingested: what it announces is
-	// only what the workload stored (an empty run warms it).
-	if len(s.Announce) > 0 {
-		if _, err := h.Announce(ctx, 0); err != nil {
-			return nil, fmt.Errorf("warm-up: %w", err)
-		}
+	// only what the workload stored (the warm-up run announces nothing).
+	if err := sized(&announce, s.Announce, 0, func(n int) (Point, error) { return h.Announce(ctx, n) }); err != nil {
+		return nil, err
 	}
-	for _, n := range s.Announce {
-		if err := timed(&announce, func(int) (Point, error) {
-			p, err := h.Announce(ctx, n)
-			p.Size = float64(n)
-			return p, err
-		}); err != nil {
-			return nil, err
-		}
+	if err := sized(&published, s.Publish, 1, func(n int) (Point, error) { return h.FeedEvents(ctx, n) }); err != nil {
+		return nil, err
 	}
-	if len(s.Publish) > 0 {
-		if _, err := h.FeedEvents(ctx, 1); err != nil {
-			return nil, fmt.Errorf("warm-up: %w", err)
-		}
-	}
-	for _, n := range s.Publish {
-		if err := timed(&published, func(int) (Point, error) {
-			p, err := h.FeedEvents(ctx, n)
-			p.Size = float64(n)
-			return p, err
-		}); err != nil {
-			return nil, err
-		}
-	}
-	if len(s.Engaged) > 0 {
-		if _, err := h.Learn(ctx, 1); err != nil {
-			return nil, fmt.Errorf("warm-up: %w", err)
-		}
-	}
-	for _, n := range s.Engaged {
-		if err := timed(&learn, func(int) (Point, error) {
-			p, err := h.Learn(ctx, n)
-			p.Size = float64(n)
-			return p, err
-		}); err != nil {
-			return nil, err
-		}
+	if err := sized(&learn, s.Engaged, 1, func(n int) (Point, error) { return h.Learn(ctx, n) }); err != nil {
+		return nil, err
 	}
 	if _, err := h.Ingest(ctx, 0, 0); err != nil {
 		return nil, fmt.Errorf("warm-up: %w", err)
