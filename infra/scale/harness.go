@@ -223,8 +223,11 @@ func (p Point) perRequest(n int) Point {
 }
 
 // Fanout measures notify-trending: one trending article whose category n
-// readers follow, the fan-out chain to its end. Each repeat is another
-// article of the category (the readers are seeded once).
+// readers follow (their interests seeded through the feed store, as
+// user.interests.changed would), to the end of every invocation it causes.
+// The inbox is computed on read, so the event writes one entry whatever n;
+// the readers' side is the GET /v1/notifications workload. Each repeat is
+// another article of the category (the readers are seeded once).
 func (h *Harness) Fanout(ctx context.Context, n, repeat int) (Point, error) {
 	store := feed.NewDynamoStore(h.table(contract.FeedTable))
 	cat := fmt.Sprintf("fanout%d", n)
@@ -237,7 +240,7 @@ func (h *Harness) Fanout(ctx context.Context, n, repeat int) (Point, error) {
 		users = nil
 	}
 	if err := each(users, func(u string) error {
-		return store.SetProfile(ctx, feed.Profile{UserID: u, Interests: []string{cat}, At: now}, []string{cat})
+		return store.SetProfile(ctx, feed.Profile{UserID: u, Interests: []string{cat}, At: now})
 	}); err != nil {
 		return Point{}, fmt.Errorf("seed %d readers: %w", n, err)
 	}
@@ -390,9 +393,12 @@ func (h *Harness) register(ctx context.Context) (token, userID string, err error
 	return u.Token, u.UserID, nil
 }
 
-// Inbox measures GET /v1/notifications (the first page) for a reader whose
-// inbox holds n entries (written straight into the feed table, grown from the
-// previous size): requests requests, per request.
+// Inbox measures GET /v1/notifications (the first page) for a reader who
+// follows world while n stories trend, half of them in world (recorded
+// straight into the feed table, grown from the previous size): requests
+// requests, per request. The instance reads the trending list once per
+// feed.TrendingRefresh, so the requests are its one read of the reader's
+// inbox partition each.
 func (h *Harness) Inbox(ctx context.Context, n, requests int) (Point, error) {
 	if h.inboxToken == "" {
 		var err error
@@ -406,15 +412,24 @@ func (h *Harness) Inbox(ctx context.Context, n, requests int) (Point, error) {
 	for i := h.inbox; i < n; i++ {
 		ids = append(ids, i)
 	}
+	if h.inbox == 0 {
+		if err := store.SetProfile(ctx, feed.Profile{UserID: h.inboxUser, Interests: []string{"world"}, At: now}); err != nil {
+			return Point{}, err
+		}
+	}
 	if err := each(ids, func(i int) error {
 		story := fmt.Sprintf("%032x", 0x1b0c000000+i)
 		at := now.Add(-time.Duration(n-i) * time.Minute)
-		_, err := store.PutNotification(ctx, h.inboxUser, feed.Notification{ID: feed.NotificationID(at.Format(events.HourLayout), story),
+		cat := "world"
+		if i%2 == 1 {
+			cat = "sports" // trending in a category the reader does not follow
+		}
+		_, err := store.PutTrending(ctx, feed.Notification{ID: feed.NotificationID(at.Format(events.HourLayout), story),
 			ArticleID: story, Story: story, Title: fmt.Sprintf("Trending story %d of the scale run", i), URL: "https://scale.example/n/" + story,
-			Category: "world", Reason: "trending in world", CreatedAt: at}, now.Add(feed.InboxRetention))
+			Category: cat, CreatedAt: at}, now.Add(feed.InboxRetention))
 		return err
 	}); err != nil {
-		return Point{}, fmt.Errorf("seed the inbox: %w", err)
+		return Point{}, fmt.Errorf("seed the trending stories: %w", err)
 	}
 	h.inbox = max(h.inbox, n)
 	// A warm instance first: a cold start's init is not the route's cost.
