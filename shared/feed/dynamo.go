@@ -447,22 +447,35 @@ func (s *DynamoStore) Profile(ctx context.Context, userID string, maxReads int, 
 // single-item conditional put, so applying the same change again rewrites
 // the same items and a retry after a failure between them completes both.
 func (s *DynamoStore) SetProfile(ctx context.Context, p Profile) error {
-	if p.Interests == nil {
-		p.Interests = []string{}
+	if _, err := s.putProfile(ctx, "u#"+p.UserID, "profile", p); err != nil {
+		return err
 	}
-	if p.Learned == nil {
-		p.Learned = map[string]float64{}
+	_, err := s.CopyInterests(ctx, p)
+	return err
+}
+
+// CopyInterests stores the inbox's copy of a user's interests unless a copy
+// of a change as late is stored (Store.CopyInterests).
+func (s *DynamoStore) CopyInterests(ctx context.Context, p Profile) (bool, error) {
+	return s.putProfile(ctx, "nb#"+p.UserID, inboxInterests, p)
+}
+
+// putProfile writes interests as of p.At unless an item as of a later time
+// is stored. A zero At is not stored (the item has no at), so a copy made
+// for a user with no profile yet gives way to any change.
+func (s *DynamoStore) putProfile(ctx context.Context, pk, sk string, p Profile) (bool, error) {
+	it := profileItem{PK: pk, SK: sk, Interests: p.Interests, Learned: p.Learned, At: p.At.UTC()}
+	if it.Interests == nil {
+		it.Interests = []string{}
 	}
-	for _, it := range []profileItem{
-		{PK: "u#" + p.UserID, SK: "profile", Interests: p.Interests, Learned: p.Learned, At: p.At.UTC()},
-		{PK: "nb#" + p.UserID, SK: inboxInterests, Interests: p.Interests, Learned: p.Learned, At: p.At.UTC()},
-	} {
-		err := s.table.Put(it).If("attribute_not_exists('pk') OR 'at' <= ?", p.At.UTC()).Run(ctx)
-		if err != nil && !dynamo.IsCondCheckFailed(err) {
-			return err
-		}
+	if it.Learned == nil {
+		it.Learned = map[string]float64{}
 	}
-	return nil
+	err := s.table.Put(it).If("attribute_not_exists('at') OR 'at' <= ?", it.At).Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // inboxInterests keys the copy of a user's interests in the inbox partition:

@@ -365,17 +365,32 @@ func (m *MemoryStore) Profile(_ context.Context, userID string, maxReads int, no
 func (m *MemoryStore) SetProfile(_ context.Context, p Profile) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.keepProfile(m.profiles, p)
+	m.keepProfile(m.copies, p)
+	return nil
+}
+
+// CopyInterests implements Store.
+func (m *MemoryStore) CopyInterests(_ context.Context, p Profile) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.keepProfile(m.copies, p), nil
+}
+
+// keepProfile stores p in kept unless a later change is there; a stored
+// zero At (none known) gives way to anything, as the DynamoDB item without
+// its at does.
+func (m *MemoryStore) keepProfile(kept map[string]Profile, p Profile) bool {
 	p = cloneProfile(p)
 	if p.Interests == nil {
 		p.Interests = []string{}
 	}
 	p.At, p.Read = p.At.UTC(), nil
-	for _, kept := range []map[string]Profile{m.profiles, m.copies} {
-		if old, ok := kept[p.UserID]; !ok || !old.At.After(p.At) {
-			kept[p.UserID] = cloneProfile(p)
-		}
+	if old, ok := kept[p.UserID]; ok && !old.At.IsZero() && old.At.After(p.At) {
+		return false
 	}
-	return nil
+	kept[p.UserID] = p
+	return true
 }
 
 // AddRead implements Store.

@@ -156,7 +156,7 @@ func TestServiceInboxCursorBelongsToItsReaderAndPagesWithoutRepeatOrGap(t *testi
 // within it, with one read of the inbox per page in between.
 func TestAnotherInstanceSeesATrendWithinTheRefresh(t *testing.T) {
 	clock := now
-	store := &countingStore{MemoryStore: NewMemoryStore()}
+	store := &countingStore{Store: NewMemoryStore()}
 	api := &Service{Store: store, Now: func() time.Time { return clock }}
 	notifier := &Service{Store: store, Now: func() time.Time { return clock }}
 	ctx := context.Background()
@@ -192,18 +192,141 @@ func TestAnotherInstanceSeesATrendWithinTheRefresh(t *testing.T) {
 
 // countingStore counts the inbox's reads.
 type countingStore struct {
-	*MemoryStore
-	inboxReads, trendingReads int
+	Store
+	inboxReads, trendingReads, profileReads int
 }
 
 func (c *countingStore) Inbox(ctx context.Context, userID, since string, now time.Time) (InboxState, error) {
 	c.inboxReads++
-	return c.MemoryStore.Inbox(ctx, userID, since, now)
+	return c.Store.Inbox(ctx, userID, since, now)
 }
 
 func (c *countingStore) Trending(ctx context.Context, since string, now time.Time) ([]Notification, error) {
 	c.trendingReads++
-	return c.MemoryStore.Trending(ctx, since, now)
+	return c.Store.Trending(ctx, since, now)
+}
+
+func (c *countingStore) Profile(ctx context.Context, userID string, maxReads int, now time.Time) (Profile, error) {
+	c.profileReads++
+	return c.Store.Profile(ctx, userID, maxReads, now)
+}
+
+// bothStores are the stores the inbox's fill is tried on: its race is a
+// conditional write's.
+var bothStores = map[string]func(t *testing.T) Store{
+	"memory":   func(*testing.T) Store { return NewMemoryStore() },
+	"dynamodb": func(t *testing.T) Store { return newDynamoStore(t) },
+}
+
+// profileOnly stores a user's profile without the inbox's copy, as
+// interests stored before the inbox kept the copy are.
+func profileOnly(t *testing.T, s Store, p Profile) {
+	t.Helper()
+	switch s := s.(type) {
+	case *MemoryStore:
+		s.mu.Lock()
+		s.profiles[p.UserID] = p
+		s.mu.Unlock()
+	case *DynamoStore:
+		if _, err := s.putProfile(context.Background(), "u#"+p.UserID, "profile", p); err != nil {
+			t.Fatal(err)
+		}
+	default:
+		t.Fatalf("profileOnly: %T", s)
+	}
+}
+
+// trendIn records a trending article of category cat through the service.
+func trendIn(t *testing.T, s *Service, n int, cat string) {
+	t.Helper()
+	ctx := context.Background()
+	a := published(n, cat, "s", time.Hour)
+	if err := s.OnArticlePublished(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Notify(ctx, Trend{ArticleID: a.ID, Hour: now.Format(events.HourLayout)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAReaderWithoutACopyOfTheirInterestsCostsASecondReadOnce: a reader
+// whose interests were stored before the inbox kept their copy, and one who
+// has none stored at all, are read twice on their first page (the inbox
+// partition, then the profile the copy is filled from) and once a page
+// after that; the filled copy gives way to the next change.
+func TestAReaderWithoutACopyOfTheirInterestsCostsASecondReadOnce(t *testing.T) {
+	for name, newStore := range bothStores {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			store := &countingStore{Store: newStore(t)}
+			s := &Service{Store: store, Now: func() time.Time { return now }}
+			trendIn(t, s, 1, "sports")
+			before, nobody := id(1<<20), id(1<<20+1)
+			profileOnly(t, store.Store, Profile{UserID: before, Interests: []string{"sports"}, At: now.Add(-24 * time.Hour)})
+			for _, u := range []string{before, nobody} {
+				want := map[string]int{before: 1, nobody: 0}[u]
+				store.inboxReads, store.profileReads = 0, 0
+				for page := range 4 {
+					p, err := s.Inbox(ctx, u, "", "")
+					if err != nil || len(p.Items) != want {
+						t.Fatalf("%s page %d: %+v %v, want %d entries", u, page, p.Items, err, want)
+					}
+				}
+				if store.inboxReads != 4 || store.profileReads != 1 {
+					t.Errorf("%s: 4 pages read the inbox %d times and the profile %d times, want 4 and 1", u, store.inboxReads, store.profileReads)
+				}
+			}
+			if err := s.OnInterestsChanged(ctx, events.InterestsChanged{UserID: nobody, Interests: []string{"sports"}, At: now}); err != nil {
+				t.Fatal(err)
+			}
+			store.profileReads = 0
+			if p, err := s.Inbox(ctx, nobody, "", ""); err != nil || len(p.Items) != 1 || store.profileReads != 0 {
+				t.Errorf("after the first change: %+v %v (%d profile reads), want the trend from the copy alone", p.Items, err, store.profileReads)
+			}
+		})
+	}
+}
+
+// raceStore applies a newer interest change right after the inbox's fill
+// read the profile, before the fill writes the copy: the event delivered
+// meanwhile.
+type raceStore struct {
+	Store
+	change *Profile
+}
+
+func (r *raceStore) Profile(ctx context.Context, userID string, maxReads int, now time.Time) (Profile, error) {
+	p, err := r.Store.Profile(ctx, userID, maxReads, now)
+	if r.change != nil && err == nil {
+		err = r.Store.SetProfile(ctx, *r.change)
+		r.change = nil
+	}
+	return p, err
+}
+
+// TestAnInterestChangeDuringTheInboxsFillIsNotLost: the fill writes the
+// interests it read, which a change stored meanwhile replaced; the change
+// stays, and the next page follows it from the copy alone.
+func TestAnInterestChangeDuringTheInboxsFillIsNotLost(t *testing.T) {
+	for name, newStore := range bothStores {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			u := id(1 << 20)
+			race := &raceStore{Store: newStore(t), change: &Profile{UserID: u, Interests: []string{"sports"}, At: now.Add(-time.Minute)}}
+			store := &countingStore{Store: race}
+			s := &Service{Store: store, Now: func() time.Time { return now }}
+			trendIn(t, s, 1, "sports")
+			profileOnly(t, race.Store, Profile{UserID: u, Interests: []string{"world"}, At: now.Add(-time.Hour)})
+			if _, err := s.Inbox(ctx, u, "", ""); err != nil || race.change != nil {
+				t.Fatalf("the page during the change: %v (the change applied: %v)", err, race.change == nil)
+			}
+			store.profileReads = 0
+			p, err := s.Inbox(ctx, u, "", "")
+			if err != nil || len(p.Items) != 1 || p.Items[0].Category != "sports" || store.profileReads != 0 {
+				t.Errorf("the next page: %+v %v (%d profile reads), want the sports trend from the copy", p.Items, err, store.profileReads)
+			}
+		})
+	}
 }
 
 // TestAnEntryWrittenBeforeTheInboxWasComputedOnReadStaysListedAndMarkable:

@@ -489,9 +489,11 @@ func (s *Service) trendingNow(ctx context.Context, now time.Time) ([]Notificatio
 }
 
 // inbox is a user's whole inbox at now, newest first: one read of the
-// user's inbox partition (a second, of the profile, only for a user whose
-// interests were stored before the inbox kept their copy) merged with the
-// instance's trending entries.
+// user's inbox partition merged with the instance's trending entries. A user
+// with no copy of their interests there yet (stored before the inbox kept
+// one, or an announcement that has not arrived) costs a second read, of the
+// profile, once: the copy is filled from it, and a change stored meanwhile
+// is not overwritten (CopyInterests keeps the later one).
 func (s *Service) inbox(ctx context.Context, userID string, now time.Time) ([]Notification, error) {
 	trending, err := s.trendingNow(ctx, now)
 	if err != nil {
@@ -505,6 +507,10 @@ func (s *Service) inbox(ctx context.Context, userID string, now time.Time) ([]No
 		p, err := s.Store.Profile(ctx, userID, 0, now)
 		if err != nil {
 			return nil, err
+		}
+		if _, err := s.Store.CopyInterests(ctx, p); err != nil {
+			// The page is right without the copy; the next one tries again.
+			slog.WarnContext(ctx, "inbox: could not copy the interests", "user", userID, "err", err)
 		}
 		st.Profile = p
 	}

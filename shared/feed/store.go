@@ -77,6 +77,12 @@ type Store interface {
 	// SetProfile stores a user's interests unless a later change is stored,
 	// in the profile (Profile) and in the copy the inbox reads (Inbox).
 	SetProfile(ctx context.Context, p Profile) error
+	// CopyInterests stores p as the inbox's copy of the user's interests
+	// (the second half of SetProfile) unless a copy of a change as late is
+	// stored: the inbox's fill for a user whose interests were stored before
+	// the copy was kept. A p with a zero At (no profile stored) is replaced by
+	// any change. It reports whether it wrote the copy.
+	CopyInterests(ctx context.Context, p Profile) (bool, error)
 	// AddRead records articles a user opened at at, one entry each, expiring
 	// at expires; the same call again writes the same entries.
 	AddRead(ctx context.Context, userID string, ids []string, at, expires time.Time) error

@@ -323,6 +323,71 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		}
 	})
 
+	t.Run("the inbox's copy of the interests is filled once and never over a later change", func(t *testing.T) {
+		s := newStore(t)
+		copied := func(u string) Profile {
+			t.Helper()
+			st, err := s.Inbox(ctx, u, inboxSince(now), now)
+			if err != nil || !st.Interested {
+				t.Fatalf("%s's inbox has no copy: %+v %v", u, st, err)
+			}
+			return st.Profile
+		}
+		// A user with no profile at all gets an empty copy (no time known),
+		// which the user's first change replaces, and a second fill does not
+		// bring back.
+		u := id(20)
+		if wrote, err := s.CopyInterests(ctx, Profile{UserID: u}); err != nil || !wrote {
+			t.Fatalf("an empty copy: %v %v", wrote, err)
+		}
+		if p := copied(u); len(p.Interests) != 0 || len(p.Learned) != 0 {
+			t.Errorf("the empty copy reads back as %+v", p)
+		}
+		if err := s.SetProfile(ctx, Profile{UserID: u, Interests: []string{"tech"}, At: now}); err != nil {
+			t.Fatal(err)
+		}
+		if wrote, err := s.CopyInterests(ctx, Profile{UserID: u}); err != nil || wrote {
+			t.Errorf("an empty copy over a change: wrote %v, %v", wrote, err)
+		}
+		if p := copied(u); !slices.Equal(p.Interests, []string{"tech"}) || !p.At.Equal(now) {
+			t.Errorf("the copy after the first change: %+v, want tech as of now", p)
+		}
+		// The fill races a change: it read the profile before the change, the
+		// change stored profile and copy, then the fill writes what it read.
+		v := id(21)
+		if err := s.SetProfile(ctx, Profile{UserID: v, Interests: []string{"world"}, At: now.Add(-time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		read, err := s.Profile(ctx, v, 0, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		later := Profile{UserID: v, Interests: []string{"sports"}, Learned: map[string]float64{"tech": 2}, At: now}
+		if err := s.SetProfile(ctx, later); err != nil {
+			t.Fatal(err)
+		}
+		if wrote, err := s.CopyInterests(ctx, read); err != nil || wrote {
+			t.Errorf("the stale fill: wrote %v, %v", wrote, err)
+		}
+		if p := copied(v); !slices.Equal(p.Interests, []string{"sports"}) || p.Learned["tech"] != 2 || !p.At.Equal(now) {
+			t.Errorf("the copy after the race: %+v, want the later change", p)
+		}
+		// The other order: the fill lands first, the change's copy after it.
+		w := id(22)
+		if wrote, err := s.CopyInterests(ctx, Profile{UserID: w, Interests: []string{"world"}, At: now.Add(-time.Hour)}); err != nil || !wrote {
+			t.Fatalf("the fill: %v %v", wrote, err)
+		}
+		if err := s.SetProfile(ctx, Profile{UserID: w, Interests: []string{"sports"}, At: now}); err != nil {
+			t.Fatal(err)
+		}
+		if p := copied(w); !slices.Equal(p.Interests, []string{"sports"}) {
+			t.Errorf("a change after the fill: %+v, want sports", p)
+		}
+		if p, _ := s.Profile(ctx, w, 0, now); !slices.Equal(p.Interests, []string{"sports"}) {
+			t.Errorf("the fill touched the profile: %+v", p)
+		}
+	})
+
 	t.Run("a trending entry is recorded once per category, lists newest first and expires", func(t *testing.T) {
 		s := newStore(t)
 		entry := func(hour string, n int, cat string) Notification {
