@@ -34,7 +34,7 @@ type Sizes struct {
 // development machine in well under 15 minutes; larger scales are
 // extrapolated from the fits.
 var Full = Sizes{
-	Readers:  []int{300, 1000, 3000, 10000},
+	Readers:  []int{1000, 3000, 10000, 30000},
 	Articles: []int{300, 1000, 3000, 10000},
 	Events:   []int{1000, 3000, 10000, 20000},
 	PerDay:   []int{1000, 2000, 5000, 10000},
@@ -149,7 +149,7 @@ func Run(ctx context.Context, h *Harness, s Sizes) ([]Curve, error) {
 	post.Per = "event, posted in batches of 25,"
 	ing := curve("ingest-feeds", "ingest-feeds", "new articles a day", false)
 	src := curve("ingest-feeds over sources", "ingest-feeds", "sources", false)
-	inbox := curve("GET /v1/notifications", "notifications-api", "entries in the reader's inbox", true)
+	inbox := curve("GET /v1/notifications", "notifications-api", "stories trending (half in the reader's categories)", true)
 	kpi := curve("aggregate-kpi", "aggregate-kpi", "events in the day (all in one hour)", false)
 	timed := func(c *Curve, f func(repeat int) (Point, error)) error {
 		t := time.Now()

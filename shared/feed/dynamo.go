@@ -24,8 +24,9 @@ import (
 //	pg#<cat>#<k> head     copy k (1 ≤ k < HeadCopies) of the same, each its own partition
 //	pg#<cat>    <run>#<n> a run's chunks (expire after PageRetention)
 //	u#<user>    profile   interests;  rd#<newest first>#<article>: one article opened (MaxReads read back)
-//	in#<cat>    <user>    users interested in a category (a hint for fan-out)
-//	nb#<user>   <hour>-<story>  inbox entries
+//	nb#<user>   ~interests  a copy of the user's interests, read with the read marks
+//	nb#<user>   <hour>-<story>  a read mark (or an entry written before the inbox was computed on read)
+//	tn          <hour>-<story>#<cat>  a trending story's entry, the same for every reader of the category
 //	sy#<story>  trend     the hour a story first trended (names its inbox entries)
 type DynamoStore struct{ table dynamo.Table }
 
@@ -486,38 +487,46 @@ func (s *DynamoStore) Profile(ctx context.Context, userID string, maxReads int, 
 	return p, nil
 }
 
-// SetProfile stores a user's interests unless a later change is stored, and
-// indexes the user under each category of index (Store.SetProfile).
-// Applying the same change again rewrites the same items.
-func (s *DynamoStore) SetProfile(ctx context.Context, p Profile, index []string) error {
-	if p.Interests == nil {
-		p.Interests = []string{}
-	}
-	if p.Learned == nil {
-		p.Learned = map[string]float64{}
-	}
-	err := s.table.Put(profileItem{PK: "u#" + p.UserID, SK: "profile", Interests: p.Interests, Learned: p.Learned, At: p.At.UTC()}).
-		If("attribute_not_exists('pk') OR 'at' <= ?", p.At.UTC()).Run(ctx)
-	if dynamo.IsCondCheckFailed(err) {
-		return nil
-	}
-	if err != nil {
+// SetProfile stores a user's interests unless a later change is stored: the
+// profile, then its copy in the inbox partition (Store.SetProfile), each a
+// single-item conditional put, so applying the same change again rewrites
+// the same items and a retry after a failure between them completes both.
+func (s *DynamoStore) SetProfile(ctx context.Context, p Profile) error {
+	if _, err := s.putProfile(ctx, "u#"+p.UserID, "profile", p); err != nil {
 		return err
 	}
-	var items []any
-	for _, c := range index {
-		items = append(items, memberItem{PK: "in#" + c, SK: p.UserID})
-	}
-	if len(items) > 0 {
-		_, err = s.table.Batch("pk", "sk").Write().Put(items...).Run(ctx)
-	}
+	_, err := s.CopyInterests(ctx, p)
 	return err
 }
 
-type memberItem struct {
-	PK string `dynamo:"pk,hash"`
-	SK string `dynamo:"sk,range"`
+// CopyInterests stores the inbox's copy of a user's interests unless a copy
+// of a change as late is stored (Store.CopyInterests).
+func (s *DynamoStore) CopyInterests(ctx context.Context, p Profile) (bool, error) {
+	return s.putProfile(ctx, "nb#"+p.UserID, inboxInterests, p)
 }
+
+// putProfile writes interests as of p.At unless an item as of a later time
+// is stored. A zero At is not stored (the item has no at), so a copy made
+// for a user with no profile yet gives way to any change.
+func (s *DynamoStore) putProfile(ctx context.Context, pk, sk string, p Profile) (bool, error) {
+	it := profileItem{PK: pk, SK: sk, Interests: p.Interests, Learned: p.Learned, At: p.At.UTC()}
+	if it.Interests == nil {
+		it.Interests = []string{}
+	}
+	if it.Learned == nil {
+		it.Learned = map[string]float64{}
+	}
+	err := s.table.Put(it).If("attribute_not_exists('at') OR 'at' <= ?", it.At).Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// inboxInterests keys the copy of a user's interests in the inbox partition:
+// after every entry id (they start with a digit), so one range from the
+// oldest live id up to it reads the marks and the copy.
+const inboxInterests = "~interests"
 
 // AddRead records articles a user opened: one small item per article, keyed
 // newest first and expiring after readDays, so no item grows with how much a
@@ -548,54 +557,6 @@ func readSK(at time.Time, id string) string {
 	return fmt.Sprintf("rd#%019d#%s", math.MaxInt64-at.UnixNano(), id)
 }
 
-// Interested lists up to limit users indexed under a category after the
-// given user id, and the last one returned if more may follow.
-func (s *DynamoStore) Interested(ctx context.Context, category, after string, limit int) ([]string, string, error) {
-	q := s.table.Get("pk", "in#"+category)
-	if after != "" {
-		q = q.Range("sk", dynamo.Greater, after)
-	}
-	var items []memberItem
-	if err := q.Limit(limit).All(ctx, &items); err != nil {
-		return nil, "", err
-	}
-	out := make([]string, len(items))
-	for i, it := range items {
-		out[i] = it.SK
-	}
-	next := ""
-	if len(items) == limit {
-		next = out[len(out)-1]
-	}
-	return out, next, nil
-}
-
-// Profiles reads the interest profiles of users (BatchGet, 100 a call).
-func (s *DynamoStore) Profiles(ctx context.Context, users []string) (map[string]Profile, error) {
-	out := map[string]Profile{}
-	for i := 0; i < len(users); i += 100 {
-		var keys []dynamo.Keyed
-		for _, u := range users[i:min(i+100, len(users))] {
-			keys = append(keys, dynamo.Keys{"u#" + u, "profile"})
-		}
-		var items []profileItem
-		err := s.table.Batch("pk", "sk").Get(keys...).All(ctx, &items)
-		if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
-			return nil, err
-		}
-		for _, it := range items {
-			id := strings.TrimPrefix(it.PK, "u#")
-			out[id] = Profile{UserID: id, Interests: it.Interests, Learned: it.Learned, At: it.At}
-		}
-	}
-	return out, nil
-}
-
-// Forget removes a stale interest index entry.
-func (s *DynamoStore) Forget(ctx context.Context, category, userID string) error {
-	return s.table.Delete("pk", "in#"+category).Range("sk", userID).Run(ctx)
-}
-
 type inboxItem struct {
 	PK        string    `dynamo:"pk,hash"`
 	SK        string    `dynamo:"sk,range"`
@@ -620,11 +581,11 @@ func (s *DynamoStore) TrendHour(ctx context.Context, story, hour string, expires
 	return it.Hour, err
 }
 
-// PutNotification writes an inbox entry unless the user has it: a
-// conditional put (Store.PutNotification).
-func (s *DynamoStore) PutNotification(ctx context.Context, userID string, n Notification, expires time.Time) (bool, error) {
-	it := inboxItem{PK: "nb#" + userID, SK: n.ID, ArticleID: n.ArticleID, Story: n.Story, Title: n.Title, URL: n.URL,
-		Category: n.Category, CreatedAt: n.CreatedAt.UTC(), Read: n.Read, ExpiresAt: expires.Unix()}
+// PutTrending records a trending story's entry under its category once: a
+// conditional put in the trending partition (Store.PutTrending).
+func (s *DynamoStore) PutTrending(ctx context.Context, n Notification, expires time.Time) (bool, error) {
+	it := inboxItem{PK: trendingKey, SK: n.ID + "#" + n.Category, ArticleID: n.ArticleID, Story: n.Story, Title: n.Title,
+		URL: n.URL, Category: n.Category, CreatedAt: n.CreatedAt.UTC(), ExpiresAt: expires.Unix()}
 	err := s.table.Put(it).If("attribute_not_exists('pk')").Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return false, nil
@@ -632,38 +593,72 @@ func (s *DynamoStore) PutNotification(ctx context.Context, userID string, n Noti
 	return err == nil, err
 }
 
-// Notifications reads up to limit of a user's entries, newest first, before
-// the given id, in one Query, and leaves the expired ones out
-// (Store.Notifications).
-func (s *DynamoStore) Notifications(ctx context.Context, userID, before string, limit int, now time.Time) ([]Notification, error) {
-	q := s.table.Get("pk", "nb#"+userID)
-	if before != "" {
-		q = q.Range("sk", dynamo.Less, before)
-	}
+// trendingKey is the partition of the trending entries: written once per
+// trending story and category, read by each notifications-api instance once
+// per TrendingRefresh, so neither its writes nor its reads grow with readers.
+const trendingKey = "tn"
+
+// Trending lists the trending entries from since, newest first: one Query
+// (more only past 1 MB, some 3,000 entries) (Store.Trending).
+func (s *DynamoStore) Trending(ctx context.Context, since string, now time.Time) ([]Notification, error) {
 	var items []inboxItem
-	if err := q.Order(dynamo.Descending).Limit(limit).All(ctx, &items); err != nil {
+	if err := s.table.Get("pk", trendingKey).Range("sk", dynamo.GreaterOrEqual, since).Order(dynamo.Descending).All(ctx, &items); err != nil {
 		return nil, err
 	}
 	out := make([]Notification, 0, len(items))
 	for _, it := range items {
 		if it.ExpiresAt > now.Unix() {
-			story := it.Story
-			if story == "" { // written before stories: the id names the article, as the story did
-				story = it.ArticleID
-			}
-			out = append(out, Notification{ID: it.SK, ArticleID: it.ArticleID, Story: story, Title: it.Title, URL: it.URL,
-				Category: it.Category, CreatedAt: it.CreatedAt, Read: it.Read})
+			id, _, _ := strings.Cut(it.SK, "#")
+			out = append(out, it.notification(id))
 		}
 	}
 	return out, nil
 }
 
-// MarkRead marks an entry read if the user has it (Store.MarkRead).
-func (s *DynamoStore) MarkRead(ctx context.Context, userID, id string, now time.Time) (bool, error) {
-	err := s.table.Update("pk", "nb#"+userID).Range("sk", id).Set("read", true).
-		If("attribute_exists('pk') AND 'expires_at' > ?", now.Unix()).Run(ctx)
-	if dynamo.IsCondCheckFailed(err) {
-		return false, nil
+func (it inboxItem) notification(id string) Notification {
+	story := it.Story
+	if story == "" { // written before stories: the id names the article, as the story did
+		story = it.ArticleID
 	}
-	return err == nil, err
+	return Notification{ID: id, ArticleID: it.ArticleID, Story: story, Title: it.Title, URL: it.URL,
+		Category: it.Category, CreatedAt: it.CreatedAt, Read: it.Read}
+}
+
+// inboxRow is any item of an inbox partition: the interests copy, a read
+// mark, or an entry written for the user alone.
+type inboxRow struct {
+	inboxItem
+	Interests []string           `dynamo:"interests"`
+	Learned   map[string]float64 `dynamo:"learned"`
+	At        time.Time          `dynamo:"at"`
+}
+
+// Inbox reads a user's inbox partition from since up to the interests copy:
+// one Query (Store.Inbox). Its size is the user's read marks and old
+// entries of the last 2×InboxRetention, one small item per story.
+func (s *DynamoStore) Inbox(ctx context.Context, userID, since string, now time.Time) (InboxState, error) {
+	var rows []inboxRow
+	if err := s.table.Get("pk", "nb#"+userID).Range("sk", dynamo.Between, since, inboxInterests).All(ctx, &rows); err != nil {
+		return InboxState{}, err
+	}
+	st := InboxState{Profile: Profile{UserID: userID}, Read: map[string]bool{}}
+	for _, r := range rows {
+		switch {
+		case r.SK == inboxInterests:
+			st.Profile.Interests, st.Profile.Learned, st.Profile.At, st.Interested = r.Interests, r.Learned, r.At, true
+		case r.ExpiresAt <= now.Unix():
+		case r.Title != "":
+			st.Entries = append(st.Entries, r.notification(r.SK))
+		case r.Read:
+			st.Read[r.SK] = true
+		}
+	}
+	return st, nil
+}
+
+// MarkRead records a read mark, or sets an old entry's read flag, leaving an
+// existing expiry alone (Store.MarkRead).
+func (s *DynamoStore) MarkRead(ctx context.Context, userID, id string, expires time.Time) error {
+	return s.table.Update("pk", "nb#"+userID).Range("sk", id).Set("read", true).
+		SetIfNotExists("expires_at", expires.Unix()).Run(ctx)
 }

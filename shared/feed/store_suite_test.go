@@ -293,10 +293,10 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		s := newStore(t)
 		u := id(7)
 		p := Profile{UserID: u, Interests: []string{"sports"}, Learned: map[string]float64{"tech": 3}, At: now}
-		if err := s.SetProfile(ctx, p, []string{"sports", "tech"}); err != nil {
+		if err := s.SetProfile(ctx, p); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SetProfile(ctx, Profile{UserID: u, Interests: []string{"world"}, At: now.Add(-time.Hour)}, []string{"world"}); err != nil {
+		if err := s.SetProfile(ctx, Profile{UserID: u, Interests: []string{"world"}, At: now.Add(-time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		for i := range 5 {
@@ -320,94 +320,147 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		if got, err := s.Profile(ctx, id(8), 10, now); err != nil || len(got.Interests) != 0 || len(got.Read) != 0 {
 			t.Errorf("a stranger: %+v %v", got, err)
 		}
-		ps, err := s.Profiles(ctx, []string{u, id(8)})
-		if err != nil || len(ps) != 1 || !slices.Equal(ps[u].Interests, []string{"sports"}) || ps[u].Learned["tech"] != 3 {
-			t.Errorf("profiles %+v %v, want the one stored", ps, err)
+		st, err := s.Inbox(ctx, u, inboxSince(now), now)
+		if err != nil || !st.Interested || !slices.Equal(st.Profile.Interests, []string{"sports"}) || st.Profile.Learned["tech"] != 3 || !st.Profile.At.Equal(now) {
+			t.Errorf("the inbox's copy %+v %v, want the later change", st, err)
 		}
-		if users, _, _ := s.Interested(ctx, "world", "", 10); len(users) != 0 {
-			t.Errorf("an ignored change indexed %v", users)
+		if st, err := s.Inbox(ctx, id(8), inboxSince(now), now); err != nil || st.Interested || len(st.Read) != 0 {
+			t.Errorf("a stranger's inbox: %+v %v", st, err)
 		}
 	})
 
-	t.Run("the interest index pages in user order and forgets", func(t *testing.T) {
+	t.Run("the inbox's copy of the interests is filled once and never over a later change", func(t *testing.T) {
 		s := newStore(t)
-		for i := range 5 {
-			if err := s.SetProfile(ctx, Profile{UserID: id(10 - i), Interests: []string{"tech"}, At: now}, []string{"tech"}); err != nil {
-				t.Fatal(err)
+		copied := func(u string) Profile {
+			t.Helper()
+			st, err := s.Inbox(ctx, u, inboxSince(now), now)
+			if err != nil || !st.Interested {
+				t.Fatalf("%s's inbox has no copy: %+v %v", u, st, err)
 			}
+			return st.Profile
 		}
-		users, next, err := s.Interested(ctx, "tech", "", 2)
-		if err != nil || !slices.Equal(users, []string{id(6), id(7)}) || next != id(7) {
-			t.Errorf("first 2: %v next %q (%v)", users, next, err)
+		// A user with no profile at all gets an empty copy (no time known),
+		// which the user's first change replaces, and a second fill does not
+		// bring back.
+		u := id(20)
+		if wrote, err := s.CopyInterests(ctx, Profile{UserID: u}); err != nil || !wrote {
+			t.Fatalf("an empty copy: %v %v", wrote, err)
 		}
-		users, next, _ = s.Interested(ctx, "tech", id(7), 5)
-		if !slices.Equal(users, []string{id(8), id(9), id(10)}) || next != "" {
-			t.Errorf("after %s: %v next %q, want the rest and no next", id(7), users, next)
+		if p := copied(u); len(p.Interests) != 0 || len(p.Learned) != 0 {
+			t.Errorf("the empty copy reads back as %+v", p)
 		}
-		if err := s.Forget(ctx, "tech", id(8)); err != nil {
+		if err := s.SetProfile(ctx, Profile{UserID: u, Interests: []string{"tech"}, At: now}); err != nil {
 			t.Fatal(err)
 		}
-		if users, _, _ = s.Interested(ctx, "tech", "", 10); slices.Contains(users, id(8)) || len(users) != 4 {
-			t.Errorf("after forgetting %s: %v", id(8), users)
+		if wrote, err := s.CopyInterests(ctx, Profile{UserID: u}); err != nil || wrote {
+			t.Errorf("an empty copy over a change: wrote %v, %v", wrote, err)
+		}
+		if p := copied(u); !slices.Equal(p.Interests, []string{"tech"}) || !p.At.Equal(now) {
+			t.Errorf("the copy after the first change: %+v, want tech as of now", p)
+		}
+		// The fill races a change: it read the profile before the change, the
+		// change stored profile and copy, then the fill writes what it read.
+		v := id(21)
+		if err := s.SetProfile(ctx, Profile{UserID: v, Interests: []string{"world"}, At: now.Add(-time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		read, err := s.Profile(ctx, v, 0, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		later := Profile{UserID: v, Interests: []string{"sports"}, Learned: map[string]float64{"tech": 2}, At: now}
+		if err := s.SetProfile(ctx, later); err != nil {
+			t.Fatal(err)
+		}
+		if wrote, err := s.CopyInterests(ctx, read); err != nil || wrote {
+			t.Errorf("the stale fill: wrote %v, %v", wrote, err)
+		}
+		if p := copied(v); !slices.Equal(p.Interests, []string{"sports"}) || p.Learned["tech"] != 2 || !p.At.Equal(now) {
+			t.Errorf("the copy after the race: %+v, want the later change", p)
+		}
+		// The other order: the fill lands first, the change's copy after it.
+		w := id(22)
+		if wrote, err := s.CopyInterests(ctx, Profile{UserID: w, Interests: []string{"world"}, At: now.Add(-time.Hour)}); err != nil || !wrote {
+			t.Fatalf("the fill: %v %v", wrote, err)
+		}
+		if err := s.SetProfile(ctx, Profile{UserID: w, Interests: []string{"sports"}, At: now}); err != nil {
+			t.Fatal(err)
+		}
+		if p := copied(w); !slices.Equal(p.Interests, []string{"sports"}) {
+			t.Errorf("a change after the fill: %+v, want sports", p)
+		}
+		if p, _ := s.Profile(ctx, w, 0, now); !slices.Equal(p.Interests, []string{"sports"}) {
+			t.Errorf("the fill touched the profile: %+v", p)
 		}
 	})
 
-	t.Run("an inbox entry is written once, listed newest first, marked read, and expires", func(t *testing.T) {
+	t.Run("a trending entry is recorded once per category, lists newest first and expires", func(t *testing.T) {
 		s := newStore(t)
-		u := id(9)
-		entry := func(hour string, n int) Notification {
-			return Notification{ID: NotificationID(hour, id(n)), ArticleID: id(n), Title: "t", URL: "https://x.example/", Category: "tech", CreatedAt: now}
+		entry := func(hour string, n int, cat string) Notification {
+			return Notification{ID: NotificationID(hour, id(n)), ArticleID: id(n), Story: id(n), Title: "t", URL: "https://x.example/", Category: cat, CreatedAt: now}
 		}
 		for i := range 4 {
 			expires := now.Add(InboxRetention)
 			if i == 0 {
 				expires = now // the oldest has expired
 			}
-			wrote, err := s.PutNotification(ctx, u, entry("20261125"+fmt.Sprintf("%02d", 10+i), i+1), expires)
+			wrote, err := s.PutTrending(ctx, entry("20261125"+fmt.Sprintf("%02d", 10+i), i+1, "tech"), expires)
 			if err != nil || !wrote {
 				t.Fatalf("entry %d: %v %v", i, wrote, err)
 			}
 		}
-		if wrote, _ := s.PutNotification(ctx, u, entry("2026112513", 4), now.Add(InboxRetention)); wrote {
-			t.Error("an entry is written twice")
+		if wrote, _ := s.PutTrending(ctx, entry("2026112513", 4, "tech"), now.Add(InboxRetention)); wrote {
+			t.Error("an entry is recorded twice")
 		}
-		list, err := s.Notifications(ctx, u, "", 10, now)
+		// The story's other version, trending in another category.
+		if wrote, err := s.PutTrending(ctx, entry("2026112513", 4, "world"), now.Add(InboxRetention)); err != nil || !wrote {
+			t.Errorf("the story in another category: %v %v", wrote, err)
+		}
+		list, err := s.Trending(ctx, "2026112511", now)
 		var got []string
 		for _, n := range list {
-			got = append(got, n.ID)
+			got = append(got, n.ID+" "+n.Category)
 		}
-		want := []string{NotificationID("2026112513", id(4)), NotificationID("2026112512", id(3)), NotificationID("2026112511", id(2))}
+		want := []string{NotificationID("2026112513", id(4)) + " world", NotificationID("2026112513", id(4)) + " tech",
+			NotificationID("2026112512", id(3)) + " tech", NotificationID("2026112511", id(2)) + " tech"}
 		if err != nil || !slices.Equal(got, want) {
-			t.Errorf("inbox %v %v, want %v (newest first, the expired one left out)", got, err, want)
+			t.Errorf("trending %v %v, want %v (newest first, the expired one left out)", got, err, want)
 		}
-		if list[0].Title != "t" || list[0].Category != "tech" || !list[0].CreatedAt.Equal(now) || list[0].Read {
-			t.Errorf("entry read back as %+v", list[0])
+		if n := list[1]; n.Title != "t" || n.Story != id(4) || n.ArticleID != id(4) || !n.CreatedAt.Equal(now) || n.Read {
+			t.Errorf("entry read back as %+v", n)
 		}
-		if list, _ := s.Notifications(ctx, u, want[0], 1, now); len(list) != 1 || list[0].ID != want[1] {
-			t.Errorf("one before %s: %+v", want[0], list)
+		if list, _ := s.Trending(ctx, "2026112513", now); len(list) != 2 {
+			t.Errorf("from 2026112513: %+v, want the story's two entries", list)
 		}
-		if list, _ := s.Notifications(ctx, u, want[2], 5, now); len(list) != 0 {
-			t.Errorf("before the oldest live entry: %+v, want none (the rest expired)", list)
-		}
-		if ok, err := s.MarkRead(ctx, u, want[1], now); err != nil || !ok {
-			t.Errorf("mark read: %v %v", ok, err)
-		}
-		if ok, _ := s.MarkRead(ctx, u, NotificationID("2026112513", id(99)), now); ok {
-			t.Error("an unknown entry is marked")
-		}
-		// The expired entry is still stored (TTL deletes it later) but is
-		// gone for the reader: marking it changes nothing, as if deleted.
-		if ok, err := s.MarkRead(ctx, u, NotificationID("2026112510", id(1)), now); ok || err != nil {
-			t.Errorf("marking an expired entry read = %v, %v; want false, as for a deleted one", ok, err)
-		}
-		if ok, _ := s.MarkRead(ctx, id(10), want[1], now); ok {
-			t.Error("another user's entry is marked")
-		}
-		if list, _ := s.Notifications(ctx, u, "", 10, now); len(list) != 3 || !list[1].Read || list[0].Read {
-			t.Errorf("after marking: %+v", list)
-		}
-		if list, _ := s.Notifications(ctx, u, "", 10, now.Add(InboxRetention)); len(list) != 0 {
+		if list, _ := s.Trending(ctx, "", now.Add(InboxRetention)); len(list) != 0 {
 			t.Errorf("%d entries listed after they expired", len(list))
+		}
+	})
+
+	t.Run("an inbox reads its interests copy and read marks in one range, marks expire", func(t *testing.T) {
+		s := newStore(t)
+		u := id(9)
+		if err := s.SetProfile(ctx, Profile{UserID: u, Interests: []string{"tech"}, At: now}); err != nil {
+			t.Fatal(err)
+		}
+		a, b, old := NotificationID("2026112512", id(1)), NotificationID("2026112513", id(2)), NotificationID("2026102512", id(3))
+		for _, m := range []struct {
+			id      string
+			expires time.Time
+		}{{a, now.Add(InboxRetention)}, {a, now.Add(InboxRetention)}, {b, now}, {old, now.Add(InboxRetention)}} {
+			if err := s.MarkRead(ctx, u, m.id, m.expires); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st, err := s.Inbox(ctx, u, "2026110000", now)
+		if err != nil || !st.Interested || !slices.Equal(st.Profile.Interests, []string{"tech"}) || len(st.Entries) != 0 {
+			t.Fatalf("inbox %+v %v", st, err)
+		}
+		if !st.Read[a] || st.Read[b] || st.Read[old] || len(st.Read) != 1 {
+			t.Errorf("read %v, want only %s (%s expired, %s before the range)", st.Read, a, b, old)
+		}
+		if st, _ := s.Inbox(ctx, id(10), "2026110000", now); len(st.Read) != 0 {
+			t.Errorf("another user's inbox shows %v read", st.Read)
 		}
 	})
 }
