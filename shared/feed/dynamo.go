@@ -43,6 +43,31 @@ const (
 
 var _ Store = (*DynamoStore)(nil)
 
+// laterThanStored is the condition that the stored time, in attribute text
+// and its number twin nanos, is op (<, <=) t: the write orders after it.
+// The text attribute keeps a time.Time as guregu/dynamo stores it, RFC 3339
+// with the fraction's trailing zeros trimmed, which DynamoDB compares byte by
+// byte, so within one second "12:00:00Z" sorts after "12:00:00.5Z" ('Z' >
+// '.') and the later write would be refused. The comparison is therefore on
+// nanos, Unix nanoseconds. An item written before there was a nanos
+// attribute is compared on its text as before (right across seconds, wrong
+// only within one) until its next write adds the number: a new name rather
+// than a new type under the old one, as DynamoDB finds a string and a
+// number never less than each other, so the item would refuse every write.
+func laterThanStored(text, nanosAttr, op string, t time.Time) (string, []any) {
+	return fmt.Sprintf("('%s' %s ? OR (attribute_not_exists('%s') AND '%s' %s ?))", nanosAttr, op, nanosAttr, text, op),
+		[]any{nanos(t), t.UTC()}
+}
+
+// nanos is t in Unix nanoseconds, 0 for the zero time (which has none: it
+// is not stored, so an item of no time gives way to any).
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
 type articleItem struct {
 	PK           string    `dynamo:"pk,hash"`
 	SK           string    `dynamo:"sk,range"`
@@ -62,6 +87,7 @@ type articleItem struct {
 	Lead         bool      `dynamo:"lead,omitempty"`
 	StoryEdit    string    `dynamo:"story_edit,omitempty"` // an editor's story for the article
 	ModeratedAt  time.Time `dynamo:"moderated_at,omitempty"`
+	ModeratedNS  int64     `dynamo:"moderated_ns,omitempty"` // moderated_at as a number, to order by (laterThanStored)
 	Trending     bool      `dynamo:"trending,omitempty"`
 	ExpiresAt    int64     `dynamo:"expires_at,omitempty"`
 }
@@ -113,13 +139,15 @@ func (s *DynamoStore) PlaceArticle(ctx context.Context, a Article, expires time.
 // Moderate applies a moderation unless one as late is stored (Store.Moderate).
 func (s *DynamoStore) Moderate(ctx context.Context, m Moderation, expires time.Time) (bool, error) {
 	up := s.table.Update("pk", "a#"+m.ID).Range("sk", "a").Set("id", m.ID).SetIfNotExists("expires_at", expires.Unix()).
-		Set("hidden", m.Hidden).Set("pinned", m.Pinned).Set("lead", m.Lead).Set("moderated_at", m.At.UTC())
+		Set("hidden", m.Hidden).Set("pinned", m.Pinned).Set("lead", m.Lead).Set("moderated_at", m.At.UTC()).
+		Set("moderated_ns", nanos(m.At))
 	if m.Story != "" {
 		up = up.Set("story_edit", m.Story)
 	} else {
 		up = up.Remove("story_edit")
 	}
-	err := up.If("attribute_not_exists('moderated_at') OR 'moderated_at' < ?", m.At.UTC()).Run(ctx)
+	cond, args := laterThanStored("moderated_at", "moderated_ns", "<", m.At)
+	err := up.If("attribute_not_exists('moderated_at') OR "+cond, args...).Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return false, nil
 	}
@@ -170,7 +198,8 @@ type statsItem struct {
 	SK         string    `dynamo:"sk,range"`
 	Shard      int       `dynamo:"shard"`
 	ComputedAt time.Time `dynamo:"computed_at"`
-	Counts     []byte    `dynamo:"counts"` // JSON: id → [impressions, clicks]
+	ComputedNS int64     `dynamo:"computed_ns"` // computed_at as a number, to order by (laterThanStored)
+	Counts     []byte    `dynamo:"counts"`      // JSON: id → [impressions, clicks]
 	ExpiresAt  int64     `dynamo:"expires_at"`
 }
 
@@ -186,8 +215,9 @@ func (s *DynamoStore) PutStats(ctx context.Context, d DayStats, expires time.Tim
 		return err
 	}
 	it := statsItem{PK: "st#" + d.Day, SK: fmt.Sprintf("%02d#%03d", d.Shard, d.Part), Shard: d.Shard,
-		ComputedAt: d.ComputedAt.UTC(), Counts: b, ExpiresAt: expires.Unix()}
-	err = s.table.Put(it).If("attribute_not_exists('pk') OR 'computed_at' <= ?", it.ComputedAt).Run(ctx)
+		ComputedAt: d.ComputedAt.UTC(), ComputedNS: nanos(d.ComputedAt), Counts: b, ExpiresAt: expires.Unix()}
+	cond, args := laterThanStored("computed_at", "computed_ns", "<=", d.ComputedAt)
+	err = s.table.Put(it).If("attribute_not_exists('pk') OR "+cond, args...).Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return nil
 	}
@@ -233,8 +263,9 @@ type rankState struct {
 // RequestRank sets the pending request unless a fresh one is pending
 // (Store.RequestRank).
 func (s *DynamoStore) RequestRank(ctx context.Context, now, staleBefore time.Time) (bool, error) {
-	err := s.table.Update("pk", "rank").Range("sk", "state").Set("pending", now.UTC()).
-		If("attribute_not_exists('pending') OR 'pending' < ?", staleBefore.UTC()).Run(ctx)
+	cond, args := laterThanStored("pending", "pending_ns", "<", staleBefore)
+	err := s.table.Update("pk", "rank").Range("sk", "state").Set("pending", now.UTC()).Set("pending_ns", nanos(now)).
+		If("attribute_not_exists('pending') OR "+cond, args...).Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return false, nil
 	}
@@ -243,7 +274,8 @@ func (s *DynamoStore) RequestRank(ctx context.Context, now, staleBefore time.Tim
 
 // CancelRankRequest withdraws the request made at (Store.CancelRankRequest).
 func (s *DynamoStore) CancelRankRequest(ctx context.Context, at time.Time) error {
-	err := s.table.Update("pk", "rank").Range("sk", "state").Remove("pending").If("'pending' = ?", at.UTC()).Run(ctx)
+	err := s.table.Update("pk", "rank").Range("sk", "state").Remove("pending", "pending_ns").
+		If("'pending' = ?", at.UTC()).Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return nil
 	}
@@ -265,7 +297,7 @@ func (s *DynamoStore) Touch(ctx context.Context, ids []string) error {
 // previous run wrote.
 func (s *DynamoStore) BeginRank(ctx context.Context) ([]string, []string, error) {
 	var old rankState
-	err := s.table.Update("pk", "rank").Range("sk", "state").Remove("pending").Remove("touched").OldValue(ctx, &old)
+	err := s.table.Update("pk", "rank").Range("sk", "state").Remove("pending", "pending_ns", "touched").OldValue(ctx, &old)
 	if errors.Is(err, dynamo.ErrNotFound) {
 		return nil, nil, nil
 	}
@@ -408,6 +440,7 @@ type profileItem struct {
 	Interests []string           `dynamo:"interests"`
 	Learned   map[string]float64 `dynamo:"learned"`
 	At        time.Time          `dynamo:"at,omitempty"`
+	AtNS      int64              `dynamo:"at_ns,omitempty"`   // at as a number, to order by (laterThanStored)
 	IDs       []string           `dynamo:"ids,set,omitempty"` // the former read#<day> sets
 	ID        string             `dynamo:"id,omitempty"`
 	ExpiresAt int64              `dynamo:"expires_at,omitempty"`
@@ -509,14 +542,15 @@ func (s *DynamoStore) CopyInterests(ctx context.Context, p Profile) (bool, error
 // is stored. A zero At is not stored (the item has no at), so a copy made
 // for a user with no profile yet gives way to any change.
 func (s *DynamoStore) putProfile(ctx context.Context, pk, sk string, p Profile) (bool, error) {
-	it := profileItem{PK: pk, SK: sk, Interests: p.Interests, Learned: p.Learned, At: p.At.UTC()}
+	it := profileItem{PK: pk, SK: sk, Interests: p.Interests, Learned: p.Learned, At: p.At.UTC(), AtNS: nanos(p.At)}
 	if it.Interests == nil {
 		it.Interests = []string{}
 	}
 	if it.Learned == nil {
 		it.Learned = map[string]float64{}
 	}
-	err := s.table.Put(it).If("attribute_not_exists('at') OR 'at' <= ?", it.At).Run(ctx)
+	cond, args := laterThanStored("at", "at_ns", "<=", p.At)
+	err := s.table.Put(it).If("attribute_not_exists('at') OR "+cond, args...).Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return false, nil
 	}

@@ -394,6 +394,114 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		}
 	})
 
+	// Within one second, RFC 3339 strings as DynamoDB compares them order
+	// wrong: "12:00:00Z" (the fraction's zeros trimmed) sorts after
+	// "12:00:00.5Z". Each write ordered by time is tried both ways round.
+	early, late := now, now.Add(500*time.Millisecond)
+	t.Run("a later moderation within the same second wins, an earlier one loses", func(t *testing.T) {
+		s := newStore(t)
+		a, b := art(1, "tech", "s1", time.Hour), art(2, "tech", "s1", time.Hour)
+		for _, x := range []Article{a, b} {
+			if _, err := s.PlaceArticle(ctx, x, far); err != nil {
+				t.Fatal(err)
+			}
+		}
+		moderate := func(id string, hidden bool, at time.Time) bool {
+			t.Helper()
+			ok, err := s.Moderate(ctx, Moderation{ID: id, Hidden: hidden, Pinned: !hidden, At: at}, far)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		}
+		if !moderate(a.ID, true, early) || !moderate(a.ID, false, late) {
+			t.Error("the moderation of half a second later is refused")
+		}
+		if !moderate(b.ID, false, late) || moderate(b.ID, true, early) {
+			t.Error("the moderation of half a second earlier is applied")
+		}
+		for _, x := range []Article{a, b} {
+			if got, err := s.GetArticle(ctx, x.ID, now); err != nil || got.Hidden || !got.Pinned || !got.LeadAt.IsZero() {
+				t.Errorf("%s: %+v %v, want the later moderation's flags (pinned)", x.ID, got, err)
+			}
+		}
+	})
+
+	t.Run("a stats part computed later within the same second replaces one computed earlier, not the reverse", func(t *testing.T) {
+		s := newStore(t)
+		day := now.Format("20060102")
+		for _, c := range []struct {
+			part  int
+			order []time.Time
+		}{{0, []time.Time{early, late}}, {1, []time.Time{late, early}}} {
+			for _, at := range c.order {
+				clicks := int64(1)
+				if at.Equal(late) {
+					clicks = 2
+				}
+				if err := s.PutStats(ctx, DayStats{Day: day, Shard: 0, Part: c.part, Parts: 2, ComputedAt: at,
+					Articles: map[string]Stats{id(1): {Impressions: 10, Clicks: clicks}}}, far); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		parts, err := s.DayStats(ctx, []string{day})
+		if err != nil || len(parts) != 2 {
+			t.Fatalf("parts %+v %v, want 2", parts, err)
+		}
+		for _, p := range parts {
+			if p.Articles[id(1)].Clicks != 2 || !p.ComputedAt.Equal(late) {
+				t.Errorf("part %d: %d clicks computed at %s, want the later computation's 2 at %s", p.Part, p.Articles[id(1)].Clicks, p.ComputedAt, late)
+			}
+		}
+	})
+
+	t.Run("a rank request goes stale and stands by its exact time within a second", func(t *testing.T) {
+		s := newStore(t)
+		if ok, err := s.RequestRank(ctx, early, early.Add(-StaleRequest)); err != nil || !ok {
+			t.Fatalf("first request: %v %v", ok, err)
+		}
+		if ok, err := s.RequestRank(ctx, late.Add(StaleRequest), late); err != nil || !ok {
+			t.Errorf("a request of half a second before the stale line still stands: %v %v", ok, err)
+		}
+		if _, _, err := s.BeginRank(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.RequestRank(ctx, late, late.Add(-StaleRequest)); err != nil || !ok {
+			t.Fatalf("a request after the run began: %v %v", ok, err)
+		}
+		if ok, err := s.RequestRank(ctx, early.Add(StaleRequest), early); err != nil || ok {
+			t.Errorf("a request of half a second after the stale line is taken for stale: %v %v", ok, err)
+		}
+	})
+
+	t.Run("a profile change later within the same second wins in the profile and the inbox's copy", func(t *testing.T) {
+		s := newStore(t)
+		u, v := id(30), id(31)
+		for _, c := range []struct {
+			user  string
+			order []time.Time
+		}{{u, []time.Time{early, late}}, {v, []time.Time{late, early}}} {
+			for _, at := range c.order {
+				interests := []string{"world"}
+				if at.Equal(late) {
+					interests = []string{"sports"}
+				}
+				if err := s.SetProfile(ctx, Profile{UserID: c.user, Interests: interests, At: at}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p, err := s.Profile(ctx, c.user, 0, now)
+			if err != nil || !slices.Equal(p.Interests, []string{"sports"}) || !p.At.Equal(late) {
+				t.Errorf("%s's profile: %+v %v, want the later change (sports)", c.user, p, err)
+			}
+			st, err := s.Inbox(ctx, c.user, inboxSince(now), now)
+			if err != nil || !slices.Equal(st.Profile.Interests, []string{"sports"}) || !st.Profile.At.Equal(late) {
+				t.Errorf("%s's inbox copy: %+v %v, want the later change (sports)", c.user, st.Profile, err)
+			}
+		}
+	})
+
 	t.Run("a trending entry is recorded once per category, lists newest first and expires", func(t *testing.T) {
 		s := newStore(t)
 		entry := func(hour string, n int, cat string) Notification {

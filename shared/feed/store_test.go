@@ -425,3 +425,97 @@ func TestAHeadOfBeforeTheCopiesIsReadUntilARunWritesThem(t *testing.T) {
 		t.Errorf("an unranked feed: %v in %d calls, want ErrPageNotFound in at most 2", err, got)
 	}
 }
+
+// TestItemsOfBeforeTheNumberTimesStillOrderAcrossSeconds: an item written
+// before the store kept each ordering time as a number too (only the RFC 3339
+// string) is still compared on that string, right across seconds, until a
+// write adds the number: neither a write an hour late is refused forever nor a
+// stale one applied.
+func TestItemsOfBeforeTheNumberTimesStillOrderAcrossSeconds(t *testing.T) {
+	ctx := context.Background()
+	day := now.Format("20060102")
+	earlier, later := now.Add(-time.Second), now.Add(time.Second)
+	for _, c := range []struct {
+		name  string
+		old   map[string]any                           // the item as the store wrote it before, at now
+		write func(s *DynamoStore, at time.Time) error // a write as of at
+		wrote func(s *DynamoStore) (time.Time, error)  // the time the stored item is as of
+	}{{
+		name: "a moderation",
+		old:  map[string]any{"pk": "a#" + id(1), "sk": "a", "id": id(1), "hidden": true, "moderated_at": now},
+		write: func(s *DynamoStore, at time.Time) error {
+			_, err := s.Moderate(ctx, Moderation{ID: id(1), Pinned: true, At: at}, now.Add(time.Hour))
+			return err
+		},
+		wrote: func(s *DynamoStore) (time.Time, error) {
+			var it articleItem
+			err := s.table.Get("pk", "a#"+id(1)).Range("sk", dynamo.Equal, "a").One(ctx, &it)
+			return it.ModeratedAt, err
+		},
+	}, {
+		name: "a stats part",
+		old: map[string]any{"pk": "st#" + day, "sk": "00#000", "shard": 0, "computed_at": now, "counts": []byte(`{}`),
+			"expires_at": now.Add(time.Hour).Unix()},
+		write: func(s *DynamoStore, at time.Time) error {
+			return s.PutStats(ctx, DayStats{Day: day, ComputedAt: at, Articles: map[string]Stats{}}, now.Add(time.Hour))
+		},
+		wrote: func(s *DynamoStore) (time.Time, error) {
+			parts, err := s.DayStats(ctx, []string{day})
+			if err != nil || len(parts) != 1 {
+				return time.Time{}, fmt.Errorf("%d parts, %v", len(parts), err)
+			}
+			return parts[0].ComputedAt, nil
+		},
+	}, {
+		name: "a rank request",
+		old:  map[string]any{"pk": "rank", "sk": "state", "pending": now},
+		write: func(s *DynamoStore, at time.Time) error {
+			_, err := s.RequestRank(ctx, at, at) // stale when made before at
+			return err
+		},
+		wrote: func(s *DynamoStore) (time.Time, error) {
+			var st rankState
+			err := s.table.Get("pk", "rank").Range("sk", dynamo.Equal, "state").One(ctx, &st)
+			return st.Pending, err
+		},
+	}, {
+		name: "a profile",
+		old:  map[string]any{"pk": "u#" + id(7), "sk": "profile", "interests": []string{"tech"}, "learned": map[string]float64{}, "at": now},
+		write: func(s *DynamoStore, at time.Time) error {
+			return s.SetProfile(ctx, Profile{UserID: id(7), Interests: []string{"sports"}, At: at})
+		},
+		wrote: func(s *DynamoStore) (time.Time, error) {
+			p, err := s.Profile(ctx, id(7), 0, now)
+			return p.At, err
+		},
+	}} {
+		t.Run(c.name, func(t *testing.T) {
+			s := newDynamoStore(t)
+			if err := s.table.Put(c.old).Run(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range []struct {
+				at, want time.Time
+			}{{earlier, now}, {later, later}} {
+				if err := c.write(s, w.at); err != nil {
+					t.Fatal(err)
+				}
+				if got, err := c.wrote(s); err != nil || !got.Equal(w.want) {
+					t.Errorf("after a write as of %s: the item is as of %s (%v), want %s", w.at, got, err, w.want)
+				}
+			}
+		})
+	}
+	t.Run("a rank request is cancelled by its time", func(t *testing.T) {
+		s := newDynamoStore(t)
+		if err := s.table.Put(map[string]any{"pk": "rank", "sk": "state", "pending": now}).Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CancelRankRequest(ctx, now); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.RequestRank(ctx, later, now.Add(-StaleRequest)); err != nil || !ok {
+			t.Errorf("a request after the cancelled one: %v %v, want it taken", ok, err)
+		}
+	})
+}
