@@ -10,11 +10,11 @@ require (
 	github.com/aws/aws-sdk-go-v2 v1.48.0
 	github.com/aws/aws-sdk-go-v2/config v1.33.18
 	github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue v1.14.9
-	github.com/aws/aws-sdk-go-v2/service/dynamodb v1.74.0
-	github.com/aws/aws-sdk-go-v2/service/eventbridge v1.55.11
-	github.com/aws/aws-sdk-go-v2/service/lambda v1.114.4
-	github.com/aws/aws-sdk-go-v2/service/secretsmanager v1.50.12
-	github.com/aws/aws-sdk-go-v2/service/sqs v1.53.0
+	github.com/aws/aws-sdk-go-v2/service/dynamodb v1.68.0 // last release before schema serde: README Builds
+	github.com/aws/aws-sdk-go-v2/service/eventbridge v1.48.7 // last release before schema serde: README Builds
+	github.com/aws/aws-sdk-go-v2/service/lambda v1.108.0 // last release before schema serde: README Builds
+	github.com/aws/aws-sdk-go-v2/service/secretsmanager v1.49.0 // last release before schema serde: README Builds
+	github.com/aws/aws-sdk-go-v2/service/sqs v1.48.1 // last release before schema serde: README Builds
 	github.com/aws/constructs-go/constructs/v10 v10.8.1
 	github.com/aws/jsii-runtime-go v1.142.0
 	github.com/aws/smithy-go v1.28.9

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/guregu/dynamo/v2"
 
@@ -19,7 +20,23 @@ import (
 // (see awsenv.Load)
 // and AWS_ENDPOINT_URL_DYNAMODB.
 func Open(cfg aws.Config) *dynamo.DB {
-	return dynamo.New(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = awsenv.Endpoint("DYNAMODB") })
+	return dynamo.New(cfg, func(o *dynamodb.Options) {
+		o.BaseEndpoint = awsenv.Endpoint("DYNAMODB")
+		o.Retryer = retryer()
+	})
+}
+
+// retryer is DynamoDB's retry policy: 4 attempts from a 25 ms base backoff,
+// the SDK's own default for DynamoDB since service/dynamodb v1.74. go.mod
+// holds service/dynamodb at v1.68.0, the last release before the schema-based
+// serializers (they link every operation's schema into every bootstrap,
+// +0.75 MiB), whose default was the generic 3 attempts from 50 ms; stating the
+// policy here keeps it whichever version is linked.
+func retryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = 4
+		o.BaseDelay = 25 * time.Millisecond
+	})
 }
 
 // Table returns the table of a physical name (boot.Env.Table resolves the

@@ -1,0 +1,27 @@
+package main
+
+import (
+	"os"
+	"slices"
+	"testing"
+)
+
+func TestAFunctionsFloorLinksTheChosenLibrariesItLinks(t *testing.T) {
+	if err := os.Chdir("../../.."); err != nil {
+		t.Fatal(err)
+	}
+	for fn, want := range map[string][]string{
+		"track-articles":  nil,
+		"authorizer":      {"floor_secretsmanager"},
+		"websub-callback": {"floor_eventbridge", "floor_gofeed", "floor_proxy"},
+		"admin-ops":       {"floor_lambda", "floor_proxy", "floor_sqs"},
+	} {
+		got, _, err := tagsOf("./functions/" + fn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: floor tags %v, want %v", fn, got, want)
+		}
+	}
+}
