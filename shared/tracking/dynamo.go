@@ -2,6 +2,8 @@ package tracking
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -299,4 +301,201 @@ func (s *DynamoStore) IsTrending(ctx context.Context, articleID string) (bool, e
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// rosterItem is a roster's head (its first chunk and how many follow) or
+// one of its further chunks (pk <head pk>#<gen>#<n>). A replacement writes
+// its chunks under a new generation before the conditional put of the head
+// switches to them, so a reader never mixes two rosters.
+type rosterItem struct {
+	PK        string `dynamo:"pk,hash"`
+	Started   int64  `dynamo:"started,omitempty"` // Unix nanoseconds of the recomputation (head only)
+	Gen       string `dynamo:"gen,omitempty"`     // the chunks' generation (head only)
+	Parts     int    `dynamo:"parts,omitempty"`   // chunks after the head's own (head only)
+	Data      []byte `dynamo:"data,omitempty"`    // JSON: user → slice → tally
+	ExpiresAt int64  `dynamo:"expires_at"`
+}
+
+// RosterChunkBytes bounds one roster item's tallies (as estimated before
+// encoding, numbers at their widest): well under DynamoDB's 400 KB.
+const RosterChunkBytes = 300 << 10
+
+func rosterKey(granularity, period string, shard int) string {
+	return fmt.Sprintf("kro#%s#%s#%d", granularity, period, shard)
+}
+
+func rosterChunkKey(head, gen string, n int) string { return fmt.Sprintf("%s#%s#%d", head, gen, n) }
+
+// rosterChunks splits tallies, users and slices in key order, into chunks
+// of at most RosterChunkBytes (a user with more tallies than one chunk holds
+// spans several; a reader merges them). There is always a first chunk.
+func rosterChunks(users map[string]map[string]Tally) ([][]byte, error) {
+	ids := make([]string, 0, len(users))
+	for u := range users {
+		ids = append(ids, u)
+	}
+	sort.Strings(ids)
+	var (
+		out   [][]byte
+		cur   = map[string]map[string]Tally{}
+		bytes = 0
+	)
+	flush := func() error {
+		b, err := json.Marshal(cur)
+		if err != nil {
+			return err
+		}
+		out = append(out, b)
+		cur, bytes = map[string]map[string]Tally{}, 0
+		return nil
+	}
+	for _, u := range ids {
+		slices := make([]string, 0, len(users[u]))
+		for k := range users[u] {
+			slices = append(slices, k)
+		}
+		sort.Strings(slices)
+		for _, k := range slices {
+			size := len(u) + len(k) + 4*20 + 16
+			if bytes+size > RosterChunkBytes {
+				if err := flush(); err != nil {
+					return nil, err
+				}
+			}
+			if cur[u] == nil {
+				cur[u] = map[string]Tally{}
+				bytes += len(u) + 8
+			}
+			cur[u][k] = users[u][k]
+			bytes += size
+		}
+	}
+	if len(cur) > 0 || len(out) == 0 {
+		if err := flush(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// PutRoster writes the roster's further chunks under a new generation, then
+// its head on condition that no later-started roster is stored, then deletes
+// the chunks of the roster it replaced (or its own, when it was superseded).
+// A reader that finds a chunk gone reads the head again (Rosters).
+func (s *DynamoStore) PutRoster(ctx context.Context, r Roster) (bool, error) {
+	start, err := periodStart(r.Granularity, r.Period)
+	if err != nil {
+		return false, err
+	}
+	chunks, err := rosterChunks(r.Users)
+	if err != nil {
+		return false, err
+	}
+	pk := rosterKey(r.Granularity, r.Period, r.Shard)
+	gen := strconv.FormatInt(r.Started.UnixNano(), 36) + "-" + rand.Text()[:8]
+	expires := rosterExpires(start).Unix()
+	for n, c := range chunks[1:] {
+		if err := s.table.Put(rosterItem{PK: rosterChunkKey(pk, gen, n+1), Data: c, ExpiresAt: expires}).Run(ctx); err != nil {
+			return false, err
+		}
+	}
+	head := rosterItem{PK: pk, Started: r.Started.UnixNano(), Gen: gen, Parts: len(chunks) - 1, Data: chunks[0], ExpiresAt: expires}
+	var old rosterItem
+	err = s.table.Put(head).If("attribute_not_exists(pk) OR 'started' <= ?", head.Started).OldValue(ctx, &old)
+	switch {
+	case dynamo.IsCondCheckFailed(err):
+		s.deleteChunks(ctx, pk, gen, head.Parts)
+		return false, nil
+	case errors.Is(err, dynamo.ErrNotFound):
+		return true, nil
+	case err != nil:
+		return false, err
+	}
+	if old.Gen != gen {
+		s.deleteChunks(ctx, pk, old.Gen, old.Parts)
+	}
+	return true, nil
+}
+
+// deleteChunks deletes a generation's further chunks, best effort: one left
+// behind is never read (no head names its generation) and expires.
+func (s *DynamoStore) deleteChunks(ctx context.Context, pk, gen string, parts int) {
+	for n := 1; n <= parts; n++ {
+		_ = s.table.Delete("pk", rosterChunkKey(pk, gen, n)).Run(ctx)
+	}
+}
+
+// Rosters reads the heads, then their further chunks, strongly consistent
+// (BatchGet). A chunk gone means its roster was replaced meanwhile: the
+// heads are read again (three tries, then an error the job is retried on).
+func (s *DynamoStore) Rosters(ctx context.Context, granularity string, periods []string, shard int, now time.Time) (map[string]Roster, error) {
+	for range 3 {
+		out, complete, err := s.rosters(ctx, granularity, periods, shard, now)
+		if err != nil || complete {
+			return out, err
+		}
+	}
+	return nil, fmt.Errorf("rosters of shard %d were replaced while read three times", shard)
+}
+
+func (s *DynamoStore) rosters(ctx context.Context, granularity string, periods []string, shard int, now time.Time) (map[string]Roster, bool, error) {
+	out := map[string]Roster{}
+	if len(periods) == 0 {
+		return out, true, nil
+	}
+	get := func(keys []dynamo.Keyed) ([]rosterItem, error) {
+		if len(keys) == 0 {
+			return nil, nil
+		}
+		var items []rosterItem
+		err := s.table.Batch("pk").Get(keys...).Consistent(true).All(ctx, &items)
+		if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
+			return nil, err
+		}
+		return items, nil
+	}
+	period := map[string]string{} // head pk → period
+	keys := make([]dynamo.Keyed, 0, len(periods))
+	for _, p := range periods {
+		pk := rosterKey(granularity, p, shard)
+		period[pk] = p
+		keys = append(keys, dynamo.Keys{pk})
+	}
+	heads, err := get(keys)
+	if err != nil {
+		return nil, false, err
+	}
+	var chunks []dynamo.Keyed
+	want := map[string]string{} // chunk pk → period
+	for _, h := range heads {
+		if h.ExpiresAt < now.Unix() {
+			continue // expired (DynamoDB deletes it in time; dynalite never does)
+		}
+		p := period[h.PK]
+		users := map[string]map[string]Tally{}
+		if err := json.Unmarshal(h.Data, &users); err != nil {
+			return nil, false, fmt.Errorf("roster %s: %w", h.PK, err)
+		}
+		out[p] = Roster{Granularity: granularity, Period: p, Shard: shard, Started: time.Unix(0, h.Started).UTC(), Users: users}
+		for n := 1; n <= h.Parts; n++ {
+			k := rosterChunkKey(h.PK, h.Gen, n)
+			want[k] = p
+			chunks = append(chunks, dynamo.Keys{k})
+		}
+	}
+	more, err := get(chunks)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(more) != len(chunks) {
+		return nil, false, nil
+	}
+	for _, c := range more {
+		var users map[string]map[string]Tally
+		if err := json.Unmarshal(c.Data, &users); err != nil {
+			return nil, false, fmt.Errorf("roster %s: %w", c.PK, err)
+		}
+		merge(out[want[c.PK]].Users, users)
+	}
+	return out, true, nil
 }

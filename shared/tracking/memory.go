@@ -18,6 +18,7 @@ type MemoryStore struct {
 	events   map[string]Stored // "ev#<user>#<id>", as the table's key
 	articles map[string]Article
 	partials map[string]Partial // partialKey
+	rosters  map[string]Roster  // rosterKey
 	marks    map[string]Mark    // markKey
 	trending map[string]time.Time
 }
@@ -25,7 +26,7 @@ type MemoryStore struct {
 // NewMemoryStore returns an empty store.
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{events: map[string]Stored{}, articles: map[string]Article{}, partials: map[string]Partial{},
-		marks: map[string]Mark{}, trending: map[string]time.Time{}}
+		rosters: map[string]Roster{}, marks: map[string]Mark{}, trending: map[string]time.Time{}}
 }
 
 var _ Store = (*MemoryStore)(nil)
@@ -116,6 +117,37 @@ func (m *MemoryStore) Partials(_ context.Context, granularity string, periods []
 			}
 			out = append(out, p)
 		}
+	}
+	return out, nil
+}
+
+// PutRoster replaces a roster unless one started later is stored.
+func (m *MemoryStore) PutRoster(_ context.Context, r Roster) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	key := rosterKey(r.Granularity, r.Period, r.Shard)
+	r.Started = time.Unix(0, r.Started.UnixNano()).UTC() // as precise as the table keeps it
+	if old, ok := m.rosters[key]; ok && old.Started.After(r.Started) {
+		return false, nil
+	}
+	r.Users = copyUsers(r.Users)
+	m.rosters[key] = r
+	return true, nil
+}
+
+// Rosters reads one shard's rosters of the periods; an expired one is gone.
+func (m *MemoryStore) Rosters(_ context.Context, granularity string, periods []string, shard int, now time.Time) (map[string]Roster, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string]Roster{}
+	for _, period := range periods {
+		r, ok := m.rosters[rosterKey(granularity, period, shard)]
+		start, err := periodStart(granularity, period)
+		if !ok || err != nil || rosterExpires(start).Unix() < now.Unix() {
+			continue
+		}
+		r.Users = copyUsers(r.Users)
+		out[period] = r
 	}
 	return out, nil
 }
