@@ -17,7 +17,8 @@ import (
 // DynamoStore keeps the tracking domain in its table: events (pk
 // ev#<user>#<id>, spread by user and id; the by-hour index groups them by
 // hour and user shard), the article catalogue (art#<id>), KPI partials
-// (kpi#<granularity>#<period>#<shard>, article chunks #a<n>), marks of hours
+// (kpi#<granularity>#<period>#<shard>, article chunks #<generation>#a<n>), rosters
+// (kro#<granularity>#<period>#<shard>, chunks #<generation>#<n>), marks of hours
 // to recompute (mark#<hour>#<shard>; the by-hour index lists them by shard
 // under mark#<shard>) and trending marks (trend#<id>). No item's size
 // depends on what a client sends.
@@ -124,7 +125,9 @@ type partialItem struct {
 	Period      string            `dynamo:"period"`
 	Shard       int               `dynamo:"shard"`
 	Slices      map[string]Counts `dynamo:"slices"`
-	Parts       int               `dynamo:"parts"` // article chunks, pk <head pk>#a<n>
+	Parts       int               `dynamo:"parts"`             // article chunks: pk <head pk>#<gen>#a<n> (#a<n> before generations)
+	Started     int64             `dynamo:"started,omitempty"` // ComputedAt in Unix nanoseconds (head only): the replacement condition
+	Gen         string            `dynamo:"gen,omitempty"`     // the article chunks' generation (head only)
 	ComputedAt  time.Time         `dynamo:"computed_at"`
 }
 
@@ -137,16 +140,31 @@ func partialKey(granularity, period string, shard int) string {
 	return fmt.Sprintf("kpi#%s#%s#%d", granularity, period, shard)
 }
 
-func chunkKey(head string, n int) string { return fmt.Sprintf("%s#a%d", head, n) }
+// chunkKey is an article chunk's key: under its generation, or (gen "") as
+// partials stored before generations keyed them.
+func chunkKey(head, gen string, n int) string {
+	if gen == "" {
+		return fmt.Sprintf("%s#a%d", head, n)
+	}
+	return fmt.Sprintf("%s#%s#a%d", head, gen, n)
+}
 
-// PutPartial replaces one shard's partial: recomputing is idempotent. No item
-// grows with the number of distinct ids a client sends: the head holds the
-// totals, categories and sources (the operator's), and the article slices
-// (catalogue articles, plus the one unknown bucket) go in chunks of
-// ArticlesPerChunk, written before the head that counts them.
-func (s *DynamoStore) PutPartial(ctx context.Context, p Partial) error {
-	head := partialItem{PK: partialKey(p.Granularity, p.Period, p.Shard), Granularity: p.Granularity,
-		Period: p.Period, Shard: p.Shard, Slices: map[string]Counts{}, ComputedAt: p.ComputedAt}
+// PutPartial replaces one shard's partial unless a later-started one is
+// stored (ComputedAt is when its recomputation started), as rosters are: no
+// item grows with the number of distinct ids a client sends: the head holds
+// the totals, categories and sources (the operator's), and the article
+// slices (catalogue articles, plus the one unknown bucket) go in chunks of
+// ArticlesPerChunk under a new generation, written before the conditional
+// put of the head that switches to them; then the replaced generation's
+// chunks are deleted (or this one's, when it was superseded). So a slow
+// worker never puts back an older partial, and two writers never mix their
+// chunks.
+func (s *DynamoStore) PutPartial(ctx context.Context, p Partial) (bool, error) {
+	pk := partialKey(p.Granularity, p.Period, p.Shard)
+	started := p.ComputedAt.UnixNano()
+	gen := strconv.FormatInt(started, 36) + "-" + rand.Text()[:8]
+	head := partialItem{PK: pk, Granularity: p.Granularity, Period: p.Period, Shard: p.Shard, Slices: map[string]Counts{},
+		Started: started, Gen: gen, ComputedAt: p.ComputedAt}
 	var articles []string
 	for slice, c := range p.Slices {
 		if strings.HasPrefix(slice, "article:") {
@@ -157,34 +175,68 @@ func (s *DynamoStore) PutPartial(ctx context.Context, p Partial) error {
 	}
 	sort.Strings(articles)
 	for i := 0; i < len(articles); i += ArticlesPerChunk {
-		chunk := partialItem{PK: chunkKey(head.PK, head.Parts), Granularity: p.Granularity, Period: p.Period,
+		chunk := partialItem{PK: chunkKey(pk, gen, head.Parts), Granularity: p.Granularity, Period: p.Period,
 			Shard: p.Shard, Slices: map[string]Counts{}, ComputedAt: p.ComputedAt}
 		for _, slice := range articles[i:min(i+ArticlesPerChunk, len(articles))] {
 			chunk.Slices[slice] = p.Slices[slice]
 		}
 		if err := s.table.Put(chunk).Run(ctx); err != nil {
-			return err
+			return false, err
 		}
 		head.Parts++
 	}
-	return s.table.Put(head).Run(ctx)
+	var old partialItem
+	err := s.table.Put(head).If("attribute_not_exists(pk) OR attribute_not_exists('started') OR 'started' <= ?", started).OldValue(ctx, &old)
+	switch {
+	case dynamo.IsCondCheckFailed(err):
+		s.deletePartialChunks(ctx, pk, gen, head.Parts)
+		return false, nil
+	case errors.Is(err, dynamo.ErrNotFound):
+		return true, nil
+	case err != nil:
+		return false, err
+	}
+	if old.Gen != gen {
+		s.deletePartialChunks(ctx, pk, old.Gen, old.Parts)
+	}
+	return true, nil
+}
+
+// deletePartialChunks deletes a generation's article chunks, best effort:
+// one left behind is never read (no head names its generation).
+func (s *DynamoStore) deletePartialChunks(ctx context.Context, pk, gen string, parts int) {
+	for n := range parts {
+		_ = s.table.Delete("pk", chunkKey(pk, gen, n)).Run(ctx)
+	}
 }
 
 // Partials reads every shard of the periods (BatchGet: the heads, then their
-// article chunks when asked for).
+// article chunks when asked for, strongly consistent). A chunk gone means
+// its partial was replaced meanwhile: the heads are read again (three
+// tries, then an error), so a reader never mixes two generations.
 func (s *DynamoStore) Partials(ctx context.Context, granularity string, periods []string, articles bool) ([]Partial, error) {
+	for range 3 {
+		out, complete, err := s.partials(ctx, granularity, periods, articles)
+		if err != nil || complete {
+			return out, err
+		}
+	}
+	return nil, fmt.Errorf("%s partials were replaced while read three times", granularity)
+}
+
+func (s *DynamoStore) partials(ctx context.Context, granularity string, periods []string, articles bool) ([]Partial, bool, error) {
 	var keys []dynamo.Keyed
 	for _, p := range periods {
 		for shard := range Shards {
 			keys = append(keys, dynamo.Keys{partialKey(granularity, p, shard)})
 		}
 	}
-	heads, err := s.partialItems(ctx, keys)
+	heads, err := s.partialItems(ctx, keys, false)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	out := make([]Partial, 0, len(heads))
-	at := map[string]int{} // head pk → index in out
+	at := map[string]int{} // chunk pk → index in out
 	var chunks []dynamo.Keyed
 	for _, h := range heads {
 		slices := map[string]Counts{}
@@ -194,20 +246,24 @@ func (s *DynamoStore) Partials(ctx context.Context, granularity string, periods 
 				slices[k] = c
 			}
 		}
-		at[h.PK] = len(out)
 		out = append(out, Partial{Granularity: h.Granularity, Period: h.Period, Shard: h.Shard, Slices: slices, ComputedAt: h.ComputedAt})
 		for n := range h.Parts {
 			if articles {
-				chunks = append(chunks, dynamo.Keys{chunkKey(h.PK, n)})
+				k := chunkKey(h.PK, h.Gen, n)
+				at[k] = len(out) - 1
+				chunks = append(chunks, dynamo.Keys{k})
 			}
 		}
 	}
-	more, err := s.partialItems(ctx, chunks)
+	more, err := s.partialItems(ctx, chunks, true)
 	if err != nil {
-		return nil, err
+		return nil, false, err
+	}
+	if len(more) != len(chunks) {
+		return nil, false, nil
 	}
 	for _, c := range more {
-		i, ok := at[c.PK[:strings.LastIndex(c.PK, "#a")]]
+		i, ok := at[c.PK]
 		if !ok {
 			continue
 		}
@@ -215,15 +271,15 @@ func (s *DynamoStore) Partials(ctx context.Context, granularity string, periods 
 			out[i].Slices[k] = v
 		}
 	}
-	return out, nil
+	return out, true, nil
 }
 
-func (s *DynamoStore) partialItems(ctx context.Context, keys []dynamo.Keyed) ([]partialItem, error) {
+func (s *DynamoStore) partialItems(ctx context.Context, keys []dynamo.Keyed, consistent bool) ([]partialItem, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
 	var items []partialItem
-	err := s.table.Batch("pk").Get(keys...).All(ctx, &items)
+	err := s.table.Batch("pk").Get(keys...).Consistent(consistent).All(ctx, &items)
 	if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
 		return nil, err
 	}

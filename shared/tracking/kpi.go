@@ -73,7 +73,10 @@ type Partial struct {
 	Period      string // 2006010215 for an hour, 20060102 for a day
 	Shard       int
 	Slices      map[string]Counts
-	ComputedAt  time.Time
+	// ComputedAt is when the recomputation that counted it started: a
+	// stored partial is replaced only by one computed at the same time or
+	// later (PutPartial), so a slow worker never puts back an older one.
+	ComputedAt time.Time
 }
 
 // Run is a coordinator run of the KPI batch: by default (both fields empty)
@@ -202,20 +205,25 @@ type Engagement map[string]map[string]float64 // user → category → weight
 
 // HourResult is a recomputed hour: its partial, what its users engaged with,
 // and whether the hour was over when it was recomputed (only completed hours
-// are learned from, so an hour is learned whole).
+// are learned from, so an hour is learned whole). Superseded: a
+// later-started recomputation's partial was stored instead, and it is that
+// one's to announce.
 type HourResult struct {
 	Partial    Partial
 	Engagement Engagement
 	Complete   bool
+	Superseded bool
 }
 
 // Recomputed is what a shard job stored: the hours it recomputed, the day (a
-// day job), and the marks it read.
+// day job; DaySuperseded when a later-started recomputation's day partial
+// was stored instead), and the marks it read.
 type Recomputed struct {
-	Hours   []HourResult
-	Day     *Partial
-	marks   []Mark
-	started time.Time
+	Hours         []HourResult
+	Day           *Partial
+	DaySuperseded bool
+	marks         []Mark
+	started       time.Time
 }
 
 func dedupeHours(hours []time.Time) []time.Time {

@@ -90,13 +90,19 @@ func (m *MemoryStore) Articles(_ context.Context, ids []string) (map[string]Arti
 	return out, nil
 }
 
-// PutPartial replaces one shard's partial of a period.
-func (m *MemoryStore) PutPartial(_ context.Context, p Partial) error {
+// PutPartial replaces one shard's partial of a period unless one computed
+// by a later-started recomputation is stored.
+func (m *MemoryStore) PutPartial(_ context.Context, p Partial) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	key := partialKey(p.Granularity, p.Period, p.Shard)
+	p.ComputedAt = time.Unix(0, p.ComputedAt.UnixNano()).UTC() // as precise as the table keeps it
+	if old, ok := m.partials[key]; ok && old.ComputedAt.After(p.ComputedAt) {
+		return false, nil
+	}
 	p.Slices = maps.Clone(p.Slices)
-	m.partials[partialKey(p.Granularity, p.Period, p.Shard)] = p
-	return nil
+	m.partials[key] = p
+	return true, nil
 }
 
 // Partials reads every shard's partial of the periods, the article slices

@@ -236,8 +236,17 @@ func TestTwoJobsOfAShardInterleavedAndOneTwiceCountOnce(t *testing.T) {
 	}
 	// The slow job started at t1 and read the hour before the click arrived.
 	slow := &Service{Store: snapshot{Store: st, at: t1}, Now: func() time.Time { return t1 }}
-	if _, err := slow.Recompute(ctx, ShardJob{Granularity: Hour, Period: now.Format(hourLayout), Shard: job.Shard}); err != nil {
+	r, err := slow.Recompute(ctx, ShardJob{Granularity: Hour, Period: now.Format(hourLayout), Shard: job.Shard})
+	if err != nil {
 		t.Fatal(err)
+	}
+	// Nor its stale hour partial, which is the later job's to announce.
+	if len(r.Hours) != 1 || !r.Hours[0].Superseded {
+		t.Errorf("the slow job's hour = %+v, want it superseded", r.Hours)
+	}
+	parts, _ := st.Partials(ctx, Hour, []string{now.Format(hourLayout)}, true)
+	if len(parts) != 1 || parts[0].Slices["all"].Clicks != 1 {
+		t.Errorf("after the slow job, the hour partial = %+v, want the later job's (1 click)", parts)
 	}
 	// An event of another hour of the day: the next run reads the first hour's roster.
 	t3 := t2.Add(time.Hour)

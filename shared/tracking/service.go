@@ -220,8 +220,10 @@ type ShardDone struct {
 
 // RecomputeShard is a worker of the KPI batch: it recomputes the job's
 // shard exactly (Recompute), announces what each user engaged with in every
-// completed hour and the day's per-article numbers, and only then clears
-// the marks it covered: a crash before that repeats the job, never loses it.
+// completed hour and the day's per-article numbers (those of its partials
+// that were stored: one a later-started job superseded is that job's to
+// announce), and only then clears the marks it covered: a crash before that
+// repeats the job, never loses it.
 // A job of a final period (a redrive, a late dead letter, a job planned just
 // before the period became final) changes nothing and is done: Final is set,
 // and no error, which would only retry it.
@@ -238,13 +240,13 @@ func (s *Service) RecomputeShard(ctx context.Context, job ShardJob) (ShardDone, 
 	}
 	done := ShardDone{Hours: len(r.Hours)}
 	for _, h := range r.Hours {
-		if h.Complete && len(h.Engagement) > 0 {
+		if h.Complete && !h.Superseded && len(h.Engagement) > 0 {
 			if err := s.Announce.Engaged(ctx, h.Partial.Period, h.Engagement); err != nil {
 				return done, err
 			}
 		}
 	}
-	if r.Day != nil {
+	if r.Day != nil && !r.DaySuperseded {
 		if err := s.Announce.Stats(ctx, *r.Day); err != nil {
 			return done, err
 		}
@@ -380,15 +382,19 @@ func (s *Service) Recompute(ctx context.Context, job ShardJob) (Recomputed, erro
 			return Recomputed{}, fmt.Errorf("store roster %s shard %d: %w", job.Period, shard, err)
 		}
 	}
-	for _, h := range r.Hours {
-		if err := s.Store.PutPartial(ctx, h.Partial); err != nil {
+	for i, h := range r.Hours {
+		ok, err := s.Store.PutPartial(ctx, h.Partial)
+		if err != nil {
 			return Recomputed{}, fmt.Errorf("store partial %s shard %d: %w", h.Partial.Period, shard, err)
 		}
+		r.Hours[i].Superseded = !ok
 	}
 	if r.Day != nil {
-		if err := s.Store.PutPartial(ctx, *r.Day); err != nil {
+		ok, err := s.Store.PutPartial(ctx, *r.Day)
+		if err != nil {
 			return Recomputed{}, fmt.Errorf("store partial %s shard %d: %w", r.Day.Period, shard, err)
 		}
+		r.DaySuperseded = !ok
 	}
 	return r, nil
 }

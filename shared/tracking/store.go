@@ -19,10 +19,13 @@ type Store interface {
 	EventsOf(ctx context.Context, hour time.Time, shard int, now time.Time) ([]Stored, error)
 	PutArticle(ctx context.Context, a Article) error
 	Articles(ctx context.Context, ids []string) (map[string]Article, error)
-	// PutPartial replaces one shard's partial of a period.
-	PutPartial(ctx context.Context, p Partial) error
+	// PutPartial replaces one shard's partial of a period unless one whose
+	// ComputedAt (its recomputation's start) is later is stored (then
+	// false: superseded, nothing written).
+	PutPartial(ctx context.Context, p Partial) (bool, error)
 	// Partials reads every shard's partial of the periods; the per-article
-	// slices only when articles is true.
+	// slices only when articles is true. A partial is read whole, never
+	// part of one and part of its replacement.
 	Partials(ctx context.Context, granularity string, periods []string, articles bool) ([]Partial, error)
 	// PutRoster replaces one shard's roster of a period unless a roster
 	// started later is stored (then false: superseded, nothing written).
