@@ -372,8 +372,8 @@ type rosterItem struct {
 	ExpiresAt int64  `dynamo:"expires_at"`
 }
 
-// RosterChunkBytes bounds one roster item's tallies (as estimated before
-// encoding, numbers at their widest): well under DynamoDB's 400 KB.
+// RosterChunkBytes bounds one roster item's encoded tallies, counted
+// exactly as a chunk is built: well under DynamoDB's 400 KB.
 const RosterChunkBytes = 300 << 10
 
 func rosterKey(granularity, period string, shard int) string {
@@ -382,56 +382,119 @@ func rosterKey(granularity, period string, shard int) string {
 
 func rosterChunkKey(head, gen string, n int) string { return fmt.Sprintf("%s#%s#%d", head, gen, n) }
 
-// rosterChunks splits tallies, users and slices in key order, into chunks
-// of at most RosterChunkBytes (a user with more tallies than one chunk holds
-// spans several; a reader merges them). There is always a first chunk.
-func rosterChunks(users map[string]map[string]Tally) ([][]byte, error) {
-	ids := make([]string, 0, len(users))
-	for u := range users {
-		ids = append(ids, u)
+// rosterChunk is how a roster item holds its tallies, compactly: each slice
+// name once (S), and per user its tallies as runs of five numbers — the
+// slice's index in S, then impressions, clicks, reads and shares. A tally
+// is then about a dozen bytes, not its slice name's fifty.
+type rosterChunk struct {
+	S []string           `json:"s"`
+	U map[string][]int64 `json:"u"`
+}
+
+// jsonLen is how many bytes s takes as a JSON string.
+func jsonLen(s string) int {
+	b, _ := json.Marshal(s)
+	return len(b)
+}
+
+func digits(v int64) int {
+	n := 1
+	if v < 0 {
+		n++
+		v = -v
 	}
-	sort.Strings(ids)
+	for ; v >= 10; v /= 10 {
+		n++
+	}
+	return n
+}
+
+// rosterChunks splits tallies into chunks of at most RosterChunkBytes
+// encoded (a user with more tallies than one chunk holds spans several; a
+// reader merges them). There is always a first chunk.
+func rosterChunks(users map[string]map[string]Tally) ([][]byte, error) {
 	var (
 		out   [][]byte
-		cur   = map[string]map[string]Tally{}
-		bytes = 0
+		cur   rosterChunk
+		index map[string]int
+		bytes int
 	)
+	reset := func() {
+		cur, index, bytes = rosterChunk{U: map[string][]int64{}}, map[string]int{}, 16
+	}
 	flush := func() error {
 		b, err := json.Marshal(cur)
 		if err != nil {
 			return err
 		}
 		out = append(out, b)
-		cur, bytes = map[string]map[string]Tally{}, 0
+		reset()
 		return nil
 	}
-	for _, u := range ids {
-		slices := make([]string, 0, len(users[u]))
-		for k := range users[u] {
-			slices = append(slices, k)
-		}
-		sort.Strings(slices)
-		for _, k := range slices {
-			size := len(u) + len(k) + 4*20 + 16
-			if bytes+size > RosterChunkBytes {
+	reset()
+	for u, slices := range users {
+		ulen := jsonLen(u) + 4
+		for k, t := range slices {
+			klen := jsonLen(k) + 1
+			size := func() int {
+				n := 5
+				for _, v := range t {
+					n += digits(v)
+				}
+				i, ok := index[k]
+				if !ok {
+					i, n = len(cur.S), n+klen
+				}
+				if cur.U[u] == nil {
+					n += ulen
+				}
+				return n + digits(int64(i))
+			}
+			if bytes+size() > RosterChunkBytes && len(cur.U) > 0 {
 				if err := flush(); err != nil {
 					return nil, err
 				}
 			}
-			if cur[u] == nil {
-				cur[u] = map[string]Tally{}
-				bytes += len(u) + 8
+			bytes += size()
+			i, ok := index[k]
+			if !ok {
+				i = len(cur.S)
+				index[k] = i
+				cur.S = append(cur.S, k)
 			}
-			cur[u][k] = users[u][k]
-			bytes += size
+			cur.U[u] = append(cur.U[u], int64(i), t[0], t[1], t[2], t[3])
 		}
 	}
-	if len(cur) > 0 || len(out) == 0 {
+	if len(cur.U) > 0 || len(out) == 0 {
 		if err := flush(); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// decodeRoster reads a roster item's tallies.
+func decodeRoster(data []byte) (map[string]map[string]Tally, error) {
+	var c rosterChunk
+	if err := json.Unmarshal(data, &c); err != nil {
+		return nil, err
+	}
+	users := make(map[string]map[string]Tally, len(c.U))
+	for u, runs := range c.U {
+		if len(runs)%5 != 0 {
+			return nil, fmt.Errorf("user %s: %d numbers, not runs of five", u, len(runs))
+		}
+		slices := make(map[string]Tally, len(runs)/5)
+		for i := 0; i < len(runs); i += 5 {
+			k := runs[i]
+			if k < 0 || k >= int64(len(c.S)) {
+				return nil, fmt.Errorf("user %s: slice %d of %d", u, k, len(c.S))
+			}
+			slices[c.S[k]] = Tally{runs[i+1], runs[i+2], runs[i+3], runs[i+4]}
+		}
+		users[u] = slices
+	}
+	return users, nil
 }
 
 // PutRoster writes the roster's further chunks under a new generation, then
@@ -528,8 +591,8 @@ func (s *DynamoStore) rosters(ctx context.Context, granularity string, periods [
 			continue // expired (DynamoDB deletes it in time; dynalite never does)
 		}
 		p := period[h.PK]
-		users := map[string]map[string]Tally{}
-		if err := json.Unmarshal(h.Data, &users); err != nil {
+		users, err := decodeRoster(h.Data)
+		if err != nil {
 			return nil, false, fmt.Errorf("roster %s: %w", h.PK, err)
 		}
 		out[p] = Roster{Granularity: granularity, Period: p, Shard: shard, Started: time.Unix(0, h.Started).UTC(), Users: users}
@@ -547,8 +610,8 @@ func (s *DynamoStore) rosters(ctx context.Context, granularity string, periods [
 		return nil, false, nil
 	}
 	for _, c := range more {
-		var users map[string]map[string]Tally
-		if err := json.Unmarshal(c.Data, &users); err != nil {
+		users, err := decodeRoster(c.Data)
+		if err != nil {
 			return nil, false, fmt.Errorf("roster %s: %w", c.PK, err)
 		}
 		merge(out[want[c.PK]].Users, users)

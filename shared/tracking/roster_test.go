@@ -136,7 +136,7 @@ func TestRostersAreReplacedWholeAndNeverByAnEarlierRun(t *testing.T) {
 			st := newStore(t)
 			hour := now.Truncate(time.Hour).Format(hourLayout)
 			big := map[string]map[string]Tally{}
-			for u := range 3000 { // ~8 chunks of RosterChunkBytes at the widest numbers
+			for u := range 6000 { // ~4 chunks of RosterChunkBytes, numbers at their widest
 				slices := map[string]Tally{"all": {1, 2, 3, 4}}
 				for a := range 3 {
 					slices["article:"+art(u*3+a)] = Tally{1 << 62, 1 << 62, 0, 1}
@@ -258,5 +258,45 @@ func TestTwoJobsOfAShardInterleavedAndOneTwiceCountOnce(t *testing.T) {
 	want := rawDay(t, st, now.Truncate(24*time.Hour), job.Shard, t3.Add(time.Hour)).Slices
 	if got := storedDay(t, st, now, job.Shard); !reflect.DeepEqual(got, want) {
 		t.Errorf("after the slow job, the day = %+v, want %+v", got["all"], want["all"])
+	}
+}
+
+// TestARosterChunkIsBoundedAndReadsBackWhole: a roster of any size is
+// chunks of at most RosterChunkBytes encoded, which decode to it whole —
+// numbers at their widest, names that JSON escapes, users in several chunks.
+func TestARosterChunkIsBoundedAndReadsBackWhole(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 8))
+	users := map[string]map[string]Tally{}
+	for u := range 4000 {
+		slices := map[string]Tally{}
+		for range 1 + rng.IntN(40) {
+			slices[fmt.Sprintf("article:%032x\"\\<%d>", rng.IntN(3000), rng.IntN(3))] = Tally{rng.Int64(), 1 << 62, 0, int64(rng.IntN(9))}
+		}
+		users[fmt.Sprintf("user-%05d-\u00e9", u)] = slices
+	}
+	users["empty"] = map[string]Tally{"all": {}}
+	chunks, err := rosterChunks(users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(chunks) < 3 {
+		t.Fatalf("%d chunks: the case does not span chunks", len(chunks))
+	}
+	got := map[string]map[string]Tally{}
+	for i, c := range chunks {
+		if len(c) > RosterChunkBytes {
+			t.Errorf("chunk %d is %d bytes, over %d", i, len(c), RosterChunkBytes)
+		}
+		part, err := decodeRoster(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		merge(got, part)
+	}
+	if !reflect.DeepEqual(got, users) {
+		t.Errorf("read back %d users, want %d", len(got), len(users))
+	}
+	if empty, err := rosterChunks(nil); err != nil || len(empty) != 1 {
+		t.Errorf("an empty roster = %d chunks, %v; want one", len(empty), err)
 	}
 }
