@@ -300,3 +300,53 @@ func TestARosterChunkIsBoundedAndReadsBackWhole(t *testing.T) {
 		t.Errorf("an empty roster = %d chunks, %v; want one", len(empty), err)
 	}
 }
+
+// TestADaysUsersAreStoredOnceItIsOverAndAgainAfterALateEvent: the day's
+// users-only roster (the next day's Returning) is not rewritten by every
+// run of the day, only by its runs once it is over; the next day reads it,
+// and a late event of the day after that is in it.
+func TestADaysUsersAreStoredOnceItIsOverAndAgainAfterALateEvent(t *testing.T) {
+	ctx := context.Background()
+	st := NewMemoryStore()
+	_ = st.PutArticle(ctx, Article{ID: art(1), Category: "sports", SourceID: "desk"})
+	day := now.Truncate(24 * time.Hour)
+	period := day.Format(dayLayout)
+	track := func(at time.Time, user, id string, when time.Time) {
+		t.Helper()
+		if _, err := (&Service{Store: st, Now: func() time.Time { return at }}).Track(ctx, user, []Event{ev(id, Click, 1, when)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	users := func(at time.Time) map[string]map[string]Tally {
+		t.Helper()
+		got, err := st.Rosters(ctx, Day, []string{period}, ShardOf("alice"), at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got[period].Users
+	}
+	track(now, "alice", "a-000001", now)
+	runKPI(t, st, now.Add(5*time.Minute))
+	if got := users(now.Add(5 * time.Minute)); got != nil {
+		t.Errorf("a run during the day stored its users: %v", got)
+	}
+	over := day.Add(24*time.Hour + 10*time.Minute)
+	track(over, "alice", "a-000002", over) // the next day
+	runKPI(t, st, over.Add(5*time.Minute))
+	if got := users(over); len(got) != 1 || got["alice"] == nil {
+		t.Fatalf("after the next day's run the day's users = %v, want alice (read from its events)", got)
+	}
+	// A late event of the day, from a user of alice's shard.
+	bob := ""
+	for i := 0; bob == ""; i++ {
+		if u := fmt.Sprintf("bob-%d", i); ShardOf(u) == ShardOf("alice") {
+			bob = u
+		}
+	}
+	late := over.Add(time.Hour)
+	track(late, bob, "b-000001", now)
+	runKPI(t, st, late.Add(5*time.Minute))
+	if got := users(late); len(got) != 2 || got[bob] == nil {
+		t.Errorf("after a late event the day's users = %v, want alice and %s", got, bob)
+	}
+}

@@ -377,9 +377,14 @@ func (s *Service) Recompute(ctx context.Context, job ShardJob) (Recomputed, erro
 		}
 		p := partialOf(day, Day, job.Period, shard, now, before)
 		r.Day = &p
-		if _, err := s.Store.PutRoster(ctx, Roster{Granularity: Day, Period: job.Period, Shard: shard, Started: now,
-			Users: usersOnly(day)}); err != nil {
-			return Recomputed{}, fmt.Errorf("store roster %s shard %d: %w", job.Period, shard, err)
+		// The day's users, for the next day's Returning: stored once the
+		// day is over (every run of it would rewrite all its users), and
+		// again by a recomputation of it after (late events).
+		if !start.Add(24 * time.Hour).After(now) {
+			if _, err := s.Store.PutRoster(ctx, Roster{Granularity: Day, Period: job.Period, Shard: shard, Started: now,
+				Users: usersOnly(day)}); err != nil {
+				return Recomputed{}, fmt.Errorf("store roster %s shard %d: %w", job.Period, shard, err)
+			}
 		}
 	}
 	for i, h := range r.Hours {
@@ -421,9 +426,11 @@ func (s *Service) eventsOf(ctx context.Context, hours []time.Time, shard int, no
 
 // activeUsers is the set of the shard's users with an event on the day
 // starting at day (for next-day retention): that day's roster, stored by
-// its day jobs; a day without one (no day job since rosters were kept) is
-// read from its events (24 reads of the by-hour index), and its roster
-// stored. A day whose events expired reads as empty.
+// its day jobs once it is over; a day without one (no day job of it ran
+// after it ended: its last events were in an hour settled before) is read
+// from its events (24 reads of the by-hour index), and its roster stored
+// when the day is over — a later-started recomputation of the day replaces
+// it. A day whose events expired reads as empty.
 func (s *Service) activeUsers(ctx context.Context, day time.Time, shard int, now time.Time) (map[string]bool, error) {
 	period := day.Format(dayLayout)
 	rosters, err := s.Store.Rosters(ctx, Day, []string{period}, shard, now)
@@ -451,6 +458,9 @@ func (s *Service) activeUsers(ctx context.Context, day time.Time, shard int, now
 			out[e.UserID] = true
 			users[e.UserID] = map[string]Tally{"all": {}}
 		}
+	}
+	if day.Add(24 * time.Hour).After(now) {
+		return out, nil // an event ahead of the clock: the day before is not over
 	}
 	if _, err := s.Store.PutRoster(ctx, Roster{Granularity: Day, Period: period, Shard: shard, Started: now, Users: users}); err != nil {
 		return nil, fmt.Errorf("store roster %s shard %d: %w", period, shard, err)
