@@ -382,13 +382,20 @@ func rosterKey(granularity, period string, shard int) string {
 
 func rosterChunkKey(head, gen string, n int) string { return fmt.Sprintf("%s#%s#%d", head, gen, n) }
 
-// rosterChunk is how a roster item holds its tallies, compactly: each slice
-// name once (S), and per user its tallies as runs of five numbers — the
-// slice's index in S, then impressions, clicks, reads and shares. A tally
-// is then about a dozen bytes, not its slice name's fifty.
+// rosterChunk is how a roster item holds its tallies, compactly: each name
+// once (S), and per user its tallies as runs of five numbers — the slice's
+// index in S, then impressions, clicks, reads and shares. A user in U has
+// only its article and variant tallies stored: its "all", category and
+// source tallies are the sums of its article tallies, each article's
+// category and source given once by M (runs of three indexes in S:
+// article, category, source). A user in X (one whose tallies are not so
+// derived, as a day's users-only roster's) has every tally stored. A tally
+// is then about a dozen bytes, and an event of a user's hour about two.
 type rosterChunk struct {
 	S []string           `json:"s"`
-	U map[string][]int64 `json:"u"`
+	M []int              `json:"m,omitempty"`
+	U map[string][]int64 `json:"u,omitempty"`
+	X map[string][]int64 `json:"x,omitempty"`
 }
 
 // jsonLen is how many bytes s takes as a JSON string.
@@ -409,18 +416,56 @@ func digits(v int64) int {
 	return n
 }
 
-// rosterChunks splits tallies into chunks of at most RosterChunkBytes
-// encoded (a user with more tallies than one chunk holds spans several; a
-// reader merges them). There is always a first chunk.
-func rosterChunks(users map[string]map[string]Tally) ([][]byte, error) {
+func derivedSlice(k string) bool {
+	return !strings.HasPrefix(k, "article:") && !strings.HasPrefix(k, "variant:")
+}
+
+// derivable reports whether a user's all, category and source tallies are
+// exactly the sums of its article tallies under of.
+func derivable(slices map[string]Tally, of map[string][2]string) bool {
+	sums := map[string]Tally{}
+	for k, t := range slices {
+		if !strings.HasPrefix(k, "article:") {
+			continue
+		}
+		m, ok := of[k]
+		if !ok {
+			return false
+		}
+		for _, d := range []string{"all", m[0], m[1]} {
+			s := sums[d]
+			for i := range s {
+				s[i] += t[i]
+			}
+			sums[d] = s
+		}
+	}
+	n := 0
+	for k, t := range slices {
+		if derivedSlice(k) {
+			if n++; sums[k] != t {
+				return false
+			}
+		}
+	}
+	return n == len(sums)
+}
+
+// rosterChunks splits a roster's tallies into chunks of at most
+// RosterChunkBytes encoded (a user with more tallies than one chunk holds
+// spans several; a reader adds them up). There is always a first chunk.
+func rosterChunks(users map[string]map[string]Tally, of map[string][2]string) ([][]byte, error) {
 	var (
-		out   [][]byte
-		cur   rosterChunk
-		index map[string]int
-		bytes int
+		out     [][]byte
+		cur     rosterChunk
+		index   map[string]int
+		mapped  map[string]bool
+		bytes   int
+		pending []string
 	)
 	reset := func() {
-		cur, index, bytes = rosterChunk{U: map[string][]int64{}}, map[string]int{}, 16
+		cur = rosterChunk{U: map[string][]int64{}, X: map[string][]int64{}}
+		index, mapped, bytes = map[string]int{}, map[string]bool{}, 24
 	}
 	flush := func() error {
 		b, err := json.Marshal(cur)
@@ -431,41 +476,75 @@ func rosterChunks(users map[string]map[string]Tally) ([][]byte, error) {
 		reset()
 		return nil
 	}
+	intern := func(k string) int {
+		i, ok := index[k]
+		if !ok {
+			i = len(cur.S)
+			index[k] = i
+			cur.S = append(cur.S, k)
+		}
+		return i
+	}
 	reset()
 	for u, slices := range users {
+		compact := derivable(slices, of)
 		ulen := jsonLen(u) + 4
 		for k, t := range slices {
-			klen := jsonLen(k) + 1
+			if compact && derivedSlice(k) {
+				continue
+			}
+			runs := cur.X
+			if compact {
+				runs = cur.U
+			}
 			size := func() int {
-				n := 5
+				pending = pending[:0]
+				if _, ok := index[k]; !ok {
+					pending = append(pending, k)
+				}
+				m, article := of[k]
+				article = article && compact && !mapped[k]
+				if article {
+					for _, d := range m {
+						if _, ok := index[d]; !ok {
+							pending = append(pending, d)
+						}
+					}
+				}
+				top := digits(int64(len(cur.S) + 3))
+				n := 5 + top
 				for _, v := range t {
 					n += digits(v)
 				}
-				i, ok := index[k]
-				if !ok {
-					i, n = len(cur.S), n+klen
+				for _, p := range pending {
+					n += jsonLen(p) + 1
 				}
-				if cur.U[u] == nil {
+				if article {
+					n += 3 * (top + 1)
+				}
+				if runs[u] == nil {
 					n += ulen
 				}
-				return n + digits(int64(i))
+				return n
 			}
-			if bytes+size() > RosterChunkBytes && len(cur.U) > 0 {
+			if bytes+size() > RosterChunkBytes && (len(cur.U) > 0 || len(cur.X) > 0) {
 				if err := flush(); err != nil {
 					return nil, err
 				}
+				if runs = cur.X; compact {
+					runs = cur.U
+				}
 			}
 			bytes += size()
-			i, ok := index[k]
-			if !ok {
-				i = len(cur.S)
-				index[k] = i
-				cur.S = append(cur.S, k)
+			i := intern(k)
+			if m, ok := of[k]; ok && compact && !mapped[k] {
+				mapped[k] = true
+				cur.M = append(cur.M, i, intern(m[0]), intern(m[1]))
 			}
-			cur.U[u] = append(cur.U[u], int64(i), t[0], t[1], t[2], t[3])
+			runs[u] = append(runs[u], int64(i), t[0], t[1], t[2], t[3])
 		}
 	}
-	if len(cur.U) > 0 || len(out) == 0 {
+	if len(cur.U) > 0 || len(cur.X) > 0 || len(out) == 0 {
 		if err := flush(); err != nil {
 			return nil, err
 		}
@@ -479,20 +558,59 @@ func decodeRoster(data []byte) (map[string]map[string]Tally, error) {
 	if err := json.Unmarshal(data, &c); err != nil {
 		return nil, err
 	}
-	users := make(map[string]map[string]Tally, len(c.U))
-	for u, runs := range c.U {
-		if len(runs)%5 != 0 {
-			return nil, fmt.Errorf("user %s: %d numbers, not runs of five", u, len(runs))
+	name := func(i int64) (string, bool) {
+		if i < 0 || i >= int64(len(c.S)) {
+			return "", false
 		}
-		slices := make(map[string]Tally, len(runs)/5)
-		for i := 0; i < len(runs); i += 5 {
-			k := runs[i]
-			if k < 0 || k >= int64(len(c.S)) {
-				return nil, fmt.Errorf("user %s: slice %d of %d", u, k, len(c.S))
+		return c.S[i], true
+	}
+	if len(c.M)%3 != 0 {
+		return nil, fmt.Errorf("%d article indexes, not runs of three", len(c.M))
+	}
+	of := make(map[int64][2]string, len(c.M)/3)
+	for i := 0; i < len(c.M); i += 3 {
+		cat, ok1 := name(int64(c.M[i+1]))
+		src, ok2 := name(int64(c.M[i+2]))
+		if !ok1 || !ok2 {
+			return nil, fmt.Errorf("article %d: a category or source outside the %d names", c.M[i], len(c.S))
+		}
+		of[int64(c.M[i])] = [2]string{cat, src}
+	}
+	users := make(map[string]map[string]Tally, len(c.U)+len(c.X))
+	for _, set := range []struct {
+		runs    map[string][]int64
+		derived bool
+	}{{c.U, true}, {c.X, false}} {
+		for u, runs := range set.runs {
+			if len(runs)%5 != 0 {
+				return nil, fmt.Errorf("user %s: %d numbers, not runs of five", u, len(runs))
 			}
-			slices[c.S[k]] = Tally{runs[i+1], runs[i+2], runs[i+3], runs[i+4]}
+			slices := users[u]
+			if slices == nil {
+				slices = make(map[string]Tally, len(runs)/5)
+				users[u] = slices
+			}
+			for i := 0; i < len(runs); i += 5 {
+				k, ok := name(runs[i])
+				if !ok {
+					return nil, fmt.Errorf("user %s: slice %d of %d", u, runs[i], len(c.S))
+				}
+				t := Tally{runs[i+1], runs[i+2], runs[i+3], runs[i+4]}
+				add := func(k string) {
+					s := slices[k]
+					for j := range s {
+						s[j] += t[j]
+					}
+					slices[k] = s
+				}
+				add(k)
+				if m, ok := of[runs[i]]; ok && set.derived {
+					add("all")
+					add(m[0])
+					add(m[1])
+				}
+			}
 		}
-		users[u] = slices
 	}
 	return users, nil
 }
@@ -506,7 +624,7 @@ func (s *DynamoStore) PutRoster(ctx context.Context, r Roster) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	chunks, err := rosterChunks(r.Users)
+	chunks, err := rosterChunks(r.Users, r.Of)
 	if err != nil {
 		return false, err
 	}

@@ -243,15 +243,17 @@ func dedupeHours(hours []time.Time) []time.Time {
 // roster keeps is all its partial needs.
 func count(events []Stored, articles map[string]Article, granularity, period string, shard int, now time.Time,
 	before map[string]bool) (Partial, Engagement) {
-	users, engagement := rosterOf(events, articles)
+	users, _, engagement := rosterOf(events, articles)
 	return partialOf(users, granularity, period, shard, now, before), engagement
 }
 
 // rosterOf tallies one period's events per user and slice (the slices of
-// each event: all, its category, source and article, and its variants), and
+// each event: all, its category, source and article, and its variants),
+// the category and source slices each article slice was counted in, and
 // what each user engaged with.
-func rosterOf(events []Stored, articles map[string]Article) (map[string]map[string]Tally, Engagement) {
+func rosterOf(events []Stored, articles map[string]Article) (map[string]map[string]Tally, map[string][2]string, Engagement) {
 	users := map[string]map[string]Tally{}
+	of := map[string][2]string{}
 	engagement := Engagement{}
 	for _, e := range events {
 		a, ok := articles[e.ArticleID]
@@ -281,6 +283,7 @@ func rosterOf(events []Stored, articles map[string]Article) (map[string]map[stri
 		add("category:" + a.Category)
 		add("source:" + a.SourceID)
 		add("article:" + a.ID)
+		of["article:"+a.ID] = [2]string{"category:" + a.Category, "source:" + a.SourceID}
 		for _, v := range e.Variants {
 			add("variant:" + v)
 		}
@@ -291,7 +294,7 @@ func rosterOf(events []Stored, articles map[string]Article) (map[string]map[stri
 			engagement[e.UserID][a.Category] += w
 		}
 	}
-	return users, engagement
+	return users, of, engagement
 }
 
 // partialOf applies the counting rules to a period's tallies: the raw

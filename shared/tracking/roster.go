@@ -25,6 +25,12 @@ type Roster struct {
 	Shard       int
 	Started     time.Time
 	Users       map[string]map[string]Tally // user → slice → tally
+	// Of is, for each article slice, the category and source slices its
+	// events were counted in (when the roster was made): a user's "all",
+	// category and source tallies are then the sums of their article
+	// tallies, and a store may keep only those (and the variants). Not read
+	// back.
+	Of map[string][2]string
 }
 
 // RosterTTL is how long after its day starts a roster is kept: its day is

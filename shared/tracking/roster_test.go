@@ -263,19 +263,45 @@ func TestTwoJobsOfAShardInterleavedAndOneTwiceCountOnce(t *testing.T) {
 
 // TestARosterChunkIsBoundedAndReadsBackWhole: a roster of any size is
 // chunks of at most RosterChunkBytes encoded, which decode to it whole —
-// numbers at their widest, names that JSON escapes, users in several chunks.
+// numbers at their widest, names that JSON escapes, users in several
+// chunks, users whose all, category and source tallies are their article
+// tallies' sums (stored without them) and users whose are not.
 func TestARosterChunkIsBoundedAndReadsBackWhole(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 8))
 	users := map[string]map[string]Tally{}
+	of := map[string][2]string{}
+	add := func(slices map[string]Tally, k string, t Tally) {
+		s := slices[k]
+		for i := range s {
+			s[i] += t[i]
+		}
+		slices[k] = s
+	}
 	for u := range 4000 {
 		slices := map[string]Tally{}
 		for range 1 + rng.IntN(40) {
-			slices[fmt.Sprintf("article:%032x\"\\<%d>", rng.IntN(3000), rng.IntN(3))] = Tally{rng.Int64(), 1 << 62, 0, int64(rng.IntN(9))}
+			a := rng.IntN(3000)
+			k := fmt.Sprintf("article:%032x\"\\<%d>", a, a%3)
+			of[k] = [2]string{fmt.Sprintf("category:c%d\u00e9", a%7), fmt.Sprintf("source:s%d", a%11)}
+			tally := Tally{rng.Int64N(1 << 40), 1 << 40, 0, int64(rng.IntN(9))}
+			for _, d := range []string{k, "all", of[k][0], of[k][1]} {
+				add(slices, d, tally)
+			}
+			if rng.IntN(3) == 0 {
+				add(slices, fmt.Sprintf("variant:exp%d=%d", a%2, a%3), tally)
+			}
+		}
+		switch u % 10 {
+		case 0: // a tally that is not the sum
+			add(slices, "all", Tally{1})
+		case 1: // a category without an article
+			add(slices, "category:other", Tally{0, 1})
 		}
 		users[fmt.Sprintf("user-%05d-\u00e9", u)] = slices
 	}
-	users["empty"] = map[string]Tally{"all": {}}
-	chunks, err := rosterChunks(users)
+	users["users-only"] = map[string]Tally{"all": {}}
+	users["unmapped"] = map[string]Tally{"all": {1}, "article:nowhere": {1}}
+	chunks, err := rosterChunks(users, of)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +309,9 @@ func TestARosterChunkIsBoundedAndReadsBackWhole(t *testing.T) {
 		t.Fatalf("%d chunks: the case does not span chunks", len(chunks))
 	}
 	got := map[string]map[string]Tally{}
+	size := 0
 	for i, c := range chunks {
+		size += len(c)
 		if len(c) > RosterChunkBytes {
 			t.Errorf("chunk %d is %d bytes, over %d", i, len(c), RosterChunkBytes)
 		}
@@ -294,9 +322,17 @@ func TestARosterChunkIsBoundedAndReadsBackWhole(t *testing.T) {
 		merge(got, part)
 	}
 	if !reflect.DeepEqual(got, users) {
+		n := 0
+		for u, s := range users {
+			if !reflect.DeepEqual(got[u], s) && n < 3 {
+				n++
+				t.Errorf("user %s read back %v, want %v", u, got[u], s)
+			}
+		}
 		t.Errorf("read back %d users, want %d", len(got), len(users))
 	}
-	if empty, err := rosterChunks(nil); err != nil || len(empty) != 1 {
+	t.Logf("%d users in %d chunks, %d bytes", len(users), len(chunks), size)
+	if empty, err := rosterChunks(nil, nil); err != nil || len(empty) != 1 {
 		t.Errorf("an empty roster = %d chunks, %v; want one", len(empty), err)
 	}
 }

@@ -356,8 +356,8 @@ func (s *Service) Recompute(ctx context.Context, job ShardJob) (Recomputed, erro
 	}
 	day := map[string]map[string]Tally{}
 	for _, hour := range dedupeHours(hours) {
-		users, e := rosterOf(byHour[hour], articles)
-		roster := Roster{Granularity: Hour, Period: hour.Format(hourLayout), Shard: shard, Started: now, Users: users}
+		users, of, e := rosterOf(byHour[hour], articles)
+		roster := Roster{Granularity: Hour, Period: hour.Format(hourLayout), Shard: shard, Started: now, Users: users, Of: of}
 		if _, err := s.Store.PutRoster(ctx, roster); err != nil {
 			return Recomputed{}, fmt.Errorf("store roster %s shard %d: %w", roster.Period, shard, err)
 		}
