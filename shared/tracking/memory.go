@@ -15,7 +15,8 @@ import (
 // passed is invisible, and a partial is replaced whole.
 type MemoryStore struct {
 	mu       sync.Mutex
-	events   map[string]Stored // "ev#<user>#<id>", as the table's key
+	events   map[string]Stored   // "ev#<user>#<id>", as the table's key
+	byHour   map[string][]string // hourKey → its events' keys, as the by-hour index
 	articles map[string]Article
 	partials map[string]Partial // partialKey
 	rosters  map[string]Roster  // rosterKey
@@ -25,7 +26,7 @@ type MemoryStore struct {
 
 // NewMemoryStore returns an empty store.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{events: map[string]Stored{}, articles: map[string]Article{}, partials: map[string]Partial{},
+	return &MemoryStore{events: map[string]Stored{}, byHour: map[string][]string{}, articles: map[string]Article{}, partials: map[string]Partial{},
 		rosters: map[string]Roster{}, marks: map[string]Mark{}, trending: map[string]time.Time{}}
 }
 
@@ -45,6 +46,10 @@ func (m *MemoryStore) PutEvent(_ context.Context, e Stored) error {
 		d := *e.DwellMS
 		e.DwellMS = &d
 	}
+	if _, ok := m.events[key]; !ok {
+		hk := hourKey(e.At, ShardOf(e.UserID))
+		m.byHour[hk] = append(m.byHour[hk], key)
+	}
 	m.events[key] = e
 	return nil
 }
@@ -56,8 +61,8 @@ func (m *MemoryStore) EventsOf(_ context.Context, hour time.Time, shard int, now
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var keys []string
-	for k, e := range m.events {
-		if hourKey(e.At, ShardOf(e.UserID)) == hourKey(hour, shard) && e.ReceivedAt.Add(Retention).Unix() >= now.Unix() {
+	for _, k := range m.byHour[hourKey(hour, shard)] {
+		if m.events[k].ReceivedAt.Add(Retention).Unix() >= now.Unix() {
 			keys = append(keys, k)
 		}
 	}
