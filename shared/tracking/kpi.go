@@ -226,6 +226,14 @@ type Recomputed struct {
 	started       time.Time
 }
 
+// covers reports whether the recomputation covered a mark it read, so that
+// Clear removes it: set at least Settle before the recomputation started,
+// of an hour that ended at least Settle before it.
+func (r Recomputed) covers(m Mark) bool {
+	cutoff := r.started.Add(-Settle)
+	return !m.SetAt.After(cutoff) && !m.Hour.Add(time.Hour).After(cutoff)
+}
+
 func dedupeHours(hours []time.Time) []time.Time {
 	sort.Slice(hours, func(i, j int) bool { return hours[i].Before(hours[j]) })
 	var out []time.Time

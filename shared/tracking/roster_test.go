@@ -386,3 +386,54 @@ func TestADaysUsersAreStoredOnceItIsOverAndAgainAfterALateEvent(t *testing.T) {
 		t.Errorf("after a late event the day's users = %v, want alice and %s", got, bob)
 	}
 }
+
+// TestAnHoursRosterIsStoredByTheRunThatClearsItsMark: the runs while an
+// hour is current recompute it from its events (it stays marked), so they
+// do not rewrite its roster; the run that clears its mark stores it, and
+// the day read from it afterwards is the day read from every event.
+func TestAnHoursRosterIsStoredByTheRunThatClearsItsMark(t *testing.T) {
+	ctx := context.Background()
+	st := NewMemoryStore()
+	_ = st.PutArticle(ctx, Article{ID: art(1), Category: "sports", SourceID: "desk"})
+	hour := now.Truncate(time.Hour)
+	shard := ShardOf("alice")
+	roster := func(at time.Time) (Roster, bool) {
+		t.Helper()
+		got, err := st.Rosters(ctx, Hour, []string{hour.Format(hourLayout)}, shard, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, ok := got[hour.Format(hourLayout)]
+		return r, ok
+	}
+	for i, at := range []time.Time{now, now.Add(10 * time.Minute)} {
+		if _, err := (&Service{Store: st, Now: func() time.Time { return at }}).Track(ctx, "alice",
+			[]Event{ev(fmt.Sprintf("a-%06d", i), Click, 1, at)}); err != nil {
+			t.Fatal(err)
+		}
+		runKPI(t, st, at.Add(5*time.Minute))
+		if r, ok := roster(at); ok {
+			t.Fatalf("a run while the hour is current stored its roster: %v", r.Users)
+		}
+	}
+	settled := hour.Add(time.Hour + Settle + time.Minute)
+	runKPI(t, st, settled)
+	r, ok := roster(settled)
+	if !ok || r.Users["alice"]["all"] != (Tally{0, 2, 0, 0}) {
+		t.Fatalf("after the run that cleared the mark, the roster = %v (%v), want alice's two clicks", r.Users, ok)
+	}
+	if marks, _ := reports(st).Marks(ctx); len(marks) != 0 {
+		t.Fatalf("marks left: %v", marks)
+	}
+	// Another hour of the day: the next run reads the first from its roster.
+	later := settled.Add(time.Hour)
+	if _, err := (&Service{Store: st, Now: func() time.Time { return later }}).Track(ctx, "alice",
+		[]Event{ev("a-000009", Read, 1, later)}); err != nil {
+		t.Fatal(err)
+	}
+	runKPI(t, st, later.Add(5*time.Minute))
+	want := rawDay(t, st, hour.Truncate(24*time.Hour), shard, later.Add(5*time.Minute)).Slices
+	if got := storedDay(t, st, hour, shard); !reflect.DeepEqual(got, want) {
+		t.Errorf("the day = %+v, want %+v", got["all"], want["all"])
+	}
+}

@@ -273,7 +273,8 @@ func (s *Service) Marks(ctx context.Context) ([]Mark, error) {
 // it again recomputes the same numbers (plus any late events). An hour job
 // recomputes its hour from its events and stores its partial and roster. A
 // day job reads the shard's marks of the day first, recomputes each marked
-// hour from its events (partial and roster), and the day from the rosters:
+// hour from its events (its partial; its roster when the job covers its
+// mark, which Clear then removes), and the day from the rosters:
 // the marked hours' new ones and the other hours' stored ones — an hour
 // without a stored roster is read from its events too — and Returning from
 // the previous day's roster (its events when it has none). So a run reads
@@ -355,11 +356,25 @@ func (s *Service) Recompute(ctx context.Context, job ShardJob) (Recomputed, erro
 		return Recomputed{}, err
 	}
 	day := map[string]map[string]Tally{}
+	settled := map[time.Time]bool{} // the hours whose marks this job clears
+	for _, m := range r.marks {
+		settled[m.Hour.UTC()] = r.covers(m)
+	}
 	for _, hour := range dedupeHours(hours) {
 		users, of, e := rosterOf(byHour[hour], articles)
 		roster := Roster{Granularity: Hour, Period: hour.Format(hourLayout), Shard: shard, Started: now, Users: users, Of: of}
-		if _, err := s.Store.PutRoster(ctx, roster); err != nil {
-			return Recomputed{}, fmt.Errorf("store roster %s shard %d: %w", roster.Period, shard, err)
+		// An hour's roster is read only by runs that do not recompute the
+		// hour, once its mark is cleared: a day job stores it when it clears
+		// the mark (or, for an hour without one, once the hour is settled),
+		// not on each of the runs while the hour is current.
+		store := job.Granularity == Hour || settled[hour]
+		if _, ok := settled[hour]; !ok && job.Granularity == Day {
+			store = !hour.Add(time.Hour).After(r.started.Add(-Settle))
+		}
+		if store {
+			if _, err := s.Store.PutRoster(ctx, roster); err != nil {
+				return Recomputed{}, fmt.Errorf("store roster %s shard %d: %w", roster.Period, shard, err)
+			}
 		}
 		merge(day, users)
 		if slices.ContainsFunc(marked, hour.Equal) {
@@ -474,10 +489,9 @@ func (s *Service) activeUsers(ctx context.Context, day time.Time, shard int, now
 // delete). Every other mark stays for the next run. It returns how many were
 // cleared.
 func (s *Service) Clear(ctx context.Context, r Recomputed) (int, error) {
-	cutoff := r.started.Add(-Settle)
 	n := 0
 	for _, m := range r.marks {
-		if m.SetAt.After(cutoff) || m.Hour.Add(time.Hour).After(cutoff) {
+		if !r.covers(m) {
 			continue
 		}
 		cleared, err := s.Store.ClearMark(ctx, m)
