@@ -66,8 +66,9 @@ type Harness struct {
 	inbox   int // entries in the inbox reader's inbox so far
 
 	inboxToken, inboxUser string
-	events                int // events accepted in the current hour so far (tracking)
-	kpiDays               int // days seeded for the day-spread KPI workload so far
+	events                int             // events accepted in the current hour so far (tracking)
+	kpiDays               int             // days seeded for the day-spread KPI workload so far
+	kpiMarks              []tracking.Mark // the fresh marks of the last day's newest hour, never cleared by its runs
 	tokens                []string
 }
 
@@ -601,7 +602,7 @@ func each[T any](items []T, f func(T) error) error {
 // KPIDay measures one aggregate-kpi run as the 5-minute schedule sees it
 // late in a day of n events spread evenly over its 24 hours: the earlier
 // runs (not measured) counted hours 0 to 22, and only the newest hour is
-// marked. The events are seeded straight into the events table with
+// marked, freshly (a run while it is current). The events are seeded straight into the events table with
 // tracking's own store, each size on a day of its own with an empty day
 // before it (a past day: every hour over, still correctable). repeat marks
 // the newest hour again for each repetition. The point's EventReads is the
@@ -620,6 +621,14 @@ func (h *Harness) KPIDay(ctx context.Context, n, repeat int) (Point, error) {
 		}
 	}
 	if repeat == 0 {
+		// The last size's newest hour stays marked (its runs leave a fresh
+		// mark): cleared here, so this size's run is of its own day only.
+		for _, m := range h.kpiMarks {
+			if _, err := store.ClearMark(ctx, m); err != nil {
+				return Point{}, err
+			}
+		}
+		h.kpiMarks = nil
 		h.kpiDays++
 	}
 	day := now.Truncate(24 * time.Hour).Add(-time.Duration(2*h.kpiDays) * 24 * time.Hour)
@@ -637,15 +646,18 @@ func (h *Harness) KPIDay(ctx context.Context, n, repeat int) (Point, error) {
 			ArticleID: fmt.Sprintf("%032x", 0xda7000000+(k*7)%200), At: day.Add(time.Duration(hour)*time.Hour + time.Duration(k%3600)*time.Second)},
 			UserID: fmt.Sprintf("scale-day%d-%05d", h.kpiDays, (k/24)%users), ReceivedAt: now}
 	}
-	mark := func(hour int) error {
+	mark := func(hour int, setAt time.Time) error {
 		shards := map[int]bool{}
 		for u := range users {
 			shards[tracking.ShardOf(fmt.Sprintf("scale-day%d-%05d", h.kpiDays, u))] = true
 		}
 		for s := range shards {
-			if err := store.Mark(ctx, tracking.Mark{Hour: day.Add(time.Duration(hour) * time.Hour), Shard: s,
-				SetAt: now.Add(-10 * time.Minute)}); err != nil {
+			m := tracking.Mark{Hour: day.Add(time.Duration(hour) * time.Hour), Shard: s, SetAt: setAt}
+			if err := store.Mark(ctx, m); err != nil {
 				return err
+			}
+			if setAt.Equal(now) {
+				h.kpiMarks = append(h.kpiMarks, m)
 			}
 		}
 		return nil
@@ -670,7 +682,7 @@ func (h *Harness) KPIDay(ctx context.Context, n, repeat int) (Point, error) {
 			return Point{}, fmt.Errorf("seed the day: %w", err)
 		}
 		for hour := range 23 {
-			if err := mark(hour); err != nil {
+			if err := mark(hour, now.Add(-10*time.Minute)); err != nil {
 				return Point{}, err
 			}
 		}
@@ -681,7 +693,10 @@ func (h *Harness) KPIDay(ctx context.Context, n, repeat int) (Point, error) {
 			return Point{}, fmt.Errorf("seed the newest hour: %w", err)
 		}
 	}
-	if err := mark(23); err != nil {
+	// The newest hour's mark is fresh, as the current hour's is on each of
+	// its runs (they recompute it and leave the mark for the next); only the
+	// run that settles the hour, one in 13, also stores its roster.
+	if err := mark(23, now); err != nil {
 		return Point{}, err
 	}
 	p, err := h.measure(ctx, []string{"aggregate-kpi"}, func() error {

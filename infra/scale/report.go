@@ -190,23 +190,8 @@ func (r *Report) measured(u Usage) Measured {
 		m.Reader = unit(p, fan.MemoryMB, p.Size)
 	}
 	m.RankRun = unit(extrapolated(rank, u.WindowArticles), rank.MemoryMB, 1)
-	// A KPI run at half a day's events (its mean over the day's runs): from
-	// the day-spread workload when measured — a run late in a day of that
-	// many events, its newest hour marked, as the schedule sees it. Else from
-	// the one-hour workload: its events all fall in one hour, so a run reads
-	// each twice (the hour's recomputation, then the day's); spread over a
-	// day, a run reads the hour's 1/24 and the day's whole: (1 + 1/24) / 2
-	// of it.
-	kpiCurve, per := r.kpiRun()
-	kpiRun := extrapolated(kpiCurve, u.DAU*u.EventBatches*u.EventsPerBatch/2)
-	if p, f := last(kpiCurve), kpiCurve.Tail().Fits()["DynamoDB units"]; contended(kpiCurve, r.Env) && p.Size > 0 {
-		// Its shard workers ran more at once than there are cores, so its
-		// time grew with the contention too: its compute is carried from the
-		// largest size by its DynamoDB units' exponent (the work it reads).
-		by := math.Pow(kpiRun.Size/p.Size, f.Exponent)
-		kpiRun.GBSeconds, kpiRun.WallMS = p.GBSeconds*by, p.WallMS*by
-	}
-	m.KPIRun = unit(kpiRun, kpiCurve.MemoryMB, per)
+	// A KPI run at half a day's events (its mean over the day's runs).
+	m.KPIRun = r.kpiRunAt(u.DAU*u.EventBatches*u.EventsPerBatch/2, true)
 	// A run is a coordinator and a worker per shard and period (16 shards, an
 	// hour and its day): its invocations do not grow past that.
 	m.KPIRun.Invocations = math.Min(m.KPIRun.Invocations, 1+2*16)
@@ -220,16 +205,63 @@ func (r *Report) measured(u Usage) Measured {
 	return m
 }
 
-// kpiRun is the curve a KPI run's cost is taken from, and what its points
-// are divided by for a run at half a day's events: the day-spread workload
-// when measured (a run late in a day, its newest hour marked), else the
-// one-hour workload (every event in the hour a run reads raw: an upper
-// bound).
-func (r *Report) kpiRun() (Curve, float64) {
-	if day := r.curve("aggregate-kpi over a day"); len(day.Points) > 0 {
-		return day, 1
+// kpiRun is the curve a KPI run's cost is taken from: the day-spread
+// workload when measured (a run late in a day, its newest hour marked, as
+// the schedule sees it), else the one-hour workload (every event in the
+// hour a run reads raw: an upper bound).
+func (r *Report) kpiRun() Curve {
+	if day := r.curve("aggregate-kpi over a day"); len(day.Points) > 1 {
+		return day
 	}
-	return r.curve("aggregate-kpi"), 1
+	return r.curve("aggregate-kpi")
+}
+
+// kpiRunAt is a KPI run at x events in the day. The day-spread workload's
+// run is a fixed part (a coordinator, 16 workers, their marks and rosters'
+// heads) plus a part per event of the day, and at the measured sizes the
+// fixed part is most of it: a power fit would bend it low, so it is
+// extrapolated linearly through its two largest sizes (marginal). The
+// one-hour workload by its largest sizes' fit. byUnits: when its workers
+// ran more at once than there are cores, their time grew with the
+// contention too, so its compute is carried from the largest size in
+// proportion to its DynamoDB units (the work it reads and writes).
+func (r *Report) kpiRunAt(x float64, byUnits bool) Unit {
+	c := r.kpiRun()
+	day := c.Name == "aggregate-kpi over a day"
+	p, l := extrapolated(c, x), last(c)
+	if day {
+		p = marginal(c, x)
+	}
+	if byUnits && contended(c, r.Env) && l.Size > 0 {
+		by := math.Pow(x/l.Size, c.Tail().Fits()["DynamoDB units"].Exponent)
+		if day && l.ReadUnits+l.WriteUnits > 0 {
+			by = (p.ReadUnits + p.WriteUnits) / (l.ReadUnits + l.WriteUnits)
+		}
+		p.GBSeconds, p.WallMS = l.GBSeconds*by, l.WallMS*by
+	}
+	return unit(p, c.MemoryMB, 1)
+}
+
+// marginal is the curve's point at x on the line through its two largest
+// sizes, metric by metric (a metric that fell keeps its largest size's
+// value).
+func marginal(c Curve, x float64) Point {
+	if len(c.Points) < 2 {
+		return last(c)
+	}
+	a, b := c.Points[len(c.Points)-2], c.Points[len(c.Points)-1]
+	at := func(of func(Point) float64) float64 {
+		slope := 0.0
+		if b.Size > a.Size {
+			slope = math.Max(0, (of(b)-of(a))/(b.Size-a.Size))
+		}
+		return of(b) + slope*(x-b.Size)
+	}
+	return Point{Size: x,
+		GBSeconds: at(func(p Point) float64 { return p.GBSeconds }), ReadUnits: at(func(p Point) float64 { return p.ReadUnits }),
+		WriteUnits: at(func(p Point) float64 { return p.WriteUnits }), Invocations: at(func(p Point) float64 { return p.Invocations }),
+		BusEvents: at(func(p Point) float64 { return p.BusEvents }), LogBytes: at(func(p Point) float64 { return p.LogBytes }),
+		WallMS: at(func(p Point) float64 { return p.WallMS })}
 }
 
 func fmtSize(v float64) string {
@@ -471,17 +503,20 @@ func (r *Report) Markdown(charts string) string {
 	}
 	if day := r.curve("aggregate-kpi over a day"); len(day.Points) > 0 && last(day).Size > 0 {
 		p, fits, runs := last(day), day.Tail().Fits(), r.Usage.KPIRunsPerDay
+		m := marginal(day, p.Size+1) // a run with one event more
 		reads := p.EventReads / p.Size
 		w("- **The KPI batch reads the raw events of its marked hours only**: late in a day of %s events spread over its hours, a run "+
-			"(its newest hour marked, as the 5-minute schedule sees it) reads %.3f raw events per event of the day (the newest hour's 1/24, "+
+			"(its newest hour marked, as the 5-minute schedule sees it while the hour is current) reads %.3f raw events per event of the day (the newest hour's 1/24, "+
 			"and the marks) and the day's other hours from their rosters (a tally per user and slice). Over the day's %g runs, at the "+
 			"day's mean fill of a half, an event is read raw about %.0f times (%g × %.3f / 2), where recomputing the whole day from its "+
-			"raw events read it about %.0f times (%g × (1 + 1/24) / 2). Per event of the day that run costs %.3g RRU and %.2g GB-s; per run "+
-			"its DynamoDB units grow with exponent %.2f and its GB-s %.2f over the largest sizes: what is left grows with the day's "+
-			"users, not its events (every run still reads the day's rosters and rewrites its users-only roster and partial). The ranking "+
-			"batch still reads the whole 72 h window each run.\n\n",
-			human(p.Size), reads, runs, runs*reads/2, runs, reads, runs*(1+1.0/24)/2, runs, p.ReadUnits/p.Size, p.GBSeconds/p.Size,
-			fits["DynamoDB units"].Exponent, fits["Lambda GB-s"].Exponent)
+			"raw events read it about %.0f times (%g × (1 + 1/24) / 2). Per event of the day that run costs %.3g RRU, %.3g WRU and %.2g GB-s; "+
+			"between its two largest sizes each further event of the day adds %.3g RRU and %.3g WRU to a run (what a run's rosters and "+
+			"newest hour grow by), and over the largest sizes its DynamoDB units grow with exponent %.2f and its GB-s %.2f (a run's "+
+			"fixed part — 17 invocations, 16 shards' marks, heads and partials — is most of it at these sizes). Every run still reads "+
+			"the rosters of the day's other hours, so a run's work still grows with the day, by its tallies (one per user, article or "+
+			"variant, and hour), only no longer by re-reading its raw events. The ranking batch still reads the whole 72 h window each run.\n\n",
+			human(p.Size), reads, runs, runs*reads/2, runs, reads, runs*(1+1.0/24)/2, runs, p.ReadUnits/p.Size, p.WriteUnits/p.Size, p.GBSeconds/p.Size,
+			m.ReadUnits-p.ReadUnits, m.WriteUnits-p.WriteUnits, fits["DynamoDB units"].Exponent, fits["Lambda GB-s"].Exponent)
 	} else {
 		w("- **The KPI batch's one-hour workload is its worst case**: every event falls in the one hour a run reads raw; spread " +
 			"over a day (`-only kpiday`), a run reads the raw events of its marked hours only and the day's other hours from their " +
@@ -530,8 +565,9 @@ func (r *Report) Markdown(charts string) string {
 		u.Days, human(u.MAU), human(u.DAU), u.PublicPages, u.PersonalPages, u.InboxReads, u.EventBatches, u.EventsPerBatch,
 		human(u.DAU*u.EventBatches*u.EventsPerBatch), u.TrendingPerDay, human(u.InterestedPerTrend), human(u.WindowArticles),
 		u.RankRunsPerDay, u.KPIRunsPerDay, human(u.ArticlesPerDay), human(u.Sources), u.IngestRunsPerDay, u.PeakFactor, u.EventItemKB)
-	kpiFrom := "the day-spread workload: a run late in a day of that many events, its newest hour read raw and the others from their rosters"
-	if c, _ := r.kpiRun(); c.Name == "aggregate-kpi" {
+	kpiFrom := "the day-spread workload: a run late in a day of that many events, its newest hour read raw and the others from their rosters, " +
+		"extrapolated linearly through its two largest sizes"
+	if c := r.kpiRun(); c.Name == "aggregate-kpi" {
 		kpiFrom = "the one-hour workload, every event in the hour a run reads raw (an upper bound: the day-spread workload was not measured)"
 	}
 	w("Per-item figures, measured: a feed page and an event at the largest measured size, per request; a fan-out per reader at the "+
@@ -558,13 +594,20 @@ func (r *Report) Markdown(charts string) string {
 	}
 	w("| **total** | **%.0f** | %.2f per 1,000 daily readers |\n", sv, sv/u.DAU*1000)
 	how := "extrapolated by its largest sizes' fit"
-	if kpi, per := r.kpiRun(); contended(kpi, r.Env) {
+	kpi := r.kpiRun()
+	if kpi.Name != "aggregate-kpi" {
+		how = "extrapolated linearly through its two largest sizes (a fixed part and a part per event of the day)"
+	}
+	if contended(kpi, r.Env) {
 		timeFit := r.Per
-		timeFit.KPIRun = unit(extrapolated(kpi, u.DAU*u.EventBatches*u.EventsPerBatch/2), kpi.MemoryMB, per)
+		timeFit.KPIRun = r.kpiRunAt(u.DAU*u.EventBatches*u.EventsPerBatch/2, false)
 		timeFit.KPIRun.Invocations, timeFit.KPIRun.BusEvents = r.Per.KPIRun.Invocations, r.Per.KPIRun.BusEvents
-		how = fmt.Sprintf("its compute carried from the largest measured size by its DynamoDB units' exponent, since its parallel "+
-			"shard workers' time grew with CPU contention too (by its time fit, exponent %.2f, the month would be $%.0f)",
-			kpi.Tail().Fits()["Lambda GB-s"].Exponent, Total(Price(u, timeFit).Serverless))
+		by := "by its DynamoDB units' exponent"
+		if kpi.Name != "aggregate-kpi" {
+			by = "in proportion to its DynamoDB units"
+		}
+		how += fmt.Sprintf(", its compute carried from the largest measured size %s, since its parallel "+
+			"shard workers' time grew with CPU contention too (by its measured time, the month would be $%.0f)", by, Total(Price(u, timeFit).Serverless))
 	}
 	w("\nThe KPI batch is $%.0f of the $%.0f (%.0f%%): %s.\n", kpiShare, sv, kpiShare/sv*100, how)
 	w("\nThe same load on always-on containers (the APIs and batches on Fargate behind a load balancer; DynamoDB, EventBridge and logs as above):\n\n")
