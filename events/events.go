@@ -37,7 +37,6 @@ const (
 	UserReadType          = "user.read"
 	InterestsChangedType  = "user.interests.changed"
 	RankRequestedType     = "feed.rank.requested"
-	FanoutRequestedType   = "notification.fanout.requested"
 )
 
 // ArticleTrending is published once per article when enough distinct readers
@@ -164,15 +163,6 @@ type RankRequested struct {
 	At     time.Time `json:"at"`
 }
 
-// FanoutRequested continues a trending notification's fan-out: the next chunk
-// of the category's interested users after After.
-type FanoutRequested struct {
-	ArticleID string `json:"article_id"`
-	Hour      string `json:"hour"`
-	Category  string `json:"category"`
-	After     string `json:"after"`
-}
-
 // new-domain:types (make new-domain adds event types above this line)
 
 // Type describes one detail type of the catalogue.
@@ -195,7 +185,6 @@ var Catalog = []Type{
 	{UserReadType, SourceTracking, "A user opened articles (clicks and reads of an accepted batch).", reflect.TypeFor[UserRead]()},
 	{InterestsChangedType, SourceUsers, "A user's interest profile changed (explicit or learned); carries the whole profile.", reflect.TypeFor[InterestsChanged]()},
 	{RankRequestedType, SourceFeed, "Feeds changed (new or moderated articles): rank them now rather than at the next schedule.", reflect.TypeFor[RankRequested]()},
-	{FanoutRequestedType, SourceFeed, "Continue a trending notification's fan-out with the next chunk of interested users.", reflect.TypeFor[FanoutRequested]()},
 	// new-domain:catalog (make new-domain adds entries above this line)
 }
 

@@ -1,8 +1,8 @@
-// Command notify-trending fans article.trending out to the in-app inbox of
-// every user interested in the article's category, in chunks of
-// feed.FanoutChunk users: each invocation writes one chunk (each entry once)
-// and announces the next (notification.fanout.requested), so no invocation's
-// work grows with the audience.
+// Command notify-trending records article.trending for the in-app inboxes:
+// one entry of the story under its category, which every reader interested
+// in the category sees on their next inbox page (computed on read by
+// notifications-api), so its work is the same however many readers follow
+// the category.
 package main
 
 import (
@@ -11,7 +11,6 @@ import (
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/feed"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
-	"github.com/kiosk-news/kiosk/shared/platform/bus"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/metrics"
@@ -20,19 +19,10 @@ import (
 
 func main() {
 	env := boot.Init()
-	pub := bus.Open(env, events.SourceFeed)
-	s := &feed.Service{Store: feed.NewDynamoStore(env.Table(contract.FeedTable)), Now: clock.Now,
-		Announce: func(ctx context.Context, detailType string, detail any) error {
-			return pub.Publish(ctx, bus.Event{DetailType: detailType, Detail: detail})
-		}}
+	s := &feed.Service{Store: feed.NewDynamoStore(env.Table(contract.FeedTable)), Now: clock.Now}
 	trigger.StartRoutes(env, trigger.Routes{
 		events.ArticleTrendingType: trigger.On(func(ctx context.Context, e trigger.Event[events.ArticleTrending]) error {
 			n, err := s.OnTrendingNotify(ctx, e.Detail)
-			metrics.Add(ctx, metrics.NotificationsSent, float64(n))
-			return err
-		}),
-		events.FanoutRequestedType: trigger.On(func(ctx context.Context, e trigger.Event[events.FanoutRequested]) error {
-			n, err := s.OnFanoutRequested(ctx, e.Detail)
 			metrics.Add(ctx, metrics.NotificationsSent, float64(n))
 			return err
 		}),

@@ -18,7 +18,8 @@ import (
 )
 
 type feedPage struct {
-	Category string `json:"category"`
+	Category string    `json:"category"`
+	RankedAt time.Time `json:"ranked_at"`
 	Items    []struct {
 		ID       string  `json:"id"`
 		Title    string  `json:"title"`

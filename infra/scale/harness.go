@@ -24,6 +24,7 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/dynalite"
 	"github.com/kiosk-news/kiosk/shared/platform/parallel"
 	"github.com/kiosk-news/kiosk/shared/tracking"
+	"github.com/kiosk-news/kiosk/shared/user"
 )
 
 // Point is one measured run of a workload at one size. For a batch the
@@ -47,6 +48,10 @@ type Point struct {
 	Failed      int     `json:"failed"`                // invocations that did not end ok
 	Concurrent  int     `json:"concurrent"`            // the most invocations running at once
 	EventReads  float64 `json:"event_reads,omitempty"` // items the run's DynamoDB queries returned (KPI: raw events read, and marks)
+	// Refresh is what one reload of a cached list adds to the request that
+	// makes it (GET /v1/notifications: the trending list), measured at this
+	// size; the point's own figures include the reloads its requests made.
+	Refresh *Unit `json:"refresh,omitempty"`
 }
 
 // Harness drives workloads on a running local cloud: it seeds state straight
@@ -64,6 +69,12 @@ type Harness struct {
 	stored  int // articles stored in the articles table so far (ingest-feeds)
 	sources int // sources registered for the sources workload so far
 	inbox   int // entries in the inbox reader's inbox so far
+
+	announced     int // articles stored for the relay so far (announce-articles)
+	published     int // article.published events delivered so far (feed-events)
+	engaged       int // users stored for learn-interests so far
+	learnHours    int // learn-interests runs so far: each learns a later hour
+	personalToken string
 
 	inboxToken, inboxUser string
 	events                int             // events accepted in the current hour so far (tracking)
@@ -229,8 +240,11 @@ func (p Point) perRequest(n int) Point {
 }
 
 // Fanout measures notify-trending: one trending article whose category n
-// readers follow, the fan-out chain to its end. Each repeat is another
-// article of the category (the readers are seeded once).
+// readers follow (their interests seeded through the feed store, as
+// user.interests.changed would), to the end of every invocation it causes.
+// The inbox is computed on read, so the event writes one entry whatever n;
+// the readers' side is the GET /v1/notifications workload. Each repeat is
+// another article of the category (the readers are seeded once).
 func (h *Harness) Fanout(ctx context.Context, n, repeat int) (Point, error) {
 	store := feed.NewDynamoStore(h.table(contract.FeedTable))
 	cat := fmt.Sprintf("fanout%d", n)
@@ -243,7 +257,7 @@ func (h *Harness) Fanout(ctx context.Context, n, repeat int) (Point, error) {
 		users = nil
 	}
 	if err := each(users, func(u string) error {
-		return store.SetProfile(ctx, feed.Profile{UserID: u, Interests: []string{cat}, At: now}, []string{cat})
+		return store.SetProfile(ctx, feed.Profile{UserID: u, Interests: []string{cat}, At: now})
 	}); err != nil {
 		return Point{}, fmt.Errorf("seed %d readers: %w", n, err)
 	}
@@ -396,9 +410,14 @@ func (h *Harness) register(ctx context.Context) (token, userID string, err error
 	return u.Token, u.UserID, nil
 }
 
-// Inbox measures GET /v1/notifications (the first page) for a reader whose
-// inbox holds n entries (written straight into the feed table, grown from the
-// previous size): requests requests, per request.
+// Inbox measures GET /v1/notifications (the first page) for a reader who
+// follows world while n stories trend, half of them in world (recorded
+// straight into the feed table, grown from the previous size): requests
+// requests, then one more once feed.TrendingRefresh has passed since the
+// last, so that it reads the trending list again as a warm instance does
+// every TrendingRefresh; per request, the reload amortized over the
+// requests+1 (Point.Calls over 1 by it), and Point.Refresh the reload's own
+// cost (the last request less the mean of the others).
 func (h *Harness) Inbox(ctx context.Context, n, requests int) (Point, error) {
 	if h.inboxToken == "" {
 		var err error
@@ -412,34 +431,88 @@ func (h *Harness) Inbox(ctx context.Context, n, requests int) (Point, error) {
 	for i := h.inbox; i < n; i++ {
 		ids = append(ids, i)
 	}
+	if h.inbox == 0 {
+		if err := store.SetProfile(ctx, feed.Profile{UserID: h.inboxUser, Interests: []string{"world"}, At: now}); err != nil {
+			return Point{}, err
+		}
+	}
 	if err := each(ids, func(i int) error {
 		story := fmt.Sprintf("%032x", 0x1b0c000000+i)
 		at := now.Add(-time.Duration(n-i) * time.Minute)
-		_, err := store.PutNotification(ctx, h.inboxUser, feed.Notification{ID: feed.NotificationID(at.Format(events.HourLayout), story),
+		cat := "world"
+		if i%2 == 1 {
+			cat = "sports" // trending in a category the reader does not follow
+		}
+		_, err := store.PutTrending(ctx, feed.Notification{ID: feed.NotificationID(at.Format(events.HourLayout), story),
 			ArticleID: story, Story: story, Title: fmt.Sprintf("Trending story %d of the scale run", i), URL: "https://scale.example/n/" + story,
-			Category: "world", Reason: "trending in world", CreatedAt: at}, now.Add(feed.InboxRetention))
+			Category: cat, CreatedAt: at}, now.Add(feed.InboxRetention))
 		return err
 	}); err != nil {
-		return Point{}, fmt.Errorf("seed the inbox: %w", err)
+		return Point{}, fmt.Errorf("seed the trending stories: %w", err)
 	}
 	h.inbox = max(h.inbox, n)
-	// A warm instance first: a cold start's init is not the route's cost.
-	if status, body, err := h.call(ctx, "GET", "/v1/notifications", h.inboxToken, ""); err != nil || status != 200 {
-		return Point{}, fmt.Errorf("GET /v1/notifications: %d %s %v", status, body, err)
-	}
-	p, err := h.measure(ctx, []string{"notifications-api"}, func() error {
-		for range requests {
-			status, body, err := h.call(ctx, "GET", "/v1/notifications", h.inboxToken, "")
-			if err != nil || status != 200 {
-				return fmt.Errorf("GET /v1/notifications: %d %s %v", status, body, err)
+	page := func(k int) func() error {
+		return func() error {
+			for range k {
+				status, body, err := h.call(ctx, "GET", "/v1/notifications", h.inboxToken, "")
+				if err != nil || status != 200 {
+					return fmt.Errorf("GET /v1/notifications: %d %s %v", status, body, err)
+				}
 			}
+			return nil
 		}
-		return nil
-	})
-	if err != nil {
-		return p, err
 	}
-	return h.route(p, "notifications-api", n, requests), nil
+	// A fresh warm instance first: a cold start's init is not the route's
+	// cost, and its first page reads the trending list of this size.
+	h.Cloud.Recycle("notifications-api")
+	if err := page(1)(); err != nil {
+		return Point{}, err
+	}
+	pages, err := h.measure(ctx, []string{"notifications-api"}, page(requests))
+	if err != nil {
+		return pages, err
+	}
+	// The instance's list was read at the latest when the pages ended (the
+	// measurement waits for them): a request TrendingRefresh later reads it
+	// again. A wait for the refresh to come due, not for something to happen.
+	time.Sleep(feed.TrendingRefresh + 100*time.Millisecond)
+	reload, err := h.measure(ctx, []string{"notifications-api"}, page(1))
+	if err != nil {
+		return reload, err
+	}
+	per := 1 / float64(requests)
+	// Calls and units exactly (the point less Refresh/Requests is then the
+	// pages' own mean), time and logs not below zero (noise).
+	refresh := Unit{Calls: reload.Calls - pages.Calls*per, ReadUnits: reload.ReadUnits - pages.ReadUnits*per,
+		WriteUnits: reload.WriteUnits - pages.WriteUnits*per,
+		GBSeconds:  max(0, reload.GBSeconds-pages.GBSeconds*per), LogBytes: max(0, reload.LogBytes-pages.LogBytes*per)}
+	refresh.MS = refresh.GBSeconds / (float64(h.memoryMB("notifications-api")) / 1024) * 1000
+	p := h.route(pages.plus(reload), "notifications-api", n, requests+1)
+	p.Refresh = &refresh
+	return p, nil
+}
+
+// plus is two measurements of the same functions as one.
+func (p Point) plus(q Point) Point {
+	p.Requests += q.Requests
+	p.Invocations += q.Invocations
+	p.MaxInvokeMS = max(p.MaxInvokeMS, q.MaxInvokeMS)
+	p.GBSeconds += q.GBSeconds
+	p.ReadUnits += q.ReadUnits
+	p.WriteUnits += q.WriteUnits
+	p.Calls += q.Calls
+	p.BusEvents += q.BusEvents
+	p.PeakMiB = max(p.PeakMiB, q.PeakMiB)
+	p.Instances = max(p.Instances, q.Instances)
+	p.LogBytes += q.LogBytes
+	p.Failed += q.Failed
+	p.Concurrent = max(p.Concurrent, q.Concurrent)
+	return p
+}
+
+func (h *Harness) memoryMB(fn string) int {
+	f, _ := h.Cloud.Topology.Function(fn)
+	return f.MemoryMB
 }
 
 // KPI measures one aggregate-kpi run (the coordinator and every shard worker
@@ -705,4 +778,150 @@ func (h *Harness) KPIDay(ctx context.Context, n, repeat int) (Point, error) {
 	})
 	p.Size = float64(n)
 	return p, err
+}
+
+// PersonalPage measures GET /v1/feed/me (the first page) for a reader
+// following two categories with n articles ranked: requests requests, per
+// request. The reader's interests are seeded into the feed table's profile.
+func (h *Harness) PersonalPage(ctx context.Context, n, requests int) (Point, error) {
+	if h.personalToken == "" {
+		token, userID, err := h.register(ctx)
+		if err != nil {
+			return Point{}, err
+		}
+		store := feed.NewDynamoStore(h.table(contract.FeedTable))
+		if err := store.SetProfile(ctx, feed.Profile{UserID: userID, Interests: []string{"tech", "sports"}, At: h.Cloud.Now().UTC()}); err != nil {
+			return Point{}, fmt.Errorf("seed the reader's interests: %w", err)
+		}
+		h.personalToken = token
+	}
+	// A warm instance first: a cold start's init is not the route's cost.
+	if status, body, err := h.call(ctx, "GET", "/v1/feed/me", h.personalToken, ""); err != nil || status != 200 {
+		return Point{}, fmt.Errorf("GET /v1/feed/me: %d %s %v", status, body, err)
+	}
+	p, err := h.measure(ctx, []string{"feed-api"}, func() error {
+		for range requests {
+			status, body, err := h.call(ctx, "GET", "/v1/feed/me", h.personalToken, "")
+			if err != nil || status != 200 || !strings.Contains(string(body), `"id"`) {
+				return fmt.Errorf("GET /v1/feed/me: %d %s %v", status, body, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return p, err
+	}
+	return h.route(p, "feed-api", n, requests), nil
+}
+
+// Announce measures one announce-articles run relaying n articles: they are
+// stored straight into the articles table, stamped as ingested just after
+// the relay's checkpoint (moved first to just behind the relay's lag, so
+// only they are due), and the run publishes each as article.published.
+func (h *Harness) Announce(ctx context.Context, n int) (Point, error) {
+	store := article.NewDynamoStore(h.table(contract.ArticlesTable))
+	cp, err := store.Checkpoint(ctx)
+	if err != nil {
+		return Point{}, err
+	}
+	if behind := h.Cloud.Now().UTC().Add(-article.AnnounceLag - time.Second); cp.Before(behind) {
+		cp = behind
+	}
+	if err := store.AdvanceCheckpoint(ctx, cp); err != nil {
+		return Point{}, err
+	}
+	ids := make([]int, n)
+	for i := range ids {
+		ids[i] = h.announced + i
+	}
+	if err := each(ids, func(i int) error {
+		id := fmt.Sprintf("%032x", 0xa22000000+i)
+		at := cp.Add(time.Duration(i-h.announced+1) * time.Microsecond)
+		return store.PutArticle(ctx, article.Article{ID: id, URL: "https://scale.example/n/" + id,
+			Title: fmt.Sprintf("Announced article %d of the scale run", i), SourceID: fmt.Sprintf("scale-src-%d", i%50),
+			Category: rankCategories[i%len(rankCategories)], Story: id, Language: "en", PublishedAt: at, IngestedAt: at, SourceWeight: 1})
+	}); err != nil {
+		return Point{}, fmt.Errorf("store articles to announce: %w", err)
+	}
+	h.announced += n
+	last := cp.Add(time.Duration(n) * time.Microsecond)
+	p, err := h.measure(ctx, []string{"announce-articles"}, func() error {
+		h.Cloud.Deliver("announce-articles", "schedule:scale", local.ScheduledEvent("announce-articles", 0, h.Cloud.Now()))
+		return nil
+	})
+	if err != nil {
+		return p, err
+	}
+	// The checkpoint moves only past what the bus accepted.
+	if got, err := store.Checkpoint(ctx); err != nil || got.Before(last) {
+		return p, fmt.Errorf("announce-articles: checkpoint %s (%v), want past the last of the %d articles (%s)", got, err, n, last)
+	}
+	return p, nil
+}
+
+// FeedEvents measures feed-events keeping the feed's copy of n newly
+// announced articles: n article.published events, one invocation each (as
+// EventBridge delivers them), two at a time (the machine's cores), so an
+// invocation's duration holds no wait for a free instance.
+func (h *Harness) FeedEvents(ctx context.Context, n int) (Point, error) {
+	now := h.Cloud.Now().UTC()
+	evs := make([][]byte, n)
+	for i := range evs {
+		k := h.published + i
+		id := fmt.Sprintf("%032x", 0xfe0000000+k)
+		evs[i] = busEvent(h.Cloud, events.ArticlePublishedType, events.SourceArticles, events.ArticlePublished{ID: id,
+			URL: "https://scale.example/p/" + id, Title: fmt.Sprintf("Published article %d of the scale run", k),
+			SourceID: fmt.Sprintf("scale-src-%d", k%50), Category: rankCategories[k%len(rankCategories)], Story: id,
+			PublishedAt: now.Add(-time.Duration(k%60) * time.Minute), Language: "en", SourceWeight: 1})
+	}
+	h.published += n
+	return h.measure(ctx, []string{"feed-events"}, func() error { return h.deliverAll(ctx, "feed-events", "rule:on-article", evs) })
+}
+
+// Learn measures learn-interests over one hour in which n users engaged: the
+// users are stored (grown from the previous size), and the hour's
+// user.engaged events (100 users each, as the KPI batch publishes them) are
+// delivered two at a time. Each run is a later hour, so every user learns.
+func (h *Harness) Learn(ctx context.Context, n int) (Point, error) {
+	store := user.NewDynamoStore(h.table(contract.UsersTable))
+	now := h.Cloud.Now().UTC()
+	var ids []int
+	for i := h.engaged; i < n; i++ {
+		ids = append(ids, i)
+	}
+	if err := each(ids, func(i int) error {
+		return store.Create(ctx, user.User{ID: learner(i), CreatedAt: now})
+	}); err != nil {
+		return Point{}, fmt.Errorf("store users: %w", err)
+	}
+	h.engaged = max(h.engaged, n)
+	h.learnHours++ // hours from 400 back, one later each run: each run's hour is new to every user
+	hour := now.Truncate(time.Hour).Add(time.Duration(h.learnHours-400) * time.Hour).Format(events.HourLayout)
+	var evs [][]byte
+	for i := 0; i < n; i += 100 {
+		e := events.UserEngaged{Hour: hour}
+		for k := i; k < min(i+100, n); k++ {
+			e.Users = append(e.Users, events.UserEngagement{UserID: learner(k),
+				Weights: map[string]float64{rankCategories[k%len(rankCategories)]: 2, rankCategories[(k+1)%len(rankCategories)]: 1}})
+		}
+		evs = append(evs, busEvent(h.Cloud, events.UserEngagedType, events.SourceTracking, e))
+	}
+	return h.measure(ctx, []string{"learn-interests"}, func() error { return h.deliverAll(ctx, "learn-interests", "rule:on-user-engaged", evs) })
+}
+
+func learner(i int) string { return fmt.Sprintf("scale-learner-%07d", i) }
+
+// deliverAll delivers evs to fn as a rule does, two at a time: a pair, then
+// the cloud quiet, then the next.
+func (h *Harness) deliverAll(ctx context.Context, fn, trigger string, evs [][]byte) error {
+	for i := 0; i < len(evs); i += 2 {
+		for _, e := range evs[i:min(i+2, len(evs))] {
+			h.Cloud.Deliver(fn, trigger, e)
+		}
+		if err := h.Cloud.Quiesce(ctx); err != nil {
+			return err
+		}
+		h.Cloud.Resume()
+	}
+	return nil
 }

@@ -3,9 +3,12 @@ package scale
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/infra/topology"
 )
 
@@ -18,6 +21,9 @@ type Sizes struct {
 	PerDay    []int // new articles a day (ingest-feeds: a run's share, clustered against two days of them)
 	Sources   []int // registered sources (ingest-feeds: a run that fetches each, nothing new)
 	Inbox     []int // entries in a reader's inbox (GET /v1/notifications)
+	Announce  []int // articles one announce-articles run relays
+	Publish   []int // article.published events feed-events keeps (one invocation each)
+	Engaged   []int // users engaged in one hour (learn-interests)
 	Requests  int   // requests per route measurement
 	// Repeat runs each batch this many times at each size and keeps the
 	// median of each figure: the machine is shared, and one slow run would
@@ -29,30 +35,36 @@ type Sizes struct {
 // development machine in well under 15 minutes; larger scales are
 // extrapolated from the fits.
 var Full = Sizes{
-	Readers:   []int{300, 1000, 3000, 10000},
+	Readers:   []int{1000, 3000, 10000, 30000},
 	Articles:  []int{300, 1000, 3000, 10000},
 	Events:    []int{1000, 3000, 10000, 20000},
 	DayEvents: []int{4800, 19200, 48000, 96000},
 	PerDay:    []int{1000, 2000, 5000, 10000},
 	Sources:   []int{100, 300, 1000, 3000},
 	Inbox:     []int{10, 50, 200, 1000},
+	Announce:  []int{100, 300, 1000, 3000},
+	Publish:   []int{30, 100, 300, 1000},
+	Engaged:   []int{100, 300, 1000, 3000},
 	Requests:  40,
 	Repeat:    3,
 }
 
 // Smoke is the harness's own test: tiny sizes, every workload once.
 var Smoke = Sizes{Readers: []int{20, 120}, Articles: []int{20, 40}, Events: []int{30, 60}, DayEvents: []int{48, 96}, PerDay: []int{100, 200},
-	Sources: []int{3, 6}, Inbox: []int{5, 10}, Requests: 2, Repeat: 1}
+	Sources: []int{3, 6}, Inbox: []int{5, 10}, Announce: []int{5, 15}, Publish: []int{2, 3}, Engaged: []int{20, 120}, Requests: 2, Repeat: 1}
 
 // Workloads name the workloads for Only, and the curves each measures.
 var Workloads = map[string][]string{
-	"fanout":  {"notify-trending fan-out"},
-	"rank":    {"rank-feeds", "GET /v1/feed"},
-	"events":  {"POST /v1/events", "aggregate-kpi"},
-	"kpiday":  {"aggregate-kpi over a day"},
-	"ingest":  {"ingest-feeds"},
-	"sources": {"ingest-feeds over sources"},
-	"inbox":   {"GET /v1/notifications"},
+	"fanout":      {"notify-trending fan-out"},
+	"rank":        {"rank-feeds", "GET /v1/feed", "GET /v1/feed/me"},
+	"events":      {"POST /v1/events", "aggregate-kpi"},
+	"kpiday":      {"aggregate-kpi over a day"},
+	"ingest":      {"ingest-feeds"},
+	"sources":     {"ingest-feeds over sources"},
+	"inbox":       {"GET /v1/notifications"},
+	"announce":    {"announce-articles"},
+	"feed-events": {"feed-events"},
+	"learn":       {"learn-interests"},
 }
 
 // Only keeps the sizes of the named workloads (keys of Workloads).
@@ -60,7 +72,8 @@ func (s Sizes) Only(names []string) (Sizes, error) {
 	keep := map[string]bool{}
 	for _, n := range names {
 		if _, ok := Workloads[n]; !ok {
-			return s, fmt.Errorf("no workload %q (fanout, rank, events, kpiday, ingest, sources, inbox)", n)
+			names := slices.Sorted(maps.Keys(Workloads))
+			return s, fmt.Errorf("no workload %q (%s)", n, strings.Join(names, ", "))
 		}
 		keep[n] = true
 	}
@@ -84,6 +97,15 @@ func (s Sizes) Only(names []string) (Sizes, error) {
 	}
 	if !keep["inbox"] {
 		s.Inbox = nil
+	}
+	if !keep["announce"] {
+		s.Announce = nil
+	}
+	if !keep["feed-events"] {
+		s.Publish = nil
+	}
+	if !keep["learn"] {
+		s.Engaged = nil
 	}
 	return s, nil
 }
@@ -125,11 +147,15 @@ func Run(ctx context.Context, h *Harness, s Sizes) ([]Curve, error) {
 	fan := curve("notify-trending fan-out", "notify-trending", "interested readers", false)
 	rank := curve("rank-feeds", "rank-feeds", "articles in the window", false)
 	page := curve("GET /v1/feed", "feed-api", "articles in the window", true)
+	personal := curve("GET /v1/feed/me", "feed-api", "articles in the window", true)
+	announce := curve("announce-articles", "announce-articles", "articles announced by the run", false)
+	published := curve("feed-events", "feed-events", "article.published events (one invocation each)", false)
+	learn := curve("learn-interests", "learn-interests", "users engaged in the hour", false)
 	post := curve("POST /v1/events", "tracking-api", "events in the hour", true)
 	post.Per = "event, posted in batches of 25,"
 	ing := curve("ingest-feeds", "ingest-feeds", "new articles a day", false)
 	src := curve("ingest-feeds over sources", "ingest-feeds", "sources", false)
-	inbox := curve("GET /v1/notifications", "notifications-api", "entries in the reader's inbox", true)
+	inbox := curve("GET /v1/notifications", "notifications-api", "stories trending (half in the reader's categories)", true)
 	kpi := curve("aggregate-kpi", "aggregate-kpi", "events in the day (all in one hour)", false)
 	kpiDay := curve("aggregate-kpi over a day", "aggregate-kpi", "events in the day (spread over its hours; the newest marked)", false)
 	timed := func(c *Curve, f func(repeat int) (Point, error)) error {
@@ -160,9 +186,6 @@ func Run(ctx context.Context, h *Harness, s Sizes) ([]Curve, error) {
 	if _, err := h.KPI(ctx); err != nil {
 		return nil, fmt.Errorf("warm-up: %w", err)
 	}
-	if _, err := h.Ingest(ctx, 0, 0); err != nil {
-		return nil, fmt.Errorf("warm-up: %w", err)
-	}
 	for _, n := range s.Readers {
 		if err := timed(&fan, func(i int) (Point, error) {
 			p, err := h.Fanout(ctx, n, i)
@@ -181,6 +204,9 @@ func Run(ctx context.Context, h *Harness, s Sizes) ([]Curve, error) {
 			return nil, err
 		}
 		if err := timed(&page, func(int) (Point, error) { return h.FeedPage(ctx, n, s.Requests) }); err != nil {
+			return nil, err
+		}
+		if err := timed(&personal, func(int) (Point, error) { return h.PersonalPage(ctx, n, s.Requests) }); err != nil {
 			return nil, err
 		}
 	}
@@ -206,6 +232,40 @@ func Run(ctx context.Context, h *Harness, s Sizes) ([]Curve, error) {
 		h.logf("aggregate-kpi over a day at %d events: %.3f RRU, %.2g GB-s and %.3f raw reads per event of the day", n,
 			p.ReadUnits/p.Size, p.GBSeconds/p.Size, p.EventReads/p.Size)
 	}
+	// sized measures c at each size with f after one warm-up call of f at
+	// size warm (a warm instance: a cold start's init is not the cost).
+	sized := func(c *Curve, sizes []int, warm int, f func(n int) (Point, error)) error {
+		if len(sizes) == 0 {
+			return nil
+		}
+		if _, err := f(warm); err != nil {
+			return fmt.Errorf("%s: warm-up: %w", c.Name, err)
+		}
+		for _, n := range sizes {
+			if err := timed(c, func(int) (Point, error) {
+				p, err := f(n)
+				p.Size = float64(n)
+				return p, err
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// The relay first, before anything is ingested: what it announces is
+	// only what the workload stored (the warm-up run announces nothing).
+	if err := sized(&announce, s.Announce, 0, func(n int) (Point, error) { return h.Announce(ctx, n) }); err != nil {
+		return nil, err
+	}
+	if err := sized(&published, s.Publish, 1, func(n int) (Point, error) { return h.FeedEvents(ctx, n) }); err != nil {
+		return nil, err
+	}
+	if err := sized(&learn, s.Engaged, 1, func(n int) (Point, error) { return h.Learn(ctx, n) }); err != nil {
+		return nil, err
+	}
+	if _, err := h.Ingest(ctx, 0, 0); err != nil {
+		return nil, fmt.Errorf("warm-up: %w", err)
+	}
 	for _, n := range s.PerDay {
 		if err := timed(&ing, func(i int) (Point, error) {
 			p, err := h.Ingest(ctx, n, i)
@@ -230,7 +290,7 @@ func Run(ctx context.Context, h *Harness, s Sizes) ([]Curve, error) {
 		}
 	}
 	var out []Curve
-	for _, c := range []Curve{fan, rank, page, inbox, post, kpi, kpiDay, ing, src} {
+	for _, c := range []Curve{fan, rank, page, personal, inbox, post, kpi, kpiDay, ing, src, announce, published, learn} {
 		if len(c.Points) > 0 {
 			out = append(out, c)
 		}
@@ -241,7 +301,21 @@ func Run(ctx context.Context, h *Harness, s Sizes) ([]Curve, error) {
 // Functions are the functions the workloads need; the cloud runs only these
 // (the rules whose targets are left out deliver nowhere), so what is measured
 // is not slowed by consumers no workload measures.
-var Functions = []string{"ingest-feeds", "notify-trending", "rank-feeds", "feed-api", "notifications-api", "tracking-api", "aggregate-kpi", "users-api", "authorizer"}
+var Functions = []string{"ingest-feeds", "notify-trending", "rank-feeds", "feed-api", "notifications-api", "tracking-api", "aggregate-kpi", "users-api", "authorizer",
+	"announce-articles", "feed-events", "learn-interests"}
+
+// quiet are the rules the cut topology gives the functions whose events the
+// harness delivers itself, in place of theirs (none: the function keeps its
+// schedule), so that what other workloads publish (tracking's user.read, the
+// KPI batch's article.stats and user.engaged, the relay's article.published,
+// feed-events' ranking requests) starts no unmeasured work beside the
+// measured one. A function needs a trigger: each keeps the rule the harness
+// names when it delivers, narrowed to a value no event carries.
+var quiet = map[string][]topology.Rule{
+	"feed-events":     {topology.On("on-article", events.ArticlePublishedType).Where("source_id", "delivered-by-the-harness")},
+	"learn-interests": {topology.On("on-user-engaged", events.UserEngagedType).Where("hour", "delivered-by-the-harness")},
+	"rank-feeds":      nil,
+}
 
 // Topology is Kiosk's topology cut to Functions.
 func Topology() topology.Cloud {
@@ -249,6 +323,9 @@ func Topology() topology.Cloud {
 	var keep []topology.Function
 	for _, f := range t.Functions {
 		if slices.Contains(Functions, f.Name) {
+			if rules, ok := quiet[f.Name]; ok {
+				f.Rules = rules
+			}
 			keep = append(keep, f)
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/kiosk-news/kiosk/shared/feed"
 )
 
 func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
@@ -46,29 +48,38 @@ func TestFitPowerAgainstHandComputedValues(t *testing.T) {
 // was worked out by hand (see the comments).
 func TestPriceAgainstHandComputedValues(t *testing.T) {
 	u := Usage{DAU: 1000, MAU: 2000, Days: 30, PublicPages: 2, PersonalPages: 1, InboxReads: 1, EventBatches: 2, EventsPerBatch: 10,
-		TrendingPerDay: 1, InterestedPerTrend: 100, RankRunsPerDay: 10, KPIRunsPerDay: 5, IngestRunsPerDay: 2, PeakFactor: 2, EventItemKB: 1,
+		InterestChanges: 2, TrendingPerDay: 1, InboxInstances: 1, RankRunsPerDay: 10, KPIRunsPerDay: 5, IngestRunsPerDay: 2, PeakFactor: 2, EventItemKB: 1,
 		TaskRPS: 100, MinTasks: 2}
 	m := Measured{
 		FeedPage: Unit{GBSeconds: 0.001, ReadUnits: 0.5, Invocations: 1, LogBytes: 500},
 		Inbox:    Unit{GBSeconds: 0.001, ReadUnits: 0.5, Invocations: 1, LogBytes: 500},
 		Event:    Unit{GBSeconds: 0.0005, WriteUnits: 1, Invocations: 0.1},
-		Reader:   Unit{GBSeconds: 0.0001, WriteUnits: 1, Invocations: 0.01, BusEvents: 0.01},
+		Reload:   Unit{GBSeconds: 0.0002, ReadUnits: 4},
+		Trend:    Unit{GBSeconds: 0.01, ReadUnits: 0.5, WriteUnits: 2, Invocations: 1, BusEvents: 1, MS: 50},
 		RankRun:  Unit{GBSeconds: 10, ReadUnits: 1000, WriteUnits: 100, Invocations: 1, MS: 20000},
 		KPIRun:   Unit{GBSeconds: 2, ReadUnits: 500, Invocations: 3, BusEvents: 2, MS: 4000},
 		Ingest:   Unit{GBSeconds: 1, ReadUnits: 100, Invocations: 1, MS: 1000},
 	}
 	// 30,000 reader-days: 120,000 pages and inbox reads, 60,000 batches of
-	// 600,000 events, 3,000 readers notified, 300 ranking, 150 KPI and 60
-	// ingestion runs.
+	// 600,000 events, 60,000 interest changes, 30 trending articles, 300
+	// ranking, 150 KPI and 60 ingestion runs; the one instance could reload
+	// the trending list 30 × 86,400 / 10 = 259,200 times, but only 30,000
+	// requests ask: 30,000 reloads.
 	month := Price(u, m)
 	want := map[string]float64{
-		// 3,780.3 GB-s × $0.0000133334 + 180,840 invocations × $0.20/M
-		"Lambda": 3780.3*0.0000133334 + 180840*0.2e-6,
+		// 120 (pages and inbox) + 300 (events) + 0.3 (trends) + 6 (reloads) +
+		// 3,000 (ranking) + 300 (KPI) + 60 (ingestion) = 3,786.3 GB-s ×
+		// $0.0000133334, and 180,840 invocations (120,000 + 60,000 + 30 +
+		// 300 + 450 + 60) × $0.20/M
+		"Lambda": 3786.3*0.0000133334 + 180840*0.2e-6,
 		// 180,000 requests × $1/M
 		"API Gateway HTTP API": 0.18,
-		// 441,000 RRU × $0.125/M + 633,000 WRU × $0.625/M + 0.7 GB × $0.25
-		"DynamoDB on-demand": 0.055125 + 0.395625 + 0.175,
-		// 330 events × $1/M
+		// RRU: 60,000 (pages and inbox) + 120,000 (reloads) + 15 (trends) +
+		// 300,000 (ranking) + 75,000 (KPI) + 6,000 (ingestion) = 561,015 ×
+		// $0.125/M; WRU: 600,000 (events) + 60 (trends) + 60,000 (copies)
+		// + 30,000 (ranking) = 690,060 × $0.625/M; + 0.7 GB × $0.25
+		"DynamoDB on-demand": 561015*0.125e-6 + 690060*0.625e-6 + 0.175,
+		// 300 (KPI) + 30 (trends) = 330 events × $1/M
 		"EventBridge": 0.00033,
 		// 0.06 GB × ($0.50 + $0.03)
 		"CloudWatch Logs": 0.06 * 0.53,
@@ -84,27 +95,40 @@ func TestPriceAgainstHandComputedValues(t *testing.T) {
 	if !near(month.Requests, 180000) || !near(month.PeakRPS, 180000.0/(30*86400)*2) || month.Tasks != 2 {
 		t.Errorf("requests %g, peak %g rps, tasks %g", month.Requests, month.PeakRPS, month.Tasks)
 	}
-	// Containers: 2 tasks × 720 h + (300 × 20 s + 150 × 4 s + 60 × 1 s) = 1.85 task-hours of
-	// batches, at $0.03238 + 2 × $0.00356 an hour; the load balancer 720 h ×
-	// ($0.0225 + 1 LCU × $0.008).
-	wantC := map[string]float64{"Fargate (arm64)": (1440 + 6660.0/3600) * 0.0395, "Application Load Balancer": 720 * 0.0305,
+	// Containers: 2 tasks × 720 h + (300 × 20 s + 150 × 4 s + 30 × 0.05 s +
+	// 60 × 1 s) = 6,661.5 s of batches, at $0.03238 + 2 × $0.00356 an hour
+	// (the reloads run inside the tasks' requests); the load balancer 720 h
+	// × ($0.0225 + 1 LCU × $0.008).
+	wantC := map[string]float64{"Fargate (arm64)": (1440 + 6661.5/3600) * 0.0395, "Application Load Balancer": 720 * 0.0305,
 		"DynamoDB on-demand": want["DynamoDB on-demand"], "EventBridge": want["EventBridge"], "CloudWatch Logs": want["CloudWatch Logs"]}
 	for _, l := range month.Containers {
 		if w, ok := wantC[l.Service]; !ok || !near(l.USD, w) {
 			t.Errorf("containers, %s: $%.9f, want $%.9f", l.Service, l.USD, w)
 		}
 	}
-	if got, w := Total(month.Containers), 1441.85*0.0395+21.96+0.62575+0.00033+0.0318; !near(got, w) {
+	if got, w := Total(month.Containers), (1440+6661.5/3600)*0.0395+21.96+want["DynamoDB on-demand"]+0.00033+0.0318; !near(got, w) {
 		t.Errorf("containers total $%.9f, want $%.9f", got, w)
 	}
-	// The request tier: 120,000 pages × (0.001 GB-s, 1 invocation) and 600,000
-	// events × (0.0005 GB-s, 0.1 invocation), plus 180,000 HTTP API requests;
-	// against the 2 tasks' 1,440 hours and the load balancer.
-	if got, w := month.RequestTierServerless, 420*0.0000133334+180000*0.2e-6+0.18; !near(got, w) {
+	// The request tier: 120,000 pages × (0.001 GB-s, 1 invocation), 30,000
+	// reloads × 0.0002 GB-s and 600,000 events × (0.0005 GB-s, 0.1
+	// invocation), plus 180,000 HTTP API requests; against the 2 tasks'
+	// 1,440 hours and the load balancer.
+	if got, w := month.RequestTierServerless, 426*0.0000133334+180000*0.2e-6+0.18; !near(got, w) {
 		t.Errorf("serverless request tier $%.9f, want $%.9f", got, w)
 	}
 	if got, w := month.RequestTierContainers, 1440*0.0395+720*0.0305; !near(got, w) {
 		t.Errorf("containers request tier $%.9f, want $%.9f", got, w)
+	}
+	// A million readers on the one instance: it reloads the trending list
+	// 259,200 times a month, not once per each of the 30M inbox requests:
+	// 259,200 × 4 RRU × $0.125/M; 60M interest changes × 1 WRU × $0.625/M;
+	// 600M events stored 35 days, 700 GB × $0.25.
+	big := u
+	big.DAU = 1e6
+	for _, l := range Price(big, Measured{Reload: Unit{ReadUnits: 4}}).Serverless {
+		if w := 259200*4*0.125e-6 + 60e6*0.625e-6 + 175; l.Service == "DynamoDB on-demand" && !near(l.USD, w) {
+			t.Errorf("one instance at 1M readers: DynamoDB $%.9f, want $%.9f (%s)", l.USD, w, l.From)
+		}
 	}
 	// More readers than the minimum tasks serve: tasks follow the peak.
 	u.DAU, u.TaskRPS = 1e6, 50
@@ -144,4 +168,26 @@ func TestTheReportNamesSuperLinearCurvesAndTheFeedRead(t *testing.T) {
 	if len(r.Charts()) != 3 {
 		t.Errorf("%d charts, want one per curve", len(r.Charts()))
 	}
+}
+
+// TestTheHeadLimitCountsEveryCopy: the feed head's per-partition limit is
+// met HeadCopies times later than one item's, by hand: 3,000 RCU/s ÷ 2.5 RRU
+// a page = 1,200 reads/s a copy, × 8 copies = 9,600; a reader reads top's
+// head 3 × 0.6 + 1 = 2.8 times a day, at 2.5× the mean 8.1e-5 reads/s: 118.5M
+// daily readers.
+func TestTheHeadLimitCountsEveryCopy(t *testing.T) {
+	if feed.HeadCopies != 8 {
+		t.Skipf("worked out for 8 copies, not %d", feed.HeadCopies)
+	}
+	pts := []Point{{Size: 100, ReadUnits: 2.5, Calls: 1, WallMS: 3, Invocations: 1}, {Size: 1000, ReadUnits: 2.5, Calls: 1, WallMS: 3, Invocations: 1}}
+	r := NewReport([]Curve{{Name: "GET /v1/feed", Route: true, Per: "request", MemoryMB: 256, Points: pts}}, Environment{CPUs: 2}, 0)
+	for _, l := range r.Limits {
+		if strings.HasPrefix(l.What, "a category's feed head") {
+			if !strings.HasPrefix(l.BreaksAt, "118.5M daily readers") {
+				t.Errorf("the head breaks at %s, want 118.5M daily readers", l.BreaksAt)
+			}
+			return
+		}
+	}
+	t.Error("no limit of the feed head")
 }

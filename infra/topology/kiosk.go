@@ -297,15 +297,13 @@ func Kiosk() Cloud {
 			{
 				Name:        "notify-trending",
 				Domain:      "feed",
-				Description: "Fans article.trending out to the inboxes of users interested in its category, a chunk per invocation.",
+				Description: "Records article.trending once under its category; every interested reader's inbox shows it on read.",
 				Rules: []Rule{
 					On("on-trending", events.ArticleTrendingType),
-					On("on-fanout", events.FanoutRequestedType),
 				},
-				Grants:    []Grant{{"feed", ReadWrite}},
-				Publishes: []string{events.FanoutRequestedType},
-				MemoryMB:  256,
-				Timeout:   time.Minute,
+				Grants:   []Grant{{"feed", ReadWrite}},
+				MemoryMB: 256,
+				Timeout:  time.Minute,
 			},
 			{
 				Name:        "notifications-api",

@@ -22,7 +22,6 @@ var todaysPatterns = map[string]string{
 	"feed-events/on-interests":            `{"source":["kiosk.users"],"detail-type":["user.interests.changed"]}`,
 	"rank-feeds/on-rank-requested":        `{"source":["kiosk.feed"],"detail-type":["feed.rank.requested"]}`,
 	"notify-trending/on-trending":         `{"source":["kiosk.tracking"],"detail-type":["article.trending"]}`,
-	"notify-trending/on-fanout":           `{"source":["kiosk.feed"],"detail-type":["notification.fanout.requested"]}`,
 }
 
 // TestTypedRulesGenerateTheSamePatternsAsBefore: every rule's generated

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/guregu/dynamo/v2"
+	"github.com/kiosk-news/kiosk/shared/platform/parallel"
 )
 
 // DynamoStore keeps the articles domain in its one table (see the topology's
@@ -96,13 +98,141 @@ func (it articleItem) article() Article {
 		Pinned: it.Pinned, Lead: it.Lead, StoryByEditor: it.ByEditor, SourceWeight: it.Weight, ModeratedAt: it.ModeratedAt}
 }
 
-// PutArticle is one conditional put: the first source to carry a URL wins.
+// PutArticle is one conditional put (the first source to carry a URL wins),
+// then the title's postings in one BatchWrite. A failure between the two
+// leaves the article stored but not posted: it is then no candidate for the
+// stories of later articles (they start their own), nothing else.
 func (s *DynamoStore) PutArticle(ctx context.Context, a Article) error {
 	err := s.table.Put(toItem(a)).If("attribute_not_exists(pk)").Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return exists("article %s already exists", a.ID)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return s.post(ctx, a)
+}
+
+// postingItem is an article filed under one of its title's tokens (pk
+// post#<token>#<id>), listed by by-kind (gsi2pk tok#<token>, gsi2sk its
+// ingestion position). It has no story attribute (an editor's move would
+// leave it stale; by-story must not list it) and expires PostingLife after
+// the article's ingestion.
+type postingItem struct {
+	PK        string    `dynamo:"pk,hash"`
+	GSI2PK    string    `dynamo:"gsi2pk"`
+	GSI2SK    string    `dynamo:"gsi2sk"`
+	ID        string    `dynamo:"id"`
+	Title     string    `dynamo:"title"`
+	Published time.Time `dynamo:"published"`
+	ExpiresAt int64     `dynamo:"expires_at"`
+}
+
+func postingsKind(t uint64) string { return "tok#" + tokenKey(t) }
+
+// post writes the postings of a's title (the same items each time: a
+// repeat rewrites them), a put each, eight at a time. (Not BatchWriteItem:
+// the same write units, but its client code would grow every bootstrap
+// linking the store by about 100 KB.)
+func (s *DynamoStore) post(ctx context.Context, as ...Article) error {
+	var items []postingItem
+	for _, a := range as {
+		for _, t := range Tokens(a.Title) {
+			items = append(items, postingItem{PK: "post#" + tokenKey(t) + "#" + a.ID, GSI2PK: postingsKind(t),
+				GSI2SK: position(a.IngestedAt, a.ID), ID: a.ID, Title: a.Title, Published: a.PublishedAt.UTC(),
+				ExpiresAt: a.IngestedAt.Add(PostingLife).Unix()})
+		}
+	}
+	errs := make([]error, len(items))
+	parallel.Each(items, 8, func(i int, it postingItem) { errs[i] = s.table.Put(it).Run(ctx) })
+	for _, err := range errs {
+		if err != nil {
+			return fmt.Errorf("post the title of %s: %w", as[0].ID, err)
+		}
+	}
+	return nil
+}
+
+// GetArticles reads the articles, a GetItem each, eight at a time (the read
+// units of a BatchGetItem, without its client code; see post).
+func (s *DynamoStore) GetArticles(ctx context.Context, ids []string) ([]Article, error) {
+	seen := map[string]bool{}
+	var once []string
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			once = append(once, id)
+		}
+	}
+	ids = once
+	found := make([]*Article, len(ids))
+	errs := make([]error, len(ids))
+	parallel.Each(ids, 8, func(i int, id string) {
+		a, err := s.GetArticle(ctx, id)
+		switch {
+		case err == nil:
+			found[i] = &a
+		case !errors.Is(err, ErrNotFound):
+			errs[i] = err
+		}
+	})
+	var out []Article
+	for i, a := range found {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		if a != nil {
+			out = append(out, *a)
+		}
+	}
+	return out, nil
+}
+
+// Postings queries by-kind for the token, newest ingested first, from since
+// on (older postings, not deleted yet, are out of the range).
+func (s *DynamoStore) Postings(ctx context.Context, token uint64, since time.Time, limit int) ([]Posting, error) {
+	var items []postingItem
+	err := s.table.Get("gsi2pk", postingsKind(token)).Index(IndexByKind).
+		Range("gsi2sk", dynamo.GreaterOrEqual, since.UTC().Format(sortTime)).Order(dynamo.Descending).Limit(limit).All(ctx, &items)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Posting, 0, len(items))
+	for _, it := range items {
+		at, err := time.Parse(sortTime, strings.TrimSuffix(it.GSI2SK, "#"+it.ID))
+		if err != nil {
+			return nil, fmt.Errorf("posting %s: %w", it.PK, err)
+		}
+		out = append(out, Posting{ID: it.ID, Title: it.Title, PublishedAt: it.Published, IngestedAt: at})
+	}
+	return out, nil
+}
+
+const postedPK = "meta#postings-v1"
+
+// IndexPostings posts the articles of the window (read from by-ingest) in
+// BatchWrites, then leaves the marker. Posting again what is posted already
+// rewrites the same items, so a run that fails part-way is resumed by the
+// next.
+func (s *DynamoStore) IndexPostings(ctx context.Context, since time.Time) (int, error) {
+	var marker checkpointItem
+	err := s.table.Get("pk", postedPK).One(ctx, &marker)
+	if err == nil {
+		return 0, nil
+	}
+	if !errors.Is(err, dynamo.ErrNotFound) {
+		return 0, err
+	}
+	recent, err := s.RecentArticles(ctx, since)
+	if err != nil {
+		return 0, err
+	}
+	for i := 0; i < len(recent); i += 100 {
+		if err := s.post(ctx, recent[i:min(i+100, len(recent))]...); err != nil {
+			return i, err
+		}
+	}
+	return len(recent), s.table.Put(checkpointItem{PK: postedPK, At: 1}).Run(ctx)
 }
 
 // GetArticle reads an article.

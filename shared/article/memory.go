@@ -18,12 +18,14 @@ type MemoryStore struct {
 	articles   map[string]Article
 	sources    map[string]Source
 	subs       map[string]Subscription
+	postings   map[uint64][]string // title token → ids
 	checkpoint time.Time
 }
 
 // NewMemoryStore returns an empty store.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{articles: map[string]Article{}, sources: map[string]Source{}, subs: map[string]Subscription{}}
+	return &MemoryStore{articles: map[string]Article{}, sources: map[string]Source{}, subs: map[string]Subscription{},
+		postings: map[uint64][]string{}}
 }
 
 func utcArticle(a Article) Article {
@@ -39,8 +41,48 @@ func (m *MemoryStore) PutArticle(_ context.Context, a Article) error {
 		return exists("article %s already exists", a.ID)
 	}
 	m.articles[a.ID] = utcArticle(a)
+	for _, t := range Tokens(a.Title) {
+		m.postings[t] = append(m.postings[t], a.ID)
+	}
 	return nil
 }
+
+// GetArticles reads the stored articles among ids.
+func (m *MemoryStore) GetArticles(_ context.Context, ids []string) ([]Article, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Article
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if a, ok := m.articles[id]; ok && !seen[id] {
+			seen[id] = true
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+// Postings lists the token's postings ingested since, newest first.
+func (m *MemoryStore) Postings(_ context.Context, token uint64, since time.Time, limit int) ([]Posting, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var as []Article
+	for _, id := range m.postings[token] {
+		if a := m.articles[id]; !a.IngestedAt.Before(since) {
+			as = append(as, a)
+		}
+	}
+	slices.SortFunc(as, func(x, y Article) int { return strings.Compare(ingestKey(y), ingestKey(x)) })
+	out := []Posting{}
+	for _, a := range as[:min(len(as), limit)] {
+		out = append(out, Posting{ID: a.ID, Title: a.Title, PublishedAt: a.PublishedAt, IngestedAt: a.IngestedAt})
+	}
+	return out, nil
+}
+
+// IndexPostings has nothing to do: the memory store posts every article it
+// stores.
+func (m *MemoryStore) IndexPostings(context.Context, time.Time) (int, error) { return 0, nil }
 
 // GetArticle reads an article.
 func (m *MemoryStore) GetArticle(_ context.Context, id string) (Article, error) {

@@ -15,9 +15,21 @@ import (
 // MemoryStore.
 type Store interface {
 	// PutArticle stores a new article; ErrExists when its id is already stored.
+	// It also posts the article's title under each of its tokens (Postings),
+	// for the story decision of the articles that come after it.
 	PutArticle(ctx context.Context, a Article) error
 	// GetArticle reads an article, hidden or not; ErrNotFound when there is none.
 	GetArticle(ctx context.Context, id string) (Article, error)
+	// GetArticles reads the stored articles among ids, hidden or not, in no
+	// particular order; an id with no article is left out.
+	GetArticles(ctx context.Context, ids []string) ([]Article, error)
+	// Postings lists the articles ingested at or after since whose title has
+	// the token (see Tokens), newest ingested first, at most limit of them.
+	Postings(ctx context.Context, token uint64, since time.Time, limit int) ([]Posting, error)
+	// IndexPostings posts the titles of the articles ingested at or after
+	// since that were stored before postings existed and reports how many;
+	// once done it leaves a marker, after which it costs one read.
+	IndexPostings(ctx context.Context, since time.Time) (int, error)
 	// ListArticles returns visible articles newest first (by published time,
 	// then id); category "" lists every category. after is the previous
 	// page's NextCursor as the store gave it ("" for the first page).

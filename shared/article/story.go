@@ -1,8 +1,7 @@
 package article
 
 import (
-	"cmp"
-	"slices"
+	"sort"
 	"time"
 )
 
@@ -56,16 +55,17 @@ func (s *Stories) assign(a Article, k titleKey) (story string, clustered bool) {
 	var cands []candidate
 	for i := range s.pool {
 		p := &s.pool[i]
-		if p.id == a.ID || sharedBits(k.sig, p.key.sig) < 2 || !s.within(a.PublishedAt, p.published) {
+		if p.id == a.ID {
 			continue
 		}
-		dice, need, veto := judge(&k, &p.key)
-		if !veto && dice >= need-s.soon(a.PublishedAt, p.published) {
+		if dice, ok := s.joins(&k, a.PublishedAt, &p.key, p.published); ok {
 			cands = append(cands, candidate{p.story, dice})
 		}
 	}
 	// Best first; among equals the earliest in the pool (a stable sort).
-	slices.SortStableFunc(cands, func(x, y candidate) int { return cmp.Compare(y.score, x.score) })
+	// (sort.SliceStable: a generic sort costs every bootstrap linking the
+	// decision ~4 KB.)
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
 	story = a.Story
 	tried := map[string]bool{}
 	for _, c := range cands {
@@ -80,6 +80,23 @@ func (s *Stories) assign(a Article, k titleKey) (story string, clustered bool) {
 	}
 	s.pool = append(s.pool, pooled{a.ID, story, a.PublishedAt, k})
 	return story, clustered
+}
+
+// joins says whether an article with the title key k published at could
+// join the story of an earlier one (key pk, published pat), and their
+// similarity: the pre-filter (two signature bits in common, published within
+// the window of each other) and the decision.
+//
+// A pair it accepts shares at least two tokens (k.toks and pk.toks): judge
+// asks never (2) of titles sharing fewer, and the similarity, a weighted
+// Dice coefficient, is at most 1 < never - soonBonus. This is what lets
+// StoryPool read the window through the title postings instead of whole.
+func (s *Stories) joins(k *titleKey, at time.Time, pk *titleKey, pat time.Time) (float32, bool) {
+	if sharedBits(k.sig, pk.sig) < 2 || !s.within(at, pat) {
+		return 0, false
+	}
+	dice, need, veto := judge(k, pk)
+	return dice, !veto && dice >= need-s.soon(at, pat)
 }
 
 // soon is how much less similarity two titles published within soonGap of

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"hash/fnv"
 	"math/bits"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -89,7 +88,19 @@ func keyOf(title string) titleKey {
 		k.dirs |= w.dir
 		toks = append(toks, tok{h, f})
 	}
-	slices.SortFunc(toks, func(a, b tok) int { return cmp.Compare(a.h, b.h) })
+	// By hash, and the numbers by value: insertion sorts, as a title has at
+	// most MaxTitle/2 words (a generic sort would cost every bootstrap
+	// linking the decision ~10 KB).
+	for i := 1; i < len(toks); i++ {
+		for j := i; j > 0 && toks[j].h < toks[j-1].h; j-- {
+			toks[j], toks[j-1] = toks[j-1], toks[j]
+		}
+	}
+	for i := 1; i < len(k.nums); i++ {
+		for j := i; j > 0 && k.nums[j] < k.nums[j-1]; j-- {
+			k.nums[j], k.nums[j-1] = k.nums[j-1], k.nums[j]
+		}
+	}
 	for i, t := range toks {
 		if i > 0 && toks[i-1].h == t.h {
 			k.flags[len(k.flags)-1] |= t.f
@@ -99,7 +110,6 @@ func keyOf(title string) titleKey {
 		k.flags = append(k.flags, t.f)
 		k.sig |= 1 << (t.h & 63)
 	}
-	slices.Sort(k.nums)
 	for _, f := range k.flags {
 		k.total += weight(f)
 	}

@@ -20,11 +20,13 @@ import (
 //	a#<id>      a         an article (the by-time index lists them newest first)
 //	st#<day>    <shard>#<part>  one shard's article numbers for a day
 //	rank        state     the ranking batch's pending request and last run
-//	pg#<cat>    head      the latest run's first chunk of a category's feed
+//	pg#<cat>    head      the latest run's first chunk of a category's feed (copy 0 of HeadCopies)
+//	pg#<cat>#<k> head     copy k (1 ≤ k < HeadCopies) of the same, each its own partition
 //	pg#<cat>    <run>#<n> a run's chunks (expire after PageRetention)
 //	u#<user>    profile   interests;  rd#<newest first>#<article>: one article opened (MaxReads read back)
-//	in#<cat>    <user>    users interested in a category (a hint for fan-out)
-//	nb#<user>   <hour>-<story>  inbox entries
+//	nb#<user>   ~interests  a copy of the user's interests, read with the read marks
+//	nb#<user>   <hour>-<story>  a read mark (or an entry written before the inbox was computed on read)
+//	tn          <hour>-<story>#<cat>  a trending story's entry, the same for every reader of the category
 //	sy#<story>  trend     the hour a story first trended (names its inbox entries)
 type DynamoStore struct{ table dynamo.Table }
 
@@ -40,6 +42,31 @@ const (
 )
 
 var _ Store = (*DynamoStore)(nil)
+
+// laterThanStored is the condition that the stored time, in attribute text
+// and its number twin nanos, is op (<, <=) t: the write orders after it.
+// The text attribute keeps a time.Time as guregu/dynamo stores it, RFC 3339
+// with the fraction's trailing zeros trimmed, which DynamoDB compares byte by
+// byte, so within one second "12:00:00Z" sorts after "12:00:00.5Z" ('Z' >
+// '.') and the later write would be refused. The comparison is therefore on
+// nanos, Unix nanoseconds. An item written before there was a nanos
+// attribute is compared on its text as before (right across seconds, wrong
+// only within one) until its next write adds the number: a new name rather
+// than a new type under the old one, as DynamoDB finds a string and a
+// number never less than each other, so the item would refuse every write.
+func laterThanStored(text, nanosAttr, op string, t time.Time) (string, []any) {
+	return fmt.Sprintf("('%s' %s ? OR (attribute_not_exists('%s') AND '%s' %s ?))", nanosAttr, op, nanosAttr, text, op),
+		[]any{nanos(t), t.UTC()}
+}
+
+// nanos is t in Unix nanoseconds, 0 for the zero time (which has none: it
+// is not stored, so an item of no time gives way to any).
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
 
 type articleItem struct {
 	PK           string    `dynamo:"pk,hash"`
@@ -60,6 +87,7 @@ type articleItem struct {
 	Lead         bool      `dynamo:"lead,omitempty"`
 	StoryEdit    string    `dynamo:"story_edit,omitempty"` // an editor's story for the article
 	ModeratedAt  time.Time `dynamo:"moderated_at,omitempty"`
+	ModeratedNS  int64     `dynamo:"moderated_ns,omitempty"` // moderated_at as a number, to order by (laterThanStored)
 	Trending     bool      `dynamo:"trending,omitempty"`
 	ExpiresAt    int64     `dynamo:"expires_at,omitempty"`
 }
@@ -111,13 +139,15 @@ func (s *DynamoStore) PlaceArticle(ctx context.Context, a Article, expires time.
 // Moderate applies a moderation unless one as late is stored (Store.Moderate).
 func (s *DynamoStore) Moderate(ctx context.Context, m Moderation, expires time.Time) (bool, error) {
 	up := s.table.Update("pk", "a#"+m.ID).Range("sk", "a").Set("id", m.ID).SetIfNotExists("expires_at", expires.Unix()).
-		Set("hidden", m.Hidden).Set("pinned", m.Pinned).Set("lead", m.Lead).Set("moderated_at", m.At.UTC())
+		Set("hidden", m.Hidden).Set("pinned", m.Pinned).Set("lead", m.Lead).Set("moderated_at", m.At.UTC()).
+		Set("moderated_ns", nanos(m.At))
 	if m.Story != "" {
 		up = up.Set("story_edit", m.Story)
 	} else {
 		up = up.Remove("story_edit")
 	}
-	err := up.If("attribute_not_exists('moderated_at') OR 'moderated_at' < ?", m.At.UTC()).Run(ctx)
+	cond, args := laterThanStored("moderated_at", "moderated_ns", "<", m.At)
+	err := up.If("attribute_not_exists('moderated_at') OR "+cond, args...).Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return false, nil
 	}
@@ -168,7 +198,8 @@ type statsItem struct {
 	SK         string    `dynamo:"sk,range"`
 	Shard      int       `dynamo:"shard"`
 	ComputedAt time.Time `dynamo:"computed_at"`
-	Counts     []byte    `dynamo:"counts"` // JSON: id → [impressions, clicks]
+	ComputedNS int64     `dynamo:"computed_ns"` // computed_at as a number, to order by (laterThanStored)
+	Counts     []byte    `dynamo:"counts"`      // JSON: id → [impressions, clicks]
 	ExpiresAt  int64     `dynamo:"expires_at"`
 }
 
@@ -184,8 +215,9 @@ func (s *DynamoStore) PutStats(ctx context.Context, d DayStats, expires time.Tim
 		return err
 	}
 	it := statsItem{PK: "st#" + d.Day, SK: fmt.Sprintf("%02d#%03d", d.Shard, d.Part), Shard: d.Shard,
-		ComputedAt: d.ComputedAt.UTC(), Counts: b, ExpiresAt: expires.Unix()}
-	err = s.table.Put(it).If("attribute_not_exists('pk') OR 'computed_at' <= ?", it.ComputedAt).Run(ctx)
+		ComputedAt: d.ComputedAt.UTC(), ComputedNS: nanos(d.ComputedAt), Counts: b, ExpiresAt: expires.Unix()}
+	cond, args := laterThanStored("computed_at", "computed_ns", "<=", d.ComputedAt)
+	err = s.table.Put(it).If("attribute_not_exists('pk') OR "+cond, args...).Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return nil
 	}
@@ -231,8 +263,9 @@ type rankState struct {
 // RequestRank sets the pending request unless a fresh one is pending
 // (Store.RequestRank).
 func (s *DynamoStore) RequestRank(ctx context.Context, now, staleBefore time.Time) (bool, error) {
-	err := s.table.Update("pk", "rank").Range("sk", "state").Set("pending", now.UTC()).
-		If("attribute_not_exists('pending') OR 'pending' < ?", staleBefore.UTC()).Run(ctx)
+	cond, args := laterThanStored("pending", "pending_ns", "<", staleBefore)
+	err := s.table.Update("pk", "rank").Range("sk", "state").Set("pending", now.UTC()).Set("pending_ns", nanos(now)).
+		If("attribute_not_exists('pending') OR "+cond, args...).Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return false, nil
 	}
@@ -241,7 +274,8 @@ func (s *DynamoStore) RequestRank(ctx context.Context, now, staleBefore time.Tim
 
 // CancelRankRequest withdraws the request made at (Store.CancelRankRequest).
 func (s *DynamoStore) CancelRankRequest(ctx context.Context, at time.Time) error {
-	err := s.table.Update("pk", "rank").Range("sk", "state").Remove("pending").If("'pending' = ?", at.UTC()).Run(ctx)
+	err := s.table.Update("pk", "rank").Range("sk", "state").Remove("pending", "pending_ns").
+		If("'pending' = ?", at.UTC()).Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return nil
 	}
@@ -263,7 +297,7 @@ func (s *DynamoStore) Touch(ctx context.Context, ids []string) error {
 // previous run wrote.
 func (s *DynamoStore) BeginRank(ctx context.Context) ([]string, []string, error) {
 	var old rankState
-	err := s.table.Update("pk", "rank").Range("sk", "state").Remove("pending").Remove("touched").OldValue(ctx, &old)
+	err := s.table.Update("pk", "rank").Range("sk", "state").Remove("pending", "pending_ns", "touched").OldValue(ctx, &old)
 	if errors.Is(err, dynamo.ErrNotFound) {
 		return nil, nil, nil
 	}
@@ -311,9 +345,30 @@ type chunkItem struct {
 
 func chunkSK(run string, index int) string { return run + "#" + strconv.Itoa(index) }
 
-// PutChunks stores a run's chunks of every feed, then each feed's head (so
-// a head never points at chunks not yet written). A head is only replaced by
-// a later run's.
+// headPK is the partition key of copy n of a feed's head: copy 0 under the
+// feed's own key, where the single head lived before there were copies (so
+// a reader of before the copies, during a deploy, still reads a current
+// head), the others each under a key of their own, so that DynamoDB can
+// place them on different partitions.
+func headPK(category string, n int) string {
+	n = (n%HeadCopies + HeadCopies) % HeadCopies
+	if n == 0 {
+		return "pg#" + category
+	}
+	return "pg#" + category + "#" + strconv.Itoa(n)
+}
+
+// chunkKey is where ref's chunk is stored.
+func chunkKey(ref ChunkRef) (pk, sk string) {
+	if ref.Run != "" {
+		return "pg#" + ref.Category, chunkSK(ref.Run, ref.Index)
+	}
+	return headPK(ref.Category, ref.Copy), "head"
+}
+
+// PutChunks stores a run's chunks of every feed, then each feed's head, in
+// each of its HeadCopies copies (so a head never points at chunks not yet
+// written). A copy is only replaced by a later run's.
 func (s *DynamoStore) PutChunks(ctx context.Context, feeds map[string][]Chunk, expires time.Time) error {
 	var items []any
 	var heads []chunkItem
@@ -326,7 +381,9 @@ func (s *DynamoStore) PutChunks(ctx context.Context, feeds map[string][]Chunk, e
 			items = append(items, chunkItem{PK: "pg#" + cat, SK: chunkSK(c.Run, c.Index), Run: c.Run, Body: b,
 				ExpiresAt: expires.Unix()})
 			if c.Index == 0 {
-				heads = append(heads, chunkItem{PK: "pg#" + cat, SK: "head", Run: c.Run, Body: b})
+				for n := range HeadCopies {
+					heads = append(heads, chunkItem{PK: headPK(cat, n), SK: "head", Run: c.Run, Body: b})
+				}
 			}
 		}
 	}
@@ -356,14 +413,18 @@ func (it chunkItem) chunk(now time.Time) (Chunk, error) {
 	return c, nil
 }
 
-// Chunk reads one chunk: a feed's head (run "") or a run's chunk. One read.
+// Chunk reads one chunk: a copy of a feed's head (run "") or a run's chunk.
+// One read, but for a head copy not written (yet): a feed no run ranked
+// since there were copies is read again at copy 0, where the single head of
+// before the copies is; after one run of this ranker, that is only a feed
+// no run ranked at all (an unknown category), whose copy 0 is missing too.
 func (s *DynamoStore) Chunk(ctx context.Context, ref ChunkRef, now time.Time) (Chunk, error) {
 	var it chunkItem
-	sk := "head"
-	if ref.Run != "" {
-		sk = chunkSK(ref.Run, ref.Index)
+	pk, sk := chunkKey(ref)
+	err := s.table.Get("pk", pk).Range("sk", dynamo.Equal, sk).One(ctx, &it)
+	if errors.Is(err, dynamo.ErrNotFound) && ref.Run == "" && pk != headPK(ref.Category, 0) {
+		err = s.table.Get("pk", headPK(ref.Category, 0)).Range("sk", dynamo.Equal, sk).One(ctx, &it)
 	}
-	err := s.table.Get("pk", "pg#"+ref.Category).Range("sk", dynamo.Equal, sk).One(ctx, &it)
 	if errors.Is(err, dynamo.ErrNotFound) {
 		return Chunk{}, ErrPageNotFound
 	}
@@ -379,29 +440,47 @@ type profileItem struct {
 	Interests []string           `dynamo:"interests"`
 	Learned   map[string]float64 `dynamo:"learned"`
 	At        time.Time          `dynamo:"at,omitempty"`
+	AtNS      int64              `dynamo:"at_ns,omitempty"`   // at as a number, to order by (laterThanStored)
 	IDs       []string           `dynamo:"ids,set,omitempty"` // the former read#<day> sets
 	ID        string             `dynamo:"id,omitempty"`
 	ExpiresAt int64              `dynamo:"expires_at,omitempty"`
 }
 
-// Chunks reads the chunks refs name in one BatchGet (Store.Chunks).
+// Chunks reads the chunks refs name in one BatchGet (Store.Chunks); head
+// copies not written (yet) are read again at copy 0 in a second, as Chunk.
 func (s *DynamoStore) Chunks(ctx context.Context, refs []ChunkRef, now time.Time) (map[string]Chunk, error) {
 	chunks := map[string]Chunk{}
+	if err := s.batchChunks(ctx, refs, now, chunks); err != nil {
+		return nil, err
+	}
+	var again []ChunkRef
+	for _, r := range refs {
+		if _, ok := chunks[r.Category]; !ok && r.Run == "" && headPK(r.Category, r.Copy) != headPK(r.Category, 0) {
+			again = append(again, ChunkRef{Category: r.Category})
+		}
+	}
+	if err := s.batchChunks(ctx, again, now, chunks); err != nil {
+		return nil, err
+	}
+	return chunks, nil
+}
+
+// batchChunks reads refs' chunks in one BatchGet into out, by category.
+func (s *DynamoStore) batchChunks(ctx context.Context, refs []ChunkRef, now time.Time, out map[string]Chunk) error {
 	if len(refs) == 0 {
-		return chunks, nil
+		return nil
 	}
 	keys := make([]dynamo.Keyed, len(refs))
+	category := map[[2]string]string{}
 	for i, r := range refs {
-		sk := "head"
-		if r.Run != "" {
-			sk = chunkSK(r.Run, r.Index)
-		}
-		keys[i] = dynamo.Keys{"pg#" + r.Category, sk}
+		pk, sk := chunkKey(r)
+		keys[i] = dynamo.Keys{pk, sk}
+		category[[2]string{pk, sk}] = r.Category
 	}
 	var items []chunkItem
 	err := s.table.Batch("pk", "sk").Get(keys...).All(ctx, &items)
 	if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
-		return nil, err
+		return err
 	}
 	for _, it := range items {
 		c, err := it.chunk(now)
@@ -409,11 +488,11 @@ func (s *DynamoStore) Chunks(ctx context.Context, refs []ChunkRef, now time.Time
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
-		chunks[strings.TrimPrefix(it.PK, "pg#")] = c
+		out[category[[2]string{it.PK, it.SK}]] = c
 	}
-	return chunks, nil
+	return nil
 }
 
 // Profile reads a user's interests and newest maxReads reads: one Query of
@@ -441,38 +520,47 @@ func (s *DynamoStore) Profile(ctx context.Context, userID string, maxReads int, 
 	return p, nil
 }
 
-// SetProfile stores a user's interests unless a later change is stored, and
-// indexes the user under each category of index (Store.SetProfile).
-// Applying the same change again rewrites the same items.
-func (s *DynamoStore) SetProfile(ctx context.Context, p Profile, index []string) error {
-	if p.Interests == nil {
-		p.Interests = []string{}
-	}
-	if p.Learned == nil {
-		p.Learned = map[string]float64{}
-	}
-	err := s.table.Put(profileItem{PK: "u#" + p.UserID, SK: "profile", Interests: p.Interests, Learned: p.Learned, At: p.At.UTC()}).
-		If("attribute_not_exists('pk') OR 'at' <= ?", p.At.UTC()).Run(ctx)
-	if dynamo.IsCondCheckFailed(err) {
-		return nil
-	}
-	if err != nil {
+// SetProfile stores a user's interests unless a later change is stored: the
+// profile, then its copy in the inbox partition (Store.SetProfile), each a
+// single-item conditional put, so applying the same change again rewrites
+// the same items and a retry after a failure between them completes both.
+func (s *DynamoStore) SetProfile(ctx context.Context, p Profile) error {
+	if _, err := s.putProfile(ctx, "u#"+p.UserID, "profile", p); err != nil {
 		return err
 	}
-	var items []any
-	for _, c := range index {
-		items = append(items, memberItem{PK: "in#" + c, SK: p.UserID})
-	}
-	if len(items) > 0 {
-		_, err = s.table.Batch("pk", "sk").Write().Put(items...).Run(ctx)
-	}
+	_, err := s.CopyInterests(ctx, p)
 	return err
 }
 
-type memberItem struct {
-	PK string `dynamo:"pk,hash"`
-	SK string `dynamo:"sk,range"`
+// CopyInterests stores the inbox's copy of a user's interests unless a copy
+// of a change as late is stored (Store.CopyInterests).
+func (s *DynamoStore) CopyInterests(ctx context.Context, p Profile) (bool, error) {
+	return s.putProfile(ctx, "nb#"+p.UserID, inboxInterests, p)
 }
+
+// putProfile writes interests as of p.At unless an item as of a later time
+// is stored. A zero At is not stored (the item has no at), so a copy made
+// for a user with no profile yet gives way to any change.
+func (s *DynamoStore) putProfile(ctx context.Context, pk, sk string, p Profile) (bool, error) {
+	it := profileItem{PK: pk, SK: sk, Interests: p.Interests, Learned: p.Learned, At: p.At.UTC(), AtNS: nanos(p.At)}
+	if it.Interests == nil {
+		it.Interests = []string{}
+	}
+	if it.Learned == nil {
+		it.Learned = map[string]float64{}
+	}
+	cond, args := laterThanStored("at", "at_ns", "<=", p.At)
+	err := s.table.Put(it).If("attribute_not_exists('at') OR "+cond, args...).Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// inboxInterests keys the copy of a user's interests in the inbox partition:
+// after every entry id (they start with a digit), so one range from the
+// oldest live id up to it reads the marks and the copy.
+const inboxInterests = "~interests"
 
 // AddRead records articles a user opened: one small item per article, keyed
 // newest first and expiring after readDays, so no item grows with how much a
@@ -503,54 +591,6 @@ func readSK(at time.Time, id string) string {
 	return fmt.Sprintf("rd#%019d#%s", math.MaxInt64-at.UnixNano(), id)
 }
 
-// Interested lists up to limit users indexed under a category after the
-// given user id, and the last one returned if more may follow.
-func (s *DynamoStore) Interested(ctx context.Context, category, after string, limit int) ([]string, string, error) {
-	q := s.table.Get("pk", "in#"+category)
-	if after != "" {
-		q = q.Range("sk", dynamo.Greater, after)
-	}
-	var items []memberItem
-	if err := q.Limit(limit).All(ctx, &items); err != nil {
-		return nil, "", err
-	}
-	out := make([]string, len(items))
-	for i, it := range items {
-		out[i] = it.SK
-	}
-	next := ""
-	if len(items) == limit {
-		next = out[len(out)-1]
-	}
-	return out, next, nil
-}
-
-// Profiles reads the interest profiles of users (BatchGet, 100 a call).
-func (s *DynamoStore) Profiles(ctx context.Context, users []string) (map[string]Profile, error) {
-	out := map[string]Profile{}
-	for i := 0; i < len(users); i += 100 {
-		var keys []dynamo.Keyed
-		for _, u := range users[i:min(i+100, len(users))] {
-			keys = append(keys, dynamo.Keys{"u#" + u, "profile"})
-		}
-		var items []profileItem
-		err := s.table.Batch("pk", "sk").Get(keys...).All(ctx, &items)
-		if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
-			return nil, err
-		}
-		for _, it := range items {
-			id := strings.TrimPrefix(it.PK, "u#")
-			out[id] = Profile{UserID: id, Interests: it.Interests, Learned: it.Learned, At: it.At}
-		}
-	}
-	return out, nil
-}
-
-// Forget removes a stale interest index entry.
-func (s *DynamoStore) Forget(ctx context.Context, category, userID string) error {
-	return s.table.Delete("pk", "in#"+category).Range("sk", userID).Run(ctx)
-}
-
 type inboxItem struct {
 	PK        string    `dynamo:"pk,hash"`
 	SK        string    `dynamo:"sk,range"`
@@ -575,11 +615,11 @@ func (s *DynamoStore) TrendHour(ctx context.Context, story, hour string, expires
 	return it.Hour, err
 }
 
-// PutNotification writes an inbox entry unless the user has it: a
-// conditional put (Store.PutNotification).
-func (s *DynamoStore) PutNotification(ctx context.Context, userID string, n Notification, expires time.Time) (bool, error) {
-	it := inboxItem{PK: "nb#" + userID, SK: n.ID, ArticleID: n.ArticleID, Story: n.Story, Title: n.Title, URL: n.URL,
-		Category: n.Category, CreatedAt: n.CreatedAt.UTC(), Read: n.Read, ExpiresAt: expires.Unix()}
+// PutTrending records a trending story's entry under its category once: a
+// conditional put in the trending partition (Store.PutTrending).
+func (s *DynamoStore) PutTrending(ctx context.Context, n Notification, expires time.Time) (bool, error) {
+	it := inboxItem{PK: trendingKey, SK: n.ID + "#" + n.Category, ArticleID: n.ArticleID, Story: n.Story, Title: n.Title,
+		URL: n.URL, Category: n.Category, CreatedAt: n.CreatedAt.UTC(), ExpiresAt: expires.Unix()}
 	err := s.table.Put(it).If("attribute_not_exists('pk')").Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return false, nil
@@ -587,38 +627,72 @@ func (s *DynamoStore) PutNotification(ctx context.Context, userID string, n Noti
 	return err == nil, err
 }
 
-// Notifications reads up to limit of a user's entries, newest first, before
-// the given id, in one Query, and leaves the expired ones out
-// (Store.Notifications).
-func (s *DynamoStore) Notifications(ctx context.Context, userID, before string, limit int, now time.Time) ([]Notification, error) {
-	q := s.table.Get("pk", "nb#"+userID)
-	if before != "" {
-		q = q.Range("sk", dynamo.Less, before)
-	}
+// trendingKey is the partition of the trending entries: written once per
+// trending story and category, read by each notifications-api instance once
+// per TrendingRefresh, so neither its writes nor its reads grow with readers.
+const trendingKey = "tn"
+
+// Trending lists the trending entries from since, newest first: one Query
+// (more only past 1 MB, some 3,000 entries) (Store.Trending).
+func (s *DynamoStore) Trending(ctx context.Context, since string, now time.Time) ([]Notification, error) {
 	var items []inboxItem
-	if err := q.Order(dynamo.Descending).Limit(limit).All(ctx, &items); err != nil {
+	if err := s.table.Get("pk", trendingKey).Range("sk", dynamo.GreaterOrEqual, since).Order(dynamo.Descending).All(ctx, &items); err != nil {
 		return nil, err
 	}
 	out := make([]Notification, 0, len(items))
 	for _, it := range items {
 		if it.ExpiresAt > now.Unix() {
-			story := it.Story
-			if story == "" { // written before stories: the id names the article, as the story did
-				story = it.ArticleID
-			}
-			out = append(out, Notification{ID: it.SK, ArticleID: it.ArticleID, Story: story, Title: it.Title, URL: it.URL,
-				Category: it.Category, CreatedAt: it.CreatedAt, Read: it.Read})
+			id, _, _ := strings.Cut(it.SK, "#")
+			out = append(out, it.notification(id))
 		}
 	}
 	return out, nil
 }
 
-// MarkRead marks an entry read if the user has it (Store.MarkRead).
-func (s *DynamoStore) MarkRead(ctx context.Context, userID, id string, now time.Time) (bool, error) {
-	err := s.table.Update("pk", "nb#"+userID).Range("sk", id).Set("read", true).
-		If("attribute_exists('pk') AND 'expires_at' > ?", now.Unix()).Run(ctx)
-	if dynamo.IsCondCheckFailed(err) {
-		return false, nil
+func (it inboxItem) notification(id string) Notification {
+	story := it.Story
+	if story == "" { // written before stories: the id names the article, as the story did
+		story = it.ArticleID
 	}
-	return err == nil, err
+	return Notification{ID: id, ArticleID: it.ArticleID, Story: story, Title: it.Title, URL: it.URL,
+		Category: it.Category, CreatedAt: it.CreatedAt, Read: it.Read}
+}
+
+// inboxRow is any item of an inbox partition: the interests copy, a read
+// mark, or an entry written for the user alone.
+type inboxRow struct {
+	inboxItem
+	Interests []string           `dynamo:"interests"`
+	Learned   map[string]float64 `dynamo:"learned"`
+	At        time.Time          `dynamo:"at"`
+}
+
+// Inbox reads a user's inbox partition from since up to the interests copy:
+// one Query (Store.Inbox). Its size is the user's read marks and old
+// entries of the last 2×InboxRetention, one small item per story.
+func (s *DynamoStore) Inbox(ctx context.Context, userID, since string, now time.Time) (InboxState, error) {
+	var rows []inboxRow
+	if err := s.table.Get("pk", "nb#"+userID).Range("sk", dynamo.Between, since, inboxInterests).All(ctx, &rows); err != nil {
+		return InboxState{}, err
+	}
+	st := InboxState{Profile: Profile{UserID: userID}, Read: map[string]bool{}}
+	for _, r := range rows {
+		switch {
+		case r.SK == inboxInterests:
+			st.Profile.Interests, st.Profile.Learned, st.Profile.At, st.Interested = r.Interests, r.Learned, r.At, true
+		case r.ExpiresAt <= now.Unix():
+		case r.Title != "":
+			st.Entries = append(st.Entries, r.notification(r.SK))
+		case r.Read:
+			st.Read[r.SK] = true
+		}
+	}
+	return st, nil
+}
+
+// MarkRead records a read mark, or sets an old entry's read flag, leaving an
+// existing expiry alone (Store.MarkRead).
+func (s *DynamoStore) MarkRead(ctx context.Context, userID, id string, expires time.Time) error {
+	return s.table.Update("pk", "nb#"+userID).Range("sk", id).Set("read", true).
+		SetIfNotExists("expires_at", expires.Unix()).Run(ctx)
 }

@@ -46,24 +46,13 @@ func (s *Service) OnInterestsChanged(ctx context.Context, e events.InterestsChan
 	return s.SetProfile(ctx, Profile{UserID: e.UserID, Interests: e.Interests, Learned: e.Learned, At: e.At})
 }
 
-// OnTrendingNotify starts a trending article's inbox fan-out (article.trending)
-// and says how many inbox entries it wrote.
+// OnTrendingNotify records a trending article for the inboxes
+// (article.trending) and says how many entries it recorded.
 func (s *Service) OnTrendingNotify(ctx context.Context, e events.ArticleTrending) (int, error) {
 	return s.Notify(ctx, Trend{ArticleID: e.ID, Hour: e.Hour})
-}
-
-// OnFanoutRequested continues a fan-out (notification.fanout.requested).
-func (s *Service) OnFanoutRequested(ctx context.Context, e events.FanoutRequested) (int, error) {
-	return s.Notify(ctx, Trend{ArticleID: e.ArticleID, Hour: e.Hour, After: e.After})
 }
 
 // announceRank asks the ranking batch to run now (feed.rank.requested).
 func (s *Service) announceRank(ctx context.Context, reason string, at time.Time) error {
 	return s.Announce(ctx, events.RankRequestedType, events.RankRequested{Reason: reason, At: at})
-}
-
-// announceFanout asks for the fan-out's next step (notification.fanout.requested).
-func (s *Service) announceFanout(ctx context.Context, t Trend, category string) error {
-	return s.Announce(ctx, events.FanoutRequestedType,
-		events.FanoutRequested{ArticleID: t.ArticleID, Hour: t.Hour, Category: category, After: t.After})
 }

@@ -24,6 +24,24 @@ const (
 	PageRetention = 24 * time.Hour
 )
 
+// HeadCopies is how many copies of each feed's head a ranking run writes,
+// each under its own partition key, so that the first page of a popular
+// feed, read by every app, is spread over HeadCopies partitions. DynamoDB
+// serves at most 3,000 read units a second from one partition, on-demand or
+// not. A head is a chunk of ChunkSize ranked stories, about 20 KB: 2.5 read
+// units eventually consistent (make scale measures it), so one copy serves
+// 1,200 reads a second. The target: 10M daily readers, 4 pages each a day
+// that read top's head (3 public pages, all counted as first pages, and the
+// personal page, which reads top's head beside the interests'), 463 reads a
+// second on average, and a news peak (a breaking story's push) of 10× the
+// mean within a second, not the busiest hour's 2.5×: 4,630 reads a second,
+// 3.9 copies' worth. 8 copies hold it with 2× to spare (a head grown to
+// 40 KB still fits): 9,600 reads a second. The price is the writes: each run
+// writes every head HeadCopies times, 8 × 20 = 160 write units a feed per
+// run (at 384 runs a day, about $1.15 a feed a month), where reads stay one
+// GetItem a page (the reader picks one copy).
+const HeadCopies = 8
+
 // Chunk is one stored slice of a run's ranked list for a category.
 type Chunk struct {
 	Category string    `json:"category"`
@@ -314,12 +332,17 @@ func DecodePersonalState(userID, cursor string) (PersonalCursor, []Stream, strin
 
 // ChunkRef names a stored chunk: the head (Run "") or a run's chunk.
 // Start marks a stream's first chunk of a cursor's run: absent, the
-// stream had nothing in that run (not an expired cursor).
+// stream had nothing in that run (not an expired cursor). Copy picks which
+// of the head's HeadCopies copies a head read takes (modulo HeadCopies; a
+// run's chunks have one copy): copies may hold different runs for the
+// moment a run takes to write them all, which paging does not see, since a
+// cursor names its run's chunks.
 type ChunkRef struct {
 	Category string
 	Run      string
 	Index    int
 	Start    bool
+	Copy     int
 }
 
 // Refs lists the chunks a personal page needs: each stream's head, or the

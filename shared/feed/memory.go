@@ -24,8 +24,9 @@ type MemoryStore struct {
 	chunks   map[string]map[string]memChunk // category → head or run#index
 	profiles map[string]Profile
 	reads    map[string]map[string]memRead   // user → sort key
-	index    map[string]map[string]bool      // category → users
-	inbox    map[string]map[string]memNotice // user → entry id
+	inbox    map[string]map[string]memNotice // user → entry id (a read mark when Title is "")
+	copies   map[string]Profile              // user → the interests copy the inbox reads
+	trending map[string]memNotice            // id#category → a trending entry
 	// trendHours: story → the hour it first trended
 	trendHours map[string]string
 }
@@ -74,7 +75,7 @@ type memNotice struct {
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{articles: map[string]*memArticle{}, stats: map[string]map[string]memStats{},
 		chunks: map[string]map[string]memChunk{}, profiles: map[string]Profile{}, reads: map[string]map[string]memRead{},
-		index: map[string]map[string]bool{}, inbox: map[string]map[string]memNotice{}}
+		inbox: map[string]map[string]memNotice{}, copies: map[string]Profile{}, trending: map[string]memNotice{}}
 }
 
 func (m *MemoryStore) article(id string) *memArticle {
@@ -360,39 +361,36 @@ func (m *MemoryStore) Profile(_ context.Context, userID string, maxReads int, no
 	return p, nil
 }
 
-// Profiles implements Store.
-func (m *MemoryStore) Profiles(_ context.Context, users []string) (map[string]Profile, error) {
+// SetProfile implements Store.
+func (m *MemoryStore) SetProfile(_ context.Context, p Profile) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := map[string]Profile{}
-	for _, u := range users {
-		if p, ok := m.profiles[u]; ok {
-			out[u] = cloneProfile(p)
-		}
-	}
-	return out, nil
+	m.keepProfile(m.profiles, p)
+	m.keepProfile(m.copies, p)
+	return nil
 }
 
-// SetProfile implements Store.
-func (m *MemoryStore) SetProfile(_ context.Context, p Profile, index []string) error {
+// CopyInterests implements Store.
+func (m *MemoryStore) CopyInterests(_ context.Context, p Profile) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if old, ok := m.profiles[p.UserID]; ok && old.At.After(p.At) {
-		return nil
-	}
+	return m.keepProfile(m.copies, p), nil
+}
+
+// keepProfile stores p in kept unless a later change is there; a stored
+// zero At (none known) gives way to anything, as the DynamoDB item without
+// its at does.
+func (m *MemoryStore) keepProfile(kept map[string]Profile, p Profile) bool {
 	p = cloneProfile(p)
 	if p.Interests == nil {
 		p.Interests = []string{}
 	}
 	p.At, p.Read = p.At.UTC(), nil
-	m.profiles[p.UserID] = p
-	for _, c := range index {
-		if m.index[c] == nil {
-			m.index[c] = map[string]bool{}
-		}
-		m.index[c][p.UserID] = true
+	if old, ok := kept[p.UserID]; ok && !old.At.IsZero() && old.At.After(p.At) {
+		return false
 	}
-	return nil
+	kept[p.UserID] = p
+	return true
 }
 
 // AddRead implements Store.
@@ -405,31 +403,6 @@ func (m *MemoryStore) AddRead(_ context.Context, userID string, ids []string, at
 	for _, id := range ids {
 		m.reads[userID][readSK(at, id)] = memRead{id: id, expires: expires}
 	}
-	return nil
-}
-
-// Interested implements Store.
-func (m *MemoryStore) Interested(_ context.Context, category, after string, limit int) ([]string, string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []string
-	for _, u := range slices.Sorted(maps.Keys(m.index[category])) {
-		if u > after && len(out) < limit {
-			out = append(out, u)
-		}
-	}
-	next := ""
-	if len(out) == limit {
-		next = out[len(out)-1]
-	}
-	return out, next, nil
-}
-
-// Forget implements Store.
-func (m *MemoryStore) Forget(_ context.Context, category, userID string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.index[category], userID)
 	return nil
 }
 
@@ -447,54 +420,79 @@ func (m *MemoryStore) TrendHour(_ context.Context, story, hour string, _ time.Ti
 	return hour, nil
 }
 
-// PutNotification implements Store.
-func (m *MemoryStore) PutNotification(_ context.Context, userID string, n Notification, expires time.Time) (bool, error) {
+// PutTrending implements Store.
+func (m *MemoryStore) PutTrending(_ context.Context, n Notification, expires time.Time) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.inbox[userID] == nil {
-		m.inbox[userID] = map[string]memNotice{}
-	}
-	if _, ok := m.inbox[userID][n.ID]; ok {
+	key := n.ID + "#" + n.Category
+	if _, ok := m.trending[key]; ok {
 		return false, nil
 	}
-	n.CreatedAt, n.Reason = n.CreatedAt.UTC(), ""
-	m.inbox[userID][n.ID] = memNotice{Notification: n, expires: expires}
+	n.CreatedAt, n.Reason, n.Read = n.CreatedAt.UTC(), "", false
+	m.trending[key] = memNotice{Notification: n, expires: expires}
 	return true, nil
 }
 
-// Notifications implements Store: like the DynamoDB Query, it reads limit
-// entries, then leaves the expired ones out.
-func (m *MemoryStore) Notifications(_ context.Context, userID, before string, limit int, now time.Time) ([]Notification, error) {
+// Trending implements Store: newest id first, as the partition sorts.
+func (m *MemoryStore) Trending(_ context.Context, since string, now time.Time) ([]Notification, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	ids := slices.Sorted(maps.Keys(m.inbox[userID]))
-	slices.Reverse(ids)
+	keys := slices.Sorted(maps.Keys(m.trending))
+	slices.Reverse(keys)
 	out := []Notification{}
-	read := 0
-	for _, id := range ids {
-		if read == limit {
-			break
-		}
-		if before != "" && id >= before {
-			continue
-		}
-		read++
-		if n := m.inbox[userID][id]; n.expires.Unix() > now.Unix() {
+	for _, k := range keys {
+		if n := m.trending[k]; k >= since && n.expires.Unix() > now.Unix() {
 			out = append(out, n.Notification)
 		}
 	}
 	return out, nil
 }
 
-// MarkRead implements Store.
-func (m *MemoryStore) MarkRead(_ context.Context, userID, id string, now time.Time) (bool, error) {
+// putEntry writes an entry for a user alone, as the inbox was written before
+// it was computed on read (the tests' way to hold such entries).
+func (m *MemoryStore) putEntry(userID string, n Notification, expires time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.inbox[userID] == nil {
+		m.inbox[userID] = map[string]memNotice{}
+	}
+	m.inbox[userID][n.ID] = memNotice{Notification: n, expires: expires}
+}
+
+// Inbox implements Store.
+func (m *MemoryStore) Inbox(_ context.Context, userID, since string, now time.Time) (InboxState, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	st := InboxState{Profile: Profile{UserID: userID}, Read: map[string]bool{}}
+	if p, ok := m.copies[userID]; ok {
+		c := cloneProfile(p)
+		st.Profile.Interests, st.Profile.Learned, st.Profile.At, st.Interested = c.Interests, c.Learned, c.At, true
+	}
+	for _, id := range slices.Sorted(maps.Keys(m.inbox[userID])) {
+		n := m.inbox[userID][id]
+		switch {
+		case id < since || n.expires.Unix() <= now.Unix():
+		case n.Title != "":
+			st.Entries = append(st.Entries, n.Notification)
+		case n.Read:
+			st.Read[id] = true
+		}
+	}
+	return st, nil
+}
+
+// MarkRead implements Store.
+func (m *MemoryStore) MarkRead(_ context.Context, userID, id string, expires time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.inbox[userID] == nil {
+		m.inbox[userID] = map[string]memNotice{}
+	}
 	n, ok := m.inbox[userID][id]
-	if !ok || n.expires.Unix() <= now.Unix() {
-		return false, nil
+	if !ok {
+		n = memNotice{Notification: Notification{ID: id}, expires: expires}
 	}
 	n.Read = true
 	m.inbox[userID][id] = n
-	return true, nil
+	return nil
 }

@@ -2,12 +2,19 @@ package feed
 
 import (
 	"regexp"
+	"sort"
 	"time"
 )
 
 // Notification is one in-app inbox entry: a story trending in a category the
 // user is interested in, by the version that trended. A user gets one entry
 // per story, whichever of its versions trends and whenever.
+//
+// The inbox is computed on read (Service.Inbox): a trending story is
+// recorded once, under its category, and a user's page is the recorded
+// stories of the categories the user is interested in at read time, with the
+// user's own read marks, so a trend costs the same whether ten or ten million
+// readers follow its category.
 type Notification struct {
 	ID        string    `json:"id"` // <hour the story first trended>-<story id>
 	ArticleID string    `json:"article_id"`
@@ -28,14 +35,18 @@ type NotificationPage struct {
 
 // Inbox limits.
 const (
-	FanoutChunk         = 100 // users per fan-out invocation
 	MaxNotificationPage = 50
 	MaxMarkRead         = 100
 	// MaxInbox is how many of a user's newest entries the inbox lists;
-	// older ones are not listed and expire after InboxRetention. Each entry
-	// is its own small item, so no item grows however many articles trend.
+	// older ones are not listed and expire after InboxRetention. Each
+	// trending story and each read mark is its own small item, so no item
+	// grows however many articles trend or a user marks.
 	MaxInbox       = 200
 	InboxRetention = 30 * 24 * time.Hour
+	// TrendingRefresh is how long an instance serves inbox pages from its
+	// copy of the trending list before reading it again: a trending story
+	// reaches every interested reader's inbox within it.
+	TrendingRefresh = 10 * time.Second
 )
 
 var notificationIDRe = regexp.MustCompile(`^\d{10}-[0-9a-f]{32}$`)
@@ -44,12 +55,60 @@ var notificationIDRe = regexp.MustCompile(`^\d{10}-[0-9a-f]{32}$`)
 // hour.
 func NotificationID(hour, story string) string { return hour + "-" + story }
 
-// Trend is one step of a trending article's inbox fan-out: the users
-// interested in its category after After ("": from the first).
+// Trend is a trending article to record for the inboxes.
 type Trend struct {
 	ArticleID string
 	Hour      string // YYYYMMDDHH
-	After     string
+}
+
+// InboxState is what a user's inbox partition holds: the copy of the user's
+// interests (Interested false when the user has none stored there), the
+// ids the user marked read, and entries written for the user alone before
+// the inbox was computed on read (they expire with InboxRetention).
+type InboxState struct {
+	Profile    Profile
+	Interested bool
+	Read       map[string]bool
+	Entries    []Notification
+}
+
+// inboxSince is the lowest id an alive entry or read mark can have: an entry
+// is named by the hour its story first trended, which may be up to
+// InboxRetention before the entry was recorded, and lives InboxRetention.
+func inboxSince(now time.Time) string {
+	return now.Add(-2 * InboxRetention).Format("2006010215")
+}
+
+// MergeInbox is a user's inbox, newest id first: the trending entries of the
+// categories the user is interested in and the entries written for the user
+// alone, one per id (a story trending in two versions is one entry: the one
+// the user already had, else the first recorded), read when the user marked
+// it.
+func MergeInbox(st InboxState, trending []Notification, categories []string) []Notification {
+	interested := map[string]bool{}
+	for _, c := range categories {
+		interested[c] = true
+	}
+	byID := map[string]Notification{}
+	for _, n := range trending {
+		if !interested[n.Category] {
+			continue
+		}
+		if old, ok := byID[n.ID]; ok && !n.CreatedAt.Before(old.CreatedAt) {
+			continue
+		}
+		byID[n.ID] = n
+	}
+	for _, n := range st.Entries { // what the user was already shown stays
+		byID[n.ID] = n
+	}
+	out := make([]Notification, 0, len(byID))
+	for _, n := range byID {
+		n.Read = n.Read || st.Read[n.ID]
+		out = append(out, n)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID > out[j].ID })
+	return out
 }
 
 // inboxList names a user's inbox, the list its cursors belong to.

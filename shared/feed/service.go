@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
+	"math/rand/v2"
 	"regexp"
 	"slices"
 	"sort"
@@ -15,7 +17,6 @@ import (
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/page"
-	"github.com/kiosk-news/kiosk/shared/platform/parallel"
 )
 
 // Service holds the feed domain's use cases: keeping its copy of articles,
@@ -24,10 +25,33 @@ import (
 type Service struct {
 	Store Store
 	Now   func() time.Time
-	// Announce publishes one of the domain's events (feed.rank.requested,
-	// notification.fanout.requested; see events.go); nil announces nothing,
-	// so a change asks for no ranking run (the schedule still ranks).
+	// Announce publishes one of the domain's events (feed.rank.requested;
+	// see events.go); nil announces nothing, so a change asks for no ranking
+	// run (the schedule still ranks).
 	Announce func(ctx context.Context, detailType string, detail any) error
+
+	trending *trendingCache // made on first use
+}
+
+// trendingCache is an instance's copy of the trending entries, read again
+// once TrendingRefresh old.
+type trendingCache struct {
+	mu   sync.Mutex
+	at   time.Time
+	list []Notification
+}
+
+// cacheMade guards making a service's trending cache.
+var cacheMade sync.Mutex
+
+// cache is the service's trending cache (a copy of the service shares it).
+func (s *Service) cache() *trendingCache {
+	cacheMade.Lock()
+	defer cacheMade.Unlock()
+	if s.trending == nil {
+		s.trending = &trendingCache{}
+	}
+	return s.trending
 }
 
 // StaleRequest is how long a rank request may stay pending before a change
@@ -118,10 +142,9 @@ func (s *Service) AddRead(ctx context.Context, userID string, ids []string, at t
 }
 
 // SetProfile keeps a user's latest interest profile (an older one arriving
-// late changes nothing) and indexes the user under the categories the
-// trending fan-out looks for them in.
+// late changes nothing), for the feeds and for the inbox.
 func (s *Service) SetProfile(ctx context.Context, p Profile) error {
-	return s.Store.SetProfile(ctx, p, p.InterestCategories())
+	return s.Store.SetProfile(ctx, p)
 }
 
 // profile reads a user's profile, learned weights as of now, and reads.
@@ -305,7 +328,10 @@ func (s *Service) Feed(ctx context.Context, category, limit, cursor string) (Pag
 	if err != nil {
 		return Page{}, err
 	}
-	c, err := s.Store.Chunk(ctx, ChunkRef{Category: category, Run: run, Index: ChunkIndex(offset)}, s.now())
+	// A first page reads any copy of the head (at random: the public feed
+	// knows no reader); the cursor names the run it came from, so the next
+	// pages are that run's, whichever copy it was.
+	c, err := s.Store.Chunk(ctx, ChunkRef{Category: category, Run: run, Index: ChunkIndex(offset), Copy: rand.IntN(HeadCopies)}, s.now())
 	switch {
 	case errors.Is(err, ErrPageNotFound) && run != "":
 		return Page{}, ExpiredCursor
@@ -340,6 +366,9 @@ func (s *Service) PersonalFeed(ctx context.Context, userID, limit, cursor string
 		streams = p.StreamsShare(params.TopShare)
 	}
 	refs := cur.RefsAt(streams, run)
+	for i := range refs {
+		refs[i].Copy = headCopy(userID)
+	}
 	chunks, err := s.chunks(ctx, refs, variant, now)
 	if err != nil {
 		return Page{}, err
@@ -350,6 +379,15 @@ func (s *Service) PersonalFeed(ctx context.Context, userID, limit, cursor string
 		}
 	}
 	return PersonalAt(p, streams, cur, run, chunks, n), nil
+}
+
+// headCopy is the copy of the heads a user's personal pages read: the same
+// one every time for a user (its id hashed), so that a user's reloads never
+// step back to a copy the current run has not reached yet.
+func headCopy(userID string) int {
+	h := fnv.New32a()
+	h.Write([]byte(userID))
+	return int(h.Sum32() % HeadCopies)
 }
 
 // chunks reads the chunks refs name, of the variant's ranking, keyed by
@@ -363,7 +401,7 @@ func (s *Service) chunks(ctx context.Context, refs []ChunkRef, variant string, n
 	read := func(variant string, refs []ChunkRef) error {
 		keyed := make([]ChunkRef, len(refs))
 		for i, r := range refs {
-			keyed[i] = ChunkRef{Category: feedKey(r.Category, variant), Run: r.Run, Index: r.Index}
+			keyed[i] = ChunkRef{Category: feedKey(r.Category, variant), Run: r.Run, Index: r.Index, Copy: r.Copy}
 		}
 		got, err := s.Store.Chunks(ctx, keyed, now)
 		if err != nil {
@@ -397,39 +435,18 @@ func (s *Service) chunks(ctx context.Context, refs []ChunkRef, variant string, n
 	return out, read("", missing)
 }
 
-// Notify writes one chunk of a trending story's inbox fan-out and, when
-// more users may follow, announces the next chunk
-// (notification.fanout.requested), so no invocation's work grows with the
-// audience. A hidden article notifies no one; one the feeds have not placed
-// yet is an error, so the event is retried. It returns how many entries it
-// wrote; a repeated step writes none again.
+// Notify records a trending story's inbox entry under its trending
+// version's category, once: every reader interested in the category sees it
+// on their next inbox page (Inbox), within TrendingRefresh, so the work is
+// the same however many readers follow the category. The entry is named by
+// the hour the story first trended and the story, so each reader gets one
+// entry per story, whichever of its versions trends and whenever, and a
+// redelivered event changes nothing. A hidden article notifies no one; one
+// the feeds have not placed yet is an error, so the event is retried. It
+// returns how many entries it recorded (0 or 1).
 func (s *Service) Notify(ctx context.Context, t Trend) (int, error) {
-	next, a, n, err := s.notifyChunk(ctx, &t)
-	if err != nil {
-		return n, err
-	}
-	slog.InfoContext(ctx, "notified", "article", t.ArticleID, "story", a.Story, "after", t.After, "written", n,
-		"more", next != "")
-	if next == "" {
-		return n, nil
-	}
-	if s.Announce == nil {
-		return n, fmt.Errorf("trending %s: more users after %s, and no way to announce them", t.ArticleID, next)
-	}
-	return n, s.announceFanout(ctx, Trend{ArticleID: t.ArticleID, Hour: t.Hour, After: next}, a.Category)
-}
-
-// notifyChunk writes the inbox entry of a trending story to each of the next
-// FanoutChunk users indexed under its trending version's category after
-// t.After who are still interested (a stale index entry is dropped). An
-// entry is named by the hour the story first trended and the story, so each
-// user gets one entry per story, whichever of its versions trends, and a
-// repeated chunk changes nothing. The fan-out's first step settles that hour
-// (t.Hour becomes it, and its continuations carry it). It returns the last
-// user of the chunk when more may follow, and how many it wrote.
-func (s *Service) notifyChunk(ctx context.Context, t *Trend) (string, Article, int, error) {
 	if !idRe.MatchString(t.ArticleID) || !hourRe.MatchString(t.Hour) {
-		return "", Article{}, 0, fmt.Errorf("trending notification: bad article %q or hour %q", t.ArticleID, t.Hour)
+		return 0, fmt.Errorf("trending notification: bad article %q or hour %q", t.ArticleID, t.Hour)
 	}
 	now := s.now()
 	a, err := s.Store.GetArticle(ctx, t.ArticleID, now)
@@ -437,51 +454,32 @@ func (s *Service) notifyChunk(ctx context.Context, t *Trend) (string, Article, i
 		// Not placed yet (a retry finds it) or expired (ArticleRetention after
 		// its publication; the dead letter says so): both worlds, whether or
 		// not TTL deleted it yet, answer the same.
-		return "", a, 0, fmt.Errorf("article %s is not in the feeds yet, or no longer (articles are kept %.0f hours after publication): %w",
+		return 0, fmt.Errorf("article %s is not in the feeds yet, or no longer (articles are kept %.0f hours after publication): %w",
 			t.ArticleID, ArticleRetention.Hours(), err)
 	}
 	if err != nil || a.Hidden {
-		return "", a, 0, err
+		return 0, err
 	}
 	a.Story = storyKey(a)
-	if t.After == "" {
-		if t.Hour, err = s.Store.TrendHour(ctx, a.Story, t.Hour, now.Add(InboxRetention)); err != nil {
-			return "", a, 0, err
-		}
-	}
-	users, next, err := s.Store.Interested(ctx, a.Category, t.After, FanoutChunk)
-	if err != nil || len(users) == 0 {
-		return "", a, 0, err
-	}
-	profiles, err := s.Store.Profiles(ctx, users)
+	hour, err := s.Store.TrendHour(ctx, a.Story, t.Hour, now.Add(InboxRetention))
 	if err != nil {
-		return "", a, 0, err
+		return 0, err
 	}
-	var (
-		mu      sync.Mutex
-		written int
-		errs    []error
-	)
-	parallel.Each(users, 8, func(_ int, u string) {
-		var err error
-		wrote := false
-		if p, ok := profiles[u]; !ok || !slices.Contains(p.notifiable(now), a.Category) {
-			err = s.Store.Forget(ctx, a.Category, u)
-		} else {
-			n := Notification{ID: NotificationID(t.Hour, a.Story), ArticleID: a.ID, Story: a.Story, Title: a.Title, URL: a.URL,
-				Category: a.Category, CreatedAt: now}
-			wrote, err = s.Store.PutNotification(ctx, u, n, now.Add(InboxRetention))
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		if wrote {
-			written++
-		}
-		if err != nil {
-			errs = append(errs, err)
-		}
-	})
-	return next, a, written, errors.Join(errs...)
+	n := Notification{ID: NotificationID(hour, a.Story), ArticleID: a.ID, Story: a.Story, Title: a.Title, URL: a.URL,
+		Category: a.Category, CreatedAt: now}
+	wrote, err := s.Store.PutTrending(ctx, n, now.Add(InboxRetention))
+	if err != nil {
+		return 0, err
+	}
+	c := s.cache()
+	c.mu.Lock()
+	c.list = nil // this instance's next page reads the list again
+	c.mu.Unlock()
+	slog.InfoContext(ctx, "trending recorded", "article", a.ID, "story", a.Story, "category", a.Category, "new", wrote)
+	if wrote {
+		return 1, nil
+	}
+	return 0, nil
 }
 
 // notifiable is the categories a profile is notified of, learned weights
@@ -491,8 +489,54 @@ func (p Profile) notifiable(now time.Time) []string {
 	return p.InterestCategories()
 }
 
+// trendingNow is the trending entries as this instance last read them, read
+// again when TrendingRefresh old (or the clock went back).
+func (s *Service) trendingNow(ctx context.Context, now time.Time) ([]Notification, error) {
+	c := s.cache()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.list == nil || now.Sub(c.at) >= TrendingRefresh || now.Before(c.at) {
+		list, err := s.Store.Trending(ctx, inboxSince(now), now)
+		if err != nil {
+			return nil, err
+		}
+		c.list, c.at = list, now
+	}
+	return c.list, nil
+}
+
+// inbox is a user's whole inbox at now, newest first: one read of the
+// user's inbox partition merged with the instance's trending entries. A user
+// with no copy of their interests there yet (stored before the inbox kept
+// one, or an announcement that has not arrived) costs a second read, of the
+// profile, once: the copy is filled from it, and a change stored meanwhile
+// is not overwritten (CopyInterests keeps the later one).
+func (s *Service) inbox(ctx context.Context, userID string, now time.Time) ([]Notification, error) {
+	trending, err := s.trendingNow(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.Store.Inbox(ctx, userID, inboxSince(now), now)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Interested {
+		p, err := s.Store.Profile(ctx, userID, 0, now)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := s.Store.CopyInterests(ctx, p); err != nil {
+			// The page is right without the copy; the next one tries again.
+			slog.WarnContext(ctx, "inbox: could not copy the interests", "user", userID, "err", err)
+		}
+		st.Profile = p
+	}
+	return MergeInbox(st, trending, st.Profile.notifiable(now)), nil
+}
+
 // Inbox serves a page of a user's notifications, newest first, of the newest
-// MaxInbox.
+// MaxInbox: the trending stories of the categories the user is interested in
+// now (computed on read: see Notify), with the user's read marks.
 func (s *Service) Inbox(ctx context.Context, userID, limit, cursor string) (NotificationPage, error) {
 	n, err := page.Limit(limit, DefaultLimit, MaxLimit)
 	if err != nil {
@@ -512,9 +556,17 @@ func (s *Service) Inbox(ctx context.Context, userID, limit, cursor string) (Noti
 	if n <= 0 {
 		return p, nil
 	}
-	items, err := s.Store.Notifications(ctx, userID, c.After, n+1, s.now())
+	all, err := s.inbox(ctx, userID, s.now())
 	if err != nil {
 		return NotificationPage{}, codes.Translate(err)
+	}
+	items := all
+	if started {
+		at, _ := slices.BinarySearchFunc(all, c.After, func(n Notification, id string) int { return strings.Compare(id, n.ID) })
+		for at < len(all) && all[at].ID >= c.After {
+			at++
+		}
+		items = all[at:]
 	}
 	if len(items) > n {
 		if c.Listed+n < MaxInbox {
@@ -540,15 +592,25 @@ func (s *Service) MarkRead(ctx context.Context, userID string, ids []string) (in
 			return 0, kiosk.Errorf(kiosk.EINVALID, "%q is not a notification id", kiosk.Truncate(id, 60))
 		}
 	}
-	n, now := 0, s.now()
+	now := s.now()
+	all, err := s.inbox(ctx, userID, now)
+	if err != nil {
+		return 0, codes.Translate(err)
+	}
+	in := map[string]bool{}
+	for _, it := range all {
+		in[it.ID] = true
+	}
+	n := 0
 	for _, id := range slices.Compact(slices.Sorted(slices.Values(ids))) {
-		marked, err := s.Store.MarkRead(ctx, userID, id, now)
-		if err != nil {
+		if !in[id] {
+			continue
+		}
+		// A mark outlives its entry: the entry was recorded before now.
+		if err := s.Store.MarkRead(ctx, userID, id, now.Add(InboxRetention)); err != nil {
 			return n, codes.Translate(err)
 		}
-		if marked {
-			n++
-		}
+		n++
 	}
 	return n, nil
 }

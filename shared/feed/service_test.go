@@ -23,50 +23,20 @@ func newMemoryService(t testing.TB) (*Service, *announced) {
 	return &Service{Store: NewMemoryStore(), Now: func() time.Time { return now }, Announce: a.announce}, a
 }
 
-// announced records what a service announced: rank requests' reasons and
-// fan-out continuations, in order.
+// announced records what a service announced: rank requests' reasons, in
+// order.
 type announced struct {
-	rank   []string
-	fanout []events.FanoutRequested
+	rank []string
 }
 
 func (a *announced) announce(_ context.Context, detailType string, detail any) error {
 	switch d := detail.(type) {
 	case events.RankRequested:
 		a.rank = append(a.rank, d.Reason)
-	case events.FanoutRequested:
-		a.fanout = append(a.fanout, d)
 	default:
 		return fmt.Errorf("unexpected %s announcement", detailType)
 	}
 	return nil
-}
-
-// notifyAll runs a trending article's fan-out to its end, as the bus would:
-// each announced continuation is the next step. It returns the entries
-// written and the steps run.
-func notifyAll(t testing.TB, s *Service, a *announced, articleID, hour string) (int, int) {
-	t.Helper()
-	ctx := context.Background()
-	a.fanout = nil
-	step := Trend{ArticleID: articleID, Hour: hour}
-	total := 0
-	for steps := 1; ; steps++ {
-		n, err := s.Notify(ctx, step)
-		if err != nil {
-			t.Fatal(err)
-		}
-		total += n
-		if len(a.fanout) == 0 {
-			return total, steps
-		}
-		next := a.fanout[0]
-		a.fanout = a.fanout[1:]
-		if next.ArticleID != articleID || next.Hour != hour || next.After == "" || steps > 100 {
-			t.Fatalf("step %d announced %+v", steps, next)
-		}
-		step = Trend{ArticleID: next.ArticleID, Hour: next.Hour, After: next.After}
-	}
 }
 
 func published(n int, cat, source string, age time.Duration) events.ArticlePublished {
@@ -153,8 +123,8 @@ func TestServiceKeepsTheLatestModerationAndStatsWhateverTheOrder(t *testing.T) {
 	}
 }
 
-func TestServiceNotifiesInterestedUsersOnceInChunks(t *testing.T) {
-	s, announced := newMemoryService(t)
+func TestServiceNotifiesEveryInterestedUserWithOneWrite(t *testing.T) {
+	s, _ := newMemoryService(t)
 	ctx := context.Background()
 	a := published(1, "sports", "s", time.Hour)
 	if err := s.OnArticlePublished(ctx, a); err != nil {
@@ -171,18 +141,20 @@ func TestServiceNotifiesInterestedUsersOnceInChunks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// One fan loses interest: the index entry is stale and dropped.
+	// One fan loses interest before the trend.
 	if err := s.OnInterestsChanged(ctx, events.InterestsChanged{UserID: user(0), Interests: []string{"tech"}, At: now.Add(time.Second)}); err != nil {
 		t.Fatal(err)
 	}
 	hour := now.Format("2006010215")
-	run := func() (int, int) { return notifyAll(t, s, announced, a.ID, hour) }
-	total, chunks := run()
-	if total != fans-1 || chunks != 3 {
-		t.Errorf("wrote %d entries in %d chunks, want %d in 3", total, chunks, fans-1)
+	for round, want := range []int{1, 0} { // redelivered: nothing again
+		if n, err := s.Notify(ctx, Trend{ArticleID: a.ID, Hour: hour}); err != nil || n != want {
+			t.Errorf("round %d recorded %d (%v), want %d", round, n, err, want)
+		}
 	}
-	if again, _ := run(); again != 0 {
-		t.Errorf("a redelivered trending event wrote %d entries again", again)
+	for i := 1; i < fans; i++ {
+		if p, err := s.Inbox(ctx, user(i), "", ""); err != nil || len(p.Items) != 1 {
+			t.Fatalf("fan %d: inbox %+v %v, want the trending article", i, p, err)
+		}
 	}
 	inbox, err := s.Inbox(ctx, user(1), "", "")
 	if err != nil || len(inbox.Items) != 1 || inbox.Items[0].ArticleID != a.ID || inbox.Items[0].Read {
@@ -229,9 +201,13 @@ func TestServiceFadesLearnedInterestsWithTheTimeSinceTheyWereSent(t *testing.T) 
 	if p, _ := s.profile(ctx, active, now); !slices.Equal(p.InterestCategories(), []string{"sports"}) {
 		t.Errorf("an hour ago: learned %v, want sports still an interest", p.Learned)
 	}
-	n, err := s.Notify(ctx, Trend{ArticleID: a.ID, Hour: now.Format("2006010215")})
-	if err != nil || n != 1 {
-		t.Errorf("trending sports notified %d users (%v), want only the active one", n, err)
+	if _, err := s.Notify(ctx, Trend{ArticleID: a.ID, Hour: now.Format("2006010215")}); err != nil {
+		t.Fatal(err)
+	}
+	for u, want := range map[string]int{idle: 0, active: 1} {
+		if p, err := s.Inbox(ctx, u, "", ""); err != nil || len(p.Items) != want {
+			t.Errorf("%s: inbox %+v %v, want %d entries (only the active reader is notified)", u, p.Items, err, want)
+		}
 	}
 }
 
@@ -483,30 +459,14 @@ func TestServiceMarksOnlyValidIdsReadAndChangesNothingOtherwise(t *testing.T) {
 	}
 }
 
-func TestServiceFanoutStopsOnAHiddenArticleAndFailsWhenItCannotContinue(t *testing.T) {
+func TestServiceNotifiesNoOneOfAHiddenArticleOrAMalformedTrend(t *testing.T) {
 	s, _ := newMemoryService(t)
 	ctx := context.Background()
-	a := published(1, "sports", "s", time.Hour)
-	if err := s.OnArticlePublished(ctx, a); err != nil {
+	fan := id(1 << 20)
+	if err := s.OnInterestsChanged(ctx, events.InterestsChanged{UserID: fan, Interests: []string{"sports"}, At: now}); err != nil {
 		t.Fatal(err)
 	}
-	for i := range FanoutChunk + 1 {
-		if err := s.OnInterestsChanged(ctx, events.InterestsChanged{UserID: id(1<<20 + i), Interests: []string{"sports"}, At: now}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	hour := now.Format("2006010215")
-	// The bus refuses the continuation: the step fails, so its event is
-	// retried (and the entries it wrote are not written again).
-	s.Announce = func(context.Context, string, any) error { return errors.New("bus unavailable") }
-	if n, err := s.Notify(ctx, Trend{ArticleID: a.ID, Hour: hour}); err == nil || n != FanoutChunk {
-		t.Errorf("wrote %d, %v; want %d and an error", n, err, FanoutChunk)
-	}
-	rec := &announced{}
-	s.Announce = rec.announce
-	if n, steps := notifyAll(t, s, rec, a.ID, hour); n != 1 || steps != 2 {
-		t.Errorf("the retry wrote %d in %d steps, want the one left in 2", n, steps)
-	}
 	b := published(2, "sports", "s", time.Hour)
 	if err := s.OnArticlePublished(ctx, b); err != nil {
 		t.Fatal(err)
@@ -514,11 +474,16 @@ func TestServiceFanoutStopsOnAHiddenArticleAndFailsWhenItCannotContinue(t *testi
 	if err := s.OnArticleModerated(ctx, events.ArticleModerated{ID: b.ID, Hidden: true, At: now}); err != nil {
 		t.Fatal(err)
 	}
-	if n, steps := notifyAll(t, s, rec, b.ID, hour); n != 0 || steps != 1 {
-		t.Errorf("a hidden article notified %d users in %d steps", n, steps)
+	if n, err := s.Notify(ctx, Trend{ArticleID: b.ID, Hour: hour}); n != 0 || err != nil {
+		t.Errorf("a hidden article recorded %d (%v)", n, err)
 	}
-	if _, err := s.OnFanoutRequested(ctx, events.FanoutRequested{ArticleID: "nope", Hour: hour}); err == nil {
-		t.Error("a malformed continuation is accepted")
+	for _, tr := range []Trend{{ArticleID: "nope", Hour: hour}, {ArticleID: b.ID, Hour: "soon"}} {
+		if _, err := s.Notify(ctx, tr); err == nil {
+			t.Errorf("a malformed trend %+v is accepted", tr)
+		}
+	}
+	if p, _ := s.Inbox(ctx, fan, "", ""); len(p.Items) != 0 {
+		t.Errorf("the fan was notified: %+v", p.Items)
 	}
 }
 
@@ -610,7 +575,7 @@ func TestServiceARankRunSeesTheModerationThatAskedForItThoughTheIndexLags(t *tes
 }
 
 func TestServiceNotifiesEachReaderOncePerStoryWhicheverVersionTrends(t *testing.T) {
-	s, announced := newMemoryService(t)
+	s, _ := newMemoryService(t)
 	ctx := context.Background()
 	tech := published(1, "tech", "tech-daily", 2*time.Hour)
 	biz := published(2, "business", "business-brief", time.Hour)
@@ -627,15 +592,15 @@ func TestServiceNotifiesEachReaderOncePerStoryWhicheverVersionTrends(t *testing.
 		}
 	}
 	first, later := now.Add(-time.Hour).Format(events.HourLayout), now.Format(events.HourLayout)
-	if n, _ := notifyAll(t, s, announced, tech.ID, first); n != 2 {
-		t.Fatalf("the tech version trending wrote %d entries, want 2", n)
+	if n, err := s.Notify(ctx, Trend{ArticleID: tech.ID, Hour: first}); n != 1 || err != nil {
+		t.Fatalf("the tech version trending recorded %d (%v), want 1", n, err)
 	}
-	// An hour later the business version trends: only the reader who has no
-	// entry for the story yet gets one; redelivered, nothing.
+	// An hour later the business version trends: recorded for business,
+	// under the story's first hour; redelivered, nothing.
 	for round := range 2 {
 		n, err := s.Notify(ctx, Trend{ArticleID: biz.ID, Hour: later})
 		if err != nil || n != 1-round {
-			t.Fatalf("round %d: the business version trending wrote %d entries (%v), want %d", round, n, err, 1-round)
+			t.Fatalf("round %d: the business version trending recorded %d (%v), want %d", round, n, err, 1-round)
 		}
 	}
 	for _, u := range []string{both, bizOnly, techOnly} {

@@ -74,35 +74,39 @@ type Store interface {
 	// Profile reads a user's interests as stored and the newest maxReads
 	// unexpired reads. One read.
 	Profile(ctx context.Context, userID string, maxReads int, now time.Time) (Profile, error)
-	// Profiles reads the interests of users (without reads); users without
-	// a profile are left out.
-	Profiles(ctx context.Context, users []string) (map[string]Profile, error)
 	// SetProfile stores a user's interests unless a later change is stored,
-	// and then indexes the user under each category of index.
-	SetProfile(ctx context.Context, p Profile, index []string) error
+	// in the profile (Profile) and in the copy the inbox reads (Inbox).
+	SetProfile(ctx context.Context, p Profile) error
+	// CopyInterests stores p as the inbox's copy of the user's interests
+	// (the second half of SetProfile) unless a copy of a change as late is
+	// stored: the inbox's fill for a user whose interests were stored before
+	// the copy was kept. A p with a zero At (no profile stored) is replaced by
+	// any change. It reports whether it wrote the copy.
+	CopyInterests(ctx context.Context, p Profile) (bool, error)
 	// AddRead records articles a user opened at at, one entry each, expiring
 	// at expires; the same call again writes the same entries.
 	AddRead(ctx context.Context, userID string, ids []string, at, expires time.Time) error
-	// Interested lists up to limit users indexed under category after the
-	// given user id, in id order, and the last one when more may follow.
-	Interested(ctx context.Context, category, after string, limit int) ([]string, string, error)
-	// Forget removes a user's index entry under category.
-	Forget(ctx context.Context, category, userID string) error
 
 	// TrendHour records hour as the hour story first trended unless one is
 	// recorded (kept until expires), and returns the recorded one.
 	TrendHour(ctx context.Context, story, hour string, expires time.Time) (string, error)
-	// PutNotification writes an inbox entry unless the user has it; it
-	// reports whether it wrote it.
-	PutNotification(ctx context.Context, userID string, n Notification, expires time.Time) (bool, error)
-	// Notifications reads up to limit of a user's entries, newest id first,
-	// with ids before before ("": from the newest); the expired ones among
-	// them are left out (they are the oldest: entries expire in the order
-	// they were written). One read.
-	Notifications(ctx context.Context, userID, before string, limit int, now time.Time) ([]Notification, error)
-	// MarkRead marks a user's entry read; it reports whether the entry exists
-	// and is alive at now (an expired one is left alone, as a deleted one).
-	MarkRead(ctx context.Context, userID, id string, now time.Time) (bool, error)
+	// PutTrending records a trending story's inbox entry under its category
+	// unless one of the story is recorded there (the first version to trend
+	// in a category stays); it reports whether it wrote it. Entries are the
+	// same for everyone, so Read is not kept.
+	PutTrending(ctx context.Context, n Notification, expires time.Time) (bool, error)
+	// Trending lists the recorded entries with ids at or after since, alive
+	// at now, newest id first. Its size grows with the stories that trend,
+	// never with readers; an instance reads it once per TrendingRefresh.
+	Trending(ctx context.Context, since string, now time.Time) ([]Notification, error)
+	// Inbox reads a user's inbox partition: the copy of the user's
+	// interests, the read marks and the entries written for the user alone
+	// with ids at or after since, the expired ones left out. One read.
+	Inbox(ctx context.Context, userID, since string, now time.Time) (InboxState, error)
+	// MarkRead records that a user read an entry, kept until expires (at
+	// least as long as the entry lives): a read mark, or the read flag of an
+	// entry written for the user alone. Marking again changes nothing.
+	MarkRead(ctx context.Context, userID, id string, expires time.Time) error
 }
 
 // The store's sentinel errors; their messages are what a client may read.

@@ -259,9 +259,15 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		if err := s.PutChunks(ctx, map[string][]Chunk{"tech": c1}, now.Add(time.Hour)); err != nil { // an older run, late
 			t.Fatal(err)
 		}
-		head, err := s.Chunk(ctx, ChunkRef{Category: "tech"}, now)
-		if err != nil || head.Run != run2 || len(head.Items) != 3 {
-			t.Errorf("head %s with %d items (%v), want the later run's", head.Run, len(head.Items), err)
+		for n := range HeadCopies + 1 { // a copy number past the last wraps
+			head, err := s.Chunk(ctx, ChunkRef{Category: "tech", Copy: n}, now)
+			if err != nil || head.Run != run2 || len(head.Items) != 3 {
+				t.Errorf("head copy %d: %s with %d items (%v), want the later run's", n, head.Run, len(head.Items), err)
+			}
+			got, err := s.Chunks(ctx, []ChunkRef{{Category: "tech", Copy: n}, {Category: "sports", Copy: n}}, now)
+			if err != nil || len(got) != 1 || got["tech"].Run != run2 {
+				t.Errorf("head copy %d in a batch: %v %v, want tech's of the later run", n, got, err)
+			}
 		}
 		c, err := s.Chunk(ctx, ChunkRef{Category: "tech", Run: run1, Index: 1}, now)
 		if err != nil || c.Index != 1 || c.Total != 60 || len(c.Items) != 10 || c.Items[0].ID != id(51) {
@@ -287,10 +293,10 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		s := newStore(t)
 		u := id(7)
 		p := Profile{UserID: u, Interests: []string{"sports"}, Learned: map[string]float64{"tech": 3}, At: now}
-		if err := s.SetProfile(ctx, p, []string{"sports", "tech"}); err != nil {
+		if err := s.SetProfile(ctx, p); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SetProfile(ctx, Profile{UserID: u, Interests: []string{"world"}, At: now.Add(-time.Hour)}, []string{"world"}); err != nil {
+		if err := s.SetProfile(ctx, Profile{UserID: u, Interests: []string{"world"}, At: now.Add(-time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		for i := range 5 {
@@ -314,94 +320,255 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		if got, err := s.Profile(ctx, id(8), 10, now); err != nil || len(got.Interests) != 0 || len(got.Read) != 0 {
 			t.Errorf("a stranger: %+v %v", got, err)
 		}
-		ps, err := s.Profiles(ctx, []string{u, id(8)})
-		if err != nil || len(ps) != 1 || !slices.Equal(ps[u].Interests, []string{"sports"}) || ps[u].Learned["tech"] != 3 {
-			t.Errorf("profiles %+v %v, want the one stored", ps, err)
+		st, err := s.Inbox(ctx, u, inboxSince(now), now)
+		if err != nil || !st.Interested || !slices.Equal(st.Profile.Interests, []string{"sports"}) || st.Profile.Learned["tech"] != 3 || !st.Profile.At.Equal(now) {
+			t.Errorf("the inbox's copy %+v %v, want the later change", st, err)
 		}
-		if users, _, _ := s.Interested(ctx, "world", "", 10); len(users) != 0 {
-			t.Errorf("an ignored change indexed %v", users)
+		if st, err := s.Inbox(ctx, id(8), inboxSince(now), now); err != nil || st.Interested || len(st.Read) != 0 {
+			t.Errorf("a stranger's inbox: %+v %v", st, err)
 		}
 	})
 
-	t.Run("the interest index pages in user order and forgets", func(t *testing.T) {
+	t.Run("the inbox's copy of the interests is filled once and never over a later change", func(t *testing.T) {
 		s := newStore(t)
-		for i := range 5 {
-			if err := s.SetProfile(ctx, Profile{UserID: id(10 - i), Interests: []string{"tech"}, At: now}, []string{"tech"}); err != nil {
+		copied := func(u string) Profile {
+			t.Helper()
+			st, err := s.Inbox(ctx, u, inboxSince(now), now)
+			if err != nil || !st.Interested {
+				t.Fatalf("%s's inbox has no copy: %+v %v", u, st, err)
+			}
+			return st.Profile
+		}
+		// A user with no profile at all gets an empty copy (no time known),
+		// which the user's first change replaces, and a second fill does not
+		// bring back.
+		u := id(20)
+		if wrote, err := s.CopyInterests(ctx, Profile{UserID: u}); err != nil || !wrote {
+			t.Fatalf("an empty copy: %v %v", wrote, err)
+		}
+		if p := copied(u); len(p.Interests) != 0 || len(p.Learned) != 0 {
+			t.Errorf("the empty copy reads back as %+v", p)
+		}
+		if err := s.SetProfile(ctx, Profile{UserID: u, Interests: []string{"tech"}, At: now}); err != nil {
+			t.Fatal(err)
+		}
+		if wrote, err := s.CopyInterests(ctx, Profile{UserID: u}); err != nil || wrote {
+			t.Errorf("an empty copy over a change: wrote %v, %v", wrote, err)
+		}
+		if p := copied(u); !slices.Equal(p.Interests, []string{"tech"}) || !p.At.Equal(now) {
+			t.Errorf("the copy after the first change: %+v, want tech as of now", p)
+		}
+		// The fill races a change: it read the profile before the change, the
+		// change stored profile and copy, then the fill writes what it read.
+		v := id(21)
+		if err := s.SetProfile(ctx, Profile{UserID: v, Interests: []string{"world"}, At: now.Add(-time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		read, err := s.Profile(ctx, v, 0, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		later := Profile{UserID: v, Interests: []string{"sports"}, Learned: map[string]float64{"tech": 2}, At: now}
+		if err := s.SetProfile(ctx, later); err != nil {
+			t.Fatal(err)
+		}
+		if wrote, err := s.CopyInterests(ctx, read); err != nil || wrote {
+			t.Errorf("the stale fill: wrote %v, %v", wrote, err)
+		}
+		if p := copied(v); !slices.Equal(p.Interests, []string{"sports"}) || p.Learned["tech"] != 2 || !p.At.Equal(now) {
+			t.Errorf("the copy after the race: %+v, want the later change", p)
+		}
+		// The other order: the fill lands first, the change's copy after it.
+		w := id(22)
+		if wrote, err := s.CopyInterests(ctx, Profile{UserID: w, Interests: []string{"world"}, At: now.Add(-time.Hour)}); err != nil || !wrote {
+			t.Fatalf("the fill: %v %v", wrote, err)
+		}
+		if err := s.SetProfile(ctx, Profile{UserID: w, Interests: []string{"sports"}, At: now}); err != nil {
+			t.Fatal(err)
+		}
+		if p := copied(w); !slices.Equal(p.Interests, []string{"sports"}) {
+			t.Errorf("a change after the fill: %+v, want sports", p)
+		}
+		if p, _ := s.Profile(ctx, w, 0, now); !slices.Equal(p.Interests, []string{"sports"}) {
+			t.Errorf("the fill touched the profile: %+v", p)
+		}
+	})
+
+	// Within one second, RFC 3339 strings as DynamoDB compares them order
+	// wrong: "12:00:00Z" (the fraction's zeros trimmed) sorts after
+	// "12:00:00.5Z". Each write ordered by time is tried both ways round.
+	early, late := now, now.Add(500*time.Millisecond)
+	t.Run("a later moderation within the same second wins, an earlier one loses", func(t *testing.T) {
+		s := newStore(t)
+		a, b := art(1, "tech", "s1", time.Hour), art(2, "tech", "s1", time.Hour)
+		for _, x := range []Article{a, b} {
+			if _, err := s.PlaceArticle(ctx, x, far); err != nil {
 				t.Fatal(err)
 			}
 		}
-		users, next, err := s.Interested(ctx, "tech", "", 2)
-		if err != nil || !slices.Equal(users, []string{id(6), id(7)}) || next != id(7) {
-			t.Errorf("first 2: %v next %q (%v)", users, next, err)
+		moderate := func(id string, hidden bool, at time.Time) bool {
+			t.Helper()
+			ok, err := s.Moderate(ctx, Moderation{ID: id, Hidden: hidden, Pinned: !hidden, At: at}, far)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ok
 		}
-		users, next, _ = s.Interested(ctx, "tech", id(7), 5)
-		if !slices.Equal(users, []string{id(8), id(9), id(10)}) || next != "" {
-			t.Errorf("after %s: %v next %q, want the rest and no next", id(7), users, next)
+		if !moderate(a.ID, true, early) || !moderate(a.ID, false, late) {
+			t.Error("the moderation of half a second later is refused")
 		}
-		if err := s.Forget(ctx, "tech", id(8)); err != nil {
-			t.Fatal(err)
+		if !moderate(b.ID, false, late) || moderate(b.ID, true, early) {
+			t.Error("the moderation of half a second earlier is applied")
 		}
-		if users, _, _ = s.Interested(ctx, "tech", "", 10); slices.Contains(users, id(8)) || len(users) != 4 {
-			t.Errorf("after forgetting %s: %v", id(8), users)
+		for _, x := range []Article{a, b} {
+			if got, err := s.GetArticle(ctx, x.ID, now); err != nil || got.Hidden || !got.Pinned || !got.LeadAt.IsZero() {
+				t.Errorf("%s: %+v %v, want the later moderation's flags (pinned)", x.ID, got, err)
+			}
 		}
 	})
 
-	t.Run("an inbox entry is written once, listed newest first, marked read, and expires", func(t *testing.T) {
+	t.Run("a stats part computed later within the same second replaces one computed earlier, not the reverse", func(t *testing.T) {
 		s := newStore(t)
-		u := id(9)
-		entry := func(hour string, n int) Notification {
-			return Notification{ID: NotificationID(hour, id(n)), ArticleID: id(n), Title: "t", URL: "https://x.example/", Category: "tech", CreatedAt: now}
+		day := now.Format("20060102")
+		for _, c := range []struct {
+			part  int
+			order []time.Time
+		}{{0, []time.Time{early, late}}, {1, []time.Time{late, early}}} {
+			for _, at := range c.order {
+				clicks := int64(1)
+				if at.Equal(late) {
+					clicks = 2
+				}
+				if err := s.PutStats(ctx, DayStats{Day: day, Shard: 0, Part: c.part, Parts: 2, ComputedAt: at,
+					Articles: map[string]Stats{id(1): {Impressions: 10, Clicks: clicks}}}, far); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		parts, err := s.DayStats(ctx, []string{day})
+		if err != nil || len(parts) != 2 {
+			t.Fatalf("parts %+v %v, want 2", parts, err)
+		}
+		for _, p := range parts {
+			if p.Articles[id(1)].Clicks != 2 || !p.ComputedAt.Equal(late) {
+				t.Errorf("part %d: %d clicks computed at %s, want the later computation's 2 at %s", p.Part, p.Articles[id(1)].Clicks, p.ComputedAt, late)
+			}
+		}
+	})
+
+	t.Run("a rank request goes stale and stands by its exact time within a second", func(t *testing.T) {
+		s := newStore(t)
+		if ok, err := s.RequestRank(ctx, early, early.Add(-StaleRequest)); err != nil || !ok {
+			t.Fatalf("first request: %v %v", ok, err)
+		}
+		if ok, err := s.RequestRank(ctx, late.Add(StaleRequest), late); err != nil || !ok {
+			t.Errorf("a request of half a second before the stale line still stands: %v %v", ok, err)
+		}
+		if _, _, err := s.BeginRank(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.RequestRank(ctx, late, late.Add(-StaleRequest)); err != nil || !ok {
+			t.Fatalf("a request after the run began: %v %v", ok, err)
+		}
+		if ok, err := s.RequestRank(ctx, early.Add(StaleRequest), early); err != nil || ok {
+			t.Errorf("a request of half a second after the stale line is taken for stale: %v %v", ok, err)
+		}
+	})
+
+	t.Run("a profile change later within the same second wins in the profile and the inbox's copy", func(t *testing.T) {
+		s := newStore(t)
+		u, v := id(30), id(31)
+		for _, c := range []struct {
+			user  string
+			order []time.Time
+		}{{u, []time.Time{early, late}}, {v, []time.Time{late, early}}} {
+			for _, at := range c.order {
+				interests := []string{"world"}
+				if at.Equal(late) {
+					interests = []string{"sports"}
+				}
+				if err := s.SetProfile(ctx, Profile{UserID: c.user, Interests: interests, At: at}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p, err := s.Profile(ctx, c.user, 0, now)
+			if err != nil || !slices.Equal(p.Interests, []string{"sports"}) || !p.At.Equal(late) {
+				t.Errorf("%s's profile: %+v %v, want the later change (sports)", c.user, p, err)
+			}
+			st, err := s.Inbox(ctx, c.user, inboxSince(now), now)
+			if err != nil || !slices.Equal(st.Profile.Interests, []string{"sports"}) || !st.Profile.At.Equal(late) {
+				t.Errorf("%s's inbox copy: %+v %v, want the later change (sports)", c.user, st.Profile, err)
+			}
+		}
+	})
+
+	t.Run("a trending entry is recorded once per category, lists newest first and expires", func(t *testing.T) {
+		s := newStore(t)
+		entry := func(hour string, n int, cat string) Notification {
+			return Notification{ID: NotificationID(hour, id(n)), ArticleID: id(n), Story: id(n), Title: "t", URL: "https://x.example/", Category: cat, CreatedAt: now}
 		}
 		for i := range 4 {
 			expires := now.Add(InboxRetention)
 			if i == 0 {
 				expires = now // the oldest has expired
 			}
-			wrote, err := s.PutNotification(ctx, u, entry("20261125"+fmt.Sprintf("%02d", 10+i), i+1), expires)
+			wrote, err := s.PutTrending(ctx, entry("20261125"+fmt.Sprintf("%02d", 10+i), i+1, "tech"), expires)
 			if err != nil || !wrote {
 				t.Fatalf("entry %d: %v %v", i, wrote, err)
 			}
 		}
-		if wrote, _ := s.PutNotification(ctx, u, entry("2026112513", 4), now.Add(InboxRetention)); wrote {
-			t.Error("an entry is written twice")
+		if wrote, _ := s.PutTrending(ctx, entry("2026112513", 4, "tech"), now.Add(InboxRetention)); wrote {
+			t.Error("an entry is recorded twice")
 		}
-		list, err := s.Notifications(ctx, u, "", 10, now)
+		// The story's other version, trending in another category.
+		if wrote, err := s.PutTrending(ctx, entry("2026112513", 4, "world"), now.Add(InboxRetention)); err != nil || !wrote {
+			t.Errorf("the story in another category: %v %v", wrote, err)
+		}
+		list, err := s.Trending(ctx, "2026112511", now)
 		var got []string
 		for _, n := range list {
-			got = append(got, n.ID)
+			got = append(got, n.ID+" "+n.Category)
 		}
-		want := []string{NotificationID("2026112513", id(4)), NotificationID("2026112512", id(3)), NotificationID("2026112511", id(2))}
+		want := []string{NotificationID("2026112513", id(4)) + " world", NotificationID("2026112513", id(4)) + " tech",
+			NotificationID("2026112512", id(3)) + " tech", NotificationID("2026112511", id(2)) + " tech"}
 		if err != nil || !slices.Equal(got, want) {
-			t.Errorf("inbox %v %v, want %v (newest first, the expired one left out)", got, err, want)
+			t.Errorf("trending %v %v, want %v (newest first, the expired one left out)", got, err, want)
 		}
-		if list[0].Title != "t" || list[0].Category != "tech" || !list[0].CreatedAt.Equal(now) || list[0].Read {
-			t.Errorf("entry read back as %+v", list[0])
+		if n := list[1]; n.Title != "t" || n.Story != id(4) || n.ArticleID != id(4) || !n.CreatedAt.Equal(now) || n.Read {
+			t.Errorf("entry read back as %+v", n)
 		}
-		if list, _ := s.Notifications(ctx, u, want[0], 1, now); len(list) != 1 || list[0].ID != want[1] {
-			t.Errorf("one before %s: %+v", want[0], list)
+		if list, _ := s.Trending(ctx, "2026112513", now); len(list) != 2 {
+			t.Errorf("from 2026112513: %+v, want the story's two entries", list)
 		}
-		if list, _ := s.Notifications(ctx, u, want[2], 5, now); len(list) != 0 {
-			t.Errorf("before the oldest live entry: %+v, want none (the rest expired)", list)
-		}
-		if ok, err := s.MarkRead(ctx, u, want[1], now); err != nil || !ok {
-			t.Errorf("mark read: %v %v", ok, err)
-		}
-		if ok, _ := s.MarkRead(ctx, u, NotificationID("2026112513", id(99)), now); ok {
-			t.Error("an unknown entry is marked")
-		}
-		// The expired entry is still stored (TTL deletes it later) but is
-		// gone for the reader: marking it changes nothing, as if deleted.
-		if ok, err := s.MarkRead(ctx, u, NotificationID("2026112510", id(1)), now); ok || err != nil {
-			t.Errorf("marking an expired entry read = %v, %v; want false, as for a deleted one", ok, err)
-		}
-		if ok, _ := s.MarkRead(ctx, id(10), want[1], now); ok {
-			t.Error("another user's entry is marked")
-		}
-		if list, _ := s.Notifications(ctx, u, "", 10, now); len(list) != 3 || !list[1].Read || list[0].Read {
-			t.Errorf("after marking: %+v", list)
-		}
-		if list, _ := s.Notifications(ctx, u, "", 10, now.Add(InboxRetention)); len(list) != 0 {
+		if list, _ := s.Trending(ctx, "", now.Add(InboxRetention)); len(list) != 0 {
 			t.Errorf("%d entries listed after they expired", len(list))
+		}
+	})
+
+	t.Run("an inbox reads its interests copy and read marks in one range, marks expire", func(t *testing.T) {
+		s := newStore(t)
+		u := id(9)
+		if err := s.SetProfile(ctx, Profile{UserID: u, Interests: []string{"tech"}, At: now}); err != nil {
+			t.Fatal(err)
+		}
+		a, b, old := NotificationID("2026112512", id(1)), NotificationID("2026112513", id(2)), NotificationID("2026102512", id(3))
+		for _, m := range []struct {
+			id      string
+			expires time.Time
+		}{{a, now.Add(InboxRetention)}, {a, now.Add(InboxRetention)}, {b, now}, {old, now.Add(InboxRetention)}} {
+			if err := s.MarkRead(ctx, u, m.id, m.expires); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st, err := s.Inbox(ctx, u, "2026110000", now)
+		if err != nil || !st.Interested || !slices.Equal(st.Profile.Interests, []string{"tech"}) || len(st.Entries) != 0 {
+			t.Fatalf("inbox %+v %v", st, err)
+		}
+		if !st.Read[a] || st.Read[b] || st.Read[old] || len(st.Read) != 1 {
+			t.Errorf("read %v, want only %s (%s expired, %s before the range)", st.Read, a, b, old)
+		}
+		if st, _ := s.Inbox(ctx, id(10), "2026110000", now); len(st.Read) != 0 {
+			t.Errorf("another user's inbox shows %v read", st.Read)
 		}
 	})
 }

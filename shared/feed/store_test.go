@@ -2,6 +2,8 @@ package feed
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -279,4 +281,241 @@ func TestAFlagsOnlyItemExpires(t *testing.T) {
 	if got := expiresAt(id(1)); got != now.Add(2*ArticleRetention).Unix() {
 		t.Errorf("placing a moderated article left the flags' expiry %d, want the article's", got)
 	}
+}
+
+// TestEveryCopyOfAHeadIsOneReadAndItsCursorStaysOnItsRun: a ranking run
+// writes each feed's head HeadCopies times, each copy under its own
+// partition key (the hot item spread over partitions); a first page read
+// at any copy is one DynamoDB call, and while a run is still writing its
+// copies (one copy at the next run, another at the last), a cursor from
+// either pages on through the run its first page came from.
+func TestEveryCopyOfAHeadIsOneReadAndItsCursorStaysOnItsRun(t *testing.T) {
+	s, _ := newService(t)
+	store := s.Store.(*DynamoStore)
+	ctx := context.Background()
+	for i := range 60 {
+		if err := s.OnArticlePublished(ctx, published(i+1, []string{"sports", "tech"}[i%2], fmt.Sprintf("src%d", i%5), time.Duration(i)*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r1, err := s.Rank(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pks := map[string]bool{}
+	for n := range HeadCopies {
+		var it chunkItem
+		if err := store.table.Get("pk", headPK(Top, n)).Range("sk", dynamo.Equal, "head").One(ctx, &it); err != nil || it.Run != r1.Run {
+			t.Errorf("copy %d of top's head: run %q, %v; want %s", n, it.Run, err, r1.Run)
+		}
+		pks[headPK(Top, n)] = true
+		var c Chunk
+		if got := calls(t, func(ctx context.Context) { c, err = s.Store.Chunk(ctx, ChunkRef{Category: Top, Copy: n}, now) }); got != 1 || err != nil || c.Run != r1.Run {
+			t.Errorf("copy %d: %d DynamoDB calls, run %s, %v; want 1 call of run %s", n, got, c.Run, err, r1.Run)
+		}
+	}
+	if len(pks) != HeadCopies {
+		t.Errorf("the copies share partition keys: %v", pks)
+	}
+
+	// The next run has written copy 1 and not yet copy 2 (a run's copies
+	// are separate writes).
+	s.Now = func() time.Time { return now.Add(time.Minute) }
+	r2 := RunID(now.Add(time.Minute))
+	var list []Ranked
+	for _, it := range rankedList(60, Top) {
+		it.ID = id(1000 + len(list)) // other stories, so a page of the wrong run shows
+		list = append(list, it)
+	}
+	for _, c := range Chunks(Top, r2, now.Add(time.Minute), list) { // its chunks, then copy 1 of its head
+		if err := store.table.Put(chunkItem{PK: "pg#" + Top, SK: chunkSK(r2, c.Index), Run: r2, Body: mustJSON(t, c),
+			ExpiresAt: now.Add(PageRetention).Unix()}).Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if c.Index == 0 {
+			if err := store.table.Put(chunkItem{PK: headPK(Top, 1), SK: "head", Run: r2, Body: mustJSON(t, c)}).Run(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for n, want := range map[int]string{1: r2, 2: r1.Run} {
+		head, err := s.Store.Chunk(ctx, ChunkRef{Category: Top, Copy: n}, now)
+		if err != nil || head.Run != want {
+			t.Fatalf("copy %d: run %s, %v; want %s", n, head.Run, err, want)
+		}
+		p := PublicPage(head, 0, 20) // what Feed serves of the copy it read
+		seen := map[string]bool{}
+		for {
+			for _, it := range p.Items {
+				if seen[it.ID] {
+					t.Fatalf("copy %d's walk: %s repeats", n, it.ID)
+				}
+				seen[it.ID] = true
+				if (it.ID >= id(1000)) != (want == r2) {
+					t.Fatalf("copy %d's walk (run %s) serves %s of the other run", n, want, it.ID)
+				}
+			}
+			if p.NextCursor == "" {
+				break
+			}
+			if p, err = s.Feed(ctx, Top, "20", p.NextCursor); err != nil {
+				t.Fatalf("copy %d's walk: %v", n, err)
+			}
+		}
+		if len(seen) != 60 {
+			t.Errorf("copy %d's walk saw %d of 60 stories", n, len(seen))
+		}
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestAHeadOfBeforeTheCopiesIsReadUntilARunWritesThem: during the deploy
+// that brings head copies, the last run of the old ranker wrote only the
+// single head (now copy 0). A reader of any copy is served it, with a
+// second read, until a run of the new ranker writes the copies; from then
+// on a page is one read again. The old readers read copy 0, which the new
+// ranker keeps current.
+func TestAHeadOfBeforeTheCopiesIsReadUntilARunWritesThem(t *testing.T) {
+	s, _ := newService(t)
+	store := s.Store.(*DynamoStore)
+	ctx := context.Background()
+	old := RunID(now.Add(-time.Hour))
+	c := Chunks("tech", old, now.Add(-time.Hour), rankedList(10, "tech"))[0]
+	if err := store.table.Put(chunkItem{PK: "pg#tech", SK: "head", Run: old, Body: mustJSON(t, c)}).Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for n := range HeadCopies {
+		var head Chunk
+		var err error
+		got := calls(t, func(ctx context.Context) { head, err = s.Store.Chunk(ctx, ChunkRef{Category: "tech", Copy: n}, now) })
+		if err != nil || head.Run != old || got > 2 {
+			t.Errorf("copy %d before the copies: run %s, %v, %d calls; want the old head in at most 2", n, head.Run, err, got)
+		}
+		batch, err := s.Store.Chunks(ctx, []ChunkRef{{Category: "tech", Copy: n}}, now)
+		if err != nil || batch["tech"].Run != old {
+			t.Errorf("copy %d in a batch before the copies: %v %v; want the old head", n, batch, err)
+		}
+	}
+	if err := s.OnArticlePublished(ctx, published(1, "tech", "src1", time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Rank(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := range HeadCopies {
+		var head Chunk
+		got := calls(t, func(ctx context.Context) { head, err = s.Store.Chunk(ctx, ChunkRef{Category: "tech", Copy: n}, now) })
+		if err != nil || head.Run != r.Run || got != 1 {
+			t.Errorf("copy %d after a run: run %s, %v, %d calls; want run %s in 1", n, head.Run, err, got, r.Run)
+		}
+	}
+	// A feed no run ranked: not found, in two reads at most.
+	if got := calls(t, func(ctx context.Context) {
+		_, err = s.Store.Chunk(ctx, ChunkRef{Category: "nosuch", Copy: 3}, now)
+	}); !errors.Is(err, ErrPageNotFound) || got > 2 {
+		t.Errorf("an unranked feed: %v in %d calls, want ErrPageNotFound in at most 2", err, got)
+	}
+}
+
+// TestItemsOfBeforeTheNumberTimesStillOrderAcrossSeconds: an item written
+// before the store kept each ordering time as a number too (only the RFC 3339
+// string) is still compared on that string, right across seconds, until a
+// write adds the number: neither a write an hour late is refused forever nor a
+// stale one applied.
+func TestItemsOfBeforeTheNumberTimesStillOrderAcrossSeconds(t *testing.T) {
+	ctx := context.Background()
+	day := now.Format("20060102")
+	earlier, later := now.Add(-time.Second), now.Add(time.Second)
+	for _, c := range []struct {
+		name  string
+		old   map[string]any                           // the item as the store wrote it before, at now
+		write func(s *DynamoStore, at time.Time) error // a write as of at
+		wrote func(s *DynamoStore) (time.Time, error)  // the time the stored item is as of
+	}{{
+		name: "a moderation",
+		old:  map[string]any{"pk": "a#" + id(1), "sk": "a", "id": id(1), "hidden": true, "moderated_at": now},
+		write: func(s *DynamoStore, at time.Time) error {
+			_, err := s.Moderate(ctx, Moderation{ID: id(1), Pinned: true, At: at}, now.Add(time.Hour))
+			return err
+		},
+		wrote: func(s *DynamoStore) (time.Time, error) {
+			var it articleItem
+			err := s.table.Get("pk", "a#"+id(1)).Range("sk", dynamo.Equal, "a").One(ctx, &it)
+			return it.ModeratedAt, err
+		},
+	}, {
+		name: "a stats part",
+		old: map[string]any{"pk": "st#" + day, "sk": "00#000", "shard": 0, "computed_at": now, "counts": []byte(`{}`),
+			"expires_at": now.Add(time.Hour).Unix()},
+		write: func(s *DynamoStore, at time.Time) error {
+			return s.PutStats(ctx, DayStats{Day: day, ComputedAt: at, Articles: map[string]Stats{}}, now.Add(time.Hour))
+		},
+		wrote: func(s *DynamoStore) (time.Time, error) {
+			parts, err := s.DayStats(ctx, []string{day})
+			if err != nil || len(parts) != 1 {
+				return time.Time{}, fmt.Errorf("%d parts, %v", len(parts), err)
+			}
+			return parts[0].ComputedAt, nil
+		},
+	}, {
+		name: "a rank request",
+		old:  map[string]any{"pk": "rank", "sk": "state", "pending": now},
+		write: func(s *DynamoStore, at time.Time) error {
+			_, err := s.RequestRank(ctx, at, at) // stale when made before at
+			return err
+		},
+		wrote: func(s *DynamoStore) (time.Time, error) {
+			var st rankState
+			err := s.table.Get("pk", "rank").Range("sk", dynamo.Equal, "state").One(ctx, &st)
+			return st.Pending, err
+		},
+	}, {
+		name: "a profile",
+		old:  map[string]any{"pk": "u#" + id(7), "sk": "profile", "interests": []string{"tech"}, "learned": map[string]float64{}, "at": now},
+		write: func(s *DynamoStore, at time.Time) error {
+			return s.SetProfile(ctx, Profile{UserID: id(7), Interests: []string{"sports"}, At: at})
+		},
+		wrote: func(s *DynamoStore) (time.Time, error) {
+			p, err := s.Profile(ctx, id(7), 0, now)
+			return p.At, err
+		},
+	}} {
+		t.Run(c.name, func(t *testing.T) {
+			s := newDynamoStore(t)
+			if err := s.table.Put(c.old).Run(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range []struct {
+				at, want time.Time
+			}{{earlier, now}, {later, later}} {
+				if err := c.write(s, w.at); err != nil {
+					t.Fatal(err)
+				}
+				if got, err := c.wrote(s); err != nil || !got.Equal(w.want) {
+					t.Errorf("after a write as of %s: the item is as of %s (%v), want %s", w.at, got, err, w.want)
+				}
+			}
+		})
+	}
+	t.Run("a rank request is cancelled by its time", func(t *testing.T) {
+		s := newDynamoStore(t)
+		if err := s.table.Put(map[string]any{"pk": "rank", "sk": "state", "pending": now}).Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CancelRankRequest(ctx, now); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.RequestRank(ctx, later, now.Add(-StaleRequest)); err != nil || !ok {
+			t.Errorf("a request after the cancelled one: %v %v, want it taken", ok, err)
+		}
+	})
 }

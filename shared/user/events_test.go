@@ -86,3 +86,29 @@ func TestServiceStoresInterestsButAsksForARetryWhenTheAnnouncementFails(t *testi
 		t.Errorf("the retry: %v, %d events", err, len(b.evs))
 	}
 }
+
+// TestARegistrationAnnouncesTheNewUsersEmptyProfile: the feed keeps a copy
+// of every user's interests from registration on (the inbox reads it, one
+// read a page); a bus that is down does not stop registrations.
+func TestARegistrationAnnouncesTheNewUsersEmptyProfile(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	s := newService(t, []byte("k"), &now)
+	b := &recordingBus{}
+	s.Bus = b
+	reg, err := s.Register(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.evs) != 1 || b.evs[0].DetailType != events.InterestsChangedType {
+		t.Fatalf("published %+v, want one %s", b.evs, events.InterestsChangedType)
+	}
+	e := b.evs[0].Detail.(events.InterestsChanged)
+	if e.UserID != reg.UserID || e.Interests == nil || len(e.Interests) != 0 || e.Learned == nil || len(e.Learned) != 0 || !e.At.Equal(now) {
+		t.Errorf("announced %+v, want %s's empty profile as of %s", e, reg.UserID, now)
+	}
+	b.fail = errors.New("bus down")
+	if reg, err := s.Register(ctx); err != nil || reg.Token == "" {
+		t.Errorf("a registration with the bus down: %+v %v, want it registered", reg, err)
+	}
+}

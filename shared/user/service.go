@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/auth"
@@ -37,7 +38,10 @@ func (s *Service) now() time.Time {
 }
 
 // Register creates an anonymous user, starts its session and returns its
-// first tokens.
+// first tokens. It announces the new user's empty profile, so the feed keeps
+// a copy of it from the start (the inbox reads that copy, one read a page);
+// an announcement that fails is logged and the registration goes on: the
+// inbox fills a missing copy itself, at the cost of one more read once.
 func (s *Service) Register(ctx context.Context) (Registration, error) {
 	b := make([]byte, 16)
 	if _, err := rand.Read(b); err != nil {
@@ -46,6 +50,9 @@ func (s *Service) Register(ctx context.Context) (Registration, error) {
 	u := User{ID: hex.EncodeToString(b), Interests: []string{}, Learned: map[string]float64{}, CreatedAt: s.now()}
 	if err := s.Store.Create(ctx, u); err != nil {
 		return Registration{}, err
+	}
+	if err := s.announce(ctx, []User{u}, u.CreatedAt); err != nil {
+		slog.WarnContext(ctx, "registration: the new profile was not announced", "user", u.ID, "err", err)
 	}
 	return s.startSession(ctx, u.ID)
 }

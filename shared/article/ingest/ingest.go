@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -31,7 +30,9 @@ type Ingester struct {
 	Fetcher     *Fetcher
 	Concurrency int              // parallel fetches (default 8)
 	Now         func() time.Time // default time.Now
-	// StoryWindow is how far back near-duplicates are looked for (default 48h).
+	// StoryWindow is how far back near-duplicates are looked for (default
+	// 48h; at most article.PostingLife, after which the title postings the
+	// look-up reads expire).
 	StoryWindow time.Duration
 	// WebSub, when set, subscribes the feeds that name a hub and keeps their
 	// subscriptions (renewal, unsubscription) on every run.
@@ -80,6 +81,10 @@ type Report struct {
 	// Ignored counts items beyond a feed's newest MaxItems.
 	Ignored   int `json:"ignored"`
 	Clustered int `json:"clustered"`
+	// Unproven counts new articles whose story was decided against a capped
+	// read of a very frequent token's postings that may have left out one
+	// they would have joined (article.StoryPool).
+	Unproven int `json:"cluster_unproven,omitempty"`
 	// Subscribed counts WebSub subscriptions asked for; Renewed, Unsubscribed
 	// and SubFailed are the maintenance pass's.
 	Subscribed   int `json:"subscribed"`
@@ -125,13 +130,14 @@ type fetched struct {
 func (in *Ingester) Run(ctx context.Context) (Report, error) {
 	now := in.now()
 	var r Report
-	window := in.StoryWindow
-	if window == 0 {
-		window = 48 * time.Hour
-	}
-	// Sources stored before the due index existed join it, once.
+	window := in.window()
+	// Sources stored before the due index existed join it, once; so do the
+	// window's articles stored before the title postings.
 	if _, err := in.Store.IndexDueSources(ctx); err != nil {
 		return r, fmt.Errorf("index due sources: %w", err)
+	}
+	if _, err := in.Store.IndexPostings(ctx, now.Add(-window)); err != nil {
+		return r, fmt.Errorf("post the window's titles: %w", err)
 	}
 	// Only the due sources, from the due index: a run's reads grow with the
 	// sources that are due, not with every source.
@@ -165,18 +171,10 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 		}
 	}
 
-	// The story window is read only when the run has articles to place.
-	var recent []article.Article
-	if slices.ContainsFunc(results, func(f fetched) bool { return len(f.articles) > 0 }) {
-		if recent, err = in.Store.RecentArticles(ctx, now.Add(-window)); err != nil {
-			return r, fmt.Errorf("read recent articles: %w", err)
-		}
-	}
 	// Decide stories in a fixed order, so a run is deterministic.
 	sort.Slice(results, func(i, j int) bool { return results[i].source.ID < results[j].source.ID })
-	stories := article.NewStories(recent, window)
 	seen := map[string]bool{}
-	var candidates []article.Article
+	var offered []article.Article
 	for _, f := range results {
 		switch f.outcome {
 		case "fetched":
@@ -195,13 +193,15 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 				continue
 			}
 			seen[a.ID] = true
-			var clustered bool
-			if a.Story, clustered = stories.Assign(a); clustered {
-				r.Clustered++
-			}
-			candidates = append(candidates, a)
+			offered = append(offered, a)
 		}
 	}
+	candidates, p, err := in.place(ctx, offered, now, window)
+	if err != nil {
+		return r, err
+	}
+	r.Duplicates += p.stored
+	r.Clustered, r.Unproven = p.clustered, p.stats.Unproven
 	fresh, dups, unstored, err := in.storeAll(ctx, candidates)
 	r.New, r.Duplicates = len(fresh), r.Duplicates+dups
 	// Each source whose articles are all stored is done: its fetch state
@@ -276,29 +276,84 @@ func (in *Ingester) Push(ctx context.Context, src article.Source, body []byte) (
 		return nil, r, kiosk.Errorf(kiosk.EINVALID, "the pushed content is not a feed: %v", kiosk.Truncate(err.Error(), 200))
 	}
 	r.BadItems, r.Ignored = bad, ignored
-	window := in.StoryWindow
-	if window == 0 {
-		window = 48 * time.Hour
-	}
-	recent, err := in.Store.RecentArticles(ctx, now.Add(-window))
-	if err != nil {
-		return nil, r, fmt.Errorf("read recent articles: %w", err)
-	}
-	stories := article.NewStories(recent, window)
 	seen := map[string]bool{}
-	var candidates []article.Article
+	var offered []article.Article
 	for _, a := range items {
 		if seen[a.ID] {
 			r.Duplicates++
 			continue
 		}
 		seen[a.ID] = true
-		a.Story, _ = stories.Assign(a)
-		candidates = append(candidates, a)
+		offered = append(offered, a)
+	}
+	candidates, p, err := in.place(ctx, offered, now, in.window())
+	if err != nil {
+		return nil, r, err
 	}
 	fresh, dups, _, err := in.storeAll(ctx, candidates)
-	r.New, r.Duplicates = len(fresh), r.Duplicates+dups
+	r.New, r.Duplicates = len(fresh), r.Duplicates+p.stored+dups
 	return fresh, r, err
+}
+
+func (in *Ingester) window() time.Duration {
+	if in.StoryWindow == 0 {
+		return 48 * time.Hour
+	}
+	return in.StoryWindow
+}
+
+// placed is what place did.
+type placed struct {
+	stored    int // offered articles stored already (left out)
+	clustered int
+	stats     article.PoolStats
+}
+
+// place decides the story of each offered article not stored yet, in
+// order, and returns those. One BatchGet tells the stored ones (each a
+// duplicate: not placed, not put again); the rest are decided against the
+// pool article.StoryPool reads through the title postings — the articles of
+// the window they could join and those articles' stories — not against the
+// whole window, so what a run or a push reads grows with its new articles,
+// not with the window. A later article can join the story of an earlier one.
+func (in *Ingester) place(ctx context.Context, offered []article.Article, now time.Time, window time.Duration) ([]article.Article, placed, error) {
+	var p placed
+	if len(offered) == 0 {
+		return nil, p, nil
+	}
+	ids := make([]string, len(offered))
+	for i, a := range offered {
+		ids[i] = a.ID
+	}
+	stored, err := in.Store.GetArticles(ctx, ids)
+	if err != nil {
+		return nil, p, fmt.Errorf("read offered articles: %w", err)
+	}
+	known := map[string]bool{}
+	for _, a := range stored {
+		known[a.ID] = true
+	}
+	var news []article.Article
+	for _, a := range offered {
+		if known[a.ID] {
+			p.stored++
+			continue
+		}
+		news = append(news, a)
+	}
+	pool, stats, err := article.StoryPool(ctx, in.Store, news, now.Add(-window), window)
+	if err != nil {
+		return nil, p, fmt.Errorf("read the story pool: %w", err)
+	}
+	p.stats = stats
+	stories := article.NewStories(pool, window)
+	for i := range news {
+		var clustered bool
+		if news[i].Story, clustered = stories.Assign(news[i]); clustered {
+			p.clustered++
+		}
+	}
+	return news, p, nil
 }
 
 // announce publishes article.published for each new article; a failure is
@@ -340,7 +395,8 @@ func parseItems(body []byte, src article.Source, now time.Time) (out []article.A
 		out = append(out, a)
 	}
 	if len(out) > MaxItems {
-		slices.SortStableFunc(out, func(a, b article.Article) int { return b.PublishedAt.Compare(a.PublishedAt) })
+		// (sort.SliceStable: a generic sort of Article costs the bootstrap ~8 KB.)
+		sort.SliceStable(out, func(i, j int) bool { return out[i].PublishedAt.After(out[j].PublishedAt) })
 		out, ignored = out[:MaxItems], len(out)-MaxItems
 	}
 	return out, bad, ignored, nil

@@ -168,3 +168,90 @@ func TestALooseLinkDoesNotChainTwoStories(t *testing.T) {
 		t.Errorf("the Indian heatwave joined the Spanish one's story %s", spain)
 	}
 }
+
+// windowCounter is a store that counts what ingestion reads and puts.
+type windowCounter struct {
+	article.Store
+	mu                    sync.Mutex
+	recent, postings, put int
+}
+
+func (w *windowCounter) RecentArticles(ctx context.Context, since time.Time) ([]article.Article, error) {
+	w.mu.Lock()
+	w.recent++
+	w.mu.Unlock()
+	return w.Store.RecentArticles(ctx, since)
+}
+
+func (w *windowCounter) Postings(ctx context.Context, token uint64, since time.Time, limit int) ([]article.Posting, error) {
+	w.mu.Lock()
+	w.postings++
+	w.mu.Unlock()
+	return w.Store.Postings(ctx, token, since, limit)
+}
+
+func (w *windowCounter) PutArticle(ctx context.Context, a article.Article) error {
+	w.mu.Lock()
+	w.put++
+	w.mu.Unlock()
+	return w.Store.PutArticle(ctx, a)
+}
+
+// TestRunsAndPushesReadTheirCandidatesNotTheWindow: with 300
+// unrelated articles in the window, a run and a push each place their new
+// article in the story it joins without reading the window (one postings
+// read per token of its title), and an article offered again is neither
+// placed nor put again.
+func TestRunsAndPushesReadTheirCandidatesNotTheWindow(t *testing.T) {
+	ctx := context.Background()
+	for _, store := range stores {
+		t.Run(store.name, func(t *testing.T) {
+			base := store.new(t)
+			for i := range 300 {
+				url := fmt.Sprintf("https://other.example/%d", i)
+				title := fmt.Sprintf("Council approves budget for district %d", i)
+				if err := base.PutArticle(ctx, article.Article{ID: article.IDFor(url), URL: url, Title: title, SourceID: "other",
+					Category: "world", Story: article.IDFor(url), PublishedAt: t0.Add(-time.Hour), IngestedAt: t0.Add(-time.Hour)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			first := article.Article{ID: article.IDFor("https://other.example/quake"), URL: "https://other.example/quake",
+				Title: "Magnitude 6 earthquake hits the Chile coast", SourceID: "other", Category: "world",
+				PublishedAt: t0.Add(-time.Hour), IngestedAt: t0.Add(-time.Hour)}
+			first.Story = first.ID
+			if err := base.PutArticle(ctx, first); err != nil {
+				t.Fatal(err)
+			}
+			s := &windowCounter{Store: base}
+			now := t0
+			feed := &growingFeed{}
+			in := feedSetup(t, s, feed, &now)
+			feed.add("Earthquake of magnitude 6 hits Chile coast", "https://wire.example/quake", t0.Add(-time.Minute))
+			r, err := in.Run(ctx)
+			if err != nil || r.New != 1 || r.Clustered != 1 {
+				t.Fatalf("run: %+v, %v; want one new article, clustered", r, err)
+			}
+			if got := stored(t, s, "https://wire.example/quake"); got.Story != first.ID {
+				t.Errorf("the run's article is story %s, want %s", got.Story, first.ID)
+			}
+			tokens := len(article.Tokens("Earthquake of magnitude 6 hits Chile coast"))
+			if s.recent != 0 || s.postings != tokens || s.put != 1 {
+				t.Errorf("the run read the window %d times and %d postings lists (want 0 and %d), put %d articles (want 1)", s.recent, s.postings, tokens, s.put)
+			}
+			s.postings, s.put = 0, 0
+			now = t0.Add(MaxInterval)
+			if r, err := in.Run(ctx); err != nil || r.New != 0 || r.Duplicates != 1 || s.put != 0 || s.postings != 0 {
+				t.Errorf("the run offered it again: %+v, %v, %d puts, %d postings reads; want a duplicate, not put or placed", r, err, s.put, s.postings)
+			}
+			body := `<rss version="2.0"><channel><title>w</title><item><title>Chile coast earthquake of magnitude 6 kills 3</title>` +
+				`<link>https://wire.example/quake-2</link><pubDate>` + t0.Format(time.RFC1123Z) + `</pubDate></item></channel></rss>`
+			fresh, pr, err := in.Push(ctx, article.Source{ID: "wire", Category: "world", Weight: 1}, []byte(body))
+			if err != nil || pr.New != 1 || len(fresh) != 1 || fresh[0].Story != first.ID {
+				t.Errorf("push: %+v, %+v, %v; want one new article in story %s", fresh, pr, err, first.ID)
+			}
+			if s.recent != 0 {
+				t.Errorf("the push read the window")
+			}
+		})
+	}
+}

@@ -76,8 +76,11 @@ func Tables() []Table {
 			Domain: "article",
 			Description: "Articles domain: articles (pk article#<id>), sources (source#<id>), WebSub subscriptions (websub#<id>) and the ingestion " +
 				"checkpoint. Sparse indexes list visible articles newest first, by category and overall, every article by " +
-				"ingestion time, a story's versions (by-story: pk story, sk published_at) and sources by next fetch (by-due).",
+				"ingestion time, a story's versions (by-story: pk story, sk published_at) and sources by next fetch (by-due). " +
+				"Title postings (post#<token>#<id>, listed by by-kind under tok#<token> by ingestion time) let ingestion read only " +
+				"the articles a new one could cluster with; they expire 72 h after their article's ingestion.",
 			PartitionKey: Key{"pk", String},
+			TTL:          "expires_at",
 			Indexes: []Index{
 				{Name: "by-category", PartitionKey: Key{"gsi1pk", String}, SortKey: &Key{"gsi1sk", String}},
 				{Name: "by-kind", PartitionKey: Key{"gsi2pk", String}, SortKey: &Key{"gsi2sk", String}},

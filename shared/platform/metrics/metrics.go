@@ -72,7 +72,7 @@ var (
 	RankingDuration    = Metric{"RankingDuration", Milliseconds, "feed", "rank-feeds", "", "duration of a ranking run"}
 	RankingItems       = Metric{"RankingItems", Count, "feed", "rank-feeds", "", "articles of the window a ranking run scored"}
 	FeedFreshness      = Metric{"FeedFreshness", Seconds, "feed", "rank-feeds", "", "age of the newest story in top when a ranking run stored it"}
-	NotificationsSent  = Metric{"NotificationsWritten", Count, "feed", "notify-trending", "", "inbox entries written by the trending fan-out"}
+	NotificationsSent  = Metric{"NotificationsWritten", Count, "feed", "notify-trending", "", "trending stories recorded for the inboxes (each reaches every interested reader on read)"}
 	ColdStarts         = Metric{"ColdStarts", Count, "", "", "", "first invocation of an instance (every function)"}
 	BatchSucceeded     = Metric{"BatchSucceeded", Count, "", "", "", "a scheduled or manual run of a batch that ended ok (every batch)"}
 	RequestsRefused    = Metric{"RequestsRefused", Count, "", "", "reason", "4xx answers of the API functions, by error code, 413 and 429 included (every API function)"}

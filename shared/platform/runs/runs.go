@@ -37,13 +37,20 @@ type item struct {
 	Run
 }
 
+// startLayout writes the start in the sort key at a fixed width, so that keys
+// sort as times do: RFC 3339 with the fraction's zeros trimmed (as records of
+// before it were keyed) sorts "12:00:00Z" after "12:00:00.5Z". Those older
+// keys still sort right against these across seconds, and are gone after
+// Retention.
+const startLayout = "2006-01-02T15:04:05.000000000Z"
+
 // Put records a run (keyed by function, start and event id: a redelivered
 // event's run is a second record, as it is a second run).
 func Put(ctx context.Context, t dynamo.Table, r Run) error {
 	if len(r.Error) > 500 {
 		r.Error = r.Error[:500]
 	}
-	return t.Put(item{PK: "run#" + r.Function, SK: r.Started.UTC().Format(time.RFC3339Nano) + "#" + r.EventID,
+	return t.Put(item{PK: "run#" + r.Function, SK: r.Started.UTC().Format(startLayout) + "#" + r.EventID,
 		ExpiresAt: r.Started.Add(Retention).Unix(), Run: r}).Run(ctx)
 }
 
