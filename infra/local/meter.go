@@ -25,6 +25,7 @@ type DynamoUsage struct {
 	ReadUnits  float64        `json:"read_units"`
 	WriteUnits float64        `json:"write_units"`
 	Items      int            `json:"items"`
+	QueryItems int            `json:"query_items"` // items Query calls returned
 }
 
 // meter accumulates DynamoUsage per function while on.
@@ -136,6 +137,9 @@ func (m *meter) serve(fn, op string, body []byte, w http.ResponseWriter, r *http
 	u.Calls++
 	u.ByOp[op]++
 	u.Items += items
+	if op == "Query" {
+		u.QueryItems += items
+	}
 	switch op {
 	case "GetItem", "BatchGetItem", "Query", "Scan":
 		u.ReadUnits += units

@@ -3,6 +3,7 @@ package scale
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,6 +23,7 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/dynalite"
 	"github.com/kiosk-news/kiosk/shared/platform/parallel"
+	"github.com/kiosk-news/kiosk/shared/tracking"
 	"github.com/kiosk-news/kiosk/shared/user"
 )
 
@@ -38,13 +40,14 @@ type Point struct {
 	GBSeconds   float64 `json:"gb_seconds"`    // configured memory × billed duration (rounded up to 1 ms)
 	ReadUnits   float64 `json:"read_units"`
 	WriteUnits  float64 `json:"write_units"`
-	Calls       float64 `json:"calls"`      // DynamoDB calls
-	BusEvents   float64 `json:"bus_events"` // events delivered by the bus to the measured functions
-	PeakMiB     float64 `json:"peak_mib"`   // the largest resident size of one instance's bootstrap sampled
-	Instances   int     `json:"instances"`  // the most instances running at once
-	LogBytes    float64 `json:"log_bytes"`  // bytes the functions logged
-	Failed      int     `json:"failed"`     // invocations that did not end ok
-	Concurrent  int     `json:"concurrent"` // the most invocations running at once
+	Calls       float64 `json:"calls"`                 // DynamoDB calls
+	BusEvents   float64 `json:"bus_events"`            // events delivered by the bus to the measured functions
+	PeakMiB     float64 `json:"peak_mib"`              // the largest resident size of one instance's bootstrap sampled
+	Instances   int     `json:"instances"`             // the most instances running at once
+	LogBytes    float64 `json:"log_bytes"`             // bytes the functions logged
+	Failed      int     `json:"failed"`                // invocations that did not end ok
+	Concurrent  int     `json:"concurrent"`            // the most invocations running at once
+	EventReads  float64 `json:"event_reads,omitempty"` // items the run's DynamoDB queries returned (KPI: raw events read, and marks)
 	// Refresh is what one reload of a cached list adds to the request that
 	// makes it (GET /v1/notifications: the trending list), measured at this
 	// size; the point's own figures include the reloads its requests made.
@@ -74,7 +77,9 @@ type Harness struct {
 	personalToken string
 
 	inboxToken, inboxUser string
-	events                int // events accepted in the current hour so far (tracking)
+	events                int             // events accepted in the current hour so far (tracking)
+	kpiDays               int             // days seeded for the day-spread KPI workload so far
+	kpiMarks              []tracking.Mark // the fresh marks of the last day's newest hour, never cleared by its runs
 	tokens                []string
 }
 
@@ -186,6 +191,7 @@ func (h *Harness) measure(ctx context.Context, fns []string, do func() error) (P
 		p.ReadUnits += u.ReadUnits
 		p.WriteUnits += u.WriteUnits
 		p.Calls += float64(u.Calls)
+		p.EventReads += float64(u.QueryItems)
 	}
 	if !last.IsZero() {
 		p.WallMS = float64(last.Sub(t0).Microseconds()) / 1000
@@ -664,6 +670,114 @@ func each[T any](items []T, f func(T) error) error {
 		}
 	})
 	return first
+}
+
+// KPIDay measures one aggregate-kpi run as the 5-minute schedule sees it
+// late in a day of n events spread evenly over its 24 hours: the earlier
+// runs (not measured) counted hours 0 to 22, and only the newest hour is
+// marked, freshly (a run while it is current). The events are seeded straight into the events table with
+// tracking's own store, each size on a day of its own with an empty day
+// before it (a past day: every hour over, still correctable). repeat marks
+// the newest hour again for each repetition. The point's EventReads is the
+// event items the run's queries returned (a run's few marks included), so
+// EventReads / n is the run's raw reads per event of the day.
+func (h *Harness) KPIDay(ctx context.Context, n, repeat int) (Point, error) {
+	store := tracking.NewDynamoStore(h.table(contract.EventsTable))
+	now := h.Cloud.Now().UTC()
+	if h.kpiDays == 0 {
+		for i := range 200 {
+			id := fmt.Sprintf("%032x", 0xda7000000+i)
+			if err := store.PutArticle(ctx, tracking.Article{ID: id, Category: []string{"world", "sports", "tech", "science"}[i%4],
+				SourceID: fmt.Sprintf("scale-src-%d", i%20)}); err != nil {
+				return Point{}, err
+			}
+		}
+	}
+	if repeat == 0 {
+		// The last size's newest hour stays marked (its runs leave a fresh
+		// mark): cleared here, so this size's run is of its own day only.
+		for _, m := range h.kpiMarks {
+			if _, err := store.ClearMark(ctx, m); err != nil {
+				return Point{}, err
+			}
+		}
+		h.kpiMarks = nil
+		h.kpiDays++
+	}
+	day := now.Truncate(24 * time.Hour).Add(-time.Duration(2*h.kpiDays) * 24 * time.Hour)
+	users := max(1, n/20) // 20 events per user and day: users active in several hours
+	event := func(k int) tracking.Stored {
+		typ := tracking.Impression
+		switch {
+		case k%25 == 0:
+			typ = tracking.Read
+		case k%10 == 0:
+			typ = tracking.Click
+		}
+		hour := k % 24
+		return tracking.Stored{Event: tracking.Event{ID: fmt.Sprintf("day-%08d", k), Type: typ,
+			ArticleID: fmt.Sprintf("%032x", 0xda7000000+(k*7)%200), At: day.Add(time.Duration(hour)*time.Hour + time.Duration(k%3600)*time.Second)},
+			UserID: fmt.Sprintf("scale-day%d-%05d", h.kpiDays, (k/24)%users), ReceivedAt: now}
+	}
+	mark := func(hour int, setAt time.Time) error {
+		shards := map[int]bool{}
+		for u := range users {
+			shards[tracking.ShardOf(fmt.Sprintf("scale-day%d-%05d", h.kpiDays, u))] = true
+		}
+		for s := range shards {
+			m := tracking.Mark{Hour: day.Add(time.Duration(hour) * time.Hour), Shard: s, SetAt: setAt}
+			if err := store.Mark(ctx, m); err != nil {
+				return err
+			}
+			if setAt.Equal(now) {
+				h.kpiMarks = append(h.kpiMarks, m)
+			}
+		}
+		return nil
+	}
+	seed := func(newest bool) error {
+		var ks []int
+		for k := range n {
+			if (k%24 == 23) == newest {
+				ks = append(ks, k)
+			}
+		}
+		return each(ks, func(k int) error {
+			if err := store.PutEvent(ctx, event(k)); err != nil && !errors.Is(err, tracking.ErrDuplicate) {
+				return err
+			}
+			return nil
+		})
+	}
+	if repeat == 0 {
+		// The day's earlier runs: hours 0 to 22, marked and counted.
+		if err := seed(false); err != nil {
+			return Point{}, fmt.Errorf("seed the day: %w", err)
+		}
+		for hour := range 23 {
+			if err := mark(hour, now.Add(-10*time.Minute)); err != nil {
+				return Point{}, err
+			}
+		}
+		if _, err := h.KPI(ctx); err != nil {
+			return Point{}, fmt.Errorf("the day's earlier runs: %w", err)
+		}
+		if err := seed(true); err != nil {
+			return Point{}, fmt.Errorf("seed the newest hour: %w", err)
+		}
+	}
+	// The newest hour's mark is fresh, as the current hour's is on each of
+	// its runs (they recompute it and leave the mark for the next); only the
+	// run that settles the hour, one in 13, also stores its roster.
+	if err := mark(23, now); err != nil {
+		return Point{}, err
+	}
+	p, err := h.measure(ctx, []string{"aggregate-kpi"}, func() error {
+		h.Cloud.Deliver("aggregate-kpi", "schedule:scale", local.ScheduledEvent("aggregate-kpi", 0, h.Cloud.Now()))
+		return nil
+	})
+	p.Size = float64(n)
+	return p, err
 }
 
 // PersonalPage measures GET /v1/feed/me (the first page) for a reader

@@ -108,7 +108,8 @@ var Targets = map[string]Target{
 	"rank-feeds":                {3e5, "100k new articles a day × the 72 h window"},
 	"GET /v1/feed":              {3e5, "100k new articles a day × the 72 h window"},
 	"POST /v1/events":           {4.2e7, "1B events a day: 42M an hour"},
-	"aggregate-kpi":             {1e9, "1B events a day: a run recomputes the day"},
+	"aggregate-kpi":             {1e9, "1B events a day, all in the hour a run reads raw (the worst case)"},
+	"aggregate-kpi over a day":  {1e9, "1B events a day: a run late in the day, its newest hour marked"},
 	"ingest-feeds":              {1e5, "100k new articles a day"},
 	"ingest-feeds over sources": {1e4, "10,000 sources"},
 	"GET /v1/notifications":     {600, "20 trending stories a day kept 30 days"},
@@ -192,7 +193,7 @@ func extrapolated(c Curve, x float64) Point {
 // run reads a whole window extrapolated to u's window.
 func (r *Report) measured(u Usage) Measured {
 	page, post, fan := r.curve("GET /v1/feed"), r.curve("POST /v1/events"), r.curve("notify-trending fan-out")
-	rank, kpi := r.curve("rank-feeds"), r.curve("aggregate-kpi")
+	rank := r.curve("rank-feeds")
 	m := Measured{FeedPage: unit(last(page), page.MemoryMB, 1), Event: unit(last(post), post.MemoryMB, 1)}
 	if c := r.curve("GET /v1/feed/me"); len(c.Points) > 0 {
 		m.Personal = unit(last(c), c.MemoryMB, 1)
@@ -224,18 +225,8 @@ func (r *Report) measured(u Usage) Measured {
 		m.Trend = unit(p, fan.MemoryMB, 1)
 	}
 	m.RankRun = unit(extrapolated(rank, u.WindowArticles), rank.MemoryMB, 1)
-	// The harness's events all fall in one hour, so a run reads each twice
-	// (the hour's recomputation, then the day's); spread over a day, a run
-	// reads the hour's 1/24 and the day's whole: (1 + 1/24) / 2 of it.
-	kpiRun := extrapolated(kpi, u.DAU*u.EventBatches*u.EventsPerBatch/2)
-	if p, f := last(kpi), kpi.Tail().Fits()["DynamoDB units"]; contended(kpi, r.Env) && p.Size > 0 {
-		// Its shard workers ran more at once than there are cores, so its
-		// time grew with the contention too: its compute is carried from the
-		// largest size by its DynamoDB units' exponent (the work it reads).
-		by := math.Pow(kpiRun.Size/p.Size, f.Exponent)
-		kpiRun.GBSeconds, kpiRun.WallMS = p.GBSeconds*by, p.WallMS*by
-	}
-	m.KPIRun = unit(kpiRun, kpi.MemoryMB, 2/(1+1.0/24))
+	// A KPI run at half a day's events (its mean over the day's runs).
+	m.KPIRun = r.kpiRunAt(u.DAU*u.EventBatches*u.EventsPerBatch/2, true)
 	// A run is a coordinator and a worker per shard and period (16 shards, an
 	// hour and its day): its invocations do not grow past that.
 	m.KPIRun.Invocations = math.Min(m.KPIRun.Invocations, 1+2*16)
@@ -247,6 +238,65 @@ func (r *Report) measured(u Usage) Measured {
 	m.Ingest = Unit{GBSeconds: a.GBSeconds + b.GBSeconds, ReadUnits: a.ReadUnits + b.ReadUnits, WriteUnits: a.WriteUnits + b.WriteUnits,
 		Invocations: max(a.Invocations, b.Invocations), BusEvents: a.BusEvents + b.BusEvents, LogBytes: a.LogBytes + b.LogBytes, MS: a.MS + b.MS}
 	return m
+}
+
+// kpiRun is the curve a KPI run's cost is taken from: the day-spread
+// workload when measured (a run late in a day, its newest hour marked, as
+// the schedule sees it), else the one-hour workload (every event in the
+// hour a run reads raw: an upper bound).
+func (r *Report) kpiRun() Curve {
+	if day := r.curve("aggregate-kpi over a day"); len(day.Points) > 1 {
+		return day
+	}
+	return r.curve("aggregate-kpi")
+}
+
+// kpiRunAt is a KPI run at x events in the day. The day-spread workload's
+// run is a fixed part (a coordinator, 16 workers, their marks and rosters'
+// heads) plus a part per event of the day, and at the measured sizes the
+// fixed part is most of it: a power fit would bend it low, so it is
+// extrapolated linearly through its two largest sizes (marginal). The
+// one-hour workload by its largest sizes' fit. byUnits: when its workers
+// ran more at once than there are cores, their time grew with the
+// contention too, so its compute is carried from the largest size in
+// proportion to its DynamoDB units (the work it reads and writes).
+func (r *Report) kpiRunAt(x float64, byUnits bool) Unit {
+	c := r.kpiRun()
+	day := c.Name == "aggregate-kpi over a day"
+	p, l := extrapolated(c, x), last(c)
+	if day {
+		p = marginal(c, x)
+	}
+	if byUnits && contended(c, r.Env) && l.Size > 0 {
+		by := math.Pow(x/l.Size, c.Tail().Fits()["DynamoDB units"].Exponent)
+		if day && l.ReadUnits+l.WriteUnits > 0 {
+			by = (p.ReadUnits + p.WriteUnits) / (l.ReadUnits + l.WriteUnits)
+		}
+		p.GBSeconds, p.WallMS = l.GBSeconds*by, l.WallMS*by
+	}
+	return unit(p, c.MemoryMB, 1)
+}
+
+// marginal is the curve's point at x on the line through its two largest
+// sizes, metric by metric (a metric that fell keeps its largest size's
+// value).
+func marginal(c Curve, x float64) Point {
+	if len(c.Points) < 2 {
+		return last(c)
+	}
+	a, b := c.Points[len(c.Points)-2], c.Points[len(c.Points)-1]
+	at := func(of func(Point) float64) float64 {
+		slope := 0.0
+		if b.Size > a.Size {
+			slope = math.Max(0, (of(b)-of(a))/(b.Size-a.Size))
+		}
+		return of(b) + slope*(x-b.Size)
+	}
+	return Point{Size: x,
+		GBSeconds: at(func(p Point) float64 { return p.GBSeconds }), ReadUnits: at(func(p Point) float64 { return p.ReadUnits }),
+		WriteUnits: at(func(p Point) float64 { return p.WriteUnits }), Invocations: at(func(p Point) float64 { return p.Invocations }),
+		BusEvents: at(func(p Point) float64 { return p.BusEvents }), LogBytes: at(func(p Point) float64 { return p.LogBytes }),
+		WallMS: at(func(p Point) float64 { return p.WallMS })}
 }
 
 func fmtSize(v float64) string {
@@ -299,7 +349,8 @@ func (r *Report) limits() []Limit {
 		limit := kpi.Timeout.Seconds() * 1000 * 16
 		out = append(out, Limit{"aggregate-kpi: a shard worker within its timeout", fmt.Sprintf("%s configured; 16 shards share a run", kpi.Timeout),
 			fmtSize(f.Reach(limit)) + " events in a day",
-			"a run recomputes each marked hour and its whole day from the raw events: " + fmt.Sprintf(how, f.Exponent, f.At(last(kpi).Size), human(last(kpi).Size))})
+			"a run recomputes each marked hour from its raw events and the day from its hours' rosters; measured with every event in one marked hour, " +
+				"the worst case (a day's events all in the hour a run reads raw): " + fmt.Sprintf(how, f.Exponent, f.At(last(kpi).Size), human(last(kpi).Size))})
 	}
 	for _, ing := range []Curve{r.curve("ingest-feeds"), r.curve("ingest-feeds over sources")} {
 		if f, ok := fits(ing)["wall ms"]; ok {
@@ -533,9 +584,27 @@ func (r *Report) Markdown(charts string) string {
 				"Lambda, one invocation per execution environment, does not have; its DynamoDB units are exact.\n", c.Name, last(c).Concurrent, r.Env.CPUs)
 		}
 	}
-	w("- **The KPI batch re-reads the day**: each 5-minute run recomputes every marked hour and its whole day from the raw events, " +
-		"so a run's work grows with the day's events and each event is read again by every later run of its day (about 144 times " +
-		"on average at 288 runs a day); the ranking batch likewise reads the whole 72 h window each run.\n\n")
+	if day := r.curve("aggregate-kpi over a day"); len(day.Points) > 0 && last(day).Size > 0 {
+		p, fits, runs := last(day), day.Tail().Fits(), r.Usage.KPIRunsPerDay
+		m := marginal(day, p.Size+1) // a run with one event more
+		reads := p.EventReads / p.Size
+		w("- **The KPI batch reads the raw events of its marked hours only**: late in a day of %s events spread over its hours, a run "+
+			"(its newest hour marked, as the 5-minute schedule sees it while the hour is current) reads %.3f raw events per event of the day (the newest hour's 1/24, "+
+			"and the marks) and the day's other hours from their rosters (a tally per user and slice). Over the day's %g runs, at the "+
+			"day's mean fill of a half, an event is read raw about %.0f times (%g × %.3f / 2), where recomputing the whole day from its "+
+			"raw events read it about %.0f times (%g × (1 + 1/24) / 2). Per event of the day that run costs %.3g RRU, %.3g WRU and %.2g GB-s; "+
+			"between its two largest sizes each further event of the day adds %.3g RRU and %.3g WRU to a run (what a run's rosters and "+
+			"newest hour grow by), and over the largest sizes its DynamoDB units grow with exponent %.2f and its GB-s %.2f (a run's "+
+			"fixed part — 17 invocations, 16 shards' marks, heads and partials — is most of it at these sizes). Every run still reads "+
+			"the rosters of the day's other hours, so a run's work still grows with the day, by its tallies (one per user, article or "+
+			"variant, and hour), only no longer by re-reading its raw events. The ranking batch still reads the whole 72 h window each run.\n\n",
+			human(p.Size), reads, runs, runs*reads/2, runs, reads, runs*(1+1.0/24)/2, runs, p.ReadUnits/p.Size, p.WriteUnits/p.Size, p.GBSeconds/p.Size,
+			m.ReadUnits-p.ReadUnits, m.WriteUnits-p.WriteUnits, fits["DynamoDB units"].Exponent, fits["Lambda GB-s"].Exponent)
+	} else {
+		w("- **The KPI batch's one-hour workload is its worst case**: every event falls in the one hour a run reads raw; spread " +
+			"over a day (`-only kpiday`), a run reads the raw events of its marked hours only and the day's other hours from their " +
+			"rosters. The ranking batch reads the whole 72 h window each run.\n\n")
+	}
 
 	w("## Curves\n\n")
 	for _, c := range r.Curves {
@@ -581,16 +650,20 @@ func (r *Report) Markdown(charts string) string {
 		u.Days, human(u.MAU), human(u.DAU), u.PublicPages, u.PersonalPages, u.InboxReads, u.InterestChanges, u.EventBatches, u.EventsPerBatch,
 		human(u.DAU*u.EventBatches*u.EventsPerBatch), u.TrendingPerDay, u.InboxInstances, feed.TrendingRefresh, human(u.WindowArticles),
 		u.RankRunsPerDay, u.KPIRunsPerDay, human(u.ArticlesPerDay), human(u.Sources), u.IngestRunsPerDay, u.PeakFactor, u.EventItemKB)
+	kpiFrom := "the day-spread workload: a run late in a day of that many events, its newest hour read raw and the others from their rosters, " +
+		"extrapolated linearly through its two largest sizes"
+	if c := r.kpiRun(); c.Name == "aggregate-kpi" {
+		kpiFrom = "the one-hour workload, every event in the hour a run reads raw (an upper bound: the day-spread workload was not measured)"
+	}
 	w("Per-item figures, measured: a feed page and an event at the largest measured size, per request; a trending article's "+
 		"event at the largest measured audience; an inbox page and a reload of the trending list at the largest measured list; a ranking run extrapolated to the window's %s articles, an ingestion run to %s new articles a day plus the fetch of %s sources, "+
-		"and a KPI run to half a day's events (its mean over the day's runs; the measured events all fall in one hour, which a run "+
-		"reads twice, as the hour and as its day, so the figure is scaled by (1 + 1/24) / 2 for a day's spread). The personal page at the "+
+		"and a KPI run to half a day's events (its mean over the day's runs) from %s. The personal page at the "+
 		"largest measured window (priced as a public page when not measured); the inbox read at the largest measured inbox. The relay's run "+
 		"extrapolated to a minute's share of the day's articles (%s a run, %g runs a day); feed-events per article.published and "+
 		"learn-interests per user at their largest measured sizes, each daily reader learned in %g hours a day. The write of the inbox's "+
 		"copy of a user's interests is priced at 1 WRU a change (an item under 1 KB). Left out: feed-events' other "+
 		"events (article.stats, article.moderated, article.trending, user.read, user.interests.changed), not measured by make scale.\n\n",
-		human(u.WindowArticles), human(u.ArticlesPerDay), human(u.Sources), human(u.ArticlesPerDay/math.Max(u.AnnounceRunsPerDay, 1)), u.AnnounceRunsPerDay, u.EngagedHours)
+		human(u.WindowArticles), human(u.ArticlesPerDay), human(u.Sources), kpiFrom, human(u.ArticlesPerDay/math.Max(u.AnnounceRunsPerDay, 1)), u.AnnounceRunsPerDay, u.EngagedHours)
 	w("| per item | GB-s | RRU | WRU | invocations | bus events | log bytes |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, it := range []struct {
 		name string
@@ -613,16 +686,22 @@ func (r *Report) Markdown(charts string) string {
 	}
 	w("| **total** | **%.0f** | %.2f per 1,000 daily readers |\n", sv, sv/u.DAU*1000)
 	how := "extrapolated by its largest sizes' fit"
-	if kpi := r.curve("aggregate-kpi"); contended(kpi, r.Env) {
-		timeFit := r.Per
-		timeFit.KPIRun = unit(extrapolated(kpi, u.DAU*u.EventBatches*u.EventsPerBatch/2), kpi.MemoryMB, 2/(1+1.0/24))
-		timeFit.KPIRun.Invocations, timeFit.KPIRun.BusEvents = r.Per.KPIRun.Invocations, r.Per.KPIRun.BusEvents
-		how = fmt.Sprintf("its compute carried from the largest measured size by its DynamoDB units' exponent, since its parallel "+
-			"shard workers' time grew with CPU contention too (by its time fit, exponent %.2f, the month would be $%.0f)",
-			kpi.Tail().Fits()["Lambda GB-s"].Exponent, Total(Price(u, timeFit).Serverless))
+	kpi := r.kpiRun()
+	if kpi.Name != "aggregate-kpi" {
+		how = "extrapolated linearly through its two largest sizes (a fixed part and a part per event of the day)"
 	}
-	w("\nThe KPI batch's day re-read is $%.0f of the $%.0f (%.0f%%): %s. Counting each event once would remove most of it.\n",
-		kpiShare, sv, kpiShare/sv*100, how)
+	if contended(kpi, r.Env) {
+		timeFit := r.Per
+		timeFit.KPIRun = r.kpiRunAt(u.DAU*u.EventBatches*u.EventsPerBatch/2, false)
+		timeFit.KPIRun.Invocations, timeFit.KPIRun.BusEvents = r.Per.KPIRun.Invocations, r.Per.KPIRun.BusEvents
+		by := "by its DynamoDB units' exponent"
+		if kpi.Name != "aggregate-kpi" {
+			by = "in proportion to its DynamoDB units"
+		}
+		how += fmt.Sprintf(", its compute carried from the largest measured size %s, since its parallel "+
+			"shard workers' time grew with CPU contention too (by its measured time, the month would be $%.0f)", by, Total(Price(u, timeFit).Serverless))
+	}
+	w("\nThe KPI batch is $%.0f of the $%.0f (%.0f%%): %s.\n", kpiShare, sv, kpiShare/sv*100, how)
 	w("\nThe same load on always-on containers (the APIs and batches on Fargate behind a load balancer; DynamoDB, EventBridge and logs as above):\n\n")
 	w("| service | containers USD/month | from |\n|---|---:|---|\n")
 	for _, l := range r.Month.Containers {

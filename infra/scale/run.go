@@ -14,16 +14,17 @@ import (
 
 // Sizes are the sizes each workload is measured at, smallest first.
 type Sizes struct {
-	Readers  []int // interested readers of one trending article (notify-trending)
-	Articles []int // articles in the ranking window (rank-feeds, GET /v1/feed)
-	Events   []int // events accepted in one hour (POST /v1/events, aggregate-kpi)
-	PerDay   []int // new articles a day (ingest-feeds: a run's share, clustered against two days of them)
-	Sources  []int // registered sources (ingest-feeds: a run that fetches each, nothing new)
-	Inbox    []int // entries in a reader's inbox (GET /v1/notifications)
-	Announce []int // articles one announce-articles run relays
-	Publish  []int // article.published events feed-events keeps (one invocation each)
-	Engaged  []int // users engaged in one hour (learn-interests)
-	Requests int   // requests per route measurement
+	Readers   []int // interested readers of one trending article (notify-trending)
+	Articles  []int // articles in the ranking window (rank-feeds, GET /v1/feed)
+	Events    []int // events accepted in one hour (POST /v1/events, aggregate-kpi)
+	DayEvents []int // events of a day spread over its hours (aggregate-kpi over a day: a run with the newest hour marked)
+	PerDay    []int // new articles a day (ingest-feeds: a run's share, clustered against two days of them)
+	Sources   []int // registered sources (ingest-feeds: a run that fetches each, nothing new)
+	Inbox     []int // entries in a reader's inbox (GET /v1/notifications)
+	Announce  []int // articles one announce-articles run relays
+	Publish   []int // article.published events feed-events keeps (one invocation each)
+	Engaged   []int // users engaged in one hour (learn-interests)
+	Requests  int   // requests per route measurement
 	// Repeat runs each batch this many times at each size and keeps the
 	// median of each figure: the machine is shared, and one slow run would
 	// bend a fit.
@@ -34,21 +35,22 @@ type Sizes struct {
 // development machine in well under 15 minutes; larger scales are
 // extrapolated from the fits.
 var Full = Sizes{
-	Readers:  []int{1000, 3000, 10000, 30000},
-	Articles: []int{300, 1000, 3000, 10000},
-	Events:   []int{1000, 3000, 10000, 20000},
-	PerDay:   []int{1000, 2000, 5000, 10000},
-	Sources:  []int{100, 300, 1000, 3000},
-	Inbox:    []int{10, 50, 200, 1000},
-	Announce: []int{100, 300, 1000, 3000},
-	Publish:  []int{30, 100, 300, 1000},
-	Engaged:  []int{100, 300, 1000, 3000},
-	Requests: 40,
-	Repeat:   3,
+	Readers:   []int{1000, 3000, 10000, 30000},
+	Articles:  []int{300, 1000, 3000, 10000},
+	Events:    []int{1000, 3000, 10000, 20000},
+	DayEvents: []int{4800, 19200, 48000, 96000},
+	PerDay:    []int{1000, 2000, 5000, 10000},
+	Sources:   []int{100, 300, 1000, 3000},
+	Inbox:     []int{10, 50, 200, 1000},
+	Announce:  []int{100, 300, 1000, 3000},
+	Publish:   []int{30, 100, 300, 1000},
+	Engaged:   []int{100, 300, 1000, 3000},
+	Requests:  40,
+	Repeat:    3,
 }
 
 // Smoke is the harness's own test: tiny sizes, every workload once.
-var Smoke = Sizes{Readers: []int{20, 120}, Articles: []int{20, 40}, Events: []int{30, 60}, PerDay: []int{100, 200},
+var Smoke = Sizes{Readers: []int{20, 120}, Articles: []int{20, 40}, Events: []int{30, 60}, DayEvents: []int{48, 96}, PerDay: []int{100, 200},
 	Sources: []int{3, 6}, Inbox: []int{5, 10}, Announce: []int{5, 15}, Publish: []int{2, 3}, Engaged: []int{20, 120}, Requests: 2, Repeat: 1}
 
 // Workloads name the workloads for Only, and the curves each measures.
@@ -56,6 +58,7 @@ var Workloads = map[string][]string{
 	"fanout":      {"notify-trending fan-out"},
 	"rank":        {"rank-feeds", "GET /v1/feed", "GET /v1/feed/me"},
 	"events":      {"POST /v1/events", "aggregate-kpi"},
+	"kpiday":      {"aggregate-kpi over a day"},
 	"ingest":      {"ingest-feeds"},
 	"sources":     {"ingest-feeds over sources"},
 	"inbox":       {"GET /v1/notifications"},
@@ -82,6 +85,9 @@ func (s Sizes) Only(names []string) (Sizes, error) {
 	}
 	if !keep["events"] {
 		s.Events = nil
+	}
+	if !keep["kpiday"] {
+		s.DayEvents = nil
 	}
 	if !keep["ingest"] {
 		s.PerDay = nil
@@ -151,6 +157,7 @@ func Run(ctx context.Context, h *Harness, s Sizes) ([]Curve, error) {
 	src := curve("ingest-feeds over sources", "ingest-feeds", "sources", false)
 	inbox := curve("GET /v1/notifications", "notifications-api", "stories trending (half in the reader's categories)", true)
 	kpi := curve("aggregate-kpi", "aggregate-kpi", "events in the day (all in one hour)", false)
+	kpiDay := curve("aggregate-kpi over a day", "aggregate-kpi", "events in the day (spread over its hours; the newest marked)", false)
 	timed := func(c *Curve, f func(repeat int) (Point, error)) error {
 		t := time.Now()
 		var runs []Point
@@ -217,6 +224,14 @@ func Run(ctx context.Context, h *Harness, s Sizes) ([]Curve, error) {
 			return nil, err
 		}
 	}
+	for _, n := range s.DayEvents {
+		if err := timed(&kpiDay, func(i int) (Point, error) { return h.KPIDay(ctx, n, i) }); err != nil {
+			return nil, err
+		}
+		p := kpiDay.Points[len(kpiDay.Points)-1]
+		h.logf("aggregate-kpi over a day at %d events: %.3f RRU, %.2g GB-s and %.3f raw reads per event of the day", n,
+			p.ReadUnits/p.Size, p.GBSeconds/p.Size, p.EventReads/p.Size)
+	}
 	// sized measures c at each size with f after one warm-up call of f at
 	// size warm (a warm instance: a cold start's init is not the cost).
 	sized := func(c *Curve, sizes []int, warm int, f func(n int) (Point, error)) error {
@@ -275,7 +290,7 @@ func Run(ctx context.Context, h *Harness, s Sizes) ([]Curve, error) {
 		}
 	}
 	var out []Curve
-	for _, c := range []Curve{fan, rank, page, personal, inbox, post, kpi, ing, src, announce, published, learn} {
+	for _, c := range []Curve{fan, rank, page, personal, inbox, post, kpi, kpiDay, ing, src, announce, published, learn} {
 		if len(c.Points) > 0 {
 			out = append(out, c)
 		}
@@ -343,6 +358,7 @@ func Median(runs []Point) Point {
 	out.BusEvents = med(func(p Point) float64 { return p.BusEvents })
 	out.PeakMiB = med(func(p Point) float64 { return p.PeakMiB })
 	out.LogBytes = med(func(p Point) float64 { return p.LogBytes })
+	out.EventReads = med(func(p Point) float64 { return p.EventReads })
 	for _, p := range runs {
 		out.Instances = max(out.Instances, p.Instances)
 		out.Concurrent = max(out.Concurrent, p.Concurrent)

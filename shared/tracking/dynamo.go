@@ -2,6 +2,8 @@ package tracking
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -15,7 +17,8 @@ import (
 // DynamoStore keeps the tracking domain in its table: events (pk
 // ev#<user>#<id>, spread by user and id; the by-hour index groups them by
 // hour and user shard), the article catalogue (art#<id>), KPI partials
-// (kpi#<granularity>#<period>#<shard>, article chunks #a<n>), marks of hours
+// (kpi#<granularity>#<period>#<shard>, article chunks #<generation>#a<n>), rosters
+// (kro#<granularity>#<period>#<shard>, chunks #<generation>#<n>), marks of hours
 // to recompute (mark#<hour>#<shard>; the by-hour index lists them by shard
 // under mark#<shard>) and trending marks (trend#<id>). No item's size
 // depends on what a client sends.
@@ -122,7 +125,9 @@ type partialItem struct {
 	Period      string            `dynamo:"period"`
 	Shard       int               `dynamo:"shard"`
 	Slices      map[string]Counts `dynamo:"slices"`
-	Parts       int               `dynamo:"parts"` // article chunks, pk <head pk>#a<n>
+	Parts       int               `dynamo:"parts"`             // article chunks: pk <head pk>#<gen>#a<n> (#a<n> before generations)
+	Started     int64             `dynamo:"started,omitempty"` // ComputedAt in Unix nanoseconds (head only): the replacement condition
+	Gen         string            `dynamo:"gen,omitempty"`     // the article chunks' generation (head only)
 	ComputedAt  time.Time         `dynamo:"computed_at"`
 }
 
@@ -135,16 +140,31 @@ func partialKey(granularity, period string, shard int) string {
 	return fmt.Sprintf("kpi#%s#%s#%d", granularity, period, shard)
 }
 
-func chunkKey(head string, n int) string { return fmt.Sprintf("%s#a%d", head, n) }
+// chunkKey is an article chunk's key: under its generation, or (gen "") as
+// partials stored before generations keyed them.
+func chunkKey(head, gen string, n int) string {
+	if gen == "" {
+		return fmt.Sprintf("%s#a%d", head, n)
+	}
+	return fmt.Sprintf("%s#%s#a%d", head, gen, n)
+}
 
-// PutPartial replaces one shard's partial: recomputing is idempotent. No item
-// grows with the number of distinct ids a client sends: the head holds the
-// totals, categories and sources (the operator's), and the article slices
-// (catalogue articles, plus the one unknown bucket) go in chunks of
-// ArticlesPerChunk, written before the head that counts them.
-func (s *DynamoStore) PutPartial(ctx context.Context, p Partial) error {
-	head := partialItem{PK: partialKey(p.Granularity, p.Period, p.Shard), Granularity: p.Granularity,
-		Period: p.Period, Shard: p.Shard, Slices: map[string]Counts{}, ComputedAt: p.ComputedAt}
+// PutPartial replaces one shard's partial unless a later-started one is
+// stored (ComputedAt is when its recomputation started), as rosters are: no
+// item grows with the number of distinct ids a client sends: the head holds
+// the totals, categories and sources (the operator's), and the article
+// slices (catalogue articles, plus the one unknown bucket) go in chunks of
+// ArticlesPerChunk under a new generation, written before the conditional
+// put of the head that switches to them; then the replaced generation's
+// chunks are deleted (or this one's, when it was superseded). So a slow
+// worker never puts back an older partial, and two writers never mix their
+// chunks.
+func (s *DynamoStore) PutPartial(ctx context.Context, p Partial) (bool, error) {
+	pk := partialKey(p.Granularity, p.Period, p.Shard)
+	started := p.ComputedAt.UnixNano()
+	gen := strconv.FormatInt(started, 36) + "-" + rand.Text()[:8]
+	head := partialItem{PK: pk, Granularity: p.Granularity, Period: p.Period, Shard: p.Shard, Slices: map[string]Counts{},
+		Started: started, Gen: gen, ComputedAt: p.ComputedAt}
 	var articles []string
 	for slice, c := range p.Slices {
 		if strings.HasPrefix(slice, "article:") {
@@ -155,34 +175,68 @@ func (s *DynamoStore) PutPartial(ctx context.Context, p Partial) error {
 	}
 	sort.Strings(articles)
 	for i := 0; i < len(articles); i += ArticlesPerChunk {
-		chunk := partialItem{PK: chunkKey(head.PK, head.Parts), Granularity: p.Granularity, Period: p.Period,
+		chunk := partialItem{PK: chunkKey(pk, gen, head.Parts), Granularity: p.Granularity, Period: p.Period,
 			Shard: p.Shard, Slices: map[string]Counts{}, ComputedAt: p.ComputedAt}
 		for _, slice := range articles[i:min(i+ArticlesPerChunk, len(articles))] {
 			chunk.Slices[slice] = p.Slices[slice]
 		}
 		if err := s.table.Put(chunk).Run(ctx); err != nil {
-			return err
+			return false, err
 		}
 		head.Parts++
 	}
-	return s.table.Put(head).Run(ctx)
+	var old partialItem
+	err := s.table.Put(head).If("attribute_not_exists(pk) OR attribute_not_exists('started') OR 'started' <= ?", started).OldValue(ctx, &old)
+	switch {
+	case dynamo.IsCondCheckFailed(err):
+		s.deletePartialChunks(ctx, pk, gen, head.Parts)
+		return false, nil
+	case errors.Is(err, dynamo.ErrNotFound):
+		return true, nil
+	case err != nil:
+		return false, err
+	}
+	if old.Gen != gen {
+		s.deletePartialChunks(ctx, pk, old.Gen, old.Parts)
+	}
+	return true, nil
+}
+
+// deletePartialChunks deletes a generation's article chunks, best effort:
+// one left behind is never read (no head names its generation).
+func (s *DynamoStore) deletePartialChunks(ctx context.Context, pk, gen string, parts int) {
+	for n := range parts {
+		_ = s.table.Delete("pk", chunkKey(pk, gen, n)).Run(ctx)
+	}
 }
 
 // Partials reads every shard of the periods (BatchGet: the heads, then their
-// article chunks when asked for).
+// article chunks when asked for, strongly consistent). A chunk gone means
+// its partial was replaced meanwhile: the heads are read again (three
+// tries, then an error), so a reader never mixes two generations.
 func (s *DynamoStore) Partials(ctx context.Context, granularity string, periods []string, articles bool) ([]Partial, error) {
+	for range 3 {
+		out, complete, err := s.partials(ctx, granularity, periods, articles)
+		if err != nil || complete {
+			return out, err
+		}
+	}
+	return nil, fmt.Errorf("%s partials were replaced while read three times", granularity)
+}
+
+func (s *DynamoStore) partials(ctx context.Context, granularity string, periods []string, articles bool) ([]Partial, bool, error) {
 	var keys []dynamo.Keyed
 	for _, p := range periods {
 		for shard := range Shards {
 			keys = append(keys, dynamo.Keys{partialKey(granularity, p, shard)})
 		}
 	}
-	heads, err := s.partialItems(ctx, keys)
+	heads, err := s.partialItems(ctx, keys, false)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	out := make([]Partial, 0, len(heads))
-	at := map[string]int{} // head pk → index in out
+	at := map[string]int{} // chunk pk → index in out
 	var chunks []dynamo.Keyed
 	for _, h := range heads {
 		slices := map[string]Counts{}
@@ -192,20 +246,24 @@ func (s *DynamoStore) Partials(ctx context.Context, granularity string, periods 
 				slices[k] = c
 			}
 		}
-		at[h.PK] = len(out)
 		out = append(out, Partial{Granularity: h.Granularity, Period: h.Period, Shard: h.Shard, Slices: slices, ComputedAt: h.ComputedAt})
 		for n := range h.Parts {
 			if articles {
-				chunks = append(chunks, dynamo.Keys{chunkKey(h.PK, n)})
+				k := chunkKey(h.PK, h.Gen, n)
+				at[k] = len(out) - 1
+				chunks = append(chunks, dynamo.Keys{k})
 			}
 		}
 	}
-	more, err := s.partialItems(ctx, chunks)
+	more, err := s.partialItems(ctx, chunks, true)
 	if err != nil {
-		return nil, err
+		return nil, false, err
+	}
+	if len(more) != len(chunks) {
+		return nil, false, nil
 	}
 	for _, c := range more {
-		i, ok := at[c.PK[:strings.LastIndex(c.PK, "#a")]]
+		i, ok := at[c.PK]
 		if !ok {
 			continue
 		}
@@ -213,15 +271,15 @@ func (s *DynamoStore) Partials(ctx context.Context, granularity string, periods 
 			out[i].Slices[k] = v
 		}
 	}
-	return out, nil
+	return out, true, nil
 }
 
-func (s *DynamoStore) partialItems(ctx context.Context, keys []dynamo.Keyed) ([]partialItem, error) {
+func (s *DynamoStore) partialItems(ctx context.Context, keys []dynamo.Keyed, consistent bool) ([]partialItem, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
 	var items []partialItem
-	err := s.table.Batch("pk").Get(keys...).All(ctx, &items)
+	err := s.table.Batch("pk").Get(keys...).Consistent(consistent).All(ctx, &items)
 	if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
 		return nil, err
 	}
@@ -299,4 +357,382 @@ func (s *DynamoStore) IsTrending(ctx context.Context, articleID string) (bool, e
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// rosterItem is a roster's head (its first chunk and how many follow) or
+// one of its further chunks (pk <head pk>#<gen>#<n>). A replacement writes
+// its chunks under a new generation before the conditional put of the head
+// switches to them, so a reader never mixes two rosters.
+type rosterItem struct {
+	PK        string `dynamo:"pk,hash"`
+	Started   int64  `dynamo:"started,omitempty"` // Unix nanoseconds of the recomputation (head only)
+	Gen       string `dynamo:"gen,omitempty"`     // the chunks' generation (head only)
+	Parts     int    `dynamo:"parts,omitempty"`   // chunks after the head's own (head only)
+	Data      []byte `dynamo:"data,omitempty"`    // JSON: user → slice → tally
+	ExpiresAt int64  `dynamo:"expires_at"`
+}
+
+// RosterChunkBytes bounds one roster item's encoded tallies, counted
+// exactly as a chunk is built: well under DynamoDB's 400 KB.
+const RosterChunkBytes = 300 << 10
+
+func rosterKey(granularity, period string, shard int) string {
+	return fmt.Sprintf("kro#%s#%s#%d", granularity, period, shard)
+}
+
+func rosterChunkKey(head, gen string, n int) string { return fmt.Sprintf("%s#%s#%d", head, gen, n) }
+
+// rosterChunk is how a roster item holds its tallies, compactly: each name
+// once (S), and per user its tallies as runs of five numbers — the slice's
+// index in S, then impressions, clicks, reads and shares. A user in U has
+// only its article and variant tallies stored: its "all", category and
+// source tallies are the sums of its article tallies, each article's
+// category and source given once by M (runs of three indexes in S:
+// article, category, source). A user in X (one whose tallies are not so
+// derived, as a day's users-only roster's) has every tally stored. A tally
+// is then about a dozen bytes, and an event of a user's hour about two.
+type rosterChunk struct {
+	S []string           `json:"s"`
+	M []int              `json:"m,omitempty"`
+	U map[string][]int64 `json:"u,omitempty"`
+	X map[string][]int64 `json:"x,omitempty"`
+}
+
+// jsonLen is how many bytes s takes as a JSON string.
+func jsonLen(s string) int {
+	b, _ := json.Marshal(s)
+	return len(b)
+}
+
+func digits(v int64) int {
+	n := 1
+	if v < 0 {
+		n++
+		v = -v
+	}
+	for ; v >= 10; v /= 10 {
+		n++
+	}
+	return n
+}
+
+func derivedSlice(k string) bool {
+	return !strings.HasPrefix(k, "article:") && !strings.HasPrefix(k, "variant:")
+}
+
+// derivable reports whether a user's all, category and source tallies are
+// exactly the sums of its article tallies under of.
+func derivable(slices map[string]Tally, of map[string][2]string) bool {
+	sums := map[string]Tally{}
+	for k, t := range slices {
+		if !strings.HasPrefix(k, "article:") {
+			continue
+		}
+		m, ok := of[k]
+		if !ok {
+			return false
+		}
+		for _, d := range []string{"all", m[0], m[1]} {
+			s := sums[d]
+			for i := range s {
+				s[i] += t[i]
+			}
+			sums[d] = s
+		}
+	}
+	n := 0
+	for k, t := range slices {
+		if derivedSlice(k) {
+			if n++; sums[k] != t {
+				return false
+			}
+		}
+	}
+	return n == len(sums)
+}
+
+// rosterChunks splits a roster's tallies into chunks of at most
+// RosterChunkBytes encoded (a user with more tallies than one chunk holds
+// spans several; a reader adds them up). There is always a first chunk.
+func rosterChunks(users map[string]map[string]Tally, of map[string][2]string) ([][]byte, error) {
+	var (
+		out     [][]byte
+		cur     rosterChunk
+		index   map[string]int
+		mapped  map[string]bool
+		bytes   int
+		pending []string
+	)
+	reset := func() {
+		cur = rosterChunk{U: map[string][]int64{}, X: map[string][]int64{}}
+		index, mapped, bytes = map[string]int{}, map[string]bool{}, 24
+	}
+	flush := func() error {
+		b, err := json.Marshal(cur)
+		if err != nil {
+			return err
+		}
+		out = append(out, b)
+		reset()
+		return nil
+	}
+	intern := func(k string) int {
+		i, ok := index[k]
+		if !ok {
+			i = len(cur.S)
+			index[k] = i
+			cur.S = append(cur.S, k)
+		}
+		return i
+	}
+	reset()
+	for u, slices := range users {
+		compact := derivable(slices, of)
+		ulen := jsonLen(u) + 4
+		for k, t := range slices {
+			if compact && derivedSlice(k) {
+				continue
+			}
+			runs := cur.X
+			if compact {
+				runs = cur.U
+			}
+			size := func() int {
+				pending = pending[:0]
+				if _, ok := index[k]; !ok {
+					pending = append(pending, k)
+				}
+				m, article := of[k]
+				article = article && compact && !mapped[k]
+				if article {
+					for _, d := range m {
+						if _, ok := index[d]; !ok {
+							pending = append(pending, d)
+						}
+					}
+				}
+				top := digits(int64(len(cur.S) + 3))
+				n := 5 + top
+				for _, v := range t {
+					n += digits(v)
+				}
+				for _, p := range pending {
+					n += jsonLen(p) + 1
+				}
+				if article {
+					n += 3 * (top + 1)
+				}
+				if runs[u] == nil {
+					n += ulen
+				}
+				return n
+			}
+			if bytes+size() > RosterChunkBytes && (len(cur.U) > 0 || len(cur.X) > 0) {
+				if err := flush(); err != nil {
+					return nil, err
+				}
+				if runs = cur.X; compact {
+					runs = cur.U
+				}
+			}
+			bytes += size()
+			i := intern(k)
+			if m, ok := of[k]; ok && compact && !mapped[k] {
+				mapped[k] = true
+				cur.M = append(cur.M, i, intern(m[0]), intern(m[1]))
+			}
+			runs[u] = append(runs[u], int64(i), t[0], t[1], t[2], t[3])
+		}
+	}
+	if len(cur.U) > 0 || len(cur.X) > 0 || len(out) == 0 {
+		if err := flush(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// decodeRoster reads a roster item's tallies.
+func decodeRoster(data []byte) (map[string]map[string]Tally, error) {
+	var c rosterChunk
+	if err := json.Unmarshal(data, &c); err != nil {
+		return nil, err
+	}
+	name := func(i int64) (string, bool) {
+		if i < 0 || i >= int64(len(c.S)) {
+			return "", false
+		}
+		return c.S[i], true
+	}
+	if len(c.M)%3 != 0 {
+		return nil, fmt.Errorf("%d article indexes, not runs of three", len(c.M))
+	}
+	of := make(map[int64][2]string, len(c.M)/3)
+	for i := 0; i < len(c.M); i += 3 {
+		cat, ok1 := name(int64(c.M[i+1]))
+		src, ok2 := name(int64(c.M[i+2]))
+		if !ok1 || !ok2 {
+			return nil, fmt.Errorf("article %d: a category or source outside the %d names", c.M[i], len(c.S))
+		}
+		of[int64(c.M[i])] = [2]string{cat, src}
+	}
+	users := make(map[string]map[string]Tally, len(c.U)+len(c.X))
+	for _, set := range []struct {
+		runs    map[string][]int64
+		derived bool
+	}{{c.U, true}, {c.X, false}} {
+		for u, runs := range set.runs {
+			if len(runs)%5 != 0 {
+				return nil, fmt.Errorf("user %s: %d numbers, not runs of five", u, len(runs))
+			}
+			slices := users[u]
+			if slices == nil {
+				slices = make(map[string]Tally, len(runs)/5)
+				users[u] = slices
+			}
+			for i := 0; i < len(runs); i += 5 {
+				k, ok := name(runs[i])
+				if !ok {
+					return nil, fmt.Errorf("user %s: slice %d of %d", u, runs[i], len(c.S))
+				}
+				t := Tally{runs[i+1], runs[i+2], runs[i+3], runs[i+4]}
+				add := func(k string) {
+					s := slices[k]
+					for j := range s {
+						s[j] += t[j]
+					}
+					slices[k] = s
+				}
+				add(k)
+				if m, ok := of[runs[i]]; ok && set.derived {
+					add("all")
+					add(m[0])
+					add(m[1])
+				}
+			}
+		}
+	}
+	return users, nil
+}
+
+// PutRoster writes the roster's further chunks under a new generation, then
+// its head on condition that no later-started roster is stored, then deletes
+// the chunks of the roster it replaced (or its own, when it was superseded).
+// A reader that finds a chunk gone reads the head again (Rosters).
+func (s *DynamoStore) PutRoster(ctx context.Context, r Roster) (bool, error) {
+	start, err := periodStart(r.Granularity, r.Period)
+	if err != nil {
+		return false, err
+	}
+	chunks, err := rosterChunks(r.Users, r.Of)
+	if err != nil {
+		return false, err
+	}
+	pk := rosterKey(r.Granularity, r.Period, r.Shard)
+	gen := strconv.FormatInt(r.Started.UnixNano(), 36) + "-" + rand.Text()[:8]
+	expires := rosterExpires(start).Unix()
+	for n, c := range chunks[1:] {
+		if err := s.table.Put(rosterItem{PK: rosterChunkKey(pk, gen, n+1), Data: c, ExpiresAt: expires}).Run(ctx); err != nil {
+			return false, err
+		}
+	}
+	head := rosterItem{PK: pk, Started: r.Started.UnixNano(), Gen: gen, Parts: len(chunks) - 1, Data: chunks[0], ExpiresAt: expires}
+	var old rosterItem
+	err = s.table.Put(head).If("attribute_not_exists(pk) OR 'started' <= ?", head.Started).OldValue(ctx, &old)
+	switch {
+	case dynamo.IsCondCheckFailed(err):
+		s.deleteChunks(ctx, pk, gen, head.Parts)
+		return false, nil
+	case errors.Is(err, dynamo.ErrNotFound):
+		return true, nil
+	case err != nil:
+		return false, err
+	}
+	if old.Gen != gen {
+		s.deleteChunks(ctx, pk, old.Gen, old.Parts)
+	}
+	return true, nil
+}
+
+// deleteChunks deletes a generation's further chunks, best effort: one left
+// behind is never read (no head names its generation) and expires.
+func (s *DynamoStore) deleteChunks(ctx context.Context, pk, gen string, parts int) {
+	for n := 1; n <= parts; n++ {
+		_ = s.table.Delete("pk", rosterChunkKey(pk, gen, n)).Run(ctx)
+	}
+}
+
+// Rosters reads the heads, then their further chunks, strongly consistent
+// (BatchGet). A chunk gone means its roster was replaced meanwhile: the
+// heads are read again (three tries, then an error the job is retried on).
+func (s *DynamoStore) Rosters(ctx context.Context, granularity string, periods []string, shard int, now time.Time) (map[string]Roster, error) {
+	for range 3 {
+		out, complete, err := s.rosters(ctx, granularity, periods, shard, now)
+		if err != nil || complete {
+			return out, err
+		}
+	}
+	return nil, fmt.Errorf("rosters of shard %d were replaced while read three times", shard)
+}
+
+func (s *DynamoStore) rosters(ctx context.Context, granularity string, periods []string, shard int, now time.Time) (map[string]Roster, bool, error) {
+	out := map[string]Roster{}
+	if len(periods) == 0 {
+		return out, true, nil
+	}
+	get := func(keys []dynamo.Keyed) ([]rosterItem, error) {
+		if len(keys) == 0 {
+			return nil, nil
+		}
+		var items []rosterItem
+		err := s.table.Batch("pk").Get(keys...).Consistent(true).All(ctx, &items)
+		if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
+			return nil, err
+		}
+		return items, nil
+	}
+	period := map[string]string{} // head pk → period
+	keys := make([]dynamo.Keyed, 0, len(periods))
+	for _, p := range periods {
+		pk := rosterKey(granularity, p, shard)
+		period[pk] = p
+		keys = append(keys, dynamo.Keys{pk})
+	}
+	heads, err := get(keys)
+	if err != nil {
+		return nil, false, err
+	}
+	var chunks []dynamo.Keyed
+	want := map[string]string{} // chunk pk → period
+	for _, h := range heads {
+		if h.ExpiresAt < now.Unix() {
+			continue // expired (DynamoDB deletes it in time; dynalite never does)
+		}
+		p := period[h.PK]
+		users, err := decodeRoster(h.Data)
+		if err != nil {
+			return nil, false, fmt.Errorf("roster %s: %w", h.PK, err)
+		}
+		out[p] = Roster{Granularity: granularity, Period: p, Shard: shard, Started: time.Unix(0, h.Started).UTC(), Users: users}
+		for n := 1; n <= h.Parts; n++ {
+			k := rosterChunkKey(h.PK, h.Gen, n)
+			want[k] = p
+			chunks = append(chunks, dynamo.Keys{k})
+		}
+	}
+	more, err := get(chunks)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(more) != len(chunks) {
+		return nil, false, nil
+	}
+	for _, c := range more {
+		users, err := decodeRoster(c.Data)
+		if err != nil {
+			return nil, false, fmt.Errorf("roster %s: %w", c.PK, err)
+		}
+		merge(out[want[c.PK]].Users, users)
+	}
+	return out, true, nil
 }

@@ -73,7 +73,10 @@ type Partial struct {
 	Period      string // 2006010215 for an hour, 20060102 for a day
 	Shard       int
 	Slices      map[string]Counts
-	ComputedAt  time.Time
+	// ComputedAt is when the recomputation that counted it started: a
+	// stored partial is replaced only by one computed at the same time or
+	// later (PutPartial), so a slow worker never puts back an older one.
+	ComputedAt time.Time
 }
 
 // Run is a coordinator run of the KPI batch: by default (both fields empty)
@@ -202,20 +205,33 @@ type Engagement map[string]map[string]float64 // user → category → weight
 
 // HourResult is a recomputed hour: its partial, what its users engaged with,
 // and whether the hour was over when it was recomputed (only completed hours
-// are learned from, so an hour is learned whole).
+// are learned from, so an hour is learned whole). Superseded: a
+// later-started recomputation's partial was stored instead, and it is that
+// one's to announce.
 type HourResult struct {
 	Partial    Partial
 	Engagement Engagement
 	Complete   bool
+	Superseded bool
 }
 
 // Recomputed is what a shard job stored: the hours it recomputed, the day (a
-// day job), and the marks it read.
+// day job; DaySuperseded when a later-started recomputation's day partial
+// was stored instead), and the marks it read.
 type Recomputed struct {
-	Hours   []HourResult
-	Day     *Partial
-	marks   []Mark
-	started time.Time
+	Hours         []HourResult
+	Day           *Partial
+	DaySuperseded bool
+	marks         []Mark
+	started       time.Time
+}
+
+// covers reports whether the recomputation covered a mark it read, so that
+// Clear removes it: set at least Settle before the recomputation started,
+// of an hour that ended at least Settle before it.
+func (r Recomputed) covers(m Mark) bool {
+	cutoff := r.started.Add(-Settle)
+	return !m.SetAt.After(cutoff) && !m.Hour.Add(time.Hour).After(cutoff)
 }
 
 func dedupeHours(hours []time.Time) []time.Time {
@@ -229,56 +245,55 @@ func dedupeHours(hours []time.Time) []time.Time {
 	return out
 }
 
-// Reader flags, per slice and user.
-const (
-	sawIt     = 1 << iota // an impression
-	clickedIt             // a click
-	readIt                // a read
-)
-
 // count applies the counting rules to one period's events of one shard;
 // before is the set of the shard's users active the day before (nil for an
-// hour), for Returning.
+// hour), for Returning. It is partialOf(rosterOf(events)): what a period's
+// roster keeps is all its partial needs.
 func count(events []Stored, articles map[string]Article, granularity, period string, shard int, now time.Time,
 	before map[string]bool) (Partial, Engagement) {
-	p := Partial{Granularity: granularity, Period: period, Shard: shard, Slices: map[string]Counts{}, ComputedAt: now.UTC()}
-	readers := map[string]map[string]uint8{} // slice → user → flags
+	users, _, engagement := rosterOf(events, articles)
+	return partialOf(users, granularity, period, shard, now, before), engagement
+}
+
+// rosterOf tallies one period's events per user and slice (the slices of
+// each event: all, its category, source and article, and its variants),
+// the category and source slices each article slice was counted in, and
+// what each user engaged with.
+func rosterOf(events []Stored, articles map[string]Article) (map[string]map[string]Tally, map[string][2]string, Engagement) {
+	users := map[string]map[string]Tally{}
+	of := map[string][2]string{}
 	engagement := Engagement{}
 	for _, e := range events {
 		a, ok := articles[e.ArticleID]
 		if !ok {
 			a = Article{ID: Unknown, Category: Unknown, SourceID: Unknown}
 		}
-		var flag uint8
-		switch e.Type {
-		case Impression:
-			flag = sawIt
-		case Click:
-			flag = clickedIt
-		case Read:
-			flag = readIt
+		slices := users[e.UserID]
+		if slices == nil {
+			slices = map[string]Tally{}
+			users[e.UserID] = slices
 		}
-		slices := []string{"all", "category:" + a.Category, "source:" + a.SourceID, "article:" + a.ID}
-		for _, v := range e.Variants {
-			slices = append(slices, "variant:"+v)
-		}
-		for _, slice := range slices {
-			c := p.Slices[slice]
+		add := func(slice string) {
+			t := slices[slice]
 			switch e.Type {
 			case Impression:
-				c.Impressions++
+				t[0]++
 			case Click:
-				c.Clicks++
+				t[1]++
 			case Read:
-				c.Reads++
+				t[2]++
 			case Share:
-				c.Shares++
+				t[3]++
 			}
-			p.Slices[slice] = c
-			if readers[slice] == nil {
-				readers[slice] = map[string]uint8{}
-			}
-			readers[slice][e.UserID] |= flag
+			slices[slice] = t
+		}
+		add("all")
+		add("category:" + a.Category)
+		add("source:" + a.SourceID)
+		add("article:" + a.ID)
+		of["article:"+a.ID] = [2]string{"category:" + a.Category, "source:" + a.SourceID}
+		for _, v := range e.Variants {
+			add("variant:" + v)
 		}
 		if w := weight(e); w > 0 && a.Category != Unknown {
 			if engagement[e.UserID] == nil {
@@ -287,30 +302,43 @@ func count(events []Stored, articles map[string]Article, granularity, period str
 			engagement[e.UserID][a.Category] += w
 		}
 	}
-	for slice, users := range readers {
-		c := p.Slices[slice]
-		c.Users = int64(len(users))
-		returning := before != nil && (slice == "all" || strings.HasPrefix(slice, "variant:"))
-		for u, f := range users {
-			if returning && before[u] {
+	return users, of, engagement
+}
+
+// partialOf applies the counting rules to a period's tallies: the raw
+// counts add up, and each user counts once per slice in the distinct ones
+// (a viewer has impressions, a clicker clicks, a reader reads).
+func partialOf(users map[string]map[string]Tally, granularity, period string, shard int, now time.Time,
+	before map[string]bool) Partial {
+	p := Partial{Granularity: granularity, Period: period, Shard: shard, Slices: map[string]Counts{}, ComputedAt: now.UTC()}
+	for u, slices := range users {
+		back := before != nil && before[u]
+		for slice, t := range slices {
+			c := p.Slices[slice]
+			c.Impressions += t[0]
+			c.Clicks += t[1]
+			c.Reads += t[2]
+			c.Shares += t[3]
+			c.Users++
+			if back && (slice == "all" || strings.HasPrefix(slice, "variant:")) {
 				c.Returning++
 			}
-			if f&sawIt != 0 {
+			if t[0] > 0 {
 				c.Viewers++
 			}
-			if f&clickedIt != 0 {
+			if t[1] > 0 {
 				c.Clickers++
 			}
-			if f&(sawIt|clickedIt) == sawIt|clickedIt {
+			if t[0] > 0 && t[1] > 0 {
 				c.ViewerClicks++
 			}
-			if f&readIt != 0 {
+			if t[2] > 0 {
 				c.ReadUsers++
 			}
+			p.Slices[slice] = c
 		}
-		p.Slices[slice] = c
 	}
-	return p, engagement
+	return p
 }
 
 func weight(e Stored) float64 {

@@ -118,7 +118,9 @@ func TestAnEventArrivingDuringARecomputationIsCountedByTheNextRun(t *testing.T) 
 // failingStore fails to store partials.
 type failingStore struct{ Store }
 
-func (failingStore) PutPartial(context.Context, Partial) error { return errors.New("throttled") }
+func (failingStore) PutPartial(context.Context, Partial) (bool, error) {
+	return false, errors.New("throttled")
+}
 
 func TestAMarkIsClearedOnlyOnceItsHourIsStoredAndOver(t *testing.T) {
 	ctx := context.Background()
@@ -216,7 +218,7 @@ func TestAPartialOfTenTimesAHeavyDayIsStoredAndReadWhole(t *testing.T) {
 		p.Slices["article:"+art(i)] = Counts{wide, wide, wide, wide, wide, wide, wide, wide, 0, 0}
 	}
 	for range 2 { // replacing it too
-		if err := st.PutPartial(ctx, p); err != nil {
+		if _, err := st.PutPartial(ctx, p); err != nil {
 			t.Fatalf("store a partial of %d articles: %v", articles, err)
 		}
 	}
@@ -236,6 +238,35 @@ func TestAPartialOfTenTimesAHeavyDayIsStoredAndReadWhole(t *testing.T) {
 	heads, _ := st.Partials(ctx, Day, []string{p.Period}, false)
 	if len(heads) != 1 || len(heads[0].Slices) != 2 {
 		t.Errorf("a report without articles read %+v", heads)
+	}
+}
+
+// TestAPartialWhoseChunkIsGoneIsNotReadInPart: a reader that finds a chunk
+// of the generation its head names gone (a replacement deleted it while it
+// read) reads again, and never returns the partial without those articles.
+func TestAPartialWhoseChunkIsGoneIsNotReadInPart(t *testing.T) {
+	ctx := context.Background()
+	table := dynamotest.Table(t, "events")
+	st := NewDynamoStore(table)
+	p := Partial{Granularity: Day, Period: now.Format(dayLayout), Shard: 2, ComputedAt: now, Slices: map[string]Counts{"all": {Clicks: 1}}}
+	for i := range ArticlesPerChunk + 1 {
+		p.Slices["article:"+art(i)] = Counts{Clicks: 1}
+	}
+	if _, err := st.PutPartial(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	var head partialItem
+	if err := table.Get("pk", partialKey(Day, p.Period, 2)).One(ctx, &head); err != nil || head.Parts != 2 || head.Gen == "" {
+		t.Fatalf("head = %+v %v", head, err)
+	}
+	if err := table.Delete("pk", chunkKey(head.PK, head.Gen, 1)).Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if parts, err := st.Partials(ctx, Day, []string{p.Period}, true); err == nil {
+		t.Errorf("read %d partials (%d slices) with a chunk gone, want an error", len(parts), len(parts[0].Slices))
+	}
+	if heads, err := st.Partials(ctx, Day, []string{p.Period}, false); err != nil || len(heads) != 1 {
+		t.Errorf("without articles: %v %v", heads, err)
 	}
 }
 

@@ -15,17 +15,19 @@ import (
 // passed is invisible, and a partial is replaced whole.
 type MemoryStore struct {
 	mu       sync.Mutex
-	events   map[string]Stored // "ev#<user>#<id>", as the table's key
+	events   map[string]Stored   // "ev#<user>#<id>", as the table's key
+	byHour   map[string][]string // hourKey → its events' keys, as the by-hour index
 	articles map[string]Article
 	partials map[string]Partial // partialKey
+	rosters  map[string]Roster  // rosterKey
 	marks    map[string]Mark    // markKey
 	trending map[string]time.Time
 }
 
 // NewMemoryStore returns an empty store.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{events: map[string]Stored{}, articles: map[string]Article{}, partials: map[string]Partial{},
-		marks: map[string]Mark{}, trending: map[string]time.Time{}}
+	return &MemoryStore{events: map[string]Stored{}, byHour: map[string][]string{}, articles: map[string]Article{}, partials: map[string]Partial{},
+		rosters: map[string]Roster{}, marks: map[string]Mark{}, trending: map[string]time.Time{}}
 }
 
 var _ Store = (*MemoryStore)(nil)
@@ -44,6 +46,10 @@ func (m *MemoryStore) PutEvent(_ context.Context, e Stored) error {
 		d := *e.DwellMS
 		e.DwellMS = &d
 	}
+	if _, ok := m.events[key]; !ok {
+		hk := hourKey(e.At, ShardOf(e.UserID))
+		m.byHour[hk] = append(m.byHour[hk], key)
+	}
 	m.events[key] = e
 	return nil
 }
@@ -55,8 +61,8 @@ func (m *MemoryStore) EventsOf(_ context.Context, hour time.Time, shard int, now
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var keys []string
-	for k, e := range m.events {
-		if hourKey(e.At, ShardOf(e.UserID)) == hourKey(hour, shard) && e.ReceivedAt.Add(Retention).Unix() >= now.Unix() {
+	for _, k := range m.byHour[hourKey(hour, shard)] {
+		if m.events[k].ReceivedAt.Add(Retention).Unix() >= now.Unix() {
 			keys = append(keys, k)
 		}
 	}
@@ -89,13 +95,19 @@ func (m *MemoryStore) Articles(_ context.Context, ids []string) (map[string]Arti
 	return out, nil
 }
 
-// PutPartial replaces one shard's partial of a period.
-func (m *MemoryStore) PutPartial(_ context.Context, p Partial) error {
+// PutPartial replaces one shard's partial of a period unless one computed
+// by a later-started recomputation is stored.
+func (m *MemoryStore) PutPartial(_ context.Context, p Partial) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	key := partialKey(p.Granularity, p.Period, p.Shard)
+	p.ComputedAt = time.Unix(0, p.ComputedAt.UnixNano()).UTC() // as precise as the table keeps it
+	if old, ok := m.partials[key]; ok && old.ComputedAt.After(p.ComputedAt) {
+		return false, nil
+	}
 	p.Slices = maps.Clone(p.Slices)
-	m.partials[partialKey(p.Granularity, p.Period, p.Shard)] = p
-	return nil
+	m.partials[key] = p
+	return true, nil
 }
 
 // Partials reads every shard's partial of the periods, the article slices
@@ -116,6 +128,37 @@ func (m *MemoryStore) Partials(_ context.Context, granularity string, periods []
 			}
 			out = append(out, p)
 		}
+	}
+	return out, nil
+}
+
+// PutRoster replaces a roster unless one started later is stored.
+func (m *MemoryStore) PutRoster(_ context.Context, r Roster) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	key := rosterKey(r.Granularity, r.Period, r.Shard)
+	r.Started = time.Unix(0, r.Started.UnixNano()).UTC() // as precise as the table keeps it
+	if old, ok := m.rosters[key]; ok && old.Started.After(r.Started) {
+		return false, nil
+	}
+	r.Users = copyUsers(r.Users)
+	m.rosters[key] = r
+	return true, nil
+}
+
+// Rosters reads one shard's rosters of the periods; an expired one is gone.
+func (m *MemoryStore) Rosters(_ context.Context, granularity string, periods []string, shard int, now time.Time) (map[string]Roster, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string]Roster{}
+	for _, period := range periods {
+		r, ok := m.rosters[rosterKey(granularity, period, shard)]
+		start, err := periodStart(granularity, period)
+		if !ok || err != nil || rosterExpires(start).Unix() < now.Unix() {
+			continue
+		}
+		r.Users = copyUsers(r.Users)
+		out[period] = r
 	}
 	return out, nil
 }

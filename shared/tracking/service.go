@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -219,8 +220,10 @@ type ShardDone struct {
 
 // RecomputeShard is a worker of the KPI batch: it recomputes the job's
 // shard exactly (Recompute), announces what each user engaged with in every
-// completed hour and the day's per-article numbers, and only then clears
-// the marks it covered: a crash before that repeats the job, never loses it.
+// completed hour and the day's per-article numbers (those of its partials
+// that were stored: one a later-started job superseded is that job's to
+// announce), and only then clears the marks it covered: a crash before that
+// repeats the job, never loses it.
 // A job of a final period (a redrive, a late dead letter, a job planned just
 // before the period became final) changes nothing and is done: Final is set,
 // and no error, which would only retry it.
@@ -237,13 +240,13 @@ func (s *Service) RecomputeShard(ctx context.Context, job ShardJob) (ShardDone, 
 	}
 	done := ShardDone{Hours: len(r.Hours)}
 	for _, h := range r.Hours {
-		if h.Complete && len(h.Engagement) > 0 {
+		if h.Complete && !h.Superseded && len(h.Engagement) > 0 {
 			if err := s.Announce.Engaged(ctx, h.Partial.Period, h.Engagement); err != nil {
 				return done, err
 			}
 		}
 	}
-	if r.Day != nil {
+	if r.Day != nil && !r.DaySuperseded {
 		if err := s.Announce.Stats(ctx, *r.Day); err != nil {
 			return done, err
 		}
@@ -268,11 +271,21 @@ func (s *Service) Marks(ctx context.Context) ([]Mark, error) {
 // Recompute brings one shard of a period up to date, exactly, from the stored
 // events: every event is stored once, and each user is in one shard. Running
 // it again recomputes the same numbers (plus any late events). An hour job
-// recomputes its hour; a day job reads the shard's marks of the day first,
-// then recomputes each marked hour and the day from one read of the day's
-// events. Call Clear once whatever depends on the result is published.
-// A period Final at the service's now is not recomputed: ErrFinal, and its
-// stored partials stay as they are.
+// recomputes its hour from its events and stores its partial and roster. A
+// day job reads the shard's marks of the day first, recomputes each marked
+// hour from its events (its partial; its roster when the job covers its
+// mark, which Clear then removes), and the day from the rosters:
+// the marked hours' new ones and the other hours' stored ones — an hour
+// without a stored roster is read from its events too — and Returning from
+// the previous day's roster (its events when it has none). So a run reads
+// the raw events of the hours that changed only. Call Clear once whatever
+// depends on the result is published. A period Final at the service's now is
+// not recomputed: ErrFinal, and its stored partials stay as they are.
+//
+// The marks are read before the rosters: an hour unmarked then had every
+// event stored before its mark was cleared counted in a roster stored
+// before that clear, and a roster is replaced only by a later-started
+// recomputation's, so the day never misses what a cleared mark stood for.
 func (s *Service) Recompute(ctx context.Context, job ShardJob) (Recomputed, error) {
 	now := s.now()
 	if job.Shard < 0 || job.Shard >= Shards {
@@ -287,91 +300,185 @@ func (s *Service) Recompute(ctx context.Context, job ShardJob) (Recomputed, erro
 		return Recomputed{}, fmt.Errorf("%s %s shard %d: %w", job.Granularity, job.Period, shard, ErrFinal)
 	}
 	r := Recomputed{started: now.UTC()}
-	hours := []time.Time{start}
+	marked := []time.Time{start}
 	if job.Granularity == Day {
 		marks, err := s.Store.Marks(ctx, shard, s.now())
 		if err != nil {
 			return Recomputed{}, fmt.Errorf("marks of shard %d: %w", shard, err)
 		}
-		hours = nil
+		marked = nil
 		for _, m := range marks {
 			if m.Hour.UTC().Format(dayLayout) == job.Period {
 				r.marks = append(r.marks, m)
-				hours = append(hours, m.Hour.UTC())
+				marked = append(marked, m.Hour.UTC())
 			}
 		}
 	}
-	n := 1
-	if job.Granularity == Day {
-		n = 24
+	marked = dedupeHours(marked)
+	// The hours read from their events: the marked ones, and (a day job)
+	// those without a stored roster; the day's other hours from rosters.
+	raw := map[time.Time]bool{}
+	for _, h := range marked {
+		raw[h] = true
 	}
-	byHour := map[time.Time][]Stored{}
-	var events []Stored
-	for h := range n {
-		hour := start.Add(time.Duration(h) * time.Hour)
-		evs, err := s.Store.EventsOf(ctx, hour, shard, now)
-		if err != nil {
-			return Recomputed{}, fmt.Errorf("events of %s shard %d: %w", hour.Format(hourLayout), shard, err)
+	stored := map[string]Roster{}
+	if job.Granularity == Day {
+		var others []string
+		for h := range 24 {
+			if hour := start.Add(time.Duration(h) * time.Hour); !raw[hour] {
+				others = append(others, hour.Format(hourLayout))
+			}
 		}
-		byHour[hour] = evs
+		if stored, err = s.Store.Rosters(ctx, Hour, others, shard, now); err != nil {
+			return Recomputed{}, fmt.Errorf("rosters of %s shard %d: %w", job.Period, shard, err)
+		}
+		for _, p := range others {
+			if _, ok := stored[p]; !ok {
+				hour, _ := time.Parse(hourLayout, p)
+				raw[hour] = true
+			}
+		}
+	}
+	var hours []time.Time
+	for h := range raw {
+		hours = append(hours, h)
+	}
+	byHour, err := s.eventsOf(ctx, hours, shard, now)
+	if err != nil {
+		return Recomputed{}, err
+	}
+	var events []Stored
+	for _, evs := range byHour {
 		events = append(events, evs...)
 	}
 	articles, err := s.catalogue(ctx, events)
 	if err != nil {
 		return Recomputed{}, err
 	}
+	day := map[string]map[string]Tally{}
+	settled := map[time.Time]bool{} // the hours whose marks this job clears
+	for _, m := range r.marks {
+		settled[m.Hour.UTC()] = r.covers(m)
+	}
 	for _, hour := range dedupeHours(hours) {
-		p, e := count(byHour[hour], articles, Hour, hour.Format(hourLayout), shard, now, nil)
-		r.Hours = append(r.Hours, HourResult{Partial: p, Engagement: e, Complete: !hour.Add(time.Hour).After(now)})
+		users, of, e := rosterOf(byHour[hour], articles)
+		roster := Roster{Granularity: Hour, Period: hour.Format(hourLayout), Shard: shard, Started: now, Users: users, Of: of}
+		// An hour's roster is read only by runs that do not recompute the
+		// hour, once its mark is cleared: a day job stores it when it clears
+		// the mark (or, for an hour without one, once the hour is settled),
+		// not on each of the runs while the hour is current.
+		store := job.Granularity == Hour || settled[hour]
+		if _, ok := settled[hour]; !ok && job.Granularity == Day {
+			store = !hour.Add(time.Hour).After(r.started.Add(-Settle))
+		}
+		if store {
+			if _, err := s.Store.PutRoster(ctx, roster); err != nil {
+				return Recomputed{}, fmt.Errorf("store roster %s shard %d: %w", roster.Period, shard, err)
+			}
+		}
+		merge(day, users)
+		if slices.ContainsFunc(marked, hour.Equal) {
+			p := partialOf(users, Hour, roster.Period, shard, now, nil)
+			r.Hours = append(r.Hours, HourResult{Partial: p, Engagement: e, Complete: !hour.Add(time.Hour).After(now)})
+		}
 	}
 	if job.Granularity == Day {
+		for _, ro := range stored {
+			merge(day, ro.Users)
+		}
 		before, err := s.activeUsers(ctx, start.Add(-24*time.Hour), shard, now)
 		if err != nil {
 			return Recomputed{}, err
 		}
-		p, _ := count(events, articles, Day, job.Period, shard, now, before)
+		p := partialOf(day, Day, job.Period, shard, now, before)
 		r.Day = &p
+		// The day's users, for the next day's Returning: stored once the
+		// day is over (every run of it would rewrite all its users), and
+		// again by a recomputation of it after (late events).
+		if !start.Add(24 * time.Hour).After(now) {
+			if _, err := s.Store.PutRoster(ctx, Roster{Granularity: Day, Period: job.Period, Shard: shard, Started: now,
+				Users: usersOnly(day)}); err != nil {
+				return Recomputed{}, fmt.Errorf("store roster %s shard %d: %w", job.Period, shard, err)
+			}
+		}
 	}
-	for _, h := range r.Hours {
-		if err := s.Store.PutPartial(ctx, h.Partial); err != nil {
+	for i, h := range r.Hours {
+		ok, err := s.Store.PutPartial(ctx, h.Partial)
+		if err != nil {
 			return Recomputed{}, fmt.Errorf("store partial %s shard %d: %w", h.Partial.Period, shard, err)
 		}
+		r.Hours[i].Superseded = !ok
 	}
 	if r.Day != nil {
-		if err := s.Store.PutPartial(ctx, *r.Day); err != nil {
+		ok, err := s.Store.PutPartial(ctx, *r.Day)
+		if err != nil {
 			return Recomputed{}, fmt.Errorf("store partial %s shard %d: %w", r.Day.Period, shard, err)
 		}
+		r.DaySuperseded = !ok
 	}
 	return r, nil
 }
 
-// activeUsers is the set of the shard's users with an event on the day
-// starting at day (for next-day retention): 24 reads of the by-hour index,
-// 8 at a time. A day whose events expired reads as empty.
-func (s *Service) activeUsers(ctx context.Context, day time.Time, shard int, now time.Time) (map[string]bool, error) {
+// eventsOf reads the shard's events of each hour, 8 hours at a time.
+func (s *Service) eventsOf(ctx context.Context, hours []time.Time, shard int, now time.Time) (map[time.Time][]Stored, error) {
 	var (
 		mu   sync.Mutex
 		errs []error
 	)
-	out := map[string]bool{}
-	hours := make([]int, 24)
-	for i := range hours {
-		hours[i] = i
-	}
-	parallel.Each(hours, 8, func(_ int, h int) {
-		evs, err := s.Store.EventsOf(ctx, day.Add(time.Duration(h)*time.Hour), shard, now)
+	out := make(map[time.Time][]Stored, len(hours))
+	parallel.Each(hours, 8, func(_ int, hour time.Time) {
+		evs, err := s.Store.EventsOf(ctx, hour, shard, now)
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("events of %s shard %d: %w", hour.Format(hourLayout), shard, err))
 			return
 		}
+		out[hour] = evs
+	})
+	return out, errors.Join(errs...)
+}
+
+// activeUsers is the set of the shard's users with an event on the day
+// starting at day (for next-day retention): that day's roster, stored by
+// its day jobs once it is over; a day without one (no day job of it ran
+// after it ended: its last events were in an hour settled before) is read
+// from its events (24 reads of the by-hour index), and its roster stored
+// when the day is over — a later-started recomputation of the day replaces
+// it. A day whose events expired reads as empty.
+func (s *Service) activeUsers(ctx context.Context, day time.Time, shard int, now time.Time) (map[string]bool, error) {
+	period := day.Format(dayLayout)
+	rosters, err := s.Store.Rosters(ctx, Day, []string{period}, shard, now)
+	if err != nil {
+		return nil, fmt.Errorf("users of the day before, shard %d: %w", shard, err)
+	}
+	out := map[string]bool{}
+	if ro, ok := rosters[period]; ok {
+		for u := range ro.Users {
+			out[u] = true
+		}
+		return out, nil
+	}
+	hours := make([]time.Time, 24)
+	for i := range hours {
+		hours[i] = day.Add(time.Duration(i) * time.Hour)
+	}
+	byHour, err := s.eventsOf(ctx, hours, shard, now)
+	if err != nil {
+		return nil, fmt.Errorf("users of the day before, shard %d: %w", shard, err)
+	}
+	users := map[string]map[string]Tally{}
+	for _, evs := range byHour {
 		for _, e := range evs {
 			out[e.UserID] = true
+			users[e.UserID] = map[string]Tally{"all": {}}
 		}
-	})
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("users of the day before, shard %d: %w", shard, err)
+	}
+	if day.Add(24 * time.Hour).After(now) {
+		return out, nil // an event ahead of the clock: the day before is not over
+	}
+	if _, err := s.Store.PutRoster(ctx, Roster{Granularity: Day, Period: period, Shard: shard, Started: now, Users: users}); err != nil {
+		return nil, fmt.Errorf("store roster %s shard %d: %w", period, shard, err)
 	}
 	return out, nil
 }
@@ -382,10 +489,9 @@ func (s *Service) activeUsers(ctx context.Context, day time.Time, shard int, now
 // delete). Every other mark stays for the next run. It returns how many were
 // cleared.
 func (s *Service) Clear(ctx context.Context, r Recomputed) (int, error) {
-	cutoff := r.started.Add(-Settle)
 	n := 0
 	for _, m := range r.marks {
-		if m.SetAt.After(cutoff) || m.Hour.Add(time.Hour).After(cutoff) {
+		if !r.covers(m) {
 			continue
 		}
 		cleared, err := s.Store.ClearMark(ctx, m)

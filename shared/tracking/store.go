@@ -19,11 +19,23 @@ type Store interface {
 	EventsOf(ctx context.Context, hour time.Time, shard int, now time.Time) ([]Stored, error)
 	PutArticle(ctx context.Context, a Article) error
 	Articles(ctx context.Context, ids []string) (map[string]Article, error)
-	// PutPartial replaces one shard's partial of a period.
-	PutPartial(ctx context.Context, p Partial) error
+	// PutPartial replaces one shard's partial of a period unless one whose
+	// ComputedAt (its recomputation's start) is later is stored (then
+	// false: superseded, nothing written).
+	PutPartial(ctx context.Context, p Partial) (bool, error)
 	// Partials reads every shard's partial of the periods; the per-article
-	// slices only when articles is true.
+	// slices only when articles is true. A partial is read whole, never
+	// part of one and part of its replacement.
 	Partials(ctx context.Context, granularity string, periods []string, articles bool) ([]Partial, error)
+	// PutRoster replaces one shard's roster of a period unless a roster
+	// started later is stored (then false: superseded, nothing written).
+	// Readers never see part of one roster and part of another.
+	PutRoster(ctx context.Context, r Roster) (bool, error)
+	// Rosters reads one shard's rosters of the periods, strongly
+	// consistent (a roster stored before the call is read), leaving out
+	// the periods without one and the rosters expired at now
+	// (rosterExpires).
+	Rosters(ctx context.Context, granularity string, periods []string, shard int, now time.Time) (map[string]Roster, error)
 	// Mark records that events of an hour and shard were accepted (setting
 	// it again moves its SetAt).
 	Mark(ctx context.Context, m Mark) error

@@ -131,16 +131,16 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		st := newStore(t)
 		p := Partial{Granularity: Hour, Period: "2026112510", Shard: 3, ComputedAt: now, Slices: map[string]Counts{
 			"all": {Clicks: 2}, "category:sports": {Clicks: 2}, "article:" + art(1): {Clicks: 1}, "article:" + art(2): {Clicks: 1}}}
-		if err := st.PutPartial(ctx, p); err != nil {
+		if _, err := st.PutPartial(ctx, p); err != nil {
 			t.Fatal(err)
 		}
 		p2 := Partial{Granularity: Hour, Period: "2026112510", Shard: 3, ComputedAt: now.Add(time.Minute), Slices: map[string]Counts{
 			"all": {Clicks: 1}, "article:" + art(1): {Clicks: 1}}}
-		if err := st.PutPartial(ctx, p2); err != nil {
+		if _, err := st.PutPartial(ctx, p2); err != nil {
 			t.Fatal(err)
 		}
 		other := Partial{Granularity: Day, Period: "20261125", Shard: 3, ComputedAt: now, Slices: map[string]Counts{"all": {Clicks: 9}}}
-		if err := st.PutPartial(ctx, other); err != nil {
+		if _, err := st.PutPartial(ctx, other); err != nil {
 			t.Fatal(err)
 		}
 		parts, err := st.Partials(ctx, Hour, []string{"2026112510", "2026112511"}, true)
@@ -155,6 +155,55 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		if err != nil || len(heads) != 1 || len(heads[0].Slices) != 1 {
 			t.Errorf("without articles: %+v, %v; want only the all slice", heads, err)
 		}
+	})
+	t.Run("a partial is replaced only by a later-started one, and read as one generation", func(t *testing.T) {
+		st := newStore(t)
+		const period = "2026112510"
+		big := func(computed time.Time, clicks int64, articles int) Partial {
+			p := Partial{Granularity: Hour, Period: period, Shard: 4, ComputedAt: computed, Slices: map[string]Counts{"all": {Clicks: clicks}}}
+			for i := range articles {
+				p.Slices["article:"+art(i)] = Counts{Clicks: clicks}
+			}
+			return p
+		}
+		// The later run stores first: three article chunks.
+		later := big(now.Add(time.Minute), 2, 2*ArticlesPerChunk+5)
+		if ok, err := st.PutPartial(ctx, later); err != nil || !ok {
+			t.Fatalf("put = %v %v", ok, err)
+		}
+		// A slow worker that started earlier stores after it: one chunk, other numbers.
+		earlier := big(now, 1, 10)
+		if ok, err := st.PutPartial(ctx, earlier); err != nil || ok {
+			t.Fatalf("an earlier-started partial put = %v %v, want superseded", ok, err)
+		}
+		check := func(want Partial) {
+			t.Helper()
+			parts, err := st.Partials(ctx, Hour, []string{period}, true)
+			if err != nil || len(parts) != 1 {
+				t.Fatalf("Partials = %d %v", len(parts), err)
+			}
+			got := parts[0]
+			if !got.ComputedAt.Equal(want.ComputedAt) || len(got.Slices) != len(want.Slices) {
+				t.Fatalf("read %d slices computed at %s, want %d of %s", len(got.Slices), got.ComputedAt, len(want.Slices), want.ComputedAt)
+			}
+			for k, c := range want.Slices {
+				if got.Slices[k] != c {
+					t.Fatalf("slice %s = %+v, want %+v (two generations mixed)", k, got.Slices[k], c)
+				}
+			}
+		}
+		check(later)
+		// The same start again replaces (a job run twice), and so does a later one, smaller.
+		again := big(later.ComputedAt, 3, ArticlesPerChunk+1)
+		if ok, err := st.PutPartial(ctx, again); err != nil || !ok {
+			t.Fatalf("the same start again = %v %v", ok, err)
+		}
+		check(again)
+		smaller := big(later.ComputedAt.Add(time.Minute), 4, 1)
+		if ok, err := st.PutPartial(ctx, smaller); err != nil || !ok {
+			t.Fatalf("a later start = %v %v", ok, err)
+		}
+		check(smaller)
 	})
 	t.Run("a mark set again moves and is cleared only as it was read", func(t *testing.T) {
 		st := newStore(t)

@@ -28,7 +28,7 @@ func main() {
 	charts := flag.String("charts", "docs", "folder for the charts")
 	smoke := flag.Bool("smoke", false, "tiny sizes (a check of the harness, not a measurement)")
 	from := flag.String("from", "", "write the report from a points.json of an earlier run instead of measuring")
-	only := flag.String("only", "", "comma-separated workloads to measure (fanout, rank, events, ingest, sources, inbox, announce, feed-events, learn); default all")
+	only := flag.String("only", "", "comma-separated workloads to measure (fanout, rank, events, ingest, sources, inbox, kpiday, announce, feed-events, learn); default all")
 	flag.Parse()
 	if *only != "" && *out == "SCALE.md" { // a part is not the committed snapshot
 		*out, *charts = "build/scale/SCALE.md", "build/scale"
