@@ -201,9 +201,16 @@ func TestLoad(t *testing.T) {
 	}
 	// The scheduled coordinator, not a run asked for the load's hour: the
 	// marks the accepted batches left must bring it up to date.
+	var last string
+	defer func() {
+		if t.Failed() {
+			t.Logf("the load hour %s as last read: %s", hour.Format("2006010215"), last)
+		}
+	}()
 	eventuallyLong(t, "the load hour's KPIs", 30*time.Second, func() { runKPI(t, "") }, func() bool {
 		got := kpi(t, "hour", "all", hour)["all"]
 		day := kpi(t, "day", "article", hour)[sport]
+		last = fmt.Sprintf("hour all %+v; day of %s %+v", got, sport, day)
 		return got.Impressions == int64(accepted) && got.Users == clients && day.Impressions >= int64(accepted)
 	})
 }
