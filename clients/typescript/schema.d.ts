@@ -329,7 +329,7 @@ export interface paths {
         };
         /**
          * The caller's in-app inbox, newest first.
-         * @description One entry per article that started trending in a category the caller is interested in.
+         * @description One entry per story that trended in a category the caller is interested in (the first recorded of its versions; an article an editor hid is not listed), newest recorded first (created_at, then id), of the newest 200; the cursor pages inside those 200. A cursor given out before this order is refused (400): start again from the first page.
          */
         get: operations["listNotifications"];
         put?: never;
@@ -351,7 +351,7 @@ export interface paths {
         put?: never;
         /**
          * Mark notifications read by id (unknown ids are ignored).
-         * @description Idempotent: marking a read notification again changes nothing; ids not in the caller's inbox are ignored.
+         * @description Idempotent: marking a read notification again changes nothing and counts none; ids not in the caller's inbox are ignored. At most 60 requests a minute per user (429 after).
          */
         post: operations["markNotificationsRead"];
         delete?: never;
@@ -951,7 +951,7 @@ export interface components {
             reason: string;
             /**
              * Format: date-time
-             * @description When it reached the inbox.
+             * @description When the story was recorded trending in this category: the inbox's order, newest first.
              */
             created_at: string;
             /** @description Marked read by POST /v1/notifications/read. */

@@ -311,9 +311,11 @@ func Kiosk() Cloud {
 				Description: "A user's in-app inbox: list (newest first) and mark read.",
 				Routes: []Route{
 					{Method: "GET", Path: "/v1/notifications", Auth: User},
-					{Method: "POST", Path: "/v1/notifications/read", Auth: User},
+					// Each request is up to MaxMarkRead conditional writes.
+					{Method: "POST", Path: "/v1/notifications/read", Auth: User,
+						MaxBody: 8 << 10, PerClient: &ClientLimit{Requests: 60, WindowSeconds: 60}},
 				},
-				Grants:   []Grant{{"feed", ReadWrite}},
+				Grants:   []Grant{{"feed", ReadWrite}, {LimitsTable, Write}},
 				MemoryMB: 128,
 				Timeout:  10 * time.Second,
 			},

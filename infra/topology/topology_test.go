@@ -219,3 +219,16 @@ func TestIngestionBatchPeriodIsItsSchedule(t *testing.T) {
 	}
 	t.Fatal("no ingest-feeds")
 }
+
+// TestMarkingReadIsLimitedPerClient: each mark-read request is up to
+// feed.MaxMarkRead conditional writes, so one client's requests are counted
+// like the other write routes'.
+func TestMarkingReadIsLimitedPerClient(t *testing.T) {
+	for _, f := range Kiosk().Functions {
+		for _, r := range f.Routes {
+			if r.Key() == "POST /v1/notifications/read" && r.Limits().PerClient == nil {
+				t.Errorf("%s has no per-client limit", r.Key())
+			}
+		}
+	}
+}

@@ -101,7 +101,8 @@ func (it articleItem) article() Article {
 	}
 	return Article{ID: it.ID, URL: it.URL, Title: it.Title, SourceID: it.SourceID, Category: it.Category,
 		Story: story, ImageURL: it.ImageURL, PublishedAt: it.PublishedAt, SourceWeight: it.SourceWeight,
-		Hidden: it.Hidden, Pinned: it.Pinned, Lead: it.Lead, LeadAt: leadAt(it.Lead, it.ModeratedAt), Trending: it.Trending}
+		Hidden: it.Hidden, Pinned: it.Pinned, Lead: it.Lead, LeadAt: leadAt(it.Lead, it.ModeratedAt), Trending: it.Trending,
+		ModeratedAt: it.ModeratedAt}
 }
 
 // leadAt is when a version became its story's lead (zero when it is not).
@@ -602,6 +603,9 @@ type inboxItem struct {
 	CreatedAt time.Time `dynamo:"created_at"`
 	Read      bool      `dynamo:"read,omitempty"`
 	ExpiresAt int64     `dynamo:"expires_at"`
+	// A trending entry's moderation: hidden, as of moderated_ns (Unix nanos).
+	Hidden      bool  `dynamo:"hidden,omitempty"`
+	ModeratedNS int64 `dynamo:"moderated_ns,omitempty"`
 }
 
 // TrendHour records the hour a story first trended, once: an update that
@@ -619,8 +623,23 @@ func (s *DynamoStore) TrendHour(ctx context.Context, story, hour string, expires
 // conditional put in the trending partition (Store.PutTrending).
 func (s *DynamoStore) PutTrending(ctx context.Context, n Notification, expires time.Time) (bool, error) {
 	it := inboxItem{PK: trendingKey, SK: n.ID + "#" + n.Category, ArticleID: n.ArticleID, Story: n.Story, Title: n.Title,
-		URL: n.URL, Category: n.Category, CreatedAt: n.CreatedAt.UTC(), ExpiresAt: expires.Unix()}
+		URL: n.URL, Category: n.Category, CreatedAt: n.CreatedAt.UTC(), ExpiresAt: expires.Unix(), ModeratedNS: nanos(n.ModeratedAt)}
 	err := s.table.Put(it).If("attribute_not_exists('pk')").Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// ModerateTrending sets an entry's moderation if later than the one it
+// follows: one conditional update (Store.ModerateTrending).
+func (s *DynamoStore) ModerateTrending(ctx context.Context, n Notification) (bool, error) {
+	up := s.table.Update("pk", trendingKey).Range("sk", n.ID+"#"+n.Category).Set("hidden", n.Hidden).
+		Set("moderated_ns", nanos(n.ModeratedAt))
+	if n.Story != "" {
+		up = up.Set("story", n.Story)
+	}
+	err := up.If("attribute_exists('pk') AND (attribute_not_exists('moderated_ns') OR 'moderated_ns' < ?)", nanos(n.ModeratedAt)).Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return false, nil
 	}
@@ -654,8 +673,12 @@ func (it inboxItem) notification(id string) Notification {
 	if story == "" { // written before stories: the id names the article, as the story did
 		story = it.ArticleID
 	}
-	return Notification{ID: id, ArticleID: it.ArticleID, Story: story, Title: it.Title, URL: it.URL,
-		Category: it.Category, CreatedAt: it.CreatedAt, Read: it.Read}
+	n := Notification{ID: id, ArticleID: it.ArticleID, Story: story, Title: it.Title, URL: it.URL,
+		Category: it.Category, CreatedAt: it.CreatedAt, Read: it.Read, Hidden: it.Hidden}
+	if it.ModeratedNS != 0 {
+		n.ModeratedAt = time.Unix(0, it.ModeratedNS).UTC()
+	}
+	return n
 }
 
 // inboxRow is any item of an inbox partition: the interests copy, a read
@@ -691,8 +714,13 @@ func (s *DynamoStore) Inbox(ctx context.Context, userID, since string, now time.
 }
 
 // MarkRead records a read mark, or sets an old entry's read flag, leaving an
-// existing expiry alone (Store.MarkRead).
-func (s *DynamoStore) MarkRead(ctx context.Context, userID, id string, expires time.Time) error {
-	return s.table.Update("pk", "nb#"+userID).Range("sk", id).Set("read", true).
-		SetIfNotExists("expires_at", expires.Unix()).Run(ctx)
+// existing expiry alone, unless it is read already: one conditional update
+// (Store.MarkRead).
+func (s *DynamoStore) MarkRead(ctx context.Context, userID, id string, expires time.Time) (bool, error) {
+	err := s.table.Update("pk", "nb#"+userID).Range("sk", id).Set("read", true).
+		SetIfNotExists("expires_at", expires.Unix()).If("attribute_not_exists('read') OR 'read' = ?", false).Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return false, nil
+	}
+	return err == nil, err
 }

@@ -20,7 +20,7 @@ func FuzzCursors(f *testing.F) {
 	f.Add("eyJyIjoiMjAyNjExMjVUMTIwMDAwLjAwMDAwMCIsIm8iOjV9") // the format before page cursors
 	f.Add(page.Cursor(publicList(Top), position{Run: RunID(now), Offset: 5}))
 	f.Add(page.Cursor(personalList("u1"), PersonalCursor{"tech": {Run: RunID(now), Offset: 49}, Top: {Run: RunID(now), Offset: MaxRanked}}))
-	f.Add(page.Cursor(inboxList("u1"), inboxPosition{After: NotificationID("2026112512", id(1)), Listed: 50}))
+	f.Add(page.Cursor(inboxList("u1"), inboxPosition{At: now.UnixNano(), After: NotificationID("2026112512", id(1))}))
 	f.Fuzz(func(t *testing.T, cursor string) {
 		if p, err := inbox.Inbox(context.Background(), "u1", "", cursor); err == nil && len(p.Items) > MaxNotificationPage {
 			t.Fatalf("accepted %q → %d entries", cursor, len(p.Items))

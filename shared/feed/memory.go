@@ -48,6 +48,7 @@ func (a *memArticle) view() Article {
 		out.Story = a.storyEdit
 	}
 	out.LeadAt = leadAt(out.Lead, a.moderatedAt)
+	out.ModeratedAt = a.moderatedAt
 	return out
 }
 
@@ -428,8 +429,25 @@ func (m *MemoryStore) PutTrending(_ context.Context, n Notification, expires tim
 	if _, ok := m.trending[key]; ok {
 		return false, nil
 	}
-	n.CreatedAt, n.Reason, n.Read = n.CreatedAt.UTC(), "", false
+	n.CreatedAt, n.Reason, n.Read, n.Hidden = n.CreatedAt.UTC(), "", false, false
 	m.trending[key] = memNotice{Notification: n, expires: expires}
+	return true, nil
+}
+
+// ModerateTrending implements Store.
+func (m *MemoryStore) ModerateTrending(_ context.Context, n Notification) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	key := n.ID + "#" + n.Category
+	it, ok := m.trending[key]
+	if !ok || !it.ModeratedAt.IsZero() && !it.ModeratedAt.Before(n.ModeratedAt) {
+		return false, nil
+	}
+	it.Hidden, it.ModeratedAt = n.Hidden, n.ModeratedAt.UTC()
+	if n.Story != "" {
+		it.Story = n.Story
+	}
+	m.trending[key] = it
 	return true, nil
 }
 
@@ -482,7 +500,7 @@ func (m *MemoryStore) Inbox(_ context.Context, userID, since string, now time.Ti
 }
 
 // MarkRead implements Store.
-func (m *MemoryStore) MarkRead(_ context.Context, userID, id string, expires time.Time) error {
+func (m *MemoryStore) MarkRead(_ context.Context, userID, id string, expires time.Time) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.inbox[userID] == nil {
@@ -492,7 +510,10 @@ func (m *MemoryStore) MarkRead(_ context.Context, userID, id string, expires tim
 	if !ok {
 		n = memNotice{Notification: Notification{ID: id}, expires: expires}
 	}
+	if n.Read {
+		return false, nil
+	}
 	n.Read = true
 	m.inbox[userID][id] = n
-	return nil
+	return true, nil
 }

@@ -25,6 +25,11 @@ type Notification struct {
 	Reason    string    `json:"reason"`
 	CreatedAt time.Time `json:"created_at"`
 	Read      bool      `json:"read"`
+	// Hidden: an editor hid the version that trended (MergeInbox drops it).
+	Hidden bool `json:"-"`
+	// ModeratedAt is the time of the moderation the entry follows (zero: none
+	// yet): a moderation applies to it only when later (ModerateTrending).
+	ModeratedAt time.Time `json:"-"`
 }
 
 // NotificationPage is one page of a user's inbox, newest first.
@@ -79,44 +84,75 @@ func inboxSince(now time.Time) string {
 	return now.Add(-2 * InboxRetention).Format("2006010215")
 }
 
-// MergeInbox is a user's inbox, newest id first: the trending entries of the
-// categories the user is interested in and the entries written for the user
-// alone, one per id (a story trending in two versions is one entry: the one
-// the user already had, else the first recorded), read when the user marked
-// it.
+// MergeInbox is a user's inbox, newest first (by CreatedAt, when the entry
+// was recorded for its category; the id breaks ties): the trending entries of
+// the categories the user is interested in and the entries written for the
+// user alone, one per story (a story trending in two versions or categories,
+// or two stories an editor merged, is one entry: the one the user already
+// had, else the first recorded), read when the user marked any of the story's
+// entries. A hidden entry is not listed: its story's next entry, if any, is.
 func MergeInbox(st InboxState, trending []Notification, categories []string) []Notification {
 	interested := map[string]bool{}
 	for _, c := range categories {
 		interested[c] = true
 	}
-	byID := map[string]Notification{}
+	type group struct {
+		keep  Notification
+		kept  bool // keep is set
+		shown bool // keep is an entry written for the user alone
+		read  bool
+	}
+	byStory := map[string]*group{}
+	add := func(n Notification, shown bool) {
+		g := byStory[n.Story]
+		if g == nil {
+			g = &group{}
+			byStory[n.Story] = g
+		}
+		g.read = g.read || n.Read || st.Read[n.ID]
+		switch {
+		case n.Hidden || g.shown:
+		case shown, !g.kept, n.CreatedAt.Before(g.keep.CreatedAt),
+			n.CreatedAt.Equal(g.keep.CreatedAt) && n.ID < g.keep.ID:
+			g.keep, g.kept, g.shown = n, true, shown
+		}
+	}
 	for _, n := range trending {
-		if !interested[n.Category] {
-			continue
+		if interested[n.Category] {
+			add(n, false)
 		}
-		if old, ok := byID[n.ID]; ok && !n.CreatedAt.Before(old.CreatedAt) {
-			continue
-		}
-		byID[n.ID] = n
 	}
 	for _, n := range st.Entries { // what the user was already shown stays
-		byID[n.ID] = n
+		add(n, true)
 	}
-	out := make([]Notification, 0, len(byID))
-	for _, n := range byID {
-		n.Read = n.Read || st.Read[n.ID]
-		out = append(out, n)
+	out := make([]Notification, 0, len(byStory))
+	for _, g := range byStory {
+		if g.kept {
+			g.keep.Read = g.read
+			out = append(out, g.keep)
+		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID > out[j].ID })
+	sort.Slice(out, func(i, j int) bool { return newer(out[i], out[j]) })
 	return out
+}
+
+// newer orders the inbox: newest CreatedAt first, then the greater id.
+func newer(a, b Notification) bool {
+	if !a.CreatedAt.Equal(b.CreatedAt) {
+		return a.CreatedAt.After(b.CreatedAt)
+	}
+	return a.ID > b.ID
 }
 
 // inboxList names a user's inbox, the list its cursors belong to.
 func inboxList(userID string) string { return "inbox|" + userID }
 
-// inboxPosition is an inbox cursor: the last entry listed and how many
-// were listed up to it (the inbox lists MaxInbox at most).
+// inboxPosition is an inbox cursor: the last entry listed, by its
+// CreatedAt in Unix nanoseconds and its id (the inbox's order). It holds no
+// count: a page is cut from the newest MaxInbox entries, so no cursor reaches
+// past them. A cursor of before this order ({"a","n"}) is refused
+// (page.ErrCursor: the app starts again from the first page).
 type inboxPosition struct {
-	After  string `json:"a"`
-	Listed int    `json:"n,omitempty"`
+	At    int64  `json:"t"`
+	After string `json:"a"`
 }

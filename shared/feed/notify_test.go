@@ -2,6 +2,7 @@ package feed
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/events"
+	"github.com/kiosk-news/kiosk/shared/platform/page"
 )
 
 func TestMergeInboxIsTheTrendingOfTheReadersInterestsOncePerStory(t *testing.T) {
@@ -31,7 +33,8 @@ func TestMergeInboxIsTheTrendingOfTheReadersInterestsOncePerStory(t *testing.T) 
 	for _, n := range got {
 		ids = append(ids, fmt.Sprintf("%s %s %t", n.ID[:10], n.ArticleID, n.Read))
 	}
-	want := []string{h3 + " " + id(103) + " false", h2 + " " + id(102) + " false", h1 + " " + id(105) + " true", h1 + " " + id(400) + " true"}
+	// Newest recorded first (three at now: the greater id first).
+	want := []string{h3 + " " + id(103) + " false", h2 + " " + id(102) + " false", h1 + " " + id(400) + " true", h1 + " " + id(105) + " true"}
 	if !slices.Equal(ids, want) {
 		t.Errorf("merged\n%v\nwant\n%v", ids, want)
 	}
@@ -346,5 +349,285 @@ func TestAnEntryWrittenBeforeTheInboxWasComputedOnReadStaysListedAndMarkable(t *
 	p, err := s.Inbox(ctx, u, "", "")
 	if err != nil || len(p.Items) != 1 || p.Items[0].ID != old.ID || !p.Items[0].Read {
 		t.Errorf("inbox %+v %v, want the old entry, read", p.Items, err)
+	}
+}
+
+// clocked is a service over store whose clock the test moves.
+func clocked(store Store) (*Service, *time.Time) {
+	clock := now
+	return &Service{Store: store, Now: func() time.Time { return clock }}, &clock
+}
+
+// inboxIDs is a reader's first page of 50, as ids.
+func inboxIDs(t *testing.T, s *Service, u string) []string {
+	t.Helper()
+	p, err := s.Inbox(context.Background(), u, "50", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, it := range p.Items {
+		out = append(out, it.ID)
+	}
+	return out
+}
+
+// TestAHiddenArticleLeavesTheInboxAtTheNextReloadAndTheLaterModerationWins:
+// an editor hides an article after it trended; the inbox stops listing it
+// once the instance reads the trending list again, lists it again when
+// shown, and a redelivered or late (earlier) moderation changes nothing.
+func TestAHiddenArticleLeavesTheInboxAtTheNextReloadAndTheLaterModerationWins(t *testing.T) {
+	for name, newStore := range bothStores {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s, clock := clocked(newStore(t))
+			fan := id(1 << 20)
+			if err := s.OnInterestsChanged(ctx, events.InterestsChanged{UserID: fan, Interests: []string{"sports"}, At: now}); err != nil {
+				t.Fatal(err)
+			}
+			trendIn(t, s, 1, "sports")
+			trendIn(t, s, 2, "sports")
+			a := published(1, "sports", "s", time.Hour)
+			entry := NotificationID(now.Format(events.HourLayout), a.Story)
+			if got := inboxIDs(t, s, fan); !slices.Contains(got, entry) {
+				t.Fatalf("before: %v, want %s", got, entry)
+			}
+			moderate := func(hidden bool, at time.Time) {
+				t.Helper()
+				if err := s.OnArticleModerated(ctx, events.ArticleModerated{ID: a.ID, Hidden: hidden, At: at}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			listed := func() bool {
+				t.Helper()
+				*clock = clock.Add(TrendingRefresh) // the next reload
+				return slices.Contains(inboxIDs(t, s, fan), entry)
+			}
+			t1, t2, t3 := now.Add(time.Minute), now.Add(time.Minute+500*time.Millisecond), now.Add(2*time.Minute)
+			moderate(true, t2)
+			if listed() {
+				t.Error("a hidden article is listed after the reload")
+			}
+			moderate(true, t2)  // redelivered
+			moderate(false, t1) // an earlier moderation, late
+			if listed() {
+				t.Error("an earlier moderation arriving late showed the hidden article again")
+			}
+			if got := inboxIDs(t, s, fan); len(got) != 1 {
+				t.Errorf("the other trend: %v, want it alone", got)
+			}
+			moderate(false, t3)
+			if !listed() {
+				t.Error("an article shown again is not listed")
+			}
+		})
+	}
+}
+
+// TestAStoryAnEditorMergedIsOneEntry: article A trends, an editor moves A
+// into story B, then B trends: the reader sees one entry (A's, the first
+// recorded), read when either entry is marked; splitting A out again gives
+// two.
+func TestAStoryAnEditorMergedIsOneEntry(t *testing.T) {
+	for name, newStore := range bothStores {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s, clock := clocked(newStore(t))
+			fan := id(1 << 20)
+			if err := s.OnInterestsChanged(ctx, events.InterestsChanged{UserID: fan, Interests: []string{"sports"}, At: now}); err != nil {
+				t.Fatal(err)
+			}
+			trendIn(t, s, 1, "sports") // A
+			a, b := published(1, "sports", "s", time.Hour), published(2, "sports", "s", time.Hour)
+			if err := s.OnArticleModerated(ctx, events.ArticleModerated{ID: a.ID, Story: b.Story, At: now}); err != nil {
+				t.Fatal(err)
+			}
+			*clock = clock.Add(time.Hour)
+			if err := s.OnArticlePublished(ctx, b); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Notify(ctx, Trend{ArticleID: b.ID, Hour: clock.Format(events.HourLayout)}); err != nil {
+				t.Fatal(err)
+			}
+			first := NotificationID(now.Format(events.HourLayout), a.Story)
+			if got := inboxIDs(t, s, fan); !slices.Equal(got, []string{first}) {
+				t.Fatalf("after the merge and B's trend: %v, want A's entry alone (%s)", got, first)
+			}
+			if n, err := s.MarkRead(ctx, fan, []string{first}); n != 1 || err != nil {
+				t.Fatalf("mark read: %d %v", n, err)
+			}
+			if p, _ := s.Inbox(ctx, fan, "", ""); len(p.Items) != 1 || !p.Items[0].Read || p.Items[0].Story != b.Story {
+				t.Errorf("after marking: %+v, want the one entry of story B, read", p.Items)
+			}
+			if err := s.OnArticleModerated(ctx, events.ArticleModerated{ID: a.ID, Story: a.ID, At: now.Add(time.Minute)}); err != nil {
+				t.Fatal(err)
+			}
+			*clock = clock.Add(TrendingRefresh)
+			if got := inboxIDs(t, s, fan); len(got) != 2 {
+				t.Errorf("after splitting A out: %v, want two entries", got)
+			}
+		})
+	}
+}
+
+// TestTheInboxIsNewestRecordedFirst: a story that first trended an hour ago
+// in a category the reader does not follow, and now trends in one they
+// do, is the newest entry, even behind MaxInbox entries of the hour since.
+func TestTheInboxIsNewestRecordedFirst(t *testing.T) {
+	ctx := context.Background()
+	s, clock := clocked(NewMemoryStore())
+	fan := id(1 << 20)
+	if err := s.OnInterestsChanged(ctx, events.InterestsChanged{UserID: fan, Interests: []string{"tech"}, At: now}); err != nil {
+		t.Fatal(err)
+	}
+	trend := func(n int, cat string) {
+		t.Helper()
+		*clock = clock.Add(time.Second)
+		a := published(n, cat, "s", time.Hour)
+		if err := s.OnArticlePublished(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Notify(ctx, Trend{ArticleID: a.ID, Hour: clock.Format(events.HourLayout)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	trend(1, "sports") // story 1, first trending an hour before the others
+	*clock = clock.Add(time.Hour)
+	for i := range MaxInbox {
+		trend(1000+i, "tech")
+	}
+	// Story 1's other version, now in tech (the story's hour stays).
+	v := published(2, "tech", "s", time.Hour)
+	v.Story = id(1)
+	if err := s.OnArticlePublished(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	*clock = clock.Add(time.Second)
+	if _, err := s.Notify(ctx, Trend{ArticleID: v.ID, Hour: clock.Format(events.HourLayout)}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Inbox(ctx, fan, "3", "")
+	if err != nil || len(p.Items) != 3 {
+		t.Fatal(p, err)
+	}
+	if want := NotificationID(now.Format(events.HourLayout), id(1)); p.Items[0].ID != want {
+		t.Errorf("first entry %s, want the story recorded last (%s)", p.Items[0].ID, want)
+	}
+	if want := NotificationID(clock.Format(events.HourLayout), id(1000+MaxInbox-1)); p.Items[1].ID != want {
+		t.Errorf("second entry %s, want the last of the hour (%s)", p.Items[1].ID, want)
+	}
+}
+
+// TestNoCursorListsPastTheNewestMaxInbox: the cursor carries no count a
+// client could forge; a cursor made for any position (here: one past the
+// MaxInbox-th entry, and the oldest entry's) lists nothing beyond the
+// newest MaxInbox, and a cursor of the earlier format is refused.
+func TestNoCursorListsPastTheNewestMaxInbox(t *testing.T) {
+	ctx := context.Background()
+	s, clock := clocked(NewMemoryStore())
+	fan := id(1 << 20)
+	if err := s.OnInterestsChanged(ctx, events.InterestsChanged{UserID: fan, Interests: []string{"tech"}, At: now}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range MaxInbox + 20 {
+		*clock = clock.Add(time.Second)
+		a := published(1000+i, "tech", "s", time.Hour)
+		if err := s.OnArticlePublished(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Notify(ctx, Trend{ArticleID: a.ID, Hour: clock.Format(events.HourLayout)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := s.inbox(ctx, fan, *clock)
+	if err != nil || len(all) != MaxInbox+20 {
+		t.Fatalf("%d entries %v", len(all), err)
+	}
+	for _, at := range []int{MaxInbox - 1, MaxInbox - 2, 0} {
+		n := all[at]
+		forged := page.Cursor(inboxList(fan), inboxPosition{At: n.CreatedAt.UnixNano(), After: n.ID})
+		p, err := s.Inbox(ctx, fan, "50", forged)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range p.Items {
+			if slices.IndexFunc(all, func(n Notification) bool { return n.ID == it.ID }) >= MaxInbox {
+				t.Errorf("a cursor after entry %d lists %s, past the newest %d", at, it.ID, MaxInbox)
+			}
+		}
+		if at == MaxInbox-1 && (len(p.Items) != 0 || p.NextCursor != "") {
+			t.Errorf("after the %dth entry: %d entries, next %q; want none", MaxInbox, len(p.Items), p.NextCursor)
+		}
+	}
+	// {"a","n"}: a cursor of the id order, before this one.
+	old := page.Cursor(inboxList(fan), map[string]any{"a": all[10].ID, "n": 0})
+	if _, err := s.Inbox(ctx, fan, "50", old); !errors.Is(err, page.ErrCursor) {
+		t.Errorf("a cursor of the earlier format: %v, want %v", err, page.ErrCursor)
+	}
+	oldest := page.Cursor(inboxList(fan), map[string]any{"a": all[10].ID})
+	if _, err := s.Inbox(ctx, fan, "50", oldest); !errors.Is(err, page.ErrCursor) {
+		t.Errorf("a cursor of the earlier format without a count: %v, want %v", err, page.ErrCursor)
+	}
+}
+
+// markOnInbox marks an id read through another request right after this
+// one read the inbox: two requests marking the same id at once.
+type markOnInbox struct {
+	Store
+	other  *Service
+	user   string
+	id     string
+	marked int
+	writes int
+}
+
+func (m *markOnInbox) Inbox(ctx context.Context, userID, since string, now time.Time) (InboxState, error) {
+	st, err := m.Store.Inbox(ctx, userID, since, now)
+	if m.other != nil {
+		other := m.other
+		m.other = nil
+		m.marked, err = other.MarkRead(ctx, m.user, []string{m.id})
+	}
+	return st, err
+}
+
+func (m *markOnInbox) MarkRead(ctx context.Context, userID, id string, expires time.Time) (bool, error) {
+	m.writes++
+	return m.Store.MarkRead(ctx, userID, id, expires)
+}
+
+// TestMarkedCountsTheIdsThatWereUnreadOnce: marking an id read again counts
+// none and writes nothing; two requests marking it at once count it once
+// between them.
+func TestMarkedCountsTheIdsThatWereUnreadOnce(t *testing.T) {
+	for name, newStore := range bothStores {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			store := &markOnInbox{Store: newStore(t)}
+			s, _ := clocked(store)
+			fan := id(1 << 20)
+			if err := s.OnInterestsChanged(ctx, events.InterestsChanged{UserID: fan, Interests: []string{"sports"}, At: now}); err != nil {
+				t.Fatal(err)
+			}
+			trendIn(t, s, 1, "sports")
+			trendIn(t, s, 2, "sports")
+			hour := now.Format(events.HourLayout)
+			first, second := NotificationID(hour, id(1)), NotificationID(hour, id(2))
+			for round, want := range []int{1, 0, 0} {
+				store.writes = 0
+				n, err := s.MarkRead(ctx, fan, []string{first})
+				if err != nil || n != want {
+					t.Errorf("round %d: marked %d %v, want %d", round, n, err, want)
+				}
+				if round > 0 && store.writes != 0 {
+					t.Errorf("round %d: %d writes for an id already read, want 0", round, store.writes)
+				}
+			}
+			store.other, store.user, store.id = &Service{Store: store.Store, Now: s.Now}, fan, second
+			n, err := s.MarkRead(ctx, fan, []string{second})
+			if err != nil || n+store.marked != 1 {
+				t.Errorf("two requests at once marked %d and %d (%v), want 1 in all", n, store.marked, err)
+			}
+		})
 	}
 }

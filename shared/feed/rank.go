@@ -28,10 +28,13 @@ type Article struct {
 	Hidden       bool      `json:"-"`
 	// Lead: an editor made this version its story's lead, as of LeadAt (the
 	// moderation's time): when several versions say so, the latest leads.
-	Lead     bool      `json:"-"`
-	LeadAt   time.Time `json:"-"`
-	Pinned   bool      `json:"pinned,omitempty"`
-	Trending bool      `json:"trending,omitempty"`
+	Lead   bool      `json:"-"`
+	LeadAt time.Time `json:"-"`
+	// ModeratedAt is the time of the editor's state the article is in (zero:
+	// never moderated); its trending entries follow the same state.
+	ModeratedAt time.Time `json:"-"`
+	Pinned      bool      `json:"pinned,omitempty"`
+	Trending    bool      `json:"trending,omitempty"`
 }
 
 // Stats are an article's numbers over the ranking window.

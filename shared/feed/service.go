@@ -88,19 +88,62 @@ func (s *Service) Place(ctx context.Context, a Article) error {
 	return s.askRank(ctx, "new article")
 }
 
-// Moderate applies a moderation unless a later one is stored.
+// Moderate applies a moderation unless a later one is stored, to the
+// article and to its trending entries (moderateTrending): the inbox drops a
+// hidden article and lists a moved one under its new story.
 func (s *Service) Moderate(ctx context.Context, m Moderation) error {
 	if !idRe.MatchString(m.ID) || (m.Story != "" && !idRe.MatchString(m.Story)) {
 		return fmt.Errorf("moderation: bad id %q or story %q", m.ID, m.Story)
 	}
 	changed, err := s.Store.Moderate(ctx, m, s.now().Add(ArticleRetention))
-	if err != nil || !changed {
+	if err != nil {
 		return err
+	}
+	// Every delivery, changed or not: a retry after a failure here finds the
+	// article already moderated, and each entry's write is conditional.
+	if err := s.moderateTrending(ctx, m); err != nil {
+		return fmt.Errorf("trending entries: %w", err)
+	}
+	if !changed {
+		return nil
 	}
 	if err := s.Store.Touch(ctx, []string{m.ID}); err != nil {
 		return err
 	}
 	return s.askRank(ctx, "moderation")
+}
+
+// moderateTrending gives the article's trending entries the moderation's
+// state, each unless it follows a later one (the later moderation wins,
+// whatever order the events come in): hidden or not, and the story the
+// article is in as stored now (an editor's move, or back to ingestion's
+// story), else the moderation's. The entries are found in the trending
+// list, one Query of a partition that grows with trending stories only;
+// moderations are an editor's few.
+func (s *Service) moderateTrending(ctx context.Context, m Moderation) error {
+	now := s.now()
+	story := m.Story
+	a, err := s.Store.GetArticle(ctx, m.ID, now)
+	switch {
+	case err == nil:
+		story = storyKey(a)
+	case !errors.Is(err, ErrArticleNotFound):
+		return err
+	}
+	list, err := s.Store.Trending(ctx, inboxSince(now), now)
+	if err != nil {
+		return err
+	}
+	for _, n := range list {
+		if n.ArticleID != m.ID {
+			continue
+		}
+		n.Hidden, n.Story, n.ModeratedAt = m.Hidden, story, m.At
+		if _, err := s.Store.ModerateTrending(ctx, n); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // MarkTrending flags a trending article (its reason in the feeds).
@@ -466,7 +509,7 @@ func (s *Service) Notify(ctx context.Context, t Trend) (int, error) {
 		return 0, err
 	}
 	n := Notification{ID: NotificationID(hour, a.Story), ArticleID: a.ID, Story: a.Story, Title: a.Title, URL: a.URL,
-		Category: a.Category, CreatedAt: now}
+		Category: a.Category, CreatedAt: now, ModeratedAt: a.ModeratedAt}
 	wrote, err := s.Store.PutTrending(ctx, n, now.Add(InboxRetention))
 	if err != nil {
 		return 0, err
@@ -536,7 +579,8 @@ func (s *Service) inbox(ctx context.Context, userID string, now time.Time) ([]No
 
 // Inbox serves a page of a user's notifications, newest first, of the newest
 // MaxInbox: the trending stories of the categories the user is interested in
-// now (computed on read: see Notify), with the user's read marks.
+// now (computed on read: see Notify), with the user's read marks. The page is
+// cut from the newest MaxInbox alone, so no cursor lists past them.
 func (s *Service) Inbox(ctx context.Context, userID, limit, cursor string) (NotificationPage, error) {
 	n, err := page.Limit(limit, DefaultLimit, MaxLimit)
 	if err != nil {
@@ -548,30 +592,26 @@ func (s *Service) Inbox(ctx context.Context, userID, limit, cursor string) (Noti
 	if err != nil {
 		return NotificationPage{}, err
 	}
-	if started && (!notificationIDRe.MatchString(c.After) || c.Listed < 0 || c.Listed > MaxInbox) {
+	if started && (c.At <= 0 || !notificationIDRe.MatchString(c.After)) {
 		return NotificationPage{}, page.ErrCursor
-	}
-	p := NotificationPage{Items: []Notification{}}
-	n = min(n, MaxInbox-c.Listed)
-	if n <= 0 {
-		return p, nil
 	}
 	all, err := s.inbox(ctx, userID, s.now())
 	if err != nil {
 		return NotificationPage{}, codes.Translate(err)
 	}
-	items := all
+	items := all[:min(len(all), MaxInbox)]
 	if started {
-		at, _ := slices.BinarySearchFunc(all, c.After, func(n Notification, id string) int { return strings.Compare(id, n.ID) })
-		for at < len(all) && all[at].ID >= c.After {
-			at++
+		last := Notification{ID: c.After, CreatedAt: time.Unix(0, c.At)}
+		at := slices.IndexFunc(items, func(it Notification) bool { return newer(last, it) })
+		if at < 0 {
+			at = len(items)
 		}
-		items = all[at:]
+		items = items[at:]
 	}
+	p := NotificationPage{Items: []Notification{}}
 	if len(items) > n {
-		if c.Listed+n < MaxInbox {
-			p.NextCursor = page.Cursor(inboxList(userID), inboxPosition{After: items[n-1].ID, Listed: c.Listed + n})
-		}
+		last := items[n-1]
+		p.NextCursor = page.Cursor(inboxList(userID), inboxPosition{At: last.CreatedAt.UnixNano(), After: last.ID})
 		items = items[:n]
 	}
 	for _, it := range items {
@@ -581,8 +621,10 @@ func (s *Service) Inbox(ctx context.Context, userID, limit, cursor string) (Noti
 	return p, nil
 }
 
-// MarkRead marks a user's entries read; ids that are not in the inbox (or
-// expired from it) are ignored. It returns how many it marked.
+// MarkRead marks a user's entries read and returns how many of the ids were
+// unread and are now read: ids not in the inbox (or expired from it) and ids
+// it already shows read are skipped without a write, and each mark is a
+// conditional write, so concurrent requests count an id once in all.
 func (s *Service) MarkRead(ctx context.Context, userID string, ids []string) (int, error) {
 	if len(ids) == 0 || len(ids) > MaxMarkRead {
 		return 0, kiosk.Errorf(kiosk.EINVALID, "ids must list 1 to %d notification ids", MaxMarkRead)
@@ -597,20 +639,25 @@ func (s *Service) MarkRead(ctx context.Context, userID string, ids []string) (in
 	if err != nil {
 		return 0, codes.Translate(err)
 	}
-	in := map[string]bool{}
+	unread := map[string]bool{}
 	for _, it := range all {
-		in[it.ID] = true
+		if !it.Read {
+			unread[it.ID] = true
+		}
 	}
 	n := 0
 	for _, id := range slices.Compact(slices.Sorted(slices.Values(ids))) {
-		if !in[id] {
+		if !unread[id] {
 			continue
 		}
 		// A mark outlives its entry: the entry was recorded before now.
-		if err := s.Store.MarkRead(ctx, userID, id, now.Add(InboxRetention)); err != nil {
+		marked, err := s.Store.MarkRead(ctx, userID, id, now.Add(InboxRetention))
+		if err != nil {
 			return n, codes.Translate(err)
 		}
-		n++
+		if marked {
+			n++
+		}
 	}
 	return n, nil
 }

@@ -252,9 +252,9 @@ func TestServiceInboxListsTheNewestEntriesOnly(t *testing.T) {
 	if len(seen) != MaxInbox {
 		t.Errorf("listed %d entries, want the newest %d", len(seen), MaxInbox)
 	}
-	forged := page.Cursor(inboxList(fan), inboxPosition{After: NotificationID(now.Format("2006010215"), id(1)), Listed: -50})
+	forged := page.Cursor(inboxList(fan), inboxPosition{At: -50, After: NotificationID(now.Format("2006010215"), id(1))})
 	if _, err := s.Inbox(ctx, fan, "50", forged); err == nil {
-		t.Error("a cursor with a negative position is accepted")
+		t.Error("a cursor with a negative time is accepted")
 	}
 }
 

@@ -92,9 +92,14 @@ type Store interface {
 	TrendHour(ctx context.Context, story, hour string, expires time.Time) (string, error)
 	// PutTrending records a trending story's inbox entry under its category
 	// unless one of the story is recorded there (the first version to trend
-	// in a category stays); it reports whether it wrote it. Entries are the
-	// same for everyone, so Read is not kept.
+	// in a category stays), with its ModeratedAt; it reports whether it wrote
+	// it. Entries are the same for everyone, so Read is not kept.
 	PutTrending(ctx context.Context, n Notification, expires time.Time) (bool, error)
+	// ModerateTrending gives a recorded trending entry (n.ID and n.Category
+	// name it) an editor's state as of n.ModeratedAt: n.Hidden, and n.Story
+	// unless "", unless the entry follows a moderation at or after it, or is
+	// not recorded; it reports whether it did.
+	ModerateTrending(ctx context.Context, n Notification) (bool, error)
 	// Trending lists the recorded entries with ids at or after since, alive
 	// at now, newest id first. Its size grows with the stories that trend,
 	// never with readers; an instance reads it once per TrendingRefresh.
@@ -105,8 +110,10 @@ type Store interface {
 	Inbox(ctx context.Context, userID, since string, now time.Time) (InboxState, error)
 	// MarkRead records that a user read an entry, kept until expires (at
 	// least as long as the entry lives): a read mark, or the read flag of an
-	// entry written for the user alone. Marking again changes nothing.
-	MarkRead(ctx context.Context, userID, id string, expires time.Time) error
+	// entry written for the user alone. It is a conditional write: it
+	// reports whether the entry was not marked read yet, so of concurrent
+	// calls one reports true; marking again writes nothing.
+	MarkRead(ctx context.Context, userID, id string, expires time.Time) (bool, error)
 }
 
 // The store's sentinel errors; their messages are what a client may read.

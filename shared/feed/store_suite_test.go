@@ -556,7 +556,7 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 			id      string
 			expires time.Time
 		}{{a, now.Add(InboxRetention)}, {a, now.Add(InboxRetention)}, {b, now}, {old, now.Add(InboxRetention)}} {
-			if err := s.MarkRead(ctx, u, m.id, m.expires); err != nil {
+			if _, err := s.MarkRead(ctx, u, m.id, m.expires); err != nil {
 				t.Fatal(err)
 			}
 		}
