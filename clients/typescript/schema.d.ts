@@ -1808,6 +1808,8 @@ export interface operations {
                         ignored: number;
                         /** @description New articles announced at once (article.published). */
                         announced: number;
+                        /** @description New articles whose story was decided against a capped read of a very frequent word's postings (a word in 50 or more titles of the story window, read only that far back), so one may have missed the story it belonged to and started its own; absent when none. A feed can flood a word on purpose to cause it. */
+                        cluster_unproven?: number;
                     };
                 };
             };
