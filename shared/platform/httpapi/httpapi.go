@@ -356,9 +356,11 @@ func WrapLimits(mux *http.ServeMux, limits Limits) http.Handler {
 			// r.URL.Query() drops a pair it cannot parse (a broken escape,
 			// a semicolon) without a word: ?category=%zz would serve top.
 			// Refused here, once for every route, before a handler runs.
-			if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
-				WriteErrorCode(rec, kiosk.EINVALID, "malformed query string: "+err.Error(), id)
-				return
+			if q := r.URL.RawQuery; q != "" {
+				if _, err := url.ParseQuery(q); err != nil {
+					WriteErrorCode(rec, kiosk.EINVALID, "malformed query string: "+err.Error(), id)
+					return
+				}
 			}
 			mux.ServeHTTP(rec, r)
 		}()
