@@ -1591,6 +1591,7 @@ export interface operations {
                     "application/json": components["schemas"]["HealthReport"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
@@ -1807,6 +1808,8 @@ export interface operations {
                         ignored: number;
                         /** @description New articles announced at once (article.published). */
                         announced: number;
+                        /** @description New articles whose story was decided against a capped read of a very frequent word's postings (a word in 50 or more titles of the story window, read only that far back), so one may have missed the story it belonged to and started its own; absent when none. A feed can flood a word on purpose to cause it. */
+                        cluster_unproven?: number;
                     };
                 };
             };
@@ -1904,6 +1907,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
@@ -2327,6 +2331,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];

@@ -1,10 +1,11 @@
 // Command websub-callback is the WebSub subscriber's callback
 // (GET/POST /v1/websub/{id}): the hub's verification of intent, answered only
 // for subscriptions ingest-feeds asked for, and signed pushed content, stored
-// through the ingestion path and announced at once.
+// through the ingestion path and announced at once, one log line per push.
 package main
 
 import (
+	"log/slog"
 	"net/http"
 
 	"github.com/kiosk-news/kiosk/events"
@@ -41,6 +42,12 @@ func main() {
 			return
 		}
 		rep, err := w.Receive(r.Context(), r.PathValue("id"), r.Header.Get("X-Hub-Signature"), body)
+		if err == nil {
+			// One line per push, as ingest-feeds logs one per run: what it
+			// stored and cluster_unproven, which a flooding feed drives up.
+			slog.InfoContext(r.Context(), "websub push", "subscription", r.PathValue("id"), "report", rep,
+				"request_id", httpapi.RequestID(r.Context()))
+		}
 		httpapi.Respond(rw, r, http.StatusAccepted, rep, err)
 	})
 	httpapi.Start(env, mux)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +66,49 @@ func TestALimitOverTheRoutesMaximumIsRefusedNotShortened(t *testing.T) {
 	}
 	if status, body, _ := call(t, "GET", "/v1/feed?limit=50", "", ""); status != 200 {
 		t.Errorf("limit=50: %d %s", status, body)
+	}
+}
+
+// TestABrokenEscapeInTheQueryIsA400OnEveryRoute: a query string that does
+// not parse is refused on every declared route, the parameters an outsider
+// tried first included, rather than read as if the broken pair were absent
+// (?category=%zz serving top, ?cursor=%zz the first page); and a write with
+// one changes nothing.
+func TestABrokenEscapeInTheQueryIsA400OnEveryRoute(t *testing.T) {
+	u := register(t)
+	tokens := map[topology.Auth]string{topology.User: u.Token, topology.Admin: cloud.AdminToken()}
+	param := regexp.MustCompile(`\{[^}]+\}`)
+	routes := 0
+	for _, r := range cloud.Topology.Routes() {
+		path := param.ReplaceAllString(r.Path, "x")
+		routes++
+		status, body, h := call(t, r.Method, path+"?x=%zz", tokens[r.Auth], "")
+		if status != 400 {
+			t.Errorf("%s ?x=%%zz: %d %s, want 400", r.Key(), status, body)
+			continue
+		}
+		refused(t, r.Key()+" ?x=%zz", status, body, h, kiosk.EINVALID, `invalid URL escape "%zz"`)
+	}
+	if routes == 0 {
+		t.Fatal("the topology declares no route")
+	}
+	for _, c := range []struct{ path, token string }{
+		{"/v1/feed?category=%zz", ""}, {"/v1/feed?cursor=%zz", ""}, {"/v1/feed?limit=%zz", ""},
+		{"/v1/feed?limit=5&category=tech%", ""}, {"/v1/feed?limit=5;category=tech", ""},
+		{"/v1/articles?cursor=%zz", ""}, {"/v1/articles?limit=%2", ""},
+		{"/v1/feed/me?cursor=%zz", u.Token}, {"/v1/notifications?limit=%zz", u.Token},
+	} {
+		status, body, h := call(t, "GET", c.path, c.token, "")
+		refused(t, c.path, status, body, h, kiosk.EINVALID, "malformed query string")
+		if status != 400 {
+			t.Errorf("%s: %d %s, want 400", c.path, status, body)
+		}
+	}
+	// A write with a broken query is not applied.
+	status, body, h := call(t, "PUT", "/v1/users/me/interests?x=%zz", u.Token, `{"categories":["science"]}`)
+	refused(t, "PUT /v1/users/me/interests?x=%zz", status, body, h, kiosk.EINVALID, "malformed query string")
+	if status, body := admin(t, "GET", "/v1/users/me", u.Token, "", ""); status != 200 || strings.Contains(string(body), "science") {
+		t.Errorf("the profile after a refused write: %d %s", status, body)
 	}
 }
 

@@ -90,10 +90,12 @@ func TestOpenAPIMatchesTheTopology(t *testing.T) {
 		case wantScheme != "" && (len(*op.Security) != 1 || (*op.Security)[0][wantScheme] == nil):
 			t.Errorf("%s needs %s auth, documented %v", k, r.Auth, *op.Security)
 		}
-		// What every route can answer: its body cap (even without a body),
-		// the stage throttle, and the function's and Lambda's failures; and
-		// on an authorized route, API Gateway's 401 and the authorizer's 403.
-		always := []string{"413", "429", "500", "503", "504"}
+		// What every route can answer: a query string that does not parse
+		// (httpapi's wrapper, even on a route without parameters), its body
+		// cap (even without a body), the stage throttle, and the function's
+		// and Lambda's failures; and on an authorized route, API Gateway's
+		// 401 and the authorizer's 403.
+		always := []string{"400", "413", "429", "500", "503", "504"}
 		if r.Auth.Authorized() {
 			always = append(always, "401", "403")
 		}

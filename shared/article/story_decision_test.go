@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
@@ -52,6 +53,23 @@ func TestTitlesNamingTwoIdentifiersAreTwoStories(t *testing.T) {
 	} {
 		if !SameStory(c[0], c[1]) {
 			t.Errorf("%q and %q are two stories", c[0], c[1])
+		}
+	}
+}
+
+func TestATitleWithBidiControlsOrZeroWidthCharactersIsKeyedAsItsCleanedForm(t *testing.T) {
+	clean := "Apple unveils its new phone in Cupertino"
+	for _, dirty := range []string{
+		"Ap\u200bple unveils its new phone in Cupertino",
+		"\u202eApple unveils its new \u2066phone\u2069 in Cupertino\u202c",
+		"\ufeffApple unveils\u200e its new phone\u200f in Cupertino\u2060",
+	} {
+		ka, kb := keyOf(dirty), keyOf(clean)
+		if ka.sig != kb.sig || !slices.Equal(ka.toks, kb.toks) || !slices.Equal(ka.flags, kb.flags) {
+			t.Errorf("keyOf(%q) differs from keyOf(%q)", dirty, clean)
+		}
+		if !SameStory(dirty, clean) {
+			t.Errorf("%q and %q are two stories", dirty, clean)
 		}
 	}
 }

@@ -59,7 +59,8 @@ const functionEntryTmpl = `			{
 const openapiTmpl = `    "/v1/<%.Name%>/health": {
       "get": {"operationId": "<%.Name%>Health", "summary": "Is the <%.Name%> table reachable?", "description": "200 when the function can read its table.",
         "tags": ["<%.Name%>"], "x-kiosk-function": "<%.Fn%>", "x-kiosk-max-body": 65536, "security": [],
-        "responses": {"200": {"description": "Up."}, "413": {"$ref": "#/components/responses/PayloadTooLarge"},
+        "responses": {"200": {"description": "Up."}, "400": {"$ref": "#/components/responses/BadRequest"},
+          "413": {"$ref": "#/components/responses/PayloadTooLarge"},
           "429": {"$ref": "#/components/responses/RateLimited"}, "500": {"$ref": "#/components/responses/Internal"},
           "503": {"$ref": "#/components/responses/Unavailable"}, "504": {"$ref": "#/components/responses/Timeout"}}}
     },

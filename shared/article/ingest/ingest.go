@@ -290,6 +290,7 @@ func (in *Ingester) Push(ctx context.Context, src article.Source, body []byte) (
 	if err != nil {
 		return nil, r, err
 	}
+	r.Unproven = p.stats.Unproven // as Run's report: a flood of a word's postings shows here
 	fresh, dups, _, err := in.storeAll(ctx, candidates)
 	r.New, r.Duplicates = len(fresh), r.Duplicates+p.stored+dups
 	return fresh, r, err

@@ -111,24 +111,57 @@ func PlainText(s string) string {
 	}
 }
 
+// collapse drops control characters, invalid UTF-8 and the invisible format
+// characters (article.Invisible: bidi overrides and marks, zero-width space,
+// BOM), which would let a feed reverse or hide part of a title in every feed
+// and notification it reaches, and collapses whitespace. A ZWNJ or ZWJ stays
+// only where it can carry meaning (joins).
 func collapse(s string) string {
 	var b strings.Builder
 	space := false
-	for _, r := range s {
-		if r == utf8.RuneError || (unicode.IsControl(r) && !unicode.IsSpace(r)) {
+	var last rune // the last rune written, 0 at the start or after a space
+	for i, r := range s {
+		if r == utf8.RuneError || (unicode.IsControl(r) && !unicode.IsSpace(r)) || article.Invisible(r) {
 			continue
 		}
 		if unicode.IsSpace(r) {
 			space = true
 			continue
 		}
+		if r == zwnj || r == zwj {
+			next, _ := utf8.DecodeRuneInString(s[i+utf8.RuneLen(r):])
+			if space || !joins(last) || !joins(next) {
+				continue
+			}
+		}
 		if space && b.Len() > 0 {
 			b.WriteByte(' ')
 		}
 		space = false
 		b.WriteRune(r)
+		last = r
 	}
 	return b.String()
+}
+
+const (
+	zwnj = '\u200C' // zero-width non-joiner
+	zwj  = '\u200D' // zero-width joiner
+)
+
+// joins reports whether a ZWNJ or ZWJ next to r may carry meaning, so that
+// one between two such runes is kept: letters and marks of the scripts that
+// use them (ZWNJ inside a Persian word, "mi" U+200C "khaham"; ZWJ for an
+// Indic half form: consonant, virama, ZWJ, consonant) and symbols (an emoji
+// sequence such as woman, ZWJ, laptop, where a skin tone (Sk) or U+FE0F (a
+// mark) may precede the ZWJ). Next to a space, punctuation, an ASCII
+// character or a Latin, Greek or Cyrillic letter it changes nothing a reader
+// could want and only hides a difference ("Ap" U+200D "ple"), so it goes.
+func joins(r rune) bool {
+	if r < 0x80 || unicode.In(r, unicode.Latin, unicode.Greek, unicode.Cyrillic) {
+		return false
+	}
+	return unicode.In(r, unicode.L, unicode.M, unicode.So, unicode.Sk)
 }
 
 // clip shortens s to at most n runes, on a word boundary when one is near,

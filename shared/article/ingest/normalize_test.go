@@ -20,6 +20,18 @@ func TestPlainText(t *testing.T) {
 		{"block tags separate words", "<p>one</p><p>two</p>", "one two"},
 		{"control characters go", "a\x00b\x07c", "abc"},
 		{"a broken tag does not leak markup", "x <img src=1 onerror=alert(1)", "x"},
+		{"a bidi override goes", "Invoice \u202egnp.exe\u202c ready", "Invoice gnp.exe ready"},
+		{"bidi embeddings, isolates and marks go", "\u202aa\u202b \u2066b\u2067c\u2068d\u2069 e\u200ef\u200fg\u061ch", "a bcd efgh"},
+		{"zero-width spaces, word joiners and BOMs go", "\ufeffAp\u200bple\u2060 Inc", "Apple Inc"},
+		{"an override written as an entity goes", "Ap&#x200B;ple &#8238;x", "Apple x"},
+		{"a title of nothing but controls is empty", "\u202e\u200b \u200d\u2066", ""},
+		{"a ZWJ or ZWNJ between Latin letters goes", "Ap\u200dple Ban\u200cana", "Apple Banana"},
+		{"a ZWJ next to a space goes", "a \u200d b \u200c\U0001F600", "a b \U0001F600"},
+		{"a ZWJ emoji sequence stays whole", "Dev \U0001F469\u200d\U0001F4BB \U0001F3F3\ufe0f\u200d\U0001F308", "Dev \U0001F469\u200d\U0001F4BB \U0001F3F3\ufe0f\u200d\U0001F308"},
+		{"a skin-toned ZWJ sequence stays whole", "\U0001F469\U0001F3FD\u200d\U0001F692", "\U0001F469\U0001F3FD\u200d\U0001F692"},
+		{"a Persian ZWNJ stays", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"},
+		{"a Devanagari half-form ZWJ stays", "\u0915\u094d\u200d\u0937", "\u0915\u094d\u200d\u0937"},
+		{"a run of joiners keeps at most one", "\u0645\u06cc\u200c\u200c\u062e", "\u0645\u06cc\u200c\u062e"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -68,6 +80,19 @@ func TestFromItem(t *testing.T) {
 			if _, err := FromItem(it, "", src, now); err == nil {
 				t.Errorf("FromItem(%+v) succeeded", it)
 			}
+		}
+	})
+	t.Run("bidi controls and zero-width characters leave the title and the summary", func(t *testing.T) {
+		a, err := FromItem(&gofeed.Item{Title: "Ap\u200bple \u202eunveils\u202c phone", Link: "https://x.example/b",
+			Description: "<p>\u2067Read\u2069 \ufeffmore</p>"}, "", src, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Title != "Apple unveils phone" || a.Summary != "Read more" || a.Fingerprint != article.Fingerprint("Apple unveils phone") {
+			t.Errorf("title %q, summary %q, fingerprint %x; want them cleaned", a.Title, a.Summary, a.Fingerprint)
+		}
+		if _, err := FromItem(&gofeed.Item{Title: "\u202e\u200b\u2066", Link: "https://x.example/e"}, "", src, now); err == nil {
+			t.Error("a title of nothing but controls was taken")
 		}
 	})
 	t.Run("a non-http image is dropped", func(t *testing.T) {

@@ -338,6 +338,9 @@ type PushReport struct {
 	// Ignored counts items beyond the document's newest MaxItems.
 	Ignored   int `json:"ignored"`
 	Announced int `json:"announced"`
+	// Unproven is Report.Unproven for the push: new articles whose story was
+	// decided against a capped read of a very frequent word's postings.
+	Unproven int `json:"cluster_unproven,omitempty"`
 }
 
 // Receive takes a content distribution (§7–§8): only for a live

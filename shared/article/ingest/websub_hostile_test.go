@@ -166,6 +166,39 @@ func TestAPushOfThousandsOfItemsStoresAndAnnouncesOnlyTheNewestHundred(t *testin
 	}
 }
 
+// TestAPushReportsTheDecisionsTheCappedPostingsCouldNotProve: a feed that
+// floods two words' postings past article.PostingsRead (here 60 pushed
+// titles sharing "harbour" and "bridge") leaves a later title made mostly of
+// those words unproven: its story was decided on the newest postings only.
+// The push's report counts it, as a polled run's report does.
+func TestAPushReportsTheDecisionsTheCappedPostingsCouldNotProve(t *testing.T) {
+	ctx := context.Background()
+	src := article.Source{ID: "wire", URL: "https://feed.example/", Name: "Wire", Category: "world", Weight: 1}
+	now := t0.Add(time.Minute)
+	in := &Ingester{Store: article.NewMemoryStore(), Now: func() time.Time { return now }}
+	feed := func(titles ...string) []byte {
+		var b strings.Builder
+		b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>wire</title>`)
+		for i, title := range titles {
+			fmt.Fprintf(&b, `<item><title>%s</title><link>https://news.example/%s/%d</link><pubDate>%s</pubDate></item>`,
+				title, strings.ReplaceAll(title, " ", "-"), i, t0.Add(-time.Duration(i)*time.Second).Format(time.RFC1123Z))
+		}
+		b.WriteString(`</channel></rss>`)
+		return []byte(b.String())
+	}
+	flood := make([]string, article.PostingsRead+10)
+	for i := range flood {
+		flood[i] = fmt.Sprintf("Harbour bridge notice %d", i)
+	}
+	if _, r, err := in.Push(ctx, src, feed(flood...)); err != nil || r.New != len(flood) || r.Unproven != 0 {
+		t.Fatalf("the flood: %+v, %v; want %d new, none unproven (nothing capped yet)", r, err, len(flood))
+	}
+	_, r, err := in.Push(ctx, src, feed("Harbour bridge closes"))
+	if err != nil || r.New != 1 || r.Unproven != 1 {
+		t.Errorf("a title of mostly flooded words: %+v, %v; want 1 new, 1 unproven", r, err)
+	}
+}
+
 // BenchmarkPushOfAMebibyteOfSmallItems: the outsider's 1 MiB push (8,000
 // small items here) through Push on the memory store, against a push of
 // MaxItems items as the baseline: the ratio is the parse of the rest.

@@ -230,6 +230,59 @@ func TestAnEscapedSlashStaysInsideItsSegment(t *testing.T) {
 	}
 }
 
+func TestAQueryStringThatDoesNotParseIsA400BeforeAnyHandlerRuns(t *testing.T) {
+	ran := 0
+	mux := http.NewServeMux()
+	for _, route := range []string{"GET /v1/list", "POST /v1/list", "GET /v1/list/{id}"} {
+		mux.HandleFunc(route, func(w http.ResponseWriter, r *http.Request) {
+			ran++
+			WriteJSON(w, http.StatusOK, r.URL.Query())
+		})
+	}
+	proxy := httpadapter.NewV2(Wrap(mux)).ProxyWithContext
+	for _, c := range []struct{ name, method, path, query, want string }{
+		{"a broken escape in a value", "GET", "/v1/list", "category=%zz", `invalid URL escape "%zz"`},
+		{"a broken escape in a key", "GET", "/v1/list", "%zzcursor=abc", `invalid URL escape "%zz"`},
+		{"a truncated escape after a good pair", "GET", "/v1/list", "limit=5&cursor=ab%2", `invalid URL escape "%2"`},
+		{"a broken escape on a route with a path value", "GET", "/v1/list/a", "x=%", `invalid URL escape "%"`},
+		{"a broken escape on a POST", "POST", "/v1/list", "limit=%G1", `invalid URL escape "%G1"`},
+		{"a semicolon separator", "GET", "/v1/list", "limit=5;cursor=abc", "semicolon"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			before := ran
+			resp, err := proxy(context.Background(), events.APIGatewayV2HTTPRequest{
+				Version: "2.0", RouteKey: c.method + " " + c.path, RawPath: c.path, RawQueryString: c.query,
+				RequestContext: events.APIGatewayV2HTTPRequestContext{RequestID: "req-q", RouteKey: c.method + " " + c.path,
+					DomainName: "example.com", Stage: "$default",
+					HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: c.method, Path: c.path}},
+			})
+			if err != nil {
+				t.Fatalf("proxy: %v", err)
+			}
+			var eb ErrorBody
+			if resp.StatusCode != 400 || json.Unmarshal([]byte(resp.Body), &eb) != nil || eb.Error.Code != kiosk.EINVALID ||
+				eb.Error.RequestID != "req-q" || !strings.Contains(eb.Error.Message, c.want) {
+				t.Errorf("?%s: got %d %s, want 400 invalid_argument naming %q", c.query, resp.StatusCode, resp.Body, c.want)
+			}
+			if resp.Headers["Cache-Control"] != "no-store" {
+				t.Errorf("?%s: Cache-Control %q, want no-store", c.query, resp.Headers["Cache-Control"])
+			}
+			if ran != before {
+				t.Errorf("?%s: the handler ran", c.query)
+			}
+		})
+	}
+	// A well-escaped query still reaches the handler whole.
+	resp, err := proxy(context.Background(), events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RouteKey: "GET /v1/list", RawPath: "/v1/list", RawQueryString: "category=a%25b&cursor=x%2By+z",
+		RequestContext: events.APIGatewayV2HTTPRequestContext{RequestID: "req-ok", RouteKey: "GET /v1/list", DomainName: "example.com",
+			Stage: "$default", HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "GET", Path: "/v1/list"}},
+	})
+	if err != nil || resp.StatusCode != 200 || !strings.Contains(resp.Body, `"category":["a%b"]`) || !strings.Contains(resp.Body, `"cursor":["x+y z"]`) {
+		t.Errorf("a well-escaped query: %d %s %v", resp.StatusCode, resp.Body, err)
+	}
+}
+
 // BenchmarkProxy is the wrapper's share of a warm request: an API Gateway v2
 // event for GET /v1/things/{id}, with the headers a mobile client sends
 // through API Gateway, through the proxy adapter, the contract wrapper (request
