@@ -380,6 +380,34 @@ func TestTrendingReachesInterestedInboxesOnce(t *testing.T) {
 	if status, _ := admin(t, "POST", "/v1/notifications/read", fan.Token, "application/json", `{"ids":["x"],"user_id":"y"}`); status != 400 {
 		t.Errorf("a body with an unknown field: %d", status)
 	}
+	// Marking it again marks nothing: it was read already.
+	if status, body := admin(t, "POST", "/v1/notifications/read", fan.Token, "application/json", `{"ids":["`+id+`"]}`); status != 200 || !strings.Contains(string(body), `"marked":0`) {
+		t.Errorf("marking a read entry again: %d %s; want marked 0", status, body)
+	}
+	// An editor hides the article after it trended: it leaves the inbox (at
+	// the instance's next reload of the trending list), and comes back, still
+	// read, when the editor shows it again.
+	listed := func() (bool, bool) {
+		for _, it := range read(fan.Token).Items {
+			if it.ArticleID == article {
+				return true, it.Read
+			}
+		}
+		return false, false
+	}
+	moderate := func(hidden bool) {
+		body := fmt.Sprintf(`{"hidden":%t,"pinned":false}`, hidden)
+		if status, out := admin(t, "PUT", "/admin/api/articles/"+article+"/moderation", cloud.AdminToken(), "application/json", body); status != 200 {
+			t.Fatalf("moderation %s: %d %s", body, status, out)
+		}
+	}
+	moderate(true)
+	eventuallyLong(t, "the hidden article to leave the fan's inbox", time.Minute, nil, func() bool { in, _ := listed(); return !in })
+	moderate(false)
+	eventuallyLong(t, "the shown article back in the fan's inbox", time.Minute, nil, func() bool { in, _ := listed(); return in })
+	if _, wasRead := listed(); !wasRead {
+		t.Error("the entry came back unread")
+	}
 }
 
 func TestModerationReachesTheFeedWithinAMinute(t *testing.T) {
