@@ -205,6 +205,14 @@ func TestLoad(t *testing.T) {
 	defer func() {
 		if t.Failed() {
 			t.Logf("the load hour %s as last read: %s", hour.Format("2006010215"), last)
+			for _, inv := range cloud.InvocationsOf("aggregate-kpi") {
+				if inv.Status != "ok" && inv.At.After(start) {
+					t.Logf("aggregate-kpi %s %s: %s", inv.Trigger, inv.Status, inv.Error)
+				}
+			}
+			for _, l := range cloud.Logs("aggregate-kpi", "kpi shard", 40) {
+				t.Logf("log: %s", l)
+			}
 		}
 	}()
 	eventuallyLong(t, "the load hour's KPIs", 30*time.Second, func() { runKPI(t, "") }, func() bool {
