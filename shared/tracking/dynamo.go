@@ -185,19 +185,30 @@ func (s *DynamoStore) PutPartial(ctx context.Context, p Partial) (bool, error) {
 		}
 		head.Parts++
 	}
-	var old partialItem
-	err := s.table.Put(head).If("attribute_not_exists(pk) OR attribute_not_exists('started') OR 'started' <= ?", started).OldValue(ctx, &old)
+	return replaceGeneration(ctx, s.table.Put(head).If("attribute_not_exists(pk) OR attribute_not_exists('started') OR 'started' <= ?", started),
+		gen, head.Parts, func(old partialItem) (string, int) { return old.Gen, old.Parts },
+		func(gen string, parts int) { s.deletePartialChunks(ctx, pk, gen, parts) })
+}
+
+// replaceGeneration puts a generation's head on its condition (no
+// later-started generation stored), then deletes the chunks of the
+// generation it replaced, or, refused, its own: the head names the only
+// chunks a reader reads. It reports whether the head was stored.
+func replaceGeneration[T any](ctx context.Context, put *dynamo.Put, gen string, parts int, prior func(T) (string, int),
+	drop func(gen string, parts int)) (bool, error) {
+	var old T
+	err := put.OldValue(ctx, &old)
 	switch {
 	case dynamo.IsCondCheckFailed(err):
-		s.deletePartialChunks(ctx, pk, gen, head.Parts)
+		drop(gen, parts)
 		return false, nil
 	case errors.Is(err, dynamo.ErrNotFound):
-		return true, nil
+		return true, nil // nothing was replaced
 	case err != nil:
 		return false, err
 	}
-	if old.Gen != gen {
-		s.deletePartialChunks(ctx, pk, old.Gen, old.Parts)
+	if oldGen, oldParts := prior(old); oldGen != gen {
+		drop(oldGen, oldParts)
 	}
 	return true, nil
 }
@@ -637,21 +648,9 @@ func (s *DynamoStore) PutRoster(ctx context.Context, r Roster) (bool, error) {
 		}
 	}
 	head := rosterItem{PK: pk, Started: r.Started.UnixNano(), Gen: gen, Parts: len(chunks) - 1, Data: chunks[0], ExpiresAt: expires}
-	var old rosterItem
-	err = s.table.Put(head).If("attribute_not_exists(pk) OR 'started' <= ?", head.Started).OldValue(ctx, &old)
-	switch {
-	case dynamo.IsCondCheckFailed(err):
-		s.deleteChunks(ctx, pk, gen, head.Parts)
-		return false, nil
-	case errors.Is(err, dynamo.ErrNotFound):
-		return true, nil
-	case err != nil:
-		return false, err
-	}
-	if old.Gen != gen {
-		s.deleteChunks(ctx, pk, old.Gen, old.Parts)
-	}
-	return true, nil
+	return replaceGeneration(ctx, s.table.Put(head).If("attribute_not_exists(pk) OR 'started' <= ?", head.Started),
+		gen, head.Parts, func(old rosterItem) (string, int) { return old.Gen, old.Parts },
+		func(gen string, parts int) { s.deleteChunks(ctx, pk, gen, parts) })
 }
 
 // deleteChunks deletes a generation's further chunks, best effort: one left
