@@ -631,3 +631,52 @@ func TestMarkedCountsTheIdsThatWereUnreadOnce(t *testing.T) {
 		})
 	}
 }
+
+// hiddenMeanwhile is a store on which an editor's moderation lands between
+// Notify's read of the article and its put of the entry.
+type hiddenMeanwhile struct {
+	Store
+	meanwhile func()
+}
+
+func (h *hiddenMeanwhile) PutTrending(ctx context.Context, n Notification, expires time.Time) (bool, error) {
+	if h.meanwhile != nil {
+		f := h.meanwhile
+		h.meanwhile = nil
+		f()
+	}
+	return h.Store.PutTrending(ctx, n, expires)
+}
+
+// TestAnArticleHiddenWhileItsTrendIsRecordedIsNotListed: the moderation's
+// own pass over the trending list finds no entry yet; the trend's record
+// must still end hidden.
+func TestAnArticleHiddenWhileItsTrendIsRecordedIsNotListed(t *testing.T) {
+	for name, newStore := range bothStores {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			store := &hiddenMeanwhile{Store: newStore(t)}
+			s, clock := clocked(store)
+			fan := id(1 << 21)
+			if err := s.OnInterestsChanged(ctx, events.InterestsChanged{UserID: fan, Interests: []string{"sports"}, At: now}); err != nil {
+				t.Fatal(err)
+			}
+			a := published(3, "sports", "s", time.Hour)
+			if err := s.OnArticlePublished(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+			store.meanwhile = func() {
+				if err := s.OnArticleModerated(ctx, events.ArticleModerated{ID: a.ID, Hidden: true, At: now.Add(time.Second)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := s.Notify(ctx, Trend{ArticleID: a.ID, Hour: now.Format(events.HourLayout)}); err != nil {
+				t.Fatal(err)
+			}
+			*clock = clock.Add(TrendingRefresh)
+			if got := inboxIDs(t, s, fan); len(got) != 0 {
+				t.Errorf("an article hidden while its trend was recorded is listed: %v", got)
+			}
+		})
+	}
+}

@@ -514,6 +514,22 @@ func (s *Service) Notify(ctx context.Context, t Trend) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// A moderation between the read of the article and the put found no
+	// entry to hide: read the article again and give the new entry a later
+	// moderation's state (ModerateTrending keeps the latest, so a
+	// redelivered trend or a moderation applied meanwhile changes nothing).
+	if wrote {
+		later, err := s.Store.GetArticle(ctx, t.ArticleID, s.now())
+		if err != nil && !errors.Is(err, ErrArticleNotFound) {
+			return 0, err
+		}
+		if err == nil && later.ModeratedAt.After(a.ModeratedAt) {
+			n.Hidden, n.Story, n.ModeratedAt = later.Hidden, storyKey(later), later.ModeratedAt
+			if _, err := s.Store.ModerateTrending(ctx, n); err != nil {
+				return 0, err
+			}
+		}
+	}
 	c := s.cache()
 	c.mu.Lock()
 	c.list = nil // this instance's next page reads the list again
