@@ -22,6 +22,7 @@ import (
 	"github.com/kiosk-news/kiosk/shared/feed"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/dynalite"
+	"github.com/kiosk-news/kiosk/shared/platform/experiment"
 	"github.com/kiosk-news/kiosk/shared/platform/parallel"
 	"github.com/kiosk-news/kiosk/shared/tracking"
 	"github.com/kiosk-news/kiosk/shared/user"
@@ -780,14 +781,35 @@ func (h *Harness) KPIDay(ctx context.Context, n, repeat int) (Point, error) {
 	return p, err
 }
 
+// inControl says whether every experiment active at now puts the user in a
+// variant without parameters (the control).
+func inControl(userID string, now time.Time) bool {
+	for _, e := range experiment.All {
+		if e.Active(now) && len(e.Assign(userID).Params) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // PersonalPage measures GET /v1/feed/me (the first page) for a reader
 // following two categories with n articles ranked: requests requests, per
 // request. The reader's interests are seeded into the feed table's profile.
 func (h *Harness) PersonalPage(ctx context.Context, n, requests int) (Point, error) {
 	if h.personalToken == "" {
-		token, userID, err := h.register(ctx)
-		if err != nil {
-			return Point{}, err
+		// A reader in every active experiment's control: the harness ranks
+		// the default feeds, and a variant's reader would read them after a
+		// miss on the variant's (a call or two more, as the variant's readers
+		// do until a run ranks it), which depends on the random user id.
+		var token, userID string
+		for range 64 {
+			var err error
+			if token, userID, err = h.register(ctx); err != nil {
+				return Point{}, err
+			}
+			if inControl(userID, h.Cloud.Now()) {
+				break
+			}
 		}
 		store := feed.NewDynamoStore(h.table(contract.FeedTable))
 		if err := store.SetProfile(ctx, feed.Profile{UserID: userID, Interests: []string{"tech", "sports"}, At: h.Cloud.Now().UTC()}); err != nil {
