@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/guregu/dynamo/v2"
+	"github.com/kiosk-news/kiosk/shared/kiosk"
 )
 
 // DynamoStore keeps the tracking domain in its table: events (pk
@@ -226,13 +227,15 @@ func (s *DynamoStore) deletePartialChunks(ctx context.Context, pk, gen string, p
 // its partial was replaced meanwhile: the heads are read again (three
 // tries, then an error), so a reader never mixes two generations.
 func (s *DynamoStore) Partials(ctx context.Context, granularity string, periods []string, articles bool) ([]Partial, error) {
-	for range 3 {
+	for range 10 {
 		out, complete, err := s.partials(ctx, granularity, periods, articles)
 		if err != nil || complete {
 			return out, err
 		}
 	}
-	return nil, fmt.Errorf("%s partials were replaced while read three times", granularity)
+	// Recomputations replaced them faster than they were read: a retry
+	// later succeeds (503 with Retry-After, not a 500).
+	return nil, kiosk.Errorf(kiosk.EUNAVAILABLE, "%s partials were replaced while read ten times; retry", granularity)
 }
 
 func (s *DynamoStore) partials(ctx context.Context, granularity string, periods []string, articles bool) ([]Partial, bool, error) {
