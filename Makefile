@@ -91,7 +91,7 @@ test: tools build vet lint-openapi
 	$(GO) test -run '^$$' -fuzz FuzzMatch -fuzztime 40000x ./infra/pattern
 	$(GO) test -run '^$$' -fuzz FuzzSchedule -fuzztime 20000x ./infra/schedule
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 4000x ./shared/platform/httpapi
-	$(GO) test -run '^$$' -fuzz FuzzFromItem -fuzztime 4000x ./shared/article/ingest
+	$(GO) test -run '^$$' -fuzz FuzzFromItem -fuzztime 4000x ./shared/article/feedparse
 	$(GO) test -run '^$$' -fuzz FuzzVerify -fuzztime 20000x ./shared/auth
 	$(GO) test -run '^$$' -fuzz FuzzCursors -fuzztime 20000x ./shared/feed
 	$(GO) test -run '^$$' -fuzz FuzzConsoleHandlers -fuzztime 1000x -parallel 1 ./functions/admin-console
@@ -102,7 +102,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzMatch -fuzztime 2m ./infra/pattern
 	$(GO) test -run '^$$' -fuzz FuzzSchedule -fuzztime 1m ./infra/schedule
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 2m ./shared/platform/httpapi
-	$(GO) test -run '^$$' -fuzz FuzzFromItem -fuzztime 2m ./shared/article/ingest
+	$(GO) test -run '^$$' -fuzz FuzzFromItem -fuzztime 2m ./shared/article/feedparse
 	$(GO) test -run '^$$' -fuzz FuzzVerify -fuzztime 2m ./shared/auth
 	$(GO) test -run '^$$' -fuzz FuzzCursors -fuzztime 2m ./shared/feed
 	$(GO) test -run '^$$' -fuzz FuzzConsoleHandlers -fuzztime 2m -parallel 1 ./functions/admin-console

@@ -1,6 +1,7 @@
 // Command ingest-feeds is the scheduled ingestion batch: it fetches every due
 // source (each at its own adaptive interval; conditional GET, bounded
-// concurrency, private addresses refused except KIOSK_FETCH_ALLOW), stores new
+// concurrency, private addresses refused except KIOSK_FETCH_ALLOW), has
+// parse-feed parse each document (a synchronous invoke), stores new
 // articles once, groups near-duplicates into stories, subscribes the feeds
 // that name a WebSub hub (callbacks on KIOSK_PUBLIC_API_URL), keeps their
 // leases, and logs one line saying what it did. announce-articles relays what
@@ -17,6 +18,7 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
+	"github.com/kiosk-news/kiosk/shared/platform/invoke"
 	"github.com/kiosk-news/kiosk/shared/platform/metrics"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
 )
@@ -26,7 +28,8 @@ func main() {
 	table := env.Table(contract.ArticlesTable)
 	store := article.NewDynamoStore(table)
 	fetcher := ingest.NewFetcher(article.ParseAllow(env.Var(contract.FetchAllowEnv)))
-	in := &ingest.Ingester{Store: store, Fetcher: fetcher, Now: clock.Now,
+	parser := ingest.Remote{Fn: invoke.Open(env, contract.ParseFeedFunction)}
+	in := &ingest.Ingester{Store: store, Fetcher: fetcher, Parser: parser, Now: clock.Now,
 		WebSub: &ingest.Subscriber{Store: store, Hubs: fetcher, APIURL: env.Var(contract.PublicAPIEnv), Now: clock.Now}}
 	trigger.Start(env, func(ctx context.Context, e trigger.Event[trigger.Scheduled]) error {
 		start := time.Now()

@@ -1,7 +1,8 @@
 // Command websub-callback is the WebSub subscriber's callback
 // (GET/POST /v1/websub/{id}): the hub's verification of intent, answered only
-// for subscriptions ingest-feeds asked for, and signed pushed content, stored
-// through the ingestion path and announced at once, one log line per push.
+// for subscriptions ingest-feeds asked for, and signed pushed content, parsed
+// by parse-feed (a synchronous invoke), stored through the ingestion path and
+// announced at once, one log line per push.
 package main
 
 import (
@@ -17,12 +18,14 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
+	"github.com/kiosk-news/kiosk/shared/platform/invoke"
 )
 
 func main() {
 	env := boot.Init()
 	store := article.NewDynamoStore(env.Table(contract.ArticlesTable))
-	w := &ingest.Subscriber{Store: store, Ingester: &ingest.Ingester{Store: store, Now: clock.Now},
+	parser := ingest.Remote{Fn: invoke.Open(env, contract.ParseFeedFunction)}
+	w := &ingest.Subscriber{Store: store, Ingester: &ingest.Ingester{Store: store, Parser: parser, Now: clock.Now},
 		Publisher: articlebus.New(bus.Open(env, events.SourceArticles)), Now: clock.Now}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/websub/{id}", func(rw http.ResponseWriter, r *http.Request) {
@@ -41,7 +44,7 @@ func main() {
 			httpapi.Error(rw, r, err)
 			return
 		}
-		rep, err := w.Receive(r.Context(), r.PathValue("id"), r.Header.Get("X-Hub-Signature"), body)
+		rep, err := w.Receive(r.Context(), r.PathValue("id"), r.Header.Get("X-Hub-Signature"), r.Header.Get("Content-Type"), body)
 		if err == nil {
 			// One line per push, as ingest-feeds logs one per run: what it
 			// stored and cluster_unproven, which a flooding feed drives up.

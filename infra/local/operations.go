@@ -4,18 +4,34 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
 
 // The local AWS endpoint also speaks the two APIs the admin console
-// operates with: Lambda Invoke (asynchronous, as EventBridge invokes) and
+// operates with — Lambda Invoke (asynchronous, as EventBridge invokes) and
 // SQS ReceiveMessage/DeleteMessage over each function's dead letters, whose
-// messages have the shape of Lambda's on-failure destination records.
+// messages have the shape of Lambda's on-failure destination records — and
+// synchronous Lambda Invoke, with which a function calls one it lists in
+// Invokes (ingest-feeds and websub-callback call parse-feed).
 
-// serveInvoke is POST /2015-03-31/functions/{name}/invocations.
+// MaxSyncPayload is Lambda's cap on a synchronous invocation's request and on
+// its response (6 MB; the runtime interface emulator's too).
+const MaxSyncPayload = 6 << 20
+
+// maxAsyncPayload is Lambda's cap on an asynchronous invocation's event.
+const maxAsyncPayload = 256 << 10
+
+// serveInvoke is POST /2015-03-31/functions/{name}/invocations. A function
+// may invoke asynchronously only as an operator, a function that is invoked
+// asynchronously, and synchronously only a function it lists in Invokes —
+// the grants the CDK stack gives (lambda:InvokeFunction on those aliases).
 func (b *Bus) serveInvoke(w http.ResponseWriter, r *http.Request) {
 	name, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/2015-03-31/functions/"), "/invocations")
 	if !ok || r.Method != http.MethodPost {
@@ -28,21 +44,76 @@ func (b *Bus) serveInvoke(w http.ResponseWriter, r *http.Request) {
 			name = name[j+1:]
 		}
 	}
-	if _, found := b.cloud.Function(name); !found {
+	target, found := b.cloud.Function(name)
+	if !found {
 		awsError(w, http.StatusNotFound, "ResourceNotFoundException", "Function not found: "+name)
 		return
 	}
-	payload, err := io.ReadAll(io.LimitReader(r.Body, 256<<10+1))
-	if err != nil || len(payload) > 256<<10 || !json.Valid(payload) {
-		awsError(w, http.StatusBadRequest, "InvalidRequestContentException", "the payload must be JSON of at most 256 KB for an asynchronous invocation")
+	sync := true
+	switch t := r.Header.Get("X-Amz-Invocation-Type"); t {
+	case "", "RequestResponse":
+	case "Event":
+		sync = false
+	default:
+		awsError(w, http.StatusBadRequest, "InvalidParameterValueException", "the local cloud invokes with InvocationType Event or RequestResponse, not "+t)
 		return
 	}
-	if t := r.Header.Get("X-Amz-Invocation-Type"); t != "Event" {
-		awsError(w, http.StatusBadRequest, "InvalidParameterValueException", "the local cloud invokes asynchronously only (InvocationType Event), not "+t)
+	if fn, isFunction := caller(r); isFunction {
+		f, _ := b.cloud.Function(fn)
+		if allowed := slices.Contains(f.Invokes, name) || (!sync && f.Operator && target.Async()); !allowed {
+			accessDenied(w, "application/json", fn, "lambda:InvokeFunction", "arn:aws:lambda:"+Region+":"+Account+":function:"+name+":live")
+			return
+		}
+	}
+	limit := maxAsyncPayload
+	if sync {
+		limit = MaxSyncPayload
+	}
+	payload, err := io.ReadAll(io.LimitReader(r.Body, int64(limit)+1))
+	if err != nil || len(payload) > limit {
+		awsError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException", "Request must be smaller than "+strconv.Itoa(limit)+" bytes for the InvokeFunction operation")
 		return
 	}
-	b.Deliver(name, "invoke", payload, Trace{Root: NewTraceRoot()})
-	w.WriteHeader(http.StatusAccepted)
+	if !json.Valid(payload) {
+		awsError(w, http.StatusBadRequest, "InvalidRequestContentException", "Could not parse request body into json")
+		return
+	}
+	if !sync {
+		b.Deliver(name, "invoke", payload, Trace{Root: NewTraceRoot()})
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
+	tr := ParseTraceHeader(r.Header.Get("X-Amzn-Trace-Id"))
+	if tr.Root == "" {
+		tr = Trace{Root: NewTraceRoot()}
+	}
+	who, _ := caller(r)
+	res, err := b.host.Invoke(WithTrace(r.Context(), tr), name, "invoke:"+who, payload)
+	switch {
+	case errors.Is(err, ErrThrottled):
+		awsError(w, http.StatusTooManyRequests, "TooManyRequestsException", "Rate Exceeded.")
+		return
+	case errors.Is(err, ErrTimeout):
+		res.FunctionError, res.Payload = "Unhandled", functionError("Sandbox.Timedout", fmt.Sprintf("Task timed out after %.2f seconds", target.Timeout.Seconds()))
+	case err != nil:
+		res.FunctionError, res.Payload = "Unhandled", functionError("Runtime.ExitError", err.Error())
+	case len(res.Payload) > MaxSyncPayload:
+		res.FunctionError, res.Payload = "Unhandled", functionError("Function.ResponseSizeTooLarge",
+			fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", MaxSyncPayload))
+	case res.FunctionError != "":
+		res.FunctionError = "Unhandled" // what Lambda reports for an error a runtime posts
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Amz-Executed-Version", "$LATEST")
+	if res.FunctionError != "" {
+		w.Header().Set("X-Amz-Function-Error", res.FunctionError)
+	}
+	_, _ = w.Write(res.Payload)
+}
+
+func functionError(typ, msg string) []byte {
+	b, _ := json.Marshal(map[string]string{"errorType": typ, "errorMessage": msg})
+	return b
 }
 
 // failureRecord is a dead letter as Lambda's on-failure destination writes it.

@@ -98,6 +98,11 @@ func (h *Harness) logf(format string, args ...any) {
 	}
 }
 
+// ingestion are the functions one ingestion run invokes: ingest-feeds, and
+// parse-feed for every document it fetched (a synchronous invoke), whose
+// GB-seconds are the run's too.
+var ingestion = []string{"ingest-feeds", contract.ParseFeedFunction}
+
 // measure runs do and reports what the invocations of fns that started
 // meanwhile did, once the cloud is quiet again.
 func (h *Harness) measure(ctx context.Context, fns []string, do func() error) (Point, error) {
@@ -591,7 +596,7 @@ func (h *Harness) Ingest(ctx context.Context, articlesPerDay, repeat int) (Point
 		}
 	}
 	h.logf("ingest-feeds at %d articles a day: %d in the window, %d new from %d sources", articlesPerDay, window, perRun, sources)
-	p, err := h.measure(ctx, []string{"ingest-feeds"}, h.ingestRun)
+	p, err := h.measure(ctx, ingestion, h.ingestRun)
 	// A source with no failure is due on every run: the next measurement
 	// must not fetch this one's sources again.
 	for s := range sources {
@@ -651,7 +656,7 @@ func (h *Harness) Sources(ctx context.Context, n int) (Point, error) {
 		return Point{}, fmt.Errorf("make the sources due: %w", err)
 	}
 	h.logf("ingest-feeds over %d sources: registered and fetched once, all due", n)
-	return h.measure(ctx, []string{"ingest-feeds"}, h.ingestRun)
+	return h.measure(ctx, ingestion, h.ingestRun)
 }
 
 // each runs f over items, eight at a time (the stores' own fan-out), and

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/infra/topology"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
 
 // Sizes are the sizes each workload is measured at, smallest first.
@@ -301,7 +302,7 @@ func Run(ctx context.Context, h *Harness, s Sizes) ([]Curve, error) {
 // Functions are the functions the workloads need; the cloud runs only these
 // (the rules whose targets are left out deliver nowhere), so what is measured
 // is not slowed by consumers no workload measures.
-var Functions = []string{"ingest-feeds", "notify-trending", "rank-feeds", "feed-api", "notifications-api", "tracking-api", "aggregate-kpi", "users-api", "authorizer",
+var Functions = []string{"ingest-feeds", contract.ParseFeedFunction, "notify-trending", "rank-feeds", "feed-api", "notifications-api", "tracking-api", "aggregate-kpi", "users-api", "authorizer",
 	"announce-articles", "feed-events", "learn-interests"}
 
 // quiet are the rules the cut topology gives the functions whose events the

@@ -113,6 +113,11 @@ func TestTheHarnessMeasuresEveryWorkload(t *testing.T) {
 		if p.WriteUnits < p.Size || p.ReadUnits < p.Size/2 {
 			t.Errorf("a run over %.0f sources wrote %.0f WRU and read %.1f RRU: not every source was fetched", p.Size, p.WriteUnits, p.ReadUnits)
 		}
+		// Each fetched document is parsed by parse-feed, whose invocations
+		// (and GB-seconds) are the run's.
+		if p.Invocations < p.Size+1 {
+			t.Errorf("a run over %.0f sources counted %.0f invocations: parse-feed's are not counted with ingestion's", p.Size, p.Invocations)
+		}
 	}
 	// Every stored event is at least one write unit; the KPI run reads them.
 	for i, p := range byName["POST /v1/events"].Points {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -230,6 +231,12 @@ func (b *builder) buildFunction(f topology.Function) awslambda.Alias {
 		b.publish(alias.FunctionArn(), f.Name+": its live alias, for operators", "function", f.Name, "live")
 		b.publish(dlq.QueueArn(), f.Name+": its dead-letter queue, for operators", "function", f.Name, "dlq")
 	}
+	if b.invoked(f.Name) {
+		suppress = append(suppress, &cdknag.NagPackSuppression{
+			Id:     jsii.String("Serverless-LambdaDLQ"),
+			Reason: jsii.String("invoked synchronously by the functions that list it in Invokes: a failure is returned to the caller, there is nothing to dead-letter"),
+		})
+	}
 	if f.Name == b.cloud.Authorizer {
 		suppress = append(suppress, &cdknag.NagPackSuppression{
 			Id:     jsii.String("Serverless-LambdaDLQ"),
@@ -282,6 +289,33 @@ func (b *builder) wireOperators() {
 		bf.role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Actions: jsii.Strings("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"), Resources: &queueArns,
 		}))
+	}
+}
+
+// invoked reports whether a function of the cloud invokes fn synchronously.
+func (b *builder) invoked(fn string) bool {
+	for _, f := range b.cloud.Functions {
+		if slices.Contains(f.Invokes, fn) {
+			return true
+		}
+	}
+	return false
+}
+
+// wireInvokes gives each function of the stack that invokes others
+// (topology.Function.Invokes; Validate keeps them in one stack) each target's
+// live alias ARN in contract.InvokeEnv and the right to invoke exactly that
+// alias. The invoked function's own role gets nothing for it.
+func (b *builder) wireInvokes() {
+	for _, f := range b.cloud.FunctionsOf(b.name) {
+		bf := b.built[f.Name]
+		for _, name := range f.Invokes {
+			target := b.built[name].alias.FunctionArn()
+			bf.fn.AddEnvironment(jsii.String(contract.InvokeEnv(name)), target, nil)
+			bf.role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions: jsii.Strings("lambda:InvokeFunction"), Resources: &[]*string{target},
+			}))
+		}
 	}
 }
 

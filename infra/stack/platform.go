@@ -214,6 +214,7 @@ func (d *deployment) domain(scope constructs.Construct, domain string) awscdk.St
 		b.buildFunction(f)
 	}
 	b.wireOperators()
+	b.wireInvokes()
 	b.noFunctions(len(d.cloud.FunctionsOf(domain)))
 	b.businessMetrics(domain)
 	b.queries()

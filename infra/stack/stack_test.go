@@ -561,8 +561,8 @@ func TestRolesNameOnlyTheirOwnTablesAndThePlatformsGrantedToThem(t *testing.T) {
 							t.Errorf("%s may PutEvents on %v, not the platform's bus", f.Name, list[0])
 						}
 					case a == "lambda:InvokeFunction":
-						if !f.Operator {
-							t.Errorf("%s may invoke functions but is no operator", f.Name)
+						if !f.Operator && len(f.Invokes) == 0 {
+							t.Errorf("%s may invoke functions but is no operator and invokes none", f.Name)
 						}
 					case strings.HasPrefix(a, "logs:"), strings.HasPrefix(a, "sqs:"), a == "secretsmanager:GetSecretValue":
 					default:
@@ -1090,6 +1090,56 @@ func TestOperatorsReachEveryAsyncFunction(t *testing.T) {
 				t.Errorf("%s may not invoke %s's live alias", f.Name, a.Name)
 			}
 		}
+	}
+}
+
+// TestTheFeedParserHasNoGrants: parse-feed, where hostile feed bytes meet
+// the XML parser, may write its logs and traces and nothing else — no table,
+// secret, bus or function — and each function that invokes it may invoke
+// exactly its live alias, named in its KIOSK_INVOKE_PARSE_FEED.
+func TestTheFeedParserHasNoGrants(t *testing.T) {
+	s := kiosk(t, "dev")
+	cloud := topology.Kiosk()
+	target, ok := cloud.Function(contract.ParseFeedFunction)
+	if !ok {
+		t.Fatalf("no %s in the topology", contract.ParseFeedFunction)
+	}
+	_, tmpl := s.stackOf(target)
+	_, alias, roleID := function(t, tmpl, target.Name)
+	for _, st := range statements(tmpl, roleID) {
+		for _, a := range toStrings(st["Action"]) {
+			if a != "logs:CreateLogStream" && a != "logs:PutLogEvents" {
+				t.Errorf("%s may %s on %v: it must reach nothing but its logs", target.Name, a, st["Resource"])
+			}
+		}
+	}
+	callers := 0
+	for _, f := range cloud.Functions {
+		if !slices.Contains(f.Invokes, target.Name) {
+			continue
+		}
+		callers++
+		_, ftmpl := s.stackOf(f)
+		fn, _, froleID := function(t, ftmpl, f.Name)
+		if v := fn.Props["Environment"].(map[string]any)["Variables"].(map[string]any)[contract.InvokeEnv(target.Name)]; ref(v) != alias.ID {
+			t.Errorf("%s: %s = %v, want %s's live alias", f.Name, contract.InvokeEnv(target.Name), v, target.Name)
+		}
+		var invoke []any
+		for _, st := range statements(ftmpl, froleID) {
+			if slices.Contains(toStrings(st["Action"]), "lambda:InvokeFunction") {
+				res, isList := st["Resource"].([]any)
+				if !isList {
+					res = []any{st["Resource"]}
+				}
+				invoke = append(invoke, res...)
+			}
+		}
+		if len(invoke) != 1 || ref(invoke[0]) != alias.ID {
+			t.Errorf("%s may invoke %v, want exactly %s's live alias", f.Name, invoke, target.Name)
+		}
+	}
+	if callers != 2 {
+		t.Errorf("%d functions invoke %s, want ingest-feeds and websub-callback", callers, target.Name)
 	}
 }
 

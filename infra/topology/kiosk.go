@@ -137,6 +137,8 @@ func Kiosk() Cloud {
 				// ingest.BatchPeriod is this rate (a test holds them equal).
 				Schedules: []Schedule{{"rate(5 minutes)", "poll the sources that are due; renew WebSub leases"}},
 				Grants:    []Grant{{"articles", ReadWrite}, {RunsTable, Write}},
+				// Every fetched document is parsed by parse-feed.
+				Invokes: []string{contract.ParseFeedFunction},
 				// host:port pairs the fetcher may reach despite the private-address
 				// rule; empty in AWS, the sample-feed server locally. The public
 				// API's URL makes the WebSub callbacks.
@@ -159,9 +161,22 @@ func Kiosk() Cloud {
 						MaxBody: 1 << 20, PerClient: &ClientLimit{Requests: 600, WindowSeconds: 60}},
 				},
 				Grants:    []Grant{{"articles", ReadWrite}, {LimitsTable, Write}},
+				Invokes:   []string{contract.ParseFeedFunction},
 				Publishes: []string{events.ArticlePublishedType},
 				MemoryMB:  512,
 				Timeout:   20 * time.Second,
+			},
+			{
+				Name:   contract.ParseFeedFunction,
+				Domain: "article",
+				Description: "Parses one feed document into normalized items for ingest-feeds and websub-callback, which " +
+					"invoke it synchronously. No grants: hostile feed bytes meet the XML parser with no credentials to any table.",
+				// No Grants, no Secrets, no Publishes: its role allows its logs only.
+				// Its request is at most a 4 MiB document, base64 in JSON (5.33 MiB),
+				// below Lambda's 6 MB synchronous payload (feeddoc.MaxBody). 512 MB:
+				// the callers' CPU share, so a parse takes what it took in them.
+				MemoryMB: 512,
+				Timeout:  10 * time.Second,
 			},
 			{
 				Name:   "announce-articles",

@@ -169,6 +169,9 @@ type ClientLimit = contract.ClientLimit
 // DefaultMaxBody is a route's body cap unless it declares another.
 const DefaultMaxBody = contract.DefaultMaxBody
 
+// MaxDescription is the longest description Lambda takes for a function.
+const MaxDescription = 256
+
 // MaxBodyLimit is the largest cap a route may declare: below Lambda's 6 MB
 // synchronous payload, which the body shares with the rest of the event.
 const MaxBodyLimit = 4 << 20
@@ -216,6 +219,12 @@ type Function struct {
 	// function's dead letters: they get OperationsEnv, lambda:InvokeFunction
 	// on the asynchronous functions and their dead-letter queues.
 	Operator bool
+	// Invokes lists the functions of the same stack this one calls
+	// synchronously (Lambda Invoke, RequestResponse): it gets
+	// lambda:InvokeFunction on each one's live alias and
+	// contract.InvokeEnv(name) naming it. An invoked function needs no
+	// trigger of its own.
+	Invokes []string
 }
 
 // RunsTable records every batch run; each batch function must be granted
@@ -310,7 +319,7 @@ var (
 	attrRe      = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	envRe       = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
 	pathSegRe   = regexp.MustCompile(`^([a-z0-9][a-z0-9._-]*|\{[a-z][a-z_0-9]*\+?\})$`)
-	reservedEnv = []string{"AWS_", "LAMBDA_", "_HANDLER", "KIOSK_TABLE_", "KIOSK_SECRET_", contract.BusEnv, contract.FunctionEnv, RouteAuthEnv, contract.RouteLimitsEnv, "KIOSK_CLOCK_OFFSET"}
+	reservedEnv = []string{"AWS_", "LAMBDA_", "_HANDLER", "KIOSK_TABLE_", "KIOSK_SECRET_", "KIOSK_INVOKE_", contract.BusEnv, contract.FunctionEnv, RouteAuthEnv, contract.RouteLimitsEnv, "KIOSK_CLOCK_OFFSET"}
 )
 
 // Validate rejects a broken topology. It does not look at the file system;
@@ -368,6 +377,12 @@ func (c Cloud) Validate() error {
 	}
 	functions := map[string]bool{}
 	routes := map[string]string{}
+	invoked := map[string]bool{}
+	for _, f := range c.Functions {
+		for _, name := range f.Invokes {
+			invoked[name] = true
+		}
+	}
 	for _, f := range c.Functions {
 		if !nameRe.MatchString(f.Name) {
 			fail("function %q: name must be lower-case kebab", f.Name)
@@ -378,6 +393,9 @@ func (c Cloud) Validate() error {
 		functions[f.Name] = true
 		if !nameRe.MatchString(f.Domain) {
 			fail("function %q: domain %q must be the lower-case name of its package under shared/", f.Name, f.Domain)
+		}
+		if n := len(f.Description); n > MaxDescription {
+			fail("function %q: description is %d characters, over Lambda's %d", f.Name, n, MaxDescription)
 		}
 		if f.MemoryMB < 128 || f.MemoryMB > 10240 {
 			fail("function %q: memory %d MB is outside 128-10240", f.Name, f.MemoryMB)
@@ -395,8 +413,21 @@ func (c Cloud) Validate() error {
 			if len(f.Routes) > 0 || f.Async() {
 				fail("the authorizer %q must have no triggers of its own", f.Name)
 			}
-		} else if len(f.Routes) == 0 && !f.Async() {
+		} else if len(f.Routes) == 0 && !f.Async() && !invoked[f.Name] {
 			fail("function %q has no trigger", f.Name)
+		}
+		for _, name := range f.Invokes {
+			target, ok := c.Function(name)
+			switch {
+			case !ok:
+				fail("function %q invokes %q, which is not a declared function", f.Name, name)
+			case name == f.Name:
+				fail("function %q invokes itself", f.Name)
+			case name == c.Authorizer:
+				fail("function %q invokes the authorizer %q, which only the gateway calls", f.Name, name)
+			case c.StackOf(target) != c.StackOf(f):
+				fail("function %q invokes %q of another stack (%s): declare them in one domain", f.Name, name, c.StackOf(target))
+			}
 		}
 		for _, r := range f.Routes {
 			if err := checkRoute(r); err != nil {
@@ -560,8 +591,9 @@ func (c Cloud) CheckFolders(root string) error {
 
 // Environment returns the variables the platform sets for a function, given the
 // physical table names, secret ids and bus name: its own env, KIOSK_FUNCTION, a
-// KIOSK_TABLE_* per granted table, a KIOSK_SECRET_* per secret and KIOSK_BUS if
-// it publishes.
+// KIOSK_TABLE_* per granted table, a KIOSK_SECRET_* per secret, KIOSK_BUS if
+// it publishes and a KIOSK_INVOKE_* per function it invokes (its name; the
+// CDK stack puts the live alias's ARN in its place).
 func (f Function) Environment(tableName, secretID func(string) string, bus string) map[string]string {
 	env := map[string]string{contract.FunctionEnv: f.Name}
 	for k, v := range f.Env {
@@ -575,6 +607,9 @@ func (f Function) Environment(tableName, secretID func(string) string, bus strin
 	}
 	if len(f.Publishes) > 0 {
 		env[contract.BusEnv] = bus
+	}
+	for _, name := range f.Invokes {
+		env[contract.InvokeEnv(name)] = name
 	}
 	return env
 }

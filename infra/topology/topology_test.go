@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -145,6 +146,27 @@ func TestValidateRejects(t *testing.T) {
 		{"too little memory", func(c *Cloud) {
 			c.Functions[0].MemoryMB = 64
 		}, "memory"},
+		{"a description longer than Lambda takes", func(c *Cloud) {
+			c.Functions[0].Description = strings.Repeat("x", MaxDescription+1)
+		}, "description is 257 characters"},
+		{"invoking an undeclared function", func(c *Cloud) {
+			c.Functions[0].Invokes = []string{"nope"}
+		}, `invokes "nope", which is not a declared function`},
+		{"invoking a function of another stack", func(c *Cloud) {
+			c.Functions[0].Invokes = []string{contract.ParseFeedFunction} // health-api, in the health stack
+		}, "of another stack"},
+		{"a function invoking itself", func(c *Cloud) {
+			f := &c.Functions[slices.IndexFunc(c.Functions, func(f Function) bool { return f.Name == contract.ParseFeedFunction })]
+			f.Invokes = []string{f.Name}
+		}, "invokes itself"},
+		{"a function no one invokes and nothing triggers", func(c *Cloud) {
+			for i := range c.Functions {
+				c.Functions[i].Invokes = nil
+			}
+		}, `function "parse-feed" has no trigger`},
+		{"an environment variable in the invoke targets' namespace", func(c *Cloud) {
+			c.Functions[0].Env = map[string]string{contract.InvokeEnv("parse-feed"): "x"}
+		}, "set by the platform"},
 	}
 	for _, tc := range cases {
 		t.Run("it rejects "+tc.name, func(t *testing.T) {
@@ -155,6 +177,27 @@ func TestValidateRejects(t *testing.T) {
 				t.Errorf("Validate() = %v, want an error containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestTheFeedParserIsInvokedAndGrantedNothing: parse-feed, where hostile feed
+// bytes meet the XML parser, has no table, secret or bus grant and no
+// trigger; the two ingestion functions invoke it and get its name.
+func TestTheFeedParserIsInvokedAndGrantedNothing(t *testing.T) {
+	c := Kiosk()
+	f, ok := c.Function(contract.ParseFeedFunction)
+	if !ok {
+		t.Fatal("no parse-feed in the topology")
+	}
+	if len(f.Grants)+len(f.Secrets)+len(f.Publishes)+len(f.Routes)+len(f.Rules)+len(f.Schedules)+len(f.Invokes) != 0 || f.Operator || f.Env != nil {
+		t.Errorf("parse-feed = %+v; want nothing granted and no trigger", f)
+	}
+	for _, name := range []string{"ingest-feeds", "websub-callback"} {
+		caller, _ := c.Function(name)
+		env := caller.Environment(func(t string) string { return t }, func(s string) string { return s }, "bus")
+		if !slices.Contains(caller.Invokes, f.Name) || env[contract.InvokeEnv(f.Name)] != f.Name {
+			t.Errorf("%s: Invokes %v, %s=%q; want parse-feed named", name, caller.Invokes, contract.InvokeEnv(f.Name), env[contract.InvokeEnv(f.Name)])
+		}
 	}
 }
 

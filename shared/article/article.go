@@ -4,7 +4,11 @@
 // fetches every due source safely.
 package article
 
-import "time"
+import (
+	"time"
+
+	"github.com/kiosk-news/kiosk/shared/article/feeddoc"
+)
 
 // Article is one news article, stored once per canonical URL.
 type Article struct {
@@ -109,7 +113,7 @@ type Page struct {
 
 // Caps on stored text.
 const (
-	MaxTitle   = 300
-	MaxSummary = 600
-	MaxURL     = 2048
+	MaxTitle   = feeddoc.MaxTitle
+	MaxSummary = feeddoc.MaxSummary
+	MaxURL     = feeddoc.MaxURL
 )

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/kiosk-news/kiosk/shared/article/feeddoc"
 )
 
 // A title's words, normalised for the story decision (story.go): how sources
@@ -813,24 +815,7 @@ func init() {
 	}
 }
 
-// Invisible reports a format character that changes how text around it is
-// displayed while showing nothing itself, and carries no meaning in a title or
-// a summary: the bidi embeddings, overrides and isolates (U+202A–U+202E,
-// U+2066–U+2069; an override makes "gnp.exe" read as "exe.png"), the bidi marks
-// LRM, RLM and ALM (U+200E, U+200F, U+061C), the deprecated format controls
-// U+206A–U+206F, the zero-width space U+200B, the word joiner U+2060 and the
-// byte-order mark U+FEFF. Ingestion drops them from what it stores and keyOf
-// ignores them. ZWNJ and ZWJ (U+200C, U+200D) are not in the set: they carry
-// meaning between letters of some scripts and inside emoji sequences, so
-// ingestion judges them by their neighbours (ingest.PlainText).
-func Invisible(r rune) bool {
-	switch {
-	case r < 0x061C:
-		return false
-	case r == 0x061C, r == 0x200B, r == 0x200E, r == 0x200F, r == 0x2060, r == 0xFEFF:
-		return true
-	case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x206F:
-		return true
-	}
-	return false
-}
+// Invisible reports a format character that shows nothing and carries no
+// meaning in a title or a summary (feeddoc.Invisible: the bidi controls, the
+// zero-width space, the word joiner, the BOM).
+func Invisible(r rune) bool { return feeddoc.Invisible(r) }

@@ -104,6 +104,9 @@ func TestTheDiagramShowsTheWholeTopology(t *testing.T) {
 		for _, g := range f.Grants {
 			want = append(want, f.Name+" "+accessVerb(g.Access)+" "+g.Table)
 		}
+		for _, name := range f.Invokes {
+			want = append(want, "invokes → "+name)
+		}
 	}
 	for _, tb := range c.Tables {
 		want = append(want, tb.Name)

@@ -285,6 +285,9 @@ func functionRows(c topology.Cloud, f topology.Function) []row {
 	for _, sc := range f.Secrets {
 		rows = append(rows, row{spans: []span{{"secret ", "muted"}, {sc, ""}}})
 	}
+	for _, name := range f.Invokes {
+		rows = append(rows, row{spans: []span{{"invokes → ", "muted"}, {name, ""}}})
+	}
 	return rows
 }
 
@@ -299,6 +302,15 @@ func settings(c topology.Cloud, f topology.Function) string {
 	}
 	if f.Operator {
 		parts = append(parts, "operator")
+	}
+	var callers []string
+	for _, other := range c.Functions {
+		if slices.Contains(other.Invokes, f.Name) {
+			callers = append(callers, other.Name)
+		}
+	}
+	if len(callers) > 0 {
+		parts = append(parts, "invoked by "+strings.Join(callers, ", "))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -109,6 +109,10 @@ func tagsOf(pkg string) (tags []string, names string, err error) {
 		deps[p] = true
 	}
 	names = "aws-lambda-go, dynamo"
+	if !deps["github.com/guregu/dynamo/v2"] {
+		// A function that calls no AWS API (parse-feed).
+		tags, names = append(tags, "floor_nodynamo"), "aws-lambda-go"
+	}
 	for _, l := range libraries {
 		if deps[l.pkg] {
 			tags = append(tags, l.tag)

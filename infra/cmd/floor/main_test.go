@@ -13,8 +13,10 @@ func TestAFunctionsFloorLinksTheChosenLibrariesItLinks(t *testing.T) {
 	for fn, want := range map[string][]string{
 		"track-articles":  nil,
 		"authorizer":      {"floor_secretsmanager"},
-		"websub-callback": {"floor_eventbridge", "floor_gofeed", "floor_proxy"},
+		"websub-callback": {"floor_eventbridge", "floor_lambda", "floor_proxy"},
 		"admin-ops":       {"floor_lambda", "floor_proxy", "floor_sqs"},
+		"ingest-feeds":    {"floor_lambda"},
+		"parse-feed":      {"floor_gofeed", "floor_nodynamo"},
 	} {
 		got, _, err := tagsOf("./functions/" + fn)
 		if err != nil {

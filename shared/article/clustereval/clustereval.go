@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/article"
+	"github.com/kiosk-news/kiosk/shared/article/feedparse"
 	"github.com/kiosk-news/kiosk/shared/article/ingest"
 	"github.com/mmcdole/gofeed"
 )
@@ -161,12 +162,13 @@ func Cluster(hs []Headline) ([]string, error) {
 	for _, i := range order {
 		h := hs[i]
 		published := h.Published
-		a, err := ingest.FromItem(&gofeed.Item{Title: h.Title, Link: fmt.Sprintf("https://%s.example/%d", h.Source, i), PublishedParsed: &published},
-			"en", article.Source{ID: h.Source, Category: strings.SplitN(h.Story, "/", 2)[0], Weight: 1}, published.Add(time.Hour))
+		fetched := published.Add(time.Hour)
+		it, err := feedparse.FromItem(&gofeed.Item{Title: h.Title, Link: fmt.Sprintf("https://%s.example/%d", h.Source, i), PublishedParsed: &published},
+			"en", fetched)
 		if err != nil {
 			return nil, fmt.Errorf("headline %q: %w", h.Title, err)
 		}
-		out[i], _ = stories.Assign(a)
+		out[i], _ = stories.Assign(ingest.Article(it, article.Source{ID: h.Source, Category: strings.SplitN(h.Story, "/", 2)[0], Weight: 1}, fetched))
 	}
 	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/article"
+	"github.com/kiosk-news/kiosk/shared/article/feedparse"
 	"github.com/kiosk-news/kiosk/shared/article/ingest"
 	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
 	"github.com/mmcdole/gofeed"
@@ -47,11 +48,12 @@ func ingestRuns(t *testing.T, st article.Store, pools article.Store, hs []Headli
 		for n, i := range run {
 			h := hs[i]
 			published := h.Published
-			a, err := ingest.FromItem(&gofeed.Item{Title: h.Title, Link: fmt.Sprintf("https://%s.example/%d", h.Source, i), PublishedParsed: &published},
-				"en", article.Source{ID: h.Source, Category: "world", Weight: 1}, now)
+			it, err := feedparse.FromItem(&gofeed.Item{Title: h.Title, Link: fmt.Sprintf("https://%s.example/%d", h.Source, i), PublishedParsed: &published},
+				"en", now)
 			if err != nil {
 				t.Fatal(err)
 			}
+			a := ingest.Article(it, article.Source{ID: h.Source, Category: "world", Weight: 1}, now)
 			a.IngestedAt = now.Add(time.Duration(n) * time.Millisecond)
 			news = append(news, a)
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/article"
+	"github.com/kiosk-news/kiosk/shared/article/feedparse"
 
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
 	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
@@ -54,7 +55,7 @@ func BenchmarkIngest(b *testing.B) {
 			_ = s.PutSource(context.Background(), article.Source{ID: fmt.Sprintf("feed-%d", f), URL: fmt.Sprintf("%s/f%d", srv.URL, f),
 				Name: "bench", Category: "bench", Weight: 1, CreatedAt: t0, UpdatedAt: t0})
 		}
-		in := &Ingester{Store: s, Fetcher: NewFetcher([]string{strings.TrimPrefix(srv.URL, "http://")}), Now: func() time.Time { return t0 }}
+		in := &Ingester{Parser: feedparse.Local{}, Store: s, Fetcher: NewFetcher([]string{strings.TrimPrefix(srv.URL, "http://")}), Now: func() time.Time { return t0 }}
 		ctx, counter := awsenv.WithCounter(context.Background())
 		b.StartTimer()
 		start := time.Now()

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/article"
+	"github.com/kiosk-news/kiosk/shared/article/feedparse"
 )
 
 // TestAnEditorsSplitSurvivesTheNextIngestion: the sample feeds are
@@ -17,7 +18,7 @@ func TestAnEditorsSplitSurvivesTheNextIngestion(t *testing.T) {
 			ctx := context.Background()
 			s := store.new(t)
 			at := t0.Add(time.Minute)
-			in := &Ingester{Store: s, Fetcher: sampleSetup(t, s), Now: func() time.Time { return at }}
+			in := &Ingester{Parser: feedparse.Local{}, Store: s, Fetcher: sampleSetup(t, s), Now: func() time.Time { return at }}
 			if _, err := in.Run(ctx); err != nil {
 				t.Fatal(err)
 			}

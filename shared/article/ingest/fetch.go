@@ -15,11 +15,13 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/article"
+	"github.com/kiosk-news/kiosk/shared/article/feeddoc"
 )
 
-// Fetch limits.
+// Fetch limits. A feed is at most MaxFeedBytes: parse-feed's cap
+// (feeddoc.MaxBody), which keeps the invoke below Lambda's 6 MB payload.
 const (
-	MaxFeedBytes  = 4 << 20
+	MaxFeedBytes  = feeddoc.MaxBody
 	FetchTimeout  = 10 * time.Second
 	MaxRedirects  = 3
 	userAgent     = "KioskBot/1.0 (news aggregation; conditional GET)"
@@ -45,6 +47,7 @@ type Fetcher struct {
 type Response struct {
 	NotModified  bool
 	Body         []byte
+	ContentType  string
 	ETag         string
 	LastModified string
 	// MaxAge is the response's Cache-Control max-age (0 when none): the
@@ -161,7 +164,7 @@ func (f *Fetcher) Fetch(ctx context.Context, url, etag, lastModified string) (Re
 		return Response{}, fmt.Errorf("%w: over %d bytes", ErrTooLarge, f.maxBytes)
 	}
 	hub, self := linkHeader(resp.Header.Values("Link"))
-	return Response{Body: body, ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"),
+	return Response{Body: body, ContentType: resp.Header.Get("Content-Type"), ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"),
 		MaxAge: maxAge, Hub: hub, Self: self}, nil
 }
 

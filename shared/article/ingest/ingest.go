@@ -1,11 +1,12 @@
 // Package ingest is the articles domain's ingestion batch: fetch every due
-// source without reaching the internal network, parse its feed (gofeed) and
-// turn items into articles for the article store. It is its own package so
-// that what only reads or edits articles does not link the feed parsers.
+// source without reaching the internal network, have its feed parsed (by the
+// parse-feed function: Parser) and turn the items into articles for the
+// article store. It links no feed parser (feedparse does, for parse-feed
+// alone), and it is its own package so that what only reads or edits articles
+// does not link the fetcher and the WebSub subscriber.
 package ingest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,10 +16,10 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/article"
+	"github.com/kiosk-news/kiosk/shared/article/feeddoc"
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/parallel"
-	"github.com/mmcdole/gofeed"
 )
 
 // Ingester is the ingestion batch: fetch every due source, turn items into
@@ -26,8 +27,10 @@ import (
 // It does not announce them: the Announcer relays what was stored to the bus,
 // so a crash between the two can lose nothing.
 type Ingester struct {
-	Store       article.Store
-	Fetcher     *Fetcher
+	Store   article.Store
+	Fetcher *Fetcher
+	// Parser parses every fetched or pushed document (Remote: parse-feed).
+	Parser      Parser
 	Concurrency int              // parallel fetches (default 8)
 	Now         func() time.Time // default time.Now
 	// StoryWindow is how far back near-duplicates are looked for (default
@@ -55,10 +58,9 @@ const Ahead = BatchPeriod + RelayDelay
 
 // MaxItems bounds the items one feed document may store, polled or pushed:
 // the newest MaxItems by publication date; the rest are ignored and counted
-// (Report.Ignored, PushReport.Ignored). A feed carries its latest few dozen
-// items; a document of thousands is a mistake or an attack, and storing (and
-// announcing) them all would outlast the callback's timeout and flood top.
-const MaxItems = 100
+// (Report.Ignored, PushReport.Ignored). parse-feed applies it
+// (feeddoc.MaxItems, which says why).
+const MaxItems = feeddoc.MaxItems
 
 // MaxDue bounds the sources one run fetches (the soonest due first); the
 // rest are due on the next run.
@@ -96,6 +98,11 @@ type Report struct {
 	// Unstored counts sources with an article the run could not store; they
 	// keep their previous fetch state and are fetched in full next run.
 	Unstored int `json:"unstored"`
+	// Unparsed counts fetched sources whose document parse-feed did not
+	// answer for (an invoke that failed, a timeout): not the source's fault,
+	// so they keep their previous fetch state (no failure, no backoff), are
+	// fetched in full next run, and the run fails so that it is retried.
+	Unparsed int `json:"unparsed,omitempty"`
 }
 
 // Backoff for failing sources: 15 min doubling per consecutive failure, at most a day.
@@ -122,8 +129,9 @@ type fetched struct {
 	bad        int
 	ignored    int // items beyond MaxItems
 	state      article.FetchState
-	outcome    string // fetched, not_modified, failed
+	outcome    string // fetched, not_modified, failed, unparsed
 	hub, topic string // the feed's WebSub links
+	err        error  // why parse-feed did not answer (outcome unparsed)
 }
 
 // Run does one ingestion pass. One broken source never stops the others.
@@ -181,6 +189,8 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 			r.Fetched++
 		case "not_modified":
 			r.NotModified++
+		case "unparsed":
+			r.Unparsed++
 		default:
 			r.Failed++
 			r.FailureStreak = max(r.FailureStreak, f.state.ConsecutiveFailures)
@@ -212,6 +222,10 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 	// A run that fails part-way resumes where it stopped.
 	errs := []error{err}
 	for _, f := range results {
+		if f.outcome == "unparsed" {
+			errs = append(errs, fmt.Errorf("parse %s: %w", f.source.ID, f.err))
+			continue
+		}
 		if unstored[f.source.ID] > 0 {
 			r.Unstored++
 			continue
@@ -264,21 +278,31 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 	return r, errors.Join(errs...)
 }
 
-// Push stores the items of a feed document a WebSub hub pushed for src,
-// through the same feed item → article path as a poll (FromItem, stories,
-// one conditional put per article). It returns the articles it stored new;
-// a replay stores none. It leaves the source's fetch state alone.
-func (in *Ingester) Push(ctx context.Context, src article.Source, body []byte) ([]article.Article, PushReport, error) {
+// Push stores the items of a feed document a WebSub hub pushed for src
+// (contentType is the push's), through the same feed item → article path as
+// a poll (parse-feed, stories, one conditional put per article). It returns
+// the articles it stored new; a replay stores none. It leaves the source's
+// fetch state alone. A document parse-feed calls not a feed is the hub's
+// EINVALID, as it always was; parse-feed failing is an internal error, which
+// the hub retries.
+func (in *Ingester) Push(ctx context.Context, src article.Source, contentType string, body []byte) ([]article.Article, PushReport, error) {
 	now := in.now()
 	var r PushReport
-	items, bad, ignored, err := parseItems(body, src, now)
-	if err != nil {
+	doc, err := in.parse(ctx, src, src.URL, contentType, body, now)
+	switch feeddoc.Code(err) {
+	case "":
+		if err != nil {
+			return nil, r, err // parse-feed's failure, not the hub's: a 5xx, and the hub sends again
+		}
+	case feeddoc.TooLarge:
+		return nil, r, kiosk.Errorf(kiosk.ETOOLARGE, "the pushed content is too large: %v", kiosk.Truncate(err.Error(), 200))
+	default:
 		return nil, r, kiosk.Errorf(kiosk.EINVALID, "the pushed content is not a feed: %v", kiosk.Truncate(err.Error(), 200))
 	}
-	r.BadItems, r.Ignored = bad, ignored
+	r.BadItems, r.Ignored = doc.bad, doc.ignored
 	seen := map[string]bool{}
 	var offered []article.Article
-	for _, a := range items {
+	for _, a := range doc.articles {
 		if seen[a.ID] {
 			r.Duplicates++
 			continue
@@ -374,35 +398,6 @@ func announce(ctx context.Context, p article.Publisher, fresh []article.Article)
 	return len(fresh)
 }
 
-// parseItems turns a feed document into articles of src: its newest
-// MaxItems (by publication date; the document's order among equal dates).
-// bad counts items that are not articles, ignored those beyond MaxItems.
-func parseItems(body []byte, src article.Source, now time.Time) (out []article.Article, bad, ignored int, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			out, bad, ignored, err = nil, 0, 0, fmt.Errorf("parser panic: %v", p)
-		}
-	}()
-	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
-	if err != nil {
-		return nil, 0, 0, err
-	}
-	for _, it := range feed.Items {
-		a, err := FromItem(it, feed.Language, src, now)
-		if err != nil {
-			bad++
-			continue
-		}
-		out = append(out, a)
-	}
-	if len(out) > MaxItems {
-		// (sort.SliceStable: a generic sort of Article costs the bootstrap ~8 KB.)
-		sort.SliceStable(out, func(i, j int) bool { return out[i].PublishedAt.After(out[j].PublishedAt) })
-		out, ignored = out[:MaxItems], len(out)-MaxItems
-	}
-	return out, bad, ignored, nil
-}
-
 func (in *Ingester) now() time.Time {
 	if in.Now != nil {
 		return in.Now().UTC()
@@ -451,18 +446,22 @@ func (in *Ingester) fetchOne(ctx context.Context, s article.Source, now time.Tim
 	if resp.NotModified {
 		f.outcome = "not_modified"
 	} else {
-		items, bad, ignored, err := parseItems(resp.Body, s, now)
+		doc, err := in.parse(ctx, s, s.URL, resp.ContentType, resp.Body, now)
+		if err != nil && feeddoc.Code(err) == "" {
+			// parse-feed did not answer: not the source's failure.
+			return fetched{source: s, state: s.FetchState, outcome: "unparsed", err: err}
+		}
 		if err != nil {
 			return fail(fmt.Errorf("parse: %w", err))
 		}
-		f.outcome, f.articles, f.bad, f.ignored = "fetched", items, bad, ignored
-		for _, a := range items {
+		f.outcome, f.articles, f.bad, f.ignored = "fetched", doc.articles, doc.bad, doc.ignored
+		for _, a := range doc.articles {
 			published = append(published, a.PublishedAt)
 		}
 		f.state.ETag, f.state.LastModified = resp.ETag, resp.LastModified
 		f.hub, f.topic = resp.Hub, resp.Self
 		if f.hub == "" {
-			f.hub, f.topic = discoverHub(resp.Body)
+			f.hub, f.topic = doc.hub, doc.self
 		}
 	}
 	// The previous interval is what the last run chose: next − checked

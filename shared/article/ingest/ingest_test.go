@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/article"
+	"github.com/kiosk-news/kiosk/shared/article/feedparse"
 
 	"github.com/kiosk-news/kiosk/shared/article/samplefeeds"
 )
@@ -40,7 +41,7 @@ func TestIngestingTheSamplesTwice(t *testing.T) {
 func ingestTwice(t *testing.T, s article.Store) {
 	ctx := context.Background()
 	at := t0.Add(time.Minute)
-	in := &Ingester{Store: s, Fetcher: sampleSetup(t, s), Now: func() time.Time { return at }}
+	in := &Ingester{Parser: feedparse.Local{}, Store: s, Fetcher: sampleSetup(t, s), Now: func() time.Time { return at }}
 
 	first, err := in.Run(ctx)
 	if err != nil {

@@ -1,12 +1,8 @@
 package ingest
 
 import (
-	"bytes"
-	"encoding/xml"
-	"io"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 )
 
@@ -49,46 +45,4 @@ func PollInterval(now time.Time, published []time.Time, prev, maxAge time.Durati
 	}
 	d = max(d, maxAge)
 	return min(max(d, MinInterval), MaxInterval)
-}
-
-// discoverHub finds the WebSub links inside a feed document (W3C WebSub §4:
-// an Atom or RSS feed's <link rel="hub" href> / <atom:link rel="hub" href>,
-// and rel="self" for the topic). It reads at most the document's first
-// 64 KiB: the links belong in the feed's head, before the items.
-func discoverHub(body []byte) (hub, self string) {
-	d := xml.NewDecoder(io.LimitReader(bytes.NewReader(body), 64<<10))
-	d.Strict = false
-	d.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) { return in, nil }
-	for hub == "" || self == "" {
-		tok, err := d.Token()
-		if err != nil {
-			break
-		}
-		el, ok := tok.(xml.StartElement)
-		if !ok {
-			continue
-		}
-		if el.Name.Local == "item" || el.Name.Local == "entry" {
-			break // past the feed's head
-		}
-		if el.Name.Local != "link" {
-			continue
-		}
-		var rel, href string
-		for _, a := range el.Attr {
-			switch a.Name.Local {
-			case "rel":
-				rel = strings.ToLower(strings.TrimSpace(a.Value))
-			case "href":
-				href = strings.TrimSpace(a.Value)
-			}
-		}
-		switch {
-		case rel == "hub" && hub == "" && href != "":
-			hub = href
-		case rel == "self" && self == "" && href != "":
-			self = href
-		}
-	}
-	return hub, self
 }

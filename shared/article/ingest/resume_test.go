@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/article"
+	"github.com/kiosk-news/kiosk/shared/article/feedparse"
 )
 
 // flakyStore is the real store with PutArticle failing for chosen sources,
@@ -44,13 +45,13 @@ func resumeIngestion(t *testing.T, newStore func(t *testing.T) article.Store) {
 	now := func() time.Time { return at }
 
 	clean := newStore(t)
-	want, err := (&Ingester{Store: clean, Fetcher: sampleSetup(t, clean), Now: now}).Run(ctx)
+	want, err := (&Ingester{Parser: feedparse.Local{}, Store: clean, Fetcher: sampleSetup(t, clean), Now: now}).Run(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	s := &flakyStore{Store: newStore(t), fail: map[string]bool{"tech-daily": true, "world-wire": true}}
-	in := &Ingester{Store: s, Fetcher: sampleSetup(t, s.Store), Now: now}
+	in := &Ingester{Parser: feedparse.Local{}, Store: s, Fetcher: sampleSetup(t, s.Store), Now: now}
 	first, err := in.Run(ctx)
 	if err == nil || first.Unstored != 2 || first.New >= want.New || first.New == 0 {
 		t.Fatalf("the failing run: %+v, %v; want an error, 2 sources unstored, some articles stored", first, err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/article"
+	"github.com/kiosk-news/kiosk/shared/article/feedparse"
 )
 
 // growingFeed serves one RSS feed whose items the test adds as the day goes.
@@ -52,7 +53,7 @@ func feedSetup(t *testing.T, s article.Store, feed http.Handler, now *time.Time)
 		Weight: 1, CreatedAt: t0, UpdatedAt: t0}); err != nil {
 		t.Fatal(err)
 	}
-	return &Ingester{Store: s, Fetcher: NewFetcher([]string{strings.TrimPrefix(srv.URL, "http://")}), Now: func() time.Time { return *now }}
+	return &Ingester{Parser: feedparse.Local{}, Store: s, Fetcher: NewFetcher([]string{strings.TrimPrefix(srv.URL, "http://")}), Now: func() time.Time { return *now }}
 }
 
 func stored(t *testing.T, s article.Store, url string) article.Article {
@@ -245,7 +246,7 @@ func TestRunsAndPushesReadTheirCandidatesNotTheWindow(t *testing.T) {
 			}
 			body := `<rss version="2.0"><channel><title>w</title><item><title>Chile coast earthquake of magnitude 6 kills 3</title>` +
 				`<link>https://wire.example/quake-2</link><pubDate>` + t0.Format(time.RFC1123Z) + `</pubDate></item></channel></rss>`
-			fresh, pr, err := in.Push(ctx, article.Source{ID: "wire", Category: "world", Weight: 1}, []byte(body))
+			fresh, pr, err := in.Push(ctx, article.Source{ID: "wire", Category: "world", Weight: 1}, "application/rss+xml", []byte(body))
 			if err != nil || pr.New != 1 || len(fresh) != 1 || fresh[0].Story != first.ID {
 				t.Errorf("push: %+v, %+v, %v; want one new article in story %s", fresh, pr, err, first.ID)
 			}

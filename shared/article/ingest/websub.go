@@ -348,7 +348,7 @@ type PushReport struct {
 // subscription's secret: sha256, sha384 or sha512), and then through the same
 // feed → article path as polling. Replays store nothing new (an article is
 // stored once by its canonical URL). New articles are announced at once.
-func (w *Subscriber) Receive(ctx context.Context, id, signature string, body []byte) (PushReport, error) {
+func (w *Subscriber) Receive(ctx context.Context, id, signature, contentType string, body []byte) (PushReport, error) {
 	sub, err := w.subscription(ctx, id)
 	if err != nil {
 		return PushReport{}, err
@@ -366,7 +366,7 @@ func (w *Subscriber) Receive(ctx context.Context, id, signature string, body []b
 	} else if err != nil {
 		return PushReport{}, err
 	}
-	fresh, r, err := w.Ingester.Push(ctx, src, body)
+	fresh, r, err := w.Ingester.Push(ctx, src, contentType, body)
 	if err != nil {
 		return r, err
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/article"
+	"github.com/kiosk-news/kiosk/shared/article/feedparse"
 )
 
 // subFixture is one source whose feed names a hub, subscribed by a first
@@ -71,7 +72,7 @@ func (f *subFixture) verify(t *testing.T, kv ...string) (string, error) {
 func (f *subFixture) push(t *testing.T, title, link string) (PushReport, error) {
 	t.Helper()
 	body := hubFeed(f.hubURL, f.feedURL, title, link)
-	return f.w.Receive(context.Background(), f.sub.ID, sign(f.sub.Secret, body), []byte(body))
+	return f.w.Receive(context.Background(), f.sub.ID, sign(f.sub.Secret, body), "application/rss+xml", []byte(body))
 }
 
 // TestAHubsHugeLeaseIsRecordedAsThirtyDaysNotAsAnEndedLease: a lease of ten
@@ -145,7 +146,7 @@ func TestAPushOfThousandsOfItemsStoresAndAnnouncesOnlyTheNewestHundred(t *testin
 		t.Fatal(err)
 	}
 	body := manyItems(f.hubURL, f.feedURL, 5000)
-	rep, err := f.w.Receive(ctx, f.sub.ID, sign(f.sub.Secret, body), []byte(body))
+	rep, err := f.w.Receive(ctx, f.sub.ID, sign(f.sub.Secret, body), "application/rss+xml", []byte(body))
 	pub := f.w.Publisher.(*recordingPublisher)
 	if err != nil || rep.New != MaxItems || rep.Ignored != 5000-MaxItems || rep.Announced != MaxItems || len(pub.evs) != MaxItems {
 		t.Fatalf("push of 5000 items: %+v, %v (%d events); want %d new and announced, the rest ignored", rep, err, len(pub.evs), MaxItems)
@@ -175,7 +176,7 @@ func TestAPushReportsTheDecisionsTheCappedPostingsCouldNotProve(t *testing.T) {
 	ctx := context.Background()
 	src := article.Source{ID: "wire", URL: "https://feed.example/", Name: "Wire", Category: "world", Weight: 1}
 	now := t0.Add(time.Minute)
-	in := &Ingester{Store: article.NewMemoryStore(), Now: func() time.Time { return now }}
+	in := &Ingester{Parser: feedparse.Local{}, Store: article.NewMemoryStore(), Now: func() time.Time { return now }}
 	feed := func(titles ...string) []byte {
 		var b strings.Builder
 		b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>wire</title>`)
@@ -190,10 +191,10 @@ func TestAPushReportsTheDecisionsTheCappedPostingsCouldNotProve(t *testing.T) {
 	for i := range flood {
 		flood[i] = fmt.Sprintf("Harbour bridge notice %d", i)
 	}
-	if _, r, err := in.Push(ctx, src, feed(flood...)); err != nil || r.New != len(flood) || r.Unproven != 0 {
+	if _, r, err := in.Push(ctx, src, "application/rss+xml", feed(flood...)); err != nil || r.New != len(flood) || r.Unproven != 0 {
 		t.Fatalf("the flood: %+v, %v; want %d new, none unproven (nothing capped yet)", r, err, len(flood))
 	}
-	_, r, err := in.Push(ctx, src, feed("Harbour bridge closes"))
+	_, r, err := in.Push(ctx, src, "application/rss+xml", feed("Harbour bridge closes"))
 	if err != nil || r.New != 1 || r.Unproven != 1 {
 		t.Errorf("a title of mostly flooded words: %+v, %v; want 1 new, 1 unproven", r, err)
 	}
@@ -209,8 +210,8 @@ func BenchmarkPushOfAMebibyteOfSmallItems(b *testing.B) {
 		b.Run(fmt.Sprintf("items=%d", n), func(b *testing.B) {
 			b.SetBytes(int64(len(body)))
 			for b.Loop() {
-				in := &Ingester{Store: article.NewMemoryStore(), Now: func() time.Time { return t0.Add(time.Minute) }}
-				if _, r, err := in.Push(context.Background(), src, []byte(body)); err != nil || r.New != MaxItems {
+				in := &Ingester{Parser: feedparse.Local{}, Store: article.NewMemoryStore(), Now: func() time.Time { return t0.Add(time.Minute) }}
+				if _, r, err := in.Push(context.Background(), src, "application/rss+xml", []byte(body)); err != nil || r.New != MaxItems {
 					b.Fatal(r, err)
 				}
 			}

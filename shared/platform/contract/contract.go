@@ -40,6 +40,18 @@ const (
 	MetricsNamespaceEnv = "KIOSK_METRICS_NAMESPACE"
 )
 
+// InvokeEnv carries, to a function that calls another synchronously
+// (topology.Function.Invokes), the name to invoke it by: the function's live
+// alias ARN in AWS, its name locally.
+func InvokeEnv(function string) string {
+	return "KIOSK_INVOKE_" + strings.ToUpper(strings.ReplaceAll(function, "-", "_"))
+}
+
+// ParseFeedFunction parses the feed documents ingestion fetches and WebSub
+// hubs push (feedparse), invoked synchronously by ingest-feeds and
+// websub-callback.
+const ParseFeedFunction = "parse-feed"
+
 // TableEnv is the environment variable that carries a table's physical name to
 // the functions granted it; the topology sets it, boot reads it.
 func TableEnv(table string) string {

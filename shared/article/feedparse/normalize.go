@@ -1,4 +1,4 @@
-package ingest
+package feedparse
 
 import (
 	"fmt"
@@ -7,15 +7,16 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/kiosk-news/kiosk/shared/article"
+	"github.com/kiosk-news/kiosk/shared/article/feeddoc"
 
 	"github.com/mmcdole/gofeed"
 	"golang.org/x/net/html"
 )
 
-// FromItem turns a feed item into an article of source s, fetched at now. It
-// fails for an item with no usable link or title.
-func FromItem(it *gofeed.Item, feedLang string, s article.Source, now time.Time) (article.Article, error) {
+// FromItem turns a feed item into an item for the article store, fetched at
+// now: a canonical link, plain text within the caps, a date clamped to now.
+// It fails for an item with no usable link or title.
+func FromItem(it *gofeed.Item, feedLang string, now time.Time) (feeddoc.Item, error) {
 	link := it.Link
 	if link == "" && len(it.Links) > 0 {
 		link = it.Links[0]
@@ -23,16 +24,16 @@ func FromItem(it *gofeed.Item, feedLang string, s article.Source, now time.Time)
 	if link == "" && it.GUID != "" && (strings.HasPrefix(it.GUID, "http://") || strings.HasPrefix(it.GUID, "https://")) {
 		link = it.GUID
 	}
-	if len(link) > article.MaxURL {
-		return article.Article{}, fmt.Errorf("item link is longer than %d bytes", article.MaxURL)
+	if len(link) > feeddoc.MaxURL {
+		return feeddoc.Item{}, fmt.Errorf("item link is longer than %d bytes", feeddoc.MaxURL)
 	}
-	canon, err := article.Canonicalize(link)
+	canon, err := feeddoc.Canonicalize(link)
 	if err != nil {
-		return article.Article{}, fmt.Errorf("item link: %v", err)
+		return feeddoc.Item{}, fmt.Errorf("item link: %v", err)
 	}
-	title := clip(PlainText(it.Title), article.MaxTitle)
+	title := clip(PlainText(it.Title), feeddoc.MaxTitle)
 	if title == "" {
-		return article.Article{}, fmt.Errorf("item %s has no title", canon)
+		return feeddoc.Item{}, fmt.Errorf("item %s has no title", canon)
 	}
 	summary := it.Description
 	if summary == "" {
@@ -54,22 +55,14 @@ func FromItem(it *gofeed.Item, feedLang string, s article.Source, now time.Time)
 	if len(lang) > 0 && lang[0].Value != "" {
 		language = lang[0].Value
 	}
-	a := article.Article{
-		ID:           article.IDFor(canon),
-		URL:          canon,
-		Title:        title,
-		Summary:      clip(PlainText(summary), article.MaxSummary),
-		ImageURL:     imageOf(it),
-		SourceID:     s.ID,
-		SourceWeight: s.Weight,
-		Category:     s.Category,
-		Language:     normalizeLang(language),
-		PublishedAt:  published.Truncate(time.Second),
-		IngestedAt:   now,
-		Fingerprint:  article.Fingerprint(title),
-	}
-	a.Story = a.ID
-	return a, nil
+	return feeddoc.Item{
+		URL:         canon,
+		Title:       title,
+		Summary:     clip(PlainText(summary), feeddoc.MaxSummary),
+		ImageURL:    imageOf(it),
+		Language:    normalizeLang(language),
+		PublishedAt: published.Truncate(time.Second),
+	}, nil
 }
 
 // PlainText strips HTML tags, decodes entities, drops scripts and styles, and
@@ -112,7 +105,7 @@ func PlainText(s string) string {
 }
 
 // collapse drops control characters, invalid UTF-8 and the invisible format
-// characters (article.Invisible: bidi overrides and marks, zero-width space,
+// characters (feeddoc.Invisible: bidi overrides and marks, zero-width space,
 // BOM), which would let a feed reverse or hide part of a title in every feed
 // and notification it reaches, and collapses whitespace. A ZWNJ or ZWJ stays
 // only where it can carry meaning (joins).
@@ -121,7 +114,7 @@ func collapse(s string) string {
 	space := false
 	var last rune // the last rune written, 0 at the start or after a space
 	for i, r := range s {
-		if r == utf8.RuneError || (unicode.IsControl(r) && !unicode.IsSpace(r)) || article.Invisible(r) {
+		if r == utf8.RuneError || (unicode.IsControl(r) && !unicode.IsSpace(r)) || feeddoc.Invisible(r) {
 			continue
 		}
 		if unicode.IsSpace(r) {
@@ -197,10 +190,10 @@ func imageOf(it *gofeed.Item) string {
 		}
 	}
 	for _, c := range candidates {
-		if len(c) > article.MaxURL {
+		if len(c) > feeddoc.MaxURL {
 			continue
 		}
-		if u, err := article.Canonicalize(c); err == nil {
+		if u, err := feeddoc.Canonicalize(c); err == nil {
 			return u
 		}
 	}

@@ -1,0 +1,120 @@
+// Package feeddoc is what ingestion and the parse-feed function agree on: a
+// fetched feed document to parse (Request), the normalized items parsing gives
+// back (Result), its classified errors — and the article rules the parse side
+// applies (Canonicalize, Invisible, the caps on stored text), which live here
+// so that parse-feed links them without the article store and its AWS SDK
+// client (shared/article re-exports them). It links no feed parser: the
+// parser (gofeed) is feedparse's, and only parse-feed links it.
+package feeddoc
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// MaxBody is the largest document parse-feed takes, the fetcher's cap
+// (ingest.MaxFeedBytes). A request carries the body base64-encoded in JSON
+// (4/3 of it: 5.33 MiB for 4 MiB), which stays below Lambda's 6 MB
+// synchronous payload (MaxPayload) with the rest of the request.
+const MaxBody = 4 << 20
+
+// MaxPayload is Lambda's cap on a synchronous invocation's request and on its
+// response: 6 MB. A test holds the largest request below it; a result is
+// kept within MaxResult.
+const MaxPayload = 6_000_000
+
+// MaxResult bounds a Result's JSON: parse-feed leaves out the oldest items
+// (counted in Ignored) until it fits, which no real feed comes near (100
+// items with every field at its cap take about 2 MB).
+const MaxResult = 5_000_000
+
+// MaxItems bounds the items one document gives: the newest MaxItems by
+// publication date; the rest are counted (Result.Ignored). A feed carries its
+// latest few dozen items; a document of thousands is a mistake or an attack,
+// and storing (and announcing) them all would outlast the callback's timeout
+// and flood top. It also bounds the result's size (MaxPayload).
+const MaxItems = 100
+
+// Request is one fetched (or pushed) feed document to parse.
+type Request struct {
+	// URL is the feed's URL, for the log line.
+	URL string `json:"url"`
+	// ContentType is the response's (or the push's) Content-Type, for the log
+	// line: gofeed tells the format and the charset from the document itself,
+	// as it did when ingestion parsed in-process.
+	ContentType string `json:"content_type,omitempty"`
+	// Body is the document (base64 in the JSON), at most MaxBody bytes.
+	Body []byte `json:"body"`
+	// Now is the caller's clock: an item dated after it (or before 1990), or
+	// not dated, is published at Now.
+	Now time.Time `json:"now"`
+}
+
+// Result is a parsed document: its newest MaxItems articles-to-be, what it
+// left out, its WebSub links, or the classified reason it is not a feed. An
+// Error is a successful invocation's answer, not a function error: a
+// publisher's broken feed is not parse-feed failing (its errors alarm).
+type Result struct {
+	Items []Item `json:"items"`
+	// Bad counts items that are not articles (no usable link or title).
+	Bad int `json:"bad"`
+	// Ignored counts items beyond MaxItems.
+	Ignored int `json:"ignored"`
+	// Hub and Self are the WebSub links found in the document's head
+	// (<link rel="hub">, rel="self"), if any.
+	Hub  string `json:"hub,omitempty"`
+	Self string `json:"self,omitempty"`
+	// Error, when set, says why the document gave no items.
+	Error *Error `json:"error,omitempty"`
+}
+
+// Item is a feed item normalized for the article store: a canonical URL,
+// plain text within the caps, a date clamped to the request's Now. The
+// caller adds what it knows of the source (ingest.Article).
+type Item struct {
+	URL         string    `json:"url"`
+	Title       string    `json:"title"`
+	Summary     string    `json:"summary,omitempty"`
+	ImageURL    string    `json:"image_url,omitempty"`
+	Language    string    `json:"language,omitempty"`
+	PublishedAt time.Time `json:"published_at"`
+}
+
+// Error codes of a document that gives no items.
+const (
+	// NotAFeed: no parser took it (not XML, not JSON Feed, a parser panic).
+	NotAFeed = "not_a_feed"
+	// TooLarge: over MaxBody.
+	TooLarge = "too_large"
+)
+
+// Error is a classified parse failure; its message is at most MaxMessage bytes.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// MaxMessage bounds an Error's message.
+const MaxMessage = 1000
+
+func (e *Error) Error() string { return e.Message }
+
+// Errorf makes a classified error, its message cut to MaxMessage bytes.
+func Errorf(code, format string, args ...any) *Error {
+	msg := fmt.Sprintf(format, args...)
+	if len(msg) > MaxMessage {
+		msg = msg[:MaxMessage]
+	}
+	return &Error{Code: code, Message: msg}
+}
+
+// Code is the classified code of err, "" when err is not a classified parse
+// failure (a failed invoke, a timeout: parse-feed's fault, not the feed's).
+func Code(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}

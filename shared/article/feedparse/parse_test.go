@@ -1,0 +1,118 @@
+package feedparse
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/japanese"
+
+	"github.com/kiosk-news/kiosk/shared/article/feeddoc"
+)
+
+func TestHubLinksInTheDocument(t *testing.T) {
+	atom := `<feed xmlns="http://www.w3.org/2005/Atom"><link rel="hub" href="https://hub.example/"/><link rel="self" href="https://a.example/atom"/><entry><link rel="hub" href="https://late.example/"/></entry></feed>`
+	if hub, self := discoverHub([]byte(atom)); hub != "https://hub.example/" || self != "https://a.example/atom" {
+		t.Errorf("Atom: %q %q", hub, self)
+	}
+	late := `<rss><channel><item><atom:link xmlns:atom="http://www.w3.org/2005/Atom" rel="hub" href="https://late.example/"/></item></channel></rss>`
+	if hub, _ := discoverHub([]byte(late)); hub != "" {
+		t.Errorf("a hub link inside an item is not the feed's: %q", hub)
+	}
+}
+
+func TestHostileDocumentsAreClassifiedNotFailed(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name, code string
+		body       []byte
+	}{
+		{"an HTML page is not a feed", feeddoc.NotAFeed, []byte("<!doctype html><html><body>hello</body></html>")},
+		{"plain text is not a feed", feeddoc.NotAFeed, []byte("not a feed")},
+		{"an empty body is not a feed", feeddoc.NotAFeed, nil},
+		{"binary garbage is not a feed", feeddoc.NotAFeed, []byte{0xff, 0xfe, 0x00, 0x01, '<', 0x80}},
+		{"a document over MaxBody is too large", feeddoc.TooLarge, []byte(rss(strings.Repeat("x", feeddoc.MaxBody)))},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := Parse(feeddoc.Request{URL: "https://a.example/feed", Body: c.body, Now: now})
+			if res.Error == nil || res.Error.Code != c.code || len(res.Items) != 0 || len(res.Error.Message) > feeddoc.MaxMessage {
+				t.Errorf("Parse = %+v; want no items and error code %q", res, c.code)
+			}
+		})
+	}
+	t.Run("a document of exactly MaxBody is parsed", func(t *testing.T) {
+		doc := rss(`<item><title>t</title><link>https://a.example/1</link></item>`)
+		doc = strings.Replace(doc, "<channel>", "<channel><description>"+strings.Repeat("x", feeddoc.MaxBody-len(doc)-len("<description></description>"))+"</description>", 1)
+		if len(doc) != feeddoc.MaxBody {
+			t.Fatalf("built %d bytes", len(doc))
+		}
+		if res := Parse(feeddoc.Request{Body: []byte(doc), Now: now}); res.Error != nil || len(res.Items) != 1 {
+			t.Errorf("Parse = %d items, %v", len(res.Items), res.Error)
+		}
+	})
+}
+
+// A feed whose XML declaration names a legacy Japanese charset decodes to the
+// same titles as its UTF-8 original: the charset tables are why gofeed is
+// heavy, and parse-feed is where they live now.
+func TestAFeedInShiftJISOrEUCJPIsParsedRight(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	const title, summary = "東京で新しい駅が開業", "<p>利用者は初日に１万人を超えた</p>"
+	for _, c := range []struct {
+		charset string
+		enc     encoding.Encoding
+	}{{"Shift_JIS", japanese.ShiftJIS}, {"EUC-JP", japanese.EUCJP}} {
+		t.Run(c.charset, func(t *testing.T) {
+			doc := `<?xml version="1.0" encoding="` + c.charset + `"?>` + rss(`<item><title>`+title+`</title><link>https://news.example.jp/a</link><description><![CDATA[`+summary+`]]></description></item>`)
+			body, err := c.enc.NewEncoder().Bytes([]byte(doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(body, []byte(title)) {
+				t.Fatal("the encoded document still holds the UTF-8 title")
+			}
+			res := Parse(feeddoc.Request{URL: "https://news.example.jp/rss", ContentType: "application/rss+xml; charset=" + c.charset, Body: body, Now: now})
+			if res.Error != nil || len(res.Items) != 1 {
+				t.Fatalf("Parse = %+v", res)
+			}
+			if it := res.Items[0]; it.Title != title || it.Summary != "利用者は初日に１万人を超えた" || it.URL != "https://news.example.jp/a" {
+				t.Errorf("item = %+v; want the title and summary decoded from %s", it, c.charset)
+			}
+		})
+	}
+}
+
+func rss(items string) string {
+	return `<rss version="2.0"><channel><title>f</title>` + items + `</channel></rss>`
+}
+
+// A result as large as the caps allow — MaxItems items with every field at
+// its cap in characters JSON escapes six bytes wide, WebSub links as long as
+// the 64 KiB head they are read from — is cut to fit Lambda's response,
+// newest items kept; a real one is left alone.
+func TestAResultAlwaysFitsLambdasResponse(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	long := func(n int) string { return strings.Repeat("<", n) }
+	var res feeddoc.Result
+	for i := range feeddoc.MaxItems {
+		res.Items = append(res.Items, feeddoc.Item{URL: long(3 * feeddoc.MaxURL), Title: long(feeddoc.MaxTitle), Summary: long(feeddoc.MaxSummary),
+			ImageURL: long(3 * feeddoc.MaxURL), Language: long(16), PublishedAt: now.Add(time.Duration(i) * time.Minute)})
+	}
+	res.Hub, res.Self = long(64<<10), long(64<<10)
+	fit(&res)
+	out, _ := json.Marshal(res)
+	if len(out) > feeddoc.MaxResult || len(res.Items) == 0 || res.Ignored != feeddoc.MaxItems-len(res.Items) {
+		t.Errorf("fitted result: %d bytes, %d items, %d ignored; want at most %d bytes", len(out), len(res.Items), res.Ignored, feeddoc.MaxResult)
+	}
+	if newest := now.Add((feeddoc.MaxItems - 1) * time.Minute); !res.Items[0].PublishedAt.Equal(newest) {
+		t.Errorf("first kept item is of %v, want the newest (%v)", res.Items[0].PublishedAt, newest)
+	}
+	real := feeddoc.Result{Items: []feeddoc.Item{{URL: "https://a.example/", Title: "t", PublishedAt: now}}, Hub: "https://hub.example/"}
+	if fit(&real); len(real.Items) != 1 || real.Hub == "" || real.Ignored != 0 {
+		t.Errorf("a small result was cut: %+v", real)
+	}
+}

@@ -1,0 +1,88 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/kiosk-news/kiosk/shared/article"
+	"github.com/kiosk-news/kiosk/shared/article/feeddoc"
+)
+
+// Parser parses a fetched or pushed feed document: in the functions, the
+// parse-feed function through a synchronous Lambda Invoke (Remote); in tests,
+// feedparse.Local. Ingestion does not link the feed parsers: every document
+// goes to parse-feed, which has no credentials to any table, so the one place
+// hostile feed bytes meet a complex XML parser can reach nothing. A document that is not a feed is a *feeddoc.Error
+// (feeddoc.Code tells it); any other error is the parser's failure.
+type Parser interface {
+	Parse(ctx context.Context, req feeddoc.Request) (feeddoc.Result, error)
+}
+
+// Caller calls a function synchronously, JSON in and out
+// (shared/platform/invoke.Function).
+type Caller interface {
+	Call(ctx context.Context, in, out any) error
+}
+
+// Remote is the Parser that invokes parse-feed.
+type Remote struct{ Fn Caller }
+
+// Parse invokes parse-feed with req; a document it classified as not a feed
+// comes back as its *feeddoc.Error.
+func (r Remote) Parse(ctx context.Context, req feeddoc.Request) (feeddoc.Result, error) {
+	var res feeddoc.Result
+	if err := r.Fn.Call(ctx, req, &res); err != nil {
+		return feeddoc.Result{}, fmt.Errorf("parse-feed: %w", err)
+	}
+	if res.Error != nil {
+		return res, res.Error
+	}
+	if len(res.Items) > feeddoc.MaxItems {
+		return feeddoc.Result{}, fmt.Errorf("parse-feed: %d items, over %d", len(res.Items), feeddoc.MaxItems)
+	}
+	return res, nil
+}
+
+// Article turns a parsed item into an article of source s, ingested at now.
+func Article(it feeddoc.Item, s article.Source, now time.Time) article.Article {
+	a := article.Article{
+		ID:           article.IDFor(it.URL),
+		URL:          it.URL,
+		Title:        it.Title,
+		Summary:      it.Summary,
+		ImageURL:     it.ImageURL,
+		SourceID:     s.ID,
+		SourceWeight: s.Weight,
+		Category:     s.Category,
+		Language:     it.Language,
+		PublishedAt:  it.PublishedAt.UTC(),
+		IngestedAt:   now.UTC(),
+		Fingerprint:  article.Fingerprint(it.Title),
+	}
+	a.Story = a.ID
+	return a
+}
+
+// parsed is a document's articles of src, what it left out and its WebSub links.
+type parsed struct {
+	articles     []article.Article
+	bad, ignored int
+	hub, self    string
+}
+
+// parse hands a document to the Parser and turns its items into articles of src.
+func (in *Ingester) parse(ctx context.Context, src article.Source, url, contentType string, body []byte, now time.Time) (parsed, error) {
+	if in.Parser == nil {
+		return parsed{}, fmt.Errorf("no parser: the Ingester needs one (ingest.Remote)")
+	}
+	res, err := in.Parser.Parse(ctx, feeddoc.Request{URL: url, ContentType: contentType, Body: body, Now: now})
+	if err != nil {
+		return parsed{}, err
+	}
+	p := parsed{bad: res.Bad, ignored: res.Ignored, hub: res.Hub, self: res.Self}
+	for _, it := range res.Items {
+		p.articles = append(p.articles, Article(it, src, now))
+	}
+	return p, nil
+}
