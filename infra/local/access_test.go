@@ -3,7 +3,11 @@ package local_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -14,6 +18,11 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/kiosk-news/kiosk/infra/local"
+	"github.com/kiosk-news/kiosk/shared/article/feeddoc"
+	"github.com/kiosk-news/kiosk/shared/article/feedparse"
+	"github.com/kiosk-news/kiosk/shared/article/ingest"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
+	"github.com/kiosk-news/kiosk/shared/platform/invoke"
 )
 
 // as returns AWS settings carrying a function's local identity, as its
@@ -87,4 +96,78 @@ func TestLeastPrivilegeIsEnforcedLocally(t *testing.T) {
 	if err := secret("users-api", "admin-token"); !denied(err) {
 		t.Errorf("users-api reading the admin token: %v, want AccessDeniedException", err)
 	}
+}
+
+// TestOnlyTheFunctionsThatListParseFeedMayInvokeIt: a synchronous Invoke is
+// answered for the functions whose Invokes name the target (the stack grants
+// exactly them lambda:InvokeFunction on its alias) and refused, as AWS
+// refuses, for any other — an operator included, which may only start
+// asynchronous functions; a request over Lambda's 6 MB is refused too.
+func TestOnlyTheFunctionsThatListParseFeedMayInvokeIt(t *testing.T) {
+	ctx := context.Background()
+	call := func(fn string, req feeddoc.Request) (feeddoc.Result, error) {
+		cfg, _ := as(fn)
+		return ingest.Remote{Fn: invoke.New(cfg, cloud.BusURL, contract.ParseFeedFunction, contract.ParseFeedFunction)}.Parse(ctx, req)
+	}
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	feed := feeddoc.Request{URL: "https://a.example/rss", Now: now,
+		Body: []byte(`<rss version="2.0"><channel><item><title>A &lt;b&gt;title&lt;/b&gt;</title><link>https://a.example/x?utm_source=f</link></item></channel></rss>`)}
+	for _, fn := range []string{"ingest-feeds", "websub-callback"} {
+		res, err := call(fn, feed)
+		if err != nil || len(res.Items) != 1 || res.Items[0].Title != "A title" || res.Items[0].URL != "https://a.example/x" || !res.Items[0].PublishedAt.Equal(now) {
+			t.Errorf("%s invoking parse-feed: %+v, %v; want the one item, normalized", fn, res, err)
+		}
+	}
+	if _, err := call("ingest-feeds", feeddoc.Request{Body: []byte("not a feed"), Now: now}); feeddoc.Code(err) != feeddoc.NotAFeed {
+		t.Errorf("a document that is not a feed: %v, want the classified %s", err, feeddoc.NotAFeed)
+	}
+	for _, fn := range []string{"articles-api", "admin-ops", "parse-feed"} {
+		var api *invoke.APIError
+		if _, err := call(fn, feed); !errors.As(err, &api) || api.Code != "AccessDeniedException" {
+			t.Errorf("%s invoking parse-feed: %v, want AccessDeniedException", fn, err)
+		}
+	}
+	var api *invoke.APIError
+	if _, err := call("ingest-feeds", feeddoc.Request{Body: make([]byte, 5<<20), Now: now}); !errors.As(err, &api) || api.Status != 413 {
+		t.Errorf("a request over 6 MB: %v, want 413", err)
+	}
+}
+
+// TestWhatTheParseFeedInvokeAdds logs (asserts nothing on time: the machine
+// may be loaded) what a poll or a push pays for parsing through parse-feed
+// rather than in-process: warm invokes of a 50-item feed, median and p95,
+// against the same parse in this process.
+func TestWhatTheParseFeedInvokeAdds(t *testing.T) {
+	ctx := context.Background()
+	cfg, _ := as("websub-callback")
+	remote := ingest.Remote{Fn: invoke.New(cfg, cloud.BusURL, contract.ParseFeedFunction, contract.ParseFeedFunction)}
+	var b strings.Builder
+	b.WriteString(`<rss version="2.0"><channel><title>wire</title>`)
+	for i := range 50 {
+		fmt.Fprintf(&b, `<item><title>Story number %d of the day, with a headline of usual length</title><link>https://wire.example/%d</link>`+
+			`<description>&lt;p&gt;A summary of about two hundred characters, as agencies send them, with &lt;b&gt;markup&lt;/b&gt; to strip and entities &amp;amp; more text to keep it honest.&lt;/p&gt;</description>`+
+			`<pubDate>Wed, 25 Nov 2026 11:%02d:00 +0000</pubDate></item>`, i, i, i)
+	}
+	b.WriteString(`</channel></rss>`)
+	req := feeddoc.Request{URL: "https://wire.example/rss", Body: []byte(b.String()), Now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+	measure := func(p ingest.Parser) (median, p95 time.Duration) {
+		if _, err := p.Parse(ctx, req); err != nil { // warm
+			t.Fatal(err)
+		}
+		var d []time.Duration
+		for range 40 {
+			start := time.Now()
+			res, err := p.Parse(ctx, req)
+			d = append(d, time.Since(start))
+			if err != nil || len(res.Items) != 50 {
+				t.Fatalf("parse: %d items, %v", len(res.Items), err)
+			}
+		}
+		slices.Sort(d)
+		return d[len(d)/2], d[len(d)*95/100]
+	}
+	rm, r95 := measure(remote)
+	lm, l95 := measure(feedparse.Local{})
+	t.Logf("a 50-item feed (%d bytes): parse-feed invoked warm: median %v, p95 %v; parsed in-process: median %v, p95 %v; the invoke adds about %v",
+		len(req.Body), rm.Round(10*time.Microsecond), r95.Round(10*time.Microsecond), lm.Round(10*time.Microsecond), l95.Round(10*time.Microsecond), (rm - lm).Round(10*time.Microsecond))
 }
