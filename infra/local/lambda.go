@@ -39,7 +39,13 @@ type Result struct {
 	ErrorMessage  string
 	Cold          bool
 	Init          time.Duration // exec → first response, on a cold start
-	Duration      time.Duration
+	// Duration is from the moment an instance took the call (a cold start's
+	// init included) to its answer, as Lambda reports and bills it; Queued
+	// is the wait for a free instance before that (past the function's
+	// reserved concurrency or the host's instance limit), which Lambda does
+	// not bill: a throttled invocation is all Queued.
+	Duration time.Duration
+	Queued   time.Duration
 }
 
 // Invocation is a record of one invocation, for /_local/invocations.
@@ -50,8 +56,9 @@ type Invocation struct {
 	Status     string    `json:"status"` // ok, error, timeout, throttled, crashed
 	Cold       bool      `json:"cold"`
 	InitMS     float64   `json:"init_ms,omitempty"`
-	DurationMS float64   `json:"duration_ms"`
-	At         time.Time `json:"at"`
+	DurationMS float64   `json:"duration_ms"`         // from an instance taking the call to its answer (Result.Duration)
+	QueuedMS   float64   `json:"queued_ms,omitempty"` // the wait for a free instance before it (Result.Queued)
+	At         time.Time `json:"at"`                  // when an instance took the call (after QueuedMS)
 	Error      string    `json:"error,omitempty"`
 	Trace      string    `json:"trace,omitempty"`  // the X-Ray-style root id shared by everything one request caused
 	Parent     string    `json:"parent,omitempty"` // the invocation whose PutEvents caused this one
@@ -181,13 +188,13 @@ func (h *Host) Invoke(ctx context.Context, fn, trigger string, payload []byte) (
 	// this invocation as the parent of whatever it publishes.
 	header := fmt.Sprintf("Root=%s;Parent=%016s;Sampled=0", tr.Root, id)
 	start := time.Now()
-	res, err := h.invoke(ctx, p, payload, header)
-	res.Duration = time.Since(start)
+	res, err := h.invoke(ctx, p, payload, header, start)
+	res.Duration = time.Since(start) - res.Queued
 	h.record(id, fn, trigger, tr, start, res, err)
 	return res, err
 }
 
-func (h *Host) invoke(ctx context.Context, p *pool, payload []byte, traceHeader string) (Result, error) {
+func (h *Host) invoke(ctx context.Context, p *pool, payload []byte, traceHeader string, start time.Time) (Result, error) {
 	wait, cancel := context.WithTimeout(ctx, h.wait)
 	defer cancel()
 	p.waiting.Add(1)
@@ -196,11 +203,11 @@ func (h *Host) invoke(ctx context.Context, p *pool, payload []byte, traceHeader 
 		p.waiting.Add(-1)
 	case <-wait.Done():
 		p.waiting.Add(-1)
-		return Result{}, ErrThrottled
+		return Result{Queued: time.Since(start)}, ErrThrottled
 	}
 	defer func() { <-p.slots }()
 
-	inst, res := p.take(), Result{}
+	inst, res := p.take(), Result{Queued: time.Since(start)}
 	if inst == nil {
 		var err error
 		if inst, err = h.start(p.fn); err != nil {
@@ -391,8 +398,8 @@ func (i *instance) kill() {
 }
 
 func (h *Host) record(id, fn, trigger string, tr Trace, start time.Time, res Result, err error) {
-	inv := Invocation{ID: id, Function: fn, Trigger: trigger, Status: "ok", Cold: res.Cold, At: start.UTC(),
-		DurationMS: ms(res.Duration), Trace: tr.Root, Parent: strings.TrimLeft(tr.Parent, "0")}
+	inv := Invocation{ID: id, Function: fn, Trigger: trigger, Status: "ok", Cold: res.Cold, At: start.Add(res.Queued).UTC(),
+		DurationMS: ms(res.Duration), QueuedMS: ms(res.Queued), Trace: tr.Root, Parent: strings.TrimLeft(tr.Parent, "0")}
 	if res.Cold {
 		inv.InitMS = ms(res.Init)
 	}

@@ -38,7 +38,7 @@ type Point struct {
 	WallMS      float64 `json:"wall_ms"`       // batch: first invocation's start to the last one's end; route: mean duration
 	Invocations float64 `json:"invocations"`   // per run (batch) or per request (route)
 	MaxInvokeMS float64 `json:"max_invoke_ms"` // the longest single invocation
-	GBSeconds   float64 `json:"gb_seconds"`    // configured memory × billed duration (rounded up to 1 ms)
+	GBSeconds   float64 `json:"gb_seconds"`    // configured memory × billed duration (rounded up to 1 ms; a wait for a free instance is not billed)
 	ReadUnits   float64 `json:"read_units"`
 	WriteUnits  float64 `json:"write_units"`
 	Calls       float64 `json:"calls"`                 // DynamoDB calls
@@ -174,7 +174,9 @@ func (h *Harness) measure(ctx context.Context, fns []string, do func() error) (P
 	for _, fn := range fns {
 		f, _ := h.Cloud.Topology.Function(fn)
 		for _, inv := range h.Cloud.InvocationsOf(fn) {
-			if inv.At.Before(t0) {
+			// A throttled invocation never ran: its event stays queued and
+			// is delivered again, as Lambda keeps it; nothing is billed.
+			if inv.At.Before(t0) || inv.Status == "throttled" {
 				continue
 			}
 			p.Invocations++

@@ -532,15 +532,21 @@ func (r *Report) Markdown(charts string) string {
 		"for a route, measured per request, k = 0 is flat) over the largest three sizes, where a run's fixed part weighs least; each table "+
 		"also gives the exponent over every size. Each batch ran three times per size and the median of each figure is shown.\n\n", r.Env.Date, r.Env.CPUs, r.Env.CPU, r.Env.Go, r.Took.Round(time.Second), load)
 	w("How each figure is measured:\n\n")
-	w("- **Wall time**: a batch, from the trigger to the end of the last invocation it caused (a fan-out's whole chain); a route, the " +
-		"function's mean duration. On this machine's warm local instances: an order of magnitude for AWS, where the shape (the exponent) is what carries over.\n")
+	w("- **Wall time**: a batch, from the trigger to the end of the last invocation it caused (a fan-out's whole chain); a route, the "+
+		"function's mean duration. On this machine's warm local instances: an order of magnitude for AWS, where the shape (the exponent) is what carries over. "+
+		"The batches that fan out to their own invocations (%s: its coordinator and shard workers) run "+
+		"here with a reserved concurrency of the machine's cores but one (dynalite's), so their wall time is that of their invocations "+
+		"taking turns, longer than AWS's parallel run, which lasts about its longest invocation.\n", strings.Join(FanOut, ", "))
 	w("- **DynamoDB units**: the local cloud meters every function call (`Cloud.MeterDynamo`): it asks dynalite for `ReturnConsumedCapacity: TOTAL` " +
 		"and adds up what dynalite returns, which it computes as DynamoDB does for the base table (reads per 4 KB, halved when eventually " +
 		"consistent; writes per 1 KB); a write refused by its condition, which dynalite reports without units and DynamoDB charges, counts " +
 		"1 WRU. Global secondary index writes are not in dynalite's figure: the write units here are a lower bound.\n")
-	w("- **Lambda GB-s**: configured memory × each invocation's duration as the local host measures it (from the call to the answer, " +
-		"rounded up to 1 ms), which includes a cold start and any wait for a free instance: the harness warms every function first, but " +
-		"the KPI batch's parallel shard workers may start new instances.\n")
+	w("- **Lambda GB-s**: configured memory × each invocation's duration as the local host measures it (from the moment an instance "+
+		"takes the call to its answer, rounded up to 1 ms), which includes a cold start (the harness warms every function first) but not "+
+		"a wait for a free instance, which Lambda does not bill either. Each invocation runs with a core of its own, as in Lambda, where "+
+		"every invocation has its execution environment: the batches that fan out (%s) are measured with "+
+		"their invocations taking turns (the reserved concurrency above), since run all at once on this machine each would wait for the "+
+		"CPU the others hold and its duration, so its GB-s, would grow with the number running — contention Lambda does not have.\n", strings.Join(FanOut, ", "))
 	w("- **Peak memory**: the largest resident size of one instance's bootstrap (without the runtime interface emulator that starts it; " +
 		"read from /proc by `Cloud.InstanceRSS`), sampled every 300 ms: a sampled peak, so a lower bound of the true one.\n")
 	w("- **Invocations**, **bus events** (deliveries by a rule), **log bytes** (what the functions wrote to their logs): counted by the local cloud.\n\n")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -318,6 +319,21 @@ var quiet = map[string][]topology.Rule{
 	"rank-feeds":      nil,
 }
 
+// FanOut are the batches whose runs invoke the function many times at once
+// (the KPI batch's coordinator fans out to its shard workers). On this
+// machine their invocations would share its few cores, and each one's
+// duration — what Lambda bills — would stretch with the others', which
+// Lambda, one invocation per execution environment, does not do: the cut
+// topology gives them the reserved concurrency Concurrency, so each
+// invocation has a core and dynalite, which serves them, another; the
+// others wait their turn queued (the bus keeps a throttled event, and the
+// wait is not billed: local.Result.Queued).
+var FanOut = []string{"aggregate-kpi"}
+
+// Concurrency is the reserved concurrency of the FanOut batches: the
+// machine's cores but one (dynalite's), at least one.
+func Concurrency() int { return max(1, runtime.NumCPU()-1) }
+
 // Topology is Kiosk's topology cut to Functions.
 func Topology() topology.Cloud {
 	t := topology.Kiosk()
@@ -326,6 +342,9 @@ func Topology() topology.Cloud {
 		if slices.Contains(Functions, f.Name) {
 			if rules, ok := quiet[f.Name]; ok {
 				f.Rules = rules
+			}
+			if slices.Contains(FanOut, f.Name) {
+				f.Concurrency = Concurrency()
 			}
 			keep = append(keep, f)
 		}

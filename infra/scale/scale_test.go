@@ -2,6 +2,7 @@ package scale
 
 import (
 	"math"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -190,4 +191,24 @@ func TestTheHeadLimitCountsEveryCopy(t *testing.T) {
 		}
 	}
 	t.Error("no limit of the feed head")
+}
+
+// TestTheFanOutBatchesAreMeasuredWithACoreEach: run all at once on this
+// machine, the KPI batch's shard workers would wait for each other's CPU and
+// bill the wait as duration; the cut topology reserves the cores but
+// dynalite's for them, so the others queue, unbilled.
+func TestTheFanOutBatchesAreMeasuredWithACoreEach(t *testing.T) {
+	cores := max(1, runtime.NumCPU()-1)
+	for _, name := range FanOut {
+		f, ok := Topology().Function(name)
+		if !ok {
+			t.Fatalf("%s is not in the cut topology", name)
+		}
+		if f.Concurrency < 1 || f.Concurrency > cores {
+			t.Errorf("%s: reserved concurrency %d, want 1 to %d (the cores but dynalite's)", name, f.Concurrency, cores)
+		}
+	}
+	if err := Topology().Validate(); err != nil {
+		t.Error(err)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -64,6 +65,11 @@ func TestTheHarnessMeasuresEveryWorkload(t *testing.T) {
 			// memory is there to sample.
 			if p.PeakMiB <= 0 || p.Instances == 0 || p.Concurrent < 1 {
 				t.Errorf("%s at %.0f: no bootstrap's memory sampled: %+v", cv.Name, p.Size, p)
+			}
+			// A fan-out's invocations take turns, each with a core: none
+			// waits for the CPU the others hold.
+			if slices.Contains(scale.FanOut, cv.Function) && p.Concurrent > scale.Concurrency() {
+				t.Errorf("%s at %.0f: %d invocations at once, want at most %d", cv.Name, p.Size, p.Concurrent, scale.Concurrency())
 			}
 		}
 	}

@@ -18,7 +18,8 @@ import (
 // DynamoStore keeps the tracking domain in its table: events (pk
 // ev#<user>#<id>, spread by user and id; the by-hour index groups them by
 // hour and user shard), the article catalogue (art#<id>), KPI partials
-// (kpi#<granularity>#<period>#<shard>, article chunks #<generation>#a<n>), rosters
+// (kpi#<granularity>#<period>#<shard>, article chunks #<generation>#a<n>; a
+// replaced generation's expire ReplacedReadable after), rosters
 // (kro#<granularity>#<period>#<shard>, chunks #<generation>#<n>), marks of hours
 // to recompute (mark#<hour>#<shard>; the by-hour index lists them by shard
 // under mark#<shard>) and trending marks (trend#<id>). No item's size
@@ -150,6 +151,13 @@ func chunkKey(head, gen string, n int) string {
 	return fmt.Sprintf("%s#%s#a%d", head, gen, n)
 }
 
+// ReplacedReadable is how long a replaced partial's article chunks stay
+// readable after the recomputation that replaced it started: a reader that
+// read the replaced head reads the chunks it names, whole, however many
+// replacements land meanwhile. The table's time to live deletes them after;
+// a recomputation lasts at most the worker's timeout, well within it.
+const ReplacedReadable = 15 * time.Minute
+
 // PutPartial replaces one shard's partial unless a later-started one is
 // stored (ComputedAt is when its recomputation started), as rosters are: no
 // item grows with the number of distinct ids a client sends: the head holds
@@ -157,9 +165,10 @@ func chunkKey(head, gen string, n int) string {
 // slices (catalogue articles, plus the one unknown bucket) go in chunks of
 // ArticlesPerChunk under a new generation, written before the conditional
 // put of the head that switches to them; then the replaced generation's
-// chunks are deleted (or this one's, when it was superseded). So a slow
-// worker never puts back an older partial, and two writers never mix their
-// chunks.
+// chunks are given ReplacedReadable to live (or this one's, when it was
+// superseded and no head names them, deleted). So a slow worker never puts
+// back an older partial, two writers never mix their chunks, and a reader
+// never finds the chunks of the head it read gone.
 func (s *DynamoStore) PutPartial(ctx context.Context, p Partial) (bool, error) {
 	pk := partialKey(p.Granularity, p.Period, p.Shard)
 	started := p.ComputedAt.UnixNano()
@@ -186,17 +195,19 @@ func (s *DynamoStore) PutPartial(ctx context.Context, p Partial) (bool, error) {
 		}
 		head.Parts++
 	}
+	expires := p.ComputedAt.Add(ReplacedReadable).Unix()
 	return replaceGeneration(ctx, s.table.Put(head).If("attribute_not_exists(pk) OR attribute_not_exists('started') OR 'started' <= ?", started),
 		gen, head.Parts, func(old partialItem) (string, int) { return old.Gen, old.Parts },
+		func(gen string, parts int) { s.retirePartialChunks(ctx, pk, gen, parts, expires) },
 		func(gen string, parts int) { s.deletePartialChunks(ctx, pk, gen, parts) })
 }
 
 // replaceGeneration puts a generation's head on its condition (no
-// later-started generation stored), then deletes the chunks of the
-// generation it replaced, or, refused, its own: the head names the only
-// chunks a reader reads. It reports whether the head was stored.
+// later-started generation stored), then retires the chunks of the
+// generation it replaced, or, refused, drops its own, which no head names.
+// It reports whether the head was stored.
 func replaceGeneration[T any](ctx context.Context, put *dynamo.Put, gen string, parts int, prior func(T) (string, int),
-	drop func(gen string, parts int)) (bool, error) {
+	retire, drop func(gen string, parts int)) (bool, error) {
 	var old T
 	err := put.OldValue(ctx, &old)
 	switch {
@@ -209,7 +220,7 @@ func replaceGeneration[T any](ctx context.Context, put *dynamo.Put, gen string, 
 		return false, err
 	}
 	if oldGen, oldParts := prior(old); oldGen != gen {
-		drop(oldGen, oldParts)
+		retire(oldGen, oldParts)
 	}
 	return true, nil
 }
@@ -222,23 +233,24 @@ func (s *DynamoStore) deletePartialChunks(ctx context.Context, pk, gen string, p
 	}
 }
 
-// Partials reads every shard of the periods (BatchGet: the heads, then their
-// article chunks when asked for, strongly consistent). A chunk gone means
-// its partial was replaced meanwhile: the heads are read again (three
-// tries, then an error), so a reader never mixes two generations.
-func (s *DynamoStore) Partials(ctx context.Context, granularity string, periods []string, articles bool) ([]Partial, error) {
-	for range 10 {
-		out, complete, err := s.partials(ctx, granularity, periods, articles)
-		if err != nil || complete {
-			return out, err
-		}
+// retirePartialChunks gives a replaced generation's article chunks their
+// time to live (expires, epoch seconds), best effort: a reader holding the
+// replaced head still reads them until then, and one left without expires
+// is never read by a later reader (no head names its generation).
+func (s *DynamoStore) retirePartialChunks(ctx context.Context, pk, gen string, parts int, expires int64) {
+	for n := range parts {
+		_ = s.table.Update("pk", chunkKey(pk, gen, n)).Set("expires_at", expires).If("attribute_exists(pk)").Run(ctx)
 	}
-	// Recomputations replaced them faster than they were read: a retry
-	// later succeeds (503 with Retry-After, not a 500).
-	return nil, kiosk.Errorf(kiosk.EUNAVAILABLE, "%s partials were replaced while read ten times; retry", granularity)
 }
 
-func (s *DynamoStore) partials(ctx context.Context, granularity string, periods []string, articles bool) ([]Partial, bool, error) {
+// Partials reads every shard of the periods in one pass (BatchGet: the
+// heads, then, when asked for, the article chunks of the generation each
+// head names, strongly consistent), so a reader never mixes two
+// generations: a replaced generation's chunks stay ReplacedReadable after
+// its replacement, so a reader finds those of the head it read, whatever
+// replaced it meanwhile, and never reads again. A chunk gone all the same
+// (a read longer than that) is an error, never a partial read in part.
+func (s *DynamoStore) Partials(ctx context.Context, granularity string, periods []string, articles bool) ([]Partial, error) {
 	var keys []dynamo.Keyed
 	for _, p := range periods {
 		for shard := range Shards {
@@ -247,8 +259,14 @@ func (s *DynamoStore) partials(ctx context.Context, granularity string, periods 
 	}
 	heads, err := s.partialItems(ctx, keys, false)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
+	return s.partialsOf(ctx, granularity, heads, articles)
+}
+
+// partialsOf reads the article chunks the heads name (when articles) and
+// returns their partials.
+func (s *DynamoStore) partialsOf(ctx context.Context, granularity string, heads []partialItem, articles bool) ([]Partial, error) {
 	out := make([]Partial, 0, len(heads))
 	at := map[string]int{} // chunk pk → index in out
 	var chunks []dynamo.Keyed
@@ -271,10 +289,11 @@ func (s *DynamoStore) partials(ctx context.Context, granularity string, periods 
 	}
 	more, err := s.partialItems(ctx, chunks, true)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if len(more) != len(chunks) {
-		return nil, false, nil
+		return nil, kiosk.Errorf(kiosk.EUNAVAILABLE, "%d of the %s partials' %d article chunks are gone (replaced more than %s before they were read); retry",
+			len(chunks)-len(more), granularity, len(chunks), ReplacedReadable)
 	}
 	for _, c := range more {
 		i, ok := at[c.PK]
@@ -285,7 +304,7 @@ func (s *DynamoStore) partials(ctx context.Context, granularity string, periods 
 			out[i].Slices[k] = v
 		}
 	}
-	return out, true, nil
+	return out, nil
 }
 
 func (s *DynamoStore) partialItems(ctx context.Context, keys []dynamo.Keyed, consistent bool) ([]partialItem, error) {
@@ -651,9 +670,9 @@ func (s *DynamoStore) PutRoster(ctx context.Context, r Roster) (bool, error) {
 		}
 	}
 	head := rosterItem{PK: pk, Started: r.Started.UnixNano(), Gen: gen, Parts: len(chunks) - 1, Data: chunks[0], ExpiresAt: expires}
+	drop := func(gen string, parts int) { s.deleteChunks(ctx, pk, gen, parts) }
 	return replaceGeneration(ctx, s.table.Put(head).If("attribute_not_exists(pk) OR 'started' <= ?", head.Started),
-		gen, head.Parts, func(old rosterItem) (string, int) { return old.Gen, old.Parts },
-		func(gen string, parts int) { s.deleteChunks(ctx, pk, gen, parts) })
+		gen, head.Parts, func(old rosterItem) (string, int) { return old.Gen, old.Parts }, drop, drop)
 }
 
 // deleteChunks deletes a generation's further chunks, best effort: one left

@@ -258,51 +258,77 @@ func count(events []Stored, articles map[string]Article, granularity, period str
 // rosterOf tallies one period's events per user and slice (the slices of
 // each event: all, its category, source and article, and its variants),
 // the category and source slices each article slice was counted in, and
-// what each user engaged with.
+// what each user engaged with. Each article's and variant's slice names are
+// made once, not per event.
 func rosterOf(events []Stored, articles map[string]Article) (map[string]map[string]Tally, map[string][2]string, Engagement) {
-	users := map[string]map[string]Tally{}
+	type names struct{ category, source, article, rawCategory string }
+	byArticle := map[string]names{}
+	variants := map[string]string{}
+	users := make(map[string]map[string]Tally, len(events)/8+1)
 	of := map[string][2]string{}
 	engagement := Engagement{}
 	for _, e := range events {
-		a, ok := articles[e.ArticleID]
+		n, ok := byArticle[e.ArticleID]
 		if !ok {
-			a = Article{ID: Unknown, Category: Unknown, SourceID: Unknown}
+			a, known := articles[e.ArticleID]
+			if !known {
+				a = Article{ID: Unknown, Category: Unknown, SourceID: Unknown}
+			}
+			n = names{"category:" + a.Category, "source:" + a.SourceID, "article:" + a.ID, a.Category}
+			byArticle[e.ArticleID] = n
+			of[n.article] = [2]string{n.category, n.source}
 		}
 		slices := users[e.UserID]
 		if slices == nil {
-			slices = map[string]Tally{}
+			slices = make(map[string]Tally, 8)
 			users[e.UserID] = slices
 		}
-		add := func(slice string) {
-			t := slices[slice]
-			switch e.Type {
-			case Impression:
-				t[0]++
-			case Click:
-				t[1]++
-			case Read:
-				t[2]++
-			case Share:
-				t[3]++
-			}
-			slices[slice] = t
-		}
-		add("all")
-		add("category:" + a.Category)
-		add("source:" + a.SourceID)
-		add("article:" + a.ID)
-		of["article:"+a.ID] = [2]string{"category:" + a.Category, "source:" + a.SourceID}
+		i := tallyIndex(e.Type)
+		bump(slices, "all", i)
+		bump(slices, n.category, i)
+		bump(slices, n.source, i)
+		bump(slices, n.article, i)
 		for _, v := range e.Variants {
-			add("variant:" + v)
+			name, ok := variants[v]
+			if !ok {
+				name = "variant:" + v
+				variants[v] = name
+			}
+			bump(slices, name, i)
 		}
-		if w := weight(e); w > 0 && a.Category != Unknown {
+		if w := weight(e); w > 0 && n.rawCategory != Unknown {
 			if engagement[e.UserID] == nil {
 				engagement[e.UserID] = map[string]float64{}
 			}
-			engagement[e.UserID][a.Category] += w
+			engagement[e.UserID][n.rawCategory] += w
 		}
 	}
 	return users, of, engagement
+}
+
+// tallyIndex is where a Tally counts an event type (-1: nowhere, the user
+// still counts in the slice).
+func tallyIndex(typ string) int {
+	switch typ {
+	case Impression:
+		return 0
+	case Click:
+		return 1
+	case Read:
+		return 2
+	case Share:
+		return 3
+	}
+	return -1
+}
+
+// bump counts one event of tally index i in a user's slice.
+func bump(slices map[string]Tally, slice string, i int) {
+	t := slices[slice]
+	if i >= 0 {
+		t[i]++
+	}
+	slices[slice] = t
 }
 
 // partialOf applies the counting rules to a period's tallies: the raw
@@ -312,33 +338,38 @@ func partialOf(users map[string]map[string]Tally, granularity, period string, sh
 	before map[string]bool) Partial {
 	p := Partial{Granularity: granularity, Period: period, Shard: shard, Slices: map[string]Counts{}, ComputedAt: now.UTC()}
 	for u, slices := range users {
-		back := before != nil && before[u]
-		for slice, t := range slices {
-			c := p.Slices[slice]
-			c.Impressions += t[0]
-			c.Clicks += t[1]
-			c.Reads += t[2]
-			c.Shares += t[3]
-			c.Users++
-			if back && (slice == "all" || strings.HasPrefix(slice, "variant:")) {
-				c.Returning++
-			}
-			if t[0] > 0 {
-				c.Viewers++
-			}
-			if t[1] > 0 {
-				c.Clickers++
-			}
-			if t[0] > 0 && t[1] > 0 {
-				c.ViewerClicks++
-			}
-			if t[2] > 0 {
-				c.ReadUsers++
-			}
-			p.Slices[slice] = c
-		}
+		countUser(p.Slices, slices, before != nil && before[u])
 	}
 	return p
+}
+
+// countUser adds one user's tallies of a period to a partial's slices;
+// back: the user was active the day before (Returning).
+func countUser(into map[string]Counts, slices map[string]Tally, back bool) {
+	for slice, t := range slices {
+		c := into[slice]
+		c.Impressions += t[0]
+		c.Clicks += t[1]
+		c.Reads += t[2]
+		c.Shares += t[3]
+		c.Users++
+		if back && (slice == "all" || strings.HasPrefix(slice, "variant:")) {
+			c.Returning++
+		}
+		if t[0] > 0 {
+			c.Viewers++
+		}
+		if t[1] > 0 {
+			c.Clickers++
+		}
+		if t[0] > 0 && t[1] > 0 {
+			c.ViewerClicks++
+		}
+		if t[2] > 0 {
+			c.ReadUsers++
+		}
+		into[slice] = c
+	}
 }
 
 func weight(e Stored) float64 {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"testing"
 	"time"
 
@@ -238,6 +239,57 @@ func TestAPartialOfTenTimesAHeavyDayIsStoredAndReadWhole(t *testing.T) {
 	heads, _ := st.Partials(ctx, Day, []string{p.Period}, false)
 	if len(heads) != 1 || len(heads[0].Slices) != 2 {
 		t.Errorf("a report without articles read %+v", heads)
+	}
+}
+
+// TestAReaderReadsTheGenerationItsHeadNamesWhateverReplacesItMeanwhile: a
+// KPI read meets recomputations replacing the partial between its read of
+// the head and of the article chunks the head names (three of them, as a
+// busy worker's retries and the next runs would): it still reads the
+// partial it started with, whole, in one pass; the next read reads the
+// newest. The replaced chunks are left to the table's time to live, not
+// kept for ever.
+func TestAReaderReadsTheGenerationItsHeadNamesWhateverReplacesItMeanwhile(t *testing.T) {
+	ctx := context.Background()
+	table := dynamotest.Table(t, "events")
+	st := NewDynamoStore(table)
+	partial := func(clicks int64, at time.Time) Partial {
+		p := Partial{Granularity: Hour, Period: now.Format(hourLayout), Shard: 4, ComputedAt: at, Slices: map[string]Counts{"all": {Clicks: clicks}}}
+		for i := range ArticlesPerChunk + 1 {
+			p.Slices["article:"+art(i)] = Counts{Clicks: clicks}
+		}
+		return p
+	}
+	first := partial(1, now)
+	if _, err := st.PutPartial(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	var heads []partialItem
+	if err := table.Get("pk", partialKey(Hour, first.Period, 4)).All(ctx, &heads); err != nil || len(heads) != 1 {
+		t.Fatalf("heads = %+v %v", heads, err)
+	}
+	for i := range 3 {
+		if ok, err := st.PutPartial(ctx, partial(int64(i+2), now.Add(time.Duration(i+1)*time.Minute))); err != nil || !ok {
+			t.Fatalf("replacement %d: %v %v", i+1, ok, err)
+		}
+	}
+	got, err := st.partialsOf(ctx, Hour, heads, true)
+	if err != nil {
+		t.Fatalf("the reader of the replaced head: %v", err)
+	}
+	if len(got) != 1 || !maps.Equal(got[0].Slices, first.Slices) {
+		t.Errorf("the reader of the replaced head read %d partials, want the one it started with (%d slices, 1 click each)", len(got), len(first.Slices))
+	}
+	parts, err := st.Partials(ctx, Hour, []string{first.Period}, true)
+	if err != nil || len(parts) != 1 || !maps.Equal(parts[0].Slices, partial(4, now).Slices) {
+		t.Errorf("a later read: %d partials, %v; want the newest", len(parts), err)
+	}
+	var chunk struct {
+		ExpiresAt int64 `dynamo:"expires_at"`
+	}
+	if err := table.Get("pk", chunkKey(heads[0].PK, heads[0].Gen, 0)).One(ctx, &chunk); err != nil ||
+		chunk.ExpiresAt == 0 || chunk.ExpiresAt > now.Add(time.Minute+ReplacedReadable).Unix() {
+		t.Errorf("a replaced chunk expires at %d (%v), want within %s of its replacement", chunk.ExpiresAt, err, ReplacedReadable)
 	}
 }
 

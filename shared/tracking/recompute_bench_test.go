@@ -49,7 +49,7 @@ func benchDay(b *testing.B, n int) (*MemoryStore, time.Time, int) {
 // go test -run '^$' -bench RecomputeDay -cpuprofile cpu.out ./shared/tracking
 func BenchmarkRecomputeDay(b *testing.B) {
 	ctx := context.Background()
-	for _, n := range []int{12000, 48000} {
+	for _, n := range []int{12000, 24000, 48000} {
 		for _, marked := range []int{24, 1} {
 			b.Run(fmt.Sprintf("events=%d/marked=%d", n, marked), func(b *testing.B) {
 				st, day, shard := benchDay(b, n)

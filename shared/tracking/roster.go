@@ -61,19 +61,82 @@ func merge(into, from map[string]map[string]Tally) {
 	}
 }
 
-// usersOnly keeps each user's "all" tally: a day roster, enough for the
-// next day's Returning.
-func usersOnly(users map[string]map[string]Tally) map[string]map[string]Tally {
-	out := make(map[string]map[string]Tally, len(users))
-	for u, slices := range users {
-		out[u] = map[string]Tally{"all": slices["all"]}
-	}
-	return out
-}
-
 // copyUsers is a deep copy of a roster's tallies.
 func copyUsers(users map[string]map[string]Tally) map[string]map[string]Tally {
 	out := make(map[string]map[string]Tally, len(users))
 	merge(out, users)
 	return out
+}
+
+// dayOf is a shard's day from its hours' rosters: the day partial — what
+// partialOf gives for the rosters merged — and, when users is set, the
+// day's users-only roster (usersOnly of the merge). It never builds the
+// merged day: it groups the hours' tallies by user (one index of the users,
+// one flat array of their hours), sums each user's hours in one small map
+// reused for every user, and counts the user into the partial at once, so
+// its maps stay the size of a user's slices and of the partial, whatever
+// the day's users.
+func dayOf(hours []map[string]map[string]Tally, period string, shard int, now time.Time, before map[string]bool,
+	users bool) (Partial, map[string]map[string]Tally) {
+	most := 0
+	for _, h := range hours {
+		most = max(most, len(h))
+	}
+	index := make(map[string]int32, most)
+	var names []string
+	var at []int32 // user i's hours are flat[at[i]:at[i+1]]
+	for _, h := range hours {
+		for u := range h {
+			i, ok := index[u]
+			if !ok {
+				i = int32(len(names))
+				index[u] = i
+				names = append(names, u)
+				at = append(at, 0)
+			}
+			at[i]++
+		}
+	}
+	at = append(at, 0)
+	total := int32(0)
+	for i, n := range at {
+		at[i], total = total, total+n
+	}
+	flat := make([]map[string]Tally, total)
+	next := append([]int32(nil), at[:len(names)]...)
+	for _, h := range hours {
+		for u, slices := range h {
+			i := index[u]
+			flat[next[i]] = slices
+			next[i]++
+		}
+	}
+	p := Partial{Granularity: Day, Period: period, Shard: shard, Slices: map[string]Counts{}, ComputedAt: now.UTC()}
+	var out map[string]map[string]Tally
+	if users {
+		out = make(map[string]map[string]Tally, len(names))
+	}
+	sum := map[string]Tally{}
+	for i, u := range names {
+		own := flat[at[i]:at[i+1]]
+		slices := own[0]
+		if len(own) > 1 {
+			clear(sum)
+			for _, m := range own {
+				for k, t := range m {
+					c := sum[k]
+					for j := range c {
+						c[j] += t[j]
+					}
+					sum[k] = c
+				}
+			}
+			slices = sum
+		}
+		countUser(p.Slices, slices, before != nil && before[u])
+		if users {
+			out[u] = map[string]Tally{"all": slices["all"]}
+		}
+	}
+	return p, out
 }

@@ -437,3 +437,55 @@ func TestAnHoursRosterIsStoredByTheRunThatClearsItsMark(t *testing.T) {
 		t.Errorf("the day = %+v, want %+v", got["all"], want["all"])
 	}
 }
+
+// TestTallyingAllocatesPerUserAndArticleNotPerEvent: a KPI worker's step in
+// memory costs the same per event at every size. Tallying a period makes
+// each article's and variant's slice names once (not per event), and a
+// day summed from its hours' rosters allocates for its users and slices,
+// never a map per user and hour; it counts what the merged rosters count.
+func TestTallyingAllocatesPerUserAndArticleNotPerEvent(t *testing.T) {
+	articles := map[string]Article{}
+	for i := range 200 {
+		articles[art(i)] = Article{ID: art(i), Category: fmt.Sprintf("cat%d", i%4), SourceID: fmt.Sprintf("src%d", i%20)}
+	}
+	day := now.Truncate(24 * time.Hour)
+	const users, perHour = 400, 1000
+	hours := make([][]Stored, 24)
+	for h := range hours {
+		for k := range perHour {
+			typ := []string{Impression, Impression, Click, Read}[k%4]
+			hours[h] = append(hours[h], Stored{Event: Event{ID: fmt.Sprintf("e-%d-%d", h, k), Type: typ, ArticleID: art((k * 7) % 200),
+				At: day.Add(time.Duration(h) * time.Hour)}, UserID: fmt.Sprintf("user-%04d", (k+h*13)%users), Variants: []string{"exp=a"}})
+		}
+	}
+	// The hour again with each event sent twice more (new ids): the same
+	// users, articles and slices, three times the events.
+	thrice := append([]Stored(nil), hours[0]...)
+	for i := range 2 * perHour {
+		e := hours[0][i%perHour]
+		e.ID = fmt.Sprintf("again-%d", i)
+		thrice = append(thrice, e)
+	}
+	once := testing.AllocsPerRun(3, func() { rosterOf(hours[0], articles) })
+	more := testing.AllocsPerRun(3, func() { rosterOf(thrice, articles) })
+	if per := (more - once) / (2 * perHour); per > 0.01 {
+		t.Errorf("tallying %d events allocated %.0f times, %d events of the same users and articles %.0f: %.2f an event more; want none",
+			perHour, once, 3*perHour, more, per)
+	}
+	rosters := make([]map[string]map[string]Tally, len(hours))
+	merged := map[string]map[string]Tally{}
+	for h, evs := range hours {
+		rosters[h], _, _ = rosterOf(evs, articles)
+		merge(merged, rosters[h])
+	}
+	before := map[string]bool{"user-0001": true, "user-0002": true}
+	want := partialOf(merged, Day, day.Format(dayLayout), 3, now, before)
+	got, _ := dayOf(rosters, day.Format(dayLayout), 3, now, before, false)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("the day summed user by user differs from the merged rosters' partial:\n got %v\nwant %v", got.Slices, want.Slices)
+	}
+	allocs := testing.AllocsPerRun(3, func() { dayOf(rosters, day.Format(dayLayout), 3, now, before, false) })
+	if allocs > 100 {
+		t.Errorf("summing a day of %d users over 24 hours allocated %.0f times; want at most 100 (its index and partial, not a map per user)", users, allocs)
+	}
+}

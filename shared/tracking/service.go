@@ -355,8 +355,8 @@ func (s *Service) Recompute(ctx context.Context, job ShardJob) (Recomputed, erro
 	if err != nil {
 		return Recomputed{}, err
 	}
-	day := map[string]map[string]Tally{}
-	settled := map[time.Time]bool{} // the hours whose marks this job clears
+	var day []map[string]map[string]Tally // the tallies of the day's hours (a day job)
+	settled := map[time.Time]bool{}       // the hours whose marks this job clears
 	for _, m := range r.marks {
 		settled[m.Hour.UTC()] = r.covers(m)
 	}
@@ -376,7 +376,7 @@ func (s *Service) Recompute(ctx context.Context, job ShardJob) (Recomputed, erro
 				return Recomputed{}, fmt.Errorf("store roster %s shard %d: %w", roster.Period, shard, err)
 			}
 		}
-		merge(day, users)
+		day = append(day, users)
 		if slices.ContainsFunc(marked, hour.Equal) {
 			p := partialOf(users, Hour, roster.Period, shard, now, nil)
 			r.Hours = append(r.Hours, HourResult{Partial: p, Engagement: e, Complete: !hour.Add(time.Hour).After(now)})
@@ -384,20 +384,21 @@ func (s *Service) Recompute(ctx context.Context, job ShardJob) (Recomputed, erro
 	}
 	if job.Granularity == Day {
 		for _, ro := range stored {
-			merge(day, ro.Users)
+			day = append(day, ro.Users)
 		}
 		before, err := s.activeUsers(ctx, start.Add(-24*time.Hour), shard, now)
 		if err != nil {
 			return Recomputed{}, err
 		}
-		p := partialOf(day, Day, job.Period, shard, now, before)
-		r.Day = &p
 		// The day's users, for the next day's Returning: stored once the
 		// day is over (every run of it would rewrite all its users), and
 		// again by a recomputation of it after (late events).
-		if !start.Add(24 * time.Hour).After(now) {
+		over := !start.Add(24 * time.Hour).After(now)
+		p, users := dayOf(day, job.Period, shard, now, before, over)
+		r.Day = &p
+		if over {
 			if _, err := s.Store.PutRoster(ctx, Roster{Granularity: Day, Period: job.Period, Shard: shard, Started: now,
-				Users: usersOnly(day)}); err != nil {
+				Users: users}); err != nil {
 				return Recomputed{}, fmt.Errorf("store roster %s shard %d: %w", job.Period, shard, err)
 			}
 		}
