@@ -14,7 +14,7 @@ import (
 // initializer (12 KiB of symbols, 21 KiB of admin-ops' bootstrap).
 func TestOnlyTheSignInFunctionLinksBcrypt(t *testing.T) {
 	dir := t.TempDir()
-	fns := []string{"admin-console", "admin-ops"}
+	fns := []string{"admin-console", "admin-moderation", "admin-ops"}
 	args := []string{"build", "-tags", dist.Tags, "-o", dir + "/"}
 	for _, fn := range fns {
 		args = append(args, "../../../functions/"+fn)
