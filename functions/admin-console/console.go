@@ -37,11 +37,6 @@ func (c *console) routes() *http.ServeMux {
 	mux.Handle("GET /admin/sources/{id}", c.site.Page(c.source))
 	mux.Handle("POST /admin/sources/{id}", c.site.Page(c.updateSource))
 	mux.Handle("POST /admin/sources/{id}/delete", c.site.Page(c.deleteSource))
-	mux.Handle("GET /admin/articles", c.site.Page(c.articleList))
-	mux.Handle("POST /admin/articles/{id}/moderation", c.site.Page(c.moderate))
-	mux.Handle("POST /admin/articles/{id}/story", c.site.Page(c.moveToStory))
-	mux.Handle("GET /admin/stories/{id}", c.site.Page(c.story))
-	mux.Handle("POST /admin/stories/{id}/lead", c.site.Page(c.makeLead))
 	mux.Handle("GET /admin/kpi", c.site.Page(c.dashboard))
 	mux.Handle("GET /admin/experiments", c.site.Page(c.experiments))
 	c.accountRoutes(mux)
@@ -276,115 +271,6 @@ func (c *console) deleteSource(w http.ResponseWriter, r *http.Request, v view) {
 		return
 	}
 	http.Redirect(w, r, "/admin/sources", http.StatusSeeOther)
-}
-
-// Articles.
-
-func (c *console) articleList(w http.ResponseWriter, r *http.Request, v view) {
-	q := r.URL.Query()
-	category, hidden := q.Get("category"), q.Get("hidden")
-	p, err := c.articles.AdminArticles(r.Context(), category, hidden, q.Get("cursor"), 25)
-	if err != nil {
-		c.site.Fail(w, r, v, err)
-		return
-	}
-	here := r.URL.RequestURI()
-	var rows []web.Node
-	for _, a := range p.Items {
-		toggle := func(label, hiddenVal, pinnedVal string) web.Node {
-			return web.PostForm("/admin/articles/"+a.ID+"/moderation", v.CSRF, nil, web.Hidden("back", here),
-				web.Hidden("hidden", hiddenVal), web.Hidden("pinned", pinnedVal),
-				web.E("button", web.At(web.A("type", "submit"), web.A("name", "action"), web.A("value", strings.ToLower(label))), web.T(label)))
-		}
-		hideLabel, pinLabel := "Hide", "Pin"
-		if a.Hidden {
-			hideLabel = "Show"
-		}
-		if a.Pinned {
-			pinLabel = "Unpin"
-		}
-		class := ""
-		if a.Hidden {
-			class = "hidden-row"
-		}
-		story := web.Nodes{web.T("—")}
-		if article.ValidID(a.Story) {
-			label := "Versions"
-			if a.StoryByEditor {
-				label = "Versions (set by an editor)"
-			}
-			story = web.Nodes{web.E("a", web.At(web.A("href", "/admin/stories/"+a.Story)), web.T(label))}
-		}
-		rows = append(rows, web.Row(web.At(web.A("id", "a-"+a.ID), web.A("class", class)), form.Row(a),
-			web.E("td", web.At(web.A("class", "story")), story...),
-			web.E("td", web.At(web.A("class", "actions")),
-				toggle(hideLabel, strconv.FormatBool(!a.Hidden), strconv.FormatBool(a.Pinned)),
-				toggle(pinLabel, strconv.FormatBool(a.Hidden), strconv.FormatBool(!a.Pinned)),
-				web.E("a", web.At(web.Href("href", a.URL), web.A("rel", "noopener noreferrer")), web.T("Open")))))
-	}
-	var headings []string
-	for _, col := range form.Columns(article.Article{}) {
-		headings = append(headings, col.Heading)
-	}
-	option := func(value, label string) web.Node {
-		return web.E("option", web.At(web.A("value", value), web.B("selected", hidden == value)), web.T(label))
-	}
-	body := web.Nodes{
-		web.E("form", web.At(web.A("method", "get"), web.A("action", "/admin/articles"), web.A("class", "filters")),
-			web.E("label", web.At(web.A("for", "category")), web.T("Category")),
-			web.E("input", web.At(web.A("id", "category"), web.A("name", "category"), web.A("value", category), web.A("placeholder", "any"))),
-			web.E("label", web.At(web.A("for", "hidden")), web.T("Shown")),
-			web.E("select", web.At(web.A("id", "hidden"), web.A("name", "hidden")), option("", "all"), option("no", "visible"), option("yes", "hidden")),
-			web.E("button", web.At(web.A("type", "submit")), web.T("Filter"))),
-		web.Table("articles", append(headings, "Story", "Moderate"), rows, "No articles match."),
-	}
-	if p.NextCursor != "" {
-		next := "/admin/articles?" + url.Values{"category": {category}, "hidden": {hidden}, "cursor": {p.NextCursor}}.Encode()
-		body = append(body, web.E("p", web.At(web.A("class", "pager")), web.E("a", web.At(web.A("href", next), web.A("rel", "next")), web.T("Older"))))
-	}
-	if m := q.Get("moderated"); article.ValidID(m) {
-		v.Notice = "Article " + m + " moderated; the feeds show it after the ranking run it requested."
-	}
-	v.Title, v.Nav, v.Body = "Articles", "articles", body
-	c.site.Render(w, r, http.StatusOK, v)
-}
-
-// moderationState is an article's moderation in the audit log.
-type moderationState struct {
-	Hidden bool `json:"hidden"`
-	Pinned bool `json:"pinned"`
-}
-
-func (c *console) moderate(w http.ResponseWriter, r *http.Request, v view) {
-	hidden, err1 := strconv.ParseBool(r.PostForm.Get("hidden"))
-	pinned, err2 := strconv.ParseBool(r.PostForm.Get("pinned"))
-	if err1 != nil || err2 != nil {
-		c.site.Fail(w, r, v, kiosk.Errorf(kiosk.EINVALID, "hidden and pinned must be true or false"))
-		return
-	}
-	// Everything is checked before anything is stored.
-	back := r.PostForm.Get("back")
-	if back == "" {
-		back = "/admin/articles"
-	}
-	u, ok := web.LocalPath(back)
-	if !ok || u.Path != "/admin/articles" {
-		c.site.Fail(w, r, v, kiosk.Errorf(kiosk.EINVALID, "back must be a link to the article list"))
-		return
-	}
-	id := r.PathValue("id")
-	m, err := c.articles.Moderate(r.Context(), id, article.ModerationInput{Hidden: &hidden, Pinned: &pinned})
-	if err == nil {
-		err = c.site.Audit(r, v, "article.moderate", id, moderationState{m.WasHidden, m.WasPinned}, moderationState{m.Hidden, m.Pinned})
-	}
-	if err != nil {
-		c.site.Fail(w, r, v, err)
-		return
-	}
-	q := u.Query()
-	q.Set("moderated", id)
-	u.RawQuery = q.Encode()
-	http.Redirect(w, r, u.String(), http.StatusSeeOther)
 }
 
 // KPI dashboard.

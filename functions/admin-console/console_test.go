@@ -15,6 +15,7 @@ import (
 	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/article"
 	web "github.com/kiosk-news/kiosk/shared/console"
+	"github.com/kiosk-news/kiosk/shared/console/moderation"
 	"github.com/kiosk-news/kiosk/shared/editor"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
@@ -54,16 +55,22 @@ func newHarness(t testing.TB) *harness {
 	c := &console{
 		site:     web.New(h.accounts, &ratelimit.Limiter{Table: dynamotest.Table(t, contract.LimitsTable), Now: clock}, clock),
 		accounts: h.accounts,
-		articles: &article.Service{Store: h.store, Now: clock, Events: publisherFunc(func(ctx context.Context, evs ...article.Event) error {
+		articles: &article.Service{Store: h.store, Now: clock},
+		kpi:      &tracking.Service{Store: tracking.NewDynamoStore(dynamotest.Table(t, "events")), Now: clock},
+		now:      clock,
+	}
+	// The harness serves the editors' whole console, as the gateway does:
+	// admin-console's routes and admin-moderation's (the article pages, the
+	// only ones that announce), over the same tables.
+	mux := c.routes()
+	moderation.Mount(mux, web.New(h.accounts, nil, clock), &article.Service{Store: h.store, Now: clock,
+		Events: publisherFunc(func(ctx context.Context, evs ...article.Event) error {
 			for _, e := range evs {
 				h.announced = append(h.announced, e.Detail.(events.ArticleModerated))
 			}
 			return nil
-		})},
-		kpi: &tracking.Service{Store: tracking.NewDynamoStore(dynamotest.Table(t, "events")), Now: clock},
-		now: clock,
-	}
-	h.srv = httptest.NewServer(httpapi.Wrap(c.routes())) // as httpapi.Start serves it: request ids, recovery
+		})})
+	h.srv = httptest.NewServer(httpapi.Wrap(mux)) // as httpapi.Start serves it: request ids, recovery
 	t.Cleanup(h.srv.Close)
 	return h
 }

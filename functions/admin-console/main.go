@@ -1,21 +1,18 @@
 // Command admin-console serves the editors' part of the admin console:
 // sign-in with an editor account (invitations, sessions, accounts, the
 // audit log; POST /admin/api/editors/invitations takes the admin token for
-// the first operator), sources and article moderation through forms
-// generated from the domain structs, stories (a story's versions; split,
-// merge, lead), and KPI charts — server-rendered pages
-// with no script and no build step. Every page needs a session cookie; every
-// form, its CSRF token. (admin-ops serves batches and dead letters.)
+// the first operator), sources through forms generated from the domain
+// structs, and KPI charts and experiments — server-rendered pages with no
+// script and no build step. Every page needs a session cookie; every form,
+// its CSRF token. (admin-moderation serves the article list and stories,
+// the pages that announce on the bus; admin-ops, batches and dead letters.)
 package main
 
 import (
-	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/article"
-	"github.com/kiosk-news/kiosk/shared/article/articlebus"
 	web "github.com/kiosk-news/kiosk/shared/console"
 	"github.com/kiosk-news/kiosk/shared/editor"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
-	"github.com/kiosk-news/kiosk/shared/platform/bus"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
@@ -33,9 +30,9 @@ func main() {
 	c := &console{
 		site:     site,
 		accounts: accounts,
+		// Sources change no article: nothing to announce (Events nil).
 		articles: &article.Service{Store: article.NewDynamoStore(articles), Now: clock.Now,
-			FetchAllow: article.ParseAllow(env.Var(contract.FetchAllowEnv)),
-			Events:     articlebus.New(bus.Open(env, events.SourceArticles))},
+			FetchAllow: article.ParseAllow(env.Var(contract.FetchAllowEnv))},
 		kpi: &tracking.Service{Store: tracking.NewDynamoStore(eventsTable), Now: clock.Now},
 		now: clock.Now,
 	}

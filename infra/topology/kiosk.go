@@ -338,8 +338,7 @@ func Kiosk() Cloud {
 				Name:   "admin-console",
 				Domain: "console",
 				Description: "The admin console for editors: sign-in with editor accounts (invitations, server-side sessions), " +
-					"sources and article moderation (forms generated from the domain structs), stories (versions, split, merge, lead), " +
-					"KPI charts, accounts and the audit log.",
+					"sources (forms generated from the domain structs), KPI charts and experiments, accounts and the audit log.",
 				Routes: []Route{
 					{Method: "GET", Path: "/admin/login", Auth: Console},
 					{Method: "POST", Path: "/admin/login", Auth: Console, Throttle: &Throttle{Rate: 5, Burst: 10},
@@ -352,11 +351,6 @@ func Kiosk() Cloud {
 					{Method: "GET", Path: "/admin/sources/{id}", Auth: Console},
 					{Method: "POST", Path: "/admin/sources/{id}", Auth: Console},
 					{Method: "POST", Path: "/admin/sources/{id}/delete", Auth: Console},
-					{Method: "GET", Path: "/admin/articles", Auth: Console},
-					{Method: "POST", Path: "/admin/articles/{id}/moderation", Auth: Console},
-					{Method: "POST", Path: "/admin/articles/{id}/story", Auth: Console},
-					{Method: "GET", Path: "/admin/stories/{id}", Auth: Console},
-					{Method: "POST", Path: "/admin/stories/{id}/lead", Auth: Console},
 					{Method: "GET", Path: "/admin/kpi", Auth: Console},
 					{Method: "GET", Path: "/admin/experiments", Auth: Console},
 					{Method: "GET", Path: "/admin/join", Auth: Console},
@@ -373,8 +367,24 @@ func Kiosk() Cloud {
 				},
 				// The fetcher's allow list: a source URL naming one of these host:port
 				// pairs passes the early private-address check (empty in AWS).
-				Env:       map[string]string{contract.FetchAllowEnv: ""},
-				Grants:    []Grant{{"articles", ReadWrite}, {"events", Read}, {LimitsTable, Write}, {ConsoleTable, ReadWrite}},
+				Env:      map[string]string{contract.FetchAllowEnv: ""},
+				Grants:   []Grant{{"articles", ReadWrite}, {"events", Read}, {LimitsTable, Write}, {ConsoleTable, ReadWrite}},
+				MemoryMB: 256,
+				Timeout:  15 * time.Second,
+			},
+			{
+				Name:   "admin-moderation",
+				Domain: "console",
+				Description: "The admin console's article pages: the article list with hide/pin and stories (versions, split, merge, " +
+					"lead), announced as article.moderated; the only console function that publishes. Sign-in is admin-console's.",
+				Routes: []Route{
+					{Method: "GET", Path: "/admin/articles", Auth: Console},
+					{Method: "POST", Path: "/admin/articles/{id}/moderation", Auth: Console},
+					{Method: "POST", Path: "/admin/articles/{id}/story", Auth: Console},
+					{Method: "GET", Path: "/admin/stories/{id}", Auth: Console},
+					{Method: "POST", Path: "/admin/stories/{id}/lead", Auth: Console},
+				},
+				Grants:    []Grant{{"articles", ReadWrite}, {ConsoleTable, ReadWrite}},
 				Publishes: []string{events.ArticleModeratedType},
 				MemoryMB:  256,
 				Timeout:   15 * time.Second,

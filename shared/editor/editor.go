@@ -268,10 +268,21 @@ func (s *Store) Editors(ctx context.Context) ([]Editor, error) {
 
 // a bcrypt hash of nothing anyone types: compared against when the account
 // does not exist, so a wrong address costs as long as a wrong password.
-var dummyHash = sync.OnceValue(func() []byte {
-	h, _ := bcrypt.GenerateFromPassword([]byte("no account has this password, ever"), bcrypt.DefaultCost)
-	return h
-})
+//
+// A function rather than a sync.OnceValue variable: a package-level
+// variable's initializer is linked into every binary that imports the
+// package, and with it bcrypt, which only SignIn needs.
+func dummyHash() []byte {
+	dummy.once.Do(func() {
+		dummy.hash, _ = bcrypt.GenerateFromPassword([]byte("no account has this password, ever"), bcrypt.DefaultCost)
+	})
+	return dummy.hash
+}
+
+var dummy struct {
+	once sync.Once
+	hash []byte
+}
 
 // ErrSignIn is the one answer to a wrong address or password.
 var ErrSignIn = kiosk.Errorf(kiosk.EUNAUTHORIZED, "that address and password do not match an account")

@@ -1,4 +1,4 @@
-package main
+package moderation
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 // asEditor is the articles service auditing under the signed-in editor: the
 // service decides what is a change and audits it after it is stored, as it
 // does under the admin token in the admin API.
-func (c *console) asEditor(r *http.Request, v view) *article.Service {
+func (c *pages) asEditor(r *http.Request, v view) *article.Service {
 	s := *c.articles
 	s.Audit = func(_ context.Context, ch article.Change) error {
 		return c.site.Audit(r, v, ch.Action, ch.Target, ch.Before, ch.After)
@@ -24,7 +24,7 @@ func (c *console) asEditor(r *http.Request, v view) *article.Service {
 	return &s
 }
 
-func (c *console) story(w http.ResponseWriter, r *http.Request, v view) {
+func (c *pages) story(w http.ResponseWriter, r *http.Request, v view) {
 	id := r.PathValue("id")
 	st, err := c.articles.Story(r.Context(), id)
 	if err != nil {
@@ -96,7 +96,7 @@ func yesNo(b bool) string {
 
 // moveToStory splits a version out (story = its own id) or merges it into
 // the story named in the form, then shows the story it is in.
-func (c *console) moveToStory(w http.ResponseWriter, r *http.Request, v view) {
+func (c *pages) moveToStory(w http.ResponseWriter, r *http.Request, v view) {
 	story := strings.TrimSpace(r.PostForm.Get("story"))
 	from := r.PostForm.Get("from")
 	// Everything is checked before anything is stored.
@@ -117,7 +117,7 @@ func (c *console) moveToStory(w http.ResponseWriter, r *http.Request, v view) {
 }
 
 // makeLead makes the form's article its story's lead.
-func (c *console) makeLead(w http.ResponseWriter, r *http.Request, v view) {
+func (c *pages) makeLead(w http.ResponseWriter, r *http.Request, v view) {
 	id, lead := r.PathValue("id"), r.PostForm.Get("article")
 	if _, _, err := c.asEditor(r, v).MakeLead(r.Context(), id, article.LeadInput{Article: lead}); err != nil {
 		c.site.Fail(w, r, v, err)
