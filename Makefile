@@ -123,11 +123,13 @@ reliability: tools
 eval:
 	$(GO) run ./infra/cmd/eval $(if $(MIND),-mind "$(MIND)") $(if $(SEEDS),-seeds "$(SEEDS)")
 
-## scale: the scale curves (a trending fan-out to 10k readers, ranking over 10k articles and the public and personal feed
+## scale: the scale curves (a trending fan-out to 1M readers seeded in bulk, 50 of them reading their inbox until it
+## lists the trend; ranking over 10k articles and the public and personal feed
 ## pages at each size, a 1,000-entry inbox, 20k events and the KPI batch, a KPI run late in a day of 96k events, the
 ## relay of 3,000 articles, feed-events over 1,000 articles, learn-interests over 3,000 users, ingestion at 10k articles a
 ## day and over 3,000 sources: wall time, DynamoDB units, GB-s, memory, fitted growth exponents, limits, a month's cost
-## at 3M daily readers) into SCALE.md and docs/scale-*.svg, in about 9 minutes (the day-spread KPI run about 2.5 of them)
+## at 3M daily readers) into SCALE.md and docs/scale-*.svg, in about 13 minutes (the fan-out about 4 of them, the
+## day-spread KPI run about 2)
 scale: tools
 	$(GO) run ./infra/cmd/scale
 

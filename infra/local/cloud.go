@@ -55,6 +55,13 @@ type Config struct {
 	// expiry, for tests.
 	TTLDelay     time.Duration
 	TTLImmediate bool
+	// TTLEvery is how often, in real time, the background sweep looks for
+	// expired items (default DefaultTTLEvery); negative: never in the
+	// background, only when the clock moves or SweepTTL is called. A sweep
+	// scans every table with a TTL attribute, so its cost grows with the
+	// tables: make scale, whose million readers take a sweep some 13 s,
+	// turns it off (DynamoDB's own TTL takes no table throughput).
+	TTLEvery time.Duration
 }
 
 // Cloud is a running local cloud.
@@ -255,7 +262,11 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	if cfg.Watch {
 		go c.watch(wctx)
 	}
-	go c.ttl.run(wctx)
+	every := cfg.TTLEvery
+	if every == 0 {
+		every = DefaultTTLEvery
+	}
+	go c.ttl.run(wctx, every)
 	return c, nil
 }
 

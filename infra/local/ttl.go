@@ -26,8 +26,9 @@ const DefaultTTLDelay = 15 * time.Minute
 // ttlWorkers is how many deletes a sweep has in flight.
 const ttlWorkers = 8
 
-// ttlEvery is how often, in real time, the sweeper looks for expired items.
-const ttlEvery = 30 * time.Second
+// DefaultTTLEvery is how often, in real time, the sweeper looks for expired
+// items unless told otherwise.
+const DefaultTTLEvery = 30 * time.Second
 
 // ttlSweeper deletes expired items as DynamoDB's Time to Live does: for every
 // table the topology gives a TTL attribute, an item whose attribute (a
@@ -59,9 +60,12 @@ func newTTLSweeper(db *dynamodb.Client, cloud topology.Cloud, name func(string) 
 	return s
 }
 
-// run sweeps every ttlEvery until ctx ends.
-func (s *ttlSweeper) run(ctx context.Context) {
-	tick := time.NewTicker(ttlEvery)
+// run sweeps every interval until ctx ends; a negative interval never.
+func (s *ttlSweeper) run(ctx context.Context, every time.Duration) {
+	if every < 0 {
+		return
+	}
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
 		select {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -49,6 +50,12 @@ type Point struct {
 	Failed      int     `json:"failed"`                // invocations that did not end ok
 	Concurrent  int     `json:"concurrent"`            // the most invocations running at once
 	EventReads  float64 `json:"event_reads,omitempty"` // items the run's DynamoDB queries returned (KPI: raw events read, and marks)
+	// Seen is the fan-out's readers' side: when sampled readers' inbox
+	// pages listed the trend. SeedMS is the time the fan-out's readers took
+	// to seed, and DynaliteMiB dynalite's resident size after.
+	Seen        *Seen   `json:"seen,omitempty"`
+	SeedMS      float64 `json:"seed_ms,omitempty"`
+	DynaliteMiB float64 `json:"dynalite_mib,omitempty"`
 	// Refresh is what one reload of a cached list adds to the request that
 	// makes it (GET /v1/notifications: the trending list), measured at this
 	// size; the point's own figures include the reloads its requests made.
@@ -78,6 +85,7 @@ type Harness struct {
 	personalToken string
 
 	inboxToken, inboxUser string
+	readers               []reader        // the fan-out's sampled readers, registered once
 	events                int             // events accepted in the current hour so far (tracking)
 	kpiDays               int             // days seeded for the day-spread KPI workload so far
 	kpiMarks              []tracking.Mark // the fresh marks of the last day's newest hour, never cleared by its runs
@@ -248,38 +256,200 @@ func (p Point) perRequest(n int) Point {
 }
 
 // Fanout measures notify-trending: one trending article whose category n
-// readers follow (their interests seeded through the feed store, as
-// user.interests.changed would), to the end of every invocation it causes.
-// The inbox is computed on read, so the event writes one entry whatever n;
-// the readers' side is the GET /v1/notifications workload. Each repeat is
-// another article of the category (the readers are seeded once).
-func (h *Harness) Fanout(ctx context.Context, n, repeat int) (Point, error) {
+// readers follow, to the end of every invocation it causes. The readers'
+// interests are seeded in bulk through the feed store (LoadProfiles: the
+// items SetProfile writes, as user.interests.changed would), once per size
+// (a category of its own). The inbox is computed on read, so the event
+// writes one entry whatever n. Then the readers' side: sampled readers of
+// the population (the first, the last and the rest at random; readers
+// registered through POST /v1/users, so they hold real tokens) ask for their
+// inbox page through the gateway, once before the event (their
+// notifications-api instances hold a fresh copy of the trending list: the
+// worst case) and again after it until each page lists the trend
+// (Point.Seen). Each repeat is another article of the category.
+func (h *Harness) Fanout(ctx context.Context, n, sampled, repeat int) (Point, error) {
 	store := feed.NewDynamoStore(h.table(contract.FeedTable))
 	cat := fmt.Sprintf("fanout%d", n)
 	now := h.Cloud.Now().UTC()
-	users := make([]string, n)
-	for i := range users {
-		users[i] = fmt.Sprintf("scale-reader-%s-%07d", cat, i)
+	positions := samplePositions(n, sampled)
+	for tries := 0; len(h.readers) < len(positions); tries++ {
+		token, userID, err := h.register(ctx)
+		if errors.Is(err, errThrottled) && tries < 100 {
+			time.Sleep(100 * time.Millisecond) // the route's throttle (20 a second, bursts of 40) refills
+			continue
+		}
+		if err != nil {
+			return Point{}, err
+		}
+		h.readers = append(h.readers, reader{token, userID})
 	}
-	if repeat > 0 {
-		users = nil
-	}
-	if err := each(users, func(u string) error {
-		return store.SetProfile(ctx, feed.Profile{UserID: u, Interests: []string{cat}, At: now})
-	}); err != nil {
-		return Point{}, fmt.Errorf("seed %d readers: %w", n, err)
+	var seedMS, dynaliteMiB float64
+	if repeat == 0 {
+		at := map[int]reader{}
+		for k, i := range positions {
+			at[i] = h.readers[k]
+		}
+		t := time.Now()
+		interests := []string{cat}
+		for from := 0; from < n; from += seedChunk { // a chunk at a time: a million profiles need not be in memory at once
+			ps := make([]feed.Profile, 0, min(seedChunk, n-from))
+			for i := from; i < min(n, from+seedChunk); i++ {
+				u := fmt.Sprintf("scale-reader-%s-%07d", cat, i)
+				if r, ok := at[i]; ok {
+					u = r.userID
+				}
+				ps = append(ps, feed.Profile{UserID: u, Interests: interests, At: now})
+			}
+			if err := store.LoadProfiles(ctx, ps, seedWorkers); err != nil {
+				return Point{}, fmt.Errorf("seed %d readers: %w", n, err)
+			}
+		}
+		seedMS = float64(time.Since(t).Microseconds()) / 1000
+		dynaliteMiB = h.Cloud.Footprint().DynaliteMiB
+		h.logf("fan-out to %d readers: seeded in %s (%.0f readers a second), dynalite resident %.0f MiB", n,
+			time.Since(t).Round(time.Millisecond), float64(n)/time.Since(t).Seconds(), dynaliteMiB)
 	}
 	id := fmt.Sprintf("%032x", 0x5ca1e000000+n*10+repeat)
 	if _, err := store.PlaceArticle(ctx, feed.Article{ID: id, URL: "https://scale.example/" + id, Title: "Trending " + cat,
 		SourceID: "scale-desk", Category: cat, Story: "story-" + id, PublishedAt: now.Add(-time.Hour)}, now.Add(feed.ArticleRetention)); err != nil {
 		return Point{}, err
 	}
-	h.logf("fan-out to %d readers: seeded", n)
-	return h.measure(ctx, []string{"notify-trending"}, func() error {
+	sample := h.readers[:len(positions)]
+	// The sampled readers read their inbox before the trend: it must not
+	// list it yet, and their instances now hold a fresh trending list.
+	if err := eachN(sample, pollers, func(r reader) error {
+		listed, err := h.lists(ctx, r, id)
+		if err == nil && listed {
+			err = fmt.Errorf("reader %s: the inbox lists %s before it trends", r.userID, id)
+		}
+		return err
+	}); err != nil {
+		return Point{}, err
+	}
+	var trended time.Time
+	p, err := h.measure(ctx, []string{"notify-trending"}, func() error {
+		trended = h.Cloud.Now()
 		h.Cloud.Deliver("notify-trending", "rule:on-trending", busEvent(h.Cloud, events.ArticleTrendingType, events.SourceTracking,
 			events.ArticleTrending{ID: id, Hour: now.Format(events.HourLayout), Clicks: 100}))
 		return nil
 	})
+	if err != nil || len(sample) == 0 {
+		return p, err
+	}
+	seen := &Seen{Readers: len(sample)}
+	readers, err := h.measure(ctx, []string{"notifications-api"}, func() error {
+		pending := sample
+		for len(pending) > 0 {
+			if h.Cloud.Now().Sub(trended) > seenWithin {
+				return fmt.Errorf("%d of %d sampled readers' inboxes do not list the trend %s after it", len(pending), len(sample), seenWithin)
+			}
+			var mu sync.Mutex
+			var still []reader
+			if err := eachN(pending, pollers, func(r reader) error {
+				listed, err := h.lists(ctx, r, id)
+				at := h.Cloud.Now()
+				mu.Lock()
+				defer mu.Unlock()
+				seen.Pages++
+				switch {
+				case err != nil:
+				case listed:
+					ms := float64(at.Sub(trended).Microseconds()) / 1000
+					if seen.FirstMS == 0 || ms < seen.FirstMS {
+						seen.FirstMS = ms
+					}
+					seen.LastMS = max(seen.LastMS, ms)
+				default:
+					still = append(still, r)
+				}
+				return err
+			}); err != nil {
+				return err
+			}
+			if pending = still; len(pending) > 0 {
+				time.Sleep(pollEvery) // the trend shows when an instance's copy of the list is TrendingRefresh old
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return p, fmt.Errorf("the readers' side: %w", err)
+	}
+	seen.MaxInvokeMS, seen.Failed, seen.Instances = readers.MaxInvokeMS, readers.Failed, readers.Instances
+	h.logf("fan-out to %d readers: the trend in %d sampled readers' inboxes %.1f s to %.1f s after the event (%d pages, longest %.0f ms)",
+		n, seen.Readers, seen.FirstMS/1000, seen.LastMS/1000, seen.Pages, seen.MaxInvokeMS)
+	p.Seen, p.SeedMS, p.DynaliteMiB = seen, seedMS, dynaliteMiB
+	return p, nil
+}
+
+// The fan-out's seeding and its readers' side.
+const (
+	seedChunk   = 100000 // profiles built and loaded at a time
+	seedWorkers = 4      // batch writes in flight (dynalite's rate: about as fast at 2 as at 16)
+	pollers     = 4      // inbox pages in flight: several notifications-api instances, each with its own copy of the list
+	pollEvery   = 250 * time.Millisecond
+	seenWithin  = 2 * time.Minute // a sampled reader who has not seen the trend by then is an error, not a figure
+)
+
+// Seen is the readers' side of a trend: sampled readers of the population
+// ask for their first inbox page through the gateway until it lists the
+// trend. Times are on the cloud's (virtual) clock, from the moment the
+// trending event is delivered.
+type Seen struct {
+	Readers     int     `json:"readers"`       // readers sampled
+	FirstMS     float64 `json:"first_ms"`      // until the first sampled reader's page listed the trend
+	LastMS      float64 `json:"last_ms"`       // until the last one's did
+	Pages       int     `json:"pages"`         // inbox pages asked for after the event
+	Instances   int     `json:"instances"`     // notifications-api instances running meanwhile
+	MaxInvokeMS float64 `json:"max_invoke_ms"` // the longest notifications-api invocation meanwhile
+	Failed      int     `json:"failed"`        // notifications-api invocations that did not end ok
+}
+
+// reader is a registered app install the fan-out samples.
+type reader struct{ token, userID string }
+
+// lists says whether r's first inbox page lists the article.
+func (h *Harness) lists(ctx context.Context, r reader, articleID string) (bool, error) {
+	status, body, err := h.call(ctx, "GET", "/v1/notifications", r.token, "")
+	if err != nil || status != 200 {
+		return false, fmt.Errorf("GET /v1/notifications: %d %s %v", status, body, err)
+	}
+	var page struct {
+		Items []struct {
+			ArticleID string `json:"article_id"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(body, &page); err != nil {
+		return false, fmt.Errorf("GET /v1/notifications: %s: %w", body, err)
+	}
+	for _, it := range page.Items {
+		if it.ArticleID == articleID {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// samplePositions are the readers of n the fan-out samples, at most k: the
+// first, the last, the rest drawn at random (the same for every run of n).
+func samplePositions(n, k int) []int {
+	k = min(k, n)
+	if k <= 0 {
+		return nil
+	}
+	picked := map[int]bool{0: true, n - 1: true}
+	out := []int{0}
+	if n > 1 && k > 1 {
+		out = append(out, n-1)
+	}
+	rng := rand.New(rand.NewPCG(uint64(n), 23))
+	for len(out) < k {
+		if i := rng.IntN(n); !picked[i] {
+			picked[i] = true
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // rankCategories are the categories the ranking workload spreads its
@@ -402,9 +572,15 @@ func (h *Harness) Events(ctx context.Context, n int) (Point, error) {
 	return p, nil
 }
 
+// errThrottled is a registration the gateway's throttle refused (429).
+var errThrottled = errors.New("throttled")
+
 // register installs the app once: a user's token and id.
 func (h *Harness) register(ctx context.Context) (token, userID string, err error) {
 	status, body, err := h.call(ctx, "POST", "/v1/users", "", "")
+	if err == nil && status == http.StatusTooManyRequests {
+		return "", "", fmt.Errorf("POST /v1/users: %d %s: %w", status, body, errThrottled)
+	}
 	if err != nil || status >= 300 {
 		return "", "", fmt.Errorf("POST /v1/users: %d %s %v", status, body, err)
 	}
@@ -663,12 +839,15 @@ func (h *Harness) Sources(ctx context.Context, n int) (Point, error) {
 
 // each runs f over items, eight at a time (the stores' own fan-out), and
 // returns the first error.
-func each[T any](items []T, f func(T) error) error {
+func each[T any](items []T, f func(T) error) error { return eachN(items, 8, f) }
+
+// eachN runs f over items, n at a time, and returns the first error.
+func eachN[T any](items []T, n int, f func(T) error) error {
 	var (
 		mu    sync.Mutex
 		first error
 	)
-	parallel.Each(items, 8, func(_ int, item T) {
+	parallel.Each(items, n, func(_ int, item T) {
 		if err := f(item); err != nil {
 			mu.Lock()
 			if first == nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/infra/price"
+	"github.com/kiosk-news/kiosk/infra/topology"
 	"github.com/kiosk-news/kiosk/shared/article"
 	"github.com/kiosk-news/kiosk/shared/feed"
 )
@@ -315,10 +316,15 @@ func (r *Report) limits() []Limit {
 	fits := func(c Curve) map[string]Fit { return c.Tail().Fits() }
 	if p := last(fan); p.Invocations > 0 {
 		seen := time.Duration(p.WallMS*float64(time.Millisecond)) + feed.TrendingRefresh
+		measured := ""
+		if p.Seen != nil {
+			measured = fmt.Sprintf("; measured: the last of %d sampled readers of %s saw it %.1f s after the event (virtual time)", p.Seen.Readers,
+				human(p.Size), p.Seen.LastMS/1000)
+		}
 		out = append(out, Limit{"notify-trending: the last interested reader sees a trending article", "60 s (the issue's goal)",
 			"any number of interested readers",
-			fmt.Sprintf("computed on read: the event records one entry (%.0f invocation, %.0f ms, %.1f WRU at %s readers; wall exponent %.2f), and each notifications-api instance reads the trending list again every %s, so every reader sees it within %s whatever their number",
-				p.Invocations, p.WallMS, p.WriteUnits, human(p.Size), fits(fan)["wall ms"].Exponent, feed.TrendingRefresh, seen.Round(100*time.Millisecond))})
+			fmt.Sprintf("computed on read: the event records one entry (%.0f invocation, %.0f ms, %.1f WRU at %s readers; wall exponent %.2f), and each notifications-api instance reads the trending list again every %s, so every reader sees it within %s whatever their number%s",
+				p.Invocations, p.WallMS, p.WriteUnits, human(p.Size), fits(fan)["wall ms"].Exponent, feed.TrendingRefresh, seen.Round(100*time.Millisecond), measured)})
 	}
 	if f, ok := fits(fan)["longest invocation ms"]; ok {
 		out = append(out, Limit{"notify-trending: one invocation within its timeout", fmt.Sprintf("%s configured (Lambda's maximum 15 min)", fan.Timeout),
@@ -516,6 +522,23 @@ func (c Curve) tailExponents() string {
 }
 
 // Markdown is SCALE.md; charts is the folder of the charts, relative to it.
+// seen is the curve's points with a readers' side (the fan-out's).
+func (c Curve) seen() []Point {
+	var out []Point
+	for _, p := range c.Points {
+		if p.Seen != nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// timeoutOf is a function's configured timeout.
+func timeoutOf(fn string) time.Duration {
+	f, _ := topology.Kiosk().Function(fn)
+	return f.Timeout
+}
+
 func (r *Report) Markdown(charts string) string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
@@ -527,7 +550,8 @@ func (r *Report) Markdown(charts string) string {
 	w("The last `make scale` report (%s; %d CPUs, %s; %s; took %s%s). `make scale` starts the local cloud (the real bootstraps, "+
 		"dynalite, the bus), seeds each workload straight into the tables with the domains' own stores, runs the batch the way "+
 		"its trigger does (a bus event, a scheduled event) or sends the requests through the local gateway, waits for the cloud to "+
-		"be quiet, and reads what every invocation did. Sizes are those that fit this 2-core machine in a few minutes; everything "+
+		"be quiet, and reads what every invocation did (its background TTL sweep off: a sweep scans every table, which DynamoDB's TTL "+
+		"does not take from a table's throughput, and in a run this short nothing passes its deletion delay). Sizes are those that fit this 2-core machine in a few minutes; everything "+
 		"beyond them is **extrapolated** from a least-squares fit on log–log axes (y = c·x^k; k = 1 is linear, a flat cost per item; "+
 		"for a route, measured per request, k = 0 is flat) over the largest three sizes, where a run's fixed part weighs least; each table "+
 		"also gives the exponent over every size. Each batch ran three times per size and the median of each figure is shown.\n\n", r.Env.Date, r.Env.CPUs, r.Env.CPU, r.Env.Go, r.Took.Round(time.Second), load)
@@ -613,9 +637,33 @@ func (r *Report) Markdown(charts string) string {
 			"records one entry (%.0f invocation, %.1f DynamoDB calls, %.1f WRU at %s readers; DynamoDB units exponent %.2f, wall exponent "+
 			"%.2f against the readers) and every reader sees it on their next inbox page, within the %s each notifications-api instance "+
 			"keeps its copy of the trending list. The readers' side is the inbox page: one read of the reader's own partition (interests "+
-			"copy and read marks), whatever the readers; the trending list is read once per instance per %s.\n",
+			"copy and read marks), whatever the readers; the trending list is read once per instance per %s.",
 			p.Invocations, p.Calls, p.WriteUnits, human(p.Size), fan.Fits()["DynamoDB units"].Exponent, fan.Fits()["wall ms"].Exponent,
 			feed.TrendingRefresh, feed.TrendingRefresh)
+		if seen := fan.seen(); len(seen) > 0 {
+			q := seen[len(seen)-1]
+			var each []string
+			maxRead, failed := 0.0, 0
+			for _, x := range seen {
+				each = append(each, fmt.Sprintf("%.1f s at %s", x.Seen.LastMS/1000, human(x.Size)))
+				maxRead, failed = math.Max(maxRead, x.Seen.MaxInvokeMS), failed+x.Seen.Failed+x.Failed
+			}
+			maxFan := 0.0
+			for _, x := range fan.Points {
+				maxFan = math.Max(maxFan, x.MaxInvokeMS)
+			}
+			verdict := "within the issue's 60 s"
+			if q.Seen.LastMS > 60000 {
+				verdict = "**over the issue's 60 s**"
+			}
+			w(" **Measured at %s readers** (seeded through the feed store, %s of them sampled: the first, the last, the rest at random): "+
+				"the last sampled reader's inbox page listed the trend %.1f s after the event on the virtual clock (the worst of the runs; "+
+				"%s), %s; no invocation over its timeout (the longest notify-trending %.0f ms of %s, notifications-api %.0f ms of %s; %d failed). "+
+				"Seeding them took %.0f s (%.0f readers a second, two items each); dynalite then held %.0f MiB resident.",
+				human(q.Size), fmt.Sprint(q.Seen.Readers), q.Seen.LastMS/1000, strings.Join(each, ", "), verdict, maxFan, fan.Timeout,
+				maxRead, timeoutOf("notifications-api"), failed, q.SeedMS/1000, q.Size/math.Max(q.SeedMS/1000, 1e-3), q.DynaliteMiB)
+		}
+		w("\n")
 	}
 	if ing := r.curve("ingest-feeds"); len(ing.Points) > 0 {
 		p, first := last(ing), ing.Points[0]
@@ -670,6 +718,20 @@ func (r *Report) Markdown(charts string) string {
 		for _, p := range c.Points {
 			w("| %s | %.1f | %.3g | %.1f | %.3g | %.3g | %.3g | %.3g | %.3g | %.0f (%d) | %.0f | %d |\n", human(p.Size), p.WallMS, p.Invocations,
 				p.MaxInvokeMS, p.ReadUnits, p.WriteUnits, p.Calls, p.GBSeconds, p.BusEvents, p.PeakMiB, p.Instances, p.LogBytes, p.Failed)
+		}
+		if seen := c.seen(); len(seen) > 0 {
+			w("\nThe readers' side, after the event: sampled readers of the population (the first, the last, the rest at random; "+
+				"registered through POST /v1/users, their interests seeded with the others') read their inbox page through the gateway "+
+				"once before the event and then until it lists the trend, %d pages in flight, every %s. Times on the cloud's virtual "+
+				"clock from the event's delivery, the worst of the runs; the readers were seeded once per size, in BatchWriteItem calls "+
+				"of 25 items (the profile and the inbox's copy of the interests, as SetProfile writes them), %d in flight.\n\n", pollers, pollEvery, seedWorkers)
+			w("| %s | seeded in s (readers a second) | dynalite resident MiB after | sampled readers | first saw the trend, s | last saw it, s | "+
+				"inbox pages after the event | notifications-api instances | longest notifications-api ms (timeout %s) | failed |\n", c.Unit, timeoutOf("notifications-api"))
+			w("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+			for _, p := range seen {
+				w("| %s | %.1f (%.0f) | %.0f | %d | %.1f | %.1f | %d | %d | %.0f | %d |\n", human(p.Size), p.SeedMS/1000, p.Size/math.Max(p.SeedMS/1000, 1e-3),
+					p.DynaliteMiB, p.Seen.Readers, p.Seen.FirstMS/1000, p.Seen.LastMS/1000, p.Seen.Pages, p.Seen.Instances, p.Seen.MaxInvokeMS, p.Seen.Failed)
+			}
 		}
 		fits, tail := c.Fits(), c.Tail().Fits()
 		t := Targets[c.Name]

@@ -212,3 +212,36 @@ func TestTheFanOutBatchesAreMeasuredWithACoreEach(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestTheFanoutKeepsItsWorstReadersSide: of a fan-out's repeated runs, the
+// readers' side shown is the run whose last reader saw the trend latest (the
+// figure held against the 60 s goal), with the longest invocation and the
+// failures of any run, and the seeding of the run that seeded.
+func TestTheFanoutKeepsItsWorstReadersSide(t *testing.T) {
+	runs := []Point{
+		{WallMS: 5, SeedMS: 1200, DynaliteMiB: 300, Seen: &Seen{Readers: 50, FirstMS: 9000, LastMS: 9500, MaxInvokeMS: 80}},
+		{WallMS: 6, Seen: &Seen{Readers: 50, FirstMS: 9900, LastMS: 12000, MaxInvokeMS: 20}},
+		{WallMS: 7, Seen: &Seen{Readers: 50, FirstMS: 9700, LastMS: 10000, MaxInvokeMS: 30, Failed: 1}},
+	}
+	got := Median(runs)
+	want := Seen{Readers: 50, FirstMS: 9900, LastMS: 12000, MaxInvokeMS: 80, Failed: 1}
+	if got.Seen == nil || *got.Seen != want || got.SeedMS != 1200 || got.DynaliteMiB != 300 || got.WallMS != 6 {
+		t.Errorf("median of the fan-out's runs: %+v (seen %+v), want seen %+v, seeded in 1200 ms at 300 MiB, wall 6", got, got.Seen, want)
+	}
+	if runs[0].Seen.LastMS != 9500 {
+		t.Error("the median changed a run's readers' side")
+	}
+	for _, c := range []struct{ n, k, want int }{{1, 50, 1}, {20, 50, 20}, {1000000, 50, 50}, {5, 0, 0}} {
+		ps := samplePositions(c.n, c.k)
+		seen := map[int]bool{}
+		for _, p := range ps {
+			if p < 0 || p >= c.n || seen[p] {
+				t.Errorf("sample of %d from %d: %v, a position out of range or twice", c.k, c.n, ps)
+			}
+			seen[p] = true
+		}
+		if len(ps) != c.want || (c.want > 1 && (ps[0] != 0 || ps[1] != c.n-1)) {
+			t.Errorf("sample of %d from %d: %v, want %d positions, the first and the last first", c.k, c.n, ps, c.want)
+		}
+	}
+}

@@ -18,7 +18,7 @@ import (
 
 // TestTheHarnessMeasuresEveryWorkload runs make scale's harness at tiny sizes
 // on the real local cloud: every workload measures, a trend is one
-// invocation whatever its readers, a feed page stays one DynamoDB read, an
+// invocation whatever its readers and sampled readers see it within 60 s, a feed page stays one DynamoDB read, an
 // inbox page one read with the trending list's reload amortized, and nothing
 // fails.
 func TestTheHarnessMeasuresEveryWorkload(t *testing.T) {
@@ -38,7 +38,7 @@ func TestTheHarnessMeasuresEveryWorkload(t *testing.T) {
 	topo := scale.Topology()
 	var c *local.Cloud
 	c, err = local.Start(context.Background(), local.Config{Root: root, Dist: dist, Topology: &topo, NoSamples: true,
-		Console: io.Discard, LogDir: filepath.Join(t.TempDir(), "logs"), Backoff: 20 * time.Millisecond})
+		Console: io.Discard, LogDir: filepath.Join(t.TempDir(), "logs"), Backoff: 20 * time.Millisecond, TTLEvery: scale.TTLEvery})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,6 +79,17 @@ func TestTheHarnessMeasuresEveryWorkload(t *testing.T) {
 	if fan.Invocations != 1 || fan.BusEvents != 1 || fan.WriteUnits != small.WriteUnits || fan.WriteUnits > 2 {
 		t.Errorf("a trend with 120 readers: %.0f invocations, %.0f bus events, %.0f WRU (%.0f at 20); want 1, 1, the same ≤ 2",
 			fan.Invocations, fan.BusEvents, fan.WriteUnits, small.WriteUnits)
+	}
+	// The readers' side: every sampled reader (the first, the last, the
+	// rest at random) saw the trend on an inbox page through the gateway,
+	// within the 60 s, and no page failed or ran past its timeout.
+	for _, p := range byName["notify-trending fan-out"].Points {
+		s := p.Seen
+		if s == nil || s.Readers != min(scale.Smoke.Sampled, int(p.Size)) || s.LastMS <= 0 || s.LastMS > 60000 || s.FirstMS > s.LastMS ||
+			s.Pages < s.Readers || s.Failed > 0 || s.MaxInvokeMS >= 10000 || p.SeedMS <= 0 || p.DynaliteMiB <= 0 {
+			t.Errorf("the readers' side of a trend with %.0f readers: %+v (seeded in %.0f ms, dynalite %.0f MiB); want %d readers who saw it "+
+				"within 60 s, nothing failed", p.Size, s, p.SeedMS, p.DynaliteMiB, min(scale.Smoke.Sampled, int(p.Size)))
+		}
 	}
 	// A feed page reads one copy of its head, whichever: one call; a
 	// personal page reads the profile, then its streams' chunks.

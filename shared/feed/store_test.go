@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -518,4 +520,78 @@ func TestItemsOfBeforeTheNumberTimesStillOrderAcrossSeconds(t *testing.T) {
 			t.Errorf("a request after the cancelled one: %v %v, want it taken", ok, err)
 		}
 	})
+}
+
+// TestLoadedProfilesAreTheItemsSetProfileWrites: make scale seeds its readers
+// with LoadProfiles, so what it measures is only as real as its items: each
+// loaded user's items equal, attribute for attribute, what SetProfile writes
+// for the same profile, over more users than one batch call takes, and the
+// inbox reads the copy in its one Query.
+func TestLoadedProfilesAreTheItemsSetProfileWrites(t *testing.T) {
+	ctx := context.Background()
+	loaded, set := newDynamoStore(t), newDynamoStore(t)
+	var ps []Profile
+	for i := range 40 { // 80 items: four batch calls, the last short
+		p := Profile{UserID: fmt.Sprintf("reader-%03d", i), Interests: []string{"world", "tech"}[:1+i%2], At: now.Add(time.Duration(i) * time.Millisecond)}
+		if i%3 == 0 {
+			p.Learned = map[string]float64{"sports": 0.5}
+		}
+		if i%7 == 0 {
+			p.Interests = nil
+		}
+		ps = append(ps, p)
+		if err := set.SetProfile(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := loaded.LoadProfiles(ctx, ps, 3); err != nil {
+		t.Fatal(err)
+	}
+	all := func(s *DynamoStore) []map[string]any {
+		var items []map[string]any
+		if err := s.table.Scan().All(ctx, &items); err != nil {
+			t.Fatal(err)
+		}
+		slices.SortFunc(items, func(a, b map[string]any) int {
+			return cmpKey(a["pk"], a["sk"], b["pk"], b["sk"])
+		})
+		return items
+	}
+	got, want := all(loaded), all(set)
+	if len(want) != 2*len(ps) || !reflect.DeepEqual(got, want) {
+		t.Fatalf("loaded %d items, SetProfile wrote %d; first differing:\n%s", len(got), len(want), firstDiff(got, want))
+	}
+	for _, p := range ps {
+		st, err := loaded.Inbox(ctx, p.UserID, inboxSince(now), now)
+		if err != nil || !st.Interested || !slices.Equal(st.Profile.Interests, p.Interests) {
+			t.Errorf("%s's inbox: %+v %v, want the copy of %v", p.UserID, st, err, p.Interests)
+		}
+	}
+	// A later change through SetProfile still wins over a loaded profile.
+	later := Profile{UserID: ps[1].UserID, Interests: []string{"science"}, At: now.Add(time.Hour)}
+	if err := loaded.SetProfile(ctx, later); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := loaded.Inbox(ctx, later.UserID, inboxSince(now), now); err != nil || !slices.Equal(st.Profile.Interests, later.Interests) {
+		t.Errorf("after a later change: %+v %v, want %v", st.Profile, err, later.Interests)
+	}
+	if err := loaded.LoadProfiles(ctx, []Profile{ps[0], ps[0]}, 1); err == nil {
+		t.Error("a user twice in one load: no error")
+	}
+}
+
+func cmpKey(apk, ask, bpk, bsk any) int {
+	if c := strings.Compare(fmt.Sprint(apk), fmt.Sprint(bpk)); c != 0 {
+		return c
+	}
+	return strings.Compare(fmt.Sprint(ask), fmt.Sprint(bsk))
+}
+
+func firstDiff(got, want []map[string]any) string {
+	for i := range min(len(got), len(want)) {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			return fmt.Sprintf("loaded %v\nset    %v", got[i], want[i])
+		}
+	}
+	return "(one is a prefix of the other)"
 }

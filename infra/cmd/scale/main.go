@@ -75,7 +75,7 @@ func run(out, charts string, smoke bool, only string) error {
 	ctx := context.Background()
 	topo := scale.Topology()
 	c, err := local.Start(ctx, local.Config{Root: root, Dist: filepath.Join(dir, "dist"), Topology: &topo, NoSamples: true,
-		Console: io.Discard, LogDir: filepath.Join(dir, "logs")})
+		Console: io.Discard, LogDir: filepath.Join(dir, "logs"), TTLEvery: scale.TTLEvery})
 	if err != nil {
 		return err
 	}
