@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// TestAFunctionRunsAPPerVCPUItsMemoryBuys: a 256 MB function gets a sixth of
+// TestAFunctionRunsAPPerVCPUItsMemoryBuys: a 256 MB function gets a seventh of
 // a vCPU; a second P only spins between the request's waits (make bench's
 // peer step: bootstrap CPU per warm request ≈ 0.8× with one). An explicit
 // GOMAXPROCS is left alone, and so is a process that is not a Lambda.
