@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"syscall"
@@ -20,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/kiosk-news/kiosk/infra/bench/peer/getproduct"
+	"github.com/kiosk-news/kiosk/infra/topology"
 	"github.com/kiosk-news/kiosk/shared/article"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
@@ -86,40 +88,49 @@ func cpuTime(b *testing.B) time.Duration {
 // reading the same item from the same fake DynamoDB endpoint, with the
 // environment each gets in AWS. Run both in the same run and compare:
 // go test -run '^$' -bench ReadRoute -benchmem -count 6 ./functions/articles-api
-func BenchmarkReadRoute(b *testing.B) {
-	ddb := fakeDynamoDB(b)
+// readRoute is articles-api's Lambda handler as its main wires it, with the
+// topology's environment, and the peer's as its main wires it, both on one
+// fake DynamoDB endpoint, and the event of GET /v1/articles/{id} with the
+// headers a mobile client sends through API Gateway. The access lines go to
+// /dev/null.
+func readRoute(tb testing.TB) (kiosk, peer lambda.Handler, payload []byte) {
+	ddb := fakeDynamoDB(tb)
 	for k, v := range map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
 		"AWS_ENDPOINT_URL_DYNAMODB": ddb.URL, "AWS_LAMBDA_FUNCTION_NAME": "articles-api"} {
-		b.Setenv(k, v)
+		tb.Setenv(k, v)
 	}
 	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	stdout := os.Stdout
 	os.Stdout = null
-	b.Cleanup(func() { os.Stdout = stdout; null.Close() })
+	tb.Cleanup(func() { os.Stdout = stdout; null.Close() })
 
 	// articles-api as its main wires it, with the topology's environment.
-	vars := map[string]string{contract.FunctionEnv: "articles-api", contract.TableEnv(contract.ArticlesTable): "articles",
-		contract.RouteLimitsEnv: `{"GET /v1/articles":{"max_body":1024},"GET /v1/articles/{id}":{"max_body":1024}}`}
+	f, ok := topology.Kiosk().Function("articles-api")
+	if !ok {
+		tb.Fatal("no articles-api in the topology")
+	}
+	vars := map[string]string{contract.FunctionEnv: f.Name, contract.TableEnv(contract.ArticlesTable): "articles",
+		contract.RouteLimitsEnv: f.RouteLimits()}
 	env, err := boot.FromEnv(func(k string) string { return vars[k] })
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	routeLimits, limiter := env.RouteLimits()
-	kiosk := lambda.NewHandler(httpapi.Handler(routes(&article.Service{Store: article.NewDynamoStore(env.Table(contract.ArticlesTable)), Now: clock.Now}),
+	kiosk = lambda.NewHandler(httpapi.Handler(routes(&article.Service{Store: article.NewDynamoStore(env.Table(contract.ArticlesTable)), Now: clock.Now}),
 		httpapi.Limits{Routes: routeLimits, Limiter: limiter}))
 
 	// The peer as its main wires it.
 	cfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	peer := lambda.NewHandler(getproduct.Handler{Client: dynamodb.NewFromConfig(cfg), Table: "articles"}.Handle)
+	peer = lambda.NewHandler(getproduct.Handler{Client: dynamodb.NewFromConfig(cfg), Table: "articles"}.Handle)
 
 	const id = "0123456789abcdef0123456789abcdef"
-	payload, err := json.Marshal(events.APIGatewayV2HTTPRequest{
+	payload, err = json.Marshal(events.APIGatewayV2HTTPRequest{
 		Version: "2.0", RouteKey: "GET /v1/articles/{id}", RawPath: "/v1/articles/" + id,
 		Headers: map[string]string{"accept": "application/json", "accept-encoding": "gzip, deflate, br", "accept-language": "en-GB,en;q=0.9",
 			"content-length": "0", "host": "api.example.com", "user-agent": "Kiosk/3.1 (iPhone; iOS 18.1)", "x-amzn-trace-id": "Root=1-67a0b1c2-0123456789abcdef01234567",
@@ -133,8 +144,36 @@ func BenchmarkReadRoute(b *testing.B) {
 		},
 	})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
+	return kiosk, peer, payload
+}
+
+// TestTheReadRouteAnswersAsThePeer: the benchmark's two sides answer the
+// same article, with the same public fields.
+func TestTheReadRouteAnswersAsThePeer(t *testing.T) {
+	kiosk, peer, payload := readRoute(t)
+	var bodies [2]map[string]any
+	for i, h := range []lambda.Handler{kiosk, peer} {
+		out, err := h.Invoke(context.Background(), payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var resp events.APIGatewayV2HTTPResponse
+		if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s: %v", out, err)
+		}
+		if err := json.Unmarshal([]byte(resp.Body), &bodies[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !reflect.DeepEqual(bodies[0], bodies[1]) || bodies[0]["title"] != "Talks resume after a week of strikes at the ports" {
+		t.Errorf("articles-api answered %v\nthe peer %v", bodies[0], bodies[1])
+	}
+}
+
+func BenchmarkReadRoute(b *testing.B) {
+	kiosk, peer, payload := readRoute(b)
 	for _, side := range []struct {
 		name string
 		h    lambda.Handler
