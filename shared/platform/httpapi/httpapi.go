@@ -47,13 +47,20 @@ const MaxBody = contract.DefaultMaxBody
 // topology gives the function (boot.Env.RouteLimits).
 func Start(env *boot.Env, mux *http.ServeMux) {
 	routes, limiter := env.RouteLimits()
-	proxy := httpadapter.NewV2(WrapLimits(mux, Limits{Routes: routes, Limiter: limiter})).ProxyWithContext
-	lambda.Start(func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	lambda.Start(Handler(mux, Limits{Routes: routes, Limiter: limiter}))
+}
+
+// Handler is the Lambda handler Start runs: an API Gateway v2 event through
+// the proxy adapter and the contract wrapper (WrapLimits) to mux, and the
+// invocation's business metrics flushed after the response is built.
+func Handler(mux *http.ServeMux, limits Limits) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	proxy := httpadapter.NewV2(WrapLimits(mux, limits)).ProxyWithContext
+	return func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		// The request's business metrics, one EMF line after the response is built.
 		ctx, set := metrics.Start(ctx)
 		defer metrics.Flush(set)
 		return proxy(ctx, req)
-	})
+	}
 }
 
 // Limits are what a wrapped handler enforces per route key.
