@@ -18,9 +18,9 @@ import (
 // DynamoStore keeps the tracking domain in its table: events (pk
 // ev#<user>#<id>, spread by user and id; the by-hour index groups them by
 // hour and user shard), the article catalogue (art#<id>), KPI partials
-// (kpi#<granularity>#<period>#<shard>, article chunks #<generation>#a<n>; a
-// replaced generation's expire ReplacedReadable after), rosters
-// (kro#<granularity>#<period>#<shard>, chunks #<generation>#<n>), marks of hours
+// (kpi#<granularity>#<period>#<shard>, article chunks #<generation>#a<n>), rosters
+// (kro#<granularity>#<period>#<shard>, chunks #<generation>#<n>; of both, a
+// replaced generation's chunks expire ReplacedReadable after), marks of hours
 // to recompute (mark#<hour>#<shard>; the by-hour index lists them by shard
 // under mark#<shard>) and trending marks (trend#<id>). No item's size
 // depends on what a client sends.
@@ -151,9 +151,10 @@ func chunkKey(head, gen string, n int) string {
 	return fmt.Sprintf("%s#%s#a%d", head, gen, n)
 }
 
-// ReplacedReadable is how long a replaced partial's article chunks stay
-// readable after the recomputation that replaced it started: a reader that
-// read the replaced head reads the chunks it names, whole, however many
+// ReplacedReadable is how long a replaced partial's article chunks, or a
+// replaced roster's chunks, stay readable after the recomputation that
+// replaced it started: a reader that read the replaced head (the KPI
+// report, a day job) reads the chunks it names, whole, however many
 // replacements land meanwhile. The table's time to live deletes them after;
 // a recomputation lasts at most the worker's timeout, well within it.
 const ReplacedReadable = 15 * time.Minute
@@ -195,24 +196,28 @@ func (s *DynamoStore) PutPartial(ctx context.Context, p Partial) (bool, error) {
 		}
 		head.Parts++
 	}
-	expires := p.ComputedAt.Add(ReplacedReadable).Unix()
-	return replaceGeneration(ctx, s.table.Put(head).If("attribute_not_exists(pk) OR attribute_not_exists('started') OR 'started' <= ?", started),
+	return replaceGeneration(ctx, s.table, s.table.Put(head).If("attribute_not_exists(pk) OR attribute_not_exists('started') OR 'started' <= ?", started),
 		gen, head.Parts, func(old partialItem) (string, int) { return old.Gen, old.Parts },
-		func(gen string, parts int) { s.retirePartialChunks(ctx, pk, gen, parts, expires) },
-		func(gen string, parts int) { s.deletePartialChunks(ctx, pk, gen, parts) })
+		func(gen string, n int) string { return chunkKey(pk, gen, n) }, p.ComputedAt.Add(ReplacedReadable).Unix())
 }
 
 // replaceGeneration puts a generation's head on its condition (no
-// later-started generation stored), then retires the chunks of the
-// generation it replaced, or, refused, drops its own, which no head names.
-// It reports whether the head was stored.
-func replaceGeneration[T any](ctx context.Context, put *dynamo.Put, gen string, parts int, prior func(T) (string, int),
-	retire, drop func(gen string, parts int)) (bool, error) {
+// later-started generation stored); a generation's chunks are key(gen, n)
+// for n below its parts. Stored, it gives the chunks of the generation it
+// replaced their time to live (readable, epoch seconds): a reader holding
+// the replaced head still reads them, whole, until then. Refused, it
+// deletes its own, which no head names. Both best effort: a chunk left
+// behind is never named by a head read later. It reports whether the head
+// was stored. Partials and rosters both replace their chunks so.
+func replaceGeneration[T any](ctx context.Context, table dynamo.Table, put *dynamo.Put, gen string, parts int, prior func(T) (string, int),
+	key func(gen string, n int) string, readable int64) (bool, error) {
 	var old T
 	err := put.OldValue(ctx, &old)
 	switch {
 	case dynamo.IsCondCheckFailed(err):
-		drop(gen, parts)
+		for n := range parts {
+			_ = table.Delete("pk", key(gen, n)).Run(ctx)
+		}
 		return false, nil
 	case errors.Is(err, dynamo.ErrNotFound):
 		return true, nil // nothing was replaced
@@ -220,27 +225,11 @@ func replaceGeneration[T any](ctx context.Context, put *dynamo.Put, gen string, 
 		return false, err
 	}
 	if oldGen, oldParts := prior(old); oldGen != gen {
-		retire(oldGen, oldParts)
+		for n := range oldParts {
+			_ = table.Update("pk", key(oldGen, n)).Set("expires_at", readable).If("attribute_exists(pk)").Run(ctx)
+		}
 	}
 	return true, nil
-}
-
-// deletePartialChunks deletes a generation's article chunks, best effort:
-// one left behind is never read (no head names its generation).
-func (s *DynamoStore) deletePartialChunks(ctx context.Context, pk, gen string, parts int) {
-	for n := range parts {
-		_ = s.table.Delete("pk", chunkKey(pk, gen, n)).Run(ctx)
-	}
-}
-
-// retirePartialChunks gives a replaced generation's article chunks their
-// time to live (expires, epoch seconds), best effort: a reader holding the
-// replaced head still reads them until then, and one left without expires
-// is never read by a later reader (no head names its generation).
-func (s *DynamoStore) retirePartialChunks(ctx context.Context, pk, gen string, parts int, expires int64) {
-	for n := range parts {
-		_ = s.table.Update("pk", chunkKey(pk, gen, n)).Set("expires_at", expires).If("attribute_exists(pk)").Run(ctx)
-	}
 }
 
 // Partials reads every shard of the periods in one pass (BatchGet: the
@@ -649,9 +638,10 @@ func decodeRoster(data []byte) (map[string]map[string]Tally, error) {
 }
 
 // PutRoster writes the roster's further chunks under a new generation, then
-// its head on condition that no later-started roster is stored, then deletes
-// the chunks of the roster it replaced (or its own, when it was superseded).
-// A reader that finds a chunk gone reads the head again (Rosters).
+// its head on condition that no later-started roster is stored, then gives
+// the chunks of the roster it replaced ReplacedReadable to live (or deletes
+// its own, when it was superseded), as PutPartial does: a day job that read
+// the replaced head still reads the roster it names, whole (Rosters).
 func (s *DynamoStore) PutRoster(ctx context.Context, r Roster) (bool, error) {
 	start, err := periodStart(r.Granularity, r.Period)
 	if err != nil {
@@ -670,36 +660,23 @@ func (s *DynamoStore) PutRoster(ctx context.Context, r Roster) (bool, error) {
 		}
 	}
 	head := rosterItem{PK: pk, Started: r.Started.UnixNano(), Gen: gen, Parts: len(chunks) - 1, Data: chunks[0], ExpiresAt: expires}
-	drop := func(gen string, parts int) { s.deleteChunks(ctx, pk, gen, parts) }
-	return replaceGeneration(ctx, s.table.Put(head).If("attribute_not_exists(pk) OR 'started' <= ?", head.Started),
-		gen, head.Parts, func(old rosterItem) (string, int) { return old.Gen, old.Parts }, drop, drop)
+	// The head holds chunk 0; the further chunks are 1 to Parts. A replaced
+	// roster's chunks never outlive its own time to live.
+	return replaceGeneration(ctx, s.table, s.table.Put(head).If("attribute_not_exists(pk) OR 'started' <= ?", head.Started),
+		gen, head.Parts, func(old rosterItem) (string, int) { return old.Gen, old.Parts },
+		func(gen string, n int) string { return rosterChunkKey(pk, gen, n+1) }, min(r.Started.Add(ReplacedReadable).Unix(), expires))
 }
 
-// deleteChunks deletes a generation's further chunks, best effort: one left
-// behind is never read (no head names its generation) and expires.
-func (s *DynamoStore) deleteChunks(ctx context.Context, pk, gen string, parts int) {
-	for n := 1; n <= parts; n++ {
-		_ = s.table.Delete("pk", rosterChunkKey(pk, gen, n)).Run(ctx)
-	}
-}
-
-// Rosters reads the heads, then their further chunks, strongly consistent
-// (BatchGet). A chunk gone means its roster was replaced meanwhile: the
-// heads are read again (three tries, then an error the job is retried on).
+// Rosters reads the heads, then the further chunks of the generation each
+// head names, strongly consistent (BatchGet), in one pass: a replaced
+// roster's chunks stay ReplacedReadable after its replacement, so a day
+// job reads the roster whose head it read, whole, whatever replaced it
+// meanwhile. A chunk gone all the same (a read longer than that) is an
+// error the job is retried on, never a roster read in part.
 func (s *DynamoStore) Rosters(ctx context.Context, granularity string, periods []string, shard int, now time.Time) (map[string]Roster, error) {
-	for range 3 {
-		out, complete, err := s.rosters(ctx, granularity, periods, shard, now)
-		if err != nil || complete {
-			return out, err
-		}
-	}
-	return nil, fmt.Errorf("rosters of shard %d were replaced while read three times", shard)
-}
-
-func (s *DynamoStore) rosters(ctx context.Context, granularity string, periods []string, shard int, now time.Time) (map[string]Roster, bool, error) {
 	out := map[string]Roster{}
 	if len(periods) == 0 {
-		return out, true, nil
+		return out, nil
 	}
 	get := func(keys []dynamo.Keyed) ([]rosterItem, error) {
 		if len(keys) == 0 {
@@ -721,7 +698,7 @@ func (s *DynamoStore) rosters(ctx context.Context, granularity string, periods [
 	}
 	heads, err := get(keys)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	var chunks []dynamo.Keyed
 	want := map[string]string{} // chunk pk → period
@@ -732,7 +709,7 @@ func (s *DynamoStore) rosters(ctx context.Context, granularity string, periods [
 		p := period[h.PK]
 		users, err := decodeRoster(h.Data)
 		if err != nil {
-			return nil, false, fmt.Errorf("roster %s: %w", h.PK, err)
+			return nil, fmt.Errorf("roster %s: %w", h.PK, err)
 		}
 		out[p] = Roster{Granularity: granularity, Period: p, Shard: shard, Started: time.Unix(0, h.Started).UTC(), Users: users}
 		for n := 1; n <= h.Parts; n++ {
@@ -743,17 +720,18 @@ func (s *DynamoStore) rosters(ctx context.Context, granularity string, periods [
 	}
 	more, err := get(chunks)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if len(more) != len(chunks) {
-		return nil, false, nil
+		return nil, kiosk.Errorf(kiosk.EUNAVAILABLE, "%d of the %s rosters' %d further chunks of shard %d are gone (replaced more than %s before they were read); retry",
+			len(chunks)-len(more), granularity, len(chunks), shard, ReplacedReadable)
 	}
 	for _, c := range more {
 		users, err := decodeRoster(c.Data)
 		if err != nil {
-			return nil, false, fmt.Errorf("roster %s: %w", c.PK, err)
+			return nil, fmt.Errorf("roster %s: %w", c.PK, err)
 		}
 		merge(out[want[c.PK]].Users, users)
 	}
-	return out, true, nil
+	return out, nil
 }

@@ -3,11 +3,19 @@ package tracking
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/guregu/dynamo/v2"
+	"github.com/guregu/dynamo/v2/dynamodbiface"
+
+	"github.com/kiosk-news/kiosk/shared/platform/dynalite"
 	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
 )
 
@@ -487,5 +495,158 @@ func TestTallyingAllocatesPerUserAndArticleNotPerEvent(t *testing.T) {
 	allocs := testing.AllocsPerRun(3, func() { dayOf(rosters, day.Format(dayLayout), 3, now, before, false) })
 	if allocs > 100 {
 		t.Errorf("summing a day of %d users over 24 hours allocated %.0f times; want at most 100 (its index and partial, not a map per user)", users, allocs)
+	}
+}
+
+// midRead is a DynamoDB client that runs during before each batch read of
+// roster chunks: what replaces a roster between a reader's read of its head
+// and of the chunks the head names. It records the chunks asked for.
+type midRead struct {
+	dynamodbiface.DynamoDBAPI
+	during func()
+	asked  []string
+}
+
+func (c *midRead) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	var chunks []string
+	for _, req := range in.RequestItems {
+		for _, k := range req.Keys {
+			if pk, ok := k["pk"].(*types.AttributeValueMemberS); ok && strings.HasPrefix(pk.Value, "kro#") && strings.Count(pk.Value, "#") > 3 {
+				chunks = append(chunks, pk.Value)
+			}
+		}
+	}
+	if len(chunks) > 0 {
+		c.asked = append(c.asked, chunks...)
+		c.during()
+	}
+	return c.DynamoDBAPI.BatchGetItem(ctx, in, opts...)
+}
+
+// readThen is a memory store whose roster read runs during after it: a read
+// that holds the store's lock is ordered before what replaces the rosters.
+type readThen struct {
+	*MemoryStore
+	during func()
+}
+
+func (s readThen) Rosters(ctx context.Context, granularity string, periods []string, shard int, now time.Time) (map[string]Roster, error) {
+	out, err := s.MemoryStore.Rosters(ctx, granularity, periods, shard, now)
+	s.during()
+	return out, err
+}
+
+// TestADayJobReadsTheRosterGenerationItsHeadNamesWhateverReplacesItMeanwhile:
+// a day job reads an hour's roster (several chunks) while that hour's job
+// replaces it, three times, between the day job's read of the head and of
+// the chunks the head names, as often as the day job gets there: it reads
+// the roster it started with, whole, in one pass, never failing on chunks
+// gone; the next read reads the newest. Against memory and dynalite; on
+// dynalite the replaced chunks are left to the table's time to live
+// (ReplacedReadable), not kept for ever.
+func TestADayJobReadsTheRosterGenerationItsHeadNamesWhateverReplacesItMeanwhile(t *testing.T) {
+	ctx := context.Background()
+	hour := now.Truncate(time.Hour).Format(hourLayout)
+	big := map[string]map[string]Tally{}
+	for u := range 4000 { // 3 chunks of RosterChunkBytes or so
+		slices := map[string]Tally{"all": {1, 2, 3, 4}}
+		for a := range 3 {
+			slices["article:"+art(u*3+a)] = Tally{1 << 62, 1 << 62, 0, 1}
+		}
+		big[fmt.Sprintf("user-%05d", u)] = slices
+	}
+	// version k differs from the first roster in one user's tallies.
+	version := func(k int) Roster {
+		users := maps.Clone(big)
+		users["user-00000"] = map[string]Tally{"all": {int64(k), 0, 0, 0}}
+		return Roster{Granularity: Hour, Period: hour, Shard: 3, Started: now.Add(time.Duration(k) * time.Minute), Users: users}
+	}
+	for name, open := range map[string]func(t *testing.T, during func()) Store{
+		"memory": func(_ *testing.T, during func()) Store { return readThen{NewMemoryStore(), during} },
+		"dynalite": func(t *testing.T, during func()) Store {
+			table := dynamotest.Table(t, "events")
+			c := &midRead{DynamoDBAPI: dynalite.Client(dynamotest.URL(t)), during: during}
+			t.Cleanup(func() {
+				if len(c.asked) == 0 {
+					t.Errorf("the read asked for no chunk: the roster must span several")
+					return
+				}
+				var chunk struct {
+					ExpiresAt int64 `dynamo:"expires_at"`
+				}
+				if err := table.Get("pk", c.asked[0]).One(ctx, &chunk); err != nil ||
+					chunk.ExpiresAt == 0 || chunk.ExpiresAt > now.Add(time.Minute+ReplacedReadable).Unix() {
+					t.Errorf("a replaced chunk expires at %d (%v), want within %s of its replacement", chunk.ExpiresAt, err, ReplacedReadable)
+				}
+			})
+			return NewDynamoStore(dynamo.NewFromIface(c).Table(table.Name()))
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var st Store
+			passes, k, live := 0, 0, true
+			st = open(t, func() {
+				if !live {
+					return
+				}
+				passes++
+				for range 3 { // the hour's job, its retries and the next runs
+					k++
+					if ok, err := st.PutRoster(ctx, version(k)); err != nil || !ok {
+						t.Fatalf("replacement %d: %v %v", k, ok, err)
+					}
+				}
+			})
+			first := version(0)
+			if ok, err := st.PutRoster(ctx, first); err != nil || !ok {
+				t.Fatalf("put = %v %v", ok, err)
+			}
+			got, err := st.Rosters(ctx, Hour, []string{hour}, 3, now)
+			if err != nil {
+				t.Fatalf("the day job's read met %d passes of replacements: %v", passes, err)
+			}
+			if r := got[hour]; !reflect.DeepEqual(r.Users, first.Users) || !r.Started.Equal(first.Started) {
+				t.Errorf("the day job read %d users started %s, user-00000 %v; want the roster it started with (%d users, %s, %v)",
+					len(r.Users), r.Started, r.Users["user-00000"], len(first.Users), first.Started, first.Users["user-00000"])
+			}
+			if passes != 1 {
+				t.Errorf("the day job read the rosters in %d passes, want 1", passes)
+			}
+			live = false
+			newest := version(k)
+			got, err = st.Rosters(ctx, Hour, []string{hour}, 3, now)
+			if r := got[hour]; err != nil || !reflect.DeepEqual(r.Users, newest.Users) {
+				t.Errorf("a later read: user-00000 %v (%v), want the newest's %v", r.Users["user-00000"], err, newest.Users["user-00000"])
+			}
+		})
+	}
+}
+
+// TestARosterWhoseChunkIsGoneIsNotReadInPart: a day job that finds a chunk
+// of the roster its head names gone (a read longer than ReplacedReadable)
+// fails, to be retried, and never merges the roster without that chunk's
+// users.
+func TestARosterWhoseChunkIsGoneIsNotReadInPart(t *testing.T) {
+	ctx := context.Background()
+	table := dynamotest.Table(t, "events")
+	st := NewDynamoStore(table)
+	hour := now.Truncate(time.Hour).Format(hourLayout)
+	users := map[string]map[string]Tally{}
+	for u := range 4000 {
+		users[fmt.Sprintf("user-%05d", u)] = map[string]Tally{"all": {1, 0, 0, 0}, "article:" + art(u): {1 << 62, 1 << 62, 0, 1},
+			"article:" + art(u+4000): {1, 1, 1, 1}, "article:" + art(u+8000): {1, 0, 0, 0}}
+	}
+	if ok, err := st.PutRoster(ctx, Roster{Granularity: Hour, Period: hour, Shard: 5, Started: now, Users: users}); err != nil || !ok {
+		t.Fatalf("put = %v %v", ok, err)
+	}
+	var head rosterItem
+	if err := table.Get("pk", rosterKey(Hour, hour, 5)).One(ctx, &head); err != nil || head.Parts == 0 {
+		t.Fatalf("head = %d further chunks, %v; want some", head.Parts, err)
+	}
+	if err := table.Delete("pk", rosterChunkKey(head.PK, head.Gen, head.Parts)).Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.Rosters(ctx, Hour, []string{hour}, 5, now); err == nil {
+		t.Errorf("read %d of %d users with a chunk gone, want an error", len(got[hour].Users), len(users))
 	}
 }

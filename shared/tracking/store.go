@@ -34,7 +34,8 @@ type Store interface {
 	// Rosters reads one shard's rosters of the periods, strongly
 	// consistent (a roster stored before the call is read), leaving out
 	// the periods without one and the rosters expired at now
-	// (rosterExpires).
+	// (rosterExpires). A roster is read whole, as the head read names it,
+	// in one pass, whatever replaces it meanwhile.
 	Rosters(ctx context.Context, granularity string, periods []string, shard int, now time.Time) (map[string]Roster, error)
 	// Mark records that events of an hour and shard were accepted (setting
 	// it again moves its SetAt).
