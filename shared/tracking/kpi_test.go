@@ -294,8 +294,9 @@ func TestAReaderReadsTheGenerationItsHeadNamesWhateverReplacesItMeanwhile(t *tes
 }
 
 // TestAPartialWhoseChunkIsGoneIsNotReadInPart: a reader that finds a chunk
-// of the generation its head names gone (a replacement deleted it while it
-// read) reads again, and never returns the partial without those articles.
+// of the generation its head names gone (a read slower than ReplacedReadable)
+// answers "unavailable, try again" (a 503 with Retry-After at the route), and
+// never returns the partial without those articles.
 func TestAPartialWhoseChunkIsGoneIsNotReadInPart(t *testing.T) {
 	ctx := context.Background()
 	table := dynamotest.Table(t, "events")
