@@ -19,14 +19,13 @@ import (
 	web "github.com/kiosk-news/kiosk/shared/console"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/guregu/dynamo/v2"
 
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/awsenv"
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
+	"github.com/kiosk-news/kiosk/shared/platform/invoke"
 	"github.com/kiosk-news/kiosk/shared/platform/runs"
 	"github.com/kiosk-news/kiosk/shared/platform/trigger"
 )
@@ -34,9 +33,11 @@ import (
 // operations starts batches and lists and redrives dead letters through the
 // AWS APIs (Lambda Invoke, SQS), the same calls in AWS and against the local
 // cloud; the topology's OperationsEnv says which functions and queues exist.
+// Invoke is signed by shared/platform/invoke, not sent through the SDK's
+// lambda client, whose service model put admin-ops over 8 MiB on arm64.
 type operations struct {
 	targets contract.Operations
-	lambda  *lambda.Client
+	lambda  map[string]*invoke.Function // targets.Functions'
 	sqs     *sqs.Client
 	runs    dynamo.Table
 	now     func() time.Time
@@ -45,7 +46,7 @@ type operations struct {
 func newOperations(cfg aws.Config, t contract.Operations, runsTable dynamo.Table, now func() time.Time) *operations {
 	return &operations{
 		targets: t,
-		lambda:  lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.BaseEndpoint = awsenv.Endpoint("LAMBDA") }),
+		lambda:  invoke.Targets(cfg, t.Functions),
 		sqs:     sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = awsenv.Endpoint("SQS") }),
 		runs:    runsTable,
 		now:     now,
@@ -115,16 +116,11 @@ func (c *console) batches(w http.ResponseWriter, r *http.Request, v view) {
 
 // invoke starts a function asynchronously, as EventBridge would.
 func (o *operations) invoke(ctx context.Context, function string, payload []byte) error {
-	target, ok := o.targets.Functions[function]
+	f, ok := o.lambda[function]
 	if !ok {
 		return kiosk.Errorf(kiosk.ENOTFOUND, "no asynchronous function %q", function)
 	}
-	_, err := o.lambda.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(target),
-		InvocationType: lambdatypes.InvocationTypeEvent, Payload: payload})
-	if err != nil {
-		return fmt.Errorf("invoke %s: %w", function, err)
-	}
-	return nil
+	return f.Start(ctx, payload)
 }
 
 func (c *console) runBatch(w http.ResponseWriter, r *http.Request, v view) {

@@ -133,6 +133,42 @@ func TestOnlyTheFunctionsThatListParseFeedMayInvokeIt(t *testing.T) {
 	}
 }
 
+// TestAnOperatorStartsAnAsynchronousFunctionWithAnEventInvoke: the Event
+// invoke admin-ops signs with shared/platform/invoke (not the SDK's lambda
+// client) is accepted for an asynchronous function and the function runs;
+// another function, or a target that is not asynchronous, is refused as AWS
+// refuses it.
+func TestAnOperatorStartsAnAsynchronousFunctionWithAnEventInvoke(t *testing.T) {
+	ctx := context.Background()
+	start := func(fn, target string) error {
+		cfg, _ := as(fn)
+		return invoke.New(cfg, cloud.BusURL, target, target).Start(ctx,
+			[]byte(`{"version":"0","id":"op-start","detail-type":"Scheduled Event","source":"kiosk.admin","account":"","time":"2026-11-25T12:00:00Z","region":"`+local.Region+`","resources":[],"detail":{}}`))
+	}
+	before := len(invocations(t, "heartbeat"))
+	if err := start("admin-ops", "heartbeat"); err != nil {
+		t.Fatalf("admin-ops starting heartbeat: %v", err)
+	}
+	eventually(t, "heartbeat to run the started event", func() bool {
+		for _, inv := range invocations(t, "heartbeat")[before:] {
+			if inv.Trigger == "invoke" {
+				return true
+			}
+		}
+		return false
+	})
+	for _, c := range []struct{ fn, target string }{{"articles-api", "heartbeat"}, {"admin-ops", "health-api"}} {
+		var api *invoke.APIError
+		if err := start(c.fn, c.target); !errors.As(err, &api) || api.Code != "AccessDeniedException" {
+			t.Errorf("%s starting %s: %v, want AccessDeniedException", c.fn, c.target, err)
+		}
+	}
+	var api *invoke.APIError
+	if err := start("admin-ops", "no-such-function"); !errors.As(err, &api) || api.Status != 404 || api.Code != "ResourceNotFoundException" {
+		t.Errorf("admin-ops starting an unknown function: %v, want ResourceNotFoundException", err)
+	}
+}
+
 // TestWhatTheParseFeedInvokeAdds logs (asserts nothing on time: the machine
 // may be loaded) what a poll or a push pays for parsing through parse-feed
 // rather than in-process: warm invokes of a 50-item feed, median and p95,

@@ -14,7 +14,7 @@ func TestAFunctionsFloorLinksTheChosenLibrariesItLinks(t *testing.T) {
 		"track-articles":  nil,
 		"authorizer":      {"floor_secretsmanager"},
 		"websub-callback": {"floor_eventbridge", "floor_proxy"},
-		"admin-ops":       {"floor_lambda", "floor_proxy", "floor_sqs"},
+		"admin-ops":       {"floor_proxy", "floor_sqs"}, // Invoke signed by shared/platform/invoke
 		"ingest-feeds":    nil,
 		"parse-feed":      {"floor_gofeed", "floor_nodynamo"},
 		// Only the console's article pages announce: the rest of the
