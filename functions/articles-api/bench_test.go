@@ -21,7 +21,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/kiosk-news/kiosk/infra/bench/peer/getproduct"
-	"github.com/kiosk-news/kiosk/infra/topology"
 	"github.com/kiosk-news/kiosk/shared/article"
 	"github.com/kiosk-news/kiosk/shared/platform/boot"
 	"github.com/kiosk-news/kiosk/shared/platform/clock"
@@ -107,13 +106,11 @@ func readRoute(tb testing.TB) (kiosk, peer lambda.Handler, payload []byte) {
 	os.Stdout = null
 	tb.Cleanup(func() { os.Stdout = stdout; null.Close() })
 
-	// articles-api as its main wires it, with the topology's environment.
-	f, ok := topology.Kiosk().Function("articles-api")
-	if !ok {
-		tb.Fatal("no articles-api in the topology")
-	}
-	vars := map[string]string{contract.FunctionEnv: f.Name, contract.TableEnv(contract.ArticlesTable): "articles",
-		contract.RouteLimitsEnv: f.RouteLimits()}
+	// articles-api as its main wires it, with the route limits the topology
+	// gives it (written out: a test under functions/ does not import infra/;
+	// TestTheReadRouteAnswersAsThePeer reads the same route).
+	vars := map[string]string{contract.FunctionEnv: "articles-api", contract.TableEnv(contract.ArticlesTable): "articles",
+		contract.RouteLimitsEnv: `{"GET /v1/articles":{"max_body":65536},"GET /v1/articles/{id}":{"max_body":65536}}`}
 	env, err := boot.FromEnv(func(k string) string { return vars[k] })
 	if err != nil {
 		tb.Fatal(err)

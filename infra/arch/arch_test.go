@@ -90,9 +90,18 @@ func domain(pkg string) string {
 // functions; they are libraries, not domains.
 var libraries = []string{"console", "auth"}
 
+// peerBaseline is the one infra/ package a test under functions/ may import:
+// the peer's handler (infra/bench/peer), so that a benchmark sets a
+// function's whole path against it in one process. It links the AWS SDK and
+// aws-lambda-go only (TestThePeerBaselineLinksNoInfra).
+const peerBaseline = module + "infra/bench/peer/getproduct"
+
 func TestNothingUnderSharedOrFunctionsImportsInfra(t *testing.T) {
 	for _, f := range files(t, "shared", "functions") {
 		for _, im := range f.imports {
+			if f.test && strings.HasPrefix(f.pkg, "functions/") && im == peerBaseline {
+				continue
+			}
 			if strings.HasPrefix(im, module+"infra/") {
 				t.Errorf("%s imports %s: shared/ and functions/ (tests too) must not depend on infra/", f.path, im)
 			}
@@ -168,4 +177,14 @@ func countLines(t *testing.T, path string) int {
 		n++
 	}
 	return n
+}
+
+func TestThePeerBaselineLinksNoInfra(t *testing.T) {
+	for _, f := range files(t, "infra/bench/peer/getproduct") {
+		for _, im := range f.imports {
+			if strings.HasPrefix(im, module) {
+				t.Errorf("%s imports %s: the peer baseline stands alone (AWS SDK and aws-lambda-go only)", f.path, im)
+			}
+		}
+	}
 }
