@@ -33,10 +33,13 @@ func caller(r *http.Request) (string, bool) {
 	return strings.TrimPrefix(m[1], functionKeyPrefix), true
 }
 
-func accessDenied(w http.ResponseWriter, contentType, fn, action, resource string) {
+// accessDenied answers as the service does when IAM refuses: 400 over the
+// JSON protocols (DynamoDB, EventBridge, Secrets Manager), 403 over Lambda's
+// REST API (status).
+func accessDenied(w http.ResponseWriter, status int, contentType, fn, action, resource string) {
 	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("X-Amzn-ErrorType", "AccessDeniedException")
-	w.WriteHeader(http.StatusBadRequest)
+	w.WriteHeader(status)
 	msg := fmt.Sprintf("User: arn:aws:sts::%s:assumed-role/%s-role/%s is not authorized to perform: %s on resource: %s "+
 		"because no identity-based policy allows the %s action", Account, fn, fn, action, resource, action)
 	_ = json.NewEncoder(w).Encode(map[string]string{"__type": "com.amazon.coral.service#AccessDeniedException", "message": msg, "Message": msg})
@@ -93,12 +96,12 @@ func (g *dynamoGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f, _ := g.cloud.Function(fn)
 	action := "dynamodb:" + op
 	if len(tables) == 0 {
-		accessDenied(w, "application/x-amz-json-1.0", fn, action, "arn:aws:dynamodb:"+Region+":"+Account+":table/*")
+		accessDenied(w, http.StatusBadRequest, "application/x-amz-json-1.0", fn, action, "arn:aws:dynamodb:"+Region+":"+Account+":table/*")
 		return
 	}
 	for _, t := range tables {
 		if !granted(f, g.logical[t], op) {
-			accessDenied(w, "application/x-amz-json-1.0", fn, action, "arn:aws:dynamodb:"+Region+":"+Account+":table/"+t)
+			accessDenied(w, http.StatusBadRequest, "application/x-amz-json-1.0", fn, action, "arn:aws:dynamodb:"+Region+":"+Account+":table/"+t)
 			return
 		}
 	}

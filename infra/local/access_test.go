@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -123,8 +124,8 @@ func TestOnlyTheFunctionsThatListParseFeedMayInvokeIt(t *testing.T) {
 	}
 	for _, fn := range []string{"articles-api", "admin-ops", "parse-feed"} {
 		var api *invoke.APIError
-		if _, err := call(fn, feed); !errors.As(err, &api) || api.Code != "AccessDeniedException" {
-			t.Errorf("%s invoking parse-feed: %v, want AccessDeniedException", fn, err)
+		if _, err := call(fn, feed); !errors.As(err, &api) || api.Code != "AccessDeniedException" || api.Status != http.StatusForbidden {
+			t.Errorf("%s invoking parse-feed: %v, want AccessDeniedException with 403, as Lambda's REST API answers it", fn, err)
 		}
 	}
 	var api *invoke.APIError

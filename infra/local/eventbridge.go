@@ -135,7 +135,7 @@ func (b *Bus) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f, _ := b.cloud.Function(fn)
 		for _, e := range in.Entries {
 			if !slices.Contains(f.Publishes, e.DetailType) {
-				accessDenied(w, "application/x-amz-json-1.1", fn, "events:PutEvents",
+				accessDenied(w, http.StatusBadRequest, "application/x-amz-json-1.1", fn, "events:PutEvents",
 					"arn:aws:events:"+Region+":"+Account+":event-bus/"+b.name+" (detail-type "+e.DetailType+")")
 				return
 			}

@@ -61,7 +61,7 @@ func (b *Bus) serveInvoke(w http.ResponseWriter, r *http.Request) {
 	if fn, isFunction := caller(r); isFunction {
 		f, _ := b.cloud.Function(fn)
 		if allowed := slices.Contains(f.Invokes, name) || (!sync && f.Operator && target.Async()); !allowed {
-			accessDenied(w, "application/json", fn, "lambda:InvokeFunction", "arn:aws:lambda:"+Region+":"+Account+":function:"+name+":live")
+			accessDenied(w, http.StatusForbidden, "application/json", fn, "lambda:InvokeFunction", "arn:aws:lambda:"+Region+":"+Account+":function:"+name+":live")
 			return
 		}
 	}

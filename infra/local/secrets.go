@@ -31,7 +31,7 @@ func (s *secretsManager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if fn, isFunction := caller(r); isFunction && !slices.Contains(s.allowed[fn], in.SecretID) {
-		accessDenied(w, "application/x-amz-json-1.1", fn, "secretsmanager:GetSecretValue",
+		accessDenied(w, http.StatusBadRequest, "application/x-amz-json-1.1", fn, "secretsmanager:GetSecretValue",
 			"arn:aws:secretsmanager:"+Region+":"+Account+":secret:"+in.SecretID)
 		return
 	}
