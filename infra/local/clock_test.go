@@ -22,7 +22,7 @@ func TestAdvancingTheClockADay(t *testing.T) {
 	var keep []topology.Function
 	for _, f := range small.Functions {
 		switch f.Name {
-		case "health-api", "heartbeat", "record-heartbeat", "ingest-feeds":
+		case "health-api", "heartbeat", "record-heartbeat", "ingest-feeds", "parse-feed":
 			keep = append(keep, f)
 		}
 	}
