@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/article/feeddoc"
+	"github.com/kiosk-news/kiosk/shared/kiosk"
 )
 
 // Article is one news article, stored once per canonical URL.
@@ -63,6 +64,30 @@ type FetchState struct {
 	ConsecutiveFailures int       `json:"consecutive_failures" list:"Failures"`
 	LastError           string    `json:"last_error,omitempty" list:"Last error"`
 	NextFetchAt         time.Time `json:"next_fetch_at,omitzero"`
+}
+
+// Bounds on what a source's fetch state keeps from a response, so that no
+// header can grow the source's item towards DynamoDB's 400 KB item limit.
+// RFC 9110 bounds no validator, but real ETags and Last-Modified dates are
+// under 100 bytes: a longer one is not kept (the next fetch is
+// unconditional, which costs a full download, never an article). The
+// error text is cut.
+const (
+	MaxValidator = 1024
+	MaxLastError = 300
+)
+
+// bounded is the fetch state as a store keeps it (MaxValidator,
+// MaxLastError).
+func (st FetchState) bounded() FetchState {
+	if len(st.ETag) > MaxValidator {
+		st.ETag = ""
+	}
+	if len(st.LastModified) > MaxValidator {
+		st.LastModified = ""
+	}
+	st.LastError = kiosk.Truncate(st.LastError, MaxLastError)
+	return st
 }
 
 // ArticleFilter narrows the admin article list.

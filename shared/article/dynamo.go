@@ -589,8 +589,11 @@ func (s *DynamoStore) ListSources(ctx context.Context) ([]Source, error) {
 }
 
 // RecordFetch updates only the fetch state, so a concurrent edit of the
-// source's fields is kept.
+// source's fields is kept; validators over MaxValidator are not kept and the
+// error is cut to MaxLastError, so no response can grow the item past
+// DynamoDB's 400 KB.
 func (s *DynamoStore) RecordFetch(ctx context.Context, id string, st FetchState) error {
+	st = st.bounded()
 	u := s.table.Update("pk", sourcePK(id)).
 		Set("consecutive_failures", st.ConsecutiveFailures).Set("last_checked", st.LastChecked.UTC()).
 		If("attribute_exists(pk)")

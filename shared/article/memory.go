@@ -244,9 +244,11 @@ func (m *MemoryStore) ListSources(_ context.Context) ([]Source, error) {
 }
 
 // RecordFetch updates only the fetch state, as the DynamoDB update does: empty
-// validators and error are removed, zero success and next-fetch times are
-// left as they were; a deleted source stays deleted.
+// validators and error are removed, validators over MaxValidator are not
+// kept, the error is cut to MaxLastError, zero success and next-fetch times
+// are left as they were; a deleted source stays deleted.
 func (m *MemoryStore) RecordFetch(_ context.Context, id string, st FetchState) error {
+	st = st.bounded()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s, ok := m.sources[id]

@@ -56,8 +56,9 @@ type Store interface {
 	DeleteSource(ctx context.Context, id string) error          // ErrNotFound
 	GetSource(ctx context.Context, id string) (Source, error)   // ErrNotFound
 	ListSources(ctx context.Context) ([]Source, error)          // by id
-	// RecordFetch stores a source's fetch state; a source deleted meanwhile is
-	// left deleted.
+	// RecordFetch stores a source's fetch state, without a validator over
+	// MaxValidator and with the error cut to MaxLastError; a source deleted
+	// meanwhile is left deleted.
 	RecordFetch(ctx context.Context, id string, st FetchState) error
 
 	// DueSources lists the sources whose next fetch is at or before now,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -433,6 +434,39 @@ func fetchStateSuite(t *testing.T, newStore func(t *testing.T) Store) {
 	updated, _ = s.UpdateSource(ctx, src)
 	if updated.ETag != "" || updated.LastModified != "" || updated.ConsecutiveFailures != 0 || !updated.NextFetchAt.IsZero() || updated.LastError != "timeout" {
 		t.Errorf("a new URL forgets validators and backoff, and only those: %+v", updated.FetchState)
+	}
+
+	// RFC 9110 bounds no header: a server may send a 450 KB ETag. Recording
+	// it must not fail (DynamoDB refuses an item over 400 KB): validators
+	// over MaxValidator are not kept, so the next fetch is unconditional,
+	// and the error text is cut to MaxLastError.
+	huge := strings.Repeat("x", 450<<10)
+	atBound := `"` + strings.Repeat("b", MaxValidator-2) + `"`
+	for name, tc := range map[string]struct{ in, want FetchState }{
+		"huge validators and error": {
+			FetchState{ETag: `"` + huge + `"`, LastModified: huge, LastError: huge, LastChecked: t0, ConsecutiveFailures: 1},
+			FetchState{LastError: huge[:MaxLastError], LastChecked: t0, ConsecutiveFailures: 1}},
+		"validators at the bound": {
+			FetchState{ETag: atBound, LastModified: huge[:MaxValidator], LastChecked: t0},
+			FetchState{ETag: atBound, LastModified: huge[:MaxValidator], LastChecked: t0}},
+		"one byte over the bound": {
+			FetchState{ETag: atBound + "x", LastModified: huge[:MaxValidator+1], LastChecked: t0},
+			FetchState{LastChecked: t0}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newStore(t)
+			if err := s.PutSource(ctx, Source{ID: "p-etag", URL: "https://p.example/feed", Name: "P", Category: "world", Weight: 1, CreatedAt: t0, UpdatedAt: t0}); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.RecordFetch(ctx, "p-etag", tc.in); err != nil {
+				t.Fatalf("record fetch: %v", err)
+			}
+			got, err := s.GetSource(ctx, "p-etag")
+			if err != nil || got.FetchState != tc.want {
+				t.Errorf("fetch state = etag %d bytes, last-modified %d, error %d, %v; want %d, %d, %d",
+					len(got.ETag), len(got.LastModified), len(got.LastError), err, len(tc.want.ETag), len(tc.want.LastModified), len(tc.want.LastError))
+			}
+		})
 	}
 }
 

@@ -423,7 +423,7 @@ func (in *Ingester) fetchOne(ctx context.Context, s article.Source, now time.Tim
 		f.outcome = "failed"
 		f.articles = nil
 		f.state.ConsecutiveFailures++
-		f.state.LastError = kiosk.Truncate(err.Error(), 300)
+		f.state.LastError = kiosk.Truncate(err.Error(), article.MaxLastError)
 		f.state.NextFetchAt = NextFetch(now, f.state.ConsecutiveFailures)
 		return f
 	}
@@ -459,9 +459,9 @@ func (in *Ingester) fetchOne(ctx context.Context, s article.Source, now time.Tim
 			published = append(published, a.PublishedAt)
 		}
 		f.state.ETag, f.state.LastModified = resp.ETag, resp.LastModified
-		f.hub, f.topic = resp.Hub, resp.Self
+		f.hub, f.topic = websubLinks(resp.Hub, resp.Self)
 		if f.hub == "" {
-			f.hub, f.topic = doc.hub, doc.self
+			f.hub, f.topic = websubLinks(doc.hub, doc.self)
 		}
 	}
 	// The previous interval is what the last run chose: next − checked
@@ -477,6 +477,20 @@ func (in *Ingester) fetchOne(ctx context.Context, s article.Source, now time.Tim
 	f.state.NextFetchAt = now.Add(max(interval-Ahead, min(resp.MaxAge, MaxInterval)))
 	f.state.LastSuccess = now
 	return f
+}
+
+// websubLinks are a feed's hub and self links as its subscription keeps
+// them: a link longer than article.MaxURL is no link (a header may be any
+// size; the subscription's item may not), so an oversize hub is not
+// subscribed to and an oversize self leaves the source's URL as the topic.
+func websubLinks(hub, self string) (string, string) {
+	if len(hub) > article.MaxURL {
+		return "", ""
+	}
+	if len(self) > article.MaxURL {
+		self = ""
+	}
+	return hub, self
 }
 
 func maxTime(a, b time.Time) time.Time {
