@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -94,7 +96,9 @@ func TestABadBackLinkIsRefusedBeforeTheModerationIsStored(t *testing.T) {
 	before := h.snapshot()
 	for _, back := range []string{"/admin/articles%zz", "/admin/articles?x=%zz", "https://evil.example/admin/articles", "//evil.example/admin/articles",
 		"/admin/articles\\@evil.example", "/admin/sources", "/admin/articles/../../x", "javascript:alert(1)", "/admin/articles\r\nX: y",
-		"/admin/articles?" + strings.Repeat("a", 3000)} {
+		"/admin/articles?" + strings.Repeat("a", 3000),
+		// The list itself would answer 400: refused before, not after, the change.
+		"/admin/articles?category=%22%3E%3Cscript%3E", "/admin/articles?hidden=maybe", "/admin/articles?cursor=not-a-cursor"} {
 		resp, _ := h.do("POST", "/admin/articles/"+a.ID+"/moderation",
 			url.Values{"csrf": {token}, "hidden": {"true"}, "pinned": {"false"}, "back": {back}}, nil)
 		if resp.StatusCode != http.StatusBadRequest {
@@ -109,6 +113,29 @@ func TestABadBackLinkIsRefusedBeforeTheModerationIsStored(t *testing.T) {
 		url.Values{"csrf": {token}, "hidden": {"true"}, "pinned": {"false"}, "back": {"/admin/articles?hidden=no"}}, nil)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin/articles?hidden=no&moderated="+a.ID {
 		t.Errorf("a good back link: %d → %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// A back link with every filter the list takes, a cursor too, leads to a
+	// page that answers.
+	for i := range 26 { // a's hidden: 26 visible, one more than a page
+		link := "https://news.example/more-" + strconv.Itoa(i)
+		if err := h.store.PutArticle(context.Background(), article.Article{ID: article.IDFor(link), URL: link, Title: "More " + strconv.Itoa(i),
+			SourceID: "desk", Category: "world", Story: "s", PublishedAt: now.Add(-time.Hour), IngestedAt: now.Add(-time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, list := h.do("GET", "/admin/articles?category=world&hidden=no", nil, nil)
+	next := regexp.MustCompile(`href="(/admin/articles\?[^"]*cursor=[^"]*)"`).FindStringSubmatch(list)
+	if next == nil {
+		t.Fatal("the article list has no next page")
+	}
+	back := html.UnescapeString(next[1])
+	resp, _ = h.do("POST", "/admin/articles/"+a.ID+"/moderation",
+		url.Values{"csrf": {token}, "hidden": {"false"}, "pinned": {"false"}, "back": {back}}, nil)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("back=%q: %d, want 303", back, resp.StatusCode)
+	}
+	if page, _ := h.do("GET", resp.Header.Get("Location"), nil, nil); page.StatusCode != http.StatusOK {
+		t.Errorf("the moderation led to %s, which answers %d", resp.Header.Get("Location"), page.StatusCode)
 	}
 }
 

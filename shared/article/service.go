@@ -570,13 +570,19 @@ func (s *Service) now() time.Time {
 	return time.Now().UTC()
 }
 
-// AdminArticles lists every article for editors (hidden ones too), newest
-// ingested first; hidden is "", "yes" or "no". Its cursors are bound to the
-// category and hidden filter they list.
-func (s *Service) AdminArticles(ctx context.Context, category, hidden, cursor string, limit int) (Page, error) {
-	f := ArticleFilter{Category: category}
+// CheckAdminArticles tells whether AdminArticles takes these filters and
+// cursor (EINVALID when not), without reading: a page that links back to the
+// list checks the link before it changes anything.
+func CheckAdminArticles(category, hidden, cursor string) error {
+	_, _, _, err := adminList(category, hidden, cursor)
+	return err
+}
+
+// adminList reads the editors' list's filters and cursor.
+func adminList(category, hidden, cursor string) (f ArticleFilter, list, after string, err error) {
+	f = ArticleFilter{Category: category}
 	if category != "" && !ValidCategory(category) {
-		return Page{}, kiosk.Errorf(kiosk.EINVALID, "category must be lower-case letters, digits and dashes")
+		return f, "", "", kiosk.Errorf(kiosk.EINVALID, "category must be lower-case letters, digits and dashes")
 	}
 	switch hidden {
 	case "":
@@ -584,10 +590,18 @@ func (s *Service) AdminArticles(ctx context.Context, category, hidden, cursor st
 		h := hidden == "yes"
 		f.Hidden = &h
 	default:
-		return Page{}, kiosk.Errorf(kiosk.EINVALID, "hidden must be yes or no")
+		return f, "", "", kiosk.Errorf(kiosk.EINVALID, "hidden must be yes or no")
 	}
-	list := "admin-articles|" + category + "|" + hidden
-	after, err := decodePosition(cursor, list)
+	list = "admin-articles|" + category + "|" + hidden
+	after, err = decodePosition(cursor, list)
+	return f, list, after, err
+}
+
+// AdminArticles lists every article for editors (hidden ones too), newest
+// ingested first; hidden is "", "yes" or "no". Its cursors are bound to the
+// category and hidden filter they list.
+func (s *Service) AdminArticles(ctx context.Context, category, hidden, cursor string, limit int) (Page, error) {
+	f, list, after, err := adminList(category, hidden, cursor)
 	if err != nil {
 		return Page{}, err
 	}

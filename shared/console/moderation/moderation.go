@@ -129,6 +129,13 @@ func (c *pages) moderate(w http.ResponseWriter, r *http.Request, v view) {
 		c.site.Fail(w, r, v, kiosk.Errorf(kiosk.EINVALID, "back must be a link to the article list"))
 		return
 	}
+	// A link the list itself would refuse is refused now, not after the
+	// change (a 303 to a 400).
+	bq := u.Query()
+	if err := article.CheckAdminArticles(bq.Get("category"), bq.Get("hidden"), bq.Get("cursor")); err != nil {
+		c.site.Fail(w, r, v, kiosk.Errorf(kiosk.EINVALID, "back must be a link to the article list: %s", kiosk.ErrorMessage(err)))
+		return
+	}
 	id := r.PathValue("id")
 	m, err := c.articles.Moderate(r.Context(), id, article.ModerationInput{Hidden: &hidden, Pinned: &pinned})
 	if err == nil {
@@ -138,8 +145,7 @@ func (c *pages) moderate(w http.ResponseWriter, r *http.Request, v view) {
 		c.site.Fail(w, r, v, err)
 		return
 	}
-	q := u.Query()
-	q.Set("moderated", id)
-	u.RawQuery = q.Encode()
+	bq.Set("moderated", id)
+	u.RawQuery = bq.Encode()
 	http.Redirect(w, r, u.String(), http.StatusSeeOther)
 }
