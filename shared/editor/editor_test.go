@@ -60,7 +60,7 @@ func TestBadInvitationsAndPasswordsAreRefused(t *testing.T) {
 		}
 	}
 	inv, _ := s.Invite(ctx, "pat@kiosk.example", editor.RoleEditor, "op")
-	for _, pw := range []string{"short", strings.Repeat("x", 73), "my name is pat, hi there"} {
+	for _, pw := range []string{"short", strings.Repeat("x", 73), "i am PAT@kiosk.example, hi"} {
 		if _, err := s.Accept(ctx, inv.Token, pw); kiosk.ErrorCode(err) != kiosk.EINVALID {
 			t.Errorf("password %q: %v", pw, err)
 		}
@@ -159,5 +159,30 @@ func TestAPasswordsMinimumCountsCharactersNotBytes(t *testing.T) {
 	}
 	if err := editor.CheckPassword(strings.Repeat("é", editor.MaxPassword/2+1), "ed@example.org"); kiosk.ErrorCode(err) != kiosk.EINVALID {
 		t.Errorf("over bcrypt's %d bytes: %v, want refused", editor.MaxPassword, err)
+	}
+}
+
+// TestAPasswordMustNotContainTheAddress: the whole address is refused in a
+// password whatever its length, and the name before the @ when it has at
+// least editor.MinNameInPassword characters; a shorter name ("ed") is in too
+// many words to refuse them all, and guessing it adds next to nothing.
+func TestAPasswordMustNotContainTheAddress(t *testing.T) {
+	for _, tc := range []struct {
+		password, email string
+		refused         bool
+	}{
+		{"EditorPass12345", "ed@example.org", false},       // "ed" is in "Editor": a two-letter name is not refused
+		{"my-ed@example.org-pass", "ed@example.org", true}, // the whole address is
+		{"MY-ED@EXAMPLE.ORG-PASS", "ed@example.org", true}, // in any case
+		{"abcdefghijk-bob", "bob@example.org", false},      // three letters: not refused
+		{"long password for jane", "jane@example.org", true},
+		{"long password for JaNe", "jane@example.org", true},
+		{"long password for jan", "jane@example.org", false},
+		{"correct horse battery", "jane@example.org", false},
+	} {
+		err := editor.CheckPassword(tc.password, tc.email)
+		if got := kiosk.ErrorCode(err) == kiosk.EINVALID; got != tc.refused || (err != nil && !got) {
+			t.Errorf("%q for %s: %v; want refused %v", tc.password, tc.email, err, tc.refused)
+		}
 	}
 }
