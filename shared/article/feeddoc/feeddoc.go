@@ -114,6 +114,10 @@ const (
 	NotAFeed = "not_a_feed"
 	// TooLarge: over MaxBody.
 	TooLarge = "too_large"
+	// TooComplex: nested deeper, or holding more elements or items, than any
+	// feed (feedparse's MaxDepth, MaxElements, MaxDocumentItems), refused before the
+	// parser spends its memory and time on it.
+	TooComplex = "too_complex"
 )
 
 // Error is a classified parse failure; its message is at most MaxMessage bytes.

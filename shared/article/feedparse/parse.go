@@ -31,6 +31,9 @@ func Parse(req feeddoc.Request) (res feeddoc.Result) {
 			res = feeddoc.Result{Error: feeddoc.Errorf(feeddoc.NotAFeed, "parser panic: %v", p)}
 		}
 	}()
+	if err := shape(req.Body); err != nil {
+		return feeddoc.Result{Error: err}
+	}
 	body, cerr := declaredCharset(req.Body)
 	if cerr != nil {
 		return feeddoc.Result{Error: cerr}

@@ -39,6 +39,8 @@ func TestAPushMapsParseFeedsAnswersToTheCallbacksStatuses(t *testing.T) {
 		{"not a feed is a 400, with the same message", feeddoc.Errorf(feeddoc.NotAFeed, "Failed to detect feed type"), kiosk.EINVALID,
 			"the pushed content is not a feed: Failed to detect feed type"},
 		{"too large is a 413", feeddoc.Errorf(feeddoc.TooLarge, "feed too large"), kiosk.ETOOLARGE, "too large"},
+		{"too complex is a 400 that says why", feeddoc.Errorf(feeddoc.TooComplex, "elements nested more than 64 deep, beyond any feed's"), kiosk.EINVALID,
+			"the pushed content is refused: elements nested more than 64 deep"},
 		{"a failed invoke is no client error", errors.New("parse-feed: invoke parse-feed: connection refused"), kiosk.EINTERNAL, "connection refused"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -62,6 +64,7 @@ func TestAPollTellsABrokenFeedFromAParserThatDidNotAnswer(t *testing.T) {
 		failed bool
 	}{
 		{"not a feed fails the source", feeddoc.Errorf(feeddoc.NotAFeed, "Failed to detect feed type"), true},
+		{"a document beyond any feed's shape fails the source", feeddoc.Errorf(feeddoc.TooComplex, "more than 10000 items"), true},
 		{"no answer leaves the source alone", errors.New("parse-feed: Sandbox.Timedout"), false},
 		// What the invoke answers, through Remote: a refusal that will not
 		// change on retry is the document's, not parse-feed's.
