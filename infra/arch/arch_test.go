@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -186,5 +187,47 @@ func TestThePeerBaselineLinksNoInfra(t *testing.T) {
 				t.Errorf("%s imports %s: the peer baseline stands alone (AWS SDK and aws-lambda-go only)", f.path, im)
 			}
 		}
+	}
+}
+
+// Every function starts through boot (boot.Init) or, calling no AWS API,
+// pure (pure.Start), and both set GOMAXPROCS from the memory size through
+// procs (their own tests hold that they call it): no function runs a P per
+// CPU the instance shows. A function that linked neither — parse-feed
+// before pure called procs.Set — would spin an idle P out of its vCPU share.
+func TestEveryFunctionStartsThroughAnInitThatSetsGOMAXPROCS(t *testing.T) {
+	cmd := exec.Command("go", "list", "-f", "{{.ImportPath}} {{.Name}} {{join .Imports \",\"}} {{join .Deps \",\"}}", "./functions/...", "./shared/platform/boot", "./shared/platform/pure")
+	cmd.Dir = root(t)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	const procs = module + "shared/platform/procs"
+	inits := []string{module + "shared/platform/boot", module + "shared/platform/pure"}
+	mains := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 3 {
+			t.Fatalf("go list line %q", line)
+		}
+		path, name, imports := f[0], f[1], strings.Split(f[2], ",")
+		deps := []string{}
+		if len(f) > 3 {
+			deps = strings.Split(f[3], ",")
+		}
+		switch {
+		case slices.Contains(inits, path):
+			if !slices.Contains(imports, procs) {
+				t.Errorf("%s does not import procs: a function it starts keeps GOMAXPROCS at the instance's CPUs", path)
+			}
+		case name == "main":
+			mains++
+			if !slices.ContainsFunc(inits, func(p string) bool { return slices.Contains(deps, p) }) || !slices.Contains(deps, procs) {
+				t.Errorf("%s links neither boot nor pure (or not procs): start it with boot.Init or pure.Start", path)
+			}
+		}
+	}
+	if mains < 20 {
+		t.Errorf("found %d functions, want every one under functions/", mains)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 )
 
 // MaxBody is the largest document parse-feed takes, the fetcher's cap
@@ -36,7 +37,33 @@ const MaxResult = 5_000_000
 // and flood top. It also bounds the result's size (MaxPayload).
 const MaxItems = 100
 
-// Request is one fetched (or pushed) feed document to parse.
+// MaxContentType bounds the Content-Type a request carries, which only the
+// log line reads: a media type and a charset parameter take a few dozen
+// bytes (RFC 6838 caps a type and a subtype at 127 characters each).
+const MaxContentType = 256
+
+// NewRequest is the request for a document, its fields besides the body cut
+// to their bounds (URL to MaxURL, ContentType to MaxContentType), so that
+// with a body of at most MaxBody it is always within Lambda's MaxPayload,
+// whatever a feed server answers: a 1 MB Content-Type header took a valid
+// 4 MiB document's request over 6 MB, and Lambda refused it on every run.
+func NewRequest(url, contentType string, body []byte, now time.Time) Request {
+	return Request{URL: cut(url, MaxURL), ContentType: cut(contentType, MaxContentType), Body: body, Now: now}
+}
+
+// cut shortens s to at most n bytes, on a rune boundary.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// Request is one fetched (or pushed) feed document to parse (NewRequest
+// bounds it).
 type Request struct {
 	// URL is the feed's URL, for the log line.
 	URL string `json:"url"`
@@ -87,6 +114,10 @@ const (
 	NotAFeed = "not_a_feed"
 	// TooLarge: over MaxBody.
 	TooLarge = "too_large"
+	// TooComplex: nested deeper, or holding more elements or items, than any
+	// feed (feedparse's MaxDepth, MaxElements, MaxDocumentItems), refused before the
+	// parser spends its memory and time on it.
+	TooComplex = "too_complex"
 )
 
 // Error is a classified parse failure; its message is at most MaxMessage bytes.

@@ -5,14 +5,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // Lambda refuses a synchronous request over 6 MB: the largest document with
-// the longest URL still fits (the result's bound is feedparse's fit).
+// whatever URL and Content-Type a feed server sends — a 1 MB header, in
+// characters JSON escapes six bytes wide — still fits, because NewRequest
+// bounds every field besides the body (the result's bound is feedparse's fit).
 func TestTheLargestRequestFitsLambdasPayload(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	req, err := json.Marshal(Request{URL: strings.Repeat("<", MaxURL), ContentType: strings.Repeat("<", 1024),
-		Body: []byte(strings.Repeat("\xff", MaxBody)), Now: now})
+	huge := strings.Repeat("<", 1_000_000)
+	r := NewRequest(huge, huge, []byte(strings.Repeat("\xff", MaxBody)), now)
+	req, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -20,4 +24,13 @@ func TestTheLargestRequestFitsLambdasPayload(t *testing.T) {
 		t.Errorf("the largest request is %d bytes, over %d", len(req), MaxPayload)
 	}
 	t.Logf("largest request %d bytes (Lambda: %d)", len(req), MaxPayload)
+	if len(r.URL) != MaxURL || len(r.ContentType) != MaxContentType {
+		t.Errorf("URL %d bytes, Content-Type %d; want them cut to %d and %d", len(r.URL), len(r.ContentType), MaxURL, MaxContentType)
+	}
+	if ct := NewRequest("", "text/xml; charset="+strings.Repeat("é", MaxContentType), nil, now).ContentType; !utf8.ValidString(ct) {
+		t.Errorf("the Content-Type was cut inside a character: %q", ct[len(ct)-4:])
+	}
+	if r := NewRequest("https://a.example/rss", "application/rss+xml", nil, now); r.URL != "https://a.example/rss" || r.ContentType != "application/rss+xml" {
+		t.Errorf("a usual request was changed: %+v", r)
+	}
 }

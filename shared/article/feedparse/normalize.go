@@ -27,7 +27,7 @@ func FromItem(it *gofeed.Item, feedLang string, now time.Time) (feeddoc.Item, er
 	if len(link) > feeddoc.MaxURL {
 		return feeddoc.Item{}, fmt.Errorf("item link is longer than %d bytes", feeddoc.MaxURL)
 	}
-	canon, err := feeddoc.Canonicalize(link)
+	canon, err := canonicalURL(link)
 	if err != nil {
 		return feeddoc.Item{}, fmt.Errorf("item link: %v", err)
 	}
@@ -193,11 +193,27 @@ func imageOf(it *gofeed.Item) string {
 		if len(c) > feeddoc.MaxURL {
 			continue
 		}
-		if u, err := feeddoc.Canonicalize(c); err == nil {
+		if u, err := canonicalURL(c); err == nil {
 			return u
 		}
 	}
 	return ""
+}
+
+// canonicalURL is feeddoc.Canonicalize within feeddoc.MaxURL. The cap holds
+// for what is stored, the canonical form, which may be longer than the link
+// as written: canonicalising escapes the query, so "?x=" and 1,000 "é" (2,025
+// bytes) become 6,025. A link is also refused before, when it is already
+// longer than the cap as written (nothing long is canonicalised for nothing).
+func canonicalURL(raw string) (string, error) {
+	u, err := feeddoc.Canonicalize(raw)
+	if err != nil {
+		return "", err
+	}
+	if len(u) > feeddoc.MaxURL {
+		return "", fmt.Errorf("URL is longer than %d bytes once canonical (%d)", feeddoc.MaxURL, len(u))
+	}
+	return u, nil
 }
 
 func normalizeLang(l string) string {

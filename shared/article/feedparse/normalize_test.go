@@ -94,6 +94,20 @@ func TestFromItem(t *testing.T) {
 			t.Error("a title of nothing but controls was taken")
 		}
 	})
+	t.Run("a link or image longer than the cap once canonical is refused", func(t *testing.T) {
+		// 2,025 bytes as written, 6,025 once the query is escaped.
+		long := "https://evil.example/q?x=" + strings.Repeat("\u00e9", 1000)
+		if len(long) > feeddoc.MaxURL {
+			t.Fatalf("the link is %d bytes as written, want it within the cap", len(long))
+		}
+		if a, err := FromItem(&gofeed.Item{Title: "Big query", Link: long}, "", now); err == nil {
+			t.Errorf("stored a %d-byte URL, over the %d-byte cap", len(a.URL), feeddoc.MaxURL)
+		}
+		a, err := FromItem(&gofeed.Item{Title: "t", Link: "https://x.example/l", Image: &gofeed.Image{URL: strings.Replace(long, "/q", "/i.jpg", 1)}}, "", now)
+		if err != nil || a.ImageURL != "" {
+			t.Errorf("image = %d bytes, %v; want it dropped", len(a.ImageURL), err)
+		}
+	})
 	t.Run("a non-http image is dropped", func(t *testing.T) {
 		a, _ := FromItem(&gofeed.Item{Title: "t", Link: "https://x.example/i", Image: &gofeed.Image{URL: "javascript:alert(1)"}}, "", now)
 		if a.ImageURL != "" {
@@ -121,6 +135,9 @@ func FuzzFromItem(f *testing.F) {
 			}
 			if a.Title == "" || len([]rune(a.Title)) > feeddoc.MaxTitle || len([]rune(a.Summary)) > feeddoc.MaxSummary {
 				t.Fatalf("text invariants broken: %+v", a)
+			}
+			if len(a.URL) > feeddoc.MaxURL || len(a.ImageURL) > feeddoc.MaxURL {
+				t.Fatalf("URL of %d bytes or image of %d, over %d", len(a.URL), len(a.ImageURL), feeddoc.MaxURL)
 			}
 			if again, err := feeddoc.Canonicalize(a.URL); err != nil || again != a.URL {
 				t.Fatalf("URL %q is not canonical", a.URL)

@@ -31,7 +31,14 @@ func Parse(req feeddoc.Request) (res feeddoc.Result) {
 			res = feeddoc.Result{Error: feeddoc.Errorf(feeddoc.NotAFeed, "parser panic: %v", p)}
 		}
 	}()
-	feed, err := gofeed.NewParser().Parse(bytes.NewReader(req.Body))
+	if err := shape(req.Body); err != nil {
+		return feeddoc.Result{Error: err}
+	}
+	body, cerr := declaredCharset(req.Body)
+	if cerr != nil {
+		return feeddoc.Result{Error: cerr}
+	}
+	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
 	if err != nil {
 		return feeddoc.Result{Error: feeddoc.Errorf(feeddoc.NotAFeed, "%s", err.Error())}
 	}
@@ -50,7 +57,7 @@ func Parse(req feeddoc.Request) (res feeddoc.Result) {
 		sort.SliceStable(res.Items, func(i, j int) bool { return res.Items[i].PublishedAt.After(res.Items[j].PublishedAt) })
 		res.Items, res.Ignored = res.Items[:feeddoc.MaxItems], len(res.Items)-feeddoc.MaxItems
 	}
-	res.Hub, res.Self = discoverHub(req.Body)
+	res.Hub, res.Self = discoverHub(body)
 	fit(&res)
 	return res
 }

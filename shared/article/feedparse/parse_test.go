@@ -7,8 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/korean"
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/kiosk-news/kiosk/shared/article/feeddoc"
 )
@@ -84,6 +87,68 @@ func TestAFeedInShiftJISOrEUCJPIsParsedRight(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Real feeds declare charsets by names the WHATWG table does not list —
+// Python's "euc_jp", Microsoft's "cp932" — which gofeed refused as "failed to
+// detect feed type": a known alias is read as the encoding it names; a label
+// nobody knows is refused by name.
+func TestACharsetDeclaredByACommonAliasIsRead(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	const title = "東京で桜が満開に"
+	for _, c := range []struct {
+		label string
+		enc   encoding.Encoding
+	}{{"cp932", japanese.ShiftJIS}, {"CP932", japanese.ShiftJIS}, {"windows-932", japanese.ShiftJIS}, {"euc_jp", japanese.EUCJP},
+		{"eucJP", japanese.EUCJP}, {"iso2022_jp", japanese.ISO2022JP}, {"ISO-2022-JP", japanese.ISO2022JP}, {"euc_kr", korean.EUCKR}, {"cp936", simplifiedchinese.GBK}} {
+		t.Run(c.label, func(t *testing.T) {
+			text := title
+			if c.enc == korean.EUCKR {
+				text = "서울에 첫눈"
+			} else if c.enc == simplifiedchinese.GBK {
+				text = "北京迎来初雪"
+			}
+			doc := `<?xml version="1.0" encoding='` + c.label + `' ?>` + rss(`<item><title>`+text+`</title><link>https://news.example/a</link></item>`)
+			body, err := c.enc.NewEncoder().Bytes([]byte(doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := Parse(feeddoc.Request{URL: "https://news.example/rss", Body: body, Now: now})
+			if res.Error != nil || len(res.Items) != 1 || res.Items[0].Title != text {
+				t.Errorf("Parse = %+v, %v; want the title decoded from %s", res.Items, res.Error, c.label)
+			}
+		})
+	}
+	t.Run("an unknown label is refused by name", func(t *testing.T) {
+		doc := `<?xml version="1.0" encoding="x-klingon"?>` + rss(`<item><title>caf`+"\xe9"+`</title><link>https://news.example/k</link></item>`)
+		res := Parse(feeddoc.Request{URL: "https://news.example/rss", Body: []byte(doc), Now: now})
+		if res.Error == nil || res.Error.Code != feeddoc.NotAFeed || res.Error.Message != `unsupported character encoding "x-klingon"` {
+			t.Errorf("Parse = %+v; want not_a_feed: unsupported character encoding \"x-klingon\"", res)
+		}
+	})
+	t.Run("only the declaration's label is rewritten", func(t *testing.T) {
+		doc := []byte("\xEF\xBB\xBF <?xml version=\"1.0\" encoding = \"euc_jp\"?><rss><channel><title>encoding=\"euc_jp\"</title></channel></rss>")
+		got, err := declaredCharset(doc)
+		want := "\xEF\xBB\xBF <?xml version=\"1.0\" encoding = \"euc-jp\"?><rss><channel><title>encoding=\"euc_jp\"</title></channel></rss>"
+		if err != nil || string(got) != want {
+			t.Errorf("declaredCharset = %q, %v; want %q", got, err, want)
+		}
+		for _, doc := range []string{`<rss><channel><title>encoding="x-klingon"</title></channel></rss>`, `{"version":"https://jsonfeed.org/version/1.1"}`, `<?xml version="1.0"?><rss/>`} {
+			if got, err := declaredCharset([]byte(doc)); err != nil || string(got) != doc {
+				t.Errorf("declaredCharset(%q) = %q, %v; want it untouched", doc, got, err)
+			}
+		}
+	})
+	t.Run("every alias names an encoding the parser reads and shadows none", func(t *testing.T) {
+		for alias, label := range charsetAliases {
+			if e, _ := charset.Lookup(alias); e != nil {
+				t.Errorf("%q is already a label the parser knows", alias)
+			}
+			if e, _ := charset.Lookup(label); e == nil {
+				t.Errorf("%q → %q, which the parser does not know", alias, label)
+			}
+		}
+	})
 }
 
 func rss(items string) string {

@@ -282,9 +282,9 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 // (contentType is the push's), through the same feed item → article path as
 // a poll (parse-feed, stories, one conditional put per article). It returns
 // the articles it stored new; a replay stores none. It leaves the source's
-// fetch state alone. A document parse-feed calls not a feed is the hub's
-// EINVALID, as it always was; parse-feed failing is an internal error, which
-// the hub retries.
+// fetch state alone. A document parse-feed calls not a feed, or refuses as
+// shaped beyond any feed (too_complex), is the hub's EINVALID, as it always
+// was; parse-feed failing is an internal error, which the hub retries.
 func (in *Ingester) Push(ctx context.Context, src article.Source, contentType string, body []byte) ([]article.Article, PushReport, error) {
 	now := in.now()
 	var r PushReport
@@ -296,6 +296,8 @@ func (in *Ingester) Push(ctx context.Context, src article.Source, contentType st
 		}
 	case feeddoc.TooLarge:
 		return nil, r, kiosk.Errorf(kiosk.ETOOLARGE, "the pushed content is too large: %v", kiosk.Truncate(err.Error(), 200))
+	case feeddoc.TooComplex:
+		return nil, r, kiosk.Errorf(kiosk.EINVALID, "the pushed content is refused: %v", kiosk.Truncate(err.Error(), 200))
 	default:
 		return nil, r, kiosk.Errorf(kiosk.EINVALID, "the pushed content is not a feed: %v", kiosk.Truncate(err.Error(), 200))
 	}

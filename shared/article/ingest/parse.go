@@ -2,7 +2,9 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/article"
@@ -29,10 +31,17 @@ type Caller interface {
 type Remote struct{ Fn Caller }
 
 // Parse invokes parse-feed with req; a document it classified as not a feed
-// comes back as its *feeddoc.Error.
+// comes back as its *feeddoc.Error. So does a request Lambda refuses as too
+// large (413): the same document is refused again on every retry, so it is
+// the document's failure (feeddoc.TooLarge: a poll charges the source, a
+// push is answered 413), not parse-feed's, which would fail every run.
 func (r Remote) Parse(ctx context.Context, req feeddoc.Request) (feeddoc.Result, error) {
 	var res feeddoc.Result
 	if err := r.Fn.Call(ctx, req, &res); err != nil {
+		var refused interface{ HTTPStatus() int }
+		if errors.As(err, &refused) && refused.HTTPStatus() == http.StatusRequestEntityTooLarge {
+			return feeddoc.Result{}, feeddoc.Errorf(feeddoc.TooLarge, "parse-feed refused the document's request as too large: %v", err)
+		}
 		return feeddoc.Result{}, fmt.Errorf("parse-feed: %w", err)
 	}
 	if res.Error != nil {
@@ -76,7 +85,7 @@ func (in *Ingester) parse(ctx context.Context, src article.Source, url, contentT
 	if in.Parser == nil {
 		return parsed{}, fmt.Errorf("no parser: the Ingester needs one (ingest.Remote)")
 	}
-	res, err := in.Parser.Parse(ctx, feeddoc.Request{URL: url, ContentType: contentType, Body: body, Now: now})
+	res, err := in.Parser.Parse(ctx, feeddoc.NewRequest(url, contentType, body, now))
 	if err != nil {
 		return parsed{}, err
 	}

@@ -2,14 +2,19 @@ package ingest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/article"
 	"github.com/kiosk-news/kiosk/shared/article/feeddoc"
+	"github.com/kiosk-news/kiosk/shared/article/feedparse"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/invoke"
 )
 
 // failingParser answers every document as parse-feed would have, or fails as
@@ -34,6 +39,8 @@ func TestAPushMapsParseFeedsAnswersToTheCallbacksStatuses(t *testing.T) {
 		{"not a feed is a 400, with the same message", feeddoc.Errorf(feeddoc.NotAFeed, "Failed to detect feed type"), kiosk.EINVALID,
 			"the pushed content is not a feed: Failed to detect feed type"},
 		{"too large is a 413", feeddoc.Errorf(feeddoc.TooLarge, "feed too large"), kiosk.ETOOLARGE, "too large"},
+		{"too complex is a 400 that says why", feeddoc.Errorf(feeddoc.TooComplex, "elements nested more than 64 deep, beyond any feed's"), kiosk.EINVALID,
+			"the pushed content is refused: elements nested more than 64 deep"},
 		{"a failed invoke is no client error", errors.New("parse-feed: invoke parse-feed: connection refused"), kiosk.EINTERNAL, "connection refused"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -57,7 +64,13 @@ func TestAPollTellsABrokenFeedFromAParserThatDidNotAnswer(t *testing.T) {
 		failed bool
 	}{
 		{"not a feed fails the source", feeddoc.Errorf(feeddoc.NotAFeed, "Failed to detect feed type"), true},
+		{"a document beyond any feed's shape fails the source", feeddoc.Errorf(feeddoc.TooComplex, "more than 10000 items"), true},
 		{"no answer leaves the source alone", errors.New("parse-feed: Sandbox.Timedout"), false},
+		// What the invoke answers, through Remote: a refusal that will not
+		// change on retry is the document's, not parse-feed's.
+		{"a request Lambda refuses as too large fails the source", &invoke.APIError{Status: http.StatusRequestEntityTooLarge,
+			Code: "RequestEntityTooLargeException", Message: "Request must be smaller than 6291456 bytes for the InvokeFunction operation"}, true},
+		{"throttling past the retries leaves the source alone", &invoke.APIError{Status: http.StatusTooManyRequests, Code: "TooManyRequestsException"}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := article.NewMemoryStore()
@@ -65,6 +78,9 @@ func TestAPollTellsABrokenFeedFromAParserThatDidNotAnswer(t *testing.T) {
 			in := feedSetup(t, s, &growingFeed{}, &now)
 			before, _ := s.GetSource(context.Background(), "wire")
 			in.Parser = failingParser{c.err}
+			if api := (*invoke.APIError)(nil); errors.As(c.err, &api) {
+				in.Parser = Remote{Fn: callerFunc(func(context.Context, any, any) error { return fmt.Errorf("invoke parse-feed: %w", c.err) })}
+			}
 			r, err := in.Run(context.Background())
 			after, _ := s.GetSource(context.Background(), "wire")
 			if c.failed {
@@ -77,5 +93,54 @@ func TestAPollTellsABrokenFeedFromAParserThatDidNotAnswer(t *testing.T) {
 				t.Errorf("run %+v, %v; source %+v (was %+v); want the run failed and the source untouched", r, err, after.FetchState, before.FetchState)
 			}
 		})
+	}
+}
+
+// callerFunc is a Caller made of a function: the invoke, as a test answers it.
+type callerFunc func(ctx context.Context, in, out any) error
+
+func (f callerFunc) Call(ctx context.Context, in, out any) error { return f(ctx, in, out) }
+
+// lambdaSized is parse-feed behind Lambda's synchronous payload limit: the
+// request as JSON, refused over feeddoc.MaxPayload with the 413 Lambda
+// answers, else parsed in-process and the answer decoded as Remote decodes it.
+var lambdaSized = callerFunc(func(ctx context.Context, in, out any) error {
+	payload, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	if len(payload) > feeddoc.MaxPayload {
+		return fmt.Errorf("invoke parse-feed: %w", &invoke.APIError{Status: http.StatusRequestEntityTooLarge, Code: "RequestEntityTooLargeException"})
+	}
+	var req feeddoc.Request
+	if err := json.Unmarshal(payload, &req); err != nil {
+		return err
+	}
+	answer, _ := json.Marshal(feedparse.Parse(req))
+	return json.Unmarshal(answer, out)
+})
+
+// A feed server answering a valid document just under the fetch cap with a
+// 1 MB Content-Type header: the header once went into parse-feed's request
+// whole, over Lambda's 6 MB, and the source failed every run, forever. The
+// request carries it cut (feeddoc.NewRequest): the document is parsed and
+// the source stays healthy.
+func TestAHugeContentTypeDoesNotTakeTheParseRequestOverLambdasLimit(t *testing.T) {
+	item := `<item><title>Near four mebibytes, valid</title><link>https://wire.example/n4</link></item>`
+	doc := `<rss version="2.0"><channel><title>wire</title>` + item + `</channel></rss>`
+	doc = strings.Replace(doc, "<channel>", "<channel><description>"+strings.Repeat("word ", (MaxFeedBytes-len(doc)-100)/5)+"</description>", 1)
+	ct := "application/rss+xml; x=" + strings.Repeat("a", 1_000_000)
+	s := article.NewMemoryStore()
+	now := t0
+	in := feedSetup(t, s, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", ct)
+		fmt.Fprint(w, doc)
+	}), &now)
+	in.Parser = Remote{Fn: lambdaSized}
+	r, err := in.Run(context.Background())
+	src, _ := s.GetSource(context.Background(), "wire")
+	if err != nil || r.Fetched != 1 || r.New != 1 || r.Unparsed != 0 || r.Failed != 0 || src.ConsecutiveFailures != 0 {
+		t.Errorf("a %d-byte document with a %d-byte Content-Type: run %+v, %v; source %+v; want it fetched and its item stored",
+			len(doc), len(ct), r, err, src.FetchState)
 	}
 }

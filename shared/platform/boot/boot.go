@@ -3,7 +3,7 @@
 // configuration, the DynamoDB client, the function's tables, its bus
 // route limits and run recorder, and from which bus.Open and secret.Open build
 // the publisher and read the secrets. Init also sets GOMAXPROCS to the vCPUs
-// the function's memory size buys (one for every Kiosk function). A main asks the Env for what it declared and hands it to its domain's service and to
+// the function's memory size buys (procs.Set). A main asks the Env for what it declared and hands it to its domain's service and to
 // httpapi.Start or trigger.Start; nothing else in a function reads the
 // environment. A function that cannot get what it declared in the topology
 // logs why and exits, so Lambda reports an init error instead of serving
@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"runtime"
 	"strconv"
 	"time"
 
@@ -28,6 +27,7 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/logs"
 	"github.com/kiosk-news/kiosk/shared/platform/metrics"
+	"github.com/kiosk-news/kiosk/shared/platform/procs"
 	"github.com/kiosk-news/kiosk/shared/platform/ratelimit"
 	_ "github.com/kiosk-news/kiosk/shared/platform/selfprofile" // make bench's self-profiling, only with -tags pprof
 	"github.com/kiosk-news/kiosk/shared/platform/store"
@@ -60,7 +60,7 @@ func Init() *Env {
 // map in a test).
 func FromEnv(lookup func(string) string) (*Env, error) {
 	e := &Env{Function: lookup(contract.FunctionEnv), lookup: lookup}
-	setProcs(lookup)
+	procs.Set(lookup)
 	logs.Setup(e.Function)
 	metrics.Setup(e.Function, lookup(contract.MetricsNamespaceEnv))
 	if v := lookup(clock.OffsetEnv); v != "" {
@@ -77,31 +77,6 @@ func FromEnv(lookup func(string) string) (*Env, error) {
 	e.AWS = cfg
 	return e, nil
 }
-
-// vCPUMB is the memory size at which Lambda gives a function one full vCPU;
-// it allocates CPU in proportion to memory, below and above.
-const vCPUMB = 1769
-
-// setProcs sets GOMAXPROCS to the vCPUs the function's memory size buys
-// (AWS_LAMBDA_FUNCTION_MEMORY_SIZE, which Lambda and the local cloud set):
-// one for every Kiosk function (≤ 512 MB, under a third of a vCPU). Go would
-// run a P per CPU the instance shows (two in Lambda), whatever the share it
-// may use, and between a request's waits the idle P's thread spins looking
-// for work and wakes through futexes: CPU the instance pays for, out of a
-// share that small. An explicit GOMAXPROCS in the environment wins.
-func setProcs(lookup func(string) string) {
-	if lookup("GOMAXPROCS") != "" {
-		return
-	}
-	mb, err := strconv.Atoi(lookup("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"))
-	if err != nil || mb <= 0 {
-		return
-	}
-	runtime.GOMAXPROCS(min(procsFor(mb), runtime.NumCPU()))
-}
-
-// procsFor is the vCPUs of a memory size, rounded up.
-func procsFor(mb int) int { return (mb + vCPUMB - 1) / vCPUMB }
 
 // Var returns a setting the topology gives this function in its Env map
 // (e.g. contract.FetchAllowEnv); "" when unset.

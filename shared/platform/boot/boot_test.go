@@ -5,17 +5,15 @@ import (
 	"testing"
 )
 
-// TestAFunctionRunsAPPerVCPUItsMemoryBuys: a 256 MB function gets a seventh of
-// a vCPU; a second P only spins between the request's waits (make bench's
-// peer step: bootstrap CPU per warm request ≈ 0.8× with one). An explicit
-// GOMAXPROCS is left alone, and so is a process that is not a Lambda.
-func TestAFunctionRunsAPPerVCPUItsMemoryBuys(t *testing.T) {
+// TestInitSetsGOMAXPROCSFromTheMemorySize: as a function starts, Init reads
+// Lambda's environment and runs a P per vCPU its memory buys (procs.Set,
+// whose own test covers the rule).
+func TestInitSetsGOMAXPROCSFromTheMemorySize(t *testing.T) {
 	was := runtime.GOMAXPROCS(0)
 	t.Cleanup(func() { runtime.GOMAXPROCS(was) })
 	if runtime.NumCPU() < 2 {
 		t.Skip("one CPU: GOMAXPROCS is 1 whatever boot does")
 	}
-	// As a function starts: Init reads Lambda's environment.
 	t.Setenv("AWS_REGION", "us-east-1")
 	runtime.GOMAXPROCS(2)
 	if _, err := FromEnv(func(k string) string {
@@ -25,25 +23,5 @@ func TestAFunctionRunsAPPerVCPUItsMemoryBuys(t *testing.T) {
 	}
 	if got := runtime.GOMAXPROCS(0); got != 1 {
 		t.Errorf("a 256 MB function runs GOMAXPROCS %d, want 1", got)
-	}
-	for _, c := range []struct {
-		env  map[string]string
-		want int
-	}{
-		{map[string]string{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256"}, 1},
-		{map[string]string{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1769"}, 1},
-		{map[string]string{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1770"}, 2},
-		{map[string]string{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256", "GOMAXPROCS": "2"}, 2},
-		{map[string]string{}, 2},
-		{map[string]string{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "lots"}, 2},
-	} {
-		runtime.GOMAXPROCS(2)
-		setProcs(func(k string) string { return c.env[k] })
-		if got := runtime.GOMAXPROCS(0); got != c.want {
-			t.Errorf("%v: GOMAXPROCS %d, want %d", c.env, got, c.want)
-		}
-	}
-	if procsFor(10240) != 6 {
-		t.Errorf("10,240 MB: %d vCPUs, want Lambda's 6", procsFor(10240))
 	}
 }

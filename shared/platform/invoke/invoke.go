@@ -122,6 +122,11 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("lambda Invoke: HTTP %d %s: %s", e.Status, e.Code, e.Message)
 }
 
+// HTTPStatus is the status Lambda answered, for a caller that tells a
+// refusal retrying cannot change (413: the request is too large) from the
+// others without importing this package.
+func (e *APIError) HTTPStatus() int { return e.Status }
+
 // retryable: throttling, the service failing, a lost connection.
 func retryable(err error) bool {
 	var api *APIError
