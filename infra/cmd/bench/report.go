@@ -129,9 +129,10 @@ func (r *Report) Markdown() string {
 		"environment (no `AWS_CA_BUNDLE`, no shared config files). Times are local wall-clock on this machine; compare the " +
 		"ratios, which set each figure against a baseline measured in the same run.\n\n")
 
-	b.WriteString("## 1. Binary size (MiB)\n\nBudget ≤ 10 MiB unzipped each, aim ≤ 8. Reproduce: `make build` (host), `make dist` (arm64 + zip).\n\n")
+	b.WriteString("## 1. Binary size (MiB)\n\nBudget ≤ 10 MiB unzipped each, aim ≤ 8 for the linux/arm64 bootstrap the stack deploys " +
+		"(the host's build is shown beside it: amd64 code is larger, hello world 0.4 MiB more). Reproduce: `make build` (host), `make dist` (arm64 + zip).\n\n")
 	b.WriteString("| function | host | arm64 | arm64 zip | budget |\n|---|---:|---:|---:|---|\n")
-	over, aimMissed := 0, 0
+	over, aimMissed, hostOver := 0, 0, 0
 	for _, s := range r.Sizes {
 		verdict := "ok"
 		switch {
@@ -141,12 +142,16 @@ func (r *Report) Markdown() string {
 			verdict = "peer baseline (config.LoadDefaultConfig links SSO, STS, IMDS)"
 		case s.Host > budget || s.Arm64 > budget:
 			verdict, over = "**over**", over+1
-		case s.Host > aim || s.Arm64 > aim:
-			verdict, aimMissed = fmt.Sprintf("ok; %.2f MiB over the 8 MiB aim", float64(max(s.Host, s.Arm64)-aim)/(1<<20)), aimMissed+1
+		case s.Arm64 > aim:
+			verdict, aimMissed = fmt.Sprintf("ok; %.2f MiB over the 8 MiB aim", float64(s.Arm64-aim)/(1<<20)), aimMissed+1
+		}
+		if s.Function != "hello" && s.Function != "peer" && s.Host > aim {
+			hostOver++
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", s.Function, mib(s.Host), mib(s.Arm64), mib(s.Zip), verdict)
 	}
-	fmt.Fprintf(&b, "\n%d functions over the 10 MiB budget; %d within it but above the 8 MiB aim.\n\n", over, aimMissed)
+	fmt.Fprintf(&b, "\n%d functions over the 10 MiB budget; %d within it but above the 8 MiB aim on arm64, what deploys "+
+		"(%d above 8 MiB as built for the host).\n\n", over, aimMissed, hostOver)
 
 	r.modulesMarkdown(&b)
 	r.peerMarkdown(&b)
