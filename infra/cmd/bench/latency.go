@@ -137,20 +137,29 @@ func measure(n int, do func() (int, error)) ([]float64, error) {
 	return out, nil
 }
 
+// sampleArticle is an article of the sample news, once the ingestion run the
+// cloud starts in the background has stored one (a step run alone, such as
+// -steps peer, asks right after start; bounded to 2 minutes).
 func (b *bench) sampleArticle() (string, error) {
-	_, body, err := b.call("GET", "/v1/articles?limit=1", "", "")
-	if err != nil {
-		return "", err
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		_, body, err := b.call("GET", "/v1/articles?limit=1", "", "")
+		if err != nil {
+			return "", err
+		}
+		var p struct {
+			Items []struct {
+				ID string `json:"id"`
+			} `json:"items"`
+		}
+		if json.Unmarshal(body, &p) == nil && len(p.Items) > 0 {
+			return p.Items[0].ID, nil
+		}
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("no sample article within 2 minutes of start: %s", body)
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
-	var p struct {
-		Items []struct {
-			ID string `json:"id"`
-		} `json:"items"`
-	}
-	if json.Unmarshal(body, &p) != nil || len(p.Items) == 0 {
-		return "", fmt.Errorf("no sample article: %s", body)
-	}
-	return p.Items[0].ID, nil
 }
 
 func (b *bench) latency() error {
