@@ -521,7 +521,6 @@ func (c Curve) tailExponents() string {
 	return strings.Join(parts, ", ")
 }
 
-// Markdown is SCALE.md; charts is the folder of the charts, relative to it.
 // seen is the curve's points with a readers' side (the fan-out's).
 func (c Curve) seen() []Point {
 	var out []Point
@@ -533,12 +532,15 @@ func (c Curve) seen() []Point {
 	return out
 }
 
-// timeoutOf is a function's configured timeout.
+// timeoutOf is a function's configured timeout (from the topology: the
+// readers' side is reported with the fan-out, which a run with -only fanout
+// measures without the notifications-api curve).
 func timeoutOf(fn string) time.Duration {
 	f, _ := topology.Kiosk().Function(fn)
 	return f.Timeout
 }
 
+// Markdown is SCALE.md; charts is the folder of the charts, relative to it.
 func (r *Report) Markdown(charts string) string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
