@@ -569,11 +569,11 @@ func profileRecord(pk, sk string, p Profile) profileItem {
 // each profile the very items SetProfile writes (the profile and the inbox's
 // copy of its interests), in BatchWriteItem calls of 25 items (the
 // operation's maximum), workers calls in flight. The writes are
-// unconditional, so unlike SetProfile's they are not ordered against another
-// change of the same user: it is for users with nothing stored yet, as make
-// scale's simulated readers: SetProfile's two conditional puts a user, eight
-// users at a time, seeded some 150 readers a second on the 2-core machine
-// (a million in about two hours), this some 8,000. Each user at most once.
+// unconditional and overwrite: unlike SetProfile's they are not ordered
+// against another change of the same user, so it is for users nothing else
+// writes meanwhile, as make scale's simulated readers (SCALE.md gives the
+// rate). Each user at most once; after the first failed call the calls not
+// yet made are skipped.
 func (s *DynamoStore) LoadProfiles(ctx context.Context, ps []Profile, workers int) error {
 	seen := make(map[string]bool, len(ps))
 	for _, p := range ps {
@@ -590,6 +590,12 @@ func (s *DynamoStore) LoadProfiles(ctx context.Context, ps []Profile, workers in
 		first error
 	)
 	parallel.Each(calls, workers, func(c, _ int) {
+		mu.Lock()
+		failed := first != nil
+		mu.Unlock()
+		if failed {
+			return
+		}
 		items := make([]any, 0, perCall)
 		for i := c * perCall; i < min(n, (c+1)*perCall); i++ {
 			p := ps[i/2]

@@ -73,9 +73,9 @@ func copyUsers(users map[string]map[string]Tally) map[string]map[string]Tally {
 // day's users-only roster (usersOnly of the merge). It never builds the
 // merged day: it groups the hours' tallies by user (one index of the users,
 // one flat array of their hours), sums each user's hours in one small map
-// reused for every user, and counts the user into the partial at once, so
-// its maps stay the size of a user's slices and of the partial, whatever
-// the day's users.
+// reused for every user, and counts the user into the partial at once: no
+// per-user map of the day's slices is built (the merge's cost), but the
+// index and the flat array hold an entry per user of the day.
 func dayOf(hours []map[string]map[string]Tally, period string, shard int, now time.Time, before map[string]bool,
 	users bool) (Partial, map[string]map[string]Tally) {
 	most := 0
