@@ -107,8 +107,9 @@ func readRoute(tb testing.TB) (kiosk, peer lambda.Handler, payload []byte) {
 	tb.Cleanup(func() { os.Stdout = stdout; null.Close() })
 
 	// articles-api as its main wires it, with the route limits the topology
-	// gives it (written out: a test under functions/ does not import infra/;
-	// TestTheReadRouteAnswersAsThePeer reads the same route).
+	// gives it on the day this was written (written out: a test under
+	// functions/ imports nothing of infra/ but the peer's handler). Both are
+	// the default body cap, so a drift changes no measured path.
 	vars := map[string]string{contract.FunctionEnv: "articles-api", contract.TableEnv(contract.ArticlesTable): "articles",
 		contract.RouteLimitsEnv: `{"GET /v1/articles":{"max_body":65536},"GET /v1/articles/{id}":{"max_body":65536}}`}
 	env, err := boot.FromEnv(func(k string) string { return vars[k] })
