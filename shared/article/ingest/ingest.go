@@ -289,17 +289,8 @@ func (in *Ingester) Push(ctx context.Context, src article.Source, contentType st
 	now := in.now()
 	var r PushReport
 	doc, err := in.parse(ctx, src, src.URL, contentType, body, now)
-	switch feeddoc.Code(err) {
-	case "":
-		if err != nil {
-			return nil, r, err // parse-feed's failure, not the hub's: a 5xx, and the hub sends again
-		}
-	case feeddoc.TooLarge:
-		return nil, r, kiosk.Errorf(kiosk.ETOOLARGE, "the pushed content is too large: %v", kiosk.Truncate(err.Error(), 200))
-	case feeddoc.TooComplex:
-		return nil, r, kiosk.Errorf(kiosk.EINVALID, "the pushed content is refused: %v", kiosk.Truncate(err.Error(), 200))
-	default:
-		return nil, r, kiosk.Errorf(kiosk.EINVALID, "the pushed content is not a feed: %v", kiosk.Truncate(err.Error(), 200))
+	if err != nil {
+		return nil, r, pushError(err)
 	}
 	r.BadItems, r.Ignored = doc.bad, doc.ignored
 	seen := map[string]bool{}
@@ -320,6 +311,22 @@ func (in *Ingester) Push(ctx context.Context, src article.Source, contentType st
 	fresh, dups, _, err := in.storeAll(ctx, candidates)
 	r.New, r.Duplicates = len(fresh), r.Duplicates+p.stored+dups
 	return fresh, r, err
+}
+
+// pushError is the callback's answer for a pushed document parse-feed gave
+// no items for: its classified code's client error, or parse-feed's own
+// failure unchanged (not the hub's: a 5xx, and the hub sends again).
+func pushError(err error) error {
+	switch feeddoc.Code(err) {
+	case "":
+		return err
+	case feeddoc.TooLarge:
+		return kiosk.Errorf(kiosk.ETOOLARGE, "the pushed content is too large: %v", kiosk.Truncate(err.Error(), 200))
+	case feeddoc.TooComplex:
+		return kiosk.Errorf(kiosk.EINVALID, "the pushed content is refused: %v", kiosk.Truncate(err.Error(), 200))
+	default:
+		return kiosk.Errorf(kiosk.EINVALID, "the pushed content is not a feed: %v", kiosk.Truncate(err.Error(), 200))
+	}
 }
 
 func (in *Ingester) window() time.Duration {
