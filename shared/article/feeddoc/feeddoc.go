@@ -118,6 +118,13 @@ const (
 	// feed (feedparse's MaxDepth, MaxElements, MaxDocumentItems), refused before the
 	// parser spends its memory and time on it.
 	TooComplex = "too_complex"
+	// ParserFailed: parse-feed itself failed on the document (a timeout, a
+	// crash, out of memory: a function error, as Lambda reports it). Not
+	// parse-feed's answer but its caller's (ingest.Remote) classification:
+	// the same document fails it again on every retry, so a poll charges the
+	// source (backoff) rather than failing every run; a push is still
+	// answered 5xx, so the hub sends it again (a bounded number of times).
+	ParserFailed = "parser_failed"
 )
 
 // Error is a classified parse failure; its message is at most MaxMessage bytes.
@@ -141,7 +148,8 @@ func Errorf(code, format string, args ...any) *Error {
 }
 
 // Code is the classified code of err, "" when err is not a classified parse
-// failure (a failed invoke, a timeout: parse-feed's fault, not the feed's).
+// failure (an invoke that did not reach parse-feed: throttling, Lambda's 5xx,
+// a lost connection; not the feed's fault).
 func Code(err error) string {
 	var e *Error
 	if errors.As(err, &e) {

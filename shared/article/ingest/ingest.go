@@ -99,7 +99,8 @@ type Report struct {
 	// keep their previous fetch state and are fetched in full next run.
 	Unstored int `json:"unstored"`
 	// Unparsed counts fetched sources whose document parse-feed did not
-	// answer for (an invoke that failed, a timeout): not the source's fault,
+	// answer for (throttling, Lambda's 5xx, a lost connection; not parse-feed
+	// failing on the document, feeddoc.ParserFailed): not the source's fault,
 	// so they keep their previous fetch state (no failure, no backoff), are
 	// fetched in full next run, and the run fails so that it is retried.
 	Unparsed int `json:"unparsed,omitempty"`
@@ -314,11 +315,13 @@ func (in *Ingester) Push(ctx context.Context, src article.Source, contentType st
 }
 
 // pushError is the callback's answer for a pushed document parse-feed gave
-// no items for: its classified code's client error, or parse-feed's own
-// failure unchanged (not the hub's: a 5xx, and the hub sends again).
+// no items for: its classified code's client error, or an invoke that failed
+// (parse-feed unreached, or failing on the document: feeddoc.ParserFailed)
+// unchanged: not the hub's fault, a 5xx, and the hub sends again a bounded
+// number of times, so a transient failure does not lose the push.
 func pushError(err error) error {
 	switch feeddoc.Code(err) {
-	case "":
+	case "", feeddoc.ParserFailed:
 		return err
 	case feeddoc.TooLarge:
 		return kiosk.Errorf(kiosk.ETOOLARGE, "the pushed content is too large: %v", kiosk.Truncate(err.Error(), 200))

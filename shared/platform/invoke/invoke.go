@@ -111,6 +111,11 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s failed: %s: %s", e.Function, e.Type, e.Message)
 }
 
+// FunctionError is the failure's type as Lambda reports it (Unhandled,
+// Sandbox.Timedout…), for a caller that tells the invoked function failing
+// from Lambda refusing the call without importing this package.
+func (e *Error) FunctionError() string { return e.Type }
+
 // APIError is Lambda refusing the call itself (access denied, throttled past
 // the retries, a request too large, the service failing).
 type APIError struct {
