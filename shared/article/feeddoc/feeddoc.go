@@ -21,14 +21,9 @@ import (
 const MaxBody = 4 << 20
 
 // MaxPayload is Lambda's cap on a synchronous invocation's request and on its
-// response: 6 MB. A test holds the largest request below it; a result is
-// kept within MaxResult.
+// response: 6 MB. Tests hold the largest request and the largest result
+// (MaxItems items with every field at its cap: about 3 MB) below it.
 const MaxPayload = 6_000_000
-
-// MaxResult bounds a Result's JSON: parse-feed leaves out the oldest items
-// (counted in Ignored) until it fits, which no real feed comes near (100
-// items with every field at its cap take about 2 MB).
-const MaxResult = 5_000_000
 
 // MaxItems bounds the items one document gives: the newest MaxItems by
 // publication date; the rest are counted (Result.Ignored). A feed carries its
