@@ -17,19 +17,16 @@ import (
 // MaxBody is the largest document parse-feed takes, the fetcher's cap
 // (ingest.MaxFeedBytes). A request carries the body base64-encoded in JSON
 // (4/3 of it: 5.33 MiB for 4 MiB), which stays below Lambda's 6 MB
-// synchronous payload (MaxPayload) with the rest of the request.
+// synchronous payload (contract.MaxSyncPayload) with the rest of the
+// request. Tests hold the largest request and the largest result (MaxItems
+// items with every field at its cap: about 3 MB) below it.
 const MaxBody = 4 << 20
-
-// MaxPayload is Lambda's cap on a synchronous invocation's request and on its
-// response: 6 MB. Tests hold the largest request and the largest result
-// (MaxItems items with every field at its cap: about 3 MB) below it.
-const MaxPayload = 6_000_000
 
 // MaxItems bounds the items one document gives: the newest MaxItems by
 // publication date; the rest are counted (Result.Ignored). A feed carries its
 // latest few dozen items; a document of thousands is a mistake or an attack,
 // and storing (and announcing) them all would outlast the callback's timeout
-// and flood top. It also bounds the result's size (MaxPayload).
+// and flood top. It also bounds the result's size (contract.MaxSyncPayload).
 const MaxItems = 100
 
 // MaxContentType bounds the Content-Type a request carries, which only the
@@ -39,7 +36,8 @@ const MaxContentType = 256
 
 // NewRequest is the request for a document, its fields besides the body cut
 // to their bounds (URL to MaxURL, ContentType to MaxContentType), so that
-// with a body of at most MaxBody it is always within Lambda's MaxPayload,
+// with a body of at most MaxBody it is always within Lambda's
+// contract.MaxSyncPayload,
 // whatever a feed server answers: a 1 MB Content-Type header took a valid
 // 4 MiB document's request over 6 MB, and Lambda refused it on every run.
 func NewRequest(url, contentType string, body []byte, now time.Time) Request {

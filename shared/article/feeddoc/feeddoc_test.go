@@ -6,12 +6,15 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
 
 // Lambda refuses a synchronous request over 6 MB: the largest document with
 // whatever URL and Content-Type a feed server sends — a 1 MB header, in
 // characters JSON escapes six bytes wide — still fits, because NewRequest
-// bounds every field besides the body (the result's bound is feedparse's fit).
+// bounds every field besides the body (the result's: feedparse's
+// TestTheLargestResultFitsLambdasResponse).
 func TestTheLargestRequestFitsLambdasPayload(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	huge := strings.Repeat("<", 1_000_000)
@@ -20,10 +23,10 @@ func TestTheLargestRequestFitsLambdasPayload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(req) > MaxPayload {
-		t.Errorf("the largest request is %d bytes, over %d", len(req), MaxPayload)
+	if len(req) > contract.MaxSyncPayload {
+		t.Errorf("the largest request is %d bytes, over %d", len(req), contract.MaxSyncPayload)
 	}
-	t.Logf("largest request %d bytes (Lambda: %d)", len(req), MaxPayload)
+	t.Logf("largest request %d bytes (Lambda: %d)", len(req), contract.MaxSyncPayload)
 	if len(r.URL) != MaxURL || len(r.ContentType) != MaxContentType {
 		t.Errorf("URL %d bytes, Content-Type %d; want them cut to %d and %d", len(r.URL), len(r.ContentType), MaxURL, MaxContentType)
 	}

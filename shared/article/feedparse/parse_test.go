@@ -14,6 +14,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/kiosk-news/kiosk/shared/article/feeddoc"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
 
 func TestHubLinksInTheDocument(t *testing.T) {
@@ -171,10 +172,10 @@ func TestTheLargestResultFitsLambdasResponse(t *testing.T) {
 			ImageURL: wide(feeddoc.MaxURL), Language: strings.Repeat("x", 16), PublishedAt: now.Add(time.Duration(i) * time.Minute)})
 	}
 	out, err := json.Marshal(res)
-	if err != nil || len(out) > feeddoc.MaxPayload {
-		t.Errorf("the largest result is %d bytes (%v), over Lambda's %d", len(out), err, feeddoc.MaxPayload)
+	if err != nil || len(out) > contract.MaxSyncPayload {
+		t.Errorf("the largest result is %d bytes (%v), over Lambda's %d", len(out), err, contract.MaxSyncPayload)
 	}
-	t.Logf("largest result %d bytes (Lambda: %d)", len(out), feeddoc.MaxPayload)
+	t.Logf("largest result %d bytes (Lambda: %d)", len(out), contract.MaxSyncPayload)
 
 	href := "https://hub.example/" + strings.Repeat("a", feeddoc.MaxURL)
 	head := `<feed xmlns="http://www.w3.org/2005/Atom"><link rel="hub" href="` + href + `"/><link rel="self" href="` + href + `"/></feed>`

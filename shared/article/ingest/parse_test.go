@@ -14,6 +14,7 @@ import (
 	"github.com/kiosk-news/kiosk/shared/article/feeddoc"
 	"github.com/kiosk-news/kiosk/shared/article/feedparse"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/invoke"
 )
 
@@ -121,14 +122,14 @@ type callerFunc func(ctx context.Context, in, out any) error
 func (f callerFunc) Call(ctx context.Context, in, out any) error { return f(ctx, in, out) }
 
 // lambdaSized is parse-feed behind Lambda's synchronous payload limit: the
-// request as JSON, refused over feeddoc.MaxPayload with the 413 Lambda
+// request as JSON, refused over contract.MaxSyncPayload with the 413 Lambda
 // answers, else parsed in-process and the answer decoded as Remote decodes it.
 var lambdaSized = callerFunc(func(ctx context.Context, in, out any) error {
 	payload, err := json.Marshal(in)
 	if err != nil {
 		return err
 	}
-	if len(payload) > feeddoc.MaxPayload {
+	if len(payload) > contract.MaxSyncPayload {
 		return fmt.Errorf("invoke parse-feed: %w", &invoke.APIError{Status: http.StatusRequestEntityTooLarge, Code: "RequestEntityTooLargeException"})
 	}
 	var req feeddoc.Request
