@@ -11,7 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
-	"unicode/utf8"
+
+	"github.com/kiosk-news/kiosk/shared/kiosk"
 )
 
 // MaxBody is the largest document parse-feed takes, the fetcher's cap
@@ -41,18 +42,7 @@ const MaxContentType = 256
 // whatever a feed server answers: a 1 MB Content-Type header took a valid
 // 4 MiB document's request over 6 MB, and Lambda refused it on every run.
 func NewRequest(url, contentType string, body []byte, now time.Time) Request {
-	return Request{URL: cut(url, MaxURL), ContentType: cut(contentType, MaxContentType), Body: body, Now: now}
-}
-
-// cut shortens s to at most n bytes, on a rune boundary.
-func cut(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
+	return Request{URL: kiosk.Truncate(url, MaxURL), ContentType: kiosk.Truncate(contentType, MaxContentType), Body: body, Now: now}
 }
 
 // Request is one fetched (or pushed) feed document to parse (NewRequest
@@ -131,13 +121,10 @@ const MaxMessage = 1000
 
 func (e *Error) Error() string { return e.Message }
 
-// Errorf makes a classified error, its message cut to MaxMessage bytes.
+// Errorf makes a classified error, its message cut to MaxMessage bytes
+// without splitting a character.
 func Errorf(code, format string, args ...any) *Error {
-	msg := fmt.Sprintf(format, args...)
-	if len(msg) > MaxMessage {
-		msg = msg[:MaxMessage]
-	}
-	return &Error{Code: code, Message: msg}
+	return &Error{Code: code, Message: kiosk.Truncate(fmt.Sprintf(format, args...), MaxMessage)}
 }
 
 // Code is the classified code of err, "" when err is not a classified parse

@@ -37,3 +37,16 @@ func TestTheLargestRequestFitsLambdasPayload(t *testing.T) {
 		t.Errorf("a usual request was changed: %+v", r)
 	}
 }
+
+// A classified error's message is cut to MaxMessage bytes without splitting
+// a character: parse-feed's answer carries it as JSON, and a log line and a
+// push's 400 echo it.
+func TestAnErrorsMessageIsCutOnACharacter(t *testing.T) {
+	msg := Errorf(NotAFeed, "%s", strings.Repeat("a", MaxMessage-1)+"é and more").Message
+	if len(msg) > MaxMessage || !utf8.ValidString(msg) || !strings.HasPrefix(msg, strings.Repeat("a", MaxMessage-1)) {
+		t.Errorf("message of %d bytes ending %q; want at most %d, valid UTF-8", len(msg), msg[len(msg)-3:], MaxMessage)
+	}
+	if msg := Errorf(TooLarge, "feed too large: %d bytes", 5).Message; msg != "feed too large: 5 bytes" {
+		t.Errorf("a short message was changed: %q", msg)
+	}
+}
