@@ -56,12 +56,6 @@ const RelayDelay = article.AnnounceLag + time.Minute
 // feed within max(interval, BatchPeriod + RelayDelay).
 const Ahead = BatchPeriod + RelayDelay
 
-// MaxItems bounds the items one feed document may store, polled or pushed:
-// the newest MaxItems by publication date; the rest are ignored and counted
-// (Report.Ignored, PushReport.Ignored). parse-feed applies it
-// (feeddoc.MaxItems, which says why).
-const MaxItems = feeddoc.MaxItems
-
 // MaxDue bounds the sources one run fetches (the soonest due first); the
 // rest are due on the next run.
 const MaxDue = 2000
@@ -80,7 +74,8 @@ type Report struct {
 	New           int `json:"new"`
 	Duplicates    int `json:"duplicates"`
 	BadItems      int `json:"bad_items"`
-	// Ignored counts items beyond a feed's newest MaxItems.
+	// Ignored counts items beyond a feed's newest feeddoc.MaxItems (which
+	// parse-feed applies, polled or pushed, and which says why).
 	Ignored   int `json:"ignored"`
 	Clustered int `json:"clustered"`
 	// Unproven counts new articles whose story was decided against a capped
@@ -128,7 +123,7 @@ type fetched struct {
 	source     article.Source
 	articles   []article.Article
 	bad        int
-	ignored    int // items beyond MaxItems
+	ignored    int // items beyond feeddoc.MaxItems
 	state      article.FetchState
 	outcome    string // fetched, not_modified, failed, unparsed
 	hub, topic string // the feed's WebSub links
@@ -289,7 +284,7 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 func (in *Ingester) Push(ctx context.Context, src article.Source, contentType string, body []byte) ([]article.Article, PushReport, error) {
 	now := in.now()
 	var r PushReport
-	doc, err := in.parse(ctx, src, src.URL, contentType, body, now)
+	doc, err := in.parse(ctx, src, contentType, body, now)
 	if err != nil {
 		return nil, r, pushError(err)
 	}
@@ -458,7 +453,7 @@ func (in *Ingester) fetchOne(ctx context.Context, s article.Source, now time.Tim
 	if resp.NotModified {
 		f.outcome = "not_modified"
 	} else {
-		doc, err := in.parse(ctx, s, s.URL, resp.ContentType, resp.Body, now)
+		doc, err := in.parse(ctx, s, resp.ContentType, resp.Body, now)
 		if err != nil && feeddoc.Code(err) == "" {
 			// parse-feed did not answer: not the source's failure.
 			return fetched{source: s, state: s.FetchState, outcome: "unparsed", err: err}

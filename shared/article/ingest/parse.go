@@ -89,12 +89,13 @@ type parsed struct {
 	hub, self    string
 }
 
-// parse hands a document to the Parser and turns its items into articles of src.
-func (in *Ingester) parse(ctx context.Context, src article.Source, url, contentType string, body []byte, now time.Time) (parsed, error) {
+// parse hands a document of src (fetched from or pushed for src.URL) to the
+// Parser and turns its items into articles of src.
+func (in *Ingester) parse(ctx context.Context, src article.Source, contentType string, body []byte, now time.Time) (parsed, error) {
 	if in.Parser == nil {
 		return parsed{}, fmt.Errorf("no parser: the Ingester needs one (ingest.Remote)")
 	}
-	res, err := in.Parser.Parse(ctx, feeddoc.NewRequest(url, contentType, body, now))
+	res, err := in.Parser.Parse(ctx, feeddoc.NewRequest(src.URL, contentType, body, now))
 	if err != nil {
 		return parsed{}, err
 	}
