@@ -56,10 +56,11 @@ func (b *Bus) serveInvoke(w http.ResponseWriter, r *http.Request) {
 		awsError(w, http.StatusBadRequest, "InvalidParameterValueException", "the local cloud invokes with InvocationType Event or RequestResponse, not "+t)
 		return
 	}
-	if fn, isFunction := caller(r); isFunction {
-		f, _ := b.cloud.Function(fn)
+	who, isFunction := caller(r)
+	if isFunction {
+		f, _ := b.cloud.Function(who)
 		if allowed := slices.Contains(f.Invokes, name) || (!sync && f.Operator && target.Async()); !allowed {
-			accessDenied(w, http.StatusForbidden, "application/json", fn, "lambda:InvokeFunction", "arn:aws:lambda:"+Region+":"+Account+":function:"+name+":live")
+			accessDenied(w, http.StatusForbidden, "application/json", who, "lambda:InvokeFunction", "arn:aws:lambda:"+Region+":"+Account+":function:"+name+":live")
 			return
 		}
 	}
@@ -85,7 +86,6 @@ func (b *Bus) serveInvoke(w http.ResponseWriter, r *http.Request) {
 	if tr.Root == "" {
 		tr = Trace{Root: NewTraceRoot()}
 	}
-	who, _ := caller(r)
 	res, err := b.host.Invoke(WithTrace(r.Context(), tr), name, "invoke:"+who, payload)
 	switch {
 	case errors.Is(err, ErrThrottled):
