@@ -22,7 +22,7 @@ import (
 
 	"github.com/kiosk-news/kiosk/infra/local"
 	"github.com/kiosk-news/kiosk/shared/article"
-	"github.com/kiosk-news/kiosk/shared/article/ingest"
+	"github.com/kiosk-news/kiosk/shared/article/feeddoc"
 )
 
 // websubHub is a small WebSub hub (W3C WebSub §5–§8) for the freshness test:
@@ -450,7 +450,7 @@ func TestFreshness(t *testing.T) {
 
 	// A signed push of 5,000 small items (under the 1 MiB cap) answers 202
 	// — not the gateway's 504 of a function past its 20 s timeout — having
-	// stored and announced only the newest ingest.MaxItems; the rest are
+	// stored and announced only the newest feeddoc.MaxItems; the rest are
 	// ignored and counted.
 	var flood strings.Builder
 	fmt.Fprintf(&flood, `<?xml version="1.0"?><rss version="2.0"><channel><title>flood</title>`)
@@ -480,11 +480,11 @@ func TestFreshness(t *testing.T) {
 	_ = json.NewDecoder(resp.Body).Decode(&floodRep)
 	resp.Body.Close()
 	t.Logf("a signed push of 5,000 items (%d bytes): %d %+v in %v", len(floodBody), resp.StatusCode, floodRep, time.Since(began).Round(time.Millisecond))
-	if resp.StatusCode != 202 || floodRep.New != ingest.MaxItems || floodRep.Ignored != 5000-ingest.MaxItems || floodRep.Announced != ingest.MaxItems {
-		t.Errorf("a push of 5,000 items: %d %+v; want 202 with %d new and announced, the rest ignored", resp.StatusCode, floodRep, ingest.MaxItems)
+	if resp.StatusCode != 202 || floodRep.New != feeddoc.MaxItems || floodRep.Ignored != 5000-feeddoc.MaxItems || floodRep.Announced != feeddoc.MaxItems {
+		t.Errorf("a push of 5,000 items: %d %+v; want 202 with %d new and announced, the rest ignored", resp.StatusCode, floodRep, feeddoc.MaxItems)
 	}
-	if status := call("GET", "/v1/articles/"+article.IDFor(fmt.Sprintf("https://flood.example/%d", ingest.MaxItems)), "", nil, nil); status != 404 {
-		t.Errorf("an item past the newest %d was stored: %d", ingest.MaxItems, status)
+	if status := call("GET", "/v1/articles/"+article.IDFor(fmt.Sprintf("https://flood.example/%d", feeddoc.MaxItems)), "", nil, nil); status != 404 {
+		t.Errorf("an item past the newest %d was stored: %d", feeddoc.MaxItems, status)
 	}
 
 	// A source deleted: every push that begins after the delete's 204 is

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
 
 // The local AWS endpoint also speaks the two APIs the admin console
@@ -20,10 +22,6 @@ import (
 // messages have the shape of Lambda's on-failure destination records — and
 // synchronous Lambda Invoke, with which a function calls one it lists in
 // Invokes (ingest-feeds and websub-callback call parse-feed).
-
-// MaxSyncPayload is Lambda's cap on a synchronous invocation's request and on
-// its response (6 MB; the runtime interface emulator's too).
-const MaxSyncPayload = 6 << 20
 
 // maxAsyncPayload is Lambda's cap on an asynchronous invocation's event.
 const maxAsyncPayload = 256 << 10
@@ -58,16 +56,17 @@ func (b *Bus) serveInvoke(w http.ResponseWriter, r *http.Request) {
 		awsError(w, http.StatusBadRequest, "InvalidParameterValueException", "the local cloud invokes with InvocationType Event or RequestResponse, not "+t)
 		return
 	}
-	if fn, isFunction := caller(r); isFunction {
-		f, _ := b.cloud.Function(fn)
+	who, isFunction := caller(r)
+	if isFunction {
+		f, _ := b.cloud.Function(who)
 		if allowed := slices.Contains(f.Invokes, name) || (!sync && f.Operator && target.Async()); !allowed {
-			accessDenied(w, http.StatusForbidden, "application/json", fn, "lambda:InvokeFunction", "arn:aws:lambda:"+Region+":"+Account+":function:"+name+":live")
+			accessDenied(w, http.StatusForbidden, "application/json", who, "lambda:InvokeFunction", "arn:aws:lambda:"+Region+":"+Account+":function:"+name+":live")
 			return
 		}
 	}
 	limit := maxAsyncPayload
 	if sync {
-		limit = MaxSyncPayload
+		limit = contract.MaxSyncPayload
 	}
 	payload, err := io.ReadAll(io.LimitReader(r.Body, int64(limit)+1))
 	if err != nil || len(payload) > limit {
@@ -87,7 +86,6 @@ func (b *Bus) serveInvoke(w http.ResponseWriter, r *http.Request) {
 	if tr.Root == "" {
 		tr = Trace{Root: NewTraceRoot()}
 	}
-	who, _ := caller(r)
 	res, err := b.host.Invoke(WithTrace(r.Context(), tr), name, "invoke:"+who, payload)
 	switch {
 	case errors.Is(err, ErrThrottled):
@@ -97,9 +95,9 @@ func (b *Bus) serveInvoke(w http.ResponseWriter, r *http.Request) {
 		res.FunctionError, res.Payload = "Unhandled", functionError("Sandbox.Timedout", fmt.Sprintf("Task timed out after %.2f seconds", target.Timeout.Seconds()))
 	case err != nil:
 		res.FunctionError, res.Payload = "Unhandled", functionError("Runtime.ExitError", err.Error())
-	case len(res.Payload) > MaxSyncPayload:
+	case len(res.Payload) > contract.MaxSyncPayload:
 		res.FunctionError, res.Payload = "Unhandled", functionError("Function.ResponseSizeTooLarge",
-			fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", MaxSyncPayload))
+			fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", contract.MaxSyncPayload))
 	case res.FunctionError != "":
 		res.FunctionError = "Unhandled" // what Lambda reports for an error a runtime posts
 	}

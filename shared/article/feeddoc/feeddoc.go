@@ -11,30 +11,23 @@ import (
 	"errors"
 	"fmt"
 	"time"
-	"unicode/utf8"
+
+	"github.com/kiosk-news/kiosk/shared/kiosk"
 )
 
 // MaxBody is the largest document parse-feed takes, the fetcher's cap
 // (ingest.MaxFeedBytes). A request carries the body base64-encoded in JSON
 // (4/3 of it: 5.33 MiB for 4 MiB), which stays below Lambda's 6 MB
-// synchronous payload (MaxPayload) with the rest of the request.
+// synchronous payload (contract.MaxSyncPayload) with the rest of the
+// request. Tests hold the largest request and the largest result (MaxItems
+// items with every field at its cap: about 3 MB) below it.
 const MaxBody = 4 << 20
-
-// MaxPayload is Lambda's cap on a synchronous invocation's request and on its
-// response: 6 MB. A test holds the largest request below it; a result is
-// kept within MaxResult.
-const MaxPayload = 6_000_000
-
-// MaxResult bounds a Result's JSON: parse-feed leaves out the oldest items
-// (counted in Ignored) until it fits, which no real feed comes near (100
-// items with every field at its cap take about 2 MB).
-const MaxResult = 5_000_000
 
 // MaxItems bounds the items one document gives: the newest MaxItems by
 // publication date; the rest are counted (Result.Ignored). A feed carries its
 // latest few dozen items; a document of thousands is a mistake or an attack,
 // and storing (and announcing) them all would outlast the callback's timeout
-// and flood top. It also bounds the result's size (MaxPayload).
+// and flood top. It also bounds the result's size (contract.MaxSyncPayload).
 const MaxItems = 100
 
 // MaxContentType bounds the Content-Type a request carries, which only the
@@ -44,22 +37,12 @@ const MaxContentType = 256
 
 // NewRequest is the request for a document, its fields besides the body cut
 // to their bounds (URL to MaxURL, ContentType to MaxContentType), so that
-// with a body of at most MaxBody it is always within Lambda's MaxPayload,
+// with a body of at most MaxBody it is always within Lambda's
+// contract.MaxSyncPayload,
 // whatever a feed server answers: a 1 MB Content-Type header took a valid
 // 4 MiB document's request over 6 MB, and Lambda refused it on every run.
 func NewRequest(url, contentType string, body []byte, now time.Time) Request {
-	return Request{URL: cut(url, MaxURL), ContentType: cut(contentType, MaxContentType), Body: body, Now: now}
-}
-
-// cut shortens s to at most n bytes, on a rune boundary.
-func cut(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
+	return Request{URL: kiosk.Truncate(url, MaxURL), ContentType: kiosk.Truncate(contentType, MaxContentType), Body: body, Now: now}
 }
 
 // Request is one fetched (or pushed) feed document to parse (NewRequest
@@ -118,6 +101,13 @@ const (
 	// feed (feedparse's MaxDepth, MaxElements, MaxDocumentItems), refused before the
 	// parser spends its memory and time on it.
 	TooComplex = "too_complex"
+	// ParserFailed: parse-feed itself failed on the document (a timeout, a
+	// crash, out of memory: a function error, as Lambda reports it). Not
+	// parse-feed's answer but its caller's (ingest.Remote) classification:
+	// the same document fails it again on every retry, so a poll charges the
+	// source (backoff) rather than failing every run; a push is still
+	// answered 5xx, so the hub sends it again (a bounded number of times).
+	ParserFailed = "parser_failed"
 )
 
 // Error is a classified parse failure; its message is at most MaxMessage bytes.
@@ -131,17 +121,15 @@ const MaxMessage = 1000
 
 func (e *Error) Error() string { return e.Message }
 
-// Errorf makes a classified error, its message cut to MaxMessage bytes.
+// Errorf makes a classified error, its message cut to MaxMessage bytes
+// without splitting a character.
 func Errorf(code, format string, args ...any) *Error {
-	msg := fmt.Sprintf(format, args...)
-	if len(msg) > MaxMessage {
-		msg = msg[:MaxMessage]
-	}
-	return &Error{Code: code, Message: msg}
+	return &Error{Code: code, Message: kiosk.Truncate(fmt.Sprintf(format, args...), MaxMessage)}
 }
 
 // Code is the classified code of err, "" when err is not a classified parse
-// failure (a failed invoke, a timeout: parse-feed's fault, not the feed's).
+// failure (an invoke that did not reach parse-feed: throttling, Lambda's 5xx,
+// a lost connection; not the feed's fault).
 func Code(err error) string {
 	var e *Error
 	if errors.As(err, &e) {

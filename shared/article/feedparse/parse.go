@@ -9,7 +9,6 @@ package feedparse
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"encoding/xml"
 	"io"
 	"sort"
@@ -58,27 +57,7 @@ func Parse(req feeddoc.Request) (res feeddoc.Result) {
 		res.Items, res.Ignored = res.Items[:feeddoc.MaxItems], len(res.Items)-feeddoc.MaxItems
 	}
 	res.Hub, res.Self = discoverHub(body)
-	fit(&res)
 	return res
-}
-
-// fit keeps a result's JSON within feeddoc.MaxResult, under Lambda's
-// response cap: it leaves out the oldest items (counted as ignored), then
-// WebSub links too long to be any hub's. No real feed comes near it.
-func fit(res *feeddoc.Result) {
-	size := func(v any) int { b, _ := json.Marshal(v); return len(b) }
-	total := size(res)
-	if total <= feeddoc.MaxResult {
-		return
-	}
-	sort.SliceStable(res.Items, func(i, j int) bool { return res.Items[i].PublishedAt.After(res.Items[j].PublishedAt) })
-	for len(res.Items) > 0 && total > feeddoc.MaxResult {
-		total -= size(res.Items[len(res.Items)-1]) + 1
-		res.Items, res.Ignored = res.Items[:len(res.Items)-1], res.Ignored+1
-	}
-	if total > feeddoc.MaxResult {
-		res.Hub, res.Self = "", ""
-	}
 }
 
 // Local is Parse in-process, for tests and tools: the same answers as the
@@ -98,7 +77,10 @@ func (Local) Parse(_ context.Context, req feeddoc.Request) (feeddoc.Result, erro
 // discoverHub finds the WebSub links inside a feed document (W3C WebSub §4:
 // an Atom or RSS feed's <link rel="hub" href> / <atom:link rel="hub" href>,
 // and rel="self" for the topic). It reads at most the document's first
-// 64 KiB: the links belong in the feed's head, before the items.
+// 64 KiB: the links belong in the feed's head, before the items. A link
+// longer than feeddoc.MaxURL is no link (ingestion would drop it: its
+// subscription's item may not hold it), which also keeps the result's size
+// within the caps (TestTheLargestResultFitsLambdasResponse).
 func discoverHub(body []byte) (hub, self string) {
 	d := xml.NewDecoder(io.LimitReader(bytes.NewReader(body), 64<<10))
 	d.Strict = false
@@ -128,9 +110,10 @@ func discoverHub(body []byte) (hub, self string) {
 			}
 		}
 		switch {
-		case rel == "hub" && hub == "" && href != "":
+		case href == "" || len(href) > feeddoc.MaxURL:
+		case rel == "hub" && hub == "":
 			hub = href
-		case rel == "self" && self == "" && href != "":
+		case rel == "self" && self == "":
 			self = href
 		}
 	}

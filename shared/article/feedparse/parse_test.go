@@ -14,6 +14,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/kiosk-news/kiosk/shared/article/feeddoc"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
 
 func TestHubLinksInTheDocument(t *testing.T) {
@@ -155,29 +156,34 @@ func rss(items string) string {
 	return `<rss version="2.0"><channel><title>f</title>` + items + `</channel></rss>`
 }
 
-// A result as large as the caps allow — MaxItems items with every field at
-// its cap in characters JSON escapes six bytes wide, WebSub links as long as
-// the 64 KiB head they are read from — is cut to fit Lambda's response,
-// newest items kept; a real one is left alone.
-func TestAResultAlwaysFitsLambdasResponse(t *testing.T) {
+// The largest result the caps admit — MaxItems items with every field at its
+// cap (URLs at MaxURL bytes, title and summary at their caps in characters),
+// every character one JSON escapes six bytes wide (the widest: "<" is
+// \u003c), WebSub links at MaxURL — is within Lambda's response payload, so
+// parse-feed need not measure its answers. A WebSub link longer than MaxURL
+// is no link: without that, a 64 KiB head could hold two links of nearly
+// 64 KiB each.
+func TestTheLargestResultFitsLambdasResponse(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	long := func(n int) string { return strings.Repeat("<", n) }
-	var res feeddoc.Result
+	wide := func(n int) string { return strings.Repeat("<", n) }
+	res := feeddoc.Result{Bad: feeddoc.MaxItems * 1000, Ignored: feeddoc.MaxItems * 1000, Hub: wide(feeddoc.MaxURL), Self: wide(feeddoc.MaxURL)}
 	for i := range feeddoc.MaxItems {
-		res.Items = append(res.Items, feeddoc.Item{URL: long(3 * feeddoc.MaxURL), Title: long(feeddoc.MaxTitle), Summary: long(feeddoc.MaxSummary),
-			ImageURL: long(3 * feeddoc.MaxURL), Language: long(16), PublishedAt: now.Add(time.Duration(i) * time.Minute)})
+		res.Items = append(res.Items, feeddoc.Item{URL: wide(feeddoc.MaxURL), Title: wide(feeddoc.MaxTitle), Summary: wide(feeddoc.MaxSummary),
+			ImageURL: wide(feeddoc.MaxURL), Language: strings.Repeat("x", 16), PublishedAt: now.Add(time.Duration(i) * time.Minute)})
 	}
-	res.Hub, res.Self = long(64<<10), long(64<<10)
-	fit(&res)
-	out, _ := json.Marshal(res)
-	if len(out) > feeddoc.MaxResult || len(res.Items) == 0 || res.Ignored != feeddoc.MaxItems-len(res.Items) {
-		t.Errorf("fitted result: %d bytes, %d items, %d ignored; want at most %d bytes", len(out), len(res.Items), res.Ignored, feeddoc.MaxResult)
+	out, err := json.Marshal(res)
+	if err != nil || len(out) > contract.MaxSyncPayload {
+		t.Errorf("the largest result is %d bytes (%v), over Lambda's %d", len(out), err, contract.MaxSyncPayload)
 	}
-	if newest := now.Add((feeddoc.MaxItems - 1) * time.Minute); !res.Items[0].PublishedAt.Equal(newest) {
-		t.Errorf("first kept item is of %v, want the newest (%v)", res.Items[0].PublishedAt, newest)
+	t.Logf("largest result %d bytes (Lambda: %d)", len(out), contract.MaxSyncPayload)
+
+	href := "https://hub.example/" + strings.Repeat("a", feeddoc.MaxURL)
+	head := `<feed xmlns="http://www.w3.org/2005/Atom"><link rel="hub" href="` + href + `"/><link rel="self" href="` + href + `"/></feed>`
+	if hub, self := discoverHub([]byte(head)); hub != "" || self != "" {
+		t.Errorf("WebSub links of %d bytes, over %d, were kept (%d, %d bytes)", len(href), feeddoc.MaxURL, len(hub), len(self))
 	}
-	real := feeddoc.Result{Items: []feeddoc.Item{{URL: "https://a.example/", Title: "t", PublishedAt: now}}, Hub: "https://hub.example/"}
-	if fit(&real); len(real.Items) != 1 || real.Hub == "" || real.Ignored != 0 {
-		t.Errorf("a small result was cut: %+v", real)
+	at := href[:feeddoc.MaxURL]
+	if hub, _ := discoverHub([]byte(strings.ReplaceAll(head, href, at))); hub != at {
+		t.Errorf("a hub link of %d bytes, the cap, was dropped", len(at))
 	}
 }

@@ -56,12 +56,6 @@ const RelayDelay = article.AnnounceLag + time.Minute
 // feed within max(interval, BatchPeriod + RelayDelay).
 const Ahead = BatchPeriod + RelayDelay
 
-// MaxItems bounds the items one feed document may store, polled or pushed:
-// the newest MaxItems by publication date; the rest are ignored and counted
-// (Report.Ignored, PushReport.Ignored). parse-feed applies it
-// (feeddoc.MaxItems, which says why).
-const MaxItems = feeddoc.MaxItems
-
 // MaxDue bounds the sources one run fetches (the soonest due first); the
 // rest are due on the next run.
 const MaxDue = 2000
@@ -80,7 +74,8 @@ type Report struct {
 	New           int `json:"new"`
 	Duplicates    int `json:"duplicates"`
 	BadItems      int `json:"bad_items"`
-	// Ignored counts items beyond a feed's newest MaxItems.
+	// Ignored counts items beyond a feed's newest feeddoc.MaxItems (which
+	// parse-feed applies, polled or pushed, and which says why).
 	Ignored   int `json:"ignored"`
 	Clustered int `json:"clustered"`
 	// Unproven counts new articles whose story was decided against a capped
@@ -99,7 +94,8 @@ type Report struct {
 	// keep their previous fetch state and are fetched in full next run.
 	Unstored int `json:"unstored"`
 	// Unparsed counts fetched sources whose document parse-feed did not
-	// answer for (an invoke that failed, a timeout): not the source's fault,
+	// answer for (throttling, Lambda's 5xx, a lost connection; not parse-feed
+	// failing on the document, feeddoc.ParserFailed): not the source's fault,
 	// so they keep their previous fetch state (no failure, no backoff), are
 	// fetched in full next run, and the run fails so that it is retried.
 	Unparsed int `json:"unparsed,omitempty"`
@@ -127,7 +123,7 @@ type fetched struct {
 	source     article.Source
 	articles   []article.Article
 	bad        int
-	ignored    int // items beyond MaxItems
+	ignored    int // items beyond feeddoc.MaxItems
 	state      article.FetchState
 	outcome    string // fetched, not_modified, failed, unparsed
 	hub, topic string // the feed's WebSub links
@@ -288,18 +284,9 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 func (in *Ingester) Push(ctx context.Context, src article.Source, contentType string, body []byte) ([]article.Article, PushReport, error) {
 	now := in.now()
 	var r PushReport
-	doc, err := in.parse(ctx, src, src.URL, contentType, body, now)
-	switch feeddoc.Code(err) {
-	case "":
-		if err != nil {
-			return nil, r, err // parse-feed's failure, not the hub's: a 5xx, and the hub sends again
-		}
-	case feeddoc.TooLarge:
-		return nil, r, kiosk.Errorf(kiosk.ETOOLARGE, "the pushed content is too large: %v", kiosk.Truncate(err.Error(), 200))
-	case feeddoc.TooComplex:
-		return nil, r, kiosk.Errorf(kiosk.EINVALID, "the pushed content is refused: %v", kiosk.Truncate(err.Error(), 200))
-	default:
-		return nil, r, kiosk.Errorf(kiosk.EINVALID, "the pushed content is not a feed: %v", kiosk.Truncate(err.Error(), 200))
+	doc, err := in.parse(ctx, src, contentType, body, now)
+	if err != nil {
+		return nil, r, pushError(err)
 	}
 	r.BadItems, r.Ignored = doc.bad, doc.ignored
 	seen := map[string]bool{}
@@ -320,6 +307,24 @@ func (in *Ingester) Push(ctx context.Context, src article.Source, contentType st
 	fresh, dups, _, err := in.storeAll(ctx, candidates)
 	r.New, r.Duplicates = len(fresh), r.Duplicates+p.stored+dups
 	return fresh, r, err
+}
+
+// pushError is the callback's answer for a pushed document parse-feed gave
+// no items for: its classified code's client error, or an invoke that failed
+// (parse-feed unreached, or failing on the document: feeddoc.ParserFailed)
+// unchanged: not the hub's fault, a 5xx, and the hub sends again a bounded
+// number of times, so a transient failure does not lose the push.
+func pushError(err error) error {
+	switch feeddoc.Code(err) {
+	case "", feeddoc.ParserFailed:
+		return err
+	case feeddoc.TooLarge:
+		return kiosk.Errorf(kiosk.ETOOLARGE, "the pushed content is too large: %v", kiosk.Truncate(err.Error(), 200))
+	case feeddoc.TooComplex:
+		return kiosk.Errorf(kiosk.EINVALID, "the pushed content is refused: %v", kiosk.Truncate(err.Error(), 200))
+	default:
+		return kiosk.Errorf(kiosk.EINVALID, "the pushed content is not a feed: %v", kiosk.Truncate(err.Error(), 200))
+	}
 }
 
 func (in *Ingester) window() time.Duration {
@@ -448,7 +453,7 @@ func (in *Ingester) fetchOne(ctx context.Context, s article.Source, now time.Tim
 	if resp.NotModified {
 		f.outcome = "not_modified"
 	} else {
-		doc, err := in.parse(ctx, s, s.URL, resp.ContentType, resp.Body, now)
+		doc, err := in.parse(ctx, s, resp.ContentType, resp.Body, now)
 		if err != nil && feeddoc.Code(err) == "" {
 			// parse-feed did not answer: not the source's failure.
 			return fetched{source: s, state: s.FetchState, outcome: "unparsed", err: err}

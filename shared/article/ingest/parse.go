@@ -15,8 +15,8 @@ import (
 // parse-feed function through a synchronous Lambda Invoke (Remote); in tests,
 // feedparse.Local. Ingestion does not link the feed parsers: every document
 // goes to parse-feed, which has no credentials to any table, so the one place
-// hostile feed bytes meet a complex XML parser can reach nothing. A document that is not a feed is a *feeddoc.Error
-// (feeddoc.Code tells it); any other error is the parser's failure.
+// hostile feed bytes meet a complex XML parser can reach nothing. A document that is not a feed, or that parse-feed
+// failed on, is a *feeddoc.Error (feeddoc.Code tells it); any other error is an invoke that did not reach the parser.
 type Parser interface {
 	Parse(ctx context.Context, req feeddoc.Request) (feeddoc.Result, error)
 }
@@ -34,13 +34,22 @@ type Remote struct{ Fn Caller }
 // comes back as its *feeddoc.Error. So does a request Lambda refuses as too
 // large (413): the same document is refused again on every retry, so it is
 // the document's failure (feeddoc.TooLarge: a poll charges the source, a
-// push is answered 413), not parse-feed's, which would fail every run.
+// push is answered 413), not parse-feed's, which would fail every run. And so
+// does parse-feed failing on the document (a function error: a timeout, a
+// crash, out of memory), which the same document meets again too
+// (feeddoc.ParserFailed: a poll charges the source, a push is answered 5xx).
+// Only an invoke that did not reach parse-feed (throttling, Lambda's 5xx, a
+// lost connection, past the invoke's retries) stays unclassified.
 func (r Remote) Parse(ctx context.Context, req feeddoc.Request) (feeddoc.Result, error) {
 	var res feeddoc.Result
 	if err := r.Fn.Call(ctx, req, &res); err != nil {
 		var refused interface{ HTTPStatus() int }
 		if errors.As(err, &refused) && refused.HTTPStatus() == http.StatusRequestEntityTooLarge {
 			return feeddoc.Result{}, feeddoc.Errorf(feeddoc.TooLarge, "parse-feed refused the document's request as too large: %v", err)
+		}
+		var failed interface{ FunctionError() string }
+		if errors.As(err, &failed) {
+			return feeddoc.Result{}, feeddoc.Errorf(feeddoc.ParserFailed, "parse-feed failed on the document: %v", err)
 		}
 		return feeddoc.Result{}, fmt.Errorf("parse-feed: %w", err)
 	}
@@ -80,12 +89,13 @@ type parsed struct {
 	hub, self    string
 }
 
-// parse hands a document to the Parser and turns its items into articles of src.
-func (in *Ingester) parse(ctx context.Context, src article.Source, url, contentType string, body []byte, now time.Time) (parsed, error) {
+// parse hands a document of src (fetched from or pushed for src.URL) to the
+// Parser and turns its items into articles of src.
+func (in *Ingester) parse(ctx context.Context, src article.Source, contentType string, body []byte, now time.Time) (parsed, error) {
 	if in.Parser == nil {
 		return parsed{}, fmt.Errorf("no parser: the Ingester needs one (ingest.Remote)")
 	}
-	res, err := in.Parser.Parse(ctx, feeddoc.NewRequest(url, contentType, body, now))
+	res, err := in.Parser.Parse(ctx, feeddoc.NewRequest(src.URL, contentType, body, now))
 	if err != nil {
 		return parsed{}, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/kiosk-news/kiosk/shared/article/feeddoc"
 	"github.com/kiosk-news/kiosk/shared/article/feedparse"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/invoke"
 )
 
@@ -42,9 +43,13 @@ func TestAPushMapsParseFeedsAnswersToTheCallbacksStatuses(t *testing.T) {
 		{"too complex is a 400 that says why", feeddoc.Errorf(feeddoc.TooComplex, "elements nested more than 64 deep, beyond any feed's"), kiosk.EINVALID,
 			"the pushed content is refused: elements nested more than 64 deep"},
 		{"a failed invoke is no client error", errors.New("parse-feed: invoke parse-feed: connection refused"), kiosk.EINTERNAL, "connection refused"},
+		// Through Remote: parse-feed failing on the document is classified
+		// for a poll, but a push still gets a 5xx, so the hub sends again.
+		{"parse-feed failing on the document is no client error", &invoke.Error{Function: "parse-feed", Type: "Sandbox.Timedout", Message: "Task timed out after 30.00 seconds"},
+			kiosk.EINTERNAL, "Task timed out"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			in := &Ingester{Parser: failingParser{c.err}, Store: article.NewMemoryStore(), Now: func() time.Time { return t0 }}
+			in := &Ingester{Parser: parserFailing(c.err), Store: article.NewMemoryStore(), Now: func() time.Time { return t0 }}
 			_, _, err := in.Push(context.Background(), src, "application/rss+xml", []byte("<rss/>"))
 			if kiosk.ErrorCode(err) != c.code || !strings.Contains(err.Error(), c.contains) {
 				t.Errorf("Push: %v (code %q); want code %q with %q", err, kiosk.ErrorCode(err), c.code, c.contains)
@@ -65,22 +70,25 @@ func TestAPollTellsABrokenFeedFromAParserThatDidNotAnswer(t *testing.T) {
 	}{
 		{"not a feed fails the source", feeddoc.Errorf(feeddoc.NotAFeed, "Failed to detect feed type"), true},
 		{"a document beyond any feed's shape fails the source", feeddoc.Errorf(feeddoc.TooComplex, "more than 10000 items"), true},
-		{"no answer leaves the source alone", errors.New("parse-feed: Sandbox.Timedout"), false},
+		{"no answer leaves the source alone", errors.New("parse-feed: invoke parse-feed: connection reset by peer"), false},
 		// What the invoke answers, through Remote: a refusal that will not
 		// change on retry is the document's, not parse-feed's.
 		{"a request Lambda refuses as too large fails the source", &invoke.APIError{Status: http.StatusRequestEntityTooLarge,
 			Code: "RequestEntityTooLargeException", Message: "Request must be smaller than 6291456 bytes for the InvokeFunction operation"}, true},
 		{"throttling past the retries leaves the source alone", &invoke.APIError{Status: http.StatusTooManyRequests, Code: "TooManyRequestsException"}, false},
+		{"Lambda failing past the retries leaves the source alone", &invoke.APIError{Status: http.StatusServiceUnavailable, Code: "ServiceException"}, false},
+		// parse-feed failing on the document (a function error) meets it
+		// again on every retry: charged and backed off, not a run that fails
+		// every 5 minutes forever.
+		{"parse-feed timing out on the document fails the source", &invoke.Error{Function: "parse-feed", Type: "Sandbox.Timedout", Message: "Task timed out after 30.00 seconds"}, true},
+		{"parse-feed running out of memory fails the source", &invoke.Error{Function: "parse-feed", Type: "Runtime.ExitError", Message: "Runtime exited with error: signal: killed"}, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := article.NewMemoryStore()
 			now := t0
 			in := feedSetup(t, s, &growingFeed{}, &now)
 			before, _ := s.GetSource(context.Background(), "wire")
-			in.Parser = failingParser{c.err}
-			if api := (*invoke.APIError)(nil); errors.As(c.err, &api) {
-				in.Parser = Remote{Fn: callerFunc(func(context.Context, any, any) error { return fmt.Errorf("invoke parse-feed: %w", c.err) })}
-			}
+			in.Parser = parserFailing(c.err)
 			r, err := in.Run(context.Background())
 			after, _ := s.GetSource(context.Background(), "wire")
 			if c.failed {
@@ -96,20 +104,32 @@ func TestAPollTellsABrokenFeedFromAParserThatDidNotAnswer(t *testing.T) {
 	}
 }
 
+// parserFailing answers every document with err: what the invoke answers
+// (an *invoke.APIError or *invoke.Error) through Remote, as Lambda's would
+// reach it; any other error as parse-feed's own answer.
+func parserFailing(err error) Parser {
+	var api *invoke.APIError
+	var fe *invoke.Error
+	if errors.As(err, &api) || errors.As(err, &fe) {
+		return Remote{Fn: callerFunc(func(context.Context, any, any) error { return fmt.Errorf("invoke parse-feed: %w", err) })}
+	}
+	return failingParser{err}
+}
+
 // callerFunc is a Caller made of a function: the invoke, as a test answers it.
 type callerFunc func(ctx context.Context, in, out any) error
 
 func (f callerFunc) Call(ctx context.Context, in, out any) error { return f(ctx, in, out) }
 
 // lambdaSized is parse-feed behind Lambda's synchronous payload limit: the
-// request as JSON, refused over feeddoc.MaxPayload with the 413 Lambda
+// request as JSON, refused over contract.MaxSyncPayload with the 413 Lambda
 // answers, else parsed in-process and the answer decoded as Remote decodes it.
 var lambdaSized = callerFunc(func(ctx context.Context, in, out any) error {
 	payload, err := json.Marshal(in)
 	if err != nil {
 		return err
 	}
-	if len(payload) > feeddoc.MaxPayload {
+	if len(payload) > contract.MaxSyncPayload {
 		return fmt.Errorf("invoke parse-feed: %w", &invoke.APIError{Status: http.StatusRequestEntityTooLarge, Code: "RequestEntityTooLargeException"})
 	}
 	var req feeddoc.Request

@@ -335,7 +335,7 @@ type PushReport struct {
 	New        int `json:"new"`
 	Duplicates int `json:"duplicates"`
 	BadItems   int `json:"bad_items"`
-	// Ignored counts items beyond the document's newest MaxItems.
+	// Ignored counts items beyond the document's newest feeddoc.MaxItems.
 	Ignored   int `json:"ignored"`
 	Announced int `json:"announced"`
 	// Unproven is Report.Unproven for the push: new articles whose story was

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/article"
+	"github.com/kiosk-news/kiosk/shared/article/feeddoc"
 	"github.com/kiosk-news/kiosk/shared/article/feedparse"
 )
 
@@ -137,7 +138,7 @@ func manyItems(hub, self string, n int) string {
 }
 
 // TestAPushOfThousandsOfItemsStoresAndAnnouncesOnlyTheNewestHundred: a
-// signed push (and a poll) of 5,000 items stores the newest MaxItems by date,
+// signed push (and a poll) of 5,000 items stores the newest feeddoc.MaxItems by date,
 // announces only those, and counts the rest as ignored.
 func TestAPushOfThousandsOfItemsStoresAndAnnouncesOnlyTheNewestHundred(t *testing.T) {
 	ctx := context.Background()
@@ -148,22 +149,22 @@ func TestAPushOfThousandsOfItemsStoresAndAnnouncesOnlyTheNewestHundred(t *testin
 	body := manyItems(f.hubURL, f.feedURL, 5000)
 	rep, err := f.w.Receive(ctx, f.sub.ID, sign(f.sub.Secret, body), "application/rss+xml", []byte(body))
 	pub := f.w.Publisher.(*recordingPublisher)
-	if err != nil || rep.New != MaxItems || rep.Ignored != 5000-MaxItems || rep.Announced != MaxItems || len(pub.evs) != MaxItems {
-		t.Fatalf("push of 5000 items: %+v, %v (%d events); want %d new and announced, the rest ignored", rep, err, len(pub.evs), MaxItems)
+	if err != nil || rep.New != feeddoc.MaxItems || rep.Ignored != 5000-feeddoc.MaxItems || rep.Announced != feeddoc.MaxItems || len(pub.evs) != feeddoc.MaxItems {
+		t.Fatalf("push of 5000 items: %+v, %v (%d events); want %d new and announced, the rest ignored", rep, err, len(pub.evs), feeddoc.MaxItems)
 	}
-	for _, i := range []int{0, MaxItems - 1} {
+	for _, i := range []int{0, feeddoc.MaxItems - 1} {
 		stored(t, f.s, fmt.Sprintf("https://news.example/f/%d", i))
 	}
-	if _, err := f.s.GetArticle(ctx, article.IDFor(fmt.Sprintf("https://news.example/f/%d", MaxItems))); err == nil {
-		t.Errorf("the %dth newest item was stored", MaxItems+1)
+	if _, err := f.s.GetArticle(ctx, article.IDFor(fmt.Sprintf("https://news.example/f/%d", feeddoc.MaxItems))); err == nil {
+		t.Errorf("the %dth newest item was stored", feeddoc.MaxItems+1)
 	}
 
 	// A poll of such a feed keeps the same rule.
 	s := article.NewMemoryStore()
 	now := t0.Add(time.Minute)
 	in := feedSetup(t, s, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, manyItems("", "", 5000)) }), &now)
-	if r, err := in.Run(ctx); err != nil || r.New != MaxItems || r.Ignored != 5000-MaxItems {
-		t.Errorf("poll of 5000 items: %+v, %v; want %d new, the rest ignored", r, err, MaxItems)
+	if r, err := in.Run(ctx); err != nil || r.New != feeddoc.MaxItems || r.Ignored != 5000-feeddoc.MaxItems {
+		t.Errorf("poll of 5000 items: %+v, %v; want %d new, the rest ignored", r, err, feeddoc.MaxItems)
 	}
 }
 
@@ -202,16 +203,16 @@ func TestAPushReportsTheDecisionsTheCappedPostingsCouldNotProve(t *testing.T) {
 
 // BenchmarkPushOfAMebibyteOfSmallItems: the outsider's 1 MiB push (8,000
 // small items here) through Push on the memory store, against a push of
-// MaxItems items as the baseline: the ratio is the parse of the rest.
+// feeddoc.MaxItems items as the baseline: the ratio is the parse of the rest.
 func BenchmarkPushOfAMebibyteOfSmallItems(b *testing.B) {
 	src := article.Source{ID: "wire", URL: "https://feed.example/", Name: "Wire", Category: "world", Weight: 1}
-	for _, n := range []int{MaxItems, 8000} {
+	for _, n := range []int{feeddoc.MaxItems, 8000} {
 		body := manyItems("https://hub.example/", "https://feed.example/", n)
 		b.Run(fmt.Sprintf("items=%d", n), func(b *testing.B) {
 			b.SetBytes(int64(len(body)))
 			for b.Loop() {
 				in := &Ingester{Parser: feedparse.Local{}, Store: article.NewMemoryStore(), Now: func() time.Time { return t0.Add(time.Minute) }}
-				if _, r, err := in.Push(context.Background(), src, "application/rss+xml", []byte(body)); err != nil || r.New != MaxItems {
+				if _, r, err := in.Push(context.Background(), src, "application/rss+xml", []byte(body)); err != nil || r.New != feeddoc.MaxItems {
 					b.Fatal(r, err)
 				}
 			}

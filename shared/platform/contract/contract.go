@@ -47,6 +47,13 @@ func InvokeEnv(function string) string {
 	return "KIOSK_INVOKE_" + strings.ToUpper(strings.ReplaceAll(function, "-", "_"))
 }
 
+// MaxSyncPayload is Lambda's cap on a synchronous invocation's request and on
+// its response: 6 MB (6,291,456 bytes, as its 413 says; the runtime interface
+// emulator's too). The invoke client reads no longer answer, the local cloud
+// refuses longer as Lambda does, and feed documents are bounded within it
+// (feeddoc.MaxBody): the one declaration of it.
+const MaxSyncPayload = 6 << 20
+
 // ParseFeedFunction parses the feed documents ingestion fetches and WebSub
 // hubs push (feedparse), invoked synchronously by ingest-feeds and
 // websub-callback.

@@ -42,10 +42,6 @@ import (
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
 
-// MaxPayload is Lambda's cap on a synchronous invocation's request and
-// response (6 MB); an answer longer than this is not read.
-const MaxPayload = 6 << 20
-
 // Attempts is how many times a call is tried (the SDK's standard retryer's).
 const Attempts = 3
 
@@ -110,6 +106,11 @@ type Error struct {
 func (e *Error) Error() string {
 	return fmt.Sprintf("%s failed: %s: %s", e.Function, e.Type, e.Message)
 }
+
+// FunctionError is the failure's type as Lambda reports it (Unhandled,
+// Sandbox.Timedout…), for a caller that tells the invoked function failing
+// from Lambda refusing the call without importing this package.
+func (e *Error) FunctionError() string { return e.Type }
 
 // APIError is Lambda refusing the call itself (access denied, throttled past
 // the retries, a request too large, the service failing).
@@ -214,12 +215,12 @@ func (f *Function) call(ctx context.Context, typ invocation, payload []byte, has
 		return nil, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxPayload+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, contract.MaxSyncPayload+1))
 	switch {
 	case err != nil:
 		return nil, err
-	case len(body) > MaxPayload:
-		return nil, fmt.Errorf("answer over %d bytes", MaxPayload)
+	case len(body) > contract.MaxSyncPayload:
+		return nil, fmt.Errorf("answer over %d bytes", contract.MaxSyncPayload)
 	case resp.StatusCode != typ.status:
 		// Lambda names the error in X-Amzn-ErrorType (its body's "Type" is
 		// only "User" or "Service"); other JSON protocols in __type.
