@@ -27,6 +27,10 @@ type Caller interface {
 	Call(ctx context.Context, in, out any) error
 }
 
+// timedOut is the function error Lambda reports for an invocation that ran
+// past its timeout.
+const timedOut = "Sandbox.Timedout"
+
 // Remote is the Parser that invokes parse-feed.
 type Remote struct{ Fn Caller }
 
@@ -37,17 +41,26 @@ type Remote struct{ Fn Caller }
 // push is answered 413), not parse-feed's, which would fail every run. And so
 // does parse-feed failing on the document (a function error: a timeout, a
 // crash, out of memory), which the same document meets again too
-// (feeddoc.ParserFailed: a poll charges the source, a push is answered 5xx).
-// Only an invoke that did not reach parse-feed (throttling, Lambda's 5xx, a
-// lost connection, past the invoke's retries) stays unclassified.
+// (feeddoc.ParserFailed: a poll charges the source, a push is answered 5xx);
+// but an instance can also die under a document that is not the cause, so a
+// crash is invoked once more first (a fresh instance), and only failing
+// twice is the document's. A timeout is not: it would take parse-feed's
+// whole timeout again, and websub-callback's budget is two of them. Only an
+// invoke that did not reach parse-feed (throttling, Lambda's 5xx, a lost
+// connection, past the invoke's retries) stays unclassified.
 func (r Remote) Parse(ctx context.Context, req feeddoc.Request) (feeddoc.Result, error) {
 	var res feeddoc.Result
-	if err := r.Fn.Call(ctx, req, &res); err != nil {
+	err := r.Fn.Call(ctx, req, &res)
+	var failed interface{ FunctionError() string }
+	if errors.As(err, &failed) && failed.FunctionError() != timedOut && ctx.Err() == nil {
+		res = feeddoc.Result{}
+		err = r.Fn.Call(ctx, req, &res)
+	}
+	if err != nil {
 		var refused interface{ HTTPStatus() int }
 		if errors.As(err, &refused) && refused.HTTPStatus() == http.StatusRequestEntityTooLarge {
 			return feeddoc.Result{}, feeddoc.Errorf(feeddoc.TooLarge, "parse-feed refused the document's request as too large: %v", err)
 		}
-		var failed interface{ FunctionError() string }
 		if errors.As(err, &failed) {
 			return feeddoc.Result{}, feeddoc.Errorf(feeddoc.ParserFailed, "parse-feed failed on the document: %v", err)
 		}

@@ -164,3 +164,54 @@ func TestAHugeContentTypeDoesNotTakeTheParseRequestOverLambdasLimit(t *testing.T
 			len(doc), len(ct), r, err, src.FetchState)
 	}
 }
+
+// An instance killed under a document that is not the cause (a crash the
+// next instance does not meet) once charged the source with 15 minutes'
+// backoff, as if the document had crashed parse-feed. A crash is invoked once
+// more: a document parsed the second time is ingested and the source stays
+// healthy; one that fails both is the document's; a timeout is not tried
+// again (it would cost parse-feed's whole timeout twice).
+func TestParseFeedCrashingOnceIsTriedAgainBeforeTheSourceIsCharged(t *testing.T) {
+	crash := &invoke.Error{Function: "parse-feed", Type: "Runtime.ExitError", Message: "Runtime exited with error: signal: killed"}
+	timeout := &invoke.Error{Function: "parse-feed", Type: "Sandbox.Timedout", Message: "Task timed out after 10.00 seconds"}
+	for _, c := range []struct {
+		name     string
+		failures []error // the first invokes' answers; then parsed
+		calls    int
+		charged  bool
+	}{
+		{"a crash then a parse stores the items", []error{crash}, 2, false},
+		{"two crashes charge the source", []error{crash, crash}, 2, true},
+		{"a timeout charges the source at once", []error{timeout}, 1, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := article.NewMemoryStore()
+			now := t0
+			feed := &growingFeed{}
+			feed.add("Harbour reopens", "https://wire.example/harbour", t0.Add(-time.Hour))
+			in := feedSetup(t, s, feed, &now)
+			calls := 0
+			in.Parser = Remote{Fn: callerFunc(func(ctx context.Context, req, out any) error {
+				calls++
+				if calls <= len(c.failures) {
+					return fmt.Errorf("invoke parse-feed: %w", c.failures[calls-1])
+				}
+				return lambdaSized(ctx, req, out)
+			})}
+			r, err := in.Run(context.Background())
+			src, _ := s.GetSource(context.Background(), "wire")
+			if calls != c.calls {
+				t.Errorf("parse-feed invoked %d times; want %d", calls, c.calls)
+			}
+			if c.charged {
+				if err != nil || r.Failed != 1 || src.ConsecutiveFailures != 1 || !strings.Contains(src.LastError, "parse-feed failed on the document") {
+					t.Errorf("run %+v, %v; source %+v; want the source charged: parse-feed failed on the document", r, err, src.FetchState)
+				}
+				return
+			}
+			if err != nil || r.Failed != 0 || r.New != 1 || src.ConsecutiveFailures != 0 {
+				t.Errorf("run %+v, %v; source %+v; want the item stored and the source healthy", r, err, src.FetchState)
+			}
+		})
+	}
+}
