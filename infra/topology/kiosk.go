@@ -358,6 +358,7 @@ func Kiosk() Cloud {
 					{Method: "GET", Path: "/admin/sources/{id}", Auth: Console},
 					{Method: "POST", Path: "/admin/sources/{id}", Auth: Console},
 					{Method: "POST", Path: "/admin/sources/{id}/delete", Auth: Console},
+					{Method: "POST", Path: "/admin/sources/{id}/refetch", Auth: Console},
 					{Method: "GET", Path: "/admin/kpi", Auth: Console},
 					{Method: "GET", Path: "/admin/experiments", Auth: Console},
 					{Method: "GET", Path: "/admin/join", Auth: Console},
