@@ -140,6 +140,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/api/sources/{id}/refetch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Fetch a source on the ingestion batch's next run.
+         * @description Makes a source due now, for an operator who knows a backed-off source works again (the publisher is back, a broken deploy was rolled back): its `next_fetch_at` is removed, so the next `ingest-feeds` run fetches it. Its `consecutive_failures`, `last_error`, `etag` and `last_modified` stay: a conditional GET still applies, and a source still broken backs off further from where it was. Changing the URL would forget the validators too. Repeating it is harmless; each call is audited (`source.refetch`). Takes no body: one is a 400. A malformed id is a 400, as for `GET /admin/api/sources/{id}`.
+         */
+        post: operations["refetchSource"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/users": {
         parameters: {
             query?: never;
@@ -712,7 +732,7 @@ export interface components {
             last_error?: string;
             /**
              * Format: date-time
-             * @description Set while backing off after failures.
+             * @description When the source is next due (its adaptive interval, or its backoff after failures); absent: due on the next run (a new source, a new URL, or after refetch).
              */
             next_fetch_at?: string;
             /**
@@ -2052,6 +2072,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["Timeout"];
+        };
+    };
+    refetchSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The source as stored: no `next_fetch_at`, its failures, last error and validators kept. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Apigw-Requestid": components["headers"]["ApigwRequestid"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Source"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];

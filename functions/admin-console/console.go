@@ -37,6 +37,7 @@ func (c *console) routes() *http.ServeMux {
 	mux.Handle("GET /admin/sources/{id}", c.site.Page(c.source))
 	mux.Handle("POST /admin/sources/{id}", c.site.Page(c.updateSource))
 	mux.Handle("POST /admin/sources/{id}/delete", c.site.Page(c.deleteSource))
+	mux.Handle("POST /admin/sources/{id}/refetch", c.site.Page(c.refetchSource))
 	mux.Handle("GET /admin/kpi", c.site.Page(c.dashboard))
 	mux.Handle("GET /admin/experiments", c.site.Page(c.experiments))
 	c.accountRoutes(mux)
@@ -192,8 +193,11 @@ func (c *console) source(w http.ResponseWriter, r *http.Request, v view) {
 	}
 	weight := src.Weight
 	in := article.SourceInput{ID: src.ID, URL: src.URL, Name: src.Name, Category: src.Category, Weight: &weight}
-	if s := r.URL.Query().Get("saved"); s == "created" || s == "updated" {
+	switch s := r.URL.Query().Get("saved"); s {
+	case "created", "updated":
 		v.Notice = "Source " + s + "."
+	case "due":
+		v.Notice = "The source is fetched on the next run."
 	}
 	c.sourceWith(w, r, v, http.StatusOK, src, in, nil)
 }
@@ -213,12 +217,17 @@ func (c *console) sourceWith(w http.ResponseWriter, r *http.Request, v view, sta
 	if src.LastError != "" {
 		facts = append(facts, web.E("dt", nil, web.T("Last error")), web.E("dd", nil, web.T(src.LastError)))
 	}
-	if !src.NextFetchAt.IsZero() {
+	var refetch web.Node = web.Nodes{}
+	if !src.NextFetchAt.IsZero() { // it waits for its next fetch, perhaps backed off after failures
 		facts = append(facts, web.E("dt", nil, web.T("Next fetch")), web.E("dd", nil, web.T(web.When(src.NextFetchAt))))
+		refetch = web.PostForm("/admin/sources/"+src.ID+"/refetch", v.CSRF, nil,
+			web.E("button", web.At(web.A("type", "submit")), web.T("Fetch on the next run")), web.T(" "),
+			web.E("small", nil, web.T("Its failures and validators stay: if it still fails, it backs off further.")))
 	}
 	v.Title, v.Nav = "Source "+src.ID, "sources"
 	v.Body = web.Nodes{
 		web.E("dl", web.At(web.A("class", "facts")), facts...),
+		refetch,
 		web.PostForm("/admin/sources/"+src.ID, v.CSRF, web.At(web.A("class", "card"), web.B("novalidate", true)),
 			web.Fields(form.Fields(in, errs, false)), web.E("button", web.At(web.A("type", "submit")), web.T("Save"))),
 		web.PostForm("/admin/sources/"+src.ID+"/delete", v.CSRF, web.At(web.A("class", "danger")),
@@ -271,6 +280,25 @@ func (c *console) deleteSource(w http.ResponseWriter, r *http.Request, v view) {
 		return
 	}
 	http.Redirect(w, r, "/admin/sources", http.StatusSeeOther)
+}
+
+// refetchSource makes the source due on the ingestion batch's next run
+// (article.Service.RefetchSource), audited under the editor's name.
+func (c *console) refetchSource(w http.ResponseWriter, r *http.Request, v view) {
+	id := r.PathValue("id")
+	before, err := c.articles.GetSource(r.Context(), id)
+	var after article.Source
+	if err == nil {
+		after, err = c.articles.RefetchSource(r.Context(), id)
+	}
+	if err == nil {
+		err = c.site.Audit(r, v, "source.refetch", id, before, after)
+	}
+	if err != nil {
+		c.site.Fail(w, r, v, err)
+		return
+	}
+	http.Redirect(w, r, "/admin/sources/"+id+"?saved=due", http.StatusSeeOther)
 }
 
 // KPI dashboard.

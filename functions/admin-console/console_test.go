@@ -284,6 +284,105 @@ func TestFormsNeedTheCSRFTokenAndShowFieldErrors(t *testing.T) {
 	}
 }
 
+// TestAnEditorFetchesABackedOffSourceOnTheNextRun: a source waiting for its
+// next fetch shows "Fetch on the next run" (one without a next fetch does
+// not); the form needs a session, the CSRF token and the same origin; an
+// editor (not only an operator) sends it, is sent back to the source page
+// with a notice, and the source is due at once with its failures and
+// validators kept, audited under the editor's name; an unknown or malformed
+// source is a 4xx that changes nothing.
+func TestAnEditorFetchesABackedOffSourceOnTheNextRun(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	for _, id := range []string{"desk", "fresh"} {
+		if err := h.store.PutSource(ctx, article.Source{ID: id, URL: "https://" + id + ".example/feed", Name: id, Category: "world", Weight: 1,
+			CreatedAt: now, UpdatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	charged := article.FetchState{ETag: `"e"`, LastModified: "Tue, 24 Nov 2026 10:00:00 GMT", LastChecked: now, ConsecutiveFailures: 3,
+		LastError: "parse: parser_failed", NextFetchAt: now.Add(time.Hour)}
+	if err := h.store.RecordFetch(ctx, "desk", charged); err != nil {
+		t.Fatal(err)
+	}
+	due := func() bool {
+		list, err := h.store.DueSources(ctx, now, 10)
+		for _, s := range list {
+			if s.ID == "desk" {
+				return err == nil
+			}
+		}
+		return false
+	}
+	refetches := func() []editor.Record {
+		log, err := h.accounts.AuditLog(ctx, editor.AuditFilter{Action: "source.refetch"}, "", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return log.Items
+	}
+	if resp, _ := h.do("POST", "/admin/sources/desk/refetch", url.Values{}, nil); resp.StatusCode != http.StatusSeeOther ||
+		!strings.HasPrefix(resp.Header.Get("Location"), "/admin/login") || due() {
+		t.Fatalf("without a session: %d → %q, due %v; want the sign-in page and nothing changed", resp.StatusCode, resp.Header.Get("Location"), due())
+	}
+	h.cookie = h.join("ed@kiosk.example", editor.RoleEditor)
+	_, page := h.do("GET", "/admin/sources/desk", nil, nil)
+	if !strings.Contains(page, `action="/admin/sources/desk/refetch"`) || !strings.Contains(page, "Fetch on the next run") {
+		t.Fatalf("a backed-off source's page has no Fetch on the next run form:\n%s", page)
+	}
+	if _, page := h.do("GET", "/admin/sources/fresh", nil, nil); strings.Contains(page, "/refetch") {
+		t.Error("a source without a next fetch offers Fetch on the next run")
+	}
+	token := h.csrf("/admin/sources/desk")
+	for _, c := range []struct {
+		name   string
+		form   url.Values
+		header map[string]string
+	}{
+		{"no CSRF token", url.Values{}, nil},
+		{"a forged CSRF token", url.Values{"csrf": {"forged"}}, nil},
+		{"another site's page", url.Values{"csrf": {token}}, map[string]string{"Origin": "https://evil.example"}},
+	} {
+		if resp, _ := h.do("POST", "/admin/sources/desk/refetch", c.form, c.header); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s: %d, want 403", c.name, resp.StatusCode)
+		}
+	}
+	for _, path := range []string{"/admin/sources/nope/refetch", "/admin/sources/UPPER/refetch", "/admin/sources/%2e%2e/refetch"} {
+		if resp, _ := h.do("POST", path, url.Values{"csrf": {token}}, nil); resp.StatusCode < 400 || resp.StatusCode >= 500 {
+			t.Errorf("POST %s: %d, want a 4xx", path, resp.StatusCode)
+		}
+	}
+	if due() || len(refetches()) != 0 {
+		t.Fatalf("a refused form made the source due or was audited: %+v", refetches())
+	}
+
+	resp, _ := h.do("POST", "/admin/sources/desk/refetch", url.Values{"csrf": {token}}, nil)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin/sources/desk?saved=due" {
+		t.Fatalf("refetch: %d → %q, want 303 to the source page", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if !due() {
+		t.Error("the source is not due after Fetch on the next run")
+	}
+	want := charged
+	want.NextFetchAt = time.Time{}
+	if got, _ := h.store.GetSource(ctx, "desk"); got.FetchState != want {
+		t.Errorf("fetch state %+v, want %+v (failures, error and validators kept)", got.FetchState, want)
+	}
+	_, page = h.do("GET", "/admin/sources/desk?saved=due", nil, nil)
+	if !strings.Contains(page, "The source is fetched on the next run.") || strings.Contains(page, "/refetch") {
+		t.Error("the source page after refetch: no notice, or the form is still offered")
+	}
+	log := refetches()
+	if len(log) != 1 || log[0].Actor != "ed@kiosk.example" || log[0].Action != "source.refetch" || log[0].Target != "desk" ||
+		!strings.Contains(log[0].Before, `"next_fetch_at"`) || strings.Contains(log[0].After, `"next_fetch_at"`) || !strings.Contains(log[0].After, `"consecutive_failures":3`) {
+		t.Errorf("audit log %+v, want one source.refetch by ed@kiosk.example", log)
+	}
+	// A repeat (a second tab, a double click) is harmless.
+	if resp, _ := h.do("POST", "/admin/sources/desk/refetch", url.Values{"csrf": {token}}, nil); resp.StatusCode != http.StatusSeeOther || !due() {
+		t.Errorf("a repeat: %d, due %v", resp.StatusCode, due())
+	}
+}
+
 func TestModerationFromTheArticleList(t *testing.T) {
 	h := newHarness(t)
 	h.signIn()

@@ -35,6 +35,7 @@ var consoleRoutes = []struct{ method, path string }{
 	{"GET", "/admin/stories/{x}"},
 	{"POST", "/admin/articles/{x}/story"},
 	{"POST", "/admin/stories/{x}/lead"},
+	{"POST", "/admin/sources/{x}/refetch"},
 }
 
 // FuzzConsoleHandlers drives the signed-in console with hostile path
@@ -82,6 +83,10 @@ func FuzzConsoleHandlers(f *testing.F) {
 		{20, strings.ToUpper(a.ID), "", "story=%00", false},
 		{21, a.ID, "", "article=" + a.ID + "0", false},
 		{21, article.IDFor("none"), "", "article=" + a.ID, false},
+		{22, "desk", "", "", false},
+		{22, "desk", "", "", true},
+		{22, "..%2fdesk", "", "", false},
+		{22, "DESK", "", "next_fetch_at=", false},
 	}
 	for _, s := range seeds {
 		f.Add(s.route, s.segment, s.q, s.form, s.withoutCSRF)

@@ -26,7 +26,8 @@ func (h *harness) snapshot() string {
 	}
 	var b strings.Builder
 	for _, s := range list {
-		b.WriteString(s.ID + "|" + s.URL + "|" + s.Name + "|" + s.Category + "|" + s.UpdatedAt.String() + "|" + strconv.FormatFloat(s.Weight, 'g', -1, 64) + "\n")
+		b.WriteString(s.ID + "|" + s.URL + "|" + s.Name + "|" + s.Category + "|" + s.UpdatedAt.String() + "|" + strconv.FormatFloat(s.Weight, 'g', -1, 64) +
+			"|" + s.NextFetchAt.String() + "\n")
 	}
 	p, err := h.store.AdminArticles(ctx, article.ArticleFilter{}, 100, "")
 	if err != nil {
@@ -58,6 +59,11 @@ func (h *harness) seed() article.Article {
 	w := 1.0
 	if _, err := (&article.Service{Store: h.store, Now: func() time.Time { return now }}).CreateSource(ctx,
 		article.SourceInput{ID: "desk", URL: "https://news.example/feed.xml", Name: "Desk", Category: "world", Weight: &w}); err != nil {
+		h.t.Fatal(err)
+	}
+	// Backed off, so a refetch has something to change.
+	if err := h.store.RecordFetch(ctx, "desk", article.FetchState{LastChecked: now, ConsecutiveFailures: 1, LastError: "timeout",
+		NextFetchAt: now.Add(15 * time.Minute)}); err != nil {
 		h.t.Fatal(err)
 	}
 	a := article.Article{ID: article.IDFor("https://news.example/a"), URL: "https://news.example/a", Title: "A story", SourceID: "desk",
@@ -184,6 +190,9 @@ func TestHostileIDsAndFiltersAreClientErrors(t *testing.T) {
 		"/admin/sources/NOPE":                                        {"url": {"https://x.example/"}, "name": {"x"}, "category": {"world"}, "weight": {"1"}},
 		"/admin/sources/desk":                                        {"id": {"other"}, "url": {"https://x.example/"}, "name": {"x"}, "category": {"world"}, "weight": {"1"}},
 		"/admin/sources/%2e%2e/delete":                               {},
+		"/admin/sources/%2e%2e/refetch":                              {},
+		"/admin/sources/NOPE/refetch":                                {},
+		"/admin/sources/nope/refetch":                                {},
 		"/admin/sources":                                             {"id": {"desk"}, "url": {"https://x.example/"}, "name": {strings.Repeat("n", 101)}, "category": {"world"}, "weight": {"1"}},
 	}
 	for path, form := range posts {

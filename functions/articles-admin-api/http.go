@@ -61,6 +61,13 @@ func routes(s *article.Service) *http.ServeMux {
 	admin("DELETE /admin/api/sources/{id}", http.StatusNoContent, func(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, s.DeleteSource(r.Context(), r.PathValue("id"))
 	})
+	// Fetch on the next run: takes no body (one is a 400, as sign-out's).
+	admin("POST /admin/api/sources/{id}/refetch", http.StatusOK, func(w http.ResponseWriter, r *http.Request) (any, error) {
+		if err := httpapi.NoBody(r); err != nil {
+			return nil, err
+		}
+		return s.RefetchSource(r.Context(), r.PathValue("id"))
+	})
 	return mux
 }
 

@@ -4,10 +4,11 @@
 // merges it into another, GET /admin/api/stories/{id} shows a story's
 // versions and PUT /admin/api/stories/{id}/lead chooses its lead; each change
 // is announced as article.moderated;
-// /admin/api/sources (list, create) and /admin/api/sources/{id} (get, update,
-// delete). The gateway's Lambda authorizer admits only the admin token to these
-// routes; the function checks the role it was given too. Every change is
-// audited under editor.AdminToken (article.Service.Audit).
+// /admin/api/sources (list, create), /admin/api/sources/{id} (get, update,
+// delete) and POST /admin/api/sources/{id}/refetch (due on the next run,
+// fetch state kept). The gateway's Lambda authorizer admits only the admin
+// token to these routes; the function checks the role it was given too.
+// Every change is audited under editor.AdminToken (article.Service.Audit).
 package main
 
 import (

@@ -170,3 +170,72 @@ func TestTheStoryRoutesSplitMergeAndLeadThroughTheService(t *testing.T) {
 		t.Errorf("audited %s, want %s", got, want)
 	}
 }
+
+// TestRefetchMakesABackedOffSourceDueAndKeepsItsFetchState: POST
+// /admin/api/sources/{id}/refetch answers 200 with the source without a
+// next_fetch_at, its failures, last error and validators kept; the source is
+// due at once; a repeat is harmless; an unknown id is a 404 and a malformed
+// one answers as GET does; a body, or a caller without the admin role, is
+// refused and changes nothing.
+func TestRefetchMakesABackedOffSourceDueAndKeepsItsFetchState(t *testing.T) {
+	h, st, audit := serve()
+	ctx := context.Background()
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	if err := st.PutSource(ctx, article.Source{ID: "desk", URL: "https://a.example/feed", Name: "Desk", Category: "world", Weight: 1,
+		CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	charged := article.FetchState{ETag: `"e"`, LastModified: "Mon, 30 Nov 2026 10:00:00 GMT", LastChecked: now, ConsecutiveFailures: 3,
+		LastError: "parse: parser_failed", NextFetchAt: now.Add(time.Hour)}
+	if err := st.RecordFetch(ctx, "desk", charged); err != nil {
+		t.Fatal(err)
+	}
+	due := func() bool {
+		list, err := st.DueSources(ctx, now, 10)
+		return err == nil && len(list) == 1 && list[0].ID == "desk"
+	}
+	for _, c := range []struct {
+		name, role, body string
+		status           int
+	}{
+		{"a user", contract.RoleUser, "", 403},
+		{"no role", "", "", 403},
+		{"a body", contract.RoleAdmin, `{"next_fetch_at":null}`, 400},
+	} {
+		if rec := call(t, h, c.role, "POST", "/admin/api/sources/desk/refetch", c.body); rec.Code != c.status || !strings.Contains(rec.Body.String(), `"error"`) {
+			t.Errorf("%s: %d %s, want %d in the error contract", c.name, rec.Code, rec.Body, c.status)
+		}
+	}
+	if due() || len(*audit) != 0 {
+		t.Fatalf("a refused refetch made the source due or was audited: %v", *audit)
+	}
+	for i := range 2 {
+		rec := call(t, h, contract.RoleAdmin, "POST", "/admin/api/sources/desk/refetch", "")
+		var got map[string]any
+		if rec.Code != 200 || rec.Header().Get("Content-Type") != "application/json" || json.Unmarshal(rec.Body.Bytes(), &got) != nil {
+			t.Fatalf("refetch %d: %d %q %s", i+1, rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+		}
+		if _, ok := got["next_fetch_at"]; ok || got["id"] != "desk" || got["consecutive_failures"] != 3.0 || got["etag"] != `"e"` ||
+			got["last_modified"] != charged.LastModified || got["last_error"] != charged.LastError {
+			t.Errorf("refetch %d answered %s, want the source with its fetch state and no next_fetch_at", i+1, rec.Body)
+		}
+		if !due() {
+			t.Errorf("refetch %d: the source is not due now", i+1)
+		}
+	}
+	rec := call(t, h, contract.RoleAdmin, "POST", "/admin/api/sources/nope/refetch", "")
+	var e httpapi.ErrorBody
+	if rec.Code != 404 || json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.Error.Code != "not_found" {
+		t.Errorf("an unknown source: %d %s, want a 404 not_found", rec.Code, rec.Body)
+	}
+	for _, id := range []string{"UPPER", "a", strings.Repeat("a", 41)} {
+		get := call(t, h, contract.RoleAdmin, "GET", "/admin/api/sources/"+id, "")
+		rec := call(t, h, contract.RoleAdmin, "POST", "/admin/api/sources/"+id+"/refetch", "")
+		if rec.Code != get.Code || rec.Code < 400 || rec.Code >= 500 || !strings.Contains(rec.Body.String(), `"error"`) {
+			t.Errorf("a malformed id %q: %d %s, want the 4xx GET answers (%d)", id, rec.Code, rec.Body, get.Code)
+		}
+	}
+	if got := "[" + strings.Join(*audit, " ") + "]"; got != "[source.refetch desk source.refetch desk]" {
+		t.Errorf("audited %s, want one source.refetch a call", got)
+	}
+}

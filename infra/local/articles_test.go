@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
 )
@@ -178,5 +179,82 @@ func TestSourcesAdminAPI(t *testing.T) {
 	}
 	if status, _ := admin(t, "DELETE", "/admin/api/sources/e2e-source", tok, "", ""); status != 404 {
 		t.Errorf("second delete: %d, want 404", status)
+	}
+}
+
+// TestRefetchFetchesABackedOffSourceOnTheNextRun: a source that fails is
+// backed off (the next run leaves it alone); POST
+// /admin/api/sources/{id}/refetch answers 200 with the source, no
+// next_fetch_at, its failures and last error kept; the very next ingestion
+// run fetches it, and as it still fails it backs off further (30 minutes, not
+// 15 again). A body, an unknown or malformed id, and callers without the
+// admin token are refused and change nothing.
+func TestRefetchFetchesABackedOffSourceOnTheNextRun(t *testing.T) {
+	tok := cloud.AdminToken()
+	id := fmt.Sprintf("refetch-%d", time.Now().UnixNano()%1e9)
+	// The generated feed refuses items=0 (400): the source fails on every fetch.
+	if status, body := admin(t, "POST", "/admin/api/sources", tok, "application/json", fmt.Sprintf(
+		`{"id":%q,"name":"Refetch","category":"load","weight":1,"url":%q}`, id, cloud.APIURL+"/_local/feeds/"+id+"?items=0")); status != 201 {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	t.Cleanup(func() { admin(t, "DELETE", "/admin/api/sources/"+id, tok, "", "") })
+	type state struct {
+		Failures    int       `json:"consecutive_failures"`
+		LastError   string    `json:"last_error"`
+		LastChecked time.Time `json:"last_checked"`
+		NextFetchAt time.Time `json:"next_fetch_at"`
+	}
+	read := func(what string) state {
+		t.Helper()
+		var s state
+		if status, body := admin(t, "GET", "/admin/api/sources/"+id, tok, "", ""); status != 200 || json.Unmarshal(body, &s) != nil {
+			t.Fatalf("%s: read the source: %d %s", what, status, body)
+		}
+		return s
+	}
+	runNow(t, "ingest-feeds")
+	first := read("after the first run")
+	if first.Failures != 1 || first.LastError == "" || first.NextFetchAt.Sub(first.LastChecked) != 15*time.Minute {
+		t.Fatalf("after a failed fetch: %+v, want 1 failure, its error and the next fetch 15 minutes on", first)
+	}
+	runNow(t, "ingest-feeds")
+	if s := read("after a second run"); s != first {
+		t.Fatalf("a backed-off source was fetched again: %+v, was %+v", s, first)
+	}
+
+	for _, c := range []struct {
+		name, method, path, token, body string
+		status                          int
+	}{
+		{"no token", "POST", "/admin/api/sources/" + id + "/refetch", "", "", 401},
+		{"a user's token", "POST", "/admin/api/sources/" + id + "/refetch", register(t).Token, "", 403},
+		{"a body", "POST", "/admin/api/sources/" + id + "/refetch", tok, `{}`, 400},
+		{"an unknown source", "POST", "/admin/api/sources/no-such-source/refetch", tok, "", 404},
+		{"a malformed id", "POST", "/admin/api/sources/Not_An_Id/refetch", tok, "", 400},
+	} {
+		status, body := admin(t, c.method, c.path, c.token, "application/json", c.body)
+		var e httpapi.ErrorBody
+		if status != c.status || json.Unmarshal(body, &e) != nil || e.Error.Code == "" {
+			t.Errorf("%s: %d %s, want %d in the error contract", c.name, status, body, c.status)
+		}
+	}
+	if s := read("after the refused requests"); s != first {
+		t.Fatalf("a refused refetch changed the source: %+v, was %+v", s, first)
+	}
+
+	for i := range 2 { // a repeat is harmless
+		status, body := admin(t, "POST", "/admin/api/sources/"+id+"/refetch", tok, "", "")
+		var got map[string]any
+		if status != 200 || json.Unmarshal(body, &got) != nil {
+			t.Fatalf("refetch %d: %d %s", i+1, status, body)
+		}
+		if _, ok := got["next_fetch_at"]; ok || got["id"] != id || got["consecutive_failures"] != 1.0 || got["last_error"] != first.LastError {
+			t.Errorf("refetch %d answered %s, want the source without next_fetch_at, its failure and error kept", i+1, body)
+		}
+	}
+	runNow(t, "ingest-feeds")
+	second := read("after the run that follows the refetch")
+	if second.Failures != 2 || !second.LastChecked.After(first.LastChecked) || second.NextFetchAt.Sub(second.LastChecked) != 30*time.Minute {
+		t.Errorf("after refetch and a run: %+v, want it fetched (2 failures) and backed off 30 minutes", second)
 	}
 }

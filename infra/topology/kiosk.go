@@ -106,7 +106,7 @@ func Kiosk() Cloud {
 			{
 				Name:   "articles-admin-api",
 				Domain: "article",
-				Description: "Admin API for news sources (list, create, read, update, delete), article moderation and " +
+				Description: "Admin API for news sources (list, create, read, update, delete, fetch on the next run), article moderation and " +
 					"stories (a story's versions, split, merge, lead).",
 				Routes: []Route{
 					{Method: "PUT", Path: "/admin/api/articles/{id}/moderation", Auth: Admin},
@@ -118,6 +118,7 @@ func Kiosk() Cloud {
 					{Method: "GET", Path: "/admin/api/sources/{id}", Auth: Admin},
 					{Method: "PUT", Path: "/admin/api/sources/{id}", Auth: Admin},
 					{Method: "DELETE", Path: "/admin/api/sources/{id}", Auth: Admin},
+					{Method: "POST", Path: "/admin/api/sources/{id}/refetch", Auth: Admin},
 				},
 				// The fetcher's allow list: a source URL naming one of these host:port
 				// pairs passes the early private-address check (empty in AWS).
@@ -357,6 +358,7 @@ func Kiosk() Cloud {
 					{Method: "GET", Path: "/admin/sources/{id}", Auth: Console},
 					{Method: "POST", Path: "/admin/sources/{id}", Auth: Console},
 					{Method: "POST", Path: "/admin/sources/{id}/delete", Auth: Console},
+					{Method: "POST", Path: "/admin/sources/{id}/refetch", Auth: Console},
 					{Method: "GET", Path: "/admin/kpi", Auth: Console},
 					{Method: "GET", Path: "/admin/experiments", Auth: Console},
 					{Method: "GET", Path: "/admin/join", Auth: Console},

@@ -620,6 +620,24 @@ func (s *DynamoStore) RecordFetch(ctx context.Context, id string, st FetchState)
 	return err
 }
 
+// MakeSourceDue removes next_fetch_at and puts the source first in by-due
+// (dueKey of the zero time, as for a new source or a new URL), in one
+// conditional update: the counters and validators RecordFetch keeps are left
+// as they are.
+func (s *DynamoStore) MakeSourceDue(ctx context.Context, id string) (Source, error) {
+	var it sourceItem
+	err := s.table.Update("pk", sourcePK(id)).Remove("next_fetch_at").
+		Set("gsi4pk", dueKind).Set("gsi4sk", dueKey(time.Time{}, id)).
+		If("attribute_exists(pk)").Value(ctx, &it)
+	if dynamo.IsCondCheckFailed(err) {
+		return Source{}, notFound("no source %s", id)
+	}
+	if err != nil {
+		return Source{}, err
+	}
+	return it.source(), nil
+}
+
 // dueKey places a source in the by-due index: its next fetch (fixed width,
 // so text order is time order; zero sorts first), then its id.
 func dueKey(next time.Time, id string) string { return next.UTC().Format(sortTime) + "#" + id }

@@ -267,6 +267,20 @@ func (m *MemoryStore) RecordFetch(_ context.Context, id string, st FetchState) e
 	return nil
 }
 
+// MakeSourceDue forgets a source's next fetch and keeps the rest of its
+// fetch state.
+func (m *MemoryStore) MakeSourceDue(_ context.Context, id string) (Source, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.sources[id]
+	if !ok {
+		return Source{}, notFound("no source %s", id)
+	}
+	s.NextFetchAt = time.Time{}
+	m.sources[id] = s
+	return s, nil
+}
+
 // Checkpoint reads the ingestion checkpoint; zero when none.
 func (m *MemoryStore) Checkpoint(context.Context) (time.Time, error) {
 	m.mu.Lock()

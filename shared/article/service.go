@@ -95,7 +95,7 @@ func (s *Service) GetArticle(ctx context.Context, id string) (Article, error) {
 // Change is one audited change: what was done to which target, and the
 // target's state before and after (nil when it did not exist).
 type Change struct {
-	Action string // source.create, source.update, source.delete, article.moderate, article.story, story.lead
+	Action string // source.create, source.update, source.delete, source.refetch, article.moderate, article.story, story.lead
 	Target string // the source, article or story id
 	Before any
 	After  any
@@ -543,6 +543,24 @@ func (s *Service) DeleteSource(ctx context.Context, id string) error {
 		}
 	}
 	return s.audit(ctx, "source.delete", id, before, nil)
+}
+
+// RefetchSource makes a source due on the ingestion batch's next run — for
+// an operator who knows a backed-off source works again (the publisher is
+// back, a broken parse-feed deploy was rolled back) — without changing its
+// URL, which would forget its validators. Its failures and last error stay:
+// a source still broken backs off further from where it was. Repeating it
+// changes nothing more; each call is audited (source.refetch).
+func (s *Service) RefetchSource(ctx context.Context, id string) (Source, error) {
+	before, err := s.GetSource(ctx, id)
+	if err != nil {
+		return Source{}, err
+	}
+	after, err := s.Store.MakeSourceDue(ctx, id)
+	if err != nil {
+		return Source{}, codes.Translate(err)
+	}
+	return after, s.audit(ctx, "source.refetch", id, before, after)
 }
 
 // GetSource reads one source.

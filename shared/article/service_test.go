@@ -264,10 +264,11 @@ func TestServiceErrorsSayWhatIsMissingOrTaken(t *testing.T) {
 	}
 }
 
-// TestEveryEditorChangeIsAuditedAfterItIsStored: creating, updating and
-// deleting a source and moderating an article each leave one record with the
-// state before and after; a refused change leaves none; when the record
-// cannot be written the caller is told (unavailable) and the change stays.
+// TestEveryEditorChangeIsAuditedAfterItIsStored: creating, updating,
+// refetching and deleting a source and moderating an article each leave one
+// record with the state before and after; a refused change leaves none; when
+// the record cannot be written the caller is told (unavailable) and the
+// change stays.
 func TestEveryEditorChangeIsAuditedAfterItIsStored(t *testing.T) {
 	ctx := context.Background()
 	st := newMemory(t)
@@ -300,17 +301,25 @@ func TestEveryEditorChangeIsAuditedAfterItIsStored(t *testing.T) {
 	if _, err := s.Moderate(ctx, a.ID, ModerationInput{Hidden: &yes, Pinned: &no}); err != nil {
 		t.Fatal(err)
 	}
+	_ = st.RecordFetch(ctx, "desk", FetchState{LastChecked: t0, ConsecutiveFailures: 1, LastError: "timeout", NextFetchAt: t0.Add(15 * time.Minute)})
+	if _, err := s.RefetchSource(ctx, "desk"); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.DeleteSource(ctx, "desk"); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.DeleteSource(ctx, "desk"); kiosk.ErrorCode(err) != kiosk.ENOTFOUND {
 		t.Fatalf("second delete: %v", err)
 	}
+	if _, err := s.RefetchSource(ctx, "desk"); kiosk.ErrorCode(err) != kiosk.ENOTFOUND {
+		t.Fatalf("refetch a deleted source: %v", err)
+	}
 	want := []string{
 		`source.create desk null → {"id":"desk","url":"https://a.example/feed","category":"tech","weight":1,"name":"Desk","consecutive_failures":0,"created_at":"2026-11-25T12:00:00Z","updated_at":"2026-11-25T12:00:00Z"}`,
 		`source.update desk {"id":"desk","url":"https://a.example/feed","category":"tech","weight":1,"name":"Desk","consecutive_failures":0,"created_at":"2026-11-25T12:00:00Z","updated_at":"2026-11-25T12:00:00Z"} → {"id":"desk","url":"https://a.example/feed","category":"tech","weight":2,"name":"Desk","consecutive_failures":0,"created_at":"2026-11-25T12:00:00Z","updated_at":"2026-11-25T12:00:00Z"}`,
 		`article.moderate ` + a.ID + ` {"hidden":false,"pinned":false} → {"hidden":true,"pinned":false}`,
-		`source.delete desk {"id":"desk","url":"https://a.example/feed","category":"tech","weight":2,"name":"Desk","consecutive_failures":0,"created_at":"2026-11-25T12:00:00Z","updated_at":"2026-11-25T12:00:00Z"} → null`,
+		`source.refetch desk {"id":"desk","url":"https://a.example/feed","category":"tech","weight":2,"name":"Desk","last_checked":"2026-11-25T12:00:00Z","consecutive_failures":1,"last_error":"timeout","next_fetch_at":"2026-11-25T12:15:00Z","created_at":"2026-11-25T12:00:00Z","updated_at":"2026-11-25T12:00:00Z"} → {"id":"desk","url":"https://a.example/feed","category":"tech","weight":2,"name":"Desk","last_checked":"2026-11-25T12:00:00Z","consecutive_failures":1,"last_error":"timeout","created_at":"2026-11-25T12:00:00Z","updated_at":"2026-11-25T12:00:00Z"}`,
+		`source.delete desk {"id":"desk","url":"https://a.example/feed","category":"tech","weight":2,"name":"Desk","last_checked":"2026-11-25T12:00:00Z","consecutive_failures":1,"last_error":"timeout","created_at":"2026-11-25T12:00:00Z","updated_at":"2026-11-25T12:00:00Z"} → null`,
 	}
 	if strings.Join(log, "\n") != strings.Join(want, "\n") {
 		t.Errorf("audit log:\n%s\nwant:\n%s", strings.Join(log, "\n"), strings.Join(want, "\n"))

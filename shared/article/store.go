@@ -60,6 +60,13 @@ type Store interface {
 	// MaxValidator and with the error cut to MaxLastError; a source deleted
 	// meanwhile is left deleted.
 	RecordFetch(ctx context.Context, id string, st FetchState) error
+	// MakeSourceDue makes a source due now, as if never charged: its next
+	// fetch is forgotten (the by-due index lists it first) and the rest of its
+	// fetch state — failures, last error, validators — kept, so a source still
+	// broken backs off further from where it was. One conditional write,
+	// harmless to repeat; ErrNotFound when there is no such source. It returns
+	// the source as stored.
+	MakeSourceDue(ctx context.Context, id string) (Source, error)
 
 	// DueSources lists the sources whose next fetch is at or before now,
 	// soonest first, at most limit of them: a Query of the by-due index, not a

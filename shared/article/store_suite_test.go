@@ -18,6 +18,7 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 	t.Run("sources", func(t *testing.T) { sourceSuite(t, newStore) })
 	t.Run("fetch state", func(t *testing.T) { fetchStateSuite(t, newStore) })
 	t.Run("due sources come from the due index, soonest first", func(t *testing.T) { dueSuite(t, newStore) })
+	t.Run("a charged source made due is listed due at once and keeps its fetch state", func(t *testing.T) { madeDueSuite(t, newStore) })
 	t.Run("websub subscriptions", func(t *testing.T) { subscriptionSuite(t, newStore) })
 	t.Run("the checkpoint only moves forward", func(t *testing.T) { checkpointSuite(t, newStore) })
 	t.Run("stories and editorial state", func(t *testing.T) { storySuite(t, newStore) })
@@ -511,6 +512,51 @@ func dueSuite(t *testing.T, newStore func(t *testing.T) Store) {
 	_ = s.DeleteSource(ctx, "d")
 	if got, _ := s.DueSources(ctx, t0, 10); ids(got) != "[a]" {
 		t.Errorf("a deleted source leaves the due index: %s", ids(got))
+	}
+}
+
+func madeDueSuite(t *testing.T, newStore func(t *testing.T) Store) {
+	ctx := context.Background()
+	s := newStore(t)
+	for _, id := range []string{"broken", "other"} {
+		if err := s.PutSource(ctx, Source{ID: id, URL: "https://" + id + ".example/feed", Name: id, Category: "tech", Weight: 1, CreatedAt: t0, UpdatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	charged := FetchState{ETag: `"e"`, LastModified: "Tue, 24 Nov 2026 10:00:00 GMT", LastChecked: t0, LastSuccess: t0.Add(-time.Hour),
+		ConsecutiveFailures: 3, LastError: "parse: parser_failed", NextFetchAt: t0.Add(time.Hour)}
+	_ = s.RecordFetch(ctx, "broken", charged)
+	_ = s.RecordFetch(ctx, "other", FetchState{LastChecked: t0, NextFetchAt: t0.Add(2 * time.Hour)})
+	if due, err := s.DueSources(ctx, t0, 10); err != nil || len(due) != 0 {
+		t.Fatalf("due at t0 before: %+v, %v; want none", due, err)
+	}
+	want := charged
+	want.NextFetchAt = time.Time{}
+	for i := range 2 { // a repeat changes nothing
+		got, err := s.MakeSourceDue(ctx, "broken")
+		if err != nil || got.ID != "broken" || got.URL != "https://broken.example/feed" || got.FetchState != want {
+			t.Errorf("call %d returned %+v, %v\nwant the fetch state %+v (no next fetch, the rest kept)", i+1, got.FetchState, err, want)
+		}
+		due, err := s.DueSources(ctx, t0, 10)
+		if err != nil || len(due) != 1 || due[0].ID != "broken" || due[0].FetchState != want {
+			t.Errorf("call %d: due at t0 = %+v, %v; want broken alone, with %+v", i+1, due, err, want)
+		}
+	}
+	if got, _ := s.GetSource(ctx, "broken"); got.FetchState != want || got.Name != "broken" || !got.UpdatedAt.Equal(t0) {
+		t.Errorf("stored %+v, want its fields and %+v", got, want)
+	}
+	if _, err := s.MakeSourceDue(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("an unknown source: %v, want ErrNotFound", err)
+	}
+	if _, err := s.GetSource(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("making an unknown source due created it: %v", err)
+	}
+	_ = s.DeleteSource(ctx, "broken")
+	if _, err := s.MakeSourceDue(ctx, "broken"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a deleted source: %v, want ErrNotFound", err)
+	}
+	if due, _ := s.DueSources(ctx, t0, 10); len(due) != 0 {
+		t.Errorf("a deleted source made due came back: %+v", due)
 	}
 }
 
