@@ -368,9 +368,10 @@ func TestNothingIsLostUnderFaults(t *testing.T) {
 	// parse-feed's instance killed under the generated feed's document twice
 	// in a row (a crash is invoked once more) charges the source as a
 	// document that crashes the parser: backed off 15 minutes or more, which
-	// this test does not wait out. No other injected fault may charge it: a
-	// DynamoDB or EventBridge failure is the run's, never the source's. The
-	// operator ends the incident as in AWS: Fetch on the next run.
+	// this test does not wait out. A DynamoDB or EventBridge failure is the
+	// run's, never the source's: a source the load left charged must have
+	// been charged last by parse-feed. The operator ends the incident as in
+	// AWS: Fetch on the next run.
 	charged := refetchIfCharged(t, source)
 	var stored, ranked int
 	eventuallyLong(t, "the generated feed stored and ranked", 60*time.Second, func() {
@@ -590,15 +591,15 @@ resumption of ingestion and announcing after a failure part-way (shared/article)
 	t.Log("\n" + report)
 }
 
-// chargedText says whether the injected kills charged the generated feed's
-// source (refetchIfCharged).
+// chargedText says whether the load left the generated feed's source
+// charged (refetchIfCharged).
 func chargedText(failures int) string {
 	if failures == 0 {
-		return "parse-feed's instances were never killed twice in a row under the feed's document: its source was never charged."
+		return "The load left the feed's source uncharged (no failure in a row at its end)."
 	}
-	return fmt.Sprintf("Injected kills hit parse-feed twice in a row under the feed's document (a crash is invoked once more), %d "+
-		"time(s): its source was charged as for a document that crashes the parser, and the operator made it due again "+
-		"(`POST /admin/api/sources/{id}/refetch`) once the faults were off.", failures)
+	return fmt.Sprintf("The load left the feed's source charged, %d failure(s) in a row, the last by parse-feed's instance "+
+		"killed twice under its document (a crash is invoked once more), as for a document that crashes the parser; the "+
+		"operator made it due again (`POST /admin/api/sources/{id}/refetch`) once the faults were off.", failures)
 }
 
 type sample struct {
@@ -682,9 +683,9 @@ func retryDelay(h http.Header) time.Duration {
 }
 
 // refetchIfCharged makes the source due on the next run (the admin API's
-// refetch, as an operator after an incident) if the load charged it, which
-// only parse-feed failing on its document may do; it returns the failures
-// the source had, 0 if it was not charged.
+// refetch, as an operator after an incident) if the load left it charged,
+// last by parse-feed failing on its document (any other last error fails the
+// test); it returns the failures in a row it was left with, 0 if none.
 func refetchIfCharged(t *testing.T, id string) int {
 	t.Helper()
 	var src struct {
@@ -699,7 +700,7 @@ func refetchIfCharged(t *testing.T, id string) int {
 		return 0
 	}
 	if !strings.Contains(src.LastError, "parse-feed failed on the document") {
-		t.Errorf("the generated feed's source was charged (%d failures): %q; only parse-feed failing on its document may charge it", src.ConsecutiveFailures, src.LastError)
+		t.Errorf("the load left the generated feed's source charged (%d failures in a row), last by %q; only parse-feed failing on its document may charge it", src.ConsecutiveFailures, src.LastError)
 	}
 	if status, body := admin(t, "POST", "/admin/api/sources/"+id+"/refetch", cloud.AdminToken(), "", ""); status != 200 {
 		t.Fatalf("refetch the generated feed's source: %d %s", status, body)

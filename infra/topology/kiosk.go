@@ -183,7 +183,7 @@ func Kiosk() Cloud {
 				// would buy CPU in proportion, the same GB-s for this CPU-bound
 				// parse, and no margin the bounds do not already give.
 				MemoryMB: 512,
-				Timeout:  10 * time.Second,
+				Timeout:  contract.ParseFeedTimeout,
 			},
 			{
 				Name:   "announce-articles",

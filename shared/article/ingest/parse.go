@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"time"
 
 	"github.com/kiosk-news/kiosk/shared/article"
 	"github.com/kiosk-news/kiosk/shared/article/feeddoc"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 )
 
 // Parser parses a fetched or pushed feed document: in the functions, the
@@ -27,9 +29,9 @@ type Caller interface {
 	Call(ctx context.Context, in, out any) error
 }
 
-// timedOut is the function error Lambda reports for an invocation that ran
-// past its timeout.
-const timedOut = "Sandbox.Timedout"
+// crashed is the function error Lambda reports for a runtime that exited
+// mid-invocation: killed, or out of memory.
+const crashed = "Runtime.ExitError"
 
 // Remote is the Parser that invokes parse-feed.
 type Remote struct{ Fn Caller }
@@ -43,17 +45,17 @@ type Remote struct{ Fn Caller }
 // crash, out of memory), which the same document meets again too
 // (feeddoc.ParserFailed: a poll charges the source, a push is answered 5xx);
 // but an instance can also die under a document that is not the cause, so a
-// crash is invoked once more first (a fresh instance), and only failing
-// twice is the document's. A timeout is not: it would take parse-feed's
-// whole timeout again, and websub-callback's budget is two of them. Only an
-// invoke that did not reach parse-feed (throttling, Lambda's 5xx, a lost
-// connection, past the invoke's retries) stays unclassified.
+// crash (Runtime.ExitError) is invoked once more first, on a fresh instance,
+// if parse-feed's whole timeout is left, and only failing twice is the
+// document's. Other function errors (a timeout, a panic, an answer too large)
+// are the document's at once: trying again costs as much and fails the same.
+// Only an invoke that did not reach parse-feed (throttling, Lambda's 5xx, a
+// lost connection, past the invoke's retries) stays unclassified.
 func (r Remote) Parse(ctx context.Context, req feeddoc.Request) (feeddoc.Result, error) {
 	var res feeddoc.Result
 	err := r.Fn.Call(ctx, req, &res)
 	var failed interface{ FunctionError() string }
-	if errors.As(err, &failed) && failed.FunctionError() != timedOut && ctx.Err() == nil {
-		res = feeddoc.Result{}
+	if errors.As(err, &failed) && failed.FunctionError() == crashed && timeLeft(ctx) >= contract.ParseFeedTimeout {
 		err = r.Fn.Call(ctx, req, &res)
 	}
 	if err != nil {
@@ -73,6 +75,17 @@ func (r Remote) Parse(ctx context.Context, req feeddoc.Request) (feeddoc.Result,
 		return feeddoc.Result{}, fmt.Errorf("parse-feed: %d items, over %d", len(res.Items), feeddoc.MaxItems)
 	}
 	return res, nil
+}
+
+// timeLeft is how long ctx has until its deadline; forever without one.
+func timeLeft(ctx context.Context) time.Duration {
+	if ctx.Err() != nil {
+		return 0
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		return time.Until(deadline)
+	}
+	return math.MaxInt64
 }
 
 // Article turns a parsed item into an article of source s, ingested at now.

@@ -170,21 +170,36 @@ func TestAHugeContentTypeDoesNotTakeTheParseRequestOverLambdasLimit(t *testing.T
 // backoff, as if the document had crashed parse-feed. A crash is invoked once
 // more: a document parsed the second time is ingested and the source stays
 // healthy; one that fails both is the document's; a timeout is not tried
-// again (it would cost parse-feed's whole timeout twice).
+// again (it would cost parse-feed's whole timeout twice), nor is a panic or
+// an answer too large (the same document meets them again), nor a crash with
+// less than parse-feed's timeout left (websub-callback's 20 s is two of them).
 func TestParseFeedCrashingOnceIsTriedAgainBeforeTheSourceIsCharged(t *testing.T) {
 	crash := &invoke.Error{Function: "parse-feed", Type: "Runtime.ExitError", Message: "Runtime exited with error: signal: killed"}
 	timeout := &invoke.Error{Function: "parse-feed", Type: "Sandbox.Timedout", Message: "Task timed out after 10.00 seconds"}
+	panicked := &invoke.Error{Function: "parse-feed", Type: "runtime.Error", Message: "index out of range [3] with length 3"}
+	tooLarge := &invoke.Error{Function: "parse-feed", Type: "Function.ResponseSizeTooLarge", Message: "Response payload size exceeded maximum allowed payload size (6291456 bytes)."}
 	for _, c := range []struct {
 		name     string
 		failures []error // the first invokes' answers; then parsed
+		left     time.Duration
 		calls    int
 		charged  bool
 	}{
-		{"a crash then a parse stores the items", []error{crash}, 2, false},
-		{"two crashes charge the source", []error{crash, crash}, 2, true},
-		{"a timeout charges the source at once", []error{timeout}, 1, true},
+		{"a crash then a parse stores the items", []error{crash}, 0, 2, false},
+		{"two crashes charge the source", []error{crash, crash}, 0, 2, true},
+		{"a crash with parse-feed's timeout left is tried again", []error{crash}, contract.ParseFeedTimeout + time.Minute, 2, false},
+		{"a crash with less than parse-feed's timeout left charges the source", []error{crash}, contract.ParseFeedTimeout / 2, 1, true},
+		{"a timeout charges the source at once", []error{timeout}, 0, 1, true},
+		{"a panic charges the source at once", []error{panicked}, 0, 1, true},
+		{"an answer too large charges the source at once", []error{tooLarge}, 0, 1, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			if c.left > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, c.left)
+				defer cancel()
+			}
 			s := article.NewMemoryStore()
 			now := t0
 			feed := &growingFeed{}
@@ -198,7 +213,7 @@ func TestParseFeedCrashingOnceIsTriedAgainBeforeTheSourceIsCharged(t *testing.T)
 				}
 				return lambdaSized(ctx, req, out)
 			})}
-			r, err := in.Run(context.Background())
+			r, err := in.Run(ctx)
 			src, _ := s.GetSource(context.Background(), "wire")
 			if calls != c.calls {
 				t.Errorf("parse-feed invoked %d times; want %d", calls, c.calls)

@@ -7,6 +7,7 @@ package contract
 
 import (
 	"strings"
+	"time"
 )
 
 // Environment variables the topology sets and boot reads.
@@ -58,6 +59,11 @@ const MaxSyncPayload = 6 << 20
 // hubs push (feedparse), invoked synchronously by ingest-feeds and
 // websub-callback.
 const ParseFeedFunction = "parse-feed"
+
+// ParseFeedTimeout is parse-feed's Lambda timeout: the topology declares
+// the function with it, and its callers try a crashed parse again only with
+// that much time left.
+const ParseFeedTimeout = 10 * time.Second
 
 // TableEnv is the environment variable that carries a table's physical name to
 // the functions granted it; the topology sets it, boot reads it.
