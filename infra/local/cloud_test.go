@@ -223,6 +223,9 @@ func TestGatewayErrorsFollowTheContract(t *testing.T) {
 		{"an unknown version", "GET", "/v2/health", nil, 404, kiosk.ENOTFOUND},
 		{"a wrong method", "DELETE", "/v1/health", nil, 405, kiosk.EMETHOD},
 		{"a body over API Gateway's 10 MB", "GET", "/v1/health", bytes.NewReader(make([]byte, local.MaxPayload+1)), 413, kiosk.ETOOLARGE},
+		// Under API Gateway's 10 MB but over Lambda's 6 MB invocation payload:
+		// API Gateway answers 413 for Lambda's refusal (once a 500 here).
+		{"a body over Lambda's 6 MB payload", "GET", "/v1/health", bytes.NewReader(bytes.Repeat([]byte("a"), 7<<20)), 413, kiosk.ETOOLARGE},
 	}
 	for _, c := range cases {
 		t.Run(c.name+" gets "+strconv.Itoa(c.status), func(t *testing.T) {

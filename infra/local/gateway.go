@@ -22,6 +22,7 @@ import (
 
 	"github.com/kiosk-news/kiosk/infra/topology"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
+	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/httpapi"
 )
 
@@ -250,6 +251,12 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	payload, err := json.Marshal(event)
 	if err != nil {
 		fail(kiosk.EINTERNAL, "internal error")
+		return
+	}
+	if len(payload) > contract.MaxSyncPayload {
+		// Lambda refuses the invocation (413 RequestEntityTooLargeException)
+		// and API Gateway answers 413 itself: the function never sees it.
+		fail(kiosk.ETOOLARGE, "the request is larger than Lambda's 6 MB invocation payload")
 		return
 	}
 	res, err := g.host.Invoke(ctx, route.Function, route.Key(), payload)
