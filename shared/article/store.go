@@ -60,8 +60,8 @@ type Store interface {
 	// MaxValidator and with the error cut to MaxLastError; a source deleted
 	// meanwhile is left deleted.
 	RecordFetch(ctx context.Context, id string, st FetchState) error
-	// MakeSourceDue makes a source due now, as if never charged: its next
-	// fetch is forgotten (the by-due index lists it first) and the rest of its
+	// MakeSourceDue makes a source due now; its next fetch forgotten (the
+	// by-due index lists it first) and the rest of its
 	// fetch state — failures, last error, validators — kept, so a source still
 	// broken backs off further from where it was. One conditional write,
 	// harmless to repeat; ErrNotFound when there is no such source. It returns
