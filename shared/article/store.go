@@ -65,7 +65,8 @@ type Store interface {
 	// fetch state — failures, last error, validators — kept, so a source still
 	// broken backs off further from where it was. One conditional write,
 	// harmless to repeat; ErrNotFound when there is no such source. It returns
-	// the source as stored.
+	// the source as it was before the write (what the write changed, for the
+	// audit log, without a read that another write could follow).
 	MakeSourceDue(ctx context.Context, id string) (Source, error)
 
 	// DueSources lists the sources whose next fetch is at or before now,
