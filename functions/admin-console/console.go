@@ -187,6 +187,17 @@ func (c *console) createSource(w http.ResponseWriter, r *http.Request, v view) {
 }
 
 func (c *console) source(w http.ResponseWriter, r *http.Request, v view) {
+	switch s := r.URL.Query().Get("saved"); s {
+	case "created", "updated":
+		v.Notice = "Source " + s + "."
+	case "due":
+		v.Notice = "The source is fetched on the next run."
+	}
+	c.showSource(w, r, v, http.StatusOK)
+}
+
+// showSource reads the path's source and shows its page as stored.
+func (c *console) showSource(w http.ResponseWriter, r *http.Request, v view, status int) {
 	src, err := c.articles.GetSource(r.Context(), r.PathValue("id"))
 	if err != nil {
 		c.site.Fail(w, r, v, err)
@@ -194,13 +205,7 @@ func (c *console) source(w http.ResponseWriter, r *http.Request, v view) {
 	}
 	weight := src.Weight
 	in := article.SourceInput{ID: src.ID, URL: src.URL, Name: src.Name, Category: src.Category, Weight: &weight}
-	switch s := r.URL.Query().Get("saved"); s {
-	case "created", "updated":
-		v.Notice = "Source " + s + "."
-	case "due":
-		v.Notice = "The source is fetched on the next run."
-	}
-	c.sourceWith(w, r, v, http.StatusOK, src, in, nil)
+	c.sourceWith(w, r, v, status, src, in, nil)
 }
 
 func (c *console) sourceWith(w http.ResponseWriter, r *http.Request, v view, status int, src article.Source, in article.SourceInput, errs map[string]string) {
@@ -285,10 +290,17 @@ func (c *console) deleteSource(w http.ResponseWriter, r *http.Request, v view) {
 
 // refetchSource makes the source due on the ingestion batch's next run
 // (article.Service.RefetchSource: one write, no read), audited under the
-// editor's name.
+// editor's name. A source that is not failing is left as it is (409): its
+// page says so.
 func (c *console) refetchSource(w http.ResponseWriter, r *http.Request, v view) {
 	id := r.PathValue("id")
-	if _, err := c.asEditor(r, v).RefetchSource(r.Context(), id); err != nil {
+	_, err := c.asEditor(r, v).RefetchSource(r.Context(), id)
+	if kiosk.ErrorCode(err) == kiosk.ECONFLICT {
+		v.Notice = "The source is not failing: it is fetched at its next fetch. Nothing changed."
+		c.showSource(w, r, v, http.StatusConflict)
+		return
+	}
+	if err != nil {
 		c.site.Fail(w, r, v, err)
 		return
 	}

@@ -620,15 +620,20 @@ func (s *DynamoStore) RecordFetch(ctx context.Context, id string, st FetchState)
 }
 
 // MakeSourceDue removes next_fetch_at and puts the source first in by-due
-// (dueKey of the zero time, as for a new source or a new URL), in one
-// conditional update that returns the item as it was (ALL_OLD): the counters
-// and validators RecordFetch keeps are left as they are.
+// (dueKey of the zero time, as for a new source or a new URL), in one update
+// conditional on the source failing, that returns the item as it was
+// (ALL_OLD): the counters and validators RecordFetch keeps are left as they
+// are. A failed condition is told apart by a read: no source, or one not
+// failing.
 func (s *DynamoStore) MakeSourceDue(ctx context.Context, id string) (Source, error) {
 	var it sourceItem
 	err := setDue(s.table.Update("pk", sourcePK(id)).Remove("next_fetch_at"), time.Time{}, id).
-		If("attribute_exists(pk)").OldValue(ctx, &it)
+		If("attribute_exists(pk) AND consecutive_failures > ?", 0).OldValue(ctx, &it)
 	if dynamo.IsCondCheckFailed(err) {
-		return Source{}, notFound("no source %s", id)
+		if _, err := s.GetSource(ctx, id); err != nil {
+			return Source{}, err
+		}
+		return Source{}, notFailing()
 	}
 	if err != nil {
 		return Source{}, err

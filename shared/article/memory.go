@@ -267,14 +267,17 @@ func (m *MemoryStore) RecordFetch(_ context.Context, id string, st FetchState) e
 	return nil
 }
 
-// MakeSourceDue forgets a source's next fetch, keeps the rest of its fetch
-// state and returns the source as it was.
+// MakeSourceDue forgets a failing source's next fetch, keeps the rest of
+// its fetch state and returns the source as it was.
 func (m *MemoryStore) MakeSourceDue(_ context.Context, id string) (Source, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s, ok := m.sources[id]
 	if !ok {
 		return Source{}, notFound("no source %s", id)
+	}
+	if s.ConsecutiveFailures == 0 {
+		return Source{}, notFailing()
 	}
 	due := s
 	due.NextFetchAt = time.Time{}

@@ -301,6 +301,11 @@ func TestEveryEditorChangeIsAuditedAfterItIsStored(t *testing.T) {
 	if _, err := s.Moderate(ctx, a.ID, ModerationInput{Hidden: &yes, Pinned: &no}); err != nil {
 		t.Fatal(err)
 	}
+	_ = st.RecordFetch(ctx, "desk", FetchState{LastChecked: t0, NextFetchAt: t0.Add(4 * time.Hour)})
+	if _, err := s.RefetchSource(ctx, "desk"); kiosk.ErrorCode(err) != kiosk.ECONFLICT ||
+		kiosk.ErrorMessage(err) != "the source is not failing; it is fetched at its next_fetch_at" {
+		t.Fatalf("refetch a source that is not failing: %v, want a conflict saying why", err)
+	}
 	_ = st.RecordFetch(ctx, "desk", FetchState{LastChecked: t0, ConsecutiveFailures: 1, LastError: "timeout", NextFetchAt: t0.Add(15 * time.Minute)})
 	if _, err := s.RefetchSource(ctx, "desk"); err != nil {
 		t.Fatal(err)
