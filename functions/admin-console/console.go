@@ -223,9 +223,13 @@ func (c *console) sourceWith(w http.ResponseWriter, r *http.Request, v view, sta
 	if src.LastError != "" {
 		facts = append(facts, web.E("dt", nil, web.T("Last error")), web.E("dd", nil, web.T(src.LastError)))
 	}
-	var refetch web.Node = web.Nodes{}
-	if !src.NextFetchAt.IsZero() { // it waits for its next fetch, perhaps backed off after failures
+	if !src.NextFetchAt.IsZero() {
 		facts = append(facts, web.E("dt", nil, web.T("Next fetch")), web.E("dd", nil, web.T(web.When(src.NextFetchAt))))
+	}
+	var refetch web.Node = web.Nodes{}
+	// Only a source backed off after failures: a healthy one's next fetch is
+	// its adaptive interval's, which refetch refuses to forget.
+	if src.ConsecutiveFailures > 0 && !src.NextFetchAt.IsZero() {
 		refetch = web.PostForm("/admin/sources/"+src.ID+"/refetch", v.CSRF, nil,
 			web.E("button", web.At(web.A("type", "submit")), web.T("Fetch on the next run")), web.T(" "),
 			web.E("small", nil, web.T("Its failures and validators stay: if it still fails, it backs off further.")))

@@ -284,9 +284,9 @@ func TestFormsNeedTheCSRFTokenAndShowFieldErrors(t *testing.T) {
 	}
 }
 
-// TestAnEditorFetchesABackedOffSourceOnTheNextRun: a source waiting for its
-// next fetch shows "Fetch on the next run" (one without a next fetch does
-// not); the form needs a session, the CSRF token and the same origin; an
+// TestAnEditorFetchesABackedOffSourceOnTheNextRun: a source backed off
+// after failures shows "Fetch on the next run" (a healthy one waiting for
+// its adaptive interval's next fetch, and one without a next fetch, do not); the form needs a session, the CSRF token and the same origin; an
 // editor (not only an operator) sends it, is sent back to the source page
 // with a notice, and the source is due at once with its failures and
 // validators kept, audited under the editor's name; an unknown or malformed
@@ -337,6 +337,9 @@ func TestAnEditorFetchesABackedOffSourceOnTheNextRun(t *testing.T) {
 	}
 	if _, page := h.do("GET", "/admin/sources/fresh", nil, nil); strings.Contains(page, "/refetch") {
 		t.Error("a source without a next fetch offers Fetch on the next run")
+	}
+	if _, page := h.do("GET", "/admin/sources/calm", nil, nil); strings.Contains(page, "/refetch") || !strings.Contains(page, "Next fetch") {
+		t.Errorf("a healthy source's page offers Fetch on the next run, or hides its next fetch:\n%s", page)
 	}
 	token := h.csrf("/admin/sources/desk")
 	for _, c := range []struct {
