@@ -150,8 +150,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Fetch a source on the ingestion batch's next run.
-         * @description Makes a source due now, for an operator who knows a backed-off source works again (the publisher is back, a broken deploy was rolled back): its `next_fetch_at` is removed, so the next `ingest-feeds` run fetches it. Its `consecutive_failures`, `last_error`, `etag` and `last_modified` stay: a conditional GET still applies, and a source still broken backs off further from where it was. Changing the URL would forget the validators too. Repeating it is harmless; each call is audited (`source.refetch`). Takes no body: one is a 400. A malformed id is a 400, as for `GET /admin/api/sources/{id}`.
+         * Fetch a failing source on the ingestion batch's next run.
+         * @description Makes a failing source due now, for an operator who knows a backed-off source works again (the publisher is back, a broken deploy was rolled back): its `next_fetch_at` is removed, so the next `ingest-feeds` run fetches it, even before a publisher's `Retry-After`. Its `consecutive_failures`, `last_error`, `etag` and `last_modified` stay: a conditional GET still applies, and a source still broken backs off further from where it was. Changing the URL would forget the validators too. A source that is not failing (`consecutive_failures` 0) is a 409 and nothing changes: its `next_fetch_at` is its adaptive interval's, which it keeps. Repeating it on a failing source is harmless; each call is audited (`source.refetch`). Takes no body: one is a 400. A malformed id is a 400, as for `GET /admin/api/sources/{id}`.
          */
         post: operations["refetchSource"];
         delete?: never;
@@ -2111,6 +2111,27 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            /** @description `conflict`: the source is not failing (`consecutive_failures` is 0); it is fetched at its `next_fetch_at` and nothing changed. Not worth a retry. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Apigw-Requestid": components["headers"]["ApigwRequestid"];
+                    "Cache-Control": components["headers"]["ErrorCacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "message": "the source is not failing; it is fetched at its next_fetch_at",
+                     *         "request_id": "HA9XVmKgCUCvpw=="
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -186,6 +187,17 @@ func (c *console) createSource(w http.ResponseWriter, r *http.Request, v view) {
 }
 
 func (c *console) source(w http.ResponseWriter, r *http.Request, v view) {
+	switch s := r.URL.Query().Get("saved"); s {
+	case "created", "updated":
+		v.Notice = "Source " + s + "."
+	case "due":
+		v.Notice = "The source is fetched on the next run."
+	}
+	c.showSource(w, r, v, http.StatusOK)
+}
+
+// showSource reads the path's source and shows its page as stored.
+func (c *console) showSource(w http.ResponseWriter, r *http.Request, v view, status int) {
 	src, err := c.articles.GetSource(r.Context(), r.PathValue("id"))
 	if err != nil {
 		c.site.Fail(w, r, v, err)
@@ -193,13 +205,7 @@ func (c *console) source(w http.ResponseWriter, r *http.Request, v view) {
 	}
 	weight := src.Weight
 	in := article.SourceInput{ID: src.ID, URL: src.URL, Name: src.Name, Category: src.Category, Weight: &weight}
-	switch s := r.URL.Query().Get("saved"); s {
-	case "created", "updated":
-		v.Notice = "Source " + s + "."
-	case "due":
-		v.Notice = "The source is fetched on the next run."
-	}
-	c.sourceWith(w, r, v, http.StatusOK, src, in, nil)
+	c.sourceWith(w, r, v, status, src, in, nil)
 }
 
 func (c *console) sourceWith(w http.ResponseWriter, r *http.Request, v view, status int, src article.Source, in article.SourceInput, errs map[string]string) {
@@ -217,9 +223,13 @@ func (c *console) sourceWith(w http.ResponseWriter, r *http.Request, v view, sta
 	if src.LastError != "" {
 		facts = append(facts, web.E("dt", nil, web.T("Last error")), web.E("dd", nil, web.T(src.LastError)))
 	}
-	var refetch web.Node = web.Nodes{}
-	if !src.NextFetchAt.IsZero() { // it waits for its next fetch, perhaps backed off after failures
+	if !src.NextFetchAt.IsZero() {
 		facts = append(facts, web.E("dt", nil, web.T("Next fetch")), web.E("dd", nil, web.T(web.When(src.NextFetchAt))))
+	}
+	var refetch web.Node = web.Nodes{}
+	// Only a source backed off after failures: a healthy one's next fetch is
+	// its adaptive interval's, which refetch refuses to forget.
+	if src.ConsecutiveFailures > 0 && !src.NextFetchAt.IsZero() {
 		refetch = web.PostForm("/admin/sources/"+src.ID+"/refetch", v.CSRF, nil,
 			web.E("button", web.At(web.A("type", "submit")), web.T("Fetch on the next run")), web.T(" "),
 			web.E("small", nil, web.T("Its failures and validators stay: if it still fails, it backs off further.")))
@@ -283,22 +293,32 @@ func (c *console) deleteSource(w http.ResponseWriter, r *http.Request, v view) {
 }
 
 // refetchSource makes the source due on the ingestion batch's next run
-// (article.Service.RefetchSource), audited under the editor's name.
+// (article.Service.RefetchSource: one write, no read), audited under the
+// editor's name. A source that is not failing is left as it is (409): its
+// page says so.
 func (c *console) refetchSource(w http.ResponseWriter, r *http.Request, v view) {
 	id := r.PathValue("id")
-	before, err := c.articles.GetSource(r.Context(), id)
-	var after article.Source
-	if err == nil {
-		after, err = c.articles.RefetchSource(r.Context(), id)
-	}
-	if err == nil {
-		err = c.site.Audit(r, v, "source.refetch", id, before, after)
+	_, err := c.asEditor(r, v).RefetchSource(r.Context(), id)
+	if kiosk.ErrorCode(err) == kiosk.ECONFLICT {
+		v.Notice = "The source is not failing: it is fetched at its next fetch. Nothing changed."
+		c.showSource(w, r, v, http.StatusConflict)
+		return
 	}
 	if err != nil {
 		c.site.Fail(w, r, v, err)
 		return
 	}
 	http.Redirect(w, r, "/admin/sources/"+id+"?saved=due", http.StatusSeeOther)
+}
+
+// asEditor is the articles service auditing under the signed-in editor, as
+// admin-moderation's pages do: the service audits the change its write made.
+func (c *console) asEditor(r *http.Request, v view) *article.Service {
+	s := *c.articles
+	s.Audit = func(_ context.Context, ch article.Change) error {
+		return c.site.Audit(r, v, ch.Action, ch.Target, ch.Before, ch.After)
+	}
+	return &s
 }
 
 // KPI dashboard.

@@ -284,17 +284,19 @@ func TestFormsNeedTheCSRFTokenAndShowFieldErrors(t *testing.T) {
 	}
 }
 
-// TestAnEditorFetchesABackedOffSourceOnTheNextRun: a source waiting for its
-// next fetch shows "Fetch on the next run" (one without a next fetch does
-// not); the form needs a session, the CSRF token and the same origin; an
+// TestAnEditorFetchesABackedOffSourceOnTheNextRun: a source backed off
+// after failures shows "Fetch on the next run" (a healthy one waiting for
+// its adaptive interval's next fetch, and one without a next fetch, do not); the form needs a session, the CSRF token and the same origin; an
 // editor (not only an operator) sends it, is sent back to the source page
 // with a notice, and the source is due at once with its failures and
 // validators kept, audited under the editor's name; an unknown or malformed
-// source is a 4xx that changes nothing.
+// source is a 4xx that changes nothing, and a source that is not failing (an
+// editor may post the form by hand) is a 409 whose page says so, its next
+// fetch kept.
 func TestAnEditorFetchesABackedOffSourceOnTheNextRun(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	for _, id := range []string{"desk", "fresh"} {
+	for _, id := range []string{"desk", "fresh", "calm"} {
 		if err := h.store.PutSource(ctx, article.Source{ID: id, URL: "https://" + id + ".example/feed", Name: id, Category: "world", Weight: 1,
 			CreatedAt: now, UpdatedAt: now}); err != nil {
 			t.Fatal(err)
@@ -303,6 +305,9 @@ func TestAnEditorFetchesABackedOffSourceOnTheNextRun(t *testing.T) {
 	charged := article.FetchState{ETag: `"e"`, LastModified: "Tue, 24 Nov 2026 10:00:00 GMT", LastChecked: now, ConsecutiveFailures: 3,
 		LastError: "parse: parser_failed", NextFetchAt: now.Add(time.Hour)}
 	if err := h.store.RecordFetch(ctx, "desk", charged); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.store.RecordFetch(ctx, "calm", article.FetchState{LastChecked: now, LastSuccess: now, NextFetchAt: now.Add(4 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	due := func() bool {
@@ -333,6 +338,9 @@ func TestAnEditorFetchesABackedOffSourceOnTheNextRun(t *testing.T) {
 	if _, page := h.do("GET", "/admin/sources/fresh", nil, nil); strings.Contains(page, "/refetch") {
 		t.Error("a source without a next fetch offers Fetch on the next run")
 	}
+	if _, page := h.do("GET", "/admin/sources/calm", nil, nil); strings.Contains(page, "/refetch") || !strings.Contains(page, "Next fetch") {
+		t.Errorf("a healthy source's page offers Fetch on the next run, or hides its next fetch:\n%s", page)
+	}
 	token := h.csrf("/admin/sources/desk")
 	for _, c := range []struct {
 		name   string
@@ -350,6 +358,16 @@ func TestAnEditorFetchesABackedOffSourceOnTheNextRun(t *testing.T) {
 	for _, path := range []string{"/admin/sources/nope/refetch", "/admin/sources/UPPER/refetch", "/admin/sources/%2e%2e/refetch"} {
 		if resp, _ := h.do("POST", path, url.Values{"csrf": {token}}, nil); resp.StatusCode < 400 || resp.StatusCode >= 500 {
 			t.Errorf("POST %s: %d, want a 4xx", path, resp.StatusCode)
+		}
+	}
+	for _, id := range []string{"calm", "fresh"} {
+		was, _ := h.store.GetSource(ctx, id)
+		resp, page := h.do("POST", "/admin/sources/"+id+"/refetch", url.Values{"csrf": {token}}, nil)
+		if resp.StatusCode != http.StatusConflict || !strings.Contains(page, "The source is not failing: it is fetched at its next fetch. Nothing changed.") {
+			t.Errorf("refetch %s, not failing: %d, want 409 and the notice:\n%s", id, resp.StatusCode, page)
+		}
+		if got, _ := h.store.GetSource(ctx, id); got != was {
+			t.Errorf("refetch %s, not failing, changed it: %+v, was %+v", id, got, was)
 		}
 	}
 	if due() || len(refetches()) != 0 {

@@ -175,8 +175,9 @@ func TestTheStoryRoutesSplitMergeAndLeadThroughTheService(t *testing.T) {
 // /admin/api/sources/{id}/refetch answers 200 with the source without a
 // next_fetch_at, its failures, last error and validators kept; the source is
 // due at once; a repeat is harmless; an unknown id is a 404 and a malformed
-// one answers as GET does; a body, or a caller without the admin role, is
-// refused and changes nothing.
+// one answers as GET does; a source that is not failing is a 409 conflict
+// (its adaptive interval is kept); a body, or a caller without the admin
+// role, is refused and changes nothing.
 func TestRefetchMakesABackedOffSourceDueAndKeepsItsFetchState(t *testing.T) {
 	h, st, audit := serve()
 	ctx := context.Background()
@@ -227,6 +228,22 @@ func TestRefetchMakesABackedOffSourceDueAndKeepsItsFetchState(t *testing.T) {
 	var e httpapi.ErrorBody
 	if rec.Code != 404 || json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.Error.Code != "not_found" {
 		t.Errorf("an unknown source: %d %s, want a 404 not_found", rec.Code, rec.Body)
+	}
+	// A healthy source polled every 4 hours keeps its interval.
+	if err := st.PutSource(ctx, article.Source{ID: "calm", URL: "https://calm.example/feed", Name: "Calm", Category: "world", Weight: 1,
+		CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	_ = st.RecordFetch(ctx, "calm", article.FetchState{LastChecked: now, LastSuccess: now, NextFetchAt: now.Add(4 * time.Hour)})
+	calm, _ := st.GetSource(ctx, "calm")
+	rec = call(t, h, contract.RoleAdmin, "POST", "/admin/api/sources/calm/refetch", "")
+	e = httpapi.ErrorBody{}
+	if rec.Code != 409 || json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.Error.Code != "conflict" ||
+		e.Error.Message != "the source is not failing; it is fetched at its next_fetch_at" {
+		t.Errorf("a source that is not failing: %d %s, want a 409 conflict saying why", rec.Code, rec.Body)
+	}
+	if got, _ := st.GetSource(ctx, "calm"); got != calm {
+		t.Errorf("a refused refetch changed the source: %+v, was %+v", got, calm)
 	}
 	for _, id := range []string{"UPPER", "a", strings.Repeat("a", 41)} {
 		get := call(t, h, contract.RoleAdmin, "GET", "/admin/api/sources/"+id, "")

@@ -187,8 +187,9 @@ func TestSourcesAdminAPI(t *testing.T) {
 // /admin/api/sources/{id}/refetch answers 200 with the source, no
 // next_fetch_at, its failures and last error kept; the very next ingestion
 // run fetches it, and as it still fails it backs off further (30 minutes, not
-// 15 again). A body, an unknown or malformed id, and callers without the
-// admin token are refused and change nothing.
+// 15 again). A body, an unknown or malformed id, callers without the admin
+// token, and a source that is not failing (409: it keeps its adaptive
+// interval) are refused and change nothing.
 func TestRefetchFetchesABackedOffSourceOnTheNextRun(t *testing.T) {
 	tok := cloud.AdminToken()
 	id := fmt.Sprintf("refetch-%d", time.Now().UnixNano()%1e9)
@@ -198,13 +199,20 @@ func TestRefetchFetchesABackedOffSourceOnTheNextRun(t *testing.T) {
 		t.Fatalf("create: %d %s", status, body)
 	}
 	t.Cleanup(func() { admin(t, "DELETE", "/admin/api/sources/"+id, tok, "", "") })
+	// A feed that works: the source is fetched and not failing.
+	healthy := id + "-ok"
+	if status, body := admin(t, "POST", "/admin/api/sources", tok, "application/json", fmt.Sprintf(
+		`{"id":%q,"name":"Healthy","category":"load","weight":1,"url":%q}`, healthy, cloud.APIURL+"/_local/feeds/"+healthy+"?items=1")); status != 201 {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	t.Cleanup(func() { admin(t, "DELETE", "/admin/api/sources/"+healthy, tok, "", "") })
 	type state struct {
 		Failures    int       `json:"consecutive_failures"`
 		LastError   string    `json:"last_error"`
 		LastChecked time.Time `json:"last_checked"`
 		NextFetchAt time.Time `json:"next_fetch_at"`
 	}
-	read := func(what string) state {
+	readSource := func(id, what string) state {
 		t.Helper()
 		var s state
 		if status, body := admin(t, "GET", "/admin/api/sources/"+id, tok, "", ""); status != 200 || json.Unmarshal(body, &s) != nil {
@@ -212,6 +220,7 @@ func TestRefetchFetchesABackedOffSourceOnTheNextRun(t *testing.T) {
 		}
 		return s
 	}
+	read := func(what string) state { t.Helper(); return readSource(id, what) }
 	runNow(t, "ingest-feeds")
 	first := read("after the first run")
 	if first.Failures != 1 || first.LastError == "" || first.NextFetchAt.Sub(first.LastChecked) != 15*time.Minute {
@@ -220,6 +229,18 @@ func TestRefetchFetchesABackedOffSourceOnTheNextRun(t *testing.T) {
 	runNow(t, "ingest-feeds")
 	if s := read("after a second run"); s != first {
 		t.Fatalf("a backed-off source was fetched again: %+v, was %+v", s, first)
+	}
+	ok := readSource(healthy, "the healthy source after two runs")
+	if ok.Failures != 0 || ok.NextFetchAt.IsZero() {
+		t.Fatalf("the healthy source: %+v, want fetched, no failure and a next fetch", ok)
+	}
+	status, body := admin(t, "POST", "/admin/api/sources/"+healthy+"/refetch", tok, "", "")
+	var e httpapi.ErrorBody
+	if status != 409 || json.Unmarshal(body, &e) != nil || e.Error.Code != "conflict" {
+		t.Errorf("refetch a source that is not failing: %d %s, want a 409 conflict", status, body)
+	}
+	if s := readSource(healthy, "after its refused refetch"); s != ok {
+		t.Errorf("a refused refetch changed the healthy source: %+v, was %+v", s, ok)
 	}
 
 	for _, c := range []struct {

@@ -534,8 +534,7 @@ func (s *DynamoStore) UpdateSource(ctx context.Context, src Source) (Source, err
 			Set("url", src.URL).Set("name", src.Name).Set("category", src.Category).Set("weight", src.Weight).
 			Set("updated_at", src.UpdatedAt.UTC()).If("attribute_exists(pk) AND $ = ?", "url", old.URL)
 		if old.URL != src.URL {
-			u = u.Remove("etag", "last_modified", "next_fetch_at").Set("consecutive_failures", 0).
-				Set("gsi4pk", dueKind).Set("gsi4sk", dueKey(time.Time{}, src.ID))
+			u = setDue(u.Remove("etag", "last_modified", "next_fetch_at").Set("consecutive_failures", 0), time.Time{}, src.ID)
 		}
 		var it sourceItem
 		err = u.Value(ctx, &it)
@@ -611,7 +610,7 @@ func (s *DynamoStore) RecordFetch(ctx context.Context, id string, st FetchState)
 		u = u.Set("last_success", st.LastSuccess.UTC())
 	}
 	if !st.NextFetchAt.IsZero() {
-		u = u.Set("next_fetch_at", st.NextFetchAt.UTC()).Set("gsi4pk", dueKind).Set("gsi4sk", dueKey(st.NextFetchAt, id))
+		u = setDue(u.Set("next_fetch_at", st.NextFetchAt.UTC()), st.NextFetchAt, id)
 	}
 	err := u.Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
@@ -621,16 +620,20 @@ func (s *DynamoStore) RecordFetch(ctx context.Context, id string, st FetchState)
 }
 
 // MakeSourceDue removes next_fetch_at and puts the source first in by-due
-// (dueKey of the zero time, as for a new source or a new URL), in one
-// conditional update: the counters and validators RecordFetch keeps are left
-// as they are.
+// (dueKey of the zero time, as for a new source or a new URL), in one update
+// conditional on the source failing, that returns the item as it was
+// (ALL_OLD): the counters and validators RecordFetch keeps are left as they
+// are. A failed condition is told apart by a read: no source, or one not
+// failing.
 func (s *DynamoStore) MakeSourceDue(ctx context.Context, id string) (Source, error) {
 	var it sourceItem
-	err := s.table.Update("pk", sourcePK(id)).Remove("next_fetch_at").
-		Set("gsi4pk", dueKind).Set("gsi4sk", dueKey(time.Time{}, id)).
-		If("attribute_exists(pk)").Value(ctx, &it)
+	err := setDue(s.table.Update("pk", sourcePK(id)).Remove("next_fetch_at"), time.Time{}, id).
+		If("attribute_exists(pk) AND consecutive_failures > ?", 0).OldValue(ctx, &it)
 	if dynamo.IsCondCheckFailed(err) {
-		return Source{}, notFound("no source %s", id)
+		if _, err := s.GetSource(ctx, id); err != nil {
+			return Source{}, err
+		}
+		return Source{}, notFailing()
 	}
 	if err != nil {
 		return Source{}, err
@@ -641,6 +644,12 @@ func (s *DynamoStore) MakeSourceDue(ctx context.Context, id string) (Source, err
 // dueKey places a source in the by-due index: its next fetch (fixed width,
 // so text order is time order; zero sorts first), then its id.
 func dueKey(next time.Time, id string) string { return next.UTC().Format(sortTime) + "#" + id }
+
+// setDue files the source id under next in by-due: the one place an update
+// writes the index's key.
+func setDue(u *dynamo.Update, next time.Time, id string) *dynamo.Update {
+	return u.Set("gsi4pk", dueKind).Set("gsi4sk", dueKey(next, id))
+}
 
 // DueSources queries the by-due index through now. The index is eventually
 // consistent: a fetch recorded a moment ago may still list its source as due,
@@ -682,7 +691,7 @@ func (s *DynamoStore) IndexDueSources(ctx context.Context) (int, error) {
 		if it.GSI4PK != "" {
 			continue
 		}
-		err := s.table.Update("pk", it.PK).Set("gsi4pk", dueKind).Set("gsi4sk", dueKey(it.NextFetchAt, it.ID)).
+		err := setDue(s.table.Update("pk", it.PK), it.NextFetchAt, it.ID).
 			If("attribute_exists(pk) AND attribute_not_exists(gsi4pk)").Run(ctx)
 		if err != nil && !dynamo.IsCondCheckFailed(err) {
 			return n, err

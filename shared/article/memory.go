@@ -267,8 +267,8 @@ func (m *MemoryStore) RecordFetch(_ context.Context, id string, st FetchState) e
 	return nil
 }
 
-// MakeSourceDue forgets a source's next fetch and keeps the rest of its
-// fetch state.
+// MakeSourceDue forgets a failing source's next fetch, keeps the rest of
+// its fetch state and returns the source as it was.
 func (m *MemoryStore) MakeSourceDue(_ context.Context, id string) (Source, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -276,8 +276,12 @@ func (m *MemoryStore) MakeSourceDue(_ context.Context, id string) (Source, error
 	if !ok {
 		return Source{}, notFound("no source %s", id)
 	}
-	s.NextFetchAt = time.Time{}
-	m.sources[id] = s
+	if s.ConsecutiveFailures == 0 {
+		return Source{}, notFailing()
+	}
+	due := s
+	due.NextFetchAt = time.Time{}
+	m.sources[id] = due
 	return s, nil
 }
 

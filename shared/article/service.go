@@ -545,21 +545,26 @@ func (s *Service) DeleteSource(ctx context.Context, id string) error {
 	return s.audit(ctx, "source.delete", id, before, nil)
 }
 
-// RefetchSource makes a source due on the ingestion batch's next run — for
-// an operator who knows a backed-off source works again (the publisher is
-// back, a broken parse-feed deploy was rolled back) — without changing its
-// URL, which would forget its validators. Its failures and last error stay:
-// a source still broken backs off further from where it was. Repeating it
-// changes nothing more; each call is audited (source.refetch).
+// RefetchSource makes a failing source due on the ingestion batch's next
+// run — for an operator who knows a backed-off source works again (the
+// publisher is back, a broken parse-feed deploy was rolled back) — without
+// changing its URL, which would forget its validators. Its failures and last
+// error stay: a source still broken backs off further from where it was. A
+// source that is not failing is a conflict and changes nothing: it is
+// fetched at its adaptive interval's next fetch. Repeating it changes
+// nothing more; each call is audited (source.refetch) with the
+// source as the one write found it and left it. It returns the source as
+// stored.
 func (s *Service) RefetchSource(ctx context.Context, id string) (Source, error) {
-	before, err := s.GetSource(ctx, id)
-	if err != nil {
-		return Source{}, err
+	if !contract.ValidSlug(id) {
+		return Source{}, kiosk.Errorf(kiosk.EINVALID, "bad source id")
 	}
-	after, err := s.Store.MakeSourceDue(ctx, id)
+	before, err := s.Store.MakeSourceDue(ctx, id)
 	if err != nil {
 		return Source{}, codes.Translate(err)
 	}
+	after := before
+	after.NextFetchAt = time.Time{}
 	return after, s.audit(ctx, "source.refetch", id, before, after)
 }
 

@@ -301,6 +301,11 @@ func TestEveryEditorChangeIsAuditedAfterItIsStored(t *testing.T) {
 	if _, err := s.Moderate(ctx, a.ID, ModerationInput{Hidden: &yes, Pinned: &no}); err != nil {
 		t.Fatal(err)
 	}
+	_ = st.RecordFetch(ctx, "desk", FetchState{LastChecked: t0, NextFetchAt: t0.Add(4 * time.Hour)})
+	if _, err := s.RefetchSource(ctx, "desk"); kiosk.ErrorCode(err) != kiosk.ECONFLICT ||
+		kiosk.ErrorMessage(err) != "the source is not failing; it is fetched at its next_fetch_at" {
+		t.Fatalf("refetch a source that is not failing: %v, want a conflict saying why", err)
+	}
 	_ = st.RecordFetch(ctx, "desk", FetchState{LastChecked: t0, ConsecutiveFailures: 1, LastError: "timeout", NextFetchAt: t0.Add(15 * time.Minute)})
 	if _, err := s.RefetchSource(ctx, "desk"); err != nil {
 		t.Fatal(err)
@@ -331,6 +336,50 @@ func TestEveryEditorChangeIsAuditedAfterItIsStored(t *testing.T) {
 	}
 	if _, err := s.GetSource(ctx, "desk2"); err != nil {
 		t.Errorf("the change whose record failed is not kept: %v", err)
+	}
+}
+
+// fetchedMeanwhile is the memory store where an ingestion run records a
+// failed fetch of the source right after anyone reads it.
+type fetchedMeanwhile struct{ *MemoryStore }
+
+func (m fetchedMeanwhile) GetSource(ctx context.Context, id string) (Source, error) {
+	src, err := m.MemoryStore.GetSource(ctx, id)
+	st := src.FetchState
+	st.ConsecutiveFailures++
+	_ = m.RecordFetch(ctx, id, st)
+	return src, err
+}
+
+// TestARefetchIsAuditedAsItsOneWriteFoundTheSource: the audit record's
+// before is the source the write changed, not an earlier read a fetch
+// recorded meanwhile made stale, and its after is the source as stored.
+func TestARefetchIsAuditedAsItsOneWriteFoundTheSource(t *testing.T) {
+	ctx := context.Background()
+	st := newMemory(t)
+	_ = st.PutSource(ctx, Source{ID: "desk", URL: "https://a.example/feed", Name: "Desk", Category: "tech", Weight: 1, CreatedAt: t0, UpdatedAt: t0})
+	_ = st.RecordFetch(ctx, "desk", FetchState{LastChecked: t0, ConsecutiveFailures: 1, LastError: "timeout", NextFetchAt: t0.Add(15 * time.Minute)})
+	var changes []Change
+	s := &Service{Store: fetchedMeanwhile{st}, Audit: func(_ context.Context, c Change) error {
+		changes = append(changes, c)
+		return nil
+	}}
+	got, err := s.RefetchSource(ctx, "desk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := st.GetSource(ctx, "desk")
+	if got != stored {
+		t.Errorf("returned %+v, stored %+v", got, stored)
+	}
+	if len(changes) != 1 {
+		t.Fatalf("audited %d changes, want 1", len(changes))
+	}
+	before, after := changes[0].Before.(Source), changes[0].After.(Source)
+	was := stored
+	was.NextFetchAt = before.NextFetchAt
+	if after != stored || before != was || before.NextFetchAt.IsZero() {
+		t.Errorf("audited %+v → %+v\nwant the source the write found → %+v", before, after, stored)
 	}
 }
 

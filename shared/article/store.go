@@ -60,12 +60,15 @@ type Store interface {
 	// MaxValidator and with the error cut to MaxLastError; a source deleted
 	// meanwhile is left deleted.
 	RecordFetch(ctx context.Context, id string, st FetchState) error
-	// MakeSourceDue makes a source due now, as if never charged: its next
-	// fetch is forgotten (the by-due index lists it first) and the rest of its
-	// fetch state — failures, last error, validators — kept, so a source still
-	// broken backs off further from where it was. One conditional write,
-	// harmless to repeat; ErrNotFound when there is no such source. It returns
-	// the source as stored.
+	// MakeSourceDue makes a failing source due now; its next fetch forgotten
+	// (the by-due index lists it first) and the rest of its fetch state —
+	// failures, last error, validators — kept, so a source still broken backs
+	// off further from where it was. One conditional write, harmless to
+	// repeat; ErrNotFound when there is no such source, ErrConflict when it is
+	// not failing (no consecutive failures): its next fetch is its adaptive
+	// interval's, which forgetting it would restart at MinInterval. It
+	// returns the source as it was before the write (what the write changed,
+	// for the audit log, without a read that another write could follow).
 	MakeSourceDue(ctx context.Context, id string) (Source, error)
 
 	// DueSources lists the sources whose next fetch is at or before now,
@@ -163,4 +166,9 @@ func exists(format string, args ...any) error {
 
 func conflict(format string, args ...any) error {
 	return &storeError{ErrConflict, fmt.Sprintf(format, args...)}
+}
+
+// notFailing is MakeSourceDue's refusal of a source that is not failing.
+func notFailing() error {
+	return conflict("the source is not failing; it is fetched at its next_fetch_at")
 }

@@ -532,10 +532,10 @@ func madeDueSuite(t *testing.T, newStore func(t *testing.T) Store) {
 	}
 	want := charged
 	want.NextFetchAt = time.Time{}
-	for i := range 2 { // a repeat changes nothing
+	for i, was := range []FetchState{charged, want} { // a repeat changes nothing
 		got, err := s.MakeSourceDue(ctx, "broken")
-		if err != nil || got.ID != "broken" || got.URL != "https://broken.example/feed" || got.FetchState != want {
-			t.Errorf("call %d returned %+v, %v\nwant the fetch state %+v (no next fetch, the rest kept)", i+1, got.FetchState, err, want)
+		if err != nil || got.ID != "broken" || got.URL != "https://broken.example/feed" || got.FetchState != was {
+			t.Errorf("call %d returned %+v, %v\nwant the fetch state it found, %+v", i+1, got.FetchState, err, was)
 		}
 		due, err := s.DueSources(ctx, t0, 10)
 		if err != nil || len(due) != 1 || due[0].ID != "broken" || due[0].FetchState != want {
@@ -544,6 +544,22 @@ func madeDueSuite(t *testing.T, newStore func(t *testing.T) Store) {
 	}
 	if got, _ := s.GetSource(ctx, "broken"); got.FetchState != want || got.Name != "broken" || !got.UpdatedAt.Equal(t0) {
 		t.Errorf("stored %+v, want its fields and %+v", got, want)
+	}
+	// A source that is not failing is refused and kept as it was: fetched at
+	// its adaptive interval (other), or new and due already (fresh).
+	healthy, _ := s.GetSource(ctx, "other")
+	_ = s.PutSource(ctx, Source{ID: "fresh", URL: "https://fresh.example/feed", Name: "fresh", Category: "tech", Weight: 1, CreatedAt: t0, UpdatedAt: t0})
+	fresh, _ := s.GetSource(ctx, "fresh")
+	for _, was := range []Source{healthy, fresh} {
+		if _, err := s.MakeSourceDue(ctx, was.ID); !errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound) {
+			t.Errorf("a source not failing (%s): %v, want ErrConflict", was.ID, err)
+		}
+		if got, err := s.GetSource(ctx, was.ID); err != nil || got != was {
+			t.Errorf("a refused %s is now %+v, %v; was %+v", was.ID, got, err, was)
+		}
+	}
+	if due, _ := s.DueSources(ctx, t0.Add(90*time.Minute), 10); len(due) != 2 || due[0].ID != "broken" || due[1].ID != "fresh" {
+		t.Errorf("due after the refusals: %+v, want broken and fresh (other keeps its next fetch)", due)
 	}
 	if _, err := s.MakeSourceDue(ctx, "nope"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("an unknown source: %v, want ErrNotFound", err)
@@ -555,8 +571,8 @@ func madeDueSuite(t *testing.T, newStore func(t *testing.T) Store) {
 	if _, err := s.MakeSourceDue(ctx, "broken"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("a deleted source: %v, want ErrNotFound", err)
 	}
-	if due, _ := s.DueSources(ctx, t0, 10); len(due) != 0 {
-		t.Errorf("a deleted source made due came back: %+v", due)
+	if due, _ := s.DueSources(ctx, t0, 10); len(due) != 1 || due[0].ID != "fresh" {
+		t.Errorf("a deleted source made due came back: %+v, want fresh alone", due)
 	}
 }
 
