@@ -819,13 +819,21 @@ func (h *Harness) Sources(ctx context.Context, n int) (Point, error) {
 	// Every source due on the measured run, whatever interval the last run
 	// gave it (a poll schedule that spaces sources out makes a run cheaper;
 	// this is the run where all are due).
+	sources, err := store.ListSources(ctx)
+	if err != nil {
+		return Point{}, fmt.Errorf("list the sources: %w", err)
+	}
+	byID := map[string]article.Source{}
+	for _, src := range sources {
+		byID[src.ID] = src
+	}
 	var due []int
 	for i := range n {
 		due = append(due, i)
 	}
 	at := h.Cloud.Now().UTC()
 	if err := each(due, func(i int) error {
-		return store.RecordFetch(ctx, fmt.Sprintf("scale-src-%05d", i), article.FetchState{LastChecked: at, LastSuccess: at, NextFetchAt: at})
+		return store.RecordFetch(ctx, byID[fmt.Sprintf("scale-src-%05d", i)], article.FetchState{LastChecked: at, LastSuccess: at, NextFetchAt: at})
 	}); err != nil {
 		return Point{}, fmt.Errorf("make the sources due: %w", err)
 	}

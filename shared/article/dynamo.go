@@ -588,14 +588,22 @@ func (s *DynamoStore) ListSources(ctx context.Context) ([]Source, error) {
 }
 
 // RecordFetch updates only the fetch state, so a concurrent edit of the
-// source's fields is kept; validators over MaxValidator are not kept and the
-// error is cut to MaxLastError, so no response can grow the item past
-// DynamoDB's 400 KB.
-func (s *DynamoStore) RecordFetch(ctx context.Context, id string, st FetchState) error {
+// source's name, category or weight is kept; validators over MaxValidator are
+// not kept and the error is cut to MaxLastError, so no response can grow the
+// item past DynamoDB's 400 KB. The update is conditional on was's URL and
+// next fetch: a URL changed or a refetch asked for while the run fetched
+// wins (a failed condition is no error).
+func (s *DynamoStore) RecordFetch(ctx context.Context, was Source, st FetchState) error {
 	st = st.bounded()
+	id := was.ID
 	u := s.table.Update("pk", sourcePK(id)).
 		Set("consecutive_failures", st.ConsecutiveFailures).Set("last_checked", st.LastChecked.UTC()).
-		If("attribute_exists(pk)")
+		If("attribute_exists(pk) AND $ = ?", "url", was.URL)
+	if was.NextFetchAt.IsZero() {
+		u = u.If("attribute_not_exists($)", "next_fetch_at")
+	} else {
+		u = u.If("$ = ?", "next_fetch_at", was.NextFetchAt.UTC())
+	}
 	set := func(name, v string) {
 		if v == "" {
 			u = u.Remove(name)
@@ -614,7 +622,7 @@ func (s *DynamoStore) RecordFetch(ctx context.Context, id string, st FetchState)
 	}
 	err := u.Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
-		return nil // deleted meanwhile: leave it deleted
+		return nil // deleted, re-pointed or made due meanwhile: left as it is
 	}
 	return err
 }

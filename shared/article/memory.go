@@ -246,13 +246,15 @@ func (m *MemoryStore) ListSources(_ context.Context) ([]Source, error) {
 // RecordFetch updates only the fetch state, as the DynamoDB update does: empty
 // validators and error are removed, validators over MaxValidator are not
 // kept, the error is cut to MaxLastError, zero success and next-fetch times
-// are left as they were; a deleted source stays deleted.
-func (m *MemoryStore) RecordFetch(_ context.Context, id string, st FetchState) error {
+// are left as they were; a source deleted, re-pointed or made due since was
+// was read is left as it is.
+func (m *MemoryStore) RecordFetch(_ context.Context, was Source, st FetchState) error {
 	st = st.bounded()
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	id := was.ID
 	s, ok := m.sources[id]
-	if !ok {
+	if !ok || s.URL != was.URL || !s.NextFetchAt.Equal(was.NextFetchAt) {
 		return nil
 	}
 	s.ConsecutiveFailures, s.LastChecked = st.ConsecutiveFailures, st.LastChecked.UTC()

@@ -301,12 +301,12 @@ func TestEveryEditorChangeIsAuditedAfterItIsStored(t *testing.T) {
 	if _, err := s.Moderate(ctx, a.ID, ModerationInput{Hidden: &yes, Pinned: &no}); err != nil {
 		t.Fatal(err)
 	}
-	_ = st.RecordFetch(ctx, "desk", FetchState{LastChecked: t0, NextFetchAt: t0.Add(4 * time.Hour)})
+	recordFetch(t, st, "desk", FetchState{LastChecked: t0, NextFetchAt: t0.Add(4 * time.Hour)})
 	if _, err := s.RefetchSource(ctx, "desk"); kiosk.ErrorCode(err) != kiosk.ECONFLICT ||
 		kiosk.ErrorMessage(err) != "the source is not failing; it is fetched at its next_fetch_at" {
 		t.Fatalf("refetch a source that is not failing: %v, want a conflict saying why", err)
 	}
-	_ = st.RecordFetch(ctx, "desk", FetchState{LastChecked: t0, ConsecutiveFailures: 1, LastError: "timeout", NextFetchAt: t0.Add(15 * time.Minute)})
+	recordFetch(t, st, "desk", FetchState{LastChecked: t0, ConsecutiveFailures: 1, LastError: "timeout", NextFetchAt: t0.Add(15 * time.Minute)})
 	if _, err := s.RefetchSource(ctx, "desk"); err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +347,7 @@ func (m fetchedMeanwhile) GetSource(ctx context.Context, id string) (Source, err
 	src, err := m.MemoryStore.GetSource(ctx, id)
 	st := src.FetchState
 	st.ConsecutiveFailures++
-	_ = m.RecordFetch(ctx, id, st)
+	_ = m.RecordFetch(ctx, src, st)
 	return src, err
 }
 
@@ -358,7 +358,7 @@ func TestARefetchIsAuditedAsItsOneWriteFoundTheSource(t *testing.T) {
 	ctx := context.Background()
 	st := newMemory(t)
 	_ = st.PutSource(ctx, Source{ID: "desk", URL: "https://a.example/feed", Name: "Desk", Category: "tech", Weight: 1, CreatedAt: t0, UpdatedAt: t0})
-	_ = st.RecordFetch(ctx, "desk", FetchState{LastChecked: t0, ConsecutiveFailures: 1, LastError: "timeout", NextFetchAt: t0.Add(15 * time.Minute)})
+	recordFetch(t, st, "desk", FetchState{LastChecked: t0, ConsecutiveFailures: 1, LastError: "timeout", NextFetchAt: t0.Add(15 * time.Minute)})
 	var changes []Change
 	s := &Service{Store: fetchedMeanwhile{st}, Audit: func(_ context.Context, c Change) error {
 		changes = append(changes, c)

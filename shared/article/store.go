@@ -56,10 +56,14 @@ type Store interface {
 	DeleteSource(ctx context.Context, id string) error          // ErrNotFound
 	GetSource(ctx context.Context, id string) (Source, error)   // ErrNotFound
 	ListSources(ctx context.Context) ([]Source, error)          // by id
-	// RecordFetch stores a source's fetch state, without a validator over
-	// MaxValidator and with the error cut to MaxLastError; a source deleted
-	// meanwhile is left deleted.
-	RecordFetch(ctx context.Context, id string, st FetchState) error
+	// RecordFetch stores the fetch state of source was (as the run read it,
+	// before fetching), without a validator over MaxValidator and with the
+	// error cut to MaxLastError — only while the source still has was's URL
+	// and next fetch. A source deleted, re-pointed (UpdateSource forgot the
+	// old URL's state) or made due (MakeSourceDue) meanwhile is left as it
+	// is: the fetch answered for a URL or a schedule it no longer has, and
+	// its next run fetches it.
+	RecordFetch(ctx context.Context, was Source, st FetchState) error
 	// MakeSourceDue makes a failing source due now; its next fetch forgotten
 	// (the by-due index lists it first) and the rest of its fetch state —
 	// failures, last error, validators — kept, so a source still broken backs

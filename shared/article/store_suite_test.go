@@ -19,6 +19,7 @@ func storeSuite(t *testing.T, newStore func(t *testing.T) Store) {
 	t.Run("fetch state", func(t *testing.T) { fetchStateSuite(t, newStore) })
 	t.Run("due sources come from the due index, soonest first", func(t *testing.T) { dueSuite(t, newStore) })
 	t.Run("a charged source made due is listed due at once and keeps its fetch state", func(t *testing.T) { madeDueSuite(t, newStore) })
+	t.Run("a fetch is recorded only for the URL and schedule it was made for", func(t *testing.T) { recordRaceSuite(t, newStore) })
 	t.Run("websub subscriptions", func(t *testing.T) { subscriptionSuite(t, newStore) })
 	t.Run("the checkpoint only moves forward", func(t *testing.T) { checkpointSuite(t, newStore) })
 	t.Run("stories and editorial state", func(t *testing.T) { storySuite(t, newStore) })
@@ -268,6 +269,19 @@ func articleSuite(t *testing.T, newStore func(t *testing.T) Store) {
 	})
 }
 
+// recordFetch records st for the source as it is stored now, as a run that
+// read it just before fetching does.
+func recordFetch(t *testing.T, s Store, id string, st FetchState) {
+	t.Helper()
+	src, err := s.GetSource(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordFetch(context.Background(), src, st); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func sourceSuite(t *testing.T, newStore func(t *testing.T) Store) {
 	ctx := context.Background()
 	s := newStore(t)
@@ -279,9 +293,7 @@ func sourceSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		t.Errorf("duplicate create: %v", err)
 	}
 	st := FetchState{ETag: `"e"`, LastModified: "lm", LastChecked: t0, LastSuccess: t0, ConsecutiveFailures: 0}
-	if err := s.RecordFetch(ctx, src.ID, st); err != nil {
-		t.Fatal(err)
-	}
+	recordFetch(t, s, src.ID, st)
 	got, _ := s.GetSource(ctx, src.ID)
 	if got.ETag != `"e"` || got.Name != "Tech" || !got.LastSuccess.Equal(t0) {
 		t.Errorf("after RecordFetch: %+v", got)
@@ -305,7 +317,7 @@ func sourceSuite(t *testing.T, newStore func(t *testing.T) Store) {
 	if err := s.DeleteSource(ctx, src.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecordFetch(ctx, src.ID, st); err != nil {
+	if err := s.RecordFetch(ctx, got, st); err != nil {
 		t.Errorf("recording a deleted source's fetch: %v", err)
 	}
 	if _, err := s.GetSource(ctx, src.ID); !errors.Is(err, ErrNotFound) {
@@ -415,14 +427,14 @@ func fetchStateSuite(t *testing.T, newStore func(t *testing.T) Store) {
 	}
 	failing := FetchState{ETag: `"e"`, LastModified: "lm", LastChecked: t0, ConsecutiveFailures: 2, LastError: "timeout",
 		NextFetchAt: t0.Add(time.Hour), LastSuccess: t0.Add(-time.Hour)}
-	_ = s.RecordFetch(ctx, "desk", failing)
-	_ = s.RecordFetch(ctx, "desk", FetchState{LastChecked: t0.Add(time.Minute)}) // a 304 of a feed without validators
+	recordFetch(t, s, "desk", failing)
+	recordFetch(t, s, "desk", FetchState{LastChecked: t0.Add(time.Minute)}) // a 304 of a feed without validators
 	got, _ := s.GetSource(ctx, "desk")
 	want := FetchState{LastChecked: t0.Add(time.Minute), LastSuccess: t0.Add(-time.Hour), NextFetchAt: t0.Add(time.Hour)}
 	if got.FetchState != want {
 		t.Errorf("fetch state = %+v\nwant %+v (empty validators and error removed, zero times left as they were)", got.FetchState, want)
 	}
-	_ = s.RecordFetch(ctx, "desk", failing)
+	recordFetch(t, s, "desk", failing)
 	src.Name, src.UpdatedAt = "Desk 2", t0.Add(time.Hour)
 	updated, err := s.UpdateSource(ctx, src)
 	if err != nil {
@@ -459,9 +471,7 @@ func fetchStateSuite(t *testing.T, newStore func(t *testing.T) Store) {
 			if err := s.PutSource(ctx, Source{ID: "p-etag", URL: "https://p.example/feed", Name: "P", Category: "world", Weight: 1, CreatedAt: t0, UpdatedAt: t0}); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.RecordFetch(ctx, "p-etag", tc.in); err != nil {
-				t.Fatalf("record fetch: %v", err)
-			}
+			recordFetch(t, s, "p-etag", tc.in)
 			got, err := s.GetSource(ctx, "p-etag")
 			if err != nil || got.FetchState != tc.want {
 				t.Errorf("fetch state = etag %d bytes, last-modified %d, error %d, %v; want %d, %d, %d",
@@ -489,9 +499,9 @@ func dueSuite(t *testing.T, newStore func(t *testing.T) Store) {
 	if got, err := s.DueSources(ctx, t0, 10); err != nil || ids(got) != "[a b c d]" {
 		t.Errorf("new sources are due at once: %s, %v", ids(got), err)
 	}
-	_ = s.RecordFetch(ctx, "a", FetchState{LastChecked: t0, NextFetchAt: t0.Add(2 * time.Hour)})
-	_ = s.RecordFetch(ctx, "b", FetchState{LastChecked: t0, NextFetchAt: t0.Add(5 * time.Minute)})
-	_ = s.RecordFetch(ctx, "c", FetchState{LastChecked: t0, NextFetchAt: t0.Add(time.Hour)})
+	recordFetch(t, s, "a", FetchState{LastChecked: t0, NextFetchAt: t0.Add(2 * time.Hour)})
+	recordFetch(t, s, "b", FetchState{LastChecked: t0, NextFetchAt: t0.Add(5 * time.Minute)})
+	recordFetch(t, s, "c", FetchState{LastChecked: t0, NextFetchAt: t0.Add(time.Hour)})
 	if got, _ := s.DueSources(ctx, t0, 10); ids(got) != "[d]" {
 		t.Errorf("due at t0 = %s, want [d]", ids(got))
 	}
@@ -525,8 +535,8 @@ func madeDueSuite(t *testing.T, newStore func(t *testing.T) Store) {
 	}
 	charged := FetchState{ETag: `"e"`, LastModified: "Tue, 24 Nov 2026 10:00:00 GMT", LastChecked: t0, LastSuccess: t0.Add(-time.Hour),
 		ConsecutiveFailures: 3, LastError: "parse: parser_failed", NextFetchAt: t0.Add(time.Hour)}
-	_ = s.RecordFetch(ctx, "broken", charged)
-	_ = s.RecordFetch(ctx, "other", FetchState{LastChecked: t0, NextFetchAt: t0.Add(2 * time.Hour)})
+	recordFetch(t, s, "broken", charged)
+	recordFetch(t, s, "other", FetchState{LastChecked: t0, NextFetchAt: t0.Add(2 * time.Hour)})
 	if due, err := s.DueSources(ctx, t0, 10); err != nil || len(due) != 0 {
 		t.Fatalf("due at t0 before: %+v, %v; want none", due, err)
 	}
@@ -626,5 +636,74 @@ func subscriptionSuite(t *testing.T, newStore func(t *testing.T) Store) {
 	}
 	if list, _ := s.SourceSubscriptions(ctx, "desk"); len(list) != 0 {
 		t.Errorf("after delete: %+v", list)
+	}
+}
+
+// recordRaceSuite: a run reads a source, fetches it (seconds), and records
+// what it found. An operator who re-pointed the source or asked for a
+// refetch meanwhile once lost that change: the record put the old URL's
+// validators on the new URL, or the backoff back over the refetch.
+func recordRaceSuite(t *testing.T, newStore func(t *testing.T) Store) {
+	ctx := context.Background()
+	s := newStore(t)
+	if err := s.PutSource(ctx, Source{ID: "desk", URL: "https://old.example/feed", Name: "Desk", Category: "tech", Weight: 1, CreatedAt: t0, UpdatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	charged := FetchState{LastChecked: t0, ConsecutiveFailures: 2, LastError: "HTTP 500", NextFetchAt: t0.Add(30 * time.Minute)}
+	recordFetch(t, s, "desk", charged)
+	fetched := FetchState{ETag: `"old"`, LastChecked: t0.Add(time.Hour), ConsecutiveFailures: 3, LastError: "HTTP 500", NextFetchAt: t0.Add(2 * time.Hour)}
+
+	// Made due while the run fetched: the record does not put the backoff back.
+	was, _ := s.GetSource(ctx, "desk")
+	if _, err := s.MakeSourceDue(ctx, "desk"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordFetch(ctx, was, fetched); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.GetSource(ctx, "desk")
+	if !got.NextFetchAt.IsZero() || got.ConsecutiveFailures != 2 || got.ETag != "" {
+		t.Errorf("a refetch asked for while the run fetched: %+v; want it still due, the fetch not recorded", got.FetchState)
+	}
+	if due, _ := s.DueSources(ctx, t0, 10); len(due) != 1 {
+		t.Errorf("due at t0: %d sources, want the refetched one", len(due))
+	}
+
+	// Re-pointed while the run fetched: the new URL keeps its clean state.
+	was, _ = s.GetSource(ctx, "desk")
+	src := was
+	src.URL = "https://new.example/feed"
+	if _, err := s.UpdateSource(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordFetch(ctx, was, fetched); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.GetSource(ctx, "desk")
+	if got.URL != src.URL || got.ETag != "" || got.ConsecutiveFailures != 0 || !got.NextFetchAt.IsZero() {
+		t.Errorf("re-pointed while the run fetched: %+v; want the new URL due with no validators or failures", got)
+	}
+
+	// A name changed meanwhile is no reason to drop the fetch.
+	was, _ = s.GetSource(ctx, "desk")
+	src = was
+	src.Name = "Desk 2"
+	if _, err := s.UpdateSource(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordFetch(ctx, was, fetched); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.GetSource(ctx, "desk")
+	if got.Name != "Desk 2" || got.ETag != `"old"` || got.ConsecutiveFailures != 3 || !got.NextFetchAt.Equal(fetched.NextFetchAt) {
+		t.Errorf("renamed while the run fetched: %+v; want the new name and the fetch recorded", got)
+	}
+
+	// A second record from the same stale read (a run retried) changes nothing.
+	if err := s.RecordFetch(ctx, was, FetchState{LastChecked: t0.Add(3 * time.Hour), NextFetchAt: t0.Add(9 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.GetSource(ctx, "desk"); again.FetchState != got.FetchState {
+		t.Errorf("a record from a stale read: %+v, was %+v", again.FetchState, got.FetchState)
 	}
 }

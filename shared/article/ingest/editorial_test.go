@@ -39,7 +39,7 @@ func TestAnEditorsSplitSurvivesTheNextIngestion(t *testing.T) {
 			}
 			sources, _ := s.ListSources(ctx)
 			for _, src := range sources {
-				_ = s.RecordFetch(ctx, src.ID, article.FetchState{}) // forget the validators: fetch everything again
+				_ = s.RecordFetch(ctx, src, article.FetchState{}) // forget the validators: fetch everything again
 			}
 			at = at.Add(MaxInterval) // every source due again
 			r, err := in.Run(ctx)

@@ -226,7 +226,7 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 			r.Unstored++
 			continue
 		}
-		if err := in.Store.RecordFetch(ctx, f.source.ID, f.state); err != nil {
+		if err := in.Store.RecordFetch(ctx, f.source, f.state); err != nil {
 			errs = append(errs, fmt.Errorf("record fetch of %s: %w", f.source.ID, err))
 		}
 	}
