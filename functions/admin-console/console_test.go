@@ -304,10 +304,10 @@ func TestAnEditorFetchesABackedOffSourceOnTheNextRun(t *testing.T) {
 	}
 	charged := article.FetchState{ETag: `"e"`, LastModified: "Tue, 24 Nov 2026 10:00:00 GMT", LastChecked: now, ConsecutiveFailures: 3,
 		LastError: "parse: parser_failed", NextFetchAt: now.Add(time.Hour)}
-	if err := h.store.RecordFetch(ctx, "desk", charged); err != nil {
+	if err := h.store.RecordFetch(ctx, article.Source{ID: "desk", URL: "https://desk.example/feed"}, charged); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.store.RecordFetch(ctx, "calm", article.FetchState{LastChecked: now, LastSuccess: now, NextFetchAt: now.Add(4 * time.Hour)}); err != nil {
+	if err := h.store.RecordFetch(ctx, article.Source{ID: "calm", URL: "https://calm.example/feed"}, article.FetchState{LastChecked: now, LastSuccess: now, NextFetchAt: now.Add(4 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	due := func() bool {

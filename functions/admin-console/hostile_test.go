@@ -62,7 +62,7 @@ func (h *harness) seed() article.Article {
 		h.t.Fatal(err)
 	}
 	// Backed off, so a refetch has something to change.
-	if err := h.store.RecordFetch(ctx, "desk", article.FetchState{LastChecked: now, ConsecutiveFailures: 1, LastError: "timeout",
+	if err := h.store.RecordFetch(ctx, article.Source{ID: "desk", URL: "https://news.example/feed.xml"}, article.FetchState{LastChecked: now, ConsecutiveFailures: 1, LastError: "timeout",
 		NextFetchAt: now.Add(15 * time.Minute)}); err != nil {
 		h.t.Fatal(err)
 	}

@@ -188,7 +188,7 @@ func TestRefetchMakesABackedOffSourceDueAndKeepsItsFetchState(t *testing.T) {
 	}
 	charged := article.FetchState{ETag: `"e"`, LastModified: "Mon, 30 Nov 2026 10:00:00 GMT", LastChecked: now, ConsecutiveFailures: 3,
 		LastError: "parse: parser_failed", NextFetchAt: now.Add(time.Hour)}
-	if err := st.RecordFetch(ctx, "desk", charged); err != nil {
+	if err := st.RecordFetch(ctx, article.Source{ID: "desk", URL: "https://a.example/feed"}, charged); err != nil {
 		t.Fatal(err)
 	}
 	due := func() bool {
@@ -234,7 +234,7 @@ func TestRefetchMakesABackedOffSourceDueAndKeepsItsFetchState(t *testing.T) {
 		CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	_ = st.RecordFetch(ctx, "calm", article.FetchState{LastChecked: now, LastSuccess: now, NextFetchAt: now.Add(4 * time.Hour)})
+	_ = st.RecordFetch(ctx, article.Source{ID: "calm", URL: "https://calm.example/feed"}, article.FetchState{LastChecked: now, LastSuccess: now, NextFetchAt: now.Add(4 * time.Hour)})
 	calm, _ := st.GetSource(ctx, "calm")
 	rec = call(t, h, contract.RoleAdmin, "POST", "/admin/api/sources/calm/refetch", "")
 	e = httpapi.ErrorBody{}
