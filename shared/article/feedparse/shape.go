@@ -3,6 +3,7 @@ package feedparse
 import (
 	"bytes"
 	"slices"
+	"strings"
 
 	"github.com/kiosk-news/kiosk/shared/article/feeddoc"
 )
@@ -26,10 +27,21 @@ import (
 //     100,000; the worst documents these bounds admit peak at 193 MiB
 //     (TestParseFeedsPeakOnTheWorstAdmittedDocuments), under 512 MB with
 //     margin.
+//   - MaxBase: xml:base along an element's path. gofeed resolves every
+//     xml:base against its parent's and every href, src, uri and scheme
+//     against the base in scope, keeping the resolved strings, so its cost is
+//     the resolved base's length times the resolutions: a 1 MB base over 700
+//     links took parse-feed past 1 GB. Real feeds carry one or two short
+//     bases (WordPress one per <content>, about 60 bytes, and one on the
+//     feed). The length is weighed as the resolved URL may grow: a byte
+//     escaping could turn into 9 (a windows-1252 byte is 3 UTF-8 bytes, each
+//     escaped as 3) counts 9. A 1,024-byte base over MaxElements links
+//     peaks at 195 MiB (TestParseFeedsPeakOnTheWorstAdmittedDocuments).
 const (
 	MaxDepth         = 64
 	MaxDocumentItems = 10_000
 	MaxElements      = 150_000
+	MaxBase          = 1024
 )
 
 // shape refuses, with a classified error (too_complex), a document nested
@@ -44,14 +56,14 @@ const (
 // FuzzShapeCountsNoLessThanTheParser). It allocates nothing for a document
 // without control bytes: about 3 ms for 4 MiB (BenchmarkShape).
 func shape(body []byte) *feeddoc.Error {
-	var depth, elements, items int
+	var depth, elements, items, base int
 	var err *feeddoc.Error
 	// gofeed takes a document for JSON when its first byte past white space
 	// and byte-order marks is '{' (DetectFeedType).
 	if json := bytes.TrimLeft(body, " \t\r\n\xFE\xFF\x00\xEF\xBB\xBF"); len(json) > 0 && json[0] == '{' {
 		depth, elements, items = jsonShape(json)
 	} else {
-		depth, elements, items = xmlShape(filterControls(body))
+		depth, elements, items, base = xmlShape(filterControls(body))
 	}
 	switch {
 	case depth > MaxDepth:
@@ -60,6 +72,8 @@ func shape(body []byte) *feeddoc.Error {
 		err = feeddoc.Errorf(feeddoc.TooComplex, "more than %d items, beyond any feed's (a feed carries its latest)", MaxDocumentItems)
 	case elements > MaxElements:
 		err = feeddoc.Errorf(feeddoc.TooComplex, "more than %d elements and attributes, beyond any feed's", MaxElements)
+	case base > MaxBase:
+		err = feeddoc.Errorf(feeddoc.TooComplex, "xml:base longer than %d bytes along an element's path, beyond any feed's", MaxBase)
 	}
 	return err
 }
@@ -86,8 +100,12 @@ func filterControls(b []byte) []byte {
 func control(c byte) bool { return c < 0x20 && c != '\t' && c != '\n' && c != '\r' }
 
 // xmlShape counts an XML document's deepest nesting, elements and items,
-// stopping once any is past its bound.
-func xmlShape(b []byte) (maxDepth, elements, items int) {
+// and the longest xml:base along an element's path (the weighed lengths of
+// its own and its ancestors' xml:base values: xmlBase), stopping once any is
+// past its bound.
+func xmlShape(b []byte) (maxDepth, elements, items, maxBase int) {
+	// bases[d] is the xml:base along the path of the open element at depth d.
+	var bases [MaxDepth + 1]int
 	depth := 0
 	for i := 0; i < len(b); {
 		j := bytes.IndexByte(b[i:], '<')
@@ -123,19 +141,21 @@ func xmlShape(b []byte) (maxDepth, elements, items int) {
 			}
 			elements++
 			var empty bool
-			var attrs int
-			i, empty, attrs = tagEnd(b, i)
+			var attrs, base int
+			i, empty, attrs, base = tagEnd(b, i)
 			elements += attrs
-			maxDepth = max(maxDepth, depth+1)
+			base += bases[depth]
+			maxDepth, maxBase = max(maxDepth, depth+1), max(maxBase, base)
+			if maxDepth > MaxDepth || elements > MaxElements || items > MaxDocumentItems || maxBase > MaxBase {
+				return maxDepth, elements, items, maxBase
+			}
 			if !empty {
 				depth++
-			}
-			if maxDepth > MaxDepth || elements > MaxElements || items > MaxDocumentItems {
-				return maxDepth, elements, items
+				bases[depth] = base
 			}
 		}
 	}
-	return maxDepth, elements, items
+	return maxDepth, elements, items, maxBase
 }
 
 // past is the index just after the first end at or after i (len(b) if none).
@@ -148,26 +168,37 @@ func past(b []byte, i int, end string) int {
 }
 
 // tagEnd is the index just after the '>' that ends a start tag whose
-// attributes begin at i, whether the tag is empty ("/>"), and how many
-// attributes it has: at least as many as encoding/xml reads, which takes a
-// quote as a value only after '=', an unquoted value (non-strict) as a run of
-// ASCII name bytes, and a name wherever a value or white space ends.
-func tagEnd(b []byte, i int) (end int, empty bool, attrs int) {
-	eq, space, value := false, true, false
+// attributes begin at i, whether the tag is empty ("/>"), how many
+// attributes it has, and the weighed length of its xml:base values (xmlBase):
+// at least as many attributes as encoding/xml reads, which takes a quote as a
+// value only after '=', an unquoted value (non-strict) as a run of ASCII name
+// bytes, and a name wherever a value or white space ends. An xml:base is any
+// value whose '=' follows a word ending in ":base" (encoding/xml gives any
+// prefix bound to the XML namespace that meaning, not only "xml"), and the
+// values of all of them on a tag count.
+func tagEnd(b []byte, i int) (end int, empty bool, attrs, base int) {
+	eq, space, value, isBase := false, true, false, false
 	for i < len(b) {
 		c := b[i]
 		switch {
 		case c == '>':
-			return i + 1, i > 0 && b[i-1] == '/', attrs
+			return i + 1, i > 0 && b[i-1] == '/', attrs, base
 		case c == '=':
-			eq, value = true, false
+			eq, value, isBase = true, false, baseName(b[:i])
 		case (c == '"' || c == '\'') && eq:
 			// The next attribute may follow the value's quote at once.
-			i, eq, space = past(b, i+1, string(c)), false, true
+			end := past(b, i+1, string(c))
+			if isBase {
+				base += xmlBase(b[i+1 : max(i+1, end-1)])
+			}
+			i, eq, space = end, false, true
 			continue
 		case isSpace(c):
 			value = false
 		case (eq || value) && nameByte(c):
+			if isBase {
+				base++ // an unquoted value's name bytes weigh 1 (xmlBase)
+			}
 			eq, value = false, true
 		case c == '/':
 		default:
@@ -179,7 +210,30 @@ func tagEnd(b []byte, i int) (end int, empty bool, attrs int) {
 		space = isSpace(c)
 		i++
 	}
-	return len(b), false, attrs
+	return len(b), false, attrs, base
+}
+
+// baseName is whether the word before the '=' that ends b (white space
+// skipped) ends in ":base".
+func baseName(b []byte) bool {
+	b = bytes.TrimRight(b, " \t\r\n")
+	return bytes.HasSuffix(b, []byte(":base"))
+}
+
+// xmlBase weighs an xml:base value as the longest the URL gofeed resolves it
+// to may be: a byte a URL keeps as it is weighs 1, any other 9 (it may be a
+// windows-1252 byte, 3 bytes in UTF-8, each escaped as "%XX"; an entity
+// reference starts with '&').
+func xmlBase(v []byte) int {
+	n := 0
+	for _, c := range v {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~/:;=@?#%+,$", c) >= 0 {
+			n++
+		} else {
+			n += 9
+		}
+	}
+	return n
 }
 
 // nameByte is encoding/xml's: what an unquoted attribute value is made of.
