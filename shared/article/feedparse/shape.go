@@ -35,18 +35,35 @@ import (
 //     bases (WordPress one per <content>, about 60 bytes, and one on the
 //     feed). The length is weighed as the resolved URL may grow: a byte
 //     escaping could turn into 9 (a windows-1252 byte is 3 UTF-8 bytes, each
-//     escaped as 3) counts 9. A 1,024-byte base over MaxElements links
-//     peaks at 195 MiB (TestParseFeedsPeakOnTheWorstAdmittedDocuments).
+//     escaped as 3) counts 9. A 1,024-byte base over all the links
+//     MaxBaseMarkup leaves it peaks at 76 MiB.
+//   - MaxBaseMarkup: markup under an xml:base. With a base in scope, gofeed
+//     parses an Atom text's HTML into a tree, resolves its links and renders
+//     it again (without one it leaves the HTML alone): under a one-byte base,
+//     4 MiB of "<a>" took parse-feed to 474 MiB, of "<a href>" under a
+//     100-byte base to 630 MiB. Each '<' — or "&lt", "&#", which gofeed
+//     decodes into one — and each name of an attribute gofeed resolves
+//     (uriAttrs) under a base weighs baseTag plus the base's length along
+//     the path: 4 MiB of real WordPress content, about 140,000 of them under
+//     100 bytes of base, weighs 27 MiB; the worst HTML the bound admits peaks
+//     at 185 MiB (TestParseFeedsPeakOnTheWorstAdmittedDocuments).
 const (
 	MaxDepth         = 64
 	MaxDocumentItems = 10_000
 	MaxElements      = 150_000
 	MaxBase          = 1024
+	MaxBaseMarkup    = 48 << 20
 )
 
+// baseTag is what a tag under an xml:base weighs in MaxBaseMarkup beside
+// its base's length: the HTML node gofeed builds for it, about as much
+// memory as 100 bytes of base resolved.
+const baseTag = 100
+
 // shape refuses, with a classified error (too_complex), a document nested
-// deeper than MaxDepth or holding more than MaxElements nodes or
-// MaxDocumentItems items. In XML a node is an element or an attribute
+// deeper than MaxDepth, holding more than MaxElements nodes or
+// MaxDocumentItems items, or (XML) with more xml:base than MaxBase along a
+// path or more markup under it than MaxBaseMarkup. In XML a node is an element or an attribute
 // (comments, CDATA, processing instructions and the DOCTYPE skipped as
 // encoding/xml skips them) and an item an <item> or <entry>; in a JSON Feed
 // a node is an object or an array and an item an object in an array of the
@@ -54,16 +71,17 @@ const (
 // shallower depth than the non-strict encoding/xml gofeed reads with (an end
 // tag closes one element here, at least one there;
 // FuzzShapeCountsNoLessThanTheParser). It allocates nothing for a document
-// without control bytes: about 3 ms for 4 MiB (BenchmarkShape).
+// without control bytes: about 3 ms for 4 MiB (BenchmarkShape), 17 ms when
+// all of it is text under an xml:base (tags reads it).
 func shape(body []byte) *feeddoc.Error {
-	var depth, elements, items, base int
+	var depth, elements, items, base, markup int
 	var err *feeddoc.Error
 	// gofeed takes a document for JSON when its first byte past white space
 	// and byte-order marks is '{' (DetectFeedType).
 	if json := bytes.TrimLeft(body, " \t\r\n\xFE\xFF\x00\xEF\xBB\xBF"); len(json) > 0 && json[0] == '{' {
 		depth, elements, items = jsonShape(json)
 	} else {
-		depth, elements, items, base = xmlShape(filterControls(body))
+		depth, elements, items, base, markup = xmlShape(filterControls(body))
 	}
 	switch {
 	case depth > MaxDepth:
@@ -74,6 +92,8 @@ func shape(body []byte) *feeddoc.Error {
 		err = feeddoc.Errorf(feeddoc.TooComplex, "more than %d elements and attributes, beyond any feed's", MaxElements)
 	case base > MaxBase:
 		err = feeddoc.Errorf(feeddoc.TooComplex, "xml:base longer than %d bytes along an element's path, beyond any feed's", MaxBase)
+	case markup > MaxBaseMarkup:
+		err = feeddoc.Errorf(feeddoc.TooComplex, "markup under xml:base weighs more than %d (each tag %d and its base's length), beyond any feed's", MaxBaseMarkup, baseTag)
 	}
 	return err
 }
@@ -100,16 +120,21 @@ func filterControls(b []byte) []byte {
 func control(c byte) bool { return c < 0x20 && c != '\t' && c != '\n' && c != '\r' }
 
 // xmlShape counts an XML document's deepest nesting, elements and items,
-// and the longest xml:base along an element's path (the weighed lengths of
-// its own and its ancestors' xml:base values: xmlBase), stopping once any is
-// past its bound.
-func xmlShape(b []byte) (maxDepth, elements, items, maxBase int) {
+// the longest xml:base along an element's path (the weighed lengths of its
+// own and its ancestors' xml:base values: xmlBase), and the weight of the
+// markup under a base (MaxBaseMarkup), stopping once any is past its bound.
+func xmlShape(b []byte) (maxDepth, elements, items, maxBase, markup int) {
 	// bases[d] is the xml:base along the path of the open element at depth d.
 	var bases [MaxDepth + 1]int
 	depth := 0
 	for i := 0; i < len(b); {
+		// from…i, the text and then the construct read, is under base.
+		from, base := i, bases[depth]
 		j := bytes.IndexByte(b[i:], '<')
 		if j < 0 || i+j+1 >= len(b) {
+			if base > 0 {
+				markup += (baseTag + base) * tags(b[from:])
+			}
 			break
 		}
 		i += j + 1
@@ -141,22 +166,74 @@ func xmlShape(b []byte) (maxDepth, elements, items, maxBase int) {
 			}
 			elements++
 			var empty bool
-			var attrs, base int
-			i, empty, attrs, base = tagEnd(b, i)
+			var attrs, own int
+			i, empty, attrs, own = tagEnd(b, i)
 			elements += attrs
-			base += bases[depth]
-			maxDepth, maxBase = max(maxDepth, depth+1), max(maxBase, base)
+			own += bases[depth]
+			maxDepth, maxBase = max(maxDepth, depth+1), max(maxBase, own)
 			if maxDepth > MaxDepth || elements > MaxElements || items > MaxDocumentItems || maxBase > MaxBase {
-				return maxDepth, elements, items, maxBase
+				return maxDepth, elements, items, maxBase, markup
 			}
 			if !empty {
 				depth++
-				bases[depth] = base
+				bases[depth] = own
+			}
+			base = own // the tag's own links resolve against its base
+		}
+		if base > 0 {
+			if markup += (baseTag + base) * tags(b[from:i]); markup > MaxBaseMarkup {
+				break
 			}
 		}
 	}
-	return maxDepth, elements, items, maxBase
+	return maxDepth, elements, items, maxBase, markup
 }
+
+// tags counts what gofeed may build an HTML node for or resolve against
+// the base in b: a tag's start — a '<', or an "&lt" or "&#" (gofeed decodes
+// entities in HTML content before parsing it, and "&#60;" is a '<') — and
+// any word, in any case, that names an attribute it resolves (uriAttrs; the
+// HTML parser keeps every one of a tag's attributes, repeated or not, and a
+// name spelled with an entity holds a counted "&#").
+func tags(b []byte) int {
+	n := 0
+	for k, c := range b {
+		switch l := c | 0x20; {
+		case c == '<':
+			n++
+		case c == '&':
+			if k+1 < len(b) && (b[k+1] == '#' || k+2 < len(b) && b[k+1]|0x20 == 'l' && b[k+2]|0x20 == 't') {
+				n++
+			}
+		case l == 'a' || l == 'b' || l == 'c' || l == 'd' || l == 'h' || l == 'p' || l == 's' || l == 'u':
+			for _, a := range uriAttrs {
+				if a[0] == l && foldPrefix(b[k:], a) {
+					n++
+					break
+				}
+			}
+		}
+	}
+	return n
+}
+
+// foldPrefix is whether b starts with the lower-case ASCII word a, in any
+// case.
+func foldPrefix(b []byte, a string) bool {
+	if len(b) < len(a) {
+		return false
+	}
+	for i := range len(a) {
+		if b[i]|0x20 != a[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// uriAttrs are the attributes gofeed resolves against xml:base: in HTML
+// content, and (href, src, uri, scheme) on a feed's own elements.
+var uriAttrs = []string{"action", "background", "cite", "codebase", "data", "href", "poster", "profile", "scheme", "src", "uri", "usemap"}
 
 // past is the index just after the first end at or after i (len(b) if none).
 func past(b []byte, i int, end string) int {
