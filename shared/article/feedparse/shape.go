@@ -3,6 +3,7 @@ package feedparse
 import (
 	"bytes"
 	"slices"
+	"strings"
 
 	"github.com/kiosk-news/kiosk/shared/article/feeddoc"
 )
@@ -26,15 +27,43 @@ import (
 //     100,000; the worst documents these bounds admit peak at 193 MiB
 //     (TestParseFeedsPeakOnTheWorstAdmittedDocuments), under 512 MB with
 //     margin.
+//   - MaxBase: xml:base along an element's path. gofeed resolves every
+//     xml:base against its parent's and every href, src, uri and scheme
+//     against the base in scope, keeping the resolved strings, so its cost is
+//     the resolved base's length times the resolutions: a 1 MB base over 700
+//     links took parse-feed past 1 GB. Real feeds carry one or two short
+//     bases (WordPress one per <content>, about 60 bytes, and one on the
+//     feed). The length is weighed as the resolved URL may grow: a byte
+//     escaping could turn into 9 (a windows-1252 byte is 3 UTF-8 bytes, each
+//     escaped as 3) counts 9. A 1,024-byte base over all the links
+//     MaxBaseMarkup leaves it peaks at 76 MiB.
+//   - MaxBaseMarkup: markup under an xml:base. With a base in scope, gofeed
+//     parses an Atom text's HTML into a tree, resolves its links and renders
+//     it again (without one it leaves the HTML alone): under a one-byte base,
+//     4 MiB of "<a>" took parse-feed to 474 MiB, of "<a href>" under a
+//     100-byte base to 630 MiB. Each '<' — or "&lt", "&#", which gofeed
+//     decodes into one — and each name of an attribute gofeed resolves
+//     (uriAttrs) under a base weighs baseTag plus the base's length along
+//     the path: 4 MiB of real WordPress content, about 140,000 of them under
+//     100 bytes of base, weighs 27 MiB; the worst HTML the bound admits peaks
+//     at 185 MiB (TestParseFeedsPeakOnTheWorstAdmittedDocuments).
 const (
 	MaxDepth         = 64
 	MaxDocumentItems = 10_000
 	MaxElements      = 150_000
+	MaxBase          = 1024
+	MaxBaseMarkup    = 48 << 20
 )
 
+// baseTag is what a tag under an xml:base weighs in MaxBaseMarkup beside
+// its base's length: the HTML node gofeed builds for it, about as much
+// memory as 100 bytes of base resolved.
+const baseTag = 100
+
 // shape refuses, with a classified error (too_complex), a document nested
-// deeper than MaxDepth or holding more than MaxElements nodes or
-// MaxDocumentItems items. In XML a node is an element or an attribute
+// deeper than MaxDepth, holding more than MaxElements nodes or
+// MaxDocumentItems items, or (XML) with more xml:base than MaxBase along a
+// path or more markup under it than MaxBaseMarkup. In XML a node is an element or an attribute
 // (comments, CDATA, processing instructions and the DOCTYPE skipped as
 // encoding/xml skips them) and an item an <item> or <entry>; in a JSON Feed
 // a node is an object or an array and an item an object in an array of the
@@ -42,16 +71,17 @@ const (
 // shallower depth than the non-strict encoding/xml gofeed reads with (an end
 // tag closes one element here, at least one there;
 // FuzzShapeCountsNoLessThanTheParser). It allocates nothing for a document
-// without control bytes: about 3 ms for 4 MiB (BenchmarkShape).
+// without control bytes: about 3 ms for 4 MiB (BenchmarkShape), 17 ms when
+// all of it is text under an xml:base (tags reads it).
 func shape(body []byte) *feeddoc.Error {
-	var depth, elements, items int
+	var depth, elements, items, base, markup int
 	var err *feeddoc.Error
 	// gofeed takes a document for JSON when its first byte past white space
 	// and byte-order marks is '{' (DetectFeedType).
 	if json := bytes.TrimLeft(body, " \t\r\n\xFE\xFF\x00\xEF\xBB\xBF"); len(json) > 0 && json[0] == '{' {
 		depth, elements, items = jsonShape(json)
 	} else {
-		depth, elements, items = xmlShape(filterControls(body))
+		depth, elements, items, base, markup = xmlShape(filterControls(body))
 	}
 	switch {
 	case depth > MaxDepth:
@@ -60,6 +90,10 @@ func shape(body []byte) *feeddoc.Error {
 		err = feeddoc.Errorf(feeddoc.TooComplex, "more than %d items, beyond any feed's (a feed carries its latest)", MaxDocumentItems)
 	case elements > MaxElements:
 		err = feeddoc.Errorf(feeddoc.TooComplex, "more than %d elements and attributes, beyond any feed's", MaxElements)
+	case base > MaxBase:
+		err = feeddoc.Errorf(feeddoc.TooComplex, "xml:base longer than %d bytes along an element's path, beyond any feed's", MaxBase)
+	case markup > MaxBaseMarkup:
+		err = feeddoc.Errorf(feeddoc.TooComplex, "markup under xml:base weighs more than %d (each tag %d and its base's length), beyond any feed's", MaxBaseMarkup, baseTag)
 	}
 	return err
 }
@@ -86,12 +120,21 @@ func filterControls(b []byte) []byte {
 func control(c byte) bool { return c < 0x20 && c != '\t' && c != '\n' && c != '\r' }
 
 // xmlShape counts an XML document's deepest nesting, elements and items,
-// stopping once any is past its bound.
-func xmlShape(b []byte) (maxDepth, elements, items int) {
+// the longest xml:base along an element's path (the weighed lengths of its
+// own and its ancestors' xml:base values: xmlBase), and the weight of the
+// markup under a base (MaxBaseMarkup), stopping once any is past its bound.
+func xmlShape(b []byte) (maxDepth, elements, items, maxBase, markup int) {
+	// bases[d] is the xml:base along the path of the open element at depth d.
+	var bases [MaxDepth + 1]int
 	depth := 0
 	for i := 0; i < len(b); {
+		// from…i, the text and then the construct read, is under base.
+		from, base := i, bases[depth]
 		j := bytes.IndexByte(b[i:], '<')
 		if j < 0 || i+j+1 >= len(b) {
+			if base > 0 {
+				markup += (baseTag + base) * tags(b[from:])
+			}
 			break
 		}
 		i += j + 1
@@ -123,20 +166,74 @@ func xmlShape(b []byte) (maxDepth, elements, items int) {
 			}
 			elements++
 			var empty bool
-			var attrs int
-			i, empty, attrs = tagEnd(b, i)
+			var attrs, own int
+			i, empty, attrs, own = tagEnd(b, i)
 			elements += attrs
-			maxDepth = max(maxDepth, depth+1)
+			own += bases[depth]
+			maxDepth, maxBase = max(maxDepth, depth+1), max(maxBase, own)
+			if maxDepth > MaxDepth || elements > MaxElements || items > MaxDocumentItems || maxBase > MaxBase {
+				return maxDepth, elements, items, maxBase, markup
+			}
 			if !empty {
 				depth++
+				bases[depth] = own
 			}
-			if maxDepth > MaxDepth || elements > MaxElements || items > MaxDocumentItems {
-				return maxDepth, elements, items
+			base = own // the tag's own links resolve against its base
+		}
+		if base > 0 {
+			if markup += (baseTag + base) * tags(b[from:i]); markup > MaxBaseMarkup {
+				break
 			}
 		}
 	}
-	return maxDepth, elements, items
+	return maxDepth, elements, items, maxBase, markup
 }
+
+// tags counts what gofeed may build an HTML node for or resolve against
+// the base in b: a tag's start — a '<', or an "&lt" or "&#" (gofeed decodes
+// entities in HTML content before parsing it, and "&#60;" is a '<') — and
+// any word, in any case, that names an attribute it resolves (uriAttrs; the
+// HTML parser keeps every one of a tag's attributes, repeated or not, and a
+// name spelled with an entity holds a counted "&#").
+func tags(b []byte) int {
+	n := 0
+	for k, c := range b {
+		switch l := c | 0x20; {
+		case c == '<':
+			n++
+		case c == '&':
+			if k+1 < len(b) && (b[k+1] == '#' || k+2 < len(b) && b[k+1]|0x20 == 'l' && b[k+2]|0x20 == 't') {
+				n++
+			}
+		case l == 'a' || l == 'b' || l == 'c' || l == 'd' || l == 'h' || l == 'p' || l == 's' || l == 'u':
+			for _, a := range uriAttrs {
+				if a[0] == l && foldPrefix(b[k:], a) {
+					n++
+					break
+				}
+			}
+		}
+	}
+	return n
+}
+
+// foldPrefix is whether b starts with the lower-case ASCII word a, in any
+// case.
+func foldPrefix(b []byte, a string) bool {
+	if len(b) < len(a) {
+		return false
+	}
+	for i := range len(a) {
+		if b[i]|0x20 != a[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// uriAttrs are the attributes gofeed resolves against xml:base: in HTML
+// content, and (href, src, uri, scheme) on a feed's own elements.
+var uriAttrs = []string{"action", "background", "cite", "codebase", "data", "href", "poster", "profile", "scheme", "src", "uri", "usemap"}
 
 // past is the index just after the first end at or after i (len(b) if none).
 func past(b []byte, i int, end string) int {
@@ -148,26 +245,37 @@ func past(b []byte, i int, end string) int {
 }
 
 // tagEnd is the index just after the '>' that ends a start tag whose
-// attributes begin at i, whether the tag is empty ("/>"), and how many
-// attributes it has: at least as many as encoding/xml reads, which takes a
-// quote as a value only after '=', an unquoted value (non-strict) as a run of
-// ASCII name bytes, and a name wherever a value or white space ends.
-func tagEnd(b []byte, i int) (end int, empty bool, attrs int) {
-	eq, space, value := false, true, false
+// attributes begin at i, whether the tag is empty ("/>"), how many
+// attributes it has, and the weighed length of its xml:base values (xmlBase):
+// at least as many attributes as encoding/xml reads, which takes a quote as a
+// value only after '=', an unquoted value (non-strict) as a run of ASCII name
+// bytes, and a name wherever a value or white space ends. An xml:base is any
+// value whose '=' follows a word ending in ":base" (encoding/xml gives any
+// prefix bound to the XML namespace that meaning, not only "xml"), and the
+// values of all of them on a tag count.
+func tagEnd(b []byte, i int) (end int, empty bool, attrs, base int) {
+	eq, space, value, isBase := false, true, false, false
 	for i < len(b) {
 		c := b[i]
 		switch {
 		case c == '>':
-			return i + 1, i > 0 && b[i-1] == '/', attrs
+			return i + 1, i > 0 && b[i-1] == '/', attrs, base
 		case c == '=':
-			eq, value = true, false
+			eq, value, isBase = true, false, baseName(b[:i])
 		case (c == '"' || c == '\'') && eq:
 			// The next attribute may follow the value's quote at once.
-			i, eq, space = past(b, i+1, string(c)), false, true
+			end := past(b, i+1, string(c))
+			if isBase {
+				base += xmlBase(b[i+1 : max(i+1, end-1)])
+			}
+			i, eq, space = end, false, true
 			continue
 		case isSpace(c):
 			value = false
 		case (eq || value) && nameByte(c):
+			if isBase {
+				base++ // an unquoted value's name bytes weigh 1 (xmlBase)
+			}
 			eq, value = false, true
 		case c == '/':
 		default:
@@ -179,7 +287,30 @@ func tagEnd(b []byte, i int) (end int, empty bool, attrs int) {
 		space = isSpace(c)
 		i++
 	}
-	return len(b), false, attrs
+	return len(b), false, attrs, base
+}
+
+// baseName is whether the word before the '=' that ends b (white space
+// skipped) ends in ":base".
+func baseName(b []byte) bool {
+	b = bytes.TrimRight(b, " \t\r\n")
+	return bytes.HasSuffix(b, []byte(":base"))
+}
+
+// xmlBase weighs an xml:base value as the longest the URL gofeed resolves it
+// to may be: a byte a URL keeps as it is weighs 1, any other 9 (it may be a
+// windows-1252 byte, 3 bytes in UTF-8, each escaped as "%XX"; an entity
+// reference starts with '&').
+func xmlBase(v []byte) int {
+	n := 0
+	for _, c := range v {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~/:;=@?#%+,$", c) >= 0 {
+			n++
+		} else {
+			n += 9
+		}
+	}
+	return n
 }
 
 // nameByte is encoding/xml's: what an unquoted attribute value is made of.

@@ -70,6 +70,42 @@ var hostile = []struct {
 		// comment there, and the quote inside it must not hide what follows.
 		return rssDoc(`<!-` + "\x01" + `- " -->` + nested(1000) + `<x:b c="">`)
 	}},
+	// The outsider's: a 1 MB xml:base over 6,000 nested ones timed parse-feed
+	// out; over 700 links it took it to 1,065,888 KB.
+	{"a 1 MB xml:base over 6,000 xml:base children", func() string {
+		return atomBased("", "", `<entry xml:base="http://e.x/`+strings.Repeat("u", 1<<20)+`">`+strings.Repeat(`<x xml:base="b"/>`, 6000)+`</entry>`)
+	}},
+	{"a 1 MB xml:base over 700 links", func() string {
+		return atomBased("", "", `<entry xml:base="http://e.x/`+strings.Repeat("u", 1<<20)+`">`+
+			strings.Join(items(700, func(i int) string { return fmt.Sprintf(`<link rel="related" href="p%d"/>`, i) }), "")+`</entry>`)
+	}},
+	{"xml:base one byte past MaxBase along a path", func() string {
+		return atomBased("", "http://e.x/"+strings.Repeat("a", MaxBase/2-11), `<entry><title>x</title><link href="p"/><content type="html" xml:base="`+
+			strings.Repeat("b", MaxBase-MaxBase/2+1)+`">x</content></entry>`)
+	}},
+	{"xml:base past MaxBase in bytes a URL escapes", func() string {
+		return atomBased("", "http://e.x/"+strings.Repeat("é", MaxBase/9/2+1), `<entry><title>x</title></entry>`)
+	}},
+	{"xml:base past MaxBase under another prefix for the XML namespace", func() string {
+		return atomBased("", "", `<entry xmlns:q="http://www.w3.org/XML/1998/namespace" q:base="http://e.x/`+strings.Repeat("u", MaxBase)+`"><title>x</title></entry>`)
+	}},
+	{"xml:base past MaxBase unquoted (non-strict)", func() string {
+		return atomBased("", "", `<entry xml:base=http://e.x/`+strings.Repeat("u", MaxBase)+`><title>x</title></entry>`)
+	}},
+	// Measured: 474 MiB warm in a test process, 630 MiB for "<a href>"
+	// under a 100-byte base.
+	{"4 MiB of HTML tags under a one-byte xml:base", func() string {
+		return htmlUnder("a", "<a>", (feeddoc.MaxBody-400)/3)
+	}},
+	{"HTML tags under xml:base one past MaxBaseMarkup", func() string {
+		return htmlUnder("http://e.x/"+strings.Repeat("b", 17), "<a>", MaxBaseMarkup/(baseTag+28)-4+1)
+	}},
+	{"escaped HTML tags under xml:base one past MaxBaseMarkup", func() string {
+		return htmlUnder("http://e.x/"+strings.Repeat("b", 17), "&#60;a>", MaxBaseMarkup/(baseTag+28)-4+1)
+	}},
+	{"a tag of repeated SRC under xml:base one past MaxBaseMarkup", func() string {
+		return htmlUnder("http://e.x/"+strings.Repeat("b", 17), "<a"+strings.Repeat(" SRC", MaxBaseMarkup/(baseTag+28)-5+1)+">", 1)
+	}},
 	{"a JSON Feed nested 65 deep", func() string {
 		return `{"version":"https://jsonfeed.org/version/1.1","title":"j","items":[{"url":"https://e.x/j","title":"j","x":` +
 			strings.Repeat("[", MaxDepth) + strings.Repeat("]", MaxDepth) + `}]}`
@@ -112,6 +148,18 @@ func TestADocumentBeyondAnyFeedsShapeIsRefused(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a WordPress-like Atom feed, xml:base on the feed and each content, parses", func(t *testing.T) {
+		entry := func(i int) string {
+			return fmt.Sprintf(`<entry><title>P%d</title><link rel="alternate" href="https://blog.example.com/2026/11/post-%d/"/><id>https://blog.example.com/?p=%d</id>`+
+				`<updated>2026-11-25T10:00:00Z</updated><content type="html" xml:base="https://blog.example.com/2026/11/a-rather-long-post-slug-%d/">`+
+				`<![CDATA[<p><a href="x.html">x</a> <img src="i.png"/></p>]]></content></entry>`, i, i, i, i)
+		}
+		doc := atomBased(`<?xml version="1.0" encoding="UTF-8"?>`, "https://blog.example.com/wp-atom.php", strings.Join(items(10, entry), ""))
+		res := Parse(feeddoc.Request{URL: "https://blog.example.com/feed/atom/", Body: []byte(doc), Now: now})
+		if res.Error != nil || len(res.Items) != 10 {
+			t.Errorf("Parse = %d items, %+v; want 10", len(res.Items), res.Error)
+		}
+	})
 	t.Run("markup in comments, CDATA and the DOCTYPE is not counted", func(t *testing.T) {
 		deep := nested(1000)
 		doc := `<!DOCTYPE rss [<!ENTITY e "` + nested(100) + `"> <!-- ` + nested(100) + ` -->]>` +
@@ -155,10 +203,67 @@ var admitted = []struct {
 	{"MaxElements attributes on one element", func() string {
 		return rssDoc("", `<item><title>Attrs</title><link>https://e.x/a</link><x:a `+strings.Repeat(`b="" `, MaxElements-20)+`/></item>`)
 	}},
+	{"an xml:base MaxBase long on the feed, links to MaxBaseMarkup", func() string {
+		return atomBased(`<?xml version="1.0"?>`, "http://e.x/"+strings.Repeat("b", MaxBase-11), `<entry><title>x</title>`+strings.Repeat(`<link href="p"/>`, MaxBaseMarkup/(baseTag+MaxBase)/2-10)+`</entry>`)
+	}},
+	{"a 100-byte xml:base on the feed, MaxElements links", func() string {
+		return atomBased(`<?xml version="1.0"?>`, "http://e.x/"+strings.Repeat("b", 100-11), `<entry><title>x</title>`+strings.Repeat(`<link href="p"/>`, min((MaxElements-20)/2, MaxBaseMarkup/(baseTag+100)/2-10))+`</entry>`)
+	}},
+	{"the same, a windows-1252 base (a byte may resolve to 9)", func() string {
+		return atomBased(`<?xml version="1.0" encoding="windows-1252"?>`, "http://e.x/"+strings.Repeat("\x80", (MaxBase-11)/9), `<entry><title>x</title>`+strings.Repeat(`<link href="p"/>`, MaxBaseMarkup/(baseTag+MaxBase)/2-10)+`</entry>`)
+	}},
+	{"xml:base nested at every depth to MaxBase, links in the deepest", func() string {
+		seg := strings.Repeat("s", MaxBase/(MaxDepth-3)-1) + "/"
+		return atomBased(`<?xml version="1.0"?>`, "", `<entry><title>x</title>`+strings.Repeat(`<x:a xml:base="`+seg+`">`, MaxDepth-3)+
+			strings.Repeat(`<link href="p"/>`, MaxBaseMarkup/(baseTag+MaxBase)/2-200)+strings.Repeat(`</x:a>`, MaxDepth-3)+`</entry>`)
+	}},
+	{"xml:base exactly MaxBase along a path", func() string {
+		return atomBased("", "http://e.x/"+strings.Repeat("a", MaxBase/2-11), `<entry><title>x</title><link href="p"/><content type="html" xml:base="`+
+			strings.Repeat("b", MaxBase-MaxBase/2)+`">x</content></entry>`)
+	}},
+	{"HTML tags under xml:base exactly at MaxBaseMarkup", func() string {
+		return htmlUnder("http://e.x/"+strings.Repeat("b", 17), "<a>", MaxBaseMarkup/(baseTag+28)-4)
+	}},
+	{"links in HTML under a 28-byte xml:base to MaxBaseMarkup", func() string {
+		return htmlUnder("http://e.x/"+strings.Repeat("b", 17), "<a href>", (MaxBaseMarkup/(baseTag+28)-4)/2)
+	}},
+	{"a tag of repeated src under a 28-byte xml:base to MaxBaseMarkup", func() string {
+		return htmlUnder("http://e.x/"+strings.Repeat("b", 17), "<a"+strings.Repeat(" src", MaxBaseMarkup/(baseTag+28)-5)+">", 1)
+	}},
+	{"HTML tags under a one-byte xml:base to MaxBaseMarkup", func() string {
+		return htmlUnder("a", "<a>", MaxBaseMarkup/(baseTag+1)-4)
+	}},
+	{"links in HTML under a MaxBase xml:base to MaxBaseMarkup", func() string {
+		return htmlUnder("http://e.x/"+strings.Repeat("b", MaxBase-11), "<a href>", (MaxBaseMarkup/(baseTag+MaxBase)-4)/2)
+	}},
+	{"escaped links in HTML under a MaxBase xml:base to MaxBaseMarkup", func() string {
+		return htmlUnder("http://e.x/"+strings.Repeat("b", MaxBase-11), "&lt;a href&gt;", (MaxBaseMarkup/(baseTag+MaxBase)-4)/2)
+	}},
 	{"a JSON Feed of MaxDocumentItems items with bad dates", func() string {
 		return `{"version":"https://jsonfeed.org/version/1.1","title":"j","items":[` +
 			strings.TrimSuffix(strings.Repeat(`{"url":"https://e.x/j","title":"j","date_published":"nope","date_modified":"nope"},`, MaxDocumentItems), ",") + `]}`
 	}},
+}
+
+// atomBased is an Atom feed after decl whose xml:base is base (none if
+// empty), entries its content.
+func atomBased(decl, base, entries string) string {
+	if base != "" {
+		base = ` xml:base="` + base + `"`
+	}
+	return decl + `<feed xmlns="http://www.w3.org/2005/Atom" xmlns:x="urn:x"` + base + `><title>t</title>` + entries + `</feed>`
+}
+
+// htmlUnder is an Atom feed of one entry whose HTML content, under an
+// xml:base of base (weighed as xmlBase weighs it), is n copies of tag in
+// CDATA (or escaped, if tag is): with the content's own tag, the CDATA's
+// '<' and its "DATA", and the end tag, n+4 tags under the base (tags).
+func htmlUnder(base, tag string, n int) string {
+	content := `<![CDATA[` + strings.Repeat(tag, n) + `]]>`
+	if strings.HasPrefix(tag, "&") {
+		content = `<![CDATA[]]>` + strings.Repeat(tag, n)
+	}
+	return atomBased("", "", `<entry><title>x</title><content type="html" xml:base="`+base+`">`+content+`</content></entry>`)
 }
 
 // FuzzShapeCountsNoLessThanTheParser: whatever the bytes, the pass before
@@ -175,19 +280,21 @@ func FuzzShapeCountsNoLessThanTheParser(f *testing.F) {
 		`<a b=c/><d></e></f><g>`,
 		`<![CDATA[<a><a>]]><b><?pi <c> ?><d>`,
 		`<a b c d><e f = "g">`,
+		`<a xml:base="x/"><b xmlns:q="http://www.w3.org/XML/1998/namespace" q:base='y' xml:base=z>`,
 		"<a>\x00<\x00b\x00>",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, doc string) {
-		depth, elements, items := xmlShape(filterControls([]byte(doc)))
-		if depth > MaxDepth || elements > MaxElements || items > MaxDocumentItems {
+		depth, elements, items, base, markup := xmlShape(filterControls([]byte(doc)))
+		if depth > MaxDepth || elements > MaxElements || items > MaxDocumentItems || base > MaxBase || markup > MaxBaseMarkup {
 			return
 		}
 		d := xml.NewDecoder(bytes.NewReader(filterControls([]byte(doc))))
 		d.Strict = false
 		d.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) { return in, nil }
-		var refDepth, refMax, refElements int
+		var refDepth, refMax, refElements, refBase int
+		var bases []int // xml:base along the path, as goxpp reads it
 		for {
 			tok, err := d.Token()
 			if err != nil {
@@ -198,12 +305,25 @@ func FuzzShapeCountsNoLessThanTheParser(f *testing.F) {
 				refElements += 1 + len(tok.Attr)
 				refDepth++
 				refMax = max(refMax, refDepth)
+				own := 0
+				if len(bases) > 0 {
+					own = bases[len(bases)-1]
+				}
+				for _, a := range tok.Attr {
+					if a.Name.Space == "http://www.w3.org/XML/1998/namespace" && a.Name.Local == "base" {
+						own += len(a.Value)
+					}
+				}
+				bases, refBase = append(bases, own), max(refBase, own)
 			case xml.EndElement:
 				refDepth--
+				if len(bases) > 0 {
+					bases = bases[:len(bases)-1]
+				}
 			}
 		}
-		if refMax > depth || refElements > elements {
-			t.Fatalf("%q: the parser reads depth %d, %d elements; the pass counted %d, %d", doc, refMax, refElements, depth, elements)
+		if refMax > depth || refElements > elements || refBase > base {
+			t.Fatalf("%q: the parser reads depth %d, %d elements, xml:base %d long; the pass counted %d, %d, %d", doc, refMax, refElements, refBase, depth, elements, base)
 		}
 	})
 }
