@@ -30,12 +30,17 @@ func Parse(req feeddoc.Request) (res feeddoc.Result) {
 			res = feeddoc.Result{Error: feeddoc.Errorf(feeddoc.NotAFeed, "parser panic: %v", p)}
 		}
 	}()
-	if err := shape(req.Body); err != nil {
-		return feeddoc.Result{Error: err}
-	}
 	body, cerr := declaredCharset(req.Body)
 	if cerr != nil {
 		return feeddoc.Result{Error: cerr}
+	}
+	// The shape of what gofeed reads: ISO-2022-JP comes back decoded, and
+	// its kanji bytes in the raw document include '<', '?' and '>' — "<?"
+	// there once hid the rest of the document from the pass as a
+	// processing instruction. Every other encoding gofeed decodes as it
+	// reads keeps ASCII's bytes for ASCII's characters.
+	if err := shape(body); err != nil {
+		return feeddoc.Result{Error: err}
 	}
 	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
 	if err != nil {

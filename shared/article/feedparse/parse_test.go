@@ -187,3 +187,27 @@ func TestTheLargestResultFitsLambdasResponse(t *testing.T) {
 		t.Errorf("a hub link of %d bytes, the cap, was dropped", len(at))
 	}
 }
+
+// ISO-2022-JP switches to kanji with ESC $ B, and its kanji bytes include
+// '<', '?' and '>': "<?" in the raw bytes is one character to the parser,
+// but the shape pass, reading the raw bytes, took it for a processing
+// instruction and skipped to the next "?>" — past a 1 MB xml:base over 700
+// links, which took parse-feed to 1.2 GB. The pass reads the decoded
+// document, as gofeed does.
+func TestAnISO2022JPDocumentCannotHideItsShape(t *testing.T) {
+	const esc = "\x1b"
+	head := `<?xml version="1.0" encoding="iso-2022-jp"?><feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>urn:j</id><updated>2026-12-01T17:00:00Z</updated>`
+	hide := `<entry><title>` + esc + `$B<?` + esc + `(B</title><id>urn:j:0</id><link href="https://j.example/0"/><updated>2026-12-01T17:00:00Z</updated></entry>`
+	bomb := `<entry xml:base="https://j.example/` + strings.Repeat("a", 1<<20) + `"><title>b</title><id>urn:j:1</id><updated>2026-12-01T17:00:00Z</updated>` +
+		strings.Repeat(`<link rel="related" href="x"/>`, 700) + `</entry>`
+	tail := `<entry><title>end ?></title><id>urn:j:2</id><link href="https://j.example/2"/><updated>2026-12-01T17:00:00Z</updated></entry></feed>`
+	res := Parse(feeddoc.Request{Body: []byte(head + hide + bomb + tail), Now: time.Date(2026, 12, 1, 18, 0, 0, 0, time.UTC)})
+	if res.Error == nil || res.Error.Code != feeddoc.TooComplex || !strings.Contains(res.Error.Error(), "xml:base") {
+		t.Fatalf("an xml:base of 1 MB behind a kanji \"<?\": %d items, error %v; want too_complex (xml:base)", len(res.Items), res.Error)
+	}
+	// The same kanji in a document within the bounds parses, title decoded.
+	res = Parse(feeddoc.Request{Body: []byte(head + hide + tail), Now: time.Date(2026, 12, 1, 18, 0, 0, 0, time.UTC)})
+	if res.Error != nil || len(res.Items) != 2 {
+		t.Fatalf("the same document without the base: %d items, %v; want 2", len(res.Items), res.Error)
+	}
+}
