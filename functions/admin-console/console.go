@@ -300,7 +300,7 @@ func (c *console) refetchSource(w http.ResponseWriter, r *http.Request, v view) 
 	id := r.PathValue("id")
 	_, err := c.asEditor(r, v).RefetchSource(r.Context(), id)
 	if kiosk.ErrorCode(err) == kiosk.ECONFLICT {
-		v.Notice = "The source is not failing: it is fetched at its next fetch. Nothing changed."
+		v.Notice = "The source is not failing: it is fetched at its next fetch, or on the next run if it has none. Nothing changed."
 		c.showSource(w, r, v, http.StatusConflict)
 		return
 	}

@@ -363,7 +363,7 @@ func TestAnEditorFetchesABackedOffSourceOnTheNextRun(t *testing.T) {
 	for _, id := range []string{"calm", "fresh"} {
 		was, _ := h.store.GetSource(ctx, id)
 		resp, page := h.do("POST", "/admin/sources/"+id+"/refetch", url.Values{"csrf": {token}}, nil)
-		if resp.StatusCode != http.StatusConflict || !strings.Contains(page, "The source is not failing: it is fetched at its next fetch. Nothing changed.") {
+		if resp.StatusCode != http.StatusConflict || !strings.Contains(page, "The source is not failing: it is fetched at its next fetch, or on the next run if it has none. Nothing changed.") {
 			t.Errorf("refetch %s, not failing: %d, want 409 and the notice:\n%s", id, resp.StatusCode, page)
 		}
 		if got, _ := h.store.GetSource(ctx, id); got != was {

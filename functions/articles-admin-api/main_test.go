@@ -234,12 +234,14 @@ func TestRefetchMakesABackedOffSourceDueAndKeepsItsFetchState(t *testing.T) {
 		CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	_ = st.RecordFetch(ctx, article.Source{ID: "calm", URL: "https://calm.example/feed"}, article.FetchState{LastChecked: now, LastSuccess: now, NextFetchAt: now.Add(4 * time.Hour)})
+	if err := st.RecordFetch(ctx, article.Source{ID: "calm", URL: "https://calm.example/feed"}, article.FetchState{LastChecked: now, LastSuccess: now, NextFetchAt: now.Add(4 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
 	calm, _ := st.GetSource(ctx, "calm")
 	rec = call(t, h, contract.RoleAdmin, "POST", "/admin/api/sources/calm/refetch", "")
 	e = httpapi.ErrorBody{}
 	if rec.Code != 409 || json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.Error.Code != "conflict" ||
-		e.Error.Message != "the source is not failing; it is fetched at its next_fetch_at" {
+		e.Error.Message != "the source is not failing; it is fetched at its next_fetch_at, or on the next run if it has none" {
 		t.Errorf("a source that is not failing: %d %s, want a 409 conflict saying why", rec.Code, rec.Body)
 	}
 	if got, _ := st.GetSource(ctx, "calm"); got != calm {

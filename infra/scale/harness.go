@@ -833,7 +833,12 @@ func (h *Harness) Sources(ctx context.Context, n int) (Point, error) {
 	}
 	at := h.Cloud.Now().UTC()
 	if err := each(due, func(i int) error {
-		return store.RecordFetch(ctx, byID[fmt.Sprintf("scale-src-%05d", i)], article.FetchState{LastChecked: at, LastSuccess: at, NextFetchAt: at})
+		id := fmt.Sprintf("scale-src-%05d", i)
+		src, ok := byID[id]
+		if !ok {
+			return fmt.Errorf("source %s is not registered", id)
+		}
+		return store.RecordFetch(ctx, src, article.FetchState{LastChecked: at, LastSuccess: at, NextFetchAt: at})
 	}); err != nil {
 		return Point{}, fmt.Errorf("make the sources due: %w", err)
 	}

@@ -592,7 +592,7 @@ func (s *DynamoStore) ListSources(ctx context.Context) ([]Source, error) {
 // not kept and the error is cut to MaxLastError, so no response can grow the
 // item past DynamoDB's 400 KB. The update is conditional on was's URL and
 // next fetch: a URL changed or a refetch asked for while the run fetched
-// wins (a failed condition is no error).
+// wins (ErrSuperseded).
 func (s *DynamoStore) RecordFetch(ctx context.Context, was Source, st FetchState) error {
 	st = st.bounded()
 	id := was.ID
@@ -622,7 +622,7 @@ func (s *DynamoStore) RecordFetch(ctx context.Context, was Source, st FetchState
 	}
 	err := u.Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
-		return nil // deleted, re-pointed or made due meanwhile: left as it is
+		return ErrSuperseded // deleted, re-pointed or made due meanwhile: left as it is
 	}
 	return err
 }

@@ -247,7 +247,7 @@ func (m *MemoryStore) ListSources(_ context.Context) ([]Source, error) {
 // validators and error are removed, validators over MaxValidator are not
 // kept, the error is cut to MaxLastError, zero success and next-fetch times
 // are left as they were; a source deleted, re-pointed or made due since was
-// was read is left as it is.
+// was read is left as it is (ErrSuperseded).
 func (m *MemoryStore) RecordFetch(_ context.Context, was Source, st FetchState) error {
 	st = st.bounded()
 	m.mu.Lock()
@@ -255,7 +255,7 @@ func (m *MemoryStore) RecordFetch(_ context.Context, was Source, st FetchState) 
 	id := was.ID
 	s, ok := m.sources[id]
 	if !ok || s.URL != was.URL || !s.NextFetchAt.Equal(was.NextFetchAt) {
-		return nil
+		return ErrSuperseded
 	}
 	s.ConsecutiveFailures, s.LastChecked = st.ConsecutiveFailures, st.LastChecked.UTC()
 	s.ETag, s.LastModified, s.LastError = st.ETag, st.LastModified, st.LastError

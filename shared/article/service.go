@@ -556,8 +556,8 @@ func (s *Service) DeleteSource(ctx context.Context, id string) error {
 // source as the one write found it and left it. It returns the source as
 // stored.
 func (s *Service) RefetchSource(ctx context.Context, id string) (Source, error) {
-	if !contract.ValidSlug(id) {
-		return Source{}, kiosk.Errorf(kiosk.EINVALID, "bad source id")
+	if err := validSourceID(id); err != nil {
+		return Source{}, err
 	}
 	before, err := s.Store.MakeSourceDue(ctx, id)
 	if err != nil {
@@ -570,11 +570,19 @@ func (s *Service) RefetchSource(ctx context.Context, id string) (Source, error) 
 
 // GetSource reads one source.
 func (s *Service) GetSource(ctx context.Context, id string) (Source, error) {
-	if !contract.ValidSlug(id) {
-		return Source{}, kiosk.Errorf(kiosk.EINVALID, "bad source id")
+	if err := validSourceID(id); err != nil {
+		return Source{}, err
 	}
 	src, err := s.Store.GetSource(ctx, id)
 	return src, codes.Translate(err)
+}
+
+// validSourceID refuses an id no source can have, before any store call.
+func validSourceID(id string) error {
+	if !contract.ValidSlug(id) {
+		return kiosk.Errorf(kiosk.EINVALID, "bad source id")
+	}
+	return nil
 }
 
 // ListSources lists every source by id (an empty list, never nil).

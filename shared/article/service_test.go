@@ -303,7 +303,7 @@ func TestEveryEditorChangeIsAuditedAfterItIsStored(t *testing.T) {
 	}
 	recordFetch(t, st, "desk", FetchState{LastChecked: t0, NextFetchAt: t0.Add(4 * time.Hour)})
 	if _, err := s.RefetchSource(ctx, "desk"); kiosk.ErrorCode(err) != kiosk.ECONFLICT ||
-		kiosk.ErrorMessage(err) != "the source is not failing; it is fetched at its next_fetch_at" {
+		kiosk.ErrorMessage(err) != "the source is not failing; it is fetched at its next_fetch_at, or on the next run if it has none" {
 		t.Fatalf("refetch a source that is not failing: %v, want a conflict saying why", err)
 	}
 	recordFetch(t, st, "desk", FetchState{LastChecked: t0, ConsecutiveFailures: 1, LastError: "timeout", NextFetchAt: t0.Add(15 * time.Minute)})

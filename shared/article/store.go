@@ -61,8 +61,8 @@ type Store interface {
 	// error cut to MaxLastError — only while the source still has was's URL
 	// and next fetch. A source deleted, re-pointed (UpdateSource forgot the
 	// old URL's state) or made due (MakeSourceDue) meanwhile is left as it
-	// is: the fetch answered for a URL or a schedule it no longer has, and
-	// its next run fetches it.
+	// is, and the answer is ErrSuperseded: the fetch answered for a URL or a
+	// schedule it no longer has, and its next run fetches it.
 	RecordFetch(ctx context.Context, was Source, st FetchState) error
 	// MakeSourceDue makes a failing source due now; its next fetch forgotten
 	// (the by-due index lists it first) and the rest of its fetch state —
@@ -146,6 +146,9 @@ var (
 	ErrNotFound = errors.New("not found")
 	ErrExists   = errors.New("already exists")
 	ErrConflict = errors.New("changed concurrently")
+	// ErrSuperseded is RecordFetch's answer when the source was deleted,
+	// re-pointed or made due after the run read it: nothing was recorded.
+	ErrSuperseded = errors.New("superseded")
 )
 
 // codes is the one translation of the store's errors to application codes.
@@ -174,5 +177,5 @@ func conflict(format string, args ...any) error {
 
 // notFailing is MakeSourceDue's refusal of a source that is not failing.
 func notFailing() error {
-	return conflict("the source is not failing; it is fetched at its next_fetch_at")
+	return conflict("the source is not failing; it is fetched at its next_fetch_at, or on the next run if it has none")
 }

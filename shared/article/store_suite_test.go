@@ -317,8 +317,8 @@ func sourceSuite(t *testing.T, newStore func(t *testing.T) Store) {
 	if err := s.DeleteSource(ctx, src.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecordFetch(ctx, got, st); err != nil {
-		t.Errorf("recording a deleted source's fetch: %v", err)
+	if err := s.RecordFetch(ctx, got, st); !errors.Is(err, ErrSuperseded) {
+		t.Errorf("recording a deleted source's fetch: %v, want ErrSuperseded", err)
 	}
 	if _, err := s.GetSource(ctx, src.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("a deleted source came back: %v", err)
@@ -658,8 +658,8 @@ func recordRaceSuite(t *testing.T, newStore func(t *testing.T) Store) {
 	if _, err := s.MakeSourceDue(ctx, "desk"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecordFetch(ctx, was, fetched); err != nil {
-		t.Fatal(err)
+	if err := s.RecordFetch(ctx, was, fetched); !errors.Is(err, ErrSuperseded) {
+		t.Errorf("record after the change: %v, want ErrSuperseded", err)
 	}
 	got, _ := s.GetSource(ctx, "desk")
 	if !got.NextFetchAt.IsZero() || got.ConsecutiveFailures != 2 || got.ETag != "" {
@@ -676,8 +676,8 @@ func recordRaceSuite(t *testing.T, newStore func(t *testing.T) Store) {
 	if _, err := s.UpdateSource(ctx, src); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecordFetch(ctx, was, fetched); err != nil {
-		t.Fatal(err)
+	if err := s.RecordFetch(ctx, was, fetched); !errors.Is(err, ErrSuperseded) {
+		t.Errorf("record after the change: %v, want ErrSuperseded", err)
 	}
 	got, _ = s.GetSource(ctx, "desk")
 	if got.URL != src.URL || got.ETag != "" || got.ConsecutiveFailures != 0 || !got.NextFetchAt.IsZero() {
@@ -700,8 +700,8 @@ func recordRaceSuite(t *testing.T, newStore func(t *testing.T) Store) {
 	}
 
 	// A second record from the same stale read (a run retried) changes nothing.
-	if err := s.RecordFetch(ctx, was, FetchState{LastChecked: t0.Add(3 * time.Hour), NextFetchAt: t0.Add(9 * time.Hour)}); err != nil {
-		t.Fatal(err)
+	if err := s.RecordFetch(ctx, was, FetchState{LastChecked: t0.Add(3 * time.Hour), NextFetchAt: t0.Add(9 * time.Hour)}); !errors.Is(err, ErrSuperseded) {
+		t.Errorf("record from a stale read: %v, want ErrSuperseded", err)
 	}
 	if again, _ := s.GetSource(ctx, "desk"); again.FetchState != got.FetchState {
 		t.Errorf("a record from a stale read: %+v, was %+v", again.FetchState, got.FetchState)

@@ -99,6 +99,10 @@ type Report struct {
 	// so they keep their previous fetch state (no failure, no backoff), are
 	// fetched in full next run, and the run fails so that it is retried.
 	Unparsed int `json:"unparsed,omitempty"`
+	// Superseded counts fetches not recorded because the source was
+	// deleted, re-pointed or made due (refetch) while the run fetched it:
+	// the operator's change stands, and the next run fetches it.
+	Superseded int `json:"superseded,omitempty"`
 }
 
 // Backoff for failing sources: 15 min doubling per consecutive failure, at most a day.
@@ -226,7 +230,10 @@ func (in *Ingester) Run(ctx context.Context) (Report, error) {
 			r.Unstored++
 			continue
 		}
-		if err := in.Store.RecordFetch(ctx, f.source, f.state); err != nil {
+		switch err := in.Store.RecordFetch(ctx, f.source, f.state); {
+		case errors.Is(err, article.ErrSuperseded):
+			r.Superseded++
+		case err != nil:
 			errs = append(errs, fmt.Errorf("record fetch of %s: %w", f.source.ID, err))
 		}
 	}

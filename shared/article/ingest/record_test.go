@@ -52,8 +52,8 @@ func TestAnOperatorsChangeDuringTheFetchOutlivesTheRun(t *testing.T) {
 					t.Error(err)
 				}
 			}
-			if _, err := in.Run(context.Background()); err != nil {
-				t.Fatal(err)
+			if r, err := in.Run(context.Background()); err != nil || r.Superseded != 1 {
+				t.Fatalf("run %+v, %v; want the fetch counted as superseded and no error", r, err)
 			}
 			if src, _ := s.GetSource(context.Background(), "wire"); !c.check(src) {
 				t.Errorf("after %s during the fetch: %+v", c.name, src)
