@@ -53,6 +53,10 @@ type Source struct {
 	FetchState
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// Refetches counts the refetches asked for (MakeSourceDue): a run
+	// records its fetch only if it is what the run read, so a refetch asked
+	// for while it fetched stands even on a source already due.
+	Refetches int `json:"-"`
 }
 
 // FetchState is what the batch remembers about a source between runs.

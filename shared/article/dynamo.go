@@ -499,11 +499,12 @@ type sourceItem struct {
 	NextFetchAt         time.Time `dynamo:"next_fetch_at,omitempty"`
 	CreatedAt           time.Time `dynamo:"created_at"`
 	UpdatedAt           time.Time `dynamo:"updated_at"`
+	Refetches           int       `dynamo:"refetches,omitempty"`
 }
 
 func (it sourceItem) source() Source {
 	return Source{ID: it.ID, URL: it.URL, Name: it.Name, Category: it.Category, Weight: it.Weight,
-		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, FetchState: FetchState{
+		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, Refetches: it.Refetches, FetchState: FetchState{
 			ETag: it.ETag, LastModified: it.LastModified, LastSuccess: it.LastSuccess, LastChecked: it.LastChecked,
 			ConsecutiveFailures: it.ConsecutiveFailures, LastError: it.LastError, NextFetchAt: it.NextFetchAt}}
 }
@@ -590,9 +591,9 @@ func (s *DynamoStore) ListSources(ctx context.Context) ([]Source, error) {
 // RecordFetch updates only the fetch state, so a concurrent edit of the
 // source's name, category or weight is kept; validators over MaxValidator are
 // not kept and the error is cut to MaxLastError, so no response can grow the
-// item past DynamoDB's 400 KB. The update is conditional on was's URL and
-// next fetch: a URL changed or a refetch asked for while the run fetched
-// wins (ErrSuperseded).
+// item past DynamoDB's 400 KB. The update is conditional on was's URL, next
+// fetch and refetch count: a URL changed or a refetch asked for while the
+// run fetched wins (ErrSuperseded).
 func (s *DynamoStore) RecordFetch(ctx context.Context, was Source, st FetchState) error {
 	st = st.bounded()
 	id := was.ID
@@ -603,6 +604,11 @@ func (s *DynamoStore) RecordFetch(ctx context.Context, was Source, st FetchState
 		u = u.If("attribute_not_exists($)", "next_fetch_at")
 	} else {
 		u = u.If("$ = ?", "next_fetch_at", was.NextFetchAt.UTC())
+	}
+	if was.Refetches == 0 {
+		u = u.If("attribute_not_exists($)", "refetches")
+	} else {
+		u = u.If("$ = ?", "refetches", was.Refetches)
 	}
 	set := func(name, v string) {
 		if v == "" {
@@ -635,7 +641,7 @@ func (s *DynamoStore) RecordFetch(ctx context.Context, was Source, st FetchState
 // failing.
 func (s *DynamoStore) MakeSourceDue(ctx context.Context, id string) (Source, error) {
 	var it sourceItem
-	err := setDue(s.table.Update("pk", sourcePK(id)).Remove("next_fetch_at"), time.Time{}, id).
+	err := setDue(s.table.Update("pk", sourcePK(id)).Remove("next_fetch_at").Add("refetches", 1), time.Time{}, id).
 		If("attribute_exists(pk) AND consecutive_failures > ?", 0).OldValue(ctx, &it)
 	if dynamo.IsCondCheckFailed(err) {
 		if _, err := s.GetSource(ctx, id); err != nil {

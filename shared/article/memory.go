@@ -254,7 +254,7 @@ func (m *MemoryStore) RecordFetch(_ context.Context, was Source, st FetchState) 
 	defer m.mu.Unlock()
 	id := was.ID
 	s, ok := m.sources[id]
-	if !ok || s.URL != was.URL || !s.NextFetchAt.Equal(was.NextFetchAt) {
+	if !ok || s.URL != was.URL || !s.NextFetchAt.Equal(was.NextFetchAt) || s.Refetches != was.Refetches {
 		return ErrSuperseded
 	}
 	s.ConsecutiveFailures, s.LastChecked = st.ConsecutiveFailures, st.LastChecked.UTC()
@@ -282,7 +282,7 @@ func (m *MemoryStore) MakeSourceDue(_ context.Context, id string) (Source, error
 		return Source{}, notFailing()
 	}
 	due := s
-	due.NextFetchAt = time.Time{}
+	due.NextFetchAt, due.Refetches = time.Time{}, s.Refetches+1
 	m.sources[id] = due
 	return s, nil
 }

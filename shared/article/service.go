@@ -564,7 +564,7 @@ func (s *Service) RefetchSource(ctx context.Context, id string) (Source, error) 
 		return Source{}, codes.Translate(err)
 	}
 	after := before
-	after.NextFetchAt = time.Time{}
+	after.NextFetchAt, after.Refetches = time.Time{}, before.Refetches+1
 	return after, s.audit(ctx, "source.refetch", id, before, after)
 }
 

@@ -377,7 +377,7 @@ func TestARefetchIsAuditedAsItsOneWriteFoundTheSource(t *testing.T) {
 	}
 	before, after := changes[0].Before.(Source), changes[0].After.(Source)
 	was := stored
-	was.NextFetchAt = before.NextFetchAt
+	was.NextFetchAt, was.Refetches = before.NextFetchAt, stored.Refetches-1
 	if after != stored || before != was || before.NextFetchAt.IsZero() {
 		t.Errorf("audited %+v → %+v\nwant the source the write found → %+v", before, after, stored)
 	}

@@ -58,17 +58,18 @@ type Store interface {
 	ListSources(ctx context.Context) ([]Source, error)          // by id
 	// RecordFetch stores the fetch state of source was (as the run read it,
 	// before fetching), without a validator over MaxValidator and with the
-	// error cut to MaxLastError — only while the source still has was's URL
-	// and next fetch. A source deleted, re-pointed (UpdateSource forgot the
-	// old URL's state) or made due (MakeSourceDue) meanwhile is left as it
-	// is, and the answer is ErrSuperseded: the fetch answered for a URL or a
-	// schedule it no longer has, and its next run fetches it.
+	// error cut to MaxLastError — only while the source still has was's
+	// URL, next fetch and refetch count. A source deleted, re-pointed
+	// (UpdateSource forgot the old URL's state) or made due (MakeSourceDue)
+	// meanwhile is left as it is, and the answer is ErrSuperseded: the fetch
+	// answered for a URL or a schedule it no longer has, and its next run
+	// fetches it.
 	RecordFetch(ctx context.Context, was Source, st FetchState) error
 	// MakeSourceDue makes a failing source due now; its next fetch forgotten
 	// (the by-due index lists it first) and the rest of its fetch state —
 	// failures, last error, validators — kept, so a source still broken backs
-	// off further from where it was. One conditional write, harmless to
-	// repeat; ErrNotFound when there is no such source, ErrConflict when it is
+	// off further from where it was; its refetch count goes up. One
+	// conditional write, harmless to repeat; ErrNotFound when there is no such source, ErrConflict when it is
 	// not failing (no consecutive failures): its next fetch is its adaptive
 	// interval's, which forgetting it would restart at MinInterval. It
 	// returns the source as it was before the write (what the write changed,

@@ -669,6 +669,19 @@ func recordRaceSuite(t *testing.T, newStore func(t *testing.T) Store) {
 		t.Errorf("due at t0: %d sources, want the refetched one", len(due))
 	}
 
+	// Refetched again while a run fetched it already due: the second
+	// refetch stands too (no next fetch to tell the two apart by).
+	was, _ = s.GetSource(ctx, "desk")
+	if _, err := s.MakeSourceDue(ctx, "desk"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordFetch(ctx, was, fetched); !errors.Is(err, ErrSuperseded) {
+		t.Errorf("record after a second refetch: %v, want ErrSuperseded", err)
+	}
+	if got, _ := s.GetSource(ctx, "desk"); !got.NextFetchAt.IsZero() || got.ConsecutiveFailures != 2 {
+		t.Errorf("a second refetch while the run fetched the due source: %+v; want it still due", got.FetchState)
+	}
+
 	// Re-pointed while the run fetched: the new URL keeps its clean state.
 	was, _ = s.GetSource(ctx, "desk")
 	src := was
