@@ -2124,7 +2124,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "conflict",
-                     *         "message": "the source is not failing; it is fetched at its next_fetch_at",
+                     *         "message": "the source is not failing; it is fetched at its next_fetch_at, or on the next run if it has none",
                      *         "request_id": "HA9XVmKgCUCvpw=="
                      *       }
                      *     }
