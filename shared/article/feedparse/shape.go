@@ -198,16 +198,16 @@ func xmlShape(b []byte) (maxDepth, elements, items, maxBase, markup int) {
 func tags(b []byte) int {
 	n := 0
 	for k, c := range b {
-		switch l := c | 0x20; {
+		switch {
 		case c == '<':
 			n++
 		case c == '&':
 			if k+1 < len(b) && (b[k+1] == '#' || k+2 < len(b) && b[k+1]|0x20 == 'l' && b[k+2]|0x20 == 't') {
 				n++
 			}
-		case l == 'a' || l == 'b' || l == 'c' || l == 'd' || l == 'h' || l == 'p' || l == 's' || l == 'u':
+		case uriAttrStart[c]:
 			for _, a := range uriAttrs {
-				if a[0] == l && foldPrefix(b[k:], a) {
+				if a[0] == c|0x20 && foldPrefix(b[k:], a) {
 					n++
 					break
 				}
@@ -234,6 +234,15 @@ func foldPrefix(b []byte, a string) bool {
 // uriAttrs are the attributes gofeed resolves against xml:base: in HTML
 // content, and (href, src, uri, scheme) on a feed's own elements.
 var uriAttrs = []string{"action", "background", "cite", "codebase", "data", "href", "poster", "profile", "scheme", "src", "uri", "usemap"}
+
+// uriAttrStart is whether a byte starts one of uriAttrs, in either case:
+// tags looks further only there.
+var uriAttrStart = func() (start [256]bool) {
+	for _, a := range uriAttrs {
+		start[a[0]], start[a[0]&^0x20] = true, true
+	}
+	return start
+}()
 
 // past is the index just after the first end at or after i (len(b) if none).
 func past(b []byte, i int, end string) int {

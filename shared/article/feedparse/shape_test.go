@@ -266,6 +266,31 @@ func htmlUnder(base, tag string, n int) string {
 	return atomBased("", "", `<entry><title>x</title><content type="html" xml:base="`+base+`">`+content+`</content></entry>`)
 }
 
+// TestEveryResolvedAttributeWeighsUnderABase: each attribute gofeed
+// resolves against xml:base (uriAttrs), in any case, weighs a tag in
+// MaxBaseMarkup, alone and as an attribute of HTML under a base: adding one
+// to uriAttrs is all it takes to have it counted.
+func TestEveryResolvedAttributeWeighsUnderABase(t *testing.T) {
+	for _, a := range uriAttrs {
+		t.Run(a, func(t *testing.T) {
+			if a == "" || strings.Trim(a, "abcdefghijklmnopqrstuvwxyz") != "" {
+				t.Fatalf("uriAttrs holds %q; tags reads only lower-case ASCII words", a)
+			}
+			other := strings.Repeat("x", len(a)) // not resolved, as long
+			for _, name := range []string{a, strings.ToUpper(a), strings.ToUpper(a[:1]) + a[1:]} {
+				if n := tags([]byte(name)); n < 1 {
+					t.Errorf("tags(%q) = %d; want at least 1", name, n)
+				}
+				_, _, _, _, with := xmlShape([]byte(htmlUnder("b", "<p "+name+`="y">`, 1)))
+				_, _, _, _, without := xmlShape([]byte(htmlUnder("b", "<p "+other+`="y">`, 1)))
+				if with-without < baseTag+1 {
+					t.Errorf("%q under a one-byte xml:base weighs %d; want at least %d", name, with-without, baseTag+1)
+				}
+			}
+		})
+	}
+}
+
 // FuzzShapeCountsNoLessThanTheParser: whatever the bytes, the pass before
 // gofeed never counts a shallower nesting or fewer elements than the XML
 // decoder gofeed reads with (non-strict, after dropping control bytes) reads
