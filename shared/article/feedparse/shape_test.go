@@ -281,8 +281,8 @@ func TestEveryResolvedAttributeWeighsUnderABase(t *testing.T) {
 				if n := tags([]byte(name)); n < 1 {
 					t.Errorf("tags(%q) = %d; want at least 1", name, n)
 				}
-				_, _, _, _, with := xmlShape([]byte(htmlUnder("b", "<p "+name+`="y">`, 1)))
-				_, _, _, _, without := xmlShape([]byte(htmlUnder("b", "<p "+other+`="y">`, 1)))
+				with := xmlShape([]byte(htmlUnder("b", "<p "+name+`="y">`, 1))).markup
+				without := xmlShape([]byte(htmlUnder("b", "<p "+other+`="y">`, 1))).markup
 				if with-without < baseTag+1 {
 					t.Errorf("%q under a one-byte xml:base weighs %d; want at least %d", name, with-without, baseTag+1)
 				}
@@ -311,8 +311,8 @@ func FuzzShapeCountsNoLessThanTheParser(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, doc string) {
-		depth, elements, items, base, markup := xmlShape(filterControls([]byte(doc)))
-		if depth > MaxDepth || elements > MaxElements || items > MaxDocumentItems || base > MaxBase || markup > MaxBaseMarkup {
+		n := xmlShape(filterControls([]byte(doc)))
+		if n.over() {
 			return
 		}
 		d := xml.NewDecoder(bytes.NewReader(filterControls([]byte(doc))))
@@ -347,8 +347,8 @@ func FuzzShapeCountsNoLessThanTheParser(f *testing.F) {
 				}
 			}
 		}
-		if refMax > depth || refElements > elements || refBase > base {
-			t.Fatalf("%q: the parser reads depth %d, %d elements, xml:base %d long; the pass counted %d, %d, %d", doc, refMax, refElements, refBase, depth, elements, base)
+		if refMax > n.depth || refElements > n.elements || refBase > n.base {
+			t.Fatalf("%q: the parser reads depth %d, %d elements, xml:base %d long; the pass counted %d, %d, %d", doc, refMax, refElements, refBase, n.depth, n.elements, n.base)
 		}
 	})
 }
