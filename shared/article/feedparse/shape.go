@@ -43,10 +43,12 @@ import (
 //     4 MiB of "<a>" took parse-feed to 474 MiB, of "<a href>" under a
 //     100-byte base to 630 MiB. Each '<' — or "&lt", "&#", which gofeed
 //     decodes into one — and each name of an attribute gofeed resolves
-//     (uriAttrs) under a base weighs baseTag plus the base's length along
-//     the path: 4 MiB of real WordPress content, about 140,000 of them under
-//     100 bytes of base, weighs 27 MiB; the worst HTML the bound admits peaks
-//     at 185 MiB (TestParseFeedsPeakOnTheWorstAdmittedDocuments).
+//     (uriAttrs), wherever its letters stand in any case, inside a word of
+//     text too ("during" holds "uri", tags), under a base weighs baseTag
+//     plus the base's length along the path: 4 MiB of real WordPress
+//     content, about 140,000 of them under 100 bytes of base, weighs 27 MiB;
+//     the worst HTML the bound admits peaks at 185 MiB
+//     (TestParseFeedsPeakOnTheWorstAdmittedDocuments).
 const (
 	MaxDepth         = 64
 	MaxDocumentItems = 10_000
@@ -196,9 +198,12 @@ func xmlShape(b []byte) (n shapeCounts) {
 // tags counts what gofeed may build an HTML node for or resolve against
 // the base in b: a tag's start — a '<', or an "&lt" or "&#" (gofeed decodes
 // entities in HTML content before parsing it, and "&#60;" is a '<') — and
-// any word, in any case, that names an attribute it resolves (uriAttrs; the
-// HTML parser keeps every one of a tag's attributes, repeated or not, and a
-// name spelled with an entity holds a counted "&#").
+// the name of an attribute it resolves (uriAttrs; the HTML parser keeps
+// every one of a tag's attributes, repeated or not, and a name spelled with
+// an entity holds a counted "&#"). A name counts wherever its letters stand,
+// in any case, not only as an attribute or a whole word: "during" counts
+// "uri", "database" "data": text may count more than gofeed builds (at most
+// one a byte), a tag never less.
 func tags(b []byte) int {
 	n := 0
 	for k, c := range b {

@@ -291,6 +291,22 @@ func TestEveryResolvedAttributeWeighsUnderABase(t *testing.T) {
 	}
 }
 
+// TestAResolvedNameCountsInsideAWord: tags does not read words, so a
+// resolved attribute's name counts wherever its letters stand, as its
+// comment, shape's and the README say.
+func TestAResolvedNameCountsInsideAWord(t *testing.T) {
+	for doc, want := range map[string]int{
+		"during":                1, // uri
+		"a DATABASE":            1, // data
+		"srcset=x HREFLANG=y":   2, // src, href
+		"word, text and a list": 0,
+	} {
+		if n := tags([]byte(doc)); n != want {
+			t.Errorf("tags(%q) = %d; want %d", doc, n, want)
+		}
+	}
+}
+
 // FuzzShapeCountsNoLessThanTheParser: whatever the bytes, the pass before
 // gofeed never counts a shallower nesting or fewer elements than the XML
 // decoder gofeed reads with (non-strict, after dropping control bytes) reads
