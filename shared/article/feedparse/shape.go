@@ -271,16 +271,22 @@ func past(b []byte, i int, end string) int {
 // bytes, and a name wherever a value or white space ends. An xml:base is any
 // value whose '=' follows a word ending in ":base" (encoding/xml gives any
 // prefix bound to the XML namespace that meaning, not only "xml"), and the
-// values of all of them on a tag count.
+// values of all of them on a tag count; so does a name ending in ":base"
+// without '=', which non-strict encoding/xml reads as an attribute valued
+// its local name, "base".
 func tagEnd(b []byte, i int) (end int, empty bool, attrs, base int) {
 	eq, space, value, isBase := false, true, false, false
+	named := false // a name was read and no '=' has followed it yet
 	for i < len(b) {
 		c := b[i]
 		switch {
 		case c == '>':
+			if named && bareBase(b[:i]) {
+				base += len("base")
+			}
 			return i + 1, i > 0 && b[i-1] == '/', attrs, base
 		case c == '=':
-			eq, value, isBase = true, false, baseName(b[:i])
+			eq, value, isBase, named = true, false, baseName(b[:i]), false
 		case (c == '"' || c == '\'') && eq:
 			// The next attribute may follow the value's quote at once.
 			end := past(b, i+1, string(c))
@@ -299,9 +305,12 @@ func tagEnd(b []byte, i int) (end int, empty bool, attrs, base int) {
 		case c == '/':
 		default:
 			if space || eq || value {
+				if named && bareBase(b[:i]) {
+					base += len("base")
+				}
 				attrs++
 			}
-			eq, value = false, false
+			eq, value, named = false, false, true
 		}
 		space = isSpace(c)
 		i++
@@ -314,6 +323,12 @@ func tagEnd(b []byte, i int) (end int, empty bool, attrs, base int) {
 func baseName(b []byte) bool {
 	b = bytes.TrimRight(b, " \t\r\n")
 	return bytes.HasSuffix(b, []byte(":base"))
+}
+
+// bareBase is whether the name before b's end, before any '/' and white
+// space, ends in ":base".
+func bareBase(b []byte) bool {
+	return baseName(bytes.TrimRight(b, "/"))
 }
 
 // xmlBase weighs an xml:base value as the longest the URL gofeed resolves it
