@@ -43,10 +43,12 @@ import (
 //     4 MiB of "<a>" took parse-feed to 474 MiB, of "<a href>" under a
 //     100-byte base to 630 MiB. Each '<' — or "&lt", "&#", which gofeed
 //     decodes into one — and each name of an attribute gofeed resolves
-//     (uriAttrs) under a base weighs baseTag plus the base's length along
-//     the path: 4 MiB of real WordPress content, about 140,000 of them under
-//     100 bytes of base, weighs 27 MiB; the worst HTML the bound admits peaks
-//     at 185 MiB (TestParseFeedsPeakOnTheWorstAdmittedDocuments).
+//     (uriAttrs), wherever its letters stand in any case, inside a word of
+//     text too ("during" holds "uri", tags), under a base weighs baseTag
+//     plus the base's length along the path: 4 MiB of real WordPress
+//     content, about 140,000 of them under 100 bytes of base, weighs 27 MiB;
+//     the worst HTML the bound admits peaks at 185 MiB
+//     (TestParseFeedsPeakOnTheWorstAdmittedDocuments).
 const (
 	MaxDepth         = 64
 	MaxDocumentItems = 10_000
@@ -74,28 +76,43 @@ const baseTag = 100
 // without control bytes: about 3 ms for 4 MiB (BenchmarkShape), 17 ms when
 // all of it is text under an xml:base (tags reads it).
 func shape(body []byte) *feeddoc.Error {
-	var depth, elements, items, base, markup int
+	var n shapeCounts
 	var err *feeddoc.Error
 	// gofeed takes a document for JSON when its first byte past white space
 	// and byte-order marks is '{' (DetectFeedType).
 	if json := bytes.TrimLeft(body, " \t\r\n\xFE\xFF\x00\xEF\xBB\xBF"); len(json) > 0 && json[0] == '{' {
-		depth, elements, items = jsonShape(json)
+		n.depth, n.elements, n.items = jsonShape(json)
 	} else {
-		depth, elements, items, base, markup = xmlShape(filterControls(body))
+		n = xmlShape(filterControls(body))
 	}
 	switch {
-	case depth > MaxDepth:
+	case n.depth > MaxDepth:
 		err = feeddoc.Errorf(feeddoc.TooComplex, "elements nested more than %d deep, beyond any feed's", MaxDepth)
-	case items > MaxDocumentItems:
+	case n.items > MaxDocumentItems:
 		err = feeddoc.Errorf(feeddoc.TooComplex, "more than %d items, beyond any feed's (a feed carries its latest)", MaxDocumentItems)
-	case elements > MaxElements:
+	case n.elements > MaxElements:
 		err = feeddoc.Errorf(feeddoc.TooComplex, "more than %d elements and attributes, beyond any feed's", MaxElements)
-	case base > MaxBase:
+	case n.base > MaxBase:
 		err = feeddoc.Errorf(feeddoc.TooComplex, "xml:base longer than %d bytes along an element's path, beyond any feed's", MaxBase)
-	case markup > MaxBaseMarkup:
+	case n.markup > MaxBaseMarkup:
 		err = feeddoc.Errorf(feeddoc.TooComplex, "markup under xml:base weighs more than %d (each tag %d and its base's length), beyond any feed's", MaxBaseMarkup, baseTag)
 	}
 	return err
+}
+
+// shapeCounts are what the pass counts of a document, each against its
+// bound: the deepest nesting (MaxDepth), the nodes (MaxElements), the items
+// (MaxDocumentItems), and in XML the longest xml:base along an element's
+// path (MaxBase: the weighed lengths of its own and its ancestors' xml:base
+// values, xmlBase) and the weight of the markup under a base
+// (MaxBaseMarkup).
+type shapeCounts struct {
+	depth, elements, items, base, markup int
+}
+
+// over is whether any count is past its bound.
+func (n shapeCounts) over() bool {
+	return n.depth > MaxDepth || n.elements > MaxElements || n.items > MaxDocumentItems || n.base > MaxBase || n.markup > MaxBaseMarkup
 }
 
 // filterControls drops the C0 control bytes XML forbids (all but tab, LF
@@ -119,38 +136,33 @@ func filterControls(b []byte) []byte {
 
 func control(c byte) bool { return c < 0x20 && c != '\t' && c != '\n' && c != '\r' }
 
-// xmlShape counts an XML document's deepest nesting, elements and items,
-// the longest xml:base along an element's path (the weighed lengths of its
-// own and its ancestors' xml:base values: xmlBase), and the weight of the
-// markup under a base (MaxBaseMarkup), stopping once any is past its bound.
-func xmlShape(b []byte) (maxDepth, elements, items, maxBase, markup int) {
-	// bases[d] is the xml:base along the path of the open element at depth d.
-	var bases [MaxDepth + 1]int
+// xmlShape counts an XML document's shape, stopping once any count is past
+// its bound.
+func xmlShape(b []byte) (n shapeCounts) {
+	// bases[d] is the xml:base along the path of the open element at depth d
+	// (up to one past MaxDepth, where the pass stops).
+	var bases [MaxDepth + 2]int
 	depth := 0
-	for i := 0; i < len(b); {
+	for i := 0; i < len(b) && !n.over(); {
 		// from…i, the text and then the construct read, is under base.
 		from, base := i, bases[depth]
 		j := bytes.IndexByte(b[i:], '<')
-		if j < 0 || i+j+1 >= len(b) {
-			if base > 0 {
-				markup += (baseTag + base) * tags(b[from:])
-			}
-			break
-		}
-		i += j + 1
-		switch c := b[i]; {
-		case c == '/':
+		i += j + 1 // past the '<'
+		switch {
+		case j < 0 || i == len(b):
+			i = len(b) // no '<' opens anything: the rest is text
+		case b[i] == '/':
 			if depth > 0 {
 				depth--
 			}
 			i = past(b, i, ">")
-		case c == '?':
+		case b[i] == '?':
 			i = past(b, i, "?>")
 		case bytes.HasPrefix(b[i:], []byte("!--")):
 			i = past(b, i+3, "-->")
 		case bytes.HasPrefix(b[i:], []byte("![CDATA[")):
 			i = past(b, i+8, "]]>")
-		case c == '!':
+		case b[i] == '!':
 			i = declEnd(b, i)
 		default:
 			name := i
@@ -162,18 +174,14 @@ func xmlShape(b []byte) (maxDepth, elements, items, maxBase, markup int) {
 				local = local[k+1:]
 			}
 			if string(local) == "item" || string(local) == "entry" {
-				items++
+				n.items++
 			}
-			elements++
 			var empty bool
 			var attrs, own int
 			i, empty, attrs, own = tagEnd(b, i)
-			elements += attrs
 			own += bases[depth]
-			maxDepth, maxBase = max(maxDepth, depth+1), max(maxBase, own)
-			if maxDepth > MaxDepth || elements > MaxElements || items > MaxDocumentItems || maxBase > MaxBase {
-				return maxDepth, elements, items, maxBase, markup
-			}
+			n.elements += 1 + attrs
+			n.depth, n.base = max(n.depth, depth+1), max(n.base, own)
 			if !empty {
 				depth++
 				bases[depth] = own
@@ -181,33 +189,34 @@ func xmlShape(b []byte) (maxDepth, elements, items, maxBase, markup int) {
 			base = own // the tag's own links resolve against its base
 		}
 		if base > 0 {
-			if markup += (baseTag + base) * tags(b[from:i]); markup > MaxBaseMarkup {
-				break
-			}
+			n.markup += (baseTag + base) * tags(b[from:i])
 		}
 	}
-	return maxDepth, elements, items, maxBase, markup
+	return n
 }
 
 // tags counts what gofeed may build an HTML node for or resolve against
 // the base in b: a tag's start — a '<', or an "&lt" or "&#" (gofeed decodes
 // entities in HTML content before parsing it, and "&#60;" is a '<') — and
-// any word, in any case, that names an attribute it resolves (uriAttrs; the
-// HTML parser keeps every one of a tag's attributes, repeated or not, and a
-// name spelled with an entity holds a counted "&#").
+// the name of an attribute it resolves (uriAttrs; the HTML parser keeps
+// every one of a tag's attributes, repeated or not, and a name spelled with
+// an entity holds a counted "&#"). A name counts wherever its letters stand,
+// in any case, not only as an attribute or a whole word: "during" counts
+// "uri", "database" "data": text may count more than gofeed builds (at most
+// one a byte), a tag never less.
 func tags(b []byte) int {
 	n := 0
 	for k, c := range b {
-		switch l := c | 0x20; {
+		switch {
 		case c == '<':
 			n++
 		case c == '&':
 			if k+1 < len(b) && (b[k+1] == '#' || k+2 < len(b) && b[k+1]|0x20 == 'l' && b[k+2]|0x20 == 't') {
 				n++
 			}
-		case l == 'a' || l == 'b' || l == 'c' || l == 'd' || l == 'h' || l == 'p' || l == 's' || l == 'u':
+		case uriAttrStart[c]:
 			for _, a := range uriAttrs {
-				if a[0] == l && foldPrefix(b[k:], a) {
+				if a[0] == c|0x20 && foldPrefix(b[k:], a) {
 					n++
 					break
 				}
@@ -218,7 +227,8 @@ func tags(b []byte) int {
 }
 
 // foldPrefix is whether b starts with the lower-case ASCII word a, in any
-// case.
+// case. (bytes.EqualFold on b[:len(a)] answers the same, but decodes UTF-8
+// and folds Unicode: about 30% slower over text under a base.)
 func foldPrefix(b []byte, a string) bool {
 	if len(b) < len(a) {
 		return false
@@ -234,6 +244,15 @@ func foldPrefix(b []byte, a string) bool {
 // uriAttrs are the attributes gofeed resolves against xml:base: in HTML
 // content, and (href, src, uri, scheme) on a feed's own elements.
 var uriAttrs = []string{"action", "background", "cite", "codebase", "data", "href", "poster", "profile", "scheme", "src", "uri", "usemap"}
+
+// uriAttrStart is whether a byte starts one of uriAttrs, in either case:
+// tags looks further only there.
+var uriAttrStart = func() (start [256]bool) {
+	for _, a := range uriAttrs {
+		start[a[0]], start[a[0]&^0x20] = true, true
+	}
+	return start
+}()
 
 // past is the index just after the first end at or after i (len(b) if none).
 func past(b []byte, i int, end string) int {
@@ -252,16 +271,22 @@ func past(b []byte, i int, end string) int {
 // bytes, and a name wherever a value or white space ends. An xml:base is any
 // value whose '=' follows a word ending in ":base" (encoding/xml gives any
 // prefix bound to the XML namespace that meaning, not only "xml"), and the
-// values of all of them on a tag count.
+// values of all of them on a tag count; so does a name ending in ":base"
+// without '=', which non-strict encoding/xml reads as an attribute valued
+// its local name, "base".
 func tagEnd(b []byte, i int) (end int, empty bool, attrs, base int) {
 	eq, space, value, isBase := false, true, false, false
+	named := false // a name was read and no '=' has followed it yet
 	for i < len(b) {
 		c := b[i]
 		switch {
 		case c == '>':
+			if named && bareBase(b[:i]) {
+				base += len("base")
+			}
 			return i + 1, i > 0 && b[i-1] == '/', attrs, base
 		case c == '=':
-			eq, value, isBase = true, false, baseName(b[:i])
+			eq, value, isBase, named = true, false, baseName(b[:i]), false
 		case (c == '"' || c == '\'') && eq:
 			// The next attribute may follow the value's quote at once.
 			end := past(b, i+1, string(c))
@@ -280,9 +305,12 @@ func tagEnd(b []byte, i int) (end int, empty bool, attrs, base int) {
 		case c == '/':
 		default:
 			if space || eq || value {
+				if named && bareBase(b[:i]) {
+					base += len("base")
+				}
 				attrs++
 			}
-			eq, value = false, false
+			eq, value, named = false, false, true
 		}
 		space = isSpace(c)
 		i++
@@ -295,6 +323,12 @@ func tagEnd(b []byte, i int) (end int, empty bool, attrs, base int) {
 func baseName(b []byte) bool {
 	b = bytes.TrimRight(b, " \t\r\n")
 	return bytes.HasSuffix(b, []byte(":base"))
+}
+
+// bareBase is whether the name before b's end, before any '/' and white
+// space, ends in ":base".
+func bareBase(b []byte) bool {
+	return baseName(bytes.TrimRight(b, "/"))
 }
 
 // xmlBase weighs an xml:base value as the longest the URL gofeed resolves it

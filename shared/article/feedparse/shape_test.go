@@ -266,6 +266,47 @@ func htmlUnder(base, tag string, n int) string {
 	return atomBased("", "", `<entry><title>x</title><content type="html" xml:base="`+base+`">`+content+`</content></entry>`)
 }
 
+// TestEveryResolvedAttributeWeighsUnderABase: each attribute gofeed
+// resolves against xml:base (uriAttrs), in any case, weighs a tag in
+// MaxBaseMarkup, alone and as an attribute of HTML under a base: adding one
+// to uriAttrs is all it takes to have it counted.
+func TestEveryResolvedAttributeWeighsUnderABase(t *testing.T) {
+	for _, a := range uriAttrs {
+		t.Run(a, func(t *testing.T) {
+			if a == "" || strings.Trim(a, "abcdefghijklmnopqrstuvwxyz") != "" {
+				t.Fatalf("uriAttrs holds %q; tags reads only lower-case ASCII words", a)
+			}
+			other := strings.Repeat("x", len(a)) // not resolved, as long
+			for _, name := range []string{a, strings.ToUpper(a), strings.ToUpper(a[:1]) + a[1:]} {
+				if n := tags([]byte(name)); n < 1 {
+					t.Errorf("tags(%q) = %d; want at least 1", name, n)
+				}
+				with := xmlShape([]byte(htmlUnder("b", "<p "+name+`="y">`, 1))).markup
+				without := xmlShape([]byte(htmlUnder("b", "<p "+other+`="y">`, 1))).markup
+				if with-without < baseTag+1 {
+					t.Errorf("%q under a one-byte xml:base weighs %d; want at least %d", name, with-without, baseTag+1)
+				}
+			}
+		})
+	}
+}
+
+// TestAResolvedNameCountsInsideAWord: tags does not read words, so a
+// resolved attribute's name counts wherever its letters stand, as its
+// comment, shape's and the README say.
+func TestAResolvedNameCountsInsideAWord(t *testing.T) {
+	for doc, want := range map[string]int{
+		"during":                1, // uri
+		"a DATABASE":            1, // data
+		"srcset=x HREFLANG=y":   2, // src, href
+		"word, text and a list": 0,
+	} {
+		if n := tags([]byte(doc)); n != want {
+			t.Errorf("tags(%q) = %d; want %d", doc, n, want)
+		}
+	}
+}
+
 // FuzzShapeCountsNoLessThanTheParser: whatever the bytes, the pass before
 // gofeed never counts a shallower nesting or fewer elements than the XML
 // decoder gofeed reads with (non-strict, after dropping control bytes) reads
@@ -286,8 +327,8 @@ func FuzzShapeCountsNoLessThanTheParser(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, doc string) {
-		depth, elements, items, base, markup := xmlShape(filterControls([]byte(doc)))
-		if depth > MaxDepth || elements > MaxElements || items > MaxDocumentItems || base > MaxBase || markup > MaxBaseMarkup {
+		n := xmlShape(filterControls([]byte(doc)))
+		if n.over() {
 			return
 		}
 		d := xml.NewDecoder(bytes.NewReader(filterControls([]byte(doc))))
@@ -322,8 +363,8 @@ func FuzzShapeCountsNoLessThanTheParser(f *testing.F) {
 				}
 			}
 		}
-		if refMax > depth || refElements > elements || refBase > base {
-			t.Fatalf("%q: the parser reads depth %d, %d elements, xml:base %d long; the pass counted %d, %d, %d", doc, refMax, refElements, refBase, depth, elements, base)
+		if refMax > n.depth || refElements > n.elements || refBase > n.base {
+			t.Fatalf("%q: the parser reads depth %d, %d elements, xml:base %d long; the pass counted %d, %d, %d", doc, refMax, refElements, refBase, n.depth, n.elements, n.base)
 		}
 	})
 }
