@@ -41,8 +41,10 @@ import (
 //     parses an Atom text's HTML into a tree, resolves its links and renders
 //     it again (without one it leaves the HTML alone): under a one-byte base,
 //     4 MiB of "<a>" took parse-feed to 474 MiB, of "<a href>" under a
-//     100-byte base to 630 MiB. Each '<' — or "&lt", "&#", which gofeed
-//     decodes into one — and each name of an attribute gofeed resolves
+//     100-byte base to 630 MiB. Each '<' of a start tag — or "&lt", "&#",
+//     which gofeed decodes into one; an end tag builds nothing, and a
+//     2 MB post of a results table once weighed twice its rows and was
+//     refused — and each name of an attribute gofeed resolves
 //     (uriAttrs), wherever its letters stand in any case, inside a word of
 //     text too ("during" holds "uri", tags), under a base weighs baseTag
 //     plus the base's length along the path: 4 MiB of real WordPress
@@ -196,8 +198,10 @@ func xmlShape(b []byte) (n shapeCounts) {
 }
 
 // tags counts what gofeed may build an HTML node for or resolve against
-// the base in b: a tag's start — a '<', or an "&lt" or "&#" (gofeed decodes
-// entities in HTML content before parsing it, and "&#60;" is a '<') — and
+// the base in b: a start tag's start — a '<', or an "&lt" or "&#" (gofeed
+// decodes entities in HTML content before parsing it, and "&#60;" is a '<'),
+// but not "</" or "&lt;/", an end tag, which builds nothing (a table-heavy
+// post of 2 MB counted twice its rows and was refused) — and
 // the name of an attribute it resolves (uriAttrs; the HTML parser keeps
 // every one of a tag's attributes, repeated or not, and a name spelled with
 // an entity holds a counted "&#"). A name counts wherever its letters stand,
@@ -209,9 +213,11 @@ func tags(b []byte) int {
 	for k, c := range b {
 		switch {
 		case c == '<':
-			n++
+			if k+1 == len(b) || b[k+1] != '/' { // an end tag builds no node
+				n++
+			}
 		case c == '&':
-			if k+1 < len(b) && (b[k+1] == '#' || k+2 < len(b) && b[k+1]|0x20 == 'l' && b[k+2]|0x20 == 't') {
+			if k+1 < len(b) && (b[k+1] == '#' || k+2 < len(b) && b[k+1]|0x20 == 'l' && b[k+2]|0x20 == 't' && !bytes.HasPrefix(b[k+3:], []byte(";/"))) {
 				n++
 			}
 		case uriAttrStart[c]:

@@ -98,13 +98,13 @@ var hostile = []struct {
 		return htmlUnder("a", "<a>", (feeddoc.MaxBody-400)/3)
 	}},
 	{"HTML tags under xml:base one past MaxBaseMarkup", func() string {
-		return htmlUnder("http://e.x/"+strings.Repeat("b", 17), "<a>", MaxBaseMarkup/(baseTag+28)-4+1)
+		return htmlUnder("http://e.x/"+strings.Repeat("b", 17), "<a>", MaxBaseMarkup/(baseTag+28)-htmlScope+1)
 	}},
 	{"escaped HTML tags under xml:base one past MaxBaseMarkup", func() string {
-		return htmlUnder("http://e.x/"+strings.Repeat("b", 17), "&#60;a>", MaxBaseMarkup/(baseTag+28)-4+1)
+		return htmlUnder("http://e.x/"+strings.Repeat("b", 17), "&#60;a>", MaxBaseMarkup/(baseTag+28)-htmlScope+1)
 	}},
 	{"a tag of repeated SRC under xml:base one past MaxBaseMarkup", func() string {
-		return htmlUnder("http://e.x/"+strings.Repeat("b", 17), "<a"+strings.Repeat(" SRC", MaxBaseMarkup/(baseTag+28)-5+1)+">", 1)
+		return htmlUnder("http://e.x/"+strings.Repeat("b", 17), "<a"+strings.Repeat(" SRC", MaxBaseMarkup/(baseTag+28)-htmlScope-1+1)+">", 1)
 	}},
 	{"a JSON Feed nested 65 deep", func() string {
 		return `{"version":"https://jsonfeed.org/version/1.1","title":"j","items":[{"url":"https://e.x/j","title":"j","x":` +
@@ -158,6 +158,31 @@ func TestADocumentBeyondAnyFeedsShapeIsRefused(t *testing.T) {
 		res := Parse(feeddoc.Request{URL: "https://blog.example.com/feed/atom/", Body: []byte(doc), Now: now})
 		if res.Error != nil || len(res.Items) != 10 {
 			t.Errorf("Parse = %d items, %+v; want 10", len(res.Items), res.Error)
+		}
+	})
+	// Found from outside: a WordPress feed with one post of a 26,000-row
+	// results table (2 MB) was refused whole, its end tags weighed as much
+	// as its start tags, which alone build nodes.
+	t.Run("a WordPress-like feed with a 2 MB table post under xml:base parses", func(t *testing.T) {
+		var table strings.Builder
+		table.WriteString(`<table>`)
+		for i := range 26_000 {
+			fmt.Fprintf(&table, `<tr><td>Precinct %d</td><td>%d</td><td>%d</td><td>%d</td><td>%d%%</td><td>%d</td></tr>`, i, i*7%900, i*13%800, i*3%50, i%100, i*11%4000)
+		}
+		table.WriteString(`</table>`)
+		entry := func(i int) string {
+			body := `<p><a href="x.html">x</a> <img src="i.png"/></p>`
+			if i == 0 {
+				body = `<p>Full precinct results</p>` + table.String()
+			}
+			return fmt.Sprintf(`<entry><title>P%d</title><link rel="alternate" href="https://blog.example.com/2026/11/post-%d/"/><id>https://blog.example.com/?p=%d</id>`+
+				`<updated>2026-11-25T10:00:00Z</updated><content type="html" xml:base="https://blog.example.com/2026/11/a-rather-long-post-slug-%d/">`+
+				`<![CDATA[%s]]></content></entry>`, i, i, i, i, body)
+		}
+		doc := atomBased(`<?xml version="1.0" encoding="UTF-8"?>`, "https://blog.example.com/wp-atom.php", strings.Join(items(10, entry), ""))
+		res := Parse(feeddoc.Request{URL: "https://blog.example.com/feed/atom/", Body: []byte(doc), Now: now})
+		if len(doc) < 2<<20 || res.Error != nil || len(res.Items) != 10 {
+			t.Errorf("a %d-byte feed: Parse = %d items, %+v; want 10", len(doc), len(res.Items), res.Error)
 		}
 	})
 	t.Run("markup in comments, CDATA and the DOCTYPE is not counted", func(t *testing.T) {
@@ -222,22 +247,22 @@ var admitted = []struct {
 			strings.Repeat("b", MaxBase-MaxBase/2)+`">x</content></entry>`)
 	}},
 	{"HTML tags under xml:base exactly at MaxBaseMarkup", func() string {
-		return htmlUnder("http://e.x/"+strings.Repeat("b", 17), "<a>", MaxBaseMarkup/(baseTag+28)-4)
+		return htmlUnder("http://e.x/"+strings.Repeat("b", 17), "<a>", MaxBaseMarkup/(baseTag+28)-htmlScope)
 	}},
 	{"links in HTML under a 28-byte xml:base to MaxBaseMarkup", func() string {
-		return htmlUnder("http://e.x/"+strings.Repeat("b", 17), "<a href>", (MaxBaseMarkup/(baseTag+28)-4)/2)
+		return htmlUnder("http://e.x/"+strings.Repeat("b", 17), "<a href>", (MaxBaseMarkup/(baseTag+28)-htmlScope)/2)
 	}},
 	{"a tag of repeated src under a 28-byte xml:base to MaxBaseMarkup", func() string {
-		return htmlUnder("http://e.x/"+strings.Repeat("b", 17), "<a"+strings.Repeat(" src", MaxBaseMarkup/(baseTag+28)-5)+">", 1)
+		return htmlUnder("http://e.x/"+strings.Repeat("b", 17), "<a"+strings.Repeat(" src", MaxBaseMarkup/(baseTag+28)-htmlScope-1)+">", 1)
 	}},
 	{"HTML tags under a one-byte xml:base to MaxBaseMarkup", func() string {
-		return htmlUnder("a", "<a>", MaxBaseMarkup/(baseTag+1)-4)
+		return htmlUnder("a", "<a>", MaxBaseMarkup/(baseTag+1)-htmlScope)
 	}},
 	{"links in HTML under a MaxBase xml:base to MaxBaseMarkup", func() string {
-		return htmlUnder("http://e.x/"+strings.Repeat("b", MaxBase-11), "<a href>", (MaxBaseMarkup/(baseTag+MaxBase)-4)/2)
+		return htmlUnder("http://e.x/"+strings.Repeat("b", MaxBase-11), "<a href>", (MaxBaseMarkup/(baseTag+MaxBase)-htmlScope)/2)
 	}},
 	{"escaped links in HTML under a MaxBase xml:base to MaxBaseMarkup", func() string {
-		return htmlUnder("http://e.x/"+strings.Repeat("b", MaxBase-11), "&lt;a href&gt;", (MaxBaseMarkup/(baseTag+MaxBase)-4)/2)
+		return htmlUnder("http://e.x/"+strings.Repeat("b", MaxBase-11), "&lt;a href&gt;", (MaxBaseMarkup/(baseTag+MaxBase)-htmlScope)/2)
 	}},
 	{"a JSON Feed of MaxDocumentItems items with bad dates", func() string {
 		return `{"version":"https://jsonfeed.org/version/1.1","title":"j","items":[` +
@@ -256,8 +281,12 @@ func atomBased(decl, base, entries string) string {
 
 // htmlUnder is an Atom feed of one entry whose HTML content, under an
 // xml:base of base (weighed as xmlBase weighs it), is n copies of tag in
-// CDATA (or escaped, if tag is): with the content's own tag, the CDATA's
-// '<' and its "DATA", and the end tag, n+4 tags under the base (tags).
+// CDATA (or escaped, if tag is): n tags and htmlScope under the base.
+// htmlScope is what htmlUnder's document weighs under its base besides
+// the tags: the '<' of the content's start tag, the '<' opening its CDATA
+// section and the "DATA" in its name (end tags build nothing).
+const htmlScope = 3
+
 func htmlUnder(base, tag string, n int) string {
 	content := `<![CDATA[` + strings.Repeat(tag, n) + `]]>`
 	if strings.HasPrefix(tag, "&") {
