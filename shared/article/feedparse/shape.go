@@ -42,9 +42,10 @@ import (
 //     it again (without one it leaves the HTML alone): under a one-byte base,
 //     4 MiB of "<a>" took parse-feed to 474 MiB, of "<a href>" under a
 //     100-byte base to 630 MiB. Each '<' of a start tag — or "&lt", "&#",
-//     which gofeed decodes into one; an end tag builds nothing, and a
-//     2 MB post of a results table once weighed twice its rows and was
-//     refused — and each name of an attribute gofeed resolves
+//     which gofeed decodes into one; an end tag builds nothing but "</p>"
+//     and "</br>" (buildsNode), and a 2 MB post of a results table once
+//     weighed twice its rows and was refused — and each name of an
+//     attribute gofeed resolves
 //     (uriAttrs), wherever its letters stand in any case, inside a word of
 //     text too ("during" holds "uri", tags), under a base weighs baseTag
 //     plus the base's length along the path: 4 MiB of real WordPress
@@ -214,12 +215,16 @@ func tags(b []byte) int {
 	for k, c := range b {
 		switch {
 		case c == '<':
-			if k+1 == len(b) || b[k+1] != '/' { // an end tag builds no node
+			if k+1 == len(b) || b[k+1] != '/' || buildsNode(b[k+2:]) {
 				n++
 			}
 		case c == '&':
-			if k+1 < len(b) && (b[k+1] == '#' || k+2 < len(b) && b[k+1]|0x20 == 'l' && b[k+2]|0x20 == 't' && !bytes.HasPrefix(b[k+3:], []byte(";/"))) {
+			if k+1 < len(b) && b[k+1] == '#' {
 				n++
+			} else if k+2 < len(b) && b[k+1]|0x20 == 'l' && b[k+2]|0x20 == 't' {
+				if end := b[k+3:]; !bytes.HasPrefix(end, []byte(";/")) || buildsNode(end[2:]) {
+					n++
+				}
 			}
 		case uriAttrStart[c]:
 			for _, a := range uriAttrs {
@@ -231,6 +236,18 @@ func tags(b []byte) int {
 		}
 	}
 	return n
+}
+
+// buildsNode is whether the end tag whose name starts b builds an HTML
+// node all the same: "</p>" without an open p is an empty p, "</br>" a br
+// (the HTML parser's rules); any other end tag builds none.
+func buildsNode(b []byte) bool {
+	for _, name := range []string{"p", "br"} {
+		if foldPrefix(b, name) && (len(b) == len(name) || !nameByte(b[len(name)])) {
+			return true
+		}
+	}
+	return false
 }
 
 // foldPrefix is whether b starts with the lower-case ASCII word a, in any

@@ -103,6 +103,13 @@ var hostile = []struct {
 	{"escaped HTML tags under xml:base one past MaxBaseMarkup", func() string {
 		return htmlUnder("http://e.x/"+strings.Repeat("b", 17), "&#60;a>", MaxBaseMarkup/(baseTag+28)-htmlScope+1)
 	}},
+	// An end tag builds nothing, but "</p>" and "</br>" build a p and a br.
+	{"</p> under xml:base one past MaxBaseMarkup", func() string {
+		return htmlUnder("http://e.x/"+strings.Repeat("b", 17), "</P>", MaxBaseMarkup/(baseTag+28)-htmlScope+1)
+	}},
+	{"escaped </br> under xml:base one past MaxBaseMarkup", func() string {
+		return htmlUnder("http://e.x/"+strings.Repeat("b", 17), "&lt;/br>", MaxBaseMarkup/(baseTag+28)-htmlScope+1)
+	}},
 	{"a tag of repeated SRC under xml:base one past MaxBaseMarkup", func() string {
 		return htmlUnder("http://e.x/"+strings.Repeat("b", 17), "<a"+strings.Repeat(" SRC", MaxBaseMarkup/(baseTag+28)-htmlScope-1+1)+">", 1)
 	}},
