@@ -29,13 +29,18 @@ var charsetAliases = map[string]string{
 	"latin_1": "iso-8859-1", "iso8859_1": "iso-8859-1", "iso8859_2": "iso-8859-2", "iso8859_15": "iso-8859-15",
 }
 
-// declaredCharset rewrites the encoding label of a document's XML
-// declaration when it is a known alias (charsetAliases) of an encoding the
-// parser reads, so that "cp932" is read as Windows-31J rather than refused as
-// "failed to detect feed type"; the declaration is the only part of the
-// document touched. A label the parser cannot read and no alias names is a
-// classified error that says so. A document without a declaration (or a JSON
-// Feed) is returned as it is.
+// declaredCharset returns the document gofeed and the shape pass both read:
+// one declared in any encoding but UTF-8 is decoded here, whole, and
+// declared UTF-8. The shape pass must see the characters the XML decoder
+// sees, and a raw byte is not always one: a GBK, Big5 or Shift_JIS trail
+// byte can be ']' (so "\x81]]>" ended a CDATA section for the pass and not
+// for the decoder, and a comment the pass then skipped hid 380,000 nested
+// elements), an ISO-2022-JP kanji byte '<' (which gofeed would drop the
+// escapes of, too). A label that is a known alias (charsetAliases) is read
+// as the encoding it names, so "cp932" is Windows-31J rather than refused as
+// "failed to detect feed type"; a label the parser cannot read and no alias
+// names is a classified error that says so. A document without a
+// declaration (or a JSON Feed) is returned as it is.
 func declaredCharset(body []byte) ([]byte, *feeddoc.Error) {
 	start, end, ok := encodingLabel(body)
 	if !ok {
@@ -46,32 +51,32 @@ func declaredCharset(body []byte) ([]byte, *feeddoc.Error) {
 		return body, nil
 	}
 	e, name := charset.Lookup(label)
-	if e != nil && name != "iso-2022-jp" {
-		return body, nil // a label the parser reads: left as written
-	}
 	if e == nil {
 		alias, ok := charsetAliases[label]
 		if !ok {
 			return nil, feeddoc.Errorf(feeddoc.NotAFeed, "unsupported character encoding %q", string(body[start:end]))
 		}
-		label = alias
 		e, name = charset.Lookup(alias)
 	}
-	if name == "iso-2022-jp" {
-		// A 7-bit encoding that switches with ESC, a byte gofeed drops as
-		// illegal in XML before decoding (its control-character filter):
-		// decoded here, whole, and declared UTF-8.
-		utf8, err := e.NewDecoder().Bytes(body)
+	rest := body[end:]
+	if name != "utf-8" {
+		// As the XML decoder does: what follows the declaration is read in
+		// its encoding, the declaration itself (and a byte-order mark or
+		// white space before it) as it is.
+		decl := bytes.Index(rest, []byte("?>"))
+		if decl < 0 {
+			return nil, feeddoc.Errorf(feeddoc.NotAFeed, "the XML declaration does not end")
+		}
+		decoded, err := e.NewDecoder().Bytes(rest[decl+2:])
 		if err != nil {
 			return nil, feeddoc.Errorf(feeddoc.NotAFeed, "not %s: %v", name, err)
 		}
-		body, label = utf8, "utf-8"
-		if start, end, _ = encodingLabel(body); end == 0 {
-			return body, nil
-		}
+		rest = append(rest[:decl+2:decl+2], decoded...)
+	} else if string(body[start:end]) == "utf-8" {
+		return body, nil
 	}
-	out := make([]byte, 0, len(body)-(end-start)+len(label))
-	out = append(append(append(out, body[:start]...), label...), body[end:]...)
+	out := make([]byte, 0, start+len("utf-8")+len(rest))
+	out = append(append(append(out, body[:start]...), "utf-8"...), rest...)
 	return out, nil
 }
 

@@ -34,11 +34,10 @@ func Parse(req feeddoc.Request) (res feeddoc.Result) {
 	if cerr != nil {
 		return feeddoc.Result{Error: cerr}
 	}
-	// The shape of what gofeed reads: ISO-2022-JP comes back decoded, and
-	// its kanji bytes in the raw document include '<', '?' and '>' — "<?"
-	// there once hid the rest of the document from the pass as a
-	// processing instruction. Every other encoding gofeed decodes as it
-	// reads keeps ASCII's bytes for ASCII's characters.
+	// The shape of what gofeed reads: a document in any encoding but UTF-8
+	// comes back decoded (in the raw bytes an ISO-2022-JP kanji "<?" once
+	// hid the rest of the document from the pass as a processing
+	// instruction, and a GBK "\x81]]>" ended a CDATA section early).
 	if err := shape(body); err != nil {
 		return feeddoc.Result{Error: err}
 	}

@@ -127,10 +127,11 @@ func TestACharsetDeclaredByACommonAliasIsRead(t *testing.T) {
 			t.Errorf("Parse = %+v; want not_a_feed: unsupported character encoding \"x-klingon\"", res)
 		}
 	})
-	t.Run("only the declaration's label is rewritten", func(t *testing.T) {
+	t.Run("only the declaration's label is rewritten, and what follows decoded", func(t *testing.T) {
 		doc := []byte("\xEF\xBB\xBF <?xml version=\"1.0\" encoding = \"euc_jp\"?><rss><channel><title>encoding=\"euc_jp\"</title></channel></rss>")
 		got, err := declaredCharset(doc)
-		want := "\xEF\xBB\xBF <?xml version=\"1.0\" encoding = \"euc-jp\"?><rss><channel><title>encoding=\"euc_jp\"</title></channel></rss>"
+		// Decoded as EUC-JP after the declaration, and declared UTF-8.
+		want := "\xEF\xBB\xBF <?xml version=\"1.0\" encoding = \"utf-8\"?><rss><channel><title>encoding=\"euc_jp\"</title></channel></rss>"
 		if err != nil || string(got) != want {
 			t.Errorf("declaredCharset = %q, %v; want %q", got, err, want)
 		}
@@ -209,5 +210,24 @@ func TestAnISO2022JPDocumentCannotHideItsShape(t *testing.T) {
 	res = Parse(feeddoc.Request{Body: []byte(head + hide + tail), Now: time.Date(2026, 12, 1, 18, 0, 0, 0, time.UTC)})
 	if res.Error != nil || len(res.Items) != 2 {
 		t.Fatalf("the same document without the base: %d items, %v; want 2", len(res.Items), res.Error)
+	}
+}
+
+// In GBK (Big5, Shift_JIS, GB18030 alike) a lead byte and ']' are one
+// character: "\x81]]>" ended a CDATA section for a pass over the raw bytes
+// but not for the XML decoder, and the "<!--" that followed made the pass
+// skip, as a comment, markup the decoder read — 380,000 nested elements,
+// 564 MiB. The pass reads the decoded document.
+func TestAMultiByteEncodingCannotHideMarkupFromTheShapePass(t *testing.T) {
+	for _, enc := range []string{"gbk", "big5", "shift_jis", "gb18030"} {
+		t.Run(enc, func(t *testing.T) {
+			doc := `<?xml version="1.0" encoding="` + enc + `"?><rss version="2.0" xmlns:x="http://x/"><channel><title>t</title><link>http://a/</link>` +
+				"<item><title>hello</title><link>http://a/1</link><description><![CDATA[abc\x81]]> <!-- ]]></description>" +
+				strings.Repeat("<x:a>", MaxDepth+1) + strings.Repeat("</x:a>", MaxDepth+1) + `<category>--></category></item></channel></rss>`
+			res := Parse(feeddoc.Request{Body: []byte(doc), Now: time.Date(2026, 12, 1, 18, 0, 0, 0, time.UTC)})
+			if res.Error == nil || res.Error.Code != feeddoc.TooComplex {
+				t.Fatalf("%d elements nested behind \"\\x81]]>\": %d items, %v; want too_complex", MaxDepth+1, len(res.Items), res.Error)
+			}
+		})
 	}
 }

@@ -33,9 +33,10 @@ import (
 //     the resolved base's length times the resolutions: a 1 MB base over 700
 //     links took parse-feed past 1 GB. Real feeds carry one or two short
 //     bases (WordPress one per <content>, about 60 bytes, and one on the
-//     feed). The length is weighed as the resolved URL may grow: a byte
-//     escaping could turn into 9 (a windows-1252 byte is 3 UTF-8 bytes, each
-//     escaped as 3) counts 9. A 1,024-byte base over all the links
+//     feed). The length is weighed as the resolved URL may grow: a byte a
+//     URL escapes counts 9 (a UTF-8 byte escapes to 3; an entity, from its
+//     '&', may expand to a 4-byte character, 12 escaped). A 1,024-byte base
+//     over all the links
 //     MaxBaseMarkup leaves it peaks at 76 MiB.
 //   - MaxBaseMarkup: markup under an xml:base. With a base in scope, gofeed
 //     parses an Atom text's HTML into a tree, resolves its links and renders
@@ -356,9 +357,10 @@ func bareBase(b []byte) bool {
 }
 
 // xmlBase weighs an xml:base value as the longest the URL gofeed resolves it
-// to may be: a byte a URL keeps as it is weighs 1, any other 9 (it may be a
-// windows-1252 byte, 3 bytes in UTF-8, each escaped as "%XX"; an entity
-// reference starts with '&').
+// to may be: a byte a URL keeps as it is weighs 1, any other 9 (the pass
+// reads UTF-8, declaredCharset decodes every other encoding first, and a
+// UTF-8 byte escapes to "%XX"; an entity reference, from its '&', may
+// expand to a 4-byte character: "&#65536;" resolves to 12 bytes).
 func xmlBase(v []byte) int {
 	n := 0
 	for _, c := range v {
