@@ -58,25 +58,28 @@ func declaredCharset(body []byte) ([]byte, *feeddoc.Error) {
 		}
 		e, name = charset.Lookup(alias)
 	}
+	if name == "utf-8" && strings.EqualFold(label, "utf-8") {
+		return body, nil // what the XML decoder reads as UTF-8 without a charset reader
+	}
+	// The label becomes "utf-8"; in another encoding, what follows the
+	// declaration is decoded, as the XML decoder would read it (the
+	// declaration itself, and a byte-order mark or white space before it,
+	// as they are).
 	rest := body[end:]
+	var decoded []byte
 	if name != "utf-8" {
-		// As the XML decoder does: what follows the declaration is read in
-		// its encoding, the declaration itself (and a byte-order mark or
-		// white space before it) as it is.
 		decl := bytes.Index(rest, []byte("?>"))
 		if decl < 0 {
 			return nil, feeddoc.Errorf(feeddoc.NotAFeed, "the XML declaration does not end")
 		}
-		decoded, err := e.NewDecoder().Bytes(rest[decl+2:])
-		if err != nil {
+		var err error
+		if decoded, err = e.NewDecoder().Bytes(rest[decl+2:]); err != nil {
 			return nil, feeddoc.Errorf(feeddoc.NotAFeed, "not %s: %v", name, err)
 		}
-		rest = append(rest[:decl+2:decl+2], decoded...)
-	} else if string(body[start:end]) == "utf-8" {
-		return body, nil
+		rest = rest[:decl+2]
 	}
-	out := make([]byte, 0, start+len("utf-8")+len(rest))
-	out = append(append(append(out, body[:start]...), "utf-8"...), rest...)
+	out := make([]byte, 0, start+len("utf-8")+len(rest)+len(decoded))
+	out = append(append(append(append(out, body[:start]...), "utf-8"...), rest...), decoded...)
 	return out, nil
 }
 

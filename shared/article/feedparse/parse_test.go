@@ -231,3 +231,43 @@ func TestAMultiByteEncodingCannotHideMarkupFromTheShapePass(t *testing.T) {
 		})
 	}
 }
+
+// The XML decoder gofeed reads with switches encoding at any "<?xml …
+// encoding=…?>" it meets, taking the first "encoding=" followed by a quote:
+// a declaration declaredCharset did not decode — a second one, one after a
+// comment, a NUL or two byte-order marks, one past 1,024 bytes, one whose
+// first "encoding" is a look-alike — had gofeed read GBK where the pass read
+// UTF-8, and "\x81]]>" hid 370,000 nested elements again (found from
+// outside: 562 MiB). Such a document is refused; the usual declarations
+// still parse.
+func TestNoDeclarationSwitchesGofeedToAnEncodingThePassDidNotRead(t *testing.T) {
+	hidden := `<rss version="2.0" xmlns:x="http://x/"><channel><title>t</title><link>http://a/</link><item><title>hello</title><link>http://a/1</link>` +
+		"<description><![CDATA[abc\x81]]> <!-- ]]></description>" + strings.Repeat("<x:a>", MaxDepth+1) + strings.Repeat("</x:a>", MaxDepth+1) +
+		`<category>--></category></item></channel></rss>`
+	now := time.Date(2026, 12, 1, 18, 0, 0, 0, time.UTC)
+	for name, prefix := range map[string]string{
+		"a second declaration":             `<?xml version="1.0" encoding="utf-8"?><?xml version="1.0" encoding="gbk"?>`,
+		"a NUL before the declaration":     "\x00" + `<?xml version="1.0" encoding="gbk"?>`,
+		"a comment before the declaration": `<!--c--><?xml version="1.0" encoding="gbk"?>`,
+		"a PI before the declaration":      `<?foo bar?><?xml version="1.0" encoding="gbk"?>`,
+		"two byte-order marks":             "\xEF\xBB\xBF\xEF\xBB\xBF" + `<?xml version="1.0" encoding="gbk"?>`,
+		"a declaration over 1,024 bytes":   `<?xml version="1.0"` + strings.Repeat(" ", 1100) + `encoding="gbk"?>`,
+		"a look-alike attribute first":     `<?xml version="1.0" encoding-x="1" encoding="gbk"?>`,
+		"an unquoted look-alike first":     `<?xml version="1.0" encoding=utf-8 encoding="gbk"?>`,
+		"a control byte in the name":       "<?xml version=\"1.0\" enc\x01oding=\"gbk\"?>",
+	} {
+		t.Run(name, func(t *testing.T) {
+			res := Parse(feeddoc.Request{Body: []byte(prefix + hidden), Now: now})
+			if res.Error == nil || len(res.Items) != 0 {
+				t.Fatalf("%d items, %v; want the document refused", len(res.Items), res.Error)
+			}
+		})
+	}
+	ok := `<rss version="2.0"><channel><title>t</title><item><title>hello</title><link>http://a/1</link></item></channel></rss>`
+	for _, decl := range []string{`<?xml version="1.0" encoding="UTF-8"?>`, `<?xml version="1.0" encoding="utf8"?>`, `<?xml version='1.0' encoding='GBK'?>`,
+		`<?xml version="1.0" encoding = "windows-1252"?>`, `<?xml version="1.0"?><?xml-stylesheet href="s.xsl" type="text/xsl"?>`} {
+		if res := Parse(feeddoc.Request{Body: []byte(decl + ok), Now: now}); res.Error != nil || len(res.Items) != 1 {
+			t.Errorf("%s: %d items, %v; want the item", decl, len(res.Items), res.Error)
+		}
+	}
+}

@@ -84,7 +84,6 @@ const baseTag = 100
 // (BenchmarkShapeOfTextUnderABase; the parse itself takes longer).
 func shape(body []byte) *feeddoc.Error {
 	var n shapeCounts
-	var err *feeddoc.Error
 	// gofeed takes a document for JSON when its first byte past white space
 	// and byte-order marks is '{' (DetectFeedType).
 	if json := bytes.TrimLeft(body, " \t\r\n\xFE\xFF\x00\xEF\xBB\xBF"); len(json) > 0 && json[0] == '{' {
@@ -92,19 +91,7 @@ func shape(body []byte) *feeddoc.Error {
 	} else {
 		n = xmlShape(filterControls(body))
 	}
-	switch {
-	case n.depth > MaxDepth:
-		err = feeddoc.Errorf(feeddoc.TooComplex, "elements nested more than %d deep, beyond any feed's", MaxDepth)
-	case n.items > MaxDocumentItems:
-		err = feeddoc.Errorf(feeddoc.TooComplex, "more than %d items, beyond any feed's (a feed carries its latest)", MaxDocumentItems)
-	case n.elements > MaxElements:
-		err = feeddoc.Errorf(feeddoc.TooComplex, "more than %d elements and attributes, beyond any feed's", MaxElements)
-	case n.base > MaxBase:
-		err = feeddoc.Errorf(feeddoc.TooComplex, "xml:base longer than %d bytes along an element's path, beyond any feed's", MaxBase)
-	case n.markup > MaxBaseMarkup:
-		err = feeddoc.Errorf(feeddoc.TooComplex, "markup under xml:base weighs more than %d (each tag %d and its base's length), beyond any feed's", MaxBaseMarkup, baseTag)
-	}
-	return err
+	return n.err()
 }
 
 // shapeCounts are what the pass counts of a document, each against its
@@ -115,11 +102,70 @@ func shape(body []byte) *feeddoc.Error {
 // (MaxBaseMarkup).
 type shapeCounts struct {
 	depth, elements, items, base, markup int
+	// recoded: an XML declaration the pass meets names another encoding
+	// than UTF-8 (recodes), which would switch gofeed's decoder from there.
+	recoded bool
 }
 
 // over is whether any count is past its bound.
 func (n shapeCounts) over() bool {
-	return n.depth > MaxDepth || n.elements > MaxElements || n.items > MaxDocumentItems || n.base > MaxBase || n.markup > MaxBaseMarkup
+	return n.err() != nil
+}
+
+// err is the refusal of the first count past its bound, nil if none is.
+func (n shapeCounts) err() *feeddoc.Error {
+	switch {
+	case n.recoded:
+		return feeddoc.Errorf(feeddoc.NotAFeed, "an XML declaration after the document's start, or one its decoding missed, names another encoding than UTF-8")
+	case n.depth > MaxDepth:
+		return feeddoc.Errorf(feeddoc.TooComplex, "elements nested more than %d deep, beyond any feed's", MaxDepth)
+	case n.items > MaxDocumentItems:
+		return feeddoc.Errorf(feeddoc.TooComplex, "more than %d items, beyond any feed's (a feed carries its latest)", MaxDocumentItems)
+	case n.elements > MaxElements:
+		return feeddoc.Errorf(feeddoc.TooComplex, "more than %d elements and attributes, beyond any feed's", MaxElements)
+	case n.base > MaxBase:
+		return feeddoc.Errorf(feeddoc.TooComplex, "xml:base longer than %d bytes along an element's path, beyond any feed's", MaxBase)
+	case n.markup > MaxBaseMarkup:
+		return feeddoc.Errorf(feeddoc.TooComplex, "markup under xml:base weighs more than %d (each tag %d and its base's length), beyond any feed's", MaxBaseMarkup, baseTag)
+	}
+	return nil
+}
+
+// recodes is whether the processing instruction pi (its target and content,
+// between "<?" and "?>") switches gofeed's XML decoder to another encoding:
+// read as encoding/xml reads it, wherever it stands — the target exactly
+// "xml", and the first "encoding=" followed by a quote (procInst) naming
+// something but UTF-8. declaredCharset decodes the declaration a document
+// starts with and relabels it "utf-8"; any other, or one it did not find
+// (a comment before it, a look-alike attribute first), would have gofeed
+// read in one encoding what the pass read in another.
+func recodes(pi []byte) bool {
+	if !bytes.HasPrefix(pi, []byte("xml")) || len(pi) > 3 && nameByte(pi[3]) {
+		return false
+	}
+	enc := procInstEncoding(pi[3:])
+	return enc != "" && !strings.EqualFold(enc, "utf-8")
+}
+
+// procInstEncoding is encoding/xml's procInst("encoding", content).
+func procInstEncoding(content []byte) string {
+	const param = "encoding="
+	for i := 0; i < len(content); {
+		sub := content[i:]
+		k := bytes.Index(sub, []byte(param))
+		if k < 0 || len(param)+k >= len(sub) {
+			return ""
+		}
+		i += len(param) + k + 1
+		if sep := sub[len(param)+k]; sep == '\'' || sep == '"' {
+			j := bytes.IndexByte(content[i:], sep)
+			if j < 0 {
+				return ""
+			}
+			return string(content[i : i+j])
+		}
+	}
+	return ""
 }
 
 // filterControls drops the C0 control bytes XML forbids (all but tab, LF
@@ -164,7 +210,9 @@ func xmlShape(b []byte) (n shapeCounts) {
 			}
 			i = past(b, i, ">")
 		case b[i] == '?':
+			pi := i
 			i = past(b, i, "?>")
+			n.recoded = n.recoded || recodes(b[pi+1:max(pi+1, i-2)])
 		case bytes.HasPrefix(b[i:], []byte("!--")):
 			i = past(b, i+3, "-->")
 		case bytes.HasPrefix(b[i:], []byte("![CDATA[")):

@@ -150,7 +150,11 @@ func TestADocumentBeyondAnyFeedsShapeIsRefused(t *testing.T) {
 			if len(doc) > feeddoc.MaxBody {
 				t.Fatalf("the document is %d bytes, over the %d-byte cap", len(doc), feeddoc.MaxBody)
 			}
-			if err := shape([]byte(doc)); err != nil {
+			body, cerr := declaredCharset([]byte(doc)) // as Parse reads it
+			if cerr != nil {
+				t.Fatal(cerr)
+			}
+			if err := shape(body); err != nil {
 				t.Errorf("shape = %v; want it admitted", err)
 			}
 		})
