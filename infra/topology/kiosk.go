@@ -176,8 +176,8 @@ func Kiosk() Cloud {
 				// Its request is at most a 4 MiB document, base64 in JSON (5.33 MiB),
 				// below Lambda's 6 MB synchronous payload (feeddoc.MaxBody). 512 MB
 				// and 10 s, from the worst documents feedparse's shape bounds admit
-				// (TestParseFeedsPeakOnTheWorstAdmittedDocuments): a peak of 193 MiB
-				// warm (2.6× under 512 MB) and 0.75 s a parse at one core here,
+				// (TestParseFeedsPeakOnTheWorstAdmittedDocuments): a peak of 210 MiB
+				// warm (2.4× under 512 MB) and 0.75 s a parse at one core here,
 				// about 2.6 s at 512 MB's 0.29 vCPU (3.8× under 10 s), 1.3 GB-s
 				// ($0.000017) at worst; a usual feed costs a few ms. More memory
 				// would buy CPU in proportion, the same GB-s for this CPU-bound

@@ -24,7 +24,7 @@ import (
 //   - MaxElements: elements and attributes, the nodes the parser builds. A
 //     real feed spends over 40 bytes a node (a bare item of a title, a link, a
 //     date and a GUID, about 250 bytes for 6), so a full 4 MiB one holds under
-//     100,000; the worst documents these bounds admit peak at 193 MiB
+//     100,000; the worst documents these bounds admit peak at 210 MiB
 //     (TestParseFeedsPeakOnTheWorstAdmittedDocuments), under 512 MB with
 //     margin.
 //   - MaxBase: xml:base along an element's path. gofeed resolves every

@@ -236,6 +236,12 @@ var admitted = []struct {
 	{"4 MiB of one text", func() string {
 		return rssDoc("", `<item><title>Big</title><link>https://e.x/b</link><description>`+strings.Repeat("word ", (feeddoc.MaxBody-400)/5)+`</description></item>`)
 	}},
+	// Decoded before the pass and gofeed read it: every byte of windows-1252
+	// 0x80-0x9F is 3 bytes in UTF-8, so 4 MiB becomes 12.
+	{"4 MiB of windows-1252 text, 12 MiB decoded", func() string {
+		return strings.Replace(rssDoc("", `<item><title>Big</title><link>https://e.x/b</link><description>`+
+			strings.Repeat("\x80", feeddoc.MaxBody-450)+`</description></item>`), `?>`, ` encoding="windows-1252"?>`, 1)
+	}},
 	{"MaxElements attributes on one element", func() string {
 		return rssDoc("", `<item><title>Attrs</title><link>https://e.x/a</link><x:a `+strings.Repeat(`b="" `, MaxElements-20)+`/></item>`)
 	}},
