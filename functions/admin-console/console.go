@@ -232,7 +232,7 @@ func (c *console) sourceWith(w http.ResponseWriter, r *http.Request, v view, sta
 	if src.ConsecutiveFailures > 0 && !src.NextFetchAt.IsZero() {
 		refetch = web.PostForm("/admin/sources/"+src.ID+"/refetch", v.CSRF, nil,
 			web.E("button", web.At(web.A("type", "submit")), web.T("Fetch on the next run")), web.T(" "),
-			web.E("small", nil, web.T("Its failures and validators stay: if it still fails, it backs off further.")))
+			web.E("small", nil, web.T("Even before a Retry-After the publisher sent. Its failures and validators stay: if it still fails, it backs off further.")))
 	}
 	v.Title, v.Nav = "Source "+src.ID, "sources"
 	v.Body = web.Nodes{
@@ -293,8 +293,8 @@ func (c *console) deleteSource(w http.ResponseWriter, r *http.Request, v view) {
 }
 
 // refetchSource makes the source due on the ingestion batch's next run
-// (article.Service.RefetchSource: one write, no read), audited under the
-// editor's name. A source that is not failing is left as it is (409): its
+// (article.Service.RefetchSource: one write on success; a refusal reads
+// the source to say why), audited under the editor's name. A source that is not failing is left as it is (409): its
 // page says so.
 func (c *console) refetchSource(w http.ResponseWriter, r *http.Request, v view) {
 	id := r.PathValue("id")

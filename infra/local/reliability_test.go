@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/kiosk-news/kiosk/infra/local"
+	"github.com/kiosk-news/kiosk/shared/kiosk"
 )
 
 // reliabilityFigures are what the corpus and the authorization matrix
@@ -366,13 +367,15 @@ func TestNothingIsLostUnderFaults(t *testing.T) {
 	}
 
 	// parse-feed's instance killed under the generated feed's document twice
-	// in a row (a crash is invoked once more) charges the source as a
-	// document that crashes the parser: backed off 15 minutes or more, which
-	// this test does not wait out. A DynamoDB or EventBridge failure is the
-	// run's, never the source's: a source the load left charged must have
-	// been charged last by parse-feed. The operator ends the incident as in
-	// AWS: Fetch on the next run.
-	charged := refetchIfCharged(t, source)
+	// in a row (a crash is invoked once more; once, with less than
+	// parse-feed's timeout left in the run) charges the source as a document
+	// that crashes the parser: backed off 15 minutes or more, which this test
+	// does not wait out. A DynamoDB or EventBridge failure is the run's,
+	// never the source's: a source the load left charged must have been
+	// charged last by parse-feed (the last error of its streak is what the
+	// source keeps). The operator ends the incident as in AWS: Fetch on the
+	// next run.
+	charged, chargedBy := refetchIfCharged(t, source)
 	var stored, ranked int
 	eventuallyLong(t, "the generated feed stored and ranked", 60*time.Second, func() {
 		runNow(t, "ingest-feeds")
@@ -582,7 +585,7 @@ resumption of ingestion and announcing after a failure part-way (shared/article)
 		base.BusError*100, burst.BusError*100, injected.BusError, injected.BusCalls,
 		base.KillInvocation*100, burst.KillInvocation*100, injected.Killed, injected.Invocations,
 		clients, perBatch, took.Seconds(), batches, attempts, reads, strings.Join(codes, ", "), crashed, limited, len(bad),
-		sent, total, lost, double, strings.Join(runLines, "\n"), feedItems, stored, ranked, chargedText(charged),
+		sent, total, lost, double, strings.Join(runLines, "\n"), feedItems, stored, ranked, chargedText(charged, chargedBy),
 		redrivenUnderLoad.Load(), redrivenAfter.Load(), len(leftover), hostileSection, strings.Join(memLines, "\n"), verdict)
 	dir := filepath.Join(root, "build", "reliability")
 	if err := os.MkdirAll(dir, 0o755); err == nil {
@@ -592,14 +595,14 @@ resumption of ingestion and announcing after a failure part-way (shared/article)
 }
 
 // chargedText says whether the load left the generated feed's source
-// charged (refetchIfCharged).
-func chargedText(failures int) string {
+// charged, and by what (refetchIfCharged).
+func chargedText(failures int, lastError string) string {
 	if failures == 0 {
 		return "The load left the feed's source uncharged (no failure in a row at its end)."
 	}
-	return fmt.Sprintf("The load left the feed's source charged, %d failure(s) in a row, the last by parse-feed's instance "+
-		"killed twice under its document (a crash is invoked once more), as for a document that crashes the parser; the "+
-		"operator made it due again (`POST /admin/api/sources/{id}/refetch`) once the faults were off.", failures)
+	return fmt.Sprintf("The load left the feed's source charged, %d failure(s) in a row, the last: %q (parse-feed failing on "+
+		"its document: under these faults, its instance killed, twice or with too little of the run left to try again); "+
+		"the operator made it due again (`POST /admin/api/sources/{id}/refetch`) once the faults were off.", failures, kiosk.Truncate(lastError, 160))
 }
 
 type sample struct {
@@ -685,8 +688,9 @@ func retryDelay(h http.Header) time.Duration {
 // refetchIfCharged makes the source due on the next run (the admin API's
 // refetch, as an operator after an incident) if the load left it charged,
 // last by parse-feed failing on its document (any other last error fails the
-// test); it returns the failures in a row it was left with, 0 if none.
-func refetchIfCharged(t *testing.T, id string) int {
+// test); it returns the failures in a row it was left with, 0 if none, and
+// its last error.
+func refetchIfCharged(t *testing.T, id string) (int, string) {
 	t.Helper()
 	var src struct {
 		ConsecutiveFailures int    `json:"consecutive_failures"`
@@ -697,7 +701,7 @@ func refetchIfCharged(t *testing.T, id string) int {
 		t.Fatalf("GET the generated feed's source: %d %s", status, body)
 	}
 	if src.ConsecutiveFailures == 0 {
-		return 0
+		return 0, ""
 	}
 	if !strings.Contains(src.LastError, "parse-feed failed on the document") {
 		t.Errorf("the load left the generated feed's source charged (%d failures in a row), last by %q; only parse-feed failing on its document may charge it", src.ConsecutiveFailures, src.LastError)
@@ -705,7 +709,7 @@ func refetchIfCharged(t *testing.T, id string) int {
 	if status, body := admin(t, "POST", "/admin/api/sources/"+id+"/refetch", cloud.AdminToken(), "", ""); status != 200 {
 		t.Fatalf("refetch the generated feed's source: %d %s", status, body)
 	}
-	return src.ConsecutiveFailures
+	return src.ConsecutiveFailures, src.LastError
 }
 
 // registerUnderFaults registers an install, retrying what the contract says

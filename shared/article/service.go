@@ -551,9 +551,11 @@ func (s *Service) DeleteSource(ctx context.Context, id string) error {
 // changing its URL, which would forget its validators. Its failures and last
 // error stay: a source still broken backs off further from where it was. A
 // source that is not failing is a conflict and changes nothing: it is
-// fetched at its adaptive interval's next fetch. Repeating it changes
-// nothing more; each call is audited (source.refetch) with the
-// source as the one write found it and left it. It returns the source as
+// fetched at its adaptive interval's next fetch. A repeat keeps the source
+// due and counts another refetch, so a run fetching the source meanwhile
+// does not record its fetch (the next run fetches it again); each call is
+// audited (source.refetch) with the source as the one write found it and
+// left it. It returns the source as
 // stored.
 func (s *Service) RefetchSource(ctx context.Context, id string) (Source, error) {
 	if err := validSourceID(id); err != nil {

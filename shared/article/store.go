@@ -68,8 +68,9 @@ type Store interface {
 	// MakeSourceDue makes a failing source due now; its next fetch forgotten
 	// (the by-due index lists it first) and the rest of its fetch state —
 	// failures, last error, validators — kept, so a source still broken backs
-	// off further from where it was; its refetch count goes up. One
-	// conditional write, harmless to repeat; ErrNotFound when there is no such source, ErrConflict when it is
+	// off further from where it was; its refetch count goes up (a repeat
+	// keeps it due and supersedes a fetch in flight). One conditional
+	// write; ErrNotFound when there is no such source, ErrConflict when it is
 	// not failing (no consecutive failures): its next fetch is its adaptive
 	// interval's, which forgetting it would restart at MinInterval. It
 	// returns the source as it was before the write (what the write changed,

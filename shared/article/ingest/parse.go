@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"time"
 
@@ -55,7 +54,7 @@ func (r Remote) Parse(ctx context.Context, req feeddoc.Request) (feeddoc.Result,
 	var res feeddoc.Result
 	err := r.Fn.Call(ctx, req, &res)
 	var failed interface{ FunctionError() string }
-	if errors.As(err, &failed) && failed.FunctionError() == crashed && timeLeft(ctx) >= contract.ParseFeedTimeout {
+	if errors.As(err, &failed) && failed.FunctionError() == crashed && timeFor(ctx, contract.ParseFeedTimeout) {
 		err = r.Fn.Call(ctx, req, &res)
 	}
 	if err != nil {
@@ -75,17 +74,6 @@ func (r Remote) Parse(ctx context.Context, req feeddoc.Request) (feeddoc.Result,
 		return feeddoc.Result{}, fmt.Errorf("parse-feed: %d items, over %d", len(res.Items), feeddoc.MaxItems)
 	}
 	return res, nil
-}
-
-// timeLeft is how long ctx has until its deadline; forever without one.
-func timeLeft(ctx context.Context) time.Duration {
-	if ctx.Err() != nil {
-		return 0
-	}
-	if deadline, ok := ctx.Deadline(); ok {
-		return time.Until(deadline)
-	}
-	return math.MaxInt64
 }
 
 // Article turns a parsed item into an article of source s, ingested at now.

@@ -162,12 +162,16 @@ const (
 
 // hubTime reports whether a hub call may start: the run's context has no
 // deadline, or more than HubReserve before it.
-func hubTime(ctx context.Context) bool {
+func hubTime(ctx context.Context) bool { return timeFor(ctx, HubReserve) }
+
+// timeFor reports whether ctx is live with no deadline, or more than d
+// before it: time for a call that may take d.
+func timeFor(ctx context.Context, d time.Duration) bool {
 	if ctx.Err() != nil {
 		return false
 	}
 	deadline, ok := ctx.Deadline()
-	return !ok || time.Until(deadline) > HubReserve
+	return !ok || time.Until(deadline) > d
 }
 
 // MaxMaintain bounds the subscriptions one run looks at (soonest due first).
