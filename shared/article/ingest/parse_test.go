@@ -188,7 +188,7 @@ func TestParseFeedCrashingOnceIsTriedAgainBeforeTheSourceIsCharged(t *testing.T)
 		{"a crash then a parse stores the items", []error{crash}, 0, 2, false},
 		{"two crashes charge the source", []error{crash, crash}, 0, 2, true},
 		{"a crash with parse-feed's timeout left is tried again", []error{crash}, contract.ParseFeedTimeout + time.Minute, 2, false},
-		{"a crash with less than parse-feed's timeout left charges the source", []error{crash}, contract.ParseFeedTimeout / 2, 1, true},
+		{"a crash with less than parse-feed's timeout left charges the source", []error{crash}, contract.ParseFeedTimeout - time.Millisecond, 1, true},
 		{"a timeout charges the source at once", []error{timeout}, 0, 1, true},
 		{"a panic charges the source at once", []error{panicked}, 0, 1, true},
 		{"an answer too large charges the source at once", []error{tooLarge}, 0, 1, true},
