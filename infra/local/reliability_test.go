@@ -600,8 +600,7 @@ func chargedText(failures int, lastError string) string {
 	if failures == 0 {
 		return "The load left the feed's source uncharged (no failure in a row at its end)."
 	}
-	return fmt.Sprintf("The load left the feed's source charged, %d failure(s) in a row, the last: %q (parse-feed failing on "+
-		"its document: under these faults, its instance killed, twice or with too little of the run left to try again); "+
+	return fmt.Sprintf("The load left the feed's source charged, %d failure(s) in a row, the last: %q; "+
 		"the operator made it due again (`POST /admin/api/sources/{id}/refetch`) once the faults were off.", failures, kiosk.Truncate(lastError, 160))
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"golang.org/x/net/html/charset"
+	"golang.org/x/text/transform"
 
 	"github.com/kiosk-news/kiosk/shared/article/feeddoc"
 )
@@ -48,7 +49,7 @@ func declaredCharset(body []byte) ([]byte, *feeddoc.Error) {
 	}
 	label := strings.ToLower(strings.TrimSpace(string(body[start:end])))
 	if label == "" {
-		return body, nil
+		return nil, feeddoc.Errorf(feeddoc.NotAFeed, "unsupported character encoding %q", string(body[start:end]))
 	}
 	e, name := charset.Lookup(label)
 	if e == nil {
@@ -58,7 +59,7 @@ func declaredCharset(body []byte) ([]byte, *feeddoc.Error) {
 		}
 		e, name = charset.Lookup(alias)
 	}
-	if name == "utf-8" && strings.EqualFold(label, "utf-8") {
+	if name == "utf-8" && strings.EqualFold(string(body[start:end]), "utf-8") {
 		return body, nil // what the XML decoder reads as UTF-8 without a charset reader
 	}
 	// The label becomes "utf-8"; in another encoding, what follows the
@@ -66,20 +67,20 @@ func declaredCharset(body []byte) ([]byte, *feeddoc.Error) {
 	// declaration itself, and a byte-order mark or white space before it,
 	// as they are).
 	rest := body[end:]
-	var decoded []byte
-	if name != "utf-8" {
-		decl := bytes.Index(rest, []byte("?>"))
-		if decl < 0 {
-			return nil, feeddoc.Errorf(feeddoc.NotAFeed, "the XML declaration does not end")
-		}
-		var err error
-		if decoded, err = e.NewDecoder().Bytes(rest[decl+2:]); err != nil {
-			return nil, feeddoc.Errorf(feeddoc.NotAFeed, "not %s: %v", name, err)
-		}
-		rest = rest[:decl+2]
+	if name == "utf-8" {
+		out := make([]byte, 0, start+len("utf-8")+len(rest))
+		return append(append(append(out, body[:start]...), "utf-8"...), rest...), nil
 	}
-	out := make([]byte, 0, start+len("utf-8")+len(rest)+len(decoded))
-	out = append(append(append(append(out, body[:start]...), "utf-8"...), rest...), decoded...)
+	decl := bytes.Index(rest, []byte("?>"))
+	if decl < 0 {
+		return nil, feeddoc.Errorf(feeddoc.NotAFeed, "the XML declaration does not end")
+	}
+	out := make([]byte, 0, start+len("utf-8")+decl+2+len(rest)*3/2)
+	out = append(append(append(out, body[:start]...), "utf-8"...), rest[:decl+2]...)
+	out, _, err := transform.Append(e.NewDecoder(), out, rest[decl+2:])
+	if err != nil {
+		return nil, feeddoc.Errorf(feeddoc.NotAFeed, "not %s: %v", name, err)
+	}
 	return out, nil
 }
 

@@ -264,7 +264,8 @@ func TestNoDeclarationSwitchesGofeedToAnEncodingThePassDidNotRead(t *testing.T) 
 		})
 	}
 	ok := `<rss version="2.0"><channel><title>t</title><item><title>hello</title><link>http://a/1</link></item></channel></rss>`
-	for _, decl := range []string{`<?xml version="1.0" encoding="UTF-8"?>`, `<?xml version="1.0" encoding="utf8"?>`, `<?xml version='1.0' encoding='GBK'?>`,
+	for _, decl := range []string{`<?xml version="1.0" encoding="UTF-8"?>`, `<?xml version="1.0" encoding=" utf-8"?>`, `<?xml version="1.0" encoding="UTF-8 "?>`,
+		`<?xml version="1.0" encoding="utf8"?>`, `<?xml version='1.0' encoding='GBK'?>`,
 		`<?xml version="1.0" encoding = "windows-1252"?>`, `<?xml version="1.0"?><?xml-stylesheet href="s.xsl" type="text/xsl"?>`} {
 		if res := Parse(feeddoc.Request{Body: []byte(decl + ok), Now: now}); res.Error != nil || len(res.Items) != 1 {
 			t.Errorf("%s: %d items, %v; want the item", decl, len(res.Items), res.Error)

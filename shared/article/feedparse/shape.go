@@ -132,10 +132,12 @@ func (n shapeCounts) err() *feeddoc.Error {
 }
 
 // recodes is whether the processing instruction pi (its target and content,
-// between "<?" and "?>") switches gofeed's XML decoder to another encoding:
-// read as encoding/xml reads it, wherever it stands — the target exactly
-// "xml", and the first "encoding=" followed by a quote (procInst) naming
-// something but UTF-8. declaredCharset decodes the declaration a document
+// between "<?" and "?>") may switch gofeed's XML decoder to another
+// encoding: at least every one encoding/xml acts on, wherever it stands —
+// the target "xml" (or "xml" and a non-ASCII byte: refused all the same),
+// and the first "encoding=" followed by a quote (procInst) naming something
+// but UTF-8 ("utf8" too, which changes nothing in gofeed: refused all the
+// same). declaredCharset decodes the declaration a document
 // starts with and relabels it "utf-8"; any other, or one it did not find
 // (a comment before it, a look-alike attribute first), would have gofeed
 // read in one encoding what the pass read in another.

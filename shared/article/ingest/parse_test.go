@@ -196,9 +196,7 @@ func TestParseFeedCrashingOnceIsTriedAgainBeforeTheSourceIsCharged(t *testing.T)
 		t.Run(c.name, func(t *testing.T) {
 			ctx := context.Background()
 			if c.left > 0 {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(ctx, c.left)
-				defer cancel()
+				ctx = deadlineOnly{ctx, time.Now().Add(c.left)}
 			}
 			s := article.NewMemoryStore()
 			now := t0
@@ -230,3 +228,13 @@ func TestParseFeedCrashingOnceIsTriedAgainBeforeTheSourceIsCharged(t *testing.T)
 		})
 	}
 }
+
+// deadlineOnly is a context with a deadline that never ends it: what time
+// is left is what the code under test reads, while a loaded machine cannot
+// run past it.
+type deadlineOnly struct {
+	context.Context
+	at time.Time
+}
+
+func (d deadlineOnly) Deadline() (time.Time, bool) { return d.at, true }
