@@ -294,8 +294,8 @@ func (c *console) deleteSource(w http.ResponseWriter, r *http.Request, v view) {
 
 // refetchSource makes the source due on the ingestion batch's next run
 // (article.Service.RefetchSource: one write on success; a refusal reads
-// the source to say why), audited under the editor's name. A source that is not failing is left as it is (409): its
-// page says so.
+// the source to say why), audited under the editor's name. A source that is
+// not failing is left as it is (409): its page says so.
 func (c *console) refetchSource(w http.ResponseWriter, r *http.Request, v view) {
 	id := r.PathValue("id")
 	_, err := c.asEditor(r, v).RefetchSource(r.Context(), id)
