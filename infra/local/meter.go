@@ -80,7 +80,11 @@ func (m *meter) serve(fn, op string, body []byte, w http.ResponseWriter, r *http
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 	r.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	// The answer is held until its use is recorded: a function that has its
+	// answer has been counted, so a measurement that starts (MeterDynamo)
+	// after a request's answer never counts that request's last call.
 	rec := &recorder{ResponseWriter: w}
+	defer rec.send()
 	next.ServeHTTP(rec, r)
 	var resp struct {
 		ConsumedCapacity json.RawMessage  `json:"ConsumedCapacity"`
@@ -148,7 +152,8 @@ func (m *meter) serve(fn, op string, body []byte, w http.ResponseWriter, r *http
 	}
 }
 
-// recorder passes an answer on and keeps a copy of its body.
+// recorder holds an answer (its headers go to the real writer's map, not
+// sent yet) until send passes it on.
 type recorder struct {
 	http.ResponseWriter
 	status int
@@ -156,11 +161,22 @@ type recorder struct {
 }
 
 func (r *recorder) WriteHeader(status int) {
-	r.status = status
-	r.ResponseWriter.WriteHeader(status)
+	if r.status == 0 {
+		r.status = status
+	}
 }
 
 func (r *recorder) Write(b []byte) (int, error) {
-	r.body.Write(b)
-	return r.ResponseWriter.Write(b)
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.body.Write(b)
+}
+
+func (r *recorder) send() {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	r.ResponseWriter.WriteHeader(r.status)
+	_, _ = r.ResponseWriter.Write(r.body.Bytes())
 }

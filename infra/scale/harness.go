@@ -60,6 +60,9 @@ type Point struct {
 	// makes it (GET /v1/notifications: the trending list), measured at this
 	// size; the point's own figures include the reloads its requests made.
 	Refresh *Unit `json:"refresh,omitempty"`
+	// Ops is the DynamoDB calls by operation (totals, not per request): what
+	// a figure that differs from its expectation was made of.
+	Ops map[string]int `json:"-"`
 }
 
 // Harness drives workloads on a running local cloud: it seeds state straight
@@ -208,6 +211,12 @@ func (h *Harness) measure(ctx context.Context, fns []string, do func() error) (P
 		p.WriteUnits += u.WriteUnits
 		p.Calls += float64(u.Calls)
 		p.EventReads += float64(u.QueryItems)
+		for op, n := range u.ByOp {
+			if p.Ops == nil {
+				p.Ops = map[string]int{}
+			}
+			p.Ops[op] += n
+		}
 	}
 	if !last.IsZero() {
 		p.WallMS = float64(last.Sub(t0).Microseconds()) / 1000
