@@ -1,7 +1,6 @@
 package local
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -46,7 +45,12 @@ type Result struct {
 	// not bill: a throttled invocation is all Queued.
 	Duration time.Duration
 	Queued   time.Duration
+	answered time.Time // when the instance answered
 }
+
+// logFlushLimit bounds the wait for an invocation's log lines to land (a
+// guard: the reader keeps up with any output).
+const logFlushLimit = 10 * time.Second
 
 // Invocation is a record of one invocation, for /_local/invocations.
 type Invocation struct {
@@ -141,6 +145,7 @@ type instance struct {
 	used     int
 	warm     bool
 	exited   chan struct{}
+	out      *logPipe // its output, on its way to the function's log
 }
 
 // HostConfig configures a Host.
@@ -189,7 +194,11 @@ func (h *Host) Invoke(ctx context.Context, fn, trigger string, payload []byte) (
 	header := fmt.Sprintf("Root=%s;Parent=%016s;Sampled=0", tr.Root, id)
 	start := time.Now()
 	res, err := h.invoke(ctx, p, payload, header, start)
-	res.Duration = time.Since(start) - res.Queued
+	end := res.answered
+	if end.IsZero() { // it never reached an instance
+		end = time.Now()
+	}
+	res.Duration = end.Sub(start) - res.Queued
 	h.record(id, fn, trigger, tr, start, res, err)
 	return res, err
 }
@@ -225,6 +234,11 @@ func (h *Host) invoke(ctx context.Context, p *pool, payload []byte, traceHeader 
 		go func() { time.Sleep(time.Duration(rand.IntN(3000)) * time.Microsecond); inst.kill() }()
 	}
 	out, err := inst.call(ctx, p.fn.Timeout, payload, traceHeader)
+	res.answered = time.Now()
+	// What the invocation logged (a crash's panic too) lands before it is
+	// recorded and its answer passed on: a log line or metric read after the
+	// answer is there. The wait is not the function's, so not its duration.
+	inst.out.flush(logFlushLimit)
 	if !inst.warm {
 		res.Init = time.Since(inst.started)
 		inst.warm = true
@@ -334,15 +348,19 @@ func (h *Host) start(f topology.Function) (*instance, error) {
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE="+strconv.Itoa(f.MemoryMB),
 		"AWS_LAMBDA_FUNCTION_TIMEOUT="+strconv.Itoa(int(f.Timeout.Seconds())),
 	)
-	w := h.logs.writer(f.Name)
-	cmd.Stdout, cmd.Stderr = w, w
-	cmd.SysProcAttr = childAttrs()
-	i := &instance{cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d/2015-03-31/functions/function/invocations", riePort),
-		started: time.Now(), exited: make(chan struct{})}
-	if err := cmd.Start(); err != nil {
+	out, err := h.logs.pipe(f.Name)
+	if err != nil {
 		return nil, err
 	}
-	go func() { _ = cmd.Wait(); w.Close(); close(i.exited) }()
+	cmd.Stdout, cmd.Stderr = out.w, out.w // the bootstrap inherits them: its lines go straight into the pipe
+	cmd.SysProcAttr = childAttrs()
+	i := &instance{cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d/2015-03-31/functions/function/invocations", riePort),
+		started: time.Now(), exited: make(chan struct{}), out: out}
+	if err := cmd.Start(); err != nil {
+		out.close()
+		return nil, err
+	}
+	go func() { _ = cmd.Wait(); out.close(); close(i.exited) }()
 	if err := waitListening(fmt.Sprintf("127.0.0.1:%d", riePort), 10*time.Second, i.exited); err != nil {
 		i.kill()
 		return nil, err
@@ -592,32 +610,4 @@ func (l *logSink) console(format string, args ...any) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	fmt.Fprintf(l.out, time.Now().Format("15:04:05 ")+format+"\n", args...)
-}
-
-// writer returns a writer that appends a function's output to <dir>/<fn>.log
-// and echoes error-level lines to the console.
-func (l *logSink) writer(fn string) io.WriteCloser {
-	pr, pw := io.Pipe()
-	go func() {
-		f, err := os.OpenFile(filepath.Join(l.dir, fn+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-		if err != nil {
-			f = nil
-		}
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(make([]byte, 64*1024), 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			if f != nil {
-				fmt.Fprintln(f, line)
-			}
-			l.emf.line(line)
-			if strings.Contains(line, `"level":"ERROR"`) || strings.Contains(line, "panic") || strings.HasPrefix(line, "{\"errorMessage") {
-				l.console("%-18s | %s", fn, truncate([]byte(line), 300))
-			}
-		}
-		if f != nil {
-			f.Close()
-		}
-	}()
-	return pw
 }

@@ -36,8 +36,10 @@ func metricSum(t *testing.T, name string, dims map[string]string) (sum float64, 
 	return sum, count
 }
 
-// waitMetric waits until a metric's sum reaches want: a function's log
-// lines reach the local cloud through a pipe, a moment after its answer.
+// waitMetric waits until a metric's sum reaches want, then holds it to
+// exactly want. An invocation's own lines have landed by its answer (the
+// host records it once they have); what it caused asynchronously (the
+// deliveries of the events it published) lands later.
 func waitMetric(t *testing.T, name string, dims map[string]string, want float64) {
 	t.Helper()
 	var got float64

@@ -174,7 +174,6 @@ func (h *Harness) measure(ctx context.Context, fns []string, do func() error) (P
 	if err != nil {
 		return Point{}, err
 	}
-	time.Sleep(100 * time.Millisecond) // let the log pipes catch up
 	var p Point
 	var last time.Time
 	type edge struct {
