@@ -150,12 +150,12 @@ func TestAnOperatorStartsAnAsynchronousFunctionWithAnEventInvoke(t *testing.T) {
 		return invoke.New(cfg, cloud.BusURL, target, target).Start(ctx,
 			[]byte(`{"version":"0","id":"op-start","detail-type":"Scheduled Event","source":"kiosk.admin","account":"","time":"2026-11-25T12:00:00Z","region":"`+local.Region+`","resources":[],"detail":{}}`))
 	}
-	before := len(invocations(t, "heartbeat"))
+	before := lastInvocation(t)
 	if err := start("admin-ops", "heartbeat"); err != nil {
 		t.Fatalf("admin-ops starting heartbeat: %v", err)
 	}
 	eventually(t, "heartbeat to run the started event", func() bool {
-		for _, inv := range invocations(t, "heartbeat")[before:] {
+		for _, inv := range invocationsAfter(t, "heartbeat", before) {
 			if inv.Trigger == "invoke" {
 				return true
 			}

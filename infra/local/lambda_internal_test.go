@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"io"
+	"strconv"
 	"testing"
 	"time"
 
@@ -55,5 +56,56 @@ func TestAnInvocationWaitingForAFreeInstanceIsNotBilledTheWait(t *testing.T) {
 	if inv.DurationMS+inv.QueuedMS > ms(wall)+1 {
 		t.Errorf("duration %.1f ms + queued %.1f ms exceed the call's %v: the duration includes the wait for the instance",
 			inv.DurationMS, inv.QueuedMS, wall)
+	}
+}
+
+// TestAFunctionsCountOfInvocationsCanDropButItsNumbersOnlyGrow is what the
+// end-to-end tests rely on to tell that a function ran again: the host keeps
+// the last 5,000 invocations of all functions together, so at that cap a
+// function's count drops while others run (a test that compared counts
+// before and after could miss the invocation it waited for); the number of
+// a new invocation is always past every earlier one's.
+func TestAFunctionsCountOfInvocationsCanDropButItsNumbersOnlyGrow(t *testing.T) {
+	h := &Host{logs: &logSink{dir: t.TempDir(), out: io.Discard}}
+	record := func(fn string) string {
+		h.mu.Lock()
+		h.seq++
+		id := strconv.Itoa(h.seq)
+		h.mu.Unlock()
+		h.record(id, fn, "test", Trace{}, time.Now(), Result{}, nil)
+		return id
+	}
+	count := func(fn string) int {
+		n := 0
+		for _, i := range h.Invocations() {
+			if i.Function == fn {
+				n++
+			}
+		}
+		return n
+	}
+	for range 10 {
+		record("watched")
+	}
+	for range 4990 {
+		record("busy")
+	}
+	before, mark := count("watched"), h.seq
+	for range 20 { // the watched function runs once among others
+		record("busy")
+	}
+	id := record("watched")
+	if after := count("watched"); after > before {
+		t.Fatalf("at the cap the count went %d → %d: the premise no longer holds, and the tests' marks could be counts again", before, after)
+	}
+	n, _ := strconv.Atoi(id)
+	newer := 0
+	for _, i := range h.Invocations() {
+		if k, _ := strconv.Atoi(i.ID); i.Function == "watched" && k > mark {
+			newer++
+		}
+	}
+	if n <= mark || newer != 1 {
+		t.Errorf("the new invocation is number %d after mark %d; %d newer than the mark, want 1", n, mark, newer)
 	}
 }
