@@ -220,6 +220,7 @@ func (h *Host) invoke(ctx context.Context, p *pool, payload []byte, traceHeader 
 	if inst == nil {
 		var err error
 		if inst, err = h.start(p.fn); err != nil {
+			res.answered = time.Now()
 			return res, fmt.Errorf("%w: start: %v", ErrCrashed, err)
 		}
 		p.mu.Lock()

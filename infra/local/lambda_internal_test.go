@@ -3,7 +3,9 @@ package local
 import (
 	"context"
 	"io"
+	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -107,5 +109,43 @@ func TestAFunctionsCountOfInvocationsCanDropButItsNumbersOnlyGrow(t *testing.T) 
 	}
 	if n <= mark || newer != 1 {
 		t.Errorf("the new invocation is number %d after mark %d; %d newer than the mark, want 1", n, mark, newer)
+	}
+}
+
+// TestAQueuedInvocationBeginsAfterTheOneBeforeItEnded: a function with
+// reserved concurrency 1 hands its instance from one invocation to the
+// next; the host used to take an invocation's end after handing the slot
+// on, so the next one's recorded start could come first and the two
+// overlap by microseconds. The scale harness counts invocations at once
+// from these records and holds the fan-out batch (aggregate-kpi, reserved
+// concurrency 1 on a 2-core machine) to at most its concurrency: an
+// overlap read as 2. 800 hand-offs showed 2 to 7 overlaps a run before;
+// an invocation now ends when its instance answers, before the slot is
+// handed on.
+func TestAQueuedInvocationBeginsAfterTheOneBeforeItEnded(t *testing.T) {
+	cloud := topology.Cloud{Functions: []topology.Function{{Name: "one-at-a-time", Concurrency: 1, Timeout: time.Second}}}
+	h := newHost(cloud, HostConfig{Dist: t.TempDir(), Env: func(topology.Function) []string { return nil }, MaxInstances: 4,
+		IdleTimeout: time.Minute, Logs: &logSink{dir: t.TempDir(), out: io.Discard}})
+	defer h.Close()
+	h.wait = time.Minute // queued, never throttled
+	var wg sync.WaitGroup
+	for range 8 { // eight callers queue for the one instance; each call fails at once (no bootstrap)
+		wg.Go(func() {
+			for range 100 {
+				_, _ = h.Invoke(context.Background(), "one-at-a-time", "test", []byte(`{}`))
+			}
+		})
+	}
+	wg.Wait()
+	invs := h.Invocations()
+	slices.SortFunc(invs, func(a, b Invocation) int { return a.At.Compare(b.At) })
+	overlaps := 0
+	for i := 1; i < len(invs); i++ {
+		if end := invs[i-1].At.Add(time.Duration(invs[i-1].DurationMS * float64(time.Millisecond))); invs[i].At.Before(end) {
+			overlaps++
+		}
+	}
+	if len(invs) != 800 || overlaps > 0 {
+		t.Errorf("%d invocations recorded, %d began before the one before them ended; want 800 taking turns", len(invs), overlaps)
 	}
 }
