@@ -241,7 +241,7 @@ func (h *Host) invoke(ctx context.Context, p *pool, payload []byte, traceHeader 
 	// answer is there. The wait is not the function's, so not its duration.
 	inst.out.flush(logFlushLimit)
 	if !inst.warm {
-		res.Init = time.Since(inst.started)
+		res.Init = res.answered.Sub(inst.started)
 		inst.warm = true
 	}
 	inst.used++
