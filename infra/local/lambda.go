@@ -323,12 +323,34 @@ func (h *Host) retire(p *pool, i *instance) {
 	i.kill()
 }
 
+// start starts an instance of f. Its two ports are free when picked, but
+// can be taken before the emulator binds them — by another process (a
+// parallel test package's cloud) or as the local port of a connection any
+// process opens (the kernel hands those out from the same range) — and the
+// emulator then exits without listening: the start is tried again on new
+// ports, up to startTries times in all.
 func (h *Host) start(f topology.Function) (*instance, error) {
-	riePort, err := freePort()
+	for try := 1; ; try++ {
+		i, err := h.startOnce(f)
+		if !errors.Is(err, dynalite.ErrExitedEarly) || try == startTries {
+			return i, err
+		}
+		h.logs.console("%-18s | the emulator exited before it listened (a port taken?); starting again", f.Name)
+	}
+}
+
+const startTries = 3
+
+// pickPort picks a free loopback port for an instance (a variable for the
+// test that hands out a taken one).
+var pickPort = freePort
+
+func (h *Host) startOnce(f topology.Function) (*instance, error) {
+	riePort, err := pickPort()
 	if err != nil {
 		return nil, err
 	}
-	apiPort, err := freePort()
+	apiPort, err := pickPort()
 	if err != nil {
 		return nil, err
 	}

@@ -36,12 +36,34 @@ type Dynalite struct {
 
 // Start starts dynalite from root/node_modules on a free loopback port,
 // its output going to logs.
+// A port picked free can be taken before dynalite binds it (by another
+// process, or as the local port of a connection any process opens: the
+// kernel hands those out from the same range), and dynalite then exits
+// without listening: it is started again on a new port, up to three times
+// in all.
 func Start(root, dataDir string, logs io.Writer) (*Dynalite, error) {
 	bin := filepath.Join(root, "node_modules", ".bin", "dynalite")
 	if _, err := os.Stat(bin); err != nil {
 		return nil, fmt.Errorf("%s is missing; run npm ci (make dev does)", bin)
 	}
-	port, err := FreePort()
+	for try := 1; ; try++ {
+		d, err := start(bin, dataDir, logs)
+		if !errors.Is(err, ErrExitedEarly) || try == 3 {
+			return d, err
+		}
+	}
+}
+
+// ErrExitedEarly is WaitListening's error for a process that exited before
+// it listened.
+var ErrExitedEarly = errors.New("process exited before listening")
+
+// pickPort picks dynalite's port (a variable for the test that hands out a
+// taken one).
+var pickPort = FreePort
+
+func start(bin, dataDir string, logs io.Writer) (*Dynalite, error) {
+	port, err := pickPort()
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +217,7 @@ func WaitListening(addr string, limit time.Duration, exited <-chan struct{}) err
 		}
 		select {
 		case <-exited:
-			return fmt.Errorf("process exited before listening on %s", addr)
+			return fmt.Errorf("%w on %s", ErrExitedEarly, addr)
 		case <-time.After(10 * time.Millisecond):
 		}
 	}

@@ -1,0 +1,75 @@
+package local
+
+import (
+	"context"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/kiosk-news/kiosk/infra/topology"
+	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
+)
+
+// TestAnInstanceWhosePortWasTakenStartsOnAnother: a port picked free can be
+// taken before the emulator binds it — most likely as the local port of a
+// connection some process opens meanwhile (the kernel hands those out from
+// the same range; the tests open thousands) — and the emulator then exits
+// without listening. The host starts the instance again on new ports
+// instead of failing the invocation as a crash.
+func TestAnInstanceWhosePortWasTakenStartsOnAnother(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a bootstrap and runs the emulator")
+	}
+	root, err := dynamotest.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rie, err := rieBinary(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dist := t.TempDir()
+	build := exec.Command("go", "build", "-o", filepath.Join(dist, "hello", "bootstrap"), "./infra/bench/hello")
+	build.Dir = root
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	// An outgoing connection's local port (the kernel hands free ports to
+	// connections too, from the same range), the port the host picks first.
+	server, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	conn, err := net.Dial("tcp", server.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	picks := 0
+	pickPort = func() (int, error) {
+		picks++
+		if picks == 1 {
+			return conn.LocalAddr().(*net.TCPAddr).Port, nil
+		}
+		return freePort()
+	}
+	defer func() { pickPort = freePort }()
+
+	cloud := topology.Cloud{Functions: []topology.Function{{Name: "hello", Timeout: 10 * time.Second, MemoryMB: 128}}}
+	h := newHost(cloud, HostConfig{RIE: rie, Dist: dist, Env: func(topology.Function) []string { return os.Environ() }, MaxInstances: 2,
+		IdleTimeout: time.Minute, Logs: &logSink{dir: t.TempDir(), out: io.Discard}})
+	defer h.Close()
+	res, err := h.Invoke(context.Background(), "hello", "test", []byte(`{}`))
+	if err != nil || res.FunctionError != "" {
+		t.Fatalf("the invocation failed: %v %+v", err, res)
+	}
+	if picks < 3 {
+		t.Errorf("%d ports picked: the emulator was not started on the taken port", picks)
+	}
+}
