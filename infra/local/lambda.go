@@ -218,13 +218,19 @@ func (h *Host) invoke(ctx context.Context, p *pool, payload []byte, traceHeader 
 
 	inst, res := p.take(), Result{Queued: time.Since(start)}
 	if inst == nil {
+		// The generation is the one before the start: a swap (a rebuilt
+		// bootstrap, a moved clock) while the instance starts may not be in
+		// its binary or environment, so it is retired after its first call.
+		p.mu.Lock()
+		gen := p.gen
+		p.mu.Unlock()
 		var err error
 		if inst, err = h.start(p.fn); err != nil {
 			res.answered = time.Now()
 			return res, fmt.Errorf("%w: start: %v", ErrCrashed, err)
 		}
 		p.mu.Lock()
-		inst.gen = p.gen
+		inst.gen = gen
 		p.all[inst] = true
 		p.mu.Unlock()
 	}

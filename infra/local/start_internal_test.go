@@ -73,3 +73,54 @@ func TestAnInstanceWhosePortWasTakenStartsOnAnother(t *testing.T) {
 		t.Errorf("%d ports picked: the emulator was not started on the taken port", picks)
 	}
 }
+
+// TestAnInstanceStartedAcrossASwapServesOnce: a swap (a rebuilt bootstrap in
+// make dev, the virtual clock moved) while an instance starts may not be in
+// its binary or environment, which were read before; the instance serves
+// the call it was started for and is retired, so the next call starts one
+// that has the swap. Were it stamped with the generation after its start,
+// it would serve on with the old binary or the old time until idle.
+func TestAnInstanceStartedAcrossASwapServesOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a bootstrap and runs the emulator")
+	}
+	root, err := dynamotest.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rie, err := rieBinary(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dist := t.TempDir()
+	build := exec.Command("go", "build", "-o", filepath.Join(dist, "hello", "bootstrap"), "./infra/bench/hello")
+	build.Dir = root
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	cloud := topology.Cloud{Functions: []topology.Function{{Name: "hello", Timeout: 10 * time.Second, MemoryMB: 128}}}
+	h := newHost(cloud, HostConfig{RIE: rie, Dist: dist, Env: func(topology.Function) []string { return os.Environ() }, MaxInstances: 2,
+		IdleTimeout: time.Minute, Logs: &logSink{dir: t.TempDir(), out: io.Discard}})
+	defer h.Close()
+	// The swap comes while the first instance starts (its ports picked,
+	// its process not yet running).
+	swapped := false
+	pickPort = func() (int, error) {
+		if !swapped {
+			swapped = true
+			h.Swap("hello")
+		}
+		return freePort()
+	}
+	defer func() { pickPort = freePort }()
+	for i, wantCold := range []bool{true, true, false} {
+		res, err := h.Invoke(context.Background(), "hello", "test", []byte(`{}`))
+		if err != nil || res.FunctionError != "" {
+			t.Fatalf("call %d failed: %v %+v", i+1, err, res)
+		}
+		if res.Cold != wantCold {
+			t.Errorf("call %d: cold %v, want %v (the instance started across the swap serves once)", i+1, res.Cold, wantCold)
+		}
+	}
+}
