@@ -21,24 +21,6 @@ import (
 // without listening. The host starts the instance again on new ports
 // instead of failing the invocation as a crash.
 func TestAnInstanceWhosePortWasTakenStartsOnAnother(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a bootstrap and runs the emulator")
-	}
-	root, err := dynamotest.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rie, err := rieBinary(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dist := t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(dist, "hello", "bootstrap"), "./infra/bench/hello")
-	build.Dir = root
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
 	// An outgoing connection's local port (the kernel hands free ports to
 	// connections too, from the same range), the port the host picks first.
 	server, err := net.Listen("tcp", "127.0.0.1:0")
@@ -61,10 +43,7 @@ func TestAnInstanceWhosePortWasTakenStartsOnAnother(t *testing.T) {
 	}
 	defer func() { pickPort = freePort }()
 
-	cloud := topology.Cloud{Functions: []topology.Function{{Name: "hello", Timeout: 10 * time.Second, MemoryMB: 128}}}
-	h := newHost(cloud, HostConfig{RIE: rie, Dist: dist, Env: func(topology.Function) []string { return os.Environ() }, MaxInstances: 2,
-		IdleTimeout: time.Minute, Logs: &logSink{dir: t.TempDir(), out: io.Discard}})
-	defer h.Close()
+	h := helloHost(t)
 	res, err := h.Invoke(context.Background(), "hello", "test", []byte(`{}`))
 	if err != nil || res.FunctionError != "" {
 		t.Fatalf("the invocation failed: %v %+v", err, res)
@@ -81,6 +60,33 @@ func TestAnInstanceWhosePortWasTakenStartsOnAnother(t *testing.T) {
 // that has the swap. Were it stamped with the generation after its start,
 // it would serve on with the old binary or the old time until idle.
 func TestAnInstanceStartedAcrossASwapServesOnce(t *testing.T) {
+	h := helloHost(t)
+	// The swap comes while the first instance starts (its ports picked,
+	// its process not yet running).
+	swapped := false
+	pickPort = func() (int, error) {
+		if !swapped {
+			swapped = true
+			h.Swap("hello")
+		}
+		return freePort()
+	}
+	defer func() { pickPort = freePort }()
+	for i, wantCold := range []bool{true, true, false} {
+		res, err := h.Invoke(context.Background(), "hello", "test", []byte(`{}`))
+		if err != nil || res.FunctionError != "" {
+			t.Fatalf("call %d failed: %v %+v", i+1, err, res)
+		}
+		if res.Cold != wantCold {
+			t.Errorf("call %d: cold %v, want %v (the instance started across the swap serves once)", i+1, res.Cold, wantCold)
+		}
+	}
+}
+
+// helloHost is a host of one function, "hello", whose bootstrap is the
+// hello-world baseline, run under the pinned emulator.
+func helloHost(t *testing.T) *Host {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds a bootstrap and runs the emulator")
 	}
@@ -102,25 +108,6 @@ func TestAnInstanceStartedAcrossASwapServesOnce(t *testing.T) {
 	cloud := topology.Cloud{Functions: []topology.Function{{Name: "hello", Timeout: 10 * time.Second, MemoryMB: 128}}}
 	h := newHost(cloud, HostConfig{RIE: rie, Dist: dist, Env: func(topology.Function) []string { return os.Environ() }, MaxInstances: 2,
 		IdleTimeout: time.Minute, Logs: &logSink{dir: t.TempDir(), out: io.Discard}})
-	defer h.Close()
-	// The swap comes while the first instance starts (its ports picked,
-	// its process not yet running).
-	swapped := false
-	pickPort = func() (int, error) {
-		if !swapped {
-			swapped = true
-			h.Swap("hello")
-		}
-		return freePort()
-	}
-	defer func() { pickPort = freePort }()
-	for i, wantCold := range []bool{true, true, false} {
-		res, err := h.Invoke(context.Background(), "hello", "test", []byte(`{}`))
-		if err != nil || res.FunctionError != "" {
-			t.Fatalf("call %d failed: %v %+v", i+1, err, res)
-		}
-		if res.Cold != wantCold {
-			t.Errorf("call %d: cold %v, want %v (the instance started across the swap serves once)", i+1, res.Cold, wantCold)
-		}
-	}
+	t.Cleanup(h.Close)
+	return h
 }
