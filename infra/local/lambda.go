@@ -390,9 +390,13 @@ func (h *Host) startOnce(f topology.Function) (*instance, error) {
 		return nil, err
 	}
 	go func() { _ = cmd.Wait(); out.close(); close(i.exited) }()
-	if err := waitListening(fmt.Sprintf("127.0.0.1:%d", riePort), 10*time.Second, i.exited); err != nil {
-		i.kill()
-		return nil, err
+	// Both ports: the emulator can listen for invocations, then find its
+	// runtime API port taken and exit, failing the first call.
+	for _, port := range []int{riePort, apiPort} {
+		if err := waitListening(fmt.Sprintf("127.0.0.1:%d", port), 10*time.Second, i.exited); err != nil {
+			i.kill()
+			return nil, err
+		}
 	}
 	return i, nil
 }

@@ -21,35 +21,42 @@ import (
 // without listening. The host starts the instance again on new ports
 // instead of failing the invocation as a crash.
 func TestAnInstanceWhosePortWasTakenStartsOnAnother(t *testing.T) {
-	// An outgoing connection's local port (the kernel hands free ports to
-	// connections too, from the same range), the port the host picks first.
-	server, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Close()
-	conn, err := net.Dial("tcp", server.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	picks := 0
-	pickPort = func() (int, error) {
-		picks++
-		if picks == 1 {
-			return conn.LocalAddr().(*net.TCPAddr).Port, nil
-		}
-		return freePort()
-	}
-	defer func() { pickPort = freePort }()
+	for _, taken := range []struct {
+		name string
+		pick int // which pick hands out the taken port
+	}{{"its invoke port", 1}, {"its runtime API port", 2}} {
+		t.Run(taken.name, func(t *testing.T) {
+			// An outgoing connection's local port (the kernel hands free ports
+			// to connections too, from the same range).
+			server, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer server.Close()
+			conn, err := net.Dial("tcp", server.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			picks := 0
+			pickPort = func() (int, error) {
+				picks++
+				if picks == taken.pick {
+					return conn.LocalAddr().(*net.TCPAddr).Port, nil
+				}
+				return freePort()
+			}
+			defer func() { pickPort = freePort }()
 
-	h := helloHost(t)
-	res, err := h.Invoke(context.Background(), "hello", "test", []byte(`{}`))
-	if err != nil || res.FunctionError != "" {
-		t.Fatalf("the invocation failed: %v %+v", err, res)
-	}
-	if picks < 3 {
-		t.Errorf("%d ports picked: the emulator was not started on the taken port", picks)
+			h := helloHost(t)
+			res, err := h.Invoke(context.Background(), "hello", "test", []byte(`{}`))
+			if err != nil || res.FunctionError != "" {
+				t.Fatalf("the invocation failed: %v %+v", err, res)
+			}
+			if picks < 3 {
+				t.Errorf("%d ports picked: the emulator was not started again", picks)
+			}
+		})
 	}
 }
 
