@@ -334,18 +334,16 @@ func (h *Host) retire(p *pool, i *instance) {
 // parallel test package's cloud) or as the local port of a connection any
 // process opens (the kernel hands those out from the same range) — and the
 // emulator then exits without listening: the start is tried again on new
-// ports, up to startTries times in all.
+// ports, up to dynalite.StartTries times in all.
 func (h *Host) start(f topology.Function) (*instance, error) {
 	for try := 1; ; try++ {
 		i, err := h.startOnce(f)
-		if !errors.Is(err, dynalite.ErrExitedEarly) || try == startTries {
+		if !errors.Is(err, dynalite.ErrExitedEarly) || try == dynalite.StartTries {
 			return i, err
 		}
 		h.logs.console("%-18s | the emulator exited before it listened (a port taken?); starting again", f.Name)
 	}
 }
-
-const startTries = 3
 
 // pickPort picks a free loopback port for an instance (a variable for the
 // test that hands out a taken one).

@@ -36,11 +36,12 @@ type Dynalite struct {
 
 // Start starts dynalite from root/node_modules on a free loopback port,
 // its output going to logs.
+//
 // A port picked free can be taken before dynalite binds it (by another
 // process, or as the local port of a connection any process opens: the
 // kernel hands those out from the same range), and dynalite then exits
-// without listening: it is started again on a new port, up to three times
-// in all.
+// without listening: it is started again on a new port, up to StartTries
+// times in all.
 func Start(root, dataDir string, logs io.Writer) (*Dynalite, error) {
 	bin := filepath.Join(root, "node_modules", ".bin", "dynalite")
 	if _, err := os.Stat(bin); err != nil {
@@ -48,11 +49,16 @@ func Start(root, dataDir string, logs io.Writer) (*Dynalite, error) {
 	}
 	for try := 1; ; try++ {
 		d, err := start(bin, dataDir, logs)
-		if !errors.Is(err, ErrExitedEarly) || try == 3 {
+		if !errors.Is(err, ErrExitedEarly) || try == StartTries {
 			return d, err
 		}
 	}
 }
+
+// StartTries is how many times a child whose picked port was taken (it
+// exits before it listens: ErrExitedEarly) is started in all, dynalite here
+// and the local cloud's emulators alike.
+const StartTries = 3
 
 // ErrExitedEarly is WaitListening's error for a process that exited before
 // it listened.
