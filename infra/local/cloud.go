@@ -388,6 +388,10 @@ func (c *Cloud) SweepTTL(ctx context.Context) (map[string]int, error) { return c
 // TTLDeleted is how many expired items the local cloud has deleted so far.
 func (c *Cloud) TTLDeleted() int64 { return c.ttl.deleted.Load() }
 
+// InvocationNow is the time on the clock invocations are stamped with (At):
+// a caller selecting invocations by time compares with this, not time.Now.
+func (c *Cloud) InvocationNow() time.Time { return c.host.Now() }
+
 // InvocationsOf lists the recent invocations of one function.
 func (c *Cloud) InvocationsOf(fn string) []Invocation {
 	var out []Invocation

@@ -116,6 +116,10 @@ type Host struct {
 	// control API), for Quiesce.
 	running atomic.Int64
 
+	// epoch is the host's first reading of the clock: invocation records
+	// are stamped from it (see wall).
+	epoch time.Time
+
 	mu      sync.Mutex
 	pools   map[string]*pool
 	history []Invocation
@@ -160,7 +164,7 @@ type HostConfig struct {
 
 func newHost(cloud topology.Cloud, c HostConfig) *Host {
 	h := &Host{rie: c.RIE, dist: c.Dist, baseEnv: c.Env, max: c.MaxInstances, idle: c.IdleTimeout,
-		wait: 3 * time.Second, logs: c.Logs, pools: map[string]*pool{}, stop: make(chan struct{})}
+		wait: 3 * time.Second, logs: c.Logs, pools: map[string]*pool{}, stop: make(chan struct{}), epoch: time.Now()}
 	for _, f := range cloud.Functions {
 		n := c.MaxInstances
 		if f.Concurrency > 0 {
@@ -199,9 +203,26 @@ func (h *Host) Invoke(ctx context.Context, fn, trigger string, payload []byte) (
 		end = time.Now()
 	}
 	res.Duration = end.Sub(start) - res.Queued
-	h.record(id, fn, trigger, tr, start, res, err)
+	h.record(id, fn, trigger, tr, h.wall(start.Add(res.Queued)), h.wall(end), res, err)
 	return res, err
 }
+
+// wall stamps the reading t for an invocation record: the wall time of the
+// host's first reading plus the monotonic time since, to the microsecond.
+// time.Now reads the wall and monotonic clocks one after the other, so the
+// wall times of two readings differ from their monotonic difference by up
+// to tens of µs (a descheduled vCPU between the two reads, a stepped clock):
+// an invocation handed its slot a µs after the one before it answered could
+// be recorded as beginning before that one ended, and the scale harness,
+// counting invocations at once from the records, would see two where
+// reserved concurrency allows one. Stamps from one reading keep the order
+// the host saw; Now gives the same clock to a caller that compares.
+func (h *Host) wall(t time.Time) time.Time {
+	return h.epoch.Round(0).Add(t.Sub(h.epoch).Truncate(time.Microsecond)).UTC()
+}
+
+// Now is the time on the clock the invocation records are stamped with.
+func (h *Host) Now() time.Time { return h.wall(time.Now()) }
 
 func (h *Host) invoke(ctx context.Context, p *pool, payload []byte, traceHeader string, start time.Time) (Result, error) {
 	wait, cancel := context.WithTimeout(ctx, h.wait)
@@ -446,9 +467,9 @@ func (i *instance) kill() {
 	}
 }
 
-func (h *Host) record(id, fn, trigger string, tr Trace, start time.Time, res Result, err error) {
-	inv := Invocation{ID: id, Function: fn, Trigger: trigger, Status: "ok", Cold: res.Cold, At: start.Add(res.Queued).UTC(),
-		DurationMS: ms(res.Duration), QueuedMS: ms(res.Queued), Trace: tr.Root, Parent: strings.TrimLeft(tr.Parent, "0")}
+func (h *Host) record(id, fn, trigger string, tr Trace, began, ended time.Time, res Result, err error) {
+	inv := Invocation{ID: id, Function: fn, Trigger: trigger, Status: "ok", Cold: res.Cold, At: began,
+		DurationMS: ms(ended.Sub(began)), QueuedMS: ms(res.Queued), Trace: tr.Root, Parent: strings.TrimLeft(tr.Parent, "0")}
 	if res.Cold {
 		inv.InitMS = ms(res.Init)
 	}

@@ -163,7 +163,7 @@ func (h *Harness) measure(ctx context.Context, fns []string, do func() error) (P
 			}
 		}
 	}()
-	t0 := time.Now()
+	t0 := h.Cloud.InvocationNow()
 	err := do()
 	if err == nil {
 		err = h.Cloud.Quiesce(ctx)
