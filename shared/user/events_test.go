@@ -112,3 +112,55 @@ func TestARegistrationAnnouncesTheNewUsersEmptyProfile(t *testing.T) {
 		t.Errorf("a registration with the bus down: %+v %v, want it registered", reg, err)
 	}
 }
+
+// interleavedStore runs during once, before the first SetLearned is applied:
+// another writer's change lands between a learning run's start and its
+// own write.
+type interleavedStore struct {
+	Store
+	during func()
+}
+
+func (s *interleavedStore) SetLearned(ctx context.Context, id string, learned map[string]float64, through, prev string) error {
+	if f := s.during; f != nil {
+		s.during = nil
+		f()
+	}
+	return s.Store.SetLearned(ctx, id, learned, through, prev)
+}
+
+// TestTheNewestAnnouncementOfAProfileHoldsEveryStoredChange: the feed keeps
+// the announcement of a user's profile with the latest At (newest wins), so
+// the latest-stamped announcement must be of the latest read. A learning run
+// that stamped its announcements when it began, before reading, lost to an
+// interests change made while it ran: that change's announcement (read
+// before the run stored the hour's weights) was stamped later and kept, the
+// run's (read after, with both) was dropped as older, and the feed's copy
+// went without the hour's learning until the user's next change.
+func TestTheNewestAnnouncementOfAProfileHoldsEveryStoredChange(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	mem := NewMemoryStore()
+	st := &interleavedStore{Store: mem}
+	b := &recordingBus{}
+	// Each reading of the clock is a second after the one before.
+	s := &Service{Store: st, Bus: b, Now: func() time.Time { now = now.Add(time.Second); return now }}
+	_ = mem.Create(ctx, User{ID: "u", Interests: []string{"tech"}, Learned: map[string]float64{}})
+	st.during = func() {
+		if _, err := s.SetInterests(ctx, "u", []string{"news"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.LearnHour(ctx, "2026120109", []Engagement{{UserID: "u", Weights: map[string]float64{"sports": 10}}}); err != nil {
+		t.Fatal(err)
+	}
+	var newest events.InterestsChanged
+	for _, e := range b.evs {
+		if c := e.Detail.(events.InterestsChanged); c.At.After(newest.At) {
+			newest = c
+		}
+	}
+	if len(b.evs) != 2 || len(newest.Interests) != 1 || newest.Interests[0] != "news" || newest.Learned["sports"] <= 0 {
+		t.Errorf("the newest of %d announcements is %+v; want the interests set meanwhile (news) and the hour's learning (sports)", len(b.evs), newest)
+	}
+}

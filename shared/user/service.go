@@ -169,7 +169,6 @@ func (s *Service) Learn(ctx context.Context, id, hour string, engagement map[str
 func (s *Service) LearnHour(ctx context.Context, hour string, engagement []Engagement) error {
 	var errs []error
 	var changed []User
-	now := s.now()
 	for _, e := range engagement {
 		id := e.UserID
 		err := s.Learn(ctx, id, hour, e.Weights)
@@ -185,8 +184,14 @@ func (s *Service) LearnHour(ctx context.Context, hour string, engagement []Engag
 			errs = append(errs, err)
 			continue
 		}
-		u.Learned = u.LearnedAt(now)
 		changed = append(changed, u)
+	}
+	// The announcements are stamped after every read: the feed keeps the
+	// latest-stamped one (newest wins), so a stamp taken before a read would
+	// let a change made meanwhile, announced from an older read, win.
+	now := s.now()
+	for i := range changed {
+		changed[i].Learned = changed[i].LearnedAt(now)
 	}
 	if err := s.announce(ctx, changed, now); err != nil {
 		errs = append(errs, err)
