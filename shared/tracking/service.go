@@ -151,7 +151,8 @@ type Coordinated struct {
 // Coordinate is a coordinator run of the KPI batch: it plans the shard jobs
 // (from the marks accepted events left, or every shard of a named period),
 // requests them, and announces the articles that crossed the trending
-// threshold this hour (from the partials the previous run's workers wrote).
+// threshold this hour or the hour before (from the partials the previous
+// run's workers wrote).
 func (s *Service) Coordinate(ctx context.Context, run Run) (Coordinated, error) {
 	if s.Announce == nil {
 		return Coordinated{}, errors.New("tracking: the KPI batch needs an announcer")
@@ -183,30 +184,39 @@ func (s *Service) Coordinate(ctx context.Context, run Run) (Coordinated, error) 
 }
 
 // announceTrending announces, once each, the articles that crossed the
-// threshold this hour. The mark is written after the announcement is
-// accepted: at least once, never lost.
+// threshold this hour or the hour before. The previous hour too: a run
+// announces what the previous run's workers counted, so the clicks that make
+// an article trend in an hour's last minutes are first read by a run of the
+// next hour. The mark is written after the announcement is accepted: at
+// least once, never lost.
 func (s *Service) announceTrending(ctx context.Context, now time.Time) (int, error) {
-	hour := now.Truncate(time.Hour)
-	rows, err := s.Trending(ctx, hour)
-	if err != nil {
-		return 0, err
-	}
 	n := 0
-	for _, r := range rows {
-		done, err := s.Store.IsTrending(ctx, r.Key)
+	seen := map[string]bool{}
+	for _, hour := range []time.Time{now.Truncate(time.Hour).Add(-time.Hour), now.Truncate(time.Hour)} {
+		rows, err := s.Trending(ctx, hour)
 		if err != nil {
-			return n, codes.Translate(err)
-		}
-		if done {
-			continue
-		}
-		if err := s.Announce.Trending(ctx, Trend{ArticleID: r.Key, Hour: hour, Clicks: r.Clicks}); err != nil {
 			return n, err
 		}
-		if _, err := s.Store.MarkTrending(ctx, r.Key, now); err != nil {
-			return n, codes.Translate(err)
+		for _, r := range rows {
+			if seen[r.Key] {
+				continue
+			}
+			seen[r.Key] = true
+			done, err := s.Store.IsTrending(ctx, r.Key)
+			if err != nil {
+				return n, codes.Translate(err)
+			}
+			if done {
+				continue
+			}
+			if err := s.Announce.Trending(ctx, Trend{ArticleID: r.Key, Hour: hour, Clicks: r.Clicks}); err != nil {
+				return n, err
+			}
+			if _, err := s.Store.MarkTrending(ctx, r.Key, now); err != nil {
+				return n, codes.Translate(err)
+			}
+			n++
 		}
-		n++
 	}
 	return n, nil
 }

@@ -374,3 +374,51 @@ func TestServiceAPeriodWhoseEventsMayHaveExpiredIsNeverRecomputedFromThem(t *tes
 		t.Errorf("a run now of the hour when it becomes final = %v, want EINVALID", err)
 	}
 }
+
+// TestAnArticleThatTrendsLateInAnHourIsAnnouncedByTheNextHoursRun: the
+// coordinator announces what the previous run's workers counted, so the
+// clicks that make an article trend in an hour's last minutes are in
+// partials a run of the next hour reads first. It read only its own hour:
+// five readers at 10:58, counted by the 10:58 run's workers, were never
+// announced (and the end-to-end trending test failed whenever the wall
+// clock turned the hour while it ran).
+func TestAnArticleThatTrendsLateInAnHourIsAnnouncedByTheNextHoursRun(t *testing.T) {
+	ctx := context.Background()
+	pub := &published{}
+	late := now.Truncate(time.Hour).Add(58 * time.Minute)
+	clock := late
+	s := &Service{Store: NewMemoryStore(), Now: func() time.Time { return clock }, Announce: Events{Publish: pub.publish}}
+	if err := s.Catalogue(ctx, ArticleOf(events.ArticlePublished{ID: art(1), Category: "sports", SourceID: "desk"})); err != nil {
+		t.Fatal(err)
+	}
+	for i := range TrendingReaders {
+		if _, err := s.Track(ctx, fmt.Sprintf("reader-%d", i), []Event{ev("click-0001", Click, 1, late)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Coordinate(ctx, Run{}); err != nil { // 10:58: plans the shard jobs
+		t.Fatal(err)
+	}
+	clock = late.Add(time.Minute) // 10:59: its workers count the hour so far
+	for _, j := range of[events.KPIShardRequested](pub, events.KPIShardRequestedType) {
+		if _, err := s.RecomputeShard(ctx, ShardJobOf(j)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for run, at := range []time.Duration{3 * time.Minute, 8 * time.Minute} { // 11:01, then 11:06
+		clock = late.Add(at)
+		done, err := s.Coordinate(ctx, Run{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		trends := of[events.ArticleTrending](pub, events.ArticleTrendingType)
+		want := 1 - run
+		if done.Trending != want || len(trends) != want {
+			t.Fatalf("the run at %s announced %+v; want %d announcement(s) of the article five readers clicked at %s",
+				clock.Format("15:04"), trends, want, late.Format("15:04"))
+		}
+		if want == 1 && trends[0] != (events.ArticleTrending{ID: art(1), Hour: late.Format(events.HourLayout), Clicks: TrendingReaders}) {
+			t.Errorf("article.trending = %+v", trends[0])
+		}
+	}
+}
