@@ -110,7 +110,9 @@ func TestNothingIsLostUnderFaults(t *testing.T) {
 	base := local.Faults{DynamoThrottle: 0.15, DynamoError: 0.05, DynamoDrop: 0.05, DynamoLatencyMS: 2, BusError: 0.1, KillInvocation: 0.05}
 	burst := base
 	burst.KillInvocation, burst.BusError = 0.5, 0.3
-	cloud.SetFaults(base)
+	// SetFaults returns the counts injected since the cloud started: the
+	// load's are what they grew by from here.
+	soFar := cloud.SetFaults(base)
 	defer cloud.SetFaults(local.Faults{})
 	start := time.Now()
 	loadEnd := start.Add(duration)
@@ -121,17 +123,18 @@ func TestNothingIsLostUnderFaults(t *testing.T) {
 	var bad []string
 	sent, attempts, batches, reads, crashed, limited := 0, 0, 0, 0, 0, 0
 	injected := local.FaultCounts{}
-	addCounts := func(c local.FaultCounts) {
+	addCounts := func(c local.FaultCounts) { // c: SetFaults' counts so far
 		mu.Lock()
 		defer mu.Unlock()
-		injected.DynamoCalls += c.DynamoCalls
-		injected.DynamoThrottle += c.DynamoThrottle
-		injected.DynamoError += c.DynamoError
-		injected.DynamoDrop += c.DynamoDrop
-		injected.BusCalls += c.BusCalls
-		injected.BusError += c.BusError
-		injected.Invocations += c.Invocations
-		injected.Killed += c.Killed
+		injected.DynamoCalls += c.DynamoCalls - soFar.DynamoCalls
+		injected.DynamoThrottle += c.DynamoThrottle - soFar.DynamoThrottle
+		injected.DynamoError += c.DynamoError - soFar.DynamoError
+		injected.DynamoDrop += c.DynamoDrop - soFar.DynamoDrop
+		injected.BusCalls += c.BusCalls - soFar.BusCalls
+		injected.BusError += c.BusError - soFar.BusError
+		injected.Invocations += c.Invocations - soFar.Invocations
+		injected.Killed += c.Killed - soFar.Killed
+		soFar = c
 	}
 	record := func(status int, retryAfter, body string) {
 		mu.Lock()
