@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,5 +79,24 @@ func TestAdvancingTheClockADay(t *testing.T) {
 	// reads the virtual clock, calls it fresh.
 	if report.LastHeartbeat == nil || report.LastHeartbeat.At.Before(start.Add(24*time.Hour-5*time.Minute)) || report.Heartbeat != "fresh" {
 		t.Errorf("health after the advance = %+v", report)
+	}
+
+	// A run now is stamped on the cloud's clock too, as the console's Run
+	// now is: its heartbeat is the newest, not one from a day before the
+	// schedule's last.
+	before := c.Now().Truncate(time.Second)
+	if status, body := on(t, c, "POST", "/_local/schedules/heartbeat/run", "", ""); status != 200 || !strings.Contains(string(body), `"status":"ok"`) {
+		t.Fatalf("run the heartbeat now: %d %s", status, body)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := c.Quiesce(ctx); err != nil { // its heartbeat recorded
+		t.Fatal(err)
+	}
+	c.Resume()
+	report.LastHeartbeat = nil
+	if status, body := on(t, c, "GET", "/v1/health", "", ""); status != 200 || json.Unmarshal(body, &report) != nil ||
+		report.LastHeartbeat == nil || report.LastHeartbeat.At.Before(before) {
+		t.Errorf("health after a run now at %s = %d %s, want its heartbeat the last", before, status, body)
 	}
 }

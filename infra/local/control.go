@@ -49,8 +49,10 @@ func (c *Cloud) control(mux *http.ServeMux) {
 			return
 		}
 		// An optional JSON object body becomes the event's detail, e.g. a KPI
-		// period: {"granularity":"hour","period":"2026112510"}.
-		event := ScheduledEvent(name, 0, time.Now())
+		// period: {"granularity":"hour","period":"2026112510"}. The event is
+		// of the cloud's (virtual) clock, as the schedules' and the console's
+		// Run now are: a heartbeat run now after a clock move is the newest.
+		event := ScheduledEvent(name, 0, c.Now())
 		if body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<10)); len(bytes.TrimSpace(body)) > 0 {
 			var detail map[string]any
 			if err := json.Unmarshal(body, &detail); err != nil {
