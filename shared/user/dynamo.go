@@ -33,10 +33,16 @@ func (s *DynamoStore) Create(ctx context.Context, u User) error {
 	return err
 }
 
-// Get reads one user.
+// Get reads one user, strongly consistent: the service reads a profile back
+// right after writing it and announces what it read as the newest (the feed
+// keeps the latest-stamped announcement), and a learning run reads the
+// weights it blends; an eventually consistent read could return the profile
+// before the write, announced as newer than the write's own. A user's item
+// is small (one read unit either way, half for an eventual read), and users
+// read and write their profile rarely.
 func (s *DynamoStore) Get(ctx context.Context, id string) (User, error) {
 	var it item
-	err := s.table.Get("id", id).One(ctx, &it)
+	err := s.table.Get("id", id).Consistent(true).One(ctx, &it)
 	if errors.Is(err, dynamo.ErrNotFound) {
 		return User{}, ErrNotFound
 	}

@@ -32,14 +32,14 @@ func Changed(u User, at time.Time) events.InterestsChanged {
 	return events.InterestsChanged{UserID: u.ID, Interests: interests, Learned: learned, At: at.UTC()}
 }
 
-// announce publishes each user's profile as of at, in one call.
-func (s *Service) announce(ctx context.Context, users []User, at time.Time) error {
-	if s.Bus == nil || len(users) == 0 {
+// announce publishes profiles (Changed), in one call.
+func (s *Service) announce(ctx context.Context, changes ...events.InterestsChanged) error {
+	if s.Bus == nil || len(changes) == 0 {
 		return nil
 	}
-	details := make([]any, len(users))
-	for i, u := range users {
-		details[i] = Changed(u, at)
+	details := make([]any, len(changes))
+	for i, c := range changes {
+		details[i] = c
 	}
 	return s.Bus.PublishDetails(ctx, events.InterestsChangedType, details...)
 }

@@ -113,17 +113,16 @@ func TestARegistrationAnnouncesTheNewUsersEmptyProfile(t *testing.T) {
 	}
 }
 
-// interleavedStore runs during once, before the first SetLearned is applied:
-// another writer's change lands between a learning run's start and its
-// own write.
+// interleavedStore runs during[id] once, before SetLearned of user id is
+// applied: another writer's change lands while a learning run goes on.
 type interleavedStore struct {
 	Store
-	during func()
+	during map[string]func()
 }
 
 func (s *interleavedStore) SetLearned(ctx context.Context, id string, learned map[string]float64, through, prev string) error {
-	if f := s.during; f != nil {
-		s.during = nil
+	if f := s.during[id]; f != nil {
+		delete(s.during, id)
 		f()
 	}
 	return s.Store.SetLearned(ctx, id, learned, through, prev)
@@ -131,36 +130,55 @@ func (s *interleavedStore) SetLearned(ctx context.Context, id string, learned ma
 
 // TestTheNewestAnnouncementOfAProfileHoldsEveryStoredChange: the feed keeps
 // the announcement of a user's profile with the latest At (newest wins), so
-// the latest-stamped announcement must be of the latest read. A learning run
-// that stamped its announcements when it began, before reading, lost to an
-// interests change made while it ran: that change's announcement (read
-// before the run stored the hour's weights) was stamped later and kept, the
-// run's (read after, with both) was dropped as older, and the feed's copy
-// went without the hour's learning until the user's next change.
+// the latest-stamped announcement must be of the latest read, whichever
+// writer made it. An interests change lands in a learning run of users u and
+// v: before the run stores u's weights (then the run's read of u is the later
+// one and holds both), or after the run read u, while it goes on with v (then
+// the change's read is the later one, and holds both). A run that stamped its
+// announcements when it began lost the first case: the change's
+// announcement, read before the hour's weights, was stamped later and kept.
+// A run that stamped them all when it ended lost the second: its
+// announcement of u, read before the change, was stamped later and kept —
+// the user's own choice gone from the feed's copy until their next change.
 func TestTheNewestAnnouncementOfAProfileHoldsEveryStoredChange(t *testing.T) {
-	ctx := context.Background()
-	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-	mem := NewMemoryStore()
-	st := &interleavedStore{Store: mem}
-	b := &recordingBus{}
-	// Each reading of the clock is a second after the one before.
-	s := &Service{Store: st, Bus: b, Now: func() time.Time { now = now.Add(time.Second); return now }}
-	_ = mem.Create(ctx, User{ID: "u", Interests: []string{"tech"}, Learned: map[string]float64{}})
-	st.during = func() {
-		if _, err := s.SetInterests(ctx, "u", []string{"news"}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.LearnHour(ctx, "2026120109", []Engagement{{UserID: "u", Weights: map[string]float64{"sports": 10}}}); err != nil {
-		t.Fatal(err)
-	}
-	var newest events.InterestsChanged
-	for _, e := range b.evs {
-		if c := e.Detail.(events.InterestsChanged); c.At.After(newest.At) {
-			newest = c
-		}
-	}
-	if len(b.evs) != 2 || len(newest.Interests) != 1 || newest.Interests[0] != "news" || newest.Learned["sports"] <= 0 {
-		t.Errorf("the newest of %d announcements is %+v; want the interests set meanwhile (news) and the hour's learning (sports)", len(b.evs), newest)
+	for _, c := range []struct{ name, during string }{
+		{"a change before the run stores the user's weights", "u"},
+		{"a change after the run read the user, while it goes on", "v"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+			mem := NewMemoryStore()
+			st := &interleavedStore{Store: mem}
+			b := &recordingBus{}
+			// Each reading of the clock is a second after the one before.
+			s := &Service{Store: st, Bus: b, Now: func() time.Time { now = now.Add(time.Second); return now }}
+			for _, id := range []string{"u", "v"} {
+				_ = mem.Create(ctx, User{ID: id, Interests: []string{"tech"}, Learned: map[string]float64{}})
+			}
+			st.during = map[string]func(){c.during: func() {
+				if _, err := s.SetInterests(ctx, "u", []string{"news"}); err != nil {
+					t.Fatal(err)
+				}
+			}}
+			if err := s.LearnHour(ctx, "2026120109", []Engagement{
+				{UserID: "u", Weights: map[string]float64{"sports": 10}}, {UserID: "v", Weights: map[string]float64{"sports": 1}},
+			}); err != nil {
+				t.Fatal(err)
+			}
+			var newest events.InterestsChanged
+			n := 0
+			for _, e := range b.evs {
+				if c := e.Detail.(events.InterestsChanged); c.UserID == "u" {
+					n++
+					if c.At.After(newest.At) {
+						newest = c
+					}
+				}
+			}
+			if n != 2 || len(newest.Interests) != 1 || newest.Interests[0] != "news" || newest.Learned["sports"] <= 0 {
+				t.Errorf("the newest of %d announcements of u is %+v; want the interests set meanwhile (news) and the hour's learning (sports)", n, newest)
+			}
+		})
 	}
 }

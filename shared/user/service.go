@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/kiosk-news/kiosk/events"
 	"github.com/kiosk-news/kiosk/shared/auth"
 	"github.com/kiosk-news/kiosk/shared/kiosk"
 	"github.com/kiosk-news/kiosk/shared/platform/idem"
@@ -51,7 +52,7 @@ func (s *Service) Register(ctx context.Context) (Registration, error) {
 	if err := s.Store.Create(ctx, u); err != nil {
 		return Registration{}, err
 	}
-	if err := s.announce(ctx, []User{u}, u.CreatedAt); err != nil {
+	if err := s.announce(ctx, Changed(u, u.CreatedAt)); err != nil {
 		slog.WarnContext(ctx, "registration: the new profile was not announced", "user", u.ID, "err", err)
 	}
 	return s.startSession(ctx, u.ID)
@@ -125,7 +126,7 @@ func (s *Service) SetInterests(ctx context.Context, id string, categories []stri
 	if err != nil {
 		return u, err
 	}
-	if err := s.announce(ctx, []User{u}, s.now()); err != nil {
+	if err := s.announce(ctx, Changed(u, s.now())); err != nil {
 		return User{}, errors.Join(kiosk.Errorf(kiosk.EUNAVAILABLE,
 			"the interests are stored but could not be announced yet; repeat the request"), err)
 	}
@@ -168,7 +169,7 @@ func (s *Service) Learn(ctx context.Context, id, hour string, engagement map[str
 // failure is returned.
 func (s *Service) LearnHour(ctx context.Context, hour string, engagement []Engagement) error {
 	var errs []error
-	var changed []User
+	var changed []events.InterestsChanged
 	for _, e := range engagement {
 		id := e.UserID
 		err := s.Learn(ctx, id, hour, e.Weights)
@@ -184,16 +185,18 @@ func (s *Service) LearnHour(ctx context.Context, hour string, engagement []Engag
 			errs = append(errs, err)
 			continue
 		}
-		changed = append(changed, u)
+		// Each announcement is stamped right after the read it carries, as
+		// SetInterests stamps its own: the feed keeps the latest-stamped one
+		// (newest wins), so of two announcements the later read wins. One
+		// stamp for the whole run, taken before its reads, let an interests
+		// change made meanwhile (announced from an older read) outrank the
+		// run's; one taken after them all would let a change made after the
+		// run read a user, but before the run ended, lose to the run's.
+		now := s.now()
+		u.Learned = u.LearnedAt(now)
+		changed = append(changed, Changed(u, now))
 	}
-	// The announcements are stamped after every read: the feed keeps the
-	// latest-stamped one (newest wins), so a stamp taken before a read would
-	// let a change made meanwhile, announced from an older read, win.
-	now := s.now()
-	for i := range changed {
-		changed[i].Learned = changed[i].LearnedAt(now)
-	}
-	if err := s.announce(ctx, changed, now); err != nil {
+	if err := s.announce(ctx, changed...); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

@@ -1,11 +1,21 @@
 package user
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/guregu/dynamo/v2"
+	"github.com/kiosk-news/kiosk/shared/platform/dynalite"
 
 	"github.com/kiosk-news/kiosk/shared/platform/contract"
 	"github.com/kiosk-news/kiosk/shared/platform/dynamotest"
@@ -232,6 +242,51 @@ func TestMemoryStoreKeepsUsersAsTheDynamoStoreDoes(t *testing.T) {
 
 func TestDynamoStoreKeepsUsers(t *testing.T) {
 	storeSuite(t, func(t *testing.T) Store { return NewDynamoStore(dynamotest.Table(t, contract.UsersTable)) })
+}
+
+// TestTheDynamoStoreReadsAUserConsistently: the service announces what it
+// reads back after a write as the newest profile, so the read must see the
+// write. dynalite is always consistent; the request is what AWS reads.
+func TestTheDynamoStoreReadsAUserConsistently(t *testing.T) {
+	table := dynamotest.Table(t, contract.UsersTable)
+	var mu sync.Mutex
+	var gets []string
+	db := dynamodb.New(dynamodb.Options{Region: dynalite.Region, BaseEndpoint: aws.String(dynamotest.URL(t)),
+		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+		HTTPClient: recordingClient(func(target string, body []byte) {
+			if strings.HasSuffix(target, ".GetItem") {
+				mu.Lock()
+				gets = append(gets, string(body))
+				mu.Unlock()
+			}
+		})})
+	st := NewDynamoStore(dynamo.NewFromIface(db).Table(table.Name()))
+	ctx := context.Background()
+	if err := st.Create(ctx, User{ID: "u", Interests: []string{}, Learned: map[string]float64{}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Get(ctx, "u"); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(gets) != 1 || !strings.Contains(gets[0], `"ConsistentRead":true`) {
+		t.Errorf("GetItem requests %q, want one with ConsistentRead", gets)
+	}
+}
+
+// recordingClient passes each request on after seeing its X-Amz-Target and
+// body.
+type recordingClient func(target string, body []byte)
+
+func (f recordingClient) Do(r *http.Request) (*http.Response, error) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	f(r.Header.Get("X-Amz-Target"), body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return http.DefaultClient.Do(r)
 }
 
 func TestMemorySessionsKeepSessionsAsTheDynamoSessionsDo(t *testing.T) {
