@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -442,17 +441,27 @@ func TestDevStopsEveryChildOnInterrupt(t *testing.T) {
 	if err := os.Symlink(dist, filepath.Join(tmp, "dist")); err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
+	// dev picks its own port (KIOSK_PORT=0) and prints it: a port picked
+	// here and closed would be free for anyone until dev binds it, seconds
+	// later, after dynalite is up.
 	cmd := exec.Command(bin)
 	cmd.Dir = tmp
-	cmd.Env = append(os.Environ(), "KIOSK_PORT="+strconv.Itoa(port), "KIOSK_SCHEDULES=off")
-	var out bytes.Buffer
+	cmd.Env = append(os.Environ(), "KIOSK_PORT=0", "KIOSK_SCHEDULES=off")
+	var out lockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	printed := regexp.MustCompile(`HTTP API +(http://127\.0\.0\.1:\d+) `)
+	var url string
+	eventually(t, "make dev to print its URL", func() bool {
+		m := printed.FindStringSubmatch(out.String())
+		if m != nil {
+			url = m[1]
+		}
+		return m != nil
+	})
 	eventually(t, "make dev's /v1/health", func() bool {
 		resp, err := http.Get(url + "/v1/health")
 		if err != nil {
@@ -491,14 +500,23 @@ func TestDevStopsEveryChildOnInterrupt(t *testing.T) {
 	}
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+// lockedBuffer is a bytes.Buffer a child process writes while the test
+// reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // descendants lists every process below pid, from /proc.
