@@ -113,11 +113,14 @@ func TestARegistrationAnnouncesTheNewUsersEmptyProfile(t *testing.T) {
 	}
 }
 
-// interleavedStore runs during[id] once, before SetLearned of user id is
-// applied: another writer's change lands while a learning run goes on.
+// interleavedStore lets another writer's change land while a learning run
+// goes on: during[id] runs once, before SetLearned of user id is applied;
+// afterRead[id] once, when the first read of id after that write returns
+// (the run's read of the profile it announces).
 type interleavedStore struct {
 	Store
-	during map[string]func()
+	during, afterRead map[string]func()
+	learned           map[string]bool
 }
 
 func (s *interleavedStore) SetLearned(ctx context.Context, id string, learned map[string]float64, through, prev string) error {
@@ -125,25 +128,39 @@ func (s *interleavedStore) SetLearned(ctx context.Context, id string, learned ma
 		delete(s.during, id)
 		f()
 	}
+	if s.learned == nil {
+		s.learned = map[string]bool{}
+	}
+	s.learned[id] = true
 	return s.Store.SetLearned(ctx, id, learned, through, prev)
+}
+
+func (s *interleavedStore) Get(ctx context.Context, id string) (User, error) {
+	u, err := s.Store.Get(ctx, id)
+	if f := s.afterRead[id]; f != nil && s.learned[id] {
+		delete(s.afterRead, id)
+		f()
+	}
+	return u, err
 }
 
 // TestTheNewestAnnouncementOfAProfileHoldsEveryStoredChange: the feed keeps
 // the announcement of a user's profile with the latest At (newest wins), so
-// the latest-stamped announcement must be of the latest read, whichever
-// writer made it. An interests change lands in a learning run of users u and
-// v: before the run stores u's weights (then the run's read of u is the later
-// one and holds both), or after the run read u, while it goes on with v (then
-// the change's read is the later one, and holds both). A run that stamped its
-// announcements when it began lost the first case: the change's
-// announcement, read before the hour's weights, was stamped later and kept.
-// A run that stamped them all when it ended lost the second: its
-// announcement of u, read before the change, was stamped later and kept —
-// the user's own choice gone from the feed's copy until their next change.
+// the latest-stamped announcement must hold every change, whichever writer
+// made it. An interests change lands in a learning run of users u and v:
+// before the run stores u's weights, right after the run read u back, or
+// while the run goes on with v. A run stamped when it began lost the first
+// case (the change's announcement, read before the hour's weights, was
+// stamped later and kept); one stamped when it ended lost the third, and one
+// stamping each read right after it lost the second (the run's announcement
+// of u, read before the change, was stamped later and kept — the user's own
+// choice gone from the feed's copy until the next announcement). Each writer
+// now stamps after its write and before its read (readAfterWrite).
 func TestTheNewestAnnouncementOfAProfileHoldsEveryStoredChange(t *testing.T) {
-	for _, c := range []struct{ name, during string }{
-		{"a change before the run stores the user's weights", "u"},
-		{"a change after the run read the user, while it goes on", "v"},
+	for _, c := range []struct{ name, during, afterRead string }{
+		{name: "a change before the run stores the user's weights", during: "u"},
+		{name: "a change right after the run read the user", afterRead: "u"},
+		{name: "a change while the run goes on with another user", during: "v"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := context.Background()
@@ -156,11 +173,12 @@ func TestTheNewestAnnouncementOfAProfileHoldsEveryStoredChange(t *testing.T) {
 			for _, id := range []string{"u", "v"} {
 				_ = mem.Create(ctx, User{ID: id, Interests: []string{"tech"}, Learned: map[string]float64{}})
 			}
-			st.during = map[string]func(){c.during: func() {
+			change := func() {
 				if _, err := s.SetInterests(ctx, "u", []string{"news"}); err != nil {
 					t.Fatal(err)
 				}
-			}}
+			}
+			st.during, st.afterRead = map[string]func(){c.during: change}, map[string]func(){c.afterRead: change}
 			if err := s.LearnHour(ctx, "2026120109", []Engagement{
 				{UserID: "u", Weights: map[string]float64{"sports": 10}}, {UserID: "v", Weights: map[string]float64{"sports": 1}},
 			}); err != nil {

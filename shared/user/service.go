@@ -122,15 +122,36 @@ func (s *Service) SetInterests(ctx context.Context, id string, categories []stri
 	if err := s.Store.SetInterests(ctx, id, clean); err != nil {
 		return User{}, codes.Translate(err)
 	}
-	u, err := s.Get(ctx, id)
+	u, now, err := s.readAfterWrite(ctx, id)
 	if err != nil {
-		return u, err
+		return User{}, codes.Translate(err)
 	}
-	if err := s.announce(ctx, Changed(u, s.now())); err != nil {
+	if err := s.announce(ctx, Changed(u, now)); err != nil {
 		return User{}, errors.Join(kiosk.Errorf(kiosk.EUNAVAILABLE,
 			"the interests are stored but could not be announced yet; repeat the request"), err)
 	}
 	return u, nil
+}
+
+// readAfterWrite reads a user's profile to announce after the caller's own
+// write, stamped between the two. The feed keeps the latest-stamped
+// announcement of a profile (newest wins), and of two writers that each
+// stamp after their write and before their (consistent) read, the later
+// stamp's read came after the other's write: it holds both. A stamp taken
+// after the read leaves a gap a whole change can land in — its announcement
+// stamped earlier than the older read's — and one taken for a whole learning
+// run at its start or end leaves a gap as long as the run. Hosts' clocks in
+// AWS differ by milliseconds, so two writers of one profile within that of
+// each other can still be ordered wrong; the next learning run of an engaged
+// user announces the stored profile again.
+func (s *Service) readAfterWrite(ctx context.Context, id string) (User, time.Time, error) {
+	now := s.now()
+	u, err := s.Store.Get(ctx, id)
+	if err != nil {
+		return User{}, now, err
+	}
+	u.Learned = u.LearnedAt(now)
+	return u, now, nil
 }
 
 // Learn applies one hour's engagement (category → score) to a user once:
@@ -180,20 +201,11 @@ func (s *Service) LearnHour(ctx context.Context, hour string, engagement []Engag
 			errs = append(errs, err)
 			continue
 		}
-		u, err := s.Store.Get(ctx, id)
+		u, now, err := s.readAfterWrite(ctx, id)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		// Each announcement is stamped right after the read it carries, as
-		// SetInterests stamps its own: the feed keeps the latest-stamped one
-		// (newest wins), so of two announcements the later read wins. One
-		// stamp for the whole run, taken before its reads, let an interests
-		// change made meanwhile (announced from an older read) outrank the
-		// run's; one taken after them all would let a change made after the
-		// run read a user, but before the run ended, lose to the run's.
-		now := s.now()
-		u.Learned = u.LearnedAt(now)
 		changed = append(changed, Changed(u, now))
 	}
 	if err := s.announce(ctx, changed...); err != nil {
