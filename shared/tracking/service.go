@@ -192,10 +192,12 @@ func (s *Service) Coordinate(ctx context.Context, run Run) (Coordinated, error) 
 func (s *Service) announceTrending(ctx context.Context, now time.Time) (int, error) {
 	n := 0
 	seen := map[string]bool{}
+	var unread error
 	for _, hour := range []time.Time{now.Truncate(time.Hour).Add(-time.Hour), now.Truncate(time.Hour)} {
 		rows, err := s.Trending(ctx, hour)
-		if err != nil {
-			return n, err
+		if err != nil { // the other hour's trends are announced all the same
+			unread = errors.Join(unread, err)
+			continue
 		}
 		for _, r := range rows {
 			if seen[r.Key] {
@@ -218,7 +220,7 @@ func (s *Service) announceTrending(ctx context.Context, now time.Time) (int, err
 			n++
 		}
 	}
-	return n, nil
+	return n, unread
 }
 
 // ShardDone is what a worker did.

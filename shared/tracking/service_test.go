@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -420,5 +421,50 @@ func TestAnArticleThatTrendsLateInAnHourIsAnnouncedByTheNextHoursRun(t *testing.
 		if want == 1 && trends[0] != (events.ArticleTrending{ID: art(1), Hour: late.Format(events.HourLayout), Clicks: TrendingReaders}) {
 			t.Errorf("article.trending = %+v", trends[0])
 		}
+	}
+}
+
+// unreadableHour fails the partials read of one period, as a chunk gone
+// or a throttled read does.
+type unreadableHour struct {
+	Store
+	period string
+}
+
+func (s unreadableHour) Partials(ctx context.Context, granularity string, periods []string, articles bool) ([]Partial, error) {
+	if slices.Contains(periods, s.period) {
+		return nil, errors.New("the hour's partials cannot be read")
+	}
+	return s.Store.Partials(ctx, granularity, periods, articles)
+}
+
+// TestAnUnreadableHourDoesNotHoldBackTheOthersTrends: a coordinator run
+// reads the hour before its own as well; that read failing fails the run
+// (it is retried) but announces this hour's trends all the same.
+func TestAnUnreadableHourDoesNotHoldBackTheOthersTrends(t *testing.T) {
+	ctx := context.Background()
+	pub := &published{}
+	at := now.Truncate(time.Hour).Add(time.Minute)
+	clock := at
+	st := unreadableHour{Store: NewMemoryStore(), period: at.Add(-time.Hour).Format(hourLayout)}
+	s := &Service{Store: st, Now: func() time.Time { return clock }, Announce: Events{Publish: pub.publish}}
+	if err := s.Catalogue(ctx, ArticleOf(events.ArticlePublished{ID: art(1), Category: "sports", SourceID: "desk"})); err != nil {
+		t.Fatal(err)
+	}
+	for i := range TrendingReaders {
+		if _, err := s.Track(ctx, fmt.Sprintf("reader-%d", i), []Event{ev("click-0001", Click, 1, at)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, _ = s.Coordinate(ctx, Run{}) // plans the shard jobs (its read of the hour before fails)
+	for _, j := range of[events.KPIShardRequested](pub, events.KPIShardRequestedType) {
+		if _, err := s.RecomputeShard(ctx, ShardJobOf(j)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock = at.Add(5 * time.Minute)
+	done, err := s.Coordinate(ctx, Run{})
+	if trends := of[events.ArticleTrending](pub, events.ArticleTrendingType); err == nil || done.Trending != 1 || len(trends) != 1 {
+		t.Errorf("a run whose hour before cannot be read: %+v, %v, announced %+v; want an error and this hour's trend announced", done, err, trends)
 	}
 }
