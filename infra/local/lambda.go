@@ -116,9 +116,7 @@ type Host struct {
 	// control API), for Quiesce.
 	running atomic.Int64
 
-	// epoch is the host's first reading of the clock: invocation records
-	// are stamped from it (see wall).
-	epoch time.Time
+	stamps *stampClock // stamps invocation records
 
 	mu      sync.Mutex
 	pools   map[string]*pool
@@ -164,7 +162,7 @@ type HostConfig struct {
 
 func newHost(cloud topology.Cloud, c HostConfig) *Host {
 	h := &Host{rie: c.RIE, dist: c.Dist, baseEnv: c.Env, max: c.MaxInstances, idle: c.IdleTimeout,
-		wait: 3 * time.Second, logs: c.Logs, pools: map[string]*pool{}, stop: make(chan struct{}), epoch: time.Now()}
+		wait: 3 * time.Second, logs: c.Logs, pools: map[string]*pool{}, stop: make(chan struct{}), stamps: newStampClock(time.Now)}
 	for _, f := range cloud.Functions {
 		n := c.MaxInstances
 		if f.Concurrency > 0 {
@@ -203,26 +201,46 @@ func (h *Host) Invoke(ctx context.Context, fn, trigger string, payload []byte) (
 		end = time.Now()
 	}
 	res.Duration = end.Sub(start) - res.Queued
-	h.record(id, fn, trigger, tr, h.wall(start.Add(res.Queued)), h.wall(end), res, err)
+	h.record(id, fn, trigger, tr, h.stamps.stamp(start.Add(res.Queued)), h.stamps.stamp(end), res, err)
 	return res, err
 }
 
-// wall stamps the reading t for an invocation record: the wall time of the
-// host's first reading plus the monotonic time since, to the microsecond.
+// stampClock stamps the readings of an invocation record: the wall time of
+// one reading plus the monotonic time since, to the microsecond.
 // time.Now reads the wall and monotonic clocks one after the other, so the
 // wall times of two readings differ from their monotonic difference by up
-// to tens of µs (a descheduled vCPU between the two reads, a stepped clock):
-// an invocation handed its slot a µs after the one before it answered could
-// be recorded as beginning before that one ended, and the scale harness,
-// counting invocations at once from the records, would see two where
-// reserved concurrency allows one. Stamps from one reading keep the order
-// the host saw; Now gives the same clock to a caller that compares.
-func (h *Host) wall(t time.Time) time.Time {
-	return h.epoch.Round(0).Add(t.Sub(h.epoch).Truncate(time.Microsecond)).UTC()
+// to tens of ms on a loaded machine (the process descheduled between the
+// two reads): an invocation handed its slot a µs after the one before it
+// answered could be recorded as beginning before that one ended, and the
+// scale harness, counting invocations at once from the records, would see
+// two where reserved concurrency allows one. Stamps from one reading keep
+// the order the host saw.
+type stampClock struct {
+	mu   sync.Mutex
+	mono time.Time        // a reading: stamps count from its monotonic part
+	wall time.Time        // ...and from this wall time
+	now  func() time.Time // time.Now (a test's wall clock)
+}
+
+func newStampClock(now func() time.Time) *stampClock {
+	return &stampClock{mono: time.Now(), wall: now().Round(0), now: now}
+}
+
+func (c *stampClock) stamp(t time.Time) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// The monotonic clock stops while the machine sleeps (a laptop's lid
+	// closed on make dev): stamps would lag the wall clock by the sleep.
+	// Past a second behind, they count from a new reading, later than
+	// every stamp before.
+	if mono := time.Now(); c.now().Sub(c.wall.Add(mono.Sub(c.mono))) > time.Second {
+		c.mono, c.wall = mono, c.now().Round(0)
+	}
+	return c.wall.Add(t.Sub(c.mono).Truncate(time.Microsecond)).UTC()
 }
 
 // Now is the time on the clock the invocation records are stamped with.
-func (h *Host) Now() time.Time { return h.wall(time.Now()) }
+func (h *Host) Now() time.Time { return h.stamps.stamp(time.Now()) }
 
 func (h *Host) invoke(ctx context.Context, p *pool, payload []byte, traceHeader string, start time.Time) (Result, error) {
 	wait, cancel := context.WithTimeout(ctx, h.wait)

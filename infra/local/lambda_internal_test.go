@@ -68,7 +68,7 @@ func TestAnInvocationWaitingForAFreeInstanceIsNotBilledTheWait(t *testing.T) {
 // before and after could miss the invocation it waited for); the number of
 // a new invocation is always past every earlier one's.
 func TestAFunctionsCountOfInvocationsCanDropButItsNumbersOnlyGrow(t *testing.T) {
-	h := &Host{logs: &logSink{dir: t.TempDir(), out: io.Discard}}
+	h := &Host{logs: &logSink{dir: t.TempDir(), out: io.Discard}, stamps: newStampClock(time.Now)}
 	record := func(fn string) string {
 		h.mu.Lock()
 		h.seq++
@@ -124,13 +124,27 @@ func TestAFunctionsCountOfInvocationsCanDropButItsNumbersOnlyGrow(t *testing.T) 
 // stamps every reading from one: the differences of stamps are the
 // monotonic differences, to the µs they are kept to.
 func TestInvocationStampsKeepTheMonotonicClocksDifferences(t *testing.T) {
-	h := &Host{epoch: time.Now()}
-	for i := range 1000000 {
+	c := newStampClock(time.Now)
+	for i := range 200000 {
 		a, b := time.Now(), time.Now()
-		got, want := h.wall(b).Sub(h.wall(a)), b.Sub(a)
+		got, want := c.stamp(b).Sub(c.stamp(a)), b.Sub(a)
 		if got < 0 || got-want >= time.Microsecond || want-got >= time.Microsecond {
 			t.Fatalf("pair %d: stamps %v apart, the monotonic clock %v", i, got, want)
 		}
+	}
+}
+
+// TestStampsCatchUpWithTheWallClockAfterTheMachineSlept: the monotonic
+// clock stops while the machine sleeps, the wall clock does not; stamps
+// that counted on from the first reading would lag by the sleep.
+func TestStampsCatchUpWithTheWallClockAfterTheMachineSlept(t *testing.T) {
+	var slept time.Duration // what the wall clock gained over the monotonic
+	c := newStampClock(func() time.Time { return time.Now().Add(slept) })
+	before := c.stamp(time.Now())
+	slept = time.Hour
+	after := c.stamp(time.Now())
+	if lag := time.Now().Add(slept).Sub(after); lag < 0 || lag > time.Second || !after.After(before) {
+		t.Errorf("after an hour's sleep a stamp is %v behind the wall clock (before it: %s, after: %s)", lag, before, after)
 	}
 }
 
