@@ -449,10 +449,16 @@ func TestDevStopsEveryChildOnInterrupt(t *testing.T) {
 	cmd.Env = append(os.Environ(), "KIOSK_PORT=0", "KIOSK_SCHEDULES=off")
 	var out lockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // a failed test stops dev's children too
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Process.Kill()
+	defer func() {
+		if t.Failed() {
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			t.Logf("dev's output:\n%s", out.String())
+		}
+	}()
 	printed := regexp.MustCompile(`HTTP API +(http://127\.0\.0\.1:\d+) `)
 	var url string
 	eventually(t, "make dev to print its URL", func() bool {
