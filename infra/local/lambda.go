@@ -216,14 +216,21 @@ func (h *Host) Invoke(ctx context.Context, fn, trigger string, payload []byte) (
 // two where reserved concurrency allows one. Stamps from one reading keep
 // the order the host saw.
 type stampClock struct {
-	mu   sync.Mutex
-	mono time.Time        // a reading: stamps count from its monotonic part
-	wall time.Time        // ...and from this wall time
-	now  func() time.Time // time.Now (a test's wall clock)
+	mu    sync.Mutex
+	bases []stampBase      // in the order taken; a reading is stamped from the last taken before it
+	now   func() time.Time // time.Now (a test's wall clock)
+}
+
+// stampBase is a reading of the monotonic clock and the wall time stamps
+// count from there.
+type stampBase struct{ mono, wall time.Time }
+
+func (b stampBase) at(t time.Time) time.Time {
+	return b.wall.Add(t.Sub(b.mono).Truncate(time.Microsecond)).UTC()
 }
 
 func newStampClock(now func() time.Time) *stampClock {
-	return &stampClock{mono: time.Now(), wall: now().Round(0), now: now}
+	return &stampClock{bases: []stampBase{{time.Now(), now().Round(0)}}, now: now}
 }
 
 func (c *stampClock) stamp(t time.Time) time.Time {
@@ -231,12 +238,19 @@ func (c *stampClock) stamp(t time.Time) time.Time {
 	defer c.mu.Unlock()
 	// The monotonic clock stops while the machine sleeps (a laptop's lid
 	// closed on make dev): stamps would lag the wall clock by the sleep.
-	// Past a second behind, they count from a new reading, later than
-	// every stamp before.
-	if mono := time.Now(); c.now().Sub(c.wall.Add(mono.Sub(c.mono))) > time.Second {
-		c.mono, c.wall = mono, c.now().Round(0)
+	// Past a second behind, a new base is taken. Readings are stamped when
+	// an invocation ends, not in the order they were taken, so each is
+	// stamped from the base in force when it was taken: stamps never
+	// decrease as readings advance, and only a span across the sleep grows.
+	mono := time.Now()
+	if wall := c.now().Round(0); wall.Sub(c.bases[len(c.bases)-1].at(mono)) > time.Second {
+		c.bases = append(c.bases, stampBase{mono, wall})
 	}
-	return c.wall.Add(t.Sub(c.mono).Truncate(time.Microsecond)).UTC()
+	i := len(c.bases) - 1
+	for i > 0 && t.Before(c.bases[i].mono) {
+		i--
+	}
+	return c.bases[i].at(t)
 }
 
 // Now is the time on the clock the invocation records are stamped with.

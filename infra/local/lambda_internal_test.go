@@ -136,15 +136,37 @@ func TestInvocationStampsKeepTheMonotonicClocksDifferences(t *testing.T) {
 
 // TestStampsCatchUpWithTheWallClockAfterTheMachineSlept: the monotonic
 // clock stops while the machine sleeps, the wall clock does not; stamps
-// that counted on from the first reading would lag by the sleep.
+// that counted on from the first reading would lag by the sleep. The first
+// stamp after the sleep takes a new base (its reading, from before, keeps
+// the old one); readings after it are stamped on the wall clock.
 func TestStampsCatchUpWithTheWallClockAfterTheMachineSlept(t *testing.T) {
 	var slept time.Duration // what the wall clock gained over the monotonic
 	c := newStampClock(func() time.Time { return time.Now().Add(slept) })
 	before := c.stamp(time.Now())
 	slept = time.Hour
+	c.stamp(time.Now())
 	after := c.stamp(time.Now())
 	if lag := time.Now().Add(slept).Sub(after); lag < 0 || lag > time.Second || !after.After(before) {
 		t.Errorf("after an hour's sleep a stamp is %v behind the wall clock (before it: %s, after: %s)", lag, before, after)
+	}
+}
+
+// TestStampsTakenAcrossACatchUpKeepTheirReadingsOrder: an invocation's
+// readings are stamped when it ends, so a reading can be stamped after a
+// later one, with a catch-up between: A answers, B takes the slot a µs
+// later and is stamped first, then the machine sleeps. A's end must not be
+// stamped after B's begin (two at once where one is allowed).
+func TestStampsTakenAcrossACatchUpKeepTheirReadingsOrder(t *testing.T) {
+	var slept time.Duration
+	c := newStampClock(func() time.Time { return time.Now().Add(slept) })
+	aEnds, bBegins := time.Now(), time.Now()
+	b := c.stamp(bBegins)
+	slept = 2 * time.Second
+	if a := c.stamp(aEnds); a.After(b) {
+		t.Errorf("a reading stamped after a catch-up is %s, past a later reading's %s", a, b)
+	}
+	if c.stamp(time.Now()).Before(b) {
+		t.Error("a reading after the catch-up is stamped before one from before it")
 	}
 }
 
