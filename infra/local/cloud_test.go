@@ -449,13 +449,12 @@ func TestDevStopsEveryChildOnInterrupt(t *testing.T) {
 	cmd.Env = append(os.Environ(), "KIOSK_PORT=0", "KIOSK_SCHEDULES=off")
 	var out lockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // a failed test stops dev's children too
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer func() {
+		_ = cmd.Process.Kill() // its children die with it (Pdeathsig)
 		if t.Failed() {
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 			t.Logf("dev's output:\n%s", out.String())
 		}
 	}()

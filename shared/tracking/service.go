@@ -193,6 +193,12 @@ func (s *Service) announceTrending(ctx context.Context, now time.Time) (int, err
 	n := 0
 	seen := map[string]bool{}
 	var unread error
+	failed := func(err error) error { // and an hour's read failed before it
+		if unread != nil {
+			return errors.Join(unread, err)
+		}
+		return err
+	}
 	for _, hour := range []time.Time{now.Truncate(time.Hour).Add(-time.Hour), now.Truncate(time.Hour)} {
 		rows, err := s.Trending(ctx, hour)
 		if err != nil { // the other hour's trends are announced all the same
@@ -206,16 +212,16 @@ func (s *Service) announceTrending(ctx context.Context, now time.Time) (int, err
 			seen[r.Key] = true
 			done, err := s.Store.IsTrending(ctx, r.Key)
 			if err != nil {
-				return n, codes.Translate(err)
+				return n, failed(codes.Translate(err))
 			}
 			if done {
 				continue
 			}
 			if err := s.Announce.Trending(ctx, Trend{ArticleID: r.Key, Hour: hour, Clicks: r.Clicks}); err != nil {
-				return n, err
+				return n, failed(err)
 			}
 			if _, err := s.Store.MarkTrending(ctx, r.Key, now); err != nil {
-				return n, codes.Translate(err)
+				return n, failed(codes.Translate(err))
 			}
 			n++
 		}
