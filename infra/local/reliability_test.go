@@ -454,7 +454,7 @@ func TestNothingIsLostUnderFaults(t *testing.T) {
 	hostileRows := fmt.Sprintf(`| hostile clients mixed into the load ([below](#hostile-clients)) | late: %d events 26 h, 50 h and 6 d 23 h old; random ids: %d clicks; heavy reader: %d reads; burst: %d clicks from one install |
 | **accepted = counted per period, late events included** (hour and day) | **%d of %d periods exact** |
 | unknown ids: accepted / counted in the one unknown bucket | %d / %d |
-| **dead letters from client input** (left after redriving with faults off) | **%d** (%d deliveries of hostile clients' events dead-lettered by injected faults, each redriven and processed) |
+| **dead letters from client input** (left after redriving with faults off) | **%d** (deliveries of hostile clients' events dead-lettered by injected faults: %d, each redriven and processed) |
 | one install's burst: trending / in a fan's inbox | %s / %s |
 | admin console hostile inputs (what `+"`make test`"+` runs) | FuzzConsoleHandlers: 26 seed requests over the 19 console routes, then 1000 fuzz runs (`+"`go test -run '^$' -fuzz FuzzConsoleHandlers -fuzztime 1000x -parallel 1 ./functions/admin-console`"+`); 62 hostile values in the console's hostile-input tests (`+"`go test ./functions/admin-console`"+`) |`,
 		len(lateOffsets)*7, hostile.randomClicks, hostile.heavyReads, hostile.burstClicks, exact, len(ps),
