@@ -120,19 +120,31 @@ func TestServiceTheKPIBatchFansOutTheMarkedDaysAndAnnouncesWhatItFoundOnce(t *te
 		t.Errorf("marks left after the workers: %+v", marks)
 	}
 	// The next runs announce the trending article, once.
-	clock = now
-	for run := range 2 {
-		done, err := s.Coordinate(ctx, Run{})
+	announcedOnce(t, s, pub, []time.Time{now, now}, func(at time.Time) { clock = at },
+		events.ArticleTrending{ID: art(1), Hour: "2026112510", Clicks: TrendingReaders})
+}
+
+// announcedOnce runs the coordinator once at each of times (set sets the
+// service's clock) and wants the first run to announce want and the later
+// ones nothing.
+func announcedOnce(t *testing.T, s *Service, pub *published, times []time.Time, set func(time.Time), want events.ArticleTrending) {
+	t.Helper()
+	for run, at := range times {
+		set(at)
+		done, err := s.Coordinate(context.Background(), Run{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		trends := of[events.ArticleTrending](pub, events.ArticleTrendingType)
-		want := 1 - run
-		if done.Trending != want || len(trends) != want {
-			t.Fatalf("run %d announced %+v (%d), want %d", run, trends, done.Trending, want)
+		n := 0
+		if run == 0 {
+			n = 1
 		}
-		if want == 1 && trends[0] != (events.ArticleTrending{ID: art(1), Hour: "2026112510", Clicks: TrendingReaders}) {
-			t.Errorf("article.trending = %+v", trends[0])
+		if done.Trending != n || len(trends) != n {
+			t.Fatalf("the run at %s announced %+v (%d), want %d", at.Format("15:04"), trends, done.Trending, n)
+		}
+		if n == 1 && trends[0] != want {
+			t.Errorf("article.trending = %+v, want %+v", trends[0], want)
 		}
 	}
 }
@@ -406,22 +418,9 @@ func TestAnArticleThatTrendsLateInAnHourIsAnnouncedByTheNextHoursRun(t *testing.
 			t.Fatal(err)
 		}
 	}
-	for run, at := range []time.Duration{3 * time.Minute, 8 * time.Minute} { // 11:01, then 11:06
-		clock = late.Add(at)
-		done, err := s.Coordinate(ctx, Run{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		trends := of[events.ArticleTrending](pub, events.ArticleTrendingType)
-		want := 1 - run
-		if done.Trending != want || len(trends) != want {
-			t.Fatalf("the run at %s announced %+v; want %d announcement(s) of the article five readers clicked at %s",
-				clock.Format("15:04"), trends, want, late.Format("15:04"))
-		}
-		if want == 1 && trends[0] != (events.ArticleTrending{ID: art(1), Hour: late.Format(events.HourLayout), Clicks: TrendingReaders}) {
-			t.Errorf("article.trending = %+v", trends[0])
-		}
-	}
+	// 11:01, then 11:06
+	announcedOnce(t, s, pub, []time.Time{late.Add(3 * time.Minute), late.Add(8 * time.Minute)}, func(at time.Time) { clock = at },
+		events.ArticleTrending{ID: art(1), Hour: late.Format(events.HourLayout), Clicks: TrendingReaders})
 }
 
 // unreadableHour fails the partials read of one period, as a chunk gone
